@@ -1,0 +1,57 @@
+"""Safe handling of uploaded archives: no path traversal, no zip bombs, no links."""
+
+from __future__ import annotations
+
+import stat
+import zipfile
+from pathlib import Path, PurePosixPath
+
+from planning.errors import InvalidInput, PayloadTooLarge
+
+MAX_MEMBERS = 10_000
+
+
+def _safe_member_path(name: str) -> PurePosixPath:
+    path = PurePosixPath(name.replace("\\", "/"))
+    if path.is_absolute() or ".." in path.parts or not path.parts:
+        raise InvalidInput(f"The archive contains an unsafe path: {name!r}.")
+    return path
+
+
+def extract_zip(archive: Path, target: Path, max_total_bytes: int) -> None:
+    """Extract `archive` into `target`, refusing anything that could escape or explode."""
+    try:
+        handle = zipfile.ZipFile(archive)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise InvalidInput("The file is not a valid zip archive (corrupt or truncated).") from exc
+    with handle:
+        members = handle.infolist()
+        if len(members) > MAX_MEMBERS:
+            raise InvalidInput(f"The archive has more than {MAX_MEMBERS} entries.")
+        if sum(m.file_size for m in members) > max_total_bytes:
+            raise PayloadTooLarge("The archive expands to more than the allowed size.")
+        for member in members:
+            relative = _safe_member_path(member.filename)
+            if stat.S_ISLNK(member.external_attr >> 16):
+                raise InvalidInput(f"The archive contains a symbolic link: {member.filename!r}.")
+            if member.is_dir():
+                continue
+            destination = target.joinpath(*relative.parts)
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                with handle.open(member) as source, destination.open("wb") as sink:
+                    _copy_limited(source, sink, member.file_size)
+            except (zipfile.BadZipFile, OSError, EOFError) as exc:
+                raise InvalidInput(
+                    f"The archive member {member.filename!r} cannot be read (corrupt archive)."
+                ) from exc
+
+
+def _copy_limited(source, sink, declared: int) -> None:
+    # The declared size is checked above; a member that inflates beyond it is hostile.
+    written = 0
+    while chunk := source.read(1 << 20):
+        written += len(chunk)
+        if written > declared:
+            raise InvalidInput("An archive member is larger than its header declares.")
+        sink.write(chunk)

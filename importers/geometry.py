@@ -1,0 +1,101 @@
+"""Geometry policy of imports: decode, check against the layer kind, reproject, encode."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from pyproj import Transformer
+
+from planning.layer_kinds import LayerKind
+
+from importers.report import ImportReport
+
+# The geometry families each kind accepts (shapely type ids).
+_FAMILIES = {
+    "polygon": {shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON},
+    "line": {shapely.GeometryType.LINESTRING, shapely.GeometryType.MULTILINESTRING,
+             shapely.GeometryType.LINEARRING},
+    "point": {shapely.GeometryType.POINT, shapely.GeometryType.MULTIPOINT},
+}
+
+
+@dataclass
+class PreparedGeometries:
+    keep: np.ndarray  # indexes of source features that are loaded
+    ewkb_2d: list[str]  # hex EWKB in the storage CRS, one per kept feature
+    ewkb_3d: list[str | None]  # hex EWKB with Z when the source has Z values
+
+
+def prepare(wkb: np.ndarray, kind: LayerKind, transformer: Transformer | None, srid: int,
+            report: ImportReport) -> PreparedGeometries:
+    geoms = _decode(wkb, report)
+    keep = _accepted(geoms, kind, report)
+    geoms = geoms[keep]
+    if transformer is not None:
+        geoms = _reproject(geoms, transformer, report)
+    invalid = int((~shapely.is_valid(geoms)).sum()) if len(geoms) else 0
+    if invalid:
+        report.warnings.append(f"{invalid} geometries are invalid (kept; QA will report them).")
+    has_z = shapely.has_z(geoms)
+    flat = shapely.set_srid(shapely.force_2d(geoms), srid)
+    ewkb_2d = shapely.to_wkb(flat, hex=True, include_srid=True).tolist()
+    ewkb_3d: list[str | None] = [None] * len(geoms)
+    if has_z.any():
+        with_z = shapely.set_srid(geoms[has_z], srid)
+        for position, text in zip(np.flatnonzero(has_z), shapely.to_wkb(
+                with_z, hex=True, include_srid=True, output_dimension=3).tolist(), strict=True):
+            ewkb_3d[position] = text
+    return PreparedGeometries(keep, ewkb_2d, ewkb_3d)
+
+
+def _decode(wkb: np.ndarray, report: ImportReport) -> np.ndarray:
+    try:
+        return shapely.from_wkb(wkb, on_invalid="raise")
+    except shapely.errors.GEOSException:
+        # Fall back to per-feature decoding so one bad record does not sink the file.
+        geoms = np.empty(len(wkb), dtype=object)
+        for index, blob in enumerate(wkb):
+            try:
+                geoms[index] = shapely.from_wkb(blob) if blob is not None else None
+            except shapely.errors.GEOSException as exc:
+                report.reject(index, f"unreadable geometry ({exc})")
+                geoms[index] = None
+        return geoms
+
+
+def _accepted(geoms: np.ndarray, kind: LayerKind, report: ImportReport) -> np.ndarray:
+    already = {r.index for r in report.rejected}
+    missing = shapely.is_missing(geoms)
+    empty = np.zeros(len(geoms), dtype=bool)
+    empty[~missing] = shapely.is_empty(geoms[~missing])
+    types = np.full(len(geoms), -1)
+    types[~missing] = shapely.get_type_id(geoms[~missing])
+    allowed = _FAMILIES.get(kind.geometry)
+    keep = []
+    for index in range(len(geoms)):
+        if index in already:
+            continue
+        if missing[index]:
+            report.reject(index, "no geometry")
+        elif empty[index]:
+            report.reject(index, "empty geometry")
+        elif allowed is not None and types[index] not in allowed:
+            name = shapely.GeometryType(types[index]).name.title()
+            report.reject(index, f"{name} does not fit a {kind.code} layer ({kind.geometry} expected)")
+        else:
+            keep.append(index)
+    return np.asarray(keep, dtype=np.int64)
+
+
+def _reproject(geoms: np.ndarray, transformer: Transformer, report: ImportReport) -> np.ndarray:
+    def forward(coords: np.ndarray) -> np.ndarray:
+        x, y = transformer.transform(coords[:, 0], coords[:, 1])
+        return np.column_stack([x, y])
+
+    out = shapely.transform(geoms, forward, include_z=False)
+    bounds = shapely.total_bounds(out) if len(out) else np.zeros(4)
+    if not np.all(np.isfinite(bounds)):
+        report.warnings.append("Some coordinates could not be transformed to the storage CRS.")
+    return out

@@ -1,0 +1,80 @@
+"""Finding the dataset inside an upload: format detection, archives, shapefile parts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from planning.errors import InvalidInput, UnsupportedFormat
+
+from importers.archive import extract_zip
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str
+    suffixes: tuple[str, ...]
+
+
+FORMATS = (
+    Format("ESRI Shapefile", (".shp",)),
+    Format("GPKG", (".gpkg",)),
+    Format("GeoJSON", (".geojson", ".json")),
+    Format("KML", (".kml",)),
+    Format("MapInfo File", (".tab", ".mif")),
+)
+SUPPORTED = "zipped shapefile (.zip), GeoPackage (.gpkg), GeoJSON (.geojson), KML (.kml), MapInfo (.tab/.mif)"
+SHAPEFILE_PARTS = (".shx", ".dbf")
+
+
+@dataclass(frozen=True)
+class Dataset:
+    path: Path
+    format: Format
+
+
+def format_of(path: Path) -> Format | None:
+    suffix = path.suffix.lower()
+    return next((f for f in FORMATS if suffix in f.suffixes), None)
+
+
+def locate_dataset(upload: Path, filename: str, workdir: Path, max_unzipped: int) -> Dataset:
+    """The one readable dataset in an upload (a file, or the single dataset in a zip)."""
+    if upload.stat().st_size == 0:
+        raise InvalidInput("The file is empty.")
+    suffix = Path(filename).suffix.lower()
+    if suffix == ".zip":
+        extract_zip(upload, workdir, max_unzipped)
+        return _dataset_in_directory(workdir)
+    fmt = format_of(Path(filename))
+    if fmt is None or fmt.name == "ESRI Shapefile":
+        hint = " Zip the .shp with its .shx, .dbf and .prj." if suffix == ".shp" else ""
+        raise UnsupportedFormat(f"Unsupported file type {suffix or '(none)'!r}; upload a {SUPPORTED}.{hint}")
+    return Dataset(upload, fmt)
+
+
+def _dataset_in_directory(directory: Path) -> Dataset:
+    candidates = sorted(
+        p for p in directory.rglob("*")
+        if p.is_file() and format_of(p) is not None and not p.name.startswith(("._", "."))
+        and not (p.suffix.lower() == ".json" and p.name.lower() == "metadata.json")
+    )
+    if not candidates:
+        raise UnsupportedFormat(f"The archive holds no readable dataset; expected a {SUPPORTED}.")
+    if len(candidates) > 1:
+        names = ", ".join(p.relative_to(directory).as_posix() for p in candidates[:10])
+        raise InvalidInput(f"The archive holds several datasets ({names}); upload one per file.")
+    dataset = Dataset(candidates[0], format_of(candidates[0]))  # type: ignore[arg-type]
+    if dataset.format.name == "ESRI Shapefile":
+        check_shapefile_parts(dataset.path)
+    return dataset
+
+
+def check_shapefile_parts(shp: Path) -> None:
+    """GDAL half-opens a shapefile without .shx/.dbf; say precisely what is missing."""
+    present = {p.suffix.lower() for p in shp.parent.glob(shp.stem + ".*")}
+    missing = [part for part in SHAPEFILE_PARTS if part not in present]
+    if missing:
+        raise InvalidInput(
+            f"The shapefile {shp.name} is incomplete: {', '.join(missing)} missing from the archive."
+        )

@@ -1,0 +1,61 @@
+"""Shared query parameters parsed once into typed values (bbox, limit, id lists)."""
+
+from __future__ import annotations
+
+import math
+
+from planning.errors import InvalidInput
+
+MAX_LIMIT = 10_000
+
+
+def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
+    """minx,miny,maxx,maxy in EPSG:4326 (lon/lat)."""
+    if not text:
+        return None
+    try:
+        values = tuple(float(v) for v in text.split(","))
+    except ValueError as exc:
+        raise InvalidInput("bbox must be four numbers: minx,miny,maxx,maxy.") from exc
+    if len(values) != 4 or not all(math.isfinite(v) for v in values):
+        raise InvalidInput("bbox must be four numbers: minx,miny,maxx,maxy.")
+    minx, miny, maxx, maxy = values
+    if minx > maxx or miny > maxy:
+        raise InvalidInput("bbox minimum exceeds its maximum.")
+    return minx, miny, maxx, maxy
+
+
+def parse_int(text: str | None, name: str, default: int, minimum: int, maximum: int) -> int:
+    if text in (None, ""):
+        return default
+    try:
+        value = int(text)
+    except ValueError as exc:
+        raise InvalidInput(f"{name} must be an integer.") from exc
+    if not minimum <= value <= maximum:
+        raise InvalidInput(f"{name} must be between {minimum} and {maximum}.")
+    return value
+
+
+def parse_float(text: str | None, name: str) -> float:
+    if text in (None, ""):
+        raise InvalidInput(f"{name} is required.")
+    try:
+        value = float(text)
+    except ValueError as exc:
+        raise InvalidInput(f"{name} must be a number.") from exc
+    if not math.isfinite(value):
+        raise InvalidInput(f"{name} must be a finite number.")
+    return value
+
+
+def parse_ids(text: str | None, name: str) -> list[int]:
+    if not text:
+        return []
+    try:
+        ids = [int(v) for v in text.split(",") if v.strip()]
+    except ValueError as exc:
+        raise InvalidInput(f"{name} must be a comma-separated list of ids.") from exc
+    if len(ids) > 100:
+        raise InvalidInput(f"{name} lists too many ids.")
+    return ids

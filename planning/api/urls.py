@@ -1,0 +1,22 @@
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from planning.api import views
+
+router = DefaultRouter()
+router.register("projects", views.ProjectViewSet, basename="project")
+router.register("revisions", views.RevisionViewSet, basename="revision")
+router.register("layers", views.LayerViewSet, basename="layer")
+router.register("features", views.FeatureViewSet, basename="feature")
+router.register("categories", views.CategoryViewSet, basename="category")
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+    path("token/", obtain_auth_token, name="api-token"),
+    path("feature-info/", views.feature_info, name="feature-info"),
+    *router.urls,
+]

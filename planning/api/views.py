@@ -1,0 +1,219 @@
+"""REST API views: translate HTTP into domain calls and back, nothing more."""
+
+from __future__ import annotations
+
+from django.contrib.gis.geos import Point
+from django.contrib.gis.measure import D
+from django.db.models import Q
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action, api_view
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from planning import actions, geojson, visibility
+from planning.api import params
+from planning.api.serializers import (
+    ApproveSerializer,
+    AuditEventSerializer,
+    CategorySerializer,
+    LayerSerializer,
+    ProjectSerializer,
+    RevisionSerializer,
+)
+from planning.errors import InvalidInput, NotFound
+from planning.layer_kinds import KINDS
+from planning.models import AuditEvent, Feature, LandUseCategory, Layer, Project, Revision
+
+
+def client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR")
+
+
+class ProjectViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = ProjectSerializer
+
+    def get_queryset(self):
+        return visibility.visible_projects(self.request.user).distinct().order_by("code")
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = actions.CreateProject(
+            user=self.request.user, remote_addr=client_ip(self.request),
+            code=data["code"], name=data["name"], level=data["level"], scale=data["scale"],
+            admin_area=data.get("admin_area", ""), agency=data.get("agency", ""),
+        ).execute()
+
+    @action(detail=True)
+    def audit(self, request, pk=None):
+        project = self.get_object()
+        events = AuditEvent.objects.filter(project=project)[:500]
+        return Response(AuditEventSerializer(events, many=True).data)
+
+
+class RevisionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = RevisionSerializer
+
+    def get_queryset(self):
+        revisions = visibility.visible_revisions(self.request.user).select_related("project", "author")
+        project = self.request.query_params.get("project")
+        if project:
+            revisions = revisions.filter(project_id=params.parse_int(project, "project", 0, 0, 2**62))
+        return revisions.order_by("project__code", "number")
+
+    def perform_create(self, serializer):
+        project = serializer.validated_data["project"]
+        serializer.instance = actions.CreateRevision(
+            user=self.request.user, project=project, note=serializer.validated_data.get("note", ""),
+            remote_addr=client_ip(self.request),
+        ).execute()
+
+    @extend_schema(request=None, responses=RevisionSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        revision = actions.SubmitRevision(
+            user=request.user, revision=self.get_object(), remote_addr=client_ip(request)
+        ).execute()
+        return Response(RevisionSerializer(revision).data)
+
+    @extend_schema(request=ApproveSerializer, responses=RevisionSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        form = ApproveSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        revision = actions.ApproveRevision(
+            user=request.user, revision=self.get_object(), remote_addr=client_ip(request),
+            decision_number=form.validated_data["decision_number"],
+            decision_date=form.validated_data.get("decision_date"),
+        ).execute()
+        return Response(RevisionSerializer(revision).data)
+
+
+class LayerViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = LayerSerializer
+
+    def get_queryset(self):
+        layers = visibility.visible_layers(self.request.user)
+        revision = self.request.query_params.get("revision")
+        if revision:
+            layers = layers.filter(revision_id=params.parse_int(revision, "revision", 0, 0, 2**62))
+        return layers.order_by("revision_id", "id")
+
+    @extend_schema(
+        parameters=[OpenApiParameter("limit", int), OpenApiParameter("offset", int)],
+        responses=OpenApiTypes.OBJECT,
+    )
+    @action(detail=True)
+    def features(self, request, pk=None):
+        """The layer's features as a GeoJSON FeatureCollection in EPSG:4326."""
+        layer = self.get_object()
+        return _features_response(request, Feature.objects.filter(layer=layer))
+
+
+class FeatureViewSet(viewsets.GenericViewSet):
+    queryset = Feature.objects.none()
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("layer", int), OpenApiParameter("revision", int),
+            OpenApiParameter("bbox", str, description="minx,miny,maxx,maxy in EPSG:4326"),
+            OpenApiParameter("limit", int), OpenApiParameter("offset", int),
+        ],
+        responses=OpenApiTypes.OBJECT,
+    )
+    def list(self, request):
+        """Visible features as GeoJSON; without layer or revision only plans in force."""
+        features = visibility.visible_features(request.user)
+        query = request.query_params
+        if query.get("layer"):
+            features = features.filter(layer_id=params.parse_int(query["layer"], "layer", 0, 0, 2**62))
+        elif query.get("revision"):
+            features = features.filter(
+                layer__revision_id=params.parse_int(query["revision"], "revision", 0, 0, 2**62))
+        else:
+            features = features.filter(layer__revision__in=visibility.in_force_revisions())
+        bbox = params.parse_bbox(query.get("bbox"))
+        if bbox:
+            from django.contrib.gis.geos import Polygon
+
+            area = Polygon.from_bbox(bbox)
+            area.srid = 4326
+            features = features.filter(geom__intersects=area)
+        return _features_response(request, features)
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def retrieve(self, request, pk=None):
+        features = visibility.visible_features(request.user).filter(pk=params.parse_int(pk, "id", 0, 0, 2**62))
+        collection = geojson.feature_collection(features, limit=1)
+        if not collection["features"]:
+            raise NotFound("No such feature.")
+        return Response(collection["features"][0])
+
+
+def _features_response(request, features) -> Response:
+    limit = params.parse_int(request.query_params.get("limit"), "limit", 1000, 1, params.MAX_LIMIT)
+    offset = params.parse_int(request.query_params.get("offset"), "offset", 0, 0, 10**9)
+    collection = geojson.feature_collection(features, limit=limit, offset=offset)
+    if collection.pop("has_more"):
+        query = request.query_params.copy()
+        query["offset"] = str(offset + limit)
+        query["limit"] = str(limit)
+        collection["links"] = [{"rel": "next", "type": "application/geo+json",
+                                "href": request.build_absolute_uri(f"?{query.urlencode()}")}]
+    return Response(collection, content_type="application/geo+json")
+
+
+class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = CategorySerializer
+    queryset = LandUseCategory.objects.all()
+    lookup_field = "code"
+    pagination_class = None
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("lon", float, required=True), OpenApiParameter("lat", float, required=True),
+        OpenApiParameter("tolerance", float, description="search radius in metres (default 2)"),
+        OpenApiParameter("revisions", str, description="extra revision ids to query (visible ones only)"),
+    ],
+    responses=OpenApiTypes.OBJECT,
+)
+@api_view(["GET"])
+def feature_info(request: Request) -> Response:
+    """Features under a map click: plans in force, plus the listed revisions the user may see."""
+    lon = params.parse_float(request.query_params.get("lon"), "lon")
+    lat = params.parse_float(request.query_params.get("lat"), "lat")
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise InvalidInput("lon/lat out of range.")
+    tolerance = params.parse_float(request.query_params.get("tolerance") or "2", "tolerance")
+    tolerance = min(max(tolerance, 0.0), 500.0)
+    extra = params.parse_ids(request.query_params.get("revisions"), "revisions")
+    rule = Q(layer__revision__in=visibility.in_force_revisions())
+    if extra:
+        rule |= Q(layer__revision__in=visibility.visible_revisions(request.user).filter(id__in=extra))
+    point = Point(lon, lat, srid=4326)
+    features = (
+        visibility.visible_features(request.user).filter(rule)
+        .filter(geom__dwithin=(point, D(m=tolerance)))
+        .select_related("layer__revision__project")[:50]
+    )
+    colours = geojson.category_colours()
+    found = sorted((_info(f, colours) for f in features), key=lambda i: i["_order"])
+    for item in found:
+        item.pop("_order")
+    return Response({"features": found})
+
+
+def _info(feature: Feature, colours) -> dict:
+    layer: Layer = feature.layer
+    revision: Revision = layer.revision
+    project: Project = revision.project
+    colour, name = colours.get(feature.category, ("", ""))
+    return {
+        "id": feature.pk, "project_code": project.code, "project_name": project.name,
+        "revision_id": revision.pk, "revision_number": revision.number, "state": revision.state,
+        "layer_name": layer.name, "kind": layer.kind, "category": feature.category,
+        "category_name": name, "colour": colour, "attributes": feature.attributes,
+        "_order": KINDS[layer.kind].draw_order if layer.kind in KINDS else 0,
+    }

@@ -1,0 +1,43 @@
+"""Seeding and lookup of the land-use category catalogue."""
+
+from __future__ import annotations
+
+import csv
+import unicodedata
+from pathlib import Path
+
+DATA_DIR = Path(__file__).parent / "data"
+SOURCES = (
+    ("land_law", DATA_DIR / "vn_landuse_catalogue.csv"),
+    ("planning", DATA_DIR / "planning_functions.csv"),
+)
+NO_COLOUR = "#DDDDDD"
+
+
+def catalogue_rows() -> list[dict[str, str | int]]:
+    """Rows of both shipped catalogues, text in NFC, missing colours defaulted."""
+    rows: list[dict[str, str | int]] = []
+    for system, path in SOURCES:
+        with path.open(encoding="utf-8") as handle:
+            for order, row in enumerate(csv.DictReader(handle)):
+                colour = (row.get("rgb_hex") or "").strip().upper()
+                rows.append(
+                    {
+                        "code": row["code"].strip().upper(),
+                        "system": system,
+                        "name_vi": unicodedata.normalize("NFC", row["name_vi"].strip()),
+                        "name_en": row["name_en"].strip(),
+                        "colour": colour if len(colour) == 7 else NO_COLOUR,
+                        "source": row.get("source", "").strip(),
+                        "sort_order": order,
+                    }
+                )
+    return rows
+
+
+def seed(category_model) -> int:
+    """Insert or refresh the shipped categories; deployment-added codes are left alone."""
+    for row in catalogue_rows():
+        code = row.pop("code")
+        category_model.objects.update_or_create(code=code, defaults=row)
+    return category_model.objects.count()

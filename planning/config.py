@@ -1,0 +1,163 @@
+"""Typed deployment settings read from environment variables.
+
+Every setting is declared once here, validated at start-up and documented in
+docs/settings.md (a test fails when one is missing there). settings.py only maps these
+values onto Django's names.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlparse
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(ValueError):
+    """A setting has a value the server cannot start with."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("PLANNING_SECRET_KEY", "", "Django secret key; required when PLANNING_DEBUG is off."),
+    Setting("PLANNING_DEBUG", "0", "1 turns on Django debug pages (never in production)."),
+    Setting("PLANNING_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]", "Comma-separated host names."),
+    Setting("DATABASE_URL", "", "postgres://user:pass@host:port/db; unset = the local cluster."),
+    Setting("PLANNING_STORAGE_SRID", "9214", "EPSG code of the planar storage CRS (VN-2000 TM-3)."),
+    Setting("PLANNING_VAR_DIR", "var", "Directory for caches, uploads and logs (relative to repo)."),
+    Setting("PLANNING_MAX_UPLOAD_MB", "512", "Largest accepted upload, in megabytes."),
+    Setting("PLANNING_MAX_UNZIPPED_MB", "2048", "Largest total size a zip may expand to."),
+    Setting("PLANNING_TILE_CACHE_DIR", "", "MapProxy tile cache directory; unset = var/cache/tiles."),
+    Setting("PLANNING_WMS_MAX_SIZE", "4096", "Largest WIDTH or HEIGHT accepted by WMS GetMap."),
+    Setting("PLANNING_LANGUAGE", "vi", "Default UI language (vi or en)."),
+    Setting("PLANNING_PUBLIC_URL", "http://127.0.0.1:8000", "Public base URL of the server."),
+)
+_KNOWN = {s.name: s for s in SETTINGS}
+
+
+def _raw(name: str) -> str:
+    return os.environ.get(name, _KNOWN[name].default)
+
+
+def _int(name: str, minimum: int, maximum: int) -> int:
+    value = _raw(name)
+    try:
+        number = int(value)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be an integer, got {value!r}") from exc
+    if not minimum <= number <= maximum:
+        raise ConfigError(f"{name} must be between {minimum} and {maximum}, got {number}")
+    return number
+
+
+def _bool(name: str) -> bool:
+    value = _raw(name).strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise ConfigError(f"{name} must be 0 or 1, got {value!r}")
+
+
+@dataclass(frozen=True)
+class DatabaseConfig:
+    name: str
+    user: str
+    password: str
+    host: str
+    port: str
+
+    def as_django(self) -> dict[str, object]:
+        return {
+            "ENGINE": "django.contrib.gis.db.backends.postgis",
+            "NAME": self.name,
+            "USER": self.user,
+            "PASSWORD": self.password,
+            "HOST": self.host,
+            "PORT": self.port,
+            "CONN_MAX_AGE": 60,
+            "CONN_HEALTH_CHECKS": True,
+            "TEST": {"NAME": f"test_{self.name}"},
+        }
+
+
+def parse_database_url(url: str) -> DatabaseConfig:
+    """Parse postgres://user:pass@host:port/db?host=/socket/dir&port=N."""
+    parsed = urlparse(url)
+    if parsed.scheme not in {"postgres", "postgresql", "postgis"}:
+        raise ConfigError(f"DATABASE_URL must start with postgres://, got {parsed.scheme!r}")
+    query = parse_qs(parsed.query)
+    name = unquote(parsed.path.lstrip("/"))
+    if not name:
+        raise ConfigError("DATABASE_URL names no database")
+    return DatabaseConfig(
+        name=name,
+        user=unquote(parsed.username or ""),
+        password=unquote(parsed.password or ""),
+        host=query.get("host", [parsed.hostname or ""])[0],
+        port=query.get("port", [str(parsed.port or "")])[0],
+    )
+
+
+def _database() -> DatabaseConfig:
+    url = _raw("DATABASE_URL")
+    if not url:
+        # scripts/pg.sh writes the URL of the project-local cluster here when it starts it.
+        local = BASE_DIR / "var" / "database_url"
+        url = local.read_text().strip() if local.exists() else "postgres://postgres@/planning"
+    return parse_database_url(url)
+
+
+@dataclass(frozen=True)
+class Config:
+    secret_key: str
+    debug: bool
+    allowed_hosts: list[str]
+    database: DatabaseConfig
+    storage_srid: int
+    var_dir: Path
+    max_upload_bytes: int
+    max_unzipped_bytes: int
+    tile_cache_dir: Path
+    wms_max_size: int
+    language: str
+    public_url: str
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def load() -> Config:
+    debug = _bool("PLANNING_DEBUG")
+    secret = _raw("PLANNING_SECRET_KEY")
+    if not secret:
+        if not debug and os.environ.get("PLANNING_REQUIRE_SECRET") == "1":
+            raise ConfigError("PLANNING_SECRET_KEY must be set in production")
+        secret = "insecure-local-development-key-change-me"  # noqa: S105 - local default only
+    var_dir = Path(_raw("PLANNING_VAR_DIR"))
+    if not var_dir.is_absolute():
+        var_dir = BASE_DIR / var_dir
+    language = _raw("PLANNING_LANGUAGE")
+    if language not in {"vi", "en"}:
+        raise ConfigError(f"PLANNING_LANGUAGE must be vi or en, got {language!r}")
+    tile_cache = _raw("PLANNING_TILE_CACHE_DIR")
+    return Config(
+        secret_key=secret,
+        debug=debug,
+        allowed_hosts=[h.strip() for h in _raw("PLANNING_ALLOWED_HOSTS").split(",") if h.strip()],
+        database=_database(),
+        storage_srid=_int("PLANNING_STORAGE_SRID", 1024, 999999),
+        var_dir=var_dir,
+        max_upload_bytes=_int("PLANNING_MAX_UPLOAD_MB", 1, 100_000) * 1024 * 1024,
+        max_unzipped_bytes=_int("PLANNING_MAX_UNZIPPED_MB", 1, 1_000_000) * 1024 * 1024,
+        tile_cache_dir=Path(tile_cache) if tile_cache else var_dir / "cache" / "tiles",
+        wms_max_size=_int("PLANNING_WMS_MAX_SIZE", 256, 16384),
+        language=language,
+        public_url=_raw("PLANNING_PUBLIC_URL").rstrip("/"),
+    )

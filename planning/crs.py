@@ -1,0 +1,92 @@
+"""VN-2000 coordinate reference systems with the official datum shift.
+
+Debian's PostGIS 3.3 has no rows for EPSG:9205-9218 (the provincial TM-3 zones, Hue is
+9214). The definitions below are added to spatial_ref_sys by a migration and reused by
+the renderers so that every path applies the same 7-parameter shift (EPSG:6960,
+Decision 05/2007/QD-BTNMT).
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+# Coordinate-frame rotations of EPSG:6960 written in the position-vector convention that
+# PROJ's +towgs84 expects (the rotation signs flip).
+VN2000_TOWGS84 = (
+    "-191.90441429,-39.30318279,-111.45032835,0.00928836,-0.01975479,0.00427372,0.252906278"
+)
+ZONES_CSV = Path(__file__).parent / "data" / "vn2000_zones.csv"
+
+# CRSs every service offers besides the VN-2000 projected ones.
+COMMON_SRIDS = (4326, 3857, 4756, 32648, 32649)
+
+
+@dataclass(frozen=True)
+class ProjectedVN2000:
+    srid: int
+    name: str
+    central_meridian: float
+    scale_factor: float
+    area_of_use: str
+
+    @property
+    def proj4(self) -> str:
+        return (
+            f"+proj=tmerc +lat_0=0 +lon_0={self.central_meridian:g} +k={self.scale_factor:g} "
+            f"+x_0=500000 +y_0=0 +ellps=WGS84 +towgs84={VN2000_TOWGS84} +units=m +no_defs"
+        )
+
+    @property
+    def wkt1(self) -> str:
+        return (
+            f'PROJCS["{self.name}",GEOGCS["VN-2000",DATUM["Vietnam_2000",'
+            f'SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],'
+            f'TOWGS84[{VN2000_TOWGS84}],AUTHORITY["EPSG","1151"]],'
+            f'PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],'
+            f'UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],'
+            f'AUTHORITY["EPSG","4756"]],PROJECTION["Transverse_Mercator"],'
+            f'PARAMETER["latitude_of_origin",0],PARAMETER["central_meridian",{self.central_meridian:g}],'
+            f'PARAMETER["scale_factor",{self.scale_factor:g}],PARAMETER["false_easting",500000],'
+            f'PARAMETER["false_northing",0],UNIT["metre",1,AUTHORITY["EPSG","9001"]],'
+            f'AXIS["Easting",EAST],AXIS["Northing",NORTH],AUTHORITY["EPSG","{self.srid}"]]'
+        )
+
+
+
+
+@cache
+def vn2000_projected() -> tuple[ProjectedVN2000, ...]:
+    """Every current (non-deprecated) VN-2000 projected CRS: TM-3 zones and UTM 48N/49N."""
+    with ZONES_CSV.open(encoding="utf-8") as handle:
+        rows = [row for row in csv.DictReader(handle) if row["deprecated"] == "0"]
+    return tuple(
+        ProjectedVN2000(
+            srid=int(row["epsg"]),
+            name=row["name"],
+            central_meridian=float(row["central_meridian"]),
+            scale_factor=float(row["scale_factor"]),
+            area_of_use=row["area_of_use"],
+        )
+        for row in rows
+    )
+
+
+def offered_srids() -> list[int]:
+    """The CRSs every map and feature service offers, storage CRS first."""
+    from django.conf import settings
+
+    srids = [settings.PLANNING_STORAGE_SRID, *COMMON_SRIDS, *(z.srid for z in vn2000_projected())]
+    return list(dict.fromkeys(srids))
+
+
+def proj4_for(srid: int) -> str | None:
+    """The proj4 definition with datum shift for a VN-2000 SRID, None for others."""
+    if srid == 4756:
+        return f"+proj=longlat +ellps=WGS84 +towgs84={VN2000_TOWGS84} +no_defs"
+    for zone in vn2000_projected():
+        if zone.srid == srid:
+            return zone.proj4
+    return None

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from django.contrib.gis.db import models
+from django.core.validators import RegexValidator
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+
+class LandUseCategory(models.Model):
+    """A land-use category with its map colour; configurable per deployment."""
+
+    class System(models.TextChoices):
+        LAND_LAW = "land_law", _("Land-law code")
+        PLANNING = "planning", _("Planning function")
+
+    code = models.CharField(max_length=32, unique=True)
+    system = models.CharField(max_length=16, choices=System.choices)
+    name_vi = models.CharField(max_length=200)
+    name_en = models.CharField(max_length=200)
+    colour = models.CharField(
+        max_length=7, validators=[RegexValidator(r"^#[0-9A-Fa-f]{6}$")], default="#CCCCCC"
+    )
+    source = models.TextField(blank=True)
+    sort_order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["system", "sort_order", "code"]
+        verbose_name_plural = "land-use categories"
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name_vi}"
+
+    @property
+    def name(self) -> str:
+        return self.name_en if (get_language() or "vi").startswith("en") else self.name_vi

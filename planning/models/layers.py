@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.gis.db import models
+from django.contrib.postgres.indexes import GinIndex
+
+from planning.layer_kinds import KIND_CHOICES
+
+
+class Layer(models.Model):
+    """A planning layer of one revision (land-use lots, roads, red lines ...)."""
+
+    revision = models.ForeignKey("Revision", on_delete=models.CASCADE, related_name="layers")
+    kind = models.CharField(max_length=32, choices=KIND_CHOICES)
+    name = models.CharField(max_length=200)
+    source_name = models.CharField(max_length=300, blank=True)
+    source_format = models.CharField(max_length=64, blank=True)
+    source_crs = models.TextField(blank=True)
+    # The attribute names and types of the source, in source order: [{"name", "type"}].
+    attribute_schema = models.JSONField(default=list)
+    feature_count = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["revision", "kind", "id"]
+        indexes = [models.Index(fields=["revision", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.kind})"
+
+
+class Feature(models.Model):
+    """A planning feature: 2D geometry in the storage CRS, optional 3D, JSONB attributes."""
+
+    layer = models.ForeignKey(Layer, on_delete=models.CASCADE, related_name="features")
+    geom = models.GeometryField(srid=settings.PLANNING_STORAGE_SRID)
+    geom_3d = models.GeometryField(srid=settings.PLANNING_STORAGE_SRID, dim=3, null=True, blank=True)
+    attributes = models.JSONField(default=dict)
+    # Land-use category code copied out of the attributes: styling and balance tables.
+    category = models.CharField(max_length=32, blank=True, db_index=True)
+    # Where the feature came from: "<file>#<source layer>:<fid>".
+    source_ref = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        indexes = [GinIndex(fields=["attributes"], name="feature_attributes_gin")]
+
+    def __str__(self) -> str:
+        return f"feature {self.pk} of layer {self.layer_id}"

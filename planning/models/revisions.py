@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.gis.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class RevisionState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    APPROVED = "approved", _("Approved (in force)")
+    SUPERSEDED = "superseded", _("Superseded")
+    REJECTED = "rejected", _("Rejected")
+
+
+class Revision(models.Model):
+    """One version of a project's plan. Editable while draft, frozen once submitted.
+
+    The plan in force of a project is its approved revision; approving another one marks
+    the previous as superseded, so "in force on date D" is
+    approved_at <= D and (superseded_at is null or superseded_at > D).
+    """
+
+    project = models.ForeignKey("Project", on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    state = models.CharField(
+        max_length=16, choices=RevisionState.choices, default=RevisionState.DRAFT, db_index=True
+    )
+    note = models.TextField(blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    superseded_at = models.DateTimeField(null=True, blank=True)
+    decision_number = models.CharField(max_length=100, blank=True)
+    decision_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["project", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "number"], name="unique_revision_number"),
+            # At most one plan in force per project.
+            models.UniqueConstraint(
+                fields=["project"], condition=Q(state="approved"), name="one_in_force_per_project"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project.code} r{self.number} ({self.state})"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state == RevisionState.DRAFT
+
+    @property
+    def is_in_force(self) -> bool:
+        return self.state == RevisionState.APPROVED

@@ -1,0 +1,82 @@
+"""Shared fixtures: real PostGIS (the project's cluster), real users, real plans."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Group, Permission, User
+from django.contrib.gis.geos import MultiPolygon, Polygon
+
+from planning.actions import ApproveRevision, CreateProject, CreateRevision, SubmitRevision
+from planning.models import Feature, Layer, Membership, Project, Revision
+
+# A 200 m square in Hue, EPSG:9214 (VN-2000 / TM-3 107-00).
+HUE_X, HUE_Y = 561714.0, 1821449.0
+
+
+def square(x: float, y: float, size: float) -> Polygon:
+    return Polygon.from_bbox((x, y, x + size, y + size))
+
+
+@pytest.fixture
+def planner(db) -> User:
+    user = User.objects.create_user("planner_t", password="pw-planner-test")
+    group, _ = Group.objects.get_or_create(name="planners")
+    group.permissions.add(Permission.objects.get(codename="add_project"))
+    user.groups.add(group)
+    return User.objects.get(pk=user.pk)  # fresh instance: permission cache
+
+
+@pytest.fixture
+def reviewer(db) -> User:
+    return User.objects.create_user("reviewer_t", password="pw-reviewer-test")
+
+
+@pytest.fixture
+def outsider(db) -> User:
+    return User.objects.create_user("outsider_t", password="pw-outsider-test")
+
+
+@pytest.fixture
+def admin_user_t(db) -> User:
+    return User.objects.create_superuser("admin_t", password="pw-admin-test")
+
+
+def make_plan(planner: User, reviewer: User, code: str, lots: list[tuple[Polygon, dict]],
+              *, approve: bool) -> Revision:
+    """A project with one land-use layer; approved (in force) or left as a draft."""
+    project = CreateProject(
+        user=planner, code=code, name=f"Quy hoạch {code}", level=Project.Level.DETAILED,
+        scale=500, boundary=MultiPolygon(square(HUE_X - 1000, HUE_Y - 1000, 3000)),
+    ).execute()
+    Membership.objects.create(project=project, user=reviewer, role=Membership.Role.REVIEWER)
+    revision = CreateRevision(user=planner, project=project).execute()
+    layer = Layer.objects.create(
+        revision=revision, kind="landuse", name="Lots", created_by=planner,
+        feature_count=len(lots),
+    )
+    Feature.objects.bulk_create(
+        Feature(layer=layer, geom=geom, attributes=attrs, category=attrs.get("function", ""))
+        for geom, attrs in lots
+    )
+    if approve:
+        SubmitRevision(user=planner, revision=revision).execute()
+        ApproveRevision(user=reviewer, revision=revision, decision_number="1/QĐ-UBND").execute()
+    revision.refresh_from_db()
+    return revision
+
+
+@pytest.fixture
+def plan_in_force(planner, reviewer) -> Revision:
+    """Two lots in force: residential (DO) and green space (CX)."""
+    return make_plan(planner, reviewer, "inforce", [
+        (square(HUE_X, HUE_Y, 100), {"code": "A1", "function": "DO", "name": "Đất ở mới"}),
+        (square(HUE_X + 100, HUE_Y, 100), {"code": "A2", "function": "CX"}),
+    ], approve=True)
+
+
+@pytest.fixture
+def draft_plan(planner, reviewer) -> Revision:
+    """A private draft next to the plan in force: education (GD)."""
+    return make_plan(planner, reviewer, "draft", [
+        (square(HUE_X, HUE_Y + 300, 100), {"code": "B1", "function": "GD"}),
+    ], approve=False)

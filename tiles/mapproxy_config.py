@@ -1,0 +1,173 @@
+"""The MapProxy configuration of the public map services, generated from the database.
+
+One configuration per in-force generation (tiles.generation): WMS renders straight from
+Mapnik for any bbox and any offered CRS; WMTS and TMS/XYZ read a file cache whose
+directory is named after the generation, so approving a plan can never leave stale
+tiles behind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+
+from planning.crs import offered_srids
+from planning.layer_kinds import KINDS
+from tiles import datasource, styles
+from tiles.mapnik_source import SOURCE_TYPE
+
+ALL_PLANS = "plans"
+GRIDS = ("webmercator", "wgs84", "vn2000")
+SERVICE_TITLE = "Quy hoạch đang có hiệu lực / Plans in force"
+SERVICE_ABSTRACT = (
+    "Approved planning projects (plans in force) served as WMS, WMTS and XYZ tiles. "
+    "Drafts and plans under review are never shown."
+)
+
+
+@dataclass(frozen=True)
+class PublicLayer:
+    """A map layer other parts (web map, capabilities) can refer to by name."""
+
+    name: str
+    title: str
+    kinds: tuple[str, ...]
+
+
+def public_layers() -> list[PublicLayer]:
+    """`plans` (every kind in draw order) followed by one layer per kind."""
+    ordered = sorted(KINDS.values(), key=lambda k: k.draw_order)
+    layers = [PublicLayer(ALL_PLANS, "Quy hoạch / Plans", tuple(k.code for k in ordered))]
+    layers += [PublicLayer(k.code, str(k.label), (k.code,)) for k in ordered]
+    return layers
+
+
+def public_layer(name: str) -> PublicLayer | None:
+    return next((layer for layer in public_layers() if layer.name == name), None)
+
+
+def generation_dir(generation: str) -> Path:
+    return Path(settings.PLANNING_TILE_CACHE_DIR) / generation
+
+
+def build_config(generation: str) -> dict:
+    """The whole MapProxy configuration dict for the current database state."""
+    storage_srid = settings.PLANNING_STORAGE_SRID
+    extents = datasource.data_extents()
+    model = styles.load_styles()
+    db = datasource.connection_params()
+    sources, caches, layers = {}, {}, []
+    for layer in public_layers():
+        storage_box, wgs84_box = _layer_extent(layer, extents, storage_srid)
+        sources[f"src_{layer.name}"] = _source(layer, model, storage_box, wgs84_box, db)
+        caches[f"cache_{layer.name}"] = _cache(layer)
+        layers.append({
+            "name": layer.name,
+            "title": layer.title,
+            "sources": [f"src_{layer.name}"],
+            "tile_sources": [f"cache_{layer.name}"],
+        })
+    return {
+        "globals": _globals(generation),
+        "services": _services(),
+        "grids": _grids(storage_srid),
+        "sources": sources,
+        "caches": caches,
+        "layers": layers,
+    }
+
+
+def _layer_extent(layer: PublicLayer, extents: dict[str, datasource.KindExtent],
+                  storage_srid: int) -> tuple[datasource.Bbox, datasource.Bbox]:
+    """Extent of the layer's in-force data; all of Viet Nam when it has none."""
+    present = [extents[k] for k in layer.kinds if k in extents]
+    storage = datasource.union([e.storage for e in present])
+    wgs84 = datasource.union([e.wgs84 for e in present])
+    if storage is None or wgs84 is None:
+        return datasource.vietnam_storage_extent(storage_srid), datasource.VIETNAM_WGS84
+    return storage, wgs84
+
+
+def _source(layer: PublicLayer, model: dict[str, styles.KindStyle], storage_box: datasource.Bbox,
+            wgs84_box: datasource.Bbox, db: dict[str, str]) -> dict:
+    xml = styles.mapnik_xml(
+        model, layer.kinds,
+        map_srs="epsg:3857",
+        layer_srs=datasource.srs_definition(settings.PLANNING_STORAGE_SRID),
+        datasource=lambda kind: datasource.datasource_params(kind, storage_box, db),
+    )
+    return {
+        "type": SOURCE_TYPE,
+        "xml": xml,
+        "transparent": True,
+        "coverage": {"bbox": list(wgs84_box), "srs": "EPSG:4326"},
+    }
+
+
+def _cache(layer: PublicLayer) -> dict:
+    return {
+        "sources": [f"src_{layer.name}"],
+        "grids": list(GRIDS),
+        "format": "image/png",
+        "meta_size": [4, 4],
+        "meta_buffer": 32,
+        "cache": {"type": "file", "directory_layout": "tc"},
+    }
+
+
+def _globals(generation: str) -> dict:
+    base = generation_dir(generation)
+    return {
+        "cache": {
+            "base_dir": str(base),
+            "lock_dir": str(base / "locks"),
+            "tile_lock_dir": str(base / "tile_locks"),
+        },
+        # Exact colours: quantising to 256 colours would shift the legend colours.
+        "image": {"paletted": False},
+    }
+
+
+def _metadata() -> dict:
+    public = settings.PLANNING_PUBLIC_URL.rstrip("/")
+    return {
+        "title": SERVICE_TITLE,
+        "abstract": SERVICE_ABSTRACT,
+        "online_resource": f"{public}/ows",
+        "fees": "none",
+        "access_constraints": "none",
+    }
+
+
+def _services() -> dict:
+    max_size = settings.PLANNING_WMS_MAX_SIZE
+    return {
+        "wms": {
+            "versions": ["1.1.1", "1.3.0"],
+            "srs": [f"EPSG:{srid}" for srid in offered_srids()],
+            "image_formats": ["image/png", "image/jpeg"],
+            "max_output_pixels": max_size * max_size,
+            "strict": True,
+            "md": _metadata(),
+        },
+        "wmts": {"kvp": True, "restful": True, "md": _metadata()},
+        "tms": {"use_grid_names": True, "origin": "nw"},
+    }
+
+
+def _grids(storage_srid: int) -> dict:
+    vn = datasource.vietnam_storage_extent(storage_srid)
+    return {
+        "webmercator": {"base": "GLOBAL_WEBMERCATOR"},
+        "wgs84": {"base": "GLOBAL_GEODETIC"},
+        "vn2000": {
+            "srs": f"EPSG:{storage_srid}",
+            "bbox": list(vn),
+            "bbox_srs": f"EPSG:{storage_srid}",
+            "origin": "ul",
+            "num_levels": 20,
+            "tile_size": [256, 256],
+        },
+    }

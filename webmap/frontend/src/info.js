@@ -1,0 +1,64 @@
+// Feature info: asks the server which features lie under a click (plans in force plus the
+// revisions the user has switched on) and shows each as an attribute table.
+import { toLonLat } from 'ol/proj';
+import { el } from './config.js';
+
+function infoUrl(config, coordinate, revisionIds) {
+  const [lon, lat] = toLonLat(coordinate);
+  const params = new URLSearchParams({ lon: lon.toFixed(7), lat: lat.toFixed(7) });
+  if (revisionIds.length) params.set('revisions', revisionIds.join(','));
+  return `${config.urls.featureInfo}?${params}`;
+}
+
+function tableRow(key, value) {
+  const row = el('tr');
+  row.append(el('th', '', key), el('td', '', value == null ? '' : String(value)));
+  return row;
+}
+
+function featureCard(config, feature) {
+  const { labels } = config;
+  const card = el('article', 'info-card');
+  const header = el('header', 'info-header');
+  const swatch = el('span', 'legend-swatch');
+  swatch.style.backgroundColor = feature.colour || 'transparent';
+  const title = feature.category_name || feature.category || feature.layer_name || '';
+  header.append(swatch, el('strong', '', title));
+  card.append(header);
+  const table = el('table', 'info-table');
+  table.append(
+    tableRow(labels.project, `${feature.project_code} — ${feature.project_name}`),
+    tableRow(labels.revision, `${feature.revision_number} (${feature.state_label || feature.state})`),
+    tableRow(labels.layer, feature.layer_name),
+  );
+  if (feature.category) table.append(tableRow(labels.category, feature.category));
+  for (const [key, value] of Object.entries(feature.attributes || {})) {
+    table.append(tableRow(key, value));
+  }
+  card.append(table);
+  return card;
+}
+
+/** Fetches and renders feature info for a map click into `container`. */
+export async function showFeatureInfo(container, config, coordinate, revisionIds) {
+  container.replaceChildren(el('p', 'muted', config.labels.loading));
+  let data;
+  try {
+    const response = await fetch(infoUrl(config, coordinate, revisionIds), {
+      headers: { Accept: 'application/json' },
+      credentials: 'same-origin',
+    });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    data = await response.json();
+  } catch (error) {
+    container.replaceChildren(el('p', 'error', config.labels.infoError));
+    return;
+  }
+  const features = data.features || [];
+  container.replaceChildren();
+  if (!features.length) {
+    container.append(el('p', 'muted', config.labels.infoNone));
+    return;
+  }
+  features.forEach((feature) => container.append(featureCard(config, feature)));
+}

@@ -1,0 +1,117 @@
+"""The map page's configuration: what the front end needs to know, computed server-side.
+
+The result is rendered with ``json_script`` into the page, so the JavaScript never
+guesses URLs, layer names, labels or the visible revisions, and needs no i18n framework.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.utils.translation import gettext as _
+
+from planning import visibility
+from planning.layer_kinds import KINDS
+from planning.models import Revision, RevisionState
+
+# Where the map opens when nothing is in force yet: Hue, the seed deployment's city.
+FALLBACK_CENTER = (107.5852, 16.4637)
+FALLBACK_ZOOM = 12
+
+URLS = {
+    "tiles": "/tiles/{layer}/{z}/{x}/{y}.png",
+    "legend": "/legend/{layer}.json",
+    "featureInfo": "/api/feature-info/",
+    "layerFeatures": "/api/layers/{id}/features/",
+}
+
+# The bounding box is taken in the storage CRS (cheap, uses no per-row transform) and only
+# its corners are reprojected to lon/lat.
+_EXTENT_SQL = """
+SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b)
+FROM (
+    SELECT ST_Transform(ST_SetSRID(ST_Extent(geom)::geometry, %s), 4326)::box2d AS b
+    FROM planning_feature_in_force
+) AS extent
+WHERE b IS NOT NULL
+"""
+
+
+def in_force_extent() -> list[float] | None:
+    """The lon/lat bounding box of every plan in force, None when nothing is in force."""
+    with connection.cursor() as cursor:
+        cursor.execute(_EXTENT_SQL, [settings.PLANNING_STORAGE_SRID])
+        row = cursor.fetchone()
+    return [float(v) for v in row] if row else None
+
+
+def tile_layers() -> list[dict[str, Any]]:
+    """All plans in force as one layer (on by default), then one layer per layer kind."""
+    layers = [{"name": "plans", "title": _("All plans in force"), "visible": True}]
+    ordered = sorted(KINDS.values(), key=lambda kind: kind.draw_order)
+    layers += [{"name": k.code, "title": str(k.label), "visible": False} for k in ordered]
+    return layers
+
+
+def user_revisions(user) -> Iterable[Revision]:
+    """Drafts and submitted revisions the user may see: not in the public tiles."""
+    if not user.is_authenticated:
+        return []
+    return (
+        visibility.visible_revisions(user)
+        .exclude(state=RevisionState.APPROVED)
+        .exclude(state__in=[RevisionState.SUPERSEDED, RevisionState.REJECTED])
+        .select_related("project")
+        .prefetch_related("layers")
+        .order_by("project__code", "-number")
+    )
+
+
+def revision_entry(revision: Revision, shown: set[int]) -> dict[str, Any]:
+    return {
+        "id": revision.pk,
+        "title": f"{revision.project.code} r{revision.number} — {revision.project.name}",
+        "state": revision.state,
+        "stateLabel": str(revision.get_state_display()),
+        "visible": revision.pk in shown,
+        "layers": [
+            {"id": layer.pk, "name": layer.name, "kind": layer.kind,
+             "kindLabel": str(layer.get_kind_display())}
+            for layer in revision.layers.all()
+        ],
+    }
+
+
+def labels() -> dict[str, str]:
+    """Every string the front end shows, translated into the request's language."""
+    return {
+        "plansInForce": _("Plans in force"),
+        "myRevisions": _("My drafts and submissions"),
+        "noLayers": _("No layers uploaded yet."),
+        "legendEmpty": _("Switch on a layer to see its legend."),
+        "legendUnavailable": _("The legend is not available."),
+        "loading": _("Loading…"),
+        "infoNone": _("No planning feature here."),
+        "infoError": _("Feature information could not be loaded."),
+        "project": _("Project"),
+        "revision": _("Revision"),
+        "layer": _("Layer"),
+        "category": _("Category"),
+    }
+
+
+def build(user, shown_revisions: Iterable[int] = ()) -> dict[str, Any]:
+    """The whole configuration of the map page for this user."""
+    shown = set(shown_revisions)
+    return {
+        "urls": URLS,
+        "extent": in_force_extent(),
+        "fallbackCenter": list(FALLBACK_CENTER),
+        "fallbackZoom": FALLBACK_ZOOM,
+        "tileLayers": tile_layers(),
+        "revisions": [revision_entry(r, shown) for r in user_revisions(user)],
+        "labels": labels(),
+    }

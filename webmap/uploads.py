@@ -1,0 +1,52 @@
+"""Hands an uploaded file to the importer as a real file with its original suffix.
+
+The importers pick a reader by the file name (.zip, .dxf, .gpkg ...), and Django keeps
+small uploads in memory, so every upload is written to a private temporary directory that
+is removed as soon as the import is over, whatever its outcome.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import SuspiciousFileOperation
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.text import get_valid_filename
+
+from importers.service import ImportResult, import_upload
+from planning.errors import PayloadTooLarge
+from planning.models import Revision
+
+
+def safe_filename(original: str) -> str:
+    """The base name of the upload without path parts or odd characters, suffix kept."""
+    base = Path(original.replace("\\", "/")).name
+    try:
+        return get_valid_filename(base)
+    except SuspiciousFileOperation:
+        return "upload" + Path(base).suffix.lower()
+
+
+def _write(upload: UploadedFile, target: Path) -> None:
+    with target.open("wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+
+
+def import_uploaded_file(*, user, revision: Revision, upload: UploadedFile, kind: str,
+                         name: str, crs: str | None, source_layer: str | None,
+                         remote_addr: str | None) -> ImportResult:
+    """Writes the upload to a temporary file, imports it, and always removes the file."""
+    if upload.size is not None and upload.size > settings.PLANNING_MAX_UPLOAD_BYTES:
+        limit = settings.PLANNING_MAX_UPLOAD_BYTES // (1024 * 1024)
+        raise PayloadTooLarge(f"The file is larger than the {limit} MB upload limit.")
+    filename = safe_filename(upload.name or "upload")
+    with tempfile.TemporaryDirectory(prefix="webmap-upload-") as tmp:
+        path = Path(tmp) / filename
+        _write(upload, path)
+        return import_upload(
+            user=user, revision=revision, path=path, filename=upload.name or filename,
+            kind=kind, name=name, crs=crs, source_layer=source_layer, remote_addr=remote_addr,
+        )

@@ -1,0 +1,17 @@
+"""URLs of the web pages; the map services and the API are wired in planning/urls.py."""
+
+from django.urls import path
+from django.views.generic import RedirectView
+
+from webmap import views
+
+app_name = "webmap"
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="webmap:map", permanent=False), name="home"),
+    path("map/", views.map_view, name="map"),
+    path("projects/", views.project_list, name="project-list"),
+    path("projects/new/", views.project_create, name="project-create"),
+    path("projects/<int:pk>/", views.project_detail, name="project-detail"),
+    path("revisions/<int:pk>/upload/", views.revision_upload, name="revision-upload"),
+]

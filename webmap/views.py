@@ -1,0 +1,120 @@
+"""The pages people use. Each view translates a request into a domain call and the result
+(or the PlanningError it raised, with its status) into a page; no rules live here.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from planning import visibility
+from planning.actions import CreateProject, CreateRevision
+from planning.errors import PlanningError
+from planning.models import Project, Revision, RevisionState
+from webmap import mapconfig
+from webmap.forms import ProjectForm, UploadForm
+from webmap.uploads import import_uploaded_file
+
+
+def _remote_addr(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR")
+
+
+def _int_list(values: list[str]) -> list[int]:
+    return [int(v) for v in values if v.isdigit()]
+
+
+def map_view(request: HttpRequest) -> HttpResponse:
+    """The map viewer; ``?revision=ID`` switches a draft or submitted revision on."""
+    shown = _int_list(request.GET.getlist("revision"))
+    config = mapconfig.build(request.user, shown)
+    return render(request, "webmap/map.html", {"config": config})
+
+
+def project_list(request: HttpRequest) -> HttpResponse:
+    in_force = Revision.objects.filter(project=OuterRef("pk"), state=RevisionState.APPROVED)
+    projects = (
+        Project.objects.filter(pk__in=visibility.visible_projects(request.user).values("pk"))
+        .annotate(in_force=Exists(in_force))
+        .order_by("code")
+    )
+    return render(request, "webmap/project_list.html", {
+        "projects": projects,
+        "can_create": visibility.can_create_project(request.user),
+    })
+
+
+def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    project = get_object_or_404(visibility.visible_projects(request.user).distinct(), pk=pk)
+    revisions = (
+        visibility.visible_revisions(request.user).filter(project=project)
+        .prefetch_related("layers").order_by("-number")
+    )
+    rows = [(r, visibility.can_edit(request.user, r)) for r in revisions]
+    return render(request, "webmap/project_detail.html", {"project": project, "rows": rows})
+
+
+def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
+    return render(request, "webmap/forbidden.html", {"message": message}, status=403)
+
+
+@transaction.atomic
+def _create_project_with_draft(request: HttpRequest, data: dict) -> Project:
+    """A project is useless without a draft to upload into, so both are made together."""
+    project = CreateProject(user=request.user, remote_addr=_remote_addr(request), **data).execute()
+    CreateRevision(user=request.user, project=project, remote_addr=_remote_addr(request)).execute()
+    return project
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def project_create(request: HttpRequest) -> HttpResponse:
+    if not visibility.can_create_project(request.user):
+        return _forbidden(request, _("You may not create planning projects."))
+    form = ProjectForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                project = _create_project_with_draft(request, form.cleaned_data)
+            except PlanningError as exc:
+                form.add_error(None, exc.message)
+                status = exc.status
+            else:
+                messages.success(request, _("Project created with a first draft revision."))
+                return redirect("webmap:project-detail", pk=project.pk)
+    return render(request, "webmap/project_form.html", {"form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def revision_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    revisions = visibility.visible_revisions(request.user).select_related("project")
+    revision = get_object_or_404(revisions, pk=pk)
+    if not visibility.can_edit(request.user, revision):
+        return _forbidden(request, _("Only the planners of the project can add layers to a draft."))
+    form = UploadForm(request.POST or None, request.FILES or None)
+    context = {"form": form, "revision": revision, "project": revision.project}
+    if request.method != "POST":
+        return render(request, "webmap/upload_form.html", context)
+    if not form.is_valid():
+        return render(request, "webmap/upload_form.html", context, status=400)
+    try:
+        result = import_uploaded_file(
+            user=request.user, revision=revision, upload=form.cleaned_data["file"],
+            kind=form.cleaned_data["kind"], name=form.cleaned_data["name"],
+            crs=form.cleaned_data["crs"], source_layer=form.cleaned_data["source_layer"],
+            remote_addr=_remote_addr(request),
+        )
+    except PlanningError as exc:
+        form.add_error(None, exc.message)
+        return render(request, "webmap/upload_form.html", context, status=exc.status)
+    context.update(layer=result.layer, report=result.report)
+    return render(request, "webmap/upload_result.html", context, status=201)
