@@ -38,6 +38,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PLANNING_TILE_CACHE_DIR", "", "MapProxy tile cache directory; unset = var/cache/tiles."),
     Setting("PLANNING_WMS_MAX_SIZE", "4096", "Largest WIDTH or HEIGHT accepted by WMS GetMap."),
     Setting("PLANNING_LANGUAGE", "vi", "Default UI language (vi or en)."),
+    Setting("PLANNING_TEST_DB_NAME", "", "Database the test suite creates; unset = test_<db>."),
     Setting("PLANNING_PUBLIC_URL", "http://127.0.0.1:8000", "Public base URL of the server."),
 )
 _KNOWN = {s.name: s for s in SETTINGS}
@@ -85,7 +86,7 @@ class DatabaseConfig:
             "PORT": self.port,
             "CONN_MAX_AGE": 60,
             "CONN_HEALTH_CHECKS": True,
-            "TEST": {"NAME": f"test_{self.name}"},
+            "TEST": {"NAME": os.environ.get("PLANNING_TEST_DB_NAME") or f"test_{self.name}"},
         }
 
 

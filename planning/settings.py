@@ -135,5 +135,5 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "INFO"},
-    "loggers": {"mapproxy": {"level": "WARNING"}},
+    "loggers": {"mapproxy": {"level": "WARNING"}, "pyogrio": {"level": "WARNING"}},
 }

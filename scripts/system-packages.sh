@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   postgresql-15 postgresql-15-postgis-3 postgresql-15-postgis-3-scripts
   gdal-bin libgdal-dev libgeos-dev libproj-dev
-  gettext chromium fonts-dejavu-core
+  gettext chromium fonts-dejavu-core curl
 )
 # Optional: only the WMS benchmark uses MapServer.
 if [ "${WITH_BENCH_PACKAGES:-0}" = "1" ]; then PACKAGES+=(cgi-mapserver mapserver-bin); fi

@@ -8,6 +8,7 @@ not at import, so that tests (whose database is created later) render their own 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 
@@ -19,6 +20,8 @@ from planning.crs import proj4_for
 from planning.layer_kinds import KINDS
 
 IN_FORCE_VIEW = "planning_feature_in_force"
+MAPNIK_APPLICATION_NAME = "planning-mapnik"
+_PLAIN_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 Bbox = tuple[float, float, float, float]
 # Mainland Viet Nam and its near-shore islands, lon/lat (EPSG:4326).
 VIETNAM_WGS84: Bbox = (102.0, 8.0, 110.0, 23.5)
@@ -40,11 +43,23 @@ def connection_params() -> dict[str, str]:
     params = {
         "host": str(conf.get("HOST") or ""),
         "port": str(conf.get("PORT") or ""),
-        "dbname": str(conf["NAME"]),
+        "dbname": _dbname_with_application_name(str(conf["NAME"])),
         "user": str(conf.get("USER") or ""),
         "password": str(conf.get("PASSWORD") or ""),
     }
     return {k: v for k, v in params.items() if v}
+
+
+def _dbname_with_application_name(name: str) -> str:
+    """The dbname parameter, labelled so Mapnik's pooled connections can be told apart.
+
+    Mapnik appends `dbname=<value>` to its libpq conninfo unquoted, so a plain database
+    name followed by application_name sets that too; names that would need quoting are
+    passed through unlabelled.
+    """
+    if _PLAIN_NAME.match(name):
+        return f"{name} application_name={MAPNIK_APPLICATION_NAME}"
+    return name
 
 
 def kind_table(kind: str) -> str:

@@ -28,7 +28,7 @@ from mapproxy.config.configuration.source import (
 from mapproxy.config.spec import image_opts as image_opts_spec
 from mapproxy.config.spec import source_commons
 from mapproxy.image import ImageResult
-from mapproxy.image.opts import ImageOptions
+from mapproxy.image.opts import ImageFormat, ImageOptions
 from mapproxy.source.mapnik import MapnikSource
 from mapproxy.util.async_ import run_non_blocking
 from mapproxy.util.ext.dictspec.spec import combined, number, required
@@ -99,7 +99,7 @@ class PlanningMapnikSource(MapnikSource):
             mapnik.render(m, image, self.scale_factor)
         else:
             mapnik.render(m, image)
-        data = image.to_string(encoding_for(query.format.ext))
+        data = image.to_string(encoding_for(ImageFormat(str(query.format)).ext))
         log.debug("mapnik %s %s %s %s: %d bytes in %.3fs", self.xml_hash, query.srs.srs_code,
                   query.bbox, query.size, len(data), time.monotonic() - start)
         return ImageResult(BytesIO(data), size=query.size,

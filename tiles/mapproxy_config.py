@@ -161,7 +161,7 @@ def _grids(storage_srid: int) -> dict:
     vn = datasource.vietnam_storage_extent(storage_srid)
     return {
         "webmercator": {"base": "GLOBAL_WEBMERCATOR"},
-        "wgs84": {"base": "GLOBAL_GEODETIC"},
+        "wgs84": {"base": "GLOBAL_GEODETIC", "origin": "ul"},
         "vn2000": {
             "srs": f"EPSG:{storage_srid}",
             "bbox": list(vn),

@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -117,4 +117,4 @@ def revision_upload(request: HttpRequest, pk: int) -> HttpResponse:
         form.add_error(None, exc.message)
         return render(request, "webmap/upload_form.html", context, status=exc.status)
     context.update(layer=result.layer, report=result.report)
-    return render(request, "webmap/upload_result.html", context, status=201)
+    return render(request, "webmap/upload_result.html", context)

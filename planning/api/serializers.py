@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 from rest_framework import serializers
 
 from planning.models import AuditEvent, LandUseCategory, Layer, Project, Revision
@@ -15,11 +17,9 @@ class ProjectSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "boundary", "created_at"]
 
     def get_boundary(self, project: Project) -> dict | None:
-        if project.boundary is None:
-            return None
-        import json
-
-        return json.loads(project.boundary.transform(4326, clone=True).geojson)
+        # Transformed by PostGIS (annotation boundary_geojson): one datum-shift implementation.
+        text = getattr(project, "boundary_geojson", None)
+        return json.loads(text) if text else None
 
 
 class RevisionSerializer(serializers.ModelSerializer):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.gis.db.models.functions import AsGeoJSON, Transform
 from django.contrib.gis.geos import Point
 from django.contrib.gis.measure import D
 from django.db.models import Q
@@ -35,7 +36,10 @@ class ProjectViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = ProjectSerializer
 
     def get_queryset(self):
-        return visibility.visible_projects(self.request.user).distinct().order_by("code")
+        return (
+            visibility.visible_projects(self.request.user).distinct().order_by("code")
+            .annotate(boundary_geojson=AsGeoJSON(Transform("boundary", 4326), precision=7))
+        )
 
     def perform_create(self, serializer):
         data = serializer.validated_data

@@ -1,0 +1,180 @@
+"""The REST API: authentication, visibility, uploads, workflow, OpenAPI."""
+
+from __future__ import annotations
+
+import pytest
+import shapely
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from planning.models import Feature, Layer, Revision
+from tests.conftest import HUE_X, HUE_Y
+from tests.files import write_vector
+
+pytestmark = pytest.mark.django_db
+
+
+def to_wgs84(x: float, y: float) -> shapely.Point:
+    """Storage CRS to lon/lat by PostGIS, the one datum-shift implementation of the server."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_Transform(ST_SetSRID("
+                       "ST_MakePoint(%s, %s), 9214), 4326) p) q", [x, y])
+        return shapely.Point(cursor.fetchone())
+
+
+@pytest.fixture
+def client() -> APIClient:
+    return APIClient()
+
+
+def login(client: APIClient, user) -> APIClient:
+    client.force_authenticate(user)
+    return client
+
+
+def test_anonymous_sees_only_plans_in_force(client, plan_in_force, draft_plan):
+    revisions = client.get("/api/revisions/").json()["results"]
+    assert [r["id"] for r in revisions] == [plan_in_force.id]
+    projects = [p["code"] for p in client.get("/api/projects/").json()["results"]]
+    assert projects == ["inforce"]
+    assert client.get(f"/api/revisions/{draft_plan.id}/").status_code == 404
+    draft_layer = Layer.objects.get(revision=draft_plan)
+    assert client.get(f"/api/layers/{draft_layer.id}/features/").status_code == 404
+    features = client.get("/api/features/").json()["features"]
+    assert {f["properties"]["code"] for f in features} == {"A1", "A2"}
+
+
+def test_member_sees_their_draft_outsider_does_not(client, plan_in_force, draft_plan, planner, outsider):
+    login(client, planner)
+    assert {r["id"] for r in client.get("/api/revisions/").json()["results"]} == {plan_in_force.id, draft_plan.id}
+    login(client, outsider)
+    assert {r["id"] for r in client.get("/api/revisions/").json()["results"]} == {plan_in_force.id}
+
+
+def test_features_are_geojson_in_wgs84_with_colours(client, plan_in_force):
+    layer = Layer.objects.get(revision=plan_in_force)
+    response = client.get(f"/api/layers/{layer.id}/features/")
+    assert response["Content-Type"].startswith("application/geo+json")
+    collection = response.json()
+    assert collection["type"] == "FeatureCollection"
+    lot = next(f for f in collection["features"] if f["properties"]["code"] == "A1")
+    lon, lat = shapely.geometry.shape(lot["geometry"]).centroid.coords[0]
+    assert 107.57 < lon < 107.59 and 16.46 < lat < 16.48
+    assert lot["properties"]["colour"] == "#FFD37F"
+    assert lot["properties"]["category_name"]
+
+
+def test_feature_paging_has_next_link(client, plan_in_force):
+    body = client.get("/api/features/?limit=1").json()
+    assert len(body["features"]) == 1
+    assert "offset=1" in body["links"][0]["href"]
+
+
+@pytest.mark.parametrize("query", ["bbox=1,2,3", "bbox=a,b,c,d", "limit=0", "limit=abc", "layer=x"])
+def test_bad_parameters_are_400(client, plan_in_force, query):
+    response = client.get(f"/api/features/?{query}")
+    assert response.status_code == 400
+    assert response.json()["detail"]
+
+
+def test_feature_info_finds_the_lot_under_the_click(client, plan_in_force, draft_plan, planner):
+    centre = to_wgs84(HUE_X + 50, HUE_Y + 50)
+    found = client.get(f"/api/feature-info/?lon={centre.x}&lat={centre.y}").json()["features"]
+    assert [f["attributes"]["code"] for f in found] == ["A1"]
+    assert found[0]["colour"] == "#FFD37F" and found[0]["state"] == "approved"
+    draft_centre = to_wgs84(HUE_X + 50, HUE_Y + 350)
+    url = f"/api/feature-info/?lon={draft_centre.x}&lat={draft_centre.y}&revisions={draft_plan.id}"
+    assert client.get(url).json()["features"] == []  # anonymous: the draft stays invisible
+    login(client, planner)
+    assert [f["attributes"]["code"] for f in client.get(url).json()["features"]] == ["B1"]
+
+
+def test_token_authentication_and_upload_workflow(client, planner, reviewer, tmp_path):
+    # A planner creates a project, uploads a layer, submits; the reviewer approves.
+    token = Token.objects.create(user=planner)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    project = client.post("/api/projects/", {"code": "hue-a", "name": "Khu A", "level": "detailed",
+                                             "scale": 500}, format="json")
+    assert project.status_code == 201, project.content
+    revision = client.post("/api/revisions/", {"project": project.json()["id"]}, format="json")
+    assert revision.status_code == 201 and revision.json()["state"] == "draft"
+    gpkg = write_vector(tmp_path / "lots.gpkg", [shapely.box(HUE_X, HUE_Y, HUE_X + 30, HUE_Y + 30)],
+                        {"code": ["K1"], "function": ["DO"]}, driver="GPKG")
+    with gpkg.open("rb") as handle:
+        upload = client.post(f"/api/revisions/{revision.json()['id']}/uploads/",
+                             {"file": handle, "kind": "landuse", "name": "Lô đất"}, format="multipart")
+    assert upload.status_code == 201, upload.content
+    assert upload.json()["report"]["features_loaded"] == 1
+    assert upload.json()["layer"]["name"] == "Lô đất"
+    submitted = client.post(f"/api/revisions/{revision.json()['id']}/submit/")
+    assert submitted.json()["state"] == "submitted"
+    # A planner cannot approve their own plan; the project's reviewer can.
+    assert client.post(f"/api/revisions/{revision.json()['id']}/approve/",
+                       {"decision_number": "1/QĐ"}, format="json").status_code == 403
+    from planning.models import Membership, Project
+
+    Membership.objects.create(project=Project.objects.get(code="hue-a"), user=reviewer, role="reviewer")
+    client.credentials()
+    login(client, reviewer)
+    approved = client.post(f"/api/revisions/{revision.json()['id']}/approve/",
+                           {"decision_number": "1/QĐ"}, format="json")
+    assert approved.json()["state"] == "approved"
+    client.force_authenticate(None)
+    codes = {f["properties"]["code"] for f in client.get("/api/features/").json()["features"]}
+    assert codes == {"K1"}
+
+
+def test_upload_errors_are_4xx_json_and_leave_nothing(client, planner, draft_plan, tmp_path):
+    login(client, planner)
+    bad = tmp_path / "broken.zip"
+    bad.write_bytes(b"PK\x03\x04garbage")
+    before = (Layer.objects.count(), Feature.objects.count())
+    with bad.open("rb") as handle:
+        response = client.post(f"/api/revisions/{draft_plan.id}/uploads/",
+                               {"file": handle, "kind": "landuse", "name": "x"}, format="multipart")
+    assert response.status_code == 400
+    assert "zip" in response.json()["detail"]
+    assert (Layer.objects.count(), Feature.objects.count()) == before
+
+
+def test_anonymous_cannot_upload_or_create(client, draft_plan, tmp_path):
+    assert client.post("/api/projects/", {"code": "x"}, format="json").status_code in (401, 403)
+    path = tmp_path / "a.geojson"
+    path.write_text("{}")
+    with path.open("rb") as handle:
+        response = client.post(f"/api/revisions/{draft_plan.id}/uploads/",
+                               {"file": handle, "kind": "landuse", "name": "x"}, format="multipart")
+    assert response.status_code in (401, 403)  # refused before the revision is even looked up
+
+
+def test_resubmitting_is_a_conflict(client, planner, plan_in_force):
+    login(client, planner)
+    response = client.post(f"/api/revisions/{plan_in_force.id}/submit/")
+    assert response.status_code == 409
+
+
+def test_openapi_schema_and_docs(client):
+    schema = client.get("/api/schema/?format=json")
+    assert schema.status_code == 200
+    paths = schema.json()["paths"]
+    for path in ("/api/projects/", "/api/revisions/{id}/submit/", "/api/layers/{id}/features/",
+                 "/api/revisions/{revision_id}/uploads/", "/api/feature-info/"):
+        assert path in paths, path
+    docs = client.get("/api/docs/")
+    assert docs.status_code == 200
+    assert b"cdn" not in docs.content.lower() and b"jsdelivr" not in docs.content.lower()
+
+
+def test_approval_supersedes_previous_plan(planner, reviewer, plan_in_force):
+    from planning.actions import ApproveRevision, CreateRevision, SubmitRevision
+    from planning.models import RevisionState
+
+    nxt = CreateRevision(user=planner, project=plan_in_force.project).execute()
+    Layer.objects.create(revision=nxt, kind="landuse", name="L", created_by=planner)
+    SubmitRevision(user=planner, revision=nxt).execute()
+    ApproveRevision(user=reviewer, revision=nxt, decision_number="2/QĐ").execute()
+    plan_in_force.refresh_from_db()
+    assert plan_in_force.state == RevisionState.SUPERSEDED and plan_in_force.superseded_at
+    assert Revision.objects.filter(project=plan_in_force.project, state="approved").get() == nxt

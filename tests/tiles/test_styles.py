@@ -1,0 +1,77 @@
+"""The style model: Mapnik XML that Mapnik loads, safe filters, legends."""
+
+from __future__ import annotations
+
+import mapnik
+import pytest
+from lxml import etree
+
+from planning.layer_kinds import KINDS
+from tiles import styles
+
+
+def _categories() -> list[styles.Category]:
+    return [
+        styles.Category("DO", "#FFD37F", "Đất ở mới", "New residential land"),
+        styles.Category("CX", "#7fc97f", "Đất cây xanh", "Green space"),
+        styles.Category("X' or 1=1 --", "#000000", "evil", "evil"),
+        styles.Category("BAD", "red", "no hex colour", "no hex colour"),
+    ]
+
+
+def _xml(kinds=tuple(KINDS)) -> str:
+    model = styles.build_styles(_categories(), "en")
+    point = '{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[0,0]}}'
+    params = {"type": "geojson", "inline": '{"type":"FeatureCollection","features":[%s]}' % point}
+    return styles.mapnik_xml(model, kinds, map_srs="epsg:3857", layer_srs="epsg:4326",
+                             datasource=lambda kind: params)
+
+
+def test_every_kind_has_a_style_in_draw_order():
+    model = styles.build_styles(_categories())
+    assert set(model) == set(KINDS)
+    orders = [s.draw_order for s in model.values()]
+    assert orders == sorted(orders)
+
+
+def test_mapnik_loads_the_generated_xml():
+    m = mapnik.Map(256, 256)
+    mapnik.load_map_from_string(m, _xml())
+    assert [layer.name for layer in m.layers][0] == "landuse"
+    assert len(m.layers) == len(KINDS)
+
+
+def test_only_safe_category_codes_and_colours_reach_filters():
+    root = etree.fromstring(_xml(("landuse",)))
+    filters = [f.text for f in root.iter("Filter")]
+    assert filters == ["([category] = 'DO')", "([category] = 'CX')"]
+    assert root.find(".//ElseFilter") is not None
+    fills = [p.get("fill") for p in root.iter("PolygonSymbolizer")]
+    assert fills == ["#FFD37F", "#7FC97F", styles.UNKNOWN_COLOUR]
+
+
+def test_datasource_values_are_escaped_by_lxml():
+    model = styles.build_styles([])
+    xml = styles.mapnik_xml(model, ["boundary"], map_srs="epsg:3857", layer_srs="epsg:9214",
+                            datasource=lambda kind: {"password": 'a"<b>&c'})
+    root = etree.fromstring(xml)
+    assert root.find(".//Parameter[@name='password']").text == 'a"<b>&c'
+
+
+def test_legend_lists_used_categories_and_other():
+    model = styles.build_styles(_categories(), "en")
+    entries = styles.legend(model, ["landuse"], used_categories={"DO", "ZZ"})
+    assert entries == [
+        {"label": "DO – New residential land", "colour": "#FFD37F", "kind": "landuse"},
+        {"label": "Other", "colour": styles.UNKNOWN_COLOUR, "kind": "landuse"},
+    ]
+    full = styles.legend(model, ["landuse", "redlines"])
+    assert [e["kind"] for e in full] == ["landuse", "landuse", "landuse", "redlines"]
+
+
+@pytest.mark.django_db
+def test_catalogue_colours_come_from_the_database():
+    model = styles.load_styles("vi")
+    fills = {r.category: r.symbol.fill for r in model["landuse"].rules}
+    assert fills["DO"] == "#FFD37F"
+    assert fills["GD"] == "#FF9ECF"

@@ -1,0 +1,115 @@
+"""MapProxy mounted inside Django: one WSGI app per in-force generation, built lazily.
+
+Every map request asks for the current generation (one cheap query); when it differs
+from the app in memory, a new configuration is generated and loaded, and the tile cache
+directories of older generations are deleted. The plan_in_force_changed signal drops
+the app at once, so the next request in this process rebuilds it.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from mapproxy.config.configuration.base import ConfigurationError
+from mapproxy.config.configuration.proxy import ProxyConfiguration
+from mapproxy.config.spec import validate_options
+from mapproxy.wsgiapp import MapProxyApp
+
+from tiles import mapnik_source
+from tiles.generation import current_generation
+from tiles.mapproxy_config import build_config, generation_dir
+
+log = logging.getLogger(__name__)
+_lock = threading.Lock()
+_apps: dict[str, MapProxyApp] = {}
+
+
+def make_app(conf: dict, base_dir: Path) -> MapProxyApp:
+    """A MapProxy WSGI app from a configuration dict (what make_wsgi_app does for a file)."""
+    mapnik_source.register()
+    errors, informal_only = validate_options(conf)
+    for error in errors:
+        log.warning("MapProxy configuration: %s", error)
+    if not informal_only:
+        raise ConfigurationError("invalid MapProxy configuration: " + "; ".join(errors))
+    base_dir.mkdir(parents=True, exist_ok=True)
+    proxy_conf = ProxyConfiguration(conf, conf_base_dir=str(base_dir), seed=False, renderd=False)
+    return MapProxyApp(proxy_conf.configured_services(), proxy_conf.base_config)
+
+
+def get_app() -> MapProxyApp:
+    """The app of the current generation, building it (and purging old caches) if needed."""
+    generation = current_generation()
+    app = _apps.get(generation)
+    if app is not None:
+        return app
+    with _lock:
+        app = _apps.get(generation)
+        if app is None:
+            app = make_app(build_config(generation), generation_dir(generation))
+            _apps.clear()
+            _apps[generation] = app
+            purge_old_generations(keep=generation)
+    return app
+
+
+def purge_old_generations(keep: str | None) -> list[Path]:
+    """Delete the cache directories of every generation except `keep`."""
+    root = Path(settings.PLANNING_TILE_CACHE_DIR)
+    if not root.is_dir():
+        return []
+    removed = []
+    for path in root.iterdir():
+        if path.is_dir() and path.name.startswith("gen-") and path.name != keep:
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
+
+
+def on_plan_in_force_changed(sender: object, **kwargs: object) -> None:
+    """Forget the app (the next request rebuilds it) and drop caches no longer current."""
+    with _lock:
+        _apps.clear()
+    purge_old_generations(keep=current_generation())
+
+
+def reset() -> None:
+    """Forget every built app (tests switch databases and cache directories)."""
+    with _lock:
+        _apps.clear()
+
+
+@dataclass
+class WsgiResponse:
+    status: int
+    headers: list[tuple[str, str]]
+    body: Iterable[bytes]
+    close: Callable[[], None] | None = None
+
+
+def call(environ: dict, path_info: str, query_string: str | None = None) -> WsgiResponse:
+    """Run MapProxy on `environ` with PATH_INFO (and optionally QUERY_STRING) replaced."""
+    env = dict(environ)
+    env["PATH_INFO"] = path_info
+    if query_string is not None:
+        env["QUERY_STRING"] = query_string
+    captured: dict[str, object] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info=None):
+        captured["status"] = int(status.split(" ", 1)[0])
+        captured["headers"] = headers
+        return lambda data: None
+
+    body = get_app()(env, start_response)
+    return WsgiResponse(
+        status=captured["status"],  # type: ignore[arg-type]
+        headers=captured["headers"],  # type: ignore[arg-type]
+        body=body,
+        close=getattr(body, "close", None),
+    )

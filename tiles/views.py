@@ -1,0 +1,118 @@
+"""HTTP views of the public map services: thin adapters around MapProxy and the legend.
+
+Each view only translates the Django request into a MapProxy path (or a legend call)
+and the result into a response. MapProxy's own errors are OGC exception reports and are
+passed through unchanged.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.views.decorators.http import require_GET
+from lxml import etree
+
+from tiles import legend as legend_core
+from tiles import mount
+from tiles.mapproxy_config import public_layer
+
+TILE_MAX_AGE = 300  # seconds: tile URLs outlive generations, so keep browser caching short
+_HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "upgrade"}
+
+
+def _relay(result: mount.WsgiResponse, *, tile: bool = False) -> StreamingHttpResponse:
+    """A Django response streaming MapProxy's body with its status and headers."""
+    response = StreamingHttpResponse(result.body, status=result.status)
+    for name, value in result.headers:
+        if name.lower() not in _HOP_BY_HOP:
+            response[name] = value
+    if tile and result.status == 200:
+        response["Cache-Control"] = f"public, max-age={TILE_MAX_AGE}"
+    return response
+
+
+def _params(request: HttpRequest) -> dict[str, str]:
+    """Query parameters with upper-cased names (OGC KVP names are case-insensitive)."""
+    return {key.upper(): value for key, value in request.GET.items()}
+
+
+def _size_error(request: HttpRequest) -> HttpResponse | None:
+    """An OGC exception when a GetMap asks for more than PLANNING_WMS_MAX_SIZE pixels a side."""
+    params = _params(request)
+    if params.get("REQUEST", "").lower() != "getmap":
+        return None
+    limit = settings.PLANNING_WMS_MAX_SIZE
+    for name in ("WIDTH", "HEIGHT"):
+        value = params.get(name, "")
+        if value.isdigit() and int(value) > limit:
+            return _ogc_exception(f"{name} must not exceed {limit}", "InvalidParameterValue",
+                                  params.get("VERSION", "1.3.0"))
+    return None
+
+
+def _ogc_exception(message: str, code: str, version: str) -> HttpResponse:
+    if version == "1.1.1":
+        root = etree.Element("ServiceExceptionReport", version="1.1.1")
+        content_type = "application/vnd.ogc.se_xml"
+    else:
+        root = etree.Element("ServiceExceptionReport", version="1.3.0",
+                             nsmap={None: "http://www.opengis.net/ogc"})
+        content_type = "text/xml"
+    etree.SubElement(root, "ServiceException", code=code).text = message
+    body = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    return HttpResponse(body, status=400, content_type=content_type)
+
+
+def _with_service(request: HttpRequest, service: str) -> str:
+    """The query string, with SERVICE added when an alias URL implies it."""
+    query = request.GET.copy()
+    if not any(key.upper() == "SERVICE" for key in query):
+        query["SERVICE"] = service
+    return query.urlencode()
+
+
+@require_GET
+def ows(request: HttpRequest) -> HttpResponse:
+    """WMS and WMTS KVP, dispatched by MapProxy on the SERVICE parameter."""
+    return _size_error(request) or _relay(mount.call(request.environ, "/ows"))
+
+
+@require_GET
+def wms(request: HttpRequest) -> HttpResponse:
+    """WMS alias: SERVICE=WMS is implied."""
+    query = _with_service(request, "WMS")
+    return _size_error(request) or _relay(mount.call(request.environ, "/ows", query))
+
+
+@require_GET
+def wmts_kvp(request: HttpRequest) -> HttpResponse:
+    """WMTS KVP alias: SERVICE=WMTS is implied."""
+    return _relay(mount.call(request.environ, "/ows", _with_service(request, "WMTS")))
+
+
+@require_GET
+def wmts_rest(request: HttpRequest, rest: str) -> HttpResponse:
+    """WMTS RESTful capabilities and tiles, as MapProxy lays them out under /wmts/."""
+    if ".." in rest:
+        return HttpResponse("not found", status=404, content_type="text/plain")
+    is_tile = not rest.endswith(".xml")
+    return _relay(mount.call(request.environ, f"/wmts/{rest}"), tile=is_tile)
+
+
+@require_GET
+def xyz(request: HttpRequest, layer: str, z: int, x: int, y: int) -> HttpResponse:
+    """XYZ (GoogleMaps scheme) tiles in web mercator, from the generation's tile cache."""
+    if public_layer(layer) is None:
+        return HttpResponse(f"unknown layer {layer!r}", status=404, content_type="text/plain")
+    path = f"/tiles/{layer}/webmercator/{z}/{x}/{y}.png"
+    return _relay(mount.call(request.environ, path, ""), tile=True)
+
+
+@require_GET
+def legend_json(request: HttpRequest, layer: str) -> JsonResponse:
+    """The legend of a public layer; ?all=1 lists every catalogue category."""
+    complete = request.GET.get("all") in {"1", "true"}
+    document = legend_core.legend_document(layer, complete=complete)
+    if document is None:
+        return JsonResponse({"detail": f"unknown layer {layer!r}"}, status=404)
+    return JsonResponse(document, json_dumps_params={"ensure_ascii": False})
