@@ -66,27 +66,28 @@ def _decode(wkb: np.ndarray, report: ImportReport) -> np.ndarray:
 
 
 def _accepted(geoms: np.ndarray, kind: LayerKind, report: ImportReport) -> np.ndarray:
-    already = {r.index for r in report.rejected}
+    """Indexes of features to load; every other one is reported with its reason."""
     missing = shapely.is_missing(geoms)
+    present = ~missing
     empty = np.zeros(len(geoms), dtype=bool)
-    empty[~missing] = shapely.is_empty(geoms[~missing])
+    empty[present] = shapely.is_empty(geoms[present])
     types = np.full(len(geoms), -1)
-    types[~missing] = shapely.get_type_id(geoms[~missing])
+    types[present] = shapely.get_type_id(geoms[present])
     allowed = _FAMILIES.get(kind.geometry)
-    keep = []
-    for index in range(len(geoms)):
+    fits = np.isin(types, list(allowed)) if allowed is not None else present
+    good = present & ~empty & fits
+    already = {r.index for r in report.rejected}
+    for index in np.flatnonzero(~good):
         if index in already:
             continue
         if missing[index]:
-            report.reject(index, "no geometry")
+            report.reject(int(index), "no geometry")
         elif empty[index]:
-            report.reject(index, "empty geometry")
-        elif allowed is not None and types[index] not in allowed:
-            name = shapely.GeometryType(types[index]).name.title()
-            report.reject(index, f"{name} does not fit a {kind.code} layer ({kind.geometry} expected)")
+            report.reject(int(index), "empty geometry")
         else:
-            keep.append(index)
-    return np.asarray(keep, dtype=np.int64)
+            name = shapely.GeometryType(types[index]).name.title()
+            report.reject(int(index), f"{name} does not fit a {kind.code} layer ({kind.geometry} expected)")
+    return np.flatnonzero(good).astype(np.int64)
 
 
 def _reproject(geoms: np.ndarray, transformer: Transformer, report: ImportReport) -> np.ndarray:

@@ -17,7 +17,7 @@ from django.db import transaction
 from planning import visibility
 from planning.actions import audit
 from planning.errors import Forbidden, InvalidInput, NotAuthenticated
-from planning.layer_kinds import category_of, get_kind
+from planning.layer_kinds import category_column, get_kind
 from planning.models import Layer, Revision
 
 from importers import crs as import_crs
@@ -102,15 +102,11 @@ def _load(user, revision, kind, name, source, prepared, report, filename, remote
         attribute_schema=source.fields, created_by=user,
     )
     names = [f["name"] for f in source.fields]
-    layer_kind = get_kind(kind)
-    attrs = loader.attribute_rows(names, source.columns, prepared.keep)
-    rows = (
-        (ewkb, ewkb_3d, values, category_of(layer_kind, values),
-         f"{filename}#{source.name}:{int(source.fids[index])}")
-        for ewkb, ewkb_3d, values, index in zip(
-            prepared.ewkb_2d, prepared.ewkb_3d, attrs, prepared.keep, strict=True)
-    )
-    report.features_loaded = loader.copy_features(layer.pk, rows)
+    attributes = loader.attribute_rows(names, source.columns, prepared.keep)
+    categories = category_column(get_kind(kind), names, source.columns, prepared.keep)
+    refs = [f"{filename}#{source.name}:{int(source.fids[i])}" for i in prepared.keep]
+    report.features_loaded = loader.copy_features(
+        layer.pk, prepared.ewkb_2d, prepared.ewkb_3d, attributes, categories, refs)
     layer.feature_count = report.features_loaded
     layer.save(update_fields=["feature_count"])
     audit(user, "layer.import", project=locked.project, revision=locked, remote_addr=remote_addr,

@@ -9,5 +9,6 @@ class TilesConfig(AppConfig):
         from planning.signals import plan_in_force_changed
         from tiles.mount import on_plan_in_force_changed
 
-        plan_in_force_changed.connect(on_plan_in_force_changed,
-                                      dispatch_uid="tiles.purge_on_plan_in_force_changed")
+        plan_in_force_changed.connect(
+            on_plan_in_force_changed, dispatch_uid="tiles.purge_on_plan_in_force_changed"
+        )

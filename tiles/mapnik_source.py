@@ -100,10 +100,20 @@ class PlanningMapnikSource(MapnikSource):
         else:
             mapnik.render(m, image)
         data = image.to_string(encoding_for(ImageFormat(str(query.format)).ext))
-        log.debug("mapnik %s %s %s %s: %d bytes in %.3fs", self.xml_hash, query.srs.srs_code,
-                  query.bbox, query.size, len(data), time.monotonic() - start)
-        return ImageResult(BytesIO(data), size=query.size,
-                           image_opts=ImageOptions(format=query.format, transparent=True))
+        log.debug(
+            "mapnik %s %s %s %s: %d bytes in %.3fs",
+            self.xml_hash,
+            query.srs.srs_code,
+            query.bbox,
+            query.size,
+            len(data),
+            time.monotonic() - start,
+        )
+        return ImageResult(
+            BytesIO(data),
+            size=query.size,
+            image_opts=ImageOptions(format=query.format, transparent=True),
+        )
 
 
 class PlanningMapnikSourceConfiguration(MapnikSourceConfiguration):
@@ -121,12 +131,15 @@ class PlanningMapnikSourceConfiguration(MapnikSourceConfiguration):
         )
 
 
-_SPEC = combined(source_commons, {
-    required("xml"): str(),
-    "transparent": bool(),
-    "image": image_opts_spec,
-    "scale_factor": number(),
-})
+_SPEC = combined(
+    source_commons,
+    {
+        required("xml"): "",
+        "transparent": False,
+        "image": image_opts_spec,
+        "scale_factor": number(),
+    },
+)
 _registered = False
 
 
@@ -134,6 +147,7 @@ def register() -> None:
     """Make `type: planning_mapnik` known to MapProxy's loader (idempotent)."""
     global _registered
     if not _registered:
-        register_source_configuration(SOURCE_TYPE, PlanningMapnikSourceConfiguration,
-                                      SOURCE_TYPE, _SPEC)
+        register_source_configuration(
+            SOURCE_TYPE, PlanningMapnikSourceConfiguration, SOURCE_TYPE, _SPEC
+        )
         _registered = True

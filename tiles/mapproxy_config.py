@@ -63,12 +63,14 @@ def build_config(generation: str) -> dict:
         storage_box, wgs84_box = _layer_extent(layer, extents, storage_srid)
         sources[f"src_{layer.name}"] = _source(layer, model, storage_box, wgs84_box, db)
         caches[f"cache_{layer.name}"] = _cache(layer)
-        layers.append({
-            "name": layer.name,
-            "title": layer.title,
-            "sources": [f"src_{layer.name}"],
-            "tile_sources": [f"cache_{layer.name}"],
-        })
+        layers.append(
+            {
+                "name": layer.name,
+                "title": layer.title,
+                "sources": [f"src_{layer.name}"],
+                "tile_sources": [f"cache_{layer.name}"],
+            }
+        )
     return {
         "globals": _globals(generation),
         "services": _services(),
@@ -79,8 +81,9 @@ def build_config(generation: str) -> dict:
     }
 
 
-def _layer_extent(layer: PublicLayer, extents: dict[str, datasource.KindExtent],
-                  storage_srid: int) -> tuple[datasource.Bbox, datasource.Bbox]:
+def _layer_extent(
+    layer: PublicLayer, extents: dict[str, datasource.KindExtent], storage_srid: int
+) -> tuple[datasource.Bbox, datasource.Bbox]:
     """Extent of the layer's in-force data; all of Viet Nam when it has none."""
     present = [extents[k] for k in layer.kinds if k in extents]
     storage = datasource.union([e.storage for e in present])
@@ -90,10 +93,16 @@ def _layer_extent(layer: PublicLayer, extents: dict[str, datasource.KindExtent],
     return storage, wgs84
 
 
-def _source(layer: PublicLayer, model: dict[str, styles.KindStyle], storage_box: datasource.Bbox,
-            wgs84_box: datasource.Bbox, db: dict[str, str]) -> dict:
+def _source(
+    layer: PublicLayer,
+    model: dict[str, styles.KindStyle],
+    storage_box: datasource.Bbox,
+    wgs84_box: datasource.Bbox,
+    db: dict[str, str],
+) -> dict:
     xml = styles.mapnik_xml(
-        model, layer.kinds,
+        model,
+        layer.kinds,
         map_srs="epsg:3857",
         layer_srs=datasource.srs_definition(settings.PLANNING_STORAGE_SRID),
         datasource=lambda kind: datasource.datasource_params(kind, storage_box, db),

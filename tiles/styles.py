@@ -86,21 +86,29 @@ def _fixed_rules(kind: str) -> tuple[Rule, ...]:
     fixed: dict[str, tuple[Rule, ...]] = {
         "boundary": (Rule(title, Symbol(stroke="#6A3D9A", stroke_width=2.0, dash="8,4")),),
         "roads": (
-            Rule(title, Symbol(fill="#FFFFFF", stroke="#8C8C8C", stroke_width=0.8), geometry="polygon"),
+            Rule(
+                title,
+                Symbol(fill="#FFFFFF", stroke="#8C8C8C", stroke_width=0.8),
+                geometry="polygon",
+            ),
             Rule(title, Symbol(stroke="#8C8C8C", stroke_width=2.0), geometry="line"),
         ),
         "redlines": (Rule(title, Symbol(stroke="#E31A1C", stroke_width=1.5)),),
         "infrastructure": (
             Rule(title, Symbol(stroke="#1F78B4", stroke_width=1.2), geometry="line"),
-            Rule(title, Symbol(fill="#A6CEE3", stroke="#1F78B4", stroke_width=0.8), geometry="polygon"),
+            Rule(
+                title,
+                Symbol(fill="#A6CEE3", stroke="#1F78B4", stroke_width=0.8),
+                geometry="polygon",
+            ),
             Rule(title, Symbol(fill="#1F78B4", marker=True), geometry="point"),
         ),
         "buildings": (
-            Rule(title, Symbol(fill="#B0A89E", fill_opacity=0.85, stroke="#555555", stroke_width=0.6)),
+            Rule(
+                title, Symbol(fill="#B0A89E", fill_opacity=0.85, stroke="#555555", stroke_width=0.6)
+            ),
         ),
-        "annotation": (
-            Rule(title, Symbol(fill="#333333", label_field="label"), geometry="point"),
-        ),
+        "annotation": (Rule(title, Symbol(fill="#333333", label_field="label"), geometry="point"),),
     }
     return fixed[kind]
 
@@ -115,8 +123,9 @@ def _landuse_rules(categories: Iterable[Category], language: str) -> tuple[Rule,
         symbol = Symbol(fill=cat.colour.upper(), stroke="#666666", stroke_width=0.5)
         rules.append(Rule(f"{cat.code} – {name}", symbol, category=cat.code))
     other = "Other" if language.startswith("en") else "Khác"
-    rules.append(Rule(other, Symbol(fill=UNKNOWN_COLOUR, stroke="#666666", stroke_width=0.5),
-                      otherwise=True))
+    rules.append(
+        Rule(other, Symbol(fill=UNKNOWN_COLOUR, stroke="#666666", stroke_width=0.5), otherwise=True)
+    )
     return tuple(rules)
 
 
@@ -144,8 +153,9 @@ def load_styles(language: str = "vi") -> dict[str, KindStyle]:
 # --- legend -----------------------------------------------------------------------------
 
 
-def legend(styles: Mapping[str, KindStyle], kinds: Iterable[str],
-           used_categories: set[str] | None = None) -> list[dict[str, str]]:
+def legend(
+    styles: Mapping[str, KindStyle], kinds: Iterable[str], used_categories: set[str] | None = None
+) -> list[dict[str, str]]:
     """Legend entries (label, colour, kind) of the given kinds.
 
     With `used_categories` the land-use part lists only the categories that occur in the
@@ -184,8 +194,14 @@ def _in_legend(rule: Rule, known: set[str], used: set[str] | None) -> bool:
 DatasourceParams = Callable[[str], Mapping[str, str]]
 
 
-def mapnik_xml(styles: Mapping[str, KindStyle], kinds: Iterable[str], *, map_srs: str,
-               layer_srs: str, datasource: DatasourceParams) -> str:
+def mapnik_xml(
+    styles: Mapping[str, KindStyle],
+    kinds: Iterable[str],
+    *,
+    map_srs: str,
+    layer_srs: str,
+    datasource: DatasourceParams,
+) -> str:
     """A Mapnik map document drawing `kinds` (in the model's draw order).
 
     `datasource(kind)` gives the Mapnik datasource parameters of a kind; they are written
@@ -234,20 +250,39 @@ def _rule_element(rule: Rule) -> etree._Element:
 def _symbolizers(symbol: Symbol) -> list[etree._Element]:
     out = []
     if symbol.marker:
-        out.append(etree.Element("MarkersSymbolizer", fill=symbol.fill or "#000000",
-                                 width="6", height="6", **{"allow-overlap": "true"}))
+        out.append(
+            etree.Element(
+                "MarkersSymbolizer",
+                fill=symbol.fill or "#000000",
+                width="6",
+                height="6",
+                **{"allow-overlap": "true"},
+            )
+        )
         return out
     if symbol.label_field:
-        text = etree.Element("TextSymbolizer", **{
-            "face-name": FONT_FACE, "size": "11", "fill": symbol.fill or "#000000",
-            "halo-fill": "#FFFFFF", "halo-radius": "1", "placement": "point",
-        })
+        text = etree.Element(
+            "TextSymbolizer",
+            **{
+                "face-name": FONT_FACE,
+                "size": "11",
+                "fill": symbol.fill or "#000000",
+                "halo-fill": "#FFFFFF",
+                "halo-radius": "1",
+                "placement": "point",
+            },
+        )
         text.text = f"[{symbol.label_field}]"
         out.append(text)
         return out
     if symbol.fill:
-        out.append(etree.Element("PolygonSymbolizer", fill=symbol.fill,
-                                 **{"fill-opacity": f"{symbol.fill_opacity:g}"}))
+        out.append(
+            etree.Element(
+                "PolygonSymbolizer",
+                fill=symbol.fill,
+                **{"fill-opacity": f"{symbol.fill_opacity:g}"},
+            )
+        )
     if symbol.stroke:
         attrs = {"stroke": symbol.stroke, "stroke-width": f"{symbol.stroke_width:g}"}
         if symbol.dash:

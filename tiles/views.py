@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.views.decorators.http import require_GET
 from lxml import etree
 
@@ -17,12 +18,51 @@ from tiles import mount
 from tiles.mapproxy_config import public_layer
 
 TILE_MAX_AGE = 300  # seconds: tile URLs outlive generations, so keep browser caching short
+CLIENT_ERROR_CODES = {
+    "LayerNotDefined",
+    "StyleNotDefined",
+    "InvalidFormat",
+    "InvalidCRS",
+    "InvalidSRS",
+    "InvalidPoint",
+    "InvalidParameterValue",
+    "MissingParameterValue",
+    "OperationNotSupported",
+    "InvalidDimensionValue",
+    "TileOutOfRange",
+    "LayerNotQueryable",
+    "CurrentUpdateSequence",
+    "InvalidUpdateSequence",
+}
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "upgrade"}
+
+
+def _client_error_status(result: mount.WsgiResponse) -> tuple[int, list[bytes] | None]:
+    """MapProxy answers some client mistakes (unknown layer, bad CRS) with 500; make them 400.
+
+    Only error responses are buffered (they are small); the OGC exception code decides.
+    """
+    content_type = next((v for k, v in result.headers if k.lower() == "content-type"), "")
+    if result.status < 500 or "xml" not in content_type:
+        return result.status, None
+    body = list(result.body)
+    if result.close is not None:
+        result.close()
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    try:
+        root = etree.fromstring(b"".join(body), parser)
+    except etree.XMLSyntaxError:
+        return result.status, body
+    codes = {el.get("code") or el.get("exceptionCode") for el in root.iter()}
+    return (400 if codes & CLIENT_ERROR_CODES else result.status), body
 
 
 def _relay(result: mount.WsgiResponse, *, tile: bool = False) -> StreamingHttpResponse:
     """A Django response streaming MapProxy's body with its status and headers."""
-    response = StreamingHttpResponse(result.body, status=result.status)
+    status, buffered = _client_error_status(result)
+    response = StreamingHttpResponse(
+        buffered if buffered is not None else result.body, status=status
+    )
     for name, value in result.headers:
         if name.lower() not in _HOP_BY_HOP:
             response[name] = value
@@ -33,10 +73,10 @@ def _relay(result: mount.WsgiResponse, *, tile: bool = False) -> StreamingHttpRe
 
 def _params(request: HttpRequest) -> dict[str, str]:
     """Query parameters with upper-cased names (OGC KVP names are case-insensitive)."""
-    return {key.upper(): value for key, value in request.GET.items()}
+    return {key.upper(): str(request.GET.get(key, "")) for key in request.GET}
 
 
-def _size_error(request: HttpRequest) -> HttpResponse | None:
+def _size_error(request: HttpRequest) -> HttpResponseBase | None:
     """An OGC exception when a GetMap asks for more than PLANNING_WMS_MAX_SIZE pixels a side."""
     params = _params(request)
     if params.get("REQUEST", "").lower() != "getmap":
@@ -45,8 +85,11 @@ def _size_error(request: HttpRequest) -> HttpResponse | None:
     for name in ("WIDTH", "HEIGHT"):
         value = params.get(name, "")
         if value.isdigit() and int(value) > limit:
-            return _ogc_exception(f"{name} must not exceed {limit}", "InvalidParameterValue",
-                                  params.get("VERSION", "1.3.0"))
+            return _ogc_exception(
+                f"{name} must not exceed {limit}",
+                "InvalidParameterValue",
+                params.get("VERSION", "1.3.0"),
+            )
     return None
 
 
@@ -55,8 +98,9 @@ def _ogc_exception(message: str, code: str, version: str) -> HttpResponse:
         root = etree.Element("ServiceExceptionReport", version="1.1.1")
         content_type = "application/vnd.ogc.se_xml"
     else:
-        root = etree.Element("ServiceExceptionReport", version="1.3.0",
-                             nsmap={None: "http://www.opengis.net/ogc"})
+        root = etree.Element(
+            "ServiceExceptionReport", version="1.3.0", nsmap={None: "http://www.opengis.net/ogc"}
+        )
         content_type = "text/xml"
     etree.SubElement(root, "ServiceException", code=code).text = message
     body = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
@@ -72,40 +116,40 @@ def _with_service(request: HttpRequest, service: str) -> str:
 
 
 @require_GET
-def ows(request: HttpRequest) -> HttpResponse:
+def ows(request: HttpRequest) -> HttpResponseBase:
     """WMS and WMTS KVP, dispatched by MapProxy on the SERVICE parameter."""
-    return _size_error(request) or _relay(mount.call(request.environ, "/ows"))
+    return _size_error(request) or _relay(mount.call(request.META, "/ows"))
 
 
 @require_GET
-def wms(request: HttpRequest) -> HttpResponse:
+def wms(request: HttpRequest) -> HttpResponseBase:
     """WMS alias: SERVICE=WMS is implied."""
     query = _with_service(request, "WMS")
-    return _size_error(request) or _relay(mount.call(request.environ, "/ows", query))
+    return _size_error(request) or _relay(mount.call(request.META, "/ows", query))
 
 
 @require_GET
-def wmts_kvp(request: HttpRequest) -> HttpResponse:
+def wmts_kvp(request: HttpRequest) -> HttpResponseBase:
     """WMTS KVP alias: SERVICE=WMTS is implied."""
-    return _relay(mount.call(request.environ, "/ows", _with_service(request, "WMTS")))
+    return _relay(mount.call(request.META, "/ows", _with_service(request, "WMTS")))
 
 
 @require_GET
-def wmts_rest(request: HttpRequest, rest: str) -> HttpResponse:
+def wmts_rest(request: HttpRequest, rest: str) -> HttpResponseBase:
     """WMTS RESTful capabilities and tiles, as MapProxy lays them out under /wmts/."""
     if ".." in rest:
         return HttpResponse("not found", status=404, content_type="text/plain")
     is_tile = not rest.endswith(".xml")
-    return _relay(mount.call(request.environ, f"/wmts/{rest}"), tile=is_tile)
+    return _relay(mount.call(request.META, f"/wmts/{rest}"), tile=is_tile)
 
 
 @require_GET
-def xyz(request: HttpRequest, layer: str, z: int, x: int, y: int) -> HttpResponse:
+def xyz(request: HttpRequest, layer: str, z: int, x: int, y: int) -> HttpResponseBase:
     """XYZ (GoogleMaps scheme) tiles in web mercator, from the generation's tile cache."""
     if public_layer(layer) is None:
         return HttpResponse(f"unknown layer {layer!r}", status=404, content_type="text/plain")
     path = f"/tiles/{layer}/webmercator/{z}/{x}/{y}.png"
-    return _relay(mount.call(request.environ, path, ""), tile=True)
+    return _relay(mount.call(request.META, path, ""), tile=True)
 
 
 @require_GET

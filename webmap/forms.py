@@ -15,13 +15,17 @@ from planning.models import Project
 
 class ProjectForm(forms.Form):
     code = forms.SlugField(
-        label=_("Code"), max_length=64,
+        label=_("Code"),
+        max_length=64,
         help_text=_("Short unique identifier: letters, digits, hyphens, e.g. hue-an-van-duong."),
     )
     name = forms.CharField(label=_("Name"), max_length=300)
     level = forms.ChoiceField(label=_("Planning level"), choices=Project.Level.choices)
     scale = forms.IntegerField(
-        label=_("Scale denominator"), min_value=1, max_value=1_000_000, initial=500,
+        label=_("Scale denominator"),
+        min_value=1,
+        max_value=1_000_000,
+        initial=500,
         help_text=_("500 for a 1/500 detailed plan, 2000 for 1/2000."),
     )
     admin_area = forms.CharField(label=_("Administrative area"), max_length=200, required=False)
@@ -29,7 +33,8 @@ class ProjectForm(forms.Form):
 
 
 crs_validator = RegexValidator(
-    r"^(EPSG|epsg):\d{4,6}$", _("Write the CRS as EPSG:<code>, e.g. EPSG:9214."),
+    r"^(EPSG|epsg):\d{4,6}$",
+    _("Write the CRS as EPSG:<code>, e.g. EPSG:9214."),
 )
 
 
@@ -38,15 +43,19 @@ class UploadForm(forms.Form):
         label=_("File"),
         help_text=_("DXF, zipped shapefile, GeoPackage, GeoJSON, KML, MapInfo or GeoTIFF."),
     )
-    kind = forms.ChoiceField(label=_("Layer kind"), choices=KIND_CHOICES)
+    kind = forms.ChoiceField(label=_("Layer kind"), choices=KIND_CHOICES, initial="landuse")
     name = forms.CharField(label=_("Layer name"), max_length=200)
     crs = forms.CharField(
-        label=_("Coordinate reference system"), max_length=32, required=False,
+        label=_("Coordinate reference system"),
+        max_length=32,
+        required=False,
         validators=[crs_validator],
         help_text=_("Only when the file does not say, e.g. EPSG:9214 (VN-2000 Hue)."),
     )
     source_layer = forms.CharField(
-        label=_("Source layer"), max_length=300, required=False,
+        label=_("Source layer"),
+        max_length=300,
+        required=False,
         help_text=_("Layer of the file to read when it holds several (GeoPackage, DXF)."),
     )
 

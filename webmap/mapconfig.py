@@ -38,14 +38,32 @@ FROM (
 ) AS extent
 WHERE b IS NOT NULL
 """
+_REVISIONS_EXTENT_SQL = """
+SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b)
+FROM (
+    SELECT ST_Transform(ST_SetSRID(ST_Extent(f.geom)::geometry, %s), 4326)::box2d AS b
+    FROM planning_feature f JOIN planning_layer l ON l.id = f.layer_id
+    WHERE l.revision_id = ANY(%s)
+) AS extent
+WHERE b IS NOT NULL
+"""
+
+
+def _extent(sql: str, *params: list[int]) -> list[float] | None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [settings.PLANNING_STORAGE_SRID, *params])
+        row = cursor.fetchone()
+    return [float(v) for v in row] if row else None
 
 
 def in_force_extent() -> list[float] | None:
     """The lon/lat bounding box of every plan in force, None when nothing is in force."""
-    with connection.cursor() as cursor:
-        cursor.execute(_EXTENT_SQL, [settings.PLANNING_STORAGE_SRID])
-        row = cursor.fetchone()
-    return [float(v) for v in row] if row else None
+    return _extent(_EXTENT_SQL)
+
+
+def revisions_extent(revision_ids: list[int]) -> list[float] | None:
+    """The lon/lat bounding box of the given revisions; callers pass only visible ones."""
+    return _extent(_REVISIONS_EXTENT_SQL, revision_ids) if revision_ids else None
 
 
 def tile_layers() -> list[dict[str, Any]]:
@@ -78,14 +96,18 @@ def revision_entry(revision: Revision, shown: set[int]) -> dict[str, Any]:
         "stateLabel": str(revision.get_state_display()),
         "visible": revision.pk in shown,
         "layers": [
-            {"id": layer.pk, "name": layer.name, "kind": layer.kind,
-             "kindLabel": str(layer.get_kind_display())}
+            {
+                "id": layer.pk,
+                "name": layer.name,
+                "kind": layer.kind,
+                "kindLabel": str(layer.get_kind_display()),
+            }
             for layer in revision.layers.all()
         ],
     }
 
 
-def labels() -> dict[str, str]:
+def labels() -> dict[str, Any]:
     """Every string the front end shows, translated into the request's language."""
     return {
         "plansInForce": _("Plans in force"),
@@ -100,18 +122,21 @@ def labels() -> dict[str, str]:
         "revision": _("Revision"),
         "layer": _("Layer"),
         "category": _("Category"),
+        "states": {state.value: str(state.label) for state in RevisionState},
     }
 
 
 def build(user, shown_revisions: Iterable[int] = ()) -> dict[str, Any]:
     """The whole configuration of the map page for this user."""
-    shown = set(shown_revisions)
+    revisions = list(user_revisions(user))
+    shown = {r.pk for r in revisions} & set(shown_revisions)
     return {
         "urls": URLS,
-        "extent": in_force_extent(),
+        # A revision opened from its project page is what the user wants to look at.
+        "extent": revisions_extent(sorted(shown)) or in_force_extent(),
         "fallbackCenter": list(FALLBACK_CENTER),
         "fallbackZoom": FALLBACK_ZOOM,
         "tileLayers": tile_layers(),
-        "revisions": [revision_entry(r, shown) for r in user_revisions(user)],
+        "revisions": [revision_entry(r, shown) for r in revisions],
         "labels": labels(),
     }

@@ -35,9 +35,17 @@ def _write(upload: UploadedFile, target: Path) -> None:
             out.write(chunk)
 
 
-def import_uploaded_file(*, user, revision: Revision, upload: UploadedFile, kind: str,
-                         name: str, crs: str | None, source_layer: str | None,
-                         remote_addr: str | None) -> ImportResult:
+def import_uploaded_file(
+    *,
+    user,
+    revision: Revision,
+    upload: UploadedFile,
+    kind: str,
+    name: str,
+    crs: str | None,
+    source_layer: str | None,
+    remote_addr: str | None,
+) -> ImportResult:
     """Writes the upload to a temporary file, imports it, and always removes the file."""
     if upload.size is not None and upload.size > settings.PLANNING_MAX_UPLOAD_BYTES:
         limit = settings.PLANNING_MAX_UPLOAD_BYTES // (1024 * 1024)
@@ -47,6 +55,13 @@ def import_uploaded_file(*, user, revision: Revision, upload: UploadedFile, kind
         path = Path(tmp) / filename
         _write(upload, path)
         return import_upload(
-            user=user, revision=revision, path=path, filename=upload.name or filename,
-            kind=kind, name=name, crs=crs, source_layer=source_layer, remote_addr=remote_addr,
+            user=user,
+            revision=revision,
+            path=path,
+            filename=upload.name or filename,
+            kind=kind,
+            name=name,
+            crs=crs,
+            source_layer=source_layer,
+            remote_addr=remote_addr,
         )

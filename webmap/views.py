@@ -44,17 +44,23 @@ def project_list(request: HttpRequest) -> HttpResponse:
         .annotate(in_force=Exists(in_force))
         .order_by("code")
     )
-    return render(request, "webmap/project_list.html", {
-        "projects": projects,
-        "can_create": visibility.can_create_project(request.user),
-    })
+    return render(
+        request,
+        "webmap/project_list.html",
+        {
+            "projects": projects,
+            "can_create": visibility.can_create_project(request.user),
+        },
+    )
 
 
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     project = get_object_or_404(visibility.visible_projects(request.user).distinct(), pk=pk)
     revisions = (
-        visibility.visible_revisions(request.user).filter(project=project)
-        .prefetch_related("layers").order_by("-number")
+        visibility.visible_revisions(request.user)
+        .filter(project=project)
+        .prefetch_related("layers")
+        .order_by("-number")
     )
     rows = [(r, visibility.can_edit(request.user, r)) for r in revisions]
     return render(request, "webmap/project_detail.html", {"project": project, "rows": rows})
@@ -108,9 +114,13 @@ def revision_upload(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "webmap/upload_form.html", context, status=400)
     try:
         result = import_uploaded_file(
-            user=request.user, revision=revision, upload=form.cleaned_data["file"],
-            kind=form.cleaned_data["kind"], name=form.cleaned_data["name"],
-            crs=form.cleaned_data["crs"], source_layer=form.cleaned_data["source_layer"],
+            user=request.user,
+            revision=revision,
+            upload=form.cleaned_data["file"],
+            kind=form.cleaned_data["kind"],
+            name=form.cleaned_data["name"],
+            crs=form.cleaned_data["crs"],
+            source_layer=form.cleaned_data["source_layer"],
             remote_addr=_remote_addr(request),
         )
     except PlanningError as exc:

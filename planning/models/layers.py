@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.gis.db import models
-from django.contrib.postgres.indexes import GinIndex
 
 from planning.layer_kinds import KIND_CHOICES
 
@@ -38,12 +37,12 @@ class Feature(models.Model):
     geom_3d = models.GeometryField(srid=settings.PLANNING_STORAGE_SRID, dim=3, null=True, blank=True)
     attributes = models.JSONField(default=dict)
     # Land-use category code copied out of the attributes: styling and balance tables.
-    category = models.CharField(max_length=32, blank=True, db_index=True)
+    category = models.CharField(max_length=32, blank=True)
     # Where the feature came from: "<file>#<source layer>:<fid>".
     source_ref = models.CharField(max_length=500, blank=True)
 
-    class Meta:
-        indexes = [GinIndex(fields=["attributes"], name="feature_attributes_gin")]
+    # No GIN index on attributes: it tripled bulk-load time and the services filter with
+    # ->> expressions, which jsonb_ops does not serve. Add expression indexes per need.
 
     def __str__(self) -> str:
         return f"feature {self.pk} of layer {self.layer_id}"

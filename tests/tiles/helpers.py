@@ -19,7 +19,7 @@ ORIGIN_SHIFT = 20037508.342789244
 
 
 def fetch(url: str) -> tuple[int, dict[str, str], bytes]:
-    with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 - test server
+    with urllib.request.urlopen(url, timeout=60) as response:
         return response.status, dict(response.headers), response.read()
 
 
@@ -43,11 +43,18 @@ def to_3857(x: float, y: float) -> tuple[float, float]:
     return transformer.transform(x, y)
 
 
+def to_wgs84(x: float, y: float) -> tuple[float, float]:
+    transformer = Transformer.from_crs(proj4_for(9214), "EPSG:4326", always_xy=True)
+    return transformer.transform(x, y)
+
+
 def lot_centre(dx: float = 50.0, dy: float = 50.0) -> tuple[float, float]:
     return HUE_X + dx, HUE_Y + dy
 
 
-def xyz_tile(x3857: float, y3857: float, z: int) -> tuple[int, int, tuple[float, float, float, float]]:
+def xyz_tile(
+    x3857: float, y3857: float, z: int
+) -> tuple[int, int, tuple[float, float, float, float]]:
     """The GoogleMaps-scheme tile containing a point, and that tile's bbox."""
     size = 2 * ORIGIN_SHIFT / (1 << z)
     col = math.floor((x3857 + ORIGIN_SHIFT) / size)

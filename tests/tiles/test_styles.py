@@ -22,9 +22,10 @@ def _categories() -> list[styles.Category]:
 def _xml(kinds=tuple(KINDS)) -> str:
     model = styles.build_styles(_categories(), "en")
     point = '{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[0,0]}}'
-    params = {"type": "geojson", "inline": '{"type":"FeatureCollection","features":[%s]}' % point}
-    return styles.mapnik_xml(model, kinds, map_srs="epsg:3857", layer_srs="epsg:4326",
-                             datasource=lambda kind: params)
+    params = {"type": "geojson", "inline": f'{{"type":"FeatureCollection","features":[{point}]}}'}
+    return styles.mapnik_xml(
+        model, kinds, map_srs="epsg:3857", layer_srs="epsg:4326", datasource=lambda kind: params
+    )
 
 
 def test_every_kind_has_a_style_in_draw_order():
@@ -37,7 +38,7 @@ def test_every_kind_has_a_style_in_draw_order():
 def test_mapnik_loads_the_generated_xml():
     m = mapnik.Map(256, 256)
     mapnik.load_map_from_string(m, _xml())
-    assert [layer.name for layer in m.layers][0] == "landuse"
+    assert next(layer.name for layer in m.layers) == "landuse"
     assert len(m.layers) == len(KINDS)
 
 
@@ -52,8 +53,13 @@ def test_only_safe_category_codes_and_colours_reach_filters():
 
 def test_datasource_values_are_escaped_by_lxml():
     model = styles.build_styles([])
-    xml = styles.mapnik_xml(model, ["boundary"], map_srs="epsg:3857", layer_srs="epsg:9214",
-                            datasource=lambda kind: {"password": 'a"<b>&c'})
+    xml = styles.mapnik_xml(
+        model,
+        ["boundary"],
+        map_srs="epsg:3857",
+        layer_srs="epsg:9214",
+        datasource=lambda kind: {"password": 'a"<b>&c'},
+    )
     root = etree.fromstring(xml)
     assert root.find(".//Parameter[@name='password']").text == 'a"<b>&c'
 

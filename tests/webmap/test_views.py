@@ -40,8 +40,15 @@ def test_map_config_lists_in_force_layers_and_extent(client, plan_in_force):
     config = map_config(client)
     names = [layer["name"] for layer in config["tileLayers"]]
     assert names[0] == "plans"
-    assert {"boundary", "landuse", "roads", "redlines", "infrastructure", "buildings",
-            "annotation"} <= set(names)
+    assert {
+        "boundary",
+        "landuse",
+        "roads",
+        "redlines",
+        "infrastructure",
+        "buildings",
+        "annotation",
+    } <= set(names)
     assert all(layer["title"] for layer in config["tileLayers"])
     assert config["urls"]["tiles"] == "/tiles/{layer}/{z}/{x}/{y}.png"
     west, south, east, north = config["extent"]
@@ -66,6 +73,14 @@ def test_map_lists_drafts_only_to_those_who_may_see_them(client, draft_plan, pla
     assert [layer["name"] for layer in revisions[0]["layers"]] == ["Lots"]
 
 
+def test_map_opened_on_a_draft_centres_on_it(draft_plan, planner, outsider):
+    url = f"/map/?revision={draft_plan.pk}"
+    west, south, east, north = map_config(signed_in(planner), url)["extent"]
+    assert east - west < 0.01  # the 100 m draft lot, not all of Hue
+    assert north - south < 0.01
+    assert map_config(signed_in(outsider), url)["extent"] is None  # nothing leaks
+
+
 def test_project_create_requires_login(client):
     response = client.get(reverse("webmap:project-create"))
     assert response.status_code == 302
@@ -78,8 +93,14 @@ def test_project_create_without_permission_is_forbidden(outsider):
 
 
 def project_data(code: str = "hue-an-van-duong") -> dict:
-    return {"code": code, "name": "Khu đô thị mới An Vân Dương", "level": "detailed",
-            "scale": "500", "admin_area": "Thành phố Huế", "agency": "Sở Xây dựng"}
+    return {
+        "code": code,
+        "name": "Khu đô thị mới An Vân Dương",
+        "level": "detailed",
+        "scale": "500",
+        "admin_area": "Thành phố Huế",
+        "agency": "Sở Xây dựng",
+    }
 
 
 def test_project_create_makes_project_and_first_draft(planner):
@@ -125,8 +146,12 @@ def test_upload_requires_login(client, draft_plan):
 def upload(client: Client, revision, name: str, content: bytes, **fields):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    data = {"file": SimpleUploadedFile(name, content), "kind": "landuse", "name": "Lô đất",
-            **fields}
+    data = {
+        "file": SimpleUploadedFile(name, content),
+        "kind": "landuse",
+        "name": "Lô đất",
+        **fields,
+    }
     return client.post(reverse("webmap:revision-upload", args=[revision.pk]), data)
 
 
@@ -138,10 +163,22 @@ def test_upload_rejects_corrupt_zip_with_clear_message(planner, draft_plan):
 
 
 def test_upload_geojson_loads_layer_and_shows_report(planner, draft_plan):
-    lot = {"type": "Feature", "properties": {"code": "C1", "function": "DO"},
-           "geometry": {"type": "Polygon", "coordinates": [[
-               [107.58, 16.46], [107.581, 16.46], [107.581, 16.461], [107.58, 16.461],
-               [107.58, 16.46]]]}}
+    lot = {
+        "type": "Feature",
+        "properties": {"code": "C1", "function": "DO"},
+        "geometry": {
+            "type": "Polygon",
+            "coordinates": [
+                [
+                    [107.58, 16.46],
+                    [107.581, 16.46],
+                    [107.581, 16.461],
+                    [107.58, 16.461],
+                    [107.58, 16.46],
+                ]
+            ],
+        },
+    }
     body = json.dumps({"type": "FeatureCollection", "features": [lot]}).encode()
     response = upload(signed_in(planner), draft_plan, "lô đất.geojson", body, crs="EPSG:4326")
     assert response.status_code == 200, response.content.decode()[:2000]

@@ -28,7 +28,7 @@ function featureCard(config, feature) {
   const table = el('table', 'info-table');
   table.append(
     tableRow(labels.project, `${feature.project_code} — ${feature.project_name}`),
-    tableRow(labels.revision, `${feature.revision_number} (${feature.state_label || feature.state})`),
+    tableRow(labels.revision, `${feature.revision_number} (${(labels.states || {})[feature.state] || feature.state})`),
     tableRow(labels.layer, feature.layer_name),
   );
   if (feature.category) table.append(tableRow(labels.category, feature.category));
