@@ -18,7 +18,17 @@ def square(x: float, y: float, size: float) -> Polygon:
 
 
 @pytest.fixture
-def planner(db) -> User:
+def catalogue(db) -> int:
+    """The land-use catalogue: transactional tests flush what the migration seeded."""
+    from planning.catalogue import seed
+    from planning.models import LandUseCategory
+
+    count = LandUseCategory.objects.count()
+    return count if count else seed(LandUseCategory)
+
+
+@pytest.fixture
+def planner(catalogue) -> User:
     user = User.objects.create_user("planner_t", password="pw-planner-test")
     group, _ = Group.objects.get_or_create(name="planners")
     group.permissions.add(Permission.objects.get(codename="add_project"))

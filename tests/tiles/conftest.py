@@ -24,15 +24,6 @@ def _tile_cache(settings, tmp_path):
     mount.reset()
 
 
-@pytest.fixture
-def catalogue(transactional_db) -> int:
-    """The land-use catalogue: transactional tests flush what the migration seeded."""
-    from planning.catalogue import seed
-    from planning.models import LandUseCategory
-
-    return seed(LandUseCategory)
-
-
 @pytest.fixture(scope="session", autouse=True)
 def _close_mapnik_connections(django_db_setup, django_db_blocker):
     """Terminate the pooled Mapnik backends before pytest-django drops the test database."""
