@@ -60,15 +60,24 @@ def make_geopackage(path: Path, count: int) -> None:
         "storeys_min": rng.integers(1, 4, count).astype(np.int32),
         "storeys_max": rng.integers(4, 25, count).astype(np.int32),
     }
-    pyogrio.raw.write(path, shapely.to_wkb(lots), list(fields.values()), list(fields), driver="GPKG",
-                      layer="lots", crs="EPSG:9214", geometry_type="Polygon")
+    pyogrio.raw.write(
+        path,
+        shapely.to_wkb(lots),
+        list(fields.values()),
+        list(fields),
+        driver="GPKG",
+        layer="lots",
+        crs="EPSG:9214",
+        geometry_type="Polygon",
+    )
 
 
 def bench_project() -> tuple[User, object]:
     user, _ = User.objects.get_or_create(username="bench", defaults={"is_staff": True})
     project, _ = Project.objects.get_or_create(
-        code="bench-import", defaults={"name": "Benchmark", "level": "detailed", "scale": 500,
-                                        "created_by": user})
+        code="bench-import",
+        defaults={"name": "Benchmark", "level": "detailed", "scale": 500, "created_by": user},
+    )
     Membership.objects.get_or_create(project=project, user=user, role="planner")
     return user, project
 
@@ -77,8 +86,9 @@ def time_importer(gpkg: Path) -> float:
     user, project = bench_project()
     revision = CreateRevision(user=user, project=project).execute()
     start = time.perf_counter()
-    result = import_upload(user=user, revision=revision, path=gpkg, filename=gpkg.name,
-                           kind="landuse", name="bench")
+    result = import_upload(
+        user=user, revision=revision, path=gpkg, filename=gpkg.name, kind="landuse", name="bench"
+    )
     elapsed = time.perf_counter() - start
     assert result.report["features_loaded"] > 0
     revision.delete()
@@ -88,10 +98,23 @@ def time_importer(gpkg: Path) -> float:
 def time_ogr2ogr(gpkg: Path) -> float:
     db = connection.settings_dict
     conninfo = f"PG:dbname={db['NAME']} host={db['HOST']} port={db['PORT']} user={db['USER']}"
-    command = ["ogr2ogr", "-f", "PostgreSQL", conninfo, str(gpkg), "lots", "-nln", OGR_TABLE,
-               "-overwrite", "-lco", "SPATIAL_INDEX=GIST", "-lco", "GEOMETRY_NAME=geom"]
+    command = [
+        "ogr2ogr",
+        "-f",
+        "PostgreSQL",
+        conninfo,
+        str(gpkg),
+        "lots",
+        "-nln",
+        OGR_TABLE,
+        "-overwrite",
+        "-lco",
+        "SPATIAL_INDEX=GIST",
+        "-lco",
+        "GEOMETRY_NAME=geom",
+    ]
     start = time.perf_counter()
-    subprocess.run(command, check=True, env={**os.environ, "PG_USE_COPY": "YES"})  # noqa: S603
+    subprocess.run(command, check=True, env={**os.environ, "PG_USE_COPY": "YES"})
     elapsed = time.perf_counter() - start
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {OGR_TABLE}")  # constant identifier
@@ -122,8 +145,10 @@ def main() -> None:
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     (out / "import_gpkg.json").write_text(json.dumps(result, indent=2))
-    print(f"{args.features} lots: importer {result['importer_s']} s, ogr2ogr {result['ogr2ogr_s']} s, "
-          f"ratio {result['ratio']} (aim <= 1.3)")
+    print(
+        f"{args.features} lots: importer {result['importer_s']} s, ogr2ogr {result['ogr2ogr_s']} s, "
+        f"ratio {result['ratio']} (aim <= 1.3)"
+    )
 
 
 if __name__ == "__main__":

@@ -14,14 +14,15 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from importers.service import import_upload
 from planning import visibility
 from planning.api.serializers import LayerSerializer, UploadSerializer
 from planning.errors import NotFound, PayloadTooLarge
 
-from importers.service import import_upload
 
-
-@extend_schema(request={"multipart/form-data": UploadSerializer}, responses={201: OpenApiTypes.OBJECT})
+@extend_schema(
+    request={"multipart/form-data": UploadSerializer}, responses={201: OpenApiTypes.OBJECT}
+)
 @api_view(["POST"])
 @parser_classes([MultiPartParser])
 def upload_layer(request: Request, revision_id: int) -> Response:
@@ -49,8 +50,13 @@ def import_saved_upload(request, revision, upload, data: dict):
             handle.write(chunk)
         handle.flush()
         return import_upload(
-            user=request.user, revision=revision, path=Path(handle.name), filename=Path(upload.name).name,
-            kind=data["kind"], name=data["name"], crs=data.get("crs") or None,
+            user=request.user,
+            revision=revision,
+            path=Path(handle.name),
+            filename=Path(upload.name).name,
+            kind=data["kind"],
+            name=data["name"],
+            crs=data.get("crs") or None,
             source_layer=data.get("source_layer") or None,
             remote_addr=request.META.get("REMOTE_ADDR"),
         )

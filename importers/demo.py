@@ -15,10 +15,9 @@ from django.contrib.auth.models import Group, Permission, User
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
 from django.db import transaction
 
+from importers.service import import_upload
 from planning.actions import ApproveRevision, CreateProject, CreateRevision, SubmitRevision
 from planning.models import Membership, Project
-
-from importers.service import import_upload
 
 DEMO_CODE = "demo-hue-1-500"
 DEMO_ACCOUNTS = {  # username: (password, role) - demo only, printed by `make run`
@@ -29,8 +28,13 @@ DEMO_ACCOUNTS = {  # username: (password, role) - demo only, printed by `make ru
 ORIGIN = (561400.0, 1821200.0)  # south-west corner of the site, near Hue's reference point
 SITE_W, SITE_H, ROAD = 600.0, 400.0, 16.0
 BLOCK_FUNCTIONS = [["DO", "DO", "HH", "CC"], ["DO", "CX", "GD", "DO"], ["TMDV", "DO", "YT", "CX"]]
-ROAD_NAMES = ["Đường Lê Lợi", "Đường Hùng Vương", "Đường Nguyễn Huệ",
-              "Đường Trần Hưng Đạo", "Đường Bà Triệu"]
+ROAD_NAMES = [
+    "Đường Lê Lợi",
+    "Đường Hùng Vương",
+    "Đường Nguyễn Huệ",
+    "Đường Trần Hưng Đạo",
+    "Đường Bà Triệu",
+]
 # function: (name, lots per block (cols, rows), density %, FAR, storeys min, max, building inset)
 RULES = {
     "DO": ("Đất ở mới", (4, 2), 80, 4.0, 3, 5, 2.0),
@@ -61,7 +65,11 @@ def _blocks():
         for col in range(cols):
             x = x0 + col * (width + ROAD)
             y = y0 + (rows - 1 - row) * (height + ROAD)
-            yield f"{'ABC'[row]}{col + 1}", BLOCK_FUNCTIONS[row][col], shapely.box(x, y, x + width, y + height)
+            yield (
+                f"{'ABC'[row]}{col + 1}",
+                BLOCK_FUNCTIONS[row][col],
+                shapely.box(x, y, x + width, y + height),
+            )
 
 
 def _lots_of(block_code: str, function: str, block: shapely.Polygon):
@@ -72,11 +80,19 @@ def _lots_of(block_code: str, function: str, block: shapely.Polygon):
     for r in range(rows):
         for c in range(cols):
             number += 1
-            lot = shapely.box(minx + c * dx, miny + r * dy, minx + (c + 1) * dx, miny + (r + 1) * dy)
+            lot = shapely.box(
+                minx + c * dx, miny + r * dy, minx + (c + 1) * dx, miny + (r + 1) * dy
+            )
             attributes = {
-                "code": f"{block_code}-{number:02d}", "function": function, "name": name,
-                "area": round(lot.area, 1), "density": density, "far": far,
-                "storeys_min": s_min, "storeys_max": s_max, "height_max": s_max * 3.6 + 1.5,
+                "code": f"{block_code}-{number:02d}",
+                "function": function,
+                "name": name,
+                "area": round(lot.area, 1),
+                "density": density,
+                "far": far,
+                "storeys_min": s_min,
+                "storeys_max": s_max,
+                "height_max": s_max * 3.6 + 1.5,
             }
             yield lot, attributes, inset
 
@@ -86,22 +102,39 @@ def generate() -> DemoLayers:
     site = shapely.box(x0, y0, x0 + SITE_W, y0 + SITE_H)
     lots, buildings, redlines = [], [], []
     for block_code, function, block in _blocks():
-        redlines.append((shapely.LineString(block.exterior.coords),
-                         {"type": "red line", "block": block_code}))
+        redlines.append(
+            (shapely.LineString(block.exterior.coords), {"type": "red line", "block": block_code})
+        )
         inner = block.buffer(-3.0, join_style="mitre")
-        redlines.append((shapely.LineString(inner.exterior.coords),
-                         {"type": "building line", "block": block_code}))
+        redlines.append(
+            (
+                shapely.LineString(inner.exterior.coords),
+                {"type": "building line", "block": block_code},
+            )
+        )
         for index, (lot, attributes, inset) in enumerate(_lots_of(block_code, function, block)):
             lots.append((lot, attributes))
             if inset is not None:
-                storeys = attributes["storeys_min"] + index % (attributes["storeys_max"] - attributes["storeys_min"] + 1)
-                buildings.append((lot.buffer(-inset, join_style="mitre"), {
-                    "lot": attributes["code"], "storeys": storeys, "height": round(storeys * 3.6, 1),
-                    "use": attributes["name"]}))
+                storeys = attributes["storeys_min"] + index % (
+                    attributes["storeys_max"] - attributes["storeys_min"] + 1
+                )
+                buildings.append(
+                    (
+                        lot.buffer(-inset, join_style="mitre"),
+                        {
+                            "lot": attributes["code"],
+                            "storeys": storeys,
+                            "height": round(storeys * 3.6, 1),
+                            "use": attributes["name"],
+                        },
+                    )
+                )
     blocks_union = shapely.union_all([lot for lot, _ in lots])
     road_area = site.difference(blocks_union)
-    roads = [(part, {"name": ROAD_NAMES[i % len(ROAD_NAMES)], "width": ROAD, "function": "GT"})
-             for i, part in enumerate(_split_roads(road_area))]
+    roads = [
+        (part, {"name": ROAD_NAMES[i % len(ROAD_NAMES)], "width": ROAD, "function": "GT"})
+        for i, part in enumerate(_split_roads(road_area))
+    ]
     boundary = [(site, {"name": "Ranh giới quy hoạch"})]
     return DemoLayers(boundary, lots, roads, redlines, buildings)
 
@@ -125,12 +158,25 @@ def write_geopackage(layers: DemoLayers, path: Path) -> Path:
         features = getattr(layers, name)
         geoms = np.array([g for g, _ in features], dtype=object)
         keys = list(features[0][1])
-        data = [np.array([attrs.get(k) for _, attrs in features],
-                         dtype=object if isinstance(features[0][1][k], str) else None) for k in keys]
+        data = [
+            np.array(
+                [attrs.get(k) for _, attrs in features],
+                dtype=object if isinstance(features[0][1][k], str) else None,
+            )
+            for k in keys
+        ]
         pyogrio.raw.write(
-            path, shapely.to_wkb(geoms), data, keys, driver="GPKG", layer=name, crs="EPSG:9214",
-            geometry_type=shapely.GeometryType(shapely.get_type_id(geoms[0])).name.title()
-            .replace("Linestring", "LineString"), append=path.exists(),
+            path,
+            shapely.to_wkb(geoms),
+            data,
+            keys,
+            driver="GPKG",
+            layer=name,
+            crs="EPSG:9214",
+            geometry_type=shapely.GeometryType(shapely.get_type_id(geoms[0]))
+            .name.title()
+            .replace("Linestring", "LineString"),
+            append=path.exists(),
         )
     return path
 
@@ -152,9 +198,13 @@ def ensure_accounts() -> dict[str, User]:
     return users
 
 
-LAYER_PLAN = (("boundary", "boundary", "Ranh giới"), ("lots", "landuse", "Quy hoạch sử dụng đất"),
-              ("roads", "roads", "Giao thông"), ("redlines", "redlines", "Chỉ giới"),
-              ("buildings", "buildings", "Công trình"))
+LAYER_PLAN = (
+    ("boundary", "boundary", "Ranh giới"),
+    ("lots", "landuse", "Quy hoạch sử dụng đất"),
+    ("roads", "roads", "Giao thông"),
+    ("redlines", "redlines", "Chỉ giới"),
+    ("buildings", "buildings", "Công trình"),
+)
 
 
 @transaction.atomic
@@ -166,19 +216,33 @@ def load_demo() -> Project | None:
     layers = generate()
     site = GEOSGeometry(memoryview(layers.boundary[0][0].wkb), srid=9214)
     project = CreateProject(
-        user=users["planner"], code=DEMO_CODE, level=Project.Level.DETAILED, scale=500,
+        user=users["planner"],
+        code=DEMO_CODE,
+        level=Project.Level.DETAILED,
+        scale=500,
         name="Quy hoạch chi tiết tỷ lệ 1/500 Khu đô thị mẫu, thành phố Huế",
-        admin_area="Thành phố Huế, tỉnh Thừa Thiên Huế", agency="Sở Xây dựng Thừa Thiên Huế",
+        admin_area="Thành phố Huế, tỉnh Thừa Thiên Huế",
+        agency="Sở Xây dựng Thừa Thiên Huế",
         boundary=MultiPolygon(site),
     ).execute()
-    Membership.objects.create(project=project, user=users["reviewer"], role=Membership.Role.REVIEWER)
+    Membership.objects.create(
+        project=project, user=users["reviewer"], role=Membership.Role.REVIEWER
+    )
     revision = CreateRevision(user=users["planner"], project=project, note="Demo").execute()
     with tempfile.TemporaryDirectory() as workdir:
         gpkg = write_geopackage(layers, Path(workdir) / "demo-plan.gpkg")
         for source, kind, title in LAYER_PLAN:
-            import_upload(user=users["planner"], revision=revision, path=gpkg, filename=gpkg.name,
-                          kind=kind, name=title, source_layer=source)
+            import_upload(
+                user=users["planner"],
+                revision=revision,
+                path=gpkg,
+                filename=gpkg.name,
+                kind=kind,
+                name=title,
+                source_layer=source,
+            )
     SubmitRevision(user=users["planner"], revision=revision).execute()
-    ApproveRevision(user=users["reviewer"], revision=revision,
-                    decision_number="1234/QĐ-UBND").execute()
+    ApproveRevision(
+        user=users["reviewer"], revision=revision, decision_number="1234/QĐ-UBND"
+    ).execute()
     return project

@@ -8,15 +8,17 @@ import numpy as np
 import shapely
 from pyproj import Transformer
 
-from planning.layer_kinds import LayerKind
-
 from importers.report import ImportReport
+from planning.layer_kinds import LayerKind
 
 # The geometry families each kind accepts (shapely type ids).
 _FAMILIES = {
     "polygon": {shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON},
-    "line": {shapely.GeometryType.LINESTRING, shapely.GeometryType.MULTILINESTRING,
-             shapely.GeometryType.LINEARRING},
+    "line": {
+        shapely.GeometryType.LINESTRING,
+        shapely.GeometryType.MULTILINESTRING,
+        shapely.GeometryType.LINEARRING,
+    },
     "point": {shapely.GeometryType.POINT, shapely.GeometryType.MULTIPOINT},
 }
 
@@ -28,8 +30,13 @@ class PreparedGeometries:
     ewkb_3d: list[str | None]  # hex EWKB with Z when the source has Z values
 
 
-def prepare(wkb: np.ndarray, kind: LayerKind, transformer: Transformer | None, srid: int,
-            report: ImportReport) -> PreparedGeometries:
+def prepare(
+    wkb: np.ndarray,
+    kind: LayerKind,
+    transformer: Transformer | None,
+    srid: int,
+    report: ImportReport,
+) -> PreparedGeometries:
     geoms = _decode(wkb, report)
     keep = _accepted(geoms, kind, report)
     geoms = geoms[keep]
@@ -44,8 +51,11 @@ def prepare(wkb: np.ndarray, kind: LayerKind, transformer: Transformer | None, s
     ewkb_3d: list[str | None] = [None] * len(geoms)
     if has_z.any():
         with_z = shapely.set_srid(geoms[has_z], srid)
-        for position, text in zip(np.flatnonzero(has_z), shapely.to_wkb(
-                with_z, hex=True, include_srid=True, output_dimension=3).tolist(), strict=True):
+        for position, text in zip(
+            np.flatnonzero(has_z),
+            shapely.to_wkb(with_z, hex=True, include_srid=True, output_dimension=3).tolist(),
+            strict=True,
+        ):
             ewkb_3d[position] = text
     return PreparedGeometries(keep, ewkb_2d, ewkb_3d)
 
@@ -86,7 +96,9 @@ def _accepted(geoms: np.ndarray, kind: LayerKind, report: ImportReport) -> np.nd
             report.reject(int(index), "empty geometry")
         else:
             name = shapely.GeometryType(types[index]).name.title()
-            report.reject(int(index), f"{name} does not fit a {kind.code} layer ({kind.geometry} expected)")
+            report.reject(
+                int(index), f"{name} does not fit a {kind.code} layer ({kind.geometry} expected)"
+            )
     return np.flatnonzero(good).astype(np.int64)
 
 

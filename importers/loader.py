@@ -6,17 +6,15 @@ Rows are serialised to COPY text format in large chunks rather than row by row: 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
-import re
-
 import orjson
-from psycopg.copy import QueuedLibpqWriter
 from django.db import connection
+from psycopg.copy import QueuedLibpqWriter
 
 COPY_SQL = (
-    "COPY planning_feature (layer_id, geom, geom_3d, attributes, category, source_ref) "
-    "FROM STDIN"
+    "COPY planning_feature (layer_id, geom, geom_3d, attributes, category, source_ref) FROM STDIN"
 )
 CHUNK_ROWS = 5000
 NULL = "\\N"
@@ -33,9 +31,14 @@ def _json(attributes: dict) -> str:
     return orjson.dumps(attributes, default=str).decode().replace("\\", "\\\\")
 
 
-def copy_features(layer_id: int, ewkb: Sequence[str], ewkb_3d: Sequence[str | None],
-                  attributes: Sequence[dict], categories: Sequence[str],
-                  source_refs: Sequence[str]) -> int:
+def copy_features(
+    layer_id: int,
+    ewkb: Sequence[str],
+    ewkb_3d: Sequence[str | None],
+    attributes: Sequence[dict],
+    categories: Sequence[str],
+    source_refs: Sequence[str],
+) -> int:
     """COPY the features of one layer; the sequences are aligned. Returns the row count."""
     prefix = f"{int(layer_id)}\t"
     with connection.cursor() as cursor:
@@ -53,14 +56,24 @@ def _write_chunks(copy, prefix, ewkb, ewkb_3d, attributes, categories, source_re
         lines = [
             f"{prefix}{geom}\t{geom3 or NULL}\t{_json(attrs)}\t{_text(cat)}\t{_text(ref)}\n"
             for geom, geom3, attrs, cat, ref in zip(
-                ewkb[start:stop], ewkb_3d[start:stop], attributes[start:stop],
-                categories[start:stop], source_refs[start:stop], strict=True)
+                ewkb[start:stop],
+                ewkb_3d[start:stop],
+                attributes[start:stop],
+                categories[start:stop],
+                source_refs[start:stop],
+                strict=True,
+            )
         ]
         copy.write("".join(lines))
 
 
-def attribute_rows(names: Sequence[str], columns: Sequence[list], keep: Sequence[int]) -> list[dict]:
+def attribute_rows(
+    names: Sequence[str], columns: Sequence[list], keep: Sequence[int]
+) -> list[dict]:
     """Per-feature attribute dicts for the kept source indexes."""
     picked = [[column[i] for i in keep] for column in columns]
-    return [dict(zip(names, values, strict=True)) for values in zip(*picked, strict=True)] \
-        if names else [{} for _ in keep]
+    return (
+        [dict(zip(names, values, strict=True)) for values in zip(*picked, strict=True)]
+        if names
+        else [{} for _ in keep]
+    )

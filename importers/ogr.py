@@ -14,9 +14,8 @@ import pyogrio.errors
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
-from planning.errors import InvalidInput
-
 from importers.sources import Dataset
+from planning.errors import InvalidInput
 
 
 @dataclass
@@ -68,23 +67,29 @@ def _count(dataset: Dataset, layer: str) -> int:
 
 def read_layer(dataset: Dataset, layer: str) -> SourceLayer:
     try:
-        meta, fids, wkb, field_data = pyogrio.raw.read(
-            dataset.path, layer=layer, return_fids=True
-        )
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError,
-            pyogrio.errors.FieldError, pyogrio.errors.GeometryError) as exc:
+        meta, fids, wkb, field_data = pyogrio.raw.read(dataset.path, layer=layer, return_fids=True)
+    except (
+        pyogrio.errors.DataSourceError,
+        pyogrio.errors.DataLayerError,
+        pyogrio.errors.FieldError,
+        pyogrio.errors.GeometryError,
+    ) as exc:
         raise InvalidInput(
             f"The file could not be read as {dataset.format.name}: it is corrupt or not that format."
         ) from exc
     crs, problem = _parse_crs(meta.get("crs"), dataset)
     names = [str(n) for n in meta["fields"]]
-    fields = [{"name": n, "type": _type_name(t)} for n, t in zip(names, meta["dtypes"], strict=True)]
+    fields = [
+        {"name": n, "type": _type_name(t)} for n, t in zip(names, meta["dtypes"], strict=True)
+    ]
     columns = [_column_values(col) for col in field_data]
     return SourceLayer(layer, crs, problem, fids, wkb, fields, columns)
 
 
 def _parse_crs(text: str | None, dataset: Dataset) -> tuple[CRS | None, str]:
-    prj_exists = any(p.suffix.lower() == ".prj" for p in dataset.path.parent.glob(dataset.path.stem + ".*"))
+    prj_exists = any(
+        p.suffix.lower() == ".prj" for p in dataset.path.parent.glob(dataset.path.stem + ".*")
+    )
     if not text:
         if dataset.format.name == "ESRI Shapefile" and prj_exists:
             return None, "the .prj file could not be understood"

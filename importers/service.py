@@ -14,16 +14,15 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
+from importers import crs as import_crs
+from importers import geometry, loader, ogr
+from importers.report import ImportReport
+from importers.sources import locate_dataset
 from planning import visibility
 from planning.actions import audit
 from planning.errors import Forbidden, InvalidInput, NotAuthenticated
 from planning.layer_kinds import category_column, get_kind
 from planning.models import Layer, Revision
-
-from importers import crs as import_crs
-from importers import geometry, loader, ogr
-from importers.report import ImportReport
-from importers.sources import locate_dataset
 
 
 @dataclass
@@ -32,9 +31,18 @@ class ImportResult:
     report: dict
 
 
-def import_upload(*, user, revision: Revision, path: Path, filename: str, kind: str, name: str,
-                  crs: str | None = None, source_layer: str | None = None,
-                  remote_addr: str | None = None) -> ImportResult:
+def import_upload(
+    *,
+    user,
+    revision: Revision,
+    path: Path,
+    filename: str,
+    kind: str,
+    name: str,
+    crs: str | None = None,
+    source_layer: str | None = None,
+    remote_addr: str | None = None,
+) -> ImportResult:
     _check_permission(user, revision)
     try:
         layer_kind = get_kind(kind)
@@ -44,12 +52,15 @@ def import_upload(*, user, revision: Revision, path: Path, filename: str, kind: 
         raise InvalidInput("Give the layer a name.")
     user_crs = import_crs.parse_user_crs(crs) if crs else None
     with tempfile.TemporaryDirectory(prefix="import-", dir=_work_root()) as workdir:
-        dataset = locate_dataset(Path(path), filename, Path(workdir),
-                                 settings.PLANNING_MAX_UNZIPPED_BYTES)
+        dataset = locate_dataset(
+            Path(path), filename, Path(workdir), settings.PLANNING_MAX_UNZIPPED_BYTES
+        )
         layer_name = ogr.choose_layer(dataset, source_layer)
         source = ogr.read_layer(dataset, layer_name)
         source_crs = _resolve_crs(source, user_crs)
-        report = ImportReport(filename, dataset.format.name, layer_name, import_crs.describe(source_crs, crs))
+        report = ImportReport(
+            filename, dataset.format.name, layer_name, import_crs.describe(source_crs, crs)
+        )
         report.features_read = len(source)
         if not len(source):
             raise InvalidInput("The layer contains no features.")
@@ -57,13 +68,25 @@ def import_upload(*, user, revision: Revision, path: Path, filename: str, kind: 
         lowered = {n.lower() for n in field_names}
         report.missing_attributes = [a.name for a in layer_kind.required if a.name not in lowered]
         prepared = geometry.prepare(
-            source.wkb, layer_kind, import_crs.transformer_to_storage(source_crs),
-            settings.PLANNING_STORAGE_SRID, report,
+            source.wkb,
+            layer_kind,
+            import_crs.transformer_to_storage(source_crs),
+            settings.PLANNING_STORAGE_SRID,
+            report,
         )
         if not len(prepared.keep):
             raise InvalidInput("No feature could be loaded.", details=report.as_dict())
-        layer = _load(user, revision, layer_kind.code, name.strip(), source, prepared, report,
-                      filename, remote_addr)
+        layer = _load(
+            user,
+            revision,
+            layer_kind.code,
+            name.strip(),
+            source,
+            prepared,
+            report,
+            filename,
+            remote_addr,
+        )
     return ImportResult(layer, report.as_dict())
 
 
@@ -72,7 +95,9 @@ def _check_permission(user, revision: Revision) -> None:
         raise NotAuthenticated("Sign in to upload layers.")
     if not visibility.can_edit(user, revision):
         if not revision.is_editable:
-            raise Forbidden(f"Revision {revision.number} is {revision.state}; only drafts take new layers.")
+            raise Forbidden(
+                f"Revision {revision.number} is {revision.state}; only drafts take new layers."
+            )
         raise Forbidden("Only the project's planners may add layers to this revision.")
 
 
@@ -82,7 +107,9 @@ def _resolve_crs(source: ogr.SourceLayer, user_crs):
     if source.crs is not None:
         return source.crs
     reason = source.crs_problem or "the file declares no coordinate reference system"
-    raise InvalidInput(f"Cannot place the data on the map: {reason}. Give the CRS (e.g. EPSG:9214).")
+    raise InvalidInput(
+        f"Cannot place the data on the map: {reason}. Give the CRS (e.g. EPSG:9214)."
+    )
 
 
 def _work_root() -> Path:
@@ -97,19 +124,33 @@ def _load(user, revision, kind, name, source, prepared, report, filename, remote
     locked = Revision.objects.select_for_update().get(pk=revision.pk)
     _check_permission(user, locked)
     layer = Layer.objects.create(
-        revision=locked, kind=kind, name=name, source_name=filename,
-        source_format=report.source_format, source_crs=report.source_crs,
-        attribute_schema=source.fields, created_by=user,
+        revision=locked,
+        kind=kind,
+        name=name,
+        source_name=filename,
+        source_format=report.source_format,
+        source_crs=report.source_crs,
+        attribute_schema=source.fields,
+        created_by=user,
     )
     names = [f["name"] for f in source.fields]
     attributes = loader.attribute_rows(names, source.columns, prepared.keep)
     categories = category_column(get_kind(kind), names, source.columns, prepared.keep)
     refs = [f"{filename}#{source.name}:{int(source.fids[i])}" for i in prepared.keep]
     report.features_loaded = loader.copy_features(
-        layer.pk, prepared.ewkb_2d, prepared.ewkb_3d, attributes, categories, refs)
+        layer.pk, prepared.ewkb_2d, prepared.ewkb_3d, attributes, categories, refs
+    )
     layer.feature_count = report.features_loaded
     layer.save(update_fields=["feature_count"])
-    audit(user, "layer.import", project=locked.project, revision=locked, remote_addr=remote_addr,
-          layer=layer.pk, file=filename, loaded=report.features_loaded,
-          rejected=len(report.rejected))
+    audit(
+        user,
+        "layer.import",
+        project=locked.project,
+        revision=locked,
+        remote_addr=remote_addr,
+        layer=layer.pk,
+        file=filename,
+        loaded=report.features_loaded,
+        rejected=len(report.rejected),
+    )
     return layer

@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from planning.errors import InvalidInput, UnsupportedFormat
-
 from importers.archive import extract_zip
+from planning.errors import InvalidInput, UnsupportedFormat
 
 
 @dataclass(frozen=True)
@@ -49,14 +48,19 @@ def locate_dataset(upload: Path, filename: str, workdir: Path, max_unzipped: int
     fmt = format_of(Path(filename))
     if fmt is None or fmt.name == "ESRI Shapefile":
         hint = " Zip the .shp with its .shx, .dbf and .prj." if suffix == ".shp" else ""
-        raise UnsupportedFormat(f"Unsupported file type {suffix or '(none)'!r}; upload a {SUPPORTED}.{hint}")
+        raise UnsupportedFormat(
+            f"Unsupported file type {suffix or '(none)'!r}; upload a {SUPPORTED}.{hint}"
+        )
     return Dataset(upload, fmt)
 
 
 def _dataset_in_directory(directory: Path) -> Dataset:
     candidates = sorted(
-        p for p in directory.rglob("*")
-        if p.is_file() and format_of(p) is not None and not p.name.startswith(("._", "."))
+        p
+        for p in directory.rglob("*")
+        if p.is_file()
+        and format_of(p) is not None
+        and not p.name.startswith(("._", "."))
         and not (p.suffix.lower() == ".json" and p.name.lower() == "metadata.json")
     )
     if not candidates:

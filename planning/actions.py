@@ -58,8 +58,13 @@ class CreateProject:
         self.check()
         try:
             project = Project.objects.create(
-                code=self.code, name=self.name, level=self.level, scale=self.scale,
-                admin_area=self.admin_area, agency=self.agency, boundary=self.boundary,
+                code=self.code,
+                name=self.name,
+                level=self.level,
+                scale=self.scale,
+                admin_area=self.admin_area,
+                agency=self.agency,
+                boundary=self.boundary,
                 created_by=self.user,
             )
         except IntegrityError as exc:
@@ -89,8 +94,13 @@ class CreateRevision:
         revision = Revision.objects.create(
             project=self.project, number=last + 1, note=self.note, author=self.user
         )
-        audit(self.user, "revision.create", project=self.project, revision=revision,
-              remote_addr=self.remote_addr)
+        audit(
+            self.user,
+            "revision.create",
+            project=self.project,
+            revision=revision,
+            remote_addr=self.remote_addr,
+        )
         return revision
 
 
@@ -116,8 +126,13 @@ class SubmitRevision:
         self.revision.state = RevisionState.SUBMITTED
         self.revision.submitted_at = timezone.now()
         self.revision.save(update_fields=["state", "submitted_at"])
-        audit(self.user, "revision.submit", project=self.revision.project,
-              revision=self.revision, remote_addr=self.remote_addr)
+        audit(
+            self.user,
+            "revision.submit",
+            project=self.revision.project,
+            revision=self.revision,
+            remote_addr=self.remote_addr,
+        )
         return self.revision
 
 
@@ -138,7 +153,9 @@ class ApproveRevision:
         if not (self.user.is_staff or visibility.has_role(self.user, project, "reviewer")):
             raise Forbidden("Only the project's reviewers may approve.")
         if self.revision.state != RevisionState.SUBMITTED:
-            raise Conflict(f"Only a submitted revision can be approved; this one is {self.revision.state}.")
+            raise Conflict(
+                f"Only a submitted revision can be approved; this one is {self.revision.state}."
+            )
 
     @transaction.atomic
     def execute(self) -> Revision:
@@ -158,9 +175,15 @@ class ApproveRevision:
         self.revision.save(
             update_fields=["state", "approved_at", "decision_number", "decision_date"]
         )
-        audit(self.user, "revision.approve", project=self.revision.project,
-              revision=self.revision, remote_addr=self.remote_addr,
-              decision_number=self.decision_number, superseded=self.superseded)
+        audit(
+            self.user,
+            "revision.approve",
+            project=self.revision.project,
+            revision=self.revision,
+            remote_addr=self.remote_addr,
+            decision_number=self.decision_number,
+            superseded=self.superseded,
+        )
         revision = self.revision
         transaction.on_commit(
             lambda: plan_in_force_changed.send(sender=Revision, revision=revision)

@@ -32,10 +32,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PLANNING_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]", "Comma-separated host names."),
     Setting("DATABASE_URL", "", "postgres://user:pass@host:port/db; unset = the local cluster."),
     Setting("PLANNING_STORAGE_SRID", "9214", "EPSG code of the planar storage CRS (VN-2000 TM-3)."),
-    Setting("PLANNING_VAR_DIR", "var", "Directory for caches, uploads and logs (relative to repo)."),
+    Setting(
+        "PLANNING_VAR_DIR", "var", "Directory for caches, uploads and logs (relative to repo)."
+    ),
     Setting("PLANNING_MAX_UPLOAD_MB", "512", "Largest accepted upload, in megabytes."),
     Setting("PLANNING_MAX_UNZIPPED_MB", "2048", "Largest total size a zip may expand to."),
-    Setting("PLANNING_TILE_CACHE_DIR", "", "MapProxy tile cache directory; unset = var/cache/tiles."),
+    Setting(
+        "PLANNING_TILE_CACHE_DIR", "", "MapProxy tile cache directory; unset = var/cache/tiles."
+    ),
     Setting("PLANNING_WMS_MAX_SIZE", "4096", "Largest WIDTH or HEIGHT accepted by WMS GetMap."),
     Setting("PLANNING_LANGUAGE", "vi", "Default UI language (vi or en)."),
     Setting("PLANNING_TEST_DB_NAME", "", "Database the test suite creates; unset = test_<db>."),

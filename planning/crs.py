@@ -55,8 +55,6 @@ class ProjectedVN2000:
         )
 
 
-
-
 @cache
 def vn2000_projected() -> tuple[ProjectedVN2000, ...]:
     """Every current (non-deprecated) VN-2000 projected CRS: TM-3 zones and UTM 48N/49N."""

@@ -37,20 +37,34 @@ class LayerKind:
 _CODE = AttributeSpec("code", "string", "lot code")
 _FUNCTION = AttributeSpec("function", "string", "land-use function")
 _CATEGORY_KEYS = (
-    "function", "category", "landuse", "land_use", "chuc_nang", "chucnang", "loai_dat",
-    "loaidat", "ma_dat", "kyhieu", "ky_hieu", "mdsd",
+    "function",
+    "category",
+    "landuse",
+    "land_use",
+    "chuc_nang",
+    "chucnang",
+    "loai_dat",
+    "loaidat",
+    "ma_dat",
+    "kyhieu",
+    "ky_hieu",
+    "mdsd",
 )
 
 KINDS: dict[str, LayerKind] = {
     kind.code: kind
     for kind in (
         LayerKind(
-            "boundary", _("Plan boundary"), "polygon",
+            "boundary",
+            _("Plan boundary"),
+            "polygon",
             optional=(AttributeSpec("name", "string", "name"),),
             draw_order=90,
         ),
         LayerKind(
-            "landuse", _("Land-use lots and zones"), "polygon",
+            "landuse",
+            _("Land-use lots and zones"),
+            "polygon",
             required=(_CODE, _FUNCTION),
             optional=(
                 AttributeSpec("area", "number", "area (m²)"),
@@ -64,7 +78,9 @@ KINDS: dict[str, LayerKind] = {
             draw_order=10,
         ),
         LayerKind(
-            "roads", _("Roads"), "any",
+            "roads",
+            _("Roads"),
+            "any",
             optional=(
                 AttributeSpec("name", "string", "road name"),
                 AttributeSpec("width", "number", "right of way (m)"),
@@ -73,17 +89,23 @@ KINDS: dict[str, LayerKind] = {
             draw_order=20,
         ),
         LayerKind(
-            "redlines", _("Red lines and building lines"), "line",
+            "redlines",
+            _("Red lines and building lines"),
+            "line",
             optional=(AttributeSpec("type", "string", "red line or building line"),),
             draw_order=70,
         ),
         LayerKind(
-            "infrastructure", _("Technical infrastructure"), "any",
+            "infrastructure",
+            _("Technical infrastructure"),
+            "any",
             optional=(AttributeSpec("network", "string", "network"),),
             draw_order=60,
         ),
         LayerKind(
-            "buildings", _("Buildings"), "polygon",
+            "buildings",
+            _("Buildings"),
+            "polygon",
             optional=(
                 AttributeSpec("storeys", "integer", "storeys"),
                 AttributeSpec("height", "number", "height (m)"),
@@ -92,7 +114,9 @@ KINDS: dict[str, LayerKind] = {
             draw_order=50,
         ),
         LayerKind(
-            "annotation", _("Annotation"), "any",
+            "annotation",
+            _("Annotation"),
+            "any",
             optional=(AttributeSpec("text", "string", "text"),),
             draw_order=95,
         ),
@@ -106,7 +130,9 @@ def get_kind(code: str) -> LayerKind:
     try:
         return KINDS[code]
     except KeyError:
-        raise ValueError(f"unknown layer kind {code!r}; expected one of {', '.join(KINDS)}") from None
+        raise ValueError(
+            f"unknown layer kind {code!r}; expected one of {', '.join(KINDS)}"
+        ) from None
 
 
 def category_of(kind: LayerKind, attributes: dict[str, object]) -> str:
@@ -127,11 +153,14 @@ def category_field(kind: LayerKind, field_names: list[str]) -> str | None:
     return next((by_lower[key] for key in kind.category_keys if key in by_lower), None)
 
 
-def category_column(kind: LayerKind, field_names: list[str], columns: list[list],
-                    keep) -> list[str]:
+def category_column(
+    kind: LayerKind, field_names: list[str], columns: list[list], keep
+) -> list[str]:
     """category_of() for a whole column at once (imports of 10^5 features)."""
     field = category_field(kind, field_names)
     if field is None:
         return [""] * len(keep)
     column = columns[field_names.index(field)]
-    return [str(column[i]).strip().upper()[:32] if column[i] not in (None, "") else "" for i in keep]
+    return [
+        str(column[i]).strip().upper()[:32] if column[i] not in (None, "") else "" for i in keep
+    ]

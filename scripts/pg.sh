@@ -49,7 +49,7 @@ prepare_dirs() {
 
 database_url() { echo "postgres://$OWNER@/$DB_NAME?host=$SOCK&port=$PORT"; }
 
-psql_local() { run_as_owner "$PG_BIN/psql" -h "$SOCK" -p "$PORT" -U "$OWNER" -v ON_ERROR_STOP=1 -qAt "$@"; }
+psql_local() { PGOPTIONS="--client-min-messages=warning" run_as_owner "$PG_BIN/psql" -h "$SOCK" -p "$PORT" -U "$OWNER" -v ON_ERROR_STOP=1 -qAt "$@"; }
 
 start() {
   prepare_dirs

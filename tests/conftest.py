@@ -51,17 +51,25 @@ def admin_user_t(db) -> User:
     return User.objects.create_superuser("admin_t", password="pw-admin-test")
 
 
-def make_plan(planner: User, reviewer: User, code: str, lots: list[tuple[Polygon, dict]],
-              *, approve: bool) -> Revision:
+def make_plan(
+    planner: User, reviewer: User, code: str, lots: list[tuple[Polygon, dict]], *, approve: bool
+) -> Revision:
     """A project with one land-use layer; approved (in force) or left as a draft."""
     project = CreateProject(
-        user=planner, code=code, name=f"Quy hoạch {code}", level=Project.Level.DETAILED,
-        scale=500, boundary=MultiPolygon(square(HUE_X - 1000, HUE_Y - 1000, 3000)),
+        user=planner,
+        code=code,
+        name=f"Quy hoạch {code}",
+        level=Project.Level.DETAILED,
+        scale=500,
+        boundary=MultiPolygon(square(HUE_X - 1000, HUE_Y - 1000, 3000)),
     ).execute()
     Membership.objects.create(project=project, user=reviewer, role=Membership.Role.REVIEWER)
     revision = CreateRevision(user=planner, project=project).execute()
     layer = Layer.objects.create(
-        revision=revision, kind="landuse", name="Lots", created_by=planner,
+        revision=revision,
+        kind="landuse",
+        name="Lots",
+        created_by=planner,
         feature_count=len(lots),
     )
     Feature.objects.bulk_create(
@@ -78,15 +86,27 @@ def make_plan(planner: User, reviewer: User, code: str, lots: list[tuple[Polygon
 @pytest.fixture
 def plan_in_force(planner, reviewer) -> Revision:
     """Two lots in force: residential (DO) and green space (CX)."""
-    return make_plan(planner, reviewer, "inforce", [
-        (square(HUE_X, HUE_Y, 100), {"code": "A1", "function": "DO", "name": "Đất ở mới"}),
-        (square(HUE_X + 100, HUE_Y, 100), {"code": "A2", "function": "CX"}),
-    ], approve=True)
+    return make_plan(
+        planner,
+        reviewer,
+        "inforce",
+        [
+            (square(HUE_X, HUE_Y, 100), {"code": "A1", "function": "DO", "name": "Đất ở mới"}),
+            (square(HUE_X + 100, HUE_Y, 100), {"code": "A2", "function": "CX"}),
+        ],
+        approve=True,
+    )
 
 
 @pytest.fixture
 def draft_plan(planner, reviewer) -> Revision:
     """A private draft next to the plan in force: education (GD)."""
-    return make_plan(planner, reviewer, "draft", [
-        (square(HUE_X, HUE_Y + 300, 100), {"code": "B1", "function": "GD"}),
-    ], approve=False)
+    return make_plan(
+        planner,
+        reviewer,
+        "draft",
+        [
+            (square(HUE_X, HUE_Y + 300, 100), {"code": "B1", "function": "GD"}),
+        ],
+        approve=False,
+    )

@@ -10,17 +10,35 @@ import pyogrio.raw
 import shapely
 
 
-def write_vector(path: Path, geoms: list, fields: dict[str, list], *, driver: str,
-                 crs: str | None = "EPSG:9214", layer: str | None = None, **options) -> Path:
+def write_vector(
+    path: Path,
+    geoms: list,
+    fields: dict[str, list],
+    *,
+    driver: str,
+    crs: str | None = "EPSG:9214",
+    layer: str | None = None,
+    **options,
+) -> Path:
     wkb = np.array(shapely.to_wkb(np.array(geoms, dtype=object)), dtype=object)
     names = list(fields)
-    data = [np.array(values, dtype=object if isinstance(values[0], str) else None)
-            for values in fields.values()]
+    data = [
+        np.array(values, dtype=object if isinstance(values[0], str) else None)
+        for values in fields.values()
+    ]
     geometry_type = shapely.get_type_id(geoms[0])
     pyogrio.raw.write(
-        path, wkb, data, names, driver=driver, crs=crs, layer=layer,
-        geometry_type=shapely.GeometryType(geometry_type).name.title()
-        .replace("Multipolygon", "MultiPolygon").replace("Linestring", "LineString"),
+        path,
+        wkb,
+        data,
+        names,
+        driver=driver,
+        crs=crs,
+        layer=layer,
+        geometry_type=shapely.GeometryType(geometry_type)
+        .name.title()
+        .replace("Multipolygon", "MultiPolygon")
+        .replace("Linestring", "LineString"),
         **options,
     )
     return path

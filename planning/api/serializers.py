@@ -12,8 +12,17 @@ class ProjectSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Project
-        fields = ["id", "code", "name", "level", "scale", "admin_area", "agency", "boundary",
-                  "created_at"]
+        fields = [
+            "id",
+            "code",
+            "name",
+            "level",
+            "scale",
+            "admin_area",
+            "agency",
+            "boundary",
+            "created_at",
+        ]
         read_only_fields = ["id", "boundary", "created_at"]
 
     def get_boundary(self, project: Project) -> dict | None:
@@ -28,9 +37,21 @@ class RevisionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Revision
-        fields = ["id", "project", "project_code", "number", "state", "note", "author",
-                  "created_at", "submitted_at", "approved_at", "superseded_at",
-                  "decision_number", "decision_date"]
+        fields = [
+            "id",
+            "project",
+            "project_code",
+            "number",
+            "state",
+            "note",
+            "author",
+            "created_at",
+            "submitted_at",
+            "approved_at",
+            "superseded_at",
+            "decision_number",
+            "decision_date",
+        ]
         read_only_fields = [f for f in fields if f not in {"project", "note"}]
 
 
@@ -42,8 +63,18 @@ class ApproveSerializer(serializers.Serializer):
 class LayerSerializer(serializers.ModelSerializer):
     class Meta:
         model = Layer
-        fields = ["id", "revision", "kind", "name", "source_name", "source_format", "source_crs",
-                  "attribute_schema", "feature_count", "created_at"]
+        fields = [
+            "id",
+            "revision",
+            "kind",
+            "name",
+            "source_name",
+            "source_format",
+            "source_crs",
+            "attribute_schema",
+            "feature_count",
+            "created_at",
+        ]
         read_only_fields = fields
 
 

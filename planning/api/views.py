@@ -37,16 +37,23 @@ class ProjectViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return (
-            visibility.visible_projects(self.request.user).distinct().order_by("code")
+            visibility.visible_projects(self.request.user)
+            .distinct()
+            .order_by("code")
             .annotate(boundary_geojson=AsGeoJSON(Transform("boundary", 4326), precision=7))
         )
 
     def perform_create(self, serializer):
         data = serializer.validated_data
         serializer.instance = actions.CreateProject(
-            user=self.request.user, remote_addr=client_ip(self.request),
-            code=data["code"], name=data["name"], level=data["level"], scale=data["scale"],
-            admin_area=data.get("admin_area", ""), agency=data.get("agency", ""),
+            user=self.request.user,
+            remote_addr=client_ip(self.request),
+            code=data["code"],
+            name=data["name"],
+            level=data["level"],
+            scale=data["scale"],
+            admin_area=data.get("admin_area", ""),
+            agency=data.get("agency", ""),
         ).execute()
 
     @action(detail=True)
@@ -60,16 +67,22 @@ class RevisionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = RevisionSerializer
 
     def get_queryset(self):
-        revisions = visibility.visible_revisions(self.request.user).select_related("project", "author")
+        revisions = visibility.visible_revisions(self.request.user).select_related(
+            "project", "author"
+        )
         project = self.request.query_params.get("project")
         if project:
-            revisions = revisions.filter(project_id=params.parse_int(project, "project", 0, 0, 2**62))
+            revisions = revisions.filter(
+                project_id=params.parse_int(project, "project", 0, 0, 2**62)
+            )
         return revisions.order_by("project__code", "number")
 
     def perform_create(self, serializer):
         project = serializer.validated_data["project"]
         serializer.instance = actions.CreateRevision(
-            user=self.request.user, project=project, note=serializer.validated_data.get("note", ""),
+            user=self.request.user,
+            project=project,
+            note=serializer.validated_data.get("note", ""),
             remote_addr=client_ip(self.request),
         ).execute()
 
@@ -87,7 +100,9 @@ class RevisionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         form = ApproveSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         revision = actions.ApproveRevision(
-            user=request.user, revision=self.get_object(), remote_addr=client_ip(request),
+            user=request.user,
+            revision=self.get_object(),
+            remote_addr=client_ip(request),
             decision_number=form.validated_data["decision_number"],
             decision_date=form.validated_data.get("decision_date"),
         ).execute()
@@ -120,9 +135,11 @@ class FeatureViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("layer", int), OpenApiParameter("revision", int),
+            OpenApiParameter("layer", int),
+            OpenApiParameter("revision", int),
             OpenApiParameter("bbox", str, description="minx,miny,maxx,maxy in EPSG:4326"),
-            OpenApiParameter("limit", int), OpenApiParameter("offset", int),
+            OpenApiParameter("limit", int),
+            OpenApiParameter("offset", int),
         ],
         responses=OpenApiTypes.OBJECT,
     )
@@ -131,10 +148,13 @@ class FeatureViewSet(viewsets.GenericViewSet):
         features = visibility.visible_features(request.user)
         query = request.query_params
         if query.get("layer"):
-            features = features.filter(layer_id=params.parse_int(query["layer"], "layer", 0, 0, 2**62))
+            features = features.filter(
+                layer_id=params.parse_int(query["layer"], "layer", 0, 0, 2**62)
+            )
         elif query.get("revision"):
             features = features.filter(
-                layer__revision_id=params.parse_int(query["revision"], "revision", 0, 0, 2**62))
+                layer__revision_id=params.parse_int(query["revision"], "revision", 0, 0, 2**62)
+            )
         else:
             features = features.filter(layer__revision__in=visibility.in_force_revisions())
         bbox = params.parse_bbox(query.get("bbox"))
@@ -148,7 +168,9 @@ class FeatureViewSet(viewsets.GenericViewSet):
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def retrieve(self, request, pk=None):
-        features = visibility.visible_features(request.user).filter(pk=params.parse_int(pk, "id", 0, 0, 2**62))
+        features = visibility.visible_features(request.user).filter(
+            pk=params.parse_int(pk, "id", 0, 0, 2**62)
+        )
         collection = geojson.feature_collection(features, limit=1)
         if not collection["features"]:
             raise NotFound("No such feature.")
@@ -163,8 +185,13 @@ def _features_response(request, features) -> Response:
         query = request.query_params.copy()
         query["offset"] = str(offset + limit)
         query["limit"] = str(limit)
-        collection["links"] = [{"rel": "next", "type": "application/geo+json",
-                                "href": request.build_absolute_uri(f"?{query.urlencode()}")}]
+        collection["links"] = [
+            {
+                "rel": "next",
+                "type": "application/geo+json",
+                "href": request.build_absolute_uri(f"?{query.urlencode()}"),
+            }
+        ]
     return Response(collection, content_type="application/geo+json")
 
 
@@ -177,9 +204,12 @@ class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
 
 @extend_schema(
     parameters=[
-        OpenApiParameter("lon", float, required=True), OpenApiParameter("lat", float, required=True),
+        OpenApiParameter("lon", float, required=True),
+        OpenApiParameter("lat", float, required=True),
         OpenApiParameter("tolerance", float, description="search radius in metres (default 2)"),
-        OpenApiParameter("revisions", str, description="extra revision ids to query (visible ones only)"),
+        OpenApiParameter(
+            "revisions", str, description="extra revision ids to query (visible ones only)"
+        ),
     ],
     responses=OpenApiTypes.OBJECT,
 )
@@ -195,10 +225,13 @@ def feature_info(request: Request) -> Response:
     extra = params.parse_ids(request.query_params.get("revisions"), "revisions")
     rule = Q(layer__revision__in=visibility.in_force_revisions())
     if extra:
-        rule |= Q(layer__revision__in=visibility.visible_revisions(request.user).filter(id__in=extra))
+        rule |= Q(
+            layer__revision__in=visibility.visible_revisions(request.user).filter(id__in=extra)
+        )
     point = Point(lon, lat, srid=4326)
     features = (
-        visibility.visible_features(request.user).filter(rule)
+        visibility.visible_features(request.user)
+        .filter(rule)
         .filter(geom__dwithin=(point, D(m=tolerance)))
         .select_related("layer__revision__project")[:50]
     )
@@ -215,9 +248,17 @@ def _info(feature: Feature, colours) -> dict:
     project: Project = revision.project
     colour, name = colours.get(feature.category, ("", ""))
     return {
-        "id": feature.pk, "project_code": project.code, "project_name": project.name,
-        "revision_id": revision.pk, "revision_number": revision.number, "state": revision.state,
-        "layer_name": layer.name, "kind": layer.kind, "category": feature.category,
-        "category_name": name, "colour": colour, "attributes": feature.attributes,
+        "id": feature.pk,
+        "project_code": project.code,
+        "project_name": project.name,
+        "revision_id": revision.pk,
+        "revision_number": revision.number,
+        "state": revision.state,
+        "layer_name": layer.name,
+        "kind": layer.kind,
+        "category": feature.category,
+        "category_name": name,
+        "colour": colour,
+        "attributes": feature.attributes,
         "_order": KINDS[layer.kind].draw_order if layer.kind in KINDS else 0,
     }

@@ -8,139 +8,351 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('planning', '0001_vn2000_spatial_ref_sys'),
+        ("planning", "0001_vn2000_spatial_ref_sys"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='LandUseCategory',
+            name="LandUseCategory",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=32, unique=True)),
-                ('system', models.CharField(choices=[('land_law', 'Land-law code'), ('planning', 'Planning function')], max_length=16)),
-                ('name_vi', models.CharField(max_length=200)),
-                ('name_en', models.CharField(max_length=200)),
-                ('colour', models.CharField(default='#CCCCCC', max_length=7, validators=[django.core.validators.RegexValidator('^#[0-9A-Fa-f]{6}$')])),
-                ('source', models.TextField(blank=True)),
-                ('sort_order', models.PositiveIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=32, unique=True)),
+                (
+                    "system",
+                    models.CharField(
+                        choices=[("land_law", "Land-law code"), ("planning", "Planning function")],
+                        max_length=16,
+                    ),
+                ),
+                ("name_vi", models.CharField(max_length=200)),
+                ("name_en", models.CharField(max_length=200)),
+                (
+                    "colour",
+                    models.CharField(
+                        default="#CCCCCC",
+                        max_length=7,
+                        validators=[django.core.validators.RegexValidator("^#[0-9A-Fa-f]{6}$")],
+                    ),
+                ),
+                ("source", models.TextField(blank=True)),
+                ("sort_order", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'verbose_name_plural': 'land-use categories',
-                'ordering': ['system', 'sort_order', 'code'],
+                "verbose_name_plural": "land-use categories",
+                "ordering": ["system", "sort_order", "code"],
             },
         ),
         migrations.CreateModel(
-            name='Project',
+            name="Project",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=64, unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=300, verbose_name='name')),
-                ('level', models.CharField(choices=[('general', 'General plan'), ('zoning', 'Zoning plan'), ('detailed', 'Detailed plan')], max_length=16, verbose_name='level')),
-                ('scale', models.PositiveIntegerField(help_text='500 for 1/500', verbose_name='scale denominator')),
-                ('admin_area', models.CharField(blank=True, max_length=200, verbose_name='administrative area')),
-                ('agency', models.CharField(blank=True, max_length=200, verbose_name='responsible agency')),
-                ('boundary', django.contrib.gis.db.models.fields.MultiPolygonField(blank=True, null=True, srid=settings.PLANNING_STORAGE_SRID, verbose_name='boundary')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=64, unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=300, verbose_name="name")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("general", "General plan"),
+                            ("zoning", "Zoning plan"),
+                            ("detailed", "Detailed plan"),
+                        ],
+                        max_length=16,
+                        verbose_name="level",
+                    ),
+                ),
+                (
+                    "scale",
+                    models.PositiveIntegerField(
+                        help_text="500 for 1/500", verbose_name="scale denominator"
+                    ),
+                ),
+                (
+                    "admin_area",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="administrative area"
+                    ),
+                ),
+                (
+                    "agency",
+                    models.CharField(blank=True, max_length=200, verbose_name="responsible agency"),
+                ),
+                (
+                    "boundary",
+                    django.contrib.gis.db.models.fields.MultiPolygonField(
+                        blank=True,
+                        null=True,
+                        srid=settings.PLANNING_STORAGE_SRID,
+                        verbose_name="boundary",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['code'],
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Revision',
+            name="Revision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
-                ('state', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted'), ('approved', 'Approved (in force)'), ('superseded', 'Superseded'), ('rejected', 'Rejected')], db_index=True, default='draft', max_length=16)),
-                ('note', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('approved_at', models.DateTimeField(blank=True, null=True)),
-                ('superseded_at', models.DateTimeField(blank=True, null=True)),
-                ('decision_number', models.CharField(blank=True, max_length=100)),
-                ('decision_date', models.DateField(blank=True, null=True)),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='revisions', to='planning.project')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField()),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("submitted", "Submitted"),
+                            ("approved", "Approved (in force)"),
+                            ("superseded", "Superseded"),
+                            ("rejected", "Rejected"),
+                        ],
+                        db_index=True,
+                        default="draft",
+                        max_length=16,
+                    ),
+                ),
+                ("note", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                ("approved_at", models.DateTimeField(blank=True, null=True)),
+                ("superseded_at", models.DateTimeField(blank=True, null=True)),
+                ("decision_number", models.CharField(blank=True, max_length=100)),
+                ("decision_date", models.DateField(blank=True, null=True)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="revisions",
+                        to="planning.project",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['project', 'number'],
+                "ordering": ["project", "number"],
             },
         ),
         migrations.CreateModel(
-            name='Layer',
+            name="Layer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('boundary', 'Plan boundary'), ('landuse', 'Land-use lots and zones'), ('roads', 'Roads'), ('redlines', 'Red lines and building lines'), ('infrastructure', 'Technical infrastructure'), ('buildings', 'Buildings'), ('annotation', 'Annotation')], max_length=32)),
-                ('name', models.CharField(max_length=200)),
-                ('source_name', models.CharField(blank=True, max_length=300)),
-                ('source_format', models.CharField(blank=True, max_length=64)),
-                ('source_crs', models.TextField(blank=True)),
-                ('attribute_schema', models.JSONField(default=list)),
-                ('feature_count', models.PositiveIntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('revision', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='layers', to='planning.revision')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("boundary", "Plan boundary"),
+                            ("landuse", "Land-use lots and zones"),
+                            ("roads", "Roads"),
+                            ("redlines", "Red lines and building lines"),
+                            ("infrastructure", "Technical infrastructure"),
+                            ("buildings", "Buildings"),
+                            ("annotation", "Annotation"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("source_name", models.CharField(blank=True, max_length=300)),
+                ("source_format", models.CharField(blank=True, max_length=64)),
+                ("source_crs", models.TextField(blank=True)),
+                ("attribute_schema", models.JSONField(default=list)),
+                ("feature_count", models.PositiveIntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "revision",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="layers",
+                        to="planning.revision",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['revision', 'kind', 'id'],
+                "ordering": ["revision", "kind", "id"],
             },
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('action', models.CharField(max_length=64)),
-                ('detail', models.JSONField(default=dict)),
-                ('remote_addr', models.GenericIPAddressField(blank=True, null=True)),
-                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('project', models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='planning.project')),
-                ('revision', models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='planning.revision')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("action", models.CharField(max_length=64)),
+                ("detail", models.JSONField(default=dict)),
+                ("remote_addr", models.GenericIPAddressField(blank=True, null=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="planning.project",
+                    ),
+                ),
+                (
+                    "revision",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="planning.revision",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-id'],
+                "ordering": ["-at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Feature',
+            name="Feature",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('geom', django.contrib.gis.db.models.fields.GeometryField(srid=settings.PLANNING_STORAGE_SRID)),
-                ('geom_3d', django.contrib.gis.db.models.fields.GeometryField(blank=True, dim=3, null=True, srid=settings.PLANNING_STORAGE_SRID)),
-                ('attributes', models.JSONField(default=dict)),
-                ('category', models.CharField(blank=True, max_length=32)),
-                ('source_ref', models.CharField(blank=True, max_length=500)),
-                ('layer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='features', to='planning.layer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "geom",
+                    django.contrib.gis.db.models.fields.GeometryField(
+                        srid=settings.PLANNING_STORAGE_SRID
+                    ),
+                ),
+                (
+                    "geom_3d",
+                    django.contrib.gis.db.models.fields.GeometryField(
+                        blank=True, dim=3, null=True, srid=settings.PLANNING_STORAGE_SRID
+                    ),
+                ),
+                ("attributes", models.JSONField(default=dict)),
+                ("category", models.CharField(blank=True, max_length=32)),
+                ("source_ref", models.CharField(blank=True, max_length=500)),
+                (
+                    "layer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="features",
+                        to="planning.layer",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('planner', 'Planner'), ('reviewer', 'Reviewer')], max_length=16)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='planning.project')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("planner", "Planner"), ("reviewer", "Reviewer")], max_length=16
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="planning.project",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('project', 'user', 'role'), name='unique_membership')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("project", "user", "role"), name="unique_membership"
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='revision',
-            constraint=models.UniqueConstraint(fields=('project', 'number'), name='unique_revision_number'),
+            model_name="revision",
+            constraint=models.UniqueConstraint(
+                fields=("project", "number"), name="unique_revision_number"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='revision',
-            constraint=models.UniqueConstraint(condition=models.Q(('state', 'approved')), fields=('project',), name='one_in_force_per_project'),
+            model_name="revision",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("state", "approved")),
+                fields=("project",),
+                name="one_in_force_per_project",
+            ),
         ),
         migrations.AddIndex(
-            model_name='layer',
-            index=models.Index(fields=['revision', 'kind'], name='planning_la_revisio_c41515_idx'),
+            model_name="layer",
+            index=models.Index(fields=["revision", "kind"], name="planning_la_revisio_c41515_idx"),
         ),
     ]

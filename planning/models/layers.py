@@ -18,7 +18,9 @@ class Layer(models.Model):
     # The attribute names and types of the source, in source order: [{"name", "type"}].
     attribute_schema = models.JSONField(default=list)
     feature_count = models.PositiveIntegerField(default=0)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -34,7 +36,9 @@ class Feature(models.Model):
 
     layer = models.ForeignKey(Layer, on_delete=models.CASCADE, related_name="features")
     geom = models.GeometryField(srid=settings.PLANNING_STORAGE_SRID)
-    geom_3d = models.GeometryField(srid=settings.PLANNING_STORAGE_SRID, dim=3, null=True, blank=True)
+    geom_3d = models.GeometryField(
+        srid=settings.PLANNING_STORAGE_SRID, dim=3, null=True, blank=True
+    )
     attributes = models.JSONField(default=dict)
     # Land-use category code copied out of the attributes: styling and balance tables.
     category = models.CharField(max_length=32, blank=True)

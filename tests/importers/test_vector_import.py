@@ -27,8 +27,15 @@ pytestmark = pytest.mark.django_db
 
 
 def run(planner, revision, path: Path, kind="landuse", **kwargs):
-    return import_upload(user=planner, revision=revision, path=path, filename=path.name,
-                         kind=kind, name=kwargs.pop("name", "Lots"), **kwargs)
+    return import_upload(
+        user=planner,
+        revision=revision,
+        path=path,
+        filename=path.name,
+        kind=kind,
+        name=kwargs.pop("name", "Lots"),
+        **kwargs,
+    )
 
 
 def test_geopackage_lots_land_in_storage_crs_with_attributes(planner, draft_plan, tmp_path):
@@ -48,8 +55,13 @@ def test_geopackage_lots_land_in_storage_crs_with_attributes(planner, draft_plan
 
 def test_geojson_in_wgs84_is_reprojected_with_the_datum_shift(planner, draft_plan, tmp_path):
     point_lot = shapely.Point(107.579825, 16.467979).buffer(0.0001)
-    path = write_vector(tmp_path / "lot.geojson", [point_lot], {"code": ["X1"], "function": ["CC"]},
-                        driver="GeoJSON", crs="EPSG:4326")
+    path = write_vector(
+        tmp_path / "lot.geojson",
+        [point_lot],
+        {"code": ["X1"], "function": ["CC"]},
+        driver="GeoJSON",
+        crs="EPSG:4326",
+    )
     result = run(planner, draft_plan, path)
     centroid = Feature.objects.get(layer=result.layer).geom.centroid
     assert centroid.x == pytest.approx(561714, abs=0.5)
@@ -57,8 +69,13 @@ def test_geojson_in_wgs84_is_reprojected_with_the_datum_shift(planner, draft_pla
 
 
 def test_kml_is_read(planner, draft_plan, tmp_path):
-    path = write_vector(tmp_path / "roads.kml", [shapely.LineString([(107.58, 16.46), (107.59, 16.47)])],
-                        {"Name": ["Đường Lê Lợi"]}, driver="KML", crs="EPSG:4326")
+    path = write_vector(
+        tmp_path / "roads.kml",
+        [shapely.LineString([(107.58, 16.46), (107.59, 16.47)])],
+        {"Name": ["Đường Lê Lợi"]},
+        driver="KML",
+        crs="EPSG:4326",
+    )
     result = run(planner, draft_plan, path, kind="roads", name="Roads")
     feature = Feature.objects.get(layer=result.layer)
     assert feature.attributes["Name"] == "Đường Lê Lợi"
@@ -67,8 +84,10 @@ def test_kml_is_read(planner, draft_plan, tmp_path):
 
 def test_zipped_sample_shapefile_with_upper_case_prj(planner, draft_plan, tmp_path):
     # poly.shp from GDAL's test data: 10 polygons, EPSG:27700 declared in poly.PRJ.
-    archive = zip_dir([SAMPLES / "shp" / f"poly.{ext}" for ext in ("shp", "shx", "dbf", "PRJ")],
-                      tmp_path / "poly.zip")
+    archive = zip_dir(
+        [SAMPLES / "shp" / f"poly.{ext}" for ext in ("shp", "shx", "dbf", "PRJ")],
+        tmp_path / "poly.zip",
+    )
     result = run(planner, draft_plan, archive, name="Poly")
     assert result.report["features_loaded"] == 10
     assert result.report["source_crs"] == "EPSG:27700"
@@ -99,8 +118,12 @@ def test_polygon_layer_rejects_lines_feature_by_feature(planner, draft_plan, tmp
     path = tmp_path / "mixed.geojson"
     path.write_text(
         '{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::9214"}},'
-        '"features":[{"type":"Feature","properties":{"code":"A"},"geometry":' + shapely.to_geojson(geoms[0]) + '},'
-        '{"type":"Feature","properties":{"code":"B"},"geometry":' + shapely.to_geojson(geoms[1]) + '},'
+        '"features":[{"type":"Feature","properties":{"code":"A"},"geometry":'
+        + shapely.to_geojson(geoms[0])
+        + "},"
+        '{"type":"Feature","properties":{"code":"B"},"geometry":'
+        + shapely.to_geojson(geoms[1])
+        + "},"
         '{"type":"Feature","properties":{"code":"C"},"geometry":null}]}'
     )
     result = run(planner, draft_plan, path)
@@ -112,7 +135,9 @@ def test_polygon_layer_rejects_lines_feature_by_feature(planner, draft_plan, tmp
 
 def count_rows() -> tuple[int, int]:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT (SELECT count(*) FROM planning_layer), (SELECT count(*) FROM planning_feature)")
+        cursor.execute(
+            "SELECT (SELECT count(*) FROM planning_layer), (SELECT count(*) FROM planning_feature)"
+        )
         return cursor.fetchone()
 
 

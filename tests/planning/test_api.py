@@ -19,8 +19,11 @@ def to_wgs84(x: float, y: float) -> shapely.Point:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_Transform(ST_SetSRID("
-                       "ST_MakePoint(%s, %s), 9214), 4326) p) q", [x, y])
+        cursor.execute(
+            "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_Transform(ST_SetSRID("
+            "ST_MakePoint(%s, %s), 9214), 4326) p) q",
+            [x, y],
+        )
         return shapely.Point(cursor.fetchone())
 
 
@@ -46,9 +49,14 @@ def test_anonymous_sees_only_plans_in_force(client, plan_in_force, draft_plan):
     assert {f["properties"]["code"] for f in features} == {"A1", "A2"}
 
 
-def test_member_sees_their_draft_outsider_does_not(client, plan_in_force, draft_plan, planner, outsider):
+def test_member_sees_their_draft_outsider_does_not(
+    client, plan_in_force, draft_plan, planner, outsider
+):
     login(client, planner)
-    assert {r["id"] for r in client.get("/api/revisions/").json()["results"]} == {plan_in_force.id, draft_plan.id}
+    assert {r["id"] for r in client.get("/api/revisions/").json()["results"]} == {
+        plan_in_force.id,
+        draft_plan.id,
+    }
     login(client, outsider)
     assert {r["id"] for r in client.get("/api/revisions/").json()["results"]} == {plan_in_force.id}
 
@@ -61,7 +69,8 @@ def test_features_are_geojson_in_wgs84_with_colours(client, plan_in_force):
     assert collection["type"] == "FeatureCollection"
     lot = next(f for f in collection["features"] if f["properties"]["code"] == "A1")
     lon, lat = shapely.geometry.shape(lot["geometry"]).centroid.coords[0]
-    assert 107.57 < lon < 107.59 and 16.46 < lat < 16.48
+    assert 107.57 < lon < 107.59
+    assert 16.46 < lat < 16.48
     assert lot["properties"]["colour"] == "#FFD37F"
     assert lot["properties"]["category_name"]
 
@@ -83,7 +92,8 @@ def test_feature_info_finds_the_lot_under_the_click(client, plan_in_force, draft
     centre = to_wgs84(HUE_X + 50, HUE_Y + 50)
     found = client.get(f"/api/feature-info/?lon={centre.x}&lat={centre.y}").json()["features"]
     assert [f["attributes"]["code"] for f in found] == ["A1"]
-    assert found[0]["colour"] == "#FFD37F" and found[0]["state"] == "approved"
+    assert found[0]["colour"] == "#FFD37F"
+    assert found[0]["state"] == "approved"
     draft_centre = to_wgs84(HUE_X + 50, HUE_Y + 350)
     url = f"/api/feature-info/?lon={draft_centre.x}&lat={draft_centre.y}&revisions={draft_plan.id}"
     assert client.get(url).json()["features"] == []  # anonymous: the draft stays invisible
@@ -95,31 +105,53 @@ def test_token_authentication_and_upload_workflow(client, planner, reviewer, tmp
     # A planner creates a project, uploads a layer, submits; the reviewer approves.
     token = Token.objects.create(user=planner)
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    project = client.post("/api/projects/", {"code": "hue-a", "name": "Khu A", "level": "detailed",
-                                             "scale": 500}, format="json")
+    project = client.post(
+        "/api/projects/",
+        {"code": "hue-a", "name": "Khu A", "level": "detailed", "scale": 500},
+        format="json",
+    )
     assert project.status_code == 201, project.content
     revision = client.post("/api/revisions/", {"project": project.json()["id"]}, format="json")
-    assert revision.status_code == 201 and revision.json()["state"] == "draft"
-    gpkg = write_vector(tmp_path / "lots.gpkg", [shapely.box(HUE_X, HUE_Y, HUE_X + 30, HUE_Y + 30)],
-                        {"code": ["K1"], "function": ["DO"]}, driver="GPKG")
+    assert revision.status_code == 201
+    assert revision.json()["state"] == "draft"
+    gpkg = write_vector(
+        tmp_path / "lots.gpkg",
+        [shapely.box(HUE_X, HUE_Y, HUE_X + 30, HUE_Y + 30)],
+        {"code": ["K1"], "function": ["DO"]},
+        driver="GPKG",
+    )
     with gpkg.open("rb") as handle:
-        upload = client.post(f"/api/revisions/{revision.json()['id']}/uploads/",
-                             {"file": handle, "kind": "landuse", "name": "Lô đất"}, format="multipart")
+        upload = client.post(
+            f"/api/revisions/{revision.json()['id']}/uploads/",
+            {"file": handle, "kind": "landuse", "name": "Lô đất"},
+            format="multipart",
+        )
     assert upload.status_code == 201, upload.content
     assert upload.json()["report"]["features_loaded"] == 1
     assert upload.json()["layer"]["name"] == "Lô đất"
     submitted = client.post(f"/api/revisions/{revision.json()['id']}/submit/")
     assert submitted.json()["state"] == "submitted"
     # A planner cannot approve their own plan; the project's reviewer can.
-    assert client.post(f"/api/revisions/{revision.json()['id']}/approve/",
-                       {"decision_number": "1/QĐ"}, format="json").status_code == 403
+    assert (
+        client.post(
+            f"/api/revisions/{revision.json()['id']}/approve/",
+            {"decision_number": "1/QĐ"},
+            format="json",
+        ).status_code
+        == 403
+    )
     from planning.models import Membership, Project
 
-    Membership.objects.create(project=Project.objects.get(code="hue-a"), user=reviewer, role="reviewer")
+    Membership.objects.create(
+        project=Project.objects.get(code="hue-a"), user=reviewer, role="reviewer"
+    )
     client.credentials()
     login(client, reviewer)
-    approved = client.post(f"/api/revisions/{revision.json()['id']}/approve/",
-                           {"decision_number": "1/QĐ"}, format="json")
+    approved = client.post(
+        f"/api/revisions/{revision.json()['id']}/approve/",
+        {"decision_number": "1/QĐ"},
+        format="json",
+    )
     assert approved.json()["state"] == "approved"
     client.force_authenticate(None)
     codes = {f["properties"]["code"] for f in client.get("/api/features/").json()["features"]}
@@ -132,8 +164,11 @@ def test_upload_errors_are_4xx_json_and_leave_nothing(client, planner, draft_pla
     bad.write_bytes(b"PK\x03\x04garbage")
     before = (Layer.objects.count(), Feature.objects.count())
     with bad.open("rb") as handle:
-        response = client.post(f"/api/revisions/{draft_plan.id}/uploads/",
-                               {"file": handle, "kind": "landuse", "name": "x"}, format="multipart")
+        response = client.post(
+            f"/api/revisions/{draft_plan.id}/uploads/",
+            {"file": handle, "kind": "landuse", "name": "x"},
+            format="multipart",
+        )
     assert response.status_code == 400
     assert "zip" in response.json()["detail"]
     assert (Layer.objects.count(), Feature.objects.count()) == before
@@ -144,8 +179,11 @@ def test_anonymous_cannot_upload_or_create(client, draft_plan, tmp_path):
     path = tmp_path / "a.geojson"
     path.write_text("{}")
     with path.open("rb") as handle:
-        response = client.post(f"/api/revisions/{draft_plan.id}/uploads/",
-                               {"file": handle, "kind": "landuse", "name": "x"}, format="multipart")
+        response = client.post(
+            f"/api/revisions/{draft_plan.id}/uploads/",
+            {"file": handle, "kind": "landuse", "name": "x"},
+            format="multipart",
+        )
     assert response.status_code in (401, 403)  # refused before the revision is even looked up
 
 
@@ -159,12 +197,18 @@ def test_openapi_schema_and_docs(client):
     schema = client.get("/api/schema/?format=json")
     assert schema.status_code == 200
     paths = schema.json()["paths"]
-    for path in ("/api/projects/", "/api/revisions/{id}/submit/", "/api/layers/{id}/features/",
-                 "/api/revisions/{revision_id}/uploads/", "/api/feature-info/"):
+    for path in (
+        "/api/projects/",
+        "/api/revisions/{id}/submit/",
+        "/api/layers/{id}/features/",
+        "/api/revisions/{revision_id}/uploads/",
+        "/api/feature-info/",
+    ):
         assert path in paths, path
     docs = client.get("/api/docs/")
     assert docs.status_code == 200
-    assert b"cdn" not in docs.content.lower() and b"jsdelivr" not in docs.content.lower()
+    assert b"cdn" not in docs.content.lower()
+    assert b"jsdelivr" not in docs.content.lower()
 
 
 def test_approval_supersedes_previous_plan(planner, reviewer, plan_in_force):
@@ -176,5 +220,6 @@ def test_approval_supersedes_previous_plan(planner, reviewer, plan_in_force):
     SubmitRevision(user=planner, revision=nxt).execute()
     ApproveRevision(user=reviewer, revision=nxt, decision_number="2/QĐ").execute()
     plan_in_force.refresh_from_db()
-    assert plan_in_force.state == RevisionState.SUPERSEDED and plan_in_force.superseded_at
+    assert plan_in_force.state == RevisionState.SUPERSEDED
+    assert plan_in_force.superseded_at
     assert Revision.objects.filter(project=plan_in_force.project, state="approved").get() == nxt
