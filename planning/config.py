@@ -28,6 +28,7 @@ class Setting:
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("PLANNING_SECRET_KEY", "", "Django secret key; required when PLANNING_DEBUG is off."),
+    Setting("PLANNING_REQUIRE_SECRET", "0", "1 refuses to start without PLANNING_SECRET_KEY."),
     Setting("PLANNING_DEBUG", "0", "1 turns on Django debug pages (never in production)."),
     Setting("PLANNING_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]", "Comma-separated host names."),
     Setting("DATABASE_URL", "", "postgres://user:pass@host:port/db; unset = the local cluster."),
@@ -142,7 +143,7 @@ def load() -> Config:
     debug = _bool("PLANNING_DEBUG")
     secret = _raw("PLANNING_SECRET_KEY")
     if not secret:
-        if not debug and os.environ.get("PLANNING_REQUIRE_SECRET") == "1":
+        if _bool("PLANNING_REQUIRE_SECRET"):
             raise ConfigError("PLANNING_SECRET_KEY must be set in production")
         secret = "insecure-local-development-key-change-me"  # noqa: S105 - local default only
     var_dir = Path(_raw("PLANNING_VAR_DIR"))
