@@ -6,6 +6,8 @@ these, so they behave identically.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
 
 from django.contrib.gis.geos import MultiPolygon
 from django.db import IntegrityError, transaction
@@ -36,7 +38,7 @@ def audit(user, action: str, *, project=None, revision=None, remote_addr=None, *
 
 @dataclass
 class CreateProject:
-    user: object
+    user: Any
     code: str
     name: str
     level: str
@@ -76,7 +78,7 @@ class CreateProject:
 
 @dataclass
 class CreateRevision:
-    user: object
+    user: Any
     project: Project
     note: str = ""
     remote_addr: str | None = None
@@ -106,7 +108,7 @@ class CreateRevision:
 
 @dataclass
 class SubmitRevision:
-    user: object
+    user: Any
     revision: Revision
     remote_addr: str | None = None
 
@@ -140,10 +142,10 @@ class SubmitRevision:
 class ApproveRevision:
     """Makes a submitted revision the plan in force; the previous one is superseded."""
 
-    user: object
+    user: Any
     revision: Revision
     decision_number: str = ""
-    decision_date: object = None
+    decision_date: date | None = None
     remote_addr: str | None = None
     superseded: list[int] = field(default_factory=list)
 

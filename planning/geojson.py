@@ -15,7 +15,7 @@ def category_colours() -> dict[str, tuple[str, str]]:
 
 
 def feature_collection(features: QuerySet[Feature], *, limit: int, offset: int = 0) -> dict:
-    rows = (
+    query = (
         features.order_by("id")
         .annotate(
             geojson=AsGeoJSON(Transform("geom", 4326), precision=7),
@@ -23,8 +23,8 @@ def feature_collection(features: QuerySet[Feature], *, limit: int, offset: int =
             revision_id=F("layer__revision_id"),
         )
         .values("id", "geojson", "attributes", "category", "layer_id", "layer_kind", "revision_id")
-    )[offset : offset + limit + 1]
-    rows = list(rows)
+    )
+    rows: list[dict] = [dict(row) for row in query[offset : offset + limit + 1]]
     colours = category_colours()
     items = [_feature(row, colours) for row in rows[:limit]]
     return {"type": "FeatureCollection", "features": items, "has_more": len(rows) > limit}

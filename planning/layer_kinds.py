@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 
@@ -23,7 +24,7 @@ class AttributeSpec:
 @dataclass(frozen=True)
 class LayerKind:
     code: str
-    label: str
+    label: str | Promise  # lazily translated
     geometry: str  # "polygon" | "line" | "point" | "any"
     required: tuple[AttributeSpec, ...] = ()
     optional: tuple[AttributeSpec, ...] = ()

@@ -32,9 +32,10 @@ def visible_revisions(user) -> QuerySet[Revision]:
 def visible_projects(user) -> QuerySet[Project]:
     if _is_admin(user):
         return Project.objects.all()
-    return Project.objects.filter(
-        id__in=visible_revisions(user).values("project_id")
-    ) | Project.objects.filter(memberships__user_id=getattr(user, "id", None))
+    visible = Project.objects.filter(id__in=visible_revisions(user).values("project_id"))
+    if user is not None and user.is_authenticated:
+        visible |= Project.objects.filter(memberships__user_id=user.id)
+    return visible
 
 
 def visible_layers(user) -> QuerySet[Layer]:
