@@ -13,13 +13,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from importers.uploads import import_uploaded_file
 from planning import visibility
 from planning.actions import CreateProject, CreateRevision
 from planning.errors import PlanningError
 from planning.models import Project, Revision, RevisionState
 from webmap import mapconfig
 from webmap.forms import ProjectForm, UploadForm
-from webmap.uploads import import_uploaded_file
 
 
 def _remote_addr(request: HttpRequest) -> str | None:

@@ -1,4 +1,4 @@
-"""Hands an uploaded file to the importer as a real file with its original suffix.
+"""Hands an uploaded file (web page or API) to the importer as a real file with its suffix.
 
 The importers pick a reader by the file name (.zip, .dxf, .gpkg ...), and Django keeps
 small uploads in memory, so every upload is written to a private temporary directory that
