@@ -33,8 +33,8 @@ def _json(attributes: dict) -> str:
 
 def copy_features(
     layer_id: int,
-    ewkb: Sequence[str],
-    ewkb_3d: Sequence[str | None],
+    wkb: Sequence[str],
+    wkb_3d: Sequence[str | None],
     attributes: Sequence[dict],
     categories: Sequence[str],
     source_refs: Sequence[str],
@@ -46,18 +46,18 @@ def copy_features(
         # The queued writer sends data from a thread, so PostgreSQL parses and indexes one
         # chunk while Python serialises the next.
         with raw.copy(COPY_SQL, writer=QueuedLibpqWriter(raw)) as copy:
-            _write_chunks(copy, prefix, ewkb, ewkb_3d, attributes, categories, source_refs)
-    return len(ewkb)
+            _write_chunks(copy, prefix, wkb, wkb_3d, attributes, categories, source_refs)
+    return len(wkb)
 
 
-def _write_chunks(copy, prefix, ewkb, ewkb_3d, attributes, categories, source_refs) -> None:
-    for start in range(0, len(ewkb), CHUNK_ROWS):
+def _write_chunks(copy, prefix, wkb, wkb_3d, attributes, categories, source_refs) -> None:
+    for start in range(0, len(wkb), CHUNK_ROWS):
         stop = start + CHUNK_ROWS
         lines = [
             f"{prefix}{geom}\t{geom3 or NULL}\t{_json(attrs)}\t{_text(cat)}\t{_text(ref)}\n"
             for geom, geom3, attrs, cat, ref in zip(
-                ewkb[start:stop],
-                ewkb_3d[start:stop],
+                wkb[start:stop],
+                wkb_3d[start:stop],
                 attributes[start:stop],
                 categories[start:stop],
                 source_refs[start:stop],

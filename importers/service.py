@@ -71,7 +71,6 @@ def import_upload(
             source.wkb,
             layer_kind,
             import_crs.transformer_to_storage(source_crs),
-            settings.PLANNING_STORAGE_SRID,
             report,
         )
         if not len(prepared.keep):
@@ -138,7 +137,7 @@ def _load(user, revision, kind, name, source, prepared, report, filename, remote
     categories = category_column(get_kind(kind), names, source.columns, prepared.keep)
     refs = [f"{filename}#{source.name}:{int(source.fids[i])}" for i in prepared.keep]
     report.features_loaded = loader.copy_features(
-        layer.pk, prepared.ewkb_2d, prepared.ewkb_3d, attributes, categories, refs
+        layer.pk, prepared.wkb_2d, prepared.wkb_3d, attributes, categories, refs
     )
     layer.feature_count = report.features_loaded
     layer.save(update_fields=["feature_count"])

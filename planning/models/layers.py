@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.gis.db import models
+from django.contrib.postgres.indexes import GistIndex
+from django.db.models import Q
 
 from planning.layer_kinds import KIND_CHOICES
 
@@ -34,10 +36,14 @@ class Layer(models.Model):
 class Feature(models.Model):
     """A planning feature: 2D geometry in the storage CRS, optional 3D, JSONB attributes."""
 
-    layer = models.ForeignKey(Layer, on_delete=models.CASCADE, related_name="features")
+    # Integrity is kept by set-based statement triggers (migration 0004), not a row-level
+    # foreign key: per-row RI checks cost as much as the whole COPY of a large import.
+    layer = models.ForeignKey(
+        Layer, on_delete=models.CASCADE, related_name="features", db_constraint=False
+    )
     geom = models.GeometryField(srid=settings.PLANNING_STORAGE_SRID)
     geom_3d = models.GeometryField(
-        srid=settings.PLANNING_STORAGE_SRID, dim=3, null=True, blank=True
+        srid=settings.PLANNING_STORAGE_SRID, dim=3, null=True, blank=True, spatial_index=False
     )
     attributes = models.JSONField(default=dict)
     # Land-use category code copied out of the attributes: styling and balance tables.
@@ -45,8 +51,15 @@ class Feature(models.Model):
     # Where the feature came from: "<file>#<source layer>:<fid>".
     source_ref = models.CharField(max_length=500, blank=True)
 
-    # No GIN index on attributes: it tripled bulk-load time and the services filter with
-    # ->> expressions, which jsonb_ops does not serve. Add expression indexes per need.
+    class Meta:
+        # Most features have no 3D geometry: a partial index skips their NULL entries.
+        # No GIN index on attributes: it tripled bulk-load time and the services filter with
+        # ->> expressions, which jsonb_ops does not serve. Add expression indexes per need.
+        indexes = [
+            GistIndex(
+                fields=["geom_3d"], condition=Q(geom_3d__isnull=False), name="feature_geom_3d_gist"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"feature {self.pk} of layer {self.layer_id}"
