@@ -14,7 +14,6 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-
 INTEGRITY_SQL = """
 CREATE FUNCTION planning_feature_check_layers() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
@@ -70,7 +69,11 @@ class Migration(migrations.Migration):
             model_name="feature",
             name="geom_3d",
             field=django.contrib.gis.db.models.fields.GeometryField(
-                blank=True, dim=3, null=True, spatial_index=False, srid=settings.PLANNING_STORAGE_SRID
+                blank=True,
+                dim=3,
+                null=True,
+                spatial_index=False,
+                srid=settings.PLANNING_STORAGE_SRID,
             ),
         ),
         migrations.AlterField(
