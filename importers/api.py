@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -25,7 +26,7 @@ def upload_layer(request: Request, revision_id: int) -> Response:
     """Import one vector file (zipped shapefile, GeoPackage, GeoJSON, KML) as a layer."""
     revision = visibility.visible_revisions(request.user).filter(pk=revision_id).first()
     if revision is None:
-        raise NotFound("No such revision.")
+        raise NotFound(_("No such revision."))
     form = UploadSerializer(data=request.data)
     form.is_valid(raise_exception=True)
     upload = form.validated_data["file"]

@@ -6,6 +6,8 @@ import stat
 import zipfile
 from pathlib import Path, PurePosixPath
 
+from django.utils.translation import gettext as _
+
 from planning.errors import InvalidInput, PayloadTooLarge
 
 MAX_MEMBERS = 10_000
@@ -14,7 +16,9 @@ MAX_MEMBERS = 10_000
 def _safe_member_path(name: str) -> PurePosixPath:
     path = PurePosixPath(name.replace("\\", "/"))
     if path.is_absolute() or ".." in path.parts or not path.parts:
-        raise InvalidInput(f"The archive contains an unsafe path: {name!r}.")
+        raise InvalidInput(
+            _("The archive contains an unsafe path: %(name)s.") % {"name": repr(name)}
+        )
     return path
 
 
@@ -23,17 +27,24 @@ def extract_zip(archive: Path, target: Path, max_total_bytes: int) -> None:
     try:
         handle = zipfile.ZipFile(archive)
     except (zipfile.BadZipFile, OSError) as exc:
-        raise InvalidInput("The file is not a valid zip archive (corrupt or truncated).") from exc
+        raise InvalidInput(
+            _("The file is not a valid zip archive (corrupt or truncated).")
+        ) from exc
     with handle:
         members = handle.infolist()
         if len(members) > MAX_MEMBERS:
-            raise InvalidInput(f"The archive has more than {MAX_MEMBERS} entries.")
+            raise InvalidInput(
+                _("The archive has more than %(count)d entries.") % {"count": MAX_MEMBERS}
+            )
         if sum(m.file_size for m in members) > max_total_bytes:
-            raise PayloadTooLarge("The archive expands to more than the allowed size.")
+            raise PayloadTooLarge(_("The archive expands to more than the allowed size."))
         for member in members:
             relative = _safe_member_path(member.filename)
             if stat.S_ISLNK(member.external_attr >> 16):
-                raise InvalidInput(f"The archive contains a symbolic link: {member.filename!r}.")
+                raise InvalidInput(
+                    _("The archive contains a symbolic link: %(name)s.")
+                    % {"name": repr(member.filename)}
+                )
             if member.is_dir():
                 continue
             destination = target.joinpath(*relative.parts)
@@ -43,7 +54,8 @@ def extract_zip(archive: Path, target: Path, max_total_bytes: int) -> None:
                     _copy_limited(source, sink, member.file_size)
             except (zipfile.BadZipFile, OSError, EOFError) as exc:
                 raise InvalidInput(
-                    f"The archive member {member.filename!r} cannot be read (corrupt archive)."
+                    _("The archive member %(name)s cannot be read (corrupt archive).")
+                    % {"name": repr(member.filename)}
                 ) from exc
 
 
@@ -53,5 +65,5 @@ def _copy_limited(source, sink, declared: int) -> None:
     while chunk := source.read(1 << 20):
         written += len(chunk)
         if written > declared:
-            raise InvalidInput("An archive member is larger than its header declares.")
+            raise InvalidInput(_("An archive member is larger than its header declares."))
         sink.write(chunk)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 
@@ -19,13 +20,18 @@ def parse_user_crs(text: str) -> CRS:
         srid = int(value[5:])
         known = planning_crs.proj4_for(srid)
         if srid in {6956, 6957, 6958, 6959}:
-            raise InvalidInput(f"EPSG:{srid} is deprecated (swapped axes); use 5896-5899 instead.")
+            raise InvalidInput(
+                _("EPSG:%(srid)d is deprecated (swapped axes); use 5896-5899 instead.")
+                % {"srid": srid}
+            )
         if known:
             return CRS.from_user_input(known)
     try:
         return CRS.from_user_input(value)
     except CRSError as exc:
-        raise InvalidInput(f"Unknown coordinate reference system {text!r}.") from exc
+        raise InvalidInput(
+            _("Unknown coordinate reference system %(crs)s.") % {"crs": repr(text)}
+        ) from exc
 
 
 def storage_crs() -> CRS:

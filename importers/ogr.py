@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pyogrio
 import pyogrio.errors
+from django.utils.translation import gettext as _
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
@@ -39,7 +40,8 @@ def list_layers(dataset: Dataset) -> list[str]:
         return [str(row[0]) for row in pyogrio.list_layers(dataset.path)]
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         raise InvalidInput(
-            f"The file could not be read as {dataset.format.name}: it is corrupt or not that format."
+            _("The file could not be read as %(format)s: it is corrupt or not that format.")
+            % {"format": dataset.format.name}
         ) from exc
 
 
@@ -47,16 +49,20 @@ def choose_layer(dataset: Dataset, requested: str | None) -> str:
     layers = list_layers(dataset)
     if requested:
         if requested not in layers:
-            raise InvalidInput(f"The file has no layer {requested!r}; it has {', '.join(layers)}.")
+            raise InvalidInput(
+                _("The file has no layer %(name)s; it has %(layers)s.")
+                % {"name": repr(requested), "layers": ", ".join(layers)}
+            )
         return requested
     if not layers:
-        raise InvalidInput("The file contains no layers.")
+        raise InvalidInput(_("The file contains no layers."))
     if len(layers) > 1:
         non_empty = [name for name in layers if _count(dataset, name) > 0]
         if len(non_empty) == 1:
             return non_empty[0]
         raise InvalidInput(
-            f"The file has several layers ({', '.join(layers)}); choose one as the source layer."
+            _("The file has several layers (%(layers)s); choose one as the source layer.")
+            % {"layers": ", ".join(layers)}
         )
     return layers[0]
 
@@ -75,7 +81,8 @@ def read_layer(dataset: Dataset, layer: str) -> SourceLayer:
         pyogrio.errors.GeometryError,
     ) as exc:
         raise InvalidInput(
-            f"The file could not be read as {dataset.format.name}: it is corrupt or not that format."
+            _("The file could not be read as %(format)s: it is corrupt or not that format.")
+            % {"format": dataset.format.name}
         ) from exc
     crs, problem = _parse_crs(meta.get("crs"), dataset)
     names = [str(n) for n in meta["fields"]]
@@ -92,12 +99,12 @@ def _parse_crs(text: str | None, dataset: Dataset) -> tuple[CRS | None, str]:
     )
     if not text:
         if dataset.format.name == "ESRI Shapefile" and prj_exists:
-            return None, "the .prj file could not be understood"
+            return None, _("the .prj file could not be understood")
         return None, ""
     try:
         return CRS.from_user_input(text), ""
     except CRSError:
-        return None, "the file's coordinate reference system could not be understood"
+        return None, _("the file's coordinate reference system could not be understood")
 
 
 def _type_name(dtype: object) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from importers import crs as import_crs
 from importers import geometry, loader, ogr
@@ -21,7 +22,7 @@ from importers.sources import locate_dataset
 from planning import visibility
 from planning.actions import audit
 from planning.errors import Forbidden, InvalidInput, NotAuthenticated
-from planning.layer_kinds import category_column, get_kind
+from planning.layer_kinds import KINDS, category_column, get_kind
 from planning.models import Layer, Revision
 
 
@@ -47,9 +48,12 @@ def import_upload(
     try:
         layer_kind = get_kind(kind)
     except ValueError as exc:
-        raise InvalidInput(str(exc)) from exc
+        raise InvalidInput(
+            _("Unknown layer kind %(kind)s; expected one of %(kinds)s.")
+            % {"kind": repr(kind), "kinds": ", ".join(KINDS)}
+        ) from exc
     if not name.strip():
-        raise InvalidInput("Give the layer a name.")
+        raise InvalidInput(_("Give the layer a name."))
     user_crs = import_crs.parse_user_crs(crs) if crs else None
     with tempfile.TemporaryDirectory(prefix="import-", dir=_work_root()) as workdir:
         dataset = locate_dataset(
@@ -63,7 +67,7 @@ def import_upload(
         )
         report.features_read = len(source)
         if not len(source):
-            raise InvalidInput("The layer contains no features.")
+            raise InvalidInput(_("The layer contains no features."))
         field_names = [f["name"] for f in source.fields]
         lowered = {n.lower() for n in field_names}
         report.missing_attributes = [a.name for a in layer_kind.required if a.name not in lowered]
@@ -74,7 +78,7 @@ def import_upload(
             report,
         )
         if not len(prepared.keep):
-            raise InvalidInput("No feature could be loaded.", details=report.as_dict())
+            raise InvalidInput(_("No feature could be loaded."), details=report.as_dict())
         layer = _load(
             user,
             revision,
@@ -91,13 +95,14 @@ def import_upload(
 
 def _check_permission(user, revision: Revision) -> None:
     if user is None or not user.is_authenticated:
-        raise NotAuthenticated("Sign in to upload layers.")
+        raise NotAuthenticated(_("Sign in to upload layers."))
     if not visibility.can_edit(user, revision):
         if not revision.is_editable:
             raise Forbidden(
-                f"Revision {revision.number} is {revision.state}; only drafts take new layers."
+                _("Revision %(number)d is %(state)s; only drafts take new layers.")
+                % {"number": revision.number, "state": revision.get_state_display()}
             )
-        raise Forbidden("Only the project's planners may add layers to this revision.")
+        raise Forbidden(_("Only the project's planners may add layers to this revision."))
 
 
 def _resolve_crs(source: ogr.SourceLayer, user_crs):
@@ -105,9 +110,10 @@ def _resolve_crs(source: ogr.SourceLayer, user_crs):
         return user_crs
     if source.crs is not None:
         return source.crs
-    reason = source.crs_problem or "the file declares no coordinate reference system"
+    reason = source.crs_problem or _("the file declares no coordinate reference system")
     raise InvalidInput(
-        f"Cannot place the data on the map: {reason}. Give the CRS (e.g. EPSG:9214)."
+        _("Cannot place the data on the map: %(reason)s. Give the CRS (e.g. EPSG:9214).")
+        % {"reason": reason}
     )
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.utils.translation import gettext as _
+
 from importers.archive import extract_zip
 from planning.errors import InvalidInput, UnsupportedFormat
 
@@ -40,17 +42,20 @@ def format_of(path: Path) -> Format | None:
 def locate_dataset(upload: Path, filename: str, workdir: Path, max_unzipped: int) -> Dataset:
     """The one readable dataset in an upload (a file, or the single dataset in a zip)."""
     if upload.stat().st_size == 0:
-        raise InvalidInput("The file is empty.")
+        raise InvalidInput(_("The file is empty."))
     suffix = Path(filename).suffix.lower()
     if suffix == ".zip":
         extract_zip(upload, workdir, max_unzipped)
         return _dataset_in_directory(workdir)
     fmt = format_of(Path(filename))
     if fmt is None or fmt.name == "ESRI Shapefile":
-        hint = " Zip the .shp with its .shx, .dbf and .prj." if suffix == ".shp" else ""
-        raise UnsupportedFormat(
-            f"Unsupported file type {suffix or '(none)'!r}; upload a {SUPPORTED}.{hint}"
-        )
+        message = _("Unsupported file type %(suffix)s; upload a %(formats)s.") % {
+            "suffix": repr(suffix or "(none)"),
+            "formats": SUPPORTED,
+        }
+        if suffix == ".shp":
+            message += " " + _("Zip the .shp with its .shx, .dbf and .prj.")
+        raise UnsupportedFormat(message)
     return Dataset(upload, fmt)
 
 
@@ -64,10 +69,16 @@ def _dataset_in_directory(directory: Path) -> Dataset:
         and not (p.suffix.lower() == ".json" and p.name.lower() == "metadata.json")
     )
     if not candidates:
-        raise UnsupportedFormat(f"The archive holds no readable dataset; expected a {SUPPORTED}.")
+        raise UnsupportedFormat(
+            _("The archive holds no readable dataset; expected a %(formats)s.")
+            % {"formats": SUPPORTED}
+        )
     if len(candidates) > 1:
         names = ", ".join(p.relative_to(directory).as_posix() for p in candidates[:10])
-        raise InvalidInput(f"The archive holds several datasets ({names}); upload one per file.")
+        raise InvalidInput(
+            _("The archive holds several datasets (%(names)s); upload one per file.")
+            % {"names": names}
+        )
     dataset = Dataset(candidates[0], format_of(candidates[0]))  # type: ignore[arg-type]
     if dataset.format.name == "ESRI Shapefile":
         check_shapefile_parts(dataset.path)
@@ -80,5 +91,6 @@ def check_shapefile_parts(shp: Path) -> None:
     missing = [part for part in SHAPEFILE_PARTS if part not in present]
     if missing:
         raise InvalidInput(
-            f"The shapefile {shp.name} is incomplete: {', '.join(missing)} missing from the archive."
+            _("The shapefile %(name)s is incomplete: %(parts)s missing from the archive.")
+            % {"name": shp.name, "parts": ", ".join(missing)}
         )

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.text import get_valid_filename
+from django.utils.translation import gettext as _
 
 from importers.service import ImportResult, import_upload
 from planning.errors import PayloadTooLarge
@@ -49,7 +50,9 @@ def import_uploaded_file(
     """Writes the upload to a temporary file, imports it, and always removes the file."""
     if upload.size is not None and upload.size > settings.PLANNING_MAX_UPLOAD_BYTES:
         limit = settings.PLANNING_MAX_UPLOAD_BYTES // (1024 * 1024)
-        raise PayloadTooLarge(f"The file is larger than the {limit} MB upload limit.")
+        raise PayloadTooLarge(
+            _("The file is larger than the %(limit)d MB upload limit.") % {"limit": limit}
+        )
     filename = safe_filename(upload.name or "upload")
     with tempfile.TemporaryDirectory(prefix="webmap-upload-") as tmp:
         path = Path(tmp) / filename

@@ -13,6 +13,7 @@ from django.contrib.gis.geos import MultiPolygon
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from planning import visibility
 from planning.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated
@@ -22,7 +23,11 @@ from planning.signals import plan_in_force_changed
 
 def _require_user(user) -> None:
     if user is None or not user.is_authenticated:
-        raise NotAuthenticated("Sign in to do this.")
+        raise NotAuthenticated(_("Sign in to do this."))
+
+
+def _duplicate_code(code: str) -> Conflict:
+    return Conflict(_("A project with code %(code)s already exists.") % {"code": repr(code)})
 
 
 def audit(user, action: str, *, project=None, revision=None, remote_addr=None, **detail) -> None:
@@ -51,9 +56,9 @@ class CreateProject:
     def check(self) -> None:
         _require_user(self.user)
         if not visibility.can_create_project(self.user):
-            raise Forbidden("You may not create planning projects.")
+            raise Forbidden(_("You may not create planning projects."))
         if Project.objects.filter(code=self.code).exists():
-            raise Conflict(f"A project with code {self.code!r} already exists.")
+            raise _duplicate_code(self.code)
 
     @transaction.atomic
     def execute(self) -> Project:
@@ -70,7 +75,7 @@ class CreateProject:
                 created_by=self.user,
             )
         except IntegrityError as exc:
-            raise Conflict(f"A project with code {self.code!r} already exists.") from exc
+            raise _duplicate_code(self.code) from exc
         Membership.objects.create(project=project, user=self.user, role=Membership.Role.PLANNER)
         audit(self.user, "project.create", project=project, remote_addr=self.remote_addr)
         return project
@@ -86,7 +91,7 @@ class CreateRevision:
     def check(self) -> None:
         _require_user(self.user)
         if not (self.user.is_staff or visibility.has_role(self.user, self.project, "planner")):
-            raise Forbidden("Only the project's planners may start a revision.")
+            raise Forbidden(_("Only the project's planners may start a revision."))
 
     @transaction.atomic
     def execute(self) -> Revision:
@@ -116,10 +121,13 @@ class SubmitRevision:
         _require_user(self.user)
         if not visibility.can_edit(self.user, self.revision):
             if self.revision.state != RevisionState.DRAFT:
-                raise Conflict(f"Revision is {self.revision.state}, not a draft.")
-            raise Forbidden("Only the project's planners may submit this revision.")
+                raise Conflict(
+                    _("The revision is %(state)s, not a draft.")
+                    % {"state": self.revision.get_state_display()}
+                )
+            raise Forbidden(_("Only the project's planners may submit this revision."))
         if not self.revision.layers.exists():
-            raise InvalidInput("A revision needs at least one layer before it is submitted.")
+            raise InvalidInput(_("A revision needs at least one layer before it is submitted."))
 
     @transaction.atomic
     def execute(self) -> Revision:
@@ -153,10 +161,11 @@ class ApproveRevision:
         _require_user(self.user)
         project = self.revision.project
         if not (self.user.is_staff or visibility.has_role(self.user, project, "reviewer")):
-            raise Forbidden("Only the project's reviewers may approve.")
+            raise Forbidden(_("Only the project's reviewers may approve."))
         if self.revision.state != RevisionState.SUBMITTED:
             raise Conflict(
-                f"Only a submitted revision can be approved; this one is {self.revision.state}."
+                _("Only a submitted revision can be approved; this one is %(state)s.")
+                % {"state": self.revision.get_state_display()}
             )
 
     @transaction.atomic

@@ -5,9 +5,18 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import Group, Permission, User
 from django.contrib.gis.geos import MultiPolygon, Polygon
+from django.utils import translation
 
 from planning.actions import ApproveRevision, CreateProject, CreateRevision, SubmitRevision
 from planning.models import Feature, Layer, Membership, Project, Revision
+
+
+@pytest.fixture(autouse=True)
+def _english_outside_requests():
+    """Domain code called directly speaks English in tests; requests pick their own language."""
+    with translation.override("en"):
+        yield
+
 
 # A 200 m square in Hue, EPSG:9214 (VN-2000 / TM-3 107-00).
 HUE_X, HUE_Y = 561714.0, 1821449.0

@@ -116,7 +116,7 @@ def test_project_create_makes_project_and_first_draft(planner):
 def test_project_create_duplicate_code_shows_conflict(planner, plan_in_force):
     response = signed_in(planner).post(reverse("webmap:project-create"), project_data("inforce"))
     assert response.status_code == 409
-    assert "already exists" in response.content.decode()
+    assert "Đã có đồ án với mã" in response.content.decode()  # Vietnamese by default
 
 
 def test_project_create_invalid_form_is_400(planner):
@@ -158,7 +158,7 @@ def upload(client: Client, revision, name: str, content: bytes, **fields):
 def test_upload_rejects_corrupt_zip_with_clear_message(planner, draft_plan):
     response = upload(signed_in(planner), draft_plan, "lots.zip", b"PK\x03\x04 this is not a zip")
     assert 400 <= response.status_code < 500
-    assert "not a valid zip archive" in response.content.decode()
+    assert "không phải là tệp nén zip hợp lệ" in response.content.decode()  # Vietnamese page
     assert not Layer.objects.filter(revision=draft_plan, name="Lô đất").exists()
 
 
