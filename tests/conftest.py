@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import Group, Permission, User
 from django.contrib.gis.geos import MultiPolygon, Polygon
+from django.db import connection
 from django.utils import translation
 
 from planning.actions import ApproveRevision, CreateProject, CreateRevision, SubmitRevision
@@ -119,3 +120,15 @@ def draft_plan(planner, reviewer) -> Revision:
         ],
         approve=False,
     )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_other_connections(django_db_setup, django_db_blocker):
+    """End what still holds the test database open so it can be dropped: Mapnik's pooled
+    backends and the persistent connections (CONN_MAX_AGE) of live-server threads."""
+    yield
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )

@@ -9,10 +9,8 @@ dropped.
 from __future__ import annotations
 
 import pytest
-from django.db import connection
 
 from tiles import mount
-from tiles.datasource import MAPNIK_APPLICATION_NAME
 
 
 @pytest.fixture(autouse=True)
@@ -22,15 +20,3 @@ def _tile_cache(settings, tmp_path):
     mount.reset()
     yield
     mount.reset()
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _close_mapnik_connections(django_db_setup, django_db_blocker):
-    """Terminate the pooled Mapnik backends before pytest-django drops the test database."""
-    yield
-    with django_db_blocker.unblock(), connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND application_name = %s",
-            [MAPNIK_APPLICATION_NAME],
-        )
