@@ -6,6 +6,8 @@ signed-in user also sees the revisions of projects they are a member of; staff s
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db.models import Q, QuerySet
 
 from planning.models import Feature, Layer, Membership, Project, Revision, RevisionState
@@ -15,8 +17,29 @@ def _is_admin(user) -> bool:
     return bool(user and user.is_authenticated and (user.is_staff or user.is_superuser))
 
 
-def in_force_revisions() -> QuerySet[Revision]:
-    return Revision.objects.filter(state=RevisionState.APPROVED)
+def in_force_revisions(at: datetime | None = None) -> QuerySet[Revision]:
+    """The plans in force now, or at the moment `at` (history stays queryable)."""
+    if at is None:
+        return Revision.objects.filter(state=RevisionState.APPROVED)
+    return Revision.objects.filter(
+        Q(superseded_at__isnull=True) | Q(superseded_at__gt=at),
+        state__in=[RevisionState.APPROVED, RevisionState.SUPERSEDED],
+        approved_at__lte=at,
+    )
+
+
+def service_features(user, at: datetime | None = None) -> QuerySet[Feature]:
+    """What a map or feature service shows its caller: the plans in force (at `at`) plus,
+    for a signed-in caller, the other revisions they may see. Services that show only
+    published data pass user=None."""
+    rule = Q(layer__revision__in=in_force_revisions(at))
+    if user is not None and user.is_authenticated and at is None:
+        rule |= Q(
+            layer__revision__in=visible_revisions(user).exclude(
+                state__in=[RevisionState.APPROVED, RevisionState.SUPERSEDED]
+            )
+        )
+    return Feature.objects.filter(rule)
 
 
 def visible_revisions(user) -> QuerySet[Revision]:
