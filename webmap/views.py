@@ -26,8 +26,9 @@ def _remote_addr(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR")
 
 
-def _int_list(values: list[str]) -> list[int]:
-    return [int(v) for v in values if v.isdigit()]
+def _int_list(values: list[str], limit: int = 20) -> list[int]:
+    """Plain decimal ids only (isdigit() would admit '²'), at most `limit` of them."""
+    return [int(v) for v in values[:limit] if v.isascii() and v.isdecimal() and len(v) <= 18]
 
 
 def map_view(request: HttpRequest) -> HttpResponse:

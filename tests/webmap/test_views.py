@@ -216,3 +216,8 @@ def test_login_page_renders(client):
     response = client.get("/accounts/login/")
     assert response.status_code == 200
     assert 'name="password"' in response.content.decode()
+
+
+@pytest.mark.parametrize("value", ["²", "9" * 5000, "-1", "1e3"])
+def test_map_ignores_malformed_revision_ids(client, value):
+    assert client.get("/map/", {"revision": value}).status_code == 200
