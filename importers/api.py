@@ -38,6 +38,7 @@ def upload_layer(request: Request, revision_id: int) -> Response:
         kind=data["kind"],
         name=data["name"],
         crs=data.get("crs") or None,
+        text_encoding=data.get("text_encoding") or "auto",
         source_layer=data.get("source_layer") or None,
         remote_addr=request.META.get("REMOTE_ADDR"),
     )

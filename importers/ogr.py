@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
+from importers import legacy_text
 from importers.sources import Dataset
 from planning.errors import InvalidInput
 
@@ -30,6 +31,7 @@ class SourceLayer:
     wkb: np.ndarray  # object array of WKB bytes (None for features without geometry)
     fields: list[dict[str, str]]  # [{"name", "type"}] in source order
     columns: list[list[object]]  # one Python list per field, values JSON-ready
+    text_encoding: str | None = None  # legacy encoding the text was decoded from, if any
 
     def __len__(self) -> int:
         return len(self.wkb)
@@ -71,9 +73,13 @@ def _count(dataset: Dataset, layer: str) -> int:
     return int(pyogrio.read_info(dataset.path, layer=layer).get("features") or 0)
 
 
-def read_layer(dataset: Dataset, layer: str) -> SourceLayer:
+def read_layer(dataset: Dataset, layer: str, text_encoding: str = "auto") -> SourceLayer:
+    """Read one layer; `text_encoding` is "auto" or one of vietnamese.ENCODINGS."""
+    raw_dbf = _undeclared_dbf(dataset)
     try:
-        meta, fids, wkb, field_data = pyogrio.raw.read(dataset.path, layer=layer, return_fids=True)
+        meta, fids, wkb, field_data = pyogrio.raw.read(
+            dataset.path, layer=layer, return_fids=True, encoding="latin1" if raw_dbf else None
+        )
     except (
         pyogrio.errors.DataSourceError,
         pyogrio.errors.DataLayerError,
@@ -90,7 +96,20 @@ def read_layer(dataset: Dataset, layer: str) -> SourceLayer:
         {"name": n, "type": _type_name(t)} for n, t in zip(names, meta["dtypes"], strict=True)
     ]
     columns = [_column_values(col) for col in field_data]
-    return SourceLayer(layer, crs, problem, fids, wkb, fields, columns)
+    used = None
+    if raw_dbf or text_encoding != "auto":
+        columns, used = legacy_text.decode_columns(columns, text_encoding, raw_latin1=raw_dbf)
+    return SourceLayer(layer, crs, problem, fids, wkb, fields, columns, used)
+
+
+def _undeclared_dbf(dataset: Dataset) -> bool:
+    """A shapefile whose DBF text encoding is declared by no .cpg: read its bytes as
+    Latin-1 (a lossless round trip) and let detection decide."""
+    if dataset.format.name != "ESRI Shapefile":
+        return False
+    return not any(
+        p.suffix.lower() == ".cpg" for p in dataset.path.parent.glob(dataset.path.stem + ".*")
+    )
 
 
 def _parse_crs(text: str | None, dataset: Dataset) -> tuple[CRS | None, str]:

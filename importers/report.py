@@ -17,6 +17,7 @@ class ImportReport:
     source_format: str
     source_layer: str
     source_crs: str = ""
+    text_encoding: str = ""  # legacy encoding text was decoded from ("" = as declared)
     features_read: int = 0
     features_loaded: int = 0
     rejected: list[Rejection] = field(default_factory=list)

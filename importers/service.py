@@ -19,6 +19,7 @@ from importers import crs as import_crs
 from importers import geometry, loader, ogr
 from importers.report import ImportReport
 from importers.sources import locate_dataset
+from importers.text.vietnamese import ENCODINGS
 from planning import visibility
 from planning.actions import audit
 from planning.errors import Forbidden, InvalidInput, NotAuthenticated
@@ -42,6 +43,7 @@ def import_upload(
     name: str,
     crs: str | None = None,
     source_layer: str | None = None,
+    text_encoding: str = "auto",
     remote_addr: str | None = None,
 ) -> ImportResult:
     _check_permission(user, revision)
@@ -54,18 +56,29 @@ def import_upload(
         ) from exc
     if not name.strip():
         raise InvalidInput(_("Give the layer a name."))
+    if text_encoding not in ("auto", *ENCODINGS):
+        raise InvalidInput(
+            _("Unknown text encoding %(encoding)s; expected auto or one of %(encodings)s.")
+            % {"encoding": repr(text_encoding), "encodings": ", ".join(ENCODINGS)}
+        )
     user_crs = import_crs.parse_user_crs(crs) if crs else None
     with tempfile.TemporaryDirectory(prefix="import-", dir=_work_root()) as workdir:
         dataset = locate_dataset(
             Path(path), filename, Path(workdir), settings.PLANNING_MAX_UNZIPPED_BYTES
         )
         layer_name = ogr.choose_layer(dataset, source_layer)
-        source = ogr.read_layer(dataset, layer_name)
+        source = ogr.read_layer(dataset, layer_name, text_encoding)
         source_crs = _resolve_crs(source, user_crs)
         report = ImportReport(
             filename, dataset.format.name, layer_name, import_crs.describe(source_crs, crs)
         )
         report.features_read = len(source)
+        report.text_encoding = source.text_encoding or ""
+        if source.text_encoding in ("tcvn3", "vni", "cp1258"):
+            report.warnings.append(
+                _("Text was converted from the legacy %(encoding)s encoding to Unicode.")
+                % {"encoding": source.text_encoding.upper()}
+            )
         if not len(source):
             raise InvalidInput(_("The layer contains no features."))
         field_names = [f["name"] for f in source.fields]

@@ -46,6 +46,7 @@ def import_uploaded_file(
     crs: str | None,
     source_layer: str | None,
     remote_addr: str | None,
+    text_encoding: str = "auto",
 ) -> ImportResult:
     """Writes the upload to a temporary file, imports it, and always removes the file."""
     if upload.size is not None and upload.size > settings.PLANNING_MAX_UPLOAD_BYTES:
@@ -66,5 +67,6 @@ def import_uploaded_file(
             name=name,
             crs=crs,
             source_layer=source_layer,
+            text_encoding=text_encoding,
             remote_addr=remote_addr,
         )

@@ -41,7 +41,7 @@ crs_validator = RegexValidator(
 class UploadForm(forms.Form):
     file = forms.FileField(
         label=_("File"),
-        help_text=_("DXF, zipped shapefile, GeoPackage, GeoJSON, KML, MapInfo or GeoTIFF."),
+        help_text=_("Zipped shapefile, GeoPackage, GeoJSON, KML or MapInfo."),
     )
     kind = forms.ChoiceField(label=_("Layer kind"), choices=KIND_CHOICES, initial="landuse")
     name = forms.CharField(label=_("Layer name"), max_length=200)
@@ -57,6 +57,20 @@ class UploadForm(forms.Form):
         max_length=300,
         required=False,
         help_text=_("Layer of the file to read when it holds several (GeoPackage, DXF)."),
+    )
+    text_encoding = forms.ChoiceField(
+        label=_("Text encoding"),
+        choices=[
+            ("auto", _("Detect (Unicode, TCVN3, VNI)")),
+            ("utf-8", "Unicode (UTF-8)"),
+            ("tcvn3", "TCVN3 (.VnTime)"),
+            ("vni", "VNI-Windows"),
+            ("cp1258", "Windows-1258"),
+            ("cp1252", "Windows-1252"),
+        ],
+        initial="auto",
+        required=False,
+        help_text=_("For old shapefiles without a .cpg file."),
     )
 
     def clean_crs(self) -> str | None:

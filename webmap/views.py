@@ -122,6 +122,7 @@ def revision_upload(request: HttpRequest, pk: int) -> HttpResponse:
             name=form.cleaned_data["name"],
             crs=form.cleaned_data["crs"],
             source_layer=form.cleaned_data["source_layer"],
+            text_encoding=form.cleaned_data["text_encoding"] or "auto",
             remote_addr=_remote_addr(request),
         )
     except PlanningError as exc:

@@ -98,3 +98,8 @@ class UploadSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     crs = serializers.CharField(required=False, allow_blank=True)
     source_layer = serializers.CharField(required=False, allow_blank=True)
+    text_encoding = serializers.ChoiceField(
+        choices=["auto", "utf-8", "tcvn3", "vni", "cp1258", "cp1252"],
+        required=False,
+        help_text="Text encoding of legacy files (DBF without .cpg); auto detects TCVN3/VNI.",
+    )
