@@ -16,13 +16,20 @@ from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
 from django.db import transaction
 
 from importers.service import import_upload
-from planning.actions import ApproveRevision, CreateProject, CreateRevision, SubmitRevision
+from planning.actions import (
+    ApproveRevision,
+    CreateProject,
+    CreateRevision,
+    StartReview,
+    SubmitRevision,
+)
 from planning.models import Membership, Project
 
 DEMO_CODE = "demo-hue-1-500"
 DEMO_ACCOUNTS = {  # username: (password, role) - demo only, printed by `make run`
     "planner": ("planner-demo", "planner"),
     "reviewer": ("reviewer-demo", "reviewer"),
+    "approver": ("approver-demo", "approver"),
     "admin": ("admin-demo", "admin"),
 }
 ORIGIN = (561400.0, 1821200.0)  # south-west corner of the site, near Hue's reference point
@@ -228,6 +235,9 @@ def load_demo() -> Project | None:
     Membership.objects.create(
         project=project, user=users["reviewer"], role=Membership.Role.REVIEWER
     )
+    Membership.objects.create(
+        project=project, user=users["approver"], role=Membership.Role.APPROVER
+    )
     revision = CreateRevision(user=users["planner"], project=project, note="Demo").execute()
     with tempfile.TemporaryDirectory() as workdir:
         gpkg = write_geopackage(layers, Path(workdir) / "demo-plan.gpkg")
@@ -242,7 +252,11 @@ def load_demo() -> Project | None:
                 source_layer=source,
             )
     SubmitRevision(user=users["planner"], revision=revision).execute()
+    StartReview(user=users["reviewer"], revision=revision).execute()
     ApproveRevision(
-        user=users["reviewer"], revision=revision, decision_number="1234/QĐ-UBND"
+        user=users["approver"],
+        revision=revision,
+        decision_number="1234/QĐ-UBND",
+        decision_signer="Chủ tịch UBND tỉnh",
     ).execute()
     return project

@@ -44,6 +44,24 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PLANNING_WMS_MAX_SIZE", "4096", "Largest WIDTH or HEIGHT accepted by WMS GetMap."),
     Setting("PLANNING_LANGUAGE", "vi", "Default UI language (vi or en)."),
     Setting("PLANNING_TEST_DB_NAME", "", "Database the test suite creates; unset = test_<db>."),
+    Setting(
+        "PLANNING_EMAIL_BACKEND",
+        "django.core.mail.backends.console.EmailBackend",
+        "Django e-mail backend for notifications (smtp: django.core.mail.backends.smtp.EmailBackend).",
+    ),
+    Setting("PLANNING_EMAIL_HOST", "localhost", "SMTP host when the smtp backend is used."),
+    Setting("PLANNING_EMAIL_PORT", "25", "SMTP port."),
+    Setting("PLANNING_EMAIL_FROM", "planning@localhost", "Sender address of notifications."),
+    Setting(
+        "PLANNING_QA_AREA_TOLERANCE_M2",
+        "1.0",
+        "Overlaps, gaps and overhangs smaller than this (m²) are not reported.",
+    ),
+    Setting(
+        "PLANNING_QA_BALANCE_TOLERANCE_PCT",
+        "0.5",
+        "Allowed difference (%) between the lots' total area and the plan boundary's.",
+    ),
     Setting("PLANNING_PUBLIC_URL", "http://127.0.0.1:8000", "Public base URL of the server."),
 )
 _KNOWN = {s.name: s for s in SETTINGS}
@@ -59,6 +77,17 @@ def _int(name: str, minimum: int, maximum: int) -> int:
         number = int(value)
     except ValueError as exc:
         raise ConfigError(f"{name} must be an integer, got {value!r}") from exc
+    if not minimum <= number <= maximum:
+        raise ConfigError(f"{name} must be between {minimum} and {maximum}, got {number}")
+    return number
+
+
+def _float(name: str, minimum: float, maximum: float) -> float:
+    value = _raw(name)
+    try:
+        number = float(value)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, got {value!r}") from exc
     if not minimum <= number <= maximum:
         raise ConfigError(f"{name} must be between {minimum} and {maximum}, got {number}")
     return number
@@ -136,6 +165,12 @@ class Config:
     wms_max_size: int
     language: str
     public_url: str
+    email_backend: str
+    email_host: str
+    email_port: int
+    email_from: str
+    qa_area_tolerance_m2: float
+    qa_balance_tolerance_pct: float
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -166,4 +201,10 @@ def load() -> Config:
         wms_max_size=_int("PLANNING_WMS_MAX_SIZE", 256, 16384),
         language=language,
         public_url=_raw("PLANNING_PUBLIC_URL").rstrip("/"),
+        email_backend=_raw("PLANNING_EMAIL_BACKEND"),
+        email_host=_raw("PLANNING_EMAIL_HOST"),
+        email_port=_int("PLANNING_EMAIL_PORT", 1, 65535),
+        email_from=_raw("PLANNING_EMAIL_FROM"),
+        qa_area_tolerance_m2=_float("PLANNING_QA_AREA_TOLERANCE_M2", 0.0, 1e6),
+        qa_balance_tolerance_pct=_float("PLANNING_QA_BALANCE_TOLERANCE_PCT", 0.0, 100.0),
     )

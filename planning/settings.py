@@ -125,6 +125,13 @@ PLANNING_MAX_UNZIPPED_BYTES = CONFIG.max_unzipped_bytes
 PLANNING_TILE_CACHE_DIR = CONFIG.tile_cache_dir
 PLANNING_WMS_MAX_SIZE = CONFIG.wms_max_size
 PLANNING_PUBLIC_URL = CONFIG.public_url
+PLANNING_QA_AREA_TOLERANCE_M2 = CONFIG.qa_area_tolerance_m2
+PLANNING_QA_BALANCE_TOLERANCE_PCT = CONFIG.qa_balance_tolerance_pct
+
+EMAIL_BACKEND = CONFIG.email_backend
+EMAIL_HOST = CONFIG.email_host
+EMAIL_PORT = CONFIG.email_port
+DEFAULT_FROM_EMAIL = CONFIG.email_from
 
 # Django's own GDAL (Debian 3.6) only parses geometries and our own SRS definitions; user
 # files are read by pyogrio's bundled GDAL. See docs/decisions/0002-gdal-copies.md.

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from importers.api import upload_layer
+from importers.api import inspect_cad, upload_cad, upload_layer
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -13,6 +13,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     # Uploads live with the importers; the domain API does not import them.
     path("api/revisions/<int:revision_id>/uploads/", upload_layer, name="upload-layer"),
+    path("api/revisions/<int:revision_id>/cad/", upload_cad, name="upload-cad"),
+    path("api/cad/inspect/", inspect_cad, name="inspect-cad"),
     path("api/", include("planning.api.urls")),
     path("", include("tiles.urls")),
     path("", include("webmap.urls")),

@@ -10,7 +10,15 @@ from datetime import datetime
 
 from django.db.models import Q, QuerySet
 
-from planning.models import Feature, Layer, Membership, Project, Revision, RevisionState
+from planning.models import (
+    PUBLISHED_STATES,
+    Feature,
+    Layer,
+    Membership,
+    Project,
+    Revision,
+    RevisionState,
+)
 
 
 def _is_admin(user) -> bool:
@@ -34,21 +42,37 @@ def service_features(user, at: datetime | None = None) -> QuerySet[Feature]:
     published data pass user=None."""
     rule = Q(layer__revision__in=in_force_revisions(at))
     if user is not None and user.is_authenticated and at is None:
-        rule |= Q(
-            layer__revision__in=visible_revisions(user).exclude(
-                state__in=[RevisionState.APPROVED, RevisionState.SUPERSEDED]
-            )
-        )
+        rule |= Q(layer__revision__in=_own_unpublished(user))
     return Feature.objects.filter(rule)
 
 
+def service_revisions(user, at: datetime | None = None) -> QuerySet[Revision]:
+    """The revisions whose features service_features shows: for services that filter
+    features in their own SQL (vector tiles) by revision rather than row by row."""
+    rule = Q(id__in=in_force_revisions(at).values("id"))
+    if user is not None and user.is_authenticated and at is None:
+        rule |= Q(id__in=_own_unpublished(user).values("id"))
+    return Revision.objects.filter(rule)
+
+
+def _own_unpublished(user) -> QuerySet[Revision]:
+    return visible_revisions(user).exclude(
+        state__in=[RevisionState.APPROVED, RevisionState.SUPERSEDED]
+    )
+
+
 def visible_revisions(user) -> QuerySet[Revision]:
+    """Published plans for everyone; planners also see all of their projects' revisions,
+    reviewers and approvers everything but drafts (unfinished work stays the planner's)."""
     if _is_admin(user):
         return Revision.objects.all()
-    rule = Q(state=RevisionState.APPROVED)
+    rule = Q(state__in=PUBLISHED_STATES)
     if user is not None and user.is_authenticated:
-        member_of = Membership.objects.filter(user=user).values("project_id")
-        rule |= Q(project_id__in=member_of)
+        roles = Membership.objects.filter(user=user)
+        rule |= Q(project_id__in=roles.filter(role=Membership.Role.PLANNER).values("project_id"))
+        rule |= Q(
+            project_id__in=roles.exclude(role=Membership.Role.PLANNER).values("project_id")
+        ) & ~Q(state=RevisionState.DRAFT)
     return Revision.objects.filter(rule)
 
 
@@ -73,6 +97,12 @@ def has_role(user, project: Project, role: str) -> bool:
     if not (user and user.is_authenticated):
         return False
     return Membership.objects.filter(user=user, project=project, role=role).exists()
+
+
+def has_any_role(user, project: Project) -> bool:
+    if not (user and user.is_authenticated):
+        return False
+    return Membership.objects.filter(user=user, project=project).exists()
 
 
 def can_edit(user, revision: Revision) -> bool:

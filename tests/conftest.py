@@ -64,7 +64,10 @@ def admin_user_t(db) -> User:
 def make_plan(
     planner: User, reviewer: User, code: str, lots: list[tuple[Polygon, dict]], *, approve: bool
 ) -> Revision:
-    """A project with one land-use layer; approved (in force) or left as a draft."""
+    """A project with one land-use layer; approved (in force) or left as a draft.
+
+    `reviewer` is both reviewer and approver of the project (tests of role separation make
+    their own memberships)."""
     project = CreateProject(
         user=planner,
         code=code,
@@ -74,6 +77,7 @@ def make_plan(
         boundary=MultiPolygon(square(HUE_X - 1000, HUE_Y - 1000, 3000)),
     ).execute()
     Membership.objects.create(project=project, user=reviewer, role=Membership.Role.REVIEWER)
+    Membership.objects.create(project=project, user=reviewer, role=Membership.Role.APPROVER)
     revision = CreateRevision(user=planner, project=project).execute()
     layer = Layer.objects.create(
         revision=revision,

@@ -38,26 +38,36 @@ class RevisionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Revision
         fields = [
-            "id",
-            "project",
-            "project_code",
-            "number",
-            "state",
-            "note",
-            "author",
-            "created_at",
-            "submitted_at",
-            "approved_at",
-            "superseded_at",
-            "decision_number",
-            "decision_date",
-        ]
-        read_only_fields = [f for f in fields if f not in {"project", "note"}]
+            "id", "project", "project_code", "number", "state", "note", "author", "based_on",
+            "created_at", "submitted_at", "review_started_at", "decided_at", "decision_note",
+            "approved_at", "superseded_at", "decision_number", "decision_date",
+            "decision_signer", "decision_document",
+        ]  # fmt: skip
+        read_only_fields = [f for f in fields if f not in {"project", "note", "based_on"}]
 
 
-class ApproveSerializer(serializers.Serializer):
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+
+
+MAX_DECISION_BYTES = 20 * 1024 * 1024
+
+
+class ApproveSerializer(NoteSerializer):
     decision_number = serializers.CharField(max_length=100)
     decision_date = serializers.DateField(required=False)
+    decision_signer = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    decision_document = serializers.FileField(required=False)
+
+    def validate_decision_document(self, document):
+        """The signed decision must be a PDF of reasonable size (checked by content)."""
+        if document.size > MAX_DECISION_BYTES:
+            raise serializers.ValidationError("The decision document is larger than 20 MB.")
+        head = document.read(5)
+        document.seek(0)
+        if head != b"%PDF-":
+            raise serializers.ValidationError("The decision document must be a PDF.")
+        return document
 
 
 class LayerSerializer(serializers.ModelSerializer):

@@ -3,7 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
-from planning.api import views
+from planning.api import review, views
 
 router = DefaultRouter()
 router.register("projects", views.ProjectViewSet, basename="project")
@@ -18,5 +18,10 @@ urlpatterns = [
     path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
     path("token/", obtain_auth_token, name="api-token"),
     path("feature-info/", views.feature_info, name="feature-info"),
+    path("revisions/<int:revision_id>/qa/", review.findings, name="revision-qa"),
+    path("revisions/<int:revision_id>/balance/", review.balance, name="revision-balance"),
+    path("revisions/<int:revision_id>/changes/", review.changes, name="revision-changes"),
+    path("revisions/<int:revision_id>/comments/", review.comments, name="revision-comments"),
+    path("comments/<int:comment_id>/", review.comment_status, name="comment-status"),
     *router.urls,
 ]

@@ -20,6 +20,7 @@ from planning.api.serializers import (
     AuditEventSerializer,
     CategorySerializer,
     LayerSerializer,
+    NoteSerializer,
     ProjectSerializer,
     RevisionSerializer,
 )
@@ -78,35 +79,82 @@ class RevisionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return revisions.order_by("project__code", "number")
 
     def perform_create(self, serializer):
-        project = serializer.validated_data["project"]
+        data = serializer.validated_data
+        based_on = data.get("based_on")
+        if (
+            based_on is not None
+            and not visibility.visible_revisions(self.request.user).filter(pk=based_on.pk).exists()
+        ):
+            raise NotFound("No such revision.")
         serializer.instance = actions.CreateRevision(
             user=self.request.user,
-            project=project,
-            note=serializer.validated_data.get("note", ""),
+            project=data["project"],
+            note=data.get("note", ""),
+            based_on=based_on,
             remote_addr=client_ip(self.request),
         ).execute()
 
-    @extend_schema(request=None, responses=RevisionSerializer)
-    @action(detail=True, methods=["post"])
-    def submit(self, request, pk=None):
-        revision = actions.SubmitRevision(
-            user=request.user, revision=self.get_object(), remote_addr=client_ip(request)
-        ).execute()
-        return Response(RevisionSerializer(revision).data)
-
-    @extend_schema(request=ApproveSerializer, responses=RevisionSerializer)
-    @action(detail=True, methods=["post"])
-    def approve(self, request, pk=None):
-        form = ApproveSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        revision = actions.ApproveRevision(
+    def _transition(self, request, transition, **extra) -> Response:
+        note = NoteSerializer(data=request.data)
+        note.is_valid(raise_exception=True)
+        revision = transition(
             user=request.user,
             revision=self.get_object(),
             remote_addr=client_ip(request),
-            decision_number=form.validated_data["decision_number"],
-            decision_date=form.validated_data.get("decision_date"),
+            note=note.validated_data.get("note", ""),
+            **extra,
         ).execute()
-        return Response(RevisionSerializer(revision).data)
+        return Response(RevisionSerializer(revision, context={"request": request}).data)
+
+    @extend_schema(request=NoteSerializer, responses=RevisionSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        """Freeze the draft for review; automatic QA errors block it (400 with the count)."""
+        return self._transition(request, actions.SubmitRevision)
+
+    @extend_schema(request=NoteSerializer, responses=RevisionSerializer)
+    @action(detail=True, methods=["post"], url_path="start-review")
+    def start_review(self, request, pk=None):
+        return self._transition(request, actions.StartReview)
+
+    @extend_schema(request=NoteSerializer, responses=RevisionSerializer)
+    @action(detail=True, methods=["post"], url_path="request-changes")
+    def request_changes(self, request, pk=None):
+        return self._transition(request, actions.RequestChanges)
+
+    @extend_schema(request=NoteSerializer, responses=RevisionSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        return self._transition(request, actions.RejectRevision)
+
+    @extend_schema(request=NoteSerializer, responses=RevisionSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        return self._transition(request, actions.WithdrawRevision)
+
+    @extend_schema(request=NoteSerializer, responses=RevisionSerializer)
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, pk=None):
+        return self._transition(request, actions.ReopenRevision)
+
+    @extend_schema(
+        request={"multipart/form-data": ApproveSerializer, "application/json": ApproveSerializer},
+        responses=RevisionSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        """Approve with the decision number, date, signer and the signed decision (PDF)."""
+        form = ApproveSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        return self._transition(
+            request,
+            actions.ApproveRevision,
+            decision_number=data["decision_number"],
+            decision_date=data.get("decision_date"),
+            decision_signer=data.get("decision_signer", ""),
+            decision_document=data.get("decision_document"),
+        )
 
 
 class LayerViewSet(viewsets.ReadOnlyModelViewSet):

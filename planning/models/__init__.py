@@ -4,15 +4,19 @@ from planning.models.audit import AuditEvent
 from planning.models.catalogue import LandUseCategory
 from planning.models.layers import Feature, Layer
 from planning.models.projects import Membership, Project
-from planning.models.revisions import Revision, RevisionState
+from planning.models.review import Comment, QAFinding
+from planning.models.revisions import PUBLISHED_STATES, Revision, RevisionState
 
 __all__ = [
+    "PUBLISHED_STATES",
     "AuditEvent",
+    "Comment",
     "Feature",
     "LandUseCategory",
     "Layer",
     "Membership",
     "Project",
+    "QAFinding",
     "Revision",
     "RevisionState",
 ]

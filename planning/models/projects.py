@@ -40,6 +40,7 @@ class Membership(models.Model):
     class Role(models.TextChoices):
         PLANNER = "planner", _("Planner")
         REVIEWER = "reviewer", _("Reviewer")
+        APPROVER = "approver", _("Approver")
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(

@@ -9,9 +9,16 @@ from django.utils.translation import gettext_lazy as _
 class RevisionState(models.TextChoices):
     DRAFT = "draft", _("Draft")
     SUBMITTED = "submitted", _("Submitted")
+    IN_REVIEW = "in_review", _("In review")
+    CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
     APPROVED = "approved", _("Approved (in force)")
     SUPERSEDED = "superseded", _("Superseded")
-    REJECTED = "rejected", _("Rejected")
+
+
+# States whose revisions have been published (in force now or in the past).
+PUBLISHED_STATES = (RevisionState.APPROVED, RevisionState.SUPERSEDED)
 
 
 class Revision(models.Model):
@@ -25,7 +32,11 @@ class Revision(models.Model):
     project = models.ForeignKey("Project", on_delete=models.CASCADE, related_name="revisions")
     number = models.PositiveIntegerField()
     state = models.CharField(
-        max_length=16, choices=RevisionState.choices, default=RevisionState.DRAFT, db_index=True
+        max_length=20, choices=RevisionState.choices, default=RevisionState.DRAFT, db_index=True
+    )
+    # The revision this one answers (changes requested): its layers were copied.
+    based_on = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="answers"
     )
     note = models.TextField(blank=True)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -33,8 +44,16 @@ class Revision(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     approved_at = models.DateTimeField(null=True, blank=True)
     superseded_at = models.DateTimeField(null=True, blank=True)
+    review_started_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     decision_number = models.CharField(max_length=100, blank=True)
     decision_date = models.DateField(null=True, blank=True)
+    decision_signer = models.CharField(max_length=200, blank=True)
+    decision_note = models.TextField(blank=True)
+    decision_document = models.FileField(upload_to="decisions/%Y/", blank=True)
 
     class Meta:
         ordering = ["project", "number"]

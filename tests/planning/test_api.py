@@ -131,7 +131,7 @@ def test_token_authentication_and_upload_workflow(client, planner, reviewer, tmp
     assert upload.json()["layer"]["name"] == "Lô đất"
     submitted = client.post(f"/api/revisions/{revision.json()['id']}/submit/")
     assert submitted.json()["state"] == "submitted"
-    # A planner cannot approve their own plan; the project's reviewer can.
+    # A planner cannot approve their own plan; the project's approver can.
     assert (
         client.post(
             f"/api/revisions/{revision.json()['id']}/approve/",
@@ -143,7 +143,7 @@ def test_token_authentication_and_upload_workflow(client, planner, reviewer, tmp
     from planning.models import Membership, Project
 
     Membership.objects.create(
-        project=Project.objects.get(code="hue-a"), user=reviewer, role="reviewer"
+        project=Project.objects.get(code="hue-a"), user=reviewer, role="approver"
     )
     client.credentials()
     login(client, reviewer)

@@ -1,0 +1,260 @@
+"""REST endpoints of the review: QA findings, land-use balance, comparison, comments."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from django.contrib.gis.db.models.functions import AsGeoJSON, Transform
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.decorators import api_view
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from planning import compare, qa, visibility
+from planning.api.params import parse_int
+from planning.balance import balance_of
+from planning.comments import CreateComment, SetCommentStatus, thread_of
+from planning.errors import Forbidden, NotFound
+from planning.models import Comment, Revision
+
+
+def visible_revision(request: Request, revision_id: int) -> Revision:
+    revision = visibility.visible_revisions(request.user).filter(pk=revision_id).first()
+    if revision is None:
+        raise NotFound("No such revision.")
+    return revision
+
+
+def _geometry(text: str | None) -> dict | None:
+    return json.loads(text) if text else None
+
+
+@extend_schema(responses=OpenApiTypes.OBJECT)
+@api_view(["GET", "POST"])
+def findings(request: Request, revision_id: int) -> Response:
+    """GET: the QA findings as GeoJSON. POST: re-run QA (the project's members)."""
+    revision = visible_revision(request, revision_id)
+    if request.method == "POST":
+        if not (request.user.is_staff or visibility.has_any_role(request.user, revision.project)):
+            raise Forbidden("Only the project's members may re-run the checks.")
+        qa.run(revision)
+    rows = revision.findings.annotate(geojson=AsGeoJSON(Transform("geom", 4326), precision=7))
+    features = [
+        {
+            "type": "Feature",
+            "id": f.pk,
+            "geometry": _geometry(f.geojson),
+            "properties": {
+                "rule": f.rule,
+                "severity": f.severity,
+                "message": qa.message_of(f),
+                "feature": f.feature_id,
+            },
+        }
+        for f in rows
+    ]
+    errors = sum(1 for f in features if f["properties"]["severity"] == "error")
+    return Response(
+        {
+            "type": "FeatureCollection",
+            "features": features,
+            "errors": errors,
+            "warnings": len(features) - errors,
+        }
+    )
+
+
+BALANCE_COLUMNS = ("code", "name", "area", "share", "lots")
+
+
+@extend_schema(
+    parameters=[OpenApiParameter("download", str, enum=["csv", "xlsx"])],
+    responses=OpenApiTypes.OBJECT,
+)
+@api_view(["GET"])
+def balance(request: Request, revision_id: int):
+    """The land-use balance table (area and share per category) as JSON, CSV or XLSX."""
+    revision = visible_revision(request, revision_id)
+    table = balance_of(revision)
+    rows = [[getattr(r, c) for c in BALANCE_COLUMNS] for r in table.rows]
+    fmt = request.query_params.get("download", "json")  # DRF reserves "format"
+    name = f"balance-{revision.project.code}-r{revision.number}"
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerows([BALANCE_COLUMNS, *rows, ["total", "", table.total_area, "", ""]])
+        return _download(buffer.getvalue().encode("utf-8-sig"), f"{name}.csv", "text/csv")
+    if fmt == "xlsx":
+        return _download(
+            _xlsx(rows, table.total_area),
+            f"{name}.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    return Response(
+        {
+            "rows": [
+                dict(zip(BALANCE_COLUMNS, r, strict=True)) | {"colour": t.colour}
+                for r, t in zip(rows, table.rows, strict=True)
+            ],
+            "total_area": table.total_area,
+            "boundary_area": table.boundary_area,
+            "difference_pct": table.difference_pct,
+        }
+    )
+
+
+def _xlsx(rows: list[list], total: float) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Balance"
+    sheet.append(list(BALANCE_COLUMNS))
+    for row in rows:
+        sheet.append(row)
+    sheet.append(["total", "", total, "", ""])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@extend_schema(parameters=[OpenApiParameter("against", int)], responses=OpenApiTypes.OBJECT)
+@api_view(["GET"])
+def changes(request: Request, revision_id: int) -> Response:
+    """Features added, removed or changed against `against` (default: the revision this one
+    answers, else the plan in force), as GeoJSON with a `change` property."""
+    revision = visible_revision(request, revision_id)
+    against = request.query_params.get("against")
+    baseline = (
+        visible_revision(request, parse_int(against, "against", 0, 0, 2**62))
+        if against
+        else compare.baseline_of(revision)
+    )
+    if baseline is None:
+        return Response({"type": "FeatureCollection", "features": [], "against": None})
+    features = [
+        {
+            "type": "Feature",
+            "geometry": c.geometry,
+            "properties": {
+                "change": c.change,
+                "kind": c.kind,
+                "code": c.code,
+                "old_id": c.old_id,
+                "new_id": c.new_id,
+                "before": c.attributes_before,
+                "after": c.attributes_after,
+            },
+        }
+        for c in compare.changes(baseline, revision)
+    ]
+    return Response({"type": "FeatureCollection", "features": features, "against": baseline.pk})
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    author = serializers.CharField(source="author.username", read_only=True)
+    geometry = serializers.JSONField(write_only=True, required=False, allow_null=True)
+    revision_number = serializers.IntegerField(source="revision.number", read_only=True)
+
+    class Meta:
+        model = Comment
+        fields = [
+            "id",
+            "revision",
+            "revision_number",
+            "author",
+            "parent",
+            "body",
+            "geometry",
+            "feature",
+            "status",
+            "created_at",
+            "resolved_at",
+        ]
+        read_only_fields = [
+            "id",
+            "revision",
+            "revision_number",
+            "author",
+            "status",
+            "created_at",
+            "resolved_at",
+        ]
+
+
+def _comment_json(comment: Comment, geojson: str | None) -> dict:
+    data = CommentSerializer(comment).data
+    data["geometry"] = _geometry(geojson)
+    data["inherited"] = False
+    return data
+
+
+@extend_schema(request=CommentSerializer, responses=OpenApiTypes.OBJECT)
+@api_view(["GET", "POST"])
+def comments(request: Request, revision_id: int) -> Response:
+    """GET: the comments of the revision plus the open ones of the revisions it answers.
+    POST: a new comment or reply pinned to a GeoJSON geometry (EPSG:4326) or a feature."""
+    revision = visible_revision(request, revision_id)
+    if request.method == "POST":
+        form = CommentSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        comment = CreateComment(
+            user=request.user,
+            revision=revision,
+            body=data["body"],
+            geometry=data.get("geometry"),
+            feature_id=getattr(data.get("feature"), "pk", None),
+            parent_id=getattr(data.get("parent"), "pk", None),
+            remote_addr=request.META.get("REMOTE_ADDR"),
+        ).execute()
+        return Response(
+            _listed(Comment.objects.filter(pk=comment.pk), revision)[0],
+            status=status.HTTP_201_CREATED,
+        )
+    return Response({"comments": _listed(thread_of(revision), revision)})
+
+
+def _listed(queryset, revision: Revision) -> list[dict]:
+    rows = queryset.annotate(geojson=AsGeoJSON(Transform("geom", 4326), precision=7))
+    listed = []
+    for comment in rows:
+        data = _comment_json(comment, comment.geojson)
+        data["inherited"] = comment.revision_id != revision.pk
+        listed.append(data)
+    return listed
+
+
+class StatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Comment.Status.choices)
+
+
+@extend_schema(request=StatusSerializer, responses=OpenApiTypes.OBJECT)
+@api_view(["PATCH"])
+def comment_status(request: Request, comment_id: int) -> Response:
+    """Resolve or reopen a comment thread."""
+    comment = Comment.objects.filter(
+        pk=comment_id, revision__in=visibility.visible_revisions(request.user)
+    ).first()
+    if comment is None:
+        raise NotFound("No such comment.")
+    form = StatusSerializer(data=request.data)
+    form.is_valid(raise_exception=True)
+    SetCommentStatus(
+        user=request.user,
+        comment=comment,
+        status=form.validated_data["status"],
+        remote_addr=request.META.get("REMOTE_ADDR"),
+    ).execute()
+    return Response(_listed(Comment.objects.filter(pk=comment.pk), comment.revision)[0])

@@ -1,0 +1,75 @@
+"""The land-use balance table (bảng cân bằng sử dụng đất) of a revision.
+
+One row per land-use category of the lots (and roads as transport land) with area and
+share of the plan area, in the storage CRS so areas are the legal (TM-3 plane) areas.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import connection
+
+from planning.models import LandUseCategory, Revision
+
+SQL = """
+SELECT CASE WHEN l.kind = 'roads' AND f.category = '' THEN 'GT' ELSE f.category END AS code,
+       sum(ST_Area(f.geom)) AS area, count(*) AS lots
+FROM planning_feature f JOIN planning_layer l ON l.id = f.layer_id
+WHERE l.revision_id = %(revision)s AND l.kind IN ('landuse', 'roads')
+  AND GeometryType(f.geom) IN ('POLYGON', 'MULTIPOLYGON')
+GROUP BY 1 ORDER BY 2 DESC
+"""
+BOUNDARY_AREA = """
+SELECT coalesce(
+  (SELECT ST_Area(ST_Union(f.geom)) FROM planning_feature f JOIN planning_layer l ON l.id = f.layer_id
+   WHERE l.revision_id = %(revision)s AND l.kind = 'boundary'),
+  (SELECT ST_Area(p.boundary) FROM planning_project p JOIN planning_revision r ON r.project_id = p.id
+   WHERE r.id = %(revision)s))
+"""
+
+
+@dataclass
+class BalanceRow:
+    code: str
+    name: str
+    colour: str
+    area: float
+    lots: int
+    share: float  # % of the plan boundary area (of the total when there is no boundary)
+
+
+@dataclass
+class Balance:
+    rows: list[BalanceRow]
+    total_area: float
+    boundary_area: float | None
+
+    @property
+    def difference_pct(self) -> float | None:
+        if not self.boundary_area:
+            return None
+        return (self.total_area - self.boundary_area) / self.boundary_area * 100
+
+
+def balance_of(revision: Revision) -> Balance:
+    with connection.cursor() as cursor:
+        cursor.execute(SQL, {"revision": revision.pk})
+        raw = cursor.fetchall()
+        cursor.execute(BOUNDARY_AREA, {"revision": revision.pk})
+        boundary_area = cursor.fetchone()[0]
+    total = sum(area for _, area, _ in raw)
+    base = boundary_area or total or 1.0
+    catalogue = {c.code: c for c in LandUseCategory.objects.filter(code__in=[r[0] for r in raw])}
+    rows = [
+        BalanceRow(
+            code=code or "?",
+            name=catalogue[code].name if code in catalogue else "",
+            colour=catalogue[code].colour if code in catalogue else "",
+            area=round(area, 2),
+            lots=lots,
+            share=round(area / base * 100, 2),
+        )
+        for code, area, lots in raw
+    ]
+    return Balance(rows, round(total, 2), round(boundary_area, 2) if boundary_area else None)

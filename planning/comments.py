@@ -1,0 +1,184 @@
+"""Review comments pinned to the map: create, reply, resolve; carried to answering revisions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.gis.geos import GEOSGeometry
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from planning import visibility
+from planning.audit import audit, require_user
+from planning.errors import Conflict, Forbidden, InvalidInput, NotFound
+from planning.models import Comment, Feature, Revision, RevisionState
+
+MAX_BODY = 10_000
+MAX_VERTICES = 5_000
+# Comments are part of the review: closed once the decision is taken.
+COMMENTABLE = (RevisionState.SUBMITTED, RevisionState.IN_REVIEW, RevisionState.DRAFT)
+
+
+def geometry_from_geojson(geojson: dict | None) -> GEOSGeometry | None:
+    """A GeoJSON geometry in EPSG:4326 (RFC 7946) to the storage CRS, by PostGIS."""
+    if geojson is None:
+        return None
+    import json
+
+    text = json.dumps(geojson)
+    if len(text) > 1_000_000:
+        raise InvalidInput(_("The comment's geometry is too large."))
+    sql = (
+        "SELECT ST_AsEWKB(ST_Transform(ST_SetSRID(g, 4326), %s)), ST_NPoints(g), ST_IsValid(g) "
+        "FROM (SELECT ST_GeomFromGeoJSON(%s) AS g) q"
+    )
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [settings.PLANNING_STORAGE_SRID, text])
+            ewkb, points, valid = cursor.fetchone()
+    except DatabaseError as exc:
+        raise InvalidInput(_("The comment's geometry is not valid GeoJSON.")) from exc
+    if points > MAX_VERTICES or not valid:
+        raise InvalidInput(_("The comment's geometry is too complex or invalid."))
+    return GEOSGeometry(memoryview(ewkb))
+
+
+def _may_comment(user, revision: Revision) -> bool:
+    if user.is_staff:
+        return True
+    roles = (
+        ("planner",)
+        if revision.state == RevisionState.DRAFT
+        else ("planner", "reviewer", "approver")
+    )
+    return any(visibility.has_role(user, revision.project, role) for role in roles)
+
+
+@dataclass
+class CreateComment:
+    user: Any
+    revision: Revision
+    body: str
+    geometry: dict | None = None
+    feature_id: int | None = None
+    parent_id: int | None = None
+    remote_addr: str | None = None
+
+    def check(self) -> None:
+        require_user(self.user)
+        if not _may_comment(self.user, self.revision):
+            raise Forbidden(_("Only the project's planners, reviewers and approvers may comment."))
+        if self.revision.state not in COMMENTABLE:
+            raise Conflict(
+                _("A revision that is %(state)s takes no more comments.")
+                % {"state": self.revision.get_state_display()}
+            )
+        if not self.body.strip():
+            raise InvalidInput(_("A comment needs a text."))
+        if len(self.body) > MAX_BODY:
+            raise InvalidInput(_("A comment is at most %(max)d characters.") % {"max": MAX_BODY})
+
+    @transaction.atomic
+    def execute(self) -> Comment:
+        self.revision = Revision.objects.select_for_update().get(pk=self.revision.pk)
+        self.check()
+        parent = self._parent()
+        feature = self._feature()
+        geom = geometry_from_geojson(self.geometry)
+        if geom is None and feature is not None:
+            geom = feature.geom.point_on_surface
+        comment = Comment.objects.create(
+            revision=self.revision,
+            author=self.user,
+            body=self.body.strip(),
+            geom=geom,
+            feature=feature,
+            parent=parent,
+        )
+        audit(
+            self.user,
+            "comment.create",
+            project=self.revision.project,
+            revision=self.revision,
+            remote_addr=self.remote_addr,
+            comment=comment.pk,
+        )
+        return comment
+
+    def _parent(self) -> Comment | None:
+        if self.parent_id is None:
+            return None
+        parent = Comment.objects.filter(
+            pk=self.parent_id, revision__project=self.revision.project
+        ).first()
+        if parent is None:
+            raise NotFound(_("No such comment to reply to."))
+        return parent.parent or parent  # threads are one level deep
+
+    def _feature(self) -> Feature | None:
+        if self.feature_id is None:
+            return None
+        feature = Feature.objects.filter(pk=self.feature_id, layer__revision=self.revision).first()
+        if feature is None:
+            raise NotFound(_("No such feature in this revision."))
+        return feature
+
+
+@dataclass
+class SetCommentStatus:
+    """Resolve or reopen a thread: its author, the project's reviewers and approvers."""
+
+    user: Any
+    comment: Comment
+    status: str
+    remote_addr: str | None = None
+
+    def check(self) -> None:
+        require_user(self.user)
+        if self.status not in Comment.Status.values:
+            raise InvalidInput(_("Unknown comment status."))
+        project = self.comment.revision.project
+        allowed = (
+            self.user.is_staff
+            or self.comment.author_id == self.user.pk
+            or any(
+                visibility.has_role(self.user, project, role) for role in ("reviewer", "approver")
+            )
+        )
+        if not allowed:
+            raise Forbidden(_("Only the comment's author, reviewers and approvers may do this."))
+
+    @transaction.atomic
+    def execute(self) -> Comment:
+        self.comment = Comment.objects.select_for_update().get(pk=self.comment.pk)
+        self.check()
+        resolved = self.status == Comment.Status.RESOLVED
+        self.comment.status = self.status
+        self.comment.resolved_at = timezone.now() if resolved else None
+        self.comment.resolved_by = self.user if resolved else None
+        self.comment.save(update_fields=["status", "resolved_at", "resolved_by"])
+        audit(
+            self.user,
+            f"comment.{self.status}",
+            project=self.comment.revision.project,
+            revision=self.comment.revision,
+            remote_addr=self.remote_addr,
+            comment=self.comment.pk,
+        )
+        return self.comment
+
+
+def thread_of(revision: Revision, *, inherited: bool = True):
+    """The revision's comments, plus the still-open comments of the revisions it answers
+    (so the planner sees what to answer)."""
+    chain = [revision.pk]
+    current = revision
+    while inherited and current.based_on_id and len(chain) < 100:
+        current = current.based_on  # type: ignore[assignment]
+        chain.append(current.pk)
+    own = Comment.objects.filter(revision_id=revision.pk)
+    carried = Comment.objects.filter(revision_id__in=chain[1:], status=Comment.Status.OPEN)
+    return (own | carried).select_related("author", "revision").order_by("created_at", "id")

@@ -1,0 +1,5 @@
+"""Importing this package registers every QA rule (one concern per module)."""
+
+from planning.qa.rules import attributes, balance, conflicts, extent, geometry, topology
+
+__all__ = ["attributes", "balance", "conflicts", "extent", "geometry", "topology"]

@@ -1,0 +1,48 @@
+"""Topology of lot and zone layers: overlaps, gaps inside the boundary, overhangs."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_noop as _
+
+from planning.qa import ERROR, WARNING, Context, Found, rule
+
+
+@rule("topology.overlap", _("Lots %(a)s and %(b)s overlap by %(area).1f m²."))
+def overlaps(context: Context):
+    for a_id, a, b, area, ewkb in context.rows(
+        ", pairs AS (SELECT x.id, x.attributes->>'code' AS a, "
+        "y.attributes->>'code' AS b, ST_Intersection(x.geom, y.geom) AS g "
+        "FROM lots x JOIN lots y ON x.id < y.id AND x.geom && y.geom "
+        "AND ST_Relate(x.geom, y.geom, '2********')) "
+        "SELECT id, coalesce(a, id::text), coalesce(b, '?'), ST_Area(g), ST_AsEWKB(g) FROM pairs "
+        "WHERE ST_Area(g) > %(tolerance)s"
+    ):
+        yield Found(ERROR, {"a": a, "b": b, "area": area}, ewkb, a_id)
+
+
+@rule("topology.gap", _("Gap of %(area).1f m² inside the plan boundary covered by no lot or road."))
+def gaps(context: Context):
+    for area, ewkb in context.rows(
+        ", covered AS (SELECT ST_Union(geom) AS g FROM f "
+        "WHERE kind IN ('landuse', 'roads') AND ST_IsValid(geom) "
+        "AND GeometryType(geom) IN ('POLYGON', 'MULTIPOLYGON')), "
+        "holes AS (SELECT (ST_Dump(ST_Difference(b.geom, coalesce(covered.g, "
+        "ST_SetSRID('GEOMETRYCOLLECTION EMPTY'::geometry, ST_SRID(b.geom)))))).geom AS g "
+        "FROM b, covered WHERE b.geom IS NOT NULL) "
+        "SELECT ST_Area(g), ST_AsEWKB(g) FROM holes WHERE ST_Area(g) > %(tolerance)s"
+    ):
+        yield Found(WARNING, {"area": area}, ewkb)
+
+
+@rule(
+    "topology.outside", _("%(area).1f m² of a feature in %(layer)s lie outside the plan boundary.")
+)
+def outside(context: Context):
+    for fid, layer, area, ewkb in context.rows(
+        ", o AS (SELECT f.id, f.layer, "
+        "ST_Difference(f.geom, b.geom) AS g FROM f, b WHERE b.geom IS NOT NULL "
+        "AND f.kind <> 'boundary' AND ST_IsValid(f.geom) "
+        "AND GeometryType(f.geom) IN ('POLYGON', 'MULTIPOLYGON') AND NOT ST_CoveredBy(f.geom, b.geom)) "
+        "SELECT id, layer, ST_Area(g), ST_AsEWKB(g) FROM o WHERE ST_Area(g) > %(tolerance)s"
+    ):
+        yield Found(ERROR, {"layer": layer, "area": area}, ewkb, fid)

@@ -1,0 +1,265 @@
+"""The review workflow of a revision, one action object per transition.
+
+    draft ──submit──► submitted ──start review──► in review ──approve──► approved (in force)
+      ▲                 │  ▲                        │  │                    │
+      │              withdraw└────reopen────┐       │  └─reject──► rejected  └─(next approval)─► superseded
+      │                 ▼                   │       └─request changes─► changes requested
+    (a new draft answers, copying the layers: planning.actions.CreateRevision(based_on=…))
+
+Each transition locks the revision row first, so of two concurrent decisions exactly one
+passes its state check and the other gets a 409 Conflict. Every transition writes the audit
+log and, after commit, notifies the people concerned. Roles are per project (Membership):
+planners submit and withdraw; reviewers start reviews and request changes; approvers (the
+board chair) approve, reject and reopen; staff may do everything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, ClassVar
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from planning import notifications, visibility
+from planning.audit import audit, require_user
+from planning.errors import Conflict, Forbidden, InvalidInput
+from planning.models import Membership, Revision, RevisionState
+from planning.signals import plan_in_force_changed
+
+PLANNER, REVIEWER, APPROVER = (
+    Membership.Role.PLANNER,
+    Membership.Role.REVIEWER,
+    Membership.Role.APPROVER,
+)
+ROLE_PLURALS = {
+    PLANNER: _lazy("planners"),
+    REVIEWER: _lazy("reviewers"),
+    APPROVER: _lazy("approvers"),
+}
+
+
+@dataclass
+class RevisionTransition:
+    """Base of every transition: permission, state check under a row lock, audit, notify."""
+
+    user: Any
+    revision: Revision
+    note: str = ""
+    remote_addr: str | None = None
+
+    action: ClassVar[str]
+    sources: ClassVar[tuple[str, ...]]
+    target: ClassVar[str]
+    roles: ClassVar[tuple[str, ...]]
+
+    def check(self) -> None:
+        require_user(self.user)
+        project = self.revision.project
+        if not (
+            self.user.is_staff
+            or any(visibility.has_role(self.user, project, r) for r in self.roles)
+        ):
+            raise Forbidden(
+                _("Only the project's %(roles)s may do this.")
+                % {"roles": _(" or ").join(str(ROLE_PLURALS[r]) for r in self.roles)}
+            )
+        if self.revision.state not in self.sources:
+            raise Conflict(
+                _("This cannot be done to a revision that is %(state)s.")
+                % {"state": self.revision.get_state_display()}
+            )
+
+    def apply(self, now) -> list[str]:
+        """Change the locked revision; returns the fields to save besides `state`."""
+        return []
+
+    @transaction.atomic
+    def execute(self) -> Revision:
+        self.revision = (
+            Revision.objects.select_for_update().select_related("project").get(pk=self.revision.pk)
+        )
+        self.check()
+        previous_state = self.revision.state
+        now = timezone.now()
+        fields = self.apply(now)
+        self.revision.state = self.target
+        self.revision.save(update_fields=["state", *fields])
+        audit(
+            self.user,
+            self.action,
+            project=self.revision.project,
+            revision=self.revision,
+            remote_addr=self.remote_addr,
+            note=self.note,
+            previous_state=previous_state,
+            **self.audit_detail(),
+        )
+        revision, action = self.revision, self.action
+        transaction.on_commit(lambda: notifications.revision_changed(revision, action))
+        return self.revision
+
+    def audit_detail(self) -> dict:
+        return {}
+
+
+@dataclass
+class SubmitRevision(RevisionTransition):
+    """Freeze a draft for review. Automatic QA runs first; its errors block submission."""
+
+    action: ClassVar[str] = "revision.submit"
+    sources: ClassVar[tuple[str, ...]] = (RevisionState.DRAFT,)
+    target: ClassVar[str] = RevisionState.SUBMITTED
+    roles: ClassVar[tuple[str, ...]] = (PLANNER,)
+
+    def check(self) -> None:
+        super().check()
+        if not self.revision.layers.exists():
+            raise InvalidInput(_("A revision needs at least one layer before it is submitted."))
+
+    def execute(self) -> Revision:
+        """QA runs first, in its own transaction, so its findings stay for the planner
+        even when they block the submission."""
+        from planning import qa  # QA rules import the domain; keep the import local
+
+        self.check()
+        self._checked_at = timezone.now()
+        errors = qa.run(self.revision).errors
+        if errors:
+            raise InvalidInput(
+                _("Automatic checks found %(count)d errors; fix them before submitting.")
+                % {"count": errors},
+                details={"qa_errors": errors},
+            )
+        return super().execute()
+
+    def apply(self, now) -> list[str]:
+        # An import that slipped in between the checks and this lock was not checked.
+        if self.revision.layers.filter(created_at__gte=self._checked_at).exists():
+            raise Conflict(_("The revision changed while it was being checked; submit again."))
+        self.revision.submitted_at = now
+        return ["submitted_at"]
+
+
+@dataclass
+class WithdrawRevision(RevisionTransition):
+    """The planner takes a revision back before any decision; it stays in the history."""
+
+    action: ClassVar[str] = "revision.withdraw"
+    sources: ClassVar[tuple[str, ...]] = (RevisionState.SUBMITTED, RevisionState.IN_REVIEW)
+    target: ClassVar[str] = RevisionState.WITHDRAWN
+    roles: ClassVar[tuple[str, ...]] = (PLANNER,)
+
+
+@dataclass
+class StartReview(RevisionTransition):
+    action: ClassVar[str] = "revision.start_review"
+    sources: ClassVar[tuple[str, ...]] = (RevisionState.SUBMITTED,)
+    target: ClassVar[str] = RevisionState.IN_REVIEW
+    roles: ClassVar[tuple[str, ...]] = (REVIEWER, APPROVER)
+
+    def apply(self, now) -> list[str]:
+        self.revision.review_started_at = now
+        return ["review_started_at"]
+
+
+@dataclass
+class _Decision(RevisionTransition):
+    """A transition that records who decided, when and why."""
+
+    requires_note: ClassVar[bool] = True
+
+    def check(self) -> None:
+        super().check()
+        if self.requires_note and not self.note.strip():
+            raise InvalidInput(_("Say why: the planner needs the reason."))
+
+    def apply(self, now) -> list[str]:
+        self.revision.decided_at = now
+        self.revision.decided_by = self.user
+        self.revision.decision_note = self.note
+        return ["decided_at", "decided_by", "decision_note"]
+
+
+@dataclass
+class RequestChanges(_Decision):
+    action: ClassVar[str] = "revision.request_changes"
+    sources: ClassVar[tuple[str, ...]] = (RevisionState.SUBMITTED, RevisionState.IN_REVIEW)
+    target: ClassVar[str] = RevisionState.CHANGES_REQUESTED
+    roles: ClassVar[tuple[str, ...]] = (REVIEWER, APPROVER)
+
+
+@dataclass
+class RejectRevision(_Decision):
+    action: ClassVar[str] = "revision.reject"
+    sources: ClassVar[tuple[str, ...]] = (RevisionState.SUBMITTED, RevisionState.IN_REVIEW)
+    target: ClassVar[str] = RevisionState.REJECTED
+    roles: ClassVar[tuple[str, ...]] = (APPROVER,)
+
+
+@dataclass
+class ReopenRevision(_Decision):
+    """Undo a rejection or a change request, as long as no newer revision answers it."""
+
+    action: ClassVar[str] = "revision.reopen"
+    sources: ClassVar[tuple[str, ...]] = (RevisionState.REJECTED, RevisionState.CHANGES_REQUESTED)
+    target: ClassVar[str] = RevisionState.IN_REVIEW
+    roles: ClassVar[tuple[str, ...]] = (APPROVER,)
+
+    def check(self) -> None:
+        super().check()
+        newer = Revision.objects.filter(
+            project_id=self.revision.project_id, number__gt=self.revision.number
+        ).exclude(state=RevisionState.WITHDRAWN)
+        if newer.exists():
+            raise Conflict(_("A newer revision of this project exists; review that one."))
+
+
+@dataclass
+class ApproveRevision(_Decision):
+    """Make the revision the plan in force; the project's previous plan is superseded."""
+
+    action: ClassVar[str] = "revision.approve"
+    sources: ClassVar[tuple[str, ...]] = (RevisionState.SUBMITTED, RevisionState.IN_REVIEW)
+    target: ClassVar[str] = RevisionState.APPROVED
+    roles: ClassVar[tuple[str, ...]] = (APPROVER,)
+    requires_note: ClassVar[bool] = False
+
+    decision_number: str = ""
+    decision_date: date | None = None
+    decision_signer: str = ""
+    decision_document: Any = None  # an uploaded PDF (django File)
+    superseded: list[int] = field(default_factory=list)
+
+    def check(self) -> None:
+        super().check()
+        if not self.decision_number.strip():
+            raise InvalidInput(_("An approval needs the decision number."))
+
+    def apply(self, now) -> list[str]:
+        fields = super().apply(now)
+        previous = Revision.objects.select_for_update().filter(
+            project_id=self.revision.project_id, state=RevisionState.APPROVED
+        )
+        self.superseded = list(previous.values_list("id", flat=True))
+        previous.update(state=RevisionState.SUPERSEDED, superseded_at=now)
+        self.revision.approved_at = now
+        self.revision.decision_number = self.decision_number.strip()
+        self.revision.decision_date = self.decision_date or timezone.localdate(now)
+        self.revision.decision_signer = self.decision_signer.strip()
+        if self.decision_document is not None:
+            self.revision.decision_document.save(
+                f"decision-{self.revision.pk}.pdf", self.decision_document, save=False
+            )
+            fields.append("decision_document")
+        revision = self.revision
+        transaction.on_commit(
+            lambda: plan_in_force_changed.send(sender=Revision, revision=revision)
+        )
+        return [*fields, "approved_at", "decision_number", "decision_date", "decision_signer"]
+
+    def audit_detail(self) -> dict:
+        return {"decision_number": self.decision_number, "superseded": self.superseded}

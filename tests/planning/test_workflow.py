@@ -1,0 +1,271 @@
+"""The review workflow: every transition against every role and state, QA at submission,
+concurrency, comments carried to the answering revision, balance and comparison."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import connection
+from rest_framework.test import APIClient
+
+from planning import actions
+from planning.errors import Conflict, Forbidden, InvalidInput
+from planning.models import AuditEvent, Feature, Layer, Membership, Revision, RevisionState
+from tests.conftest import HUE_X, HUE_Y, make_plan, square
+
+pytestmark = pytest.mark.django_db
+S = RevisionState
+
+
+@pytest.fixture
+def people(planner, outsider):
+    """The project's cast, one user per role."""
+    reviewer = User.objects.create_user("only_reviewer", password="pw-review-test")
+    approver = User.objects.create_user("only_approver", password="pw-approve-test")
+    return {"planner": planner, "reviewer": reviewer, "approver": approver, "outsider": outsider}
+
+
+@pytest.fixture
+def revision(people) -> Revision:
+    """A draft with one valid lot; the reviewer and approver are members of the project."""
+    draft = make_plan(people["planner"], people["approver"], "flow", [
+        (square(HUE_X, HUE_Y, 100), {"code": "L1", "function": "DO"}),
+    ], approve=False)  # fmt: skip
+    Membership.objects.filter(project=draft.project, user=people["approver"]).exclude(
+        role=Membership.Role.APPROVER
+    ).delete()
+    Membership.objects.create(project=draft.project, user=people["reviewer"], role="reviewer")
+    return draft
+
+
+def move(revision: Revision, state: str) -> Revision:
+    Revision.objects.filter(pk=revision.pk).update(state=state)
+    revision.refresh_from_db()
+    return revision
+
+
+TRANSITIONS = {
+    "submit": (actions.SubmitRevision, {S.DRAFT}, {"planner"}, S.SUBMITTED),
+    "withdraw": (actions.WithdrawRevision, {S.SUBMITTED, S.IN_REVIEW}, {"planner"}, S.WITHDRAWN),
+    "start_review": (actions.StartReview, {S.SUBMITTED}, {"reviewer", "approver"}, S.IN_REVIEW),
+    "request_changes": (
+        actions.RequestChanges,
+        {S.SUBMITTED, S.IN_REVIEW},
+        {"reviewer", "approver"},
+        S.CHANGES_REQUESTED,
+    ),
+    "reject": (actions.RejectRevision, {S.SUBMITTED, S.IN_REVIEW}, {"approver"}, S.REJECTED),
+    "reopen": (
+        actions.ReopenRevision,
+        {S.REJECTED, S.CHANGES_REQUESTED},
+        {"approver"},
+        S.IN_REVIEW,
+    ),
+    "approve": (actions.ApproveRevision, {S.SUBMITTED, S.IN_REVIEW}, {"approver"}, S.APPROVED),
+}
+
+
+def perform(name: str, user, revision: Revision) -> Revision:
+    transition = TRANSITIONS[name][0]
+    extra = {"note": "Lý do: cần bổ sung"}
+    if name == "approve":
+        extra["decision_number"] = "99/QĐ-UBND"
+    return transition(user=user, revision=revision, **extra).execute()
+
+
+@pytest.mark.parametrize("name", sorted(TRANSITIONS))
+@pytest.mark.parametrize("role", ["planner", "reviewer", "approver", "outsider"])
+def test_every_role_against_every_state(people, revision, name, role):
+    """Each transition, tried by each role from each state: allowed moves happen and are
+    audited; the others fail with 403 or 409 and change nothing."""
+    _, sources, roles, target = TRANSITIONS[name]
+    for state in S.values:
+        move(revision, state)
+        before = AuditEvent.objects.count()
+        if role in roles and state in sources:
+            assert perform(name, people[role], revision).state == target, state
+            assert AuditEvent.objects.count() == before + 1
+            Revision.objects.filter(project=revision.project).exclude(pk=revision.pk).update(
+                state=S.WITHDRAWN
+            )  # an approval superseded nothing else; keep the project clean for the next state
+            continue
+        with pytest.raises(Forbidden if role not in roles else Conflict):
+            perform(name, people[role], revision)
+        revision.refresh_from_db()
+        assert revision.state == state  # nothing changed
+        assert AuditEvent.objects.count() == before
+
+
+def test_decisions_need_reasons_and_approvals_a_number(people, revision):
+    move(revision, S.IN_REVIEW)
+    with pytest.raises(InvalidInput, match="why"):
+        actions.RejectRevision(user=people["approver"], revision=revision).execute()
+    with pytest.raises(InvalidInput, match="decision number"):
+        actions.ApproveRevision(user=people["approver"], revision=revision).execute()
+
+
+def test_qa_errors_block_submission(people, revision):
+    layer = Layer.objects.get(revision=revision)
+    # An overlapping lot without its land-use function: two errors.
+    Feature.objects.create(
+        layer=layer, geom=square(HUE_X + 50, HUE_Y, 100), attributes={"code": "L2"}
+    )
+    with pytest.raises(InvalidInput, match="2 errors") as caught:
+        actions.SubmitRevision(user=people["planner"], revision=revision).execute()
+    assert caught.value.details == {"qa_errors": 2}
+    revision.refresh_from_db()
+    assert revision.state == S.DRAFT
+    rules = set(revision.findings.values_list("rule", flat=True))
+    assert {"topology.overlap", "attributes.required"} <= rules  # findings kept for the planner
+
+
+def test_approval_supersedes_and_second_approval_conflicts(people, revision):
+    first = perform("approve", people["approver"], move(revision, S.IN_REVIEW))
+    answer = actions.CreateRevision(
+        user=people["planner"], project=first.project, based_on=first
+    ).execute()
+    perform("approve", people["approver"], move(answer, S.IN_REVIEW))
+    first.refresh_from_db()
+    assert first.state == S.SUPERSEDED
+    with pytest.raises(Conflict):
+        perform("approve", people["approver"], answer)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_approvals_exactly_one_wins(people, revision):
+    move(revision, S.IN_REVIEW)
+    outcomes: list[str] = []
+
+    def approve():
+        try:
+            perform("approve", people["approver"], Revision.objects.get(pk=revision.pk))
+            outcomes.append("approved")
+        except Conflict:
+            outcomes.append("conflict")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=approve) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["approved", "conflict"]
+    assert AuditEvent.objects.filter(action="revision.approve", revision=revision).count() == 1
+
+
+def test_answering_revision_copies_layers_and_carries_open_comments(people, revision):
+    perform("submit", people["planner"], revision)
+    client = APIClient()
+    client.force_authenticate(people["reviewer"])
+    pinned = client.post(f"/api/revisions/{revision.pk}/comments/", {
+        "body": "<script>alert(1)</script> Lô L1 thiếu chỉ giới",
+        "geometry": {"type": "Point", "coordinates": [107.5798, 16.468]},
+    }, format="json")  # fmt: skip
+    assert pinned.status_code == 201, pinned.content
+    assert pinned.json()["geometry"]["type"] == "Point"
+    perform("request_changes", people["reviewer"], revision)
+    answer = actions.CreateRevision(
+        user=people["planner"], project=revision.project, based_on=revision
+    ).execute()
+    assert answer.state == S.DRAFT
+    assert Feature.objects.filter(layer__revision=answer).count() == 1
+    assert Feature.objects.filter(layer__revision=revision).count() == 1  # original frozen
+    client.force_authenticate(people["planner"])
+    listed = client.get(f"/api/revisions/{answer.pk}/comments/").json()["comments"]
+    assert [c["inherited"] for c in listed] == [True]
+    assert listed[0]["body"].startswith("<script>")  # stored as text; pages escape it
+    resolved = client.patch(
+        f"/api/comments/{listed[0]['id']}/", {"status": "resolved"}, format="json"
+    )
+    assert resolved.status_code == 403  # the planner may not close the reviewer's thread
+    client.force_authenticate(people["reviewer"])
+    assert (
+        client.patch(
+            f"/api/comments/{listed[0]['id']}/", {"status": "resolved"}, format="json"
+        ).json()["status"]
+        == "resolved"
+    )
+    client.force_authenticate(people["planner"])
+    assert client.get(f"/api/revisions/{answer.pk}/comments/").json()["comments"] == []
+
+
+def test_hostile_comments_are_refused(people, revision):
+    perform("submit", people["planner"], revision)
+    client = APIClient()
+    client.force_authenticate(people["reviewer"])
+    url = f"/api/revisions/{revision.pk}/comments/"
+    assert client.post(url, {"body": "x" * 20_000}, format="json").status_code == 400
+    assert (
+        client.post(url, {"body": "ok", "geometry": {"type": "Nope"}}, format="json").status_code
+        == 400
+    )
+    client.force_authenticate(people["outsider"])
+    assert client.post(url, {"body": "hi"}, format="json").status_code == 404  # invisible revision
+    perform("reject", people["approver"], revision)
+    client.force_authenticate(people["reviewer"])
+    assert client.post(url, {"body": "late"}, format="json").status_code == 409
+
+
+def test_reviewers_do_not_see_drafts(people, revision):
+    client = APIClient()
+    client.force_authenticate(people["reviewer"])
+    assert client.get(f"/api/revisions/{revision.pk}/").status_code == 404
+    perform("submit", people["planner"], revision)
+    assert client.get(f"/api/revisions/{revision.pk}/").json()["state"] == "submitted"
+
+
+def test_balance_table_json_csv_xlsx(people, revision):
+    client = APIClient()
+    client.force_authenticate(people["planner"])
+    body = client.get(f"/api/revisions/{revision.pk}/balance/").json()
+    assert body["rows"][0]["code"] == "DO"
+    assert body["rows"][0]["area"] == pytest.approx(10_000.0)
+    assert body["boundary_area"] == pytest.approx(9_000_000.0)
+    csv_text = client.get(f"/api/revisions/{revision.pk}/balance/?download=csv").content.decode(
+        "utf-8-sig"
+    )
+    assert csv_text.splitlines()[1].startswith("DO,")
+    xlsx = client.get(f"/api/revisions/{revision.pk}/balance/?download=xlsx").content
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(BytesIO(xlsx)).active
+    assert sheet["A2"].value == "DO"
+    assert sheet["C2"].value == pytest.approx(10_000.0)
+
+
+def test_changes_against_the_answered_revision(people, revision):
+    perform("submit", people["planner"], revision)
+    perform("request_changes", people["reviewer"], revision)
+    answer = actions.CreateRevision(
+        user=people["planner"], project=revision.project, based_on=revision
+    ).execute()
+    layer = Layer.objects.get(revision=answer)
+    lot = Feature.objects.get(layer=layer)
+    lot.attributes = {"code": "L1", "function": "CX"}
+    lot.save()
+    Feature.objects.create(
+        layer=layer, geom=square(HUE_X + 200, HUE_Y, 50), attributes={"code": "L9"}
+    )
+    client = APIClient()
+    client.force_authenticate(people["planner"])
+    body = client.get(f"/api/revisions/{answer.pk}/changes/").json()
+    assert body["against"] == revision.pk
+    found = {f["properties"]["code"]: f["properties"]["change"] for f in body["features"]}
+    assert found == {"L1": "attributes", "L9": "added"}
+
+
+def test_notifications_reach_the_reviewers(people, revision, mailoutbox):
+    people["reviewer"].email = "reviewer@example.vn"
+    people["reviewer"].save()
+    perform("submit", people["planner"], revision)
+    # on_commit callbacks do not run inside the test transaction; run the notifier directly
+    from planning import notifications
+
+    assert notifications.revision_changed(revision, "revision.submit") == 1
+    assert mailoutbox[-1].to == ["reviewer@example.vn"]
+    assert "flow" in mailoutbox[-1].subject
