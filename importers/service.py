@@ -17,19 +17,30 @@ from django.utils.translation import gettext as _
 
 from importers import crs as import_crs
 from importers import geometry, loader, ogr
+from importers.cad import convert as cad_convert
+from importers.cad import limits as cad_limits
+from importers.cad import reader as cad_reader
+from importers.cad.labels import function_names
+from importers.cad.rows import to_rows
 from importers.report import ImportReport
-from importers.sources import locate_dataset
+from importers.sources import is_cad, locate_dataset
 from importers.text.vietnamese import ENCODINGS
 from planning import visibility
 from planning.actions import audit
 from planning.errors import Forbidden, InvalidInput, NotAuthenticated
 from planning.layer_kinds import KINDS, category_column, get_kind
-from planning.models import Layer, Revision
+from planning.models import LandUseCategory, Layer, Revision
 
 
 @dataclass
 class ImportResult:
     layer: Layer
+    report: dict
+
+
+@dataclass
+class CadImportResult:
+    layers: list[Layer]
     report: dict
 
 
@@ -47,6 +58,18 @@ def import_upload(
     remote_addr: str | None = None,
 ) -> ImportResult:
     _check_permission(user, revision)
+    if is_cad(filename):  # every CAD layer into the one kind asked for
+        cad = import_cad(
+            user=user,
+            revision=revision,
+            path=path,
+            filename=filename,
+            mapping={"*": kind},
+            crs=crs,
+            text_encoding=text_encoding,
+            remote_addr=remote_addr,
+        )
+        return ImportResult(cad.layers[0], cad.report)
     try:
         layer_kind = get_kind(kind)
     except ValueError as exc:
@@ -104,6 +127,92 @@ def import_upload(
             remote_addr,
         )
     return ImportResult(layer, report.as_dict())
+
+
+def import_cad(
+    *,
+    user,
+    revision: Revision,
+    path: Path,
+    filename: str,
+    mapping: dict[str, str],
+    crs: str | None = None,
+    text_encoding: str = "auto",
+    remote_addr: str | None = None,
+) -> CadImportResult:
+    """A DXF (or DWG) as one layer per mapped planning kind, all in one transaction."""
+    _check_permission(user, revision)
+    if text_encoding not in ("auto", "tcvn3", "vni"):
+        raise InvalidInput(
+            _("Unknown text encoding %(encoding)s; expected auto, tcvn3 or vni.")
+            % {"encoding": repr(text_encoding)}
+        )
+    options = cad_convert.CadOptions(
+        mapping=mapping,
+        encoding=text_encoding,
+        crs=crs,
+        functions=function_names(LandUseCategory.objects.values_list("code", "name_vi")),
+        limits=cad_limits.limits(),
+        tolerances=cad_limits.tolerances(),
+    )
+    with tempfile.TemporaryDirectory(prefix="cad-", dir=_work_root()) as workdir:
+        conversion = cad_convert.convert(Path(path), filename, options, Path(workdir))
+    report = conversion.report
+    if not any(conversion.outputs.values()):
+        raise InvalidInput(_("No feature could be loaded."), details=report.as_dict())
+    layers = _load_cad(user, revision, conversion, filename, remote_addr)
+    return CadImportResult(layers, report.as_dict())
+
+
+def inspect_drawing(path: Path, filename: str) -> dict:
+    """The CAD layers of a drawing with entity counts by type; writes nothing."""
+    with tempfile.TemporaryDirectory(prefix="cad-", dir=_work_root()) as workdir:
+        drawing = cad_reader.open_drawing(Path(path), filename, Path(workdir), cad_limits.limits())
+        return {
+            "source_name": filename,
+            "dxf_version": drawing.doc.dxfversion,
+            "notes": drawing.notes,
+            "layers": [layer.as_dict() for layer in cad_reader.list_layers(drawing.doc)],
+        }
+
+
+@transaction.atomic
+def _load_cad(user, revision, conversion, filename: str, remote_addr) -> list[Layer]:
+    locked = Revision.objects.select_for_update().get(pk=revision.pk)
+    _check_permission(user, locked)
+    transformer = import_crs.transformer_to_storage(conversion.crs)
+    report = conversion.report
+    layers = []
+    for kind, features in conversion.outputs.items():
+        if not features:
+            continue
+        rows = to_rows(features, transformer)
+        layer = Layer.objects.create(
+            revision=locked,
+            kind=kind,
+            name=f"{Path(filename).stem} – {get_kind(kind).label}"[:200],
+            source_name=filename,
+            source_format="DXF",
+            source_crs=report.source_crs,
+            attribute_schema=rows.schema,
+            created_by=user,
+        )
+        layer.feature_count = loader.copy_features(
+            layer.pk, rows.wkb_2d, rows.wkb_3d, rows.attributes, rows.categories, rows.refs
+        )
+        layer.save(update_fields=["feature_count"])
+        layers.append(layer)
+    audit(
+        user,
+        "layer.import_cad",
+        project=locked.project,
+        revision=locked,
+        remote_addr=remote_addr,
+        layers=[layer.pk for layer in layers],
+        file=filename,
+        features=report.features,
+    )
+    return layers
 
 
 def _check_permission(user, revision: Revision) -> None:

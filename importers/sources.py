@@ -24,7 +24,11 @@ FORMATS = (
     Format("KML", (".kml",)),
     Format("MapInfo File", (".tab", ".mif")),
 )
-SUPPORTED = "zipped shapefile (.zip), GeoPackage (.gpkg), GeoJSON (.geojson), KML (.kml), MapInfo (.tab/.mif)"
+SUPPORTED = (
+    "zipped shapefile (.zip), GeoPackage (.gpkg), GeoJSON (.geojson), KML (.kml), "
+    "MapInfo (.tab/.mif), CAD drawing (.dxf, .dwg)"
+)
+CAD_SUFFIXES = (".dxf", ".dwg")
 SHAPEFILE_PARTS = (".shx", ".dbf")
 
 
@@ -32,6 +36,11 @@ SHAPEFILE_PARTS = (".shx", ".dbf")
 class Dataset:
     path: Path
     format: Format
+
+
+def is_cad(filename: str) -> bool:
+    """CAD drawings go through importers.cad (layer mapping), not the OGR reader."""
+    return Path(filename).suffix.lower() in CAD_SUFFIXES
 
 
 def format_of(path: Path) -> Format | None:

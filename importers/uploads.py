@@ -8,6 +8,8 @@ is removed as soon as the import is over, whatever its outcome.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
@@ -70,3 +72,18 @@ def import_uploaded_file(
             text_encoding=text_encoding,
             remote_addr=remote_addr,
         )
+
+
+@contextmanager
+def uploaded_file(upload: UploadedFile) -> Iterator[tuple[Path, str]]:
+    """(path, original name) of an upload written to a private temporary directory."""
+    if upload.size is not None and upload.size > settings.PLANNING_MAX_UPLOAD_BYTES:
+        limit = settings.PLANNING_MAX_UPLOAD_BYTES // (1024 * 1024)
+        raise PayloadTooLarge(
+            _("The file is larger than the %(limit)d MB upload limit.") % {"limit": limit}
+        )
+    filename = safe_filename(upload.name or "upload")
+    with tempfile.TemporaryDirectory(prefix="webmap-upload-") as tmp:
+        path = Path(tmp) / filename
+        _write(upload, path)
+        yield path, upload.name or filename

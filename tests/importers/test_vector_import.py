@@ -149,7 +149,7 @@ def tmp_leftovers(settings) -> list[Path]:
 BAD_INPUTS = {
     "corrupt.zip": (b"PK\x03\x04 this is not really a zip", "not a valid zip"),
     "empty.gpkg": (b"", "empty"),
-    "plan.dwg": (b"AC1032 binary", "Unsupported file type"),
+    "plan.dwg": (b"AC1032 binary", "DWG drawings need a converter"),
     "garbage.gpkg": (b"SQLite format 3\x00" + b"\x13" * 500, "could not be read"),
     "bad.geojson": (b'{"type": "FeatureCollection", "features": [', "could not be read"),
 }

@@ -1,0 +1,1 @@
+"""CAD (DXF, DWG through a converter) drawings into normalised planning features."""

@@ -1,0 +1,171 @@
+"""The features of one planning kind from the converted CAD items mapped to it.
+
+Polygon kinds (lots, boundary, buildings) get closed entities and hatches as drawn, plus
+faces polygonised from loose linework; a hatch that fills a lot already bounded by lines
+is the same lot and is merged, not loaded twice. Lots take their attributes from the
+labels inside them. Line kinds get lines (polygon outlines as lines), annotation gets the
+texts as points, the other kinds keep geometry as drawn.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from importers.cad import labels, polygons
+from importers.cad.geometry import CadItem
+from planning.layer_kinds import get_kind
+
+
+@dataclass
+class CadFeature:
+    geom: BaseGeometry  # 2D, source CRS
+    geom_3d: BaseGeometry | None
+    attributes: dict
+    category: str
+    source_ref: str
+
+
+LIST_CAP = 1000
+SAME_LOT = 0.9  # intersection over union above which a hatch is the lot it fills
+
+
+def build_features(kind, items, texts, decoder, options, report, filename) -> list[CadFeature]:
+    family = get_kind(kind).geometry
+    if kind == "annotation":
+        chosen = [(i, i.geom, None) for i in items]
+    elif family == "polygon":
+        chosen = _polygons(kind, items, options, report)
+    elif family == "line":
+        chosen = _lines(items, report)
+    else:
+        chosen = [(i, i.geom, None) for i in items if not i.text]
+    attributes = [_base(item, decoder) for item, _, _ in chosen]
+    if kind == "landuse":
+        _label(chosen, attributes, texts, decoder, options, report)
+    features = []
+    for (item, geom, geom_3d), attrs in zip(chosen, attributes, strict=True):
+        ref = f"{filename}#{item.handle}" if item is not None else f"{filename}#polygonised"
+        category = str(attrs.get("function", "")) if kind == "landuse" else ""
+        features.append(CadFeature(shapely.force_2d(geom), geom_3d, attrs, category, ref))
+    return features
+
+
+def _base(item: CadItem | None, decoder) -> dict:
+    if item is None:
+        return {"cad_layer": "", "cad_type": "LINE"}
+    attrs: dict = {"cad_layer": decoder.fix_name(item.layer), "cad_type": item.dxftype}
+    if item.text:
+        attrs["text"] = decoder.decode(item.text, item.style)
+    return attrs
+
+
+def _polygons(kind, items, options, report):
+    chosen: list[tuple[CadItem | None, BaseGeometry, BaseGeometry | None]] = []
+    hatches, loose = [], []
+    for item in items:
+        if item.solid:
+            if kind == "buildings":
+                chosen.append((item, _footprint(item.geom), item.geom))
+            else:
+                _skip(report, item, "3D faces belong on a buildings layer")
+        elif item.closed and item.dxftype == "HATCH":
+            hatches.append(item)
+        elif item.closed:
+            chosen.append((item, item.geom, None))
+        elif item.geom.geom_type in ("LineString", "MultiLineString"):
+            loose.append(item)
+        elif not item.text:
+            _skip(report, item, f"a {item.geom.geom_type} cannot bound an area")
+    faces, unclosed = polygons.polygonise(
+        [i.geom for i in loose], [f"{i.layer}#{i.handle}" for i in loose], options.tolerances.snap
+    )
+    lines_by_face = _owner_of_faces(faces, loose)
+    chosen.extend((owner, face, None) for face, owner in zip(faces, lines_by_face, strict=True))
+    report.unclosed.extend(u.as_dict() for u in unclosed[:LIST_CAP])
+    chosen.extend(_new_hatches(hatches, [g for _, g, _ in chosen], report))
+    return chosen
+
+
+def _owner_of_faces(faces, loose):
+    """The first line on each face boundary stands for the face (its layer and handle)."""
+    if not faces or not loose:
+        return [None] * len(faces)
+    tree = shapely.STRtree(np.asarray([i.geom for i in loose], dtype=object))
+    owners = []
+    for face in faces:
+        hits = tree.query(face.boundary, predicate="intersects")
+        owners.append(loose[int(hits.min())] if len(hits) else None)
+    return owners
+
+
+def _new_hatches(hatches, existing, report):
+    if not hatches:
+        return []
+    tree = shapely.STRtree(np.asarray(existing, dtype=object)) if existing else None
+    added, merged = [], 0
+    for item in hatches:
+        inner = item.geom.representative_point()  # the lot this hatch fills, if any
+        candidates = tree.query(inner, predicate="within") if tree is not None else []
+        if any(_iou(item.geom, existing[int(c)]) >= SAME_LOT for c in candidates):
+            merged += 1
+            continue
+        added.append((item, item.geom, None))
+    if merged:
+        report.notes.append(f"{merged} hatches fill lots already bounded by linework (merged)")
+    return added
+
+
+def _iou(a: BaseGeometry, b: BaseGeometry) -> float:
+    a, b = shapely.make_valid(a), shapely.make_valid(b)
+    union = shapely.union(a, b).area
+    return shapely.intersection(a, b).area / union if union else 0.0
+
+
+def _footprint(solid: BaseGeometry) -> BaseGeometry:
+    flat = shapely.make_valid(shapely.force_2d(solid))
+    parts = [p for p in shapely.get_parts(flat) if p.geom_type == "Polygon" and p.area > 0]
+    return shapely.union_all(parts) if parts else shapely.convex_hull(flat)
+
+
+def _lines(items, report):
+    chosen = []
+    for item in items:
+        geom = item.geom
+        if item.text or item.solid:
+            _skip(report, item, "texts and 3D faces do not belong on a line layer")
+        elif geom.geom_type in ("Polygon", "MultiPolygon"):
+            chosen.append((item, geom.boundary, None))
+        elif geom.geom_type in ("LineString", "MultiLineString"):
+            chosen.append((item, geom, None))
+        else:
+            _skip(report, item, f"a {geom.geom_type} does not belong on a line layer")
+    return chosen
+
+
+def _label(chosen, attributes, texts, decoder, options, report) -> None:
+    lots = [geom for _, geom, _ in chosen]
+    points = [t.geom for t in texts]
+    decoded = [decoder.decode(t.text, t.style) for t in texts]
+    parser = labels.LabelParser(options.functions)
+    parsed, issues = labels.assign(lots, points, decoded, parser)
+    for attrs, found in zip(attributes, parsed, strict=True):
+        attrs.update(found)
+    report.label_issues.extend(issue.as_dict() for issue in issues[:LIST_CAP])
+
+
+def _skip(report, item: CadItem, reason: str) -> None:
+    if len(report.skipped) < LIST_CAP:
+        point = item.geom.representative_point() if item.geom is not None else None
+        report.skipped.append(
+            {
+                "layer": item.layer,
+                "type": item.dxftype,
+                "handle": item.handle,
+                "reason": reason,
+                "location": (round(point.x, 3), round(point.y, 3)) if point else None,
+            }
+        )

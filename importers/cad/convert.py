@@ -1,0 +1,148 @@
+"""A drawing to normalised features per planning layer kind, with the conversion report.
+
+Input: a mapping {CAD layer -> planning kind or "ignore"; "*" for every other layer}, the
+text encoding choice and the CRS (the user's, else the GEODATA object's, else the storage CRS with a warning).
+Output: per kind the features in the source CRS (the service reprojects and loads them)
+and a report a planner can act on: counts, skipped entities, unclosed linework and lots
+without a usable label, each with its location. No database access except through the
+catalogue names handed in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import shapely
+from django.utils.translation import gettext as _
+from pyproj import CRS
+
+from importers.cad import reader
+from importers.cad.build import CadFeature, build_features
+from importers.cad.crs import plausibility_warning, resolve_crs
+from importers.cad.geometry import CadItem, Walker
+from importers.cad.limits import CadLimits, CadTolerances
+from importers.cad.text import TextDecoder
+from planning.errors import InvalidInput
+from planning.layer_kinds import KINDS
+
+IGNORE = "ignore"
+LIST_CAP = 1000  # entries per report list
+POLYGON_KINDS = {"landuse", "boundary", "buildings"}
+
+
+@dataclass
+class CadReport:
+    source_name: str
+    source_format: str = "DXF"
+    dxf_version: str = ""
+    source_crs: str = ""
+    crs_source: str = ""
+    text_encoding: str = ""
+    cad_layers: list[dict] = field(default_factory=list)
+    features: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    skipped: list[dict] = field(default_factory=list)
+    unclosed: list[dict] = field(default_factory=list)
+    label_issues: list[dict] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class CadOptions:
+    mapping: dict[str, str]
+    encoding: str = "auto"
+    crs: str | None = None
+    functions: dict[str, str] = field(default_factory=dict)  # labels.function_names(...)
+    limits: CadLimits = field(default_factory=CadLimits)
+    tolerances: CadTolerances = field(default_factory=CadTolerances)
+
+
+@dataclass
+class Conversion:
+    crs: CRS
+    outputs: dict[str, list[CadFeature]]
+    report: CadReport
+
+
+def check_mapping(mapping: dict[str, str]) -> dict[str, str]:
+    """Upper-cased CAD layer -> kind; refuses unknown kinds before any work."""
+    checked = {}
+    for layer, kind in mapping.items():
+        if kind != IGNORE and kind not in KINDS:
+            raise InvalidInput(
+                _("Unknown planning layer kind %(kind)s for CAD layer %(layer)s.")
+                % {"kind": repr(kind), "layer": repr(layer)}
+            )
+        checked[str(layer).upper()] = kind
+    if not any(kind != IGNORE for kind in checked.values()):
+        raise InvalidInput(_("Map at least one CAD layer to a planning layer."))
+    return checked
+
+
+def convert(path: Path, filename: str, options: CadOptions, workdir: Path) -> Conversion:
+    checked = check_mapping(options.mapping)
+    default = checked.pop("*", IGNORE)
+
+    def kind_of(layer: str) -> str:
+        return checked.get(layer.upper(), default)
+
+    drawing = reader.open_drawing(path, filename, workdir, options.limits)
+    doc = drawing.doc
+    report = CadReport(filename, dxf_version=doc.dxfversion, notes=list(drawing.notes))
+    report.cad_layers = [layer.as_dict() for layer in reader.list_layers(doc)]
+    _note_layers(report, kind_of)
+    walker = Walker(
+        options.tolerances.arc,
+        options.limits.max_depth,
+        lambda name: kind_of(name) != IGNORE,
+    )
+    items = list(walker.items(doc.modelspace()))
+    report.skipped = [s.as_dict() for s in walker.skipped[:LIST_CAP]]
+    decoder = TextDecoder(doc, options.encoding, (i.text for i in items if i.text))
+    crs, transform = resolve_crs(doc, options.crs, report)
+    if transform is not None:
+        items = [_moved(item, transform) for item in items]
+    _check_extent(items, crs, report)
+    outputs = {}
+    kinds = {kind_of(i.layer) for i in items}
+    for kind in sorted({*checked.values(), default} - {IGNORE}):
+        mine = [i for i in items if kind_of(i.layer) == kind]
+        texts = [i for i in items if i.text and kind_of(i.layer) in (kind, "annotation")]
+        if kind not in kinds:
+            report.warnings.append(f"No entity was found for the {kind} layer.")
+        outputs[kind] = build_features(kind, mine, texts, decoder, options, report, filename)
+        report.features[kind] = len(outputs[kind])
+    report.text_encoding = ",".join(sorted(decoder.used))
+    return Conversion(crs, outputs, report)
+
+
+def _note_layers(report: CadReport, kind_of) -> None:
+    for layer in report.cad_layers:
+        kind = kind_of(layer["name"])
+        hidden = [flag for flag in ("frozen", "off") if layer[flag]]
+        if hidden and layer["total"]:
+            report.notes.append(
+                f"CAD layer {layer['name']!r} is {' and '.join(hidden)}; "
+                + (f"converted as {kind}" if kind != IGNORE else "ignored")
+            )
+        if kind == IGNORE and layer["total"]:
+            report.notes.append(f"CAD layer {layer['name']!r} ignored ({layer['total']} entities)")
+
+
+def _moved(item: CadItem, transform) -> CadItem:
+    if item.geom is not None:
+        item.geom = shapely.transform(item.geom, transform, include_z=False)
+    return item
+
+
+def _check_extent(items: list[CadItem], crs: CRS, report: CadReport) -> None:
+    geoms = [i.geom for i in items if i.geom is not None]
+    if geoms:
+        warning = plausibility_warning(crs, shapely.total_bounds(np.asarray(geoms, dtype=object)))
+        if warning:
+            report.warnings.append(warning)

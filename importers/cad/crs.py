@@ -1,0 +1,95 @@
+"""The CRS of a drawing: the user's, the GEODATA object's, or the storage CRS (warned),
+and a plausibility check, since drawings often arrive shifted or in local coordinates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from django.conf import settings
+from django.utils.translation import gettext as _
+from ezdxf.document import Drawing
+from ezdxf.lldxf.const import DXFError
+from pyproj import CRS, Transformer
+
+from importers import crs as import_crs
+from planning import crs as planning_crs
+
+# Vietnam, islands included: where VN-2000 coordinates can plausibly lie.
+VIETNAM_LONLAT = (102.0, 6.0, 117.5, 23.5)
+ZONE_HALF_WIDTH = 3.0  # degrees from a TM-3 central meridian still plausible
+
+
+def resolve_crs(doc: Drawing, given: str | None, report) -> tuple[CRS, Callable | None]:
+    """The CRS and, for GEODATA, the drawing → CRS coordinate transformation."""
+    if given:
+        report.source_crs, report.crs_source = (
+            import_crs.describe(import_crs.parse_user_crs(given), given),
+            "user",
+        )
+        return import_crs.parse_user_crs(given), None
+    geodata = _geodata(doc)
+    if geodata is not None:
+        matrix, epsg = geodata
+        report.source_crs, report.crs_source = f"EPSG:{epsg}", "GEODATA"
+        return import_crs.parse_user_crs(str(epsg)), _affine(matrix)
+    srid = settings.PLANNING_STORAGE_SRID
+    report.source_crs, report.crs_source = f"EPSG:{srid}", "default"
+    report.warnings.append(
+        _("The drawing declares no CRS; assumed EPSG:%(srid)d (give --crs to choose).")
+        % {"srid": srid}
+    )
+    return import_crs.storage_crs(), None
+
+
+def _geodata(doc: Drawing):
+    try:
+        geodata = doc.modelspace().get_geodata()
+        if geodata is None:
+            return None
+        return geodata.get_crs_transformation(no_checks=False)
+    except (DXFError, ValueError, KeyError, IndexError, AttributeError):
+        return None
+
+
+def _affine(matrix) -> Callable:
+    values = np.array(list(matrix), dtype=float).reshape(4, 4)
+
+    def apply(coords: np.ndarray) -> np.ndarray:
+        x, y = coords[:, 0], coords[:, 1]
+        return np.column_stack(
+            [
+                x * values[0, 0] + y * values[1, 0] + values[3, 0],
+                x * values[0, 1] + y * values[1, 1] + values[3, 1],
+            ]
+        )
+
+    return apply
+
+
+def plausibility_warning(crs: CRS, bounds) -> str | None:
+    """A warning when the drawing's extent lies outside where the CRS is meant to be used."""
+    zone = _zone_of(crs)
+    if zone is None or not np.all(np.isfinite(bounds)):
+        return None
+    to_geo = Transformer.from_crs(crs, CRS.from_epsg(4326), always_xy=True)
+    xs, ys = to_geo.transform([bounds[0], bounds[2]], [bounds[1], bounds[3]])
+    west, south, east, north = VIETNAM_LONLAT
+    inside = all(west <= x <= east for x in xs) and all(south <= y <= north for y in ys)
+    near = all(abs(x - zone.central_meridian) <= ZONE_HALF_WIDTH for x in xs)
+    if inside and near:
+        return None
+    return _(
+        "The drawing's coordinates (E %(e0).0f–%(e1).0f, N %(n0).0f–%(n1).0f) lie outside "
+        "the plausible extent of EPSG:%(srid)d: the drawing may be in local or shifted "
+        "coordinates, or in another zone."
+    ) % {"e0": bounds[0], "e1": bounds[2], "n0": bounds[1], "n1": bounds[3], "srid": zone.srid}
+
+
+def _zone_of(crs: CRS):
+    epsg = crs.to_epsg(min_confidence=70)
+    for zone in planning_crs.vn2000_projected():
+        if epsg == zone.srid or crs == CRS.from_user_input(zone.proj4):
+            return zone
+    return None

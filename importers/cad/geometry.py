@@ -1,0 +1,275 @@
+"""DXF entities to shapely geometries in WCS, curves flattened within a tolerance.
+
+Blocks are expanded with ezdxf's own virtual_entities (non-uniform scale, rotation, OCS),
+MINSERT arrays cell by cell, to a bounded depth; entities drawn on layer "0" inside a
+block take the layer of their INSERT, as AutoCAD draws them. Texts and block attributes
+come out as labels, 3D faces and meshes as 3D polygons for a buildings layer, and every
+entity that yields nothing is reported with its reason and location.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import shapely
+from ezdxf import bbox
+from ezdxf import path as ezpath
+from ezdxf.entities import DXFGraphic, Insert
+from ezdxf.math import Vec3
+from ezdxf.render import MeshBuilder
+from shapely.geometry.base import BaseGeometry
+
+_CURVES = {"LINE", "ARC", "CIRCLE", "ELLIPSE", "SPLINE", "LWPOLYLINE", "POLYLINE"}
+_AREAS = {"SOLID", "TRACE"}
+_FACES = {"3DFACE", "MESH"}
+_TEXTS = {"TEXT", "MTEXT"}
+_SPECIAL = {"%%c": "Ø", "%%d": "°", "%%p": "±"}
+
+
+@dataclass
+class CadItem:
+    """One converted entity. `closed` marks area-forming geometry (polygon)."""
+
+    layer: str
+    dxftype: str
+    handle: str
+    geom: BaseGeometry | None = None
+    closed: bool = False
+    text: str | None = None  # labels: TEXT/MTEXT plain text, ATTRIB values
+    style: str = ""
+    tag: str = ""  # ATTRIB tag
+    solid: bool = False  # 3D faces (geom is a MultiPolygon Z)
+
+
+@dataclass
+class Skipped:
+    layer: str
+    dxftype: str
+    handle: str
+    reason: str
+    location: tuple[float, float] | None
+
+    def as_dict(self) -> dict:
+        return {
+            "layer": self.layer,
+            "type": self.dxftype,
+            "handle": self.handle,
+            "reason": self.reason,
+            "location": self.location,
+        }
+
+
+@dataclass
+class Walker:
+    """Walks model space; `accept(layer)` tells which layers are wanted at all."""
+
+    tolerance: float
+    max_depth: int
+    accept: Callable[[str], bool]
+    skipped: list[Skipped] = field(default_factory=list)
+
+    def items(self, entities) -> Iterator[CadItem]:
+        for entity in entities:
+            yield from self._entity(entity, None, 0)
+
+    def _entity(self, entity: DXFGraphic, parent: str | None, depth: int) -> Iterator[CadItem]:
+        layer = entity.dxf.get("layer", "0")
+        if parent is not None and layer == "0":
+            layer = parent
+        kind = entity.dxftype()
+        if kind == "INSERT":
+            yield from self._insert(entity, layer, depth)  # type: ignore[arg-type]
+            return
+        if not self.accept(layer):
+            return
+        try:
+            item = convert(entity, layer, self.tolerance)
+        except (ValueError, ArithmeticError, TypeError, AttributeError, IndexError) as exc:
+            self.skip(entity, layer, f"unreadable geometry ({exc})")
+            return
+        if item is None:
+            self.skip(entity, layer, f"{kind} entities are not converted")
+        elif item.geom is None or item.geom.is_empty:
+            self.skip(entity, layer, "empty or degenerate geometry")
+        else:
+            yield item
+
+    def _insert(self, insert: Insert, layer: str, depth: int) -> Iterator[CadItem]:
+        if depth >= self.max_depth:
+            self.skip(insert, layer, f"blocks nested deeper than {self.max_depth}")
+            return
+        if self.accept(layer):
+            yield from _attribs(insert, layer)
+        cells = insert.multi_insert() if insert.mcount > 1 else [insert]
+        for cell in cells:
+            try:
+                children = list(cell.virtual_entities())
+            except (ValueError, ArithmeticError, KeyError, AttributeError) as exc:
+                self.skip(insert, layer, f"block cannot be expanded ({exc})")
+                return
+            for child in children:
+                yield from self._entity(child, layer, depth + 1)
+
+    def skip(self, entity: DXFGraphic, layer: str, reason: str) -> None:
+        self.skipped.append(
+            Skipped(
+                layer, entity.dxftype(), entity.dxf.get("handle", "") or "", reason, _where(entity)
+            )
+        )
+
+
+def _attribs(insert: Insert, layer: str) -> Iterator[CadItem]:
+    for attrib in insert.attribs:
+        value = attrib.plain_text()
+        if not value or attrib.is_invisible:
+            continue
+        point = attrib.ocs().to_wcs(attrib.dxf.insert)
+        yield CadItem(
+            layer,
+            "ATTRIB",
+            insert.dxf.get("handle", "") or "",
+            shapely.Point(point.x, point.y),
+            text=value,
+            style=attrib.dxf.get("style", ""),
+            tag=attrib.dxf.get("tag", ""),
+        )
+
+
+def _where(entity: DXFGraphic) -> tuple[float, float] | None:
+    try:
+        box = bbox.extents([entity], fast=True)
+    except (ValueError, ArithmeticError, TypeError, AttributeError):
+        return None
+    if not box.has_data:
+        return None
+    centre = box.center
+    return (round(centre.x, 3), round(centre.y, 3))
+
+
+def convert(entity: Any, layer: str, tolerance: float) -> CadItem | None:
+    """The item of one (non-INSERT) entity; None for types that are not converted."""
+    kind = entity.dxftype()
+    handle = entity.dxf.get("handle", "") or ""
+    item = CadItem(layer, kind, handle)
+    if kind == "POINT":
+        location = entity.dxf.location
+        item.geom = shapely.Point(location.x, location.y)
+    elif kind in _TEXTS:
+        item.text, item.geom = _text(entity)
+        item.style = entity.dxf.get("style", "")
+    elif kind == "HATCH":
+        item.geom, item.closed = _hatch(entity, tolerance), True
+    elif kind == "POLYLINE" and (entity.is_poly_face_mesh or entity.is_polygon_mesh):
+        item.geom, item.solid = _mesh(MeshBuilder.from_polyface(entity)), True
+    elif kind in _FACES:
+        item.geom, item.solid = _faces(entity), True
+    elif kind in _CURVES or kind in _AREAS:
+        item.geom, item.closed = _curve(entity, tolerance)
+    else:
+        return None
+    return item
+
+
+def _text(entity) -> tuple[str, BaseGeometry]:
+    if entity.dxftype() == "MTEXT":
+        raw = entity.text
+        text = entity.plain_text(split=False, fast="\\S" not in raw)
+        for code, char in _SPECIAL.items():
+            text = text.replace(code, char).replace(code.upper(), char)
+        point = entity.dxf.insert
+    else:
+        text = entity.plain_text()
+        aligned = entity.dxf.get("halign", 0) or entity.dxf.get("valign", 0)
+        point = entity.dxf.get("align_point") if aligned else None
+        point = entity.ocs().to_wcs(point or entity.dxf.insert)
+    return text, shapely.Point(point.x, point.y)
+
+
+def _coords(path: ezpath.Path, tolerance: float) -> list[tuple[float, float]]:
+    return [(v.x, v.y) for v in path.flattening(distance=tolerance, segments=4)]
+
+
+def _curve(entity, tolerance: float) -> tuple[BaseGeometry | None, bool]:
+    kind = entity.dxftype()
+    if kind == "LINE":
+        start, end = entity.dxf.start, entity.dxf.end
+        return shapely.LineString([(start.x, start.y), (end.x, end.y)]), False
+    if kind == "LWPOLYLINE" and _plain_lwpolyline(entity):
+        points = [(x, y) for x, y in entity.get_points("xy")]
+        return _line_or_ring(points, entity.closed)
+    closed = _is_closed(entity)
+    points = _coords(ezpath.make_path(entity), tolerance)
+    if kind in _AREAS:
+        closed = True
+    return _line_or_ring(points, closed)
+
+
+def _plain_lwpolyline(entity) -> bool:
+    extrusion = entity.dxf.get("extrusion")
+    upright = extrusion is None or (abs(extrusion.x) + abs(extrusion.y) < 1e-12 and extrusion.z > 0)
+    return upright and not entity.has_arc
+
+
+def _is_closed(entity) -> bool:
+    kind = entity.dxftype()
+    if kind in ("LWPOLYLINE", "POLYLINE"):
+        return bool(entity.is_closed)
+    if kind == "CIRCLE":
+        return True
+    if kind == "ELLIPSE":
+        span = (entity.dxf.end_param - entity.dxf.start_param) % math.tau
+        return span < 1e-9
+    if kind == "SPLINE":
+        return bool(entity.closed) or _ends_meet(entity)
+    return False
+
+
+def _ends_meet(spline) -> bool:
+    points = spline.control_points if spline.control_point_count() else spline.fit_points
+    return len(points) > 2 and Vec3(points[0]).isclose(Vec3(points[-1]), abs_tol=1e-9)
+
+
+def _line_or_ring(points: list[tuple[float, float]], closed: bool):
+    if closed and len(points) >= 3:
+        if points[0] != points[-1]:
+            points = [*points, points[0]]
+        if len(set(points)) >= 3:
+            return shapely.Polygon(points), True
+    if len(points) >= 2:
+        return shapely.LineString(points), False
+    return None, False
+
+
+def _hatch(hatch, tolerance: float) -> BaseGeometry | None:
+    """Even-odd fill of the boundary paths: nested paths become holes, as drawn."""
+    area = None
+    for path in ezpath.from_hatch(hatch):
+        points = _coords(path, tolerance)
+        if len(points) < 3:
+            continue
+        ring = shapely.make_valid(shapely.Polygon(points))
+        area = ring if area is None else shapely.symmetric_difference(area, ring)
+    if area is None:
+        return None
+    polygons = [g for g in shapely.get_parts(area) if g.geom_type == "Polygon" and g.area > 0]
+    return shapely.MultiPolygon(polygons) if len(polygons) > 1 else (polygons or [None])[0]
+
+
+def _faces(entity) -> BaseGeometry | None:
+    if entity.dxftype() == "MESH":
+        return _mesh(MeshBuilder.from_mesh(entity))
+    vertices = [entity.dxf.get(f"vtx{i}") for i in range(4)]
+    points = [(v.x, v.y, v.z) for v in vertices if v is not None]
+    if len(points) == 4 and points[3] == points[2]:
+        points = points[:3]
+    return shapely.MultiPolygon([shapely.Polygon(points)]) if len(points) >= 3 else None
+
+
+def _mesh(mesh: MeshBuilder) -> BaseGeometry | None:
+    vertices = mesh.vertices
+    faces = [[(vertices[i].x, vertices[i].y, vertices[i].z) for i in face] for face in mesh.faces]
+    polygons = [shapely.Polygon(face) for face in faces if len(face) >= 3]
+    return shapely.MultiPolygon(polygons) if polygons else None

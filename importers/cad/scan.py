@@ -1,0 +1,226 @@
+"""A streaming pre-scan of the DXF tag stream, before ezdxf loads the file into memory.
+
+ezdxf builds the whole document in memory, so a 10-million-vertex polyline, a 50 MB
+MTEXT, a 1000 x 1000 MINSERT or blocks that insert each other would exhaust time or
+memory inside it. This pass reads the file line by line in constant memory, counts what
+each entity would cost and computes how many entities the block structure expands to;
+anything over a limit is refused with a message that says what and where.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.utils.translation import gettext as _
+
+from importers.cad.limits import CadLimits
+from planning.errors import InvalidInput
+
+BINARY_SENTINEL = b"AutoCAD Binary DXF"
+_STRUCTURE = {b"SECTION", b"ENDSEC", b"TABLE", b"ENDTAB", b"BLOCK", b"ENDBLK", b"EOF", b"SEQEND"}
+_TEXTS = {b"TEXT", b"MTEXT", b"ATTRIB", b"ATTDEF"}
+
+
+@dataclass
+class _Block:
+    own: int = 0
+    inserts: dict[str, int] = field(default_factory=dict)  # block name -> copies
+
+
+@dataclass
+class Scan:
+    """What the tag stream holds; `has_header` decides whether repair is needed."""
+
+    binary: bool = False
+    has_header: bool = False
+    has_subclass_markers: bool = False
+    has_eof: bool = False
+    complete: bool = False  # ends with EOF or ENDSEC (not cut in the middle)
+    entities: int = 0
+    expanded: int = 0
+    blocks: dict[str, _Block] = field(default_factory=dict)
+
+
+def pairs(path: Path) -> Iterator[tuple[int, bytes, int]]:
+    """(group code, value, line number) of an ASCII DXF, in constant memory."""
+    with path.open("rb") as handle:
+        line_no = 0
+        while True:
+            code_line = handle.readline()
+            if not code_line:
+                return
+            value = handle.readline()
+            line_no += 2
+            if not code_line.strip() and not value:
+                return  # a blank last line
+            try:
+                code = int(code_line.strip())
+            except ValueError:
+                raise InvalidInput(
+                    _("Not a readable DXF file: line %(line)d holds no group code.")
+                    % {"line": line_no - 1}
+                ) from None
+            value = value.rstrip(b"\r\n")
+            yield code, value, line_no - 1
+            if code == 0 and value.strip() == b"EOF":
+                return
+
+
+class _Entity:
+    """Cost counters of the entity being read."""
+
+    def __init__(self, kind: bytes, line: int) -> None:
+        self.kind, self.line = kind, line
+        self.vertices = self.text = 0
+        self.block = b""
+        self.columns = self.rows = 1
+
+
+def scan(path: Path, limits: CadLimits) -> Scan:
+    with path.open("rb") as handle:
+        head = handle.read(len(BINARY_SENTINEL))
+    result = Scan()
+    if head == BINARY_SENTINEL:
+        result.binary = True
+        return result
+    _walk(path, limits, result)
+    if result.entities == 0 and not result.has_eof:
+        raise InvalidInput(_("Not a DXF drawing: no entity and no end-of-file marker found."))
+    if not result.complete:
+        raise InvalidInput(
+            _("The DXF file ends before its EOF marker: it is truncated. Export it again.")
+        )
+    result.expanded = _expanded_size(result.blocks, limits)
+    return result
+
+
+def _walk(path: Path, limits: CadLimits, result: Scan) -> None:
+    section = b""
+    block = _Block()
+    current: _Entity | None = None
+    expect_section_name = expect_block_name = False
+    for code, value, line in pairs(path):
+        result.complete = code == 0 and value.strip() in (b"EOF", b"ENDSEC")
+        if code == 0:
+            if current is not None:
+                _close(current, block, limits)
+            current = None
+            name = value.strip()
+            if name == b"EOF":
+                result.has_eof = True
+                break
+            if name == b"SECTION":
+                expect_section_name = True
+            elif name == b"BLOCK":
+                block, expect_block_name = _Block(), True
+            elif name == b"ENDBLK":
+                block = result.blocks.setdefault("*entities*", _Block())
+            elif name not in _STRUCTURE and section in (b"ENTITIES", b"BLOCKS"):
+                result.entities += 1
+                if result.entities > limits.max_entities:
+                    raise _too_many(limits.max_entities)
+                current = _Entity(name, line)
+            continue
+        if expect_section_name and code == 2:
+            section, expect_section_name = value.strip(), False
+            result.has_header |= section == b"HEADER"
+            if section == b"ENTITIES":
+                block = result.blocks.setdefault("*entities*", _Block())
+        elif expect_block_name and code == 2:
+            block = result.blocks.setdefault(_name(value), _Block())
+            expect_block_name = False
+        elif code == 100:
+            result.has_subclass_markers = True
+        elif current is not None:
+            _count(current, code, value, limits)
+
+
+def _name(value: bytes) -> str:
+    return value.strip().decode("latin-1").upper()
+
+
+def _count(entity: _Entity, code: int, value: bytes, limits: CadLimits) -> None:
+    if code == 10:
+        entity.vertices += 1
+        if entity.vertices > limits.max_vertices:
+            raise InvalidInput(
+                _("The %(type)s at line %(line)d has more than %(limit)d vertices; simplify it.")
+                % {"type": entity.kind.decode(), "line": entity.line, "limit": limits.max_vertices}
+            )
+    elif code in (1, 3) and entity.kind in _TEXTS:
+        entity.text += len(value)
+        if entity.text > limits.max_text_chars:
+            raise InvalidInput(
+                _("The %(type)s at line %(line)d holds more than %(limit)d characters of text.")
+                % {
+                    "type": entity.kind.decode(),
+                    "line": entity.line,
+                    "limit": limits.max_text_chars,
+                }
+            )
+    elif entity.kind == b"INSERT" and code == 2:
+        entity.block = value
+    elif entity.kind == b"INSERT" and code in (70, 71):
+        count = max(1, _int(value))
+        if code == 70:
+            entity.columns = count
+        else:
+            entity.rows = count
+
+
+def _int(value: bytes) -> int:
+    try:
+        return int(value.strip())
+    except ValueError:
+        return 1
+
+
+def _close(entity: _Entity, block: _Block, limits: CadLimits) -> None:
+    block.own += 1
+    if entity.kind != b"INSERT":
+        return
+    cells = entity.columns * entity.rows
+    if cells > limits.max_array:
+        raise InvalidInput(
+            _("The MINSERT at line %(line)d is an array of %(cells)d copies (limit %(limit)d).")
+            % {"line": entity.line, "cells": cells, "limit": limits.max_array}
+        )
+    name = _name(entity.block)
+    block.inserts[name] = block.inserts.get(name, 0) + cells
+
+
+def _expanded_size(blocks: dict[str, _Block], limits: CadLimits) -> int:
+    """Entities after expanding every INSERT; refuses cycles, deep nesting, explosions."""
+    sizes: dict[str, int] = {}
+
+    def size(name: str, path: tuple[str, ...]) -> int:
+        if name in path:
+            cycle = " → ".join((*path[path.index(name) :], name))
+            raise InvalidInput(
+                _("Blocks insert each other (%(cycle)s): the drawing cannot be expanded.")
+                % {"cycle": cycle}
+            )
+        if len(path) > limits.max_depth:
+            raise InvalidInput(
+                _("Blocks are nested more than %(limit)d deep.") % {"limit": limits.max_depth}
+            )
+        if name not in sizes:
+            block = blocks.get(name, _Block())
+            total = block.own
+            for child, copies in block.inserts.items():
+                total += copies * size(child, (*path, name))
+                if total > limits.max_expanded:
+                    raise _too_many(limits.max_expanded)
+            sizes[name] = total
+        return sizes[name]
+
+    return size("*entities*", ())
+
+
+def _too_many(limit: int) -> InvalidInput:
+    return InvalidInput(
+        _("The drawing holds more than %(limit)d entities (blocks expanded); split it.")
+        % {"limit": limit}
+    )

@@ -1,0 +1,93 @@
+"""manage.py import_cad FILE --project CODE: a DXF into a new draft revision."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from importers.cad.mapping import parse_mapping
+from importers.service import import_cad
+from planning.actions import CreateRevision
+from planning.errors import PlanningError
+from planning.models import Membership, Project
+
+
+class Command(BaseCommand):
+    help = "Convert a DXF (or DWG) drawing into planning layers of a new draft revision."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file")
+        parser.add_argument("--project", required=True, help="project code")
+        parser.add_argument("--crs", help="EPSG code of the drawing (default: GEODATA or storage)")
+        parser.add_argument("--mapping", help='JSON {"CAD layer": "kind"} or a JSON file')
+        parser.add_argument("--encoding", default="auto", choices=["auto", "tcvn3", "vni"])
+        parser.add_argument("--user", help="planner username (default: first planner member)")
+        parser.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    def handle(self, *args, **options):
+        path = Path(options["file"])
+        if not path.is_file():
+            raise CommandError(f"No such file: {path}")
+        project = Project.objects.filter(code=options["project"]).first()
+        if project is None:
+            raise CommandError(f"No project with code {options['project']!r}.")
+        user = self._user(project, options.get("user"))
+        try:
+            mapping = parse_mapping(options.get("mapping") or {"*": "landuse"})
+            # One transaction: a failed conversion leaves no empty draft revision behind.
+            with transaction.atomic():
+                revision = CreateRevision(
+                    user=user, project=project, note=f"CAD: {path.name}"
+                ).execute()
+                result = import_cad(
+                    user=user,
+                    revision=revision,
+                    path=path,
+                    filename=path.name,
+                    mapping=mapping,
+                    crs=options.get("crs"),
+                    text_encoding=options["encoding"],
+                )
+        except PlanningError as exc:
+            raise CommandError(exc.message) from exc
+        self._print(result.report, revision, options["json"])
+
+    def _user(self, project, username):
+        users = get_user_model().objects
+        if username:
+            user = users.filter(username=username).first()
+            if user is None:
+                raise CommandError(f"No user {username!r}.")
+            return user
+        member = (
+            Membership.objects.filter(project=project, role=Membership.Role.PLANNER)
+            .order_by("id")
+            .first()
+        )
+        if member is None:
+            raise CommandError("The project has no planner; give --user.")
+        return member.user
+
+    def _print(self, report: dict, revision, as_json: bool) -> None:
+        if as_json:
+            self.stdout.write(json.dumps({"revision": revision.pk, **report}, ensure_ascii=False))
+            return
+        self.stdout.write(
+            f"Revision {revision.number} (id {revision.pk}) of {revision.project.code}"
+        )
+        self.stdout.write(
+            f"CRS {report['source_crs']} ({report['crs_source']}), text {report['text_encoding'] or '-'}"
+        )
+        for kind, count in report["features"].items():
+            self.stdout.write(f"  {kind}: {count} features")
+        for key in ("warnings", "notes"):
+            for line in report[key]:
+                self.stdout.write(f"  {key[:-1]}: {line}")
+        for key in ("skipped", "unclosed", "label_issues"):
+            self.stdout.write(f"  {key}: {len(report[key])}")
+            for entry in report[key][:20]:
+                self.stdout.write(f"    {json.dumps(entry, ensure_ascii=False)}")
