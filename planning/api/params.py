@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import math
+from datetime import datetime, time
+
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
 
 from planning.errors import InvalidInput
 
@@ -47,6 +51,21 @@ def parse_float(text: str | None, name: str) -> float:
     if not math.isfinite(value):
         raise InvalidInput(f"{name} must be a finite number.")
     return value
+
+
+def parse_moment(text: str | None, name: str) -> datetime | None:
+    """An ISO 8601 date (the end of that day) or date-time; naive values are local time."""
+    if not text:
+        return None
+    try:
+        moment = parse_datetime(text)
+        if moment is None and (day := parse_date(text)) is not None:
+            moment = datetime.combine(day, time.max)
+    except ValueError as exc:
+        raise InvalidInput(f"{name} is not a valid date.") from exc
+    if moment is None:
+        raise InvalidInput(f"{name} must be an ISO 8601 date or date-time.")
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
 
 
 def parse_ids(text: str | None, name: str) -> list[int]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.gis.db.models.functions import AsGeoJSON, Transform
-from django.contrib.gis.geos import Point
+from django.contrib.gis.geos import Point, Polygon
 from django.contrib.gis.measure import D
 from django.db.models import Q
 from drf_spectacular.types import OpenApiTypes
@@ -185,6 +185,9 @@ class FeatureViewSet(viewsets.GenericViewSet):
         parameters=[
             OpenApiParameter("layer", int),
             OpenApiParameter("revision", int),
+            OpenApiParameter(
+                "at", str, description="the plans in force at this date or time (ISO 8601)"
+            ),
             OpenApiParameter("bbox", str, description="minx,miny,maxx,maxy in EPSG:4326"),
             OpenApiParameter("limit", int),
             OpenApiParameter("offset", int),
@@ -204,11 +207,10 @@ class FeatureViewSet(viewsets.GenericViewSet):
                 layer__revision_id=params.parse_int(query["revision"], "revision", 0, 0, 2**62)
             )
         else:
-            features = features.filter(layer__revision__in=visibility.in_force_revisions())
+            at = params.parse_moment(query.get("at"), "at")
+            features = features.filter(layer__revision__in=visibility.in_force_revisions(at))
         bbox = params.parse_bbox(query.get("bbox"))
         if bbox:
-            from django.contrib.gis.geos import Polygon
-
             area = Polygon.from_bbox(bbox)
             area.srid = 4326
             features = features.filter(geom__intersects=area)

@@ -269,3 +269,35 @@ def test_notifications_reach_the_reviewers(people, revision, mailoutbox):
     assert notifications.revision_changed(revision, "revision.submit") == 1
     assert mailoutbox[-1].to == ["reviewer@example.vn"]
     assert "flow" in mailoutbox[-1].subject
+
+
+def test_plans_in_force_on_a_date(people, revision):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    first = perform("approve", people["approver"], move(revision, S.IN_REVIEW))
+    answer = actions.CreateRevision(
+        user=people["planner"], project=first.project, based_on=first
+    ).execute()
+    Feature.objects.filter(layer__revision=answer).update(
+        attributes={"code": "L1-new", "function": "CX"}
+    )
+    perform("approve", people["approver"], move(answer, S.IN_REVIEW))
+    now = timezone.now()
+    Revision.objects.filter(pk=first.pk).update(
+        approved_at=now - timedelta(days=30), superseded_at=now - timedelta(days=10)
+    )
+    Revision.objects.filter(pk=answer.pk).update(approved_at=now - timedelta(days=10))
+    client = APIClient()
+
+    def codes(query: str) -> set[str]:
+        body = client.get(f"/api/features/{query}").json()
+        return {f["properties"]["code"] for f in body["features"]}
+
+    day = lambda n: (now - timedelta(days=n)).date().isoformat()  # noqa: E731
+    assert codes(f"?at={day(20)}") == {"L1"}
+    assert codes(f"?at={day(5)}") == {"L1-new"}
+    assert codes(f"?at={day(40)}") == set()
+    assert codes("") == {"L1-new"}
+    assert client.get("/api/features/?at=yesterday").status_code == 400
