@@ -10,6 +10,7 @@ plus the attribute names the visible layers declare, when they are safe XML name
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -88,12 +89,17 @@ def features_of(ftype: FeatureType, user, at: datetime | None = None) -> QuerySe
 
 def properties_of(ftype: FeatureType, user, at: datetime | None = None) -> list[Property]:
     """The allow-listed properties, in schema order then source order."""
-    spec = KINDS[ftype.kind]
-    found: dict[str, str] = {a.name: a.type for a in (*spec.required, *spec.optional)}
     layers = Layer.objects.filter(
         id__in=features_of(ftype, user, at).values("layer_id").distinct()
     ).values_list("attribute_schema", flat=True)
-    for schema in layers:
+    return properties_from_schemas(ftype.kind, layers)
+
+
+def properties_from_schemas(kind: str, schemas: Iterable[list | None]) -> list[Property]:
+    """The kind's schema plus the safe names the layers' attribute schemas declare."""
+    spec = KINDS[kind]
+    found: dict[str, str] = {a.name: a.type for a in (*spec.required, *spec.optional)}
+    for schema in schemas:
         for field in schema or []:
             name = str(field.get("name", ""))
             if name not in found and SAFE_NAME.match(name):

@@ -9,6 +9,8 @@ it can run on every map request.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.db import connection
@@ -20,7 +22,8 @@ STYLE_VERSION = "1"
 
 
 def _fingerprint_sql() -> str:
-    """One statement: in-force revision ids with approval times, and the colour table."""
+    """One statement: in-force revision ids with approval times, the colour table and the
+    last time what is in force changed (HTTP Last-Modified)."""
     revisions = Revision._meta.db_table
     categories = LandUseCategory._meta.db_table
     return f"""
@@ -29,15 +32,29 @@ def _fingerprint_sql() -> str:
                                       ',' ORDER BY id), '')
              FROM {revisions} WHERE state = %s),
           (SELECT md5(coalesce(string_agg(code || colour, ',' ORDER BY code), ''))
-             FROM {categories})
+             FROM {categories}),
+          (SELECT max(greatest(approved_at, superseded_at))
+             FROM {revisions} WHERE state IN (%s, %s))
     """  # noqa: S608 - table names come from the models, values are bound
+
+
+@dataclass(frozen=True)
+class InForceState:
+    generation: str
+    last_modified: datetime | None  # latest approval or supersession, None before any
 
 
 def current_generation() -> str:
     """A short, stable name for what the public map shows right now."""
+    return in_force_state().generation
+
+
+def in_force_state() -> InForceState:
+    """The generation and when what is in force last changed, from one query."""
+    states = [RevisionState.APPROVED, RevisionState.APPROVED, RevisionState.SUPERSEDED]
     with connection.cursor() as cursor:
-        cursor.execute(_fingerprint_sql(), [RevisionState.APPROVED])
-        in_force, colours = cursor.fetchone()
+        cursor.execute(_fingerprint_sql(), states)
+        in_force, colours, last_modified = cursor.fetchone()
     parts = (
         STYLE_VERSION,
         str(connection.settings_dict["NAME"]),
@@ -46,4 +63,4 @@ def current_generation() -> str:
         colours,
     )
     digest = hashlib.sha256("|".join(parts).encode("utf-8")).hexdigest()[:16]
-    return f"gen-{digest}"
+    return InForceState(f"gen-{digest}", last_modified)

@@ -29,6 +29,7 @@ from mapproxy.config.spec import image_opts as image_opts_spec
 from mapproxy.config.spec import source_commons
 from mapproxy.image import ImageResult
 from mapproxy.image.opts import ImageFormat, ImageOptions
+from mapproxy.source import LegendSource, SourceError
 from mapproxy.source.mapnik import MapnikSource
 from mapproxy.util.async_ import run_non_blocking
 from mapproxy.util.ext.dictspec.spec import combined, number, required
@@ -55,7 +56,10 @@ def mapnik_srs(srs_code: str) -> str:
     return proj4_for(srid) or f"epsg:{srid}"
 
 
-def encoding_for(format_ext: str) -> str:
+def encoding_for(format_ext: str, mime_type: str = "") -> str:
+    """Mapnik's encoder for a format; "image/png; mode=8bit" asks for a paletted PNG."""
+    if "mode=8bit" in mime_type.replace(" ", "").lower():
+        return "png8:m=h"
     return _ENCODINGS.get(format_ext.lower(), "png32:z=1")
 
 
@@ -99,7 +103,8 @@ class PlanningMapnikSource(MapnikSource):
             mapnik.render(m, image, self.scale_factor)
         else:
             mapnik.render(m, image)
-        data = image.to_string(encoding_for(ImageFormat(str(query.format)).ext))
+        mime_type = str(query.format)
+        data = image.to_string(encoding_for(ImageFormat(mime_type).ext, mime_type))
         log.debug(
             "mapnik %s %s %s %s: %d bytes in %.3fs",
             self.xml_hash,
@@ -116,10 +121,28 @@ class PlanningMapnikSource(MapnikSource):
         )
 
 
+class AdvertisedLegend(LegendSource):
+    """Makes MapProxy write a layer's LegendURL (and GetLegendGraphic) into capabilities.
+
+    The legend itself is drawn by the Django view (tiles.wms_legend), which answers every
+    GetLegendGraphic before MapProxy sees it; only the image size is needed here.
+    """
+
+    def __init__(self, size: tuple[int, int]) -> None:
+        self.size = size
+
+    def get_legend(self, query):
+        raise SourceError("GetLegendGraphic is answered by tiles.wms_legend")
+
+
 class PlanningMapnikSourceConfiguration(MapnikSourceConfiguration):
     """`type: planning_mapnik` with the Mapnik XML in `xml` instead of a mapfile path."""
 
     source_type = (SOURCE_TYPE,)
+
+    def lg_source(self, params=None) -> AdvertisedLegend | None:
+        legend_size = self.conf.get("legend_size")
+        return AdvertisedLegend(tuple(legend_size)) if legend_size else None
 
     def source(self, params=None) -> PlanningMapnikSource:
         return PlanningMapnikSource(
@@ -138,6 +161,7 @@ _SPEC = combined(
         "transparent": False,
         "image": image_opts_spec,
         "scale_factor": number(),
+        "legend_size": [number()],
     },
 )
 _registered = False

@@ -15,11 +15,14 @@ from django.conf import settings
 
 from planning.crs import offered_srids
 from planning.layer_kinds import KINDS
-from tiles import datasource, styles
+from tiles import datasource, styles, wms_legend
 from tiles.mapnik_source import SOURCE_TYPE
 
 ALL_PLANS = "plans"
 GRIDS = ("webmercator", "wgs84", "vn2000")
+# MapProxy keys WMS formats by extension, so it cannot offer "image/png; mode=8bit" beside
+# "image/png": tiles.wms_extras renders that one itself (and adds it to capabilities).
+MAPPROXY_FORMATS = ("image/png", "image/jpeg")
 SERVICE_TITLE = "Quy hoạch đang có hiệu lực / Plans in force"
 SERVICE_ABSTRACT = (
     "Approved planning projects (plans in force) served as WMS, WMTS and XYZ tiles. "
@@ -110,6 +113,7 @@ def _source(
     return {
         "type": SOURCE_TYPE,
         "xml": xml,
+        "legend_size": list(wms_legend.size(wms_legend.entries(layer.kinds))),
         "transparent": True,
         "coverage": {"bbox": list(wgs84_box), "srs": "EPSG:4326"},
     }
@@ -156,7 +160,8 @@ def _services() -> dict:
         "wms": {
             "versions": ["1.1.1", "1.3.0"],
             "srs": [f"EPSG:{srid}" for srid in offered_srids()],
-            "image_formats": ["image/png", "image/jpeg"],
+            "image_formats": list(MAPPROXY_FORMATS),
+            "featureinfo_types": ["html", "json", "xml", "text"],
             "max_output_pixels": max_size * max_size,
             "strict": True,
             "md": _metadata(),

@@ -93,9 +93,26 @@ class WsgiResponse:
     close: Callable[[], None] | None = None
 
 
+def trusted_environ(environ: dict) -> dict:
+    """The environ without forwarded headers Django does not trust.
+
+    MapProxy writes the URLs in its capabilities from X-Forwarded-Host/-Proto when present
+    (unescaped), while Django validates only Host against ALLOWED_HOSTS: forwarded values
+    reach MapProxy only where settings say a trusted proxy sets them.
+    """
+    env = dict(environ)
+    if not settings.USE_X_FORWARDED_HOST:
+        env.pop("HTTP_X_FORWARDED_HOST", None)
+    proxy_header = (getattr(settings, "SECURE_PROXY_SSL_HEADER", None) or ("",))[0]
+    proto = env.pop("HTTP_X_FORWARDED_PROTO", None)
+    if proxy_header == "HTTP_X_FORWARDED_PROTO" and proto in ("http", "https"):
+        env["HTTP_X_FORWARDED_PROTO"] = proto
+    return env
+
+
 def call(environ: dict, path_info: str, query_string: str | None = None) -> WsgiResponse:
     """Run MapProxy on `environ` with PATH_INFO (and optionally QUERY_STRING) replaced."""
-    env = dict(environ)
+    env = trusted_environ(environ)
     env["PATH_INFO"] = path_info
     if query_string is not None:
         env["QUERY_STRING"] = query_string

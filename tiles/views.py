@@ -8,16 +8,26 @@ passed through unchanged.
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.http.response import HttpResponseBase
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 from lxml import etree
 
+from tiles import http_cache, mount, wms_extras
 from tiles import legend as legend_core
-from tiles import mount
+from tiles.generation import in_force_state
 from tiles.mapproxy_config import public_layer
+from tiles.wfs import views as wfs_views
 
 TILE_MAX_AGE = 300  # seconds: tile URLs outlive generations, so keep browser caching short
+RASTER_VARIANT = "png"  # ETag suffix: the raster tiles' encoding
 CLIENT_ERROR_CODES = {
     "LayerNotDefined",
     "StyleNotDefined",
@@ -115,17 +125,24 @@ def _with_service(request: HttpRequest, service: str) -> str:
     return query.urlencode()
 
 
-@require_GET
+@csrf_exempt
 def ows(request: HttpRequest) -> HttpResponseBase:
-    """WMS and WMTS KVP, dispatched by MapProxy on the SERVICE parameter."""
-    return _size_error(request) or _relay(mount.call(request.META, "/ows"))
+    """WMS and WMTS KVP, dispatched by MapProxy on the SERVICE parameter; WFS (GET and
+    POST) goes to the WFS view."""
+    if _params(request).get("SERVICE", "").upper() == "WFS":
+        return wfs_views.wfs(request)
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    extra = wms_extras.answer(request)
+    return extra or _size_error(request) or _relay(mount.call(request.META, "/ows"))
 
 
 @require_GET
 def wms(request: HttpRequest) -> HttpResponseBase:
     """WMS alias: SERVICE=WMS is implied."""
     query = _with_service(request, "WMS")
-    return _size_error(request) or _relay(mount.call(request.META, "/ows", query))
+    extra = wms_extras.answer(request, service_implied=True)
+    return extra or _size_error(request) or _relay(mount.call(request.META, "/ows", query))
 
 
 @require_GET
@@ -139,8 +156,9 @@ def wmts_rest(request: HttpRequest, rest: str) -> HttpResponseBase:
     """WMTS RESTful capabilities and tiles, as MapProxy lays them out under /wmts/."""
     if ".." in rest:
         return HttpResponse("not found", status=404, content_type="text/plain")
-    is_tile = not rest.endswith(".xml")
-    return _relay(mount.call(request.META, f"/wmts/{rest}"), tile=is_tile)
+    if rest.endswith(".xml"):
+        return _relay(mount.call(request.META, f"/wmts/{rest}"))
+    return _cached_tile(request, f"/wmts/{rest}")
 
 
 @require_GET
@@ -149,7 +167,21 @@ def xyz(request: HttpRequest, layer: str, z: int, x: int, y: int) -> HttpRespons
     if public_layer(layer) is None:
         return HttpResponse(f"unknown layer {layer!r}", status=404, content_type="text/plain")
     path = f"/tiles/{layer}/webmercator/{z}/{x}/{y}.png"
-    return _relay(mount.call(request.META, path, ""), tile=True)
+    return _cached_tile(request, path, "")
+
+
+def _cached_tile(request: HttpRequest, path: str, query: str | None = None) -> HttpResponseBase:
+    """A raster tile with HTTP caching (tiles.http_cache): validators of the in-force
+    generation, 304 when an anonymous caller's copy is current, private for signed-in."""
+    user = http_cache.raster_caller(request)
+    state = in_force_state()
+    unchanged = http_cache.not_modified(request, user, state, RASTER_VARIANT)
+    if unchanged is not None:
+        return unchanged
+    response = _relay(mount.call(request.META, path, query), tile=True)
+    if response.status_code in (200, 304):
+        http_cache.set_headers(response, user, state, RASTER_VARIANT, max_age=TILE_MAX_AGE)
+    return response
 
 
 @require_GET

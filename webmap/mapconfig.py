@@ -26,6 +26,9 @@ URLS = {
     "legend": "/legend/{layer}.json",
     "featureInfo": "/api/feature-info/",
     "layerFeatures": "/api/layers/{id}/features/",
+    # Drafts are drawn from vector tiles: /vtiles/plans/{z}/{x}/{y}.pbf?revision=<id>.
+    "vectorTiles": "/vtiles/{layer}/{z}/{x}/{y}.pbf",
+    "categories": "/api/categories/",
 }
 
 # The bounding box is taken in the storage CRS (cheap, uses no per-row transform) and only

@@ -110,8 +110,8 @@ def test_planner_sees_own_draft_as_vector_layer(
     expect(row).to_contain_text("draft r1")
     expect(row.locator("input")).to_be_checked()
     page.wait_for_function(
-        "planningMap.getAllLayers()"
-        ".some(l => l.get('revisionId') && l.getSource().getFeatures().length)",
+        "planningMap.getAllLayers().some(l => l.get('revisionId')"
+        " && l.getFeaturesInExtent(planningMap.getView().calculateExtent()).length)",
         timeout=15_000,
     )
     page.screenshot(path=tmp_path / "map-draft.png")

@@ -7,7 +7,8 @@
  * @typedef {{id: number, title: string, state: string, stateLabel: string, visible: boolean,
  *            layers: RevisionLayerConfig[]}} RevisionConfig
  * @typedef {{
- *   urls: {tiles: string, legend: string, featureInfo: string, layerFeatures: string},
+ *   urls: {tiles: string, legend: string, featureInfo: string, layerFeatures: string,
+ *          vectorTiles: string, categories: string},
  *   extent: number[] | null, fallbackCenter: number[], fallbackZoom: number,
  *   tileLayers: TileLayerConfig[], revisions: RevisionConfig[],
  *   labels: Record<string, string>

@@ -10,7 +10,7 @@ import { Stroke } from 'ol/style';
 import { ScaleLine, defaults as defaultControls } from 'ol/control';
 import { fromLonLat, transformExtent } from 'ol/proj';
 import { readConfig } from './config.js';
-import { createRevisionLayer, createTileLayer } from './layers.js';
+import { createRevisionLayer, createTileLayer, loadCategoryColours } from './layers.js';
 import { renderSwitcher } from './switcher.js';
 import { renderLegend } from './legend.js';
 import { showFeatureInfo } from './info.js';
@@ -55,10 +55,11 @@ function trackRendering(map) {
   });
 }
 
+/** Revision id → its layers (one vector-tile layer; none while it has no layers). */
 function buildRevisionLayers(config) {
   const byRevision = new globalThis.Map();
   for (const revision of config.revisions) {
-    byRevision.set(revision.id, revision.layers.map((l) => createRevisionLayer(config, revision, l)));
+    byRevision.set(revision.id, revision.layers.length ? [createRevisionLayer(config, revision)] : []);
   }
   return byRevision;
 }
@@ -77,6 +78,7 @@ function start() {
   });
   trackRendering(map);
   fitToData(map, config);
+  if (config.revisions.length) loadCategoryColours(config, [...revisionLayers.values()].flat());
 
   const visibleRevisions = new Set(config.revisions.filter((r) => r.visible).map((r) => r.id));
   const legend = document.getElementById('legend');

@@ -1,0 +1,87 @@
+"""HTTP caching of map tiles: validators from the in-force generation, 304s, Cache-Control.
+
+A public tile changes only when what is in force changes, so the generation
+(tiles.generation) is its entity tag and the latest approval or supersession its
+Last-Modified. Responses for a signed-in caller may show private drafts: they get
+`private, no-store` and no validators, and their conditional headers are ignored, so no
+shared cache ever keeps them and a public ETag never validates a private body.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date
+
+from planning.api.auth import is_private
+from tiles.generation import InForceState
+
+# Tile URLs outlive generations, so browsers and proxies revalidate after a short while.
+PUBLIC_MAX_AGE = 300
+PRIVATE = "private, no-store"
+
+
+def entity_tag(state: InForceState, variant: str = "") -> str:
+    """A strong ETag: the generation, plus what else decides the bytes (encoder, format)."""
+    return f'"{state.generation}{"-" + variant if variant else ""}"'
+
+
+def _timestamp(state: InForceState) -> int | None:
+    return int(state.last_modified.timestamp()) if state.last_modified else None
+
+
+def not_modified(
+    request: HttpRequest, user, state: InForceState, variant: str = ""
+) -> HttpResponseBase | None:
+    """A 304 (with its headers) when an anonymous caller's copy is current, else None.
+
+    If-None-Match wins over If-Modified-Since (RFC 9110 13.2.2): Django's
+    get_conditional_response applies that order.
+    """
+    if is_private(user) or request.method not in ("GET", "HEAD"):
+        return None
+    response = get_conditional_response(
+        request, etag=entity_tag(state, variant), last_modified=_timestamp(state)
+    )
+    if response is None:
+        return None
+    return set_headers(response, user, state, variant)
+
+
+def set_headers(
+    response: HttpResponseBase,
+    user,
+    state: InForceState | None,
+    variant: str = "",
+    max_age: int = PUBLIC_MAX_AGE,
+) -> HttpResponseBase:
+    """Cache headers of a tile response: public with validators, or private and unstored."""
+    if is_private(user) or state is None:
+        response["Cache-Control"] = PRIVATE
+        for name in ("ETag", "Last-Modified", "Expires"):
+            if name in response:
+                del response[name]
+        return response
+    response["Cache-Control"] = f"public, max-age={max_age}"
+    response["ETag"] = entity_tag(state, variant)
+    stamp = _timestamp(state)
+    if stamp is not None:
+        response["Last-Modified"] = http_date(stamp)
+    return response
+
+
+class SignedIn:
+    """Stands for a caller known to be signed in without authenticating them again."""
+
+    is_authenticated = True
+
+
+def raster_caller(request: HttpRequest):
+    """The caller of a public raster tile, for caching only: credentials of any kind, or a
+    session, make the response private. Raster tiles are rendered from plans in force
+    only, so this never rejects a request; it only keeps shared caches out of it."""
+    if request.META.get("HTTP_AUTHORIZATION"):
+        return SignedIn()
+    user = getattr(request, "user", None)
+    return user if user is not None and user.is_authenticated else None

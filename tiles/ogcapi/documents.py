@@ -1,0 +1,156 @@
+"""The metadata documents of the OGC API: landing page, conformance, collections.
+
+Pure functions of the base URL and the caller: no HTTP here. The collections are the
+feature types of `tiles.feature_types` (one registry for WFS, OGC API and vector tiles),
+so a private project's collections exist only for those who may see it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Min
+
+from planning.crs import offered_srids
+from planning.errors import NotFound
+from tiles.feature_types import (
+    FeatureType,
+    extent_wgs84,
+    feature_type,
+    feature_types,
+    features_of,
+    properties_of,
+)
+from tiles.params import CRS84, Crs
+
+TITLE = "Planning data: OGC API Features"
+_CORE = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/"
+_CQL2 = "http://www.opengis.net/spec/cql2/1.0/conf/"
+CONFORMANCE = [
+    _CORE + "core",
+    _CORE + "geojson",
+    _CORE + "html",
+    _CORE + "oas30",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    _CQL2 + "cql2-text",
+    _CQL2 + "cql2-json",
+    _CQL2 + "basic-cql2",
+    _CQL2 + "basic-spatial-functions",
+    _CQL2 + "basic-spatial-functions-plus",
+    _CQL2 + "spatial-functions",
+]
+COLLECTION_NOT_FOUND = "Collection not found."
+
+
+def link(href: str, rel: str, media_type: str, title: str = "") -> dict[str, str]:
+    result = {"href": href, "rel": rel, "type": media_type}
+    if title:
+        result["title"] = title
+    return result
+
+
+def self_links(url: str, fmt: str, media_type: str = "application/json") -> list[dict[str, str]]:
+    """`self` in the format served, `alternate` in the other one."""
+    as_json = link(f"{url}?f=json", "self" if fmt == "json" else "alternate", media_type)
+    as_html = link(f"{url}?f=html", "self" if fmt == "html" else "alternate", "text/html")
+    return [as_json, as_html] if fmt == "json" else [as_html, as_json]
+
+
+def landing(base: str, fmt: str) -> dict[str, Any]:
+    return {
+        "title": TITLE,
+        "description": "Land-use plans in force, and drafts for signed-in members.",
+        "links": [
+            *self_links(base, fmt),
+            link(f"{base}api", "service-desc", "application/vnd.oai.openapi+json;version=3.0"),
+            link(f"{base}api?f=html", "service-doc", "text/html"),
+            link(f"{base}conformance", "conformance", "application/json"),
+            link(f"{base}collections", "data", "application/json"),
+        ],
+    }
+
+
+def conformance() -> dict[str, Any]:
+    return {"conformsTo": CONFORMANCE}
+
+
+def crs_list() -> list[str]:
+    """CRS84 first (the default), then every offered CRS as an OGC URI."""
+    uris = [CRS84, *(Crs(srid, lon_lat_order=False).uri() for srid in offered_srids())]
+    return list(dict.fromkeys(uris))
+
+
+def storage_crs() -> str:
+    return Crs(settings.PLANNING_STORAGE_SRID, lon_lat_order=False).uri()
+
+
+def collections(base: str, user: Any, fmt: str) -> dict[str, Any]:
+    return {
+        "links": self_links(f"{base}collections", fmt),
+        "collections": [collection(base, ftype, user) for ftype in feature_types(user)],
+        "crs": crs_list(),
+    }
+
+
+def find_collection(name: str, user: Any) -> FeatureType:
+    """The visible collection, or 404 whether it does not exist or is private."""
+    ftype = feature_type(name, user)
+    if ftype is None:
+        raise NotFound(COLLECTION_NOT_FOUND)
+    return ftype
+
+
+def collection(base: str, ftype: FeatureType, user: Any, fmt: str = "json") -> dict[str, Any]:
+    url = f"{base}collections/{ftype.name}"
+    summary = features_of(ftype, user).aggregate(start=Min("layer__revision__approved_at"))
+    box = extent_wgs84(features_of(ftype, user))
+    start = summary["start"].isoformat().replace("+00:00", "Z") if summary["start"] else None
+    return {
+        "id": ftype.name,
+        "title": ftype.title,
+        "itemType": "feature",
+        "extent": {
+            "spatial": {"bbox": [list(box)] if box else [], "crs": CRS84},
+            "temporal": {
+                "interval": [[start, None]],
+                "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian",
+            },
+        },
+        "crs": crs_list(),
+        "storageCrs": storage_crs(),
+        "links": [
+            *self_links(url, fmt),
+            link(f"{url}/items?f=json", "items", "application/geo+json"),
+            link(f"{url}/items?f=html", "items", "text/html"),
+            link(f"{url}/queryables", "http://www.opengis.net/def/rel/ogc/1.0/queryables",
+                 "application/schema+json"),
+        ],
+    }  # fmt: skip
+
+
+_JSON_TYPES = {"datetime": ("string", "date-time"), "integer": ("integer", None)}
+
+
+def queryables(base: str, ftype: FeatureType, user: Any) -> dict[str, Any]:
+    """The JSON Schema of what `filter` and property parameters may name."""
+    properties: dict[str, Any] = {
+        "geometry": {"$ref": "https://geojson.org/schema/Geometry.json"},
+    }
+    for prop in properties_of(ftype, user):
+        json_type, json_format = _JSON_TYPES.get(prop.type, (prop.type, None))
+        properties[prop.name] = {"type": json_type, "title": prop.name}
+        if json_format:
+            properties[prop.name]["format"] = json_format
+    return {
+        "$schema": "https://json-schema.org/draft/2019-09/schema",
+        "$id": f"{base}collections/{ftype.name}/queryables",
+        "type": "object",
+        "title": ftype.title,
+        "properties": properties,
+        "additionalProperties": False,
+    }

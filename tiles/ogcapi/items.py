@@ -1,0 +1,191 @@
+"""The items query of a collection: parameters → one Feature queryset, and its paging.
+
+Parameters go through the shared parsers of `tiles.params` (bbox, CRS, limit, datetime);
+property parameters (`?code=A1`) and CQL2 filters may name only the allow-listed
+properties of `tiles.feature_types.properties_of`. Every value reaches SQL as a bound
+parameter and every transformation runs in PostGIS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib.gis.geos import Polygon
+from django.db import DatabaseError
+from django.db.models import JSONField, Q, QuerySet, Value
+from django.db.models.fields.json import KeyTextTransform, KeyTransform
+from django.db.models.lookups import Exact
+
+from planning.errors import InvalidInput, NotFound
+from planning.models import Feature
+from tiles.feature_types import FeatureType, Property, feature_type, features_of
+from tiles.ogcapi import cql
+from tiles.params import (
+    GEOGRAPHIC_SRIDS,
+    Crs,
+    parse_bbox,
+    parse_crs,
+    parse_datetime_param,
+    parse_limit,
+    parse_offset,
+)
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 10_000
+CRS84_CRS = Crs(4326, lon_lat_order=True)
+QUERY_PARAMETERS = frozenset(
+    {"f", "bbox", "bbox-crs", "limit", "offset", "datetime", "crs", "filter", "filter-lang",
+     "filter-crs"}
+)  # fmt: skip
+# Every VN-2000 projected CRS is valid only around Vietnam: a lon/lat box is cut to this
+# area before PostGIS projects it (a world box would otherwise fold into a sliver).
+SERVICE_AREA_LON_LAT = (96.0, 4.0, 120.0, 27.0)
+FEATURE_NOT_FOUND = "Feature not found."
+
+
+@dataclass(frozen=True)
+class ItemsQuery:
+    limit: int
+    offset: int
+    at: datetime | None
+    crs: Crs
+    conditions: list[Any] = field(default_factory=list)
+
+
+def instant(params: Mapping[str, str]) -> datetime | None:
+    """`datetime` as the instant whose plans in force are served: an interval's end,
+    or now when the interval is open at its end."""
+    interval = parse_datetime_param(params.get("datetime"))
+    return interval.end if interval else None
+
+
+def output_crs(params: Mapping[str, str]) -> Crs:
+    return parse_crs(params.get("crs"), default=CRS84_CRS)
+
+
+def items_collection(name: str, user: Any, at: datetime | None) -> FeatureType:
+    """The collection visible now, or (for a datetime query) at that instant."""
+    ftype = feature_type(name, user) or (feature_type(name, user, at) if at else None)
+    if ftype is None:
+        raise NotFound("Collection not found.")
+    return ftype
+
+
+def parse_items_query(
+    params: Mapping[str, str], properties: list[Property], at: datetime | None
+) -> ItemsQuery:
+    types = {p.name: p.type for p in properties}
+    unknown = [name for name in params if name not in QUERY_PARAMETERS and name not in types]
+    if unknown:
+        raise InvalidInput(f"Unknown query parameter: {unknown[0][:64]}.")
+    conditions: list[Any] = [
+        _property_condition(name, types[name], params[name])
+        for name in params
+        if name in types and name not in QUERY_PARAMETERS
+    ]
+    box = _bbox_condition(params.get("bbox"), params.get("bbox-crs"))
+    if box is not None:
+        conditions.append(box)
+    if params.get("filter"):
+        filter_crs = parse_crs(params.get("filter-crs"), default=CRS84_CRS)
+        mapping = cql.field_mapping(list(types))
+        conditions.append(
+            cql.parse_filter(params["filter"], params.get("filter-lang"), filter_crs, mapping)
+        )
+    return ItemsQuery(
+        limit=parse_limit(params.get("limit"), default=DEFAULT_LIMIT, maximum=MAX_LIMIT),
+        offset=parse_offset(params.get("offset"), name="offset"),
+        at=at,
+        crs=output_crs(params),
+        conditions=conditions,
+    )
+
+
+def _property_condition(name: str, type_: str, text: str) -> Any:
+    """`?name=value` equality, typed by the property's declared type."""
+    if type_ == "string" or type_ == "datetime":
+        return Exact(KeyTextTransform(name, "attributes"), text)
+    value: object
+    try:
+        if type_ == "integer":
+            value = int(text)
+        elif type_ == "number":
+            value = float(text)
+        elif text in ("true", "false"):
+            value = text == "true"
+        else:
+            raise ValueError(text)
+    except ValueError as exc:
+        raise InvalidInput(f"{name} must be a {type_}.") from exc
+    return Exact(KeyTransform(name, "attributes"), Value(value, output_field=JSONField()))
+
+
+def _bbox_condition(text: str | None, crs_text: str | None) -> Q | None:
+    crs = parse_crs(crs_text, default=CRS84_CRS)
+    box = parse_bbox(text, default_crs=crs, allow_crs_suffix=False)
+    if box is None:
+        return None
+    minx, miny, maxx, maxy = box.lon_lat()
+    if crs.srid in GEOGRAPHIC_SRIDS:
+        area = SERVICE_AREA_LON_LAT
+        minx, miny = max(minx, area[0]), max(miny, area[1])
+        maxx, maxy = min(maxx, area[2]), min(maxy, area[3])
+        if minx > maxx or miny > maxy:
+            return Q(pk__in=[])
+    polygon = Polygon.from_bbox((minx, miny, maxx, maxy))
+    polygon.srid = crs.srid
+    return Q(geom__intersects=polygon)
+
+
+def select(ftype: FeatureType, user: Any, query: ItemsQuery) -> QuerySet[Feature]:
+    selection = features_of(ftype, user, query.at)
+    for condition in query.conditions:
+        selection = selection.filter(condition)
+    return selection.order_by("id")
+
+
+def count(selection: QuerySet[Feature]) -> int:
+    """numberMatched; the first execution of the query, so a filter the database cannot
+    evaluate (an invalid geometry literal) is reported here as a 400, before streaming."""
+    try:
+        return selection.count()
+    except DatabaseError as exc:
+        raise InvalidInput("The query cannot be evaluated on this collection.") from exc
+
+
+def page_links(
+    url: str, params: Mapping[str, str], query: ItemsQuery, matched: int, fmt: str
+) -> list[dict[str, str]]:
+    """self/alternate plus next and prev: the same query with another offset."""
+    media = {"json": "application/geo+json", "html": "text/html"}
+
+    def href(offset: int, f: str) -> str:
+        kept = {k: v for k, v in params.items() if k not in ("offset", "f")}
+        return f"{url}?{urlencode({**kept, 'offset': offset, 'f': f})}"
+
+    links = [
+        {"href": href(query.offset, f), "rel": "self" if f == fmt else "alternate",
+         "type": media[f]}
+        for f in (fmt, "html" if fmt == "json" else "json")
+    ]  # fmt: skip
+    if query.offset + query.limit < matched:
+        links.append({"href": href(query.offset + query.limit, fmt), "rel": "next",
+                      "type": media[fmt]})  # fmt: skip
+    if query.offset > 0:
+        links.append({"href": href(max(0, query.offset - query.limit), fmt), "rel": "prev",
+                      "type": media[fmt]})  # fmt: skip
+    return links
+
+
+def one_feature(ftype: FeatureType, user: Any, feature_id: str) -> QuerySet[Feature]:
+    """The one visible feature of the collection; 404 alike for absent and private ones."""
+    if not feature_id.isdigit() or len(feature_id) > 18:
+        raise NotFound(FEATURE_NOT_FOUND)
+    selection = features_of(ftype, user).filter(pk=int(feature_id))
+    if not selection.exists():
+        raise NotFound(FEATURE_NOT_FOUND)
+    return selection

@@ -1,0 +1,191 @@
+"""Mapbox vector tiles (MVT) of the planning features, encoded by PostGIS in one query.
+
+A vector-tile source is a feature type of tiles.feature_types (`landuse`, `roads`,
+`landuse.<project>`) or `plans`, every kind of every visible plan, each kind its own MVT
+layer. Visibility is planning.visibility's rule, embedded as a revision subquery, so a
+tile shows exactly what the WFS shows the same caller. Properties are the feature id (the
+MVT feature id), the category code (clients colour it from the catalogue) and the
+allow-listed attributes, picked out of the JSONB column with bound key names.
+
+The geometry filter is `geom && <tile envelope in the storage CRS>` so the GIST index on
+the storage column is used; transforming each row first would scan the table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import QuerySet
+
+from planning.layer_kinds import KINDS
+from planning.models import Feature, Layer, Revision
+from planning.visibility import service_revisions
+from tiles.feature_types import SAFE_NAME, Property, extent_wgs84, properties_from_schemas
+
+MAX_ZOOM = 22
+EXTENT = 4096  # tile coordinate units per side
+BUFFER = 64  # units of geometry kept beyond the tile edge, so strokes join across tiles
+# Below this zoom a tile is too large to transform into a local transverse Mercator
+# storage CRS (its far corners fold onto each other), so the index filter is skipped and
+# ST_AsMVTGeom alone drops what lies outside.
+INDEX_MIN_ZOOM = 5
+PLANS = "plans"
+_TILEJSON_TYPES = {"integer": "Number", "number": "Number", "boolean": "Boolean"}
+
+
+@dataclass(frozen=True)
+class TileLayer:
+    """One MVT layer inside a tile: features of one layer kind."""
+
+    name: str
+    kind: str
+    properties: tuple[Property, ...]
+
+
+@dataclass(frozen=True)
+class VectorSource:
+    """What one /vtiles/{name} URL serves to one caller."""
+
+    name: str
+    layers: tuple[TileLayer, ...]
+    revisions: QuerySet[Revision]  # lazy: embedded into the tile query as a subquery
+
+
+def tile_in_range(z: int, x: int, y: int) -> tuple[bool, bool]:
+    """(zoom valid, column and row inside that zoom's matrix)."""
+    zoom_ok = 0 <= z <= MAX_ZOOM
+    return zoom_ok, zoom_ok and 0 <= x < (1 << z) and 0 <= y < (1 << z)
+
+
+def _kinds_of(name: str) -> tuple[list[str], str | None]:
+    """The layer kinds a source name covers and its project code; ([], None) if invalid."""
+    if name == PLANS:
+        return sorted(KINDS, key=lambda k: KINDS[k].draw_order), None
+    kind, dot, code = name.partition(".")
+    if kind not in KINDS or (dot and not SAFE_NAME.match(code)):
+        return [], None
+    return [kind], code or None
+
+
+def vector_source(
+    name: str, user, at: datetime | None = None, revision_id: int | None = None
+) -> VectorSource | None:
+    """The source `name` as `user` sees it (at `at`, or of one revision), None if the caller
+    sees nothing of it: unknown and invisible give the same answer."""
+    kinds, code = _kinds_of(name)
+    if not kinds:
+        return None
+    revisions = service_revisions(user, at)
+    if code:
+        revisions = revisions.filter(project__code=code)
+    if revision_id is not None:
+        revisions = revisions.filter(id=revision_id)
+    schemas: dict[str, list[Any]] = {}
+    rows = Layer.objects.filter(revision__in=revisions, kind__in=kinds)
+    for kind, schema in rows.values_list("kind", "attribute_schema"):
+        schemas.setdefault(kind, []).append(schema)
+    layers = tuple(
+        TileLayer(kind if name == PLANS else name, kind, tuple(properties_from_schemas(kind, s)))
+        for kind in kinds
+        if (s := schemas.get(kind)) is not None
+    )
+    # `plans` always exists (empty when nothing is in force), a kind where it has layers, a
+    # revision where the caller may see it.
+    always = name == PLANS and revision_id is None
+    return VectorSource(name, layers, revisions) if layers or always else None
+
+
+@lru_cache(maxsize=256)
+def public_source(name: str, generation: str) -> VectorSource | None:
+    """vector_source for an anonymous caller now, remembered per in-force generation:
+    revisions in force are frozen, so what it finds changes only with the generation."""
+    return vector_source(name, None)
+
+
+def _layer_sql(layer: TileLayer) -> tuple[str, list[Any]]:
+    """ST_AsMVT of one layer over the selected features; '' when none is in the tile."""
+    pairs = ", ".join("%s, attributes -> %s" for _ in layer.properties)
+    params: list[Any] = [layer.name, EXTENT]
+    for prop in layer.properties:
+        params += [prop.name, prop.name]
+    params.append(layer.kind)
+    sql = f"""coalesce((SELECT ST_AsMVT(t, %s, %s, 'geom', 'id') FROM (
+        SELECT id, category, jsonb_strip_nulls(jsonb_build_object({pairs})) AS attributes, geom
+        FROM feats WHERE kind = %s AND geom IS NOT NULL) AS t), ''::bytea)"""  # noqa: S608 - only placeholders are repeated
+    return sql, params
+
+
+def tile_query(source: VectorSource, z: int, x: int, y: int) -> tuple[str, list[Any]]:
+    """The one statement that builds the tile, with every value bound."""
+    feature, layer = Feature._meta.db_table, Layer._meta.db_table
+    revisions_sql, revisions_params = source.revisions.values("id").query.sql_with_params()
+    params: list[Any] = [z, x, y, EXTENT, BUFFER, [lay.kind for lay in source.layers]]
+    params += list(revisions_params)
+    index_filter = ""
+    if z >= INDEX_MIN_ZOOM:
+        index_filter = """AND f.geom && (SELECT ST_Transform(ST_Segmentize(e,
+            (ST_XMax(e) - ST_XMin(e)) / 8), %s::integer)
+            FROM ST_TileEnvelope(%s, %s, %s, margin => %s) AS e)"""
+        params += [settings.PLANNING_STORAGE_SRID, z, x, y, BUFFER / EXTENT]
+    parts = [_layer_sql(lay) for lay in source.layers]
+    for _, part_params in parts:
+        params += part_params
+    sql = f"""WITH feats AS MATERIALIZED (
+        SELECT l.kind, f.id, f.category, f.attributes,
+               ST_AsMVTGeom(ST_Transform(f.geom, 3857), ST_TileEnvelope(%s, %s, %s),
+                            %s, %s, true) AS geom
+        FROM {feature} f JOIN {layer} l ON l.id = f.layer_id
+        WHERE l.kind = ANY(%s) AND l.revision_id IN ({revisions_sql}) {index_filter}
+    )
+    SELECT {" || ".join(sql for sql, _ in parts)}"""  # noqa: S608 - tables from models, values bound
+    return sql, params
+
+
+def render_tile(source: VectorSource, z: int, x: int, y: int) -> bytes:
+    """The MVT bytes of one tile (empty when no feature touches it)."""
+    if not source.layers:
+        return b""
+    sql, params = tile_query(source, z, x, y)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        (data,) = cursor.fetchone()
+    return bytes(data or b"")
+
+
+def _fields(layer: TileLayer) -> dict[str, str]:
+    fields = {"category": "String"}
+    fields.update({p.name: _TILEJSON_TYPES.get(p.type, "String") for p in layer.properties})
+    return fields
+
+
+def tilejson(source: VectorSource, tiles_url: str) -> dict[str, Any]:
+    """The TileJSON 3.0.0 document of a source; `tiles_url` is the absolute URL template."""
+    features = Feature.objects.filter(
+        layer__revision__in=source.revisions, layer__kind__in=[lay.kind for lay in source.layers]
+    )
+    bounds = list(extent_wgs84(features) or (-180.0, -85.0511, 180.0, 85.0511))
+    return {
+        "tilejson": "3.0.0",
+        "name": source.name,
+        "scheme": "xyz",
+        "tiles": [tiles_url],
+        "minzoom": 0,
+        "maxzoom": MAX_ZOOM,
+        "bounds": bounds,
+        "center": [(bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2, 15],
+        "vector_layers": [
+            {
+                "id": lay.name,
+                "description": str(KINDS[lay.kind].label),
+                "minzoom": 0,
+                "maxzoom": MAX_ZOOM,
+                "fields": _fields(lay),
+            }
+            for lay in source.layers
+        ],
+    }

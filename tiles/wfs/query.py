@@ -1,0 +1,140 @@
+"""The features a WFS query selects: type, visibility, BBOX, filter, ids, sort, paging.
+
+No HTTP here: a WfsRequest and a user in, a Selection (queryset and what the encoders
+need) out. Every name a caller gives is checked against the type's allow-list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.gis.geos import Polygon
+from django.db.models import F, OrderBy, Q, QuerySet
+
+from planning.models import Feature
+from tiles.feature_types import FeatureType, Property, feature_type, features_of, properties_of
+from tiles.params import Crs, parse_bbox, parse_crs
+from tiles.wfs import filters
+from tiles.wfs.errors import WfsError, located
+from tiles.wfs.request import GET_FEATURE_BY_ID, WfsRequest, max_count
+
+
+@dataclass
+class Selection:
+    ftype: FeatureType
+    properties: list[Property]  # the properties to output, allow-listed
+    features: QuerySet[Feature]  # filtered and ordered, not sliced
+    crs: Crs | None  # None: the format's default
+    limit: int
+    offset: int
+
+
+def storage_crs() -> Crs:
+    return Crs(settings.PLANNING_STORAGE_SRID)
+
+
+def wfs_properties(ftype: FeatureType, user) -> list[Property]:
+    """The allow-list, without names Django would read as lookups."""
+    return [p for p in properties_of(ftype, user) if "__" not in p.name]
+
+
+def resolve_type(name: str, user) -> FeatureType:
+    """A visible type, or the same error for unknown and invisible ones."""
+    ftype = feature_type(name, user) if name else None
+    if ftype is None:
+        raise WfsError(f"Unknown feature type {name[:80]!r}.", locator="typeNames")
+    return ftype
+
+
+def _type_name(request: WfsRequest) -> str:
+    names = set(request.query.type_names)
+    if not names and request.query.resource_ids:
+        names = {rid.rpartition(".")[0] for rid in request.query.resource_ids}
+    if not names:
+        raise WfsError(
+            "Parameter TYPENAMES is required.", code="MissingParameterValue", locator="typeNames"
+        )
+    if len(names) > 1:
+        raise WfsError("One feature type per request.", locator="typeNames")
+    return names.pop()
+
+
+def _ids(ftype: FeatureType, rids: list[str]) -> list[int]:
+    ids = []
+    for rid in rids:
+        prefix, _, number = rid.rpartition(".")
+        if prefix != ftype.name or not number.isdigit() or len(number) > 18:
+            raise WfsError(f"Invalid resource id {rid[:80]!r}.", locator="resourceId")
+        ids.append(int(number))
+    return ids
+
+
+def select(request: WfsRequest, user) -> Selection:
+    """The selection of a GetFeature / GetPropertyValue request."""
+    query = request.query
+    ftype = resolve_type(_type_name(request), user)
+    allowed = wfs_properties(ftype, user)
+    features = features_of(ftype, user)
+    rids = list(query.resource_ids)
+    if sum(bool(x) for x in (query.bbox, query.filter is not None, rids)) > 1:
+        raise WfsError("BBOX, FILTER and RESOURCEID are mutually exclusive.", locator="filter")
+    if query.bbox:
+        features = features.filter(_bbox_q(query.bbox))
+    if query.filter is not None:
+        ids = filters.resource_ids(query.filter)
+        if ids is not None:
+            rids = ids
+        else:
+            types = {p.name: p.type for p in allowed}
+            features = features.filter(filters.to_q(query.filter, types, request.version))
+    if rids:
+        features = features.filter(pk__in=_ids(ftype, rids))
+        if GET_FEATURE_BY_ID in request.stored_query_ids and not features.exists():
+            raise WfsError("No such feature.", code="NotFound", locator="ID", status=404)
+    features = features.order_by(*_ordering(query.sort_by, allowed), "pk")
+    with located("srsName"):
+        crs = parse_crs(query.srs_name, legacy_axis_order=True) if query.srs_name else None
+    return Selection(
+        ftype=ftype,
+        properties=_output_properties(query.property_names, allowed),
+        features=features,
+        crs=crs,
+        limit=request.count or max_count(),
+        offset=request.start_index,
+    )
+
+
+def _bbox_q(text: str) -> Q:
+    with located("bbox"):
+        box = parse_bbox(text, default_crs=storage_crs())
+    assert box is not None
+    polygon = Polygon.from_bbox(box.lon_lat())
+    polygon.srid = box.crs.srid
+    return Q(geom__intersects=polygon)
+
+
+def _known(name: str, allowed: list[Property], locator: str) -> str:
+    bare = name.strip().rpartition(":")[2].rpartition("/")[2]
+    if bare not in {p.name for p in allowed}:
+        raise WfsError(f"Unknown property {name[:64]!r}.", locator=locator)
+    return bare
+
+
+def _ordering(keys: list[tuple[str, bool]], allowed: list[Property]) -> list[OrderBy]:
+    order = []
+    for name, descending in keys:
+        field = F(f"attributes__{_known(name, allowed, 'sortBy')}")
+        order.append(field.desc(nulls_last=True) if descending else field.asc(nulls_last=True))
+    return order
+
+
+def _output_properties(names: list[str] | None, allowed: list[Property]) -> list[Property]:
+    if not names:
+        return allowed
+    wanted = {_known(n, allowed, "propertyName") for n in names if not _is_geometry(n)}
+    return [p for p in allowed if p.name in wanted]
+
+
+def _is_geometry(name: str) -> bool:
+    return name.strip().rpartition(":")[2] == filters.GEOMETRY
