@@ -86,11 +86,18 @@ class PlanningMapnikSource(MapnikSource):
         self.xml_hash = hashlib.sha256(xml.encode("utf-8")).hexdigest()[:12]
 
     def render(self, query) -> ImageResult:
-        """Render `query`, under the configured lock if any (no mapfile templating)."""
-        if self.lock:
-            with self.lock():
-                return run_non_blocking(self._render_query, (query,))
-        return run_non_blocking(self._render_query, (query,))
+        """Render `query`, under the configured lock if any (no mapfile templating).
+
+        Mapnik's errors name the database (host, user, SQL): they are logged, and clients
+        get a generic exception report instead."""
+        try:
+            if self.lock:
+                with self.lock():
+                    return run_non_blocking(self._render_query, (query,))
+            return run_non_blocking(self._render_query, (query,))
+        except RuntimeError as exc:
+            log.error("mapnik rendering failed (%s): %s", self.xml_hash, exc)
+            raise SourceError("the map could not be rendered") from None
 
     def _render_query(self, query) -> ImageResult:
         start = time.monotonic()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import shutil
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,8 +49,12 @@ def get_app() -> MapProxyApp:
     generation = current_generation()
     app = _apps.get(generation)
     if app is not None:
+        _mark_in_use(generation)
         return app
     with _lock:
+        # Read again under the lock: a thread that looked before an approval committed must
+        # not rebuild (and purge for) the generation that approval just replaced.
+        generation = current_generation()
         app = _apps.get(generation)
         if app is None:
             app = make_app(build_config(generation), generation_dir(generation))
@@ -59,17 +64,42 @@ def get_app() -> MapProxyApp:
     return app
 
 
+# Other processes may still be finishing requests of the generation just replaced.
+PURGE_GRACE_SECONDS = 120
+
+
 def purge_old_generations(keep: str | None) -> list[Path]:
-    """Delete the cache directories of every generation except `keep`."""
+    """Delete the cache directories of other generations unused for a grace period."""
     root = Path(settings.PLANNING_TILE_CACHE_DIR)
     if not root.is_dir():
         return []
     removed = []
+    cutoff = time.time() - PURGE_GRACE_SECONDS
     for path in root.iterdir():
-        if path.is_dir() and path.name.startswith("gen-") and path.name != keep:
+        if not (path.is_dir() and path.name.startswith("gen-") and path.name != keep):
+            continue
+        marker = path / IN_USE_MARKER
+        last_use = marker.stat().st_mtime if marker.exists() else path.stat().st_mtime
+        if last_use < cutoff:
             shutil.rmtree(path, ignore_errors=True)
             removed.append(path)
     return removed
+
+
+IN_USE_MARKER = ".in-use"
+_marked: dict[str, float] = {}
+
+
+def _mark_in_use(generation: str) -> None:
+    """Touch the generation's marker at most every 30 s, so purges in other processes see
+    it is still being served."""
+    now = time.time()
+    if now - _marked.get(generation, 0.0) < 30:
+        return
+    _marked[generation] = now
+    directory = generation_dir(generation)
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / IN_USE_MARKER).touch()
 
 
 def on_plan_in_force_changed(sender: object, **kwargs: object) -> None:
@@ -101,6 +131,7 @@ def trusted_environ(environ: dict) -> dict:
     reach MapProxy only where settings say a trusted proxy sets them.
     """
     env = dict(environ)
+    env.pop("HTTP_X_SCRIPT_NAME", None)  # MapProxy would prefix its URLs with it
     if not settings.USE_X_FORWARDED_HOST:
         env.pop("HTTP_X_FORWARDED_HOST", None)
     proxy_header = (getattr(settings, "SECURE_PROXY_SSL_HEADER", None) or ("",))[0]

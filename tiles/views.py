@@ -20,7 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 from lxml import etree
 
-from tiles import http_cache, mount, wms_extras
+from tiles import http_cache, mount, service_area, wms_extras
 from tiles import legend as legend_core
 from tiles.generation import in_force_state
 from tiles.mapproxy_config import public_layer
@@ -158,6 +158,8 @@ def wmts_rest(request: HttpRequest, rest: str) -> HttpResponseBase:
         return HttpResponse("not found", status=404, content_type="text/plain")
     if rest.endswith(".xml"):
         return _relay(mount.call(request.META, f"/wmts/{rest}"))
+    if service_area.wmts_tile_outside(rest):
+        return _blank_tile()
     return _cached_tile(request, f"/wmts/{rest}")
 
 
@@ -166,8 +168,22 @@ def xyz(request: HttpRequest, layer: str, z: int, x: int, y: int) -> HttpRespons
     """XYZ (GoogleMaps scheme) tiles in web mercator, from the generation's tile cache."""
     if public_layer(layer) is None:
         return HttpResponse(f"unknown layer {layer!r}", status=404, content_type="text/plain")
+    if not (0 <= x < 2**z and 0 <= y < 2**z) or z > MAX_XYZ_ZOOM:
+        return HttpResponse("tile out of range", status=404, content_type="text/plain")
+    if service_area.xyz_outside(z, x, y):
+        return _blank_tile()
     path = f"/tiles/{layer}/webmercator/{z}/{x}/{y}.png"
     return _cached_tile(request, path, "")
+
+
+MAX_XYZ_ZOOM = 19  # the depth of MapProxy's GLOBAL_WEBMERCATOR grid (20 levels)
+
+
+def _blank_tile() -> HttpResponse:
+    """Outside Viet Nam nothing is ever drawn: one shared transparent tile, cacheable."""
+    response = HttpResponse(service_area.blank_png(), content_type="image/png")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 def _cached_tile(request: HttpRequest, path: str, query: str | None = None) -> HttpResponseBase:

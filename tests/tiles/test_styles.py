@@ -81,3 +81,26 @@ def test_catalogue_colours_come_from_the_database():
     fills = {r.category: r.symbol.fill for r in model["landuse"].rules}
     assert fills["DO"] == "#FFD37F"
     assert fills["GD"] == "#FF9ECF"
+
+
+def test_rendering_errors_do_not_reveal_the_database(db):
+    """Mapnik's own message names host, user and SQL; clients must get a generic one."""
+    from mapproxy.query import MapQuery
+    from mapproxy.source import SourceError
+    from mapproxy.srs import SRS
+
+    from tiles.mapnik_source import PlanningMapnikSource
+
+    xml = (
+        '<Map srs="epsg:3857"><Style name="s"><Rule><PolygonSymbolizer fill="#ff0000"/></Rule>'
+        '</Style><Layer name="l" srs="epsg:3857"><StyleName>s</StyleName><Datasource>'
+        '<Parameter name="type">postgis</Parameter><Parameter name="dbname">no_such_db_secret</Parameter>'
+        '<Parameter name="table">(SELECT 1) AS t</Parameter><Parameter name="geometry_field">geom</Parameter>'
+        '<Parameter name="extent">0,0,1,1</Parameter></Datasource></Layer></Map>'
+    )
+    source = PlanningMapnikSource(xml)
+    query = MapQuery((0, 0, 1000, 1000), (256, 256), SRS(3857), "image/png")
+    with pytest.raises(SourceError) as caught:
+        source.get_map(query)
+    assert "no_such_db_secret" not in str(caught.value)
+    assert "could not be rendered" in str(caught.value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,8 @@ from planning.layer_kinds import KINDS
 from planning.models import Feature, Layer
 from tests.conftest import HUE_X, HUE_Y, square
 from tests.tiles.helpers import DO, GD, colours, fetch, png, rgb_at, to_3857, xyz_tile
+from tiles import mount
+from tiles.generation import current_generation
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("catalogue")]
 Z = 17
@@ -82,9 +85,16 @@ def test_approving_a_new_revision_shows_the_new_plan(
     image, (px, py), _ = _tile_of_lot_a1(live_server)
     assert rgb_at(image, px, py) == (*TM, 255)
     assert DO not in colours(image)
-    new_generations = {p.name for p in cache_root.iterdir()}
-    assert len(new_generations) == 1
-    assert new_generations.isdisjoint(old_generations)
+    current = {p.name for p in cache_root.iterdir()} - old_generations
+    assert len(current) == 1
+    # The replaced generation survives a grace period (other workers may still finish
+    # requests with it), then the next purge removes it.
+    for name in old_generations:
+        for path in (cache_root / name, cache_root / name / mount.IN_USE_MARKER):
+            if path.exists():
+                os.utime(path, (0, 0))
+    mount.purge_old_generations(keep=current_generation())
+    assert {p.name for p in cache_root.iterdir()} == current
 
 
 def test_wmts_capabilities_and_tile_with_owslib(live_server, plan_in_force):
@@ -124,3 +134,14 @@ def test_legend_json(live_server, plan_in_force):
     assert set(entries) == {"#FFD37F", "#7FC97F"}  # only categories in force
     _, _, body = fetch(f"{live_server.url}/legend/landuse.json?all=1")
     assert len(json.loads(body)["entries"]) > 10
+
+
+def test_tiles_outside_viet_nam_are_never_rendered_or_stored(client, settings, plan_in_force):
+    cache_root = Path(settings.PLANNING_TILE_CACHE_DIR)
+    far = client.get("/tiles/plans/19/262144/262144.png")  # the Gulf of Guinea
+    assert far.status_code == 200
+    assert far["Content-Type"] == "image/png"
+    assert not cache_root.exists() or not any(cache_root.rglob("*.png"))
+    assert client.get("/tiles/plans/3/8/0.png").status_code == 404  # x beyond 2**z
+    assert client.get("/tiles/plans/25/0/0.png").status_code == 404
+    assert client.get("/wmts/plans/webmercator/19/262144/262144.png").content == far.content
