@@ -53,7 +53,8 @@ test: setup
 
 bench: setup
 	@WITH_BENCH_PACKAGES=1 scripts/system-packages.sh
-	@$(PY) bench/import_gpkg.py
+	@for script in import_gpkg wms_getmap mvt_tiles wfs_getfeature ogcapi_items; do \
+	  echo "== bench/$$script.py"; $(PY) bench/$$script.py || exit 1; done
 
 lint: venv
 	@.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy planning importers tiles webmap
