@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from importers.api import inspect_cad, upload_cad, upload_layer
+from tiles.dossier import dossier_pdf
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -13,6 +14,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     # Uploads live with the importers; the domain API does not import them.
     path("api/revisions/<int:revision_id>/uploads/", upload_layer, name="upload-layer"),
+    path("api/revisions/<int:revision_id>/dossier.pdf", dossier_pdf, name="revision-dossier"),
     path("api/revisions/<int:revision_id>/cad/", upload_cad, name="upload-cad"),
     path("api/cad/inspect/", inspect_cad, name="inspect-cad"),
     path("api/", include("planning.api.urls")),

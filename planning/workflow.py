@@ -35,7 +35,7 @@ PLANNER, REVIEWER, APPROVER = (
     Membership.Role.REVIEWER,
     Membership.Role.APPROVER,
 )
-ROLE_PLURALS = {
+ROLE_PLURALS: dict[str, object] = {
     PLANNER: _lazy("planners"),
     REVIEWER: _lazy("reviewers"),
     APPROVER: _lazy("approvers"),

@@ -7,6 +7,7 @@ guesses URLs, layer names, labels or the visible revisions, and needs no i18n fr
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -29,6 +30,8 @@ URLS = {
     # Drafts are drawn from vector tiles: /vtiles/plans/{z}/{x}/{y}.pbf?revision=<id>.
     "vectorTiles": "/vtiles/{layer}/{z}/{x}/{y}.pbf",
     "categories": "/api/categories/",
+    # The plans in force on a date: GetMap with TIME=YYYY-MM-DD (end of that day).
+    "wms": "/wms",
 }
 
 # The bounding box is taken in the storage CRS (cheap, uses no per-row transform) and only
@@ -129,8 +132,9 @@ def labels() -> dict[str, Any]:
     }
 
 
-def build(user, shown_revisions: Iterable[int] = ()) -> dict[str, Any]:
-    """The whole configuration of the map page for this user."""
+def build(user, shown_revisions: Iterable[int] = (), on_date: date | None = None) -> dict[str, Any]:
+    """The whole configuration of the map page for this user; `on_date` opens the map on
+    the plans in force on that day."""
     revisions = list(user_revisions(user))
     shown = {r.pk for r in revisions} & set(shown_revisions)
     return {
@@ -142,4 +146,5 @@ def build(user, shown_revisions: Iterable[int] = ()) -> dict[str, Any]:
         "tileLayers": tile_layers(),
         "revisions": [revision_entry(r, shown) for r in revisions],
         "labels": labels(),
+        "date": on_date.isoformat() if on_date else None,
     }

@@ -14,4 +14,5 @@ urlpatterns = [
     path("projects/new/", views.project_create, name="project-create"),
     path("projects/<int:pk>/", views.project_detail, name="project-detail"),
     path("revisions/<int:pk>/upload/", views.revision_upload, name="revision-upload"),
+    path("revisions/<int:pk>/review/", views.revision_review, name="revision-review"),
 ]

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -17,8 +19,8 @@ from importers.uploads import import_uploaded_file
 from planning import visibility
 from planning.actions import CreateProject, CreateRevision
 from planning.errors import PlanningError
-from planning.models import Project, Revision, RevisionState
-from webmap import mapconfig
+from planning.models import Membership, Project, Revision, RevisionState
+from webmap import mapconfig, reviewconfig
 from webmap.forms import ProjectForm, UploadForm
 
 
@@ -31,10 +33,21 @@ def _int_list(values: list[str], limit: int = 20) -> list[int]:
     return [int(v) for v in values[:limit] if v.isascii() and v.isdecimal() and len(v) <= 18]
 
 
+def _date(text: str | None) -> date | None:
+    """A plain YYYY-MM-DD date, None for anything else (the map then shows today)."""
+    if not text or len(text) != 10 or not text.isascii():
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
 def map_view(request: HttpRequest) -> HttpResponse:
-    """The map viewer; ``?revision=ID`` switches a draft or submitted revision on."""
+    """The map viewer; ``?revision=ID`` switches a draft or submitted revision on and
+    ``?date=YYYY-MM-DD`` shows the plans in force on that day."""
     shown = _int_list(request.GET.getlist("revision"))
-    config = mapconfig.build(request.user, shown)
+    config = mapconfig.build(request.user, shown, _date(request.GET.get("date")))
     return render(request, "webmap/map.html", {"config": config})
 
 
@@ -63,8 +76,19 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .prefetch_related("layers")
         .order_by("-number")
     )
-    rows = [(r, visibility.can_edit(request.user, r)) for r in revisions]
+    rows = [
+        (r, visibility.can_edit(request.user, r), _may_review(request.user, r)) for r in revisions
+    ]
     return render(request, "webmap/project_detail.html", {"project": project, "rows": rows})
+
+
+def _may_review(user, revision: Revision) -> bool:
+    """The review page is for submitted work; a draft's page only for its planners."""
+    if not user.is_authenticated:
+        return False
+    if revision.state != RevisionState.DRAFT:
+        return True
+    return user.is_staff or visibility.has_role(user, revision.project, Membership.Role.PLANNER)
 
 
 def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
@@ -130,3 +154,13 @@ def revision_upload(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "webmap/upload_form.html", context, status=exc.status)
     context.update(layer=result.layer, report=result.report)
     return render(request, "webmap/upload_result.html", context)
+
+
+@login_required
+def revision_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """The review page of one revision; 404 when the user may not see it (drafts are the
+    planners' until submitted), so its existence is not leaked either."""
+    revisions = visibility.visible_revisions(request.user).select_related("project", "based_on")
+    revision = get_object_or_404(revisions, pk=pk)
+    context = reviewconfig.page_context(request.user, revision)
+    return render(request, "webmap/review.html", context)

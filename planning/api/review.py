@@ -58,7 +58,7 @@ def findings(request: Request, revision_id: int) -> Response:
         }
         for f in rows
     ]
-    errors = sum(1 for f in features if f["properties"]["severity"] == "error")
+    errors = revision.findings.filter(severity="error").count()
     return Response(
         {
             "type": "FeatureCollection",

@@ -47,4 +47,3 @@ def ring_units(geometry: dict) -> list[tuple[float, float]]:
 
 def near(a: tuple[float, float], b: tuple[float, float], tol: float = 2.0) -> bool:
     return math.dist(a, b) <= tol
-

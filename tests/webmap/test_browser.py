@@ -6,42 +6,15 @@ the test fails when the plan in force is not drawn on the map canvas.
 
 from __future__ import annotations
 
-import io
-import os
-from collections.abc import Iterator
-
 import pytest
-from PIL import Image
+from playwright.sync_api import Browser, Page, expect
 
-# Playwright's sync API runs an event loop in this thread; Django's ORM refuses to run
-# under one unless told that this test process is not really async.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# CHROMIUM and CHROMIUM_ARGS are re-exported: tests/vtiles imports them from here.
+from tests.webmap.conftest import CHROMIUM, CHROMIUM_ARGS, matching_pixels  # noqa: F401
 
-from playwright.sync_api import Browser, Page, expect, sync_playwright
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 RESIDENTIAL = (0xFF, 0xD3, 0x7F)  # DO, residential, in the seeded catalogue
-TOLERANCE = 4
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian's chromium package is not installed")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def open_map(browser: Browser, url: str) -> Page:
@@ -54,18 +27,6 @@ def open_map(browser: Browser, url: str) -> Page:
     )
     assert not errors, f"JavaScript errors on the map page: {errors}"
     return page
-
-
-def matching_pixels(png: bytes, colour: tuple[int, int, int]) -> list[tuple[int, int]]:
-    image = Image.open(io.BytesIO(png)).convert("RGB")
-    width, height = image.size
-    pixels = image.load()
-    return [
-        (x, y)
-        for y in range(0, height, 2)
-        for x in range(0, width, 2)
-        if all(abs(c - t) <= TOLERANCE for c, t in zip(pixels[x, y], colour, strict=True))
-    ]
 
 
 def test_map_draws_plan_in_force_and_shows_feature_info(

@@ -8,9 +8,9 @@ import subprocess
 
 import pytest
 from django.db import connection
+from lxml import etree
 from owslib.fes2 import PropertyIsEqualTo
 from owslib.wfs import WebFeatureService
-from lxml import etree
 
 from tests.wfs.helpers import NS, gdal_env
 
@@ -59,8 +59,10 @@ def _postgis_rings() -> dict[str, list[list[float]]]:
 def _close(ring_a: list, ring_b: list, tolerance: float = 1e-6) -> bool:
     points_a = {(round(x / tolerance), round(y / tolerance)) for x, y in ring_a}
     return all(
-        any(abs(x - a * tolerance) <= 2 * tolerance and abs(y - b * tolerance) <= 2 * tolerance
-            for a, b in points_a)
+        any(
+            abs(x - a * tolerance) <= 2 * tolerance and abs(y - b * tolerance) <= 2 * tolerance
+            for a, b in points_a
+        )
         for x, y in ring_b
     )
 
@@ -69,7 +71,11 @@ def _close(ring_a: list, ring_b: list, tolerance: float = 1e-6) -> bool:
 def test_ogrinfo_reads_every_feature(live_server, plan_in_force, draft_plan):
     result = subprocess.run(
         ["ogrinfo", "-ro", "-al", f"WFS:{live_server.url}/wfs", "landuse"],
-        capture_output=True, text=True, timeout=120, env=gdal_env(), check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=gdal_env(),
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     assert "Feature Count: 2" in result.stdout
@@ -82,9 +88,21 @@ def test_ogrinfo_reads_every_feature(live_server, plan_in_force, draft_plan):
 def test_ogr2ogr_geojson_matches_postgis(live_server, plan_in_force, tmp_path):
     out = tmp_path / "out.json"
     result = subprocess.run(
-        ["ogr2ogr", "-f", "GeoJSON", str(out), f"WFS:{live_server.url}/wfs?VERSION=2.0.0",
-         "landuse", "-t_srs", "EPSG:4326"],
-        capture_output=True, text=True, timeout=120, env=gdal_env(), check=False,
+        [
+            "ogr2ogr",
+            "-f",
+            "GeoJSON",
+            str(out),
+            f"WFS:{live_server.url}/wfs?VERSION=2.0.0",
+            "landuse",
+            "-t_srs",
+            "EPSG:4326",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=gdal_env(),
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     data = json.loads(out.read_text(encoding="utf-8"))
@@ -94,5 +112,7 @@ def test_ogr2ogr_geojson_matches_postgis(live_server, plan_in_force, tmp_path):
     expected = _postgis_rings()
     for code, feature in by_code.items():
         coordinates = feature["geometry"]["coordinates"]
-        ring = coordinates[0][0] if feature["geometry"]["type"] == "MultiPolygon" else coordinates[0]
+        ring = (
+            coordinates[0][0] if feature["geometry"]["type"] == "MultiPolygon" else coordinates[0]
+        )
         assert _close(expected[code], ring), (code, ring, expected[code])

@@ -19,7 +19,7 @@ def _wfs(live_server, **params: str) -> tuple[int, dict[str, str], bytes]:
 
 
 def _geojson(live_server, **params: str) -> dict:
-    status, headers, body = _wfs(
+    status, _headers, body = _wfs(
         live_server, REQUEST="GetFeature", OUTPUTFORMAT="application/json", **params
     )
     assert status == 200, body[:500]
@@ -31,11 +31,13 @@ def test_capabilities_list_types_with_crs(live_server, plan_in_force):
     assert status == 200
     root = xml(body)
     names = [e.text for e in root.iter(f"{{{WFS20}}}Name")]
-    assert "planning:landuse" in names and "planning:landuse.inforce" in names
+    assert "planning:landuse" in names
+    assert "planning:landuse.inforce" in names
     assert root.findtext(f".//{{{WFS20}}}DefaultCRS") == "urn:ogc:def:crs:EPSG::9214"
     assert "urn:ogc:def:crs:EPSG::4756" in [e.text for e in root.iter(f"{{{WFS20}}}OtherCRS")]
     lower = root.findtext(".//{http://www.opengis.net/ows/1.1}LowerCorner").split()
-    assert 107.5 < float(lower[0]) < 107.7 and 16.4 < float(lower[1]) < 16.5
+    assert 107.5 < float(lower[0]) < 107.7
+    assert 16.4 < float(lower[1]) < 16.5
     assert "Cache-Control" not in headers or "private" not in headers["Cache-Control"]
 
 
@@ -43,7 +45,8 @@ def test_ows_dispatches_wfs(live_server, plan_in_force):
     status, _, body = call(
         f"{live_server.url}/ows", {"service": "wfs", "request": "GetCapabilities"}
     )
-    assert status == 200 and b"WFS_Capabilities" in body
+    assert status == 200
+    assert b"WFS_Capabilities" in body
 
 
 def test_describe_feature_type_lists_properties(live_server, plan_in_force):
@@ -54,23 +57,25 @@ def test_describe_feature_type_lists_properties(live_server, plan_in_force):
         e.get("name"): e.get("type") for e in root.iter("{http://www.w3.org/2001/XMLSchema}element")
     }
     assert elements["geom"] == "gml:MultiSurfacePropertyType"
-    assert elements["code"] == "xs:string" and elements["area"] == "xs:double"
+    assert elements["code"] == "xs:string"
+    assert elements["area"] == "xs:double"
     assert elements["storeys_max"] == "xs:integer"
 
 
 def test_getfeature_gml_has_features_and_vietnamese_text(live_server, plan_in_force):
     status, headers, body = _wfs(live_server, REQUEST="GetFeature", TYPENAMES="landuse")
-    assert status == 200 and headers["Content-Type"].startswith("application/gml+xml")
+    assert status == 200
+    assert headers["Content-Type"].startswith("application/gml+xml")
     root = xml(body)
-    assert root.get("numberMatched") == "2" and root.get("numberReturned") == "2"
+    assert root.get("numberMatched") == "2"
+    assert root.get("numberReturned") == "2"
     features = root.findall(f"{{{WFS20}}}member/{{{NS}}}landuse")
     assert {f.findtext(f"{{{NS}}}code") for f in features} == {"A1", "A2"}
     assert "Đất ở mới" in [f.findtext(f"{{{NS}}}name") for f in features]
     assert all(f.get(f"{{{GML32}}}id").startswith("landuse.") for f in features)
     poslist = root.findtext(f".//{{{GML32}}}posList").split()
-    assert (
-        HUE_X - 1 < float(poslist[0]) < HUE_X + 201 and HUE_Y - 1 < float(poslist[1]) < HUE_Y + 101
-    )
+    assert HUE_X - 1 < float(poslist[0]) < HUE_X + 201
+    assert HUE_Y - 1 < float(poslist[1]) < HUE_Y + 101
 
 
 def test_srsname_urn_4326_is_lat_lon_in_gml(live_server, plan_in_force):
@@ -92,35 +97,42 @@ def test_srsname_urn_4326_is_lat_lon_in_gml(live_server, plan_in_force):
             [HUE_X, HUE_Y],
         )
         x, y = cursor.fetchone()
-    assert abs(lat - y) < 0.01 and abs(lon - x) < 0.01
+    assert abs(lat - y) < 0.01
+    assert abs(lon - x) < 0.01
 
 
 def test_geojson_crs84_with_properties(live_server, plan_in_force):
     data = _geojson(live_server, TYPENAMES="landuse", SORTBY="code DESC")
-    assert data["type"] == "FeatureCollection" and data["numberMatched"] == 2
+    assert data["type"] == "FeatureCollection"
+    assert data["numberMatched"] == 2
     assert [f["properties"]["code"] for f in data["features"]] == ["A2", "A1"]
     lon, lat = data["features"][1]["geometry"]["coordinates"][0][0][0]
-    assert 107.5 < lon < 107.7 and 16.4 < lat < 16.5
+    assert 107.5 < lon < 107.7
+    assert 16.4 < lat < 16.5
     assert data["features"][1]["properties"]["name"] == "Đất ở mới"
 
 
 def test_paging_with_next_link(live_server, plan_in_force):
     data = _geojson(live_server, TYPENAMES="landuse", COUNT="1", SORTBY="code")
-    assert data["numberReturned"] == 1 and data["features"][0]["properties"]["code"] == "A1"
-    status, _, body = _wfs(
+    assert data["numberReturned"] == 1
+    assert data["features"][0]["properties"]["code"] == "A1"
+    _status, _, body = _wfs(
         live_server, REQUEST="GetFeature", TYPENAMES="landuse", COUNT="1", SORTBY="code"
     )
     next_url = xml(body).get("next")
-    assert next_url and "STARTINDEX=1" in next_url
+    assert next_url
+    assert "STARTINDEX=1" in next_url
     _, _, body = call(next_url)
     codes = [e.text for e in xml(body).iter(f"{{{NS}}}code")]
-    assert codes == ["A2"] and xml(body).get("next") is None
+    assert codes == ["A2"]
+    assert xml(body).get("next") is None
 
 
 def test_hits_counts_only(live_server, plan_in_force):
     _, _, body = _wfs(live_server, REQUEST="GetFeature", TYPENAMES="landuse", RESULTTYPE="hits")
     root = xml(body)
-    assert root.get("numberMatched") == "2" and root.get("numberReturned") == "0"
+    assert root.get("numberMatched") == "2"
+    assert root.get("numberReturned") == "0"
     assert len(root) == 0
 
 
@@ -192,7 +204,8 @@ def test_resource_id_and_get_feature_by_id(live_server, plan_in_force):
         STOREDQUERY_ID="urn:ogc:def:query:OGC-WFS::GetFeatureById",
         ID=rid,
     )
-    assert status == 200 and [e.text for e in xml(body).iter(f"{{{NS}}}code")] == ["A1"]
+    assert status == 200
+    assert [e.text for e in xml(body).iter(f"{{{NS}}}code")] == ["A1"]
     status, _, _ = _wfs(
         live_server,
         REQUEST="GetFeature",
@@ -246,7 +259,8 @@ def test_wfs_110_getfeature_gml311(live_server, plan_in_force):
             "MAXFEATURES": "1",
         },
     )
-    assert status == 200 and headers["Content-Type"].startswith("text/xml; subtype=gml/3.1.1")
+    assert status == 200
+    assert headers["Content-Type"].startswith("text/xml; subtype=gml/3.1.1")
     root = xml(body)
     assert root.get("numberOfFeatures") == "1"
     assert len(root.findall("{http://www.opengis.net/gml}featureMember")) == 1

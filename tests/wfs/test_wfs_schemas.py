@@ -42,7 +42,9 @@ def _validate(document: bytes, schema: etree.XMLSchema) -> None:
 
 
 def _wfs(live_server, **params: str) -> bytes:
-    status, _, body = call(f"{live_server.url}/wfs", {"SERVICE": "WFS", "VERSION": "2.0.0", **params})
+    status, _, body = call(
+        f"{live_server.url}/wfs", {"SERVICE": "WFS", "VERSION": "2.0.0", **params}
+    )
     assert status == 200, body[:500]
     return body
 
@@ -64,9 +66,7 @@ def _combined(xsd: bytes, tmp_path: Path) -> etree.XMLSchema:
 
 @skip_offline
 def test_capabilities_valid_wfs20(live_server, plan_in_force):
-    schema = etree.XMLSchema(
-        etree.parse("http://schemas.opengis.net/wfs/2.0/wfs.xsd", _parser())
-    )
+    schema = etree.XMLSchema(etree.parse("http://schemas.opengis.net/wfs/2.0/wfs.xsd", _parser()))
     _validate(_wfs(live_server, REQUEST="GetCapabilities"), schema)
 
 

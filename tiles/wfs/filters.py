@@ -160,9 +160,10 @@ class _Evaluator(DjangoFilterEvaluator):
             if len(others) == 1 and isinstance(others[0], F):
                 return (*self._scalar(others[0], lhs),)[::-1]
             raise _bad("A comparison needs a property.")
-        if lhs.name not in self.types:
+        kind = self.types.get(lhs.name)  # type: ignore[attr-defined]
+        if kind is None:
             raise _bad("The geometry cannot be compared as a value.")
-        return (lhs, *(_coerce(o, self.types[lhs.name]) for o in others))
+        return (lhs, *(_coerce(o, kind) for o in others))
 
     @handle(ast.Not)
     def not_(self, node: ast.Not, sub: Q) -> Q:
@@ -217,7 +218,7 @@ class _Evaluator(DjangoFilterEvaluator):
 
     @handle(ast.SpatialDistancePredicate, subclasses=True)
     def spatial_distance(self, node: ast.Node, lhs: object, rhs: object) -> Q:
-        field, geometry = self._geometry_pair(lhs, rhs)
+        _, geometry = self._geometry_pair(lhs, rhs)
         factor = METRES.get(str(node.units).lower())  # type: ignore[attr-defined]
         if factor is None:
             raise _bad("Distance units must be metres or kilometres.")
@@ -228,7 +229,7 @@ class _Evaluator(DjangoFilterEvaluator):
         field, geometry = (lhs, rhs) if isinstance(lhs, F) else (rhs, lhs)
         if (
             not isinstance(field, F)
-            or field.name != "geom"
+            or field.name != "geom"  # type: ignore[attr-defined]
             or not isinstance(geometry, GEOSGeometry)
         ):
             raise _bad("Spatial operators compare the geometry property with a GML geometry.")

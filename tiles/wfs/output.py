@@ -45,6 +45,12 @@ class AsGml3(Func):
         super().__init__(Value(3), geometry, Value(precision), Value(options))
 
 
+_PROPERTIES_SQL = (
+    "COALESCE((SELECT jsonb_object_agg(e.key, e.value) FROM jsonb_each(COLUMN) AS e "
+    "WHERE e.key = ANY(%s::text[])), '{}'::jsonb)::text"
+)
+
+
 class JsonProperties(Func):
     """The allow-listed keys of `attributes` as JSON text ({} when none)."""
 
@@ -56,11 +62,8 @@ class JsonProperties(Func):
 
     def as_sql(self, compiler, connection, **extra):  # type: ignore[no-untyped-def, override]
         sql, params = compiler.compile(self.get_source_expressions()[0])
-        return (
-            "COALESCE((SELECT jsonb_object_agg(e.key, e.value) FROM jsonb_each("
-            f"{sql}) AS e WHERE e.key = ANY(%s::text[])), '{{}}'::jsonb)::text",
-            (*params, list(self.keys)),
-        )
+        # Only the compiled column reference is interpolated; the keys are a bound parameter.
+        return _PROPERTIES_SQL.replace("COLUMN", sql), (*params, list(self.keys))
 
 
 def geometry_expression(kind: str, srid: int) -> object:
@@ -155,7 +158,9 @@ def gml_header(
 def gml_members(selection: Selection, profile: Profile, crs: Crs) -> Iterator[bytes]:
     """The members of a GML feature collection, one feature per row."""
     options = 1 | 4 | (0 if crs.lon_lat_order else 16)
-    geometry = AsGml3(geometry_expression(selection.ftype.geometry, crs.srid), _precision(crs), options)
+    geometry = AsGml3(
+        geometry_expression(selection.ftype.geometry, crs.srid), _precision(crs), options
+    )
     features = selection.features.annotate(gml_text=geometry)
     typed = [(p.name, p.type) for p in selection.properties]
     name, srs, open_tag, close_tag = selection.ftype.name, srs_name(crs, profile), *_member(profile)
@@ -209,7 +214,9 @@ def geojson_features(selection: Selection, crs: Crs) -> Iterator[bytes]:
         Value(f'{{"type":"Feature","id":"{selection.ftype.name}.'),
         Cast("pk", TextField()),
         Value('","geometry":'),
-        AsGeoJSON(geometry_expression(selection.ftype.geometry, crs.srid), precision=_precision(crs)),
+        AsGeoJSON(
+            geometry_expression(selection.ftype.geometry, crs.srid), precision=_precision(crs)
+        ),
         Value(',"properties":'),
         JsonProperties([p.name for p in selection.properties]),
         Value("}"),

@@ -1,5 +1,5 @@
 // Builds the map viewer into Django's static files with fixed names, so templates can
-// refer to webmap/dist/main.js and main.css without a manifest. Everything (OpenLayers
+// refer to webmap/dist/main.js, review.js, main.css and review.css without a manifest. Everything (OpenLayers
 // included) is bundled: the server must work offline, no CDN.
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
@@ -17,14 +17,15 @@ export default defineConfig({
     target: 'es2020',
     chunkSizeWarningLimit: 1024,
     rollupOptions: {
-      input: fileURLToPath(new URL('src/main.js', import.meta.url)),
+      // The map viewer and the review page; shared code (OpenLayers) goes into chunks.
+      input: {
+        main: fileURLToPath(new URL('src/main.js', import.meta.url)),
+        review: fileURLToPath(new URL('src/review.js', import.meta.url)),
+      },
       output: {
-        entryFileNames: 'main.js',
+        entryFileNames: '[name].js',
         chunkFileNames: '[name].js',
-        assetFileNames: (asset) => {
-          const names = asset.names ?? [asset.name ?? ''];
-          return names.some((n) => n.endsWith('.css')) ? 'main.css' : '[name][extname]';
-        },
+        assetFileNames: '[name][extname]',
       },
     },
   },

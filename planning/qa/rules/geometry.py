@@ -35,7 +35,9 @@ def degenerate(context: Context):
 def duplicate(context: Context):
     for fid, other, layer, ewkb in context.rows(
         "SELECT a.id, b.id, a.layer, ST_AsEWKB(ST_PointOnSurface(a.geom)) "
-        "FROM f a JOIN f b ON a.kind = b.kind AND a.id > b.id AND a.geom && b.geom "
-        "AND ST_Equals(a.geom, b.geom) WHERE ST_IsValid(a.geom) AND ST_IsValid(b.geom)"
+        "FROM f a JOIN planning_feature b ON b.geom && a.geom AND b.id + 0 < a.id + 0 "
+        "JOIN planning_layer lb ON lb.id = b.layer_id AND lb.revision_id = %(revision)s "
+        "AND lb.kind = a.kind "
+        "WHERE ST_Equals(a.geom, b.geom) AND ST_IsValid(a.geom) AND ST_IsValid(b.geom)"
     ):
         yield Found(WARNING, {"layer": layer, "other": other}, ewkb, fid)

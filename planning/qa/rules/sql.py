@@ -8,12 +8,12 @@ SQL from pieces.
 """
 
 COMMON_CTES = """
-WITH f AS (
+WITH f AS NOT MATERIALIZED (
   SELECT f.id, f.geom, f.attributes, f.category, l.kind, l.name AS layer
   FROM planning_feature f JOIN planning_layer l ON l.id = f.layer_id
   WHERE l.revision_id = %(revision)s
 ),
-lots AS (SELECT * FROM f WHERE kind = 'landuse' AND ST_IsValid(geom)),
+lots AS NOT MATERIALIZED (SELECT * FROM f WHERE kind = 'landuse' AND ST_IsValid(geom)),
 b AS (
   SELECT coalesce(
     (SELECT ST_Union(geom) FROM f WHERE kind = 'boundary'),

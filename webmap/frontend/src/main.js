@@ -14,6 +14,7 @@ import { createRevisionLayer, createTileLayer, loadCategoryColours } from './lay
 import { renderSwitcher } from './switcher.js';
 import { renderLegend } from './legend.js';
 import { showFeatureInfo } from './info.js';
+import { setUpDateControl } from './datecontrol.js';
 
 function createView(config) {
   return new View({
@@ -87,6 +88,7 @@ function start() {
   renderSwitcher(document.getElementById('layer-switcher'), config, tileLayers, revisionLayers,
     (id, on) => (on ? visibleRevisions.add(id) : visibleRevisions.delete(id)));
   refreshLegend();
+  setUpDateControl(config, tileLayers);
 
   const info = document.getElementById('feature-info');
   map.on('singleclick', (event) => {

@@ -1,0 +1,257 @@
+"""End to end in a real Chromium against a live server and real PostGIS: a planner submits,
+a reviewer pins a comment on the map and requests changes, the planner answers with a new
+revision and changes a lot by uploading a layer, the approver approves with a decision, and
+the anonymous map then shows the new plan and not the old one (also "on a date" before).
+
+Needs the built front end (``npm --prefix webmap/frontend run build``) and the map services.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+import shapely
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import connection
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from planning.actions import CreateRevision
+from planning.models import Comment, Feature, Layer, Membership, Revision
+from tests.conftest import HUE_X, HUE_Y, make_plan, square
+from tests.files import write_vector
+from tests.webmap.conftest import matching_pixels
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+RESIDENTIAL = (0xFF, 0xD3, 0x7F)  # DO: lot A1 in the old plan
+EDUCATION = (0xFF, 0x9E, 0xCF)  # GD: lot A1 in the new plan
+GREEN = (0x7F, 0xC9, 0x7F)  # CX: lot A2, added by the first proposal
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+WAIT = 30_000
+
+
+def lon_lat(x: float, y: float, srid: int = 4326) -> tuple[float, float]:
+    """A storage-CRS point in another CRS, by PostGIS (no GDAL transform in-process)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT ST_X(p), ST_Y(p) FROM ST_Transform(ST_SetSRID(ST_MakePoint(%s, %s), %s), %s)"
+            " AS p",
+            [x, y, settings.PLANNING_STORAGE_SRID, srid],
+        )
+        return cursor.fetchone()
+
+
+@pytest.fixture
+def people(planner) -> dict[str, User]:
+    users = {"planner": planner}
+    for role in ("reviewer", "approver"):
+        users[role] = User.objects.create_user(f"{role}_e2e", password=f"pw-{role}-e2e")
+    return users
+
+
+@pytest.fixture
+def proposal(people) -> Revision:
+    """Lot A1 residential in force since 2024; a draft proposal adds green lot A2 beside it."""
+    old = make_plan(
+        people["planner"],
+        people["approver"],  # make_plan makes it reviewer and approver
+        "e2e",
+        [(square(HUE_X, HUE_Y, 100), {"code": "A1", "function": "DO"})],
+        approve=True,
+    )
+    Revision.objects.filter(pk=old.pk).update(approved_at=dt.datetime(2024, 1, 1, tzinfo=dt.UTC))
+    Membership.objects.create(project=old.project, user=people["reviewer"], role="reviewer")
+    draft = CreateRevision(user=people["planner"], project=old.project).execute()
+    layer = Layer.objects.create(
+        revision=draft, kind="landuse", name="Lots east", created_by=people["planner"]
+    )
+    Feature.objects.create(
+        layer=layer,
+        geom=square(HUE_X + 100, HUE_Y, 100),
+        attributes={"code": "A2", "function": "CX"},
+        category="CX",
+    )
+    return draft
+
+
+def sign_in(
+    browser: Browser, live_server, username: str, password: str, path: str, locale: str = "en-GB"
+) -> Page:
+    """Through the login page, as people do; lands on `path`."""
+    context: BrowserContext = browser.new_context(
+        viewport={"width": 1360, "height": 860}, locale=locale
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.js_errors = errors  # type: ignore[attr-defined]
+    page.goto(f"{live_server.url}/accounts/login/?next={path}")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("form.stacked button[type=submit]")
+    page.wait_for_url(f"{live_server.url}{path}")
+    return page
+
+
+def open_review(page: Page, live_server, revision_id: int) -> None:
+    page.goto(f"{live_server.url}/revisions/{revision_id}/review/")
+    page.wait_for_selector("body[data-review-ready='true']", timeout=WAIT)
+    page.wait_for_function("Number(document.getElementById('map').dataset.rendered || 0) > 0")
+
+
+def transition(page: Page, action: str, note: str, state: str) -> None:
+    page.click(f"[data-open-form='{action}']")
+    page.fill(f"form[data-action='{action}'] textarea[name=note]", note)
+    page.click(f"form[data-action='{action}'] button[type=submit]")
+    expect(page.locator("#revision-state")).to_have_attribute("data-state", state, timeout=WAIT)
+    expect(page.locator("#review-status")).to_be_visible()
+    page.wait_for_selector("body[data-review-ready='true']", timeout=WAIT)
+    page.wait_for_function("Number(document.getElementById('map').dataset.rendered || 0) > 0")
+
+
+def submit_as_planner(browser, live_server, proposal, tmp_path) -> Page:
+    page = sign_in(
+        browser, live_server, "planner_t", "pw-planner-test", f"/revisions/{proposal.pk}/review/"
+    )
+    open_review(page, live_server, proposal.pk)
+    expect(page.locator("#qa-summary")).not_to_have_text("")
+    transition(page, "submit", "Đề xuất bổ sung lô cây xanh A2", "submitted")
+    page.screenshot(path=tmp_path / "1-planner-submitted.png")
+    assert not page.js_errors
+    return page
+
+
+def review_and_request_changes(browser, live_server, proposal, a1_lonlat, tmp_path) -> None:
+    page = sign_in(
+        browser, live_server, "reviewer_e2e", "pw-reviewer-e2e", f"/revisions/{proposal.pk}/review/"
+    )
+    open_review(page, live_server, proposal.pk)
+    expect(page.locator("[data-open-form]")).to_have_count(2)  # start review, request changes
+    page.check("input[name=compare][value=changes]", force=True)
+    expect(page.locator("#change-legend")).to_contain_text("(1)", timeout=WAIT)
+    page.screenshot(path=tmp_path / "2-reviewer-changes.png")
+    page.check("input[name=compare][value=swipe]", force=True)
+    expect(page.locator("#swipe")).to_be_visible()
+    page.wait_for_timeout(500)
+    page.screenshot(path=tmp_path / "2-reviewer-swipe.png")
+    page.check("input[name=compare][value=revision]", force=True)
+
+    page.click("[data-draw='Point']")
+    x, y = page.evaluate("([lon, lat]) => planningReview.pixelAt(lon, lat)", list(a1_lonlat))
+    page.locator("#map").click(position={"x": x, "y": y})
+    expect(page.locator("#pin-state")).to_have_text("Pinned to a point")
+    page.fill("#comment-body", "Lô A1 phải chuyển thành đất giáo dục <b>ngay</b>")
+    page.click("#comment-form button[type=submit]")
+    thread = page.locator(".comment-thread").first
+    expect(thread).to_contain_text("<b>ngay</b>", timeout=WAIT)  # shown as text, not markup
+    page.screenshot(path=tmp_path / "3-reviewer-comment.png")
+    transition(page, "request-changes", "Xem góp ý tại lô A1.", "changes_requested")
+    assert not page.js_errors
+    page.context.close()
+
+
+def answer_with_new_revision(page: Page, live_server, proposal, tmp_path) -> int:
+    open_review(page, live_server, proposal.pk)
+    page.click("#answer-button")
+    page.wait_for_url(
+        lambda url: url.endswith("/review/") and f"/revisions/{proposal.pk}/" not in url,
+        timeout=WAIT,
+    )
+    answer_id = int(page.url.rstrip("/").split("/")[-2])
+    assert answer_id != proposal.pk
+    open_review(page, live_server, answer_id)
+    expect(page.locator(".comment-thread")).to_contain_text("from revision 2")
+
+    lot = write_vector(
+        tmp_path / "a1.gpkg",
+        [shapely.box(HUE_X, HUE_Y, HUE_X + 100, HUE_Y + 100)],
+        {"code": ["A1"], "function": ["GD"]},
+        driver="GPKG",
+    )
+    page.click("#upload-link")
+    page.set_input_files("input[name=file]", str(lot))
+    page.select_option("select[name=kind]", "landuse")
+    page.fill("input[name=name]", "Lot A1")
+    page.click("form.stacked button[type=submit]")
+    page.click("#review-link")
+    open_review(page, live_server, answer_id)
+    transition(page, "submit", "Đã chuyển lô A1 sang đất giáo dục.", "submitted")
+    page.screenshot(path=tmp_path / "4-planner-answer-submitted.png")
+    assert not page.js_errors
+    return answer_id
+
+
+def approve(browser, live_server, answer_id: int, tmp_path) -> None:
+    path = f"/revisions/{answer_id}/review/"
+    # The board chair reads Vietnamese: the page and the API speak the browser's language.
+    page = sign_in(browser, live_server, "approver_e2e", "pw-approver-e2e", path, "vi-VN")
+    open_review(page, live_server, answer_id)
+    page.click("[data-open-form='approve']")
+    form = "form[data-action='approve']"
+    page.fill(f"{form} input[name=decision_number]", "")
+    page.click(f"{form} button[type=submit]")  # the browser asks for the number first
+    expect(page.locator("#revision-state")).to_have_attribute("data-state", "submitted")
+    page.fill(f"{form} input[name=decision_number]", "15/2026/QĐ-UBND")
+    page.fill(f"{form} input[name=decision_signer]", "Chủ tịch UBND tỉnh")
+    (tmp_path / "decision.pdf").write_bytes(PDF)
+    page.set_input_files(f"{form} input[name=decision_document]", str(tmp_path / "decision.pdf"))
+    page.screenshot(path=tmp_path / "5-approver-form.png")
+    page.click(f"{form} button[type=submit]")
+    expect(page.locator("#revision-state")).to_have_attribute(
+        "data-state", "approved", timeout=WAIT
+    )
+    expect(page.locator(".review-head")).to_contain_text("15/2026/QĐ-UBND")
+    page.screenshot(path=tmp_path / "6-approved.png")
+    assert not page.js_errors
+    page.context.close()
+
+
+def map_colours_at_a1(page: Page, a1_3857: tuple[float, float], shot: Path) -> tuple[int, int]:
+    """(education pixels, residential pixels) in a 40 px box around lot A1's centre."""
+    page.wait_for_function("Number(document.getElementById('map').dataset.rendered || 0) > 0")
+    x, y = page.evaluate("(c) => planningMap.getPixelFromCoordinate(c)", list(a1_3857))
+    png = page.locator("#map").screenshot(path=shot)
+    box = (int(x) - 20, int(y) - 20, int(x) + 20, int(y) + 20)
+    return len(matching_pixels(png, EDUCATION, box)), len(matching_pixels(png, RESIDENTIAL, box))
+
+
+def test_review_round_trip_puts_the_new_plan_in_force(
+    live_server, browser, people, proposal, tmp_path
+):
+    centre = (HUE_X + 50, HUE_Y + 50)
+    a1_lonlat, a1_3857 = lon_lat(*centre), lon_lat(*centre, srid=3857)
+    planner_page = submit_as_planner(browser, live_server, proposal, tmp_path)
+    review_and_request_changes(browser, live_server, proposal, a1_lonlat, tmp_path)
+    comment = Comment.objects.get(revision=proposal)
+    assert comment.geom.geom_type == "Point"
+    assert square(HUE_X, HUE_Y, 100).contains(comment.geom)  # pinned where it was clicked
+
+    answer_id = answer_with_new_revision(planner_page, live_server, proposal, tmp_path)
+    answer = Revision.objects.get(pk=answer_id)
+    assert answer.based_on_id == proposal.pk
+    assert sorted(answer.layers.values_list("name", flat=True)) == ["Lot A1", "Lots east"]
+    approve(browser, live_server, answer_id, tmp_path)
+    answer.refresh_from_db()
+    assert (answer.state, answer.decision_number) == ("approved", "15/2026/QĐ-UBND")
+    assert answer.decision_document.name.endswith(".pdf")
+
+    anonymous = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    anonymous.goto(f"{live_server.url}/map/")
+    education, residential = map_colours_at_a1(anonymous, a1_3857, tmp_path / "7-map-now.png")
+    assert education > 50, f"the new plan (GD) is not drawn at lot A1 (see {tmp_path})"
+    assert residential == 0, f"the old plan (DO) is still drawn at lot A1 (see {tmp_path})"
+    png = anonymous.locator("#map").screenshot()
+    assert len(matching_pixels(png, GREEN)) > 50  # lot A2 of the proposal is in force too
+
+    anonymous.evaluate("document.getElementById('map').dataset.rendered = '0'")
+    anonymous.fill("#in-force-date", "2025-06-01")
+    anonymous.dispatch_event("#in-force-date", "change")
+    education, residential = map_colours_at_a1(anonymous, a1_3857, tmp_path / "8-map-2025.png")
+    assert residential > 50, f"the plan in force in 2025 (DO) is not drawn (see {tmp_path})"
+    assert education == 0
+    assert "date=2025-06-01" in anonymous.url
+    anonymous.screenshot(path=tmp_path / "9-map-page-2025.png")
+    print(f"screenshots in {tmp_path}")

@@ -1,0 +1,70 @@
+// The land-use balance table: area and share per category, with the total compared to the
+// plan boundary. Numbers are formatted in the page's language.
+import { el } from '../config.js';
+import { request } from './api.js';
+
+const lang = document.documentElement.lang || undefined;
+const area = new Intl.NumberFormat(lang, { maximumFractionDigits: 1, minimumFractionDigits: 1 });
+const percent = new Intl.NumberFormat(lang, { style: 'percent', maximumFractionDigits: 2, minimumFractionDigits: 2 });
+
+function cell(tag, text, className = '') {
+  return el(tag, className, text == null ? '' : String(text));
+}
+
+/** The API gives shares in percent (0–100). */
+function share(value) {
+  return value == null ? '' : percent.format(value / 100);
+}
+
+function row(entry) {
+  const tr = el('tr');
+  const code = cell('td', '');
+  const swatch = el('span', 'legend-swatch');
+  swatch.style.backgroundColor = entry.colour || 'transparent';
+  code.append(swatch, document.createTextNode(` ${entry.code}`));
+  tr.append(code, cell('td', entry.name), cell('td', area.format(entry.area), 'num'),
+    cell('td', share(entry.share), 'num'), cell('td', entry.lots, 'num'));
+  return tr;
+}
+
+function table(config, data) {
+  const { labels } = config;
+  const node = el('table', 'data balance-table');
+  const head = el('tr');
+  [labels.code, labels.category, labels.area, labels.share, labels.lots]
+    .forEach((text, i) => head.append(cell('th', text, i > 1 ? 'num' : '')));
+  const thead = el('thead');
+  thead.append(head);
+  const tbody = el('tbody');
+  data.rows.forEach((entry) => tbody.append(row(entry)));
+  const tfoot = el('tfoot');
+  const total = el('tr');
+  total.append(cell('th', labels.total), cell('th', ''), cell('th', area.format(data.total_area), 'num'),
+    cell('th', ''), cell('th', ''));
+  tfoot.append(total);
+  node.append(thead, tbody, tfoot);
+  return node;
+}
+
+function facts(config, data) {
+  const list = el('dl', 'facts facts-compact balance-facts');
+  if (data.boundary_area != null) {
+    list.append(el('dt', '', config.labels.boundaryArea), el('dd', '', `${area.format(data.boundary_area)} m²`));
+  }
+  if (data.difference_pct != null) {
+    list.append(el('dt', '', config.labels.difference), el('dd', '', share(data.difference_pct)));
+  }
+  return list;
+}
+
+export async function loadBalance(config) {
+  const container = document.getElementById('balance-table');
+  try {
+    const data = await request(config.urls.balance, { labels: config.labels });
+    container.replaceChildren();
+    if (!data.rows.length) container.append(el('p', 'muted', config.labels.noBalance));
+    else container.append(table(config, data), facts(config, data));
+  } catch (error) {
+    container.replaceChildren(el('p', 'error', error.message));
+  }
+}

@@ -1,0 +1,67 @@
+// The QA findings list: one row per finding (severity icon, message); clicking a row
+// highlights its geometry on the map and zooms to it. "Run again" re-runs the checks.
+import { el } from '../config.js';
+import { request } from './api.js';
+import { geojson, zoomTo } from './map.js';
+import { showStatus } from './status.js';
+
+function format(template, values) {
+  return template.replace(/%\((\w+)\)d/g, (m, key) => String(values[key] ?? ''));
+}
+
+function select(layer, feature) {
+  layer.getSource().getFeatures().forEach((f) => f.set('selected', f === feature));
+}
+
+function findingRow(config, review, feature) {
+  const severity = feature.get('severity');
+  const row = el('li', `finding finding-${severity}`);
+  const button = el('button', 'finding-button');
+  button.type = 'button';
+  const icon = el('span', `severity-icon severity-${severity}`, severity === 'error' ? '!' : '▲');
+  icon.title = severity === 'error' ? config.labels.error : config.labels.warning;
+  icon.setAttribute('aria-label', icon.title);
+  button.append(icon, el('span', 'finding-message', feature.get('message') || feature.get('rule')));
+  if (!feature.getGeometry()) button.disabled = true;
+  button.addEventListener('click', () => {
+    select(review.layers.findings, feature);
+    zoomTo(review.map, feature.getGeometry());
+  });
+  row.append(button);
+  return row;
+}
+
+function render(config, review, data) {
+  const features = geojson.readFeatures(data);
+  const source = review.layers.findings.getSource();
+  source.clear();
+  source.addFeatures(features.filter((f) => f.getGeometry()));
+  const list = document.getElementById('qa-findings');
+  const summary = document.getElementById('qa-summary');
+  list.replaceChildren(...features.map((f) => findingRow(config, review, f)));
+  summary.textContent = features.length
+    ? format(config.labels.findingsSummary, { errors: data.errors, warnings: data.warnings })
+    : config.labels.noFindings;
+  summary.className = data.errors ? 'error' : 'muted';
+}
+
+export async function loadFindings(config, review, method = 'GET') {
+  try {
+    render(config, review, await request(config.urls.qa, { method, labels: config.labels }));
+  } catch (error) {
+    document.getElementById('qa-summary').textContent = error.message;
+    if (method !== 'GET') showStatus('error', error.message);
+  }
+}
+
+export function setUpFindings(config, review) {
+  const rerun = document.getElementById('qa-rerun');
+  if (rerun) {
+    rerun.addEventListener('click', async () => {
+      rerun.disabled = true;
+      await loadFindings(config, review, 'POST');
+      rerun.disabled = false;
+    });
+  }
+  return loadFindings(config, review);
+}

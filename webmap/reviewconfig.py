@@ -1,0 +1,203 @@
+"""The review page's configuration, computed server-side like the map page's (mapconfig).
+
+What a user may do on the page is decided here from the workflow's own action classes
+(their `roles` and `sources`) and the user's memberships, so the page offers exactly the
+buttons the API would accept; the API still checks again on every request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from planning import compare, visibility, workflow
+from planning.actions import CreateRevision
+from planning.comments import CreateComment
+from planning.errors import PlanningError
+from planning.models import Membership, Revision, RevisionState
+from webmap import mapconfig
+
+
+@dataclass(frozen=True)
+class WorkflowButton:
+    """One transition as the page offers it: API path, label, whether a note is required."""
+
+    action: str  # the path segment under /api/revisions/{id}/
+    transition: type[workflow.RevisionTransition]
+    label: Any
+    style: str = "secondary"  # primary | secondary | danger
+
+    @property
+    def needs_note(self) -> bool:
+        return bool(getattr(self.transition, "requires_note", False))
+
+
+BUTTONS = (
+    WorkflowButton("submit", workflow.SubmitRevision, gettext_lazy("Submit for review"), "primary"),
+    WorkflowButton(
+        "start-review", workflow.StartReview, gettext_lazy("Start the review"), "primary"
+    ),
+    WorkflowButton("approve", workflow.ApproveRevision, gettext_lazy("Approve"), "primary"),
+    WorkflowButton("request-changes", workflow.RequestChanges, gettext_lazy("Request changes")),
+    WorkflowButton("reject", workflow.RejectRevision, gettext_lazy("Reject"), "danger"),
+    WorkflowButton("reopen", workflow.ReopenRevision, gettext_lazy("Reopen the review")),
+    WorkflowButton("withdraw", workflow.WithdrawRevision, gettext_lazy("Withdraw"), "danger"),
+)
+
+
+def roles_of(user, revision: Revision) -> set[str]:
+    """The user's roles in the revision's project (staff act in every role)."""
+    if user.is_staff:
+        return set(Membership.Role.values)
+    return set(
+        Membership.objects.filter(user=user, project_id=revision.project_id).values_list(
+            "role", flat=True
+        )
+    )
+
+
+def allowed_buttons(user, revision: Revision) -> list[WorkflowButton]:
+    """The transitions whose role and source-state rules the user and revision satisfy."""
+    roles = roles_of(user, revision)
+    return [
+        b
+        for b in BUTTONS
+        if revision.state in b.transition.sources and roles & set(b.transition.roles)
+    ]
+
+
+def _passes(check) -> bool:
+    try:
+        check()
+    except PlanningError:
+        return False
+    return True
+
+
+def can_comment(user, revision: Revision) -> bool:
+    """Asks the comment action itself (role and state), with a stand-in text."""
+    return _passes(CreateComment(user=user, revision=revision, body="-").check)
+
+
+def can_answer(user, revision: Revision) -> bool:
+    """A planner answers a change request with a new draft, once."""
+    if revision.state != RevisionState.CHANGES_REQUESTED or revision.answers.exists():
+        return False
+    action = CreateRevision(user=user, project=revision.project, based_on=revision)
+    return _passes(action.check)
+
+
+def revision_summary(revision: Revision | None) -> dict[str, Any] | None:
+    if revision is None:
+        return None
+    return {
+        "id": revision.pk,
+        "number": revision.number,
+        "state": revision.state,
+        "stateLabel": str(revision.get_state_display()),
+        "title": _("Revision %(number)d") % {"number": revision.number},
+    }
+
+
+def urls(revision: Revision) -> dict[str, str]:
+    base = f"/api/revisions/{revision.pk}/"
+    return {
+        **mapconfig.URLS,
+        "revision": base,
+        "revisions": "/api/revisions/",
+        "transition": base + "{action}/",
+        "qa": base + "qa/",
+        "balance": base + "balance/",
+        "balanceCsv": base + "balance/?download=csv",
+        "balanceXlsx": base + "balance/?download=xlsx",
+        "changes": base + "changes/",
+        "comments": base + "comments/",
+        "comment": "/api/comments/{id}/",
+        "dossier": base + "dossier.pdf",
+        "reviewPage": "/revisions/{id}/review/",
+    }
+
+
+def build(user, revision: Revision) -> dict[str, Any]:
+    """The whole configuration of the review page of `revision` for `user`."""
+    roles = roles_of(user, revision)
+    baseline = compare.baseline_of(revision)
+    return {
+        "urls": urls(revision),
+        "revision": revision_summary(revision),
+        "project": {"id": revision.project_id, "code": revision.project.code},
+        "baseline": revision_summary(baseline),
+        "extent": mapconfig.revisions_extent([revision.pk]) or mapconfig.in_force_extent(),
+        "fallbackCenter": list(mapconfig.FALLBACK_CENTER),
+        "fallbackZoom": mapconfig.FALLBACK_ZOOM,
+        "user": user.get_username(),
+        "canComment": can_comment(user, revision),
+        "canModerate": bool(roles & {Membership.Role.REVIEWER, Membership.Role.APPROVER}),
+        "canRerunQa": bool(roles),
+        "labels": labels(),
+    }
+
+
+def labels() -> dict[str, Any]:
+    """Every string the review front end builds itself, in the request's language."""
+    return {
+        "loading": _("Loading…"),
+        "error": _("Error"),
+        "warning": _("Warning"),
+        "noFindings": _("No findings: every automatic check passed."),
+        "findingsSummary": _("%(errors)d errors, %(warnings)d warnings"),
+        "noBalance": _("No land-use lots in this revision."),
+        "total": _("Total"),
+        "boundaryArea": _("Plan boundary area"),
+        "difference": _("Difference from the boundary"),
+        "code": _("Code"),
+        "category": _("Category"),
+        "area": _("Area (m²)"),
+        "share": _("Share"),
+        "lots": _("Lots"),
+        "noComments": _("No comments yet."),
+        "reply": _("Reply"),
+        "send": _("Send"),
+        "cancel": _("Cancel"),
+        "resolve": _("Resolve"),
+        "reopen": _("Reopen"),
+        "open": _("Open"),
+        "resolved": _("Resolved"),
+        "showOnMap": _("Show on map"),
+        "fromRevision": _("from revision %(number)d"),
+        "pinnedPoint": _("Pinned to a point"),
+        "pinnedLine": _("Pinned to a line"),
+        "pinnedArea": _("Pinned to an area"),
+        "pinnedFeature": _("Pinned to feature %(id)s"),
+        "notPinned": _("Not pinned: draw on the map or pick a feature first (optional)."),
+        "pickFeature": _("Click a feature of the revision on the map."),
+        "noFeatureHere": _("No feature of this revision here."),
+        "requestFailed": _("The server could not be reached. Try again."),
+        "done": _("Done."),
+        "changes": {
+            "added": _("Added"),
+            "removed": _("Removed"),
+            "geometry": _("Geometry changed"),
+            "attributes": _("Attributes changed"),
+        },
+        "noChanges": _("No differences from the baseline."),
+        "noBaseline": _("Nothing to compare with: no earlier revision and no plan in force."),
+    }
+
+
+def page_context(user, revision: Revision) -> dict[str, Any]:
+    """What the template renders itself: buttons, forms and links (escaped by Django)."""
+    return {
+        "revision": revision,
+        "project": revision.project,
+        "buttons": allowed_buttons(user, revision),
+        "can_answer": can_answer(user, revision),
+        "answers": list(
+            visibility.visible_revisions(user).filter(based_on=revision).order_by("number")
+        ),
+        "can_upload": visibility.can_edit(user, revision),
+        "config": build(user, revision),
+    }
