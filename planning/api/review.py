@@ -21,6 +21,7 @@ from planning.balance import balance_of
 from planning.comments import CreateComment, SetCommentStatus, thread_of
 from planning.errors import Forbidden, NotFound
 from planning.models import Comment, Revision
+from planning.revision_edits import DeclareBalance, RepairGeometries
 
 
 def visible_revision(request: Request, revision_id: int) -> Revision:
@@ -76,10 +77,18 @@ BALANCE_COLUMNS = ("code", "name", "area", "share", "lots")
     parameters=[OpenApiParameter("download", str, enum=["csv", "xlsx"])],
     responses=OpenApiTypes.OBJECT,
 )
-@api_view(["GET"])
+@api_view(["GET", "PUT"])
 def balance(request: Request, revision_id: int):
-    """The land-use balance table (area and share per category) as JSON, CSV or XLSX."""
+    """The land-use balance table (area and share per category) as JSON, CSV or XLSX.
+    PUT {"declared": {code: area m²}} records the table the planner declares (drafts)."""
     revision = visible_revision(request, revision_id)
+    if request.method == "PUT":
+        revision = DeclareBalance(
+            user=request.user,
+            revision=revision,
+            table=request.data.get("declared"),
+            remote_addr=request.META.get("REMOTE_ADDR"),
+        ).execute()
     table = balance_of(revision)
     rows = [[getattr(r, c) for c in BALANCE_COLUMNS] for r in table.rows]
     fmt = request.query_params.get("download", "json")  # DRF reserves "format"
@@ -104,8 +113,21 @@ def balance(request: Request, revision_id: int):
             "total_area": table.total_area,
             "boundary_area": table.boundary_area,
             "difference_pct": table.difference_pct,
+            "declared": revision.declared_balance,
         }
     )
+
+
+@extend_schema(request=None, responses=OpenApiTypes.OBJECT)
+@api_view(["POST"])
+def repair(request: Request, revision_id: int) -> Response:
+    """Repair the draft's invalid geometries (ST_MakeValid), then re-run QA."""
+    revision = visible_revision(request, revision_id)
+    repaired = RepairGeometries(
+        user=request.user, revision=revision, remote_addr=request.META.get("REMOTE_ADDR")
+    ).execute()
+    result = qa.run(revision)
+    return Response({"repaired": repaired, "errors": result.errors, "warnings": result.warnings})
 
 
 def _xlsx(rows: list[list], total: float) -> bytes:

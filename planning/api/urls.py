@@ -19,6 +19,7 @@ urlpatterns = [
     path("token/", obtain_auth_token, name="api-token"),
     path("feature-info/", views.feature_info, name="feature-info"),
     path("revisions/<int:revision_id>/qa/", review.findings, name="revision-qa"),
+    path("revisions/<int:revision_id>/qa/repair/", review.repair, name="revision-qa-repair"),
     path("revisions/<int:revision_id>/balance/", review.balance, name="revision-balance"),
     path("revisions/<int:revision_id>/changes/", review.changes, name="revision-changes"),
     path("revisions/<int:revision_id>/comments/", review.comments, name="revision-comments"),

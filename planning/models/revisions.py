@@ -54,6 +54,9 @@ class Revision(models.Model):
     decision_signer = models.CharField(max_length=200, blank=True)
     decision_note = models.TextField(blank=True)
     decision_document = models.FileField(upload_to="decisions/%Y/", blank=True)
+    # The balance table the planner declares in the dossier ({category code: area m²});
+    # QA compares it with the table computed from the lots.
+    declared_balance = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["project", "number"]

@@ -301,3 +301,51 @@ def test_plans_in_force_on_a_date(people, revision):
     assert codes(f"?at={day(40)}") == set()
     assert codes("") == {"L1-new"}
     assert client.get("/api/features/?at=yesterday").status_code == 400
+
+
+def test_declared_balance_is_compared_with_the_lots(people, revision):
+    client = APIClient()
+    client.force_authenticate(people["planner"])
+    url = f"/api/revisions/{revision.pk}/balance/"
+    assert client.put(url, {"declared": {"DO": "abc"}}, format="json").status_code == 400
+    body = client.put(url, {"declared": {"do": 12_000, "CX": 500}}, format="json").json()
+    assert body["declared"] == {"DO": 12_000.0, "CX": 500.0}
+    findings = client.post(f"/api/revisions/{revision.pk}/qa/").json()["features"]
+    declared = [
+        f["properties"]["message"]
+        for f in findings
+        if f["properties"]["rule"] == "balance.declared"
+    ]
+    assert len(declared) == 2  # DO differs by 20 %, CX is declared but absent
+    assert any("DO" in m and "12000.0" in m for m in declared)
+    client.force_authenticate(people["reviewer"])
+    perform("submit", people["planner"], move(revision, S.DRAFT))
+    assert client.put(url, {"declared": {"DO": 1}}, format="json").status_code == 409  # frozen
+
+
+def test_invalid_geometry_is_reported_and_repaired(people, revision):
+    layer = Layer.objects.get(revision=revision)
+    with connection.cursor() as cursor:  # a bow-tie lot: self-intersecting, invalid
+        cursor.execute(
+            "INSERT INTO planning_feature (layer_id, geom, attributes, category, source_ref) VALUES "
+            "(%s, ST_GeomFromText('POLYGON((561900 1821500, 561950 1821550, 561950 1821500, "
+            '561900 1821550, 561900 1821500))\', 9214), \'{"code": "X", "function": "CX"}\', \'CX\', \'\')',
+            [layer.pk],
+        )
+    client = APIClient()
+    client.force_authenticate(people["planner"])
+    findings = client.post(f"/api/revisions/{revision.pk}/qa/").json()["features"]
+    assert "geometry.invalid" in {f["properties"]["rule"] for f in findings}
+    client.force_authenticate(people["outsider"])
+    assert client.post(f"/api/revisions/{revision.pk}/qa/repair/").status_code == 404
+    client.force_authenticate(people["planner"])
+    repaired = client.post(f"/api/revisions/{revision.pk}/qa/repair/").json()
+    assert repaired["repaired"] == 1
+    rules = {
+        f["properties"]["rule"]
+        for f in client.get(f"/api/revisions/{revision.pk}/qa/").json()["features"]
+    }
+    assert "geometry.invalid" not in rules
+    fixed = Feature.objects.get(layer=layer, attributes__code="X")
+    assert fixed.geom.valid
+    assert fixed.geom.geom_type == "MultiPolygon"

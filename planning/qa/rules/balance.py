@@ -27,3 +27,27 @@ def total(context: Context):
                 "difference": difference,
             },
         )
+
+
+@rule(
+    "balance.declared",
+    _(
+        "Declared area of %(code)s is %(declared).1f m² but the lots add up to %(computed).1f m² "
+        "(%(difference)+.2f %%)."
+    ),
+)
+def declared(context: Context):
+    table = context.revision.declared_balance or {}
+    if not table:
+        return
+    computed = {row.code: row.area for row in balance_of(context.revision).rows}
+    for code in sorted(set(table) | set(computed)):
+        wanted = float(table.get(code, 0.0))
+        actual = computed.get(code, 0.0)
+        base = wanted or actual or 1.0
+        difference = (actual - wanted) / base * 100
+        if abs(difference) > context.balance_tolerance_pct:
+            yield Found(
+                WARNING,
+                {"code": code, "declared": wanted, "computed": actual, "difference": difference},
+            )
