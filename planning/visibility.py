@@ -18,6 +18,7 @@ from planning.models import (
     Project,
     Revision,
     RevisionState,
+    SupersededFeature,
 )
 
 
@@ -36,11 +37,30 @@ def in_force_revisions(at: datetime | None = None) -> QuerySet[Revision]:
     )
 
 
+def superseded_features(at: datetime | None = None) -> QuerySet[SupersededFeature]:
+    """Lots of plans in force that a later approval of another project replaced (by `at`)."""
+    superseded = SupersededFeature.objects.all()
+    if at is not None:
+        superseded = superseded.filter(superseded_at__lte=at)
+    return superseded
+
+
+def in_force_features(at: datetime | None = None) -> QuerySet[Feature]:
+    """The features of the plans in force (at `at`), without lots other approvals replaced."""
+    return Feature.objects.filter(_in_force_rule(at))
+
+
+def _in_force_rule(at: datetime | None) -> Q:
+    return Q(layer__revision__in=in_force_revisions(at)) & ~Q(
+        id__in=superseded_features(at).values("feature_id")
+    )
+
+
 def service_features(user, at: datetime | None = None) -> QuerySet[Feature]:
     """What a map or feature service shows its caller: the plans in force (at `at`) plus,
     for a signed-in caller, the other revisions they may see. Services that show only
     published data pass user=None."""
-    rule = Q(layer__revision__in=in_force_revisions(at))
+    rule = _in_force_rule(at)
     if user is not None and user.is_authenticated and at is None:
         rule |= Q(layer__revision__in=_own_unpublished(user))
     return Feature.objects.filter(rule)

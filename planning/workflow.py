@@ -220,7 +220,9 @@ class ReopenRevision(_Decision):
 
 @dataclass
 class ApproveRevision(_Decision):
-    """Make the revision the plan in force; the project's previous plan is superseded."""
+    """Make the revision the plan in force; the project's previous plan is superseded, and
+    so are the lots of other projects' plans in force it overlaps, once the approver
+    confirms (`supersede_overlaps`); unconfirmed overlaps are a 409 listing them."""
 
     action: ClassVar[str] = "revision.approve"
     sources: ClassVar[tuple[str, ...]] = (RevisionState.SUBMITTED, RevisionState.IN_REVIEW)
@@ -232,7 +234,9 @@ class ApproveRevision(_Decision):
     decision_date: date | None = None
     decision_signer: str = ""
     decision_document: Any = None  # an uploaded PDF (django File)
+    supersede_overlaps: bool = False
     superseded: list[int] = field(default_factory=list)
+    superseded_lots: list[dict] = field(default_factory=list)
 
     def check(self) -> None:
         super().check()
@@ -246,6 +250,7 @@ class ApproveRevision(_Decision):
         )
         self.superseded = list(previous.values_list("id", flat=True))
         previous.update(state=RevisionState.SUPERSEDED, superseded_at=now)
+        self._supersede_other_projects(now)
         self.revision.approved_at = now
         self.revision.decision_number = self.decision_number.strip()
         self.revision.decision_date = self.decision_date or timezone.localdate(now)
@@ -261,5 +266,25 @@ class ApproveRevision(_Decision):
         )
         return [*fields, "approved_at", "decision_number", "decision_date", "decision_signer"]
 
+    def _supersede_other_projects(self, now) -> None:
+        from planning import supersession
+
+        overlaps = supersession.overlapping_lots(self.revision)
+        if overlaps and not self.supersede_overlaps:
+            raise Conflict(
+                _(
+                    "This plan overlaps %(count)d lots of other projects' plans in force; "
+                    "confirm that it supersedes them."
+                )
+                % {"count": len(overlaps)},
+                details={"overlaps": [o.as_dict() for o in overlaps]},
+            )
+        supersession.supersede(self.revision, overlaps, now)
+        self.superseded_lots = [o.as_dict() for o in overlaps]
+
     def audit_detail(self) -> dict:
-        return {"decision_number": self.decision_number, "superseded": self.superseded}
+        return {
+            "decision_number": self.decision_number,
+            "superseded": self.superseded,
+            "superseded_lots": self.superseded_lots,
+        }

@@ -27,7 +27,7 @@ from pyproj import CRS, Transformer
 
 from planning.layer_kinds import KINDS
 from planning.models import Feature, Revision
-from planning.visibility import in_force_revisions
+from planning.visibility import in_force_features
 from tiles import datasource, styles
 from tiles.mapnik_source import encoding_for
 
@@ -77,9 +77,7 @@ def with_margin(box: Bbox, aspect: float) -> Bbox:
 
 def underlay_features(revision: Revision) -> QuerySet[Feature]:
     """The plans in force, without the revision itself (drawn on top instead)."""
-    return Feature.objects.filter(layer__revision__in=in_force_revisions()).exclude(
-        layer__revision=revision
-    )
+    return in_force_features().exclude(layer__revision=revision)
 
 
 def own_features(revision: Revision) -> QuerySet[Feature]:

@@ -23,8 +23,8 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from planning.layer_kinds import KINDS
-from planning.models import Feature, Layer, Revision
-from planning.visibility import service_revisions
+from planning.models import Feature, Layer, Revision, SupersededFeature
+from planning.visibility import service_revisions, superseded_features
 from tiles.feature_types import SAFE_NAME, Property, extent_wgs84, properties_from_schemas
 
 MAX_ZOOM = 22
@@ -54,6 +54,7 @@ class VectorSource:
     name: str
     layers: tuple[TileLayer, ...]
     revisions: QuerySet[Revision]  # lazy: embedded into the tile query as a subquery
+    superseded: QuerySet[SupersededFeature]  # lots other approvals replaced: left out
 
 
 def tile_in_range(z: int, x: int, y: int) -> tuple[bool, bool]:
@@ -97,7 +98,8 @@ def vector_source(
     # `plans` always exists (empty when nothing is in force), a kind where it has layers, a
     # revision where the caller may see it.
     always = name == PLANS and revision_id is None
-    return VectorSource(name, layers, revisions) if layers or always else None
+    superseded = superseded_features(at)
+    return VectorSource(name, layers, revisions, superseded) if layers or always else None
 
 
 @lru_cache(maxsize=256)
@@ -124,8 +126,11 @@ def tile_query(source: VectorSource, z: int, x: int, y: int) -> tuple[str, list[
     """The one statement that builds the tile, with every value bound."""
     feature, layer = Feature._meta.db_table, Layer._meta.db_table
     revisions_sql, revisions_params = source.revisions.values("id").query.sql_with_params()
+    superseded_sql, superseded_params = source.superseded.values(
+        "feature_id"
+    ).query.sql_with_params()
     params: list[Any] = [z, x, y, EXTENT, BUFFER, [lay.kind for lay in source.layers]]
-    params += list(revisions_params)
+    params += [*revisions_params, *superseded_params]
     index_filter = ""
     if z >= INDEX_MIN_ZOOM:
         index_filter = """AND f.geom && (SELECT ST_Transform(ST_Segmentize(e,
@@ -140,7 +145,8 @@ def tile_query(source: VectorSource, z: int, x: int, y: int) -> tuple[str, list[
                ST_AsMVTGeom(ST_Transform(f.geom, 3857), ST_TileEnvelope(%s, %s, %s),
                             %s, %s, true) AS geom
         FROM {feature} f JOIN {layer} l ON l.id = f.layer_id
-        WHERE l.kind = ANY(%s) AND l.revision_id IN ({revisions_sql}) {index_filter}
+        WHERE l.kind = ANY(%s) AND l.revision_id IN ({revisions_sql})
+          AND f.id NOT IN ({superseded_sql}) {index_filter}
     )
     SELECT {" || ".join(sql for sql, _ in parts)}"""  # noqa: S608 - tables from models, values bound
     return sql, params
@@ -167,7 +173,7 @@ def tilejson(source: VectorSource, tiles_url: str) -> dict[str, Any]:
     """The TileJSON 3.0.0 document of a source; `tiles_url` is the absolute URL template."""
     features = Feature.objects.filter(
         layer__revision__in=source.revisions, layer__kind__in=[lay.kind for lay in source.layers]
-    )
+    ).exclude(id__in=source.superseded.values("feature_id"))
     bounds = list(extent_wgs84(features) or (-180.0, -85.0511, 180.0, 85.0511))
     return {
         "tilejson": "3.0.0",

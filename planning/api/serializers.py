@@ -58,6 +58,11 @@ class ApproveSerializer(NoteSerializer):
     decision_date = serializers.DateField(required=False)
     decision_signer = serializers.CharField(max_length=200, required=False, allow_blank=True)
     decision_document = serializers.FileField(required=False)
+    supersede_overlaps = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Confirm that the plan supersedes the overlapping lots of other projects.",
+    )
 
     def validate_decision_document(self, document):
         """The signed decision must be a PDF of reasonable size (checked by content)."""

@@ -154,6 +154,7 @@ class RevisionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             decision_date=data.get("decision_date"),
             decision_signer=data.get("decision_signer", ""),
             decision_document=data.get("decision_document"),
+            supersede_overlaps=data.get("supersede_overlaps", False),
         )
 
 
@@ -208,7 +209,7 @@ class FeatureViewSet(viewsets.GenericViewSet):
             )
         else:
             at = params.parse_moment(query.get("at"), "at")
-            features = features.filter(layer__revision__in=visibility.in_force_revisions(at))
+            features = features.filter(id__in=visibility.in_force_features(at).values("id"))
         bbox = params.parse_bbox(query.get("bbox"))
         if bbox:
             area = Polygon.from_bbox(bbox)
@@ -273,7 +274,7 @@ def feature_info(request: Request) -> Response:
     tolerance = params.parse_float(request.query_params.get("tolerance") or "2", "tolerance")
     tolerance = min(max(tolerance, 0.0), 500.0)
     extra = params.parse_ids(request.query_params.get("revisions"), "revisions")
-    rule = Q(layer__revision__in=visibility.in_force_revisions())
+    rule = Q(id__in=visibility.in_force_features().values("id"))
     if extra:
         rule |= Q(
             layer__revision__in=visibility.visible_revisions(request.user).filter(id__in=extra)

@@ -4,7 +4,7 @@ from planning.models.audit import AuditEvent
 from planning.models.catalogue import LandUseCategory
 from planning.models.layers import Feature, Layer
 from planning.models.projects import Membership, Project
-from planning.models.review import Comment, QAFinding
+from planning.models.review import Comment, QAFinding, SupersededFeature
 from planning.models.revisions import PUBLISHED_STATES, Revision, RevisionState
 
 __all__ = [
@@ -19,4 +19,5 @@ __all__ = [
     "QAFinding",
     "Revision",
     "RevisionState",
+    "SupersededFeature",
 ]

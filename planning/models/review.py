@@ -75,3 +75,21 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return f"comment {self.pk} on revision {self.revision_id}"
+
+
+class SupersededFeature(models.Model):
+    """A lot of another project's plan in force that an approval replaced, with the
+    approver's confirmation. Revisions stay immutable: supersession is recorded beside them
+    and every in-force rule (planning.visibility, the in-force view) leaves these out."""
+
+    feature = models.ForeignKey(
+        "Feature", on_delete=models.CASCADE, db_constraint=False, related_name="+"
+    )
+    by_revision = models.ForeignKey("Revision", on_delete=models.CASCADE, related_name="+")
+    superseded_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["feature"], name="feature_superseded_once")]
+
+    def __str__(self) -> str:
+        return f"feature {self.feature_id} superseded by revision {self.by_revision_id}"

@@ -349,3 +349,46 @@ def test_invalid_geometry_is_reported_and_repaired(people, revision):
     fixed = Feature.objects.get(layer=layer, attributes__code="X")
     assert fixed.geom.valid
     assert fixed.geom.geom_type == "MultiPolygon"
+
+
+def test_approval_supersedes_overlapping_lots_of_other_projects_once_confirmed(people, revision):
+    # Another project's plan in force covers lot L1's place: lot N1 (overlaps) and N2 (apart).
+    neighbour = make_plan(people["planner"], people["approver"], "neighbour", [
+        (square(HUE_X + 50, HUE_Y, 100), {"code": "N1", "function": "HH"}),
+        (square(HUE_X + 400, HUE_Y, 100), {"code": "N2", "function": "HH"}),
+    ], approve=True)  # fmt: skip
+    move(revision, S.IN_REVIEW)
+    client = APIClient()
+    client.force_authenticate(people["approver"])
+    url = f"/api/revisions/{revision.pk}/approve/"
+    refused = client.post(url, {"decision_number": "7/QĐ"}, format="json")
+    assert refused.status_code == 409
+    assert [o["lot"] for o in refused.json()["overlaps"]] == ["N1"]
+    assert refused.json()["overlaps"][0]["area"] == pytest.approx(5000.0)
+    revision.refresh_from_db()
+    assert revision.state == S.IN_REVIEW  # nothing changed
+    approved = client.post(
+        url, {"decision_number": "7/QĐ", "supersede_overlaps": True}, format="json"
+    )
+    assert approved.json()["state"] == "approved"
+    neighbour.refresh_from_db()
+    assert neighbour.state == S.APPROVED  # the other project's plan stays in force ...
+    public = APIClient()
+    codes = {f["properties"]["code"] for f in public.get("/api/features/").json()["features"]}
+    assert codes == {"L1", "N2"}  # ... without the superseded lot
+    from planning.visibility import service_features
+
+    assert set(service_features(None).values_list("attributes__code", flat=True)) == {"L1", "N2"}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT attributes->>'code' FROM planning_feature_in_force ORDER BY 1")
+        assert [row[0] for row in cursor.fetchall()] == ["L1", "N2"]
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    before = (timezone.now() - timedelta(minutes=5)).isoformat()
+    Revision.objects.filter(pk=neighbour.pk).update(approved_at=timezone.now() - timedelta(days=1))
+    history = public.get("/api/features/", {"at": before}).json()["features"]
+    assert {f["properties"]["code"] for f in history} == {"N1", "N2"}  # history keeps N1
+    audit = AuditEvent.objects.get(action="revision.approve", revision=revision)
+    assert audit.detail["superseded_lots"][0]["lot"] == "N1"
