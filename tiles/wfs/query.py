@@ -7,6 +7,7 @@ need) out. Every name a caller gives is checked against the type's allow-list.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.gis.geos import Polygon
@@ -34,14 +35,14 @@ def storage_crs() -> Crs:
     return Crs(settings.PLANNING_STORAGE_SRID)
 
 
-def wfs_properties(ftype: FeatureType, user) -> list[Property]:
+def wfs_properties(ftype: FeatureType, user, at: datetime | None = None) -> list[Property]:
     """The allow-list, without names Django would read as lookups."""
-    return [p for p in properties_of(ftype, user) if "__" not in p.name]
+    return [p for p in properties_of(ftype, user, at) if "__" not in p.name]
 
 
-def resolve_type(name: str, user) -> FeatureType:
+def resolve_type(name: str, user, at: datetime | None = None) -> FeatureType:
     """A visible type, or the same error for unknown and invisible ones."""
-    ftype = feature_type(name, user) if name else None
+    ftype = feature_type(name, user, at) if name else None
     if ftype is None:
         raise WfsError(f"Unknown feature type {name[:80]!r}.", locator="typeNames")
     return ftype
@@ -73,9 +74,9 @@ def _ids(ftype: FeatureType, rids: list[str]) -> list[int]:
 def select(request: WfsRequest, user) -> Selection:
     """The selection of a GetFeature / GetPropertyValue request."""
     query = request.query
-    ftype = resolve_type(_type_name(request), user)
-    allowed = wfs_properties(ftype, user)
-    features = features_of(ftype, user)
+    ftype = resolve_type(_type_name(request), user, request.at)
+    allowed = wfs_properties(ftype, user, request.at)
+    features = features_of(ftype, user, request.at)
     rids = list(query.resource_ids)
     if sum(bool(x) for x in (query.bbox, query.filter is not None, rids)) > 1:
         raise WfsError("BBOX, FILTER and RESOURCEID are mutually exclusive.", locator="filter")

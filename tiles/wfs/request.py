@@ -7,10 +7,11 @@ query module checks them against the caller's allow-lists.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from lxml import etree
 
-from tiles.params import parse_limit, parse_offset
+from tiles.params import parse_datetime_param, parse_limit, parse_offset
 from tiles.wfs.errors import WfsError, located, missing, operation_not_supported
 from tiles.wfs.xmlsafe import local, parse_xml
 
@@ -54,6 +55,8 @@ class WfsRequest:
     output_format: str | None = None
     value_reference: str | None = None
     stored_query_ids: list[str] = field(default_factory=list)
+    # Vendor parameter DATETIME: the plans in force at that instant (WFS has no dimension).
+    at: datetime | None = None
 
 
 def version_of(text: str | None, accept: str | None = None) -> str:
@@ -113,6 +116,13 @@ def _filter_param(text: str | None) -> etree._Element | None:
         return parse_xml(value, what="FILTER")
 
 
+def _moment(text: str | None) -> datetime | None:
+    """An instant (or an interval's end) for the plans in force at that time."""
+    with located("datetime"):
+        interval = parse_datetime_param(text)
+    return interval.end if interval is not None else None
+
+
 def from_kvp(params: dict[str, str]) -> WfsRequest:
     """A request from upper-cased KVP parameters."""
     operation = operation_of(params.get("REQUEST"))
@@ -133,6 +143,7 @@ def from_kvp(params: dict[str, str]) -> WfsRequest:
     request.hits = _hits(params.get("RESULTTYPE"))
     request.output_format = params.get("OUTPUTFORMAT") or None
     request.value_reference = params.get("VALUEREFERENCE") or None
+    request.at = _moment(params.get("DATETIME"))
     stored = params.get("STOREDQUERY_ID")
     request.stored_query_ids = split_list(stored)
     if stored and operation in ("GetFeature", "GetPropertyValue"):

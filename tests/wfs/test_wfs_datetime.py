@@ -1,0 +1,58 @@
+"""The DATETIME vendor parameter: the plans in force at an instant (WFS has no dimension)."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from planning.actions import ApproveRevision, CreateRevision, SubmitRevision
+from planning.models import Feature, Revision
+
+pytestmark = pytest.mark.django_db
+
+
+def codes(client, **extra) -> set[str]:
+    params = {
+        "SERVICE": "WFS",
+        "VERSION": "2.0.0",
+        "REQUEST": "GetFeature",
+        "TYPENAMES": "landuse",
+        "OUTPUTFORMAT": "application/json",
+        **extra,
+    }
+    response = client.get("/wfs", params)
+    assert response.status_code == 200, response.content[:300]
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    return {f["properties"]["code"] for f in json.loads(body)["features"]}
+
+
+def test_plans_in_force_at_an_instant(client, plan_in_force, planner, reviewer):
+    answer = CreateRevision(
+        user=planner, project=plan_in_force.project, based_on=plan_in_force
+    ).execute()
+    Feature.objects.filter(layer__revision=answer, attributes__code="A2").delete()
+    SubmitRevision(user=planner, revision=answer).execute()
+    ApproveRevision(user=reviewer, revision=answer, decision_number="2/QĐ").execute()
+    now = timezone.now()
+    Revision.objects.filter(pk=plan_in_force.pk).update(
+        approved_at=now - timedelta(days=30), superseded_at=now - timedelta(days=10)
+    )
+    Revision.objects.filter(pk=answer.pk).update(approved_at=now - timedelta(days=10))
+    assert codes(client) == {"A1"}
+    assert codes(client, DATETIME=(now - timedelta(days=20)).date().isoformat()) == {"A1", "A2"}
+    assert codes(client, DATETIME=(now - timedelta(days=5)).date().isoformat()) == {"A1"}
+    bad = client.get(
+        "/wfs",
+        {
+            "SERVICE": "WFS",
+            "VERSION": "2.0.0",
+            "REQUEST": "GetFeature",
+            "TYPENAMES": "landuse",
+            "DATETIME": "soon",
+        },
+    )
+    assert bad.status_code == 400
+    assert b"datetime" in bad.content
