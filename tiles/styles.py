@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from lxml import etree
 
@@ -298,3 +298,29 @@ def _layer_element(kind: str, srs: str, params: Mapping[str, str]) -> etree._Ele
     for name, value in params.items():
         etree.SubElement(source, "Parameter", name=name).text = value
     return layer
+
+
+# Named styles offered by WMS: the default look, and outlines only (to lay a plan over
+# a scan or an orthophoto): the fill colour of every area becomes its outline.
+STYLE_NAMES = ("default", "outline")
+STYLE_TITLES = {"default": "Land use by category", "outline": "Outlines only"}
+
+
+def styled(model: dict[str, KindStyle], name: str) -> dict[str, KindStyle]:
+    """The style model under a named style (STYLE_NAMES)."""
+    if name != "outline":
+        return model
+    return {
+        kind: replace(
+            style, rules=tuple(replace(r, symbol=_outline(r.symbol)) for r in style.rules)
+        )
+        for kind, style in model.items()
+    }
+
+
+def _outline(symbol: Symbol) -> Symbol:
+    if symbol.fill is None or symbol.marker or symbol.label_field:
+        return symbol
+    return replace(
+        symbol, fill=None, stroke=symbol.fill, stroke_width=max(symbol.stroke_width, 2.0)
+    )

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from lxml import etree
 
 from planning.models import Revision, RevisionState
+from tiles.styles import STYLE_NAMES, STYLE_TITLES
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
 # Children a Dimension must follow (both versions), by local name.
@@ -91,6 +92,26 @@ def _formats(root: etree._Element, ns: str, operation: str, formats: tuple[str, 
             element.insert(index, new)
 
 
+def _add_named_styles(layer: etree._Element, ns: str) -> None:
+    """Every named style but the default (MapProxy lists that one), after the last Style."""
+    existing = [c for c in layer if _local(c) == "Style"]
+    names = {_local_text(s, "Name") for s in existing}
+    position = layer.index(existing[-1]) + 1 if existing else len(layer)
+    for name in STYLE_NAMES:
+        if name in names or name == "default":
+            continue
+        style = etree.Element(f"{ns}Style")
+        etree.SubElement(style, f"{ns}Name").text = name
+        etree.SubElement(style, f"{ns}Title").text = STYLE_TITLES[name]
+        layer.insert(position, style)
+        position += 1
+
+
+def _local_text(element: etree._Element, name: str) -> str | None:
+    child = _child(element, name)
+    return child.text if child is not None else None
+
+
 def amend(
     body: bytes,
     version: str,
@@ -114,4 +135,5 @@ def amend(
         layer.set("queryable", "1")
         if values:
             _insert_after_last(layer, _time_elements(ns, version, values))
+        _add_named_styles(layer, ns)
     return etree.tostring(tree, xml_declaration=True, encoding="UTF-8")

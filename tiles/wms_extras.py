@@ -69,8 +69,8 @@ def _get_map(request: HttpRequest, params: dict[str, str]) -> HttpResponseBase |
     view = parse_map_view(params)
     user = service_user(request)
     private = is_private(user) and view.time is None
-    if view.time is None and not private and view.format != PNG8:
-        return None  # the public, current map: MapProxy answers
+    if view.time is None and not private and view.format != PNG8 and view.style == "default":
+        return None  # the public, current map in the default style: MapProxy answers
     image = wms_render.render(view, user if private else None, view.time)
     response = HttpResponse(image, content_type=view.format)
     response["Cache-Control"] = PRIVATE if private else f"public, max-age={DIRECT_MAX_AGE}"

@@ -51,8 +51,8 @@ def visible_sql(kind: str, user, at: datetime | None) -> str:
     return f"(SELECT * FROM ({literal}) AS visible WHERE geom && !bbox!) AS features"  # noqa: S608
 
 
-def map_xml(kinds: tuple[str, ...], user, at: datetime | None) -> str:
-    """The Mapnik document of `kinds` drawn from service_features(user, at)."""
+def map_xml(kinds: tuple[str, ...], user, at: datetime | None, style: str = "default") -> str:
+    """The Mapnik document of `kinds` drawn from service_features(user, at) in `style`."""
     extent = datasource.vietnam_storage_extent(settings.PLANNING_STORAGE_SRID)
     db = datasource.connection_params()
 
@@ -63,7 +63,7 @@ def map_xml(kinds: tuple[str, ...], user, at: datetime | None) -> str:
         }
 
     return styles.mapnik_xml(
-        styles.load_styles(),
+        styles.styled(styles.load_styles(), style),
         kinds,
         map_srs="epsg:3857",
         layer_srs=datasource.srs_definition(settings.PLANNING_STORAGE_SRID),
@@ -74,7 +74,7 @@ def map_xml(kinds: tuple[str, ...], user, at: datetime | None) -> str:
 def render(view: MapView, user, at: datetime | None) -> bytes:
     """The encoded image of `view` (exact bbox, stretched like any WMS)."""
     m = mapnik.Map(view.width, view.height)
-    mapnik.load_map_from_string(m, map_xml(view.kinds, user, at))
+    mapnik.load_map_from_string(m, map_xml(view.kinds, user, at, view.style))
     m.srs = mapnik_srs(f"EPSG:{view.srid}")
     m.aspect_fix_mode = mapnik.aspect_fix_mode.RESPECT
     if not view.transparent or view.format in _JPEG_FORMATS:

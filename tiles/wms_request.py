@@ -16,6 +16,7 @@ from django.conf import settings
 from planning.errors import InvalidInput, PlanningError
 from tiles import params as shared
 from tiles.mapproxy_config import MAPPROXY_FORMATS, public_layer
+from tiles.styles import STYLE_NAMES
 
 PNG8 = "image/png; mode=8bit"
 IMAGE_FORMATS = (*MAPPROXY_FORMATS, PNG8)
@@ -43,6 +44,7 @@ class MapView:
     transparent: bool
     bgcolor: str
     time: datetime | None  # None: now (the cached public path may answer)
+    style: str = "default"  # one of tiles.styles.STYLE_NAMES
 
     @property
     def kinds(self) -> tuple[str, ...]:
@@ -76,14 +78,18 @@ def parse_layers(text: str, *, name: str = "LAYERS") -> tuple[str, ...]:
     return names
 
 
-def _styles(params: dict[str, str], count: int) -> None:
+def _styles(params: dict[str, str], count: int) -> str:
     styles = (
         [s.strip() for s in params.get("STYLES", "").split(",")] if params.get("STYLES") else []
     )
     if styles and len(styles) != count:
         raise WmsError("STYLES must name one style per layer.", "StyleNotDefined")
-    if any(s not in ("", "default") for s in styles):
-        raise WmsError("Only the default style is offered.", "StyleNotDefined")
+    if any(s not in ("", *STYLE_NAMES) for s in styles):
+        raise WmsError(f"Styles offered: {', '.join(STYLE_NAMES)}.", "StyleNotDefined")
+    named = {s for s in styles if s}
+    if len(named) > 1:
+        raise WmsError("One style for all layers of a request.", "StyleNotDefined")
+    return named.pop() if named else "default"
 
 
 def _crs(params: dict[str, str], version: str) -> shared.Crs:
@@ -158,7 +164,7 @@ def parse_map_view(params: dict[str, str], *, image: bool = True) -> MapView:
     """The checked map part of a GetMap (image=True) or GetFeatureInfo request."""
     version = version_of(params)
     layers = parse_layers(params.get("LAYERS", ""))
-    _styles(params, len(layers))
+    style = _styles(params, len(layers))
     crs = _crs(params, version)
     bbox = _bbox(params, crs)
     limit = settings.PLANNING_WMS_MAX_SIZE
@@ -176,4 +182,5 @@ def parse_map_view(params: dict[str, str], *, image: bool = True) -> MapView:
         transparent=params.get("TRANSPARENT", "").strip().upper() == "TRUE",
         bgcolor=_bgcolor(params.get("BGCOLOR", "")),
         time=parse_time(params.get("TIME")),
+        style=style,
     )
