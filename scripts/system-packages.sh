@@ -7,6 +7,7 @@ PACKAGES=(
   postgresql-15 postgresql-15-postgis-3 postgresql-15-postgis-3-scripts
   gdal-bin libgdal-dev libgeos-dev libproj-dev
   gettext chromium fonts-dejavu-core curl
+  python3-qgis qgis-providers
 )
 # Optional: only the WMS benchmark uses MapServer.
 if [ "${WITH_BENCH_PACKAGES:-0}" = "1" ]; then PACKAGES+=(cgi-mapserver mapserver-bin); fi
