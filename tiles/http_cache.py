@@ -9,13 +9,17 @@ shared cache ever keeps them and a public ETag never validates a private body.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
+from functools import wraps
+
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 
 from planning.api.auth import is_private
-from tiles.generation import InForceState
+from tiles.generation import InForceState, in_force_state
 
 # Tile URLs outlive generations, so browsers and proxies revalidate after a short while.
 PUBLIC_MAX_AGE = 300
@@ -85,3 +89,43 @@ def raster_caller(request: HttpRequest):
         return SignedIn()
     user = getattr(request, "user", None)
     return user if user is not None and user.is_authenticated else None
+
+
+def query_variant(request: HttpRequest) -> str:
+    """What besides the generation decides an OGC response: the host (capabilities carry
+    absolute URLs) and every query parameter, order-independent."""
+    items = sorted((key.upper(), value) for key, value in request.GET.items())
+    digest = hashlib.sha256(repr((request.get_host(), items)).encode("utf-8")).hexdigest()
+    return f"q{digest[:16]}"
+
+
+def public_validators(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """Validators for the OGC KVP endpoints (WMS, WMTS, WFS): an anonymous GET whose answer
+    is current gets 304 before any work; successful public answers carry ETag and
+    Last-Modified of the in-force generation. Signed-in callers and errors are untouched."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
+        user = raster_caller(request)
+        if request.method != "GET" or is_private(user):
+            return view(request, *args, **kwargs)
+        state, variant = in_force_state(), query_variant(request)
+        unchanged = not_modified(request, user, state, variant)
+        if unchanged is not None:
+            return unchanged
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200 and "private" not in response.get("Cache-Control", ""):
+            max_age = _max_age(response.get("Cache-Control", ""))
+            set_headers(response, user, state, variant, max_age=max_age)
+        return response
+
+    return wrapped
+
+
+def _max_age(cache_control: str) -> int:
+    """Keep a shorter max-age a view chose (direct renders), else the public default."""
+    for part in cache_control.split(","):
+        name, _, value = part.strip().partition("=")
+        if name == "max-age" and value.isdecimal():
+            return min(int(value), PUBLIC_MAX_AGE)
+    return PUBLIC_MAX_AGE
