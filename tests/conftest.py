@@ -92,7 +92,10 @@ def make_plan(
     )
     if approve:
         SubmitRevision(user=planner, revision=revision).execute()
-        ApproveRevision(user=reviewer, revision=revision, decision_number="1/QĐ-UBND").execute()
+        # Overlaps with other test plans in force are confirmed (they leave the plans in force).
+        ApproveRevision(
+            user=reviewer, revision=revision, decision_number="1/QĐ-UBND", supersede_overlaps=True
+        ).execute()
     revision.refresh_from_db()
     return revision
 
