@@ -14,13 +14,9 @@ import math
 from dataclasses import dataclass
 
 import mapnik
-import psycopg
 from django.conf import settings
 from django.contrib.gis.db.models import Extent
-from django.db import connection
-from django.db.models import QuerySet, TextField, Value
-from django.db.models.fields.json import KT
-from django.db.models.functions import Coalesce
+from django.db.models import QuerySet
 from django.utils.translation import get_language
 from lxml import etree
 from pyproj import CRS, Transformer
@@ -30,6 +26,7 @@ from planning.models import Feature, Revision
 from planning.visibility import in_force_features
 from tiles import datasource, styles
 from tiles.mapnik_source import encoding_for
+from tiles.wms_render import mapnik_table
 
 Bbox = tuple[float, float, float, float]
 MARGIN_RATIO = 0.12  # of the revision's extent, on every side
@@ -84,27 +81,6 @@ def own_features(revision: Revision) -> QuerySet[Feature]:
     return Feature.objects.filter(layer__revision=revision)
 
 
-def bound_sql(features: QuerySet[Feature], kind: str) -> str:
-    """A Mapnik table subquery of one kind of `features`, values quoted by psycopg."""
-    rows = (
-        features.filter(layer__kind=kind)
-        .annotate(
-            label=Coalesce(
-                KT("attributes__text"), KT("attributes__label"), Value(""), output_field=TextField()
-            )
-        )
-        .values("id", "geom", "category", "label")
-    )
-    sql, params = rows.query.sql_with_params()
-    connection.ensure_connection()
-    raw = connection.connection
-    assert isinstance(raw, psycopg.Connection)
-    literal = psycopg.ClientCursor(raw).mogrify(sql, params)
-    if "!bbox!" in literal:  # no bound value may smuggle in Mapnik's own tokens
-        raise ValueError("unexpected Mapnik token in a bound value")
-    return f"(SELECT * FROM ({literal}) AS f WHERE geom && !bbox!) AS features"  # noqa: S608
-
-
 def _document(features: QuerySet[Feature], kinds: tuple[str, ...], model: dict) -> etree._Element:
     """The Mapnik document of `kinds` of `features`, parsed for merging."""
     srs = datasource.srs_definition(settings.PLANNING_STORAGE_SRID)
@@ -114,7 +90,7 @@ def _document(features: QuerySet[Feature], kinds: tuple[str, ...], model: dict) 
     def params(kind: str) -> dict[str, str]:
         return {
             **datasource.datasource_params(kind, extent, db),
-            "table": bound_sql(features, kind),
+            "table": mapnik_table(features, kind),
         }
 
     xml = styles.mapnik_xml(model, kinds, map_srs=srs, layer_srs=srs, datasource=params)

@@ -16,10 +16,11 @@ import mapnik
 import psycopg
 from django.conf import settings
 from django.db import connection
-from django.db.models import TextField, Value
+from django.db.models import QuerySet, TextField, Value
 from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce
 
+from planning.models import Feature
 from planning.visibility import service_features
 from tiles import datasource, styles
 from tiles.mapnik_source import encoding_for, mapnik_srs
@@ -28,11 +29,11 @@ from tiles.wms_request import MapView
 _JPEG_FORMATS = {"image/jpeg"}
 
 
-def visible_sql(kind: str, user, at: datetime | None) -> str:
-    """The Mapnik table subquery of one kind as `user` sees it at `at`, values bound."""
-    features = (
-        service_features(user, at)
-        .filter(layer__kind=kind)
+def mapnik_table(features: QuerySet[Feature], kind: str) -> str:
+    """The Mapnik table subquery of one kind of `features`: the queryset's SQL with its
+    values quoted by psycopg, wrapped for Mapnik's bbox token."""
+    rows = (
+        features.filter(layer__kind=kind)
         .annotate(
             label=Coalesce(
                 KT("attributes__text"), KT("attributes__label"), Value(""), output_field=TextField()
@@ -40,15 +41,19 @@ def visible_sql(kind: str, user, at: datetime | None) -> str:
         )
         .values("id", "geom", "category", "label")
     )
-    sql, params = features.query.sql_with_params()
+    sql, params = rows.query.sql_with_params()
     connection.ensure_connection()
     raw = connection.connection
     assert isinstance(raw, psycopg.Connection)
     literal = psycopg.ClientCursor(raw).mogrify(sql, params)
     if "!bbox!" in literal:  # no bound value can smuggle in Mapnik's own tokens
         raise ValueError("unexpected Mapnik token in a bound value")
-    # The queryset's SQL with psycopg-quoted values, wrapped for Mapnik's bbox token.
     return f"(SELECT * FROM ({literal}) AS visible WHERE geom && !bbox!) AS features"  # noqa: S608
+
+
+def visible_sql(kind: str, user, at: datetime | None) -> str:
+    """The Mapnik table subquery of one kind as `user` sees it at `at`."""
+    return mapnik_table(service_features(user, at), kind)
 
 
 def map_xml(kinds: tuple[str, ...], user, at: datetime | None, style: str = "default") -> str:
