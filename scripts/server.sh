@@ -30,7 +30,8 @@ The planning data server is up: http://$host:$port/
   XYZ tiles         http://$host:$port/tiles/plans/{z}/{x}/{y}.png
   REST API          http://$host:$port/api/   (OpenAPI: /api/schema/, docs: /api/docs/)
   admin             http://$host:$port/admin/
-Demo accounts (user / password): planner / planner-demo, reviewer / reviewer-demo, admin / admin-demo
+Demo accounts (user / password): planner / planner-demo, reviewer / reviewer-demo,
+  approver / approver-demo, admin / admin-demo
 Stop everything with: make stop
 MSG
 }
