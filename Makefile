@@ -57,6 +57,6 @@ bench: setup
 	  echo "== bench/$$script.py"; $(PY) bench/$$script.py || exit 1; done
 
 lint: venv
-	@.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy planning importers tiles webmap
+	@.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy planning importers tiles webmap rasters threed
 
 .PHONY: help system-packages venv frontend messages db setup run stop test bench lint

@@ -29,10 +29,13 @@ INSTALLED_APPS = [
     "rest_framework_gis",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "procrastinate.contrib.django",
     "planning.apps.PlanningConfig",
     "importers.apps.ImportersConfig",
     "tiles.apps.TilesConfig",
     "webmap.apps.WebmapConfig",
+    "rasters.apps.RastersConfig",
+    "threed.apps.ThreedConfig",
 ]
 
 MIDDLEWARE = [

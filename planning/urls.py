@@ -18,6 +18,8 @@ urlpatterns = [
     path("api/revisions/<int:revision_id>/cad/", upload_cad, name="upload-cad"),
     path("api/cad/inspect/", inspect_cad, name="inspect-cad"),
     path("api/", include("planning.api.urls")),
+    path("", include("rasters.urls")),
+    path("", include("threed.urls")),
     path("", include("tiles.urls")),
     path("", include("webmap.urls")),
 ]

@@ -21,6 +21,7 @@ export default defineConfig({
       input: {
         main: fileURLToPath(new URL('src/main.js', import.meta.url)),
         review: fileURLToPath(new URL('src/review.js', import.meta.url)),
+        cad: fileURLToPath(new URL('src/cad.js', import.meta.url)),
       },
       output: {
         entryFileNames: '[name].js',

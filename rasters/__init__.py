@@ -1,0 +1,1 @@
+"""Raster planning layers: scanned plans, orthophotos and elevation models as COGs."""

@@ -1,0 +1,1 @@
+"""3D planning layers: massing, zoning envelopes and 3D Tiles."""

@@ -1,0 +1,1 @@
+// The CAD import page: upload, CAD layers and preview, mapping, job progress, report.
