@@ -18,7 +18,9 @@ from django.utils.translation import gettext as _
 from importers import crs as import_crs
 from importers import geometry, loader, ogr
 from importers.cad import convert as cad_convert
+from importers.cad import crs as cad_crs
 from importers.cad import limits as cad_limits
+from importers.cad import preview as cad_preview
 from importers.cad import reader as cad_reader
 from importers.cad.labels import function_names
 from importers.cad.rows import to_rows
@@ -84,6 +86,7 @@ def import_upload(
             _("Unknown text encoding %(encoding)s; expected auto or one of %(encodings)s.")
             % {"encoding": repr(text_encoding), "encodings": ", ".join(ENCODINGS)}
         )
+    crs = cad_crs.normalise_crs(crs)  # also province:<slug>
     user_crs = import_crs.parse_user_crs(crs) if crs else None
     with tempfile.TemporaryDirectory(prefix="import-", dir=_work_root()) as workdir:
         dataset = locate_dataset(
@@ -139,53 +142,83 @@ def import_cad(
     crs: str | None = None,
     text_encoding: str = "auto",
     remote_addr: str | None = None,
+    control_points: str | list | None = None,  # JSON text or [[x_cad, y_cad, x, y]] x 2
+    progress: cad_convert.Progress | None = None,
 ) -> CadImportResult:
-    """A DXF (or DWG) as one layer per mapped planning kind, all in one transaction."""
+    """A DXF (or DWG) as one layer per mapped planning kind, all in one transaction.
+
+    `progress(pct, message)` is called between stages (0-80 converting, 80-99 loading);
+    whatever it raises stops the import with nothing written."""
     _check_permission(user, revision)
+    check_cad_encoding(text_encoding)
+    options = cad_convert.CadOptions(
+        mapping=mapping,
+        encoding=text_encoding,
+        crs=cad_crs.normalise_crs(crs),
+        functions=function_names(LandUseCategory.objects.values_list("code", "name_vi")),
+        limits=cad_limits.limits(),
+        tolerances=cad_limits.tolerances(),
+        control_points=cad_crs.parse_control_points(control_points),
+    )
+    with tempfile.TemporaryDirectory(prefix="cad-", dir=_work_root()) as workdir:
+        conversion = cad_convert.convert(Path(path), filename, options, Path(workdir), progress)
+    report = conversion.report
+    if not any(conversion.outputs.values()):
+        raise InvalidInput(_("No feature could be loaded."), details=report.as_dict())
+    layers = _load_cad(user, revision, conversion, filename, remote_addr, progress)
+    return CadImportResult(layers, report.as_dict())
+
+
+def check_cad_encoding(text_encoding: str) -> None:
     if text_encoding not in ("auto", "tcvn3", "vni"):
         raise InvalidInput(
             _("Unknown text encoding %(encoding)s; expected auto, tcvn3 or vni.")
             % {"encoding": repr(text_encoding)}
         )
-    options = cad_convert.CadOptions(
-        mapping=mapping,
-        encoding=text_encoding,
-        crs=crs,
-        functions=function_names(LandUseCategory.objects.values_list("code", "name_vi")),
-        limits=cad_limits.limits(),
-        tolerances=cad_limits.tolerances(),
-    )
-    with tempfile.TemporaryDirectory(prefix="cad-", dir=_work_root()) as workdir:
-        conversion = cad_convert.convert(Path(path), filename, options, Path(workdir))
-    report = conversion.report
-    if not any(conversion.outputs.values()):
-        raise InvalidInput(_("No feature could be loaded."), details=report.as_dict())
-    layers = _load_cad(user, revision, conversion, filename, remote_addr)
-    return CadImportResult(layers, report.as_dict())
 
 
-def inspect_drawing(path: Path, filename: str) -> dict:
-    """The CAD layers of a drawing with entity counts by type; writes nothing."""
+def inspect_drawing(path: Path, filename: str, crs: str | None = None, control_points=None) -> dict:
+    """The CAD layers of a drawing with entity counts by type, and a preview in EPSG:4326
+    (placed with the CRS and two-point fix given); writes nothing."""
+    if not is_cad(filename):  # TAB/MIF, shapefile ...: the same mapping step
+        from importers.gis_mapping import inspect_dataset
+
+        return inspect_dataset(path, filename, crs, control_points)
+    crs = cad_crs.normalise_crs(crs)
+    points = cad_crs.parse_control_points(control_points)
     with tempfile.TemporaryDirectory(prefix="cad-", dir=_work_root()) as workdir:
         drawing = cad_reader.open_drawing(Path(path), filename, Path(workdir), cad_limits.limits())
+        shown = cad_preview.preview(
+            drawing.doc,
+            filename,
+            crs=crs,
+            control_points=points,
+            limits=cad_limits.limits(),
+            tolerances=cad_limits.tolerances(),
+        )
         return {
             "source_name": filename,
+            "source_format": "DXF",
             "dxf_version": drawing.doc.dxfversion,
             "notes": drawing.notes,
             "layers": [layer.as_dict() for layer in cad_reader.list_layers(drawing.doc)],
+            **shown,
         }
 
 
 @transaction.atomic
-def _load_cad(user, revision, conversion, filename: str, remote_addr) -> list[Layer]:
+def _load_cad(user, revision, conversion, filename: str, remote_addr, progress) -> list[Layer]:
     locked = Revision.objects.select_for_update().get(pk=revision.pk)
     _check_permission(user, locked)
     transformer = import_crs.transformer_to_storage(conversion.crs)
     report = conversion.report
     layers = []
-    for kind, features in conversion.outputs.items():
-        if not features:
-            continue
+    outputs = [(kind, features) for kind, features in conversion.outputs.items() if features]
+    for step, (kind, features) in enumerate(outputs):
+        if progress:
+            progress(
+                80 + 19 * step / len(outputs), _("Loading the %(kind)s layer") % {"kind": kind}
+            )
         rows = to_rows(features, transformer)
         layer = Layer.objects.create(
             revision=locked,
@@ -202,6 +235,8 @@ def _load_cad(user, revision, conversion, filename: str, remote_addr) -> list[La
         )
         layer.save(update_fields=["feature_count"])
         layers.append(layer)
+    if progress:
+        progress(99, _("Saving"))
     audit(
         user,
         "layer.import_cad",

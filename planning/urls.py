@@ -4,7 +4,16 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from importers.api import inspect_cad, upload_cad, upload_layer
+from importers.api import (
+    crs_presets,
+    inspect_cad,
+    mapping_preset,
+    mapping_presets,
+    start_cad_job,
+    upload_cad,
+    upload_layer,
+)
+from planning.jobs_api import job_cancel, job_detail
 from tiles.dossier import dossier_pdf
 
 urlpatterns = [
@@ -17,6 +26,12 @@ urlpatterns = [
     path("api/revisions/<int:revision_id>/dossier.pdf", dossier_pdf, name="revision-dossier"),
     path("api/revisions/<int:revision_id>/cad/", upload_cad, name="upload-cad"),
     path("api/cad/inspect/", inspect_cad, name="inspect-cad"),
+    path("api/revisions/<int:revision_id>/cad/jobs/", start_cad_job, name="cad-job-start"),
+    path("api/cad/presets/", mapping_presets, name="cad-presets"),
+    path("api/cad/presets/<str:name>/", mapping_preset, name="cad-preset"),
+    path("api/cad/crs-presets/", crs_presets, name="cad-crs-presets"),
+    path("api/jobs/<int:job_id>/", job_detail, name="job-detail"),
+    path("api/jobs/<int:job_id>/cancel/", job_cancel, name="job-cancel"),
     path("api/", include("planning.api.urls")),
     path("", include("rasters.urls")),
     path("", include("threed.urls")),

@@ -1,12 +1,47 @@
 #!/usr/bin/env bash
-# Start or stop the application server (gunicorn) in the background.
+# Start or stop the application server (gunicorn) and the background-job worker
+# (Procrastinate) in the background.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 PIDFILE="$ROOT/var/run/gunicorn.pid"
 LOG="$ROOT/var/log/server.log"
+WORKER_PIDFILE="$ROOT/var/run/worker.pid"
+WORKER_LOG="$ROOT/var/log/worker.log"
 mkdir -p "$ROOT/var/run" "$ROOT/var/log"
 
 is_running() { [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
+worker_running() { [ -f "$WORKER_PIDFILE" ] && kill -0 "$(cat "$WORKER_PIDFILE")" 2>/dev/null; }
+
+# The worker runs import jobs and other background tasks; a job still running when it is
+# stopped gets PLANNING_WORKER_GRACE seconds, then the worker is killed (the job's
+# transaction rolls back and the job is marked failed at the next start).
+start_worker() {
+  if worker_running; then
+    echo "Worker already running (pid $(cat "$WORKER_PIDFILE"))."
+    return
+  fi
+  cd "$ROOT"
+  setsid nohup .venv/bin/python manage.py procrastinate worker \
+    --concurrency "${PLANNING_WORKER_CONCURRENCY:-1}" \
+    --shutdown-graceful-timeout "${PLANNING_WORKER_GRACE:-30}" \
+    >>"$WORKER_LOG" 2>&1 </dev/null &
+  echo $! >"$WORKER_PIDFILE"
+  sleep 1
+  worker_running || { echo "Worker did not start; see $WORKER_LOG" >&2; exit 1; }
+}
+
+stop_worker() {
+  if worker_running; then
+    local pid grace
+    pid="$(cat "$WORKER_PIDFILE")"
+    grace="${PLANNING_WORKER_GRACE:-30}"
+    kill -TERM "$pid"
+    for _ in $(seq 1 $(( (grace + 5) * 4 ))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+    echo "Worker stopped."
+  fi
+  rm -f "$WORKER_PIDFILE"
+}
 
 start() {
   local host="$1" port="$2"
@@ -22,6 +57,7 @@ start() {
     done
     curl -fsS -o /dev/null "http://$host:$port/map/" || { echo "Server did not start; see $LOG" >&2; exit 1; }
   fi
+  start_worker
   cat <<MSG
 
 The planning data server is up: http://$host:$port/
@@ -29,6 +65,7 @@ The planning data server is up: http://$host:$port/
   WMS / WMTS        http://$host:$port/ows   (add it to QGIS as WMS or WMTS)
   XYZ tiles         http://$host:$port/tiles/plans/{z}/{x}/{y}.png
   REST API          http://$host:$port/api/   (OpenAPI: /api/schema/, docs: /api/docs/)
+  job worker        pid $(cat "$WORKER_PIDFILE"), log var/log/worker.log
   admin             http://$host:$port/admin/
 Demo accounts (user / password): planner / planner-demo, reviewer / reviewer-demo,
   approver / approver-demo, admin / admin-demo
@@ -37,6 +74,7 @@ MSG
 }
 
 stop() {
+  stop_worker
   if is_running; then
     kill "$(cat "$PIDFILE")"
     for _ in $(seq 1 40); do is_running || break; sleep 0.25; done

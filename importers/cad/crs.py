@@ -4,6 +4,8 @@ and a plausibility check, since drawings often arrive shifted or in local coordi
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -14,7 +16,9 @@ from ezdxf.lldxf.const import DXFError
 from pyproj import CRS, Transformer
 
 from importers import crs as import_crs
+from importers.cad.provinces import preset_for
 from planning import crs as planning_crs
+from planning.errors import InvalidInput
 
 # Vietnam, islands included: where VN-2000 coordinates can plausibly lie.
 VIETNAM_LONLAT = (102.0, 6.0, 117.5, 23.5)
@@ -23,6 +27,7 @@ ZONE_HALF_WIDTH = 3.0  # degrees from a TM-3 central meridian still plausible
 
 def resolve_crs(doc: Drawing, given: str | None, report) -> tuple[CRS, Callable | None]:
     """The CRS and, for GEODATA, the drawing → CRS coordinate transformation."""
+    given = normalise_crs(given)
     if given:
         report.source_crs, report.crs_source = (
             import_crs.describe(import_crs.parse_user_crs(given), given),
@@ -93,3 +98,84 @@ def _zone_of(crs: CRS):
         if epsg == zone.srid or crs == CRS.from_user_input(zone.proj4):
             return zone
     return None
+
+
+def normalise_crs(given: str | None) -> str | None:
+    """The user's CRS text with `province:<slug>` replaced by the province's EPSG code."""
+    if not given or not given.strip():
+        return None
+    value = given.strip()
+    if value.lower().startswith("province:"):
+        preset = preset_for(value.split(":", 1)[1])
+        if preset is None:
+            raise InvalidInput(
+                _("Unknown province %(province)s; see /api/cad/crs-presets/.")
+                % {"province": repr(value.split(":", 1)[1])}
+            )
+        return f"EPSG:{preset.srid}"
+    import_crs.parse_user_crs(value)  # refuses unknown codes before any work
+    return value
+
+
+SCALE_WARNING = 0.01  # |scale - 1| beyond which a two-point fix is worth a warning
+
+
+def parse_control_points(value) -> list[list[float]] | None:
+    """[[x_cad, y_cad, x_true, y_true], [...]] (two points) from JSON text or a list."""
+    if value is None or value == "" or value == []:
+        return None
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise InvalidInput(
+                _("The control points are not valid JSON: %(e)s") % {"e": exc}
+            ) from exc
+    try:
+        points = [[float(v) for v in point] for point in value]
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput(_("Control points must be numbers.")) from exc
+    if len(points) != 2 or any(len(p) != 4 for p in points):
+        raise InvalidInput(
+            _("Give exactly two control points, each [x_cad, y_cad, x_true, y_true].")
+        )
+    if not np.all(np.isfinite(points)):
+        raise InvalidInput(_("Control points must be finite numbers."))
+    if (
+        math.dist(points[0][:2], points[1][:2]) < 1e-9
+        or math.dist(points[0][2:], points[1][2:]) < 1e-9
+    ):
+        raise InvalidInput(_("The two control points must be distinct."))
+    return points
+
+
+def similarity_transform(points: list[list[float]]) -> tuple[Callable, dict]:
+    """Translation + rotation + uniform scale mapping the two CAD points onto the true ones,
+    as a coordinate function for shapely.transform and a description for the report."""
+    cad = [complex(p[0], p[1]) for p in points]
+    true = [complex(p[2], p[3]) for p in points]
+    factor = (true[1] - true[0]) / (cad[1] - cad[0])
+    shift = true[0] - factor * cad[0]
+    a, b = factor.real, factor.imag
+
+    def apply(coords: np.ndarray) -> np.ndarray:
+        x, y = coords[:, 0], coords[:, 1]
+        return np.column_stack([a * x - b * y + shift.real, b * x + a * y + shift.imag])
+
+    info = {
+        "type": "similarity",
+        "control_points": points,
+        "scale": abs(factor),
+        "rotation_deg": math.degrees(math.atan2(b, a)),
+        "translation": [shift.real, shift.imag],
+    }
+    return apply, info
+
+
+def scale_warning(info: dict) -> str | None:
+    if abs(info["scale"] - 1) <= SCALE_WARNING:
+        return None
+    return _(
+        "The two control points imply a scale of %(scale).4f, far from 1: check the points "
+        "and the drawing units (millimetres?)."
+    ) % {"scale": info["scale"]}

@@ -2,6 +2,7 @@
 
 from planning.models.audit import AuditEvent
 from planning.models.catalogue import LandUseCategory
+from planning.models.jobs import Job, JobState, MappingPreset
 from planning.models.layers import Feature, Layer
 from planning.models.projects import Membership, Project
 from planning.models.review import Comment, QAFinding, SupersededFeature
@@ -12,8 +13,11 @@ __all__ = [
     "AuditEvent",
     "Comment",
     "Feature",
+    "Job",
+    "JobState",
     "LandUseCategory",
     "Layer",
+    "MappingPreset",
     "Membership",
     "Project",
     "QAFinding",

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from importers.cad.mapping import parse_mapping
+from importers.jobs import resolve_options
 from importers.service import import_cad
 from planning.actions import CreateRevision
 from planning.errors import PlanningError
@@ -23,8 +23,17 @@ class Command(BaseCommand):
         parser.add_argument("file")
         parser.add_argument("--project", required=True, help="project code")
         parser.add_argument("--crs", help="EPSG code of the drawing (default: GEODATA or storage)")
-        parser.add_argument("--mapping", help='JSON {"CAD layer": "kind"} or a JSON file')
-        parser.add_argument("--encoding", default="auto", choices=["auto", "tcvn3", "vni"])
+        parser.add_argument(
+            "--mapping",
+            help='JSON {"CAD layer": "kind"}, a JSON file, or the name of a mapping preset',
+        )
+        parser.add_argument("--preset", help="name of a mapping preset (mapping, encoding, CRS)")
+        parser.add_argument("--encoding", choices=["auto", "tcvn3", "vni"])
+        parser.add_argument(
+            "--control-points",
+            help="two-point fix for local drawings: JSON [[x_cad,y_cad,x_true,y_true],[...]]",
+        )
+        parser.add_argument("--no-progress", action="store_true", help="no progress on stderr")
         parser.add_argument("--user", help="planner username (default: first planner member)")
         parser.add_argument("--json", action="store_true", help="print the report as JSON")
 
@@ -37,7 +46,8 @@ class Command(BaseCommand):
             raise CommandError(f"No project with code {options['project']!r}.")
         user = self._user(project, options.get("user"))
         try:
-            mapping = parse_mapping(options.get("mapping") or {"*": "landuse"})
+            chosen = self._options(options)
+            bar = ProgressBar(self.stderr, enabled=not options["no_progress"])
             # One transaction: a failed conversion leaves no empty draft revision behind.
             with transaction.atomic():
                 revision = CreateRevision(
@@ -48,13 +58,27 @@ class Command(BaseCommand):
                     revision=revision,
                     path=path,
                     filename=path.name,
-                    mapping=mapping,
-                    crs=options.get("crs"),
-                    text_encoding=options["encoding"],
+                    mapping=chosen["mapping"],
+                    crs=chosen["crs"],
+                    text_encoding=chosen["encoding"],
+                    control_points=options.get("control_points"),
+                    progress=bar.update,
                 )
+            bar.done()
         except PlanningError as exc:
             raise CommandError(exc.message) from exc
         self._print(result.report, revision, options["json"])
+
+    def _options(self, options) -> dict:
+        """--mapping as JSON or a file; otherwise (or --preset) the name of a preset."""
+        mapping, preset = options.get("mapping"), options.get("preset")
+        if mapping and not preset and not _is_json_or_file(mapping):
+            mapping, preset = None, mapping
+        if not mapping and not preset:
+            mapping = {"*": "landuse"}
+        return resolve_options(
+            mapping=mapping, preset=preset, crs=options.get("crs"), encoding=options.get("encoding")
+        )
 
     def _user(self, project, username):
         users = get_user_model().objects
@@ -91,3 +115,40 @@ class Command(BaseCommand):
             self.stdout.write(f"  {key}: {len(report[key])}")
             for entry in report[key][:20]:
                 self.stdout.write(f"    {json.dumps(entry, ensure_ascii=False)}")
+
+
+def _is_json_or_file(value: str) -> bool:
+    text = value.strip()
+    return text.startswith("{") or Path(text).is_file()
+
+
+class ProgressBar:
+    """Progress on stderr (a command's OutputWrapper): a redrawn bar on a terminal, one
+    line per stage otherwise."""
+
+    WIDTH = 30
+
+    def __init__(self, stream, *, enabled: bool = True) -> None:
+        self.stream = stream
+        self.enabled = enabled
+        self.tty = enabled and hasattr(stream, "isatty") and stream.isatty()
+        self.last = ""
+
+    def update(self, pct: float, message: str) -> None:
+        if not self.enabled:
+            return
+        pct = max(0, min(100, int(pct)))
+        if self.tty:
+            filled = self.WIDTH * pct // 100
+            bar = "#" * filled + "-" * (self.WIDTH - filled)
+            self.stream.write(f"\r[{bar}] {pct:3d}% {message[:40]:<40}", ending="")
+            self.stream.flush()
+        elif message != self.last:
+            self.stream.write(f"{pct:3d}% {message}", ending="\n")
+            self.stream.flush()
+        self.last = message
+
+    def done(self) -> None:
+        self.update(100, "done")
+        if self.tty:
+            self.stream.write("", ending="\n")

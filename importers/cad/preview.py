@@ -1,0 +1,106 @@
+"""A light preview of a drawing for the mapping step: its linework in EPSG:4326.
+
+Every entity is walked like the converter does (blocks expanded), moved by the GEODATA
+object or the two-point fix, projected to WGS 84 and simplified; at most PREVIEW_CAP
+features are returned (texts are left out), so the browser stays responsive whatever
+the drawing's size. Also returns the extent and the CRS warnings.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+from ezdxf.document import Drawing
+from pyproj import CRS, Transformer
+
+from importers.cad.convert import CadReport
+from importers.cad.crs import (
+    plausibility_warning,
+    resolve_crs,
+    scale_warning,
+    similarity_transform,
+)
+from importers.cad.geometry import Walker
+from importers.cad.limits import CadLimits, CadTolerances
+
+PREVIEW_CAP = 5000  # features in the preview at most
+SIMPLIFY_SHARE = 1 / 2000  # simplification tolerance as a share of the extent's diagonal
+
+
+def preview(
+    doc: Drawing,
+    filename: str,
+    *,
+    crs: str | None,
+    control_points: list[list[float]] | None,
+    limits: CadLimits,
+    tolerances: CadTolerances,
+) -> dict:
+    report = CadReport(filename)
+    walker = Walker(tolerances.arc, limits.max_depth, lambda name: True)
+    items = [i for i in walker.items(doc.modelspace()) if i.geom is not None and not i.text]
+    source_crs, move = resolve_crs(doc, crs, report)
+    moves = [move] if move is not None else []
+    transform_info = None
+    if control_points:
+        move, transform_info = similarity_transform(control_points)
+        moves.append(move)
+        warning = scale_warning(transform_info)
+        if warning:
+            report.warnings.append(warning)
+    geoms = np.asarray([i.geom for i in items], dtype=object)
+    for move in moves:
+        geoms = shapely.transform(geoms, move)
+    if len(geoms):
+        warning = plausibility_warning(source_crs, shapely.total_bounds(geoms))
+        if warning:
+            report.warnings.append(warning)
+    layers = [i.layer for i in items]
+    return {
+        **geojson_preview(geoms, layers, source_crs),
+        "crs": report.source_crs,
+        "crs_source": report.crs_source,
+        "transform": transform_info,
+        "warnings": report.warnings,
+    }
+
+
+def geojson_preview(geoms: np.ndarray, layers: list[str], source_crs: CRS) -> dict:
+    empty = {"type": "FeatureCollection", "features": []}
+    if not len(geoms):
+        return {"preview": empty, "extent": None, "preview_truncated": False}
+    to_lonlat = Transformer.from_crs(source_crs, CRS.from_epsg(4326), always_xy=True)
+
+    def project(coords: np.ndarray) -> np.ndarray:
+        lon, lat = to_lonlat.transform(coords[:, 0], coords[:, 1])
+        return np.column_stack([lon, lat])
+
+    lonlat = shapely.transform(geoms, project)
+    finite = ~np.isnan(shapely.total_bounds(lonlat))
+    if not finite.all():
+        return {"preview": empty, "extent": None, "preview_truncated": False}
+    west, south, east, north = (float(v) for v in shapely.total_bounds(lonlat))
+    tolerance = float(np.hypot(east - west, north - south)) * SIMPLIFY_SHARE
+    chosen = _sample(len(lonlat))
+    simple = shapely.simplify(lonlat[chosen], tolerance, preserve_topology=False)
+    features = [
+        {
+            "type": "Feature",
+            "geometry": shapely.geometry.mapping(geom),
+            "properties": {"layer": layers[index]},
+        }
+        for geom, index in zip(simple, chosen, strict=True)
+        if not geom.is_empty
+    ]
+    return {
+        "preview": {"type": "FeatureCollection", "features": features},
+        "extent": [west, south, east, north],
+        "preview_truncated": len(chosen) < len(lonlat),
+    }
+
+
+def _sample(count: int) -> np.ndarray:
+    """Indexes of at most PREVIEW_CAP features spread evenly over the drawing order."""
+    if count <= PREVIEW_CAP:
+        return np.arange(count)
+    return np.linspace(0, count - 1, PREVIEW_CAP).astype(int)

@@ -1,0 +1,289 @@
+"""The CAD mapping step for GIS files: MapInfo TAB/MIF, shapefiles (also with a legacy
+TCVN3/VNI DBF and no .cpg), GeoPackage ...: inspect the source layers, then import the
+ones mapped {source layer: planning kind} with the text encoding forced or detected, the
+CRS given (EPSG code or province preset) or read from the file, and the optional
+two-point fix. Every layer is loaded in one transaction.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import shapely
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+from pyproj import CRS
+
+from importers import crs as import_crs
+from importers import geometry, ogr
+from importers.cad import crs as cad_crs
+from importers.cad import preview as cad_preview
+from importers.cad.convert import IGNORE, Progress, check_mapping
+from importers.report import ImportReport
+from importers.sources import locate_dataset
+from importers.text.vietnamese import ENCODINGS
+from planning.errors import InvalidInput
+from planning.layer_kinds import get_kind
+from planning.models import Layer, Revision
+
+LEGACY = ("tcvn3", "vni", "cp1258")
+
+
+def check_encoding(text_encoding: str) -> None:
+    if text_encoding not in ("auto", *ENCODINGS):
+        raise InvalidInput(
+            _("Unknown text encoding %(encoding)s; expected auto or one of %(encodings)s.")
+            % {"encoding": repr(text_encoding), "encodings": ", ".join(ENCODINGS)}
+        )
+
+
+def inspect_dataset(path: Path, filename: str, crs: str | None = None, control_points=None):
+    """Source layers with feature counts by geometry type and a preview in EPSG:4326."""
+    user_crs = _user_crs(crs)
+    points = cad_crs.parse_control_points(control_points)
+    warnings: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="gis-", dir=_work_root()) as workdir:
+        dataset = locate_dataset(
+            Path(path), filename, Path(workdir), settings.PLANNING_MAX_UNZIPPED_BYTES
+        )
+        layers: list[dict] = []
+        geoms: list = []
+        names: list[str] = []
+        encodings: set[str] = set()
+        source_crs = None
+        for name in ogr.list_layers(dataset):
+            source = ogr.read_layer(dataset, name, "auto")
+            shapes = shapely.from_wkb(source.wkb)
+            types = Counter(g.geom_type for g in shapes if g is not None)
+            layers.append(_layer_dict(name, dict(types), source.fields))
+            source_crs = source_crs or _file_crs(source)
+            geoms.extend(g for g in shapes if g is not None)
+            names.extend(name for g in shapes if g is not None)
+            if source.text_encoding:
+                encodings.add(source.text_encoding)
+    chosen, crs_source = _chosen_crs(user_crs, source_crs, warnings)
+    moved, info = _moved(np.asarray(geoms, dtype=object), points, warnings)
+    if len(moved):
+        warning = cad_crs.plausibility_warning(chosen, shapely.total_bounds(moved))
+        if warning:
+            warnings.append(warning)
+    return {
+        "source_name": filename,
+        "source_format": dataset.format.name,
+        "notes": [],
+        "layers": layers,
+        "text_encoding": ",".join(sorted(encodings)),
+        **cad_preview.geojson_preview(moved, names, chosen),
+        "crs": import_crs.describe(chosen, crs),
+        "crs_source": crs_source,
+        "transform": info,
+        "warnings": warnings,
+    }
+
+
+def import_mapped_dataset(
+    *,
+    user,
+    revision: Revision,
+    path: Path,
+    filename: str,
+    mapping: dict[str, str],
+    crs: str | None = None,
+    text_encoding: str = "auto",
+    control_points=None,
+    progress: Progress | None = None,
+    remote_addr: str | None = None,
+):
+    """The mapped source layers as planning layers, in one transaction."""
+    from importers.service import CadImportResult, _check_permission, _load
+
+    _check_permission(user, revision)
+    check_encoding(text_encoding)
+    checked = check_mapping(mapping)
+    default = checked.pop("*", IGNORE)
+    rules = {key: kind for key, kind in checked.items() if "=" in key}
+    user_crs = _user_crs(crs)
+    points = cad_crs.parse_control_points(control_points)
+    step = progress or (lambda pct, message: None)
+    warnings: list[str] = []
+    transform = None
+    with tempfile.TemporaryDirectory(prefix="gis-", dir=_work_root()) as workdir:
+        step(2, _("Reading the file"))
+        dataset = locate_dataset(
+            Path(path), filename, Path(workdir), settings.PLANNING_MAX_UNZIPPED_BYTES
+        )
+        available = ogr.list_layers(dataset)
+        wanted = [(n, checked.get(n.upper(), default)) for n in available]
+        wanted = [(n, kind) for n, kind in wanted if kind != IGNORE or rules]
+        if not wanted:
+            raise InvalidInput(
+                _("The mapping names none of the file's layers (%(layers)s).")
+                % {"layers": ", ".join(available)}
+            )
+        prepared = []
+        for index, (name, kind) in enumerate(wanted):
+            step(5 + 70 * index / len(wanted), _("Reading layer %(name)s") % {"name": name})
+            whole = ogr.read_layer(dataset, name, text_encoding)
+            layer_crs, _source = _chosen_crs(user_crs, _file_crs(whole), warnings, strict=True)
+            for group_kind, source in _split_by_rules(whole, kind, rules):
+                report = ImportReport(
+                    filename, dataset.format.name, name, import_crs.describe(layer_crs, crs)
+                )
+                report.features_read = len(source)
+                report.text_encoding = source.text_encoding or ""
+                if points:
+                    source.wkb, transform = _moved_wkb(source.wkb, points, report.warnings)
+                to_storage = import_crs.transformer_to_storage(layer_crs)
+                ready = geometry.prepare(source.wkb, get_kind(group_kind), to_storage, report)
+                if source.text_encoding in LEGACY:
+                    report.warnings.append(
+                        _("Text was converted from the legacy %(encoding)s encoding to Unicode.")
+                        % {"encoding": source.text_encoding.upper()}
+                    )
+                prepared.append((name, group_kind, source, ready, report))
+        if not prepared:
+            raise InvalidInput(_("No feature could be loaded."))
+        layers = _load_all(user, revision, prepared, filename, remote_addr, step, _load)
+    reports = [report.as_dict() for *_, report in prepared]
+    summary = {
+        "source_name": filename,
+        "source_format": dataset.format.name,
+        "source_crs": reports[0]["source_crs"],
+        "text_encoding": ",".join(sorted({r["text_encoding"] for r in reports} - {""})),
+        "features": {},
+        "layers": reports,
+        "warnings": [*warnings, *(w for r in reports for w in r["warnings"])],
+        "transform": transform,
+        "skipped": [],
+        "unclosed": [],
+        "label_issues": [],
+    }
+    for layer in layers:
+        summary["features"][layer.kind] = summary["features"].get(layer.kind, 0) + (
+            layer.feature_count or 0
+        )
+    return CadImportResult(layers, summary)
+
+
+@transaction.atomic
+def _load_all(user, revision, prepared, filename, remote_addr, step, load) -> list[Layer]:
+    layers = []
+    for index, (name, kind, source, ready, report) in enumerate(prepared):
+        if not len(ready.keep):
+            report.warnings.append(_("No feature could be loaded."))
+            continue
+        step(80 + 19 * index / len(prepared), _("Loading layer %(name)s") % {"name": name})
+        label = f"{name} – {get_kind(kind).label}"[:200]
+        layers.append(
+            load(user, revision, kind, label, source, ready, report, filename, remote_addr)
+        )
+    if not layers:
+        raise InvalidInput(_("No feature could be loaded."))
+    return layers
+
+
+def _split_by_rules(source: ogr.SourceLayer, kind: str, rules: dict[str, str]):
+    """(kind, features) groups of a source layer: `FIELD=VALUE` rules of the mapping pick
+    the kind of the features whose attribute has that value (case-insensitive); the rest
+    get the layer's own kind. Ignored groups are left out."""
+    if not rules:
+        if kind != IGNORE:
+            yield kind, source
+        return
+    fields = {f["name"].upper(): i for i, f in enumerate(source.fields)}
+    kinds = np.full(len(source), kind, dtype=object)
+    for rule, rule_kind in rules.items():
+        field_name, value = rule.split("=", 1)
+        column = fields.get(field_name.strip())
+        if column is None:
+            continue
+        values = source.columns[column]
+        hits = [i for i, v in enumerate(values) if str(v).strip().upper() == value.strip()]
+        kinds[hits] = rule_kind
+    for group_kind in sorted(set(kinds.tolist()) - {IGNORE}):
+        yield group_kind, _subset(source, np.flatnonzero(kinds == group_kind))
+
+
+def _subset(source: ogr.SourceLayer, keep: np.ndarray) -> ogr.SourceLayer:
+    return ogr.SourceLayer(
+        source.name,
+        source.crs,
+        source.crs_problem,
+        source.fids[keep],
+        source.wkb[keep],
+        source.fields,
+        [[column[i] for i in keep] for column in source.columns],
+        source.text_encoding,
+    )
+
+
+def _layer_dict(name: str, types: dict[str, int], fields) -> dict:
+    return {
+        "name": name,
+        "entities": types,
+        "total": sum(types.values()),
+        "frozen": False,
+        "off": False,
+        "locked": False,
+        "fields": fields,
+    }
+
+
+def _user_crs(crs: str | None) -> CRS | None:
+    text = cad_crs.normalise_crs(crs)
+    return import_crs.parse_user_crs(text) if text else None
+
+
+def _file_crs(source: ogr.SourceLayer) -> CRS | None:
+    """The file's CRS unless it is a local ("NonEarth") one, which places nothing."""
+    if source.crs is None or source.crs.type_name.startswith("Engineering"):
+        return None
+    return source.crs
+
+
+def _chosen_crs(user_crs, file_crs, warnings: list[str], *, strict: bool = False):
+    if user_crs is not None:
+        return user_crs, "user"
+    if file_crs is not None:
+        return file_crs, "file"
+    if strict:
+        raise InvalidInput(
+            _(
+                "The file has no usable CRS (none, or local coordinates); give one, e.g. "
+                "EPSG:9214 or province:thua-thien-hue."
+            )
+        )
+    warnings.append(
+        _("The file declares no usable CRS; assumed EPSG:%(srid)d.")
+        % {"srid": settings.PLANNING_STORAGE_SRID}
+    )
+    return import_crs.storage_crs(), "default"
+
+
+def _moved(geoms: np.ndarray, points, warnings: list[str]):
+    if not points or not len(geoms):
+        return geoms, None
+    move, info = cad_crs.similarity_transform(points)
+    warning = cad_crs.scale_warning(info)
+    if warning:
+        warnings.append(warning)
+    return shapely.transform(geoms, move), info
+
+
+def _moved_wkb(wkb: np.ndarray, points, warnings: list[str]):
+    geoms = shapely.from_wkb(wkb)
+    present = ~shapely.is_missing(geoms)
+    moved, info = _moved(geoms[present], points, warnings)
+    out = np.array(wkb, dtype=object)
+    out[present] = shapely.to_wkb(moved, include_srid=False)
+    return out, info
+
+
+def _work_root() -> Path:
+    root = Path(settings.PLANNING_VAR_DIR) / "tmp"
+    root.mkdir(parents=True, exist_ok=True)
+    return root

@@ -1,0 +1,63 @@
+"""REST endpoints of background jobs: GET /api/jobs/{id}/, POST /api/jobs/{id}/cancel/."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework.decorators import api_view
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from planning import jobs
+from planning.errors import NotAuthenticated, NotFound
+from planning.models import Job
+
+
+def job_dict(job: Job) -> dict:
+    return {
+        "id": job.pk,
+        "kind": job.kind,
+        "state": job.state,
+        "progress": job.progress,
+        "message": job.message,
+        "report": job.report,
+        "result": job.result,
+        "revision": job.revision_id,
+        "cancel_requested": job.cancel_requested,
+        "created": job.created.isoformat() if job.created else None,
+        "started": job.started.isoformat() if job.started else None,
+        "finished": job.finished.isoformat() if job.finished else None,
+    }
+
+
+def visible_job(user, job_id: int) -> Job:
+    if not user.is_authenticated:
+        raise NotAuthenticated(_("Sign in to see jobs."))
+    job = Job.objects.select_related("revision").filter(pk=job_id).first()
+    if job is None or not jobs.can_see(user, job):
+        raise NotFound(_("No such job."))
+    return job
+
+
+def _private(response: Response) -> Response:
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@extend_schema(responses={200: OpenApiTypes.OBJECT})
+@api_view(["GET"])
+def job_detail(request: Request, job_id: int) -> Response:
+    """State, progress, message, report and result of one background job."""
+    job = visible_job(request.user, job_id)
+    if job.is_active and jobs.recover_stalled_jobs(job_ids=[job.pk]):
+        job.refresh_from_db()
+    return _private(Response(job_dict(job)))
+
+
+@extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
+@api_view(["POST"])
+def job_cancel(request: Request, job_id: int) -> Response:
+    """Cancels a queued job, or asks a running one to stop (nothing is written)."""
+    job = visible_job(request.user, job_id)
+    return _private(Response(job_dict(jobs.cancel_job(job, request.user))))
