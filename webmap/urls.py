@@ -3,7 +3,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from webmap import views
+from webmap import views, views_cad
 
 app_name = "webmap"
 
@@ -15,4 +15,5 @@ urlpatterns = [
     path("projects/<int:pk>/", views.project_detail, name="project-detail"),
     path("revisions/<int:pk>/upload/", views.revision_upload, name="revision-upload"),
     path("revisions/<int:pk>/review/", views.revision_review, name="revision-review"),
+    path("revisions/<int:pk>/cad/", views_cad.revision_cad, name="revision-cad"),
 ]

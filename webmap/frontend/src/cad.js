@@ -1,1 +1,221 @@
-// The CAD import page: upload, CAD layers and preview, mapping, job progress, report.
+// The CAD import page: upload a drawing → its CAD layers with entity counts and a preview
+// on the map → the mapping to planning layers (guesses, presets), CRS, encoding and control
+// points → the conversion job with progress and Cancel → the report, whose entries are
+// located on the map → the draft revision on the map. Configuration and labels come from
+// the server (json_script), as on the review page.
+import './cad.css';
+import { readConfig } from './config.js';
+import { inspect } from './cad/api.js';
+import {
+  createCadMap, onPreviewClick, pixelAt, restylePreview, showIssues, showPreview, showResult,
+} from './cad/map.js';
+import {
+  applyMapping, currentChoices, hasMappedLayer, kindLookup, pickLayer, readMapping, renderLayers,
+} from './cad/layers.js';
+import { readControlPoints, readCrs, setCrs, setUpCrs } from './cad/crs.js';
+import { getPreset, loadPresets, savePreset } from './cad/presets.js';
+import { follow, requestCancel, showJob, start as startJob } from './cad/job.js';
+import { renderReport } from './cad/report.js';
+import { clearStatus, format, showStatus } from './cad/status.js';
+
+const state = { file: null, presetMapping: null, job: null, busy: false };
+const byId = (id) => document.getElementById(id);
+
+function updateStartButton() {
+  byId('cad-start').disabled = state.busy || !state.file || !hasMappedLayer(readMapping());
+}
+
+function onMappingChange(page) {
+  page.kindOf.reset();
+  restylePreview(page.cadMap);
+  updateStartButton();
+}
+
+function summarise(config, data, drawn) {
+  const { labels } = config;
+  const parts = [format(labels.previewSummary, { shown: drawn })];
+  if (data.preview_truncated) parts.push(labels.previewCapped);
+  if (!drawn) parts.push(labels.noPreview);
+  if (data.crs) {
+    const source = labels.crsSources[data.crs_source] || data.crs_source || '';
+    parts.push(format(labels.placedIn, { crs: data.crs, source }));
+  }
+  if (data.transform) {
+    const { scale, rotation_deg: rotation } = data.transform;
+    parts.push(format(labels.transformUsed, {
+      scale: Number(scale).toFixed(5), rotation: Number(rotation).toFixed(3),
+    }));
+  }
+  byId('inspect-summary').textContent = parts.join(' ');
+}
+
+/** Reads the chosen file's layers and preview (again after a CRS change). */
+async function inspectDrawing(page) {
+  if (!state.file) return;
+  const { config } = page;
+  byId('inspect-summary').textContent = config.labels.reading;
+  try {
+    const data = await inspect(config, state.file, readCrs(), readControlPoints(config.labels));
+    const previous = currentChoices();
+    renderLayers(config, data.layers || [], previous, () => onMappingChange(page));
+    if (!previous.size && state.presetMapping) applyMapping(state.presetMapping);
+    onMappingChange(page);
+    summarise(config, data, showPreview(page.cadMap, data.preview, data.extent));
+    if (data.warnings && data.warnings.length) showStatus('warning', data.warnings.join(' '));
+    else clearStatus();
+    document.body.dataset.cadStep = 'inspected';
+  } catch (error) {
+    byId('inspect-summary').textContent = '';
+    showStatus('error', error.message);
+  }
+}
+
+async function applyPreset(page) {
+  const name = byId('preset-select').value;
+  if (!name) return;
+  try {
+    const preset = await getPreset(page.config, name);
+    state.presetMapping = preset.mapping || {};
+    applyMapping(state.presetMapping);
+    if (preset.encoding) byId('cad-encoding').value = preset.encoding;
+    const crsChanged = (preset.crs || '') !== readCrs();
+    setCrs(preset.crs || '');
+    onMappingChange(page);
+    showStatus('success', format(page.config.labels.presetLoaded, { name }));
+    if (crsChanged) await inspectDrawing(page);
+  } catch (error) {
+    showStatus('error', error.message);
+  }
+}
+
+async function saveCurrentPreset(page) {
+  const { config } = page;
+  const name = byId('preset-name').value.trim();
+  if (!name) {
+    showStatus('error', config.labels.presetName);
+    return;
+  }
+  const preset = {
+    name, mapping: readMapping(), encoding: byId('cad-encoding').value, crs: readCrs(), description: '',
+  };
+  try {
+    await savePreset(config, preset);
+    await loadPresets(config, name);
+    showStatus('success', format(config.labels.presetSaved, { name }));
+  } catch (error) {
+    showStatus('error', error.message);
+  }
+}
+
+function jobForm(config) {
+  const mapping = readMapping();
+  if (!hasMappedLayer(mapping)) throw new Error(config.labels.nothingMapped);
+  const points = readControlPoints(config.labels);
+  const form = new FormData();
+  form.append('file', state.file);
+  form.append('mapping', JSON.stringify(mapping));
+  form.append('encoding', byId('cad-encoding').value);
+  const crs = readCrs();
+  if (crs) form.append('crs', crs);
+  if (points) form.append('control_points', JSON.stringify(points));
+  return form;
+}
+
+function finish(page, job) {
+  const { config, cadMap } = page;
+  if (job.report && Object.keys(job.report).length) {
+    renderReport(config, cadMap, job.report);
+    byId('step-report').scrollIntoView({ block: 'start' });
+  }
+  if (job.state === 'succeeded') {
+    showResult(cadMap);
+    byId('toggle-result').disabled = false;
+    byId('result-links').hidden = false;
+    showStatus('success', config.labels.succeeded);
+  } else if (job.state === 'cancelled') {
+    showStatus('info', config.labels.cancelled);
+  } else {
+    showStatus('error', job.message || config.labels.failed);
+  }
+}
+
+/** Forgets the previous job's report before a new one starts. */
+function clearReport(page) {
+  byId('step-report').hidden = true;
+  byId('result-links').hidden = true;
+  showIssues(page.cadMap, []);
+}
+
+async function runJob(page) {
+  const { config } = page;
+  clearStatus();
+  clearReport(page);
+  state.busy = true;
+  updateStartButton();
+  try {
+    state.job = await startJob(config, jobForm(config));
+    byId('step-job').scrollIntoView({ block: 'nearest' });
+    finish(page, await follow(config, state.job, (job) => { state.job = job; showJob(config, job); }));
+  } catch (error) {
+    showStatus('error', error.message);
+  } finally {
+    state.busy = false;
+    updateStartButton();
+  }
+}
+
+function bindControls(page) {
+  byId('cad-file').addEventListener('change', (event) => {
+    [state.file] = event.target.files;
+    state.file = state.file || null;
+    inspectDrawing(page);
+  });
+  byId('control-points').addEventListener('change', () => {
+    try {
+      readControlPoints(page.config.labels); // half typed: wait for the rest
+    } catch (error) {
+      return;
+    }
+    inspectDrawing(page);
+  });
+  byId('preset-apply').addEventListener('click', () => applyPreset(page));
+  byId('preset-save').addEventListener('click', () => saveCurrentPreset(page));
+  byId('cad-start').addEventListener('click', () => runJob(page));
+  byId('job-cancel').addEventListener('click', () => {
+    if (state.job) requestCancel(page.config, state.job.id).catch((e) => showStatus('error', e.message));
+  });
+  onPreviewClick(page.cadMap, pickLayer);
+  byId('toggle-preview').addEventListener('change', (e) => page.cadMap.layers.preview.setVisible(e.target.checked));
+  byId('toggle-result').addEventListener('change', (e) => {
+    if (page.cadMap.layers.result) page.cadMap.layers.result.setVisible(e.target.checked);
+  });
+}
+
+function exposeForTests(page) {
+  const { map, layers } = page.cadMap;
+  globalThis.planningCad = {
+    map,
+    layers,
+    previewCount: () => layers.preview.getSource().getFeatures().length,
+    issueCount: () => layers.issues.getSource().getFeatures().length,
+    selectedIssue: () => layers.issues.getSource().getFeatures().find((f) => f.get('selected'))?.get('entry'),
+    pixelAt: (lon, lat) => pixelAt(map, lon, lat),
+  };
+}
+
+function startPage() {
+  const config = readConfig('cad-config');
+  const kindOf = kindLookup();
+  const page = { config, kindOf, cadMap: createCadMap(config, kindOf) };
+  bindControls(page);
+  exposeForTests(page);
+  const presets = loadPresets(config).catch((error) => showStatus('error', error.message));
+  Promise.allSettled([setUpCrs(config, () => inspectDrawing(page)), presets])
+    .then(() => { document.body.dataset.cadReady = 'true'; });
+}
+
+if (document.readyState === 'loading') {
+  document.addEventListener('DOMContentLoaded', startPage);
+} else {
+  startPage();
+}

@@ -1,0 +1,91 @@
+// The conversion report: features per output layer, warnings and notes, and every entity
+// that was skipped, could not be closed or has a label problem. Each entry with a place
+// is a button: it highlights its ring on the map and moves the map there.
+import { el } from '../config.js';
+import { focusIssue, showIssues } from './map.js';
+import { format } from './status.js';
+
+function featureTable(labels, features) {
+  const entries = Object.entries(features || {});
+  if (!entries.length) return el('p', 'muted', labels.noFeatures);
+  const table = el('table', 'data report-features');
+  const head = el('tr');
+  head.append(el('th', '', labels.outputLayer), el('th', 'num', labels.features));
+  const body = el('tbody');
+  entries.forEach(([kind, count]) => {
+    const row = el('tr');
+    row.dataset.kind = kind;
+    row.append(el('td', '', labels.kinds[kind] || kind), el('td', 'num', String(count)));
+    body.append(row);
+  });
+  const thead = el('thead');
+  thead.append(head);
+  table.append(thead, body);
+  return table;
+}
+
+function messageList(title, items) {
+  const box = el('div', 'report-messages');
+  if (!items || !items.length) return box;
+  const list = el('ul');
+  items.forEach((text) => list.append(el('li', '', String(text))));
+  box.append(el('h3', 'panel-subtitle', title), list);
+  return box;
+}
+
+/** One line describing an entry, by its group. */
+function describe(labels, group, entry) {
+  if (group === 'unclosed') {
+    const refs = (entry.refs || []).slice(0, 3).join(', ');
+    return [format(labels.length, { length: entry.length }), refs].filter(Boolean).join(' · ');
+  }
+  if (group === 'labelIssues') {
+    return [entry.problem, (entry.texts || []).join(' / ')].filter(Boolean).join(': ');
+  }
+  return [entry.layer, entry.type, entry.reason].filter(Boolean).join(' · ');
+}
+
+function entryRow(cadMap, labels, group, entry, feature) {
+  const row = el('li', `report-entry report-${group}`);
+  const button = el('button', 'finding-button');
+  button.type = 'button';
+  button.append(el('span', 'finding-message', describe(labels, group, entry)));
+  if (!feature) {
+    button.disabled = true;
+    button.append(el('span', 'muted', ` (${labels.noLocation})`));
+  } else {
+    button.addEventListener('click', () => focusIssue(cadMap, feature));
+  }
+  row.append(button);
+  return row;
+}
+
+const GROUPS = [['skipped', 'skipped'], ['unclosed', 'unclosed'], ['labelIssues', 'label_issues']];
+
+function issueSections(cadMap, labels, report) {
+  const all = GROUPS.flatMap(([group, key]) => (report[key] || []).map((entry) => ({ group, entry })));
+  const features = showIssues(cadMap, all.map((item) => item.entry));
+  return GROUPS.map(([group]) => {
+    const section = el('div', 'report-group');
+    section.dataset.group = group;
+    const mine = all.map((item, i) => ({ ...item, feature: features[i] })).filter((i) => i.group === group);
+    section.append(el('h3', 'panel-subtitle', `${labels[group]} (${mine.length})`));
+    const list = el('ol', 'finding-list');
+    if (!mine.length) list.append(el('li', 'muted', labels.noIssues));
+    mine.forEach((item) => list.append(entryRow(cadMap, labels, group, item.entry, item.feature)));
+    section.append(list);
+    return section;
+  });
+}
+
+/** Renders a job's report into the report section and its entries onto the map. */
+export function renderReport(config, cadMap, report) {
+  const { labels } = config;
+  document.getElementById('step-report').hidden = false;
+  document.getElementById('report-features').replaceChildren(featureTable(labels, report.features));
+  document.getElementById('report-messages').replaceChildren(
+    messageList(labels.warnings, report.warnings),
+    messageList(labels.notes, report.notes),
+  );
+  document.getElementById('report-issues').replaceChildren(...issueSections(cadMap, labels, report));
+}

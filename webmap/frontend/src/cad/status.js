@@ -1,0 +1,21 @@
+// The page's message line (errors in red, confirmations in green) and the small string
+// formatter for the translated templates the server rendered ("%(name)d", "%(name)s").
+
+export function showStatus(kind, text) {
+  const box = document.getElementById('cad-status');
+  box.className = `cad-status alert alert-${kind}`;
+  box.setAttribute('role', kind === 'error' ? 'alert' : 'status');
+  box.textContent = text; // server text is data: never parsed as HTML
+  box.hidden = false;
+}
+
+export function clearStatus() {
+  document.getElementById('cad-status').hidden = true;
+}
+
+/** Fills Python-style placeholders: %(name)d, %(name)s; "%%" is a percent sign. */
+export function format(template, values) {
+  return template
+    .replace(/%\((\w+)\)[ds]/g, (match, key) => String(values[key] ?? ''))
+    .replace(/%%/g, '%');
+}

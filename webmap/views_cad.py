@@ -1,0 +1,151 @@
+"""The CAD import page of a draft revision: upload a drawing, map its CAD layers to planning
+layers, run the conversion as a background job and read its report on the map.
+
+The page itself only renders; every step calls the REST API (inspect, presets, CRS presets,
+jobs), which checks permissions again on each request.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from planning import visibility
+from planning.layer_kinds import KINDS
+from planning.models import Revision
+from webmap import mapconfig
+
+IGNORE = "ignore"
+# What the upload accepts; the server decides what it can read and says so otherwise.
+ACCEPT = ".dxf,.dwg,.tab,.mif,.mid,.map,.dat,.id,.zip"
+
+
+@login_required
+@require_GET
+def revision_cad(request: HttpRequest, pk: int) -> HttpResponse:
+    """The page; 404 when the revision is not visible, 403 for anyone but its planners
+    (the same rule as the upload page)."""
+    revisions = visibility.visible_revisions(request.user).select_related("project")
+    revision = get_object_or_404(revisions, pk=pk)
+    if not visibility.can_edit(request.user, revision):
+        message = _("Only the planners of the project can add layers to a draft.")
+        return render(request, "webmap/forbidden.html", {"message": message}, status=403)
+    context = {
+        "revision": revision,
+        "project": revision.project,
+        "accept": ACCEPT,
+        "config": build_config(revision),
+    }
+    return render(request, "webmap/cad.html", context)
+
+
+def urls(revision: Revision) -> dict[str, str]:
+    return {
+        **mapconfig.URLS,
+        "inspect": "/api/cad/inspect/",
+        "presets": "/api/cad/presets/",
+        "preset": "/api/cad/presets/{name}/",
+        "crsPresets": "/api/cad/crs-presets/",
+        "jobs": f"/api/revisions/{revision.pk}/cad/jobs/",
+        "job": "/api/jobs/{id}/",
+        "cancel": "/api/jobs/{id}/cancel/",
+        "review": f"/revisions/{revision.pk}/review/",
+        "map": f"/map/?revision={revision.pk}",
+    }
+
+
+def kind_choices() -> list[dict[str, str]]:
+    """The planning layer kinds a CAD layer can go to, then "ignore"."""
+    ordered = sorted(KINDS.values(), key=lambda kind: kind.draw_order)
+    choices = [{"code": kind.code, "label": str(kind.label)} for kind in ordered]
+    return [*choices, {"code": IGNORE, "label": _("Ignore")}]
+
+
+def build_config(revision: Revision) -> dict[str, Any]:
+    """Everything the page's script needs: URLs, kinds, the draft's place, labels."""
+    return {
+        "urls": urls(revision),
+        "revision": {"id": revision.pk, "number": revision.number},
+        "kinds": kind_choices(),
+        "extent": mapconfig.revisions_extent([revision.pk]) or mapconfig.in_force_extent(),
+        "fallbackCenter": list(mapconfig.FALLBACK_CENTER),
+        "fallbackZoom": mapconfig.FALLBACK_ZOOM,
+        "labels": labels(),
+    }
+
+
+def labels() -> dict[str, Any]:
+    """Every string the CAD page's script builds itself, in the request's language."""
+    return {
+        **step_labels(),
+        **job_labels(),
+        **report_labels(),
+    }
+
+
+def step_labels() -> dict[str, Any]:
+    return {
+        "requestFailed": _("The server could not be reached. Try again."),
+        "reading": _("Reading the drawing…"),
+        "chooseFile": _("Choose a drawing first."),
+        "layer": _("CAD layer"),
+        "entities": _("Entities"),
+        "total": _("Total"),
+        "planningLayer": _("Planning layer"),
+        "frozen": _("frozen"),
+        "off": _("off"),
+        "layersSummary": _("%(layers)d CAD layers, %(entities)d entities"),
+        "previewSummary": _("%(shown)d features drawn in the preview."),
+        "previewCapped": _("The preview shows only part of the drawing."),
+        "noPreview": _("Nothing can be drawn: choose the coordinate system."),
+        "guessed": _("guessed from the layer name"),
+        "nothingMapped": _("Map at least one CAD layer to a planning layer."),
+        "presetSaved": _("Preset “%(name)s” saved."),
+        "presetLoaded": _("Preset “%(name)s” applied."),
+        "presetName": _("Give the preset a name."),
+        "noPreset": _("— no preset —"),
+        "declaredCrs": _("From the drawing (GEODATA) or the storage default"),
+        "customCrs": _("Custom EPSG code"),
+        "controlPointsIncomplete": _("Give all four numbers of both control points, or none."),
+        "placedIn": _("Placed in %(crs)s (%(source)s)."),
+        "crsSources": {
+            "user": _("as chosen"),
+            "GEODATA": _("from the drawing's GEODATA"),
+            "default": _("assumed: the drawing declares none"),
+        },
+        "transformUsed": _("Two-point fix: scale %(scale)s, rotation %(rotation)s°."),
+    }
+
+
+def job_labels() -> dict[str, str]:
+    return {
+        "queued": _("Waiting for a worker…"),
+        "running": _("Converting…"),
+        "succeeded": _("Conversion finished."),
+        "failed": _("The conversion failed."),
+        "cancelled": _("The conversion was cancelled; nothing was written."),
+        "cancelling": _("Cancelling…"),
+        "progress": _("%(progress)d %%"),
+    }
+
+
+def report_labels() -> dict[str, Any]:
+    return {
+        "outputLayer": _("Output layer"),
+        "features": _("Features"),
+        "noFeatures": _("No features were produced."),
+        "skipped": _("Skipped entities"),
+        "unclosed": _("Linework that could not be closed"),
+        "labelIssues": _("Lots with label problems"),
+        "noIssues": _("None."),
+        "noLocation": _("no location"),
+        "length": _("%(length)s m long"),
+        "warnings": _("Warnings"),
+        "notes": _("Notes"),
+        "kinds": {kind.code: str(kind.label) for kind in KINDS.values()},
+    }
