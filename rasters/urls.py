@@ -1,3 +1,19 @@
 """URLs of the rasters app (mounted at the site root by planning/urls.py)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from rasters import api, views
+
+urlpatterns = [
+    path("api/revisions/<int:revision_id>/rasters/", api.revision_rasters, name="revision-rasters"),
+    path("api/rasters/map/", api.map_rasters, name="map-rasters"),
+    path("api/rasters/<int:raster_id>/", api.raster_detail, name="raster-detail"),
+    path(
+        "api/rasters/<int:raster_id>/georeference/",
+        api.raster_georeference,
+        name="raster-georeference",
+    ),
+    path("api/rasters/<int:raster_id>/image.png", api.raster_image, name="raster-image"),
+    path("rasters/<int:raster_id>/georeference/", views.georeference_page, name="raster-georef"),
+    path("revisions/<int:revision_id>/rasters/", views.upload_page, name="raster-upload"),
+]

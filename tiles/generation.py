@@ -12,6 +12,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.apps import apps
 from django.conf import settings
 from django.db import connection
 
@@ -26,6 +27,7 @@ def _fingerprint_sql() -> str:
     last time what is in force changed (HTTP Last-Modified)."""
     revisions = Revision._meta.db_table
     categories = LandUseCategory._meta.db_table
+    rasters = apps.get_model("rasters", "RasterLayer")._meta.db_table  # issue 7: raster layers
     return f"""
         SELECT
           (SELECT coalesce(string_agg(id::text || '@' || coalesce(approved_at::text, ''),
@@ -34,7 +36,10 @@ def _fingerprint_sql() -> str:
           (SELECT md5(coalesce(string_agg(code || colour, ',' ORDER BY code), ''))
              FROM {categories}),
           (SELECT max(greatest(approved_at, superseded_at))
-             FROM {revisions} WHERE state IN (%s, %s))
+             FROM {revisions} WHERE state IN (%s, %s)),
+          (SELECT coalesce(string_agg(r.id::text || '@' || r.updated_at::text, ',' ORDER BY r.id), '')
+             FROM {rasters} r JOIN {revisions} v ON v.id = r.revision_id
+            WHERE v.state = %s AND r.cog_path <> '')
     """  # noqa: S608 - table names come from the models, values are bound
 
 
@@ -52,15 +57,17 @@ def current_generation() -> str:
 def in_force_state() -> InForceState:
     """The generation and when what is in force last changed, from one query."""
     states = [RevisionState.APPROVED, RevisionState.APPROVED, RevisionState.SUPERSEDED]
+    states.append(RevisionState.APPROVED)  # rasters of the plans in force
     with connection.cursor() as cursor:
         cursor.execute(_fingerprint_sql(), states)
-        in_force, colours, last_modified = cursor.fetchone()
+        in_force, colours, last_modified, rasters = cursor.fetchone()
     parts = (
         STYLE_VERSION,
         str(connection.settings_dict["NAME"]),
         str(settings.PLANNING_STORAGE_SRID),
         in_force,
         colours,
+        rasters,
     )
     digest = hashlib.sha256("|".join(parts).encode("utf-8")).hexdigest()[:16]
     return InForceState(f"gen-{digest}", last_modified)

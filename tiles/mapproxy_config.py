@@ -15,7 +15,7 @@ from django.conf import settings
 
 from planning.crs import offered_srids
 from planning.layer_kinds import KINDS
-from tiles import datasource, styles, wms_legend
+from tiles import datasource, raster_layers, styles, wms_legend
 from tiles.mapnik_source import SOURCE_TYPE
 
 ALL_PLANS = "plans"
@@ -40,15 +40,29 @@ class PublicLayer:
 
 
 def public_layers() -> list[PublicLayer]:
-    """`plans` (every kind in draw order) followed by one layer per kind."""
+    """`plans` (every kind in draw order), one layer per kind, then the public rasters."""
+    return [
+        *_vector_layers(),
+        *(
+            PublicLayer(r.layer_name, raster_layers.title(r), ())
+            for r in raster_layers.public_rasters()
+        ),
+    ]
+
+
+def _vector_layers() -> list[PublicLayer]:
     ordered = sorted(KINDS.values(), key=lambda k: k.draw_order)
     layers = [PublicLayer(ALL_PLANS, "Quy hoạch / Plans", tuple(k.code for k in ordered))]
     layers += [PublicLayer(k.code, str(k.label), (k.code,)) for k in ordered]
     return layers
 
 
-def public_layer(name: str) -> PublicLayer | None:
-    return next((layer for layer in public_layers() if layer.name == name), None)
+def public_layer(name: str, user=None) -> PublicLayer | None:
+    """The layer called `name`; a raster (`raster_<id>`) only if `user` may see it."""
+    if raster_layers.raster_id(name) is not None:
+        raster = raster_layers.visible_raster(name, user)
+        return PublicLayer(name, raster_layers.title(raster), ()) if raster else None
+    return next((layer for layer in _vector_layers() if layer.name == name), None)
 
 
 def generation_dir(generation: str) -> Path:
@@ -62,7 +76,7 @@ def build_config(generation: str) -> dict:
     model = styles.load_styles()
     db = datasource.connection_params()
     sources, caches, layers = {}, {}, []
-    for layer in public_layers():
+    for layer in _vector_layers():
         storage_box, wgs84_box = _layer_extent(layer, extents, storage_srid)
         sources[f"src_{layer.name}"] = _source(layer, model, storage_box, wgs84_box, db)
         caches[f"cache_{layer.name}"] = _cache(layer)
@@ -74,6 +88,10 @@ def build_config(generation: str) -> dict:
                 "tile_sources": [f"cache_{layer.name}"],
             }
         )
+    raster_sources, raster_caches, raster_layer_list = raster_layers.mapproxy_parts(SOURCE_TYPE)
+    sources.update(raster_sources)
+    caches.update(raster_caches)
+    layers += raster_layer_list
     return {
         "globals": _globals(generation),
         "services": _services(),

@@ -66,8 +66,8 @@ def _capabilities(request: HttpRequest, params: dict[str, str]) -> HttpResponseB
 
 
 def _get_map(request: HttpRequest, params: dict[str, str]) -> HttpResponseBase | None:
-    view = parse_map_view(params)
     user = service_user(request)
+    view = parse_map_view(params, user=user)
     private = is_private(user) and view.time is None
     if view.time is None and not private and view.format != PNG8 and view.style == "default":
         return None  # the public, current map in the default style: MapProxy answers
@@ -78,10 +78,13 @@ def _get_map(request: HttpRequest, params: dict[str, str]) -> HttpResponseBase |
 
 
 def _feature_info(request: HttpRequest, params: dict[str, str]) -> HttpResponseBase:
-    view = parse_map_view(params, image=False)
-    info = wms_featureinfo.parse_info_request(params, view, wms_info_formats.INFO_FORMATS)
     user = service_user(request)
+    view = parse_map_view(params, image=False, user=user)
+    info = wms_featureinfo.parse_info_request(
+        params, view, wms_info_formats.INFO_FORMATS, user=user
+    )
     hits = wms_featureinfo.find(info, user, view.time)
+    hits += wms_featureinfo.raster_hits(info, user, view.time)
     body, content_type = wms_info_formats.formatter(info.info_format)(hits)
     if info.info_format in wms_featureinfo.GML_FORMATS:
         content_type = f"{info.info_format}; charset=utf-8"

@@ -22,6 +22,7 @@ from django.db.models import F, FloatField, Func, TextField, Value
 from planning.layer_kinds import KINDS
 from planning.models import Feature
 from planning.visibility import service_features
+from tiles import raster_layers
 from tiles.feature_types import RESERVED, SAFE_NAME
 from tiles.mapproxy_config import public_layer
 from tiles.params import GEOGRAPHIC_SRIDS
@@ -58,10 +59,10 @@ class Hit:
 
 
 def parse_info_request(
-    params: dict[str, str], view: MapView, formats: tuple[str, ...]
+    params: dict[str, str], view: MapView, formats: tuple[str, ...], user=None
 ) -> InfoRequest:
     """The GetFeatureInfo-specific parameters, checked against the map view."""
-    query_layers = parse_layers(params.get("QUERY_LAYERS", ""), name="QUERY_LAYERS")
+    query_layers = parse_layers(params.get("QUERY_LAYERS", ""), name="QUERY_LAYERS", user=user)
     for name in query_layers:
         if name not in view.layers:
             raise WmsError(f"Layer {name!r} is not in LAYERS.", "LayerNotQueryable")
@@ -169,3 +170,31 @@ def _hit(feature: Feature) -> Hit:
         properties=properties,
         geometry=getattr(feature, "out_geometry", None),
     )
+
+
+def raster_hits(request: InfoRequest, user, at: datetime | None) -> list[Hit]:
+    """Pixel values (an elevation, a colour) of the queried raster layers under the pixel."""
+    view = request.view
+    px, py = view.pixel_size
+    x = view.bbox[0] + (request.i + 0.5) * px
+    y = view.bbox[3] - (request.j + 0.5) * py
+    hits = []
+    for name in request.query_layers:
+        raster = raster_layers.visible_raster(name, user, at)
+        if raster is None:
+            continue
+        found = raster_layers.pixel_values(raster, x, y, view.srid)
+        if found is None:
+            continue
+        revision = raster.revision
+        hits.append(
+            Hit(
+                id=raster.pk,
+                kind=raster.layer_name,
+                project=revision.project.code,
+                revision=revision.number,
+                properties={"name": raster.name, "raster_kind": raster.kind, **found.values},
+                geometry=None,
+            )
+        )
+    return hits[: request.feature_count]

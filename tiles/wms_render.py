@@ -22,7 +22,8 @@ from django.db.models.functions import Coalesce
 
 from planning.models import Feature
 from planning.visibility import service_features
-from tiles import datasource, styles
+from rasters.visibility import service_rasters
+from tiles import datasource, raster_layers, styles
 from tiles.mapnik_source import encoding_for, mapnik_srs
 from tiles.wms_request import MapView
 
@@ -79,7 +80,9 @@ def map_xml(kinds: tuple[str, ...], user, at: datetime | None, style: str = "def
 def render(view: MapView, user, at: datetime | None) -> bytes:
     """The encoded image of `view` (exact bbox, stretched like any WMS)."""
     m = mapnik.Map(view.width, view.height)
-    mapnik.load_map_from_string(m, map_xml(view.kinds, user, at, view.style))
+    rasters = list(service_rasters(user, at).filter(pk__in=view.rasters).order_by("id"))
+    xml = raster_layers.under(map_xml(view.kinds, user, at, view.style), rasters)
+    mapnik.load_map_from_string(m, xml)
     m.srs = mapnik_srs(f"EPSG:{view.srid}")
     m.aspect_fix_mode = mapnik.aspect_fix_mode.RESPECT
     if not view.transparent or view.format in _JPEG_FORMATS:

@@ -15,6 +15,7 @@ from django.conf import settings
 
 from planning.errors import InvalidInput, PlanningError
 from tiles import params as shared
+from tiles import raster_layers
 from tiles.mapproxy_config import MAPPROXY_FORMATS, public_layer
 from tiles.styles import STYLE_NAMES
 
@@ -45,6 +46,7 @@ class MapView:
     bgcolor: str
     time: datetime | None  # None: now (the cached public path may answer)
     style: str = "default"  # one of tiles.styles.STYLE_NAMES
+    rasters: tuple[int, ...] = ()  # raster layer ids (raster_<id>), checked visible
 
     @property
     def kinds(self) -> tuple[str, ...]:
@@ -68,12 +70,12 @@ def version_of(params: dict[str, str]) -> str:
     return "1.1.1" if value.startswith("1.1") else "1.3.0"
 
 
-def parse_layers(text: str, *, name: str = "LAYERS") -> tuple[str, ...]:
+def parse_layers(text: str, *, name: str = "LAYERS", user=None) -> tuple[str, ...]:
     names = tuple(n.strip() for n in text.split(",") if n.strip())
     if not names:
         raise WmsError(f"{name} is required.", "MissingParameterValue")
     for layer in names:
-        if public_layer(layer) is None:
+        if public_layer(layer, user) is None:
             raise WmsError(f"Unknown layer {layer[:64]!r}.", "LayerNotDefined")
     return names
 
@@ -160,10 +162,11 @@ def _bgcolor(text: str) -> str:
     return f"#{value}"
 
 
-def parse_map_view(params: dict[str, str], *, image: bool = True) -> MapView:
-    """The checked map part of a GetMap (image=True) or GetFeatureInfo request."""
+def parse_map_view(params: dict[str, str], *, image: bool = True, user=None) -> MapView:
+    """The checked map part of a GetMap (image=True) or GetFeatureInfo request; raster
+    layers count only when `user` may see them."""
     version = version_of(params)
-    layers = parse_layers(params.get("LAYERS", ""))
+    layers = parse_layers(params.get("LAYERS", ""), user=user)
     style = _styles(params, len(layers))
     crs = _crs(params, version)
     bbox = _bbox(params, crs)
@@ -183,4 +186,5 @@ def parse_map_view(params: dict[str, str], *, image: bool = True) -> MapView:
         bgcolor=_bgcolor(params.get("BGCOLOR", "")),
         time=parse_time(params.get("TIME")),
         style=style,
+        rasters=tuple(pk for pk in map(raster_layers.raster_id, layers) if pk is not None),
     )

@@ -1,0 +1,237 @@
+"""REST endpoints of raster layers.
+
+POST /api/revisions/{id}/rasters/          multipart upload (file, name, kind, crs, scan_date)
+GET  /api/revisions/{id}/rasters/          the revision's rasters
+GET  /api/rasters/{id}/                    one raster with its metadata and control points
+POST /api/rasters/{id}/georeference/       control points → placed COG, residuals and RMS
+GET  /api/rasters/{id}/image.png           the unplaced scan, downsampled (georeferencing page)
+GET  /api/rasters/map/                     the rasters the caller's map shows, with clip outline
+Every read goes through rasters.visibility; what the caller may not see is 404.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import rasterio
+from django.db import connection
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from PIL import Image
+from rest_framework import serializers, status
+from rest_framework.decorators import api_view, parser_classes
+from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from importers.uploads import uploaded_file
+from planning import visibility
+from planning.api.auth import is_private
+from planning.errors import NotFound
+from rasters import georef
+from rasters.gdal_env import safe_env
+from rasters.georeferencing import georeference
+from rasters.importing import import_raster
+from rasters.models import RasterKind, RasterLayer
+from rasters.visibility import service_rasters, visible_rasters
+
+PREVIEW_MAX_SIDE = 2048
+
+
+class RasterUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="GeoTIFF, TIFF/JPEG/PNG, or a zip with world file")
+    name = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    kind = serializers.ChoiceField(choices=RasterKind.choices, default=RasterKind.SCAN)
+    crs = serializers.CharField(required=False, allow_blank=True, max_length=20000)
+    scan_date = serializers.DateField(required=False, allow_null=True)
+
+
+class GeoreferenceSerializer(serializers.Serializer):
+    control_points = serializers.JSONField(help_text='[{"col","row","x","y"}, …] or [[c,r,x,y]]')
+    order = serializers.ChoiceField(choices=[1, 2], default=1)
+    crs = serializers.CharField(max_length=20000, help_text="CRS of the map x/y")
+    target_crs = serializers.CharField(
+        max_length=20000, required=False, allow_blank=True, help_text="CRS of the result"
+    )
+
+
+def raster_json(raster: RasterLayer) -> dict:
+    return {
+        "id": raster.pk,
+        "revision": raster.revision_id,
+        "name": raster.name,
+        "kind": raster.kind,
+        "layer": raster.layer_name,
+        "georeferenced": raster.is_georeferenced,
+        "georeference_method": raster.georeference_method,
+        "crs": f"EPSG:{raster.crs_epsg}" if raster.crs_epsg else (raster.crs_wkt or None),
+        "bounds": raster.bounds_native,
+        "bounds_wgs84": raster.bounds_wgs84,
+        "pixel_size": [raster.pixel_size_x, raster.pixel_size_y],
+        "width": raster.width,
+        "height": raster.height,
+        "bands": raster.band_count,
+        "dtype": raster.dtype,
+        "nodata": raster.nodata,
+        "source_filename": raster.source_filename,
+        "source_format": raster.source_format,
+        "scan_date": raster.scan_date.isoformat() if raster.scan_date else None,
+        "control_points": raster.control_points,
+        "transform_order": raster.transform_order,
+        "rms": raster.rms_error,
+        "rms_pixels": raster.rms_error_pixels,
+        "size_bytes": raster.size_bytes,
+        "created_at": raster.created_at.isoformat(),
+    }
+
+
+def _revision(user, revision_id: int):
+    revision = visibility.visible_revisions(user).filter(pk=revision_id).first()
+    if revision is None:
+        raise NotFound(_("No such revision."))
+    return revision
+
+
+def _raster(user, raster_id: int) -> RasterLayer:
+    raster = visible_rasters(user).select_related("revision__project").filter(pk=raster_id).first()
+    if raster is None:
+        raise NotFound(_("No such raster."))
+    return raster
+
+
+@extend_schema(
+    request={"multipart/form-data": RasterUploadSerializer},
+    responses={201: OpenApiTypes.OBJECT, 200: OpenApiTypes.OBJECT},
+)
+@api_view(["GET", "POST"])
+@parser_classes([MultiPartParser])
+def revision_rasters(request: Request, revision_id: int) -> Response:
+    """List the revision's rasters, or import one (a draft's planners only)."""
+    revision = _revision(request.user, revision_id)
+    if request.method == "GET":
+        rasters = visible_rasters(request.user).filter(revision=revision).order_by("id")
+        return Response([raster_json(r) for r in rasters])
+    form = RasterUploadSerializer(data=request.data)
+    form.is_valid(raise_exception=True)
+    data = form.validated_data
+    with uploaded_file(data["file"]) as (path, filename):
+        result = import_raster(
+            user=request.user,
+            revision=revision,
+            path=path,
+            filename=filename,
+            name=data.get("name") or "",
+            kind=data["kind"],
+            crs=data.get("crs") or None,
+            scan_date=data.get("scan_date"),
+            remote_addr=request.META.get("REMOTE_ADDR"),
+        )
+    body = {**raster_json(result.raster), "report": result.report}
+    return Response(body, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(responses={200: OpenApiTypes.OBJECT})
+@api_view(["GET"])
+def raster_detail(request: Request, raster_id: int) -> Response:
+    return Response(raster_json(_raster(request.user, raster_id)))
+
+
+@extend_schema(request=GeoreferenceSerializer, responses={200: OpenApiTypes.OBJECT})
+@api_view(["POST"])
+@parser_classes([JSONParser, MultiPartParser])
+def raster_georeference(request: Request, raster_id: int) -> Response:
+    """Place an unplaced scan by control points (affine ≥ 3 points, order 2 ≥ 6)."""
+    raster = _raster(request.user, raster_id)
+    form = GeoreferenceSerializer(data=request.data)
+    form.is_valid(raise_exception=True)
+    data = form.validated_data
+    points = georef.points_from_json(data["control_points"])
+    georeference(
+        user=request.user,
+        raster=raster,
+        points=points,
+        order=int(data["order"]),
+        crs=data["crs"],
+        target_crs=data.get("target_crs") or None,
+    )
+    return Response(raster_json(raster))
+
+
+@extend_schema(responses={(200, "image/png"): OpenApiTypes.BINARY})
+@api_view(["GET"])
+def raster_image(request: Request, raster_id: int) -> HttpResponse:
+    """The unplaced image (or the placed one), at most PREVIEW_MAX_SIDE pixels a side."""
+    raster = _raster(request.user, raster_id)
+    path = raster.raw_file() if raster.raw_path else raster.cog_file()
+    with safe_env(), rasterio.open(path) as dataset:
+        scale = max(dataset.width, dataset.height) / PREVIEW_MAX_SIDE
+        shape = (
+            max(1, round(dataset.height / max(scale, 1))),
+            max(1, round(dataset.width / max(scale, 1))),
+        )
+        bands = [1, 2, 3] if dataset.count >= 3 else [1]
+        data = dataset.read(bands, out_shape=(len(bands), *shape))
+    image = Image.fromarray(_to_bytes(data).transpose(1, 2, 0).squeeze())
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    response = HttpResponse(buffer.getvalue(), content_type="image/png")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _to_bytes(data: np.ndarray) -> np.ndarray:
+    if data.dtype == np.uint8:
+        return data
+    low, high = float(np.nanmin(data)), float(np.nanmax(data))
+    span = high - low or 1.0
+    return ((data - low) / span * 255).clip(0, 255).astype(np.uint8)
+
+
+@extend_schema(responses={200: OpenApiTypes.OBJECT})
+@api_view(["GET"])
+def map_rasters(request: Request) -> Response:
+    """The rasters of the caller's map, each with the outline of its project in EPSG:3857
+    (the web map clips the raster to it) and the tile URL to draw it from."""
+    rasters = list(service_rasters(request.user).order_by("revision__project__code", "id"))
+    outlines = _outlines({r.revision.project_id for r in rasters})
+    items = []
+    for raster in rasters:
+        items.append(
+            {
+                **{k: v for k, v in raster_json(raster).items() if k != "control_points"},
+                "title": f"{raster.name} ({raster.revision.project.code})",
+                "in_force": raster.revision.is_in_force,
+                "clip": outlines.get(raster.revision.project_id),
+            }
+        )
+    labels = {
+        "title": _("Rasters"),
+        "opacity": _("Opacity"),
+        "clip": _("Clip to the plan boundary"),
+        "draft": _("not in force"),
+    }
+    response = Response({"rasters": items, "labels": labels})
+    if is_private(request.user):
+        response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _outlines(project_ids: set[int]) -> dict[int, dict]:
+    """Project boundaries as GeoJSON in EPSG:3857 (transformed by PostGIS)."""
+    if not project_ids:
+        return {}
+    import json
+
+    from planning.models import Project
+
+    table = Project._meta.db_table
+    sql = (
+        f"SELECT id, ST_AsGeoJSON(ST_Transform(boundary, 3857), 2) FROM {table} "  # noqa: S608
+        "WHERE id = ANY(%s) AND boundary IS NOT NULL"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [sorted(project_ids)])
+        return {row[0]: json.loads(row[1]) for row in cursor.fetchall()}

@@ -1,0 +1,262 @@
+"""Where an image lies: sidecar files (world file, .aux.xml, .prj) and control points.
+
+World files hold six numbers (pixel size x, rotation y, rotation x, pixel size y, x and y
+of the centre of the upper-left pixel); anything else is refused. .aux.xml files are
+parsed with lxml with entities and network off, and only GeoTransform, SRS and GCPList
+are read. Control points (pixel col/row with 0,0 the upper-left corner of the image ↔ map
+x/y) are fitted by least squares with an affine (order 1, at least 3 points) or a
+second-order polynomial (at least 6 points); the residuals of every point and the RMS
+are reported in map units and in pixels.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from affine import Affine
+from django.utils.translation import gettext as _
+from lxml import etree
+from pyproj import CRS, Transformer
+from pyproj.exceptions import CRSError
+
+from planning import crs as planning_crs
+from planning.errors import InvalidInput
+
+WORLD_FILE_SUFFIXES = (".tfw", ".tifw", ".jgw", ".jpgw", ".pgw", ".pngw", ".wld")
+MAX_SIDECAR_BYTES = 1 << 20
+MIN_POINTS = {1: 3, 2: 6}
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+
+
+def world_file_transform(path: Path) -> Affine:
+    """The pixel-corner transform of a world file, or InvalidInput naming the problem."""
+    text = _small_text(path)
+    lines = [line.strip().rstrip(",") for line in text.splitlines() if line.strip()]
+    if len(lines) != 6:
+        raise InvalidInput(
+            _("The world file %(name)s must hold exactly 6 numbers, one per line.")
+            % {"name": path.name}
+        )
+    try:
+        a, d, b, e, c, f = (float(v) for v in lines)
+    except ValueError as exc:
+        raise InvalidInput(
+            _("The world file %(name)s holds something that is not a number.") % {"name": path.name}
+        ) from exc
+    if not all(math.isfinite(v) for v in (a, b, c, d, e, f)):
+        raise InvalidInput(
+            _("The world file %(name)s holds infinite or NaN values.") % {"name": path.name}
+        )
+    if abs(a * e - b * d) < 1e-18:
+        raise InvalidInput(
+            _("The world file %(name)s describes no usable grid (zero determinant).")
+            % {"name": path.name}
+        )
+    # The world file names the centre of the upper-left pixel; GDAL uses its corner.
+    return Affine(a, b, c - a / 2 - b / 2, d, e, f - d / 2 - e / 2)
+
+
+def _small_text(path: Path) -> str:
+    if path.stat().st_size > MAX_SIDECAR_BYTES:
+        raise InvalidInput(_("The sidecar file %(name)s is too large.") % {"name": path.name})
+    try:
+        return path.read_text(encoding="utf-8", errors="strict")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(
+            _("The sidecar file %(name)s is not text.") % {"name": path.name}
+        ) from exc
+
+
+@dataclass(frozen=True)
+class AuxInfo:
+    transform: Affine | None
+    crs_wkt: str | None
+    gcps: list[tuple[float, float, float, float]]  # (col, row, x, y)
+
+
+def aux_xml(path: Path) -> AuxInfo:
+    """GeoTransform, SRS and GCPs of a GDAL .aux.xml (nothing else is read)."""
+    try:
+        root = etree.fromstring(_small_text(path).encode("utf-8"), _PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise InvalidInput(
+            _("The sidecar file %(name)s is not valid XML.") % {"name": path.name}
+        ) from exc
+    if root.getroottree().docinfo.internalDTD is not None:
+        raise InvalidInput(
+            _("The sidecar file %(name)s declares a DTD or entities; they are not accepted.")
+            % {"name": path.name}
+        )
+    if root.tag != "PAMDataset":
+        raise InvalidInput(
+            _("The sidecar file %(name)s is not a GDAL .aux.xml.") % {"name": path.name}
+        )
+    transform = None
+    element = root.find("GeoTransform")
+    if element is not None:
+        transform = _gdal_geotransform(element.text or "", path.name)
+    srs = root.findtext("SRS") or root.findtext("GCPList/SRS")
+    gcps = [
+        (
+            float(g.get("Pixel", "nan")),
+            float(g.get("Line", "nan")),
+            float(g.get("X", "nan")),
+            float(g.get("Y", "nan")),
+        )
+        for g in root.iterfind("GCPList/GCP")
+    ]
+    if any(not all(math.isfinite(v) for v in g) for g in gcps):
+        raise InvalidInput(
+            _("The sidecar file %(name)s has a control point without numbers.")
+            % {"name": path.name}
+        )
+    return AuxInfo(transform, srs.strip() if srs else None, gcps)
+
+
+def _gdal_geotransform(text: str, name: str) -> Affine:
+    try:
+        values = [float(v) for v in text.replace(",", " ").split()]
+    except ValueError:
+        values = []
+    if len(values) != 6 or not all(math.isfinite(v) for v in values):
+        raise InvalidInput(_("The GeoTransform in %(name)s is not 6 numbers.") % {"name": name})
+    transform = Affine.from_gdal(*values)
+    if abs(transform.determinant) < 1e-18:
+        raise InvalidInput(
+            _("The GeoTransform in %(name)s describes no usable grid.") % {"name": name}
+        )
+    return transform
+
+
+def parse_crs(text: str, source: str) -> CRS:
+    """A CRS from user text (EPSG:N or N), a .prj or an .aux.xml SRS."""
+    value = text.strip()
+    if value.isdigit():
+        value = f"EPSG:{value}"
+    try:
+        return CRS.from_user_input(value)
+    except CRSError as exc:
+        raise InvalidInput(
+            _("The coordinate reference system in %(source)s is not understood.")
+            % {"source": source}
+        ) from exc
+
+
+# --- control points ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ControlPoint:
+    col: float
+    row: float
+    x: float
+    y: float
+
+
+@dataclass(frozen=True)
+class Fit:
+    order: int
+    coefficients_x: np.ndarray
+    coefficients_y: np.ndarray
+    residuals: list[tuple[float, float, float]]  # (dx, dy, distance) in map units
+    rms: float
+    pixel_size: float  # mean ground size of a pixel (map units)
+    centre: tuple[float, float, float]  # col and row subtracted, then divided by the scale
+
+    @property
+    def rms_pixels(self) -> float:
+        return self.rms / self.pixel_size if self.pixel_size else float("inf")
+
+    def apply(self, col: np.ndarray, row: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Map coordinates of pixel positions."""
+        col0, row0, scale = self.centre
+        design = _terms((col - col0) / scale, (row - row0) / scale, self.order)
+        return design @ self.coefficients_x, design @ self.coefficients_y
+
+
+def _terms(col: np.ndarray, row: np.ndarray, order: int) -> np.ndarray:
+    ones = np.ones_like(col)
+    if order == 1:
+        return np.column_stack([ones, col, row])
+    return np.column_stack([ones, col, row, col * col, col * row, row * row])
+
+
+def check_points(points: list[ControlPoint], order: int) -> None:
+    if order not in MIN_POINTS:
+        raise InvalidInput(_("The transformation order must be 1 (affine) or 2 (polynomial)."))
+    if len(points) < MIN_POINTS[order]:
+        raise InvalidInput(
+            _("An order %(order)d transformation needs at least %(count)d control points.")
+            % {"order": order, "count": MIN_POINTS[order]}
+        )
+    values = [v for p in points for v in (p.col, p.row, p.x, p.y)]
+    if not all(math.isfinite(v) for v in values):
+        raise InvalidInput(_("Every control point needs four finite numbers."))
+
+
+def fit(points: list[ControlPoint], order: int) -> Fit:
+    """Least-squares pixel → map transformation with its residuals."""
+    check_points(points, order)
+    col = np.array([p.col for p in points], dtype=float)
+    row = np.array([p.row for p in points], dtype=float)
+    x = np.array([p.x for p in points], dtype=float)
+    y = np.array([p.y for p in points], dtype=float)
+    # Centred and scaled pixel coordinates keep the normal equations well conditioned.
+    scale = max(float(np.ptp(col)), float(np.ptp(row)), 1.0)
+    design = _terms((col - col.mean()) / scale, (row - row.mean()) / scale, order)
+    if np.linalg.matrix_rank(design) < design.shape[1]:
+        raise InvalidInput(
+            _("The control points are degenerate (on one line or repeated); spread them out.")
+        )
+    cx = np.linalg.lstsq(design, x, rcond=None)[0]
+    cy = np.linalg.lstsq(design, y, rcond=None)[0]
+    dx, dy = design @ cx - x, design @ cy - y
+    distance = np.hypot(dx, dy)
+    residuals = [(float(a), float(b), float(c)) for a, b, c in zip(dx, dy, distance, strict=True)]
+    rms = float(np.sqrt(np.mean(distance**2)))
+    # Ground size of a pixel from the linear terms (per unscaled pixel).
+    det = abs(cx[1] * cy[2] - cx[2] * cy[1]) / (scale * scale)
+    centre = (float(col.mean()), float(row.mean()), scale)
+    return Fit(order, cx, cy, residuals, rms, math.sqrt(det), centre)
+
+
+def points_from_json(items: object) -> list[ControlPoint]:
+    """Control points from API JSON: [{"col","row","x","y"}] or [[col,row,x,y], …]."""
+    if not isinstance(items, list) or len(items) > 500:
+        raise InvalidInput(_("control_points must be a list of at most 500 points."))
+    points = []
+    for item in items:
+        try:
+            if isinstance(item, dict):
+                values = [float(item[k]) for k in ("col", "row", "x", "y")]
+            else:
+                values = [float(v) for v in item]  # type: ignore[union-attr]
+            col, row, x, y = values
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InvalidInput(
+                _("Every control point needs col, row, x and y as numbers.")
+            ) from exc
+        points.append(ControlPoint(col, row, x, y))
+    return points
+
+
+def _with_shift(crs: CRS) -> CRS:
+    """VN-2000 CRSs with the official datum shift (planning.crs), others as they are."""
+    epsg = crs.to_epsg(min_confidence=70)
+    known = planning_crs.proj4_for(epsg) if epsg else None
+    return CRS.from_user_input(known) if known else crs
+
+
+def moved(points: list[ControlPoint], source: CRS, target: CRS) -> list[ControlPoint]:
+    """Control points with their map coordinates moved from `source` to `target`."""
+    if source == target:
+        return points
+    transformer = Transformer.from_crs(_with_shift(source), _with_shift(target), always_xy=True)
+    xs, ys = transformer.transform([p.x for p in points], [p.y for p in points])
+    return [
+        ControlPoint(p.col, p.row, float(x), float(y))
+        for p, x, y in zip(points, xs, ys, strict=True)
+    ]

@@ -1,0 +1,361 @@
+"""Importing a raster into a draft revision: checks, georeference, COG, one transaction.
+
+Order of work, so that a hostile or broken file is refused before any pixel is read and
+nothing is left behind:
+1. the upload (one image, or a zip with the image and its sidecars) is unpacked into a
+   private temporary directory under PLANNING_RASTER_DIR (zip limits of importers.archive);
+2. rasters.sniff checks the bytes: real TIFF/JPEG/PNG by magic, declared size under the
+   limit, every TIFF strip or tile inside the file; sidecars are parsed strictly;
+3. GDAL opens the image with that one driver and no sidecar lookup (rasters.gdal_env);
+4. the placement is chosen: .aux.xml, world file, the file's own geotransform, its GCPs
+   (fitted, residuals kept), or none (the scan waits for control points);
+5. the COG is written in the temporary directory, then the row is created and the file
+   moved into place inside one transaction; any failure removes the file.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import rasterio
+from affine import Affine
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+from rasterio.crs import CRS as RioCRS
+
+from importers.archive import extract_zip
+from planning import visibility
+from planning.audit import audit
+from planning.errors import Forbidden, InvalidInput, NotAuthenticated
+from planning.models import Revision
+from rasters import cog, georef, metadata, sniff
+from rasters.gdal_env import open_image, safe_env
+from rasters.models import GeoreferenceMethod, RasterKind, RasterLayer
+
+IMAGE_SUFFIXES = (".tif", ".tiff", ".jpg", ".jpeg", ".png")
+
+
+@dataclass
+class Placement:
+    """How the image is put on the map."""
+
+    method: str
+    crs: RioCRS | None = None
+    transform: Affine | None = None
+    gcps: list[tuple[float, float, float, float]] = field(default_factory=list)
+    fit: georef.Fit | None = None
+
+
+@dataclass
+class RasterImport:
+    raster: RasterLayer
+    report: dict
+
+
+def work_root() -> Path:
+    root = Path(settings.PLANNING_RASTER_DIR) / "tmp"
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def check_permission(user, revision: Revision) -> None:
+    if user is None or not user.is_authenticated:
+        raise NotAuthenticated(_("Sign in to upload rasters."))
+    if not visibility.can_edit(user, revision):
+        if not revision.is_editable:
+            raise Forbidden(
+                _("Revision %(number)d is %(state)s; only drafts take new rasters.")
+                % {"number": revision.number, "state": revision.get_state_display()}
+            )
+        raise Forbidden(_("Only the project's planners may add rasters to this revision."))
+
+
+def import_raster(
+    *,
+    user,
+    revision: Revision,
+    path: Path,
+    filename: str,
+    name: str,
+    kind: str = RasterKind.SCAN,
+    crs: str | None = None,
+    scan_date: date | None = None,
+    remote_addr: str | None = None,
+) -> RasterImport:
+    """Import one image (or a zip with its sidecars) as a raster layer of `revision`."""
+    check_permission(user, revision)
+    if kind not in RasterKind.values:
+        raise InvalidInput(
+            _("Unknown raster kind %(kind)s; expected one of %(kinds)s.")
+            % {"kind": repr(kind), "kinds": ", ".join(RasterKind.values)}
+        )
+    name = (name or "").strip() or Path(filename).stem
+    user_crs = rio_crs(georef.parse_crs(crs, "crs")) if crs else None
+    with tempfile.TemporaryDirectory(prefix="raster-", dir=work_root()) as work:
+        workdir = Path(work)
+        image, siblings = _unpack(path, filename, workdir)
+        header = sniff.check_image(image)
+        output = workdir / "out.tif"
+        with open_image(image, header.driver) as source:
+            if (source.width, source.height) != (header.width, header.height):
+                raise sniff.truncated(image.name)
+            placement = _placement(source, image, siblings, user_crs)
+            _convert(source, image, placement, output, workdir, kind)
+        info = metadata.describe(output)
+        raster = _save(
+            user, revision, output, info, placement, name, kind, filename, scan_date, header.format
+        )
+    audit(
+        user,
+        "raster.import",
+        project=revision.project,
+        revision=revision,
+        remote_addr=remote_addr,
+        raster=raster.pk,
+        file=filename,
+        georeference=placement.method,
+    )
+    return RasterImport(raster, _report(raster, placement))
+
+
+def rio_crs(crs) -> RioCRS:
+    """A rasterio CRS of a pyproj CRS (by EPSG code when it has one)."""
+    epsg = crs.to_epsg(min_confidence=70)
+    with safe_env():
+        return RioCRS.from_epsg(epsg) if epsg else RioCRS.from_wkt(crs.to_wkt())
+
+
+# --- unpacking ----------------------------------------------------------------------------
+
+
+def _unpack(path: Path, filename: str, workdir: Path) -> tuple[Path, list[Path]]:
+    """The image of the upload and the files beside it."""
+    if path.stat().st_size == 0:
+        raise InvalidInput(_("The file is empty."))
+    suffix = Path(filename).suffix.lower()
+    if suffix == ".zip":
+        target = workdir / "unzipped"
+        target.mkdir()
+        extract_zip(path, target, settings.PLANNING_MAX_UNZIPPED_BYTES)
+        files = [p for p in target.rglob("*") if p.is_file() and not p.name.startswith(".")]
+    elif suffix in IMAGE_SUFFIXES:
+        files = [path]
+    else:
+        raise InvalidInput(
+            _("Unsupported raster file %(name)s; upload a GeoTIFF, TIFF, JPEG or PNG, or a zip.")
+            % {"name": Path(filename).name}
+        )
+    images = [p for p in files if p.suffix.lower() in IMAGE_SUFFIXES]
+    if len(images) != 1:
+        raise InvalidInput(
+            _("The zip must hold exactly one image (TIFF, JPEG or PNG); it holds %(count)d.")
+            % {"count": len(images)}
+        )
+    return images[0], [p for p in files if p != images[0]]
+
+
+def _sidecar(image: Path, siblings: list[Path], suffixes: tuple[str, ...]) -> Path | None:
+    """The sibling named like the image with one of `suffixes` (case-insensitive)."""
+    stem, full = image.stem.lower(), image.name.lower()
+    for sibling in siblings:
+        lowered = sibling.name.lower()
+        for suffix in suffixes:
+            if lowered in (stem + suffix, full + suffix):
+                return sibling
+    return None
+
+
+# --- placement ----------------------------------------------------------------------------
+
+
+def _placement(source, image: Path, siblings: list[Path], user_crs: RioCRS | None) -> Placement:
+    """Where the image lies: sidecars first (they are why the user sent them), then the
+    file's geotransform, then its GCPs; a CRS given by the user wins over any other."""
+    aux_path = _sidecar(image, siblings, (".aux.xml",))
+    aux = georef.aux_xml(aux_path) if aux_path else None
+    world = _sidecar(image, siblings, georef.WORLD_FILE_SUFFIXES)
+    prj = _sidecar(image, siblings, (".prj",))
+    sidecar_crs = None
+    if prj is not None:
+        sidecar_crs = rio_crs(georef.parse_crs(prj.read_text(errors="replace"), prj.name))
+    elif aux is not None and aux.crs_wkt:
+        sidecar_crs = rio_crs(georef.parse_crs(aux.crs_wkt, aux_path.name))  # type: ignore[union-attr]
+    crs = user_crs or sidecar_crs or source.crs or None
+    if aux is not None and aux.transform is not None:
+        return Placement(GeoreferenceMethod.AUX, _need(crs, image), aux.transform)
+    if world is not None:
+        transform = georef.world_file_transform(world)
+        return Placement(GeoreferenceMethod.WORLDFILE, _need(crs, image), transform)
+    if not source.transform.is_identity:
+        return Placement(GeoreferenceMethod.FILE, _need(crs, image), source.transform)
+    gcps, gcp_crs = source.gcps
+    if gcps:
+        points = [(g.col, g.row, g.x, g.y) for g in gcps]
+        return _gcp_placement(points, user_crs or gcp_crs or crs, image)
+    if aux is not None and aux.gcps:
+        return _gcp_placement(aux.gcps, crs, image)
+    return Placement(GeoreferenceMethod.NONE)
+
+
+def _gcp_placement(points, crs, image: Path) -> Placement:
+    controls = [georef.ControlPoint(*p) for p in points]
+    order = 2 if len(controls) >= georef.MIN_POINTS[2] else 1
+    fit = georef.fit(controls, order)
+    return Placement(GeoreferenceMethod.GCP, _need(crs, image), gcps=list(points), fit=fit)
+
+
+def _need(crs, image: Path) -> RioCRS:
+    if not crs:
+        raise InvalidInput(
+            _(
+                "%(name)s is placed on the map but names no coordinate reference system; "
+                "give the CRS (e.g. EPSG:9214) or add a .prj."
+            )
+            % {"name": image.name}
+        )
+    return crs
+
+
+# --- conversion ---------------------------------------------------------------------------
+
+
+def _convert(source, image: Path, placement: Placement, output: Path, workdir: Path, kind) -> None:
+    """Write the COG: straight from the file when it is placed as it is, else through a
+    VRT carrying the placement (and a warp to a north-up grid when needed)."""
+    elevation = kind == RasterKind.ELEVATION
+    if _usable_as_is(source, placement):
+        cog.write_cog(source, output, elevation=elevation)
+        return
+    wkt = placement.crs.to_wkt() if placement.crs else None
+    xml = cog.vrt_xml(
+        image, source, transform=placement.transform, crs_wkt=wkt, gcps=placement.gcps
+    )
+    vrt_path = workdir / "placed.vrt"
+    vrt_path.write_text(xml, encoding="utf-8")
+    with safe_env(), open_own_file(vrt_path) as placed:
+        order = None
+        if placement.fit is not None:
+            grid = fitted_grid(placement.fit, source.width, source.height)
+            order = placement.fit.order
+        elif placement.transform is not None and cog.is_north_up(placement.transform):
+            cog.write_cog(placed, output, elevation=elevation)
+            return
+        else:
+            grid = cog.north_up_grid(placement.transform, source.width, source.height)  # type: ignore[arg-type]
+        warped = workdir / "warped.tif"
+        cog.warp_to_file(placed, warped, placement.crs, grid, order=order)
+        with open_own_file(warped) as flat:
+            cog.write_cog(flat, output, elevation=elevation)
+
+
+def _usable_as_is(source, placement: Placement) -> bool:
+    """Unplaced, or placed by the file itself (same CRS, north-up): no VRT needed."""
+    if placement.method == GeoreferenceMethod.NONE:
+        return True
+    return (
+        placement.method == GeoreferenceMethod.FILE
+        and source.crs is not None
+        and source.crs == placement.crs
+        and cog.is_north_up(source.transform)
+    )
+
+
+def open_own_file(path: Path):
+    """Open a file this module wrote itself (VRT or GeoTIFF): never an upload."""
+    return rasterio.open(path)
+
+
+def fitted_grid(fit: georef.Fit, width: int, height: int) -> cog.Grid:
+    """The north-up grid covering the image as the fitted transformation places it."""
+    steps = np.linspace(0.0, 1.0, 21)
+    cols = np.concatenate([steps * width, steps * width, np.zeros(21), np.full(21, width)])
+    rows = np.concatenate([np.zeros(21), np.full(21, height), steps * height, steps * height])
+    xs, ys = fit.apply(cols.astype(float), rows.astype(float))
+    resolution = fit.pixel_size
+    left, top = float(xs.min()), float(ys.max())
+    out_w = max(1, int(np.ceil((float(xs.max()) - left) / resolution)))
+    out_h = max(1, int(np.ceil((top - float(ys.min())) / resolution)))
+    return cog.Grid(Affine(resolution, 0, left, 0, -resolution, top), out_w, out_h)
+
+
+# --- saving -------------------------------------------------------------------------------
+
+
+def final_path(revision_id: int) -> tuple[Path, str]:
+    relative = f"r{revision_id}/{uuid.uuid4().hex}.tif"
+    return Path(settings.PLANNING_RASTER_DIR) / relative, relative
+
+
+def _save(
+    user,
+    revision,
+    output: Path,
+    info: metadata.RasterInfo,
+    placement,
+    name,
+    kind,
+    filename,
+    scan,
+    source_format: str,
+) -> RasterLayer:
+    """Create the row and move the COG into the store, both or neither."""
+    target, relative = final_path(revision.pk)
+    try:
+        with transaction.atomic():
+            locked = Revision.objects.select_for_update().get(pk=revision.pk)
+            check_permission(user, locked)
+            georeferenced = placement.method != GeoreferenceMethod.NONE
+            raster = RasterLayer(
+                revision=locked,
+                name=name[:200],
+                kind=kind,
+                source_filename=Path(filename).name[:255],
+                source_format=source_format,
+                scan_date=scan,
+                georeference_method=placement.method,
+                created_by=user,
+            )
+            metadata.apply(raster, info, georeferenced=georeferenced)
+            if placement.fit is not None:
+                metadata.apply_fit(raster, placement.fit, placement.gcps)
+            if georeferenced:
+                raster.cog_path = relative
+            else:
+                raster.raw_path = relative
+            raster.size_bytes = output.stat().st_size
+            raster.save()
+            move_into_place(output, target)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    return raster
+
+
+def move_into_place(output: Path, target: Path) -> None:
+    """Atomic rename into the store (the temporary directory is on the same file system)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(output, target)
+
+
+def _report(raster: RasterLayer, placement: Placement) -> dict:
+    report: dict[str, object] = {
+        "georeference": placement.method,
+        "crs": f"EPSG:{raster.crs_epsg}" if raster.crs_epsg else (raster.crs_wkt[:80] or None),
+        "width": raster.width,
+        "height": raster.height,
+        "bands": raster.band_count,
+        "dtype": raster.dtype,
+    }
+    if placement.fit is not None:
+        report["rms"] = placement.fit.rms
+        report["rms_pixels"] = placement.fit.rms_pixels
+    if placement.method == GeoreferenceMethod.NONE:
+        report["next"] = _("The image has no georeference: add control points to place it.")
+    return report

@@ -1,0 +1,129 @@
+"""Pages of the rasters app: upload into a draft, and the georeferencing page."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from importers.uploads import uploaded_file
+from planning import visibility
+from planning.errors import PlanningError
+from rasters.importing import import_raster
+from rasters.models import RasterKind
+from rasters.visibility import visible_rasters
+
+
+class RasterUploadForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("Image"),
+        help_text=gettext_lazy(
+            "GeoTIFF; or a TIFF, JPEG or PNG zipped with its world file (.tfw, .jgw, .pgw, "
+            ".wld), .aux.xml or .prj; or a scan without georeference (placed next)."
+        ),
+    )
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=200, required=False)
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=RasterKind.choices)
+    crs = forms.CharField(
+        label=gettext_lazy("Coordinate reference system"),
+        required=False,
+        help_text=gettext_lazy("Only when the file does not say, e.g. EPSG:9214."),
+    )
+    scan_date = forms.DateField(
+        label=gettext_lazy("Scan or survey date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+
+@login_required
+def upload_page(request: HttpRequest, revision_id: int) -> HttpResponse:
+    revisions = visibility.visible_revisions(request.user).select_related("project")
+    revision = get_object_or_404(revisions, pk=revision_id)
+    form = RasterUploadForm(request.POST or None, request.FILES or None)
+    rasters = visible_rasters(request.user).filter(revision=revision).order_by("id")
+    context = {"form": form, "revision": revision, "project": revision.project, "rasters": rasters}
+    if request.method != "POST":
+        return render(request, "rasters/upload.html", context)
+    if not form.is_valid():
+        return render(request, "rasters/upload.html", context, status=400)
+    data = form.cleaned_data
+    try:
+        with uploaded_file(data["file"]) as (path, filename):
+            result = import_raster(
+                user=request.user,
+                revision=revision,
+                path=path,
+                filename=filename,
+                name=data["name"],
+                kind=data["kind"],
+                crs=data["crs"] or None,
+                scan_date=data["scan_date"],
+                remote_addr=request.META.get("REMOTE_ADDR"),
+            )
+    except PlanningError as exc:
+        form.add_error(None, exc.message)
+        return render(request, "rasters/upload.html", context, status=exc.status)
+    if not result.raster.is_georeferenced:
+        return redirect("raster-georef", raster_id=result.raster.pk)
+    return redirect(f"{reverse('webmap:map')}?revision={revision.pk}")
+
+
+@login_required
+def georeference_page(request: HttpRequest, raster_id: int) -> HttpResponse:
+    raster = get_object_or_404(
+        visible_rasters(request.user).select_related("revision__project"), pk=raster_id
+    )
+    project = raster.revision.project
+    config = {
+        "raster": {
+            "id": raster.pk,
+            "name": raster.name,
+            "width": raster.width,
+            "height": raster.height,
+        },
+        "controlPoints": raster.control_points,
+        "order": raster.transform_order or 1,
+        "storageCrs": f"EPSG:{settings.PLANNING_STORAGE_SRID}",
+        "canEdit": visibility.can_edit(request.user, raster.revision),
+        "boundary": _boundary_extent(project),
+        "urls": {
+            "image": reverse("raster-image", args=[raster.pk]),
+            "georeference": reverse("raster-georeference", args=[raster.pk]),
+            "tiles": "/tiles/{layer}/{z}/{x}/{y}.png",
+            "map": f"{reverse('webmap:map')}?revision={raster.revision_id}",
+        },
+        "labels": {
+            "clickImage": _("Click a point on the scan."),
+            "clickMap": _("Now click the same point on the map."),
+            "needPoints": _("Affine needs 3 points, polynomial 6."),
+            "done": _("Placed. RMS error: %(rms)s m (%(pixels)s pixels)."),
+            "remove": _("Remove"),
+            "failed": _("Georeferencing failed"),
+        },
+    }
+    return render(
+        request,
+        "rasters/georeference.html",
+        {"raster": raster, "project": project, "config": config},
+    )
+
+
+def _boundary_extent(project) -> list[float] | None:
+    """The project's extent in EPSG:3857, from PostGIS, to open the map there."""
+    if project.boundary is None:
+        return None
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM "
+            "(SELECT ST_Transform(%s::geometry, 3857) AS e) t",
+            [project.boundary.ewkt],
+        )
+        return [float(v) for v in cursor.fetchone()]

@@ -1,0 +1,173 @@
+"""The web map in Chromium: a raster under the plans, its opacity slider and the clip to
+the plan boundary; the georeferencing page places a scan from clicks."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from django.contrib.gis.geos import MultiPolygon
+from PIL import Image
+from pyproj import Transformer
+
+from planning.crs import proj4_for
+from tests.conftest import HUE_X, HUE_Y, square
+from tests.rasters.conftest import SCAN_SIZE, SCAN_TRANSFORM, pattern
+from tests.rasters.test_serving import _raster_plan
+from tests.webmap.conftest import browser as browser  # fixture
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+TO_3857 = Transformer.from_crs(proj4_for(9214), "EPSG:3857", always_xy=True)
+
+
+@pytest.fixture(autouse=True)
+def _tile_cache(settings, tmp_path):
+    from tiles import mount
+
+    settings.PLANNING_TILE_CACHE_DIR = str(tmp_path / "tiles")
+    mount.reset()
+    yield
+    mount.reset()
+
+
+def _pixel_of(page, col: int, row: int) -> tuple[int, int]:
+    x, y = SCAN_TRANSFORM @ (col + 0.5, row + 0.5)
+    px, py = page.evaluate(
+        "(c) => planningMap.getPixelFromCoordinate(c)", list(TO_3857.transform(x, y))
+    )
+    return round(px), round(py)
+
+
+def _colour(shot: bytes, at: tuple[int, int]) -> np.ndarray:
+    image = np.asarray(Image.open(io.BytesIO(shot)).convert("RGB")).astype(int)
+    x, y = at
+    return np.median(image[y - 2 : y + 3, x - 2 : x + 3].reshape(-1, 3), axis=0)
+
+
+def _render(page) -> bytes:
+    page.evaluate("document.getElementById('map').dataset.rendered = '0'")
+    page.evaluate("planningMap.render()")
+    page.wait_for_function("Number(document.getElementById('map').dataset.rendered || 0) > 0")
+    page.wait_for_timeout(300)
+    return page.locator("#map").screenshot()
+
+
+def test_opacity_and_clip_of_a_scan_under_the_plan(
+    live_server,
+    browser,
+    planner,
+    reviewer,
+    scan_geotiff,
+    tmp_path,
+):
+    raster = _raster_plan(planner, reviewer, scan_geotiff, "old-scan", approve=True)
+    project = raster.revision.project
+    # The plan boundary covers the left half of the scan only.
+    project.boundary = MultiPolygon(square(HUE_X - 60, HUE_Y - 10, 110))
+    project.save(update_fields=["boundary"])
+    page = browser.new_context(viewport={"width": 1200, "height": 800}).new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{live_server.url}/map/")
+    row = page.locator(f"#raster-switcher [data-raster='{raster.pk}']")
+    row.wait_for()
+    t = SCAN_TRANSFORM
+    width, height = SCAN_SIZE
+    extent = [
+        *TO_3857.transform(t.c, t.f - height * 0.5),
+        *TO_3857.transform(t.c + width * 0.5, t.f),
+    ]
+    page.evaluate("(e) => planningMap.getView().fit(e, {padding: [40, 40, 40, 40]})", extent)
+    inside, outside = (60, 150), (330, 150)  # scan pixels in and out of the boundary
+    row.locator("input.raster-opacity").fill("100")
+    shot = _render(page)
+    (tmp_path / "clipped.png").write_bytes(shot)
+    expected_inside = pattern(width, height)[:, inside[1], inside[0]]
+    assert np.abs(_colour(shot, _pixel_of(page, *inside)) - expected_inside).max() <= 16
+    background = _colour(shot, _pixel_of(page, *outside))
+    expected_outside = pattern(width, height)[:, outside[1], outside[0]]
+    assert np.abs(background - expected_outside).max() > 40, "clip is not applied"
+
+    row.locator(".raster-clip input").uncheck()
+    shot = _render(page)
+    assert np.abs(_colour(shot, _pixel_of(page, *outside)) - expected_outside).max() <= 16
+
+    row.locator("input.raster-opacity").fill("30")
+    shot = _render(page)
+    faded = _colour(shot, _pixel_of(page, *outside))
+    # 30 % of the scan over the map's background: between the two, far from the scan.
+    assert np.abs(faded - expected_outside).max() > 40
+    assert np.abs(faded - background).max() > 10
+    assert not errors, errors
+    page.context.close()
+
+
+def _sign_in(browser, live_server, path: str):
+    page = browser.new_context(viewport={"width": 1300, "height": 1000}).new_page()
+    page.goto(f"{live_server.url}/accounts/login/?next={path}")
+    page.fill("input[name=username]", "planner_t")
+    page.fill("input[name=password]", "pw-planner-test")
+    page.click("form.stacked button[type=submit]")
+    page.wait_for_url(f"{live_server.url}{path}")
+    return page
+
+
+def _click(page, pane: str, map_name: str, coordinate) -> None:
+    """Click the OpenLayers map `map_name` of the page at a map coordinate."""
+    x, y = page.evaluate(
+        f"(c) => georefPages.{map_name}.getPixelFromCoordinate(c)", list(coordinate)
+    )
+    box = page.locator(pane).bounding_box()
+    page.mouse.click(box["x"] + x, box["y"] + y)
+    page.wait_for_timeout(400)  # past OpenLayers' double-click delay
+
+
+def test_georeferencing_page_places_a_scan_from_clicks(
+    live_server, browser, planner, reviewer, draft_plan, tmp_path
+):
+    import rasterio
+
+    from rasters.gdal_env import safe_env
+    from rasters.importing import import_raster
+
+    width, height = SCAN_SIZE
+    path = tmp_path / "scan.png"
+    with (
+        safe_env(),
+        rasterio.open(
+            path, "w", driver="PNG", width=width, height=height, count=3, dtype="uint8"
+        ) as out,
+    ):
+        out.write(pattern(width, height))
+    raster = import_raster(
+        user=planner, revision=draft_plan, path=path, filename="scan.png", name="scan"
+    ).raster
+    page = _sign_in(browser, live_server, f"/rasters/{raster.pk}/georeference/")
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.wait_for_function("globalThis.georefPages !== undefined")
+    t = SCAN_TRANSFORM
+    extent = [
+        *TO_3857.transform(t.c, t.f - height * 0.5),
+        *TO_3857.transform(t.c + width * 0.5, t.f),
+    ]
+    page.evaluate("(e) => georefPages.world.getView().fit(e)", extent)
+    page.wait_for_timeout(500)
+    for col, row in [(40, 30), (360, 40), (200, 270), (330, 250)]:
+        _click(page, "#georef-image", "scan", (col, -row))
+        _click(page, "#georef-map", "world", TO_3857.transform(*(t @ (col, row))))
+    assert page.locator("#georef-points tbody tr").count() == 4
+    page.click("#georef-apply")
+    page.locator("#georef-rms[data-rms]").wait_for()
+    rms_pixels = float(page.locator("#georef-rms").get_attribute("data-rms-pixels"))
+    assert rms_pixels < 2.0  # clicks snap to screen pixels of a zoomed-out map
+    raster.refresh_from_db()
+    assert raster.georeference_method == "control_points"
+    assert raster.crs_epsg == 9214
+    left, bottom, right, top = raster.bounds_native
+    assert (left, top) == pytest.approx((t.c, t.f), abs=1.5)
+    assert (right, bottom) == pytest.approx((t.c + width * 0.5, t.f - height * 0.5), abs=1.5)
+    assert page.locator("#georef-open-map").is_visible()
+    assert not errors, errors
+    page.context.close()

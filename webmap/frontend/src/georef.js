@@ -1,0 +1,170 @@
+// The georeferencing page: the planner clicks a point on the scan (a static image in pixel
+// coordinates), then the same point on the map (web mercator over the plans in force);
+// the pairs go to POST /api/rasters/{id}/georeference/ with the map points in EPSG:3857 and
+// the storage CRS as the result's CRS. Residuals and the RMS come back and are shown.
+import './georef.css';
+import Map from 'ol/Map';
+import View from 'ol/View';
+import ImageLayer from 'ol/layer/Image';
+import TileLayer from 'ol/layer/Tile';
+import VectorLayer from 'ol/layer/Vector';
+import VectorSource from 'ol/source/Vector';
+import Static from 'ol/source/ImageStatic';
+import XYZ from 'ol/source/XYZ';
+import Feature from 'ol/Feature';
+import Point from 'ol/geom/Point';
+import Projection from 'ol/proj/Projection';
+import { Circle as CircleStyle, Fill, Stroke, Style, Text } from 'ol/style';
+import { fromLonLat } from 'ol/proj';
+import { readConfig, el } from './config.js';
+
+function pointStyle(label) {
+  return new Style({
+    image: new CircleStyle({ radius: 6, fill: new Fill({ color: 'rgba(255,255,255,0.6)' }),
+      stroke: new Stroke({ color: '#d7191c', width: 2 }) }),
+    text: new Text({ text: label, offsetY: -14, fill: new Fill({ color: '#d7191c' }) }),
+  });
+}
+
+/** The scan in its own pixel space: x = column, y = -row (rows grow downwards). */
+function createImageMap(config) {
+  const { width, height } = config.raster;
+  const extent = [0, -height, width, 0];
+  const projection = new Projection({ code: 'scan-pixels', units: 'pixels', extent });
+  const marks = new VectorSource();
+  const map = new Map({
+    target: 'georef-image',
+    layers: [
+      new ImageLayer({ source: new Static({ url: config.urls.image, projection, imageExtent: extent }) }),
+      new VectorLayer({ source: marks }),
+    ],
+    view: new View({ projection, center: [width / 2, -height / 2], zoom: 1, maxZoom: 8 }),
+  });
+  map.getView().fit(extent, { size: map.getSize() || [480, 480] });
+  return { map, marks };
+}
+
+function createWorldMap(config) {
+  const marks = new VectorSource();
+  const tiles = new TileLayer({
+    source: new XYZ({ url: config.urls.tiles.replace('{layer}', 'plans'), transition: 0 }),
+  });
+  const map = new Map({
+    target: 'georef-map',
+    layers: [tiles, new VectorLayer({ source: marks })],
+    view: new View({ projection: 'EPSG:3857', center: fromLonLat([107.58, 16.46]), zoom: 13 }),
+  });
+  if (config.boundary) map.getView().fit(config.boundary, { padding: [24, 24, 24, 24] });
+  return { map, marks };
+}
+
+function fmt(value, digits) {
+  return value === null || value === undefined ? '' : Number(value).toFixed(digits);
+}
+
+function start() {
+  const config = readConfig('georef-config');
+  const scan = createImageMap(config);
+  const world = createWorldMap(config);
+  const status = document.getElementById('georef-status');
+  const tbody = document.querySelector('#georef-points tbody');
+  const orderSelect = document.getElementById('georef-order');
+  orderSelect.value = String(config.order || 1);
+  /** @type {{col:number,row:number,x:number|null,y:number|null,residual?:number,residual_pixels?:number}[]} */
+  const points = [];
+  let pending = null;
+  status.textContent = config.labels.clickImage;
+
+  function redraw() {
+    scan.marks.clear();
+    world.marks.clear();
+    tbody.replaceChildren();
+    points.forEach((p, index) => {
+      const label = String(index + 1);
+      const onScan = new Feature(new Point([p.col, -p.row]));
+      onScan.setStyle(pointStyle(label));
+      scan.marks.addFeature(onScan);
+      if (p.x !== null) {
+        const onMap = new Feature(new Point([p.x, p.y]));
+        onMap.setStyle(pointStyle(label));
+        world.marks.addFeature(onMap);
+      }
+      const row = el('tr');
+      row.dataset.point = label;
+      [label, fmt(p.col, 1), fmt(p.row, 1), fmt(p.x, 2), fmt(p.y, 2), fmt(p.residual, 3),
+        fmt(p.residual_pixels, 2)].forEach((text) => row.append(el('td', '', text)));
+      const remove = el('button', 'button button-small button-secondary', config.labels.remove);
+      remove.type = 'button';
+      remove.addEventListener('click', () => { points.splice(index, 1); redraw(); });
+      const cell = el('td');
+      cell.append(remove);
+      row.append(cell);
+      tbody.append(row);
+    });
+  }
+
+  scan.map.on('singleclick', (event) => {
+    const [x, y] = event.coordinate;
+    pending = { col: x, row: -y, x: null, y: null };
+    points.push(pending);
+    status.textContent = config.labels.clickMap;
+    redraw();
+  });
+  world.map.on('singleclick', (event) => {
+    if (!pending) return;
+    [pending.x, pending.y] = event.coordinate;
+    pending = null;
+    status.textContent = config.labels.clickImage;
+    redraw();
+  });
+
+  document.getElementById('georef-apply').addEventListener('click', async () => {
+    const complete = points.filter((p) => p.x !== null);
+    const order = Number(orderSelect.value);
+    if (complete.length < (order === 2 ? 6 : 3)) {
+      status.textContent = config.labels.needPoints;
+      return;
+    }
+    const body = {
+      control_points: complete.map((p) => ({ col: p.col, row: p.row, x: p.x, y: p.y })),
+      order,
+      crs: 'EPSG:3857',
+      target_crs: config.storageCrs,
+    };
+    const csrf = document.cookie.split('; ').find((c) => c.startsWith('csrftoken='));
+    const response = await fetch(config.urls.georeference, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json',
+        'X-CSRFToken': csrf ? csrf.split('=')[1] : '' },
+      body: JSON.stringify(body),
+    });
+    const data = await response.json();
+    if (!response.ok) {
+      status.textContent = `${config.labels.failed}: ${data.detail || response.status}`;
+      return;
+    }
+    // The server reports residuals in the result CRS, in the order the points were sent.
+    complete.forEach((p, i) => Object.assign(p, {
+      residual: data.control_points[i].residual,
+      residual_pixels: data.control_points[i].residual_pixels,
+    }));
+    redraw();
+    const rms = document.getElementById('georef-rms');
+    rms.textContent = config.labels.done
+      .replace('%(rms)s', fmt(data.rms, 3)).replace('%(pixels)s', fmt(data.rms_pixels, 2));
+    rms.dataset.rms = String(data.rms);
+    rms.dataset.rmsPixels = String(data.rms_pixels);
+    const open = document.getElementById('georef-open-map');
+    open.href = config.urls.map;
+    open.hidden = false;
+    status.textContent = '';
+  });
+  globalThis.georefPages = { scan: scan.map, world: world.map, points };
+}
+
+if (document.readyState === 'loading') {
+  document.addEventListener('DOMContentLoaded', start);
+} else {
+  start();
+}

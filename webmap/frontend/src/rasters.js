@@ -1,0 +1,124 @@
+// Raster layers of the web map (scans of old plans, orthophotos, elevation models): listed
+// under the layer switcher with an opacity slider and "clip to the plan boundary", so an
+// old scan can be laid under the new plan. Rasters of plans in force come as cached XYZ
+// tiles; a signed-in planner's draft rasters as WMS tiles rendered privately for them.
+// The list (with each project's boundary in EPSG:3857 for clipping) is /api/rasters/map/.
+import TileLayer from 'ol/layer/Tile';
+import XYZ from 'ol/source/XYZ';
+import TileWMS from 'ol/source/TileWMS';
+import { getRenderPixel } from 'ol/render';
+import { apply as applyTransform } from 'ol/transform';
+import { el } from './config.js';
+
+const MAP_RASTERS_URL = '/api/rasters/map/';
+
+function rasterSource(raster) {
+  if (raster.in_force) {
+    return new XYZ({ url: `/tiles/${raster.layer}/{z}/{x}/{y}.png`, transition: 0, maxZoom: 19 });
+  }
+  return new TileWMS({
+    url: '/wms',
+    params: { LAYERS: raster.layer, FORMAT: 'image/png', TRANSPARENT: 'TRUE', VERSION: '1.3.0' },
+    transition: 0,
+  });
+}
+
+/** Rings of a GeoJSON Polygon or MultiPolygon. */
+function ringsOf(geometry) {
+  if (!geometry) return [];
+  if (geometry.type === 'Polygon') return geometry.coordinates;
+  if (geometry.type === 'MultiPolygon') return geometry.coordinates.flat();
+  return [];
+}
+
+/** Clips `layer` to `geometry` (EPSG:3857) while `isOn()` says so (canvas clip path). */
+export function clipLayer(layer, geometry, isOn) {
+  const rings = ringsOf(geometry);
+  layer.on('prerender', (event) => {
+    const context = event.context;
+    context.save();
+    if (!isOn() || !rings.length) return;
+    context.beginPath();
+    for (const ring of rings) {
+      ring.forEach((coordinate, index) => {
+        // map coordinate → CSS pixel of the map → pixel of the layer's canvas
+        const css = applyTransform(event.frameState.coordinateToPixelTransform, [...coordinate]);
+        const [x, y] = getRenderPixel(event, css);
+        if (index === 0) context.moveTo(x, y);
+        else context.lineTo(x, y);
+      });
+      context.closePath();
+    }
+    context.clip('evenodd');
+  });
+  layer.on('postrender', (event) => event.context.restore());
+}
+
+function createRasterLayer(raster) {
+  const layer = new TileLayer({
+    source: rasterSource(raster),
+    opacity: 0.7,
+    visible: true,
+    properties: { id: `raster:${raster.id}`, title: raster.title, rasterId: raster.id },
+  });
+  layer.set('clipped', Boolean(raster.clip));
+  clipLayer(layer, raster.clip, () => layer.get('clipped'));
+  return layer;
+}
+
+function rasterRow(raster, layer, labels) {
+  const row = el('div', 'switcher-row raster-row');
+  row.dataset.raster = String(raster.id);
+  const visible = el('input');
+  visible.type = 'checkbox';
+  visible.checked = layer.getVisible();
+  visible.addEventListener('change', () => layer.setVisible(visible.checked));
+  const title = el('span', 'switcher-title', raster.title);
+  if (!raster.in_force) title.append(el('span', 'badge badge-draft', labels.draft));
+  const opacity = el('input', 'raster-opacity');
+  opacity.type = 'range';
+  opacity.min = '0';
+  opacity.max = '100';
+  opacity.value = String(Math.round(layer.getOpacity() * 100));
+  opacity.setAttribute('aria-label', `${labels.opacity}: ${raster.title}`);
+  opacity.addEventListener('input', () => layer.setOpacity(Number(opacity.value) / 100));
+  const clipLabel = el('label', 'raster-clip');
+  const clip = el('input');
+  clip.type = 'checkbox';
+  clip.checked = layer.get('clipped');
+  clip.disabled = !raster.clip;
+  clip.addEventListener('change', () => {
+    layer.set('clipped', clip.checked);
+    layer.changed();
+  });
+  clipLabel.append(clip, el('span', '', labels.clip));
+  row.append(visible, title, opacity, clipLabel);
+  return row;
+}
+
+/** Adds the caller's raster layers under the plans and their rows below the switcher. */
+export async function setUpRasters(map, switcher) {
+  let data;
+  try {
+    const response = await fetch(MAP_RASTERS_URL, {
+      credentials: 'same-origin', headers: { Accept: 'application/json' },
+    });
+    if (!response.ok) throw new Error(`rasters: HTTP ${response.status}`);
+    data = await response.json();
+  } catch (error) {
+    console.warn('Raster layers are unavailable.', error);
+    return [];
+  }
+  if (!data.rasters.length) return [];
+  const section = el('div', 'raster-switcher');
+  section.id = 'raster-switcher';
+  section.append(el('h3', 'panel-subtitle', data.labels.title));
+  const layers = data.rasters.map((raster) => {
+    const layer = createRasterLayer(raster);
+    map.getLayers().insertAt(1, layer); // above the graticule, below every plan layer
+    section.append(rasterRow(raster, layer, data.labels));
+    return layer;
+  });
+  switcher.after(section);
+  return layers;
+}
