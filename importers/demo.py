@@ -24,6 +24,7 @@ from planning.actions import (
     SubmitRevision,
 )
 from planning.models import Membership, Project
+from threed.extrude import extrude_revision
 
 DEMO_CODE = "demo-hue-1-500"
 DEMO_ACCOUNTS = {  # username: (password, role) - demo only, printed by `make run`
@@ -251,6 +252,7 @@ def load_demo() -> Project | None:
                 name=title,
                 source_layer=source,
             )
+    extrude_revision(revision)  # the buildings in 3D: the 3D view is never empty
     SubmitRevision(user=users["planner"], revision=revision).execute()
     StartReview(user=users["reviewer"], revision=revision).execute()
     ApproveRevision(

@@ -1,5 +1,21 @@
 """Importing this package registers every QA rule (one concern per module)."""
 
-from planning.qa.rules import attributes, balance, conflicts, extent, geometry, topology
+from planning.qa.rules import (
+    attributes,
+    balance,
+    conflicts,
+    envelope,
+    extent,
+    geometry,
+    topology,
+)
 
-__all__ = ["attributes", "balance", "conflicts", "extent", "geometry", "topology"]
+__all__ = [
+    "attributes",
+    "balance",
+    "conflicts",
+    "envelope",
+    "extent",
+    "geometry",
+    "topology",
+]

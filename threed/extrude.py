@@ -1,0 +1,87 @@
+"""Extrusion of building footprints with SFCGAL (ST_Extrude → PolyhedralSurfaceZ).
+
+The solid is stored as a MultiPolygonZ of its faces (the same faces, in the same order):
+GEOS, GDAL and Django cannot read PolyhedralSurface, and every service loads Feature rows
+through them. threed.solids checks closedness of such face sets.
+
+Heights are metres above the base elevation; the base elevation (attribute, default 0 =
+ground level) is metres above the VN-2000 height datum (Hòn Dấu). See docs/3d.md.
+A building's height is its `height` attribute, else `storeys` x PLANNING_STOREY_HEIGHT_M.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import connection, transaction
+
+from planning.models import Feature, Layer, Revision
+
+# Attribute names read, in order of preference (the importer keeps source names).
+HEIGHT_KEYS = ("height", "chieu_cao", "chieucao")
+STOREY_KEYS = ("storeys", "floors", "so_tang", "sotang", "tang_cao")
+BASE_KEYS = ("base_elevation", "elevation", "cao_do_nen", "caodonen")
+
+
+def number_sql(keys: tuple[str, ...], alias: str = "f") -> str:
+    """SQL: the first attribute among `keys` that parses as a number >= 0, else NULL."""
+    parts = [
+        f"CASE WHEN {alias}.attributes->>'{key}' ~ '^\\s*-?[0-9]+(\\.[0-9]+)?\\s*$' "
+        f"THEN ({alias}.attributes->>'{key}')::float8 END"
+        for key in keys  # constant allow-listed names and aliases, never user input
+    ]
+    return f"coalesce({', '.join(parts)})"
+
+
+HEIGHT_SQL = (
+    f"coalesce(nullif({number_sql(HEIGHT_KEYS)}, 0), {number_sql(STOREY_KEYS)} * %(storey_height)s)"
+)
+BASE_SQL = f"coalesce({number_sql(BASE_KEYS)}, 0)"
+
+_EXTRUDE_SQL = f"""
+    UPDATE planning_feature AS f
+       SET geom_3d = ST_Collect(ARRAY(SELECT (ST_Dump(ST_Extrude(
+             ST_Translate(ST_Force3D(ST_CollectionExtract(f.geom, 3)), 0, 0, {BASE_SQL}),
+             0, 0, {HEIGHT_SQL}))).geom))
+      FROM planning_layer AS l
+     WHERE f.layer_id = l.id AND l.id = ANY(%(layers)s)
+       AND ST_Dimension(f.geom) = 2 AND ST_IsValid(f.geom) AND NOT ST_IsEmpty(f.geom)
+       AND {HEIGHT_SQL} > 0
+       AND (%(force)s OR f.geom_3d IS NULL)
+"""  # noqa: S608 - only constant SQL; every value is bound
+
+
+def extrude_layers(layer_ids: list[int], *, force: bool = False) -> int:
+    """Fill geom_3d of the buildings of these layers; returns how many were extruded.
+
+    Features that already carry 3D geometry (DXF 3D entities, models) are kept unless
+    `force`. Footprints without a usable height or storey count stay 2D."""
+    if not layer_ids:
+        return 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            _EXTRUDE_SQL,
+            {
+                "layers": list(layer_ids),
+                "force": force,
+                "storey_height": settings.PLANNING_STOREY_HEIGHT_M,
+            },
+        )
+        return cursor.rowcount
+
+
+def extrude_revision(revision: Revision, *, force: bool = False) -> int:
+    """Extrude every buildings layer of a revision (after import, or on demand)."""
+    layers = Layer.objects.filter(revision=revision, kind="buildings").values_list("id", flat=True)
+    return extrude_layers(list(layers), force=force)
+
+
+def extrude_missing(revision_ids: list[int]) -> int:
+    """Extrude the buildings of these revisions that have a height but no 3D geometry yet."""
+    layers = (
+        Feature.objects.filter(
+            layer__revision_id__in=revision_ids, layer__kind="buildings", geom_3d__isnull=True
+        )
+        .values_list("layer_id", flat=True)
+        .distinct()
+    )
+    return extrude_layers(list(layers))

@@ -1,0 +1,412 @@
+"""3D Tiles (1.0, b3dm) of the 3D features of a scope: the plans in force, or one revision.
+
+A build is keyed by a content hash of what it shows (features, their 3D geometry and
+attributes, the build settings): `var/3dtiles/<scope>/<key>/` holds `tileset.json` and
+one b3dm per chunk of PLANNING_3D_TILE_FEATURES features, sorted by position so a chunk is
+compact. Nothing is rebuilt while the key stays the same; a build writes into a temporary
+directory and renames it into place, so readers never see half a tileset.
+
+Geometry leaves PostGIS as faces transformed to EPSG:4978 (earth-centred), is
+triangulated by threed.mesh and written with py3dtiles' B3dm class: positions relative to
+the chunk's centre (RTC_CENTER), glTF y-up, one _BATCHID per feature and a batch table
+with the attributes the viewer shows (BATCH_PROPERTIES).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pygltflib
+import shapely
+from django.conf import settings
+from django.db import connection
+from py3dtiles.tileset.content import B3dm
+from py3dtiles.tileset.content.b3dm_feature_table import B3dmFeatureTable
+from py3dtiles.tileset.content.batch_table import BatchTable
+from py3dtiles.tileset.content.gltf_utils import GltfAttribute, GltfMesh, GltfPrimitive
+from pyproj import Transformer
+
+from planning import visibility
+from planning.models import Revision
+from threed.extrude import extrude_missing
+from threed.mesh import triangulate
+
+# Bump when the output changes in a way that must invalidate every built tileset.
+BUILD_VERSION = "1"
+# Batch table properties of every b3dm, one value per feature (JSON null when unknown).
+BATCH_PROPERTIES = (
+    "id", "revision", "layer", "kind", "code", "lot", "name", "use", "function", "height",
+    "storeys",
+)  # fmt: skip
+# A parent without content must always refine into its children, whatever the distance.
+ROOT_GEOMETRIC_ERROR = 100_000.0
+_ECEF_TO_GEODETIC = Transformer.from_crs("EPSG:4978", "EPSG:4979")
+KEY = re.compile(r"^[0-9a-f]{20}$")  # the name of a build directory
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one tileset shows: `in-force`, or `revision-<id>`."""
+
+    name: str
+    revision_ids: tuple[int, ...]
+    in_force: bool
+    envelopes: bool = False  # the lots' zoning envelopes instead of the 3D features
+
+    @staticmethod
+    def plans_in_force(envelopes: bool = False) -> Scope:
+        ids = visibility.in_force_revisions().order_by("id").values_list("id", flat=True)
+        name = "in-force-envelopes" if envelopes else "in-force"
+        return Scope(name, tuple(ids), True, envelopes)
+
+    @staticmethod
+    def of_revision(revision: Revision, envelopes: bool = False) -> Scope:
+        name = f"revision-{revision.pk}" + ("-envelopes" if envelopes else "")
+        return Scope(name, (revision.pk,), False, envelopes)
+
+    def sql(self) -> dict[str, str]:
+        return _ENVELOPE_SQL if self.envelopes else _FEATURE_SQL
+
+
+@dataclass(frozen=True)
+class Built:
+    scope: Scope
+    key: str
+    directory: Path
+    feature_count: int
+
+    @property
+    def tileset_path(self) -> Path:
+        return self.directory / "tileset.json"
+
+
+def tiles_root() -> Path:
+    return Path(settings.PLANNING_VAR_DIR) / "3dtiles"
+
+
+# The features of a scope: revisions' features with 3D geometry; in force without the
+# lots another project's approval replaced.
+_FEATURES_SQL = """
+    SELECT f.id, l.revision_id, l.name, l.kind, f.attributes,
+           ST_ZMax(f.geom_3d) - ST_ZMin(f.geom_3d)
+      FROM planning_feature f JOIN planning_layer l ON l.id = f.layer_id
+     WHERE l.revision_id = ANY(%(revisions)s) AND f.geom_3d IS NOT NULL
+       AND NOT (%(in_force)s AND f.id IN (SELECT feature_id FROM planning_supersededfeature))
+     ORDER BY ST_GeoHash(ST_Transform(ST_Centroid(ST_Envelope(f.geom)), 4326), 12), f.id
+"""
+_FINGERPRINT_SQL = """
+    SELECT count(*), coalesce(md5(string_agg(
+             f.id::text || ':' || md5(ST_AsEWKB(f.geom_3d)) || md5(f.attributes::text),
+             ',' ORDER BY f.id)), '')
+      FROM planning_feature f JOIN planning_layer l ON l.id = f.layer_id
+     WHERE l.revision_id = ANY(%(revisions)s) AND f.geom_3d IS NOT NULL
+       AND NOT (%(in_force)s AND f.id IN (SELECT feature_id FROM planning_supersededfeature))
+"""
+# Faces of the chunk's features in EPSG:4978; TIN triangles become polygons.
+_FACES_SQL = """
+    SELECT f.id, ST_AsBinary(ST_Transform(
+             CASE WHEN GeometryType(d.geom) = 'TRIANGLE'
+                  THEN ST_MakePolygon(ST_ExteriorRing(d.geom)) ELSE d.geom END, 4978))
+      FROM planning_feature f, LATERAL ST_Dump(f.geom_3d) d
+     WHERE f.id = ANY(%(ids)s) AND GeometryType(d.geom) IN ('POLYGON', 'TRIANGLE')
+"""
+# The same for zoning envelopes (threed.Envelope): batch table rows shaped like features.
+_ENVELOPES_SQL = """
+    SELECT e.id, e.revision_id, 'envelopes', 'envelope',
+           json_build_object('code', e.code, 'lot', e.code, 'height', e.height_max)::text,
+           e.height_max
+      FROM threed_envelope e
+     WHERE e.revision_id = ANY(%(revisions)s)
+     ORDER BY ST_GeoHash(ST_Transform(ST_Centroid(ST_Envelope(e.footprint)), 4326), 12), e.id
+"""
+_ENVELOPE_FINGERPRINT_SQL = """
+    SELECT count(*), coalesce(md5(string_agg(
+             e.id::text || ':' || md5(ST_AsEWKB(e.geom_3d)) || e.code || e.height_max::text,
+             ',' ORDER BY e.id)), '')
+      FROM threed_envelope e
+     WHERE e.revision_id = ANY(%(revisions)s)
+"""
+_ENVELOPE_FACES_SQL = """
+    SELECT e.id, ST_AsBinary(ST_Transform(d.geom, 4978))
+      FROM threed_envelope e, LATERAL ST_Dump(e.geom_3d) d
+     WHERE e.id = ANY(%(ids)s) AND GeometryType(d.geom) = 'POLYGON'
+"""
+# The 2D extent of the scope (an empty tileset still needs a bounding volume).
+_EXTENT_SQL = """
+    SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)
+      FROM (SELECT ST_Transform(ST_SetSRID(ST_Extent(f.geom)::geometry, %(srid)s), 4326) e
+              FROM planning_feature f JOIN planning_layer l ON l.id = f.layer_id
+             WHERE l.revision_id = ANY(%(revisions)s)) s
+"""
+_FEATURE_SQL = {"rows": _FEATURES_SQL, "fingerprint": _FINGERPRINT_SQL, "faces": _FACES_SQL}
+_ENVELOPE_SQL = {
+    "rows": _ENVELOPES_SQL,
+    "fingerprint": _ENVELOPE_FINGERPRINT_SQL,
+    "faces": _ENVELOPE_FACES_SQL,
+}
+# Mainland Viet Nam (lon/lat), the volume of a tileset that has nothing at all.
+_VIETNAM = (102.0, 8.0, 117.5, 23.5)
+
+
+def _query(sql: str, params: dict) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _params(scope: Scope) -> dict:
+    return {"revisions": list(scope.revision_ids), "in_force": scope.in_force}
+
+
+def prepare(scope: Scope) -> tuple[str, int]:
+    """Extrude buildings still without 3D geometry; return the scope's key and size."""
+    if scope.revision_ids and scope.envelopes:
+        _envelopes_missing(scope.revision_ids)
+    elif scope.revision_ids:
+        extrude_missing(list(scope.revision_ids))
+    count, digest = _query(scope.sql()["fingerprint"], _params(scope))[0]
+    parts = (
+        BUILD_VERSION,
+        str(connection.settings_dict["NAME"]),
+        scope.name,
+        ",".join(map(str, scope.revision_ids)),
+        digest,
+        str(settings.PLANNING_3D_TILE_FEATURES),
+    )
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:20], count
+
+
+def _envelopes_missing(revision_ids: tuple[int, ...]) -> None:
+    """Build the envelopes of revisions that have none yet (drafts are rebuilt on request:
+    POST /api/revisions/{id}/envelopes/)."""
+    from threed.envelopes import build_envelopes
+    from threed.models import Envelope
+
+    done = set(
+        Envelope.objects.filter(revision_id__in=revision_ids).values_list("revision_id", flat=True)
+    )
+    for revision in Revision.objects.filter(pk__in=set(revision_ids) - done):
+        build_envelopes(revision)
+
+
+def existing(scope: Scope, key: str) -> Built | None:
+    directory = tiles_root() / scope.name / key
+    if not (directory / "tileset.json").is_file():
+        return None
+    return Built(scope, key, directory, -1)
+
+
+def latest(scope: Scope) -> Built | None:
+    """The scope's most recent finished build, whatever its key."""
+    parent = tiles_root() / scope.name
+    if not parent.is_dir():
+        return None
+    builds = [p for p in parent.iterdir() if KEY.match(p.name) and (p / "tileset.json").is_file()]
+    if not builds:
+        return None
+    newest = max(builds, key=lambda p: p.stat().st_mtime)
+    return Built(scope, newest.name, newest, -1)
+
+
+def build_tileset(scope: Scope) -> Built:
+    """Build the scope's tileset unless the current one is already there."""
+    key, count = prepare(scope)
+    found = existing(scope, key)
+    if found is not None:
+        return found
+    parent = tiles_root() / scope.name
+    parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".build-", dir=parent))
+    work.chmod(0o755)
+    try:
+        _write(scope, key, work)
+        target = parent / key
+        try:
+            os.rename(work, target)
+        except OSError:  # a concurrent build of the same key won: theirs is identical
+            shutil.rmtree(work, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    _prune(parent, keep=key)
+    return Built(scope, key, target, count)
+
+
+def _prune(parent: Path, keep: str, spare: int = 2) -> None:
+    """Drop old builds of a scope, keeping the newest few for clients still loading them."""
+    builds = sorted(
+        (p for p in parent.iterdir() if p.is_dir() and not p.name.startswith(".")),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
+    for old in [b for b in builds if b.name != keep][spare:]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _write(scope: Scope, key: str, work: Path) -> None:
+    rows = _query(scope.sql()["rows"], _params(scope))
+    size = settings.PLANNING_3D_TILE_FEATURES
+    children: list[dict] = []
+    regions: list[list[float]] = []
+    for number, start in enumerate(range(0, len(rows), size)):
+        region = _write_chunk(
+            rows[start : start + size], work / f"{number}.b3dm", scope.sql()["faces"]
+        )
+        if region is not None:
+            regions.append(region)
+            children.append(
+                {
+                    "boundingVolume": {"region": region},
+                    "geometricError": 0.0,
+                    "content": {"uri": f"k-{key}/{number}.b3dm"},
+                }
+            )
+    root_region = _union(regions) or _empty_region(scope)
+    tileset = {
+        "asset": {"version": "1.0", "generator": "planning threed " + BUILD_VERSION},
+        "properties": {name: {} for name in ("height", "storeys")},
+        "geometricError": ROOT_GEOMETRIC_ERROR,
+        "root": {
+            "boundingVolume": {"region": root_region},
+            "geometricError": ROOT_GEOMETRIC_ERROR,
+            "refine": "ADD",
+            "children": children,
+        },
+    }
+    (work / "tileset.json").write_text(json.dumps(tileset), encoding="utf-8")
+
+
+def _union(regions: list[list[float]]) -> list[float] | None:
+    if not regions:
+        return None
+    stacked = np.array(regions)
+    return [
+        *stacked[:, :2].min(axis=0).tolist(),
+        *stacked[:, 2:4].max(axis=0).tolist(),
+        float(stacked[:, 4].min()),
+        float(stacked[:, 5].max()),
+    ]
+
+
+def _empty_region(scope: Scope) -> list[float]:
+    extent = None
+    if scope.revision_ids:
+        extent = _query(_EXTENT_SQL, {**_params(scope), "srid": settings.PLANNING_STORAGE_SRID})[0]
+    if extent is None or extent[0] is None:
+        extent = _VIETNAM
+    west, south, east, north = np.radians(np.array(extent, dtype=float)).tolist()
+    return [west, south, east, north, 0.0, 0.0]
+
+
+def _write_chunk(rows: list[tuple], path: Path, faces_sql: str) -> list[float] | None:
+    """One b3dm of these features; returns its bounding region, None when it has nothing."""
+    batch_of = {row[0]: number for number, row in enumerate(rows)}
+    faces_rows = _query(faces_sql, {"ids": list(batch_of)})
+    if not faces_rows:
+        return None
+    faces = shapely.from_wkb([bytes(wkb) for _, wkb in faces_rows])
+    face_batch = np.array([batch_of[feature_id] for feature_id, _ in faces_rows], dtype=np.uint32)
+    coords = shapely.get_coordinates(faces, include_z=True)
+    centre = (coords.min(axis=0) + coords.max(axis=0)) / 2
+    faces = shapely.transform(faces, lambda c: c - centre, include_z=True)
+    triangles = triangulate(faces)
+    normals = _unit_normals(triangles.vertices)
+    solid = np.linalg.norm(normals, axis=1) > 0  # slivers have no normal: left out
+    if not solid.any():
+        return None
+    positions = triangles.vertices[solid].reshape(-1, 3)
+    batch_ids = np.repeat(face_batch[triangles.face[solid]], 3)
+    mesh = GltfMesh(
+        _y_up(positions).astype(np.float32),
+        normals=_y_up(np.repeat(normals[solid], 3, axis=0)).astype(np.float32),
+        primitives=[
+            GltfPrimitive(
+                triangles=np.arange(len(positions), dtype=np.uint32).reshape(-1, 3),
+                material=pygltflib.Material(doubleSided=True),
+            )
+        ],
+        # glTF allows UNSIGNED_INT for indices only: feature ids go as floats (exact < 2^24).
+        additional_attributes=[
+            GltfAttribute(
+                "_BATCHID", pygltflib.SCALAR, pygltflib.FLOAT, batch_ids.astype(np.float32)
+            )
+        ],
+    )
+    b3dm = B3dm.from_meshes([mesh], _batch_table(rows), _feature_table(len(rows), centre))
+    path.write_bytes(b3dm.to_array().tobytes())
+    return _region(positions + centre)
+
+
+def _y_up(points: np.ndarray) -> np.ndarray:
+    """glTF is y-up; 3D Tiles turn it z-up again (x, y, z) -> (x, z, -y)."""
+    return np.column_stack([points[:, 0], points[:, 2], -points[:, 1]])
+
+
+def _unit_normals(vertices: np.ndarray) -> np.ndarray:
+    normals = np.cross(vertices[:, 1] - vertices[:, 0], vertices[:, 2] - vertices[:, 0])
+    length = np.linalg.norm(normals, axis=1, keepdims=True)
+    return np.divide(normals, length, out=np.zeros_like(normals), where=length > 0)
+
+
+def _region(ecef: np.ndarray) -> list[float]:
+    """The bounding region (radians, metres above the ellipsoid) of ECEF points."""
+    lat, lon, height = _ECEF_TO_GEODETIC.transform(ecef[:, 0], ecef[:, 1], ecef[:, 2])
+    lon_r, lat_r = np.radians(lon), np.radians(lat)
+    margin = 1e-9  # float32 positions: a hair of slack keeps every vertex inside
+    return [
+        float(lon_r.min() - margin),
+        float(lat_r.min() - margin),
+        float(lon_r.max() + margin),
+        float(lat_r.max() + margin),
+        float(height.min() - 0.05),
+        float(height.max() + 0.05),
+    ]
+
+
+def _feature_table(batch_length: int, centre: np.ndarray) -> B3dmFeatureTable:
+    table = B3dmFeatureTable()
+    header: dict = {"BATCH_LENGTH": batch_length, "RTC_CENTER": centre.tolist()}
+    table.header.data = header
+    return table
+
+
+def _batch_table(rows: list[tuple]) -> BatchTable:
+    values: dict[str, list] = {name: [] for name in BATCH_PROPERTIES}
+    for feature_id, revision_id, layer_name, kind, attributes, extent_height in rows:
+        if isinstance(attributes, str):  # Django's cursors leave jsonb undecoded
+            attributes = json.loads(attributes)
+        lowered = {str(k).lower(): v for k, v in (attributes or {}).items()}
+        values["id"].append(feature_id)
+        values["revision"].append(revision_id)
+        values["layer"].append(layer_name)
+        values["kind"].append(kind)
+        for name in ("code", "lot", "name", "use", "function"):
+            value = lowered.get(name)
+            values[name].append(None if value in (None, "") else str(value))
+        values["height"].append(_number(lowered.get("height")) or _rounded(extent_height))
+        storeys = _number(lowered.get("storeys"))
+        values["storeys"].append(int(storeys) if storeys is not None else None)
+    table = BatchTable()
+    for name, column in values.items():
+        table.add_property_as_json(name, column)
+    return table
+
+
+def _number(value) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if np.isfinite(number) else None
+
+
+def _rounded(value) -> float | None:
+    return round(float(value), 2) if value is not None else None
