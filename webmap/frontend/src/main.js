@@ -15,6 +15,9 @@ import { renderSwitcher } from './switcher.js';
 import { renderLegend } from './legend.js';
 import { showFeatureInfo } from './info.js';
 import { setUpDateControl } from './datecontrol.js';
+import { setUpRasters } from './rasters.js';
+import './view3d/toggle.css';
+import { setUpView3d } from './view3d/toggle.js';
 
 function createView(config) {
   return new View({
@@ -89,6 +92,7 @@ function start() {
     (id, on) => (on ? visibleRevisions.add(id) : visibleRevisions.delete(id)));
   refreshLegend();
   setUpDateControl(config, tileLayers);
+  setUpRasters(map, document.getElementById('layer-switcher')); // raster layers (issue 7)
 
   const info = document.getElementById('feature-info');
   map.on('singleclick', (event) => {
@@ -96,6 +100,7 @@ function start() {
     showFeatureInfo(info, config, event.coordinate, [...visibleRevisions]);
   });
   globalThis.planningMap = map;
+  setUpView3d({ infoTarget: info });
 }
 
 if (document.readyState === 'loading') {

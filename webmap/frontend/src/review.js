@@ -10,6 +10,7 @@ import { loadBalance } from './review/balance.js';
 import { setUpComments } from './review/comments.js';
 import { setUpWorkflow } from './review/workflow.js';
 import { showFlash } from './review/status.js';
+import { setUpView3d } from './view3d/toggle.js';
 
 function start() {
   const config = readConfig('review-config');
@@ -21,6 +22,7 @@ function start() {
   document.addEventListener('review:failed', () => loadFindings(config, review));
   Promise.allSettled([setUpFindings(config, review), loadBalance(config), setUpComments(config, review)])
     .then(() => { document.body.dataset.reviewReady = 'true'; });
+  setUpView3d();
   globalThis.planningReview = { ...review, pixelAt: (lon, lat) => pixelAt(review.map, lon, lat) };
 }
 
