@@ -53,7 +53,7 @@ test: setup
 
 bench: setup
 	@WITH_BENCH_PACKAGES=1 scripts/system-packages.sh
-	@for script in import_gpkg wms_getmap mvt_tiles wfs_getfeature ogcapi_items; do \
+	@for script in import_gpkg wms_getmap mvt_tiles wfs_getfeature ogcapi_items cog_convert cad_import tiles3d_build; do \
 	  echo "== bench/$$script.py"; $(PY) bench/$$script.py || exit 1; done
 
 lint: venv

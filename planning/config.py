@@ -63,6 +63,30 @@ SETTINGS: tuple[Setting, ...] = (
         "Allowed difference (%) between the lots' total area and the plan boundary's.",
     ),
     Setting("PLANNING_PUBLIC_URL", "http://127.0.0.1:8000", "Public base URL of the server."),
+    Setting("PLANNING_STOREY_HEIGHT_M", "3.6", "Storey height (m) when a building gives storeys."),
+    Setting("PLANNING_3D_MAX_TRIANGLES", "500000", "Largest 3D model (triangles) accepted."),
+    Setting(
+        "PLANNING_3D_MAX_DISTANCE_KM", "50", "Farthest a 3D model may lie from its project (km)."
+    ),
+    Setting("PLANNING_3D_TILE_FEATURES", "1000", "Buildings per 3D Tiles content file (b3dm)."),
+    Setting(
+        "PLANNING_3D_SYNC_BUILD_MAX", "20000", "Most 3D features a tileset request builds itself."
+    ),
+    Setting(
+        "PLANNING_RASTER_DIR", "", "Where raster layers (COGs) are stored; unset = var/rasters."
+    ),
+    Setting(
+        "PLANNING_RASTER_MAX_PIXELS",
+        "2000000000",
+        "Largest raster accepted, in pixels (width x height), checked before reading pixels.",
+    ),
+    Setting("PLANNING_CAD_ARC_TOLERANCE", "0.01", "CAD arcs/curves: max chord deviation (m)."),
+    Setting("PLANNING_CAD_SNAP_TOLERANCE", "0.05", "CAD lot linework: largest gap closed (m)."),
+    Setting(
+        "PLANNING_JOB_STALLED_SECONDS",
+        "60",
+        "A running job whose worker sent no heartbeat for this long is marked failed.",
+    ),
 )
 _KNOWN = {s.name: s for s in SETTINGS}
 
@@ -207,4 +231,53 @@ def load() -> Config:
         email_from=_raw("PLANNING_EMAIL_FROM"),
         qa_area_tolerance_m2=_float("PLANNING_QA_AREA_TOLERANCE_M2", 0.0, 1e6),
         qa_balance_tolerance_pct=_float("PLANNING_QA_BALANCE_TOLERANCE_PCT", 0.0, 100.0),
+    )
+
+
+def raster_dir(var_dir: Path) -> Path:
+    """PLANNING_RASTER_DIR, or var/rasters."""
+    value = _raw("PLANNING_RASTER_DIR")
+    return Path(value) if value else var_dir / "rasters"
+
+
+def raster_max_pixels() -> int:
+    """PLANNING_RASTER_MAX_PIXELS, checked."""
+    return _int("PLANNING_RASTER_MAX_PIXELS", 1, 10**12)
+
+
+@dataclass(frozen=True)
+class ThreeDConfig:
+    """Settings of the threed app (3D geometry and 3D Tiles), validated at start-up."""
+
+    storey_height_m: float
+    max_triangles: int
+    max_distance_km: float
+    tile_features: int
+    sync_build_max: int
+
+
+def load_threed() -> ThreeDConfig:
+    return ThreeDConfig(
+        storey_height_m=_float("PLANNING_STOREY_HEIGHT_M", 1.0, 20.0),
+        max_triangles=_int("PLANNING_3D_MAX_TRIANGLES", 12, 100_000_000),
+        max_distance_km=_float("PLANNING_3D_MAX_DISTANCE_KM", 0.1, 2000.0),
+        tile_features=_int("PLANNING_3D_TILE_FEATURES", 1, 100_000),
+        sync_build_max=_int("PLANNING_3D_SYNC_BUILD_MAX", 0, 10_000_000),
+    )
+
+
+@dataclass(frozen=True)
+class CadConfig:
+    """Settings of CAD conversion and background jobs (docs/cad.md), checked at start-up."""
+
+    arc_tolerance: float
+    snap_tolerance: float
+    job_stalled_seconds: float
+
+
+def load_cad() -> CadConfig:
+    return CadConfig(
+        arc_tolerance=_float("PLANNING_CAD_ARC_TOLERANCE", 0.0001, 10.0),
+        snap_tolerance=_float("PLANNING_CAD_SNAP_TOLERANCE", 0.0, 10.0),
+        job_stalled_seconds=_float("PLANNING_JOB_STALLED_SECONDS", 5.0, 86400.0),
     )

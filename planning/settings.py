@@ -130,6 +130,20 @@ PLANNING_WMS_MAX_SIZE = CONFIG.wms_max_size
 PLANNING_PUBLIC_URL = CONFIG.public_url
 PLANNING_QA_AREA_TOLERANCE_M2 = CONFIG.qa_area_tolerance_m2
 PLANNING_QA_BALANCE_TOLERANCE_PCT = CONFIG.qa_balance_tolerance_pct
+# 3D (threed app, docs/3d.md).
+_THREED = config.load_threed()
+PLANNING_STOREY_HEIGHT_M = _THREED.storey_height_m
+PLANNING_3D_MAX_TRIANGLES = _THREED.max_triangles
+PLANNING_3D_MAX_DISTANCE_KM = _THREED.max_distance_km
+PLANNING_3D_TILE_FEATURES = _THREED.tile_features
+PLANNING_3D_SYNC_BUILD_MAX = _THREED.sync_build_max
+PLANNING_RASTER_DIR = config.raster_dir(CONFIG.var_dir)
+PLANNING_RASTER_MAX_PIXELS = config.raster_max_pixels()
+# CAD conversion and background jobs (docs/cad.md).
+_CAD = config.load_cad()
+PLANNING_CAD_ARC_TOLERANCE = _CAD.arc_tolerance
+PLANNING_CAD_SNAP_TOLERANCE = _CAD.snap_tolerance
+PLANNING_JOB_STALLED_SECONDS = _CAD.job_stalled_seconds
 
 EMAIL_BACKEND = CONFIG.email_backend
 EMAIL_HOST = CONFIG.email_host
