@@ -47,10 +47,11 @@ def build_features(kind, items, texts, decoder, options, report, filename) -> li
     if kind == "landuse":
         _label(chosen, attributes, texts, decoder, options, report)
     features = []
-    for (item, geom, geom_3d), attrs in zip(chosen, attributes, strict=True):
+    flat = shapely.force_2d(np.asarray([geom for _, geom, _ in chosen], dtype=object))
+    for (item, _, geom_3d), geom, attrs in zip(chosen, flat, attributes, strict=True):
         ref = f"{filename}#{item.handle}" if item is not None else f"{filename}#polygonised"
         category = str(attrs.get("function", "")) if kind == "landuse" else ""
-        features.append(CadFeature(shapely.force_2d(geom), geom_3d, attrs, category, ref))
+        features.append(CadFeature(geom, geom_3d, attrs, category, ref))
     return features
 
 
@@ -95,34 +96,51 @@ def _owner_of_faces(faces, loose):
     if not faces or not loose:
         return [None] * len(faces)
     tree = shapely.STRtree(np.asarray([i.geom for i in loose], dtype=object))
-    owners = []
-    for face in faces:
-        hits = tree.query(face.boundary, predicate="intersects")
-        owners.append(loose[int(hits.min())] if len(hits) else None)
-    return owners
+    boundaries = shapely.boundary(np.asarray(faces, dtype=object))
+    face_idx, line_idx = tree.query(boundaries, predicate="intersects")
+    first = np.full(len(faces), len(loose))
+    np.minimum.at(first, face_idx, line_idx)
+    return [loose[int(i)] if i < len(loose) else None for i in first.tolist()]
 
 
 def _new_hatches(hatches, existing, report):
     if not hatches:
         return []
-    tree = shapely.STRtree(np.asarray(existing, dtype=object)) if existing else None
-    added, merged = [], 0
-    for item in hatches:
-        inner = item.geom.representative_point()  # the lot this hatch fills, if any
-        candidates = tree.query(inner, predicate="within") if tree is not None else []
-        if any(_iou(item.geom, existing[int(c)]) >= SAME_LOT for c in candidates):
-            merged += 1
-            continue
-        added.append((item, item.geom, None))
-    if merged:
-        report.notes.append(f"{merged} hatches fill lots already bounded by linework (merged)")
-    return added
+    merged = np.zeros(len(hatches), dtype=bool)
+    if existing:
+        lots = np.asarray(existing, dtype=object)
+        fills = np.asarray([item.geom for item in hatches], dtype=object)
+        inner = shapely.point_on_surface(fills)  # the lot each hatch fills, if any
+        hatch_idx, lot_idx = shapely.STRtree(lots).query(inner, predicate="within")
+        same = _iou(fills[hatch_idx], lots[lot_idx]) >= SAME_LOT
+        merged[hatch_idx[same]] = True
+    if merged.any():
+        report.notes.append(
+            f"{int(merged.sum())} hatches fill lots already bounded by linework (merged)"
+        )
+    return [(item, item.geom, None) for item, gone in zip(hatches, merged, strict=True) if not gone]
 
 
-def _iou(a: BaseGeometry, b: BaseGeometry) -> float:
-    a, b = shapely.make_valid(a), shapely.make_valid(b)
-    union = shapely.union(a, b).area
-    return shapely.intersection(a, b).area / union if union else 0.0
+def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Intersection over union of aligned arrays of areas."""
+    a, b = _valid(a), _valid(b)
+    area_a, area_b = shapely.area(a), shapely.area(b)
+    # a hatch drawn on the very outline of its lot: the overlay would give 1, skip it
+    same = (area_a > 0) & shapely.equals_exact(shapely.normalize(a), shapely.normalize(b), 0.0)
+    result = same.astype(float)
+    rest = ~same
+    common = shapely.area(shapely.intersection(a[rest], b[rest]))
+    union = area_a[rest] + area_b[rest] - common
+    result[rest] = np.divide(common, union, out=np.zeros_like(common), where=union > 0)
+    return result
+
+
+def _valid(geoms: np.ndarray) -> np.ndarray:
+    broken = ~shapely.is_valid(geoms)
+    if broken.any():
+        geoms = geoms.copy()
+        geoms[broken] = shapely.make_valid(geoms[broken])
+    return geoms
 
 
 def _footprint(solid: BaseGeometry) -> BaseGeometry:

@@ -10,17 +10,23 @@ catalogue names handed in.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 import shapely
 from django.utils.translation import gettext as _
-from pyproj import CRS
+from pyproj import CRS, Transformer
 
-from importers.cad import reader
+from importers.cad import fastdxf, reader
 from importers.cad.build import CadFeature, build_features
-from importers.cad.crs import plausibility_warning, resolve_crs
+from importers.cad.crs import (
+    plausibility_warning,
+    resolve_crs,
+    scale_warning,
+    similarity_transform,
+)
 from importers.cad.geometry import CadItem, Walker
 from importers.cad.limits import CadLimits, CadTolerances
 from importers.cad.text import TextDecoder
@@ -47,6 +53,7 @@ class CadReport:
     skipped: list[dict] = field(default_factory=list)
     unclosed: list[dict] = field(default_factory=list)
     label_issues: list[dict] = field(default_factory=list)
+    transform: dict | None = None  # the two-point fix applied, if any
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -60,6 +67,8 @@ class CadOptions:
     functions: dict[str, str] = field(default_factory=dict)  # labels.function_names(...)
     limits: CadLimits = field(default_factory=CadLimits)
     tolerances: CadTolerances = field(default_factory=CadTolerances)
+    control_points: list[list[float]] | None = None  # [[x_cad, y_cad, x_true, y_true]] x 2
+    fast_reader: bool = True  # importers.cad.fastdxf when equivalent; False: always ezdxf
 
 
 @dataclass
@@ -84,33 +93,67 @@ def check_mapping(mapping: dict[str, str]) -> dict[str, str]:
     return checked
 
 
-def convert(path: Path, filename: str, options: CadOptions, workdir: Path) -> Conversion:
+Progress = Callable[[float, str], None]
+
+
+def _no_progress(pct: float, message: str) -> None:
+    return None
+
+
+def convert(
+    path: Path,
+    filename: str,
+    options: CadOptions,
+    workdir: Path,
+    progress: Progress | None = None,
+) -> Conversion:
+    """`progress(pct 0..80, message)` is called between stages; it may raise to stop."""
+    progress = progress or _no_progress
     checked = check_mapping(options.mapping)
     default = checked.pop("*", IGNORE)
 
     def kind_of(layer: str) -> str:
         return checked.get(layer.upper(), default)
 
-    drawing = reader.open_drawing(path, filename, workdir, options.limits)
+    def wanted_layer(name: str) -> bool:
+        return kind_of(name) != IGNORE
+
+    def fast_read(source: Path, limits: CadLimits) -> fastdxf.FastDrawing | None:
+        return fastdxf.read(source, options.tolerances.arc, wanted_layer, limits)
+
+    progress(2, _("Reading the drawing"))
+    fast = fast_read if options.fast_reader else None
+    drawing = reader.open_drawing(path, filename, workdir, options.limits, fast)
     doc = drawing.doc
+    progress(15, _("Reading the entities"))
     report = CadReport(filename, dxf_version=doc.dxfversion, notes=list(drawing.notes))
-    report.cad_layers = [layer.as_dict() for layer in reader.list_layers(doc)]
+    counted = drawing.fast.counts if drawing.fast else None
+    report.cad_layers = [layer.as_dict() for layer in reader.list_layers(doc, counted)]
     _note_layers(report, kind_of)
     walker = Walker(
         options.tolerances.arc,
         options.limits.max_depth,
         lambda name: kind_of(name) != IGNORE,
     )
-    items = list(walker.items(doc.modelspace()))
+    items = drawing.fast.items if drawing.fast else list(walker.items(doc.modelspace()))
+    progress(30, _("Decoding the text"))
     report.skipped = [s.as_dict() for s in walker.skipped[:LIST_CAP]]
     decoder = TextDecoder(doc, options.encoding, (i.text for i in items if i.text))
     crs, transform = resolve_crs(doc, options.crs, report)
-    if transform is not None:
-        items = [_moved(item, transform) for item in items]
+    moves = [transform] if transform is not None else []
+    if options.control_points:
+        moves.append(_control_transform(options.control_points, report))
+    for move in moves:
+        items = [_moved(item, move) for item in items]
     _check_extent(items, crs, report)
     outputs = {}
     kinds = {kind_of(i.layer) for i in items}
-    for kind in sorted({*checked.values(), default} - {IGNORE}):
+    wanted = sorted({*checked.values(), default} - {IGNORE})
+    for step, kind in enumerate(wanted):
+        progress(
+            35 + 45 * step / len(wanted),
+            _("Building the %(kind)s layer") % {"kind": kind},
+        )
         mine = [i for i in items if kind_of(i.layer) == kind]
         texts = [i for i in items if i.text and kind_of(i.layer) in (kind, "annotation")]
         if kind not in kinds:
@@ -118,6 +161,7 @@ def convert(path: Path, filename: str, options: CadOptions, workdir: Path) -> Co
         outputs[kind] = build_features(kind, mine, texts, decoder, options, report, filename)
         report.features[kind] = len(outputs[kind])
     report.text_encoding = ",".join(sorted(decoder.used))
+    _locate_entries(report, crs, moves)
     return Conversion(crs, outputs, report)
 
 
@@ -138,6 +182,34 @@ def _moved(item: CadItem, transform) -> CadItem:
     if item.geom is not None:
         item.geom = shapely.transform(item.geom, transform, include_z=False)
     return item
+
+
+def _control_transform(points, report: CadReport):
+    transform, info = similarity_transform(points)
+    report.transform = info
+    warning = scale_warning(info)
+    if warning:
+        report.warnings.append(warning)
+    return transform
+
+
+def _locate_entries(report: CadReport, crs: CRS, moves) -> None:
+    """Skipped entities get the drawing → CRS moves too; every entry gets `lonlat`."""
+    for entry in report.skipped:
+        if entry["location"] is not None:
+            xy = np.array([entry["location"][:2]], dtype=float)
+            for move in moves:
+                xy = move(xy)
+            entry["location"] = (round(float(xy[0, 0]), 3), round(float(xy[0, 1]), 3))
+    to_lonlat = Transformer.from_crs(crs, CRS.from_epsg(4326), always_xy=True)
+    for entry in (*report.skipped, *report.unclosed, *report.label_issues):
+        location = entry.get("location")
+        if location is None:
+            entry["lonlat"] = None
+            continue
+        lon, lat = to_lonlat.transform(location[0], location[1])
+        finite = np.isfinite(lon) and np.isfinite(lat)
+        entry["lonlat"] = [round(lon, 7), round(lat, 7)] if finite else None
 
 
 def _check_extent(items: list[CadItem], crs: CRS, report: CadReport) -> None:

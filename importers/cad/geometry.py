@@ -18,8 +18,10 @@ import shapely
 from ezdxf import bbox
 from ezdxf import path as ezpath
 from ezdxf.entities import DXFGraphic, Insert
+from ezdxf.entities.boundary_paths import PolylinePath
 from ezdxf.math import Vec3
 from ezdxf.render import MeshBuilder
+from ezdxf.tools.text import fast_plain_mtext, plain_mtext
 from shapely.geometry.base import BaseGeometry
 
 _CURVES = {"LINE", "ARC", "CIRCLE", "ELLIPSE", "SPLINE", "LWPOLYLINE", "POLYLINE"}
@@ -175,10 +177,7 @@ def convert(entity: Any, layer: str, tolerance: float) -> CadItem | None:
 
 def _text(entity) -> tuple[str, BaseGeometry]:
     if entity.dxftype() == "MTEXT":
-        raw = entity.text
-        text = entity.plain_text(split=False, fast="\\S" not in raw)
-        for code, char in _SPECIAL.items():
-            text = text.replace(code, char).replace(code.upper(), char)
+        text = mtext_plain(entity.text)
         point = entity.dxf.insert
     else:
         text = entity.plain_text()
@@ -186,6 +185,14 @@ def _text(entity) -> tuple[str, BaseGeometry]:
         point = entity.dxf.get("align_point") if aligned else None
         point = entity.ocs().to_wcs(point or entity.dxf.insert)
     return text, shapely.Point(point.x, point.y)
+
+
+def mtext_plain(raw: str) -> str:
+    """MTEXT content without formatting codes, AutoCAD's %% specials as characters."""
+    text = str(fast_plain_mtext(raw) if "\\S" not in raw else plain_mtext(raw))
+    for code, char in _SPECIAL.items():
+        text = text.replace(code, char).replace(code.upper(), char)
+    return text
 
 
 def _coords(path: ezpath.Path, tolerance: float) -> list[tuple[float, float]]:
@@ -208,9 +215,13 @@ def _curve(entity, tolerance: float) -> tuple[BaseGeometry | None, bool]:
 
 
 def _plain_lwpolyline(entity) -> bool:
+    return _upright(entity) and not entity.has_arc
+
+
+def _upright(entity) -> bool:
+    """OCS is WCS: the entity's 2D coordinates are world coordinates."""
     extrusion = entity.dxf.get("extrusion")
-    upright = extrusion is None or (abs(extrusion.x) + abs(extrusion.y) < 1e-12 and extrusion.z > 0)
-    return upright and not entity.has_arc
+    return extrusion is None or (abs(extrusion.x) + abs(extrusion.y) < 1e-12 and extrusion.z > 0)
 
 
 def _is_closed(entity) -> bool:
@@ -245,9 +256,17 @@ def _line_or_ring(points: list[tuple[float, float]], closed: bool):
 
 def _hatch(hatch, tolerance: float) -> BaseGeometry | None:
     """Even-odd fill of the boundary paths: nested paths become holes, as drawn."""
+    return hatch_area(_hatch_rings(hatch, tolerance))
+
+
+def hatch_area(rings: list[list[tuple[float, float]]]) -> BaseGeometry | None:
+    """Even-odd fill of boundary rings (WCS point lists)."""
+    if len(rings) == 1 and len(rings[0]) >= 3:  # the common case: one simple outline
+        simple = shapely.Polygon(rings[0])
+        if simple.is_valid and simple.area > 0:
+            return simple
     area = None
-    for path in ezpath.from_hatch(hatch):
-        points = _coords(path, tolerance)
+    for points in rings:
         if len(points) < 3:
             continue
         ring = shapely.make_valid(shapely.Polygon(points))
@@ -256,6 +275,28 @@ def _hatch(hatch, tolerance: float) -> BaseGeometry | None:
         return None
     polygons = [g for g in shapely.get_parts(area) if g.geom_type == "Polygon" and g.area > 0]
     return shapely.MultiPolygon(polygons) if len(polygons) > 1 else (polygons or [None])[0]
+
+
+def _hatch_rings(hatch, tolerance: float) -> list[list[tuple[float, float]]]:
+    """The boundary paths as point lists; straight polyline paths (nearly every hatch in a
+    plan) are read directly, curved and edge paths are flattened by ezdxf."""
+    return boundary_rings(
+        hatch.paths.paths, _upright(hatch), hatch.ocs(), hatch.dxf.elevation.z, tolerance
+    )
+
+
+def boundary_rings(
+    paths, upright: bool, ocs, elevation: float, tolerance: float
+) -> list[list[tuple[float, float]]]:
+    """Hatch boundary paths as WCS point lists (what ezpath.from_hatch yields, flattened)."""
+    if upright and all(isinstance(path, PolylinePath) and not path.has_bulge() for path in paths):
+        return [[(x, y) for x, y, *_ in path.vertices] for path in paths]
+    rings: list[list[tuple[float, float]]] = []
+    for boundary in paths:
+        outline = ezpath.from_hatch_boundary_path(boundary, ocs, elevation=elevation)
+        parts = outline.sub_paths() if outline.has_sub_paths else [outline]
+        rings.extend(_coords(part, tolerance) for part in parts)
+    return rings
 
 
 def _faces(entity) -> BaseGeometry | None:

@@ -1,10 +1,15 @@
 """Lot attributes from the texts inside each lot: point-in-polygon, then pattern parsing.
 
-Planners write lot labels as loose TEXT/MTEXT or block attributes, one fact per line:
-"A2-19", "Đất ở mới" (or "DO"), "MĐXD 60%", "HSSDĐ 3,0" (comma decimal), "TC 3-5".
-The patterns are settings (PLANNING_CAD_LABEL_PATTERNS: name -> regex with named groups)
-because every institute writes them a little differently; the land-use function is
-matched against the category catalogue by code or Vietnamese name.
+Planners write lot labels as loose TEXT/MTEXT or block attributes, one fact per line
+("A2-19", "Đất ở mới" or "DO", "MĐXD 60%", "HSSDĐ 3,0", "TC 3-5") or several facts on one
+line ("OD-01 ĐẤT Ở MỚI MĐXD 60% HSSDĐ 3,0 TC 3-5", "MĐXD=40%; TC: 5-9 tầng; H ≤ 25m",
+"S=1.234,5 m2"), with Vietnamese decimal commas and thousands dots. A line that one
+pattern matches whole is that fact; otherwise every fact found in the line is taken and
+what remains is read as lot codes and land-use function names. The patterns are settings
+(PLANNING_CAD_LABEL_PATTERNS: name -> regex with named groups) because every institute
+writes them a little differently; the land-use function is matched against the category
+catalogue by code or Vietnamese name. Two different lot codes, functions or values of one
+fact in one lot are reported, not silently resolved.
 """
 
 from __future__ import annotations
@@ -19,16 +24,27 @@ from django.conf import settings
 from shapely.geometry.base import BaseGeometry
 
 _NUMBER = r"\d+(?:[.,]\d+)*"
+_LEAD = r"(?<![^\W_])"  # a keyword starts a word
+_TAIL = r"(?![^\W_]|[-.,/]\d)"  # a value is not the start of a longer token ("S1-01")
+_MAX = r"(?:\s*(?:max|tối\s*đa))?"
+_IS = r"\s*(?:[:=]|≤|<=|<)?\s*"
+_IS_SPACED = r"(?:\s*(?:[:=]|≤|<=|<)\s*|\s+)"  # after one-letter keywords (H, S)
+_RANGE = r"\s*[-–÷]\s*"
 DEFAULT_PATTERNS = {
-    "density": rf"^M[ĐD]XD\s*(?:max)?\s*[:=]?\s*(?P<value>{_NUMBER})\s*%?$",
-    "far": rf"^(?:HSSD[ĐD]|HSD|FAR)\s*(?:max)?\s*[:=]?\s*(?P<value>{_NUMBER})(?:\s*lần)?$",
-    "storeys": r"^(?:TC|TẦNG\s*CAO)\s*(?:max)?\s*[:=]?\s*(?P<min>\d+)(?:\s*[-–÷]\s*(?P<max>\d+))?"
-    r"(?:\s*tầng)?$",
-    "height_max": rf"^(?:H|CHIỀU\s*CAO)\s*(?:max)?\s*[:=]?\s*(?P<value>{_NUMBER})\s*m$",
-    "area": rf"^(?:S|DT|DIỆN\s*TÍCH)\s*[:=]?\s*(?P<value>{_NUMBER})\s*(?:m2|m²)?$",
-    "code": r"^(?P<value>[A-Z]{1,4}\d{0,3}[-.]?\d{1,3}[A-Z]?)$",
+    "density": rf"{_LEAD}M[ĐD]XD{_MAX}{_IS}(?P<value>{_NUMBER})(?:\s*%)?{_TAIL}",
+    "far": rf"{_LEAD}(?:HSSD[ĐD]|HSD|FAR){_MAX}{_IS}(?P<value>{_NUMBER})(?:\s*lần)?{_TAIL}",
+    "storeys": rf"{_LEAD}(?:TC|TẦNG\s*CAO){_MAX}{_IS}(?P<min>\d+)(?:{_RANGE}(?P<max>\d+))?"
+    rf"(?:\s*tầng)?{_TAIL}",
+    "height_max": rf"{_LEAD}(?:H|CHIỀU\s*CAO)(?:\s*(?:max|tối\s*đa))?{_IS_SPACED}"
+    rf"(?:(?P<min>{_NUMBER}){_RANGE})?(?P<value>{_NUMBER})\s*m{_TAIL}",
+    "area": rf"{_LEAD}(?:S|DT|DIỆN\s*TÍCH){_IS_SPACED}(?P<value>{_NUMBER})(?:\s*(?:m2|m²))?"
+    rf"{_TAIL}",
+    "code": r"(?P<value>[A-Z]{1,4}\d{0,3}[-.]?\d{1,3}[A-Z]?)",
 }
 _INTEGER = {"storeys_min", "storeys_max"}
+_GROUPED = {"area"}  # "1.234 m2" is 1234 m²: lots are not a thousandth of a square metre
+_UNITS = {"m2", "m²", "m", "%"}
+_PUNCTUATION = ",;:()[]{}|/"
 
 
 def patterns() -> dict[str, re.Pattern]:
@@ -37,15 +53,18 @@ def patterns() -> dict[str, re.Pattern]:
     return {name: re.compile(rx, re.IGNORECASE) for name, rx in merged.items()}
 
 
-def number(text: str) -> float | None:
-    """'3,0' -> 3.0; '1.250,5' -> 1250.5; '1,250.5' -> 1250.5; '1.250' -> 1250 (grouped)."""
+def number(text: str, grouped: bool = False) -> float | None:
+    """'3,0' -> 3.0; '1.250,5' -> 1250.5; '1,250.5' -> 1250.5; '1.250.000' -> 1250000;
+    '1.250' -> 1.25, or 1250 when `grouped` (a quantity written with thousands dots)."""
     text = text.strip()
     if "," in text and "." in text:
         decimal = "," if text.rfind(",") > text.rfind(".") else "."
         text = text.replace("." if decimal == "," else ",", "").replace(decimal, ".")
     elif "," in text:
         text = text.replace(",", ".") if text.count(",") == 1 else text.replace(",", "")
-    elif re.fullmatch(r"\d{1,3}(?:\.\d{3}){2,}", text):
+    elif re.fullmatch(r"\d{1,3}(?:\.\d{3}){2,}", text) or (
+        grouped and re.fullmatch(r"\d{1,3}\.\d{3}", text)
+    ):
         text = text.replace(".", "")
     try:
         return float(text)
@@ -59,6 +78,7 @@ class LabelParser:
     rules: dict[str, re.Pattern] = field(default_factory=patterns)
 
     def parse(self, text: str) -> dict[str, object]:
+        """The facts of one text; `_codes`, `_unparsed` and `_conflicts` are for _combine."""
         found: dict[str, object] = {}
         for line in re.split(r"[\n;]+", unicodedata.normalize("NFC", text)):
             line = " ".join(line.split())
@@ -69,29 +89,109 @@ class LabelParser:
     def _line(self, line: str, found: dict[str, object]) -> None:
         function = self.functions.get(line.casefold())
         if function:
-            found.setdefault("function", function)
-            found.setdefault("function_label", line)
+            _put_function(found, function, line)
             return
         for name, rule in self.rules.items():
-            match = rule.match(line)
+            match = rule.fullmatch(line)
             if match:
                 _store(name, match, found)
                 return
-        found.setdefault("_unparsed", []).append(line)  # type: ignore[attr-defined]
+        rest = line
+        facts = self._facts(line)
+        for name, match in facts:
+            _store(name, match, found)
+            rest = rest[: match.start()] + " " * (match.end() - match.start()) + rest[match.end() :]
+        leftover, read = self._words(rest.split(), found)
+        if leftover:
+            unparsed = line if not facts and not read else " ".join(leftover)
+            found.setdefault("_unparsed", []).append(unparsed)  # type: ignore[attr-defined]
+
+    def _facts(self, line: str) -> list[tuple[str, re.Match]]:
+        """The non-overlapping facts inside a line, leftmost first, longest on a tie."""
+        candidates = [
+            (name, match)
+            for name, rule in self.rules.items()
+            if name != "code"
+            for match in rule.finditer(line)
+            if match.end() > match.start()
+        ]
+        candidates.sort(key=lambda c: (c[1].start(), -(c[1].end() - c[1].start())))
+        chosen, reached = [], 0
+        for name, match in candidates:
+            if match.start() >= reached:
+                chosen.append((name, match))
+                reached = match.end()
+        return chosen
+
+    def _words(self, words: list[str], found: dict[str, object]) -> tuple[list[str], bool]:
+        """Reads lot codes and function names or codes from what is left of a line;
+        returns the words that are neither, and whether any word was read."""
+        words = [w.strip(_PUNCTUATION) for w in words]
+        words = [w for w in words if w and w.casefold() not in _UNITS]
+        leftover, start = [], 0
+        while start < len(words):
+            taken = self._function_at(words, start, found) or self._code_at(words, start, found)
+            if not taken:
+                leftover.append(words[start])
+                taken = 1
+            start += taken
+        return leftover, len(leftover) < len(words)
+
+    def _function_at(self, words: list[str], start: int, found: dict[str, object]) -> int:
+        """Words taken by the longest function name starting at `start` (0: none). A single
+        word counts only as a category code in capitals ("DO", "CX"): "do" is also an
+        ordinary word, and "Ở" alone is no function."""
+        for stop in range(len(words), start, -1):
+            phrase = " ".join(words[start:stop])
+            function = self.functions.get(phrase.casefold())
+            if function and (stop - start > 1 or phrase == function):
+                _put_function(found, function, phrase)
+                return stop - start
+        return 0
+
+    def _code_at(self, words: list[str], start: int, found: dict[str, object]) -> int:
+        rule = self.rules.get("code")
+        match = rule.fullmatch(words[start]) if rule is not None else None
+        if match is None:
+            return 0
+        _store("code", match, found)
+        return 1
+
+
+def _put(found: dict[str, object], name: str, value: object) -> None:
+    """Sets a fact; a different value for a fact already set is a conflict."""
+    if name in found and found[name] != value:
+        conflicts = found.setdefault("_conflicts", {})
+        assert isinstance(conflicts, dict)
+        conflicts.setdefault(name, [found[name]])
+        if value not in conflicts[name]:
+            conflicts[name].append(value)
+        return
+    found[name] = value
+
+
+def _put_function(found: dict[str, object], function: str, label: str) -> None:
+    _put(found, "function", function)
+    found.setdefault("function_label", label)
 
 
 def _store(name: str, match: re.Match, found: dict[str, object]) -> None:
     groups = match.groupdict()
     if name == "storeys":
         low = int(groups["min"])
-        found["storeys_min"] = low
-        found["storeys_max"] = int(groups["max"]) if groups.get("max") else low
+        _put(found, "storeys_min", low)
+        _put(found, "storeys_max", int(groups["max"]) if groups.get("max") else low)
     elif name == "code":
-        found.setdefault("_codes", []).append(groups["value"].upper())  # type: ignore[attr-defined]
+        code = groups.get("value") or match.group(0)
+        found.setdefault("_codes", []).append(code.upper())  # type: ignore[attr-defined]
     else:
-        value = number(groups["value"])
+        if name == "height_max" and groups.get("min"):
+            least = number(groups["min"])
+            if least is not None:
+                _put(found, "height_min", least)
+        value = number(groups["value"], grouped=name in _GROUPED)
         if value is not None:
-            found[name] = int(value) if name in _INTEGER else value
+            _put(found, name, int(value) if name in _INTEGER else value)
 
 
 def function_names(rows) -> dict[str, str]:
@@ -143,10 +243,18 @@ def _combine(texts: list[str], parser: LabelParser) -> tuple[dict[str, object], 
         parsed = parser.parse(text)
         codes.extend(parsed.pop("_codes", []))  # type: ignore[arg-type]
         unparsed = parsed.pop("_unparsed", [])
+        conflicts = parsed.pop("_conflicts", {})
         for key, value in parsed.items():
-            found.setdefault(key, value)
+            if key == "function_label":
+                found.setdefault(key, value)
+            else:
+                _put(found, key, value)
+        for key, values in conflicts.items():  # type: ignore[attr-defined]
+            for value in values:
+                _put(found, key, value)
         if unparsed:
             found.setdefault("label_text", " | ".join(unparsed))  # type: ignore[arg-type]
+    conflicts = found.pop("_conflicts", {})
     distinct = list(dict.fromkeys(codes))
     if distinct:
         found["code"] = distinct[0]
@@ -158,4 +266,9 @@ def _combine(texts: list[str], parser: LabelParser) -> tuple[dict[str, object], 
         return found, "no lot code in the label"
     if "function" not in found:
         return found, "no land-use function in the label"
+    if conflicts:
+        return found, "conflicting values: " + "; ".join(
+            f"{key} " + " / ".join(str(v) for v in values)
+            for key, values in conflicts.items()  # type: ignore[attr-defined]
+        )
     return found, ""

@@ -34,7 +34,9 @@ def polygonise(
         return [], []
     parts = shapely.get_parts(np.asarray(lines, dtype=object))
     owners = np.repeat(np.asarray(refs, dtype=object), shapely.get_num_geometries(lines))
-    parts = _snap_ends(parts, tolerance)
+    drawn = ~shapely.is_empty(parts)
+    parts, kept = _snap_ends(parts[drawn], tolerance)
+    owners = owners[drawn][kept]
     noded = shapely.union_all(parts)
     faces, cuts, dangles, invalid = shapely.polygonize_full([noded])
     polygons = [p for p in shapely.get_parts(faces) if p.area > tolerance * tolerance]
@@ -42,21 +44,27 @@ def polygonise(
     return polygons, _unclosed(loose, parts, owners, tolerance)
 
 
-def _snap_ends(lines: np.ndarray, tolerance: float) -> np.ndarray:
-    coords = [np.array(shapely.get_coordinates(line)) for line in lines]
-    ends = np.array([c[i] for c in coords for i in (0, -1)]) if coords else np.empty((0, 2))
-    merged, alone = _cluster(ends, tolerance)
-    for index, line_coords in enumerate(coords):
-        line_coords[0], line_coords[-1] = merged[2 * index], merged[2 * index + 1]
-    snapped = [shapely.LineString(c) for c in coords]
-    tree = shapely.STRtree(snapped)
-    for end in np.flatnonzero(alone):
-        index, position = divmod(int(end), 2)
-        point = coords[index][-position]
-        coords[index][-position] = _onto_nearby_line(point, index, snapped, tree, tolerance)
-    return np.asarray(
-        [shapely.LineString(c) for c in coords if len(np.unique(c, axis=0)) >= 2], dtype=object
-    )
+def _snap_ends(lines: np.ndarray, tolerance: float) -> tuple[np.ndarray, np.ndarray]:
+    """The lines with their ends snapped (vectorised over all lines at once), and which of
+    the input lines are kept (a line whose points all snapped together is dropped)."""
+    if not len(lines):
+        return lines, np.zeros(0, dtype=bool)
+    coords, index = shapely.get_coordinates(lines, return_index=True)
+    counts = np.bincount(index, minlength=len(lines))
+    first = np.cumsum(counts) - counts
+    end_positions = np.column_stack([first, first + counts - 1]).ravel()  # start, end per line
+    merged, alone = _cluster(coords[end_positions], tolerance)
+    coords[end_positions] = merged
+    snapped = shapely.linestrings(coords, indices=index)
+    lonely = np.flatnonzero(alone)
+    if len(lonely):
+        coords[end_positions[lonely]] = _onto_nearby_lines(
+            coords[end_positions[lonely]], lonely // 2, snapped, tolerance
+        )
+    moved = np.any(coords != coords[first[index]], axis=1)
+    kept = np.bincount(index, weights=moved, minlength=len(lines)) > 0
+    result = shapely.linestrings(coords, indices=index)
+    return result[kept], kept
 
 
 def _cluster(points: np.ndarray, tolerance: float) -> tuple[np.ndarray, np.ndarray]:
@@ -67,38 +75,55 @@ def _cluster(points: np.ndarray, tolerance: float) -> tuple[np.ndarray, np.ndarr
     geoms = shapely.points(points)
     tree = shapely.STRtree(geoms)
     left, right = tree.query(geoms, predicate="dwithin", distance=tolerance)
-    parent = np.arange(len(points))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for a, b in zip(left.tolist(), right.tolist(), strict=True):
-        ra, rb = root(a), root(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    roots = np.array([root(i) for i in range(len(points))])
+    pairs = left < right
+    left, right = left[pairs], right[pairs]
+    roots = _lowest_connected(len(points), left, right)
     groups, inverse, sizes = np.unique(roots, return_inverse=True, return_counts=True)
     sums = np.zeros((len(groups), 2))
     np.add.at(sums, inverse, points[:, :2])
     return sums[inverse] / sizes[inverse][:, None], sizes[inverse] == 1
 
 
-def _onto_nearby_line(point: np.ndarray, own: int, lines, tree, tolerance: float) -> np.ndarray:
-    """An end that stops short of another line (a T junction with a gap) is moved onto it."""
-    here = shapely.Point(point)
-    candidates = tree.query(here, predicate="dwithin", distance=tolerance)
-    others = [int(c) for c in candidates if int(c) != own]
-    if not others:
-        return point
-    distances = [lines[c].distance(here) for c in others]
-    best = others[int(np.argmin(distances))]
-    if min(distances) == 0:
-        return point
-    projected = lines[best].interpolate(lines[best].project(here))
-    return np.array([projected.x, projected.y])
+def _lowest_connected(count: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """For each node, the lowest node index of its connected component (the root a
+    union-find that links to the lower root finds), by vectorised label propagation
+    with pointer jumping."""
+    labels = np.arange(count)
+    while True:
+        low = np.minimum(labels[left], labels[right])
+        lowered = labels.copy()
+        np.minimum.at(lowered, left, low)
+        np.minimum.at(lowered, right, low)
+        lowered = lowered[lowered]
+        if np.array_equal(lowered, labels):
+            return labels
+        labels = lowered
+
+
+def _onto_nearby_lines(
+    points: np.ndarray, own: np.ndarray, lines: np.ndarray, tolerance: float
+) -> np.ndarray:
+    """Ends that stop short of another line (T junctions with a gap) moved onto the
+    nearest other line within tolerance; ends already on a line stay where they are."""
+    here = shapely.points(points)
+    near, line = shapely.STRtree(lines).query(here, predicate="dwithin", distance=tolerance)
+    other = line != own[near]
+    near, line = near[other], line[other]
+    if not len(near):
+        return points
+    distance = shapely.distance(here[near], lines[line])
+    order = np.lexsort((line, distance, near))  # per end: nearest first, then lowest index
+    near, line, distance = near[order], line[order], distance[order]
+    best = np.r_[True, near[1:] != near[:-1]]
+    near, line, distance = near[best], line[best], distance[best]
+    off = distance > 0
+    near, line = near[off], line[off]
+    projected = shapely.line_interpolate_point(
+        lines[line], shapely.line_locate_point(lines[line], here[near])
+    )
+    moved = points.copy()
+    moved[near] = shapely.get_coordinates(projected)
+    return moved
 
 
 def _unclosed(loose, parts, owners, tolerance: float) -> list[Unclosed]:

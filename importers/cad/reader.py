@@ -12,6 +12,7 @@ import logging
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import ezdxf
 from django.utils.translation import gettext as _
@@ -25,6 +26,11 @@ from importers.cad.repair import repair
 from importers.cad.scan import Scan, scan
 from planning.errors import InvalidInput, PayloadTooLarge
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from importers.cad.fastdxf import FastDrawing
+
 logging.getLogger("ezdxf").setLevel(logging.WARNING)
 
 
@@ -33,6 +39,7 @@ class CadDocument:
     doc: Drawing
     scan: Scan
     notes: list[str] = field(default_factory=list)  # repairs and recoveries made
+    fast: FastDrawing | None = None  # model space already converted (importers.cad.fastdxf)
 
 
 @dataclass
@@ -54,7 +61,13 @@ class CadLayer:
         }
 
 
-def open_drawing(path: Path, filename: str, workdir: Path, limits: CadLimits) -> CadDocument:
+def open_drawing(
+    path: Path,
+    filename: str,
+    workdir: Path,
+    limits: CadLimits,
+    fast: Callable[[Path, CadLimits], FastDrawing | None] | None = None,
+) -> CadDocument:
     """The drawing of an uploaded .dxf (or .dwg through a converter)."""
     size = path.stat().st_size
     if size == 0:
@@ -65,6 +78,10 @@ def open_drawing(path: Path, filename: str, workdir: Path, limits: CadLimits) ->
         )
     if dwg.is_dwg_name(filename):
         path = dwg.to_dxf(path, workdir, limits.converter_timeout)
+    if fast is not None:  # None unless exactly equivalent, pre-scan limits included
+        quick = fast(path, limits)
+        if quick is not None:
+            return CadDocument(quick.doc, quick.scan, fast=quick)
     scanned = scan(path, limits)
     if scanned.binary or scanned.has_header:
         try:
@@ -102,9 +119,11 @@ def _load(path: Path) -> tuple[Drawing, list[str]]:
     return doc, notes
 
 
-def list_layers(doc: Drawing) -> list[CadLayer]:
+def list_layers(doc: Drawing, counted: dict[str, Counter] | None = None) -> list[CadLayer]:
     """Every CAD layer of the layer table and of model space, with counts by entity type."""
     counts: dict[str, Counter] = defaultdict(Counter)
+    if counted is not None:
+        counts.update({layer: Counter(kinds) for layer, kinds in counted.items()})
     for entity in doc.modelspace():
         counts[entity.dxf.get("layer", "0")][entity.dxftype()] += 1
     layers: dict[str, CadLayer] = {}

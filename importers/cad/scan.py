@@ -9,11 +9,14 @@ anything over a limit is refused with a message that says what and where.
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.utils.translation import gettext as _
+from ezdxf.lldxf.const import DXFError
+from ezdxf.lldxf.tagger import binary_tags_loader
 
 from importers.cad.limits import CadLimits
 from planning.errors import InvalidInput
@@ -21,6 +24,7 @@ from planning.errors import InvalidInput
 BINARY_SENTINEL = b"AutoCAD Binary DXF"
 _STRUCTURE = {b"SECTION", b"ENDSEC", b"TABLE", b"ENDTAB", b"BLOCK", b"ENDBLK", b"EOF", b"SEQEND"}
 _TEXTS = {b"TEXT", b"MTEXT", b"ATTRIB", b"ATTDEF"}
+_COUNTED = {10, 1, 3, 2, 70, 71}  # the group codes _count looks at
 
 
 @dataclass
@@ -46,26 +50,43 @@ class Scan:
 def pairs(path: Path) -> Iterator[tuple[int, bytes, int]]:
     """(group code, value, line number) of an ASCII DXF, in constant memory."""
     with path.open("rb") as handle:
-        line_no = 0
-        while True:
-            code_line = handle.readline()
-            if not code_line:
-                return
-            value = handle.readline()
-            line_no += 2
-            if not code_line.strip() and not value:
-                return  # a blank last line
+        lines = iter(handle)
+        for index, (code_line, value) in enumerate(zip(lines, lines, strict=False)):
             try:
-                code = int(code_line.strip())
+                code = int(code_line)
             except ValueError:
+                if not code_line.strip() and not value.strip():
+                    return  # blank last lines
                 raise InvalidInput(
                     _("Not a readable DXF file: line %(line)d holds no group code.")
-                    % {"line": line_no - 1}
+                    % {"line": 2 * index + 1}
                 ) from None
             value = value.rstrip(b"\r\n")
-            yield code, value, line_no - 1
+            yield code, value, 2 * index + 1
             if code == 0 and value.strip() == b"EOF":
                 return
+
+
+def binary_pairs(path: Path) -> Iterator[tuple[int, bytes, int]]:
+    """(group code, value as ASCII DXF would write it, tag number) of a binary DXF. The
+    file (already within the size limit) is read whole, as ezdxf reads it; a file cut in
+    the middle of a tag ends in a clear error, not in a struct or index error."""
+    data = path.read_bytes()
+    try:
+        for number, tag in enumerate(binary_tags_loader(data), start=1):
+            value = tag.value
+            if isinstance(value, str):
+                raw = value.encode("utf-8", errors="surrogateescape")
+            elif isinstance(value, bytes):
+                raw = value
+            else:
+                raw = str(value).encode()
+            yield tag.code, raw, number
+    except (struct.error, IndexError, ValueError, DXFError) as exc:
+        raise InvalidInput(
+            _("The binary DXF file is damaged or truncated (%(reason)s). Export it again.")
+            % {"reason": str(exc)[:120]}
+        ) from exc
 
 
 class _Entity:
@@ -84,8 +105,9 @@ def scan(path: Path, limits: CadLimits) -> Scan:
     result = Scan()
     if head == BINARY_SENTINEL:
         result.binary = True
-        return result
-    _walk(path, limits, result)
+        _walk(binary_pairs(path), limits, result)
+    else:
+        _walk(pairs(path), limits, result)
     if result.entities == 0 and not result.has_eof:
         raise InvalidInput(_("Not a DXF drawing: no entity and no end-of-file marker found."))
     if not result.complete:
@@ -96,12 +118,12 @@ def scan(path: Path, limits: CadLimits) -> Scan:
     return result
 
 
-def _walk(path: Path, limits: CadLimits, result: Scan) -> None:
+def _walk(tags: Iterator[tuple[int, bytes, int]], limits: CadLimits, result: Scan) -> None:
     section = b""
     block = _Block()
     current: _Entity | None = None
     expect_section_name = expect_block_name = False
-    for code, value, line in pairs(path):
+    for code, value, line in tags:
         result.complete = code == 0 and value.strip() in (b"EOF", b"ENDSEC")
         if code == 0:
             if current is not None:
@@ -133,7 +155,7 @@ def _walk(path: Path, limits: CadLimits, result: Scan) -> None:
             expect_block_name = False
         elif code == 100:
             result.has_subclass_markers = True
-        elif current is not None:
+        elif current is not None and code in _COUNTED:
             _count(current, code, value, limits)
 
 

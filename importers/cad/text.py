@@ -29,6 +29,10 @@ def codec_of(doc: Drawing) -> str:
 
 def raw_bytes(text: str, codec: str) -> bytes | None:
     """The legacy bytes behind a string, None when it holds real Unicode beyond them."""
+    try:  # the common case in one call; surrogate escapes are the undecodable bytes
+        return text.encode(codec, errors="surrogateescape")
+    except UnicodeEncodeError:
+        pass
     out = bytearray()
     for char in text:
         code = ord(char)
@@ -65,6 +69,21 @@ def style_fonts(doc: Drawing) -> dict[str, str]:
     return fonts
 
 
+DETECTION_SAMPLES = 2000  # distinct non-ASCII texts scored to choose the encoding
+
+
+def _legacy_samples(samples: Iterable[str]) -> list[str]:
+    """The first distinct non-ASCII texts: ASCII decides nothing, and a drawing is written
+    in one encoding, so a few thousand labels decide as well as a hundred thousand."""
+    chosen: dict[str, None] = {}
+    for text in samples:
+        if not text.isascii():
+            chosen[text] = None
+            if len(chosen) >= DETECTION_SAMPLES:
+                break
+    return list(chosen)
+
+
 class TextDecoder:
     """Decodes the texts of one drawing with one consistent choice of encoding."""
 
@@ -75,7 +94,7 @@ class TextDecoder:
         self.used: set[str] = set()
         self.document_choice: str | None = None
         if requested == "auto":
-            raws = [r for s in samples if (r := raw_bytes(s, self.codec)) is not None]
+            raws = [r for s in _legacy_samples(samples) if (r := raw_bytes(s, self.codec))]
             detected = vietnamese.detect(raws)
             self.document_choice = detected if detected in LEGACY else None
 

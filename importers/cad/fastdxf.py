@@ -1,0 +1,533 @@
+"""A fast reader for plain ASCII DXF drawings: model space straight to CadItems.
+
+ezdxf builds a full object model of every entity, which is most of the import time of a
+large plan. Most plans are flat (no blocks in model space) and drawn with a handful of
+entity types, so this reader tokenises the file in bulk, hands only the header, tables,
+blocks and objects to ezdxf (cheap: few tags) and turns the ENTITIES section directly into
+the CadItems the Walker would yield, through the same geometry helpers.
+
+It is used only when it is provably equivalent: every model space entity is of a supported
+kind with only the group codes we understand, has a unique handle, default extrusion, no
+reactors / extension dictionaries / XDATA, nothing ezdxf's audit would fix, and converts to
+a non-empty geometry. Anything else (blocks, curves other than circles and bulges, binary
+DXF, unusual encodings, GEODATA, paper space entities...) returns None and the caller takes
+the ezdxf path for the whole file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gc
+import itertools
+from collections import Counter, defaultdict, deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import shapely
+from ezdxf import const as ezconst
+from ezdxf.document import Drawing
+from ezdxf.entities import Circle, LWPolyline
+from ezdxf.entities.boundary_paths import BoundaryPaths, EdgePath, LineEdge, PolylinePath
+from ezdxf.filemanagement import dxf_file_info
+from ezdxf.lldxf import validator
+from ezdxf.lldxf.tags import Tags
+from ezdxf.lldxf.types import POINT_CODES, TYPE_TABLE, DXFTag, DXFVertex
+from ezdxf.math import OCS, Vec3
+from ezdxf.tools.text import escape_dxf_line_endings, plain_text
+
+from importers.cad import geometry
+from importers.cad.geometry import CadItem
+from importers.cad.limits import CadLimits
+from importers.cad.scan import Scan
+
+SUPPORTED = {"LINE", "LWPOLYLINE", "TEXT", "MTEXT", "HATCH", "POINT", "CIRCLE"}
+_HATCH_PATH_CODES = {10, 11, 12, 13, 40, 42, 50, 51, 72, 73, 74, 92, 93, 94, 95, 96, 97, 330}
+_HATCH_TAIL_CODES = {10, 20, 41, 43, 44, 45, 46, 47, 49, 52, 53, 63, 75, 76, 77, 78, 79, 98}
+_HATCH_TAIL_CODES |= {421, 450, 451, 452, 453, 460, 461, 462, 463, 470}
+_COMMON = {5, 100, 330, 8, 6, 62, 370, 48, 60, 67, 420, 39}
+_OWN_CODES = {
+    "LINE": {10, 20, 30, 11, 21, 31},
+    "POINT": {10, 20, 30, 50},
+    "CIRCLE": {10, 20, 30, 40},
+    "TEXT": {10, 20, 30, 11, 21, 31, 40, 1, 50, 41, 51, 7, 71, 72, 73},
+    "MTEXT": {10, 20, 30, 11, 21, 31, 40, 41, 46, 71, 72, 1, 3, 7, 73, 44, 50, 42, 43},
+    "LWPOLYLINE": {90, 70, 43, 38, 10, 20, 40, 41, 42, 91},
+    "HATCH": {10, 20, 30, 2, 70, 71, 91},
+}
+_REPEATED = {"LWPOLYLINE": {10, 20, 40, 41, 42, 91}, "MTEXT": {3}}
+_POINT_X = {10, 11, 12, 13, 14, 15, 16, 17, 18, 110, 111, 112, 210}
+_SINGLES = {
+    kind: frozenset((own | _COMMON) - _REPEATED.get(kind, set()))
+    for kind, own in _OWN_CODES.items()
+}
+_SIMPLE_CODECS = {"utf-8", "ascii", "latin-1"}
+IN_MEMORY_BYTES = 64 << 20  # larger files are pre-scanned in constant memory and use ezdxf
+
+
+class Ineligible(Exception):
+    """The file needs the ezdxf path."""
+
+
+@dataclass
+class FastDrawing:
+    doc: Drawing  # header, tables, blocks and objects; model space left empty
+    scan: Scan  # what the streaming pre-scan would have found
+    items: list[CadItem]
+    counts: dict[str, Counter]  # layer -> DXF type -> entities in model space
+
+
+def read(
+    path: Path, tolerance: float, accept: Callable[[str], bool], limits: CadLimits
+) -> FastDrawing | None:
+    """The drawing read the fast way, or None when only ezdxf reads it faithfully or when
+    the streaming pre-scan must judge the file's limits (then it is read the usual way)."""
+    if path.stat().st_size > IN_MEMORY_BYTES:
+        return None
+    collecting = gc.isenabled()
+    gc.disable()  # millions of small acyclic objects: the cyclic collector only costs time
+    try:
+        return _read(path, tolerance, accept, limits)
+    except Exception:  # noqa: BLE001 - anything unexpected: the ezdxf path decides
+        return None
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _read(
+    path: Path, tolerance: float, accept: Callable[[str], bool], limits: CadLimits
+) -> FastDrawing:
+    codes, values, single_byte = _tokens(path)
+    code_array = np.asarray(codes)
+    zeros = np.flatnonzero(code_array == 0)
+    sections = _sections(zeros, codes, values)
+    scanned = _within_limits(code_array, zeros, values, sections, limits, single_byte)
+    start, stop = sections["ENTITIES"]
+    if start < stop and codes[start] != 0:
+        raise Ineligible("ENTITIES section does not start with an entity")
+    _check_values(code_array, values, start, stop)
+    doc = Drawing.load(_skeleton_tags(codes, values, start, stop))
+    if len(doc.modelspace()) or doc.audit().fixes:
+        raise Ineligible("model space block content or audit fixes")
+    reader = _EntityReader(doc, tolerance, accept)
+    bounds = [*zeros[(zeros >= start) & (zeros < stop)].tolist(), stop]
+    for first, end in itertools.pairwise(bounds):
+        reader.entity(values[first].strip(), codes, values, first + 1, end)
+    reader.shapes.make(reader.items)
+    if any(item.geom is None or item.geom.is_empty for item in reader.items):
+        raise Ineligible("an entity the Walker would skip")
+    return FastDrawing(doc, scanned, reader.items, reader.counts)
+
+
+def _tokens(path: Path) -> tuple[list[int], list[str], bool]:
+    """Group codes and values of the file decoded as ezdxf.readfile decodes it, and
+    whether one character stands for one byte of the file."""
+    with path.open("rb") as handle:
+        if handle.read(22) == b"AutoCAD Binary DXF\r\n\x1a\x00"[:22]:
+            raise Ineligible("binary DXF")
+    encoding = dxf_file_info(str(path)).encoding
+    name = codecs.lookup(encoding).name
+    if not (name in _SIMPLE_CODECS or name.startswith(("cp125", "iso8859"))):
+        raise Ineligible(f"encoding {name}")
+    text = path.read_bytes().decode(encoding, errors="surrogateescape")
+    if "\r" in text:  # universal newlines, as the text stream ezdxf reads
+        if text.count("\r") != text.count("\r\n"):
+            raise Ineligible("lone carriage returns: lines differ from the pre-scan's")
+        text = text.replace("\r\n", "\n")
+    lines = text.split("\n")
+    del text
+    while lines and not lines[-1].strip():
+        lines.pop()  # blank lines after EOF
+    if len(lines) % 2:
+        raise Ineligible("odd number of lines")
+    codes = list(map(int, lines[0::2]))
+    values = lines[1::2]
+    return codes, values, name != "utf-8"
+
+
+def _sections(zeros: np.ndarray, codes: list[int], values: list[str]) -> dict[str, tuple]:
+    """Section name -> (index of its first content tag, index of its ENDSEC); the file
+    must end with its first EOF marker, sections named right after SECTION."""
+    sections: dict[str, tuple[int, int]] = {}
+    name, first = "", -1
+    for index in zeros.tolist():
+        marker = values[index].strip()
+        if marker == "SECTION":
+            if name or index + 1 >= len(codes) or codes[index + 1] != 2:
+                raise Ineligible("section structure")
+            name, first = values[index + 1].strip(), index + 2
+        elif marker == "ENDSEC":
+            if not name or name in sections:
+                raise Ineligible("section structure")
+            sections[name], name = (first, index), ""
+        elif marker == "EOF":
+            if name or index != len(codes) - 1 or values[index] != "EOF":
+                raise Ineligible("data after EOF or an open section")
+            return sections
+    raise Ineligible("no EOF marker")
+
+
+_STRUCTURE = {"SECTION", "ENDSEC", "TABLE", "ENDTAB", "BLOCK", "ENDBLK", "EOF", "SEQEND"}
+
+
+def _within_limits(code_array, zeros, values, sections, limits: CadLimits, single_byte) -> Scan:
+    """What the streaming pre-scan (importers.cad.scan) would find, computed on the tags in
+    memory, when it provably finds nothing to refuse: no INSERT at all (so no block
+    expansion), entity count, vertices and text of every entity within the limits (counted
+    generously: every tag run between two 0 codes, text of any entity, up to 4 bytes per
+    character in UTF-8). Otherwise Ineligible, and the pre-scan judges the file."""
+    if "HEADER" not in sections or "ENTITIES" not in sections or zeros[0] != 0:
+        raise Ineligible("no header or entities section")
+    entities = own = 0
+    for name in ("ENTITIES", "BLOCKS"):
+        first, end = sections.get(name, (0, 0))
+        kinds = [values[i].strip() for i in zeros[(zeros >= first) & (zeros < end)].tolist()]
+        if "INSERT" in kinds:
+            raise Ineligible("block references")
+        count = sum(1 for kind in kinds if kind not in _STRUCTURE)
+        entities += count
+        own = count if name == "ENTITIES" else own
+    vertices = np.add.reduceat((code_array == 10).astype(np.int64), zeros)
+    texts = np.flatnonzero((code_array == 1) | (code_array == 3))
+    lengths = np.fromiter((len(values[i]) for i in texts.tolist()), dtype=np.int64)
+    owners = np.searchsorted(zeros, texts, side="right") - 1
+    chars = np.bincount(owners, weights=lengths, minlength=len(zeros)) * (1 if single_byte else 4)
+    if (
+        entities > min(limits.max_entities, limits.max_expanded)
+        or vertices.max() > limits.max_vertices
+        or (len(chars) and chars.max() > limits.max_text_chars)
+    ):
+        raise Ineligible("near a limit: the pre-scan decides")
+    markers = bool((code_array == 100).any())
+    return Scan(
+        has_header=True,
+        has_subclass_markers=markers,
+        has_eof=True,
+        complete=True,
+        entities=entities,
+        expanded=own,
+    )
+
+
+_FLOAT_CODES = np.array(sorted(c for c, kind in TYPE_TABLE.items() if kind is float))
+_INT_CODES = np.array(sorted(c for c, kind in TYPE_TABLE.items() if kind is int))
+_POINT_CODES = np.array(sorted(POINT_CODES))
+
+
+def _check_values(code_array: np.ndarray, values: list[str], start: int, stop: int) -> None:
+    """Every entity tag compiles as ezdxf's tag compiler compiles it (numbers parse, each
+    x coordinate is followed by its y), else ezdxf would fail and recover the file."""
+    section = code_array[start:stop]
+    points = np.flatnonzero(np.isin(section, _POINT_CODES))
+    if len(points) and (
+        points[-1] + 1 >= len(section) or (section[points + 1] != section[points] + 10).any()
+    ):
+        raise Ineligible("point without y")
+    pick = values.__getitem__
+    floats = (np.flatnonzero(np.isin(section, _FLOAT_CODES)) + start).tolist()
+    deque(map(float, map(pick, floats)), maxlen=0)  # ValueError: not ours to read
+    integers = (np.flatnonzero(np.isin(section, _INT_CODES)) + start).tolist()
+    try:
+        deque(map(int, map(pick, integers)), maxlen=0)
+    except ValueError:  # ezdxf also takes integers written as floats
+        deque(map(_number, map(pick, integers)), maxlen=0)
+
+
+def _skeleton_tags(codes: list[int], values: list[str], start: int, stop: int) -> Iterator[DXFTag]:
+    """The file's tags without the ENTITIES section's entities (what ezdxf's loader reads)."""
+    ranges = [(0, start), (stop, len(codes))]
+    for first, last in ranges:
+        for index in range(first, last):
+            code, value = codes[index], values[index]
+            if code == 0 and value.strip() == "GEODATA":
+                raise Ineligible("GEODATA")
+            if code != 999:
+                yield DXFTag(code, value)
+            if code == 0 and value == "EOF":
+                return
+
+
+def _number(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        return int(float(value))
+
+
+class _EntityReader:
+    def __init__(self, doc: Drawing, tolerance: float, accept: Callable[[str], bool]) -> None:
+        self.doc = doc
+        self.tolerance = tolerance
+        self.accept = accept
+        self.items: list[CadItem] = []
+        self.counts: dict[str, Counter] = defaultdict(Counter)
+        self.handles: set[str] = set()
+        model = doc.block_records.get("*Model_Space")
+        self.model_handle = model.dxf.handle
+        self.shapes = _Shapes()
+        self.known: dict[tuple[str, str], bool] = {}
+
+    def entity(self, kind: str, codes: list[int], values: list[str], first: int, end: int) -> None:
+        if kind not in SUPPORTED:
+            raise Ineligible(f"{kind} entity")
+        if kind == "HATCH":
+            head_end = codes.index(91, first, end) if 91 in codes[first:end] else end
+        else:
+            head_end = end
+        fields, repeated = self._fields(kind, codes, values, first, head_end)
+        layer = fields.get(8, "0")
+        self.counts[layer][kind] += 1
+        if not self.accept(layer):
+            if kind == "HATCH":
+                self._hatch_paths(codes, values, head_end, end)  # checks the tail only
+            return
+        self.items.append(self._convert(kind, fields, repeated, codes, values, head_end, end))
+
+    def _fields(self, kind, codes, values, first, end) -> tuple[dict[int, str], list]:
+        """Single-valued codes by code, repeated codes in order; checks what audit checks.
+        (Tag syntax, numbers and x-y order, was checked for the whole section before.)"""
+        singles = _SINGLES[kind]
+        repeats = _REPEATED.get(kind, ())
+        fields: dict[int, str] = {}
+        repeated: list[tuple[int, str]] = []
+        for index in range(first, end):
+            code = codes[index]
+            if code in singles:
+                if code in fields and code != 100:
+                    raise Ineligible(f"group code {code} twice")
+                fields[code] = values[index]
+            elif code in repeats:
+                repeated.append((code, values[index]))
+            elif code == 210:
+                self._upright(codes, values, index)
+            elif code not in (220, 230):
+                raise Ineligible(f"group code {code} in {kind}")
+        self._check_common(fields, kind)
+        return fields, repeated
+
+    def _upright(self, codes, values, index) -> None:
+        z = values[index + 2] if codes[index + 2] == 230 else "0"
+        if (float(values[index]), float(values[index + 1]), float(z)) != (0.0, 0.0, 1.0):
+            raise Ineligible("extrusion")
+
+    def _check_common(self, fields: dict[int, str], kind: str) -> None:
+        handle = fields.get(5)
+        if handle is None or handle in self.handles or handle in self.doc.entitydb:
+            raise Ineligible("missing or duplicate handle")
+        self.handles.add(handle)
+        if fields.get(330, self.model_handle) != self.model_handle:
+            raise Ineligible("not owned by model space")
+        if _number(fields.get(67, "0")) != 0:
+            raise Ineligible("paper space")
+        if 6 in fields and not self._known(fields[6], "linetype"):
+            raise Ineligible("undefined linetype")
+        if not 0 <= _number(fields.get(62, "256")) <= 257:
+            raise Ineligible("invalid colour")
+        if 370 in fields and _number(fields[370]) not in ezconst.VALID_DXF_LINEWEIGHT_VALUES:
+            raise Ineligible("invalid lineweight")
+        if 7 in fields and kind in ("TEXT", "MTEXT") and not self._known(fields[7], "style"):
+            raise Ineligible("undefined text style")
+
+    def _known(self, name: str, table: str) -> bool:
+        """A linetype or text style the audit would keep (memoised: few distinct names)."""
+        key = (name, table)
+        if key not in self.known:
+            if table == "linetype":
+                special = validator.make_table_key(name) in ("bylayer", "byblock")
+                self.known[key] = special or name in self.doc.linetypes
+            else:
+                self.known[key] = name in self.doc.styles
+        return self.known[key]
+
+    def _convert(self, kind, fields, repeated, codes, values, head_end, end) -> CadItem:
+        layer = fields.get(8, "0")
+        item = CadItem(layer, kind, fields[5])
+        at = len(self.items)
+        if kind == "POINT":
+            self.shapes.point(at, fields)
+        elif kind == "LINE":
+            start = (float(fields[10]), float(fields[20]))
+            self.shapes.line(at, [start, (float(fields[11]), float(fields[21]))])
+        elif kind == "CIRCLE":
+            item.geom, item.closed = self._circle(fields)
+        elif kind == "LWPOLYLINE":
+            item.geom, item.closed = self._lwpolyline(at, fields, repeated)
+        elif kind == "TEXT":
+            item.text, xy = _text(fields)
+            self.shapes.points.append((at, xy))
+            item.style = fields.get(7, "")
+        elif kind == "MTEXT":
+            parts = [value for _, value in repeated]
+            parts.append(fields.get(1, ""))
+            item.text = geometry.mtext_plain(escape_dxf_line_endings("".join(parts)))
+            self.shapes.point(at, fields)
+            item.style = fields.get(7, "")
+        else:
+            item.closed = True
+            rings = _plain_rings(codes, values, head_end, end)
+            if rings is None:
+                paths = self._hatch_paths(codes, values, head_end, end)
+                elevation = float(fields.get(30, "0"))
+                rings = geometry.boundary_rings(paths, True, OCS(), elevation, self.tolerance)
+            if len(rings) == 1 and len(rings[0]) >= 3:
+                self.shapes.hatches.append((at, rings[0]))
+            else:
+                item.geom = geometry.hatch_area(rings)
+        return item
+
+    def _circle(self, fields):
+        center = (float(fields[10]), float(fields[20]), float(fields.get(30, "0")))
+        circle = Circle.new(dxfattribs={"center": center, "radius": float(fields[40])})
+        return geometry._curve(circle, self.tolerance)
+
+    def _lwpolyline(self, at: int, fields, repeated):
+        vertices: list[list[float]] = []
+        point: list[float] | None = None
+        extra: dict[int, float] = {}
+        pending_y = False
+        for code, value in repeated:
+            if code == 10:
+                if point is not None:
+                    vertices.append([*point, extra.get(40, 0), extra.get(41, 0), extra.get(42, 0)])
+                point, extra, pending_y = [float(value)], {}, True
+            elif code == 20 and pending_y and point is not None:
+                point.append(float(value))
+                pending_y = False
+            elif code in (40, 41, 42):
+                extra[code] = float(value)
+            elif code != 91:
+                raise Ineligible("LWPOLYLINE vertex data")
+        if point is not None:
+            vertices.append([*point, extra.get(40, 0), extra.get(41, 0), extra.get(42, 0)])
+        closed = bool(_number(fields.get(70, "0")) & 1)
+        if not any(v[4] for v in vertices):
+            return self.shapes.line_or_ring(at, [(v[0], v[1]) for v in vertices], closed)
+        attribs = {"flags": _number(fields.get(70, "0")), "elevation": float(fields.get(38, "0"))}
+        polyline = LWPolyline.new(dxfattribs=attribs)
+        polyline.set_points([tuple(v) for v in vertices], format="xyseb")
+        return geometry._curve(polyline, self.tolerance)
+
+    def _hatch_paths(self, codes, values, head_end, end) -> list:
+        """The boundary paths as ezdxf loads them (polyline and line-edge paths only)."""
+        if head_end >= end:
+            raise Ineligible("HATCH without boundary count")
+        index, tags = head_end + 1, list[DXFTag]()
+        while index < end and codes[index] in _HATCH_PATH_CODES:
+            code, value = codes[index], values[index]
+            if code in _POINT_X:
+                if codes[index + 1] != code + 10:
+                    raise Ineligible("point without y")
+                tags.append(DXFVertex(code, (float(value), float(values[index + 1]))))
+                index += 2
+                continue
+            tags.append(DXFTag(code, value if code == 330 else _typed(code, value)))
+            index += 1
+        for rest in range(index, end):
+            if codes[rest] not in _HATCH_TAIL_CODES:
+                raise Ineligible(f"group code {codes[rest]} in HATCH")
+        paths = BoundaryPaths.load_tags(Tags(tags)).paths if tags else []
+        for path in paths:
+            plain = isinstance(path, PolylinePath)
+            if not plain and not (
+                isinstance(path, EdgePath) and all(isinstance(e, LineEdge) for e in path.edges)
+            ):
+                raise Ineligible("HATCH with curved edges")
+        return paths
+
+
+class _Shapes:
+    """Geometries made in bulk at the end with shapely's vectorised constructors: the same
+    coordinates as the Walker's one-by-one shapely.Point/LineString/Polygon calls."""
+
+    def __init__(self) -> None:
+        self.points: list[tuple[int, tuple[float, float]]] = []
+        self.lines: list[tuple[int, list[tuple[float, float]]]] = []
+        self.rings: list[tuple[int, list[tuple[float, float]]]] = []
+        self.hatches: list[tuple[int, list[tuple[float, float]]]] = []
+
+    def point(self, at: int, fields: dict[int, str]) -> None:
+        self.points.append((at, (float(fields[10]), float(fields[20]))))
+
+    def line(self, at: int, coords: list[tuple[float, float]]) -> None:
+        self.lines.append((at, coords))
+
+    def line_or_ring(self, at: int, points: list[tuple[float, float]], closed: bool):
+        """geometry._line_or_ring, deferred; returns (None, closed) for the item."""
+        if closed and len(points) >= 3:
+            if points[0] != points[-1]:
+                points = [*points, points[0]]
+            if len(set(points)) >= 3:
+                self.rings.append((at, points))
+                return None, True
+        if len(points) >= 2:
+            self.lines.append((at, points))
+        return None, False
+
+    def make(self, items: list[CadItem]) -> None:
+        if self.points:
+            xy = np.array([p for _, p in self.points], dtype=float)
+            self._assign(items, self.points, shapely.points(xy))
+        if self.lines:
+            self._assign(items, self.lines, _made(shapely.linestrings, self.lines))
+        if self.rings:
+            rings = _made(shapely.linearrings, self.rings)
+            self._assign(items, self.rings, shapely.polygons(rings))
+        if self.hatches:
+            fills = shapely.polygons(_made(shapely.linearrings, self.hatches))
+            simple = shapely.is_valid(fills) & (shapely.area(fills) > 0)
+            for (at, ring), fill, ok in zip(self.hatches, fills, simple, strict=True):
+                items[at].geom = fill if ok else geometry.hatch_area([ring])
+
+    @staticmethod
+    def _assign(items: list[CadItem], pending, geoms) -> None:
+        for (at, _), geom in zip(pending, geoms, strict=True):
+            items[at].geom = geom
+
+
+def _made(constructor, pending) -> np.ndarray:
+    """One geometry per pending coordinate list, in order."""
+    sizes = [len(coords) for _, coords in pending]
+    flat = np.array([xy for _, coords in pending for xy in coords], dtype=float)
+    return constructor(flat, indices=np.repeat(np.arange(len(pending)), sizes))
+
+
+def _plain_rings(codes, values, start, end) -> list[list[tuple[float, float]]] | None:
+    """The rings of a hatch whose boundary paths are all straight polyline paths (what the
+    Walker reads directly); None for anything else (ezdxf loads those paths)."""
+    rings: list[list[tuple[float, float]]] = []
+    index = start + 1
+    while index < end:
+        code = codes[index]
+        if code == 92:
+            if not _number(values[index]) & 2:
+                return None
+            rings.append([])
+        elif code == 10 and rings and codes[index + 1] == 20:
+            rings[-1].append((float(values[index]), float(values[index + 1])))
+            index += 1
+        elif code not in (72, 73, 93, 97, 330) or not rings:
+            break
+        index += 1
+    for rest in range(index, end):
+        if codes[rest] not in _HATCH_TAIL_CODES:
+            return None
+    return rings
+
+
+def _typed(code: int, value: str) -> int | float:
+    if code in (40, 42, 50, 51):
+        return float(value)
+    return _number(value)
+
+
+def _text(fields: dict[int, str]) -> tuple[str, tuple[float, float]]:
+    text = plain_text(fields.get(1, ""))
+    aligned = _number(fields.get(72, "0")) or _number(fields.get(73, "0"))
+    point = (float(fields[10]), float(fields[20]))
+    if aligned and 11 in fields:
+        align = (float(fields[11]), float(fields[21]), float(fields.get(31, "0")))
+        if Vec3(align):  # the Walker's `align_point or insert`: a null vector is falsy
+            point = align[:2]
+    return text, point
