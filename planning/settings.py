@@ -159,5 +159,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "INFO"},
-    "loggers": {"mapproxy": {"level": "WARNING"}, "pyogrio": {"level": "WARNING"}},
+    # Procrastinate announces every task registration at INFO on each manage.py call; job
+    # progress and outcomes are kept in planning.Job, so its warnings and errors suffice.
+    "loggers": {
+        "mapproxy": {"level": "WARNING"},
+        "pyogrio": {"level": "WARNING"},
+        "procrastinate": {"level": "WARNING"},
+    },
 }

@@ -40,7 +40,7 @@ COLOUR_TOLERANCE = 14
 
 @pytest.fixture
 def client(planner) -> APIClient:
-    api = APIClient()
+    api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     api.force_authenticate(planner)
     return api
 
@@ -155,7 +155,7 @@ def test_bad_control_points_are_refused(client, raw_scan, points, order, message
 
 def test_others_cannot_see_or_place_the_scan(raw_scan, outsider):
     for user in (outsider, None):
-        api = APIClient()
+        api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
         if user is not None:
             api.force_authenticate(user)
         assert api.get(f"/api/rasters/{raw_scan.pk}/").status_code == 404

@@ -23,7 +23,7 @@ def view3d_config(html: str) -> dict:
 
 
 def test_map_page_shows_plans_in_force_in_3d(client, plan_in_force):
-    html = client.get("/map/").content.decode()
+    html = client.get("/map/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'id="view3d-toggle"' in html
     config = view3d_config(html)
     assert config["tilesets"] == [
@@ -42,7 +42,7 @@ def test_map_page_shows_plans_in_force_in_3d(client, plan_in_force):
 
 
 def test_review_page_shows_the_revision_over_the_plans_in_force(draft_plan, planner):
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(planner)
     config = view3d_config(client.get(f"/revisions/{draft_plan.pk}/review/").content.decode())
     revision, context = config["tilesets"]
@@ -53,7 +53,7 @@ def test_review_page_shows_the_revision_over_the_plans_in_force(draft_plan, plan
 
 
 def test_an_approved_revision_is_not_drawn_twice(plan_in_force, reviewer):
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(reviewer)
     config = view3d_config(client.get(f"/revisions/{plan_in_force.pk}/review/").content.decode())
     assert [t["id"] for t in config["tilesets"]] == [f"revision-{plan_in_force.pk}"]
