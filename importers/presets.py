@@ -94,5 +94,8 @@ def _require_user(user) -> None:
 
 
 def _require_owner(user, preset: MappingPreset) -> None:
-    if not (user.is_superuser or preset.created_by_id in (None, user.pk)):
+    # A preset whose author is gone is shared by every institute: only admins change it.
+    if not (
+        user.is_superuser or (preset.created_by_id is not None and preset.created_by_id == user.pk)
+    ):
         raise Forbidden(_("Only the preset's author may change or delete it."))

@@ -74,9 +74,12 @@ def can_see(user, job: Job) -> bool:
         return False
     if user.is_superuser or job.user_id == user.pk:
         return True
-    if job.revision_id is None:
+    if job.revision is None:
         return False
-    return visibility.visible_revisions(user).filter(pk=job.revision_id).exists()
+    # Members of the job's project only (not everyone who may see a published revision),
+    # and only while its revision is visible to them (reviewers never see drafts' jobs).
+    member = user.is_staff or visibility.has_any_role(user, job.revision.project)
+    return member and visibility.visible_revisions(user).filter(pk=job.revision.pk).exists()
 
 
 def can_cancel(user, job: Job) -> bool:
@@ -166,9 +169,18 @@ def _run(job_id: int, handle: JobHandle) -> Iterator[JobHandle]:
     except PlanningError as exc:
         report = exc.details if isinstance(exc.details, dict) else {}
         _finish(job_id, JobState.FAILED, message=exc.message, report=report or handle.report)
-    except Exception as exc:
+    except Exception:
         logger.exception("job %s failed", job_id)
-        _finish(job_id, JobState.FAILED, message=_("Internal error: %(e)s") % {"e": exc})
+        # The exception text may name tables or paths: it goes to the log, not to users.
+        _finish(
+            job_id,
+            JobState.FAILED,
+            message=_(
+                "Internal error (job %(id)s); the details are in the server log. "
+                "Nothing was imported."
+            )
+            % {"id": job_id},
+        )
         raise
     else:
         _finish(

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import rasterio
+from django.utils.translation import gettext as _
 from rasterio.env import GDALDataFinder, PROJDataFinder, set_gdal_config, set_proj_data_search_path
 from rasterio.errors import NotGeoreferencedWarning, RasterioError
 
@@ -83,6 +84,9 @@ def open_image(path, driver: str) -> Iterator[rasterio.io.DatasetReader]:
         try:
             dataset = rasterio.open(path, driver=driver)
         except RasterioError as exc:
-            raise InvalidInput(f"GDAL cannot read {path.name}: {exc}") from exc
+            detail = str(exc).replace(str(path), path.name)  # no server paths in messages
+            raise InvalidInput(
+                _("GDAL cannot read %(name)s: %(error)s") % {"name": path.name, "error": detail}
+            ) from exc
         with dataset:
             yield dataset

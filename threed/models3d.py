@@ -30,6 +30,7 @@ from threed.readers import MeshObject, Model, read_model
 # Mainland Viet Nam and its islands, generously (lon/lat), as planning.qa.rules.extent.
 VIETNAM = (102.0, 8.0, 117.5, 23.5)
 WELD_M = 0.001  # vertices closer than this are one vertex for the closedness check
+MAX_COORDINATE = 1e8  # metres (or degrees): beyond it a file or an origin is broken
 
 
 @dataclass(frozen=True)
@@ -68,8 +69,10 @@ def import_model(
     *, user, revision: Revision, model: Model, filename: str, name: str, crs, placement
 ) -> dict:
     _check_permission(user, revision)
-    source_srid = _srid(crs) or model.srid
+    source_srid = _srid(crs) or (_srid(str(model.srid)) if model.srid else None)
+    _check_coordinates(model.objects, placement)
     objects = _placed(model, placement, source_srid)
+    _check_coordinates(objects)
     kept, warnings = _checked(objects)
     if not kept:
         raise InvalidInput(
@@ -78,6 +81,8 @@ def import_model(
     faces = [_faces(obj) for obj in kept]
     _check_location(revision, faces)
     with transaction.atomic():
+        # Again under a lock: the revision may have been submitted since it was read.
+        _check_permission(user, Revision.objects.select_for_update().get(pk=revision.pk))
         layer = _write(user, revision, kept, faces, filename, name, model.source_format)
         audit(
             user,
@@ -98,6 +103,21 @@ def import_model(
         "triangles": model.triangles,
         "warnings": warnings,
     }
+
+
+def _check_coordinates(objects: list[MeshObject], placement: Placement | None = None) -> None:
+    """Refuse NaN, infinite or absurdly large coordinates before PostGIS transforms them."""
+    arrays = [obj.vertices for obj in objects]
+    if placement is not None:
+        arrays.append(np.array([placement.x, placement.y, placement.z], dtype=np.float64))
+    for values in arrays:
+        if not (np.isfinite(values).all() and (np.abs(values) < MAX_COORDINATE).all()):
+            raise InvalidInput(
+                _(
+                    "The model has coordinates that are not numbers or far too large: "
+                    "check the file, the origin point and its CRS."
+                )
+            )
 
 
 def _srid(crs: str | None) -> int | None:

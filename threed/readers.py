@@ -87,6 +87,13 @@ def read_cityjson(path: Path) -> Model:
         raise InvalidInput(_("Not a CityJSON file: %(error)s") % {"error": exc}) from exc
     if not isinstance(document, dict) or document.get("type") != "CityJSON":
         raise InvalidInput(_("Not a CityJSON file: its type is not CityJSON."))
+    try:
+        return _cityjson_model(document)
+    except (TypeError, ValueError, AttributeError) as exc:  # a member of the wrong type
+        raise InvalidInput(_("Not a CityJSON file: %(error)s") % {"error": exc}) from exc
+
+
+def _cityjson_model(document: dict) -> Model:
     version = str(document.get("version", ""))
     if version not in ("1.1", "2.0"):
         raise UnsupportedFormat(
@@ -262,6 +269,13 @@ def _y_up_to_z_up(points: np.ndarray) -> np.ndarray:
 def read_gltf(path: Path) -> Model:
     """glTF 2.0 (GLB, or .gltf with embedded data: URIs); triangles only; Y up, metres."""
     gltf = _load_gltf(path)
+    try:
+        return _gltf_model(gltf)
+    except (TypeError, ValueError, AttributeError, IndexError, KeyError) as exc:  # bad member
+        raise InvalidInput(_("Not a glTF 2.0 file: %(error)s") % {"error": exc}) from exc
+
+
+def _gltf_model(gltf: pygltflib.GLTF2) -> Model:
     primitives = [
         (mesh_index, primitive)
         for mesh_index, mesh in enumerate(gltf.meshes)
@@ -294,7 +308,10 @@ def _load_gltf(path: Path) -> pygltflib.GLTF2:
                 % {"uri": buffer.uri[:80]}
             )
     if any(b.uri for b in gltf.buffers):
-        gltf.convert_buffers(pygltflib.BufferFormat.BINARYBLOB)
+        try:
+            gltf.convert_buffers(pygltflib.BufferFormat.BINARYBLOB)
+        except Exception as exc:  # a malformed data: URI
+            raise InvalidInput(_("Not a glTF 2.0 file: %(error)s") % {"error": exc}) from exc
     return gltf
 
 

@@ -53,6 +53,19 @@ def test_preset_crud_through_the_api(planner, outsider):
     assert APIClient().get("/api/cad/presets/").status_code in (401, 403)
 
 
+def test_a_preset_without_author_is_changed_by_admins_only(planner, outsider, admin_user_t):
+    """The author's account is gone (created_by SET_NULL): not anybody's to rewrite."""
+    MappingPreset.objects.create(created_by=None, **PRESET)
+    url = f"/api/cad/presets/{quote(PRESET['name'])}/"
+    assert (
+        client_for(outsider).put(url, {**PRESET, "encoding": "vni"}, format="json").status_code
+        == 403
+    )
+    assert client_for(planner).delete(url).status_code == 403
+    assert MappingPreset.objects.get().encoding == "tcvn3"
+    assert client_for(admin_user_t).delete(url).status_code == 204
+
+
 @pytest.mark.parametrize(
     "change",
     [

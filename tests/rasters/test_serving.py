@@ -190,6 +190,29 @@ def test_outsider_does_not_see_the_draft_raster(live_server, scan_draft, outside
     assert b"LayerNotDefined" in body
 
 
+def test_draft_raster_stays_private_on_the_other_paths(live_server, scan_draft, planner):
+    """GetFeatureInfo, GetLegendGraphic, the REST API and the web map's raster list refuse
+    the draft anonymously; a planner's map of another moment (TIME) shows the plans in
+    force then, so not their draft."""
+    name, base = scan_draft.layer_name, live_server.url
+    info = {"QUERY_LAYERS": name, "I": "5", "J": "5", "INFO_FORMAT": "application/json"}
+    status, _, body = _getmap(base, name, REQUEST="GetFeatureInfo", **info)
+    assert (status, b"LayerNotDefined" in body) == (400, True)
+    status, _, body = get(f"{base}/ows?SERVICE=WMS&REQUEST=GetLegendGraphic&LAYER={name}")
+    assert b"LayerNotDefined" in body
+    assert get(f"{base}/api/rasters/{scan_draft.pk}/")[0] == 404
+    assert get(f"{base}/api/rasters/{scan_draft.pk}/image.png")[0] == 404
+    listed = json.loads(get(f"{base}/api/rasters/map/")[2])["rasters"]
+    assert scan_draft.pk not in [r["id"] for r in listed]
+    auth = {"Authorization": BASIC_PLANNER}
+    assert scan_draft.pk in [
+        r["id"] for r in json.loads(get(f"{base}/api/rasters/map/", auth)[2])["rasters"]
+    ]
+    status, _, body = _getmap(base, name, headers=auth, TIME="2020-01-01T00:00:00Z")
+    assert status == 200
+    assert _rgba(body)[..., 3].max() == 0
+
+
 def test_getfeatureinfo_returns_the_elevation_under_the_pixel(
     live_server, planner, reviewer, tmp_path
 ):

@@ -57,6 +57,9 @@ def test_private_revision_refused_to_anonymous(client, planner, reviewer, outsid
     uri = json.loads(response.content)["root"]["children"][0]["content"]["uri"]
     content_url = f"/3dtiles/revisions/{draft.pk}/{uri}"
     assert client.get(content_url).status_code == 404
+    # The private build's key under the public scopes names nothing there.
+    assert client.get(f"/3dtiles/in-force/{uri}").status_code == 404
+    assert client.get(f"/3dtiles/in-force/envelopes/{uri}").status_code == 404
     content = client.get(content_url, **token_header(planner))
     assert content.status_code == 200
     assert content["Cache-Control"] == "private, no-store"

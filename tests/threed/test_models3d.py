@@ -208,6 +208,103 @@ def test_only_planners_of_a_draft_upload(client, draft, planner, reviewer, outsi
     assert upload(client, approved, planner, "c.json", data).status_code == 403
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"metadata": "EPSG:9214"},
+        {"transform": {"scale": "cm", "translate": [0, 0, 0]}},
+        {"CityObjects": {"h": {"type": "Building", "geometry": [{"lod": "x", "boundaries": []}]}}},
+        {
+            "CityObjects": {
+                "h": {
+                    "type": "Building",
+                    "geometry": [{"type": "MultiSurface", "boundaries": [[[0, 1, "2", 3]]]}],
+                }
+            }
+        },
+    ],
+)
+def test_cityjson_members_of_the_wrong_type_are_refused(client, draft, planner, change):
+    data = json.dumps(cityjson(**change)).encode()
+    response = upload(client, draft, planner, "c.json", data)
+    assert response.status_code == 400, response.content
+    assert response.json()["detail"].startswith("Not a CityJSON file")
+
+
+@pytest.mark.parametrize(
+    ("nodes", "mime"),
+    [
+        ([{"mesh": 5}], "application/octet-stream"),
+        ([{"mesh": 0, "matrix": [1, 2, 3]}], "application/octet-stream"),
+        ([{"mesh": 0, "rotation": [1]}], "application/octet-stream"),
+        ([{"mesh": 0}], ""),  # "data:;base64,…": pygltflib cannot split it
+    ],
+)
+def test_gltf_with_broken_members_is_refused(client, draft, planner, nodes, mime):
+    import base64
+
+    triangle = np.array([0, 0, 0, 1, 0, 0, 0, 1, 0], dtype="<f4").tobytes()
+    uri = f"data:{mime};base64," + base64.b64encode(triangle).decode()
+    document = {
+        "asset": {"version": "2.0"},
+        "buffers": [{"uri": uri, "byteLength": 36}],
+        "bufferViews": [{"buffer": 0, "byteLength": 36}],
+        "accessors": [{"bufferView": 0, "componentType": 5126, "count": 3, "type": "VEC3"}],
+        "meshes": [{"primitives": [{"attributes": {"POSITION": 0}}]}],
+        "nodes": nodes,
+    }
+    data = json.dumps(document).encode()
+    response = upload(client, draft, planner, "m.gltf", data, origin_x=HUE_X, origin_y=HUE_Y)
+    assert response.status_code == 400, response.content
+    assert response.json()["detail"].startswith("Not a glTF 2.0 file")
+
+
+@pytest.mark.parametrize(
+    ("bad", "origin_x"), [("inf", HUE_X), ("nan", HUE_X), ("1e300", HUE_X), ("1", 1e300)]
+)
+def test_non_finite_or_huge_coordinates_are_refused(client, draft, planner, bad, origin_x):
+    vertices = [[x * 10, y * 10, z * 10] for x, y, z in CUBE]
+    vertices[0][0] = bad
+    data = obj_text({"box": (vertices, QUADS)})
+    response = upload(client, draft, planner, "b.obj", data, origin_x=origin_x, origin_y=HUE_Y)
+    assert response.status_code == 400, response.content
+    assert "far too large" in response.json()["detail"]
+
+
+def test_a_draft_submitted_meanwhile_takes_no_model(draft, planner, tmp_path):
+    """The permission is checked again under a lock: a revision object read before the
+    submission (still a draft in memory) writes nothing into the submitted revision."""
+    from planning.errors import Forbidden
+    from planning.models import Revision, RevisionState
+    from threed.models3d import import_model
+    from threed.readers import read_cityjson
+
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps(cityjson()), encoding="utf-8")
+    model = read_cityjson(path)
+    Revision.objects.filter(pk=draft.pk).update(state=RevisionState.SUBMITTED)
+    with pytest.raises(Forbidden):
+        import_model(
+            user=planner,
+            revision=draft,
+            model=model,
+            filename="c.json",
+            name="M",
+            crs=None,
+            placement=None,
+        )
+    assert not Layer.objects.filter(revision=draft, name="M").exists()
+
+
+def test_cityjson_in_an_unknown_crs_is_refused(client, draft, planner):
+    document = cityjson(
+        metadata={"referenceSystem": "https://www.opengis.net/def/crs/EPSG/0/99999"}
+    )
+    response = upload(client, draft, planner, "c.json", json.dumps(document).encode())
+    assert response.status_code == 400, response.content
+    assert "EPSG:99999" in response.json()["detail"]
+
+
 def test_cityjson_in_another_crs_is_reprojected(client, draft, planner):
     from django.db import connection
 
