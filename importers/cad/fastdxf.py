@@ -19,6 +19,7 @@ from __future__ import annotations
 import codecs
 import gc
 import itertools
+import logging
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -41,6 +42,8 @@ from importers.cad import geometry
 from importers.cad.geometry import CadItem
 from importers.cad.limits import CadLimits
 from importers.cad.scan import Scan
+
+logger = logging.getLogger(__name__)
 
 SUPPORTED = {"LINE", "LWPOLYLINE", "TEXT", "MTEXT", "HATCH", "POINT", "CIRCLE"}
 _HATCH_PATH_CODES = {10, 11, 12, 13, 40, 42, 50, 51, 72, 73, 74, 92, 93, 94, 95, 96, 97, 330}
@@ -89,7 +92,11 @@ def read(
     gc.disable()  # millions of small acyclic objects: the cyclic collector only costs time
     try:
         return _read(path, tolerance, accept, limits)
-    except Exception:  # noqa: BLE001 - anything unexpected: the ezdxf path decides
+    except Ineligible as why:
+        logger.debug("%s takes the ezdxf path: %s", path.name, why)
+        return None
+    except Exception:  # malformed data: the ezdxf path reads the file and reports its errors
+        logger.info("fast DXF reader gave up on %s; using ezdxf", path.name, exc_info=True)
         return None
     finally:
         if collecting:
