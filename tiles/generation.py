@@ -56,8 +56,9 @@ def current_generation() -> str:
 
 def in_force_state() -> InForceState:
     """The generation and when what is in force last changed, from one query."""
-    states = [RevisionState.APPROVED, RevisionState.APPROVED, RevisionState.SUPERSEDED]
-    states.append(RevisionState.APPROVED)  # rasters of the plans in force
+    approved, superseded = RevisionState.APPROVED, RevisionState.SUPERSEDED
+    # Parameters in statement order: in force, last change (approved or superseded), rasters.
+    states = [approved, approved, superseded, approved]
     with connection.cursor() as cursor:
         cursor.execute(_fingerprint_sql(), states)
         in_force, colours, last_modified, rasters = cursor.fetchone()
