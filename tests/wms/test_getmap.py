@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from base64 import b64encode
+from datetime import UTC
 
 import pytest
 from django.contrib.gis.geos import Polygon
@@ -104,7 +105,7 @@ def test_time_before_and_after_a_supersession(live_server, plan_in_force, planne
     before = png(get(wms_url(live_server.url, TIME="2000-01-01"))[2])
     assert colours(before) == set()
     _, _, caps = get(f"{live_server.url}/ows?SERVICE=WMS&REQUEST=GetCapabilities&VERSION=1.3.0")
-    stamp = first.astimezone().strftime("%Y-%m-%d")
+    stamp = first.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")  # capabilities speak UTC
     assert b'<Dimension name="time" units="ISO8601"' in caps
     assert stamp.encode() in caps
 
