@@ -7,7 +7,10 @@ error nothing stays in the database and the work directory is removed.
 
 from __future__ import annotations
 
+import gc
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -160,13 +163,29 @@ def import_cad(
         tolerances=cad_limits.tolerances(),
         control_points=cad_crs.parse_control_points(control_points),
     )
-    with tempfile.TemporaryDirectory(prefix="cad-", dir=_work_root()) as workdir:
-        conversion = cad_convert.convert(Path(path), filename, options, Path(workdir), progress)
-    report = conversion.report
-    if not any(conversion.outputs.values()):
-        raise InvalidInput(_("No feature could be loaded."), details=report.as_dict())
-    layers = _load_cad(user, revision, conversion, filename, remote_addr, progress)
+    with _collector_paused(), tempfile.TemporaryDirectory(prefix="cad-", dir=_work_root()) as wd:
+        conversion = cad_convert.convert(Path(path), filename, options, Path(wd), progress)
+        report = conversion.report
+        if not any(conversion.outputs.values()):
+            raise InvalidInput(_("No feature could be loaded."), details=report.as_dict())
+        layers = _load_cad(user, revision, conversion, filename, remote_addr, progress)
     return CadImportResult(layers, report.as_dict())
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while a drawing is converted and loaded: the
+    conversion makes millions of small acyclic objects (freed by reference counting), and
+    every collection would walk them all again; the collector's own pass at the end frees
+    whatever cycles ezdxf left."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def check_cad_encoding(text_encoding: str) -> None:

@@ -47,12 +47,21 @@ def build_features(kind, items, texts, decoder, options, report, filename) -> li
     if kind == "landuse":
         _label(chosen, attributes, texts, decoder, options, report)
     features = []
-    flat = shapely.force_2d(np.asarray([geom for _, geom, _ in chosen], dtype=object))
+    flat = _flat(np.asarray([geom for _, geom, _ in chosen], dtype=object))
     for (item, _, geom_3d), geom, attrs in zip(chosen, flat, attributes, strict=True):
         ref = f"{filename}#{item.handle}" if item is not None else f"{filename}#polygonised"
         category = str(attrs.get("function", "")) if kind == "landuse" else ""
         features.append(CadFeature(geom, geom_3d, attrs, category, ref))
     return features
+
+
+def _flat(geoms: np.ndarray) -> np.ndarray:
+    """The geometries in 2D (only those with z are rebuilt)."""
+    has_z = shapely.has_z(geoms)
+    if has_z.any():
+        geoms = geoms.copy()
+        geoms[has_z] = shapely.force_2d(geoms[has_z])
+    return geoms
 
 
 def _base(item: CadItem | None, decoder) -> dict:

@@ -147,22 +147,32 @@ def convert(
         items = [_moved(item, move) for item in items]
     _check_extent(items, crs, report)
     outputs = {}
-    kinds = {kind_of(i.layer) for i in items}
+    item_kinds = _kinds(items, kind_of)
     wanted = sorted({*checked.values(), default} - {IGNORE})
     for step, kind in enumerate(wanted):
         progress(
             35 + 45 * step / len(wanted),
             _("Building the %(kind)s layer") % {"kind": kind},
         )
-        mine = [i for i in items if kind_of(i.layer) == kind]
-        texts = [i for i in items if i.text and kind_of(i.layer) in (kind, "annotation")]
-        if kind not in kinds:
+        mine = [i for i, k in zip(items, item_kinds, strict=True) if k == kind]
+        labelled_by = (kind, "annotation")
+        texts = [i for i, k in zip(items, item_kinds, strict=True) if i.text and k in labelled_by]
+        if not mine:
             report.warnings.append(f"No entity was found for the {kind} layer.")
         outputs[kind] = build_features(kind, mine, texts, decoder, options, report, filename)
         report.features[kind] = len(outputs[kind])
     report.text_encoding = ",".join(sorted(decoder.used))
     _locate_entries(report, crs, moves)
     return Conversion(crs, outputs, report)
+
+
+def _kinds(items: list[CadItem], kind_of) -> list[str]:
+    """The planning kind of each item (each layer's kind looked up once)."""
+    layer_kinds: dict[str, str] = {}
+    for item in items:
+        if item.layer not in layer_kinds:
+            layer_kinds[item.layer] = kind_of(item.layer)
+    return [layer_kinds[item.layer] for item in items]
 
 
 def _note_layers(report: CadReport, kind_of) -> None:

@@ -149,7 +149,9 @@ def _tokens(path: Path) -> tuple[list[int], list[str], bool]:
         lines.pop()  # blank lines after EOF
     if len(lines) % 2:
         raise Ineligible("odd number of lines")
-    codes = list(map(int, lines[0::2]))
+    code_lines = lines[0::2]
+    number_of = {line: int(line) for line in set(code_lines)}  # a few hundred distinct codes
+    codes = list(map(number_of.__getitem__, code_lines))
     values = lines[1::2]
     return codes, values, name != "utf-8"
 

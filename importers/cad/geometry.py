@@ -10,6 +10,7 @@ entity that yields nothing is reported with its reason and location.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +30,7 @@ _AREAS = {"SOLID", "TRACE"}
 _FACES = {"3DFACE", "MESH"}
 _TEXTS = {"TEXT", "MTEXT"}
 _SPECIAL = {"%%c": "Ø", "%%d": "°", "%%p": "±"}
+_MTEXT_MARKUP = re.compile(r"[\\{}%^]")  # formatting codes, groups, specials, caret codes
 
 
 @dataclass
@@ -189,6 +191,9 @@ def _text(entity) -> tuple[str, BaseGeometry]:
 
 def mtext_plain(raw: str) -> str:
     """MTEXT content without formatting codes, AutoCAD's %% specials as characters."""
+    lines = raw.replace("\\P", "\n")
+    if not _MTEXT_MARKUP.search(lines):  # the common label: plain lines, nothing to parse
+        return lines
     text = str(fast_plain_mtext(raw) if "\\S" not in raw else plain_mtext(raw))
     for code, char in _SPECIAL.items():
         text = text.replace(code, char).replace(code.upper(), char)

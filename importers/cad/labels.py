@@ -72,10 +72,16 @@ def number(text: str, grouped: bool = False) -> float | None:
         return None
 
 
+_Fact = tuple[str, object, object]  # ("function", code, label) | (fact name, match, None)
+_MEMO_LINES = 50_000
+
+
 @dataclass
 class LabelParser:
     functions: dict[str, str]  # casefolded code or Vietnamese name -> category code
     rules: dict[str, re.Pattern] = field(default_factory=patterns)
+    # line -> (facts, unparsed text): plans repeat the same label lines across many lots
+    _read: dict[str, tuple[list[_Fact], str]] = field(default_factory=dict, init=False, repr=False)
 
     def parse(self, text: str) -> dict[str, object]:
         """The facts of one text; `_codes`, `_unparsed` and `_conflicts` are for _combine."""
@@ -87,24 +93,38 @@ class LabelParser:
         return found
 
     def _line(self, line: str, found: dict[str, object]) -> None:
+        known = self._read.get(line)
+        if known is None:
+            known = self._read_line(line)
+            if len(self._read) < _MEMO_LINES:
+                self._read[line] = known
+        facts, unparsed = known
+        for name, value, label in facts:
+            if name == "function":
+                _put_function(found, value, label)  # type: ignore[arg-type]
+            else:
+                _store(name, value, found)  # type: ignore[arg-type]
+        if unparsed:
+            found.setdefault("_unparsed", []).append(unparsed)  # type: ignore[attr-defined]
+
+    def _read_line(self, line: str) -> tuple[list[_Fact], str]:
+        """The facts of one line in the order they are stored, and its unparsed text."""
         function = self.functions.get(line.casefold())
         if function:
-            _put_function(found, function, line)
-            return
+            return [("function", function, line)], ""
         for name, rule in self.rules.items():
             match = rule.fullmatch(line)
             if match:
-                _store(name, match, found)
-                return
+                return [(name, match, None)], ""
         rest = line
-        facts = self._facts(line)
-        for name, match in facts:
-            _store(name, match, found)
+        found = self._facts(line)
+        facts: list[_Fact] = [(name, match, None) for name, match in found]
+        for _, match in found:
             rest = rest[: match.start()] + " " * (match.end() - match.start()) + rest[match.end() :]
-        leftover, read = self._words(rest.split(), found)
-        if leftover:
-            unparsed = line if not facts and not read else " ".join(leftover)
-            found.setdefault("_unparsed", []).append(unparsed)  # type: ignore[attr-defined]
+        leftover, read = self._words(rest.split(), facts)
+        if not leftover:
+            return facts, ""
+        return facts, line if not found and not read else " ".join(leftover)
 
     def _facts(self, line: str) -> list[tuple[str, re.Match]]:
         """The non-overlapping facts inside a line, leftmost first, longest on a tie."""
@@ -123,21 +143,21 @@ class LabelParser:
                 reached = match.end()
         return chosen
 
-    def _words(self, words: list[str], found: dict[str, object]) -> tuple[list[str], bool]:
-        """Reads lot codes and function names or codes from what is left of a line;
-        returns the words that are neither, and whether any word was read."""
+    def _words(self, words: list[str], facts: list[_Fact]) -> tuple[list[str], bool]:
+        """Reads lot codes and function names or codes from what is left of a line into
+        `facts`; returns the words that are neither, and whether any word was read."""
         words = [w.strip(_PUNCTUATION) for w in words]
         words = [w for w in words if w and w.casefold() not in _UNITS]
         leftover, start = [], 0
         while start < len(words):
-            taken = self._function_at(words, start, found) or self._code_at(words, start, found)
+            taken = self._function_at(words, start, facts) or self._code_at(words, start, facts)
             if not taken:
                 leftover.append(words[start])
                 taken = 1
             start += taken
         return leftover, len(leftover) < len(words)
 
-    def _function_at(self, words: list[str], start: int, found: dict[str, object]) -> int:
+    def _function_at(self, words: list[str], start: int, facts: list[_Fact]) -> int:
         """Words taken by the longest function name starting at `start` (0: none). A single
         word counts only as a category code in capitals ("DO", "CX"): "do" is also an
         ordinary word, and "Ở" alone is no function."""
@@ -145,16 +165,16 @@ class LabelParser:
             phrase = " ".join(words[start:stop])
             function = self.functions.get(phrase.casefold())
             if function and (stop - start > 1 or phrase == function):
-                _put_function(found, function, phrase)
+                facts.append(("function", function, phrase))
                 return stop - start
         return 0
 
-    def _code_at(self, words: list[str], start: int, found: dict[str, object]) -> int:
+    def _code_at(self, words: list[str], start: int, facts: list[_Fact]) -> int:
         rule = self.rules.get("code")
         match = rule.fullmatch(words[start]) if rule is not None else None
         if match is None:
             return 0
-        _store("code", match, found)
+        facts.append(("code", match, None))
         return 1
 
 
