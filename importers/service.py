@@ -163,8 +163,9 @@ def import_cad(
         tolerances=cad_limits.tolerances(),
         control_points=cad_crs.parse_control_points(control_points),
     )
-    with _collector_paused(), tempfile.TemporaryDirectory(prefix="cad-", dir=_work_root()) as wd:
-        conversion = cad_convert.convert(Path(path), filename, options, Path(wd), progress)
+    with _collector_paused():
+        with tempfile.TemporaryDirectory(prefix="cad-", dir=_work_root()) as workdir:
+            conversion = cad_convert.convert(Path(path), filename, options, Path(workdir), progress)
         report = conversion.report
         if not any(conversion.outputs.values()):
             raise InvalidInput(_("No feature could be loaded."), details=report.as_dict())

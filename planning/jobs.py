@@ -34,6 +34,7 @@ from planning.models import Job, JobState
 logger = logging.getLogger(__name__)
 
 ORPHAN_AGE = 3600.0  # seconds before a working directory no active job owns is removed
+STALE_SCRATCH_AGE = 86400.0  # seconds before a conversion's scratch directory is removed
 PROGRESS_INTERVAL = 0.5  # seconds between progress writes (cancel checks) at most
 FINAL_STATES = (JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED)
 LANGUAGE_KEY = "_language"  # in Job.params: the language progress and messages are written in
@@ -234,6 +235,7 @@ def recover_stalled_jobs(
         logger.warning("marked stalled jobs failed: %s", ids)
     if job_ids is None:
         _sweep_orphan_dirs()
+        _sweep_stale_scratch()
     _close_side_connection()
     return ids
 
@@ -254,6 +256,18 @@ def _sweep_orphan_dirs(min_age: float = ORPHAN_AGE) -> None:
     for entry in root.iterdir():
         owned = entry.name.isdigit() and int(entry.name) in active
         if not owned and now - entry.stat().st_mtime > min_age:
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _sweep_stale_scratch(min_age: float = STALE_SCRATCH_AGE) -> None:
+    """Removes conversion scratch directories (var/tmp) left by a process killed while
+    converting; no conversion runs for a day."""
+    root = Path(settings.PLANNING_VAR_DIR) / "tmp"
+    if not root.is_dir():
+        return
+    now = time.time()
+    for entry in root.iterdir():
+        if now - entry.stat().st_mtime > min_age:
             shutil.rmtree(entry, ignore_errors=True)
 
 

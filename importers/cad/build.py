@@ -35,7 +35,9 @@ SAME_LOT = 0.9  # intersection over union above which a hatch is the lot it fill
 
 def build_features(kind, items, texts, decoder, options, report, filename) -> list[CadFeature]:
     family = get_kind(kind).geometry
-    if kind == "annotation":
+    if kind == "landuse":
+        chosen, labels_read = _lots_and_labels(kind, items, texts, decoder, options, report)
+    elif kind == "annotation":
         chosen = [(i, i.geom, None) for i in items]
     elif family == "polygon":
         chosen = _polygons(kind, items, options, report)
@@ -45,7 +47,7 @@ def build_features(kind, items, texts, decoder, options, report, filename) -> li
         chosen = [(i, i.geom, None) for i in items if not i.text]
     attributes = [_base(item, decoder) for item, _, _ in chosen]
     if kind == "landuse":
-        _label(chosen, attributes, texts, decoder, options, report)
+        _label(chosen, attributes, labels_read, report)
     features = []
     flat = _flat(np.asarray([geom for _, geom, _ in chosen], dtype=object))
     for (item, _, geom_3d), geom, attrs in zip(chosen, flat, attributes, strict=True):
@@ -173,12 +175,28 @@ def _lines(items, report):
     return chosen
 
 
-def _label(chosen, attributes, texts, decoder, options, report) -> None:
-    lots = [geom for _, geom, _ in chosen]
-    points = [t.geom for t in texts]
+@dataclass
+class _Labels:
+    points: list[BaseGeometry]
+    texts: list[str]  # decoded
+    parser: labels.LabelParser
+    parsed: list[dict]
+
+
+def _lots_and_labels(kind, items, texts, decoder, options, report):
+    return _polygons(kind, items, options, report), _read_labels(texts, decoder, options)
+
+
+def _read_labels(texts, decoder, options) -> _Labels:
     decoded = [decoder.decode(t.text, t.style) for t in texts]
     parser = labels.LabelParser(options.functions)
-    parsed, issues = labels.assign(lots, points, decoded, parser)
+    parsed = [parser.parse(text) for text in decoded]
+    return _Labels([t.geom for t in texts], decoded, parser, parsed)
+
+
+def _label(chosen, attributes, read: _Labels, report) -> None:
+    lots = [geom for _, geom, _ in chosen]
+    parsed, issues = labels.assign(lots, read.points, read.texts, read.parser, read.parsed)
     for attrs, found in zip(attributes, parsed, strict=True):
         attrs.update(found)
     report.label_issues.extend(issue.as_dict() for issue in issues[:LIST_CAP])

@@ -18,59 +18,38 @@ from __future__ import annotations
 
 import codecs
 import gc
-import itertools
 import logging
-from collections import Counter, defaultdict, deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import shapely
-from ezdxf import const as ezconst
 from ezdxf.document import Drawing
 from ezdxf.entities import Circle, LWPolyline
 from ezdxf.entities.boundary_paths import BoundaryPaths, EdgePath, LineEdge, PolylinePath
 from ezdxf.filemanagement import dxf_file_info
-from ezdxf.lldxf import validator
 from ezdxf.lldxf.tags import Tags
 from ezdxf.lldxf.types import POINT_CODES, TYPE_TABLE, DXFTag, DXFVertex
 from ezdxf.math import OCS, Vec3
 from ezdxf.tools.text import escape_dxf_line_endings, plain_text
 
-from importers.cad import geometry
+from importers.cad import fastbulk, geometry
+from importers.cad.audit import audit
+from importers.cad.fastbulk import REPEATED, SINGLES, Ineligible, number
 from importers.cad.geometry import CadItem
 from importers.cad.limits import CadLimits
 from importers.cad.scan import Scan
 
 logger = logging.getLogger(__name__)
 
-SUPPORTED = {"LINE", "LWPOLYLINE", "TEXT", "MTEXT", "HATCH", "POINT", "CIRCLE"}
 _HATCH_PATH_CODES = {10, 11, 12, 13, 40, 42, 50, 51, 72, 73, 74, 92, 93, 94, 95, 96, 97, 330}
 _HATCH_TAIL_CODES = {10, 20, 41, 43, 44, 45, 46, 47, 49, 52, 53, 63, 75, 76, 77, 78, 79, 98}
 _HATCH_TAIL_CODES |= {421, 450, 451, 452, 453, 460, 461, 462, 463, 470}
-_COMMON = {5, 100, 330, 8, 6, 62, 370, 48, 60, 67, 420, 39}
-_OWN_CODES = {
-    "LINE": {10, 20, 30, 11, 21, 31},
-    "POINT": {10, 20, 30, 50},
-    "CIRCLE": {10, 20, 30, 40},
-    "TEXT": {10, 20, 30, 11, 21, 31, 40, 1, 50, 41, 51, 7, 71, 72, 73},
-    "MTEXT": {10, 20, 30, 11, 21, 31, 40, 41, 46, 71, 72, 1, 3, 7, 73, 44, 50, 42, 43},
-    "LWPOLYLINE": {90, 70, 43, 38, 10, 20, 40, 41, 42, 91},
-    "HATCH": {10, 20, 30, 2, 70, 71, 91},
-}
-_REPEATED = {"LWPOLYLINE": {10, 20, 40, 41, 42, 91}, "MTEXT": {3}}
 _POINT_X = {10, 11, 12, 13, 14, 15, 16, 17, 18, 110, 111, 112, 210}
-_SINGLES = {
-    kind: frozenset((own | _COMMON) - _REPEATED.get(kind, set()))
-    for kind, own in _OWN_CODES.items()
-}
 _SIMPLE_CODECS = {"utf-8", "ascii", "latin-1"}
 IN_MEMORY_BYTES = 64 << 20  # larger files are pre-scanned in constant memory and use ezdxf
-
-
-class Ineligible(Exception):
-    """The file needs the ezdxf path."""
 
 
 @dataclass
@@ -116,16 +95,33 @@ def _read(
         raise Ineligible("ENTITIES section does not start with an entity")
     _check_values(code_array, values, start, stop)
     doc = Drawing.load(_skeleton_tags(codes, values, start, stop))
-    if len(doc.modelspace()) or doc.audit().fixes:
+    if len(doc.modelspace()) or audit(doc).fixes:
         raise Ineligible("model space block content or audit fixes")
-    reader = _EntityReader(doc, tolerance, accept)
-    bounds = [*zeros[(zeros >= start) & (zeros < stop)].tolist(), stop]
-    for first, end in itertools.pairwise(bounds):
-        reader.entity(values[first].strip(), codes, values, first + 1, end)
+    entities = fastbulk.check(code_array, values, start, stop, doc)
+    reader = _EntityReader(tolerance)
+    bulk = fastbulk.BulkItems(entities, code_array, values)
+    accepted = {layer: accept(layer) for layer in set(entities.layers)}
+    rows = zip(entities.kinds, entities.layers, entities.firsts, entities.ends, strict=True)
+    for entity, (kind, layer, first, end) in enumerate(rows):
+        head_end = entities.hatch_heads.get(entity, end)
+        if not accepted[layer]:
+            if kind == "HATCH":
+                reader.hatch_paths(codes, values, head_end, end)  # checks the boundary data
+            continue
+        joining = bulk.takes(entity)
+        if joining is None:
+            reader.entity(
+                kind, layer, entities.handles[entity], codes, values, first, end, head_end
+            )
+        else:
+            joining.append((len(reader.items), entity))
+            reader.items.append(CadItem(layer, kind, entities.handles[entity]))
+    bulk.convert(reader.items, reader.shapes)
     reader.shapes.make(reader.items)
-    if any(item.geom is None or item.geom.is_empty for item in reader.items):
+    geoms = np.asarray([item.geom for item in reader.items], dtype=object)
+    if any(geom is None for geom in geoms.tolist()) or shapely.is_empty(geoms).any():
         raise Ineligible("an entity the Walker would skip")
-    return FastDrawing(doc, scanned, reader.items, reader.counts)
+    return FastDrawing(doc, scanned, reader.items, entities.counts)
 
 
 def _tokens(path: Path) -> tuple[list[int], list[str], bool]:
@@ -241,7 +237,7 @@ def _check_values(code_array: np.ndarray, values: list[str], start: int, stop: i
     try:
         deque(map(int, map(pick, integers)), maxlen=0)
     except ValueError:  # ezdxf also takes integers written as floats
-        deque(map(_number, map(pick, integers)), maxlen=0)
+        deque(map(number, map(pick, integers)), maxlen=0)
 
 
 def _skeleton_tags(codes: list[int], values: list[str], start: int, stop: int) -> Iterator[DXFTag]:
@@ -258,102 +254,39 @@ def _skeleton_tags(codes: list[int], values: list[str], start: int, stop: int) -
                 return
 
 
-def _number(value: str) -> int:
-    try:
-        return int(value)
-    except ValueError:
-        return int(float(value))
+def _fields(kind, codes, values, first, end) -> tuple[dict[int, str], list[tuple[int, str]]]:
+    """Single-valued codes by code, repeated codes in order (checked by fastbulk.check)."""
+    singles = SINGLES[kind]
+    repeats = REPEATED.get(kind, ())
+    fields: dict[int, str] = {}
+    repeated: list[tuple[int, str]] = []
+    for index in range(first, end):
+        code = codes[index]
+        if code in singles:
+            fields[code] = values[index]
+        elif code in repeats:
+            repeated.append((code, values[index]))
+    return fields, repeated
 
 
 class _EntityReader:
-    def __init__(self, doc: Drawing, tolerance: float, accept: Callable[[str], bool]) -> None:
-        self.doc = doc
+    """CadItems of the entities the bulk conversion leaves: HATCH, TEXT, POINT, CIRCLE and
+    polylines with arcs (their fields were checked in bulk, fastbulk.check)."""
+
+    def __init__(self, tolerance: float) -> None:
         self.tolerance = tolerance
-        self.accept = accept
         self.items: list[CadItem] = []
-        self.counts: dict[str, Counter] = defaultdict(Counter)
-        self.handles: set[str] = set()
-        model = doc.block_records.get("*Model_Space")
-        self.model_handle = model.dxf.handle
         self.shapes = _Shapes()
-        self.known: dict[tuple[str, str], bool] = {}
 
-    def entity(self, kind: str, codes: list[int], values: list[str], first: int, end: int) -> None:
-        if kind not in SUPPORTED:
-            raise Ineligible(f"{kind} entity")
-        if kind == "HATCH":
-            head_end = codes.index(91, first, end) if 91 in codes[first:end] else end
-        else:
-            head_end = end
-        fields, repeated = self._fields(kind, codes, values, first, head_end)
-        layer = fields.get(8, "0")
-        self.counts[layer][kind] += 1
-        if not self.accept(layer):
-            if kind == "HATCH":
-                self._hatch_paths(codes, values, head_end, end)  # checks the tail only
-            return
-        self.items.append(self._convert(kind, fields, repeated, codes, values, head_end, end))
+    def entity(self, kind, layer, handle, codes, values, first, end, head_end) -> None:
+        fields, repeated = _fields(kind, codes, values, first + 1, head_end)
+        item = CadItem(layer, kind, handle)
+        self.items.append(item)
+        self._convert(item, fields, repeated, codes, values, head_end, end)
 
-    def _fields(self, kind, codes, values, first, end) -> tuple[dict[int, str], list]:
-        """Single-valued codes by code, repeated codes in order; checks what audit checks.
-        (Tag syntax, numbers and x-y order, was checked for the whole section before.)"""
-        singles = _SINGLES[kind]
-        repeats = _REPEATED.get(kind, ())
-        fields: dict[int, str] = {}
-        repeated: list[tuple[int, str]] = []
-        for index in range(first, end):
-            code = codes[index]
-            if code in singles:
-                if code in fields and code != 100:
-                    raise Ineligible(f"group code {code} twice")
-                fields[code] = values[index]
-            elif code in repeats:
-                repeated.append((code, values[index]))
-            elif code == 210:
-                self._upright(codes, values, index)
-            elif code not in (220, 230):
-                raise Ineligible(f"group code {code} in {kind}")
-        self._check_common(fields, kind)
-        return fields, repeated
-
-    def _upright(self, codes, values, index) -> None:
-        z = values[index + 2] if codes[index + 2] == 230 else "0"
-        if (float(values[index]), float(values[index + 1]), float(z)) != (0.0, 0.0, 1.0):
-            raise Ineligible("extrusion")
-
-    def _check_common(self, fields: dict[int, str], kind: str) -> None:
-        handle = fields.get(5)
-        if handle is None or handle in self.handles or handle in self.doc.entitydb:
-            raise Ineligible("missing or duplicate handle")
-        self.handles.add(handle)
-        if fields.get(330, self.model_handle) != self.model_handle:
-            raise Ineligible("not owned by model space")
-        if _number(fields.get(67, "0")) != 0:
-            raise Ineligible("paper space")
-        if 6 in fields and not self._known(fields[6], "linetype"):
-            raise Ineligible("undefined linetype")
-        if not 0 <= _number(fields.get(62, "256")) <= 257:
-            raise Ineligible("invalid colour")
-        if 370 in fields and _number(fields[370]) not in ezconst.VALID_DXF_LINEWEIGHT_VALUES:
-            raise Ineligible("invalid lineweight")
-        if 7 in fields and kind in ("TEXT", "MTEXT") and not self._known(fields[7], "style"):
-            raise Ineligible("undefined text style")
-
-    def _known(self, name: str, table: str) -> bool:
-        """A linetype or text style the audit would keep (memoised: few distinct names)."""
-        key = (name, table)
-        if key not in self.known:
-            if table == "linetype":
-                special = validator.make_table_key(name) in ("bylayer", "byblock")
-                self.known[key] = special or name in self.doc.linetypes
-            else:
-                self.known[key] = name in self.doc.styles
-        return self.known[key]
-
-    def _convert(self, kind, fields, repeated, codes, values, head_end, end) -> CadItem:
-        layer = fields.get(8, "0")
-        item = CadItem(layer, kind, fields[5])
-        at = len(self.items)
+    def _convert(self, item, fields, repeated, codes, values, head_end, end) -> None:
+        kind = item.dxftype
+        at = len(self.items) - 1
         if kind == "POINT":
             self.shapes.point(at, fields)
         elif kind == "LINE":
@@ -377,14 +310,13 @@ class _EntityReader:
             item.closed = True
             rings = _plain_rings(codes, values, head_end, end)
             if rings is None:
-                paths = self._hatch_paths(codes, values, head_end, end)
+                paths = self.hatch_paths(codes, values, head_end, end)
                 elevation = float(fields.get(30, "0"))
                 rings = geometry.boundary_rings(paths, True, OCS(), elevation, self.tolerance)
             if len(rings) == 1 and len(rings[0]) >= 3:
                 self.shapes.hatches.append((at, rings[0]))
             else:
                 item.geom = geometry.hatch_area(rings)
-        return item
 
     def _circle(self, fields):
         center = (float(fields[10]), float(fields[20]), float(fields.get(30, "0")))
@@ -410,15 +342,15 @@ class _EntityReader:
                 raise Ineligible("LWPOLYLINE vertex data")
         if point is not None:
             vertices.append([*point, extra.get(40, 0), extra.get(41, 0), extra.get(42, 0)])
-        closed = bool(_number(fields.get(70, "0")) & 1)
+        closed = bool(number(fields.get(70, "0")) & 1)
         if not any(v[4] for v in vertices):
             return self.shapes.line_or_ring(at, [(v[0], v[1]) for v in vertices], closed)
-        attribs = {"flags": _number(fields.get(70, "0")), "elevation": float(fields.get(38, "0"))}
+        attribs = {"flags": number(fields.get(70, "0")), "elevation": float(fields.get(38, "0"))}
         polyline = LWPolyline.new(dxfattribs=attribs)
         polyline.set_points([tuple(v) for v in vertices], format="xyseb")
         return geometry._curve(polyline, self.tolerance)
 
-    def _hatch_paths(self, codes, values, head_end, end) -> list:
+    def hatch_paths(self, codes, values, head_end, end) -> list:
         """The boundary paths as ezdxf loads them (polyline and line-edge paths only)."""
         if head_end >= end:
             raise Ineligible("HATCH without boundary count")
@@ -510,7 +442,7 @@ def _plain_rings(codes, values, start, end) -> list[list[tuple[float, float]]] |
     while index < end:
         code = codes[index]
         if code == 92:
-            if not _number(values[index]) & 2:
+            if not number(values[index]) & 2:
                 return None
             rings.append([])
         elif code == 10 and rings and codes[index + 1] == 20:
@@ -528,12 +460,12 @@ def _plain_rings(codes, values, start, end) -> list[list[tuple[float, float]]] |
 def _typed(code: int, value: str) -> int | float:
     if code in (40, 42, 50, 51):
         return float(value)
-    return _number(value)
+    return number(value)
 
 
 def _text(fields: dict[int, str]) -> tuple[str, tuple[float, float]]:
     text = plain_text(fields.get(1, ""))
-    aligned = _number(fields.get(72, "0")) or _number(fields.get(73, "0"))
+    aligned = number(fields.get(72, "0")) or number(fields.get(73, "0"))
     point = (float(fields[10]), float(fields[20]))
     if aligned and 11 in fields:
         align = (float(fields[11]), float(fields[21]), float(fields.get(31, "0")))

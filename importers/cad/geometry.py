@@ -30,7 +30,7 @@ _AREAS = {"SOLID", "TRACE"}
 _FACES = {"3DFACE", "MESH"}
 _TEXTS = {"TEXT", "MTEXT"}
 _SPECIAL = {"%%c": "Ø", "%%d": "°", "%%p": "±"}
-_MTEXT_MARKUP = re.compile(r"[\\{}%^]")  # formatting codes, groups, specials, caret codes
+_MTEXT_MARKUP = re.compile(r"[\\{}^]|%%")  # formatting codes, groups, caret codes, specials
 
 
 @dataclass

@@ -237,48 +237,61 @@ class LabelIssue:
 
 
 def assign(
-    lots: list[BaseGeometry], points: list[BaseGeometry], texts: list[str], parser: LabelParser
+    lots: list[BaseGeometry],
+    points: list[BaseGeometry],
+    texts: list[str],
+    parser: LabelParser,
+    parsed: list[dict[str, object]] | None = None,
 ) -> tuple[list[dict[str, object]], list[LabelIssue]]:
-    """Attributes per lot from the texts whose anchor point lies inside it."""
-    inside: list[list[str]] = [[] for _ in lots]
+    """Attributes per lot from the texts whose anchor point lies inside it (`parsed`: the
+    texts already parsed by `parser`, when that was done beforehand)."""
+    if parsed is None:
+        parsed = [parser.parse(text) for text in texts]
+    inside: list[list[int]] = [[] for _ in lots]
     if lots and points:
         tree = shapely.STRtree(np.asarray(lots, dtype=object))
         label_idx, lot_idx = tree.query(np.asarray(points, dtype=object), predicate="within")
         for label, lot in zip(label_idx.tolist(), lot_idx.tolist(), strict=True):
-            inside[lot].append(texts[label])
+            inside[lot].append(label)
     results, issues = [], []
-    for lot, lot_texts in zip(lots, inside, strict=True):
-        attributes, problem = _combine(lot_texts, parser)
+    for lot, members in zip(lots, inside, strict=True):
+        attributes, problem = _combine([parsed[i] for i in members])
         results.append(attributes)
         if problem:
             point = lot.representative_point()
-            issues.append(LabelIssue((round(point.x, 3), round(point.y, 3)), problem, lot_texts))
+            location = (round(point.x, 3), round(point.y, 3))
+            issues.append(LabelIssue(location, problem, [texts[i] for i in members]))
     return results, issues
 
 
-def _combine(texts: list[str], parser: LabelParser) -> tuple[dict[str, object], str]:
+_WORKING = ("_codes", "_unparsed", "_conflicts")
+
+
+def _combine(parsed: list[dict[str, object]]) -> tuple[dict[str, object], str]:
+    """One lot's attributes from the parsed texts inside it (which it does not change: a
+    text may lie in two overlapping lots)."""
     found: dict[str, object] = {}
     codes: list[str] = []
-    for text in texts:
-        parsed = parser.parse(text)
-        codes.extend(parsed.pop("_codes", []))  # type: ignore[arg-type]
-        unparsed = parsed.pop("_unparsed", [])
-        conflicts = parsed.pop("_conflicts", {})
-        for key, value in parsed.items():
+    for facts in parsed:
+        codes.extend(facts.get("_codes", []))  # type: ignore[arg-type]
+        for key, value in facts.items():
+            if key in _WORKING:
+                continue
             if key == "function_label":
                 found.setdefault(key, value)
             else:
                 _put(found, key, value)
-        for key, values in conflicts.items():  # type: ignore[attr-defined]
+        for key, values in facts.get("_conflicts", {}).items():  # type: ignore[attr-defined]
             for value in values:
                 _put(found, key, value)
+        unparsed = facts.get("_unparsed")
         if unparsed:
             found.setdefault("label_text", " | ".join(unparsed))  # type: ignore[arg-type]
     conflicts = found.pop("_conflicts", {})
     distinct = list(dict.fromkeys(codes))
     if distinct:
         found["code"] = distinct[0]
-    if not texts:
+    if not parsed:
         return found, "no label inside the lot"
     if len(distinct) > 1:
         return found, "several lot codes: " + ", ".join(distinct)

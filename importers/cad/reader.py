@@ -21,6 +21,7 @@ from ezdxf.document import Drawing
 from ezdxf.lldxf.const import DXFError
 
 from importers.cad import dwg
+from importers.cad.audit import audit
 from importers.cad.limits import CadLimits
 from importers.cad.repair import repair
 from importers.cad.scan import Scan, scan
@@ -110,7 +111,7 @@ def _load(path: Path) -> tuple[Drawing, list[str]]:
     """ezdxf's fast loader and an audit; its slower recovering loader when that fails."""
     try:
         doc = ezdxf.readfile(path)
-        auditor = doc.audit()
+        auditor = audit(doc)
     except _LOAD_ERRORS:
         doc, auditor = recover.readfile(path)
     notes = [f"recovered: {fix.message}" for fix in auditor.fixes[:20]]

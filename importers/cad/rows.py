@@ -60,19 +60,21 @@ def _with_z(geom, transformer: Transformer):
 
 def schema_of(attributes: list[dict]) -> list[dict]:
     """[{name, type}] in first-seen order, the layer's attribute_schema."""
+    seen = dict.fromkeys(
+        (name, type(value)) for attrs in attributes for name, value in attrs.items()
+    )
     types: dict[str, str] = {}
-    for attrs in attributes:
-        for name, value in attrs.items():
-            kind = (
-                "integer"
-                if isinstance(value, int) and not isinstance(value, bool)
-                else "number"
-                if isinstance(value, float)
-                else "string"
-            )
-            previous = types.get(name)
-            if previous is None or (previous == "integer" and kind == "number"):
-                types[name] = kind
-            elif previous != kind and {previous, kind} != {"integer", "number"}:
-                types[name] = "string"
+    for name, python_type in seen:
+        kind = (
+            "integer"
+            if issubclass(python_type, int) and not issubclass(python_type, bool)
+            else "number"
+            if issubclass(python_type, float)
+            else "string"
+        )
+        previous = types.get(name)
+        if previous is None or (previous == "integer" and kind == "number"):
+            types[name] = kind
+        elif previous != kind and {previous, kind} != {"integer", "number"}:
+            types[name] = "string"
     return [{"name": name, "type": kind} for name, kind in types.items()]

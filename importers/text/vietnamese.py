@@ -23,8 +23,13 @@ for _byte in range(0x80, 0x100):  # unassigned positions keep their Latin-1 mean
     _TCVN3_DECODE.setdefault(_byte, chr(_byte))
 
 
+_TCVN3_TRANSLATE = {byte: char for byte, char in _TCVN3_DECODE.items() if char != chr(byte)}
+
+
 def decode_tcvn3(raw: bytes) -> str:
-    return unicodedata.normalize("NFC", "".join(_TCVN3_DECODE[b] for b in raw))
+    # Latin-1 maps each byte to the code point of the same number; translate then swaps
+    # in the TCVN3 letters.
+    return unicodedata.normalize("NFC", raw.decode("latin-1").translate(_TCVN3_TRANSLATE))
 
 
 # --- VNI-Windows -------------------------------------------------------------------------

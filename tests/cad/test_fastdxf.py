@@ -274,3 +274,115 @@ def test_a_tag_ezdxf_cannot_compile_falls_back(tmp_path):
         except Exception as exc:  # noqa: BLE001 - whatever ezdxf makes of it, both alike
             outcomes.append((type(exc), str(exc)))
     assert outcomes[0] == outcomes[1]
+
+
+# --- tag-level edits: the bulk checks (fastbulk) refuse what the per-entity reader did ---
+
+
+def _tag_edited(path: Path, edit) -> Path:
+    """The kinds drawing with `edit(pairs)` applied to the ENTITIES section's
+    [code, value] pairs (values as written, without the newline)."""
+    kinds_drawing(path)
+    lines = path.read_text(encoding="latin-1").split("\n")
+    pairs = [[lines[i], lines[i + 1]] for i in range(0, len(lines) - 1, 2)]
+    start = next(i for i, (c, v) in enumerate(pairs) if c.strip() == "2" and v == "ENTITIES")
+    stop = next(i for i in range(start, len(pairs)) if pairs[i][1] == "ENDSEC")
+    section = pairs[start + 1 : stop]
+    edit(section)
+    pairs[start + 1 : stop] = section
+    path.write_text("\n".join(f"{c}\n{v}" for c, v in pairs) + "\n", encoding="latin-1")
+    return path
+
+
+def _entity(section, kind: str, nth: int = 0) -> tuple[int, int]:
+    """The [first, end) pair indexes of the nth entity of a kind."""
+    starts = [i for i, (c, v) in enumerate(section) if c.strip() == "0"]
+    chosen = [i for i in starts if section[i][1] == kind][nth]
+    following = [i for i in starts if i > chosen]
+    return chosen, following[0] if following else len(section)
+
+
+def _layer_twice(section) -> None:
+    first, _ = _entity(section, "LINE")
+    section.insert(first + 1, ["  8", "ROADS"])
+
+
+def _shared_handle(section) -> None:
+    line, end = _entity(section, "LINE")
+    handle = next(v for c, v in section[line:end] if c.strip() == "5")
+    first, end = _entity(section, "CIRCLE")
+    index = next(i for i in range(first, end) if section[i][0].strip() == "5")
+    section[index][1] = handle
+
+
+def _foreign_owner(section) -> None:
+    first, end = _entity(section, "MTEXT")
+    index = next(i for i in range(first, end) if section[i][0].strip() == "330")
+    section[index][1] = "ABCDEF"
+
+
+def _stray_y(section) -> None:
+    first, end = _entity(section, "LWPOLYLINE", 2)
+    index = next(i for i in range(first, end) if section[i][0].strip() == "20")
+    section.insert(index + 1, [" 20", "1.5"])
+
+
+def _no_end_point(section) -> None:
+    first, end = _entity(section, "LINE")
+    section[first:end] = [p for p in section[first:end] if p[0].strip() not in ("11", "21")]
+
+
+def _bad_colour(section) -> None:
+    first, _ = _entity(section, "CIRCLE", 1)  # on an ignored layer: still checked
+    section.insert(first + 3, [" 62", "999"])
+
+
+def _broken_ignored_hatch(section) -> None:
+    _, end = _entity(section, "HATCH")
+    section.insert(end, [" 39", "1.0"])  # after the boundary data: not a HATCH code
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        _layer_twice,
+        _shared_handle,
+        _foreign_owner,
+        _stray_y,
+        _no_end_point,
+        _bad_colour,
+        _broken_ignored_hatch,
+    ],
+)
+def test_tag_level_flaws_are_left_to_ezdxf(edit, tmp_path):
+    path = _tag_edited(tmp_path / "edited.dxf", edit)
+    assert not eligible(path)
+    assert fastdxf.read(path, 0.01, lambda layer: layer == "ROADS", CadLimits()) is None
+
+
+def test_long_mtext_in_chunks_and_unaccepted_layers_match_the_walker(tmp_path):
+    """MTEXT longer than 250 characters arrives in code-3 chunks; entities on ignored
+    layers are checked, counted and not converted."""
+    doc = ezdxf.new("R2010")
+    msp = doc.modelspace()
+    long_label = "\\P".join(f"LOT-{i:03d} Đất ở mới MĐXD 60% HSSDĐ 3,0 TC 3-5" for i in range(12))
+    msp.add_lwpolyline(
+        [(E0, N0), (E0 + 50, N0), (E0 + 50, N0 + 40), (E0, N0 + 40)],
+        close=True,
+        dxfattribs={"layer": "LOTS"},
+    )
+    msp.add_mtext(long_label, dxfattribs={"layer": "LABELS"}).dxf.insert = (E0 + 2, N0 + 30)
+    msp.add_lwpolyline(
+        [(E0, N0 - 5), (E0 + 9, N0 - 5, 0, 0, 0.3)], format="xyseb", dxfattribs={"layer": "ROADS"}
+    )
+    msp.add_line((E0, N0 - 9), (E0 + 50, N0 - 9), dxfattribs={"layer": "ROADS"})
+    msp.add_line((E0, N0 - 12), (E0 + 50, N0 - 12), dxfattribs={"layer": "JUNK"})
+    path = tmp_path / "chunks.dxf"
+    doc.saveas(path)
+    assert sum(1 for line in path.read_text().split("\n") if line.strip() == "3") >= 1
+    assert eligible(path)
+    mapping = {"LOTS": "landuse", "LABELS": "landuse", "ROADS": "roads", "*": "ignore"}
+    fast, slow = both(path, mapping, tmp_path)
+    assert fast.report.features == {"landuse": 1, "roads": 2}
+    assert fast.outputs["landuse"][0].attributes["code"] == "LOT-000"
+    assert_same(fast, slow)

@@ -178,11 +178,20 @@ def test_orphan_working_directories_are_swept(planner, draft_plan, tmp_path):
     orphan = jobs.jobs_root() / "999999"
     orphan.mkdir(parents=True)
     (orphan / "plan.dxf").write_bytes(b"0\nEOF\n")
+    scratch = Path(settings.PLANNING_VAR_DIR) / "tmp"
+    stale, fresh = scratch / "cad-killed", scratch / "cad-running"
+    for directory in (stale, fresh):
+        directory.mkdir(parents=True)
+    day_old = time.time() - 2 * jobs.STALE_SCRATCH_AGE
+    os.utime(stale, (day_old, day_old))
     old = time.time() - 2 * jobs.ORPHAN_AGE
     for directory in (orphan, jobs.job_dir(job["id"])):
         os.utime(directory, (old, old))
     jobs.recover_stalled_jobs()
     assert not orphan.exists()
+    assert not stale.exists()  # a conversion's scratch left by a killed process
+    assert fresh.exists()
+    fresh.rmdir()
     assert jobs.job_dir(job["id"]).exists()  # its job is still queued
     jobs.run_worker_until_idle()
     assert not jobs.job_dir(job["id"]).exists()
@@ -213,6 +222,8 @@ def _load_in_progress() -> bool:
 
 def test_killed_worker_leaves_no_layer_and_a_failed_job(planner, draft_plan, tmp_path):
     path = many_lots(tmp_path / "big.dxf", 20000)
+    scratch = Path(settings.PLANNING_VAR_DIR) / "tmp"
+    scratch_before = set(scratch.glob("cad-*"))
     job = submit(client_for(planner), draft_plan, path, BIG_MAPPING, crs="EPSG:9214").json()
     worker = subprocess.Popen(
         [sys.executable, "manage.py", "procrastinate", "worker"],
@@ -236,4 +247,5 @@ def test_killed_worker_leaves_no_layer_and_a_failed_job(planner, draft_plan, tmp
     assert "worker stopped" in final["message"]
     assert not Layer.objects.filter(revision=draft_plan, source_format="DXF").exists()
     assert not jobs.job_dir(job["id"]).exists()
+    assert set(scratch.glob("cad-*")) == scratch_before  # killed while loading: none left
     assert Path(settings.PLANNING_VAR_DIR).is_dir()

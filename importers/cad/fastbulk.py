@@ -1,0 +1,336 @@
+"""The fast DXF reader's entity rules, checked over all model-space entities at once.
+
+fastdxf turns the ENTITIES section of a plain drawing straight into CadItems, provided
+every entity is one ezdxf would load and audit without a change. Checking that one entity
+at a time in Python cost more than reading the file, so here the checks run over numpy
+arrays of all the section's tags together, and the commonest planning entities (LINE,
+LWPOLYLINE without arcs, MTEXT) are converted in bulk. Everything else (HATCH, TEXT,
+CIRCLE, POINT, polylines with bulges) goes through fastdxf's per-entity reader. The
+results are those of the Walker, as the two-path tests in tests/cad/test_fastdxf.py check.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from ezdxf import const as ezconst
+from ezdxf.lldxf import validator
+from ezdxf.tools.text import escape_dxf_line_endings
+
+from importers.cad import geometry
+from importers.cad.geometry import CadItem
+
+SUPPORTED = ("LINE", "LWPOLYLINE", "TEXT", "MTEXT", "HATCH", "POINT", "CIRCLE")
+COMMON = {5, 100, 330, 8, 6, 62, 370, 48, 60, 67, 420, 39}
+OWN_CODES = {
+    "LINE": {10, 20, 30, 11, 21, 31},
+    "POINT": {10, 20, 30, 50},
+    "CIRCLE": {10, 20, 30, 40},
+    "TEXT": {10, 20, 30, 11, 21, 31, 40, 1, 50, 41, 51, 7, 71, 72, 73},
+    "MTEXT": {10, 20, 30, 11, 21, 31, 40, 41, 46, 71, 72, 1, 3, 7, 73, 44, 50, 42, 43},
+    "LWPOLYLINE": {90, 70, 43, 38, 10, 20, 40, 41, 42, 91},
+    "HATCH": {10, 20, 30, 2, 70, 71, 91},
+}
+REPEATED = {"LWPOLYLINE": {10, 20, 40, 41, 42, 91}, "MTEXT": {3}}
+SINGLES = {
+    kind: frozenset((own | COMMON) - REPEATED.get(kind, set())) for kind, own in OWN_CODES.items()
+}
+_EXTRUSION = {210, 220, 230}  # allowed in every entity, checked to be the default
+_MAX_CODE = 1072
+_KIND = {kind: index for index, kind in enumerate(SUPPORTED)}
+_LINE, _LWPOLYLINE, _MTEXT, _HATCH = (_KIND[k] for k in ("LINE", "LWPOLYLINE", "MTEXT", "HATCH"))
+_TEXTS = np.array([_KIND["TEXT"], _MTEXT])
+
+
+def _code_table(codes_of) -> np.ndarray:
+    table = np.zeros((len(SUPPORTED), _MAX_CODE), dtype=bool)
+    for kind, index in _KIND.items():
+        table[index, sorted(codes_of(kind))] = True
+    return table
+
+
+_ALLOWED = _code_table(lambda kind: SINGLES[kind] | REPEATED.get(kind, set()) | _EXTRUSION)
+_SINGLE = _code_table(lambda kind: SINGLES[kind] - {100})
+
+
+class Ineligible(Exception):
+    """The file needs the ezdxf path."""
+
+
+def number(value: str) -> int:
+    """An integer tag as ezdxf reads it (integers written as floats included)."""
+    try:
+        return int(value)
+    except ValueError:
+        return int(float(value))
+
+
+@dataclass
+class Entities:
+    """The model-space entities of the ENTITIES section, checked as ezdxf's loader and
+    audit check them (apart from what the per-entity reader still checks: HATCH
+    boundary data, the vertices of polylines with arcs)."""
+
+    kinds: list[str]
+    layers: list[str]
+    handles: list[str]
+    firsts: list[int]  # index of each entity's 0 tag
+    ends: list[int]  # index after each entity's last tag
+    hatch_heads: dict[int, int]  # HATCH entity -> index of its first 91 tag (or its end)
+    fields: dict[int, np.ndarray]  # group code -> per entity the index of its tag or -1
+    owners: np.ndarray  # per tag of the section: its entity
+    start: int
+
+    @property
+    def counts(self) -> dict[str, Counter]:
+        counts: dict[str, Counter] = defaultdict(Counter)
+        for (layer, kind), count in Counter(zip(self.layers, self.kinds, strict=True)).items():
+            counts[layer][kind] = count
+        return counts
+
+
+def check(code_array: np.ndarray, values: list[str], start: int, stop: int, doc) -> Entities:
+    """The section's entities, or Ineligible when any would not load unchanged."""
+    codes = code_array[start:stop]
+    firsts = np.flatnonzero(codes == 0)
+    ends = np.append(firsts[1:], len(codes))
+    kinds = [values[start + i].strip() for i in firsts.tolist()]
+    unknown = [kind for kind in kinds if kind not in _KIND]
+    if unknown:
+        raise Ineligible(f"{unknown[0]} entity")
+    kind_ids = np.fromiter(map(_KIND.__getitem__, kinds), dtype=np.int64, count=len(kinds))
+    owners = np.repeat(np.arange(len(firsts)), ends - firsts)
+    tag_kinds = kind_ids[owners]
+    limits = _head_limits(codes, ends, owners, kind_ids)
+    head = np.arange(len(codes)) < limits[owners]  # what the per-entity field reader reads
+    head[firsts] = False
+    _check_codes(codes, head, tag_kinds, kinds, owners)
+    _check_extrusions(code_array, values, start + np.flatnonzero(head & (codes == 210)))
+    fields = {
+        code: _field(codes, head, owners, len(firsts), code)
+        for code in (5, 330, 8, 67, 6, 62, 370, 7)
+    }
+    handles = _values(values, start, fields[5], None)
+    entities = Entities(
+        kinds=kinds,
+        layers=_values(values, start, fields[8], "0"),
+        handles=handles,  # type: ignore[arg-type]
+        firsts=(firsts + start).tolist(),
+        ends=(ends + start).tolist(),
+        hatch_heads={
+            e: int(limits[e]) + start for e in np.flatnonzero(kind_ids == _HATCH).tolist()
+        },
+        fields=fields,
+        owners=owners,
+        start=start,
+    )
+    _check_common(entities, kind_ids, values, doc)
+    return entities
+
+
+def _head_limits(codes, ends, owners, kind_ids) -> np.ndarray:
+    """Per entity, the index after its last field tag: its end, or for a HATCH its first
+    91 tag (the boundary data after it is read by the per-entity reader)."""
+    limits = ends.copy()
+    counts = np.flatnonzero((codes == 91) & (kind_ids[owners] == _HATCH))
+    entity, first_count = np.unique(owners[counts], return_index=True)
+    limits[entity] = counts[first_count]
+    return limits
+
+
+def _check_codes(codes, head, tag_kinds, kinds, owners) -> None:
+    """Only codes the kind has, single-valued codes once (what the field reader checks)."""
+    tags = np.flatnonzero(head)
+    tag_codes, tag_kind = codes[tags], tag_kinds[tags]
+    known = (tag_codes >= 0) & (tag_codes < _MAX_CODE)
+    allowed = np.zeros(len(tags), dtype=bool)
+    allowed[known] = _ALLOWED[tag_kind[known], tag_codes[known]]
+    if not allowed.all():
+        bad = int(np.flatnonzero(~allowed)[0])
+        raise Ineligible(f"group code {tag_codes[bad]} in {kinds[owners[tags[bad]]]}")
+    single = _SINGLE[tag_kind, tag_codes]
+    keys = owners[tags[single]] * _MAX_CODE + tag_codes[single]
+    keys.sort()  # (np.unique is a slow hash table for large arrays in numpy 2.3)
+    if (keys[1:] == keys[:-1]).any():
+        raise Ineligible("a group code twice")
+
+
+def _check_extrusions(code_array, values, tags: np.ndarray) -> None:
+    """Every extrusion vector is the default (0, 0, 1)."""
+    for index in tags.tolist():
+        z = values[index + 2] if code_array[index + 2] == 230 else "0"
+        if (float(values[index]), float(values[index + 1]), float(z)) != (0.0, 0.0, 1.0):
+            raise Ineligible("extrusion")
+
+
+def _field(codes, head, owners, count: int, code: int) -> np.ndarray:
+    """Per entity, the section index of its (single) tag with this code, or -1."""
+    where = np.full(count, -1, dtype=np.int64)
+    tags = np.flatnonzero(head & (codes == code))
+    where[owners[tags]] = tags
+    return where
+
+
+def _values(values, start: int, where: np.ndarray, default: str | None) -> list:
+    return [values[start + i] if i >= 0 else default for i in where.tolist()]
+
+
+def _check_common(entities: Entities, kind_ids, values, doc) -> None:
+    """What the audit checks on every entity: handle, owner, space, linetype, colour,
+    lineweight, text style."""
+    handles = entities.handles
+    if None in handles or len(set(handles)) != len(handles):
+        raise Ineligible("missing or duplicate handle")
+    if any(handle in doc.entitydb for handle in handles):
+        raise Ineligible("missing or duplicate handle")
+    model = doc.block_records.get("*Model_Space").dxf.handle
+    fields, start = entities.fields, entities.start
+
+    def distinct(code: int, of_kinds: np.ndarray | None = None) -> set[str]:
+        where = fields[code]
+        if of_kinds is not None:
+            where = where[np.isin(kind_ids, of_kinds)]
+        return {values[start + i] for i in where[where >= 0].tolist()}
+
+    if distinct(330) - {model}:
+        raise Ineligible("not owned by model space")
+    if any(number(v) != 0 for v in distinct(67)):
+        raise Ineligible("paper space")
+    for name in distinct(6):
+        special = validator.make_table_key(name) in ("bylayer", "byblock")
+        if not special and name not in doc.linetypes:
+            raise Ineligible("undefined linetype")
+    if any(not 0 <= number(v) <= 257 for v in distinct(62)):
+        raise Ineligible("invalid colour")
+    if any(number(v) not in ezconst.VALID_DXF_LINEWEIGHT_VALUES for v in distinct(370)):
+        raise Ineligible("invalid lineweight")
+    if any(name not in doc.styles for name in distinct(7, _TEXTS)):
+        raise Ineligible("undefined text style")
+
+
+class BulkItems:
+    """LINE, plain LWPOLYLINE and MTEXT items converted together after the loop over the
+    entities has placed them (and the per-entity reader's items) in drawing order."""
+
+    def __init__(self, entities: Entities, code_array: np.ndarray, values: list[str]) -> None:
+        self.entities = entities
+        self.code_array = code_array
+        self.values = values
+        self.lines: list[tuple[int, int]] = []  # (item index, entity)
+        self.polylines: list[tuple[int, int]] = []
+        self.mtexts: list[tuple[int, int]] = []
+        self.curved = self._curved_polylines()
+
+    def takes(self, entity: int) -> list[tuple[int, int]] | None:
+        """The list the entity's item joins, or None for the per-entity reader."""
+        kind = self.entities.kinds[entity]
+        if kind == "LINE":
+            return self.lines
+        if kind == "MTEXT":
+            return self.mtexts
+        if kind == "LWPOLYLINE" and entity not in self.curved:
+            return self.polylines
+        return None
+
+    def _curved_polylines(self) -> set[int]:
+        """Polylines with a non-zero bulge (arcs), or vertex data the reader refuses."""
+        codes = self.code_array
+        start, owners = self.entities.start, self.entities.owners
+        section = codes[start : start + len(owners)]
+        polyline = np.isin(owners, np.flatnonzero(self._kind_ids() == _LWPOLYLINE))
+        bulges = np.flatnonzero(polyline & (section == 42))
+        curved = {int(owners[i]) for i in bulges.tolist() if float(self.values[start + i]) != 0.0}
+        ys = np.flatnonzero(polyline & (section == 20))
+        stray = ys[codes[start + ys - 1] != 10]  # a y that does not follow its x
+        curved.update(owners[stray].tolist())
+        return curved
+
+    def _kind_ids(self) -> np.ndarray:
+        return np.fromiter(map(_KIND.__getitem__, self.entities.kinds), dtype=np.int64)
+
+    def convert(self, items: list[CadItem], shapes) -> None:
+        self._lines(items)
+        self._polylines(items, shapes)
+        self._mtexts(items, shapes)
+
+    def _floats(self, entities: list[int], code: int) -> np.ndarray:
+        index = self._field(code)[entities]
+        if (index < 0).any():
+            raise Ineligible(f"group code {code} missing")
+        start, values = self.entities.start, self.values
+        return np.fromiter(
+            (float(values[start + i]) for i in index.tolist()), dtype=float, count=len(index)
+        )
+
+    def _field(self, code: int) -> np.ndarray:
+        fields = self.entities.fields
+        if code not in fields:
+            start, owners = self.entities.start, self.entities.owners
+            section = self.code_array[start : start + len(owners)]
+            heads = np.ones(len(owners), dtype=bool)
+            heads[np.asarray(self.entities.firsts) - start] = False
+            fields[code] = _field(section, heads, owners, len(self.entities.firsts), code)
+        return fields[code]
+
+    def _lines(self, items: list[CadItem]) -> None:
+        if not self.lines:
+            return
+        at, entities = (list(column) for column in zip(*self.lines, strict=True))
+        xy = np.column_stack([self._floats(entities, code) for code in (10, 20, 11, 21)])
+        made = shapely.linestrings(xy.reshape(-1, 2, 2))
+        for index, geom in zip(at, made.tolist(), strict=True):
+            items[index].geom = geom
+
+    def _polylines(self, items: list[CadItem], shapes) -> None:
+        if not self.polylines:
+            return
+        start, values = self.entities.start, self.values
+        vertices = self._vertices()
+        flags = self._field(70)
+        for index, entity in self.polylines:
+            flag = flags[entity]
+            closed = bool(number(values[start + flag]) & 1) if flag >= 0 else False
+            items[index].geom, items[index].closed = shapes.line_or_ring(
+                index, vertices.get(entity, []), closed
+            )
+
+    def _vertices(self) -> dict[int, list[tuple[float, float]]]:
+        """The (x, y) of each wanted polyline's vertices, in order."""
+        start, owners, values = self.entities.start, self.entities.owners, self.values
+        wanted = np.zeros(len(self.entities.firsts), dtype=bool)
+        wanted[[entity for _, entity in self.polylines]] = True
+        section = self.code_array[start : start + len(owners)]
+        xs = np.flatnonzero((section == 10) & wanted[owners])
+        found: dict[int, list[tuple[float, float]]] = defaultdict(list)
+        for entity, i in zip(owners[xs].tolist(), xs.tolist(), strict=True):
+            found[entity].append((float(values[start + i]), float(values[start + i + 1])))
+        return found
+
+    def _mtexts(self, items: list[CadItem], shapes) -> None:
+        if not self.mtexts:
+            return
+        start, values = self.entities.start, self.values
+        continued = self._continued()
+        texts, styles = self._field(1), self._field(7)
+        entities = [entity for _, entity in self.mtexts]
+        xs, ys = self._floats(entities, 10), self._floats(entities, 20)
+        for (index, entity), x, y in zip(self.mtexts, xs.tolist(), ys.tolist(), strict=True):
+            item = items[index]
+            parts = continued.get(entity, [])
+            parts.append(values[start + texts[entity]] if texts[entity] >= 0 else "")
+            item.text = geometry.mtext_plain(escape_dxf_line_endings("".join(parts)))
+            item.style = values[start + styles[entity]] if styles[entity] >= 0 else ""
+            shapes.points.append((index, (x, y)))
+
+    def _continued(self) -> dict[int, list[str]]:
+        """MTEXT's leading text chunks (code 3), in order."""
+        start, owners, values = self.entities.start, self.entities.owners, self.values
+        section = self.code_array[start : start + len(owners)]
+        chunks = np.flatnonzero(section == 3)
+        found: dict[int, list[str]] = defaultdict(list)
+        for entity, i in zip(owners[chunks].tolist(), chunks.tolist(), strict=True):
+            found[entity].append(values[start + i])
+        return found
