@@ -135,7 +135,7 @@ def convert(
         options.limits.max_depth,
         lambda name: kind_of(name) != IGNORE,
     )
-    items = drawing.fast.items if drawing.fast else list(walker.items(doc.modelspace()))
+    items = drawing.fast.items if drawing.fast else _walk(walker, doc.modelspace(), progress)
     progress(30, _("Decoding the text"))
     report.skipped = [s.as_dict() for s in walker.skipped[:LIST_CAP]]
     decoder = TextDecoder(doc, options.encoding, (i.text for i in items if i.text))
@@ -164,6 +164,21 @@ def convert(
     report.text_encoding = ",".join(sorted(decoder.used))
     _locate_entries(report, crs, moves)
     return Conversion(crs, outputs, report)
+
+
+WALK_TICK = 5000  # entities between progress calls while walking (a cancel stops there)
+
+
+def _walk(walker: Walker, modelspace, progress: Progress) -> list[CadItem]:
+    """The walker's items, with progress (15..30) every WALK_TICK model-space entities, so
+    that a cancel of a large drawing takes effect during the walk, not only after it."""
+    total = max(len(modelspace), 1)
+    items: list[CadItem] = []
+    for done, entity in enumerate(modelspace, start=1):
+        items.extend(walker.items([entity]))
+        if done % WALK_TICK == 0:
+            progress(15 + 15 * done / total, _("Reading the entities"))
+    return items
 
 
 def _kinds(items: list[CadItem], kind_of) -> list[str]:
