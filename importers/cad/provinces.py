@@ -4,6 +4,10 @@ Circular 973/2001/TT-TCĐC), as EPSG codes of our VN-2000 catalogue (planning/cr
 Drawings of a province use its TM-3 zone; `crs=province:<slug>` picks it by the slug.
 Names are NFC Vietnamese. The 2025 province mergers did not change the zones of the
 areas: a drawing keeps the zone of the former province it was made in.
+
+tests/cad/test_provinces_epsg.py checks the table against EPSG's area of use of each zone:
+the 53 provinces EPSG names under a zone of their own get that zone; the other 10 use the
+zones without a code of their own (105°00′, and 108°00′ for Quảng Ngãi).
 """
 
 from __future__ import annotations
