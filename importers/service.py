@@ -23,6 +23,7 @@ from importers import geometry, loader, ogr
 from importers.cad import convert as cad_convert
 from importers.cad import crs as cad_crs
 from importers.cad import limits as cad_limits
+from importers.cad import placement as cad_placement
 from importers.cad import preview as cad_preview
 from importers.cad import reader as cad_reader
 from importers.cad.labels import function_names
@@ -169,6 +170,9 @@ def import_cad(
         report = conversion.report
         if not any(conversion.outputs.values()):
             raise InvalidInput(_("No feature could be loaded."), details=report.as_dict())
+        warning = cad_placement.far_from_project(revision.project, conversion)
+        if warning:
+            report.warnings.append(warning)
         layers = _load_cad(user, revision, conversion, filename, remote_addr, progress)
     return CadImportResult(layers, report.as_dict())
 

@@ -23,6 +23,7 @@ from planning.errors import InvalidInput
 # Vietnam, islands included: where VN-2000 coordinates can plausibly lie.
 VIETNAM_LONLAT = (102.0, 6.0, 117.5, 23.5)
 ZONE_HALF_WIDTH = 3.0  # degrees from a TM-3 central meridian still plausible
+FAR_FROM_PROJECT_KM = 10.0  # a drawing landing further from its project is suspect
 
 
 def resolve_crs(doc: Drawing, given: str | None, report) -> tuple[CRS, Callable | None]:
@@ -90,6 +91,29 @@ def plausibility_warning(crs: CRS, bounds) -> str | None:
         "the plausible extent of EPSG:%(srid)d: the drawing may be in local or shifted "
         "coordinates, or in another zone."
     ) % {"e0": bounds[0], "e1": bounds[2], "n0": bounds[1], "n1": bounds[3], "srid": zone.srid}
+
+
+def far_from_project_warning(drawing: tuple, project: tuple) -> str | None:
+    """A warning when the drawing lands far from its project's boundary or other layers
+    (both lon/lat boxes: west, south, east, north). A drawing read in a neighbouring TM-3
+    zone keeps plausible coordinates but lands tens of kilometres away; only the project's
+    own whereabouts tell."""
+    gap = _gap_km(drawing, project)
+    if gap <= FAR_FROM_PROJECT_KM:
+        return None
+    return _(
+        "The drawing lands %(km).0f km from the project's boundary and other layers: check "
+        "the coordinate system (a neighbouring TM-3 zone moves a drawing by tens of "
+        "kilometres)."
+    ) % {"km": gap}
+
+
+def _gap_km(a: tuple, b: tuple) -> float:
+    """Distance between two lon/lat boxes (0 when they overlap), in kilometres."""
+    dx = max(0.0, a[0] - b[2], b[0] - a[2])
+    dy = max(0.0, a[1] - b[3], b[1] - a[3])
+    latitude = math.radians((a[1] + a[3] + b[1] + b[3]) / 4)
+    return math.hypot(dx * 111.32 * math.cos(latitude), dy * 110.57)
 
 
 def _zone_of(crs: CRS):

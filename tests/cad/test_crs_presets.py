@@ -5,14 +5,17 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
+from django.utils import translation
 from pyproj import CRS, Transformer
 from rest_framework.test import APIClient
 
 from importers.cad.crs import normalise_crs
 from importers.cad.provinces import preset_for, province_presets
 from importers.service import import_cad
+from planning.actions import CreateProject, CreateRevision
 from planning.crs import proj4_for
 from planning.errors import InvalidInput
+from planning.models import Layer, Project
 from tests.cad.drawings import MAPPING, plan_drawing
 
 # A few provinces of the official table: central meridian -> our EPSG code.
@@ -88,3 +91,51 @@ def test_province_crs_in_an_import(planner, draft_plan, tmp_path):
 
 
 pytestmark = pytest.mark.django_db
+
+
+def _import(planner, revision, tmp_path, crs: str):
+    return import_cad(
+        user=planner,
+        revision=revision,
+        path=plan_drawing(tmp_path / "plan.dxf"),
+        filename="plan.dxf",
+        mapping=MAPPING,
+        crs=crs,
+    )
+
+
+def _far(report) -> list[str]:
+    return [w for w in report["warnings"] if "from the project's boundary" in w]
+
+
+def test_a_drawing_read_in_a_neighbouring_zone_is_flagged(planner, draft_plan, tmp_path):
+    """The Hue drawing read in Quảng Trị's zone (106°15′) keeps plausible coordinates but
+    lands about 80 km west of its project: only the project's boundary tells."""
+    with translation.override("en"):
+        result = _import(planner, draft_plan, tmp_path, "province:quang-tri")
+    assert result.report["source_crs"] == "EPSG:9212"
+    assert not [w for w in result.report["warnings"] if "plausible extent" in w]
+    (warning,) = _far(result.report)
+    km = int(warning.split(" km ")[0].split()[-1])
+    assert 60 <= km <= 100
+    assert Layer.objects.filter(revision=draft_plan, source_format="DXF").exists()  # a warning
+
+
+def test_a_project_without_boundary_is_judged_by_its_layers(planner, draft_plan, tmp_path):
+    Project.objects.filter(pk=draft_plan.project_id).update(boundary=None)
+    draft_plan.refresh_from_db()
+    with translation.override("en"):
+        near = _import(planner, draft_plan, tmp_path, "EPSG:9214")
+        far = _import(planner, draft_plan, tmp_path, "province:quang-tri")
+    assert _far(near.report) == []
+    assert len(_far(far.report)) == 1
+
+
+def test_an_empty_project_without_boundary_gives_no_distance_warning(planner, tmp_path):
+    project = CreateProject(
+        user=planner, code="empty", name="Trống", level=Project.Level.DETAILED, scale=500
+    ).execute()
+    revision = CreateRevision(user=planner, project=project).execute()
+    with translation.override("en"):
+        result = _import(planner, revision, tmp_path, "province:quang-tri")
+    assert _far(result.report) == []
