@@ -2,7 +2,8 @@
 
 A raster is served as the layer `raster_<id>` (WMS, WMTS, XYZ). Public configurations
 list the rasters of the plans in force only (rasters.visibility.service_rasters(None));
-signed-in callers reach their drafts' rasters through the direct Mapnik render. Mapnik
+signed-in callers reach their drafts' rasters through the direct Mapnik render, and a WMS
+TIME request the rasters in force at that instant (names checked at that instant too). Mapnik
 reads the COG with its gdal input plugin in the raster's own CRS and reprojects it to
 the requested CRS while rendering; elevation models are coloured by a ramp between the
 band's minimum and maximum.
@@ -24,7 +25,7 @@ from rasterio.windows import Window
 from rasters.gdal_env import safe_env
 from rasters.metadata import mapnik_srs, pyproj_crs
 from rasters.models import RasterKind, RasterLayer
-from rasters.visibility import service_rasters
+from rasters.visibility import requestable_rasters, service_rasters
 
 RASTER_NAME = re.compile(r"^raster_([1-9][0-9]{0,17})$")
 ELEVATION_RAMP = ("#1a9641", "#a6d96a", "#ffffbf", "#fdae61", "#d7191c")
@@ -41,6 +42,13 @@ def visible_raster(name: str, user=None, at: datetime | None = None) -> RasterLa
     if pk is None:
         return None
     return service_rasters(user, at).filter(pk=pk).first()
+
+
+def requestable_raster(name: str, user=None, at: datetime | None = None) -> bool:
+    """Whether a WMS request by `user` for the moment `at` may name the raster `name`;
+    a raster nobody may see and one that does not exist are alike unknown."""
+    pk = raster_id(name)
+    return pk is not None and requestable_rasters(user, at).filter(pk=pk).exists()
 
 
 def public_rasters() -> list[RasterLayer]:

@@ -4,8 +4,11 @@ MapProxy writes the document (layers, CRSs, LegendURL from tiles.mapnik_source's
 advertised legend); this module adds, at the places the WMS 1.1.1 DTD and the 1.3.0
 schema require: `queryable="1"` on the named layers, the GetFeatureInfo formats
 (tiles.wms_info_formats), the GetMap formats MapProxy cannot list, and the TIME dimension
-with the approval instants. The document is MapProxy's own output, still parsed with
-entities and network disabled.
+with the approval instants (for a raster, those from its plan's approval on: before it the
+name is LayerNotDefined). Rasters listed are those in force now, as the vector layers show
+the plans in force now by default; a superseded raster stays requestable by name with a
+TIME when it was in force, but is not listed. The document is MapProxy's own output,
+still parsed with entities and network disabled.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from datetime import UTC, datetime
 from lxml import etree
 
 from planning.models import Revision, RevisionState
+from tiles import raster_layers
 from tiles.styles import STYLE_NAMES, STYLE_TITLES
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
@@ -44,6 +48,15 @@ def approval_instants() -> list[datetime]:
         .distinct()
     )
     return [moment for moment in rows if moment is not None]
+
+
+def raster_starts() -> dict[str, datetime]:
+    """When each listed raster came into force (the approval of its revision)."""
+    return {
+        raster.layer_name: raster.revision.approved_at
+        for raster in raster_layers.public_rasters()
+        if raster.revision.approved_at is not None
+    }
 
 
 def iso(moment: datetime) -> str:
@@ -127,12 +140,15 @@ def amend(
     ns = "{http://www.opengis.net/wms}" if version == "1.3.0" else ""
     for operation, offered in formats.items():
         _formats(root, ns, operation, offered)
-    values = [iso(m) for m in approval_instants()]
+    instants = approval_instants()
+    starts = raster_starts()
     for layer in root.iter(f"{ns}Layer"):
         name = _child(layer, "Name")
         if name is None or name.text not in layer_names:
             continue
         layer.set("queryable", "1")
+        start = starts.get(name.text)
+        values = [iso(m) for m in instants if start is None or m >= start]
         if values:
             _insert_after_last(layer, _time_elements(ns, version, values))
         _add_named_styles(layer, ns)

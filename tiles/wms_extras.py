@@ -68,7 +68,9 @@ def _capabilities(request: HttpRequest, params: dict[str, str]) -> HttpResponseB
 def _get_map(request: HttpRequest, params: dict[str, str]) -> HttpResponseBase | None:
     user = service_user(request)
     view = parse_map_view(params, user=user)
-    private = is_private(user) and view.time is None
+    # A signed-in caller may name their draft raster with TIME (drawn empty): a public
+    # response would tell a shared cache, and so others, that the name exists.
+    private = is_private(user) and (view.time is None or bool(view.rasters))
     if view.time is None and not private and view.format != PNG8 and view.style == "default":
         return None  # the public, current map in the default style: MapProxy answers
     image = wms_render.render(view, user if private else None, view.time)

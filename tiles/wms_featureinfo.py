@@ -62,7 +62,9 @@ def parse_info_request(
     params: dict[str, str], view: MapView, formats: tuple[str, ...], user=None
 ) -> InfoRequest:
     """The GetFeatureInfo-specific parameters, checked against the map view."""
-    query_layers = parse_layers(params.get("QUERY_LAYERS", ""), name="QUERY_LAYERS", user=user)
+    query_layers = parse_layers(
+        params.get("QUERY_LAYERS", ""), name="QUERY_LAYERS", user=user, at=view.time
+    )
     for name in query_layers:
         if name not in view.layers:
             raise WmsError(f"Layer {name!r} is not in LAYERS.", "LayerNotQueryable")

@@ -46,13 +46,15 @@ class MapView:
     bgcolor: str
     time: datetime | None  # None: now (the cached public path may answer)
     style: str = "default"  # one of tiles.styles.STYLE_NAMES
-    rasters: tuple[int, ...] = ()  # raster layer ids (raster_<id>), checked visible
+    rasters: tuple[int, ...] = ()  # raster layer ids (raster_<id>), checked requestable
 
     @property
     def kinds(self) -> tuple[str, ...]:
         """The layer kinds to draw, in request order, each once."""
         kinds: dict[str, None] = {}
         for name in self.layers:
+            if raster_layers.raster_id(name) is not None:
+                continue  # drawn from self.rasters; no vector kinds
             layer = public_layer(name)
             if layer is not None:
                 kinds.update(dict.fromkeys(layer.kinds))
@@ -70,14 +72,25 @@ def version_of(params: dict[str, str]) -> str:
     return "1.1.1" if value.startswith("1.1") else "1.3.0"
 
 
-def parse_layers(text: str, *, name: str = "LAYERS", user=None) -> tuple[str, ...]:
+def parse_layers(
+    text: str, *, name: str = "LAYERS", user=None, at: datetime | None = None
+) -> tuple[str, ...]:
+    """The layer names, each one the caller may request for the moment `at` (None: now)."""
     names = tuple(n.strip() for n in text.split(",") if n.strip())
     if not names:
         raise WmsError(f"{name} is required.", "MissingParameterValue")
     for layer in names:
-        if public_layer(layer, user) is None:
+        if not _is_defined(layer, user, at):
             raise WmsError(f"Unknown layer {layer[:64]!r}.", "LayerNotDefined")
     return names
+
+
+def _is_defined(name: str, user, at: datetime | None) -> bool:
+    """Vector layers always exist; a raster only while its plan is in force at `at` (or
+    for its author): a superseded scan is requestable for the instants it was in force."""
+    if raster_layers.raster_id(name) is not None:
+        return raster_layers.requestable_raster(name, user, at)
+    return public_layer(name) is not None
 
 
 def _styles(params: dict[str, str], count: int) -> str:
@@ -164,9 +177,10 @@ def _bgcolor(text: str) -> str:
 
 def parse_map_view(params: dict[str, str], *, image: bool = True, user=None) -> MapView:
     """The checked map part of a GetMap (image=True) or GetFeatureInfo request; raster
-    layers count only when `user` may see them."""
+    layers count only when `user` may request them at TIME (now if absent)."""
     version = version_of(params)
-    layers = parse_layers(params.get("LAYERS", ""), user=user)
+    time = parse_time(params.get("TIME"))
+    layers = parse_layers(params.get("LAYERS", ""), user=user, at=time)
     style = _styles(params, len(layers))
     crs = _crs(params, version)
     bbox = _bbox(params, crs)
@@ -184,7 +198,7 @@ def parse_map_view(params: dict[str, str], *, image: bool = True, user=None) -> 
         format=fmt,
         transparent=params.get("TRANSPARENT", "").strip().upper() == "TRUE",
         bgcolor=_bgcolor(params.get("BGCOLOR", "")),
-        time=parse_time(params.get("TIME")),
+        time=time,
         style=style,
         rasters=tuple(pk for pk in map(raster_layers.raster_id, layers) if pk is not None),
     )
