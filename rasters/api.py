@@ -6,12 +6,14 @@ GET  /api/rasters/{id}/                    one raster with its metadata and cont
 POST /api/rasters/{id}/georeference/       control points → placed COG, residuals and RMS
 GET  /api/rasters/{id}/image.png           the unplaced scan, downsampled (georeferencing page)
 GET  /api/rasters/map/                     the rasters the caller's map shows, with clip outline
+GET  /api/rasters/map/?revision={id}       the review map's: that revision's, then those in force
 Every read goes through rasters.visibility; what the caller may not see is 404.
 """
 
 from __future__ import annotations
 
 import io
+import re
 
 import numpy as np
 import rasterio
@@ -19,7 +21,7 @@ from django.db import connection
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from PIL import Image
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view, parser_classes
@@ -39,6 +41,7 @@ from rasters.models import RasterKind, RasterLayer
 from rasters.visibility import service_rasters, visible_rasters
 
 PREVIEW_MAX_SIDE = 2048
+REVISION_ID = re.compile(r"[1-9][0-9]{0,17}")
 
 
 class RasterUploadSerializer(serializers.Serializer):
@@ -190,33 +193,67 @@ def _to_bytes(data: np.ndarray) -> np.ndarray:
     return ((data - low) / span * 255).clip(0, 255).astype(np.uint8)
 
 
-@extend_schema(responses={200: OpenApiTypes.OBJECT})
+@extend_schema(
+    parameters=[
+        OpenApiParameter(
+            "revision",
+            int,
+            description="The review map of this revision: its rasters, then those in force",
+        )
+    ],
+    responses={200: OpenApiTypes.OBJECT},
+)
 @api_view(["GET"])
 def map_rasters(request: Request) -> Response:
     """The rasters of the caller's map, each with the outline of its project in EPSG:3857
-    (the web map clips the raster to it) and the tile URL to draw it from."""
-    rasters = list(service_rasters(request.user).order_by("revision__project__code", "id"))
+    (the web map clips the raster to it) and the tile URL to draw it from.
+
+    With ?revision=<id> (the review map): the rasters of that revision, if the caller may
+    see it (else 404), marked "reviewed", then the rasters of the plans in force beneath."""
+    revision_param = request.query_params.get("revision")
+    if revision_param is None:
+        rasters = list(service_rasters(request.user).order_by("revision__project__code", "id"))
+        reviewed: set[int] = set()
+    else:
+        rasters, reviewed = _review_rasters(request.user, revision_param)
     outlines = _outlines({r.revision.project_id for r in rasters})
-    items = []
-    for raster in rasters:
-        items.append(
-            {
-                **{k: v for k, v in raster_json(raster).items() if k != "control_points"},
-                "title": f"{raster.name} ({raster.revision.project.code})",
-                "in_force": raster.revision.is_in_force,
-                "clip": outlines.get(raster.revision.project_id),
-            }
-        )
-    labels = {
+    items = [_map_item(raster, outlines, raster.pk in reviewed) for raster in rasters]
+    response = Response({"rasters": items, "labels": _map_labels()})
+    if is_private(request.user):
+        response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _review_rasters(user, revision_param: str) -> tuple[list[RasterLayer], set[int]]:
+    """The revision's rasters the map services draw for `user`, then those in force."""
+    if not REVISION_ID.fullmatch(revision_param):
+        raise NotFound(_("No such revision."))
+    revision = _revision(user, int(revision_param))
+    own = list(service_rasters(user).filter(revision=revision).order_by("id"))
+    in_force = service_rasters(None).exclude(revision=revision)
+    context = list(in_force.order_by("revision__project__code", "id"))
+    return own + context, {r.pk for r in own}
+
+
+def _map_item(raster: RasterLayer, outlines: dict[int, dict], reviewed: bool) -> dict:
+    return {
+        **{k: v for k, v in raster_json(raster).items() if k != "control_points"},
+        "title": f"{raster.name} ({raster.revision.project.code})",
+        "in_force": raster.revision.is_in_force,
+        "reviewed": reviewed,
+        "clip": outlines.get(raster.revision.project_id),
+    }
+
+
+def _map_labels() -> dict[str, str]:
+    return {
         "title": _("Rasters"),
         "opacity": _("Opacity"),
         "clip": _("Clip to the plan boundary"),
         "draft": _("not in force"),
+        "reviewed": _("Rasters of this revision"),
+        "inForce": _("Rasters of the plans in force"),
     }
-    response = Response({"rasters": items, "labels": labels})
-    if is_private(request.user):
-        response["Cache-Control"] = "private, no-store"
-    return response
 
 
 def _outlines(project_ids: set[int]) -> dict[int, dict]:

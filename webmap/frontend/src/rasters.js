@@ -10,7 +10,7 @@ import { getRenderPixel } from 'ol/render';
 import { apply as applyTransform } from 'ol/transform';
 import { el } from './config.js';
 
-const MAP_RASTERS_URL = '/api/rasters/map/';
+export const MAP_RASTERS_URL = '/api/rasters/map/';
 
 function rasterSource(raster) {
   if (raster.in_force) {
@@ -54,7 +54,8 @@ export function clipLayer(layer, geometry, isOn) {
   layer.on('postrender', (event) => event.context.restore());
 }
 
-function createRasterLayer(raster) {
+/** A raster's tile layer (70 % opaque, clipped to its plan boundary while `clipped`). */
+export function createRasterLayer(raster) {
   const layer = new TileLayer({
     source: rasterSource(raster),
     opacity: 0.7,
@@ -66,7 +67,8 @@ function createRasterLayer(raster) {
   return layer;
 }
 
-function rasterRow(raster, layer, labels) {
+/** The switcher row of a raster: visibility, title, opacity slider, clip checkbox. */
+export function rasterRow(raster, layer, labels) {
   const row = el('div', 'switcher-row raster-row');
   row.dataset.raster = String(raster.id);
   const visible = el('input');
@@ -96,20 +98,24 @@ function rasterRow(raster, layer, labels) {
   return row;
 }
 
-/** Adds the caller's raster layers under the plans and their rows below the switcher. */
-export async function setUpRasters(map, switcher) {
-  let data;
+/** The raster list at `url` ({rasters, labels}), or null when it cannot be had. */
+export async function fetchMapRasters(url = MAP_RASTERS_URL) {
   try {
-    const response = await fetch(MAP_RASTERS_URL, {
+    const response = await fetch(url, {
       credentials: 'same-origin', headers: { Accept: 'application/json' },
     });
     if (!response.ok) throw new Error(`rasters: HTTP ${response.status}`);
-    data = await response.json();
+    return await response.json();
   } catch (error) {
     console.warn('Raster layers are unavailable.', error);
-    return [];
+    return null;
   }
-  if (!data.rasters.length) return [];
+}
+
+/** Adds the caller's raster layers under the plans and their rows below the switcher. */
+export async function setUpRasters(map, switcher) {
+  const data = await fetchMapRasters();
+  if (!data || !data.rasters.length) return [];
   const section = el('div', 'raster-switcher');
   section.id = 'raster-switcher';
   section.append(el('h3', 'panel-subtitle', data.labels.title));

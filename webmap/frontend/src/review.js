@@ -1,6 +1,7 @@
-// Entry point of the review page: the map (revision over the plans in force, comparison),
-// QA findings, land-use balance, comments and the workflow actions, all from the page
-// configuration the server rendered (what this user may do is decided there).
+// Entry point of the review page: the map (revision over the plans in force, comparison,
+// the revision's rasters), QA findings, land-use balance, comments and the workflow
+// actions, all from the page configuration the server rendered (what this user may do is
+// decided there).
 import './review.css';
 import { readConfig } from './config.js';
 import { createReviewMap, pixelAt } from './review/map.js';
@@ -9,6 +10,7 @@ import { setUpFindings, loadFindings } from './review/findings.js';
 import { loadBalance } from './review/balance.js';
 import { setUpComments } from './review/comments.js';
 import { setUpWorkflow } from './review/workflow.js';
+import { setUpReviewRasters } from './review/rasters.js';
 import { showFlash } from './review/status.js';
 import { setUpView3d } from './view3d/toggle.js';
 
@@ -20,8 +22,12 @@ function start() {
   setUpWorkflow(config);
   // A refused submission has run the checks: show their findings.
   document.addEventListener('review:failed', () => loadFindings(config, review));
-  Promise.allSettled([setUpFindings(config, review), loadBalance(config), setUpComments(config, review)])
-    .then(() => { document.body.dataset.reviewReady = 'true'; });
+  Promise.allSettled([
+    setUpFindings(config, review),
+    loadBalance(config),
+    setUpComments(config, review),
+    setUpReviewRasters(config, review),
+  ]).then(() => { document.body.dataset.reviewReady = 'true'; });
   setUpView3d();
   globalThis.planningReview = { ...review, pixelAt: (lon, lat) => pixelAt(review.map, lon, lat) };
 }

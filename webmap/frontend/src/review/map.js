@@ -19,7 +19,7 @@ function vectorLayer(id, style, zIndex) {
 }
 
 /** Clips a layer's rendering to the part of the map left (or right) of the swipe. */
-function clipToSwipe(layer, map, swipe, side) {
+export function clipToSwipe(layer, map, swipe, side) {
   let clipped = false; // only while the swipe handle is shown (swipe mode)
   layer.on('prerender', (event) => {
     clipped = !swipe.hidden;
