@@ -81,8 +81,17 @@ class Entities:
     ends: list[int]  # index after each entity's last tag
     hatch_heads: dict[int, int]  # HATCH entity -> index of its first 91 tag (or its end)
     fields: dict[int, np.ndarray]  # group code -> per entity the index of its tag or -1
+    codes: np.ndarray  # group codes of the section's tags
     owners: np.ndarray  # per tag of the section: its entity
-    start: int
+    head: np.ndarray  # per tag: read as a field (not a 0 tag, not HATCH boundary data)
+    kind_ids: np.ndarray  # per entity: index in SUPPORTED
+    start: int  # index of the section's first tag in the file's tags
+
+    def field(self, code: int) -> np.ndarray:
+        """Per entity, the section index of its (single) field with this code, or -1."""
+        if code not in self.fields:
+            self.fields[code] = _field(self.codes, self.head, self.owners, len(self.kinds), code)
+        return self.fields[code]
 
     @property
     def counts(self) -> dict[str, Counter]:
@@ -109,25 +118,25 @@ def check(code_array: np.ndarray, values: list[str], start: int, stop: int, doc)
     head[firsts] = False
     _check_codes(codes, head, tag_kinds, kinds, owners)
     _check_extrusions(code_array, values, start + np.flatnonzero(head & (codes == 210)))
-    fields = {
-        code: _field(codes, head, owners, len(firsts), code)
-        for code in (5, 330, 8, 67, 6, 62, 370, 7)
-    }
-    handles = _values(values, start, fields[5], None)
     entities = Entities(
         kinds=kinds,
-        layers=_values(values, start, fields[8], "0"),
-        handles=handles,  # type: ignore[arg-type]
+        layers=[],
+        handles=[],
         firsts=(firsts + start).tolist(),
         ends=(ends + start).tolist(),
         hatch_heads={
             e: int(limits[e]) + start for e in np.flatnonzero(kind_ids == _HATCH).tolist()
         },
-        fields=fields,
+        fields={},
+        codes=codes,
         owners=owners,
+        head=head,
+        kind_ids=kind_ids,
         start=start,
     )
-    _check_common(entities, kind_ids, values, doc)
+    entities.handles = _values(values, start, entities.field(5), None)
+    entities.layers = _values(values, start, entities.field(8), "0")
+    _check_common(entities, values, doc)
     return entities
 
 
@@ -178,7 +187,7 @@ def _values(values, start: int, where: np.ndarray, default: str | None) -> list:
     return [values[start + i] if i >= 0 else default for i in where.tolist()]
 
 
-def _check_common(entities: Entities, kind_ids, values, doc) -> None:
+def _check_common(entities: Entities, values, doc) -> None:
     """What the audit checks on every entity: handle, owner, space, linetype, colour,
     lineweight, text style."""
     handles = entities.handles
@@ -187,12 +196,12 @@ def _check_common(entities: Entities, kind_ids, values, doc) -> None:
     if any(handle in doc.entitydb for handle in handles):
         raise Ineligible("missing or duplicate handle")
     model = doc.block_records.get("*Model_Space").dxf.handle
-    fields, start = entities.fields, entities.start
+    start = entities.start
 
     def distinct(code: int, of_kinds: np.ndarray | None = None) -> set[str]:
-        where = fields[code]
+        where = entities.field(code)
         if of_kinds is not None:
-            where = where[np.isin(kind_ids, of_kinds)]
+            where = where[np.isin(entities.kind_ids, of_kinds)]
         return {values[start + i] for i in where[where >= 0].tolist()}
 
     if distinct(330) - {model}:
@@ -215,9 +224,8 @@ class BulkItems:
     """LINE, plain LWPOLYLINE and MTEXT items converted together after the loop over the
     entities has placed them (and the per-entity reader's items) in drawing order."""
 
-    def __init__(self, entities: Entities, code_array: np.ndarray, values: list[str]) -> None:
+    def __init__(self, entities: Entities, values: list[str]) -> None:
         self.entities = entities
-        self.code_array = code_array
         self.values = values
         self.lines: list[tuple[int, int]] = []  # (item index, entity)
         self.polylines: list[tuple[int, int]] = []
@@ -237,19 +245,14 @@ class BulkItems:
 
     def _curved_polylines(self) -> set[int]:
         """Polylines with a non-zero bulge (arcs), or vertex data the reader refuses."""
-        codes = self.code_array
-        start, owners = self.entities.start, self.entities.owners
-        section = codes[start : start + len(owners)]
-        polyline = np.isin(owners, np.flatnonzero(self._kind_ids() == _LWPOLYLINE))
-        bulges = np.flatnonzero(polyline & (section == 42))
+        codes, owners, start = self.entities.codes, self.entities.owners, self.entities.start
+        polyline = (self.entities.kind_ids == _LWPOLYLINE)[owners]
+        bulges = np.flatnonzero(polyline & (codes == 42))
         curved = {int(owners[i]) for i in bulges.tolist() if float(self.values[start + i]) != 0.0}
-        ys = np.flatnonzero(polyline & (section == 20))
-        stray = ys[codes[start + ys - 1] != 10]  # a y that does not follow its x
+        ys = np.flatnonzero(polyline & (codes == 20))
+        stray = ys[codes[ys - 1] != 10]  # a y that does not follow its x
         curved.update(owners[stray].tolist())
         return curved
-
-    def _kind_ids(self) -> np.ndarray:
-        return np.fromiter(map(_KIND.__getitem__, self.entities.kinds), dtype=np.int64)
 
     def convert(self, items: list[CadItem], shapes) -> None:
         self._lines(items)
@@ -257,23 +260,13 @@ class BulkItems:
         self._mtexts(items, shapes)
 
     def _floats(self, entities: list[int], code: int) -> np.ndarray:
-        index = self._field(code)[entities]
+        index = self.entities.field(code)[entities]
         if (index < 0).any():
             raise Ineligible(f"group code {code} missing")
         start, values = self.entities.start, self.values
         return np.fromiter(
             (float(values[start + i]) for i in index.tolist()), dtype=float, count=len(index)
         )
-
-    def _field(self, code: int) -> np.ndarray:
-        fields = self.entities.fields
-        if code not in fields:
-            start, owners = self.entities.start, self.entities.owners
-            section = self.code_array[start : start + len(owners)]
-            heads = np.ones(len(owners), dtype=bool)
-            heads[np.asarray(self.entities.firsts) - start] = False
-            fields[code] = _field(section, heads, owners, len(self.entities.firsts), code)
-        return fields[code]
 
     def _lines(self, items: list[CadItem]) -> None:
         if not self.lines:
@@ -289,7 +282,7 @@ class BulkItems:
             return
         start, values = self.entities.start, self.values
         vertices = self._vertices()
-        flags = self._field(70)
+        flags = self.entities.field(70)
         for index, entity in self.polylines:
             flag = flags[entity]
             closed = bool(number(values[start + flag]) & 1) if flag >= 0 else False
@@ -302,8 +295,7 @@ class BulkItems:
         start, owners, values = self.entities.start, self.entities.owners, self.values
         wanted = np.zeros(len(self.entities.firsts), dtype=bool)
         wanted[[entity for _, entity in self.polylines]] = True
-        section = self.code_array[start : start + len(owners)]
-        xs = np.flatnonzero((section == 10) & wanted[owners])
+        xs = np.flatnonzero((self.entities.codes == 10) & wanted[owners])
         found: dict[int, list[tuple[float, float]]] = defaultdict(list)
         for entity, i in zip(owners[xs].tolist(), xs.tolist(), strict=True):
             found[entity].append((float(values[start + i]), float(values[start + i + 1])))
@@ -314,7 +306,7 @@ class BulkItems:
             return
         start, values = self.entities.start, self.values
         continued = self._continued()
-        texts, styles = self._field(1), self._field(7)
+        texts, styles = self.entities.field(1), self.entities.field(7)
         entities = [entity for _, entity in self.mtexts]
         xs, ys = self._floats(entities, 10), self._floats(entities, 20)
         for (index, entity), x, y in zip(self.mtexts, xs.tolist(), ys.tolist(), strict=True):
@@ -328,8 +320,7 @@ class BulkItems:
     def _continued(self) -> dict[int, list[str]]:
         """MTEXT's leading text chunks (code 3), in order."""
         start, owners, values = self.entities.start, self.entities.owners, self.values
-        section = self.code_array[start : start + len(owners)]
-        chunks = np.flatnonzero(section == 3)
+        chunks = np.flatnonzero(self.entities.head & (self.entities.codes == 3))
         found: dict[int, list[str]] = defaultdict(list)
         for entity, i in zip(owners[chunks].tolist(), chunks.tolist(), strict=True):
             found[entity].append(values[start + i])

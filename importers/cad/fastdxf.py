@@ -4,7 +4,8 @@ ezdxf builds a full object model of every entity, which is most of the import ti
 large plan. Most plans are flat (no blocks in model space) and drawn with a handful of
 entity types, so this reader tokenises the file in bulk, hands only the header, tables,
 blocks and objects to ezdxf (cheap: few tags) and turns the ENTITIES section directly into
-the CadItems the Walker would yield, through the same geometry helpers.
+the CadItems the Walker would yield, through the same geometry helpers. The entity checks
+and the bulk conversions live in fastbulk; the entities it leaves are read here one by one.
 
 It is used only when it is provably equivalent: every model space entity is of a supported
 kind with only the group codes we understand, has a unique handle, default extrusion, no
@@ -33,7 +34,7 @@ from ezdxf.filemanagement import dxf_file_info
 from ezdxf.lldxf.tags import Tags
 from ezdxf.lldxf.types import POINT_CODES, TYPE_TABLE, DXFTag, DXFVertex
 from ezdxf.math import OCS, Vec3
-from ezdxf.tools.text import escape_dxf_line_endings, plain_text
+from ezdxf.tools.text import plain_text
 
 from importers.cad import fastbulk, geometry
 from importers.cad.audit import audit
@@ -99,7 +100,7 @@ def _read(
         raise Ineligible("model space block content or audit fixes")
     entities = fastbulk.check(code_array, values, start, stop, doc)
     reader = _EntityReader(tolerance)
-    bulk = fastbulk.BulkItems(entities, code_array, values)
+    bulk = fastbulk.BulkItems(entities, values)
     accepted = {layer: accept(layer) for layer in set(entities.layers)}
     rows = zip(entities.kinds, entities.layers, entities.firsts, entities.ends, strict=True)
     for entity, (kind, layer, first, end) in enumerate(rows):
@@ -289,9 +290,6 @@ class _EntityReader:
         at = len(self.items) - 1
         if kind == "POINT":
             self.shapes.point(at, fields)
-        elif kind == "LINE":
-            start = (float(fields[10]), float(fields[20]))
-            self.shapes.line(at, [start, (float(fields[11]), float(fields[21]))])
         elif kind == "CIRCLE":
             item.geom, item.closed = self._circle(fields)
         elif kind == "LWPOLYLINE":
@@ -299,12 +297,6 @@ class _EntityReader:
         elif kind == "TEXT":
             item.text, xy = _text(fields)
             self.shapes.points.append((at, xy))
-            item.style = fields.get(7, "")
-        elif kind == "MTEXT":
-            parts = [value for _, value in repeated]
-            parts.append(fields.get(1, ""))
-            item.text = geometry.mtext_plain(escape_dxf_line_endings("".join(parts)))
-            self.shapes.point(at, fields)
             item.style = fields.get(7, "")
         else:
             item.closed = True
@@ -390,9 +382,6 @@ class _Shapes:
 
     def point(self, at: int, fields: dict[int, str]) -> None:
         self.points.append((at, (float(fields[10]), float(fields[20]))))
-
-    def line(self, at: int, coords: list[tuple[float, float]]) -> None:
-        self.lines.append((at, coords))
 
     def line_or_ring(self, at: int, points: list[tuple[float, float]], closed: bool):
         """geometry._line_or_ring, deferred; returns (None, closed) for the item."""
