@@ -181,16 +181,15 @@ def import_cad(
 def _collector_paused() -> Iterator[None]:
     """Python's cyclic garbage collector off while a drawing is converted and loaded: the
     conversion makes millions of small acyclic objects (freed by reference counting), and
-    every collection would walk them all again; the collector's own pass at the end frees
-    whatever cycles ezdxf left."""
-    if not gc.isenabled():
-        yield
-        return
+    every collection would walk them all again. Cycles ezdxf leaves wait for the
+    collector's next pass."""
+    was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        gc.enable()
+        if was_enabled:
+            gc.enable()
 
 
 def check_cad_encoding(text_encoding: str) -> None:
