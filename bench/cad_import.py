@@ -15,7 +15,12 @@ In the same run, on the same file and database:
     scratch table (GDAL loads the raw linework; it builds no lots and joins no labels).
 Prints both times, the ratio and the peak RSS; writes bench/results/cad_import.json.
 Aim: ours <= 2 x ogr2ogr, peak RSS < 1.5 GB.
+With --autocad the drawing is as AutoCAD exports usually are (tree symbols as block
+references with attributes, a title block, XDATA on the road centre lines): the fast reader
+leaves those entities to ezdxf and reads the rest itself; results go to
+bench/results/cad_import_autocad.json.
 Usage: .venv/bin/python bench/cad_import.py [--entities N] [--repeat R] [--profile FILE]
+       [--autocad]
 """
 
 from __future__ import annotations
@@ -108,7 +113,7 @@ def _loose_grid(msp, x0: float, y0: float) -> None:
             msp.add_line((x, y + GAP), (x, y + LOT_H), dxfattribs=attribs)
 
 
-def _block(msp, index: int, x0: float, y0: float) -> None:
+def _block(msp, index: int, x0: float, y0: float, autocad: bool = False) -> None:
     if index % 2:
         _loose_grid(msp, x0, y0)
     for row in range(ROWS):
@@ -129,22 +134,35 @@ def _block(msp, index: int, x0: float, y0: float) -> None:
             mtext.dxf.insert = (x + 2, y + LOT_H - 2)
     width, height = COLUMNS * LOT_W, ROWS * LOT_H
     road_y = y0 - ROAD / 2
-    msp.add_line((x0 - ROAD, road_y), (x0 + width, road_y), dxfattribs={"layer": "QH_TIMDUONG"})
     road_x = x0 - ROAD / 2
-    msp.add_line((road_x, y0), (road_x, y0 + height), dxfattribs={"layer": "QH_TIMDUONG"})
+    roads = [
+        msp.add_line(
+            (x0 - ROAD, road_y), (x0 + width, road_y), dxfattribs={"layer": "QH_TIMDUONG"}
+        ),
+        msp.add_line((road_x, y0), (road_x, y0 + height), dxfattribs={"layer": "QH_TIMDUONG"}),
+    ]
+    if autocad:  # road data of a civil-engineering add-on, as XDATA
+        for road in roads:
+            road.set_xdata("QHXD", [(1000, "TIM DUONG"), (1040, ROAD)])
     msp.add_text(
         tcvn3("Ghi chú lô"), dxfattribs={"layer": "GHICHU", "style": "VNTIME"}
     ).dxf.insert = (
         x0 + 5,
         y0 - 3,
     )
-    msp.add_circle((x0 - 3, y0 + 3), 1.5, dxfattribs={"layer": "CAY_XANH"})
-    msp.add_circle((x0 - 3, y0 + height - 3), 1.5, dxfattribs={"layer": "CAY_XANH"})
+    for tree_y in (y0 + 3, y0 + height - 3):
+        if autocad:  # a tree symbol block with its species as an attribute
+            tree = msp.add_blockref("CAY", (x0 - 3, tree_y), dxfattribs={"layer": "CAY_XANH"})
+            tree.add_auto_attribs({"LOAI": tcvn3("Sao đen")})
+        else:
+            msp.add_circle((x0 - 3, tree_y), 1.5, dxfattribs={"layer": "CAY_XANH"})
     msp.add_line((x0, y0 - 9), (x0 + width, y0 - 9), dxfattribs={"layer": "DIM"})
 
 
-def make_drawing(path: Path, entities: int) -> int:
-    """The plan drawing of about `entities` entities; returns the exact count."""
+def make_drawing(path: Path, entities: int, autocad: bool = False) -> int:
+    """The plan drawing of about `entities` entities; returns the exact count. `autocad`:
+    as AutoCAD drawings usually are, with block references (tree symbols with attributes, a
+    title block) and XDATA on the road centre lines."""
     import ezdxf
 
     doc = ezdxf.new("R2000")
@@ -156,12 +174,16 @@ def make_drawing(path: Path, entities: int) -> int:
     for name in ("GHICHU", "CAY_XANH", "DIM", "KHUNG_TEN"):
         doc.layers.add(name)
     msp = doc.modelspace()
+    if autocad:
+        _symbols(doc)
+        title = msp.add_blockref("KHUNG", (E0 - 50, N0 - 50), dxfattribs={"layer": "KHUNG_TEN"})
+        title.add_auto_attribs({"TEN": tcvn3("Quy hoạch chi tiết 1/500"), "TYLE": "1/500"})
     per_row = 50
     index = 0
     while len(msp) < entities:
         x0 = E0 + (index % per_row) * (COLUMNS * LOT_W + ROAD)
         y0 = N0 + (index // per_row) * (ROWS * LOT_H + ROAD)
-        _block(msp, index, x0, y0)
+        _block(msp, index, x0, y0, autocad)
         index += 1
     msp.add_lwpolyline(
         [(E0 - 50, N0 - 50), (E0 + 7000, N0 - 50), (E0 + 7000, N0 + 3500)],
@@ -174,20 +196,37 @@ def make_drawing(path: Path, entities: int) -> int:
     return len(msp)
 
 
-def cached_drawing(entities: int) -> Path:
-    path = ROOT / "var" / "bench" / f"cad_plan_{entities}.dxf"
+def _symbols(doc) -> None:
+    """The blocks of the AutoCAD variant: a tree symbol and a title block."""
+    doc.appids.new("QHXD")
+    tree = doc.blocks.new("CAY")
+    tree.add_circle((0, 0), 1.5)
+    tree.add_point((0, 0))
+    tree.add_attdef("LOAI", (0, 2), dxfattribs={"height": 0.5})
+    frame = doc.blocks.new("KHUNG")
+    frame.add_lwpolyline([(0, 0), (420, 0), (420, 297), (0, 297)], close=True)
+    frame.add_attdef("TEN", (10, 280), dxfattribs={"height": 5})
+    frame.add_attdef("TYLE", (10, 270), dxfattribs={"height": 3})
+
+
+def _drawing_path(entities: int, autocad: bool) -> Path:
+    variant = "_autocad" if autocad else ""
+    return ROOT / "var" / "bench" / f"cad_plan{variant}_{entities}.dxf"
+
+
+def cached_drawing(entities: int, autocad: bool = False) -> Path:
+    path = _drawing_path(entities, autocad)
     if not path.exists():  # in a child, so that ezdxf's memory stays out of this process
         start = time.perf_counter()
-        subprocess.run(
-            [sys.executable, __file__, "--generate", str(entities)], check=True, cwd=ROOT
-        )
+        command = [sys.executable, __file__, "--generate", str(entities)]
+        subprocess.run(command + (["--autocad"] if autocad else []), check=True, cwd=ROOT)
         print(f"generated {path.name} in {time.perf_counter() - start:.1f} s")
     return path
 
 
-def generate(entities: int) -> None:
-    path = ROOT / "var" / "bench" / f"cad_plan_{entities}.dxf"
-    count = make_drawing(path.with_suffix(".tmp"), entities)
+def generate(entities: int, autocad: bool) -> None:
+    path = _drawing_path(entities, autocad)
+    count = make_drawing(path.with_suffix(".tmp"), entities, autocad)
     path.with_suffix(".tmp").rename(path)
     print(f"{count} entities")
 
@@ -356,9 +395,14 @@ def main() -> None:
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--conninfo", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--generate", type=int, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--autocad",
+        action="store_true",
+        help="the drawing as AutoCAD exports usually are: blocks with attributes, XDATA",
+    )
     args = parser.parse_args()
     if args.generate:
-        generate(args.generate)
+        generate(args.generate, args.autocad)
         return
     if args.conninfo:
         print_conninfo()
@@ -368,20 +412,21 @@ def main() -> None:
         return
     if not shutil.which("ogr2ogr"):
         sys.exit("ogr2ogr not found: apt-get install gdal-bin")
-    path = cached_drawing(args.entities)
+    path = cached_drawing(args.entities, args.autocad)
     database = conninfo()
     ours, theirs = [], []
     for _ in range(args.repeat):  # interleaved so both see the same machine state
         theirs.append(time_ogr2ogr(path, database))
         ours.append(time_ours(path, args.profile))
-    report(args.entities, path, ours, theirs)
+    report(args.entities, path, ours, theirs, args.autocad)
 
 
-def report(entities: int, path: Path, ours: list, theirs: list) -> None:
+def report(entities: int, path: Path, ours: list, theirs: list, autocad: bool) -> None:
     ours_s = min(run["seconds"] for run, _ in ours)
     theirs_s = min(t for t, _, _ in theirs)
     details, _ = ours[-1]
     result = {
+        "drawing": "autocad (blocks, XDATA)" if autocad else "plain",
         "entities": entities,
         "file_mb": round(path.stat().st_size / 2**20, 1),
         "ours_s": round(ours_s, 2),
@@ -401,7 +446,8 @@ def report(entities: int, path: Path, ours: list, theirs: list) -> None:
     }
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
-    (out / "cad_import.json").write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    name = "cad_import_autocad.json" if autocad else "cad_import.json"
+    (out / name).write_text(json.dumps(result, indent=2, ensure_ascii=False))
     print(
         f"{entities} entities ({result['file_mb']} MB DXF): import_cad {result['ours_s']} s "
         f"(peak RSS {result['ours_peak_rss_mb']} MB), ogr2ogr {result['ogr2ogr_s']} s "

@@ -137,7 +137,8 @@ def convert(
     )
     items = drawing.fast.items if drawing.fast else _walk(walker, doc.modelspace(), progress)
     progress(30, _("Decoding the text"))
-    report.skipped = [s.as_dict() for s in walker.skipped[:LIST_CAP]]
+    skipped = drawing.fast.skipped if drawing.fast else walker.skipped
+    report.skipped = [s.as_dict() for s in skipped[:LIST_CAP]]
     decoder = TextDecoder(doc, options.encoding, (i.text for i in items if i.text))
     crs, transform = resolve_crs(doc, options.crs, report)
     moves = [transform] if transform is not None else []

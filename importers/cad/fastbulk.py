@@ -84,8 +84,22 @@ class Entities:
     codes: np.ndarray  # group codes of the section's tags
     owners: np.ndarray  # per tag of the section: its entity
     head: np.ndarray  # per tag: read as a field (not a 0 tag, not HATCH boundary data)
-    kind_ids: np.ndarray  # per entity: index in SUPPORTED
+    kind_ids: np.ndarray  # per entity: index in SUPPORTED, -1 for other types
+    native: np.ndarray  # per entity: read here (else ezdxf reads it, or it follows one)
+    parents: list[int]  # the entities ezdxf reads, each with its ATTRIB/VERTEX/SEQEND
     start: int  # index of the section's first tag in the file's tags
+
+    @property
+    def delegated_ranges(self) -> list[tuple[int, int]]:
+        """File tag ranges of the entities ezdxf reads (parents and their followers)."""
+        ranges: list[tuple[int, int]] = []
+        for entity in np.flatnonzero(~self.native).tolist():
+            first, end = self.firsts[entity], self.ends[entity]
+            if ranges and ranges[-1][1] == first:
+                ranges[-1] = (ranges[-1][0], end)
+            else:
+                ranges.append((first, end))
+        return ranges
 
     def field(self, code: int) -> np.ndarray:
         """Per entity, the section index of its (single) field with this code, or -1."""
@@ -95,29 +109,35 @@ class Entities:
 
     @property
     def counts(self) -> dict[str, Counter]:
+        """Layer -> entity type -> count, of the entities read here (ezdxf's model space
+        holds the others and is counted as such)."""
         counts: dict[str, Counter] = defaultdict(Counter)
-        for (layer, kind), count in Counter(zip(self.layers, self.kinds, strict=True)).items():
+        native = self.native.tolist()
+        everything = zip(self.layers, self.kinds, strict=True)
+        pairs = (pair for pair, own in zip(everything, native, strict=True) if own)
+        for (layer, kind), count in Counter(pairs).items():
             counts[layer][kind] = count
         return counts
 
 
-def check(code_array: np.ndarray, values: list[str], start: int, stop: int, doc) -> Entities:
-    """The section's entities, or Ineligible when any would not load unchanged."""
+def layout(code_array: np.ndarray, values: list[str], start: int, stop: int) -> Entities:
+    """The section's entities, each either read here (a supported type whose every field
+    is one we read, with the default extrusion) or left to ezdxf with its followers."""
     codes = code_array[start:stop]
     firsts = np.flatnonzero(codes == 0)
     ends = np.append(firsts[1:], len(codes))
     kinds = [values[start + i].strip() for i in firsts.tolist()]
-    unknown = [kind for kind in kinds if kind not in _KIND]
-    if unknown:
-        raise Ineligible(f"{unknown[0]} entity")
-    kind_ids = np.fromiter(map(_KIND.__getitem__, kinds), dtype=np.int64, count=len(kinds))
+    kind_ids = np.fromiter((_KIND.get(k, -1) for k in kinds), dtype=np.int64, count=len(kinds))
     owners = np.repeat(np.arange(len(firsts)), ends - firsts)
-    tag_kinds = kind_ids[owners]
     limits = _head_limits(codes, ends, owners, kind_ids)
-    head = np.arange(len(codes)) < limits[owners]  # what the per-entity field reader reads
+    head = (np.arange(len(codes)) < limits[owners]) & (kind_ids >= 0)[owners]
     head[firsts] = False
-    _check_codes(codes, head, tag_kinds, kinds, owners)
-    _check_extrusions(code_array, values, start + np.flatnonzero(head & (codes == 210)))
+    odd = _odd_codes(codes, head, kind_ids, owners)
+    odd |= _extruded(
+        code_array, values, start + np.flatnonzero(head & (codes == 210)), owners, start
+    )
+    native, parents = _delegation(kinds, kind_ids, odd)
+    head &= native[owners]
     entities = Entities(
         kinds=kinds,
         layers=[],
@@ -125,19 +145,43 @@ def check(code_array: np.ndarray, values: list[str], start: int, stop: int, doc)
         firsts=(firsts + start).tolist(),
         ends=(ends + start).tolist(),
         hatch_heads={
-            e: int(limits[e]) + start for e in np.flatnonzero(kind_ids == _HATCH).tolist()
+            e: int(limits[e]) + start
+            for e in np.flatnonzero((kind_ids == _HATCH) & native).tolist()
         },
         fields={},
         codes=codes,
         owners=owners,
         head=head,
         kind_ids=kind_ids,
+        native=native,
+        parents=parents,
         start=start,
     )
     entities.handles = _values(values, start, entities.field(5), None)
     entities.layers = _values(values, start, entities.field(8), "0")
-    _check_common(entities, values, doc)
     return entities
+
+
+_FOLLOWERS = {"ATTRIB", "VERTEX", "SEQEND"}  # belong to the INSERT or POLYLINE before them
+
+
+def _delegation(kinds: list[str], kind_ids, odd: np.ndarray) -> tuple[np.ndarray, list[int]]:
+    """Which entities are read here, and the entities ezdxf reads (with their followers)."""
+    follower = np.fromiter((k in _FOLLOWERS for k in kinds), dtype=bool, count=len(kinds))
+    if len(kinds) and follower[0]:
+        raise Ineligible("the section starts with a follower")
+    index = np.arange(len(kinds))
+    parent = np.maximum.accumulate(np.where(follower, -1, index)) if len(kinds) else index
+    delegated = (kind_ids < 0) | odd
+    delegated[parent[follower]] = True  # an entity with followers goes to ezdxf whole
+    native = ~delegated & ~follower
+    parents = np.flatnonzero(delegated & ~follower).tolist()
+    return native, parents
+
+
+def check_native(entities: Entities, values: list[str], doc) -> None:
+    """Ineligible unless the entities read here pass what ezdxf's audit checks."""
+    _check_common(entities, values, doc)
 
 
 def _head_limits(codes, ends, owners, kind_ids) -> np.ndarray:
@@ -150,29 +194,34 @@ def _head_limits(codes, ends, owners, kind_ids) -> np.ndarray:
     return limits
 
 
-def _check_codes(codes, head, tag_kinds, kinds, owners) -> None:
-    """Only codes the kind has, single-valued codes once (what the field reader checks)."""
+def _odd_codes(codes, head, kind_ids, owners) -> np.ndarray:
+    """Per entity: a group code its type does not have here (XDATA, application data,
+    reactors ...) or a single-valued code twice; such entities are left to ezdxf."""
+    odd = np.zeros(len(kind_ids), dtype=bool)
+    # XDATA, application data groups, extension dictionaries: anywhere, HATCH tails included
+    odd[owners[np.flatnonzero((codes >= 1000) | (codes == 102) | (codes == 360))]] = True
     tags = np.flatnonzero(head)
-    tag_codes, tag_kind = codes[tags], tag_kinds[tags]
+    tag_codes, tag_kind = codes[tags], kind_ids[owners[tags]]
     known = (tag_codes >= 0) & (tag_codes < _MAX_CODE)
     allowed = np.zeros(len(tags), dtype=bool)
     allowed[known] = _ALLOWED[tag_kind[known], tag_codes[known]]
-    if not allowed.all():
-        bad = int(np.flatnonzero(~allowed)[0])
-        raise Ineligible(f"group code {tag_codes[bad]} in {kinds[owners[tags[bad]]]}")
+    odd[owners[tags[~allowed]]] = True
+    tags, tag_codes, tag_kind = tags[allowed], tag_codes[allowed], tag_kind[allowed]
     single = _SINGLE[tag_kind, tag_codes]
     keys = owners[tags[single]] * _MAX_CODE + tag_codes[single]
     keys.sort()  # (np.unique is a slow hash table for large arrays in numpy 2.3)
-    if (keys[1:] == keys[:-1]).any():
-        raise Ineligible("a group code twice")
+    odd[keys[1:][keys[1:] == keys[:-1]] // _MAX_CODE] = True
+    return odd
 
 
-def _check_extrusions(code_array, values, tags: np.ndarray) -> None:
-    """Every extrusion vector is the default (0, 0, 1)."""
+def _extruded(code_array, values, tags: np.ndarray, owners, start: int) -> np.ndarray:
+    """Per entity: an extrusion other than (0, 0, 1) (ezdxf places it through its OCS)."""
+    odd = np.zeros(len(owners) and int(owners[-1]) + 1, dtype=bool)
     for index in tags.tolist():
         z = values[index + 2] if code_array[index + 2] == 230 else "0"
         if (float(values[index]), float(values[index + 1]), float(z)) != (0.0, 0.0, 1.0):
-            raise Ineligible("extrusion")
+            odd[owners[index - start]] = True
+    return odd
 
 
 def _field(codes, head, owners, count: int, code: int) -> np.ndarray:
@@ -190,7 +239,8 @@ def _values(values, start: int, where: np.ndarray, default: str | None) -> list:
 def _check_common(entities: Entities, values, doc) -> None:
     """What the audit checks on every entity: handle, owner, space, linetype, colour,
     lineweight, text style."""
-    handles = entities.handles
+    native = entities.native.tolist()
+    handles = [handle for handle, own in zip(entities.handles, native, strict=True) if own]
     if None in handles or len(set(handles)) != len(handles):
         raise Ineligible("missing or duplicate handle")
     if any(handle in doc.entitydb for handle in handles):
@@ -246,7 +296,7 @@ class BulkItems:
     def _curved_polylines(self) -> set[int]:
         """Polylines with a non-zero bulge (arcs), or vertex data the reader refuses."""
         codes, owners, start = self.entities.codes, self.entities.owners, self.entities.start
-        polyline = (self.entities.kind_ids == _LWPOLYLINE)[owners]
+        polyline = ((self.entities.kind_ids == _LWPOLYLINE) & self.entities.native)[owners]
         bulges = np.flatnonzero(polyline & (codes == 42))
         curved = {int(owners[i]) for i in bulges.tolist() if float(self.values[start + i]) != 0.0}
         ys = np.flatnonzero(polyline & (codes == 20))

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import shapely
 from ezdxf.document import Drawing
-from ezdxf.entities import Circle, LWPolyline
+from ezdxf.entities import Circle, DXFGraphic, LWPolyline
 from ezdxf.entities.boundary_paths import BoundaryPaths, EdgePath, LineEdge, PolylinePath
 from ezdxf.filemanagement import dxf_file_info
 from ezdxf.lldxf.tags import Tags
@@ -39,9 +39,10 @@ from ezdxf.tools.text import plain_text
 from importers.cad import fastbulk, geometry
 from importers.cad.audit import audit
 from importers.cad.fastbulk import REPEATED, SINGLES, Ineligible, number
-from importers.cad.geometry import CadItem
+from importers.cad.geometry import CadItem, Skipped
 from importers.cad.limits import CadLimits
-from importers.cad.scan import Scan
+from importers.cad.scan import Scan, scan
+from planning.errors import PlanningError
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +59,8 @@ class FastDrawing:
     doc: Drawing  # header, tables, blocks and objects; model space left empty
     scan: Scan  # what the streaming pre-scan would have found
     items: list[CadItem]
-    counts: dict[str, Counter]  # layer -> DXF type -> entities in model space
+    counts: dict[str, Counter]  # layer -> DXF type -> entities read here (not by ezdxf)
+    skipped: list[Skipped]  # what the Walker skipped of the entities ezdxf read
 
 
 def read(
@@ -75,6 +77,8 @@ def read(
     except Ineligible as why:
         logger.debug("%s takes the ezdxf path: %s", path.name, why)
         return None
+    except PlanningError:  # refused by the pre-scan: the ezdxf path refuses it the same way
+        return None
     except Exception:  # malformed data: the ezdxf path reads the file and reports its errors
         logger.info("fast DXF reader gave up on %s; using ezdxf", path.name, exc_info=True)
         return None
@@ -90,20 +94,49 @@ def _read(
     code_array = np.asarray(codes)
     zeros = np.flatnonzero(code_array == 0)
     sections = _sections(zeros, codes, values)
-    scanned = _within_limits(code_array, zeros, values, sections, limits, single_byte)
+    if "HEADER" not in sections or "ENTITIES" not in sections or zeros[0] != 0:
+        raise Ineligible("no header or entities section")
     start, stop = sections["ENTITIES"]
     if start < stop and codes[start] != 0:
         raise Ineligible("ENTITIES section does not start with an entity")
+    entities = fastbulk.layout(code_array, values, start, stop)
+    scanned = None
+    if not entities.parents:  # nothing for ezdxf to expand: the limits are checked here
+        scanned = _within_limits(code_array, zeros, values, sections, limits, single_byte)
+    scanned = scanned or scan(path, limits)
     _check_values(code_array, values, start, stop)
-    doc = Drawing.load(_skeleton_tags(codes, values, start, stop))
-    if len(doc.modelspace()) or audit(doc).fixes:
-        raise Ineligible("model space block content or audit fixes")
-    entities = fastbulk.check(code_array, values, start, stop, doc)
+    doc = Drawing.load(_skeleton_tags(codes, values, start, stop, entities.delegated_ranges))
+    if audit(doc).fixes:
+        raise Ineligible("audit fixes")
+    delegated = _delegated(doc, entities)
+    fastbulk.check_native(entities, values, doc)
+    items, skipped = _items(entities, delegated, codes, values, tolerance, accept, limits)
+    return FastDrawing(doc, scanned, items, entities.counts, skipped)
+
+
+def _delegated(doc: Drawing, entities: fastbulk.Entities) -> dict[int, DXFGraphic]:
+    """The entities ezdxf read, by their index in the section."""
+    loaded = list(doc.modelspace())
+    kinds = [entities.kinds[parent] for parent in entities.parents]
+    if [entity.dxftype() for entity in loaded] != kinds:
+        raise Ineligible("ezdxf's model space differs from the entities given to it")
+    return dict(zip(entities.parents, loaded, strict=True))
+
+
+def _items(entities, delegated, codes, values, tolerance, accept, limits):
+    """Every entity's items in drawing order (ezdxf's through the Walker), and what the
+    Walker skipped."""
+    walker = geometry.Walker(tolerance, limits.max_depth, accept)
     reader = _EntityReader(tolerance)
     bulk = fastbulk.BulkItems(entities, values)
     accepted = {layer: accept(layer) for layer in set(entities.layers)}
+    native = entities.native.tolist()
     rows = zip(entities.kinds, entities.layers, entities.firsts, entities.ends, strict=True)
     for entity, (kind, layer, first, end) in enumerate(rows):
+        if not native[entity]:
+            if entity in delegated:
+                reader.items.extend(walker.items([delegated[entity]]))
+            continue
         head_end = entities.hatch_heads.get(entity, end)
         if not accepted[layer]:
             if kind == "HATCH":
@@ -122,7 +155,7 @@ def _read(
     geoms = np.asarray([item.geom for item in reader.items], dtype=object)
     if any(geom is None for geom in geoms.tolist()) or shapely.is_empty(geoms).any():
         raise Ineligible("an entity the Walker would skip")
-    return FastDrawing(doc, scanned, reader.items, entities.counts)
+    return reader.items, walker.skipped
 
 
 def _tokens(path: Path) -> tuple[list[int], list[str], bool]:
@@ -178,20 +211,20 @@ def _sections(zeros: np.ndarray, codes: list[int], values: list[str]) -> dict[st
 _STRUCTURE = {"SECTION", "ENDSEC", "TABLE", "ENDTAB", "BLOCK", "ENDBLK", "EOF", "SEQEND"}
 
 
-def _within_limits(code_array, zeros, values, sections, limits: CadLimits, single_byte) -> Scan:
+def _within_limits(
+    code_array, zeros, values, sections, limits: CadLimits, single_byte
+) -> Scan | None:
     """What the streaming pre-scan (importers.cad.scan) would find, computed on the tags in
     memory, when it provably finds nothing to refuse: no INSERT at all (so no block
     expansion), entity count, vertices and text of every entity within the limits (counted
     generously: every tag run between two 0 codes, text of any entity, up to 4 bytes per
-    character in UTF-8). Otherwise Ineligible, and the pre-scan judges the file."""
-    if "HEADER" not in sections or "ENTITIES" not in sections or zeros[0] != 0:
-        raise Ineligible("no header or entities section")
+    character in UTF-8). Otherwise None, and the pre-scan itself judges the file."""
     entities = own = 0
     for name in ("ENTITIES", "BLOCKS"):
         first, end = sections.get(name, (0, 0))
         kinds = [values[i].strip() for i in zeros[(zeros >= first) & (zeros < end)].tolist()]
         if "INSERT" in kinds:
-            raise Ineligible("block references")
+            return None
         count = sum(1 for kind in kinds if kind not in _STRUCTURE)
         entities += count
         own = count if name == "ENTITIES" else own
@@ -205,7 +238,7 @@ def _within_limits(code_array, zeros, values, sections, limits: CadLimits, singl
         or vertices.max() > limits.max_vertices
         or (len(chars) and chars.max() > limits.max_text_chars)
     ):
-        raise Ineligible("near a limit: the pre-scan decides")
+        return None
     markers = bool((code_array == 100).any())
     return Scan(
         has_header=True,
@@ -241,9 +274,12 @@ def _check_values(code_array: np.ndarray, values: list[str], start: int, stop: i
         deque(map(number, map(pick, integers)), maxlen=0)
 
 
-def _skeleton_tags(codes: list[int], values: list[str], start: int, stop: int) -> Iterator[DXFTag]:
-    """The file's tags without the ENTITIES section's entities (what ezdxf's loader reads)."""
-    ranges = [(0, start), (stop, len(codes))]
+def _skeleton_tags(
+    codes: list[int], values: list[str], start: int, stop: int, delegated: list[tuple[int, int]]
+) -> Iterator[DXFTag]:
+    """The file's tags for ezdxf's loader: all but the ENTITIES section's entities, and of
+    those only the ones left to ezdxf (`delegated` tag ranges)."""
+    ranges = [(0, start), *delegated, (stop, len(codes))]
     for first, last in ranges:
         for index in range(first, last):
             code, value = codes[index], values[index]

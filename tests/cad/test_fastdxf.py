@@ -145,17 +145,40 @@ def test_bench_drawing_at_small_size(tmp_path):
     assert_same(fast, slow)
 
 
+def test_bench_drawing_as_autocad_exports_it(tmp_path):
+    """Tree symbols as blocks with attributes, a title block, XDATA on roads: left to ezdxf
+    within the fast read, with the same result as the ezdxf path."""
+    bench = _bench_module()
+    path = tmp_path / "bench_autocad.dxf"
+    bench.make_drawing(path, 600, autocad=True)
+    assert eligible(path)
+    mapping = {**bench.MAPPING, "CAY_XANH": "annotation"}
+    fast, slow = both(path, mapping, tmp_path)
+    assert fast.report.features["roads"] > 10  # the XDATA lines, read by ezdxf
+    assert fast.report.features["annotation"] > 10  # the trees' attributes and symbols
+    assert_same(fast, slow)
+
+
 def test_many_lots_r2010(tmp_path):
     path = many_lots(tmp_path / "lots.dxf", 300)
     assert eligible(path)
     assert_same(*both(path, BIG_MAPPING, tmp_path))
 
 
-ELIGIBLE_SAMPLES = ["gdal_utf-8.dxf"]
+# Real drawings the fast reader reads, leaving to ezdxf what it does not read itself.
+ELIGIBLE_SAMPLES = {
+    "gdal_utf-8.dxf": "plain",
+    "ezdxf_multi_insert_with_attribs.dxf": "MINSERT blocks with attributes",
+    "gdal_frozen-off.dxf": "blocks on frozen and off layers",
+    "ezdxf_ASCII_R12.dxf": "R12 with a block",
+    "ezdxf_hatches_2.dxf": "hatches with XDATA, arcs",
+    "gdal_hatch_as_multipolygon.dxf": "hatches with XDATA",
+    "gdal_leader-mleader.dxf": "LEADER and MULTILEADER",
+}
 SAMPLE_MAPPING = {"*": "landuse"}
 
 
-@pytest.mark.parametrize("name", ELIGIBLE_SAMPLES)
+@pytest.mark.parametrize("name", sorted(ELIGIBLE_SAMPLES))
 def test_eligible_samples(name, tmp_path):
     assert eligible(SAMPLES / name)
     assert_same(*both(SAMPLES / name, SAMPLE_MAPPING, tmp_path))
@@ -164,16 +187,47 @@ def test_eligible_samples(name, tmp_path):
 @pytest.mark.parametrize(
     "name",
     [
-        "ezdxf_multi_insert_with_attribs.dxf",  # blocks
         "ezdxf_houses_of_parliament_georeferenced.dxf",  # GEODATA
         "ezdxf_small_r13.dxf",  # cp932
-        "gdal_spline_closed.dxf",  # SPLINE
-        "gdal_hatch_as_multipolygon.dxf",  # XDATA
+        "gdal_spline_closed.dxf",  # no HEADER section
+        "gdal_block-insert-order.dxf",  # a duplicate handle the audit fixes
     ],
 )
 def test_ineligible_samples_fall_back_and_still_convert(name, tmp_path):
     assert not eligible(SAMPLES / name)
     fast, slow = both(SAMPLES / name, SAMPLE_MAPPING, tmp_path)
+    assert_same(fast, slow)
+
+
+def test_delegated_entities_are_walked_in_drawing_order(tmp_path):
+    """Blocks, arcs and an extruded circle between lots: ezdxf reads those, the fast reader
+    the rest, and items, skipped entities and layer counts come out as the ezdxf path's."""
+    doc = ezdxf.new("R2010")
+    block = doc.blocks.new("TREE")
+    block.add_circle((0, 0), 1, dxfattribs={"layer": "0"})
+    block.add_point((0, 0), dxfattribs={"layer": "0"})
+    block.add_attdef("CODE", (0, 2))
+    msp = doc.modelspace()
+    for index in range(4):
+        x = E0 + index * 20
+        msp.add_lwpolyline(
+            [(x, N0), (x + 10, N0), (x + 10, N0 + 10), (x, N0 + 10)],
+            close=True,
+            dxfattribs={"layer": "LOTS"},
+        )
+        insert = msp.add_blockref("TREE", (x + 5, N0 + 5), dxfattribs={"layer": "TREES"})
+        insert.add_auto_attribs({"CODE": f"T-{index}"})
+        msp.add_arc((x, N0), 3, 0, 90, dxfattribs={"layer": "ROADS"})
+        msp.add_circle((x, N0), 2, dxfattribs={"layer": "LOTS", "extrusion": (0, 0, -1)})
+        msp.add_text(f"L-{index}", dxfattribs={"layer": "LABELS", "insert": (x + 1, N0 + 1)})
+        msp.add_ellipse((x, N0 - 20), (4, 0), 0.5, dxfattribs={"layer": "JUNK"})
+    path = tmp_path / "mixed.dxf"
+    doc.saveas(path)
+    assert eligible(path)
+    mapping = {"LOTS": "landuse", "LABELS": "landuse", "TREES": "annotation", "ROADS": "roads"}
+    fast, slow = both(path, {**mapping, "*": "ignore"}, tmp_path)
+    assert fast.report.features["roads"] == 4
+    assert len(fast.outputs["annotation"]) >= 8  # the trees' points and circles, attributes
     assert_same(fast, slow)
 
 
@@ -217,12 +271,17 @@ def _degenerate(doc, msp) -> None:
     msp.add_lwpolyline([(E0, N0)], dxfattribs={"layer": "LOTS"})
 
 
-@pytest.mark.parametrize(
-    "change", [_block, _extruded, _arc, _paper, _arc_edge, _undefined_style, _degenerate]
-)
+@pytest.mark.parametrize("change", [_paper, _arc_edge, _undefined_style, _degenerate])
 def test_ineligible_drawings_fall_back_with_identical_output(change, tmp_path):
     path = _with(tmp_path / "drawing.dxf", change)
     assert not eligible(path)
+    assert_same(*both(path, {"*": "landuse"}, tmp_path))
+
+
+@pytest.mark.parametrize("change", [_block, _extruded, _arc])
+def test_entities_left_to_ezdxf_give_identical_output(change, tmp_path):
+    path = _with(tmp_path / "drawing.dxf", change)
+    assert eligible(path)
     assert_same(*both(path, {"*": "landuse"}, tmp_path))
 
 
@@ -345,7 +404,6 @@ def _broken_ignored_hatch(section) -> None:
 @pytest.mark.parametrize(
     "edit",
     [
-        _layer_twice,
         _shared_handle,
         _foreign_owner,
         _stray_y,
@@ -358,6 +416,12 @@ def test_tag_level_flaws_are_left_to_ezdxf(edit, tmp_path):
     path = _tag_edited(tmp_path / "edited.dxf", edit)
     assert not eligible(path)
     assert fastdxf.read(path, 0.01, lambda layer: layer == "ROADS", CadLimits()) is None
+
+
+def test_an_entity_with_a_field_twice_is_left_to_ezdxf(tmp_path):
+    path = _tag_edited(tmp_path / "edited.dxf", _layer_twice)
+    assert eligible(path)
+    assert_same(*both(path, KINDS_MAPPING, tmp_path))
 
 
 def test_long_mtext_in_chunks_and_unaccepted_layers_match_the_walker(tmp_path):
