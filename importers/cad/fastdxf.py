@@ -41,7 +41,7 @@ from importers.cad.audit import audit
 from importers.cad.fastbulk import REPEATED, SINGLES, Ineligible, number
 from importers.cad.geometry import CadItem, Skipped
 from importers.cad.limits import CadLimits
-from importers.cad.scan import Scan, scan
+from importers.cad.scan import Scan, scan_tags
 from planning.errors import PlanningError
 
 logger = logging.getLogger(__name__)
@@ -90,7 +90,8 @@ def read(
 def _read(
     path: Path, tolerance: float, accept: Callable[[str], bool], limits: CadLimits
 ) -> FastDrawing:
-    codes, values, single_byte = _tokens(path)
+    codes, values, encoding = _tokens(path)
+    single_byte = codecs.lookup(encoding).name != "utf-8"
     code_array = np.asarray(codes)
     zeros = np.flatnonzero(code_array == 0)
     sections = _sections(zeros, codes, values)
@@ -103,7 +104,7 @@ def _read(
     scanned = None
     if not entities.parents:  # nothing for ezdxf to expand: the limits are checked here
         scanned = _within_limits(code_array, zeros, values, sections, limits, single_byte)
-    scanned = scanned or scan(path, limits)
+    scanned = scanned or scan_tags(_file_tags(codes, values, encoding), limits)
     _check_values(code_array, values, start, stop)
     doc = Drawing.load(_skeleton_tags(codes, values, start, stop, entities.delegated_ranges))
     if audit(doc).fixes:
@@ -158,9 +159,9 @@ def _items(entities, delegated, codes, values, tolerance, accept, limits):
     return reader.items, walker.skipped
 
 
-def _tokens(path: Path) -> tuple[list[int], list[str], bool]:
-    """Group codes and values of the file decoded as ezdxf.readfile decodes it, and
-    whether one character stands for one byte of the file."""
+def _tokens(path: Path) -> tuple[list[int], list[str], str]:
+    """Group codes and values of the file decoded as ezdxf.readfile decodes it, and the
+    encoding (one of single-byte code pages or UTF-8)."""
     with path.open("rb") as handle:
         if handle.read(22) == b"AutoCAD Binary DXF\r\n\x1a\x00"[:22]:
             raise Ineligible("binary DXF")
@@ -183,7 +184,15 @@ def _tokens(path: Path) -> tuple[list[int], list[str], bool]:
     number_of = {line: int(line) for line in set(code_lines)}  # a few hundred distinct codes
     codes = list(map(number_of.__getitem__, code_lines))
     values = lines[1::2]
-    return codes, values, name != "utf-8"
+    return codes, values, encoding
+
+
+def _file_tags(codes: list[int], values: list[str], encoding: str) -> Iterator:
+    """The tags as the streaming pre-scan reads them from the file: values as the file's
+    bytes (decoding with surrogate escapes and encoding back gives the same bytes), line
+    numbers of the code lines."""
+    for index, (code, value) in enumerate(zip(codes, values, strict=True)):
+        yield code, value.encode(encoding, errors="surrogateescape"), 2 * index + 1
 
 
 def _sections(zeros: np.ndarray, codes: list[int], values: list[str]) -> dict[str, tuple]:

@@ -102,12 +102,18 @@ class _Entity:
 def scan(path: Path, limits: CadLimits) -> Scan:
     with path.open("rb") as handle:
         head = handle.read(len(BINARY_SENTINEL))
-    result = Scan()
     if head == BINARY_SENTINEL:
-        result.binary = True
-        _walk(binary_pairs(path), limits, result)
-    else:
-        _walk(pairs(path), limits, result)
+        return scan_tags(binary_pairs(path), limits, binary=True)
+    return scan_tags(pairs(path), limits)
+
+
+def scan_tags(
+    tags: Iterator[tuple[int, bytes, int]], limits: CadLimits, binary: bool = False
+) -> Scan:
+    """The pre-scan of (group code, value as in the file, line number) tags: the file's,
+    or those a reader already holds in memory."""
+    result = Scan(binary=binary)
+    _walk(tags, limits, result)
     if result.entities == 0 and not result.has_eof:
         raise InvalidInput(_("Not a DXF drawing: no entity and no end-of-file marker found."))
     if not result.complete:

@@ -19,6 +19,7 @@ import shapely
 from importers.cad import fastdxf
 from importers.cad.convert import CadOptions, convert
 from importers.cad.limits import CadLimits
+from importers.cad.scan import scan, scan_tags
 from planning.errors import InvalidInput
 from tests.cad.big_drawings import BIG_MAPPING, many_lots
 from tests.cad.drawings import E0, MAPPING, N0, plan_drawing
@@ -450,3 +451,17 @@ def test_long_mtext_in_chunks_and_unaccepted_layers_match_the_walker(tmp_path):
     assert fast.report.features == {"landuse": 1, "roads": 2}
     assert fast.outputs["landuse"][0].attributes["code"] == "LOT-000"
     assert_same(fast, slow)
+
+
+@pytest.mark.parametrize(
+    "name", ["ezdxf_multi_insert_with_attribs.dxf", "gdal_frozen-off.dxf", "gdal_utf-8.dxf"]
+)
+def test_the_pre_scan_of_tags_in_memory_is_the_file_pre_scan(name):
+    """The fast reader pre-scans its tags in memory: same counts, blocks and verdict as the
+    streaming pre-scan of the file."""
+    path = SAMPLES / name
+    codes, values, encoding = fastdxf._tokens(path)
+    limits = CadLimits()
+    in_memory = scan_tags(fastdxf._file_tags(codes, values, encoding), limits)
+    assert in_memory == scan(path, limits)
+    assert in_memory.entities > 0
