@@ -136,6 +136,7 @@ def layout(code_array: np.ndarray, values: list[str], start: int, stop: int) -> 
     odd |= _extruded(
         code_array, values, start + np.flatnonzero(head & (codes == 210)), owners, start
     )
+    odd |= _curved_hatches(codes, values, kind_ids, owners, start)
     native, parents = _delegation(kinds, kind_ids, odd)
     head &= native[owners]
     entities = Entities(
@@ -211,6 +212,16 @@ def _odd_codes(codes, head, kind_ids, owners) -> np.ndarray:
     keys = owners[tags[single]] * _MAX_CODE + tag_codes[single]
     keys.sort()  # (np.unique is a slow hash table for large arrays in numpy 2.3)
     odd[keys[1:][keys[1:] == keys[:-1]] // _MAX_CODE] = True
+    return odd
+
+
+def _curved_hatches(codes, values, kind_ids, owners, start: int) -> np.ndarray:
+    """Per entity: a HATCH with an arc, ellipse or spline boundary edge (edge type 2-4 in a
+    72 tag; in a polyline path 72 is the 0/1 bulge flag), which ezdxf flattens."""
+    odd = np.zeros(len(kind_ids), dtype=bool)
+    tags = np.flatnonzero((codes == 72) & (kind_ids[owners] == _HATCH))
+    curved = [i for i in tags.tolist() if values[start + i].strip() not in ("0", "1")]
+    odd[owners[curved]] = True
     return odd
 
 

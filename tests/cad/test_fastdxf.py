@@ -222,6 +222,13 @@ def test_delegated_entities_are_walked_in_drawing_order(tmp_path):
         msp.add_circle((x, N0), 2, dxfattribs={"layer": "LOTS", "extrusion": (0, 0, -1)})
         msp.add_text(f"L-{index}", dxfattribs={"layer": "LABELS", "insert": (x + 1, N0 + 1)})
         msp.add_ellipse((x, N0 - 20), (4, 0), 0.5, dxfattribs={"layer": "JUNK"})
+        corner = msp.add_hatch(dxfattribs={"layer": "LOTS"})  # a lot with a rounded corner
+        edges = corner.paths.add_edge_path()
+        edges.add_line((x, N0 + 30), (x + 10, N0 + 30))
+        edges.add_line((x + 10, N0 + 30), (x + 10, N0 + 37))
+        edges.add_arc((x + 7, N0 + 37), 3, 0, 90)
+        edges.add_line((x + 7, N0 + 40), (x, N0 + 40))
+        edges.add_line((x, N0 + 40), (x, N0 + 30))
     path = tmp_path / "mixed.dxf"
     doc.saveas(path)
     assert eligible(path)
@@ -272,14 +279,14 @@ def _degenerate(doc, msp) -> None:
     msp.add_lwpolyline([(E0, N0)], dxfattribs={"layer": "LOTS"})
 
 
-@pytest.mark.parametrize("change", [_paper, _arc_edge, _undefined_style, _degenerate])
+@pytest.mark.parametrize("change", [_paper, _undefined_style, _degenerate])
 def test_ineligible_drawings_fall_back_with_identical_output(change, tmp_path):
     path = _with(tmp_path / "drawing.dxf", change)
     assert not eligible(path)
     assert_same(*both(path, {"*": "landuse"}, tmp_path))
 
 
-@pytest.mark.parametrize("change", [_block, _extruded, _arc])
+@pytest.mark.parametrize("change", [_block, _extruded, _arc, _arc_edge])
 def test_entities_left_to_ezdxf_give_identical_output(change, tmp_path):
     path = _with(tmp_path / "drawing.dxf", change)
     assert eligible(path)
