@@ -30,6 +30,9 @@ _AREAS = {"SOLID", "TRACE"}
 _FACES = {"3DFACE", "MESH"}
 _TEXTS = {"TEXT", "MTEXT"}
 _SPECIAL = {"%%c": "Ø", "%%d": "°", "%%p": "±"}
+# entities a block expansion copies with their own layer (others, such as dimensions, ezdxf
+# explodes into further entities)
+_COPIED_AS_IS = _CURVES | _AREAS | _FACES | _TEXTS | {"HATCH", "POINT", "MTEXT", "ATTRIB"}
 _MTEXT_MARKUP = re.compile(r"[\\{}^]|%%")  # formatting codes, groups, caret codes, specials
 
 
@@ -74,6 +77,8 @@ class Walker:
     max_depth: int
     accept: Callable[[str], bool]
     skipped: list[Skipped] = field(default_factory=list)
+    # block name -> whether expanding it on an unwanted layer can yield anything
+    _yields_unwanted: dict[str, bool] = field(default_factory=dict, init=False, repr=False)
 
     def items(self, entities) -> Iterator[CadItem]:
         for entity in entities:
@@ -107,6 +112,8 @@ class Walker:
             return
         if self.accept(layer):
             yield from _attribs(insert, layer)
+        elif not self._may_yield(insert.doc, insert.dxf.get("name", ""), ()):
+            return  # a tree symbol or title block on an ignored layer: nothing to expand
         cells = insert.multi_insert() if insert.mcount > 1 else [insert]
         for cell in cells:
             try:
@@ -116,6 +123,32 @@ class Walker:
                 return
             for child in children:
                 yield from self._entity(child, layer, depth + 1)
+
+    def _may_yield(self, doc, name: str, path: tuple[str, ...]) -> bool:
+        """Whether the block, inserted on a layer that is not wanted, holds anything drawn
+        on a wanted layer (its layer "0" entities take the unwanted one), at any depth. When
+        unsure (a missing block, a cycle, entities that ezdxf explodes further) it says yes,
+        and the block is expanded as always."""
+        key = name.upper()
+        if key not in self._yields_unwanted:
+            block = doc.blocks.get(name) if doc is not None else None
+            if block is None or key in path:
+                return True
+            self._yields_unwanted[key] = any(
+                self._entity_may_yield(doc, entity, (*path, key)) for entity in block
+            )
+        return self._yields_unwanted[key]
+
+    def _entity_may_yield(self, doc, entity: DXFGraphic, path: tuple[str, ...]) -> bool:
+        kind = entity.dxftype()
+        if kind == "ATTDEF":
+            return False  # never exploded: an INSERT's values come from its own ATTRIBs
+        layer = entity.dxf.get("layer", "0")
+        if layer != "0" and self.accept(layer):
+            return True
+        if kind == "INSERT":
+            return self._may_yield(doc, entity.dxf.get("name", ""), path)
+        return kind not in _COPIED_AS_IS
 
     def skip(self, entity: DXFGraphic, layer: str, reason: str) -> None:
         self.skipped.append(

@@ -187,3 +187,41 @@ def test_local_coordinates_are_warned_about(tmp_path):
         SAMPLES / "gdal_circle.dxf", "c.dxf", CadOptions({"*": "roads"}, crs="9214"), tmp_path
     )
     assert any("plausible extent of EPSG:9214" in w for w in result.report.warnings)
+
+
+def _symbols_drawing(path: Path) -> Path:
+    """A tree symbol (layer 0 circle), a sign whose post is on a wanted layer, a nested
+    symbol and a dimension-like block with an entity ezdxf explodes further (a LEADER)."""
+    doc = ezdxf.new("R2010")
+    tree = doc.blocks.new("TREE")
+    tree.add_circle((0, 0), 1.0)
+    sign = doc.blocks.new("SIGN")
+    sign.add_line((0, 0), (0, 2), dxfattribs={"layer": "ROADS"})
+    grove = doc.blocks.new("GROVE")
+    grove.add_blockref("TREE", (0, 0))
+    grove.add_blockref("SIGN", (5, 0), dxfattribs={"layer": "0"})
+    note = doc.blocks.new("NOTE")
+    note.add_leader([(0, 0), (1, 1)])
+    msp = doc.modelspace()
+    for index, name in enumerate(["TREE", "TREE", "SIGN", "GROVE", "NOTE"]):
+        msp.add_blockref(name, (10.0 * index, 0), dxfattribs={"layer": "TREES"})
+    msp.add_blockref("TREE", (0, 50), dxfattribs={"layer": "ROADS"})
+    doc.saveas(path)
+    return path
+
+
+def test_symbols_on_an_ignored_layer_are_not_expanded_unless_they_hold_wanted_content(tmp_path):
+    """Tree symbols and title blocks on ignored layers are most of an AutoCAD drawing's
+    block references; the Walker decides once per block whether expanding one can yield
+    anything, and keeps expanding those that do (a wanted layer inside, at any depth)."""
+    path = _symbols_drawing(tmp_path / "symbols.dxf")
+    drawing = open_drawing(path, path.name, tmp_path, CadLimits())
+    walker = Walker(0.01, 16, lambda layer: layer.upper() == "ROADS")
+    found = list(walker.items(drawing.doc.modelspace()))
+    assert walker._yields_unwanted == {"TREE": False, "SIGN": True, "GROVE": True, "NOTE": True}
+    posts = sorted(round(i.geom.coords[0][0], 3) for i in found if i.dxftype == "LINE")
+    assert posts == [20.0, 35.0]  # the sign itself and the sign inside the grove
+    assert [i.dxftype for i in found].count("CIRCLE") == 1  # the tree on the ROADS layer
+    assert walker.skipped == []
+    everything = Walker(0.01, 16, lambda layer: True)
+    assert len(list(everything.items(drawing.doc.modelspace()))) > len(found)
