@@ -73,6 +73,9 @@ def number(text: str, grouped: bool = False) -> float | None:
 
 
 _Fact = tuple[str, object, object]  # ("function", code, label) | (fact name, match, None)
+# what a fact does to a text's facts: ("put", name, value) | ("label", name, value) |
+# ("append", list name, value)
+_Step = tuple[str, str, object]
 _MEMO_LINES = 50_000
 
 
@@ -80,8 +83,8 @@ _MEMO_LINES = 50_000
 class LabelParser:
     functions: dict[str, str]  # casefolded code or Vietnamese name -> category code
     rules: dict[str, re.Pattern] = field(default_factory=patterns)
-    # line -> (facts, unparsed text): plans repeat the same label lines across many lots
-    _read: dict[str, tuple[list[_Fact], str]] = field(default_factory=dict, init=False, repr=False)
+    # line -> (steps, unparsed text): plans repeat the same label lines across many lots
+    _read: dict[str, tuple[list[_Step], str]] = field(default_factory=dict, init=False, repr=False)
 
     def parse(self, text: str) -> dict[str, object]:
         """The facts of one text; `_codes`, `_unparsed` and `_conflicts` are for _combine."""
@@ -95,15 +98,18 @@ class LabelParser:
     def _line(self, line: str, found: dict[str, object]) -> None:
         known = self._read.get(line)
         if known is None:
-            known = self._read_line(line)
+            facts, unparsed = self._read_line(line)
+            known = ([step for fact in facts for step in _steps(*fact)], unparsed)
             if len(self._read) < _MEMO_LINES:
                 self._read[line] = known
-        facts, unparsed = known
-        for name, value, label in facts:
-            if name == "function":
-                _put_function(found, value, label)  # type: ignore[arg-type]
+        steps, unparsed = known
+        for step, name, value in steps:
+            if step == "put":
+                _put(found, name, value)
+            elif step == "label":
+                found.setdefault(name, value)
             else:
-                _store(name, value, found)  # type: ignore[arg-type]
+                found.setdefault(name, []).append(value)  # type: ignore[attr-defined]
         if unparsed:
             found.setdefault("_unparsed", []).append(unparsed)  # type: ignore[attr-defined]
 
@@ -190,28 +196,31 @@ def _put(found: dict[str, object], name: str, value: object) -> None:
     found[name] = value
 
 
-def _put_function(found: dict[str, object], function: str, label: str) -> None:
-    _put(found, "function", function)
-    found.setdefault("function_label", label)
-
-
-def _store(name: str, match: re.Match, found: dict[str, object]) -> None:
+def _steps(name: str, value: object, label: object) -> list[_Step]:
+    """The steps that store one fact of a line (the function's, a matched rule's)."""
+    if name == "function":
+        return [("put", "function", value), ("label", "function_label", label)]
+    match: re.Match = value  # type: ignore[assignment]
     groups = match.groupdict()
     if name == "storeys":
         low = int(groups["min"])
-        _put(found, "storeys_min", low)
-        _put(found, "storeys_max", int(groups["max"]) if groups.get("max") else low)
-    elif name == "code":
+        return [
+            ("put", "storeys_min", low),
+            ("put", "storeys_max", int(groups["max"]) if groups.get("max") else low),
+        ]
+    if name == "code":
         code = groups.get("value") or match.group(0)
-        found.setdefault("_codes", []).append(code.upper())  # type: ignore[attr-defined]
-    else:
-        if name == "height_max" and groups.get("min"):
-            least = number(groups["min"])
-            if least is not None:
-                _put(found, "height_min", least)
-        value = number(groups["value"], grouped=name in _GROUPED)
-        if value is not None:
-            _put(found, name, int(value) if name in _INTEGER else value)
+        return [("append", "_codes", code.upper())]
+    steps: list[_Step] = []
+    if name == "height_max" and groups.get("min"):
+        least = number(groups["min"])
+        if least is not None:
+            steps.append(("put", "height_min", least))
+    number_value = number(groups["value"], grouped=name in _GROUPED)
+    if number_value is not None:
+        stored = int(number_value) if name in _INTEGER else number_value
+        steps.append(("put", name, stored))
+    return steps
 
 
 def function_names(rows) -> dict[str, str]:

@@ -9,6 +9,7 @@ and short ASCII lot codes are left alone.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -102,6 +103,7 @@ _TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
 _WORD = re.compile(r"[^\W\d_]+")
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a plan's labels repeat the same few hundred words
 def _is_syllable(word: str) -> bool:
     decomposed = unicodedata.normalize("NFD", word.lower())
     tones = sum(1 for c in decomposed if c in _TONE_MARKS)
