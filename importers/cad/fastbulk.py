@@ -18,6 +18,7 @@ import numpy as np
 import shapely
 from ezdxf import const as ezconst
 from ezdxf.lldxf import validator
+from ezdxf.lldxf.types import VALID_XDATA_GROUP_CODES
 from ezdxf.tools.text import escape_dxf_line_endings
 
 from importers.cad import geometry
@@ -79,21 +80,26 @@ class Entities:
     handles: list[str]
     firsts: list[int]  # index of each entity's 0 tag
     ends: list[int]  # index after each entity's last tag
-    hatch_heads: dict[int, int]  # HATCH entity -> index of its first 91 tag (or its end)
+    # entity -> index after its last field when that is before its end: a HATCH's first 91
+    # tag (its boundary data follows), the 1001 tag that starts an entity's XDATA
+    field_ends: dict[int, int]
     fields: dict[int, np.ndarray]  # group code -> per entity the index of its tag or -1
     codes: np.ndarray  # group codes of the section's tags
     owners: np.ndarray  # per tag of the section: its entity
     head: np.ndarray  # per tag: read as a field (not a 0 tag, not HATCH boundary data)
     kind_ids: np.ndarray  # per entity: index in SUPPORTED, -1 for other types
     native: np.ndarray  # per entity: read here (else ezdxf reads it, or it follows one)
+    parent: np.ndarray  # per entity: itself, or the INSERT / POLYLINE it follows
     parents: list[int]  # the entities ezdxf reads, each with its ATTRIB/VERTEX/SEQEND
     start: int  # index of the section's first tag in the file's tags
 
-    @property
-    def delegated_ranges(self) -> list[tuple[int, int]]:
-        """File tag ranges of the entities ezdxf reads (parents and their followers)."""
+    def delegated_ranges(self, left_out: list[int] | None = None) -> list[tuple[int, int]]:
+        """File tag ranges of the entities ezdxf reads (parents and their followers), but
+        those `left_out`."""
+        delegated = ~self.native
+        delegated[left_out or []] = False
         ranges: list[tuple[int, int]] = []
-        for entity in np.flatnonzero(~self.native).tolist():
+        for entity in np.flatnonzero(delegated).tolist():
             first, end = self.firsts[entity], self.ends[entity]
             if ranges and ranges[-1][1] == first:
                 ranges[-1] = (ranges[-1][0], end)
@@ -130,14 +136,17 @@ def layout(code_array: np.ndarray, values: list[str], start: int, stop: int) -> 
     kind_ids = np.fromiter((_KIND.get(k, -1) for k in kinds), dtype=np.int64, count=len(kinds))
     owners = np.repeat(np.arange(len(firsts)), ends - firsts)
     limits = _head_limits(codes, ends, owners, kind_ids)
+    xdata = _xdata_tails(codes, ends, owners, kind_ids)
+    limits[xdata >= 0] = xdata[xdata >= 0]
     head = (np.arange(len(codes)) < limits[owners]) & (kind_ids >= 0)[owners]
     head[firsts] = False
-    odd = _odd_codes(codes, head, kind_ids, owners)
+    odd = _odd_codes(codes, head, kind_ids, owners, xdata)
     odd |= _extruded(
         code_array, values, start + np.flatnonzero(head & (codes == 210)), owners, start
     )
     odd |= _curved_hatches(codes, values, kind_ids, owners, start)
-    native, parents = _delegation(kinds, kind_ids, odd)
+    parent = followers_parent(kinds)
+    native, parents = _delegation(parent, kind_ids, odd)
     head &= native[owners]
     entities = Entities(
         kinds=kinds,
@@ -145,9 +154,9 @@ def layout(code_array: np.ndarray, values: list[str], start: int, stop: int) -> 
         handles=[],
         firsts=(firsts + start).tolist(),
         ends=(ends + start).tolist(),
-        hatch_heads={
+        field_ends={
             e: int(limits[e]) + start
-            for e in np.flatnonzero((kind_ids == _HATCH) & native).tolist()
+            for e in np.flatnonzero(((kind_ids == _HATCH) | (xdata >= 0)) & native).tolist()
         },
         fields={},
         codes=codes,
@@ -155,6 +164,7 @@ def layout(code_array: np.ndarray, values: list[str], start: int, stop: int) -> 
         head=head,
         kind_ids=kind_ids,
         native=native,
+        parent=parent,
         parents=parents,
         start=start,
     )
@@ -166,13 +176,18 @@ def layout(code_array: np.ndarray, values: list[str], start: int, stop: int) -> 
 _FOLLOWERS = {"ATTRIB", "VERTEX", "SEQEND"}  # belong to the INSERT or POLYLINE before them
 
 
-def _delegation(kinds: list[str], kind_ids, odd: np.ndarray) -> tuple[np.ndarray, list[int]]:
-    """Which entities are read here, and the entities ezdxf reads (with their followers)."""
+def followers_parent(kinds: list[str]) -> np.ndarray:
+    """Per entity: itself, or for an ATTRIB/VERTEX/SEQEND the entity it follows."""
     follower = np.fromiter((k in _FOLLOWERS for k in kinds), dtype=bool, count=len(kinds))
     if len(kinds) and follower[0]:
         raise Ineligible("the section starts with a follower")
     index = np.arange(len(kinds))
-    parent = np.maximum.accumulate(np.where(follower, -1, index)) if len(kinds) else index
+    return np.maximum.accumulate(np.where(follower, -1, index)) if len(kinds) else index
+
+
+def _delegation(parent: np.ndarray, kind_ids, odd) -> tuple[np.ndarray, list[int]]:
+    """Which entities are read here, and the entities ezdxf reads (with their followers)."""
+    follower = parent != np.arange(len(parent))
     delegated = (kind_ids < 0) | odd
     delegated[parent[follower]] = True  # an entity with followers goes to ezdxf whole
     native = ~delegated & ~follower
@@ -195,12 +210,48 @@ def _head_limits(codes, ends, owners, kind_ids) -> np.ndarray:
     return limits
 
 
-def _odd_codes(codes, head, kind_ids, owners) -> np.ndarray:
-    """Per entity: a group code its type does not have here (XDATA, application data,
-    reactors ...) or a single-valued code twice; such entities are left to ezdxf."""
+# XDATA codes ezdxf loads without a check of their values beyond the tag compiler's (1004,
+# binary chunks, it decodes as hex)
+_PLAIN_XDATA = np.zeros(_MAX_CODE, dtype=bool)
+_PLAIN_XDATA[sorted(VALID_XDATA_GROUP_CODES - {1004})] = True
+
+
+def _xdata_tails(codes, ends, owners, kind_ids) -> np.ndarray:
+    """Per entity: the section index of the 1001 tag that starts its XDATA, when the
+    entity is of a supported type other than HATCH and its tags from there to its end are
+    all plain XDATA (ezdxf keeps them aside; they change no geometry), else -1."""
+    tails = np.full(len(kind_ids), -1, dtype=np.int64)
+    big = np.flatnonzero(codes >= 1000)
+    if not len(big):
+        return tails
+    entity = owners[big]
+    first = np.flatnonzero(np.r_[True, entity[1:] != entity[:-1]])
+    entities, starts = entity[first], big[first]
+    tagged = np.bincount(entity, minlength=len(kind_ids))[entities]
+    plain = np.ones(len(kind_ids), dtype=bool)
+    known = codes[big] < _MAX_CODE
+    plain[entity[~known]] = False
+    plain[entity[known][~_PLAIN_XDATA[codes[big][known]]]] = False
+    kinds = kind_ids[entities]
+    ok = (
+        (codes[starts] == 1001)
+        & (tagged == ends[entities] - starts)  # nothing but XDATA after the first 1001
+        & plain[entities]
+        & (kinds >= 0)
+        & (kinds != _HATCH)
+    )
+    tails[entities[ok]] = starts[ok]
+    return tails
+
+
+def _odd_codes(codes, head, kind_ids, owners, xdata) -> np.ndarray:
+    """Per entity: a group code its type does not have here (XDATA other than a plain
+    tail, application data, reactors ...) or a single-valued code twice; such entities are
+    left to ezdxf."""
     odd = np.zeros(len(kind_ids), dtype=bool)
     # XDATA, application data groups, extension dictionaries: anywhere, HATCH tails included
-    odd[owners[np.flatnonzero((codes >= 1000) | (codes == 102) | (codes == 360))]] = True
+    foreign = ((codes >= 1000) & (xdata < 0)[owners]) | (codes == 102) | (codes == 360)
+    odd[owners[np.flatnonzero(foreign)]] = True
     tags = np.flatnonzero(head)
     tag_codes, tag_kind = codes[tags], kind_ids[owners[tags]]
     known = (tag_codes >= 0) & (tag_codes < _MAX_CODE)
@@ -252,11 +303,6 @@ def _check_common(entities: Entities, values, doc) -> None:
     lineweight, text style."""
     native = entities.native.tolist()
     handles = [handle for handle, own in zip(entities.handles, native, strict=True) if own]
-    if None in handles or len(set(handles)) != len(handles):
-        raise Ineligible("missing or duplicate handle")
-    if any(handle in doc.entitydb for handle in handles):
-        raise Ineligible("missing or duplicate handle")
-    model = doc.block_records.get("*Model_Space").dxf.handle
     start = entities.start
 
     def distinct(code: int, of_kinds: np.ndarray | None = None) -> set[str]:
@@ -265,7 +311,18 @@ def _check_common(entities: Entities, values, doc) -> None:
             where = where[np.isin(entities.kind_ids, of_kinds)]
         return {values[start + i] for i in where[where >= 0].tolist()}
 
-    if distinct(330) - {model}:
+    _check_fields(doc, handles, distinct(330), distinct, distinct(7, _TEXTS))
+
+
+def _check_fields(doc, handles: list, owners: set[str], distinct, styles: set[str]) -> None:
+    """Ineligible unless ezdxf's audit leaves entities with these fields unchanged:
+    `distinct(code)` gives the values of a field over the entities checked."""
+    if None in handles or len(set(handles)) != len(handles):
+        raise Ineligible("missing or duplicate handle")
+    if any(handle in doc.entitydb for handle in handles):
+        raise Ineligible("missing or duplicate handle")
+    model = doc.block_records.get("*Model_Space").dxf.handle
+    if owners - {model}:
         raise Ineligible("not owned by model space")
     if any(number(v) != 0 for v in distinct(67)):
         raise Ineligible("paper space")
@@ -277,7 +334,7 @@ def _check_common(entities: Entities, values, doc) -> None:
         raise Ineligible("invalid colour")
     if any(number(v) not in ezconst.VALID_DXF_LINEWEIGHT_VALUES for v in distinct(370)):
         raise Ineligible("invalid lineweight")
-    if any(name not in doc.styles for name in distinct(7, _TEXTS)):
+    if any(name not in doc.styles for name in styles):
         raise Ineligible("undefined text style")
 
 

@@ -22,7 +22,7 @@ import gc
 import logging
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -36,12 +36,12 @@ from ezdxf.lldxf.types import POINT_CODES, TYPE_TABLE, DXFTag, DXFVertex
 from ezdxf.math import OCS, Vec3
 from ezdxf.tools.text import plain_text
 
-from importers.cad import fastbulk, geometry
+from importers.cad import fastbulk, fastsymbols, geometry
 from importers.cad.audit import audit
 from importers.cad.fastbulk import REPEATED, SINGLES, Ineligible, number
 from importers.cad.geometry import CadItem, Skipped
 from importers.cad.limits import CadLimits
-from importers.cad.scan import Scan, scan_tags
+from importers.cad.scan import Scan, _Block, _expanded_size, scan_tags
 from planning.errors import PlanningError
 
 logger = logging.getLogger(__name__)
@@ -91,7 +91,6 @@ def _read(
     path: Path, tolerance: float, accept: Callable[[str], bool], limits: CadLimits
 ) -> FastDrawing:
     codes, values, encoding = _tokens(path)
-    single_byte = codecs.lookup(encoding).name != "utf-8"
     code_array = np.asarray(codes)
     zeros = np.flatnonzero(code_array == 0)
     sections = _sections(zeros, codes, values)
@@ -101,33 +100,52 @@ def _read(
     if start < stop and codes[start] != 0:
         raise Ineligible("ENTITIES section does not start with an entity")
     entities = fastbulk.layout(code_array, values, start, stop)
-    scanned = None
-    if not entities.parents:  # nothing for ezdxf to expand: the limits are checked here
-        scanned = _within_limits(code_array, zeros, values, sections, limits, single_byte)
+    scanned = _within_limits(code_array, zeros, values, sections, limits, encoding)
     scanned = scanned or scan_tags(_file_tags(codes, values, encoding), limits)
     _check_values(code_array, values, start, stop)
-    doc = Drawing.load(_skeleton_tags(codes, values, start, stop, entities.delegated_ranges))
+    walker = geometry.Walker(tolerance, limits.max_depth, accept)
+    symbols = fastsymbols.candidates(entities, values, accept, limits.max_depth)
+    doc = _load(codes, values, (start, stop), entities, symbols)
+    expanded = {name for name in set(symbols.blocks) if walker.may_yield(doc, name)}
+    if expanded:  # blocks on ignored layers that hold wanted content: ezdxf loads those
+        left_out = zip(symbols.parents, symbols.blocks, strict=True)
+        symbols = symbols.keep({parent for parent, name in left_out if name not in expanded})
+        doc = _load(codes, values, (start, stop), entities, symbols)
+    delegated = _delegated(doc, entities, symbols)
+    fastbulk.check_native(entities, values, doc)
+    fastsymbols.check_loaded(entities, symbols, values, doc)
+    items, skipped = _items(entities, delegated, codes, values, tolerance, walker)
+    counts = entities.counts
+    for layer, counted in symbols.counts().items():
+        counts[layer].update(counted)
+    return FastDrawing(doc, scanned, items, counts, skipped)
+
+
+def _load(codes, values, section, entities, symbols: fastsymbols.Symbols) -> Drawing:
+    """ezdxf's document of everything but the entities read here and the symbols left out;
+    Ineligible if its audit would change anything."""
+    ranges = entities.delegated_ranges(fastsymbols.members(entities, symbols))
+    doc = Drawing.load(_skeleton_tags(codes, values, section, ranges))
     if audit(doc).fixes:
         raise Ineligible("audit fixes")
-    delegated = _delegated(doc, entities)
-    fastbulk.check_native(entities, values, doc)
-    items, skipped = _items(entities, delegated, codes, values, tolerance, accept, limits)
-    return FastDrawing(doc, scanned, items, entities.counts, skipped)
+    return doc
 
 
-def _delegated(doc: Drawing, entities: fastbulk.Entities) -> dict[int, DXFGraphic]:
+def _delegated(doc: Drawing, entities: fastbulk.Entities, symbols) -> dict[int, DXFGraphic]:
     """The entities ezdxf read, by their index in the section."""
     loaded = list(doc.modelspace())
-    kinds = [entities.kinds[parent] for parent in entities.parents]
+    left_out = set(symbols.parents)
+    parents = [parent for parent in entities.parents if parent not in left_out]
+    kinds = [entities.kinds[parent] for parent in parents]
     if [entity.dxftype() for entity in loaded] != kinds:
         raise Ineligible("ezdxf's model space differs from the entities given to it")
-    return dict(zip(entities.parents, loaded, strict=True))
+    return dict(zip(parents, loaded, strict=True))
 
 
-def _items(entities, delegated, codes, values, tolerance, accept, limits):
+def _items(entities, delegated, codes, values, tolerance, walker: geometry.Walker):
     """Every entity's items in drawing order (ezdxf's through the Walker), and what the
     Walker skipped."""
-    walker = geometry.Walker(tolerance, limits.max_depth, accept)
+    accept = walker.accept
     reader = _EntityReader(tolerance)
     bulk = fastbulk.BulkItems(entities, values)
     accepted = {layer: accept(layer) for layer in set(entities.layers)}
@@ -138,7 +156,7 @@ def _items(entities, delegated, codes, values, tolerance, accept, limits):
             if entity in delegated:
                 reader.items.extend(walker.items([delegated[entity]]))
             continue
-        head_end = entities.hatch_heads.get(entity, end)
+        head_end = entities.field_ends.get(entity, end)
         if not accepted[layer]:
             if kind == "HATCH":
                 reader.hatch_paths(codes, values, head_end, end)  # checks the boundary data
@@ -221,32 +239,30 @@ _STRUCTURE = {"SECTION", "ENDSEC", "TABLE", "ENDTAB", "BLOCK", "ENDBLK", "EOF", 
 
 
 def _within_limits(
-    code_array, zeros, values, sections, limits: CadLimits, single_byte
+    code_array, zeros, values, sections, limits: CadLimits, encoding: str
 ) -> Scan | None:
     """What the streaming pre-scan (importers.cad.scan) would find, computed on the tags in
-    memory, when it provably finds nothing to refuse: no INSERT at all (so no block
-    expansion), entity count, vertices and text of every entity within the limits (counted
-    generously: every tag run between two 0 codes, text of any entity, up to 4 bytes per
-    character in UTF-8). Otherwise None, and the pre-scan itself judges the file."""
-    entities = own = 0
-    for name in ("ENTITIES", "BLOCKS"):
-        first, end = sections.get(name, (0, 0))
-        kinds = [values[i].strip() for i in zeros[(zeros >= first) & (zeros < end)].tolist()]
-        if "INSERT" in kinds:
-            return None
-        count = sum(1 for kind in kinds if kind not in _STRUCTURE)
-        entities += count
-        own = count if name == "ENTITIES" else own
+    memory, when it provably finds nothing to refuse: the same block structure and
+    expansion (cycles, depth and size raise as there), the entity count, and the vertices
+    and text of every entity within the limits (counted generously: every tag run between
+    two 0 codes, text of any entity, up to 4 bytes per character in UTF-8). Otherwise None,
+    and the pre-scan itself judges the file."""
+    blocks = _block_structure(code_array, zeros, values, sections, encoding)
+    if blocks is None:
+        return None
+    entities = sum(block.own for block in blocks.values())
+    if entities > limits.max_entities or any(
+        copies > limits.max_array for block in blocks.values() for copies in block.cells
+    ):
+        return None
+    expanded = _expanded_size(blocks, limits)  # InvalidInput: the pre-scan refuses it too
     vertices = np.add.reduceat((code_array == 10).astype(np.int64), zeros)
     texts = np.flatnonzero((code_array == 1) | (code_array == 3))
     lengths = np.fromiter((len(values[i]) for i in texts.tolist()), dtype=np.int64)
     owners = np.searchsorted(zeros, texts, side="right") - 1
+    single_byte = codecs.lookup(encoding).name != "utf-8"
     chars = np.bincount(owners, weights=lengths, minlength=len(zeros)) * (1 if single_byte else 4)
-    if (
-        entities > min(limits.max_entities, limits.max_expanded)
-        or vertices.max() > limits.max_vertices
-        or (len(chars) and chars.max() > limits.max_text_chars)
-    ):
+    if vertices.max() > limits.max_vertices or (len(chars) and chars.max() > limits.max_text_chars):
         return None
     markers = bool((code_array == 100).any())
     return Scan(
@@ -255,8 +271,74 @@ def _within_limits(
         has_eof=True,
         complete=True,
         entities=entities,
-        expanded=own,
+        expanded=expanded,
     )
+
+
+@dataclass
+class _ScannedBlock(_Block):
+    cells: list[int] = field(default_factory=list)  # copies of each INSERT / MINSERT
+
+
+def _block_structure(code_array, zeros, values, sections, encoding) -> dict | None:
+    """Block name -> its own entities and the blocks it inserts ("*entities*": model space
+    and whatever the pre-scan files there), as the pre-scan's walk builds them; None for
+    the odd layouts where its walk depends on more than this (entities before the first
+    BLOCK, a block named after its first tags)."""
+    blocks: dict[str, _ScannedBlock] = {}
+    names = np.flatnonzero(code_array == 2)
+    inserts: list[tuple[_ScannedBlock, int]] = []
+
+    def raw_name(index: int) -> str:  # as the pre-scan reads it: the file's bytes, Latin-1
+        return values[index].encode(encoding, "surrogateescape").strip().decode("latin-1").upper()
+
+    for section in ("ENTITIES", "BLOCKS"):
+        first, end = sections.get(section, (0, 0))
+        block = blocks.setdefault("*entities*", _ScannedBlock()) if section == "ENTITIES" else None
+        for head in zeros[(zeros >= first) & (zeros < end)].tolist():
+            kind = values[head].strip()
+            if kind == "BLOCK":
+                at = int(names[np.searchsorted(names, head)]) if len(names) else -1
+                following = zeros[np.searchsorted(zeros, head, side="right")]
+                if not head < at < following:
+                    return None
+                block = blocks.setdefault(raw_name(at), _ScannedBlock())
+            elif kind == "ENDBLK":
+                block = blocks.setdefault("*entities*", _ScannedBlock())
+            elif kind not in _STRUCTURE:
+                if block is None:
+                    return None
+                block.own += 1
+                if kind == "INSERT":
+                    inserts.append((block, head))
+    heads = np.asarray([head for _, head in inserts], dtype=np.int64)
+    last = {code: _last_of(code_array, zeros, heads, code) for code in (2, 70, 71)}
+    for row, (block, _) in enumerate(inserts):
+        _scanned_insert(block, {code: int(found[row]) for code, found in last.items()}, raw_name)
+    return blocks
+
+
+def _last_of(code_array: np.ndarray, zeros: np.ndarray, heads: np.ndarray, code: int):
+    """Per entity head: the index of the entity's last tag with this code, or -1."""
+    found = np.flatnonzero(code_array == code)
+    ends = np.append(zeros, len(code_array))[np.searchsorted(zeros, heads, side="right")]
+    at = np.searchsorted(found, ends) - 1  # the last such tag before the entity's end
+    candidates = found[np.maximum(at, 0)] if len(found) else np.zeros(len(heads), dtype=int)
+    return np.where((at >= 0) & (candidates > heads), candidates, -1)
+
+
+def _scanned_insert(block: _ScannedBlock, tags: dict[int, int], raw_name) -> None:
+    """An INSERT as the pre-scan counts it: its block name, columns x rows copies."""
+    name = raw_name(tags[2]) if tags[2] >= 0 else ""
+    cells = 1
+    for code in (70, 71):
+        if tags[code] >= 0:
+            try:
+                cells *= max(1, int(raw_name(tags[code])))
+            except ValueError:
+                pass  # the pre-scan counts 1
+    block.cells.append(cells)
+    block.inserts[name] = block.inserts.get(name, 0) + cells
 
 
 _FLOAT_CODES = np.array(sorted(c for c, kind in TYPE_TABLE.items() if kind is float))
@@ -284,10 +366,11 @@ def _check_values(code_array: np.ndarray, values: list[str], start: int, stop: i
 
 
 def _skeleton_tags(
-    codes: list[int], values: list[str], start: int, stop: int, delegated: list[tuple[int, int]]
+    codes: list[int], values: list[str], section: tuple[int, int], delegated: list[tuple[int, int]]
 ) -> Iterator[DXFTag]:
     """The file's tags for ezdxf's loader: all but the ENTITIES section's entities, and of
     those only the ones left to ezdxf (`delegated` tag ranges)."""
+    start, stop = section  # the ENTITIES section's first tag and its ENDSEC
     ranges = [(0, start), *delegated, (stop, len(codes))]
     for first, last in ranges:
         for index in range(first, last):

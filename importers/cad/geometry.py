@@ -112,7 +112,7 @@ class Walker:
             return
         if self.accept(layer):
             yield from _attribs(insert, layer)
-        elif not self._may_yield(insert.doc, insert.dxf.get("name", ""), ()):
+        elif not self.may_yield(insert.doc, insert.dxf.get("name", "")):
             return  # a tree symbol or title block on an ignored layer: nothing to expand
         cells = insert.multi_insert() if insert.mcount > 1 else [insert]
         for cell in cells:
@@ -124,7 +124,7 @@ class Walker:
             for child in children:
                 yield from self._entity(child, layer, depth + 1)
 
-    def _may_yield(self, doc, name: str, path: tuple[str, ...]) -> bool:
+    def may_yield(self, doc, name: str, path: tuple[str, ...] = ()) -> bool:
         """Whether the block, inserted on a layer that is not wanted, holds anything drawn
         on a wanted layer (its layer "0" entities take the unwanted one), at any depth. When
         unsure (a missing block, a cycle, entities that ezdxf explodes further) it says yes,
@@ -147,7 +147,7 @@ class Walker:
         if layer != "0" and self.accept(layer):
             return True
         if kind == "INSERT":
-            return self._may_yield(doc, entity.dxf.get("name", ""), path)
+            return self.may_yield(doc, entity.dxf.get("name", ""), path)
         return kind not in _COPIED_AS_IS
 
     def skip(self, entity: DXFGraphic, layer: str, reason: str) -> None:

@@ -13,10 +13,11 @@ import math
 from pathlib import Path
 
 import ezdxf
+import numpy as np
 import pytest
 import shapely
 
-from importers.cad import fastdxf
+from importers.cad import fastbulk, fastdxf
 from importers.cad.convert import CadOptions, convert
 from importers.cad.limits import CadLimits
 from importers.cad.scan import scan, scan_tags
@@ -155,9 +156,15 @@ def test_bench_drawing_as_autocad_exports_it(tmp_path):
     assert eligible(path)
     mapping = {**bench.MAPPING, "CAY_XANH": "annotation"}
     fast, slow = both(path, mapping, tmp_path)
-    assert fast.report.features["roads"] > 10  # the XDATA lines, read by ezdxf
+    assert fast.report.features["roads"] > 10  # the XDATA lines, read natively
     assert fast.report.features["annotation"] > 10  # the trees' attributes and symbols
     assert_same(fast, slow)
+    ignored = fastdxf.read(path, 0.01, lambda layer: layer in bench.MAPPING, CadLimits())
+    assert ignored is not None
+    assert len(ignored.doc.modelspace()) == 0  # trees and title block counted, not loaded
+    trees = sum(layer.get("INSERT", 0) for layer in ignored.counts.values())
+    assert trees > 10
+    assert_same(*both(path, bench.MAPPING, tmp_path))
 
 
 def test_many_lots_r2010(tmp_path):
@@ -472,3 +479,247 @@ def test_the_pre_scan_of_tags_in_memory_is_the_file_pre_scan(name):
     in_memory = scan_tags(fastdxf._file_tags(codes, values, encoding), limits)
     assert in_memory == scan(path, limits)
     assert in_memory.entities > 0
+
+
+def _in_memory_verdict(path: Path, limits: CadLimits):
+    """The fast reader's own judgement of the limits: counts, a refusal message, None (the
+    file pre-scan must judge) or "ineligible" (the file is not the fast reader's)."""
+    try:
+        codes, values, encoding = fastdxf._tokens(path)
+        code_array = np.asarray(codes)
+        zeros = np.flatnonzero(code_array == 0)
+        sections = fastdxf._sections(zeros, codes, values)
+    except fastdxf.Ineligible:
+        return "ineligible"
+    try:
+        found = fastdxf._within_limits(code_array, zeros, values, sections, limits, encoding)
+    except InvalidInput as refused:
+        return str(refused)
+    return None if found is None else (found.entities, found.expanded, found.has_subclass_markers)
+
+
+def _file_verdict(path: Path, limits: CadLimits):
+    try:
+        found = scan(path, limits)
+    except InvalidInput as refused:
+        return str(refused)
+    return (found.entities, found.expanded, found.has_subclass_markers)
+
+
+@pytest.mark.parametrize(
+    "limits",
+    [
+        CadLimits(),
+        CadLimits(max_depth=1),
+        CadLimits(max_expanded=10),
+        CadLimits(max_array=2),
+        CadLimits(max_entities=9),
+    ],
+    ids=["default", "depth", "expanded", "array", "entities"],
+)
+@pytest.mark.parametrize("name", sorted(p.name for p in SAMPLES.iterdir()))
+def test_limits_judged_in_memory_agree_with_the_file_pre_scan(name, limits):
+    """Block references no longer send the fast reader to the streaming pre-scan: it builds
+    the same block structure from its tags (cycles, depth, MINSERT arrays, expansion) and
+    must reach the pre-scan's verdict, or leave the judgement to it (None)."""
+    mine = _in_memory_verdict(SAMPLES / name, limits)
+    if mine in ("ineligible", None):
+        return
+    assert mine == _file_verdict(SAMPLES / name, limits)
+
+
+@pytest.mark.parametrize(
+    ("name", "limits", "expected"),
+    [
+        ("ezdxf_multi_insert_with_attribs.dxf", CadLimits(), (13, 229, True)),
+        ("gdal_frozen-off.dxf", CadLimits(), (28, 220, False)),
+        ("gdal_insert-recursive-pair.dxf", CadLimits(), "Blocks insert each other"),
+        ("gdal_block-insert-order.dxf", CadLimits(max_depth=1), "nested more than 1 deep"),
+        ("gdal_attrib.dxf", CadLimits(max_expanded=10), "more than 10 entities"),
+    ],
+)
+def test_drawings_with_blocks_are_judged_in_memory(name, limits, expected):
+    mine = _in_memory_verdict(SAMPLES / name, limits)
+    if isinstance(expected, str):
+        assert isinstance(mine, str)
+        assert expected in mine
+    else:
+        assert mine == expected
+
+
+def _layout(path: Path) -> fastbulk.Entities:
+    codes, values, _ = fastdxf._tokens(path)
+    code_array = np.asarray(codes)
+    sections = fastdxf._sections(np.flatnonzero(code_array == 0), codes, values)
+    return fastbulk.layout(code_array, values, *sections["ENTITIES"])
+
+
+def _xdata_everywhere(path: Path, extra=None) -> Path:
+    """The kinds drawing with XDATA (as AutoCAD add-ons write it) on every entity."""
+    kinds_drawing(path)
+    doc = ezdxf.readfile(path)
+    doc.appids.new("QHXD")
+    for entity in doc.modelspace():
+        entity.set_xdata("QHXD", extra or [(1000, "TIM DUONG"), (1040, 12.5), (1070, 3)])
+    doc.saveas(path)
+    return path
+
+
+def test_entities_with_xdata_are_read_natively_with_identical_output(tmp_path):
+    """XDATA changes no geometry: an entity whose XDATA is a plain tail is read by the fast
+    reader itself (AutoCAD add-ons tag road lines and lots this way), except a HATCH."""
+    path = _xdata_everywhere(tmp_path / "xdata.dxf")
+    entities = _layout(path)
+    native = {
+        kind for kind, own in zip(entities.kinds, entities.native.tolist(), strict=True) if own
+    }
+    assert native == {"LWPOLYLINE", "LINE", "CIRCLE", "POINT", "MTEXT", "TEXT"}
+    assert "HATCH" in entities.kinds
+    assert eligible(path)
+    fast, slow = both(path, KINDS_MAPPING, tmp_path)
+    assert fast.report.features["landuse"] > 0
+    assert_same(fast, slow)
+
+
+def test_xdata_with_binary_chunks_is_left_to_ezdxf(tmp_path):
+    path = _xdata_everywhere(tmp_path / "xdata.dxf", [(1000, "x"), (1004, b"\x01\x02")])
+    entities = _layout(path)
+    assert not entities.native.any()
+    assert_same(*both(path, KINDS_MAPPING, tmp_path))
+
+
+def _field_after_xdata(section) -> None:
+    _, end = _entity(section, "LINE")
+    section[end:end] = [["1001", "ACAD"], ["1000", "note"], ["  8", "ROADS"]]
+
+
+def test_a_field_after_xdata_is_left_to_ezdxf(tmp_path):
+    path = _tag_edited(tmp_path / "edited.dxf", _field_after_xdata)
+    entities = _layout(path)
+    line = entities.kinds.index("LINE")
+    assert not entities.native[line]
+    assert entities.native[entities.kinds.index("CIRCLE")]
+    assert_same(*both(path, KINDS_MAPPING, tmp_path))
+
+
+def _symbols_drawing(path: Path) -> Path:
+    """Lots with a tree symbol (block with attributes) each on an ignored layer, a sign on
+    an ignored layer whose block holds a road line, and a tree on a wanted layer."""
+    doc = ezdxf.new("R2010")
+    tree = doc.blocks.new("TREE")
+    tree.add_circle((0, 0), 1.0)
+    tree.add_attdef("KIND", (0, 1.5))
+    sign = doc.blocks.new("SIGN")
+    sign.add_line((0, 0), (0, 3), dxfattribs={"layer": "ROADS"})
+    msp = doc.modelspace()
+    for index in range(3):
+        x = E0 + 30 * index
+        msp.add_lwpolyline(
+            [(x, N0), (x + 20, N0), (x + 20, N0 + 20), (x, N0 + 20)],
+            close=True,
+            dxfattribs={"layer": "LOTS"},
+        )
+        msp.add_text(f"L-{index}", dxfattribs={"layer": "LABELS", "insert": (x + 2, N0 + 2)})
+        insert = msp.add_blockref("TREE", (x + 10, N0 + 10), dxfattribs={"layer": "TREES"})
+        insert.add_auto_attribs({"KIND": "sao"})
+    msp.add_blockref("TREE", (E0, N0 + 40))  # no attributes
+    msp.add_blockref("SIGN", (E0 + 5, N0 - 5), dxfattribs={"layer": "TREES"})
+    msp.add_blockref("TREE", (E0 + 50, N0 - 5), dxfattribs={"layer": "ROADS"})
+    doc.saveas(path)
+    return path
+
+
+SYMBOLS_MAPPING = {"LOTS": "landuse", "LABELS": "landuse", "ROADS": "roads", "*": "ignore"}
+
+
+def _wanted(layer: str) -> bool:
+    return SYMBOLS_MAPPING.get(layer.upper(), "ignore") != "ignore"
+
+
+def test_symbols_on_ignored_layers_are_counted_not_loaded(tmp_path):
+    """INSERTs on ignored layers whose blocks hold nothing wanted stay out of ezdxf's load
+    and are counted by the fast reader; the sign (a road line inside) and the tree on the
+    roads layer are loaded and expanded; output and layer counts are the ezdxf path's."""
+    path = _symbols_drawing(tmp_path / "symbols.dxf")
+    fast_read = fastdxf.read(path, 0.01, _wanted, CadLimits())
+    assert fast_read is not None
+    loaded = [(e.dxftype(), e.dxf.layer, e.dxf.name) for e in fast_read.doc.modelspace()]
+    assert loaded == [("INSERT", "TREES", "SIGN"), ("INSERT", "ROADS", "TREE")]
+    assert fast_read.counts["TREES"]["INSERT"] == 3
+    assert fast_read.counts["0"]["INSERT"] == 1
+    fast, slow = both(path, SYMBOLS_MAPPING, tmp_path)
+    assert fast.report.features == {"landuse": 3, "roads": 2}
+    layers = {layer["name"]: layer["entities"] for layer in fast.report.cad_layers}
+    assert layers["TREES"] == {"INSERT": 4}
+    assert_same(fast, slow)
+
+
+def _edited_symbols(tmp_path: Path, edit) -> Path:
+    path = _symbols_drawing(tmp_path / "symbols.dxf")
+    lines = path.read_text(encoding="latin-1").split("\n")
+    pairs = [[lines[i], lines[i + 1]] for i in range(0, len(lines) - 1, 2)]
+    edit(pairs)
+    path.write_text("\n".join(f"{c}\n{v}" for c, v in pairs) + "\n", encoding="latin-1")
+    return path
+
+
+def _first(pairs, kind: str) -> int:
+    section = next(i for i, (c, v) in enumerate(pairs) if c.strip() == "2" and v == "ENTITIES")
+    return next(i for i in range(section, len(pairs)) if pairs[i] == ["  0", kind])
+
+
+def _no_seqend(pairs) -> None:
+    seqend = _first(pairs, "SEQEND")
+    end = next(i for i in range(seqend + 1, len(pairs)) if pairs[i][0].strip() == "0")
+    del pairs[seqend:end]
+
+
+def _undefined_attrib_style(pairs) -> None:
+    attrib = _first(pairs, "ATTRIB")
+    text = next(i for i in range(attrib, len(pairs)) if pairs[i][0].strip() == "1")
+    assert all(c.strip() != "7" for c, _ in pairs[attrib:text])
+    pairs.insert(text + 1, ["  7", "NOSUCH"])
+
+
+def _attribs_not_flagged(pairs) -> None:
+    insert = _first(pairs, "INSERT")
+    flag = next(i for i in range(insert, len(pairs)) if pairs[i][0].strip() == "66")
+    del pairs[flag]
+
+
+def _insert_xdata(pairs) -> None:
+    attrib = _first(pairs, "ATTRIB")
+    pairs[attrib:attrib] = [["1001", "ACAD"], ["1000", "tree"]]
+
+
+@pytest.mark.parametrize(
+    ("edit", "loaded"),
+    [
+        (_no_seqend, None),  # ezdxf's loader fails: the ezdxf path recovers the file
+        (_undefined_attrib_style, None),  # the audit changes the ATTRIB
+        (_attribs_not_flagged, None),  # a stand-alone ATTRIB, which the audit changes
+        (_insert_xdata, ["TREES", "TREES", "ROADS"]),  # that tree is loaded
+    ],
+)
+def test_symbols_ezdxf_would_read_differently_are_loaded_by_it(edit, loaded, tmp_path):
+    """A missing SEQEND (a structure error), an ATTRIB style the audit removes, ATTRIBs
+    without the INSERT's 66 flag (stand-alone entities for ezdxf), XDATA: the fast reader
+    does not count such an INSERT itself; both paths give the same result."""
+    path = _edited_symbols(tmp_path, edit)
+    fast_read = fastdxf.read(path, 0.01, _wanted, CadLimits())
+    if loaded is None:
+        assert fast_read is None
+    else:
+        assert fast_read is not None
+        assert [e.dxf.layer for e in fast_read.doc.modelspace()] == loaded
+    outcomes = []
+    for fast in (True, False):
+        options = CadOptions(mapping=SYMBOLS_MAPPING, fast_reader=fast)
+        try:
+            outcomes.append(convert(path, path.name, options, tmp_path))
+        except InvalidInput as refused:
+            outcomes.append(str(refused))
+    if isinstance(outcomes[1], str):
+        assert outcomes[0] == outcomes[1]
+    else:
+        assert_same(*outcomes)
