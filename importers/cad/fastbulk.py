@@ -24,7 +24,11 @@ from ezdxf.tools.text import escape_dxf_line_endings
 from importers.cad import geometry
 from importers.cad.geometry import CadItem
 
-SUPPORTED = ("LINE", "LWPOLYLINE", "TEXT", "MTEXT", "HATCH", "POINT", "CIRCLE")
+# POLYLINE: 2D polylines of straight segments, read with their VERTEXes and SEQEND
+SUPPORTED = (
+    *("LINE", "LWPOLYLINE", "TEXT", "MTEXT", "HATCH", "POINT", "CIRCLE"),
+    *("POLYLINE", "VERTEX", "SEQEND"),
+)
 COMMON = {5, 100, 330, 8, 6, 62, 370, 48, 60, 67, 420, 39}
 OWN_CODES = {
     "LINE": {10, 20, 30, 11, 21, 31},
@@ -34,6 +38,9 @@ OWN_CODES = {
     "MTEXT": {10, 20, 30, 11, 21, 31, 40, 41, 46, 71, 72, 1, 3, 7, 73, 44, 50, 42, 43},
     "LWPOLYLINE": {90, 70, 43, 38, 10, 20, 40, 41, 42, 91},
     "HATCH": {10, 20, 30, 2, 70, 71, 91},
+    "POLYLINE": {66, 10, 20, 30, 70, 40, 41},  # 10/20/30: elevation point
+    "VERTEX": {10, 20, 30, 40, 41, 42, 70},
+    "SEQEND": set(),
 }
 REPEATED = {"LWPOLYLINE": {10, 20, 40, 41, 42, 91}, "MTEXT": {3}}
 SINGLES = {
@@ -43,6 +50,7 @@ _EXTRUSION = {210, 220, 230}  # allowed in every entity, checked to be the defau
 _MAX_CODE = 1072
 _KIND = {kind: index for index, kind in enumerate(SUPPORTED)}
 _LINE, _LWPOLYLINE, _MTEXT, _HATCH = (_KIND[k] for k in ("LINE", "LWPOLYLINE", "MTEXT", "HATCH"))
+_POLYLINE, _VERTEX, _SEQEND = (_KIND[k] for k in ("POLYLINE", "VERTEX", "SEQEND"))
 _TEXTS = np.array([_KIND["TEXT"], _MTEXT])
 
 
@@ -89,14 +97,16 @@ class Entities:
     head: np.ndarray  # per tag: read as a field (not a 0 tag, not HATCH boundary data)
     kind_ids: np.ndarray  # per entity: index in SUPPORTED, -1 for other types
     native: np.ndarray  # per entity: read here (else ezdxf reads it, or it follows one)
+    carried: np.ndarray  # per entity: a VERTEX / SEQEND read with its POLYLINE
     parent: np.ndarray  # per entity: itself, or the INSERT / POLYLINE it follows
     parents: list[int]  # the entities ezdxf reads, each with its ATTRIB/VERTEX/SEQEND
     start: int  # index of the section's first tag in the file's tags
+    floats: np.ndarray | None = None  # per tag: its value if a float code, else NaN
 
     def delegated_ranges(self, left_out: list[int] | None = None) -> list[tuple[int, int]]:
         """File tag ranges of the entities ezdxf reads (parents and their followers), but
         those `left_out`."""
-        delegated = ~self.native
+        delegated = ~self.native & ~self.carried
         delegated[left_out or []] = False
         ranges: list[tuple[int, int]] = []
         for entity in np.flatnonzero(delegated).tolist():
@@ -146,8 +156,9 @@ def layout(code_array: np.ndarray, values: list[str], start: int, stop: int) -> 
     )
     odd |= _curved_hatches(codes, values, kind_ids, owners, start)
     parent = followers_parent(kinds)
-    native, parents = _delegation(parent, kind_ids, odd)
-    head &= native[owners]
+    odd |= _curved_polylines_2d(codes, head, kind_ids, owners, values, start)
+    native, carried, parents = _delegation(parent, kind_ids, odd)
+    head &= (native | carried)[owners]
     entities = Entities(
         kinds=kinds,
         layers=[],
@@ -164,6 +175,7 @@ def layout(code_array: np.ndarray, values: list[str], start: int, stop: int) -> 
         head=head,
         kind_ids=kind_ids,
         native=native,
+        carried=carried,
         parent=parent,
         parents=parents,
         start=start,
@@ -185,14 +197,54 @@ def followers_parent(kinds: list[str]) -> np.ndarray:
     return np.maximum.accumulate(np.where(follower, -1, index)) if len(kinds) else index
 
 
-def _delegation(parent: np.ndarray, kind_ids, odd) -> tuple[np.ndarray, list[int]]:
-    """Which entities are read here, and the entities ezdxf reads (with their followers)."""
-    follower = parent != np.arange(len(parent))
+def _delegation(parent: np.ndarray, kind_ids, odd) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """Which entities are read here (a POLYLINE with its VERTEXes and SEQEND carried along),
+    and the entities ezdxf reads with their followers."""
+    index = np.arange(len(parent))
+    follower = parent != index
     delegated = (kind_ids < 0) | odd
-    delegated[parent[follower]] = True  # an entity with followers goes to ezdxf whole
-    native = ~delegated & ~follower
-    parents = np.flatnonzero(delegated & ~follower).tolist()
-    return native, parents
+    whole = np.zeros(len(parent), dtype=bool)  # per run head: ezdxf reads the run
+    whole[parent[delegated]] = True  # a member it must read
+    whole[parent[follower & (kind_ids[parent] != _POLYLINE)]] = True  # an INSERT's ATTRIBs
+    polyline = (kind_ids == _POLYLINE) & ~whole
+    whole |= polyline & ~_walled(parent, kind_ids, follower)
+    native = ~whole & ~follower
+    carried = follower & ~whole[parent]
+    parents = np.flatnonzero(whole & ~follower).tolist()
+    return native, carried, parents
+
+
+def _walled(parent, kind_ids, follower) -> np.ndarray:
+    """Per POLYLINE: followed by two or more VERTEXes and then its SEQEND, as ezdxf links
+    them (anything else there is a structure error for its loader)."""
+    count = len(parent)
+    vertices = np.bincount(parent[follower & (kind_ids == _VERTEX)], minlength=count)
+    followers = np.bincount(parent[follower], minlength=count)
+    last = np.full(count, -1, dtype=np.int64)
+    last[parent[follower]] = np.flatnonzero(follower)  # ascending: the last one stays
+    ends_with_seqend = np.zeros(count, dtype=bool)
+    with_followers = last >= 0
+    ends_with_seqend[with_followers] = kind_ids[last[with_followers]] == _SEQEND
+    return (vertices >= 2) & (followers == vertices + 1) & ends_with_seqend
+
+
+def _curved_polylines_2d(codes, head, kind_ids, owners, values, start: int) -> np.ndarray:
+    """Per entity: a POLYLINE other than a 2D polyline of straight segments (curve- or
+    spline-fitted, 3D, a mesh: flags other than closed and linetype generation) or a
+    VERTEX that is not a plain 2D vertex (a bulge, any flag)."""
+    odd = np.zeros(len(kind_ids), dtype=bool)
+    tags = np.flatnonzero(head & np.isin(codes, (70, 42)))
+    tags = tags[np.isin(kind_ids[owners[tags]], (_POLYLINE, _VERTEX))]
+    for index in tags.tolist():
+        entity, code = int(owners[index]), int(codes[index])
+        value = values[start + index]
+        if code == 42:
+            odd[entity] |= float(value) != 0.0
+        elif kind_ids[entity] == _POLYLINE:
+            odd[entity] |= bool(number(value) & ~(1 | 128))
+        else:
+            odd[entity] |= number(value) != 0
+    return odd
 
 
 def check_native(entities: Entities, values: list[str], doc) -> None:
@@ -301,17 +353,19 @@ def _values(values, start: int, where: np.ndarray, default: str | None) -> list:
 def _check_common(entities: Entities, values, doc) -> None:
     """What the audit checks on every entity: handle, owner, space, linetype, colour,
     lineweight, text style."""
-    native = entities.native.tolist()
-    handles = [handle for handle, own in zip(entities.handles, native, strict=True) if own]
+    read = (entities.native | entities.carried).tolist()
+    handles = [handle for handle, own in zip(entities.handles, read, strict=True) if own]
     start = entities.start
 
-    def distinct(code: int, of_kinds: np.ndarray | None = None) -> set[str]:
+    def distinct(code: int, of: np.ndarray | None = None) -> set[str]:
         where = entities.field(code)
-        if of_kinds is not None:
-            where = where[np.isin(entities.kind_ids, of_kinds)]
+        if of is not None:
+            where = where[of]
         return {values[start + i] for i in where[where >= 0].tolist()}
 
-    _check_fields(doc, handles, distinct(330), distinct, distinct(7, _TEXTS))
+    # a VERTEX or SEQEND gets its owner when ezdxf links it to its POLYLINE
+    owners = distinct(330, entities.native)
+    _check_fields(doc, handles, owners, distinct, distinct(7, np.isin(entities.kind_ids, _TEXTS)))
 
 
 def _check_fields(doc, handles: list, owners: set[str], distinct, styles: set[str]) -> None:
@@ -348,6 +402,7 @@ class BulkItems:
         self.lines: list[tuple[int, int]] = []  # (item index, entity)
         self.polylines: list[tuple[int, int]] = []
         self.mtexts: list[tuple[int, int]] = []
+        self.polylines_2d: list[tuple[int, int]] = []
         self.curved = self._curved_polylines()
 
     def takes(self, entity: int) -> list[tuple[int, int]] | None:
@@ -359,6 +414,8 @@ class BulkItems:
             return self.mtexts
         if kind == "LWPOLYLINE" and entity not in self.curved:
             return self.polylines
+        if kind == "POLYLINE":
+            return self.polylines_2d
         return None
 
     def _curved_polylines(self) -> set[int]:
@@ -375,16 +432,15 @@ class BulkItems:
     def convert(self, items: list[CadItem], shapes) -> None:
         self._lines(items)
         self._polylines(items, shapes)
+        self._polylines_2d(items, shapes)
         self._mtexts(items, shapes)
 
     def _floats(self, entities: list[int], code: int) -> np.ndarray:
         index = self.entities.field(code)[entities]
         if (index < 0).any():
             raise Ineligible(f"group code {code} missing")
-        start, values = self.entities.start, self.values
-        return np.fromiter(
-            (float(values[start + i]) for i in index.tolist()), dtype=float, count=len(index)
-        )
+        assert self.entities.floats is not None
+        return self.entities.floats[index]
 
     def _lines(self, items: list[CadItem]) -> None:
         if not self.lines:
@@ -408,15 +464,52 @@ class BulkItems:
                 index, vertices.get(entity, []), closed
             )
 
+    def _polylines_2d(self, items: list[CadItem], shapes) -> None:
+        """POLYLINEs of straight segments, their points from the VERTEXes carried along (as
+        ezdxf's path of a 2D polyline gives them: the elevation and z change no x, y)."""
+        if not self.polylines_2d:
+            return
+        entities, values = self.entities, self.values
+        wanted = np.zeros(len(entities.kinds), dtype=bool)
+        wanted[[entity for _, entity in self.polylines_2d]] = True
+        vertices = np.flatnonzero(
+            entities.carried & (entities.kind_ids == _VERTEX) & wanted[entities.parent]
+        )
+        xs, ys = entities.field(10)[vertices], entities.field(20)[vertices]
+        if (xs < 0).any() or (ys < 0).any():
+            raise Ineligible("VERTEX without its location")
+        assert entities.floats is not None
+        pairs = list(zip(entities.floats[xs].tolist(), entities.floats[ys].tolist(), strict=True))
+        owner = entities.parent[vertices]
+        firsts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+        ends = [*firsts[1:].tolist(), len(vertices)]
+        points = {
+            int(one): pairs[low:high]
+            for one, low, high in zip(owner[firsts].tolist(), firsts.tolist(), ends, strict=True)
+        }
+        flags = entities.field(70)
+        for index, entity in self.polylines_2d:
+            flag = flags[entity]
+            closed = bool(number(values[entities.start + flag]) & 1) if flag >= 0 else False
+            items[index].geom, items[index].closed = shapes.line_or_ring(
+                index, points[entity], closed
+            )
+
     def _vertices(self) -> dict[int, list[tuple[float, float]]]:
         """The (x, y) of each wanted polyline's vertices, in order."""
-        start, owners, values = self.entities.start, self.entities.owners, self.values
+        owners = self.entities.owners
         wanted = np.zeros(len(self.entities.firsts), dtype=bool)
         wanted[[entity for _, entity in self.polylines]] = True
         xs = np.flatnonzero((self.entities.codes == 10) & wanted[owners])
-        found: dict[int, list[tuple[float, float]]] = defaultdict(list)
-        for entity, i in zip(owners[xs].tolist(), xs.tolist(), strict=True):
-            found[entity].append((float(values[start + i]), float(values[start + i + 1])))
+        assert self.entities.floats is not None
+        floats = self.entities.floats
+        pairs = list(zip(floats[xs].tolist(), floats[xs + 1].tolist(), strict=True))
+        found: dict[int, list[tuple[float, float]]] = {}
+        entity = owners[xs]
+        firsts = np.flatnonzero(np.r_[True, entity[1:] != entity[:-1]]) if len(xs) else xs
+        ends = [*firsts[1:].tolist(), len(xs)]
+        for one, low, high in zip(entity[firsts].tolist(), firsts.tolist(), ends, strict=True):
+            found[one] = pairs[low:high]
         return found
 
     def _mtexts(self, items: list[CadItem], shapes) -> None:

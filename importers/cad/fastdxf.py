@@ -36,9 +36,10 @@ from ezdxf.lldxf.types import POINT_CODES, TYPE_TABLE, DXFTag, DXFVertex
 from ezdxf.math import OCS, Vec3
 from ezdxf.tools.text import plain_text
 
-from importers.cad import fastbulk, fastsymbols, geometry
+from importers.cad import fastbulk, fasthatch, fastsymbols, geometry
 from importers.cad.audit import audit
 from importers.cad.fastbulk import REPEATED, SINGLES, Ineligible, number
+from importers.cad.fasthatch import HATCH_TAIL_CODES
 from importers.cad.geometry import CadItem, Skipped
 from importers.cad.limits import CadLimits
 from importers.cad.scan import Scan, _Block, _expanded_size, scan_tags
@@ -47,8 +48,6 @@ from planning.errors import PlanningError
 logger = logging.getLogger(__name__)
 
 _HATCH_PATH_CODES = {10, 11, 12, 13, 40, 42, 50, 51, 72, 73, 74, 92, 93, 94, 95, 96, 97, 330}
-_HATCH_TAIL_CODES = {10, 20, 41, 43, 44, 45, 46, 47, 49, 52, 53, 63, 75, 76, 77, 78, 79, 98}
-_HATCH_TAIL_CODES |= {421, 450, 451, 452, 453, 460, 461, 462, 463, 470}
 _POINT_X = {10, 11, 12, 13, 14, 15, 16, 17, 18, 110, 111, 112, 210}
 _SIMPLE_CODECS = {"utf-8", "ascii", "latin-1"}
 IN_MEMORY_BYTES = 64 << 20  # larger files are pre-scanned in constant memory and use ezdxf
@@ -102,7 +101,7 @@ def _read(
     entities = fastbulk.layout(code_array, values, start, stop)
     scanned = _within_limits(code_array, zeros, values, sections, limits, encoding)
     scanned = scanned or scan_tags(_file_tags(codes, values, encoding), limits)
-    _check_values(code_array, values, start, stop)
+    entities.floats = _check_values(code_array, values, start, stop)
     walker = geometry.Walker(tolerance, limits.max_depth, accept)
     symbols = fastsymbols.candidates(entities, values, accept, limits.max_depth)
     doc = _load(codes, values, (start, stop), entities, symbols)
@@ -148,6 +147,7 @@ def _items(entities, delegated, codes, values, tolerance, walker: geometry.Walke
     accept = walker.accept
     reader = _EntityReader(tolerance)
     bulk = fastbulk.BulkItems(entities, values)
+    plain_hatches = fasthatch.plain_rings(entities, values)
     accepted = {layer: accept(layer) for layer in set(entities.layers)}
     native = entities.native.tolist()
     rows = zip(entities.kinds, entities.layers, entities.firsts, entities.ends, strict=True)
@@ -162,7 +162,9 @@ def _items(entities, delegated, codes, values, tolerance, walker: geometry.Walke
                 reader.hatch_paths(codes, values, head_end, end)  # checks the boundary data
             continue
         joining = bulk.takes(entity)
-        if joining is None:
+        if entity in plain_hatches:
+            reader.plain_hatch(layer, entities.handles[entity], plain_hatches[entity])
+        elif joining is None:
             reader.entity(
                 kind, layer, entities.handles[entity], codes, values, first, end, head_end
             )
@@ -346,9 +348,10 @@ _INT_CODES = np.array(sorted(c for c, kind in TYPE_TABLE.items() if kind is int)
 _POINT_CODES = np.array(sorted(POINT_CODES))
 
 
-def _check_values(code_array: np.ndarray, values: list[str], start: int, stop: int) -> None:
+def _check_values(code_array: np.ndarray, values: list[str], start: int, stop: int):
     """Every entity tag compiles as ezdxf's tag compiler compiles it (numbers parse, each
-    x coordinate is followed by its y), else ezdxf would fail and recover the file."""
+    x coordinate is followed by its y), else ezdxf would fail and recover the file.
+    Returns the section's float tags parsed (NaN for the others), for the bulk readers."""
     section = code_array[start:stop]
     points = np.flatnonzero(np.isin(section, _POINT_CODES))
     if len(points) and (
@@ -356,13 +359,15 @@ def _check_values(code_array: np.ndarray, values: list[str], start: int, stop: i
     ):
         raise Ineligible("point without y")
     pick = values.__getitem__
-    floats = (np.flatnonzero(np.isin(section, _FLOAT_CODES)) + start).tolist()
-    deque(map(float, map(pick, floats)), maxlen=0)  # ValueError: not ours to read
+    at = np.flatnonzero(np.isin(section, _FLOAT_CODES))
+    parsed = np.full(len(section), np.nan)  # ValueError below: not ours to read
+    parsed[at] = np.fromiter(map(float, map(pick, (at + start).tolist())), float, len(at))
     integers = (np.flatnonzero(np.isin(section, _INT_CODES)) + start).tolist()
     try:
         deque(map(int, map(pick, integers)), maxlen=0)
     except ValueError:  # ezdxf also takes integers written as floats
         deque(map(number, map(pick, integers)), maxlen=0)
+    return parsed
 
 
 def _skeleton_tags(
@@ -413,6 +418,18 @@ class _EntityReader:
         self.items.append(item)
         self._convert(item, fields, repeated, codes, values, head_end, end)
 
+    def plain_hatch(self, layer: str, handle: str, rings: fasthatch.Rings) -> None:
+        """A hatch whose rings fasthatch read (as _convert reads a plain hatch)."""
+        item = CadItem(layer, "HATCH", handle, closed=True)
+        self.items.append(item)
+        self._hatch(item, rings)
+
+    def _hatch(self, item: CadItem, rings: list) -> None:
+        if len(rings) == 1 and len(rings[0]) >= 3:
+            self.shapes.hatches.append((len(self.items) - 1, rings[0]))
+        else:
+            item.geom = geometry.hatch_area(rings)
+
     def _convert(self, item, fields, repeated, codes, values, head_end, end) -> None:
         kind = item.dxftype
         at = len(self.items) - 1
@@ -433,10 +450,7 @@ class _EntityReader:
                 paths = self.hatch_paths(codes, values, head_end, end)
                 elevation = float(fields.get(30, "0"))
                 rings = geometry.boundary_rings(paths, True, OCS(), elevation, self.tolerance)
-            if len(rings) == 1 and len(rings[0]) >= 3:
-                self.shapes.hatches.append((at, rings[0]))
-            else:
-                item.geom = geometry.hatch_area(rings)
+            self._hatch(item, rings)
 
     def _circle(self, fields):
         center = (float(fields[10]), float(fields[20]), float(fields.get(30, "0")))
@@ -486,7 +500,7 @@ class _EntityReader:
             tags.append(DXFTag(code, value if code == 330 else _typed(code, value)))
             index += 1
         for rest in range(index, end):
-            if codes[rest] not in _HATCH_TAIL_CODES:
+            if codes[rest] not in HATCH_TAIL_CODES:
                 raise Ineligible(f"group code {codes[rest]} in HATCH")
         paths = BoundaryPaths.load_tags(Tags(tags)).paths if tags else []
         for path in paths:
@@ -569,7 +583,7 @@ def _plain_rings(codes, values, start, end) -> list[list[tuple[float, float]]] |
             break
         index += 1
     for rest in range(index, end):
-        if codes[rest] not in _HATCH_TAIL_CODES:
+        if codes[rest] not in HATCH_TAIL_CODES:
             return None
     return rings
 

@@ -188,8 +188,7 @@ def check_loaded(entities: Entities, symbols: Symbols, values: list[str], doc) -
     # ATTRIBs and SEQEND get their owner when ezdxf links them to the INSERT
     owners = distinct(330, ~attribs & ~seqends)
     _check_fields(doc, handles, owners, distinct, distinct(7, attribs))
-    native_handles = {
-        h for h, own in zip(entities.handles, entities.native.tolist(), strict=True) if own
-    }
+    read = (entities.native | entities.carried).tolist()
+    native_handles = {h for h, own in zip(entities.handles, read, strict=True) if own}
     if native_handles.intersection(handles):
         raise Ineligible("missing or duplicate handle")

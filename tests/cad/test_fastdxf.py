@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 import shapely
 
-from importers.cad import fastbulk, fastdxf
+from importers.cad import fastbulk, fastdxf, fasthatch, labels
 from importers.cad.convert import CadOptions, convert
 from importers.cad.limits import CadLimits
 from importers.cad.scan import scan, scan_tags
@@ -152,7 +152,7 @@ def test_bench_drawing_as_autocad_exports_it(tmp_path):
     within the fast read, with the same result as the ezdxf path."""
     bench = _bench_module()
     path = tmp_path / "bench_autocad.dxf"
-    bench.make_drawing(path, 600, autocad=True)
+    bench.make_drawing(path, 600, variant="autocad")
     assert eligible(path)
     mapping = {**bench.MAPPING, "CAY_XANH": "annotation"}
     fast, slow = both(path, mapping, tmp_path)
@@ -165,6 +165,34 @@ def test_bench_drawing_as_autocad_exports_it(tmp_path):
     trees = sum(layer.get("INSERT", 0) for layer in ignored.counts.values())
     assert trees > 10
     assert_same(*both(path, bench.MAPPING, tmp_path))
+
+
+def test_bench_drawing_saved_as_r12(tmp_path):
+    """Legacy R12: lots as POLYLINE + VERTEX, labels as TEXT lines, no hatches; read by the
+    fast reader itself, with the ezdxf path's lots and labels."""
+    bench = _bench_module()
+    path = tmp_path / "bench_r12.dxf"
+    bench.make_drawing(path, 600, variant="r12")
+    entities = _layout(path)
+    polylines = [k for k, own in zip(entities.kinds, entities.native.tolist(), strict=True) if own]
+    assert polylines.count("POLYLINE") > 20
+    assert not (~entities.native & ~entities.carried).any()  # nothing left to ezdxf
+    assert eligible(path)
+    functions = labels.function_names((code, name) for code, name, _ in bench.FUNCTIONS)
+    fast, slow = (
+        convert(
+            path,
+            path.name,
+            CadOptions(mapping=bench.MAPPING, functions=functions, fast_reader=reader),
+            tmp_path,
+        )
+        for reader in (True, False)
+    )
+    lots = fast.outputs["landuse"]
+    assert len(lots) > 40
+    assert all(lot.attributes.get("code") and lot.attributes.get("function") for lot in lots)
+    assert fast.report.label_issues == []
+    assert_same(fast, slow)
 
 
 def test_many_lots_r2010(tmp_path):
@@ -551,7 +579,9 @@ def _layout(path: Path) -> fastbulk.Entities:
     codes, values, _ = fastdxf._tokens(path)
     code_array = np.asarray(codes)
     sections = fastdxf._sections(np.flatnonzero(code_array == 0), codes, values)
-    return fastbulk.layout(code_array, values, *sections["ENTITIES"])
+    entities = fastbulk.layout(code_array, values, *sections["ENTITIES"])
+    entities.floats = fastdxf._check_values(code_array, values, *sections["ENTITIES"])
+    return entities
 
 
 def _xdata_everywhere(path: Path, extra=None) -> Path:
@@ -715,6 +745,185 @@ def test_symbols_ezdxf_would_read_differently_are_loaded_by_it(edit, loaded, tmp
     outcomes = []
     for fast in (True, False):
         options = CadOptions(mapping=SYMBOLS_MAPPING, fast_reader=fast)
+        try:
+            outcomes.append(convert(path, path.name, options, tmp_path))
+        except InvalidInput as refused:
+            outcomes.append(str(refused))
+    if isinstance(outcomes[1], str):
+        assert outcomes[0] == outcomes[1]
+    else:
+        assert_same(*outcomes)
+
+
+def _rings_both_ways(path: Path) -> tuple[dict, dict]:
+    """Per native hatch: fastdxf._plain_rings' answer and fasthatch's (None: not plain)."""
+    codes, values, _ = fastdxf._tokens(path)
+    entities = _layout(path)
+    found = fasthatch.plain_rings(entities, values)
+    one_by_one, together = {}, {}
+    hatches = (entities.kind_ids == fastbulk._HATCH) & entities.native
+    for entity in np.flatnonzero(hatches).tolist():
+        rings = fastdxf._plain_rings(
+            codes, values, entities.field_ends[entity], entities.ends[entity]
+        )
+        one_by_one[entity] = rings or None
+        together[entity] = found.get(entity)
+    return one_by_one, together
+
+
+def _hatch_first_tag_not_92(section) -> None:
+    first, end = _entity(section, "HATCH")
+    count = next(i for i in range(first, end) if section[i][0].strip() == "91")
+    section.insert(count + 1, [" 73", "1"])
+
+
+def _hatch_stray_code_in_tail(section) -> None:
+    _, end = _entity(section, "HATCH")
+    section.insert(end, [" 39", "2.0"])
+
+
+def _hatch_lone_y(section) -> None:
+    first, end = _entity(section, "HATCH")
+    x = next(i for i in range(first, end) if section[i][0].strip() == "10" and i > first + 20)
+    section.insert(x, [" 20", "5.0"])
+
+
+@pytest.mark.parametrize(
+    "edit", [None, _hatch_first_tag_not_92, _hatch_stray_code_in_tail, _hatch_lone_y]
+)
+def test_plain_hatches_read_together_as_one_by_one(edit, tmp_path):
+    """fasthatch reads the rings of every plain hatch at once: the same rings, and the same
+    hatches left to the per-entity reader, as fastdxf._plain_rings hatch by hatch."""
+    path = kinds_drawing(tmp_path / "kinds.dxf") if edit is None else None
+    if edit is not None:
+        path = _tag_edited(tmp_path / "edited.dxf", edit)
+    one_by_one, together = _rings_both_ways(path)
+    assert together == one_by_one
+    assert any(rings is not None for rings in together.values()) == (edit is None)
+
+
+def test_bench_hatches_read_together_as_one_by_one(tmp_path):
+    bench = _bench_module()
+    path = tmp_path / "bench.dxf"
+    bench.make_drawing(path, 600)
+    one_by_one, together = _rings_both_ways(path)
+    assert together == one_by_one
+    assert sum(rings is not None for rings in together.values()) > 50
+
+
+def _polylines_drawing(path: Path, version: str) -> Path:
+    """2D polylines as R12 writes every polyline (lots closed, roads open), next to those
+    the fast reader leaves to ezdxf: arcs (bulges), a 3D polyline, a spline-fitted one, a
+    polyface mesh."""
+    doc = ezdxf.new(version)
+    msp = doc.modelspace()
+    for index in range(4):
+        x = E0 + 30 * index
+        msp.add_polyline2d(
+            [(x, N0), (x + 20, N0), (x + 20, N0 + 20), (x, N0 + 20)],
+            close=True,
+            dxfattribs={"layer": "LOTS"},
+        )
+        msp.add_text(f"L-{index}", dxfattribs={"layer": "LABELS", "insert": (x + 2, N0 + 2)})
+        msp.add_polyline2d([(x, N0 - 5), (x + 25, N0 - 5)], dxfattribs={"layer": "ROADS"})
+    arcs = msp.add_polyline2d(
+        [(E0, N0 + 40), (E0 + 20, N0 + 40), (E0 + 20, N0 + 60)], dxfattribs={"layer": "LOTS"}
+    )
+    arcs.vertices[0].dxf.bulge = 0.5
+    msp.add_polyline3d([(E0, N0 + 80, 1), (E0 + 10, N0 + 80, 2)], dxfattribs={"layer": "ROADS"})
+    fitted = msp.add_polyline2d(
+        [(E0 + 40, N0 + 40), (E0 + 50, N0 + 45), (E0 + 60, N0 + 40)],
+        dxfattribs={"layer": "ROADS"},
+    )
+    fitted.dxf.flags |= 4  # spline-fitted: ezdxf's path is not its vertices
+    face = msp.add_polyface(dxfattribs={"layer": "LOTS"})
+    face.append_face([(E0, N0 + 100, 0), (E0 + 5, N0 + 100, 0), (E0 + 5, N0 + 105, 0)])
+    doc.saveas(path)
+    return path
+
+
+POLYLINE_MAPPING = {"LOTS": "landuse", "LABELS": "landuse", "ROADS": "roads", "*": "ignore"}
+
+
+@pytest.mark.parametrize("version", ["R12", "R2000"])
+def test_2d_polylines_of_straight_segments_are_read_natively(version, tmp_path):
+    """R12 drawings write every polyline as POLYLINE + VERTEX + SEQEND: the plain 2D ones
+    are read here, the others by ezdxf, with the ezdxf path's output."""
+    path = _polylines_drawing(tmp_path / f"polylines_{version}.dxf", version)
+    entities = _layout(path)
+    read = [k for k, own in zip(entities.kinds, entities.native.tolist(), strict=True) if own]
+    assert read.count("POLYLINE") == 8  # 4 lots, 4 roads
+    assert entities.kinds.count("POLYLINE") == 12
+    carried = [k for k, own in zip(entities.kinds, entities.carried.tolist(), strict=True) if own]
+    assert carried.count("VERTEX") == 4 * 4 + 4 * 2
+    assert carried.count("SEQEND") == 8
+    assert eligible(path)
+    fast, slow = both(path, POLYLINE_MAPPING, tmp_path)
+    assert fast.report.features == {"landuse": 4, "roads": 6}
+    labelled = [f for f in fast.outputs["landuse"] if f.attributes.get("code", "").startswith("L")]
+    assert len(labelled) == 4
+    assert_same(fast, slow)
+
+
+def _polyline_run(section, nth: int = 0) -> tuple[int, int]:
+    first, _ = _entity(section, "POLYLINE", nth)
+    seqend = next(i for i in range(first, len(section)) if section[i][1] == "SEQEND")
+    end = next(i for i in range(seqend + 1, len(section)) if section[i][0].strip() == "0")
+    return first, end
+
+
+def _vertex_flagged(section) -> None:
+    first, _ = _polyline_run(section)
+    vertex = next(i for i in range(first, len(section)) if section[i][1] == "VERTEX")
+    flag = next(i for i in range(vertex, len(section)) if section[i][0].strip() == "70")
+    section[flag][1] = "1"  # an extra vertex made by curve fitting
+
+
+def _seqend_missing(section) -> None:
+    first, end = _polyline_run(section)
+    seqend = next(i for i in range(first, end) if section[i][1] == "SEQEND")
+    del section[seqend:end]
+
+
+def _vertex_linetype_undefined(section) -> None:
+    first, _ = _polyline_run(section, 1)
+    vertex = next(i for i in range(first, len(section)) if section[i][1] == "VERTEX")
+    section.insert(vertex + 3, ["  6", "NOSUCH"])
+
+
+def _polylines_edited(path: Path, edit) -> Path:
+    _polylines_drawing(path, "R2000")
+    lines = path.read_text(encoding="latin-1").split("\n")
+    pairs = [[lines[i], lines[i + 1]] for i in range(0, len(lines) - 1, 2)]
+    start = next(i for i, (c, v) in enumerate(pairs) if c.strip() == "2" and v == "ENTITIES")
+    stop = next(i for i in range(start, len(pairs)) if pairs[i][1] == "ENDSEC")
+    section = pairs[start + 1 : stop]
+    edit(section)
+    pairs[start + 1 : stop] = section
+    path.write_text("\n".join(f"{c}\n{v}" for c, v in pairs) + "\n", encoding="latin-1")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("edit", "native"),
+    [
+        (_vertex_flagged, 7),  # that polyline goes to ezdxf
+        (_seqend_missing, None),  # a structure error: the file is ezdxf's to recover
+        (_vertex_linetype_undefined, None),  # the audit would change the VERTEX
+    ],
+)
+def test_polylines_ezdxf_reads_differently_are_left_to_it(edit, native, tmp_path):
+    path = _polylines_edited(tmp_path / "edited.dxf", edit)
+    if native is None:
+        assert not eligible(path)
+    else:
+        entities = _layout(path)
+        read = [k for k, own in zip(entities.kinds, entities.native.tolist(), strict=True) if own]
+        assert read.count("POLYLINE") == native
+        assert eligible(path)
+    outcomes = []
+    for fast in (True, False):
+        options = CadOptions(mapping=POLYLINE_MAPPING, fast_reader=fast)
         try:
             outcomes.append(convert(path, path.name, options, tmp_path))
         except InvalidInput as refused:
