@@ -16,11 +16,12 @@ In the same run, on the same file and database:
 Prints both times, the ratio and the peak RSS; writes bench/results/cad_import.json.
 Aim: ours <= 2 x ogr2ogr, peak RSS < 1.5 GB.
 With --autocad the drawing is as AutoCAD exports usually are (tree symbols as block
-references with attributes, a title block, XDATA on the road centre lines): the fast reader
-leaves those entities to ezdxf and reads the rest itself; results go to
-bench/results/cad_import_autocad.json.
+references with attributes, a title block, XDATA on the road centre lines); results go to
+bench/results/cad_import_autocad.json. With --r12 it is saved as DXF R12, as legacy
+drawings and "export to R12" come: every polyline a POLYLINE with VERTEX entities, labels
+as one TEXT per line, no hatches (R12 has none); results in bench/results/cad_import_r12.json.
 Usage: .venv/bin/python bench/cad_import.py [--entities N] [--repeat R] [--profile FILE]
-       [--autocad]
+       [--autocad | --r12]
 """
 
 from __future__ import annotations
@@ -113,7 +114,8 @@ def _loose_grid(msp, x0: float, y0: float) -> None:
             msp.add_line((x, y + GAP), (x, y + LOT_H), dxfattribs=attribs)
 
 
-def _block(msp, index: int, x0: float, y0: float, autocad: bool = False) -> None:
+def _block(msp, index: int, x0: float, y0: float, variant: str = "plain") -> None:
+    autocad, r12 = variant == "autocad", variant == "r12"
     if index % 2:
         _loose_grid(msp, x0, y0)
     for row in range(ROWS):
@@ -121,9 +123,11 @@ def _block(msp, index: int, x0: float, y0: float, autocad: bool = False) -> None
             lot = row * COLUMNS + col
             x, y = x0 + col * LOT_W, y0 + row * LOT_H
             if not index % 2:
-                msp.add_lwpolyline(
-                    _lot_corners(x, y), close=True, dxfattribs={"layer": "QH_RANHGIOI_LO"}
-                )
+                add_polyline = msp.add_polyline2d if r12 else msp.add_lwpolyline
+                add_polyline(_lot_corners(x, y), close=True, dxfattribs={"layer": "QH_RANHGIOI_LO"})
+            if r12:  # no hatch, and a TEXT per label line
+                _text_lines(msp, label(index, lot), x + 2, y + LOT_H - 2)
+                continue
             colour = FUNCTIONS[(index + lot) % len(FUNCTIONS)][2]
             hatch = msp.add_hatch(color=colour, dxfattribs={"layer": "QH_HATCH"})
             hatch.paths.add_polyline_path(_lot_corners(x, y), is_closed=True)
@@ -159,15 +163,25 @@ def _block(msp, index: int, x0: float, y0: float, autocad: bool = False) -> None
     msp.add_line((x0, y0 - 9), (x0 + width, y0 - 9), dxfattribs={"layer": "DIM"})
 
 
-def make_drawing(path: Path, entities: int, autocad: bool = False) -> int:
-    """The plan drawing of about `entities` entities; returns the exact count. `autocad`:
+def _text_lines(msp, text: str, x: float, y: float) -> None:
+    for number, line in enumerate(text.split("\\P")):
+        msp.add_text(
+            line,
+            dxfattribs={"layer": "QH_KYHIEU_LO", "style": "VNTIME", "height": 1.2},
+        ).dxf.insert = (x, y - 1.5 * number)
+
+
+def make_drawing(path: Path, entities: int, variant: str = "plain") -> int:
+    """The plan drawing of about `entities` entities; returns the exact count. "autocad":
     as AutoCAD drawings usually are, with block references (tree symbols with attributes, a
-    title block) and XDATA on the road centre lines."""
+    title block) and XDATA on the road centre lines; "r12": saved as DXF R12."""
     import ezdxf
 
-    doc = ezdxf.new("R2000")
+    autocad = variant == "autocad"
+    doc = ezdxf.new("R12" if variant == "r12" else "R2000")
     doc.header["$DWGCODEPAGE"] = "ANSI_1252"
-    doc.header["$INSUNITS"] = 6
+    if variant != "r12":
+        doc.header["$INSUNITS"] = 6
     doc.styles.new("VNTIME", dxfattribs={"font": ".VnTime.ttf"})
     for name in ("QH_RANHGIOI_LO", "QH_HATCH", "QH_KYHIEU_LO", "QH_TIMDUONG"):
         doc.layers.add(name)
@@ -183,9 +197,9 @@ def make_drawing(path: Path, entities: int, autocad: bool = False) -> int:
     while len(msp) < entities:
         x0 = E0 + (index % per_row) * (COLUMNS * LOT_W + ROAD)
         y0 = N0 + (index // per_row) * (ROWS * LOT_H + ROAD)
-        _block(msp, index, x0, y0, autocad)
+        _block(msp, index, x0, y0, variant)
         index += 1
-    msp.add_lwpolyline(
+    (msp.add_polyline2d if variant == "r12" else msp.add_lwpolyline)(
         [(E0 - 50, N0 - 50), (E0 + 7000, N0 - 50), (E0 + 7000, N0 + 3500)],
         dxfattribs={"layer": "KHUNG_TEN"},
     )
@@ -209,24 +223,25 @@ def _symbols(doc) -> None:
     frame.add_attdef("TYLE", (10, 270), dxfattribs={"height": 3})
 
 
-def _drawing_path(entities: int, autocad: bool) -> Path:
-    variant = "_autocad" if autocad else ""
-    return ROOT / "var" / "bench" / f"cad_plan{variant}_{entities}.dxf"
+def _drawing_path(entities: int, variant: str) -> Path:
+    suffix = "" if variant == "plain" else f"_{variant}"
+    return ROOT / "var" / "bench" / f"cad_plan{suffix}_{entities}.dxf"
 
 
-def cached_drawing(entities: int, autocad: bool = False) -> Path:
-    path = _drawing_path(entities, autocad)
+def cached_drawing(entities: int, variant: str = "plain") -> Path:
+    path = _drawing_path(entities, variant)
     if not path.exists():  # in a child, so that ezdxf's memory stays out of this process
         start = time.perf_counter()
         command = [sys.executable, __file__, "--generate", str(entities)]
-        subprocess.run(command + (["--autocad"] if autocad else []), check=True, cwd=ROOT)
+        flags = [] if variant == "plain" else [f"--{variant}"]
+        subprocess.run(command + flags, check=True, cwd=ROOT)
         print(f"generated {path.name} in {time.perf_counter() - start:.1f} s")
     return path
 
 
-def generate(entities: int, autocad: bool) -> None:
-    path = _drawing_path(entities, autocad)
-    count = make_drawing(path.with_suffix(".tmp"), entities, autocad)
+def generate(entities: int, variant: str) -> None:
+    path = _drawing_path(entities, variant)
+    count = make_drawing(path.with_suffix(".tmp"), entities, variant)
     path.with_suffix(".tmp").rename(path)
     print(f"{count} entities")
 
@@ -395,14 +410,19 @@ def main() -> None:
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--conninfo", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--generate", type=int, help=argparse.SUPPRESS)
-    parser.add_argument(
+    drawing = parser.add_mutually_exclusive_group()
+    drawing.add_argument(
         "--autocad",
         action="store_true",
         help="the drawing as AutoCAD exports usually are: blocks with attributes, XDATA",
     )
+    drawing.add_argument(
+        "--r12", action="store_true", help="the drawing saved as DXF R12 (legacy drawings)"
+    )
     args = parser.parse_args()
+    variant = "autocad" if args.autocad else "r12" if args.r12 else "plain"
     if args.generate:
-        generate(args.generate, args.autocad)
+        generate(args.generate, variant)
         return
     if args.conninfo:
         print_conninfo()
@@ -412,21 +432,24 @@ def main() -> None:
         return
     if not shutil.which("ogr2ogr"):
         sys.exit("ogr2ogr not found: apt-get install gdal-bin")
-    path = cached_drawing(args.entities, args.autocad)
+    path = cached_drawing(args.entities, variant)
     database = conninfo()
     ours, theirs = [], []
     for _ in range(args.repeat):  # interleaved so both see the same machine state
         theirs.append(time_ogr2ogr(path, database))
         ours.append(time_ours(path, args.profile))
-    report(args.entities, path, ours, theirs, args.autocad)
+    report(args.entities, path, ours, theirs, variant)
 
 
-def report(entities: int, path: Path, ours: list, theirs: list, autocad: bool) -> None:
+DRAWINGS = {"plain": "plain", "autocad": "autocad (blocks, XDATA)", "r12": "R12 (POLYLINE, TEXT)"}
+
+
+def report(entities: int, path: Path, ours: list, theirs: list, variant: str) -> None:
     ours_s = min(run["seconds"] for run, _ in ours)
     theirs_s = min(t for t, _, _ in theirs)
     details, _ = ours[-1]
     result = {
-        "drawing": "autocad (blocks, XDATA)" if autocad else "plain",
+        "drawing": DRAWINGS[variant],
         "entities": entities,
         "file_mb": round(path.stat().st_size / 2**20, 1),
         "ours_s": round(ours_s, 2),
@@ -446,7 +469,7 @@ def report(entities: int, path: Path, ours: list, theirs: list, autocad: bool) -
     }
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
-    name = "cad_import_autocad.json" if autocad else "cad_import.json"
+    name = "cad_import.json" if variant == "plain" else f"cad_import_{variant}.json"
     (out / name).write_text(json.dumps(result, indent=2, ensure_ascii=False))
     print(
         f"{entities} entities ({result['file_mb']} MB DXF): import_cad {result['ours_s']} s "
