@@ -1,18 +1,20 @@
-"""A fast reader for plain ASCII DXF drawings: model space straight to CadItems.
+"""A fast reader for ASCII DXF drawings: model space straight to CadItems.
 
 ezdxf builds a full object model of every entity, which is most of the import time of a
-large plan. Most plans are flat (no blocks in model space) and drawn with a handful of
-entity types, so this reader tokenises the file in bulk, hands only the header, tables,
-blocks and objects to ezdxf (cheap: few tags) and turns the ENTITIES section directly into
-the CadItems the Walker would yield, through the same geometry helpers. The entity checks
-and the bulk conversions live in fastbulk; the entities it leaves are read here one by one.
+large plan. This reader tokenises the file in bulk, hands the header, tables, blocks and
+objects to ezdxf (cheap: few tags) and turns the entities it can vouch for directly into the
+CadItems the Walker would yield, through the same geometry helpers: LINE, LWPOLYLINE, TEXT,
+MTEXT, HATCH with polyline or line-edge paths, POINT, CIRCLE and 2D POLYLINEs of straight
+segments. The entity checks and the bulk conversions live in fastbulk, fasthatch and
+fastsymbols; the entities it leaves are read here one by one.
 
-It is used only when it is provably equivalent: every model space entity is of a supported
-kind with only the group codes we understand, has a unique handle, default extrusion, no
-reactors / extension dictionaries / XDATA, nothing ezdxf's audit would fix, and converts to
-a non-empty geometry. Anything else (blocks, curves other than circles and bulges, binary
-DXF, unusual encodings, GEODATA, paper space entities...) returns None and the caller takes
-the ezdxf path for the whole file.
+An entity is read here only when that is provably equivalent to the ezdxf path (only the
+group codes we understand, a unique handle, the default extrusion, no reactors or extension
+dictionaries, nothing ezdxf's audit would fix); every other entity (block references, arcs,
+splines, dimensions ...) is handed to ezdxf with its followers and walked by the Walker in
+its place. Whole files go to ezdxf (None) when the reader cannot vouch for them: binary DXF,
+unusual encodings, paper space entities, audit fixes, an entity that would convert to
+nothing, files over IN_MEMORY_BYTES.
 """
 
 from __future__ import annotations
@@ -380,8 +382,6 @@ def _skeleton_tags(
     for first, last in ranges:
         for index in range(first, last):
             code, value = codes[index], values[index]
-            if code == 0 and value.strip() == "GEODATA":
-                raise Ineligible("GEODATA")
             if code != 999:
                 yield DXFTag(code, value)
             if code == 0 and value == "EOF":

@@ -210,6 +210,7 @@ ELIGIBLE_SAMPLES = {
     "ezdxf_hatches_2.dxf": "hatches with XDATA, arcs",
     "gdal_hatch_as_multipolygon.dxf": "hatches with XDATA",
     "gdal_leader-mleader.dxf": "LEADER and MULTILEADER",
+    "ezdxf_houses_of_parliament_georeferenced.dxf": "GEODATA: EPSG:27700 and its placement",
 }
 SAMPLE_MAPPING = {"*": "landuse"}
 
@@ -223,7 +224,6 @@ def test_eligible_samples(name, tmp_path):
 @pytest.mark.parametrize(
     "name",
     [
-        "ezdxf_houses_of_parliament_georeferenced.dxf",  # GEODATA
         "ezdxf_small_r13.dxf",  # cp932
         "gdal_spline_closed.dxf",  # no HEADER section
         "gdal_block-insert-order.dxf",  # a duplicate handle the audit fixes
