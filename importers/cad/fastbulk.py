@@ -11,6 +11,8 @@ results are those of the Walker, as the two-path tests in tests/cad/test_fastdxf
 
 from __future__ import annotations
 
+import math
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
@@ -155,6 +157,10 @@ def layout(code_array: np.ndarray, values: list[str], start: int, stop: int) -> 
         code_array, values, start + np.flatnonzero(head & (codes == 210)), owners, start
     )
     odd |= _curved_hatches(codes, values, kind_ids, owners, start)
+    odd |= _outside_subclass(codes, values, start, owners, firsts, kind_ids, head)
+    strings = np.flatnonzero(codes == 1000)
+    if any(values[start + i] in _MTEXT_LINKS for i in strings.tolist()):
+        raise Ineligible("MTEXT XDATA naming other entities: ezdxf drops them")
     parent = followers_parent(kinds)
     odd |= _curved_polylines_2d(codes, head, kind_ids, owners, values, start)
     native, carried, parents = _delegation(parent, kind_ids, odd)
@@ -185,6 +191,7 @@ def layout(code_array: np.ndarray, values: list[str], start: int, stop: int) -> 
     return entities
 
 
+_MTEXT_LINKS = {"ACAD_MTEXT_TEXT_BORDERS_BEGIN", "ACAD_MTEXT_COLUMNS_BEGIN"}
 _FOLLOWERS = {"ATTRIB", "VERTEX", "SEQEND"}  # belong to the INSERT or POLYLINE before them
 
 
@@ -318,6 +325,51 @@ def _odd_codes(codes, head, kind_ids, owners, xdata) -> np.ndarray:
     return odd
 
 
+_MARKERS = {
+    "LINE": ("AcDbEntity", "AcDbLine"),
+    "LWPOLYLINE": ("AcDbEntity", "AcDbPolyline"),
+    "TEXT": ("AcDbEntity", "AcDbText", "AcDbText"),
+    "MTEXT": ("AcDbEntity", "AcDbMText"),
+    "HATCH": ("AcDbEntity", "AcDbHatch"),
+    "POINT": ("AcDbEntity", "AcDbPoint"),
+    "CIRCLE": ("AcDbEntity", "AcDbCircle"),
+    "POLYLINE": ("AcDbEntity", "AcDb2dPolyline"),
+    "VERTEX": ("AcDbEntity", "AcDbVertex", "AcDb2dVertex"),
+    "SEQEND": ("AcDbEntity",),
+}
+_OWN = _code_table(lambda kind: OWN_CODES[kind] - COMMON)
+_MARKER_IDS = {name: i for i, name in enumerate(sorted({n for m in _MARKERS.values() for n in m}))}
+_EXPECTED = np.full((len(SUPPORTED), 4), -2, dtype=np.int64)  # marker ids by position
+for _kind, _names in _MARKERS.items():
+    _EXPECTED[_KIND[_kind], : len(_names)] = [_MARKER_IDS[n] for n in _names]
+_EXPECTED_COUNT = np.array([len(_MARKERS[kind]) for kind in SUPPORTED] + [0])
+
+
+def _outside_subclass(codes, values, start, owners, firsts, kind_ids, head) -> np.ndarray:
+    """Per entity with subclass markers (R13+): markers other than ezdxf's for its type, or
+    a field of its type before the type's marker (ezdxf reads fields by subclass)."""
+    odd = np.zeros(len(kind_ids), dtype=bool)
+    markers = np.flatnonzero(codes == 100)
+    if not len(markers):
+        return odd
+    names = map(values.__getitem__, (markers + start).tolist())
+    ids = np.fromiter((_MARKER_IDS.get(n, -1) for n in names), np.int64, len(markers))
+    ordinal = np.cumsum(codes == 100)
+    ordinal = ordinal - ordinal[firsts][owners]  # per tag: markers up to it in its entity
+    owner, kind = owners[markers], kind_ids[owners[markers]]
+    supported = kind >= 0
+    place = np.minimum(ordinal[markers] - 1, _EXPECTED.shape[1] - 1)
+    wrong = supported & (ids != _EXPECTED[kind, place])
+    odd[owner[wrong]] = True
+    count = np.bincount(owner, minlength=len(kind_ids))
+    marked = count > 0
+    odd |= marked & (kind_ids >= 0) & (count != _EXPECTED_COUNT[kind_ids])
+    early = np.flatnonzero(head & (ordinal < 2) & (codes < _MAX_CODE) & (codes >= 0))
+    early = early[marked[owners[early]]]  # fields before the type's marker
+    odd[owners[early[_OWN[kind_ids[owners[early]], codes[early]]]]] = True
+    return odd
+
+
 def _curved_hatches(codes, values, kind_ids, owners, start: int) -> np.ndarray:
     """Per entity: a HATCH with an arc, ellipse or spline boundary edge (edge type 2-4 in a
     72 tag; in a polyline path 72 is the 0/1 bulge flag), which ezdxf flattens."""
@@ -346,6 +398,14 @@ def _field(codes, head, owners, count: int, code: int) -> np.ndarray:
     return where
 
 
+def _meets(first: tuple[float, float], last: tuple[float, float]) -> bool:
+    """ezdxf's test for a 2D polyline path that already ends at its start (add_2d_polyline:
+    IS_CLOSE_TOL, relative only)."""
+    return all(
+        math.isclose(a, b, rel_tol=1e-10, abs_tol=0) for a, b in zip(first, last, strict=True)
+    )
+
+
 def _values(values, start: int, where: np.ndarray, default: str | None) -> list:
     return [values[start + i] if i >= 0 else default for i in where.tolist()]
 
@@ -368,11 +428,16 @@ def _check_common(entities: Entities, values, doc) -> None:
     _check_fields(doc, handles, owners, distinct, distinct(7, np.isin(entities.kind_ids, _TEXTS)))
 
 
+_HEX_HANDLES = re.compile(r"[0-9A-Fa-f]+(?:\n[0-9A-Fa-f]+)*")
+
+
 def _check_fields(doc, handles: list, owners: set[str], distinct, styles: set[str]) -> None:
     """Ineligible unless ezdxf's audit leaves entities with these fields unchanged:
     `distinct(code)` gives the values of a field over the entities checked."""
     if None in handles or len(set(handles)) != len(handles):
         raise Ineligible("missing or duplicate handle")
+    if handles and ("0" in handles or not _HEX_HANDLES.fullmatch("\n".join(handles))):
+        raise Ineligible("a handle ezdxf's entity database refuses")
     if any(handle in doc.entitydb for handle in handles):
         raise Ineligible("missing or duplicate handle")
     model = doc.block_records.get("*Model_Space").dxf.handle
@@ -491,9 +556,10 @@ class BulkItems:
         for index, entity in self.polylines_2d:
             flag = flags[entity]
             closed = bool(number(values[entities.start + flag]) & 1) if flag >= 0 else False
-            items[index].geom, items[index].closed = shapes.line_or_ring(
-                index, points[entity], closed
-            )
+            line = points[entity]
+            if closed and not _meets(line[0], line[-1]):
+                line = [*line, line[0]]  # ezdxf's path closes it: A, B -> A, B, A
+            items[index].geom, items[index].closed = shapes.line_or_ring(index, line, closed)
 
     def _vertices(self) -> dict[int, list[tuple[float, float]]]:
         """The (x, y) of each wanted polyline's vertices, in order."""

@@ -45,6 +45,7 @@ from importers.cad.fasthatch import HATCH_TAIL_CODES
 from importers.cad.geometry import CadItem, Skipped
 from importers.cad.limits import CadLimits
 from importers.cad.scan import Scan, _Block, _expanded_size, scan_tags
+from importers.cad.scan import _int as scan_int
 from planning.errors import PlanningError
 
 logger = logging.getLogger(__name__)
@@ -236,9 +237,12 @@ def _sections(zeros: np.ndarray, codes: list[int], values: list[str]) -> dict[st
             if name or index != len(codes) - 1 or values[index] != "EOF":
                 raise Ineligible("data after EOF or an open section")
             return sections
+        elif not name:  # ezdxf ignores it, the pre-scan counts it in its last section
+            raise Ineligible("a tag outside any section")
     raise Ineligible("no EOF marker")
 
 
+_ASCII_SPACE = " \t\n\r\x0b\x0c"  # what bytes.strip() removes (the pre-scan's strip)
 _STRUCTURE = {"SECTION", "ENDSEC", "TABLE", "ENDTAB", "BLOCK", "ENDBLK", "EOF", "SEQEND"}
 
 
@@ -251,6 +255,8 @@ def _within_limits(
     and text of every entity within the limits (counted generously: every tag run between
     two 0 codes, text of any entity, up to 4 bytes per character in UTF-8). Otherwise None,
     and the pre-scan itself judges the file."""
+    if any(v.strip() != v.strip(_ASCII_SPACE) for v in {values[i] for i in zeros.tolist()}):
+        return None  # "SEQEND\x1c": a SEQEND for ezdxf, an entity for the pre-scan
     blocks = _block_structure(code_array, zeros, values, sections, encoding)
     if blocks is None:
         return None
@@ -293,8 +299,11 @@ def _block_structure(code_array, zeros, values, sections, encoding) -> dict | No
     names = np.flatnonzero(code_array == 2)
     inserts: list[tuple[_ScannedBlock, int]] = []
 
+    def raw(index: int) -> bytes:  # the file's bytes
+        return values[index].encode(encoding, "surrogateescape")
+
     def raw_name(index: int) -> str:  # as the pre-scan reads it: the file's bytes, Latin-1
-        return values[index].encode(encoding, "surrogateescape").strip().decode("latin-1").upper()
+        return raw(index).strip().decode("latin-1").upper()
 
     for section in ("ENTITIES", "BLOCKS"):
         first, end = sections.get(section, (0, 0))
@@ -318,7 +327,9 @@ def _block_structure(code_array, zeros, values, sections, encoding) -> dict | No
     heads = np.asarray([head for _, head in inserts], dtype=np.int64)
     last = {code: _last_of(code_array, zeros, heads, code) for code in (2, 70, 71)}
     for row, (block, _) in enumerate(inserts):
-        _scanned_insert(block, {code: int(found[row]) for code, found in last.items()}, raw_name)
+        _scanned_insert(
+            block, {code: int(found[row]) for code, found in last.items()}, raw_name, raw
+        )
     return blocks
 
 
@@ -331,16 +342,13 @@ def _last_of(code_array: np.ndarray, zeros: np.ndarray, heads: np.ndarray, code:
     return np.where((at >= 0) & (candidates > heads), candidates, -1)
 
 
-def _scanned_insert(block: _ScannedBlock, tags: dict[int, int], raw_name) -> None:
+def _scanned_insert(block: _ScannedBlock, tags: dict[int, int], raw_name, raw) -> None:
     """An INSERT as the pre-scan counts it: its block name, columns x rows copies."""
     name = raw_name(tags[2]) if tags[2] >= 0 else ""
     cells = 1
     for code in (70, 71):
         if tags[code] >= 0:
-            try:
-                cells *= max(1, int(raw_name(tags[code])))
-            except ValueError:
-                pass  # the pre-scan counts 1
+            cells *= max(1, scan_int(raw(tags[code])))
     block.cells.append(cells)
     block.inserts[name] = block.inserts.get(name, 0) + cells
 

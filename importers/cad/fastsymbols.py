@@ -109,6 +109,7 @@ def candidates(entities: Entities, values: list[str], accept, max_depth: int) ->
     runs = np.flatnonzero(in_run).tolist()
     broken = {parent[m] for m in runs if handles[m] is None or m in extruded}
     broken |= {parent[m] for m in runs if kinds[m] == "ATTRIB" and names[m] is None}
+    broken |= {parent[m] for m in runs if kinds[m] == "ATTRIB" and _tag_unread(entities, values, m)}
     for insert in inserts:
         if refused[insert] or insert in broken or names[insert] is None:
             continue
@@ -119,6 +120,21 @@ def candidates(entities: Entities, values: list[str], accept, max_depth: int) ->
             chosen.blocks.append(names[insert])
             chosen.layers.append(layers[insert])
     return chosen
+
+
+_ATTRIB_MARKERS = ["AcDbEntity", "AcDbText", "AcDbAttribute"]
+
+
+def _tag_unread(entities: Entities, values: list[str], attrib: int) -> bool:
+    """ezdxf reads an R13+ ATTRIB's tag (2) from its third subclass only."""
+    first = entities.firsts[attrib] - entities.start
+    end = entities.ends[attrib] - entities.start
+    codes = entities.codes[first:end].tolist()
+    markers = [i for i, code in enumerate(codes) if code == 100]
+    if not markers:
+        return False  # no subclasses (R12): ezdxf reads every tag
+    names = [values[entities.start + first + i].strip() for i in markers]
+    return names != _ATTRIB_MARKERS or codes.index(2) < markers[-1]
 
 
 def _linked_as_written(kinds: list[str], parent, insert: int, follows: str | None) -> bool:

@@ -129,7 +129,7 @@ class Walker:
         on a wanted layer (its layer "0" entities take the unwanted one), at any depth. When
         unsure (a missing block, a cycle, entities that ezdxf explodes further) it says yes,
         and the block is expanded as always."""
-        key = name.upper()
+        key = name.lower()  # ezdxf's block key: "STRAßE" and "STRASSE" are two blocks
         if key not in self._yields_unwanted:
             block = doc.blocks.get(name) if doc is not None else None
             if block is None or key in path:

@@ -137,11 +137,14 @@ def list_layers(doc: Drawing, counted: dict[str, Counter] | None = None) -> list
             off=table_layer.is_off(),
             locked=table_layer.is_locked(),
         )
+    in_table = set(layers)
     for name, counter in counts.items():  # layers used but missing from the table
         key = name.upper()
         if key in layers:
             for kind, count in counter.items():
                 layers[key].entities[kind] = layers[key].entities.get(kind, 0) + count
+            if key not in in_table:  # named alike whatever order the entities were counted in
+                layers[key].name = min(layers[key].name, name)
         else:
             layers[key] = CadLayer(name, dict(counter))
     return sorted(layers.values(), key=lambda layer: layer.name.upper())

@@ -199,10 +199,16 @@ def _count(entity: _Entity, code: int, value: bytes, limits: CadLimits) -> None:
 
 
 def _int(value: bytes) -> int:
+    """An integer tag as ezdxf reads it (written as a float too), else 1."""
     try:
         return int(value.strip())
     except ValueError:
-        return 1
+        try:
+            return int(float(value.strip()))
+        except ValueError:
+            return 1
+        except OverflowError:
+            return 1 << 62  # over any limit
 
 
 def _close(entity: _Entity, block: _Block, limits: CadLimits) -> None:

@@ -218,7 +218,7 @@ def test_symbols_on_an_ignored_layer_are_not_expanded_unless_they_hold_wanted_co
     drawing = open_drawing(path, path.name, tmp_path, CadLimits())
     walker = Walker(0.01, 16, lambda layer: layer.upper() == "ROADS")
     found = list(walker.items(drawing.doc.modelspace()))
-    assert walker._yields_unwanted == {"TREE": False, "SIGN": True, "GROVE": True, "NOTE": True}
+    assert walker._yields_unwanted == {"tree": False, "sign": True, "grove": True, "note": True}
     posts = sorted(round(i.geom.coords[0][0], 3) for i in found if i.dxftype == "LINE")
     assert posts == [20.0, 35.0]  # the sign itself and the sign inside the grove
     assert [i.dxftype for i in found].count("CIRCLE") == 1  # the tree on the ROADS layer
