@@ -381,19 +381,46 @@ def test_a_tag_ezdxf_cannot_compile_falls_back(tmp_path):
 # --- tag-level edits: the bulk checks (fastbulk) refuse what the per-entity reader did ---
 
 
-def _tag_edited(path: Path, edit) -> Path:
-    """The kinds drawing with `edit(pairs)` applied to the ENTITIES section's
-    [code, value] pairs (values as written, without the newline)."""
-    kinds_drawing(path)
+def tag_pairs(path: Path) -> list[list[str]]:
+    """The file's [code, value] pairs (values as written, without the newline)."""
     lines = path.read_text(encoding="latin-1").split("\n")
-    pairs = [[lines[i], lines[i + 1]] for i in range(0, len(lines) - 1, 2)]
+    return [[lines[i], lines[i + 1]] for i in range(0, len(lines) - 1, 2)]
+
+
+def write_pairs(path: Path, pairs: list[list[str]]) -> Path:
+    path.write_text("\n".join(f"{c}\n{v}" for c, v in pairs) + "\n", encoding="latin-1")
+    return path
+
+
+def _section_edited(path: Path, edit) -> Path:
+    """The drawing at `path` with `edit(pairs)` applied to its ENTITIES section's pairs."""
+    pairs = tag_pairs(path)
     start = next(i for i, (c, v) in enumerate(pairs) if c.strip() == "2" and v == "ENTITIES")
     stop = next(i for i in range(start, len(pairs)) if pairs[i][1] == "ENDSEC")
     section = pairs[start + 1 : stop]
     edit(section)
     pairs[start + 1 : stop] = section
-    path.write_text("\n".join(f"{c}\n{v}" for c, v in pairs) + "\n", encoding="latin-1")
-    return path
+    return write_pairs(path, pairs)
+
+
+def _tag_edited(path: Path, edit) -> Path:
+    """The kinds drawing with `edit(pairs)` applied to the ENTITIES section."""
+    return _section_edited(kinds_drawing(path), edit)
+
+
+def assert_same_outcome(path: Path, mapping: dict, tmp_path: Path, limits=None) -> None:
+    """Both paths convert the drawing alike, or refuse it with the same message."""
+    outcomes: list = []
+    for fast in (True, False):
+        options = CadOptions(mapping=mapping, fast_reader=fast, limits=limits or CadLimits())
+        try:
+            outcomes.append(convert(path, path.name, options, tmp_path))
+        except InvalidInput as refused:
+            outcomes.append(str(refused))
+    if isinstance(outcomes[0], str) or isinstance(outcomes[1], str):
+        assert outcomes[0] == outcomes[1]
+    else:
+        assert_same(*outcomes)
 
 
 def _entity(section, kind: str, nth: int = 0) -> tuple[int, int]:
@@ -632,6 +659,15 @@ def test_a_field_after_xdata_is_left_to_ezdxf(tmp_path):
     assert_same(*both(path, KINDS_MAPPING, tmp_path))
 
 
+def _labelled_lot(add_polyline, msp, index: int) -> float:
+    """A 20 m square lot (closed polyline on LOTS) with its code as TEXT; its x."""
+    x = E0 + 30 * index
+    corners = [(x, N0), (x + 20, N0), (x + 20, N0 + 20), (x, N0 + 20)]
+    add_polyline(corners, close=True, dxfattribs={"layer": "LOTS"})
+    msp.add_text(f"L-{index}", dxfattribs={"layer": "LABELS", "insert": (x + 2, N0 + 2)})
+    return x
+
+
 def _symbols_drawing(path: Path) -> Path:
     """Lots with a tree symbol (block with attributes) each on an ignored layer, a sign on
     an ignored layer whose block holds a road line, and a tree on a wanted layer."""
@@ -643,13 +679,7 @@ def _symbols_drawing(path: Path) -> Path:
     sign.add_line((0, 0), (0, 3), dxfattribs={"layer": "ROADS"})
     msp = doc.modelspace()
     for index in range(3):
-        x = E0 + 30 * index
-        msp.add_lwpolyline(
-            [(x, N0), (x + 20, N0), (x + 20, N0 + 20), (x, N0 + 20)],
-            close=True,
-            dxfattribs={"layer": "LOTS"},
-        )
-        msp.add_text(f"L-{index}", dxfattribs={"layer": "LABELS", "insert": (x + 2, N0 + 2)})
+        x = _labelled_lot(msp.add_lwpolyline, msp, index)
         insert = msp.add_blockref("TREE", (x + 10, N0 + 10), dxfattribs={"layer": "TREES"})
         insert.add_auto_attribs({"KIND": "sao"})
     msp.add_blockref("TREE", (E0, N0 + 40))  # no attributes
@@ -686,11 +716,9 @@ def test_symbols_on_ignored_layers_are_counted_not_loaded(tmp_path):
 
 def _edited_symbols(tmp_path: Path, edit) -> Path:
     path = _symbols_drawing(tmp_path / "symbols.dxf")
-    lines = path.read_text(encoding="latin-1").split("\n")
-    pairs = [[lines[i], lines[i + 1]] for i in range(0, len(lines) - 1, 2)]
+    pairs = tag_pairs(path)
     edit(pairs)
-    path.write_text("\n".join(f"{c}\n{v}" for c, v in pairs) + "\n", encoding="latin-1")
-    return path
+    return write_pairs(path, pairs)
 
 
 def _first(pairs, kind: str) -> int:
@@ -742,17 +770,7 @@ def test_symbols_ezdxf_would_read_differently_are_loaded_by_it(edit, loaded, tmp
     else:
         assert fast_read is not None
         assert [e.dxf.layer for e in fast_read.doc.modelspace()] == loaded
-    outcomes = []
-    for fast in (True, False):
-        options = CadOptions(mapping=SYMBOLS_MAPPING, fast_reader=fast)
-        try:
-            outcomes.append(convert(path, path.name, options, tmp_path))
-        except InvalidInput as refused:
-            outcomes.append(str(refused))
-    if isinstance(outcomes[1], str):
-        assert outcomes[0] == outcomes[1]
-    else:
-        assert_same(*outcomes)
+    assert_same_outcome(path, SYMBOLS_MAPPING, tmp_path)
 
 
 def _rings_both_ways(path: Path) -> tuple[dict, dict]:
@@ -818,13 +836,7 @@ def _polylines_drawing(path: Path, version: str) -> Path:
     doc = ezdxf.new(version)
     msp = doc.modelspace()
     for index in range(4):
-        x = E0 + 30 * index
-        msp.add_polyline2d(
-            [(x, N0), (x + 20, N0), (x + 20, N0 + 20), (x, N0 + 20)],
-            close=True,
-            dxfattribs={"layer": "LOTS"},
-        )
-        msp.add_text(f"L-{index}", dxfattribs={"layer": "LABELS", "insert": (x + 2, N0 + 2)})
+        x = _labelled_lot(msp.add_polyline2d, msp, index)
         msp.add_polyline2d([(x, N0 - 5), (x + 25, N0 - 5)], dxfattribs={"layer": "ROADS"})
     arcs = msp.add_polyline2d(
         [(E0, N0 + 40), (E0 + 20, N0 + 40), (E0 + 20, N0 + 60)], dxfattribs={"layer": "LOTS"}
@@ -892,16 +904,7 @@ def _vertex_linetype_undefined(section) -> None:
 
 
 def _polylines_edited(path: Path, edit) -> Path:
-    _polylines_drawing(path, "R2000")
-    lines = path.read_text(encoding="latin-1").split("\n")
-    pairs = [[lines[i], lines[i + 1]] for i in range(0, len(lines) - 1, 2)]
-    start = next(i for i, (c, v) in enumerate(pairs) if c.strip() == "2" and v == "ENTITIES")
-    stop = next(i for i in range(start, len(pairs)) if pairs[i][1] == "ENDSEC")
-    section = pairs[start + 1 : stop]
-    edit(section)
-    pairs[start + 1 : stop] = section
-    path.write_text("\n".join(f"{c}\n{v}" for c, v in pairs) + "\n", encoding="latin-1")
-    return path
+    return _section_edited(_polylines_drawing(path, "R2000"), edit)
 
 
 @pytest.mark.parametrize(
@@ -921,14 +924,4 @@ def test_polylines_ezdxf_reads_differently_are_left_to_it(edit, native, tmp_path
         read = [k for k, own in zip(entities.kinds, entities.native.tolist(), strict=True) if own]
         assert read.count("POLYLINE") == native
         assert eligible(path)
-    outcomes = []
-    for fast in (True, False):
-        options = CadOptions(mapping=POLYLINE_MAPPING, fast_reader=fast)
-        try:
-            outcomes.append(convert(path, path.name, options, tmp_path))
-        except InvalidInput as refused:
-            outcomes.append(str(refused))
-    if isinstance(outcomes[1], str):
-        assert outcomes[0] == outcomes[1]
-    else:
-        assert_same(*outcomes)
+    assert_same_outcome(path, POLYLINE_MAPPING, tmp_path)

@@ -15,9 +15,7 @@ import numpy as np
 import pytest
 
 from importers.cad import fastbulk, fastdxf, geometry
-from importers.cad.convert import CadOptions, convert
 from importers.cad.limits import CadLimits
-from planning.errors import InvalidInput
 from tests.cad.drawings import E0, N0
 from tests.cad.test_fastdxf import (
     KINDS_MAPPING,
@@ -36,30 +34,13 @@ from tests.cad.test_fastdxf import (
     _wanted,
     _xdata_everywhere,
     assert_same,
+    assert_same_outcome,
     both,
+    tag_pairs,
+    write_pairs,
 )
 
 ROADS_MAPPING = {"LOTS": "landuse", "LABELS": "landuse", "ROADS": "roads", "*": "ignore"}
-
-
-def _outcomes(path: Path, mapping: dict, tmp_path: Path, limits: CadLimits | None = None):
-    """Both paths' conversions, or the message each refused the drawing with."""
-    found: list = []
-    for fast in (True, False):
-        options = CadOptions(mapping=mapping, fast_reader=fast, limits=limits or CadLimits())
-        try:
-            found.append(convert(path, path.name, options, tmp_path))
-        except InvalidInput as refused:
-            found.append(str(refused))
-    return found
-
-
-def _assert_same_outcome(path, mapping, tmp_path, limits=None) -> None:
-    fast, slow = _outcomes(path, mapping, tmp_path, limits)
-    if isinstance(fast, str) or isinstance(slow, str):
-        assert fast == slow
-    else:
-        assert_same(fast, slow)
 
 
 def _fast_read(path: Path, mapping: dict, limits: CadLimits | None = None):
@@ -67,16 +48,6 @@ def _fast_read(path: Path, mapping: dict, limits: CadLimits | None = None):
         return mapping.get(layer.upper(), mapping.get("*", "ignore")) != "ignore"
 
     return fastdxf.read(path, 0.01, accept, limits or CadLimits())
-
-
-def _pairs(path: Path) -> list[list[str]]:
-    lines = path.read_text(encoding="latin-1").split("\n")
-    return [[lines[i], lines[i + 1]] for i in range(0, len(lines) - 1, 2)]
-
-
-def _write(path: Path, pairs: list[list[str]]) -> Path:
-    path.write_text("\n".join(f"{c}\n{v}" for c, v in pairs) + "\n", encoding="latin-1")
-    return path
 
 
 def _lot(msp) -> None:
@@ -194,7 +165,7 @@ def test_mtext_xdata_that_links_other_entities(make, tmp_path):
     section -> Ineligible (the columns case is new with native XDATA tails; the text frame
     case was already wrong with the MTEXT left to ezdxf)."""
     path = make(tmp_path / "mtext.dxf")
-    _assert_same_outcome(path, ROADS_MAPPING, tmp_path)
+    assert_same_outcome(path, ROADS_MAPPING, tmp_path)
 
 
 def test_tags_outside_sections_are_counted_by_the_pre_scan(tmp_path):
@@ -210,17 +181,17 @@ def test_tags_outside_sections_are_counted_by_the_pre_scan(tmp_path):
     msp.add_blockref("B", (E0, N0), dxfattribs={"layer": "TREES"})
     path = tmp_path / "stray.dxf"
     doc.saveas(path)
-    pairs = _pairs(path)
+    pairs = tag_pairs(path)
     section = next(i for i, (c, v) in enumerate(pairs) if c.strip() == "2" and v == "ENTITIES")
     endsec = next(i for i in range(section, len(pairs)) if pairs[i][1] == "ENDSEC")
     stray = [["  0", "INSERT"], ["  5", "FFF1"], ["  8", "TREES"], ["  2", "B"]]
     stray += [[" 10", "0.0"], [" 20", "0.0"], [" 30", "0.0"]]
     pairs[endsec + 1 : endsec + 1] = stray * 3
-    _write(path, pairs)
+    write_pairs(path, pairs)
     limits = CadLimits(max_expanded=12)
     assert "more than 12 entities" in _file_verdict(path, limits)
     assert _in_memory_verdict(path, limits) in (None, "ineligible", _file_verdict(path, limits))
-    _assert_same_outcome(path, {"LOTS": "landuse", "*": "ignore"}, tmp_path, limits)
+    assert_same_outcome(path, {"LOTS": "landuse", "*": "ignore"}, tmp_path, limits)
 
 
 def test_entity_types_stripped_as_the_pre_scan_strips_them(tmp_path):
@@ -235,14 +206,14 @@ def test_entity_types_stripped_as_the_pre_scan_strips_them(tmp_path):
     )
     path = tmp_path / "seqend.dxf"
     doc.saveas(path)
-    pairs = _pairs(path)
+    pairs = tag_pairs(path)
     seqend = next(i for i, (c, v) in enumerate(pairs) if c.strip() == "0" and v == "SEQEND")
     pairs[seqend][1] = "SEQEND\x1c"
-    _write(path, pairs)
+    write_pairs(path, pairs)
     limits = CadLimits(max_entities=4)
     assert "more than 4 entities" in _file_verdict(path, limits)
     assert _in_memory_verdict(path, limits) in (None, "ineligible", _file_verdict(path, limits))
-    _assert_same_outcome(path, {"LOTS": "landuse", "*": "ignore"}, tmp_path, limits)
+    assert_same_outcome(path, {"LOTS": "landuse", "*": "ignore"}, tmp_path, limits)
 
 
 def _handle(kind: str, value: str):
@@ -286,7 +257,7 @@ def test_handles_ezdxf_refuses(drawing, edit, tmp_path):
         path, mapping = _polylines_edited(tmp_path / "edited.dxf", edit), POLYLINE_MAPPING
     else:
         path, mapping = _edited_symbols(tmp_path, edit), SYMBOLS_MAPPING
-    _assert_same_outcome(path, mapping, tmp_path)
+    assert_same_outcome(path, mapping, tmp_path)
 
 
 def _attrib_without_text_marker(pairs) -> None:
@@ -310,7 +281,7 @@ def test_symbol_attribs_ezdxf_loads_without_their_tag(edit, tmp_path):
     an ATTRIB of a drawing with subclass markers must have exactly AcDbEntity, AcDbText,
     AcDbAttribute and its 2 tag after the last; otherwise the INSERT is left to ezdxf."""
     path = _edited_symbols(tmp_path, edit)
-    _assert_same_outcome(path, SYMBOLS_MAPPING, tmp_path)
+    assert_same_outcome(path, SYMBOLS_MAPPING, tmp_path)
 
 
 def test_layer_spellings_missing_from_the_table_named_alike(tmp_path):
@@ -347,13 +318,13 @@ def test_minsert_counts_written_as_floats_are_judged_by_the_array_limit(tmp_path
     insert.grid(size=(3, 3), spacing=(2, 2))
     path = tmp_path / "minsert.dxf"
     doc.saveas(path)
-    pairs = _pairs(path)
+    pairs = tag_pairs(path)
     at = _first(pairs, "INSERT")
     end = next(i for i in range(at + 1, len(pairs)) if pairs[i][0].strip() == "0")
     for index in range(at, end):
         if pairs[index][0].strip() in ("70", "71"):
             pairs[index][1] = "3.0"
-    _write(path, pairs)
+    write_pairs(path, pairs)
     assert ezdxf.readfile(path).modelspace()[0].mcount == 9
     limits = CadLimits(max_array=6)
     refused = _file_verdict(path, limits)
@@ -383,7 +354,7 @@ def test_native_fields_outside_their_subclass(edit, tmp_path):
     ezdxf's sequence for its type, or whose own codes come before its type's marker, is
     left to ezdxf (odd)."""
     path = _tag_edited(tmp_path / "edited.dxf", edit)
-    _assert_same_outcome(path, KINDS_MAPPING, tmp_path)
+    assert_same_outcome(path, KINDS_MAPPING, tmp_path)
 
 
 # --- edge cases that agree: kept so that they stay so ---
@@ -473,11 +444,11 @@ def _symbol_edge_cases(path: Path) -> Path:
     flagged = msp.add_blockref("Tree", (E0 + 12, N0), dxfattribs={"layer": "TREES"})
     flagged.add_auto_attribs({"KIND": "sao"})
     doc.saveas(path)
-    pairs = _pairs(path)
+    pairs = tag_pairs(path)
     attrib = _first(pairs, "ATTRIB")
     seqend = next(i for i in range(attrib, len(pairs)) if pairs[i] == ["  0", "SEQEND"])
     del pairs[attrib:seqend]  # 66 = 1, then the SEQEND alone
-    return _write(path, pairs)
+    return write_pairs(path, pairs)
 
 
 def test_symbol_edge_cases_counted_or_loaded_as_ezdxf_reads_them(tmp_path):
