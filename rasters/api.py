@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import UTC, datetime
 
 import numpy as np
 import rasterio
@@ -33,6 +34,7 @@ from importers.uploads import uploaded_file
 from planning import visibility
 from planning.api.auth import is_private
 from planning.errors import NotFound
+from planning.models import RevisionState
 from rasters import georef
 from rasters.gdal_env import safe_env
 from rasters.georeferencing import georeference
@@ -211,36 +213,56 @@ def map_rasters(request: Request) -> Response:
     With ?revision=<id> (the review map): the rasters of that revision, if the caller may
     see it (else 404), marked "reviewed", then the rasters of the plans in force beneath."""
     revision_param = request.query_params.get("revision")
+    moment = None
     if revision_param is None:
         rasters = list(service_rasters(request.user).order_by("revision__project__code", "id"))
         reviewed: set[int] = set()
     else:
-        rasters, reviewed = _review_rasters(request.user, revision_param)
+        rasters, reviewed, moment = _review_rasters(request.user, revision_param)
     outlines = _outlines({r.revision.project_id for r in rasters})
-    items = [_map_item(raster, outlines, raster.pk in reviewed) for raster in rasters]
+    items = [
+        _map_item(
+            raster, outlines, raster.pk in reviewed, moment if raster.pk in reviewed else None
+        )
+        for raster in rasters
+    ]
     response = Response({"rasters": items, "labels": _map_labels()})
     if is_private(request.user):
         response["Cache-Control"] = "private, no-store"
     return response
 
 
-def _review_rasters(user, revision_param: str) -> tuple[list[RasterLayer], set[int]]:
-    """The revision's rasters the map services draw for `user`, then those in force."""
+def _review_rasters(user, revision_param: str):
+    """The revision's rasters the map services draw for `user`, then those in force, and
+    for a superseded revision the moment its rasters are drawn at (WMS TIME)."""
     if not REVISION_ID.fullmatch(revision_param):
         raise NotFound(_("No such revision."))
     revision = _revision(user, int(revision_param))
-    own = list(service_rasters(user).filter(revision=revision).order_by("id"))
+    moment = _while_in_force(revision)
+    own = list(service_rasters(user, moment).filter(revision=revision).order_by("id"))
     in_force = service_rasters(None).exclude(revision=revision)
     context = list(in_force.order_by("revision__project__code", "id"))
-    return own + context, {r.pk for r in own}
+    return own + context, {r.pk for r in own}, moment
 
 
-def _map_item(raster: RasterLayer, outlines: dict[int, dict], reviewed: bool) -> dict:
+def _while_in_force(revision) -> datetime | None:
+    """A moment a superseded revision was in force (its approval); None for the others,
+    whose rasters the services draw now."""
+    if revision.state == RevisionState.SUPERSEDED and revision.approved_at is not None:
+        return revision.approved_at
+    return None
+
+
+def _map_item(
+    raster: RasterLayer, outlines: dict[int, dict], reviewed: bool, moment: datetime | None
+) -> dict:
     return {
         **{k: v for k, v in raster_json(raster).items() if k != "control_points"},
         "title": f"{raster.name} ({raster.revision.project.code})",
         "in_force": raster.revision.is_in_force,
         "reviewed": reviewed,
+        # the WMS TIME to draw it at: a superseded revision's rasters are not drawn now
+        "time": moment.astimezone(UTC).isoformat() if moment else None,
         "clip": outlines.get(raster.revision.project_id),
     }
 

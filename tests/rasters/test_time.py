@@ -272,3 +272,28 @@ def test_capabilities_list_the_scan_in_force_from_its_approval_on(live_server, h
     assert stamp[1] in dimensions["plans"]
     assert stamp[0] not in dimensions[history.new.layer_name]
     assert stamp[1] in dimensions[history.new.layer_name]
+
+
+def test_review_map_of_a_superseded_revision_draws_its_scan_as_it_was(live_server, client, history):
+    """A superseded revision's review map lists its own scan with the moment it was in
+    force; the WMS GetMap the map makes with that TIME (on /wms, as its TileWMS does) draws
+    that scan, not the one in force now."""
+    response = client.get(
+        "/api/rasters/map/", {"revision": history.old.revision_id}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 200
+    rasters = response.json()["rasters"]
+    own = [r for r in rasters if r["reviewed"]]
+    assert [(r["id"], r["in_force"]) for r in own] == [(history.old.pk, False)]
+    moment = datetime.fromisoformat(own[0]["time"])
+    assert history.t1 <= moment < history.t2
+    assert [r["time"] for r in rasters if not r["reviewed"]] == [None]  # in force: drawn now
+    query = _query(history.old.layer_name, TIME=own[0]["time"])
+    status, _, body = get(f"{live_server.url}/wms?{query}")
+    assert status == 200, body[:300]
+    assert _shows(_rgba(body), pattern(WIDTH, HEIGHT))
+    # The revision in force now is listed without a moment: its scan is drawn now.
+    current = client.get("/api/rasters/map/", {"revision": history.new.revision_id}).json()
+    assert [(r["id"], r["time"]) for r in current["rasters"] if r["reviewed"]] == [
+        (history.new.pk, None)
+    ]

@@ -19,6 +19,7 @@ from planning.actions import SubmitRevision
 from planning.crs import proj4_for
 from tests.rasters.conftest import SCAN_SIZE, SCAN_TRANSFORM, pattern, write_tiff
 from tests.rasters.test_serving import _raster_plan
+from tests.rasters.test_time import history as history  # fixture
 from tests.webmap.conftest import browser as browser  # fixture
 from tests.webmap.test_review_browser import WAIT, open_review, sign_in
 
@@ -74,13 +75,13 @@ def _render(page: Page) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(shot)).convert("RGB")).astype(int)
 
 
-def _distances(page: Page, image: np.ndarray) -> list[int]:
+def _distances(page: Page, image: np.ndarray, scan: np.ndarray = SCAN) -> list[int]:
     """How far the map's colour is from the scan's at each probe (max channel difference)."""
     found = []
     for col, row in PROBES:
         x, y = _pixel_of(page, col, row)
         colour = np.median(image[y - 2 : y + 3, x - 2 : x + 3].reshape(-1, 3), axis=0)
-        found.append(int(np.abs(colour - SCAN[:, row, col]).max()))
+        found.append(int(np.abs(colour - scan[:, row, col]).max()))
     return found
 
 
@@ -141,4 +142,23 @@ def test_outsider_page_shows_no_raster(live_server, browser, outsider, submitted
     assert response.status == 404
     assert submitted_scan.layer_name not in page.content()
     assert page.locator("#review-rasters").count() == 0
+    page.context.close()
+
+
+def test_superseded_revision_shows_its_own_scan(live_server, browser, reviewer, history):
+    """The review page of a revision a later approval superseded draws that revision's scan
+    as it was while in force (WMS with TIME), not the scan in force now."""
+    page = sign_in(browser, live_server, "reviewer_t", "pw-reviewer-test", "/map/")
+    open_review(page, live_server, history.old.revision_id)
+    section = page.locator("#review-rasters")
+    row = section.locator(f"[data-raster='{history.old.pk}']")
+    expect(row).to_contain_text("old scan", timeout=WAIT)
+    new_row = section.locator(f"[data-raster='{history.new.pk}']")
+    new_row.locator("input[type=checkbox]").first.uncheck()  # only the revision's own scan
+    _fit_scan(page)
+    row.locator("input.raster-opacity").fill("100")
+    image = _render(page)
+    old_scan = pattern(*SCAN_SIZE)
+    assert max(_distances(page, image, old_scan)) <= CLOSE, "the superseded scan is not drawn"
+    assert not page.js_errors, page.js_errors  # type: ignore[attr-defined]
     page.context.close()

@@ -1,7 +1,8 @@
 // Raster layers of the web map (scans of old plans, orthophotos, elevation models): listed
 // under the layer switcher with an opacity slider and "clip to the plan boundary", so an
 // old scan can be laid under the new plan. Rasters of plans in force come as cached XYZ
-// tiles; a signed-in planner's draft rasters as WMS tiles rendered privately for them.
+// tiles; a signed-in planner's draft rasters as WMS tiles rendered privately for them, and
+// a superseded revision's rasters (its review map) as WMS tiles at a moment it was in force.
 // The list (with each project's boundary in EPSG:3857 for clipping) is /api/rasters/map/.
 import TileLayer from 'ol/layer/Tile';
 import XYZ from 'ol/source/XYZ';
@@ -16,11 +17,10 @@ function rasterSource(raster) {
   if (raster.in_force) {
     return new XYZ({ url: `/tiles/${raster.layer}/{z}/{x}/{y}.png`, transition: 0, maxZoom: 19 });
   }
-  return new TileWMS({
-    url: '/wms',
-    params: { LAYERS: raster.layer, FORMAT: 'image/png', TRANSPARENT: 'TRUE', VERSION: '1.3.0' },
-    transition: 0,
-  });
+  const params = { LAYERS: raster.layer, FORMAT: 'image/png', TRANSPARENT: 'TRUE', VERSION: '1.3.0' };
+  // A superseded revision's raster (its review map) is drawn as it was while in force.
+  if (raster.time) params.TIME = raster.time;
+  return new TileWMS({ url: '/wms', params, transition: 0 });
 }
 
 /** Rings of a GeoJSON Polygon or MultiPolygon. */
