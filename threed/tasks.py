@@ -16,7 +16,7 @@ from procrastinate.contrib.django import app
 from planning.jobs import JobCancelled, running, start_job
 from planning.models import Feature, Job, Revision
 from planning.models.jobs import ACTIVE_STATES
-from threed.tileset import Scope, build_tileset
+from threed.tileset import HISTORY, IN_FORCE, Scope, build_tileset, history_moment
 
 KIND = "tiles3d"
 logger = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 
 @app.task(name="threed.build_tileset")
 def build_tileset_task(job_id: int, scope: str) -> None:
-    """Build one scope's tileset: `in-force` or `revision-<id>`."""
+    """Build one scope's tileset (a Scope.name, see scope_named)."""
     try:
         with running(job_id) as job:
             job.progress(5, "3D Tiles")
@@ -35,11 +35,14 @@ def build_tileset_task(job_id: int, scope: str) -> None:
 
 
 def scope_named(name: str) -> Scope:
-    """The scope of a Scope.name: in-force[-envelopes] or revision-<id>[-envelopes]."""
+    """The scope of a Scope.name: in-force[-envelopes], in-force-at-<stamp>[-envelopes]
+    or revision-<id>[-envelopes]."""
     envelopes = name.endswith("-envelopes")
     base = name.removesuffix("-envelopes")
-    if base == "in-force":
+    if base == IN_FORCE:
         return Scope.plans_in_force(envelopes)
+    if HISTORY.match(base):
+        return Scope.plans_in_force(envelopes, at=history_moment(base))
     revision_id = int(base.removeprefix("revision-"))
     return Scope.of_revision(Revision.objects.get(pk=revision_id), envelopes)
 

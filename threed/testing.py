@@ -1,14 +1,17 @@
 """Generated plans with lots and buildings for tests and benchmarks (also used by the 3D
 viewer's browser tests): `make_3d_plan(planner, reviewer, ...)` then GET
-/3dtiles/in-force/tileset.json (built on request) or call `build_in_force()`."""
+/3dtiles/in-force/tileset.json (built on request) or call `build_in_force()`;
+`replace_3d_plan` gives a plan a history (in force until a later revision replaced it)."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from django.contrib.gis.geos import MultiPolygon, Polygon
 from django.db import transaction
 
 from planning.actions import ApproveRevision, CreateProject, CreateRevision, SubmitRevision
-from planning.models import Feature, Layer, Membership, Project, Revision
+from planning.models import Feature, Layer, Membership, Project, Revision, RevisionState
 from threed.extrude import extrude_revision
 from threed.tileset import Built, Scope, build_tileset
 
@@ -103,6 +106,23 @@ def make_3d_plan(
         ).execute()
     revision.refresh_from_db()
     return revision
+
+
+def replace_3d_plan(
+    plan: Revision, planner, reviewer, *, dropped: str, approved: datetime, replaced: datetime
+) -> Revision:
+    """The project's next revision, without the building coded `dropped`, approved: `plan`
+    was in force from `approved` until `replaced`, the new revision from then on."""
+    answer = CreateRevision(user=planner, project=plan.project, based_on=plan).execute()
+    Feature.objects.filter(layer__revision=answer, attributes__code=dropped).delete()
+    SubmitRevision(user=planner, revision=answer).execute()
+    ApproveRevision(user=reviewer, revision=answer, decision_number="4/QĐ-UBND").execute()
+    Revision.objects.filter(pk=plan.pk).update(approved_at=approved, superseded_at=replaced)
+    Revision.objects.filter(pk=answer.pk).update(approved_at=replaced)
+    plan.refresh_from_db()
+    answer.refresh_from_db()
+    assert plan.state == RevisionState.SUPERSEDED
+    return answer
 
 
 def build_in_force() -> Built:

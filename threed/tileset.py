@@ -1,4 +1,5 @@
-"""3D Tiles (1.0, b3dm) of the 3D features of a scope: the plans in force, or one revision.
+"""3D Tiles (1.0, b3dm) of the 3D features of a scope: the plans in force (now or at a
+moment), or one revision.
 
 A build is keyed by a content hash of what it shows (features, their 3D geometry and
 attributes, the build settings): `var/3dtiles/<scope>/<key>/` holds `tileset.json` and
@@ -10,6 +11,10 @@ Geometry leaves PostGIS as faces transformed to EPSG:4978 (earth-centred), is
 triangulated by threed.mesh and written with py3dtiles' B3dm class: positions relative to
 the chunk's centre (RTC_CENTER), glTF y-up, one _BATCHID per feature and a batch table
 with the attributes the viewer shows (BATCH_PROPERTIES).
+
+The plans in force at a moment are named after the last approval or supersession at or
+before it (`in-force-at-<UTC stamp>`, `in-force-at-origin` before any): every moment
+between two changes shows the same plans, so they share one scope and one build.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import re
 import shutil
 import tempfile
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +34,7 @@ import pygltflib
 import shapely
 from django.conf import settings
 from django.db import connection
+from django.db.models import Max
 from py3dtiles.tileset.content import B3dm
 from py3dtiles.tileset.content.b3dm_feature_table import B3dmFeatureTable
 from py3dtiles.tileset.content.batch_table import BatchTable
@@ -35,7 +42,7 @@ from py3dtiles.tileset.content.gltf_utils import GltfAttribute, GltfMesh, GltfPr
 from pyproj import Transformer
 
 from planning import visibility
-from planning.models import Revision
+from planning.models import Revision, RevisionState
 from threed.extrude import extrude_missing
 from threed.mesh import triangulate
 
@@ -50,22 +57,38 @@ BATCH_PROPERTIES = (
 ROOT_GEOMETRIC_ERROR = 100_000.0
 _ECEF_TO_GEODETIC = Transformer.from_crs("EPSG:4978", "EPSG:4979")
 KEY = re.compile(r"^[0-9a-f]{20}$")  # the name of a build directory
+IN_FORCE = "in-force"
+_AT = IN_FORCE + "-at-"
+_ORIGIN = "origin"  # the name of the moments before any approval
+_BEFORE_ANY = datetime.min.replace(tzinfo=UTC)  # the moment `origin` stands for
+_STAMP = "%Y%m%dT%H%M%S%fZ"
+# The scopes of the plans in force at a moment (directory names, job parameters).
+HISTORY = re.compile(r"^in-force-at-(origin|[0-9]{8}T[0-9]{12}Z)(-envelopes)?$")
 
 
 @dataclass(frozen=True)
 class Scope:
-    """What one tileset shows: `in-force`, or `revision-<id>`."""
+    """What one tileset shows: `in-force`, `in-force-at-<stamp>` or `revision-<id>` (each
+    with `-envelopes` for the zoning envelopes)."""
 
     name: str
     revision_ids: tuple[int, ...]
     in_force: bool
     envelopes: bool = False  # the lots' zoning envelopes instead of the 3D features
+    at: datetime | None = None  # plans in force at this moment; None: now
 
     @staticmethod
-    def plans_in_force(envelopes: bool = False) -> Scope:
-        ids = visibility.in_force_revisions().order_by("id").values_list("id", flat=True)
-        name = "in-force-envelopes" if envelopes else "in-force"
-        return Scope(name, tuple(ids), True, envelopes)
+    def plans_in_force(envelopes: bool = False, at: datetime | None = None) -> Scope:
+        """The plans in force now, or at the moment `at` (named after the last change)."""
+        suffix = "-envelopes" if envelopes else ""
+        if at is None:
+            ids = visibility.in_force_revisions().order_by("id").values_list("id", flat=True)
+            return Scope(IN_FORCE + suffix, tuple(ids), True, envelopes)
+        changed = last_change(at)
+        if changed is None:  # before any approval: nothing was in force
+            return Scope(_AT + _ORIGIN + suffix, (), True, envelopes, _BEFORE_ANY)
+        ids = visibility.in_force_revisions(changed).order_by("id").values_list("id", flat=True)
+        return Scope(_AT + _stamp(changed) + suffix, tuple(ids), True, envelopes, changed)
 
     @staticmethod
     def of_revision(revision: Revision, envelopes: bool = False) -> Scope:
@@ -74,6 +97,35 @@ class Scope:
 
     def sql(self) -> dict[str, str]:
         return _ENVELOPE_SQL if self.envelopes else _FEATURE_SQL
+
+
+def last_change(at: datetime) -> datetime | None:
+    """The last approval or supersession at or before `at`, None before any: what was in
+    force at `at` is what was in force from then on until the next change."""
+    published = Revision.objects.filter(
+        state__in=[RevisionState.APPROVED, RevisionState.SUPERSEDED]
+    )
+    times = (
+        published.filter(approved_at__lte=at).aggregate(t=Max("approved_at"))["t"],
+        published.filter(superseded_at__lte=at).aggregate(t=Max("superseded_at"))["t"],
+        visibility.superseded_features(at).aggregate(t=Max("superseded_at"))["t"],
+    )
+    return max((t for t in times if t is not None), default=None)
+
+
+def _stamp(moment: datetime) -> str:
+    utc = moment.astimezone(UTC)
+    return f"{utc.year:04d}{utc.strftime(_STAMP.removeprefix('%Y'))}"  # %Y may not pad
+
+
+def history_moment(name: str) -> datetime:
+    """The moment an `in-force-at-…` scope name stands for (its last change)."""
+    match = HISTORY.match(name)
+    if match is None:
+        raise ValueError(f"not a scope of the plans in force at a moment: {name!r}")
+    if match.group(1) == _ORIGIN:
+        return _BEFORE_ANY
+    return datetime.strptime(match.group(1), _STAMP).replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -92,24 +144,29 @@ def tiles_root() -> Path:
     return Path(settings.PLANNING_VAR_DIR) / "3dtiles"
 
 
+# Lots another project's approval replaced (by the scope's moment, or by now).
+_SUPERSEDED = """
+    SELECT feature_id FROM planning_supersededfeature
+     WHERE %(at)s::timestamptz IS NULL OR superseded_at <= %(at)s
+"""
 # The features of a scope: revisions' features with 3D geometry; in force without the
 # lots another project's approval replaced.
-_FEATURES_SQL = """
+_FEATURES_SQL = f"""
     SELECT f.id, l.revision_id, l.name, l.kind, f.attributes,
            ST_ZMax(f.geom_3d) - ST_ZMin(f.geom_3d)
       FROM planning_feature f JOIN planning_layer l ON l.id = f.layer_id
      WHERE l.revision_id = ANY(%(revisions)s) AND f.geom_3d IS NOT NULL
-       AND NOT (%(in_force)s AND f.id IN (SELECT feature_id FROM planning_supersededfeature))
+       AND NOT (%(in_force)s AND f.id IN ({_SUPERSEDED}))
      ORDER BY ST_GeoHash(ST_Transform(ST_Centroid(ST_Envelope(f.geom)), 4326), 12), f.id
-"""
-_FINGERPRINT_SQL = """
+"""  # noqa: S608 - constant SQL, values bound
+_FINGERPRINT_SQL = f"""
     SELECT count(*), coalesce(md5(string_agg(
              f.id::text || ':' || md5(ST_AsEWKB(f.geom_3d)) || md5(f.attributes::text),
              ',' ORDER BY f.id)), '')
       FROM planning_feature f JOIN planning_layer l ON l.id = f.layer_id
      WHERE l.revision_id = ANY(%(revisions)s) AND f.geom_3d IS NOT NULL
-       AND NOT (%(in_force)s AND f.id IN (SELECT feature_id FROM planning_supersededfeature))
-"""
+       AND NOT (%(in_force)s AND f.id IN ({_SUPERSEDED}))
+"""  # noqa: S608 - constant SQL, values bound
 # Faces of the chunk's features in EPSG:4978; TIN triangles become polygons.
 _FACES_SQL = """
     SELECT f.id, ST_AsBinary(ST_Transform(
@@ -118,22 +175,25 @@ _FACES_SQL = """
       FROM planning_feature f, LATERAL ST_Dump(f.geom_3d) d
      WHERE f.id = ANY(%(ids)s) AND GeometryType(d.geom) IN ('POLYGON', 'TRIANGLE')
 """
-# The same for zoning envelopes (threed.Envelope): batch table rows shaped like features.
-_ENVELOPES_SQL = """
+# The same for zoning envelopes (threed.Envelope): batch table rows shaped like features;
+# in force without the envelopes of superseded lots.
+_ENVELOPES_SQL = f"""
     SELECT e.id, e.revision_id, 'envelopes', 'envelope',
            json_build_object('code', e.code, 'lot', e.code, 'height', e.height_max)::text,
            e.height_max
       FROM threed_envelope e
      WHERE e.revision_id = ANY(%(revisions)s)
+       AND NOT (%(in_force)s AND e.lot_id IN ({_SUPERSEDED}))
      ORDER BY ST_GeoHash(ST_Transform(ST_Centroid(ST_Envelope(e.footprint)), 4326), 12), e.id
-"""
-_ENVELOPE_FINGERPRINT_SQL = """
+"""  # noqa: S608 - constant SQL, values bound
+_ENVELOPE_FINGERPRINT_SQL = f"""
     SELECT count(*), coalesce(md5(string_agg(
              e.id::text || ':' || md5(ST_AsEWKB(e.geom_3d)) || e.code || e.height_max::text,
              ',' ORDER BY e.id)), '')
       FROM threed_envelope e
      WHERE e.revision_id = ANY(%(revisions)s)
-"""
+       AND NOT (%(in_force)s AND e.lot_id IN ({_SUPERSEDED}))
+"""  # noqa: S608 - constant SQL, values bound
 _ENVELOPE_FACES_SQL = """
     SELECT e.id, ST_AsBinary(ST_Transform(d.geom, 4978))
       FROM threed_envelope e, LATERAL ST_Dump(e.geom_3d) d
@@ -163,7 +223,7 @@ def _query(sql: str, params: dict) -> list[tuple]:
 
 
 def _params(scope: Scope) -> dict:
-    return {"revisions": list(scope.revision_ids), "in_force": scope.in_force}
+    return {"revisions": list(scope.revision_ids), "in_force": scope.in_force, "at": scope.at}
 
 
 def prepare(scope: Scope) -> tuple[str, int]:
@@ -202,6 +262,24 @@ def existing(scope: Scope, key: str) -> Built | None:
     if not (directory / "tileset.json").is_file():
         return None
     return Built(scope, key, directory, -1)
+
+
+def in_force_build(key: str, envelopes: bool = False) -> Path | None:
+    """The directory of build `key` of the plans in force, now or at any moment: content
+    URIs name the build, so they resolve without the moment (public scopes only)."""
+    if not KEY.match(key):
+        return None
+    root = tiles_root()
+    current = root / (IN_FORCE + ("-envelopes" if envelopes else "")) / key
+    if current.is_dir():
+        return current
+    if not root.is_dir():
+        return None
+    for parent in root.iterdir():
+        match = HISTORY.match(parent.name)
+        if match and bool(match.group(2)) == envelopes and (parent / key).is_dir():
+            return parent / key
+    return None
 
 
 def latest(scope: Scope) -> Built | None:

@@ -1,15 +1,18 @@
 """HTTP views of the 3D Tiles: /3dtiles/in-force/… and /3dtiles/revisions/{id}/….
 
 `tileset.json` is served at a stable URL and names its content files under the build's
-key (`k-<key>/<n>.b3dm`), so a content URL never changes meaning. The caller is resolved
-like every other service (token, Basic or session); a revision the caller may not see is
-a 404. Public answers carry an ETag of the build key and `public, max-age`; answers to a
+key (`k-<key>/<n>.b3dm`), so a content URL never changes meaning. The plans in force at a
+moment: `?datetime=<date or instant>` on the in-force tilesets (parsed like the vector
+tiles' `datetime`; a day means its end); their content resolves by the build's key alone.
+The caller is resolved like every other service (token, Basic or session); a revision the
+caller may not see is a 404. Public answers carry an ETag of the build key and `public, max-age`; answers to a
 signed-in caller are `private, no-store`.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
@@ -21,10 +24,11 @@ from django.views.decorators.http import require_safe
 
 from planning import visibility
 from planning.api.auth import is_private, service_user
-from planning.errors import NotFound, PlanningError
+from planning.errors import InvalidInput, NotFound, PlanningError
 from threed import tileset
 from threed.tileset import Scope
 from tiles import http_cache
+from tiles.params import parse_datetime_param
 
 _CONTENT_NAME = re.compile(r"^[0-9]{1,6}\.b3dm$")
 _KEY = tileset.KEY
@@ -38,9 +42,19 @@ def _error(exc: PlanningError) -> JsonResponse:
     return response
 
 
-def _scope(user, revision_id: int | None, envelopes: bool) -> Scope:
+def _moment(request: HttpRequest) -> datetime | None:
+    """`datetime`: the plans in force at that instant (a day: at its end); absent: now."""
+    interval = parse_datetime_param(request.GET.get("datetime"))
+    if interval is None:
+        return None
+    if interval.instant is None:
+        raise InvalidInput(_("datetime must be one instant for 3D tiles, not an interval."))
+    return interval.instant
+
+
+def _scope(user, revision_id: int | None, envelopes: bool, at: datetime | None = None) -> Scope:
     if revision_id is None:
-        return Scope.plans_in_force(envelopes)
+        return Scope.plans_in_force(envelopes, at)
     revision = visibility.visible_revisions(user).filter(pk=revision_id).first()
     if revision is None:
         raise NotFound(_("No such revision."))
@@ -81,8 +95,8 @@ def _serve_tileset(
 ) -> HttpResponseBase:
     try:
         user = service_user(request)
-        scope = _scope(user, revision_id, envelopes)
-        built = _current(scope)
+        at = _moment(request) if revision_id is None else None
+        built = _current(_scope(user, revision_id, envelopes, at))
     except PlanningError as exc:
         return _error(exc)
     etag = f'"3dt-{built.key}"'
@@ -99,8 +113,7 @@ def _serve_content(
 ) -> HttpResponseBase:
     try:
         user = service_user(request)
-        scope = _scope(user, revision_id, envelopes)
-        path = _content_path(scope, key, name)
+        path = _content_path(_build_dir(user, revision_id, key, envelopes), name)
     except PlanningError as exc:
         return _error(exc)
     etag = f'"3dt-{key}-{name}"'
@@ -112,18 +125,28 @@ def _serve_content(
     return _headers(response, user, etag)
 
 
-def _content_path(scope: Scope, key: str, name: str) -> Path:
-    if not (_KEY.match(key) and _CONTENT_NAME.match(name)):
+def _build_dir(user, revision_id: int | None, key: str, envelopes: bool) -> Path | None:
+    """The build `key` names: of the plans in force (now or at any moment), or of a
+    revision the caller may see."""
+    if not _KEY.match(key):
         raise NotFound(_("No such 3D tile."))
-    path = tileset.tiles_root() / scope.name / key / name
-    if not path.is_file():
+    if revision_id is None:
+        return tileset.in_force_build(key, envelopes)
+    return tileset.tiles_root() / _scope(user, revision_id, envelopes).name / key
+
+
+def _content_path(directory: Path | None, name: str) -> Path:
+    if not _CONTENT_NAME.match(name):
+        raise NotFound(_("No such 3D tile."))
+    path = directory / name if directory is not None else None
+    if path is None or not path.is_file():
         raise NotFound(_("No such 3D tile: the plans changed since the tileset was loaded."))
     return path
 
 
 @require_safe
 def in_force_tileset(request: HttpRequest) -> HttpResponseBase:
-    """The plans in force in 3D (3D Tiles 1.0 tileset)."""
+    """The plans in force (now, or at `datetime`) in 3D (3D Tiles 1.0 tileset)."""
     return _serve_tileset(request, None)
 
 
@@ -145,7 +168,7 @@ def revision_content(request: HttpRequest, revision_id: int, key: str, name: str
 
 @require_safe
 def in_force_envelopes_tileset(request: HttpRequest) -> HttpResponseBase:
-    """The zoning envelopes of the plans in force (3D Tiles 1.0 tileset)."""
+    """The zoning envelopes of the plans in force (now, or at `datetime`)."""
     return _serve_tileset(request, None, envelopes=True)
 
 

@@ -7,6 +7,7 @@ into a lazy chunk and its assets are copied into webmap/static/webmap/dist/cesiu
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import os
 import re
@@ -21,7 +22,7 @@ from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
 
 from planning.models import Revision
 from tests.webmap.conftest import CHROMIUM, CHROMIUM_ARGS, matching_pixels
-from threed.testing import HUE_X, HUE_Y, make_3d_plan
+from threed.testing import HUE_X, HUE_Y, make_3d_plan, replace_3d_plan
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -170,6 +171,59 @@ def test_map_3d_view(live_server, plan_3d, browser3d, tmp_path):
     assert changed_pixels(morning, afternoon) > 2000, f"the sun did not move (see {tmp_path})"
     assert page.evaluate("__view3d.widget.scene.shadowMap.enabled")
 
+    assert not traffic.foreign, f"requests left the server: {traffic.foreign[:5]}"
+    assert not traffic.errors, f"JavaScript errors: {traffic.errors}"
+
+
+# The buildings of the plans in force the 3D view has loaded (None while it loads).
+IN_FORCE_BUILDINGS = """() => {
+  const record = __view3d.tilesets['in-force'];
+  if (__view3d.state !== 'ready' || !record || record.state !== 'loaded') return null;
+  const tiles = record.tileset.root.children;
+  if (!tiles.every((tile) => tile.contentReady)) return null;
+  return tiles.reduce((sum, tile) => sum + tile.content.featuresLength, 0);
+}"""
+
+
+def in_force_shown(page: Page) -> tuple[str, int]:
+    """The in-force tileset's URL and its number of buildings, once loaded and drawn."""
+    count = page.wait_for_function(IN_FORCE_BUILDINGS, timeout=WAIT).json_value()
+    return page.evaluate("__view3d.tilesets['in-force'].url"), count
+
+
+def test_3d_view_follows_the_date_control(live_server, planner, reviewer, browser3d):
+    """Two buildings in force in 2021, one since 2022: the 3D view asks for the plans in force
+    on the map's date (opened with a date, back to today, then another date)."""
+    plan = make_3d_plan(planner, reviewer, code="dated3d", columns=2, rows=1)
+    replace_3d_plan(
+        plan,
+        planner,
+        reviewer,
+        dropped="B-L000-001",
+        approved=dt.datetime(2020, 1, 1, tzinfo=dt.UTC),
+        replaced=dt.datetime(2022, 1, 1, tzinfo=dt.UTC),
+    )
+    page = browser3d.new_page(viewport={"width": 1024, "height": 700})
+    traffic = Traffic(page, live_server.url)
+    page.goto(f"{live_server.url}/map/?date=2021-06-01")
+    open_3d(page)
+    url, buildings = in_force_shown(page)
+    assert url.endswith("/3dtiles/in-force/tileset.json?datetime=2021-06-01")
+    assert buildings == 2
+    # The ground too: Cesium's WMS requests (lower-case names; the 2D map's are upper-case).
+    ground = [u for u in traffic.urls if "/wms?" in u and "time=2021-06-01" in u]
+    assert ground, "the 3D ground does not show the plans of the date"
+
+    page.locator("#in-force-today").click()
+    page.wait_for_function("!__view3d.tilesets['in-force'].url.includes('datetime')")
+    url, buildings = in_force_shown(page)
+    assert url.endswith("/3dtiles/in-force/tileset.json")
+    assert buildings == 1
+
+    page.locator("#in-force-date").fill("2021-12-31")
+    page.wait_for_function("__view3d.tilesets['in-force'].url.includes('datetime=2021-12-31')")
+    assert in_force_shown(page)[1] == 2
+    assert traffic.requested("/3dtiles/in-force/tileset.json?datetime=2021-12-31")
     assert not traffic.foreign, f"requests left the server: {traffic.foreign[:5]}"
     assert not traffic.errors, f"JavaScript errors: {traffic.errors}"
 

@@ -1,6 +1,7 @@
 // "The plans in force on date D": with a date set, the in-force tile layers switch from
 // the cached XYZ tiles (now) to the WMS with TIME=D, which renders the plans that were (or
-// will be) in force at the end of that day. Clearing the date switches back.
+// will be) in force at the end of that day. Clearing the date switches back. The 3D view
+// follows through `onChange` (main.js: its tilesets take `datetime=D`).
 import TileWMS from 'ol/source/TileWMS';
 import XYZ from 'ol/source/XYZ';
 import { fillTemplate } from './config.js';
@@ -31,8 +32,11 @@ export function showPlansOn(config, tileLayers, date) {
   return valid;
 }
 
-/** Wires the date input and its reset button of the map panel. */
-export function setUpDateControl(config, tileLayers) {
+/**
+ * Wires the date input and its reset button of the map panel; `onChange(date)` is told each
+ * date applied ('' for now), e.g. so the 3D view follows.
+ */
+export function setUpDateControl(config, tileLayers, onChange = () => {}) {
   const input = document.getElementById('in-force-date');
   const reset = document.getElementById('in-force-today');
   if (!input) return;
@@ -40,6 +44,7 @@ export function setUpDateControl(config, tileLayers) {
     const date = showPlansOn(config, tileLayers, input.value);
     reset.hidden = !date;
     document.getElementById('map').dataset.date = date;
+    onChange(date);
   };
   input.addEventListener('change', apply);
   reset.addEventListener('click', () => {

@@ -91,16 +91,16 @@ function start() {
   renderSwitcher(document.getElementById('layer-switcher'), config, tileLayers, revisionLayers,
     (id, on) => (on ? visibleRevisions.add(id) : visibleRevisions.delete(id)));
   refreshLegend();
-  setUpDateControl(config, tileLayers);
+  const info = document.getElementById('feature-info');
+  const view3d = setUpView3d({ infoTarget: info, wmsUrl: config.urls.wms });
+  setUpDateControl(config, tileLayers, (date) => view3d?.showPlansOn(date));
   setUpRasters(map, document.getElementById('layer-switcher')); // raster layers (issue 7)
 
-  const info = document.getElementById('feature-info');
   map.on('singleclick', (event) => {
     marker.setPosition(event.coordinate);
     showFeatureInfo(info, config, event.coordinate, [...visibleRevisions]);
   });
   globalThis.planningMap = map;
-  setUpView3d({ infoTarget: info });
 }
 
 if (document.readyState === 'loading') {

@@ -41,8 +41,9 @@ export function setUpPicking(widget, target, sources, labels, describeColour) {
   let highlighted = null;
   handler.setInputAction(({ position }) => {
     if (highlighted) {
-      // Back to the style's colour (which may have changed since the pick).
-      highlighted.tileset.makeStyleDirty();
+      // Back to the style's colour (which may have changed since the pick); a tileset
+      // swapped for another date's is gone already.
+      if (!highlighted.tileset.isDestroyed()) highlighted.tileset.makeStyleDirty();
       highlighted = null;
     }
     const picked = widget.scene.pick(position);

@@ -25,14 +25,16 @@ function setMessage(container, text, kind = 'muted') {
 /**
  * Wires the 3D toggle: the first click loads the viewer (lazily) into #view3d; later clicks
  * switch between the 2D map and the 3D view. `infoTarget` is where clicked buildings are
- * described (the 2D map's feature-info panel when the page has one).
+ * described (the 2D map's feature-info panel when the page has one); `wmsUrl` draws the
+ * ground of a past date. Returns {showPlansOn(date)} for the map's date control (YYYY-MM-DD,
+ * '' for now), or null on pages without the 3D view.
  */
-export function setUpView3d({ infoTarget = null } = {}) {
+export function setUpView3d({ infoTarget = null, wmsUrl = null } = {}) {
   const config = readView3dConfig();
   const button = document.getElementById('view3d-toggle');
   const container = document.getElementById('view3d');
-  if (!config || !button || !container) return;
-  const state = { open: false, loading: null, view: null };
+  if (!config || !button || !container) return null;
+  const state = { open: false, loading: null, view: null, date: '' };
   globalThis.__view3d = { state: 'closed', tilesLoaded: false };
 
   const show = (open) => {
@@ -50,9 +52,11 @@ export function setUpView3d({ infoTarget = null } = {}) {
     globalThis.__view3d.state = 'loading';
     container.classList.remove('view3d-failed');
     return import('./view3d.js')
-      .then(({ openView3d }) => openView3d(container, config, { infoTarget }))
+      .then(({ openView3d }) => openView3d(container, config,
+        { infoTarget, wmsUrl, date: state.date }))
       .then((view) => {
         state.view = view;
+        view.showPlansOn(state.date); // the date may have changed while it loaded
         return view;
       })
       .catch((error) => {
@@ -71,4 +75,11 @@ export function setUpView3d({ infoTarget = null } = {}) {
     }
     if (state.view) state.view.setActive(state.open);
   });
+
+  return {
+    showPlansOn(date) {
+      state.date = date || '';
+      if (state.view) state.view.showPlansOn(state.date);
+    },
+  };
 }

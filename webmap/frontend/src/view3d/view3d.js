@@ -1,7 +1,8 @@
 // The 3D view (loaded lazily by toggle.js): a CesiumJS globe with no Cesium ion, no online
 // imagery and no terrain service. The ground is the plans-in-force XYZ tiles of this server
 // on the WGS84 ellipsoid; buildings come from this server's 3D Tiles (plans in force and,
-// on the review page, the revision under review).
+// on the review page, the revision under review). With a date (the map's date control) the
+// plans in force are those of that date: the tileset with `datetime`, the ground by WMS TIME.
 import './view3d.css';
 import {
   BoundingSphere,
@@ -15,6 +16,7 @@ import {
   Rectangle,
   ShadowMode,
   UrlTemplateImageryProvider,
+  WebMapServiceImageryProvider,
   WebMercatorTilingScheme,
 } from 'cesium';
 import { buildingStyle, colourOf, contextStyle, renderLegend } from './style.js';
@@ -23,20 +25,45 @@ import { setUpSun } from './sun.js';
 import { FLAT_COLOURS, SUNLIT } from './shading.js';
 
 const MARGIN_DEGREES = 0.01;
+const GROUND_WMS_LAYER = 'plans'; // the WMS layer of the ground's XYZ tiles
 
-function groundLayer(config) {
-  if (!config.imageryUrl) return false;
-  const options = {
-    url: config.imageryUrl,
-    tilingScheme: new WebMercatorTilingScheme(),
-    maximumLevel: 20,
-  };
+/** Tilesets of the plans in force follow the date; a revision is the same at any date. */
+function followsDate(source) {
+  return source.id === 'in-force';
+}
+
+function tilesetUrl(source, date) {
+  if (!date || !followsDate(source)) return source.url;
+  const url = new URL(source.url, window.location.href);
+  url.searchParams.set('datetime', date);
+  return url.href;
+}
+
+/** The ground: the XYZ tiles of the plans in force now, or the WMS with TIME=date. */
+function groundLayer(config, date, wmsUrl) {
+  const options = { tilingScheme: new WebMercatorTilingScheme(), maximumLevel: 20 };
   if (config.extent) {
     const [w, s, e, n] = config.extent;
     options.rectangle = Rectangle.fromDegrees(
       w - MARGIN_DEGREES, s - MARGIN_DEGREES, e + MARGIN_DEGREES, n + MARGIN_DEGREES);
   }
-  return new ImageryLayer(new UrlTemplateImageryProvider(options));
+  if (date && wmsUrl) {
+    return new ImageryLayer(new WebMapServiceImageryProvider({
+      ...options,
+      url: wmsUrl,
+      layers: GROUND_WMS_LAYER,
+      parameters: { format: 'image/png', transparent: true, version: '1.3.0', time: date },
+      enablePickFeatures: false,
+    }));
+  }
+  if (!config.imageryUrl) return false;
+  return new ImageryLayer(new UrlTemplateImageryProvider({ ...options, url: config.imageryUrl }));
+}
+
+function replaceGround(widget, layer) {
+  widget.imageryLayers.removeAll(true);
+  if (layer) widget.imageryLayers.add(layer);
+  widget.scene.requestRender();
 }
 
 function loadWidgetCss(baseUrl) {
@@ -48,9 +75,9 @@ function loadWidgetCss(baseUrl) {
   document.head.append(link);
 }
 
-function createWidget(canvasElement, config) {
+function createWidget(canvasElement, baseLayer) {
   const widget = new CesiumWidget(canvasElement, {
-    baseLayer: groundLayer(config),
+    baseLayer,
     terrainProvider: new EllipsoidTerrainProvider(),
     skyBox: false,
     shadows: true,
@@ -70,12 +97,13 @@ function statusOf(error) {
   return error && typeof error.statusCode === 'number' ? error.statusCode : null;
 }
 
-async function loadTileset(widget, source, readiness) {
-  const record = { state: 'loading', title: source.title };
+/** Loads a tileset (not yet added to the scene); null when it cannot be had. */
+async function loadTileset(source, date, readiness) {
+  const url = tilesetUrl(source, date);
+  const record = { state: 'loading', title: source.title, url };
   readiness.tilesets[source.id] = record;
   try {
-    const tileset = await Cesium3DTileset.fromUrl(source.url, { shadows: ShadowMode.ENABLED });
-    widget.scene.primitives.add(tileset);
+    const tileset = await Cesium3DTileset.fromUrl(url, { shadows: ShadowMode.ENABLED });
     record.state = 'loaded';
     record.tileset = tileset;
     return tileset;
@@ -154,48 +182,107 @@ function assertWebGl() {
   }
 }
 
-/** Opens the 3D view in `container` (#view3d); resolves to {setActive, widget}. */
-export async function openView3d(container, config, { infoTarget = null } = {}) {
+/**
+ * The loaded tilesets and how they are dressed (colouring, sun): a date change swaps the
+ * plans in force for those of the date once they are loaded, the others stay.
+ */
+function tilesetShelf(widget, config, controls, readiness) {
+  const sources = new Map(); // Cesium3DTileset → its config entry (picking reads it too)
+  let sunOn = true;
+  const dress = (tileset, source) => {
+    tileset.style = source.primary ? buildingStyle(controls.colour.value) : contextStyle();
+    tileset.customShader = sunOn ? SUNLIT : FLAT_COLOURS;
+  };
+  const add = (tileset, source) => {
+    widget.scene.primitives.add(tileset);
+    sources.set(tileset, source);
+    dress(tileset, source);
+  };
+  const showProblems = () => {
+    const problem = problemText(config, readiness);
+    setMessage(controls.message, problem, problem ? 'error' : 'muted');
+  };
+  return {
+    sources,
+    add,
+    showProblems,
+    restyle() {
+      for (const [tileset, source] of sources) dress(tileset, source);
+      renderLegend(controls.legend, controls.colour.value, config.labels);
+      widget.scene.requestRender();
+    },
+    setSun(on) {
+      sunOn = on;
+      for (const [tileset, source] of sources) dress(tileset, source);
+    },
+    /** Puts `fresh` (tilesets loaded for `dated`, null where missing) in place of theirs. */
+    swap(dated, fresh) {
+      for (const [tileset, source] of [...sources]) {
+        if (!dated.includes(source)) continue;
+        sources.delete(tileset);
+        widget.scene.primitives.remove(tileset); // destroys it
+      }
+      fresh.forEach((tileset, index) => tileset && add(tileset, dated[index]));
+      showProblems();
+      widget.scene.requestRender();
+    },
+  };
+}
+
+/**
+ * Opens the 3D view in `container` (#view3d) showing the plans in force on `date` (now when
+ * empty; the ground of a date comes from `wmsUrl`); resolves to {setActive, showPlansOn,
+ * widget}.
+ */
+export async function openView3d(container, config, options = {}) {
+  const { infoTarget = null, date = '', wmsUrl = null } = options;
   assertWebGl();
   loadWidgetCss(config.baseUrl);
   const controls = controlsOf(container);
   const readiness = globalThis.__view3d;
   readiness.tilesets = {};
-  const widget = createWidget(container.querySelector('.view3d-canvas'), config);
+  readiness.date = date;
+  const widget = createWidget(container.querySelector('.view3d-canvas'),
+    groundLayer(config, date, wmsUrl));
   readiness.widget = widget;
+  const shelf = tilesetShelf(widget, config, controls, readiness);
 
-  const loaded = await Promise.all(config.tilesets.map((s) => loadTileset(widget, s, readiness)));
-  const sources = new Map();
-  const primary = [];
-  loaded.forEach((tileset, index) => {
-    if (!tileset) return;
-    const source = config.tilesets[index];
-    sources.set(tileset, source);
-    if (source.primary) primary.push(tileset);
-  });
-  const applyColouring = () => {
-    for (const [tileset, source] of sources) {
-      tileset.style = source.primary ? buildingStyle(controls.colour.value) : contextStyle();
-    }
-    renderLegend(controls.legend, controls.colour.value, config.labels);
-    widget.scene.requestRender();
-  };
-  controls.colour.addEventListener('change', applyColouring);
-  applyColouring();
-  setUpSun(widget, config, controls, (sunOn) => {
-    for (const tileset of sources.keys()) tileset.customShader = sunOn ? SUNLIT : FLAT_COLOURS;
-  });
-  setUpPicking(widget, infoTarget || controls.info, sources, config.labels,
+  const loaded = await Promise.all(config.tilesets.map((s) => loadTileset(s, date, readiness)));
+  loaded.forEach((tileset, index) => tileset && shelf.add(tileset, config.tilesets[index]));
+  controls.colour.addEventListener('change', shelf.restyle);
+  shelf.restyle();
+  setUpSun(widget, config, controls, shelf.setSun);
+  setUpPicking(widget, infoTarget || controls.info, shelf.sources, config.labels,
     (properties) => colourOf(controls.colour.value, Object.fromEntries(properties)[controls.colour.value]));
-  flyTo(widget, primary.length ? primary : [...sources.keys()], config);
+  const primary = [...shelf.sources].filter(([, source]) => source.primary).map(([t]) => t);
+  flyTo(widget, primary.length ? primary : [...shelf.sources.keys()], config);
 
-  const problem = problemText(config, readiness);
-  setMessage(controls.message, problem, problem ? 'error' : 'muted');
+  shelf.showProblems();
   trackLoading(widget.scene, readiness);
   readiness.state = 'ready';
   widget.scene.requestRender();
+
+  let shownDate = date;
+  let request = 0; // the latest date change: an earlier one finishing late is dropped
+  const showPlansOn = async (wanted) => {
+    if (wanted === shownDate) return;
+    shownDate = wanted;
+    const mine = ++request;
+    readiness.date = wanted;
+    readiness.state = 'loading';
+    replaceGround(widget, groundLayer(config, wanted, wmsUrl));
+    const dated = config.tilesets.filter(followsDate);
+    const fresh = await Promise.all(dated.map((s) => loadTileset(s, wanted, readiness)));
+    if (mine !== request) {
+      fresh.forEach((tileset) => tileset && tileset.destroy());
+      return;
+    }
+    shelf.swap(dated, fresh);
+    readiness.state = 'ready';
+  };
   return {
     widget,
+    showPlansOn,
     setActive(active) {
       widget.useDefaultRenderLoop = active;
       if (active) widget.scene.requestRender();
