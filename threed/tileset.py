@@ -87,6 +87,8 @@ class Scope:
         changed = last_change(at)
         if changed is None:  # before any approval: nothing was in force
             return Scope(_AT + _ORIGIN + suffix, (), True, envelopes, _BEFORE_ANY)
+        if changed == last_change(datetime.now(UTC)):  # nothing changed since: today's plans
+            return Scope.plans_in_force(envelopes)
         ids = visibility.in_force_revisions(changed).order_by("id").values_list("id", flat=True)
         return Scope(_AT + _stamp(changed) + suffix, tuple(ids), True, envelopes, changed)
 

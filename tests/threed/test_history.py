@@ -89,6 +89,9 @@ def test_superseded_plan_shows_before_its_supersession(client, superseded_plan):
     assert shown(client, TILESET, datetime="2022-01-01T02:59:59Z").revisions == {first.pk}
     # Every moment between the same two changes shares one build (and its ETag).
     assert shown(client, TILESET, datetime="2020-02-29T12:00:00+07:00").etag == then.etag
+    # A moment after the last change is today's plans: the same build as without a moment.
+    assert shown(client, TILESET, datetime="2023-06-01").etag == now.etag
+    assert Scope.plans_in_force(at=datetime(2023, 6, 1, tzinfo=UTC)).name == "in-force"
 
 
 def test_before_any_approval_the_tileset_is_empty(client, superseded_plan):
