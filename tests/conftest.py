@@ -23,6 +23,17 @@ def _english_outside_requests():
 HUE_X, HUE_Y = 561714.0, 1821449.0
 
 
+@pytest.fixture
+def private_tile_cache(settings, tmp_path):
+    """A tile cache root of the test's own (raster and vector) and a fresh MapProxy app."""
+    from tiles import mount
+
+    settings.PLANNING_TILE_CACHE_DIR = str(tmp_path / "tiles")
+    mount.reset()
+    yield tmp_path / "tiles"
+    mount.reset()
+
+
 def square(x: float, y: float, size: float) -> Polygon:
     return Polygon.from_bbox((x, y, x + size, y + size))
 

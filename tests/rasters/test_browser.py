@@ -17,18 +17,12 @@ from tests.rasters.conftest import SCAN_SIZE, SCAN_TRANSFORM, pattern
 from tests.rasters.test_serving import _raster_plan
 from tests.webmap.conftest import browser as browser  # fixture
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("private_tile_cache"),
+]
 TO_3857 = Transformer.from_crs(proj4_for(9214), "EPSG:3857", always_xy=True)
-
-
-@pytest.fixture(autouse=True)
-def _tile_cache(settings, tmp_path):
-    from tiles import mount
-
-    settings.PLANNING_TILE_CACHE_DIR = str(tmp_path / "tiles")
-    mount.reset()
-    yield
-    mount.reset()
 
 
 def _pixel_of(page, col: int, row: int) -> tuple[int, int]:

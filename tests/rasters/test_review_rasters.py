@@ -18,23 +18,16 @@ from tests.rasters.conftest import SCAN_SIZE, SCAN_TRANSFORM, pattern, write_tif
 from tests.rasters.test_serving import JPEG_TOLERANCE, _raster_plan
 from tests.wms.helpers import get
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("private_tile_cache"),
+]
 MAP_RASTERS = "/api/rasters/map/"
 
 
 def _basic(username: str) -> dict[str, str]:
     password = f"pw-{username.removesuffix('_t')}-test"
     return {"Authorization": "Basic " + b64encode(f"{username}:{password}".encode()).decode()}
-
-
-@pytest.fixture(autouse=True)
-def _tile_cache(settings, tmp_path):
-    from tiles import mount
-
-    settings.PLANNING_TILE_CACHE_DIR = str(tmp_path / "tiles")
-    mount.reset()
-    yield
-    mount.reset()
 
 
 @pytest.fixture

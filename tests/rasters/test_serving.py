@@ -23,19 +23,12 @@ from tests.conftest import HUE_X, HUE_Y, make_plan
 from tests.rasters.conftest import SCAN_SIZE, SCAN_TRANSFORM, pattern, write_tiff
 from tests.wms.helpers import get
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("private_tile_cache"),
+]
 BASIC_PLANNER = "Basic " + b64encode(b"planner_t:pw-planner-test").decode()
 JPEG_TOLERANCE = 12
-
-
-@pytest.fixture(autouse=True)
-def _tile_cache(settings, tmp_path):
-    from tiles import mount
-
-    settings.PLANNING_TILE_CACHE_DIR = str(tmp_path / "tiles")
-    mount.reset()
-    yield
-    mount.reset()
 
 
 def _raster_plan(planner, reviewer, path, code, *, approve, kind="scan"):

@@ -30,7 +30,10 @@ from tests.rasters.conftest import SCAN_SIZE, SCAN_TRANSFORM, pattern, write_tif
 from tests.wms.helpers import get
 from tiles.wms_extras import DIRECT_MAX_AGE
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("catalogue")]
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("catalogue", "private_tile_cache"),
+]
 WIDTH, HEIGHT = SCAN_SIZE
 # The scan's own extent at its own resolution: map pixel (col, row) is scan pixel (col, row).
 _LEFT, _TOP = SCAN_TRANSFORM.c, SCAN_TRANSFORM.f
@@ -38,16 +41,6 @@ BOX = (_LEFT, _TOP - HEIGHT * 0.5, _LEFT + WIDTH * 0.5, _TOP)
 PIXELS = [(10, 10), (200, 150), (390, 20), (30, 290)]
 JPEG_TOLERANCE = 12
 WMS_NS = "{http://www.opengis.net/wms}"
-
-
-@pytest.fixture(autouse=True)
-def _tile_cache(settings, tmp_path):
-    from tiles import mount
-
-    settings.PLANNING_TILE_CACHE_DIR = str(tmp_path / "tiles")
-    mount.reset()
-    yield
-    mount.reset()
 
 
 @dataclass(frozen=True)

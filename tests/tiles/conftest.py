@@ -10,13 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from tiles import mount
-
 
 @pytest.fixture(autouse=True)
-def _tile_cache(settings, tmp_path):
+def _tile_cache(private_tile_cache):
     """Each test gets its own cache root and a freshly built MapProxy app."""
-    settings.PLANNING_TILE_CACHE_DIR = str(tmp_path / "tiles")
-    mount.reset()
-    yield
-    mount.reset()
+    return private_tile_cache

@@ -8,16 +8,12 @@ import pytest
 from rest_framework.authtoken.models import Token
 
 from tests.tiles.helpers import to_3857, xyz_tile
-from tiles import mount
 
 
 @pytest.fixture(autouse=True)
-def _tile_cache(settings, tmp_path):
+def _tile_cache(private_tile_cache):
     """Each test gets its own cache root (raster and vector) and a fresh MapProxy app."""
-    settings.PLANNING_TILE_CACHE_DIR = str(tmp_path / "tiles")
-    mount.reset()
-    yield
-    mount.reset()
+    return private_tile_cache
 
 
 def token_header(user) -> dict[str, str]:

@@ -23,21 +23,15 @@ from tests.rasters.test_time import history as history  # fixture
 from tests.webmap.conftest import browser as browser  # fixture
 from tests.webmap.test_review_browser import WAIT, open_review, sign_in
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("private_tile_cache"),
+]
 TO_3857 = Transformer.from_crs(proj4_for(9214), "EPSG:3857", always_xy=True)
 SCAN = pattern(*SCAN_SIZE)[::-1].copy()  # bands reversed: red 60, green = row, blue = column
 PROBES = [(60, 60), (200, 150), (330, 230)]  # scan pixels (col, row)
 CLOSE, FAR = 16, 40
-
-
-@pytest.fixture(autouse=True)
-def _tile_cache(settings, tmp_path):
-    from tiles import mount
-
-    settings.PLANNING_TILE_CACHE_DIR = str(tmp_path / "tiles")
-    mount.reset()
-    yield
-    mount.reset()
 
 
 @pytest.fixture
