@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import json
 from base64 import b64encode
-from urllib.parse import urlencode
 
 import numpy as np
 import pytest
@@ -15,7 +14,7 @@ from PIL import Image
 
 from planning.actions import SubmitRevision
 from tests.rasters.conftest import SCAN_SIZE, SCAN_TRANSFORM, pattern, write_tiff
-from tests.rasters.test_serving import JPEG_TOLERANCE, _raster_plan
+from tests.rasters.test_serving import JPEG_TOLERANCE, _getmap, _raster_plan
 from tests.wms.helpers import get
 
 pytestmark = [
@@ -117,22 +116,7 @@ def test_anyone_gets_an_approved_revision_with_its_rasters(client, scan_in_force
 
 def _wms(base: str, layer: str, headers: dict[str, str] | None = None):
     """GetMap on /wms (the path the review map's TileWMS uses), over the scan."""
-    t = SCAN_TRANSFORM
-    width, height = SCAN_SIZE
-    query = {
-        "SERVICE": "WMS",
-        "VERSION": "1.3.0",
-        "REQUEST": "GetMap",
-        "LAYERS": layer,
-        "STYLES": "",
-        "CRS": "EPSG:9214",
-        "BBOX": f"{t.c},{t.f - height * 0.5},{t.c + width * 0.5},{t.f}",
-        "WIDTH": width,
-        "HEIGHT": height,
-        "FORMAT": "image/png",
-        "TRANSPARENT": "TRUE",
-    }
-    return get(f"{base}/wms?{urlencode(query)}", headers)
+    return _getmap(base, layer, headers=headers, path="/wms")
 
 
 def test_reviewer_wms_draws_the_submitted_raster(live_server, reviewer, submitted_scan):

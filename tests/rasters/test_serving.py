@@ -61,7 +61,9 @@ def scan_draft(planner, reviewer, tmp_path):
     return _raster_plan(planner, reviewer, path, "scan-draft", approve=False)
 
 
-def _getmap(base, layer, *, crs="EPSG:9214", bbox=None, size=SCAN_SIZE, headers=None, **extra):
+def _getmap(
+    base, layer, *, crs="EPSG:9214", bbox=None, size=SCAN_SIZE, headers=None, path="/ows", **extra
+):
     t = SCAN_TRANSFORM
     width, height = SCAN_SIZE
     box = bbox or (t.c, t.f - height * 0.5, t.c + width * 0.5, t.f)
@@ -79,7 +81,7 @@ def _getmap(base, layer, *, crs="EPSG:9214", bbox=None, size=SCAN_SIZE, headers=
         "TRANSPARENT": "TRUE",
         **extra,
     }
-    return get(f"{base}/ows?{urlencode(query)}", headers)
+    return get(f"{base}{path}?{urlencode(query)}", headers)
 
 
 def _rgba(body: bytes) -> np.ndarray:
