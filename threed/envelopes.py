@@ -79,7 +79,12 @@ def sql_params(revision_id: int) -> dict:
 
 @transaction.atomic
 def build_envelopes(revision: Revision) -> int:
-    """Replace the revision's envelopes; returns how many lots got one."""
+    """Replace the revision's envelopes; returns how many lots got one.
+
+    The revision's row is locked first: two requests that both find the envelopes missing
+    (a tileset GET builds them) take turns, and the second replaces the first's rows
+    instead of adding its own beside them (its DELETE cannot see uncommitted rows)."""
+    Revision.objects.select_for_update().filter(pk=revision.pk).exists()
     Envelope.objects.filter(revision=revision).delete()
     with connection.cursor() as cursor:
         cursor.execute(_INSERT_SQL, sql_params(revision.pk))
