@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from django.contrib.auth.models import Group, Permission, User
 from django.contrib.gis.geos import MultiPolygon, Polygon
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import translation
 
 from planning.actions import ApproveRevision, CreateProject, CreateRevision, SubmitRevision
@@ -36,6 +41,37 @@ def private_tile_cache(settings, tmp_path):
 
 def square(x: float, y: float, size: float) -> Polygon:
     return Polygon.from_bbox((x, y, x + size, y + size))
+
+
+def run_twice_overlapping(step: Callable[[], object]) -> None:
+    """Runs `step` in two threads (two database connections) whose transactions overlap:
+    the first keeps its transaction open until the second has started its own run, as two
+    simultaneous requests would. Needs `django_db(transaction=True)`. A step that does not
+    serialise on a lock sees none of the first run's uncommitted rows."""
+    first_done, second_started = threading.Event(), threading.Event()
+
+    def first():
+        try:
+            with transaction.atomic():
+                step()
+                first_done.set()
+                second_started.wait(5)
+                time.sleep(0.5)  # the second run goes on meanwhile, unless it waits
+        finally:
+            connection.close()
+
+    def second():
+        try:
+            first_done.wait(5)
+            second_started.set()
+            step()
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(2) as pool:
+        runs = [pool.submit(first), pool.submit(second)]
+        for run in runs:
+            run.result(30)  # re-raises a run's error here
 
 
 @pytest.fixture

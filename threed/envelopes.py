@@ -84,7 +84,7 @@ def build_envelopes(revision: Revision) -> int:
     The revision's row is locked first: two requests that both find the envelopes missing
     (a tileset GET builds them) take turns, and the second replaces the first's rows
     instead of adding its own beside them (its DELETE cannot see uncommitted rows)."""
-    Revision.objects.select_for_update().filter(pk=revision.pk).exists()
+    Revision.objects.select_for_update().get(pk=revision.pk)
     Envelope.objects.filter(revision=revision).delete()
     with connection.cursor() as cursor:
         cursor.execute(_INSERT_SQL, sql_params(revision.pk))

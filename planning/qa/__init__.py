@@ -77,6 +77,9 @@ def run(revision: Revision) -> QAResult:
     """Re-run every rule: the revision's previous findings are replaced."""
     from planning.qa import rules  # noqa: F401  (registers the rules)
 
+    # Simultaneous runs (a double click) take turns: the second replaces the first's
+    # findings instead of adding its own beside rows its DELETE cannot see yet.
+    Revision.objects.select_for_update().get(pk=revision.pk)
     context = Context(revision)
     with connection.cursor() as cursor:
         # A just-imported layer is unknown to the planner's statistics; without them the

@@ -8,7 +8,7 @@ from django.db import connection
 
 from planning import qa
 from planning.models import Feature, Layer, Project
-from tests.conftest import HUE_X, HUE_Y, make_plan, square
+from tests.conftest import HUE_X, HUE_Y, make_plan, run_twice_overlapping, square
 
 pytestmark = pytest.mark.django_db
 GOOD = {
@@ -123,3 +123,14 @@ def test_conflict_with_another_plan_in_force(draft, planner, reviewer):
     make_plan(planner, reviewer, "other", [(square(HUE_X + 50, HUE_Y, 100), dict(GOOD))],
               approve=True)  # fmt: skip
     assert "conflicts.in_force" in found(draft)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_runs_replace_the_findings_once(draft):
+    """A double-clicked "re-run the checks": the second run waits for the first and replaces
+    its findings rather than adding a second copy beside them."""
+    add(draft, square(HUE_X + 50, HUE_Y + 50, 100))  # overlaps the lot and leaves the boundary
+    expected = qa.run(draft)
+    run_twice_overlapping(lambda: qa.run(draft))
+    assert expected.errors + expected.warnings > 0
+    assert draft.findings.count() == expected.errors + expected.warnings

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-import time
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 from django.contrib.gis.geos import LineString, Polygon
-from django.db import connection, transaction
 
 from planning import qa
 from planning.models import Feature, QAFinding
+from tests.conftest import run_twice_overlapping
 from threed.envelopes import build_envelopes
 from threed.models import Envelope
 from threed.testing import HUE_X, HUE_Y, LOT, add_layer, make_3d_plan
@@ -142,28 +138,5 @@ def test_envelopes_as_3d_tiles(client, draft, planner):
 def test_concurrent_rebuilds_do_not_double_the_envelopes(draft):
     """Two tileset requests may find the same revision without envelopes and build them
     at once: the second build waits for the first and replaces its rows."""
-    first_built, second_started = threading.Event(), threading.Event()
-
-    def hold_a_build_open():
-        try:
-            with transaction.atomic():
-                build_envelopes(draft)
-                first_built.set()
-                second_started.wait(5)
-                time.sleep(0.5)  # the second build runs meanwhile, unless it waits
-        finally:
-            connection.close()
-
-    def build_again():
-        try:
-            first_built.wait(5)
-            second_started.set()
-            build_envelopes(draft)
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(2) as pool:
-        builds = [pool.submit(hold_a_build_open), pool.submit(build_again)]
-        for build in builds:
-            build.result(30)  # re-raises a build's error here
+    run_twice_overlapping(lambda: build_envelopes(draft))
     assert Envelope.objects.filter(revision=draft).count() == COLUMNS * ROWS
