@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -265,9 +266,28 @@ def _y_up_to_z_up(points: np.ndarray) -> np.ndarray:
 
 # --- glTF ------------------------------------------------------------------------------------
 
+# Deeper node nesting is a broken or hostile file (real exports nest a few dozen deep at most).
+MAX_GLTF_DEPTH = 100
+# A transform that squashes one direction below this fraction of another flattens the mesh.
+SINGULAR_RATIO = 1e-9
+
+
+@dataclass(frozen=True)
+class _Instance:
+    """A node of the displayed scene that shows a mesh, with its world transform (glTF axes)."""
+
+    node: int
+    mesh: int
+    matrix: np.ndarray
+
 
 def read_gltf(path: Path) -> Model:
-    """glTF 2.0 (GLB, or .gltf with embedded data: URIs); triangles only; Y up, metres."""
+    """glTF 2.0 (GLB, or .gltf with embedded data: URIs); triangles only; Y up, metres.
+
+    The scene graph is followed as glTF specifies: from the root nodes of the displayed scene
+    (`scene`, else the first one; a file without scenes: every node that is nobody's child),
+    a node's world transform is its parent's times its own, and each node showing a mesh
+    gives one object (a mesh shown by two nodes gives two)."""
     gltf = _load_gltf(path)
     try:
         return _gltf_model(gltf)
@@ -276,21 +296,24 @@ def read_gltf(path: Path) -> Model:
 
 
 def _gltf_model(gltf: pygltflib.GLTF2) -> Model:
-    primitives = [
-        (mesh_index, primitive)
-        for mesh_index, mesh in enumerate(gltf.meshes)
-        for primitive in mesh.primitives
-    ]
-    _check_triangles(sum(_primitive_triangles(gltf, p) for _, p in primitives))
-    meshes = []
-    for node in gltf.nodes:
-        if node.mesh is None:
-            continue
-        matrix = _node_matrix(node)
-        for primitive in gltf.meshes[node.mesh].primitives:
-            meshes.append(_gltf_object(gltf, node, primitive, matrix))
-    triangles = sum(len(m.faces) for m in meshes)
-    return Model([m for m in meshes if m.faces], None, triangles, "glTF")
+    parents = _gltf_parents(gltf)
+    _check_gltf_trees(gltf, parents)
+    roots = _scene_roots(gltf, parents)
+    # Counted per node showing a mesh, before any transform or geometry is built: a small
+    # file may show a big mesh thousands of times.
+    per_mesh: dict[int, int] = {}
+    total = 0
+    for index in _scene_nodes(gltf, roots):
+        mesh = _node_mesh(gltf, index)
+        if mesh is not None:
+            if mesh not in per_mesh:
+                per_mesh[mesh] = _mesh_triangles(gltf, mesh)
+            total += per_mesh[mesh]
+    _check_triangles(total)
+    shown = {mesh for mesh, count in per_mesh.items() if count}
+    objects = _gltf_objects(gltf, _gltf_instances(gltf, roots, shown))
+    triangles = sum(len(o.faces) for o in objects)
+    return Model([o for o in objects if o.faces], None, triangles, "glTF")
 
 
 def _load_gltf(path: Path) -> pygltflib.GLTF2:
@@ -315,11 +338,209 @@ def _load_gltf(path: Path) -> pygltflib.GLTF2:
     return gltf
 
 
+def _not_gltf(detail: str) -> InvalidInput:
+    return InvalidInput(_("Not a glTF 2.0 file: %(error)s") % {"error": detail})
+
+
+def _is_index(value, count: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < count
+
+
+# glTF's node hierarchy is a set of disjoint strict trees: a node has at most one parent,
+# there are no cycles, and a scene lists root nodes only. Files breaking this are refused.
+
+
+def _gltf_parents(gltf: pygltflib.GLTF2) -> dict[int, int]:
+    """Each child node's parent; a child out of range or with two parents refuses the file."""
+    parents: dict[int, int] = {}
+    for index, node in enumerate(gltf.nodes):
+        for child in node.children or []:
+            if not _is_index(child, len(gltf.nodes)):
+                raise InvalidInput(
+                    _("glTF node %(node)d has child %(child)s, which the file does not contain.")
+                    % {"node": index, "child": child}
+                )
+            if child in parents:
+                raise InvalidInput(
+                    _(
+                        "glTF node %(child)d is a child of node %(first)d and of node "
+                        "%(second)d: glTF nodes must form trees."
+                    )
+                    % {"child": child, "first": parents[child], "second": index}
+                )
+            parents[child] = index
+    return parents
+
+
+def _check_gltf_trees(gltf: pygltflib.GLTF2, parents: dict[int, int]) -> None:
+    """No nesting deeper than MAX_GLTF_DEPTH, no cycles: walking down from the parentless
+    nodes reaches every node (once, as no node has two parents) unless it is on a cycle."""
+    reached = [False] * len(gltf.nodes)
+    stack = [(index, 1) for index in range(len(gltf.nodes)) if index not in parents]
+    while stack:
+        index, depth = stack.pop()
+        if depth > MAX_GLTF_DEPTH:
+            raise InvalidInput(
+                _("glTF nodes are nested more than %(limit)d deep.") % {"limit": MAX_GLTF_DEPTH}
+            )
+        reached[index] = True
+        stack.extend((child, depth + 1) for child in gltf.nodes[index].children or [])
+    if not all(reached):
+        node = reached.index(False)
+        seen = set()
+        while node not in seen:  # up the parents of an unreached node: into the cycle
+            seen.add(node)
+            node = parents[node]
+        raise InvalidInput(
+            _("glTF nodes form a cycle (through node %(node)d): glTF nodes must form trees.")
+            % {"node": node}
+        )
+
+
+def _scene_roots(gltf: pygltflib.GLTF2, parents: dict[int, int]) -> list[int]:
+    """The root nodes of the scene to display: `scene`, else the first scene. A file without
+    scenes (a library of nodes, which glTF allows) shows every node that is nobody's child."""
+    if not gltf.scenes and gltf.scene is None:
+        return [index for index in range(len(gltf.nodes)) if index not in parents]
+    scene = 0 if gltf.scene is None else gltf.scene
+    if not _is_index(scene, len(gltf.scenes)):
+        raise InvalidInput(_("glTF scene %(scene)s does not exist.") % {"scene": scene})
+    roots = list(gltf.scenes[scene].nodes or [])
+    for root in roots:
+        if not _is_index(root, len(gltf.nodes)):
+            raise InvalidInput(
+                _("glTF scene %(scene)d refers to node %(node)s, which the file does not contain.")
+                % {"scene": scene, "node": root}
+            )
+        if root in parents:
+            raise InvalidInput(
+                _(
+                    "glTF scene %(scene)d lists node %(node)d as a root, but it is a child of "
+                    "node %(parent)d."
+                )
+                % {"scene": scene, "node": root, "parent": parents[root]}
+            )
+    if len(set(roots)) < len(roots):
+        raise InvalidInput(_("glTF scene %(scene)d lists a node twice.") % {"scene": scene})
+    return roots
+
+
+def _scene_nodes(gltf: pygltflib.GLTF2, roots: list[int]) -> Iterator[int]:
+    """The scene's nodes, depth first (the hierarchy is checked: each comes once)."""
+    stack = list(reversed(roots))
+    while stack:
+        index = stack.pop()
+        yield index
+        stack.extend(reversed(gltf.nodes[index].children or []))
+
+
+def _node_mesh(gltf: pygltflib.GLTF2, index: int) -> int | None:
+    mesh = gltf.nodes[index].mesh
+    if mesh is not None and not _is_index(mesh, len(gltf.meshes)):
+        raise _not_gltf(
+            _("node %(node)d refers to mesh %(mesh)s, which the file does not contain.")
+            % {"node": index, "mesh": mesh}
+        )
+    return mesh
+
+
+def _gltf_instances(gltf: pygltflib.GLTF2, roots: list[int], shown: set[int]) -> list[_Instance]:
+    """The scene's nodes showing one of the `shown` meshes, depth first, with their world
+    transforms: the parent's world transform times the node's own."""
+    instances = []
+    stack = [(root, np.eye(4)) for root in reversed(roots)]
+    while stack:
+        index, parent = stack.pop()
+        node = gltf.nodes[index]
+        with np.errstate(all="ignore"):  # an overflow is refused just below
+            world = parent @ _node_matrix(node, index)
+        _check_finite(world, index)
+        if node.mesh in shown:
+            _check_not_flat(world, index)
+            instances.append(_Instance(index, node.mesh, world))
+        stack.extend((child, world) for child in reversed(node.children or []))
+    return instances
+
+
+def _node_matrix(node, index: int) -> np.ndarray:
+    """The node's local transform: a column-major matrix, or T * R * S."""
+    if node.matrix:
+        values = np.asarray(node.matrix, dtype=np.float64)
+        if values.shape != (16,):
+            raise _not_gltf(_("node %(node)d: a matrix has 16 numbers.") % {"node": index})
+        matrix = values.reshape(4, 4).T
+        _check_finite(matrix, index)
+        if not np.allclose(matrix[3], (0.0, 0.0, 0.0, 1.0), rtol=0.0, atol=1e-9):
+            raise InvalidInput(
+                _("glTF node %(node)d has a matrix whose last row is not 0 0 0 1.")
+                % {"node": index}
+            )
+        return matrix
+    return _trs_matrix(node, index)
+
+
+def _trs_matrix(node, index: int) -> np.ndarray:
+    translation = np.asarray(node.translation or (0.0, 0.0, 0.0), dtype=np.float64)
+    quaternion = np.asarray(node.rotation or (0.0, 0.0, 0.0, 1.0), dtype=np.float64)
+    scale = np.asarray(node.scale or (1.0, 1.0, 1.0), dtype=np.float64)
+    if translation.shape != (3,) or quaternion.shape != (4,) or scale.shape != (3,):
+        raise _not_gltf(
+            _("node %(node)d: translation and scale have 3 numbers, rotation 4.") % {"node": index}
+        )
+    for values in (translation, quaternion, scale):
+        _check_finite(values, index)
+    norm = np.linalg.norm(quaternion)
+    if norm == 0:
+        raise InvalidInput(_("glTF node %(node)d has a zero rotation.") % {"node": index})
+    x, y, z, w = quaternion / norm  # glTF requires unit quaternions; exporters round
+    rotation = np.array(
+        [
+            [1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
+            [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
+            [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)],
+        ]
+    )
+    matrix = np.eye(4)
+    matrix[:3, :3] = rotation * scale  # R * S: column j scaled by s_j
+    matrix[:3, 3] = translation
+    return matrix
+
+
+def _check_finite(values: np.ndarray, index: int) -> None:
+    if not np.isfinite(values).all():
+        raise InvalidInput(
+            _("glTF node %(node)d has a transform that is not finite numbers.") % {"node": index}
+        )
+
+
+def _check_not_flat(matrix: np.ndarray, index: int) -> None:
+    """Refuse a world transform that squashes its mesh onto a plane, a line or a point."""
+    stretch = np.linalg.svd(matrix[:3, :3], compute_uv=False)
+    if not stretch[0] > 0 or stretch[-1] < stretch[0] * SINGULAR_RATIO:
+        raise InvalidInput(
+            _(
+                "glTF node %(node)d flattens its mesh: its transform, with its parents', "
+                "is singular."
+            )
+            % {"node": index}
+        )
+
+
+# --- glTF meshes -----------------------------------------------------------------------------
+
+
+def _mesh_triangles(gltf: pygltflib.GLTF2, mesh: int) -> int:
+    return sum(_primitive_triangles(gltf, p) for p in gltf.meshes[mesh].primitives)
+
+
 def _primitive_triangles(gltf: pygltflib.GLTF2, primitive) -> int:
     if primitive.mode not in (None, pygltflib.TRIANGLES):
         raise UnsupportedFormat(_("Only triangle meshes are supported in glTF models."))
     accessor = primitive.indices if primitive.indices is not None else primitive.attributes.POSITION
-    return gltf.accessors[accessor].count // 3
+    count = gltf.accessors[accessor].count if _is_index(accessor, len(gltf.accessors)) else -1
+    if not isinstance(count, int) or count < 0:  # a negative count would hide other triangles
+        raise InvalidInput(_("Broken glTF accessor %(index)s.") % {"index": accessor})
+    return count // 3
 
 
 _COMPONENTS = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4}
@@ -336,8 +557,14 @@ _DTYPES = {
 def _accessor(gltf: pygltflib.GLTF2, index: int) -> np.ndarray:
     """An accessor's values (count, components), every offset checked against the buffer."""
     try:
+        if not _is_index(index, len(gltf.accessors)):  # a negative index would wrap around
+            raise IndexError(index)
         accessor = gltf.accessors[index]
+        if not _is_index(accessor.bufferView, len(gltf.bufferViews)):
+            raise IndexError(accessor.bufferView)
         view = gltf.bufferViews[accessor.bufferView]
+        if not isinstance(accessor.count, int) or accessor.count < 0:
+            raise TypeError(accessor.count)
         dtype = np.dtype(_DTYPES[accessor.componentType]).newbyteorder("<")
         width = _COMPONENTS[accessor.type]
     except (IndexError, KeyError, TypeError) as exc:
@@ -354,7 +581,36 @@ def _accessor(gltf: pygltflib.GLTF2, index: int) -> np.ndarray:
     return np.ascontiguousarray(rows).view(dtype).reshape(accessor.count, width)
 
 
-def _gltf_object(gltf, node, primitive, matrix: np.ndarray) -> MeshObject:
+def _gltf_objects(gltf: pygltflib.GLTF2, instances: list[_Instance]) -> list[MeshObject]:
+    """One object per instance; each mesh is decoded once and moved by each instance's world
+    transform (the instances share its face lists, which nothing changes)."""
+    decoded: dict[int, tuple[np.ndarray, list[list[list[int]]]]] = {}
+    objects = []
+    for instance, name in zip(instances, _instance_names(gltf, instances), strict=True):
+        if instance.mesh not in decoded:
+            decoded[instance.mesh] = _mesh_geometry(gltf, instance.mesh)
+        points, faces = decoded[instance.mesh]
+        moved = points @ instance.matrix[:3, :3].T + instance.matrix[:3, 3]
+        objects.append(MeshObject(name, _y_up_to_z_up(moved), faces, {"code": name}))
+    return objects
+
+
+def _mesh_geometry(gltf: pygltflib.GLTF2, mesh: int) -> tuple[np.ndarray, list[list[list[int]]]]:
+    """A mesh's primitives (one per material) as one object: vertices and triangles."""
+    parts: list[np.ndarray] = []
+    faces: list[list[list[int]]] = []
+    offset = 0
+    for primitive in gltf.meshes[mesh].primitives:
+        points, triangles = _primitive_geometry(gltf, primitive)
+        parts.append(points)
+        faces.extend([tri] for tri in (triangles + offset).tolist())
+        offset += len(points)
+    return (np.concatenate(parts) if parts else np.empty((0, 3))), faces
+
+
+def _primitive_geometry(gltf: pygltflib.GLTF2, primitive) -> tuple[np.ndarray, np.ndarray]:
+    """The vertices the triangles use (not the whole accessor, which every instance would
+    copy) and the triangles (n, 3) as indices into them."""
     points = _accessor(gltf, primitive.attributes.POSITION).astype(np.float64).reshape(-1, 3)
     if primitive.indices is not None:
         indices = _accessor(gltf, primitive.indices).astype(np.int64).reshape(-1)
@@ -362,25 +618,22 @@ def _gltf_object(gltf, node, primitive, matrix: np.ndarray) -> MeshObject:
         indices = np.arange(len(points))
     if indices.size and (indices.min() < 0 or indices.max() >= len(points)):
         raise InvalidInput(_("glTF indices refer to vertices that do not exist."))
-    homogeneous = np.column_stack([points, np.ones(len(points))]) @ matrix.T
-    faces = [[tri] for tri in indices[: len(indices) // 3 * 3].reshape(-1, 3).tolist()]
-    name = str(node.name or f"mesh-{node.mesh}")[:100]
-    return MeshObject(name, _y_up_to_z_up(homogeneous[:, :3]), faces, {"code": name})
+    used, triangles = np.unique(indices[: len(indices) // 3 * 3], return_inverse=True)
+    return points[used], triangles.reshape(-1, 3)
 
 
-def _node_matrix(node) -> np.ndarray:
-    """The node's local transform (glTF: column-major matrix, or T * R * S)."""
-    if node.matrix:
-        return np.asarray(node.matrix, dtype=np.float64).reshape(4, 4).T
-    x, y, z, w = node.rotation or (0.0, 0.0, 0.0, 1.0)
-    rotation = np.array(
-        [
-            [1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
-            [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
-            [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)],
-        ]
-    )
-    matrix = np.eye(4)
-    matrix[:3, :3] = rotation * np.asarray(node.scale or (1.0, 1.0, 1.0))
-    matrix[:3, 3] = node.translation or (0.0, 0.0, 0.0)
-    return matrix
+def _instance_names(gltf: pygltflib.GLTF2, instances: list[_Instance]) -> list[str]:
+    """The node's name, else its mesh's, else node-<index>; a repeated one gets -2, -3…"""
+    names: list[str] = []
+    taken: set[str] = set()
+    repeats: dict[str, int] = {}
+    for instance in instances:
+        node, mesh = gltf.nodes[instance.node], gltf.meshes[instance.mesh]
+        base = str(node.name or mesh.name or f"node-{instance.node}")[:90]
+        name = base
+        while name in taken:  # each base counts on from its last number: linear overall
+            repeats[base] = repeats.get(base, 1) + 1
+            name = f"{base}-{repeats[base]}"
+        taken.add(name)
+        names.append(name)
+    return names
