@@ -20,7 +20,9 @@ class ProjectForm(forms.Form):
         help_text=_("Short unique identifier: letters, digits, hyphens, e.g. hue-an-van-duong."),
     )
     name = forms.CharField(label=_("Name"), max_length=300)
-    level = forms.ChoiceField(label=_("Planning level"), choices=Project.Level.choices)
+    level = forms.ChoiceField(
+        label=_("Planning level"), choices=Project.Level.choices, initial=Project.Level.DETAILED
+    )
     scale = forms.IntegerField(
         label=_("Scale denominator"),
         min_value=1,

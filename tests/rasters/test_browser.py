@@ -66,6 +66,7 @@ def test_opacity_and_clip_of_a_scan_under_the_plan(
     page.goto(f"{live_server.url}/map/")
     row = page.locator(f"#raster-switcher [data-raster='{raster.pk}']")
     row.wait_for()
+    _assert_controls_fit(page, row)
     t = SCAN_TRANSFORM
     width, height = SCAN_SIZE
     extent = [
@@ -95,6 +96,20 @@ def test_opacity_and_clip_of_a_scan_under_the_plan(
     assert np.abs(faded - background).max() > 10
     assert not errors, errors
     page.context.close()
+
+
+def _assert_controls_fit(page, row) -> None:
+    """The clip label stays on one line inside the panel (it once wrapped word by word
+    and ran out of the sidebar in Vietnamese)."""
+    panel = page.locator("#raster-switcher").bounding_box()
+    label = row.locator(".raster-clip").bounding_box()
+    line = row.locator(".raster-clip span").evaluate(
+        "e => parseFloat(getComputedStyle(e).lineHeight) || 20"
+    )
+    assert panel
+    assert label
+    assert label["x"] + label["width"] <= panel["x"] + panel["width"] + 0.5, (label, panel)
+    assert label["height"] <= 1.5 * line, label
 
 
 def _sign_in(browser, live_server, path: str):

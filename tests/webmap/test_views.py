@@ -92,6 +92,13 @@ def test_project_create_without_permission_is_forbidden(outsider):
     assert response.status_code == 403
 
 
+def test_new_project_form_defaults_agree(planner):
+    """The form starts as a 1/500 detailed plan, not a general plan at 1/500."""
+    page = signed_in(planner).get(reverse("webmap:project-create")).text
+    assert re.search(r'<option value="detailed"[^>]*selected', page)
+    assert re.search(r'name="scale" value="500"', page)
+
+
 def project_data(code: str = "hue-an-van-duong") -> dict:
     return {
         "code": code,
@@ -221,3 +228,20 @@ def test_login_page_renders(client):
 @pytest.mark.parametrize("value", ["²", "9" * 5000, "-1", "1e3"])
 def test_map_ignores_malformed_revision_ids(client, value):
     assert client.get("/map/", {"revision": value}).status_code == 200
+
+
+def test_pages_and_ogc_documents_have_an_icon(client):
+    """No page answers its browser's icon request with a 404 (a console error per page)."""
+    from xml.etree import ElementTree
+
+    from django.contrib.staticfiles import finders
+
+    icon = "/static/webmap/favicon.svg"
+    assert f'rel="icon" type="image/svg+xml" href="{icon}"' in client.get("/map/").text
+    assert f'href="{icon}"' in client.get("/ogcapi/?f=html").text
+    redirect = client.get("/favicon.ico")  # pages without a link: API and JSON documents
+    assert redirect.status_code == 302
+    assert redirect["Location"] == icon
+    found = finders.find("webmap/favicon.svg")
+    assert found
+    assert ElementTree.parse(found).getroot().tag.endswith("svg")
