@@ -88,7 +88,7 @@ def build_config(generation: str) -> dict:
                 "tile_sources": [f"cache_{layer.name}"],
             }
         )
-    raster_sources, raster_caches, raster_layer_list = raster_layers.mapproxy_parts(SOURCE_TYPE)
+    raster_sources, raster_caches, raster_layer_list = raster_layers.mapproxy_parts()
     sources.update(raster_sources)
     caches.update(raster_caches)
     layers += raster_layer_list

@@ -22,7 +22,7 @@ from mapproxy.config.configuration.proxy import ProxyConfiguration
 from mapproxy.config.spec import validate_options
 from mapproxy.wsgiapp import MapProxyApp
 
-from tiles import mapnik_source
+from tiles import mapnik_source, raster_source
 from tiles.generation import current_generation
 from tiles.mapproxy_config import build_config, generation_dir
 
@@ -34,6 +34,7 @@ _apps: dict[str, MapProxyApp] = {}
 def make_app(conf: dict, base_dir: Path) -> MapProxyApp:
     """A MapProxy WSGI app from a configuration dict (what make_wsgi_app does for a file)."""
     mapnik_source.register()
+    raster_source.register()
     errors, informal_only = validate_options(conf)
     for error in errors:
         log.warning("MapProxy configuration: %s", error)

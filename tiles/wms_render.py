@@ -80,14 +80,19 @@ def map_xml(kinds: tuple[str, ...], user, at: datetime | None, style: str = "def
 def render(view: MapView, user, at: datetime | None) -> bytes:
     """The encoded image of `view` (exact bbox, stretched like any WMS)."""
     m = mapnik.Map(view.width, view.height)
-    rasters = list(service_rasters(user, at).filter(pk__in=view.rasters).order_by("id"))
-    xml = raster_layers.under(map_xml(view.kinds, user, at, view.style), rasters)
-    mapnik.load_map_from_string(m, xml)
+    mapnik.load_map_from_string(m, map_xml(view.kinds, user, at, view.style))
     m.srs = mapnik_srs(f"EPSG:{view.srid}")
     m.aspect_fix_mode = mapnik.aspect_fix_mode.RESPECT
-    if not view.transparent or view.format in _JPEG_FORMATS:
-        m.background = mapnik.Color(view.bgcolor)
     m.zoom_to_box(mapnik.Box2d(*view.bbox))
-    image = mapnik.Image(view.width, view.height)
+    opaque = not view.transparent or view.format in _JPEG_FORMATS
+    rasters = service_rasters(user, at).filter(pk__in=view.rasters).order_by("id")
+    # Rasters (drawn by GDAL, see tiles.raster_layers) and background under the vectors.
+    image = raster_layers.mapnik_base(
+        [raster_layers.drawing(r) for r in rasters],
+        view.bbox,
+        (view.width, view.height),
+        m.srs,
+        view.bgcolor if opaque else None,
+    )
     mapnik.render(m, image)
     return image.to_string(encoding_for(view.format.split("/")[-1].split(";")[0], view.format))
