@@ -50,8 +50,27 @@ def describe(crs: CRS, given: str | None = None) -> str:
     return f"EPSG:{epsg}" if epsg else crs.name
 
 
+def is_local(crs: CRS) -> bool:
+    """A local ("NonEarth", engineering) CRS: its coordinates are tied to no place on Earth,
+    so nothing can be transformed out of it."""
+    return crs.is_engineering
+
+
+def local_crs_error() -> InvalidInput:
+    """The error of a file in local coordinates (the message gis_mapping gives too)."""
+    return InvalidInput(
+        _(
+            "The file has no usable CRS (none, or local coordinates); give one, e.g. "
+            "EPSG:9214 or province:thua-thien-hue."
+        )
+    )
+
+
 def transformer_to_storage(source: CRS) -> Transformer | None:
-    """None when the source already is the storage CRS (no needless round trip)."""
+    """None when the source already is the storage CRS (no needless round trip); a local
+    CRS is refused with a message saying what to do (pyproj would fail obscurely)."""
+    if is_local(source):
+        raise local_crs_error()
     srid = settings.PLANNING_STORAGE_SRID
     target = storage_crs()
     if source.to_epsg(min_confidence=70) == srid or source == target:

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from pyproj import Transformer
 
 from importers.report import ImportReport
@@ -20,6 +22,12 @@ _FAMILIES = {
         shapely.GeometryType.LINEARRING,
     },
     "point": {shapely.GeometryType.POINT, shapely.GeometryType.MULTIPOINT},
+}
+# The families in the reader's language: rejection reasons are shown on the upload page.
+_FAMILY_NAMES = {
+    "polygon": gettext_lazy("polygon"),
+    "line": gettext_lazy("line"),
+    "point": gettext_lazy("point"),
 }
 
 
@@ -46,7 +54,9 @@ def prepare(
         geoms = _reproject(geoms, transformer, report)
     invalid = int((~shapely.is_valid(geoms)).sum()) if len(geoms) else 0
     if invalid:
-        report.warnings.append(f"{invalid} geometries are invalid (kept; QA will report them).")
+        report.warnings.append(
+            _("%(count)d geometries are invalid (kept; QA will report them).") % {"count": invalid}
+        )
     has_z = shapely.has_z(geoms)
     flat = shapely.force_2d(geoms) if has_z.any() else geoms
     wkb_3d: list[str | None] = [None] * len(geoms)
@@ -73,7 +83,7 @@ def _decode(wkb: np.ndarray, report: ImportReport) -> np.ndarray:
             try:
                 geoms[index] = shapely.from_wkb(blob) if blob is not None else None
             except shapely.errors.GEOSException as exc:
-                report.reject(index, f"unreadable geometry ({exc})")
+                report.reject(index, _("unreadable geometry (%(error)s)") % {"error": exc})
                 geoms[index] = None
         return geoms
 
@@ -94,15 +104,20 @@ def _accepted(geoms: np.ndarray, kind: LayerKind, report: ImportReport) -> np.nd
         if index in already:
             continue
         if missing[index]:
-            report.reject(int(index), "no geometry")
+            report.reject(int(index), _("no geometry"))
         elif empty[index]:
-            report.reject(int(index), "empty geometry")
+            report.reject(int(index), _("empty geometry"))
         else:
-            name = shapely.GeometryType(types[index]).name.title()
-            report.reject(
-                int(index), f"{name} does not fit a {kind.code} layer ({kind.geometry} expected)"
-            )
+            report.reject(int(index), _misfit(types[index], kind))
     return np.flatnonzero(good).astype(np.int64)
+
+
+def _misfit(type_id: int, kind: LayerKind) -> str:
+    return _("%(type)s does not fit a %(kind)s layer (%(geometry)s expected)") % {
+        "type": shapely.GeometryType(type_id).name.title(),
+        "kind": kind.code,
+        "geometry": _FAMILY_NAMES.get(kind.geometry, kind.geometry),
+    }
 
 
 def _reproject(geoms: np.ndarray, transformer: Transformer, report: ImportReport) -> np.ndarray:
@@ -113,5 +128,5 @@ def _reproject(geoms: np.ndarray, transformer: Transformer, report: ImportReport
     out = shapely.transform(geoms, forward, include_z=False)
     bounds = shapely.total_bounds(out) if len(out) else np.zeros(4)
     if not np.all(np.isfinite(bounds)):
-        report.warnings.append("Some coordinates could not be transformed to the storage CRS.")
+        report.warnings.append(_("Some coordinates could not be transformed to the storage CRS."))
     return out

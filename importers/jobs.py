@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from importers.cad import crs as cad_crs
-from importers.cad.convert import check_mapping
+from importers.cad.convert import check_control_points, check_mapping
 from importers.cad.mapping import parse_mapping
 from importers.gis_mapping import check_encoding, import_mapped_dataset
 from importers.presets import get_preset
@@ -22,8 +22,9 @@ from importers.service import _check_permission, check_cad_encoding, import_cad
 from importers.sources import is_cad
 from importers.uploads import safe_filename
 from planning import jobs
-from planning.errors import InvalidInput, PayloadTooLarge
+from planning.errors import Conflict, InvalidInput, PayloadTooLarge
 from planning.models import Job, Revision
+from planning.models.jobs import ACTIVE_STATES
 
 KIND = "cad_import"
 
@@ -75,6 +76,7 @@ def submit_cad_job(
         mapping=mapping, preset=preset, crs=crs, encoding=encoding, filename=upload.name or ""
     )
     options["control_points"] = cad_crs.parse_control_points(control_points)
+    check_control_points(options["control_points"], options["crs"])  # a typo: 400 now
     if upload.size is not None and upload.size > settings.PLANNING_MAX_UPLOAD_BYTES:
         raise PayloadTooLarge(
             _("The file is larger than the %(limit)d MB upload limit.")
@@ -82,6 +84,7 @@ def submit_cad_job(
         )
     stored = safe_filename(upload.name or "upload")
     with transaction.atomic():
+        _refuse_a_second_job(revision)
         job = jobs.start_job(
             KIND,
             cad_import,
@@ -102,6 +105,24 @@ def submit_cad_job(
             raise
     job.refresh_from_db()
     return job
+
+
+def _refuse_a_second_job(revision: Revision) -> None:
+    """409 while an import of the revision is queued or running (a double click, a second
+    tab): it would load the same layers twice. The revision's row lock makes two requests
+    check one after the other, each seeing the job the other committed."""
+    Revision.objects.select_for_update().filter(pk=revision.pk).first()
+    active = Job.objects.filter(revision_id=revision.pk, kind=KIND, state__in=ACTIVE_STATES)
+    ids = list(active.values_list("pk", flat=True))
+    if ids:
+        jobs.recover_stalled_jobs(job_ids=ids)  # a dead worker's job blocks nobody
+    if ids and active.exists():
+        raise Conflict(
+            _(
+                "An import into this revision is already queued or running; wait for it to "
+                "finish (or cancel it) before starting another."
+            )
+        )
 
 
 def run_import_job(job_id: int, *, filename: str, stored: str, **options) -> None:

@@ -2,6 +2,9 @@
 
 Rows are serialised to COPY text format in large chunks rather than row by row: at
 200,000 features the per-row protocol calls cost more than PostgreSQL's own work.
+Every loaded layer then passes one set-based placement check (`check_placement`): a
+feature outside Viet Nam or with a coordinate that is not a number refuses the whole
+import (the caller's transaction rolls back), since no map could transform it.
 """
 
 from __future__ import annotations
@@ -11,7 +14,11 @@ from collections.abc import Sequence
 
 import orjson
 from django.db import connection
+from django.utils.translation import gettext as _
 from psycopg.copy import QueuedLibpqWriter
+
+from planning import extent
+from planning.errors import InvalidInput
 
 COPY_SQL = (
     "COPY planning_feature (layer_id, geom, geom_3d, attributes, category, source_ref) FROM STDIN"
@@ -20,6 +27,21 @@ CHUNK_ROWS = 5000
 NULL = "\\N"
 _NEEDS_ESCAPE = re.compile(r"[\\\t\n\r]")
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+# One pass over the layer's rows, reading each geometry once: its bounding box inside the
+# envelope, and a length (a centroid for points) that is finite, because a NaN vertex
+# escapes bounding boxes (PostGIS skips it) but not arithmetic over every vertex.
+_OUTSIDE_SQL = """
+SELECT count(*), (array_agg(source_ref ORDER BY id))[1:3]
+  FROM planning_feature
+ WHERE layer_id = %(layer)s
+   AND NOT COALESCE(
+       ST_IsEmpty(geom)
+       OR (geom @ ST_MakeEnvelope(%(west)s, %(south)s, %(east)s, %(north)s, ST_SRID(geom))
+           AND CASE WHEN ST_Dimension(geom) = 0
+                    THEN ST_X(ST_Centroid(geom)) + ST_Y(ST_Centroid(geom))
+                    ELSE ST_Length(geom) + ST_Perimeter(geom) END < 'Infinity'::float8),
+       true)
+"""
 
 
 def _text(value: str) -> str:
@@ -47,7 +69,29 @@ def copy_features(
         # chunk while Python serialises the next.
         with raw.copy(COPY_SQL, writer=QueuedLibpqWriter(raw)) as copy:
             _write_chunks(copy, prefix, wkb, wkb_3d, attributes, categories, source_refs)
+    check_placement(layer_id, len(wkb))
     return len(wkb)
+
+
+def check_placement(layer_id: int, loaded: int) -> None:
+    """Refuse the layer when a feature lies outside Viet Nam (planning.extent) or has a
+    coordinate that is not a finite number; the caller's transaction then writes nothing."""
+    west, south, east, north = extent.storage_envelope()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _OUTSIDE_SQL,
+            {"layer": layer_id, "west": west, "south": south, "east": east, "north": north},
+        )
+        count, examples = cursor.fetchone()
+    if count:
+        raise InvalidInput(
+            _(
+                "%(count)d of %(loaded)d features lie outside Viet Nam or have coordinates "
+                "that are not numbers (%(examples)s): check the coordinate system, the control "
+                "points or entities far from the plan. Nothing was imported."
+            )
+            % {"count": count, "loaded": loaded, "examples": ", ".join(examples)}
+        )
 
 
 def _write_chunks(copy, prefix, wkb, wkb_3d, attributes, categories, source_refs) -> None:

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
+
+from django.utils.translation import gettext
+from django.utils.translation import gettext_noop as _
 
 
 @dataclass
@@ -29,3 +35,122 @@ class ImportReport:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+# Report messages: stored in English, translated when shown.
+#
+# Import reports are kept as JSON (planning.Job.report) and printed by `import_cad --json`;
+# both stay English whatever the requester's language, so scripts can read them. The texts
+# are built from the templates below, and `localized` recognises a stored text by its
+# template and renders it in the active language (the job API does, for the CAD page).
+# Texts of no template (ezdxf's own audit notes, older translated warnings) pass unchanged.
+
+
+@dataclass(frozen=True)
+class ReportMessage:
+    template: str  # a gettext msgid in English with %(name)s placeholders only
+    # params shown translated: name -> function of the stored (English) value
+    shown: tuple[tuple[str, Callable[[str], str]], ...] = ()
+
+    def __call__(self, **params: object) -> str:
+        return self.template % {name: str(value) for name, value in params.items()}
+
+    @cached_property
+    def pattern(self) -> re.Pattern[str]:
+        # Greedy: a user's text (a CAD layer name) comes first, our own words after it.
+        parts = re.split(r"%\((\w+)\)s", self.template)
+        regex = "".join(
+            re.escape(part) if i % 2 == 0 else f"(?P<{part}>.*)" for i, part in enumerate(parts)
+        )
+        return re.compile(regex, re.DOTALL)
+
+    def localized(self, text: str) -> str | None:
+        match = self.pattern.fullmatch(text)
+        if match is None:
+            return None
+        params = match.groupdict()
+        for name, translate in self.shown:
+            params[name] = translate(params[name])
+        return gettext(self.template) % params
+
+
+def kind_label(code: str) -> str:
+    from planning.layer_kinds import KINDS
+
+    kind = KINDS.get(code)
+    return str(kind.label) if kind else code
+
+
+_HIDDEN = {"frozen": _("frozen"), "off": _("off"), "frozen and off": _("frozen and off")}
+
+
+def _hidden(state: str) -> str:
+    return gettext(_HIDDEN[state]) if state in _HIDDEN else state
+
+
+# Lots and their labels (importers.cad.labels).
+NO_LABEL = ReportMessage(_("no label inside the lot"))
+SEVERAL_CODES = ReportMessage(_("several lot codes: %(codes)s"))
+NO_LOT_CODE = ReportMessage(_("no lot code in the label"))
+NO_FUNCTION = ReportMessage(_("no land-use function in the label"))
+CONFLICTING_VALUES = ReportMessage(_("conflicting values: %(values)s"))
+# CAD layers (importers.cad.convert).
+NO_ENTITY = ReportMessage(_("No entity was found for the %(kind)s layer."), (("kind", kind_label),))
+HIDDEN_CONVERTED = ReportMessage(
+    _("CAD layer %(layer)s is %(hidden)s; converted as %(kind)s"),
+    (("hidden", _hidden), ("kind", kind_label)),
+)
+HIDDEN_IGNORED = ReportMessage(
+    _("CAD layer %(layer)s is %(hidden)s; ignored"), (("hidden", _hidden),)
+)
+LAYER_IGNORED = ReportMessage(_("CAD layer %(layer)s ignored (%(count)s entities)"))
+# Entities skipped (importers.cad.geometry, importers.cad.build).
+UNREADABLE = ReportMessage(_("unreadable geometry (%(error)s)"))
+NOT_CONVERTED = ReportMessage(_("%(type)s entities are not converted"))
+DEGENERATE = ReportMessage(_("empty or degenerate geometry"))
+TOO_DEEP = ReportMessage(_("blocks nested deeper than %(depth)s"))
+BLOCK_FAILED = ReportMessage(_("block cannot be expanded (%(error)s)"))
+FACES_OFF_BUILDINGS = ReportMessage(_("3D faces belong on a buildings layer"))
+CANNOT_BOUND = ReportMessage(_("a %(type)s cannot bound an area"))
+NOT_ON_LINES = ReportMessage(_("texts and 3D faces do not belong on a line layer"))
+TYPE_NOT_ON_LINES = ReportMessage(_("a %(type)s does not belong on a line layer"))
+HATCHES_MERGED = ReportMessage(
+    _("%(count)s hatches fill lots already bounded by linework (merged)")
+)
+# Repairs of the file (importers.cad.repair).
+NO_HEADER = ReportMessage(_("no HEADER section: read as DXF R2000"))
+SECTIONS_REPAIRED = ReportMessage(_("malformed SECTION structure repaired"))
+MARKERS_ADDED = ReportMessage(_("subclass markers added to %(count)s entities"))
+HANDLES_RENUMBERED = ReportMessage(_("%(count)s duplicate entity handles renumbered"))
+
+MESSAGES = tuple(value for value in tuple(globals().values()) if isinstance(value, ReportMessage))
+
+
+def localized(text: object) -> object:
+    """A stored report text in the active language (unchanged if no template made it)."""
+    if not isinstance(text, str):
+        return text
+    for message in MESSAGES:
+        shown = message.localized(text)
+        if shown is not None:
+            return shown
+    return text
+
+
+def localized_cad_report(report: dict | None) -> dict | None:
+    """A copy of a stored CAD report with its messages in the active language."""
+    if not isinstance(report, dict):
+        return report
+    shown = dict(report)
+    for key in ("notes", "warnings"):
+        if isinstance(report.get(key), list):
+            shown[key] = [localized(text) for text in report[key]]
+    for key, field_name in (("skipped", "reason"), ("label_issues", "problem")):
+        if isinstance(report.get(key), list):
+            shown[key] = [
+                {**entry, field_name: localized(entry.get(field_name))}
+                if isinstance(entry, dict)
+                else entry
+                for entry in report[key]
+            ]
+    return shown

@@ -64,16 +64,19 @@ def import_upload(
     remote_addr: str | None = None,
 ) -> ImportResult:
     _check_permission(user, revision)
-    if is_cad(filename):  # every CAD layer into the one kind asked for
+    if not name.strip():
+        raise InvalidInput(_("Give the layer a name."))
+    if is_cad(filename):  # the CAD layer asked for (else every one) into the one kind
         cad = import_cad(
             user=user,
             revision=revision,
             path=path,
             filename=filename,
-            mapping={"*": kind},
+            mapping={source_layer or "*": kind},
             crs=crs,
             text_encoding=text_encoding,
             remote_addr=remote_addr,
+            layer_name=name.strip(),
         )
         return ImportResult(cad.layers[0], cad.report)
     try:
@@ -83,8 +86,6 @@ def import_upload(
             _("Unknown layer kind %(kind)s; expected one of %(kinds)s.")
             % {"kind": repr(kind), "kinds": ", ".join(KINDS)}
         ) from exc
-    if not name.strip():
-        raise InvalidInput(_("Give the layer a name."))
     if text_encoding not in ("auto", *ENCODINGS):
         raise InvalidInput(
             _("Unknown text encoding %(encoding)s; expected auto or one of %(encodings)s.")
@@ -148,11 +149,13 @@ def import_cad(
     remote_addr: str | None = None,
     control_points: str | list | None = None,  # JSON text or [[x_cad, y_cad, x, y]] x 2
     progress: cad_convert.Progress | None = None,
+    layer_name: str | None = None,
 ) -> CadImportResult:
     """A DXF (or DWG) as one layer per mapped planning kind, all in one transaction.
 
     `progress(pct, message)` is called between stages (0-80 converting, 80-99 loading);
-    whatever it raises stops the import with nothing written."""
+    whatever it raises stops the import with nothing written. `layer_name` names the
+    layers (one kind per upload on the upload page) instead of "<file> – <kind>"."""
     _check_permission(user, revision)
     check_cad_encoding(text_encoding)
     options = cad_convert.CadOptions(
@@ -173,8 +176,20 @@ def import_cad(
         warning = cad_placement.far_from_project(revision.project, conversion)
         if warning:
             report.warnings.append(warning)
-        layers = _load_cad(user, revision, conversion, filename, remote_addr, progress)
+        names = _CadNames(filename, layer_name)
+        layers = _load_cad(user, revision, conversion, names, remote_addr, progress)
     return CadImportResult(layers, report.as_dict())
+
+
+@dataclass(frozen=True)
+class _CadNames:
+    filename: str
+    chosen: str | None  # the name the user gave, for every layer
+
+    def layer(self, kind: str) -> str:
+        if self.chosen:
+            return self.chosen[:200]
+        return f"{Path(self.filename).stem} – {get_kind(kind).label}"[:200]
 
 
 @contextmanager
@@ -230,7 +245,7 @@ def inspect_drawing(path: Path, filename: str, crs: str | None = None, control_p
 
 
 @transaction.atomic
-def _load_cad(user, revision, conversion, filename: str, remote_addr, progress) -> list[Layer]:
+def _load_cad(user, revision, conversion, names: _CadNames, remote_addr, progress) -> list[Layer]:
     locked = Revision.objects.select_for_update().get(pk=revision.pk)
     _check_permission(user, locked)
     transformer = import_crs.transformer_to_storage(conversion.crs)
@@ -246,8 +261,8 @@ def _load_cad(user, revision, conversion, filename: str, remote_addr, progress) 
         layer = Layer.objects.create(
             revision=locked,
             kind=kind,
-            name=f"{Path(filename).stem} – {get_kind(kind).label}"[:200],
-            source_name=filename,
+            name=names.layer(kind),
+            source_name=names.filename,
             source_format="DXF",
             source_crs=report.source_crs,
             attribute_schema=rows.schema,
@@ -267,7 +282,7 @@ def _load_cad(user, revision, conversion, filename: str, remote_addr, progress) 
         revision=locked,
         remote_addr=remote_addr,
         layers=[layer.pk for layer in layers],
-        file=filename,
+        file=names.filename,
         features=report.features,
     )
     return layers

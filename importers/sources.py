@@ -24,12 +24,16 @@ FORMATS = (
     Format("KML", (".kml",)),
     Format("MapInfo File", (".tab", ".mif")),
 )
-SUPPORTED = (
-    "zipped shapefile (.zip), GeoPackage (.gpkg), GeoJSON (.geojson), KML (.kml), "
-    "MapInfo (.tab/.mif), CAD drawing (.dxf, .dwg)"
-)
 CAD_SUFFIXES = (".dxf", ".dwg")
 SHAPEFILE_PARTS = (".shx", ".dbf")
+
+
+def supported_formats() -> str:
+    """The formats an upload may have, named in the reader's language."""
+    return _(
+        "zipped shapefile (.zip), GeoPackage (.gpkg), GeoJSON (.geojson), KML (.kml), "
+        "MapInfo (.tab/.mif), CAD drawing (.dxf, .dwg)"
+    )
 
 
 @dataclass(frozen=True)
@@ -60,7 +64,7 @@ def locate_dataset(upload: Path, filename: str, workdir: Path, max_unzipped: int
     if fmt is None or fmt.name == "ESRI Shapefile":
         message = _("Unsupported file type %(suffix)s; upload a %(formats)s.") % {
             "suffix": repr(suffix or "(none)"),
-            "formats": SUPPORTED,
+            "formats": supported_formats(),
         }
         if suffix == ".shp":
             message += " " + _("Zip the .shp with its .shx, .dbf and .prj.")
@@ -80,7 +84,7 @@ def _dataset_in_directory(directory: Path) -> Dataset:
     if not candidates:
         raise UnsupportedFormat(
             _("The archive holds no readable dataset; expected a %(formats)s.")
-            % {"formats": SUPPORTED}
+            % {"formats": supported_formats()}
         )
     if len(candidates) > 1:
         names = ", ".join(p.relative_to(directory).as_posix() for p in candidates[:10])

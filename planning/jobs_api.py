@@ -15,13 +15,16 @@ from planning.models import Job
 
 
 def job_dict(job: Job) -> dict:
+    # Reports are stored in English (importers.report); they are read in the caller's language.
+    from importers.report import localized_cad_report
+
     return {
         "id": job.pk,
         "kind": job.kind,
         "state": job.state,
         "progress": job.progress,
         "message": job.message,
-        "report": job.report,
+        "report": localized_cad_report(job.report),
         "result": job.result,
         "revision": job.revision_id,
         "cancel_requested": job.cancel_requested,

@@ -1,5 +1,5 @@
-"""Edits a planner makes to a draft besides importing layers: the declared balance table and
-the repair of invalid geometries that QA offers."""
+"""Edits a planner makes to a draft besides importing layers: the declared balance table,
+the repair of invalid geometries that QA offers, and the removal of a wrong layer."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 
 from planning import visibility
 from planning.audit import audit, require_user
-from planning.errors import Conflict, Forbidden, InvalidInput
-from planning.models import Revision
+from planning.errors import Conflict, Forbidden, InvalidInput, NotFound
+from planning.models import Layer, Membership, Project, Revision
 
 MAX_CATEGORIES = 500
 
@@ -103,3 +103,71 @@ class RepairGeometries:
             repaired=repaired,
         )
         return repaired
+
+
+# What refers to the features of a layer without a foreign key (statement triggers cascade
+# the features themselves, migration 0004): QA findings about them go, comments pinned to
+# them keep their place on the map, and the draft's 3D envelopes of those lots go (they
+# are rebuilt from the remaining lots on request).
+REMOVE_LAYER_SQL = (
+    "DELETE FROM planning_qafinding WHERE feature_id IN"
+    " (SELECT id FROM planning_feature WHERE layer_id = %(layer)s)",
+    "UPDATE planning_comment SET feature_id = NULL WHERE feature_id IN"
+    " (SELECT id FROM planning_feature WHERE layer_id = %(layer)s)",
+    "DELETE FROM threed_envelope WHERE lot_id IN"
+    " (SELECT id FROM planning_feature WHERE layer_id = %(layer)s)",
+    "DELETE FROM planning_layer WHERE id = %(layer)s",
+)
+
+
+@dataclass
+class RemoveLayer:
+    """Removes a layer (a wrong or duplicate import) with its features from a draft.
+
+    Only the project's planners (and staff) may, and only while the revision is a draft;
+    callers check that the layer is visible to the user first (404 otherwise)."""
+
+    user: Any
+    layer: Layer
+    remote_addr: str | None = None
+
+    @transaction.atomic
+    def execute(self) -> None:
+        require_user(self.user)
+        revision = (
+            Revision.objects.select_for_update()
+            .select_related("project")
+            .get(pk=self.layer.revision_id)
+        )
+        if not _plans(self.user, revision.project):
+            raise Forbidden(_("Only the project's planners may remove layers."))
+        if not revision.is_editable:
+            raise Conflict(
+                _("Layers can be removed only from a draft; this revision is %(state)s.")
+                % {"state": revision.get_state_display()}
+            )
+        layer = Layer.objects.filter(pk=self.layer.pk, revision=revision).first()
+        if layer is None:  # removed meanwhile by someone else
+            raise NotFound(_("No such layer."))
+        with connection.cursor() as cursor:
+            for statement in REMOVE_LAYER_SQL:
+                cursor.execute(statement, {"layer": layer.pk})
+        audit(
+            self.user,
+            "layer.remove",
+            project=revision.project,
+            revision=revision,
+            remote_addr=self.remote_addr,
+            layer=layer.pk,
+            name=layer.name,
+            kind=layer.kind,
+            features=layer.feature_count,
+            source=layer.source_name,
+        )
+
+
+def _plans(user, project: Project) -> bool:
+    """A planner of the project, or staff: who edits its drafts (whatever the state now)."""
+    if user.is_staff or user.is_superuser:
+        return True
+    return visibility.has_role(user, project, Membership.Role.PLANNER)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from planning import config
+from planning.log_files import logging_config
 
 CONFIG = config.load()
 BASE_DIR = config.BASE_DIR
@@ -154,16 +155,6 @@ DEFAULT_FROM_EMAIL = CONFIG.email_from
 # files are read by pyogrio's bundled GDAL. See docs/decisions/0002-gdal-copies.md.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": "INFO"},
-    # Procrastinate announces every task registration at INFO on each manage.py call; job
-    # progress and outcomes are kept in planning.Job, so its warnings and errors suffice.
-    "loggers": {
-        "mapproxy": {"level": "WARNING"},
-        "pyogrio": {"level": "WARNING"},
-        "procrastinate": {"level": "WARNING"},
-    },
-}
+# Errors (500s with their tracebacks, failed jobs) also go to var/log/errors.log, rotated by
+# size, whatever runs the code and wherever its stderr goes (docs/deployment.md).
+LOGGING = logging_config(CONFIG.var_dir / "log")

@@ -126,7 +126,6 @@ class SubmitRevision(RevisionTransition):
         from planning import qa  # QA rules import the domain; keep the import local
 
         self.check()
-        self._checked_at = timezone.now()
         errors = qa.run(self.revision).errors
         if errors:
             raise InvalidInput(
@@ -137,8 +136,9 @@ class SubmitRevision(RevisionTransition):
         return super().execute()
 
     def apply(self, now) -> list[str]:
-        # An import that slipped in between the checks and this lock was not checked.
-        if self.revision.layers.filter(created_at__gte=self._checked_at).exists():
+        # A change that slipped in between the checks and this lock was not checked (the
+        # content triggers of migration 0010 cleared the flag the run had set).
+        if not self.revision.qa_current:
             raise Conflict(_("The revision changed while it was being checked; submit again."))
         self.revision.submitted_at = now
         return ["submitted_at"]

@@ -1,13 +1,42 @@
 #!/usr/bin/env bash
 # Start or stop the application server (gunicorn) and the background-job worker
-# (Procrastinate) in the background.
+# (Procrastinate) in the background; `command` prints the gunicorn command line (for a
+# systemd unit, or to check it).
+#
+# Logs (docs/deployment.md), under $PLANNING_VAR_DIR/log (default var/log):
+#   errors.log  every process's errors with tracebacks (Django's logging, rotated by size)
+#   server.log  gunicorn's messages plus whatever the workers print to stdout/stderr
+#   access.log  one line per request;  worker.log  the job worker's output
+# A daemon's stderr goes nowhere, hence --capture-output. Logs over LOG_KEEP_BYTES are moved
+# to <name>.1 when the server starts.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-PIDFILE="$ROOT/var/run/gunicorn.pid"
-LOG="$ROOT/var/log/server.log"
-WORKER_PIDFILE="$ROOT/var/run/worker.pid"
-WORKER_LOG="$ROOT/var/log/worker.log"
-mkdir -p "$ROOT/var/run" "$ROOT/var/log"
+VAR="${PLANNING_VAR_DIR:-var}"
+[[ "$VAR" = /* ]] || VAR="$ROOT/$VAR"
+PIDFILE="$VAR/run/gunicorn.pid"
+LOG="$VAR/log/server.log"
+ACCESS_LOG="$VAR/log/access.log"
+WORKER_PIDFILE="$VAR/run/worker.pid"
+WORKER_LOG="$VAR/log/worker.log"
+LOG_KEEP_BYTES=$((10 * 1024 * 1024))
+mkdir -p "$VAR/run" "$VAR/log"
+
+# The gunicorn command line, in the array GUNICORN.
+gunicorn_command() {
+  local host="$1" port="$2"
+  GUNICORN=("$ROOT/.venv/bin/gunicorn" planning.wsgi:application --bind "$host:$port"
+    --workers "${PLANNING_WORKERS:-3}" --threads 4 --timeout 120 --daemon --pid "$PIDFILE"
+    --access-logfile "$ACCESS_LOG" --error-logfile "$LOG" --capture-output)
+}
+
+rotate_large_logs() {
+  local file
+  for file in "$LOG" "$ACCESS_LOG" "$WORKER_LOG"; do
+    if [ -f "$file" ] && [ "$(stat -c %s "$file")" -gt "$LOG_KEEP_BYTES" ]; then
+      mv -f "$file" "$file.1"
+    fi
+  done
+}
 
 is_running() { [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
 worker_running() { [ -f "$WORKER_PIDFILE" ] && kill -0 "$(cat "$WORKER_PIDFILE")" 2>/dev/null; }
@@ -48,9 +77,9 @@ start() {
   if is_running; then
     echo "Server already running (pid $(cat "$PIDFILE"))."
   else
-    (cd "$ROOT" && .venv/bin/gunicorn planning.wsgi:application --bind "$host:$port" \
-      --workers "${PLANNING_WORKERS:-3}" --threads 4 --timeout 120 --daemon \
-      --pid "$PIDFILE" --access-logfile "$ROOT/var/log/access.log" --error-logfile "$LOG")
+    rotate_large_logs
+    gunicorn_command "$host" "$port"
+    (cd "$ROOT" && "${GUNICORN[@]}")
     for _ in $(seq 1 60); do
       curl -fsS -o /dev/null "http://$host:$port/map/" 2>/dev/null && break
       sleep 0.5
@@ -65,7 +94,8 @@ The planning data server is up: http://$host:$port/
   WMS / WMTS        http://$host:$port/ows   (add it to QGIS as WMS or WMTS)
   XYZ tiles         http://$host:$port/tiles/plans/{z}/{x}/{y}.png
   REST API          http://$host:$port/api/   (OpenAPI: /api/schema/, docs: /api/docs/)
-  job worker        pid $(cat "$WORKER_PIDFILE"), log var/log/worker.log
+  job worker        pid $(cat "$WORKER_PIDFILE"), log $WORKER_LOG
+  errors            $VAR/log/errors.log (tracebacks), $LOG (server output)
   admin             http://$host:$port/admin/
 Demo accounts (user / password): planner / planner-demo, reviewer / reviewer-demo,
   approver / approver-demo, admin / admin-demo
@@ -86,5 +116,6 @@ stop() {
 case "${1:-}" in
   start) start "${2:-127.0.0.1}" "${3:-8000}" ;;
   stop) stop ;;
-  *) echo "usage: $0 start HOST PORT | stop" >&2; exit 2 ;;
+  command) gunicorn_command "${2:-127.0.0.1}" "${3:-8000}"; printf '%q ' "${GUNICORN[@]}"; echo ;;
+  *) echo "usage: $0 start HOST PORT | stop | command HOST PORT" >&2; exit 2 ;;
 esac

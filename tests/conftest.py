@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
+import logging.config
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission, User
 from django.contrib.gis.geos import MultiPolygon, Polygon
 from django.db import connection, transaction
 from django.utils import translation
 
 from planning.actions import ApproveRevision, CreateProject, CreateRevision, SubmitRevision
+from planning.log_files import logging_config
 from planning.models import Feature, Layer, Membership, Project, Revision
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _errors_logged_apart(tmp_path_factory):
+    """The errors tests provoke on purpose go to an errors.log of the test session, not to
+    the server's var/log/errors.log, where they would pass for real ones."""
+    logging.config.dictConfig(logging_config(tmp_path_factory.mktemp("log")))
+    yield
+    logging.config.dictConfig(settings.LOGGING)
 
 
 @pytest.fixture(autouse=True)

@@ -21,14 +21,13 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from importers.uploads import uploaded_file
+from planning import extent as plan_extent
 from planning.audit import audit
 from planning.errors import Forbidden, InvalidInput, NotAuthenticated
 from planning.models import Feature, Layer, Revision
 from planning.visibility import can_edit
 from threed.readers import MeshObject, Model, read_model
 
-# Mainland Viet Nam and its islands, generously (lon/lat), as planning.qa.rules.extent.
-VIETNAM = (102.0, 8.0, 117.5, 23.5)
 WELD_M = 0.001  # vertices closer than this are one vertex for the closedness check
 MAX_COORDINATE = 1e8  # metres (or degrees): beyond it a file or an origin is broken
 
@@ -254,23 +253,24 @@ def _footprint(faces: shapely.MultiPolygon) -> shapely.Geometry:
 
 
 def _check_location(revision: Revision, faces: list[shapely.MultiPolygon]) -> None:
-    """Refuse a model far from its project (or outside Viet Nam): wrong origin or CRS."""
+    """Refuse a model far from its project (or outside Viet Nam): wrong origin or CRS.
+    Viet Nam's envelope is compared in the storage CRS: a model placed far off could not
+    even be transformed to lon/lat."""
     bounds = np.array([f.bounds for f in faces])
-    extent = shapely.box(*bounds[:, :2].min(axis=0), *bounds[:, 2:].max(axis=0))
+    box = (*bounds[:, :2].min(axis=0), *bounds[:, 2:].max(axis=0))
+    west, south, east, north = plan_extent.storage_envelope()
+    in_vietnam = west <= box[0] and box[2] <= east and south <= box[1] and box[3] <= north
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT ST_Distance(ST_SetSRID(ST_GeomFromWKB(%(extent)s), %(srid)s), p.boundary), "
-            "ST_Intersects(ST_Transform(ST_SetSRID(ST_GeomFromWKB(%(extent)s), %(srid)s), 4326), "
-            "ST_MakeEnvelope(%(w)s, %(s)s, %(e)s, %(n)s, 4326)) "
+            "SELECT ST_Distance(ST_SetSRID(ST_GeomFromWKB(%(extent)s), %(srid)s), p.boundary) "
             "FROM planning_project p WHERE p.id = %(project)s",
             {
-                "extent": shapely.to_wkb(extent),
+                "extent": shapely.to_wkb(shapely.box(*box)),
                 "srid": settings.PLANNING_STORAGE_SRID,
                 "project": revision.project_id,
-                **dict(zip(("w", "s", "e", "n"), VIETNAM, strict=True)),
             },
         )
-        distance, in_vietnam = cursor.fetchone()
+        (distance,) = cursor.fetchone()
     limit = settings.PLANNING_3D_MAX_DISTANCE_KM
     if not in_vietnam or (distance is not None and distance > limit * 1000):
         raise InvalidInput(

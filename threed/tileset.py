@@ -41,6 +41,7 @@ from py3dtiles.tileset.content.batch_table import BatchTable
 from py3dtiles.tileset.content.gltf_utils import GltfAttribute, GltfMesh, GltfPrimitive
 from pyproj import Transformer
 
+from planning import extent as plan_extent
 from planning import visibility
 from planning.models import Revision, RevisionState
 from threed.extrude import extrude_missing
@@ -201,10 +202,11 @@ _ENVELOPE_FACES_SQL = """
       FROM threed_envelope e, LATERAL ST_Dump(e.geom_3d) d
      WHERE e.id = ANY(%(ids)s) AND GeometryType(d.geom) = 'POLYGON'
 """
-# The 2D extent of the scope (an empty tileset still needs a bounding volume).
+# The 2D extent of the scope in the storage CRS (an empty tileset still needs a bounding
+# volume); planning.extent turns it into lon/lat.
 _EXTENT_SQL = """
     SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)
-      FROM (SELECT ST_Transform(ST_SetSRID(ST_Extent(f.geom)::geometry, %(srid)s), 4326) e
+      FROM (SELECT ST_Extent(f.geom) e
               FROM planning_feature f JOIN planning_layer l ON l.id = f.layer_id
              WHERE l.revision_id = ANY(%(revisions)s)) s
 """
@@ -214,8 +216,6 @@ _ENVELOPE_SQL = {
     "fingerprint": _ENVELOPE_FINGERPRINT_SQL,
     "faces": _ENVELOPE_FACES_SQL,
 }
-# Mainland Viet Nam (lon/lat), the volume of a tileset that has nothing at all.
-_VIETNAM = (102.0, 8.0, 117.5, 23.5)
 
 
 def _query(sql: str, params: dict) -> list[tuple]:
@@ -379,9 +379,11 @@ def _union(regions: list[list[float]]) -> list[float] | None:
 def _empty_region(scope: Scope) -> list[float]:
     extent = None
     if scope.revision_ids:
-        extent = _query(_EXTENT_SQL, {**_params(scope), "srid": settings.PLANNING_STORAGE_SRID})[0]
-    if extent is None or extent[0] is None:
-        extent = _VIETNAM
+        box = _query(_EXTENT_SQL, _params(scope))[0]
+        # Clamped to Viet Nam: a draft stored far off must not break its tileset.
+        extent = plan_extent.lonlat_box(None if box[0] is None else box)
+    if extent is None:  # nothing at all: the volume of Viet Nam
+        extent = plan_extent.VIETNAM_LONLAT
     west, south, east, north = np.radians(np.array(extent, dtype=float)).tolist()
     return [west, south, east, north, 0.0, 0.0]
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.gis.db.models import Extent
-from django.contrib.gis.db.models.functions import Transform
 from django.db.models import QuerySet
 
+from planning import extent
 from planning.layer_kinds import KINDS
 from planning.models import Feature, Layer
 from planning.visibility import service_features
@@ -81,7 +81,11 @@ def feature_type(name: str, user, at: datetime | None = None) -> FeatureType | N
 
 
 def features_of(ftype: FeatureType, user, at: datetime | None = None) -> QuerySet[Feature]:
-    features = service_features(user, at).filter(layer__kind=ftype.kind)
+    # Only features inside Viet Nam's envelope (a bounding-box test): one stored far off
+    # before imports refused it cannot be transformed, and would break the whole response.
+    features = service_features(user, at).filter(
+        layer__kind=ftype.kind, geom__contained=extent.storage_envelope_polygon()
+    )
     if ftype.project_code:
         features = features.filter(layer__revision__project__code=ftype.project_code)
     return features
@@ -108,6 +112,7 @@ def properties_from_schemas(kind: str, schemas: Iterable[list | None]) -> list[P
 
 
 def extent_wgs84(features: QuerySet[Feature]) -> tuple[float, float, float, float] | None:
-    """lon/lat extent computed by PostGIS (with the VN-2000 datum shift)."""
-    box = features.aggregate(box=Extent(Transform("geom", 4326)))["box"]
-    return tuple(box) if box else None  # type: ignore[return-value]
+    """lon/lat extent (with the VN-2000 datum shift): the storage-CRS box, clamped to Viet
+    Nam's envelope and then transformed, so a far-off feature cannot break capabilities."""
+    box = features.aggregate(box=Extent("geom"))["box"]
+    return extent.lonlat_box(tuple(box)) if box else None  # type: ignore[arg-type]

@@ -16,6 +16,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from planning.crs import offered_srids
 from planning.errors import InvalidInput
+from planning.extent import check_lonlat_box, check_projected_box
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 _CRS_PATTERNS = (
@@ -88,7 +89,8 @@ class BBox:
 
 
 def parse_bbox(text: str | None, *, default_crs: Crs, allow_crs_suffix: bool = True) -> BBox | None:
-    """minx,miny,maxx,maxy[,crs] (WFS) or four/six numbers (OGC API, 6 = 3D: z ignored)."""
+    """minx,miny,maxx,maxy[,crs] (WFS) or four/six numbers (OGC API, 6 = 3D: z ignored),
+    in the range of its CRS."""
     if not text:
         return None
     parts = [p.strip() for p in text.split(",")]
@@ -108,7 +110,18 @@ def parse_bbox(text: str | None, *, default_crs: Crs, allow_crs_suffix: bool = T
     minx, miny, maxx, maxy = values
     if minx > maxx or miny > maxy:
         raise InvalidInput("bbox minimum exceeds its maximum.")
-    return BBox(minx, miny, maxx, maxy, crs)
+    box = BBox(minx, miny, maxx, maxy, crs)
+    _check_range(box)
+    return box
+
+
+def _check_range(box: BBox) -> None:
+    """Coordinates the CRS can hold (else PostGIS fails transforming them, a 500): lon/lat
+    on the globe in the CRS's own axis order, projected corners that map to the Earth."""
+    if box.crs.srid in GEOGRAPHIC_SRIDS:
+        check_lonlat_box(box.lon_lat(), latitude_first=not box.crs.lon_lat_order)
+    else:
+        check_projected_box(box.lon_lat(), box.crs.srid)
 
 
 def parse_limit(text: str | None, *, default: int, maximum: int, name: str = "limit") -> int:

@@ -10,7 +10,7 @@ from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from planning.layer_kinds import KIND_CHOICES
-from planning.models import Project
+from planning.models import Membership, Project
 
 
 class ProjectForm(forms.Form):
@@ -81,3 +81,28 @@ class UploadForm(forms.Form):
 
     def clean_source_layer(self) -> str | None:
         return self.cleaned_data["source_layer"].strip() or None
+
+
+class MemberAddForm(forms.Form):
+    """Give an account a role in the project (the members panel of the project page)."""
+
+    username = forms.CharField(
+        label=_("Username"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"list": "usernames", "autocomplete": "off"}),
+    )
+    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)
+
+
+class MemberEditForm(forms.Form):
+    """Change the role of one membership, or remove it (which button was pressed: `op`)."""
+
+    membership = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices, required=False)
+    op = forms.ChoiceField(choices=[("change", "change"), ("remove", "remove")])
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        if data.get("op") == "change" and not data.get("role"):
+            self.add_error("role", _("Choose a role."))
+        return data

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils.translation import gettext as _
 
+from planning import extent as plan_extent
 from planning import visibility
 from planning.layer_kinds import KINDS
 from planning.models import Revision, RevisionState
@@ -35,31 +36,32 @@ URLS = {
 }
 
 # The bounding box is taken in the storage CRS (cheap, uses no per-row transform) and only
-# its corners are reprojected to lon/lat.
-_EXTENT_SQL = """
+# its corners are reprojected to lon/lat. Features outside Viet Nam (planning.extent; stored
+# before the import guard existed) are left out: they cannot be placed on the map.
+_INSIDE = "geom @ ST_MakeEnvelope(%s, %s, %s, %s, %s)"
+_EXTENT_SQL = f"""
 SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b)
-FROM (
-    SELECT ST_Transform(ST_SetSRID(ST_Extent(geom)::geometry, %s), 4326)::box2d AS b
-    FROM planning_feature_in_force
-) AS extent
+FROM (SELECT ST_Extent(geom) AS b FROM planning_feature_in_force WHERE {_INSIDE}) AS extent
 WHERE b IS NOT NULL
-"""
-_REVISIONS_EXTENT_SQL = """
+"""  # noqa: S608 - constant SQL, values bound
+_REVISIONS_EXTENT_SQL = f"""
 SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b)
 FROM (
-    SELECT ST_Transform(ST_SetSRID(ST_Extent(f.geom)::geometry, %s), 4326)::box2d AS b
+    SELECT ST_Extent(f.geom) AS b
     FROM planning_feature f JOIN planning_layer l ON l.id = f.layer_id
-    WHERE l.revision_id = ANY(%s)
+    WHERE f.{_INSIDE} AND l.revision_id = ANY(%s)
 ) AS extent
 WHERE b IS NOT NULL
-"""
+"""  # noqa: S608 - constant SQL, values bound
 
 
 def _extent(sql: str, *params: list[int]) -> list[float] | None:
     with connection.cursor() as cursor:
-        cursor.execute(sql, [settings.PLANNING_STORAGE_SRID, *params])
+        envelope = [*plan_extent.storage_envelope(), settings.PLANNING_STORAGE_SRID]
+        cursor.execute(sql, [*envelope, *params])
         row = cursor.fetchone()
-    return [float(v) for v in row] if row else None
+    box = plan_extent.lonlat_box(tuple(float(v) for v in row)) if row else None
+    return list(box) if box else None
 
 
 def in_force_extent() -> list[float] | None:

@@ -149,6 +149,13 @@ def labels() -> dict[str, Any]:
         "warning": _("Warning"),
         "noFindings": _("No findings: every automatic check passed."),
         "findingsSummary": _("%(errors)d errors, %(warnings)d warnings"),
+        # The checks' state (planning.qa.status_of); "…Run" when the user may run them.
+        "qaNotChecked": _("Not checked yet."),
+        "qaNotCheckedRun": _("Not checked yet: run the checks."),
+        "qaOutdated": _("Checked before the last change; these findings may be out of date."),
+        "qaOutdatedRun": _("Checked before the last change: run the checks again."),
+        "runChecks": _("Run the checks"),
+        "runAgain": _("Run again"),
         "noBalance": _("No land-use lots in this revision."),
         "total": _("Total"),
         "boundaryArea": _("Plan boundary area"),

@@ -20,8 +20,9 @@ from planning import visibility
 from planning.actions import CreateProject, CreateRevision
 from planning.errors import PlanningError
 from planning.models import Membership, Project, Revision, RevisionState
-from webmap import mapconfig, reviewconfig
+from webmap import mapconfig, reviewconfig, views_members
 from webmap.forms import ProjectForm, UploadForm
+from webmap.upload_summary import summarise
 
 
 def _remote_addr(request: HttpRequest) -> str | None:
@@ -68,8 +69,17 @@ def project_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The project, its revisions and (for its members and staff) its members; POST changes
+    a membership (views_members)."""
     project = get_object_or_404(visibility.visible_projects(request.user).distinct(), pk=pk)
+    state = None
+    if request.method == "POST":
+        outcome = views_members.handle_post(request, project)
+        if isinstance(outcome, HttpResponse):
+            return outcome
+        state = outcome
     revisions = (
         visibility.visible_revisions(request.user)
         .filter(project=project)
@@ -79,7 +89,10 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     rows = [
         (r, visibility.can_edit(request.user, r), _may_review(request.user, r)) for r in revisions
     ]
-    return render(request, "webmap/project_detail.html", {"project": project, "rows": rows})
+    context = {"project": project, "rows": rows}
+    context.update(views_members.panel_context(request.user, project, state))
+    status = state.status if state else 200
+    return render(request, "webmap/project_detail.html", context, status=status)
 
 
 def _may_review(user, revision: Revision) -> bool:
@@ -138,21 +151,31 @@ def revision_upload(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return render(request, "webmap/upload_form.html", context, status=400)
     try:
-        result = import_uploaded_file(
-            user=request.user,
-            revision=revision,
-            upload=form.cleaned_data["file"],
-            kind=form.cleaned_data["kind"],
-            name=form.cleaned_data["name"],
-            crs=form.cleaned_data["crs"],
-            source_layer=form.cleaned_data["source_layer"],
-            text_encoding=form.cleaned_data["text_encoding"] or "auto",
-            remote_addr=_remote_addr(request),
-        )
+        return _import_and_report(request, revision, form.cleaned_data, context)
     except PlanningError as exc:
         form.add_error(None, exc.message)
+        context["failure"] = summarise(exc.details)  # e.g. why no feature could be loaded
         return render(request, "webmap/upload_form.html", context, status=exc.status)
-    context.update(layer=result.layer, report=result.report)
+
+
+@transaction.atomic
+def _import_and_report(request: HttpRequest, revision: Revision, data: dict, context: dict):
+    """The import and its report page in one transaction: if the page cannot be rendered,
+    the import is undone too, so a retry does not add a second copy of the layer."""
+    result = import_uploaded_file(
+        user=request.user,
+        revision=revision,
+        upload=data["file"],
+        kind=data["kind"],
+        name=data["name"],
+        crs=data["crs"],
+        source_layer=data["source_layer"],
+        text_encoding=data["text_encoding"] or "auto",
+        remote_addr=_remote_addr(request),
+    )
+    context.update(
+        layer=result.layer, summary=summarise(result.report, loaded=result.layer.feature_count)
+    )
     return render(request, "webmap/upload_result.html", context)
 
 

@@ -15,6 +15,7 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from importers import report as messages
 from importers.cad import labels, polygons
 from importers.cad.geometry import CadItem
 from planning.layer_kinds import get_kind
@@ -83,7 +84,7 @@ def _polygons(kind, items, options, report):
             if kind == "buildings":
                 chosen.append((item, _footprint(item.geom), item.geom))
             else:
-                _skip(report, item, "3D faces belong on a buildings layer")
+                _skip(report, item, messages.FACES_OFF_BUILDINGS())
         elif item.closed and item.dxftype == "HATCH":
             hatches.append(item)
         elif item.closed:
@@ -91,7 +92,7 @@ def _polygons(kind, items, options, report):
         elif item.geom.geom_type in ("LineString", "MultiLineString"):
             loose.append(item)
         elif not item.text:
-            _skip(report, item, f"a {item.geom.geom_type} cannot bound an area")
+            _skip(report, item, messages.CANNOT_BOUND(type=item.geom.geom_type))
     faces, unclosed = polygons.polygonise(
         [i.geom for i in loose], [f"{i.layer}#{i.handle}" for i in loose], options.tolerances.snap
     )
@@ -126,9 +127,7 @@ def _new_hatches(hatches, existing, report):
         same = _iou(fills[hatch_idx], lots[lot_idx]) >= SAME_LOT
         merged[hatch_idx[same]] = True
     if merged.any():
-        report.notes.append(
-            f"{int(merged.sum())} hatches fill lots already bounded by linework (merged)"
-        )
+        report.notes.append(messages.HATCHES_MERGED(count=int(merged.sum())))
     return [(item, item.geom, None) for item, gone in zip(hatches, merged, strict=True) if not gone]
 
 
@@ -165,13 +164,13 @@ def _lines(items, report):
     for item in items:
         geom = item.geom
         if item.text or item.solid:
-            _skip(report, item, "texts and 3D faces do not belong on a line layer")
+            _skip(report, item, messages.NOT_ON_LINES())
         elif geom.geom_type in ("Polygon", "MultiPolygon"):
             chosen.append((item, geom.boundary, None))
         elif geom.geom_type in ("LineString", "MultiLineString"):
             chosen.append((item, geom, None))
         else:
-            _skip(report, item, f"a {geom.geom_type} does not belong on a line layer")
+            _skip(report, item, messages.TYPE_NOT_ON_LINES(type=geom.geom_type))
     return chosen
 
 

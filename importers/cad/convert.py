@@ -19,6 +19,8 @@ import shapely
 from django.utils.translation import gettext as _
 from pyproj import CRS, Transformer
 
+from importers import crs as import_crs
+from importers import report as messages
 from importers.cad import fastdxf, reader
 from importers.cad.build import CadFeature, build_features
 from importers.cad.crs import (
@@ -30,11 +32,16 @@ from importers.cad.crs import (
 from importers.cad.geometry import CadItem, Walker
 from importers.cad.limits import CadLimits, CadTolerances
 from importers.cad.text import TextDecoder
+from planning import extent
 from planning.errors import InvalidInput
 from planning.layer_kinds import KINDS
 
 IGNORE = "ignore"
 LIST_CAP = 1000  # entries per report list
+# The scale two control points may imply: millimetre drawings (0.001) and kilometre ones
+# (1000) with room to spare; beyond, a point was mistyped.
+CONTROL_SCALE = (1e-4, 1e4)
+DEGREE_M = 111_320.0  # metres in a degree, for control points in a geographic CRS
 POLYGON_KINDS = {"landuse", "boundary", "buildings"}
 
 
@@ -143,7 +150,10 @@ def convert(
     crs, transform = resolve_crs(doc, options.crs, report)
     moves = [transform] if transform is not None else []
     if options.control_points:
-        moves.append(_control_transform(options.control_points, report))
+        move, report.transform = control_transform(
+            options.control_points, crs, report.source_crs, report.warnings
+        )
+        moves.append(move)
     for move in moves:
         items = [_moved(item, move) for item in items]
     _check_extent(items, crs, report)
@@ -159,7 +169,7 @@ def convert(
         labelled_by = (kind, "annotation")
         texts = [i for i, k in zip(items, item_kinds, strict=True) if i.text and k in labelled_by]
         if not mine:
-            report.warnings.append(f"No entity was found for the {kind} layer.")
+            report.warnings.append(messages.NO_ENTITY(kind=kind))
         outputs[kind] = build_features(kind, mine, texts, decoder, options, report, filename)
         report.features[kind] = len(outputs[kind])
     report.text_encoding = ",".join(sorted(decoder.used))
@@ -196,12 +206,16 @@ def _note_layers(report: CadReport, kind_of) -> None:
         kind = kind_of(layer["name"])
         hidden = [flag for flag in ("frozen", "off") if layer[flag]]
         if hidden and layer["total"]:
+            name, state = repr(layer["name"]), " and ".join(hidden)
             report.notes.append(
-                f"CAD layer {layer['name']!r} is {' and '.join(hidden)}; "
-                + (f"converted as {kind}" if kind != IGNORE else "ignored")
+                messages.HIDDEN_CONVERTED(layer=name, hidden=state, kind=kind)
+                if kind != IGNORE
+                else messages.HIDDEN_IGNORED(layer=name, hidden=state)
             )
         if kind == IGNORE and layer["total"]:
-            report.notes.append(f"CAD layer {layer['name']!r} ignored ({layer['total']} entities)")
+            report.notes.append(
+                messages.LAYER_IGNORED(layer=repr(layer["name"]), count=layer["total"])
+            )
 
 
 def _moved(item: CadItem, transform) -> CadItem:
@@ -210,13 +224,48 @@ def _moved(item: CadItem, transform) -> CadItem:
     return item
 
 
-def _control_transform(points, report: CadReport):
+def control_transform(
+    points, crs: CRS, crs_label: str, warnings: list[str]
+) -> tuple[Callable, dict]:
+    """The two-point fix as a coordinate function and its description, refused (before any
+    work) when its scale is absurd or its true points lie outside Viet Nam: a typo in a
+    control point would otherwise place the drawing where no map can transform it."""
     transform, info = similarity_transform(points)
-    report.transform = info
+    metres = info["scale"] * (DEGREE_M if crs.is_geographic else 1.0)
+    low, high = CONTROL_SCALE
+    if not low <= metres <= high:
+        raise InvalidInput(
+            _(
+                "The two control points imply a scale of %(scale).3g metres per drawing unit "
+                "(from %(low)g to %(high)g expected): check the points for a typo."
+            )
+            % {"scale": metres, "low": low, "high": high}
+        )
+    true_x, true_y = [p[2] for p in points], [p[3] for p in points]
+    if not extent.points_inside(crs, true_x, true_y):
+        raise InvalidInput(
+            _(
+                "The control points' true coordinates (%(points)s) lie outside Viet Nam in "
+                "%(crs)s: check them for a typo and check the coordinate system."
+            )
+            % {
+                "points": "; ".join(
+                    f"{x:.3f}, {y:.3f}" for x, y in zip(true_x, true_y, strict=True)
+                ),
+                "crs": crs_label,
+            }
+        )
     warning = scale_warning(info)
     if warning:
-        report.warnings.append(warning)
-    return transform
+        warnings.append(warning)
+    return transform, info
+
+
+def check_control_points(points, crs: str | None) -> None:
+    """At a job's start: the control points against the CRS given (normalised text). Without
+    one the drawing's own CRS is known only once it is read; the conversion checks then."""
+    if points and crs:
+        control_transform(points, import_crs.parse_user_crs(crs), crs, [])
 
 
 def _locate_entries(report: CadReport, crs: CRS, moves) -> None:

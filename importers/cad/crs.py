@@ -19,9 +19,8 @@ from importers import crs as import_crs
 from importers.cad.provinces import preset_for
 from planning import crs as planning_crs
 from planning.errors import InvalidInput
+from planning.extent import VIETNAM_LONLAT  # where VN-2000 coordinates can plausibly lie
 
-# Vietnam, islands included: where VN-2000 coordinates can plausibly lie.
-VIETNAM_LONLAT = (102.0, 6.0, 117.5, 23.5)
 ZONE_HALF_WIDTH = 3.0  # degrees from a TM-3 central meridian still plausible
 FAR_FROM_PROJECT_KM = 10.0  # a drawing landing further from its project is suspect
 
@@ -42,8 +41,12 @@ def resolve_crs(doc: Drawing, given: str | None, report) -> tuple[CRS, Callable 
         return import_crs.parse_user_crs(str(epsg)), _affine(matrix)
     srid = settings.PLANNING_STORAGE_SRID
     report.source_crs, report.crs_source = f"EPSG:{srid}", "default"
+    # Said for every front end (page, API, command): each names its own way to choose.
     report.warnings.append(
-        _("The drawing declares no CRS; assumed EPSG:%(srid)d (give --crs to choose).")
+        _(
+            "The drawing declares no coordinate system; EPSG:%(srid)d was assumed. Choose "
+            "the coordinate system if the drawing uses another one."
+        )
         % {"srid": srid}
     )
     return import_crs.storage_crs(), None

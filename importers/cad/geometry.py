@@ -25,6 +25,8 @@ from ezdxf.render import MeshBuilder
 from ezdxf.tools.text import fast_plain_mtext, plain_mtext
 from shapely.geometry.base import BaseGeometry
 
+from importers import report as messages
+
 _CURVES = {"LINE", "ARC", "CIRCLE", "ELLIPSE", "SPLINE", "LWPOLYLINE", "POLYLINE"}
 _AREAS = {"SOLID", "TRACE"}
 _FACES = {"3DFACE", "MESH"}
@@ -97,18 +99,18 @@ class Walker:
         try:
             item = convert(entity, layer, self.tolerance)
         except (ValueError, ArithmeticError, TypeError, AttributeError, IndexError) as exc:
-            self.skip(entity, layer, f"unreadable geometry ({exc})")
+            self.skip(entity, layer, messages.UNREADABLE(error=exc))
             return
         if item is None:
-            self.skip(entity, layer, f"{kind} entities are not converted")
+            self.skip(entity, layer, messages.NOT_CONVERTED(type=kind))
         elif item.geom is None or item.geom.is_empty:
-            self.skip(entity, layer, "empty or degenerate geometry")
+            self.skip(entity, layer, messages.DEGENERATE())
         else:
             yield item
 
     def _insert(self, insert: Insert, layer: str, depth: int) -> Iterator[CadItem]:
         if depth >= self.max_depth:
-            self.skip(insert, layer, f"blocks nested deeper than {self.max_depth}")
+            self.skip(insert, layer, messages.TOO_DEEP(depth=self.max_depth))
             return
         if self.accept(layer):
             yield from _attribs(insert, layer)
@@ -119,7 +121,7 @@ class Walker:
             try:
                 children = list(cell.virtual_entities())
             except (ValueError, ArithmeticError, KeyError, AttributeError) as exc:
-                self.skip(insert, layer, f"block cannot be expanded ({exc})")
+                self.skip(insert, layer, messages.BLOCK_FAILED(error=exc))
                 return
             for child in children:
                 yield from self._entity(child, layer, depth + 1)

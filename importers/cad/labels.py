@@ -23,6 +23,8 @@ import shapely
 from django.conf import settings
 from shapely.geometry.base import BaseGeometry
 
+from importers import report
+
 _NUMBER = r"\d+(?:[.,]\d+)*"
 _LEAD = r"(?<![^\W_])"  # a keyword starts a word
 _TAIL = r"(?![^\W_]|[-.,/]\d)"  # a value is not the start of a longer token ("S1-01")
@@ -301,16 +303,18 @@ def _combine(parsed: list[dict[str, object]]) -> tuple[dict[str, object], str]:
     if distinct:
         found["code"] = distinct[0]
     if not parsed:
-        return found, "no label inside the lot"
+        return found, report.NO_LABEL()
     if len(distinct) > 1:
-        return found, "several lot codes: " + ", ".join(distinct)
+        return found, report.SEVERAL_CODES(codes=", ".join(distinct))
     if not distinct:
-        return found, "no lot code in the label"
+        return found, report.NO_LOT_CODE()
     if "function" not in found:
-        return found, "no land-use function in the label"
+        return found, report.NO_FUNCTION()
     if conflicts:
-        return found, "conflicting values: " + "; ".join(
-            f"{key} " + " / ".join(str(v) for v in values)
-            for key, values in conflicts.items()  # type: ignore[attr-defined]
+        return found, report.CONFLICTING_VALUES(
+            values="; ".join(
+                f"{key} " + " / ".join(str(v) for v in values)
+                for key, values in conflicts.items()  # type: ignore[attr-defined]
+            )
         )
     return found, ""

@@ -13,13 +13,8 @@ import shapely
 from ezdxf.document import Drawing
 from pyproj import CRS, Transformer
 
-from importers.cad.convert import CadReport
-from importers.cad.crs import (
-    plausibility_warning,
-    resolve_crs,
-    scale_warning,
-    similarity_transform,
-)
+from importers.cad.convert import CadReport, control_transform
+from importers.cad.crs import plausibility_warning, resolve_crs
 from importers.cad.geometry import Walker
 from importers.cad.limits import CadLimits, CadTolerances
 
@@ -42,12 +37,11 @@ def preview(
     source_crs, move = resolve_crs(doc, crs, report)
     moves = [move] if move is not None else []
     transform_info = None
-    if control_points:
-        move, transform_info = similarity_transform(control_points)
+    if control_points:  # a mistyped point: 400 before the drawing is moved anywhere
+        move, transform_info = control_transform(
+            control_points, source_crs, report.source_crs, report.warnings
+        )
         moves.append(move)
-        warning = scale_warning(transform_info)
-        if warning:
-            report.warnings.append(warning)
     geoms = np.asarray([i.geom for i in items], dtype=object)
     for move in moves:
         geoms = shapely.transform(geoms, move)
@@ -76,9 +70,12 @@ def geojson_preview(geoms: np.ndarray, layers: list[str], source_crs: CRS) -> di
         return np.column_stack([lon, lat])
 
     lonlat = shapely.transform(geoms, project)
-    finite = ~np.isnan(shapely.total_bounds(lonlat))
-    if not finite.all():
+    # Coordinates PROJ cannot place come back infinite (or NaN): such geometries are left
+    # out of the preview, which never carries what JSON cannot.
+    placed = _finite(lonlat)
+    if not placed.any():
         return {"preview": empty, "extent": None, "preview_truncated": False}
+    lonlat, layers = lonlat[placed], [name for name, ok in zip(layers, placed, strict=True) if ok]
     west, south, east, north = (float(v) for v in shapely.total_bounds(lonlat))
     tolerance = float(np.hypot(east - west, north - south)) * SIMPLIFY_SHARE
     chosen = _sample(len(lonlat))
@@ -90,13 +87,22 @@ def geojson_preview(geoms: np.ndarray, layers: list[str], source_crs: CRS) -> di
             "properties": {"layer": layers[index]},
         }
         for geom, index in zip(simple, chosen, strict=True)
-        if not geom.is_empty
+        if geom is not None and not geom.is_empty
     ]
     return {
         "preview": {"type": "FeatureCollection", "features": features},
         "extent": [west, south, east, north],
         "preview_truncated": len(chosen) < len(lonlat),
     }
+
+
+def _finite(geoms: np.ndarray) -> np.ndarray:
+    """Per geometry: are all its coordinates finite numbers?"""
+    coords, index = shapely.get_coordinates(geoms, return_index=True)
+    bad = index[~np.isfinite(coords).all(axis=1)]
+    finite = np.ones(len(geoms), dtype=bool)
+    finite[bad] = False
+    return finite
 
 
 def _sample(count: int) -> np.ndarray:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from importers import report as messages
 from importers.cad.scan import pairs
 
 _HEADER = [(0, b"SECTION"), (2, b"HEADER"), (9, b"$ACADVER"), (1, b"AC1015"), (0, b"ENDSEC")]
@@ -33,18 +34,18 @@ def repair(path: Path, *, add_header: bool) -> tuple[bytes, list[str]]:
     notes: list[str] = []
     if add_header:
         tags = _HEADER + tags
-        notes.append("no HEADER section: read as DXF R2000")
+        notes.append(messages.NO_HEADER())
     tags, fixed = _fix_sections(tags)
     if fixed:
-        notes.append("malformed SECTION structure repaired")
+        notes.append(messages.SECTIONS_REPAIRED())
     handles: set[bytes] = set()
     before = sum(1 for code, _ in tags if code == 5)
     tags, marked = _add_subclass_markers(tags, handles)
     if marked:
-        notes.append(f"subclass markers added to {marked} entities")
+        notes.append(messages.MARKERS_ADDED(count=marked))
     duplicates = before - sum(1 for code, _ in tags if code == 5)
     if duplicates:
-        notes.append(f"{duplicates} duplicate entity handles renumbered")
+        notes.append(messages.HANDLES_RENUMBERED(count=duplicates))
     return b"".join(b"%d\n%s\n" % (code, value) for code, value in tags), notes
 
 

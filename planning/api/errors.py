@@ -4,18 +4,40 @@ from __future__ import annotations
 
 import logging
 
+from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from planning.errors import PlanningError
+from planning.errors import NotFound, PlanningError
 
 log = logging.getLogger(__name__)
 
 
 SAFE_DETAILS = {"overlaps", "qa_errors"}
 
+# Http404 of a viewset's get_object, by model: Django's own text ("No Revision matches the
+# given query.") is English and names the class.
+NOT_FOUND = {
+    "Project": gettext_lazy("No such project."),
+    "Revision": gettext_lazy("No such revision."),
+    "Layer": gettext_lazy("No such layer."),
+    "Feature": gettext_lazy("No such feature."),
+    "LandUseCategory": gettext_lazy("No such land-use category."),
+}
+
+
+def _not_found(context) -> NotFound:
+    serializer = getattr(context.get("view"), "serializer_class", None)
+    model = getattr(getattr(serializer, "Meta", None), "model", None)
+    message = NOT_FOUND.get(getattr(model, "__name__", ""), None)
+    return NotFound(str(message) if message else _("Not found."))
+
 
 def exception_handler(exc, context):
+    if isinstance(exc, Http404):
+        exc = _not_found(context)
     if isinstance(exc, PlanningError):
         log.info("API %s: %s (%s)", exc.status, exc.message, exc.details)
         body = {"detail": exc.message, "code": exc.code}

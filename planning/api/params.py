@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from planning.errors import InvalidInput
+from planning.extent import check_lonlat_box
 
 MAX_LIMIT = 10_000
 
@@ -26,6 +27,7 @@ def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
     minx, miny, maxx, maxy = values
     if minx > maxx or miny > maxy:
         raise InvalidInput("bbox minimum exceeds its maximum.")
+    check_lonlat_box((minx, miny, maxx, maxy))
     return minx, miny, maxx, maxy
 
 

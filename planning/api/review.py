@@ -8,6 +8,7 @@ import json
 
 from django.contrib.gis.db.models.functions import AsGeoJSON, Transform
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -27,7 +28,7 @@ from planning.revision_edits import DeclareBalance, RepairGeometries
 def visible_revision(request: Request, revision_id: int) -> Revision:
     revision = visibility.visible_revisions(request.user).filter(pk=revision_id).first()
     if revision is None:
-        raise NotFound("No such revision.")
+        raise NotFound(_("No such revision."))
     return revision
 
 
@@ -38,11 +39,12 @@ def _geometry(text: str | None) -> dict | None:
 @extend_schema(responses=OpenApiTypes.OBJECT)
 @api_view(["GET", "POST"])
 def findings(request: Request, revision_id: int) -> Response:
-    """GET: the QA findings as GeoJSON. POST: re-run QA (the project's members)."""
+    """GET: the QA findings as GeoJSON, with `status` (not_checked, outdated: checked before
+    the last change, current) and `checked_at`. POST: re-run QA (the project's members)."""
     revision = visible_revision(request, revision_id)
     if request.method == "POST":
         if not (request.user.is_staff or visibility.has_any_role(request.user, revision.project)):
-            raise Forbidden("Only the project's members may re-run the checks.")
+            raise Forbidden(_("Only the project's members may re-run the checks."))
         qa.run(revision)
     rows = revision.findings.annotate(geojson=AsGeoJSON(Transform("geom", 4326), precision=7))
     features = [
@@ -60,12 +62,16 @@ def findings(request: Request, revision_id: int) -> Response:
         for f in rows
     ]
     errors = revision.findings.filter(severity="error").count()
+    checked_at = revision.qa_checked_at
     return Response(
         {
             "type": "FeatureCollection",
             "features": features,
             "errors": errors,
             "warnings": len(features) - errors,
+            # not_checked | outdated (checked before the last change) | current
+            "status": qa.status_of(revision),
+            "checked_at": checked_at.isoformat() if checked_at else None,
         }
     )
 
@@ -270,7 +276,7 @@ def comment_status(request: Request, comment_id: int) -> Response:
         pk=comment_id, revision__in=visibility.visible_revisions(request.user)
     ).first()
     if comment is None:
-        raise NotFound("No such comment.")
+        raise NotFound(_("No such comment."))
     form = StatusSerializer(data=request.data)
     form.is_valid(raise_exception=True)
     SetCommentStatus(

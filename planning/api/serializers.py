@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from planning.models import AuditEvent, LandUseCategory, Layer, Project, Revision
@@ -67,11 +68,11 @@ class ApproveSerializer(NoteSerializer):
     def validate_decision_document(self, document):
         """The signed decision must be a PDF of reasonable size (checked by content)."""
         if document.size > MAX_DECISION_BYTES:
-            raise serializers.ValidationError("The decision document is larger than 20 MB.")
+            raise serializers.ValidationError(_("The decision document is larger than 20 MB."))
         head = document.read(5)
         document.seek(0)
         if head != b"%PDF-":
-            raise serializers.ValidationError("The decision document must be a PDF.")
+            raise serializers.ValidationError(_("The decision document must be a PDF."))
         return document
 
 

@@ -3,7 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
-from planning.api import review, views
+from planning.api import members, review, views
 
 router = DefaultRouter()
 router.register("projects", views.ProjectViewSet, basename="project")
@@ -24,5 +24,11 @@ urlpatterns = [
     path("revisions/<int:revision_id>/changes/", review.changes, name="revision-changes"),
     path("revisions/<int:revision_id>/comments/", review.comments, name="revision-comments"),
     path("comments/<int:comment_id>/", review.comment_status, name="comment-status"),
+    path("projects/<int:project_id>/members/", members.project_members, name="project-members"),
+    path(
+        "projects/<int:project_id>/members/<int:membership_id>/",
+        members.project_member,
+        name="project-member",
+    ),
     *router.urls,
 ]

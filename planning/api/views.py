@@ -6,14 +6,15 @@ from django.contrib.gis.db.models.functions import AsGeoJSON, Transform
 from django.contrib.gis.geos import Point, Polygon
 from django.contrib.gis.measure import D
 from django.db.models import Q
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action, api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from planning import actions, geojson, visibility
+from planning import actions, extent, geojson, visibility
 from planning.api import params
 from planning.api.serializers import (
     ApproveSerializer,
@@ -27,6 +28,7 @@ from planning.api.serializers import (
 from planning.errors import InvalidInput, NotFound
 from planning.layer_kinds import KINDS
 from planning.models import AuditEvent, Feature, LandUseCategory, Layer, Project, Revision
+from planning.revision_edits import RemoveLayer
 
 
 def client_ip(request) -> str | None:
@@ -178,6 +180,11 @@ class LayerViewSet(viewsets.ReadOnlyModelViewSet):
         layer = self.get_object()
         return _features_response(request, Feature.objects.filter(layer=layer))
 
+    @extend_schema(responses={204: None})
+    def destroy(self, request, pk=None):
+        """Remove a layer with its features from a draft (the project's planners)."""
+        return remove_layer(request, pk)
+
 
 class FeatureViewSet(viewsets.GenericViewSet):
     queryset = Feature.objects.none()
@@ -231,6 +238,8 @@ class FeatureViewSet(viewsets.GenericViewSet):
 def _features_response(request, features) -> Response:
     limit = params.parse_int(request.query_params.get("limit"), "limit", 1000, 1, params.MAX_LIMIT)
     offset = params.parse_int(request.query_params.get("offset"), "offset", 0, 0, 10**9)
+    # A feature stored far off (before imports refused it) cannot be transformed to lon/lat.
+    features = features.filter(geom__contained=extent.storage_envelope_polygon())
     collection = geojson.feature_collection(features, limit=limit, offset=offset)
     if collection.pop("has_more"):
         query = request.query_params.copy()
@@ -313,3 +322,14 @@ def _info(feature: Feature, colours) -> dict:
         "attributes": feature.attributes,
         "_order": KINDS[layer.kind].draw_order if layer.kind in KINDS else 0,
     }
+
+
+def remove_layer(request: Request, pk: str | None) -> Response:
+    """DELETE /api/layers/{id}/: 404 unless the caller may see the layer, then 403 for all
+    but the project's planners and staff, 409 once the revision left the draft state."""
+    layer_id = params.parse_int(pk, "id", 0, 0, 2**62)
+    layer = visibility.visible_layers(request.user).filter(pk=layer_id).first()
+    if layer is None:
+        raise NotFound(_("No such layer."))
+    RemoveLayer(user=request.user, layer=layer, remote_addr=client_ip(request)).execute()
+    return Response(status=status.HTTP_204_NO_CONTENT)

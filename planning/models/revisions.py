@@ -57,6 +57,11 @@ class Revision(models.Model):
     # The balance table the planner declares in the dossier ({category code: area m²});
     # QA compares it with the table computed from the lots.
     declared_balance = models.JSONField(default=dict, blank=True)
+    # When the automatic checks (planning.qa) last ran, and whether their findings still
+    # describe the content: database triggers (migration 0010) clear qa_current whenever
+    # the revision's features, layers or declared balance change, whatever the path.
+    qa_checked_at = models.DateTimeField(null=True, blank=True)
+    qa_current = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["project", "number"]

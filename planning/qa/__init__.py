@@ -1,5 +1,9 @@
 """Automatic QA of a revision: one rule per module, registered here, run at submission.
 
+A run records its time on the revision (`qa_checked_at`, `qa_current`); database triggers
+mark the findings outdated when the content changes afterwards (migration 0010), so the
+review page tells "not checked yet" and "checked before the last change" from "all passed".
+
 A rule is a function `check(context) -> Iterable[Found]` decorated with `@rule(code,
 message)`. Rules compute in PostGIS (set-based SQL with bound values), so they scale with the
 plan, not with Python. Findings are stored with their geometry so the review page can zoom
@@ -14,7 +18,9 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry
 from django.db import connection, transaction
+from django.utils import timezone
 
+from planning.extent import storage_envelope_polygon
 from planning.models import QAFinding, Revision
 
 ERROR, WARNING = QAFinding.Severity.ERROR, QAFinding.Severity.WARNING
@@ -33,6 +39,8 @@ class Rule:
     code: str
     message: str  # a translatable template with %(name)s placeholders from Found.params
     check: Callable[[Context], Iterable[Found]]
+    # Stored params -> params to show, in the active language (e.g. PostGIS's English words).
+    display: Callable[[dict], dict] | None = None
 
 
 @dataclass
@@ -58,9 +66,9 @@ class Context:
 REGISTRY: dict[str, Rule] = {}
 
 
-def rule(code: str, message: str):
+def rule(code: str, message: str, display: Callable[[dict], dict] | None = None):
     def register(check: Callable[[Context], Iterable[Found]]):
-        REGISTRY[code] = Rule(code, message, check)
+        REGISTRY[code] = Rule(code, message, check, display)
         return check
 
     return register
@@ -92,15 +100,46 @@ def run(revision: Revision) -> QAResult:
             rule=code,
             severity=found.severity,
             params=found.params,
-            geom=GEOSGeometry(memoryview(found.geom_ewkb)) if found.geom_ewkb else None,
+            geom=_placeable(found.geom_ewkb),
             feature_id=found.feature_id,
         )
         for code, registered in REGISTRY.items()
         for found in registered.check(context)
     ]
     QAFinding.objects.bulk_create(findings)
+    # Under the row lock taken above: a change made meanwhile waits for this transaction,
+    # then its trigger (migration 0010) marks these findings outdated again.
+    revision.qa_checked_at, revision.qa_current = timezone.now(), True
+    Revision.objects.filter(pk=revision.pk).update(
+        qa_checked_at=revision.qa_checked_at, qa_current=True
+    )
     errors = sum(1 for f in findings if f.severity == ERROR)
     return QAResult(errors=errors, warnings=len(findings) - errors)
+
+
+def _placeable(ewkb: bytes | None) -> GEOSGeometry | None:
+    """A finding's location clipped to Viet Nam (planning.extent): the findings are shown
+    in lon/lat, and a feature stored far off before the import guard existed must not make
+    that transformation fail for the whole list. None when nothing of it is inside."""
+    if not ewkb:
+        return None
+    geom = GEOSGeometry(memoryview(ewkb))
+    envelope = storage_envelope_polygon()
+    if envelope.contains(geom):
+        return geom
+    clipped = geom.intersection(envelope)
+    return None if clipped.empty else clipped
+
+
+NOT_CHECKED, OUTDATED, CURRENT = "not_checked", "outdated", "current"
+
+
+def status_of(revision: Revision) -> str:
+    """Whether the stored findings describe the revision: never checked, checked before its
+    last change (features, layers or declared balance), or current."""
+    if revision.qa_checked_at is None:
+        return NOT_CHECKED
+    return CURRENT if revision.qa_current else OUTDATED
 
 
 def message_of(finding: QAFinding) -> str:
@@ -112,7 +151,10 @@ def message_of(finding: QAFinding) -> str:
     registered = REGISTRY.get(finding.rule)
     if registered is None:
         return finding.rule
+    params = finding.params
+    if registered.display is not None and isinstance(params, dict):
+        params = registered.display(params)
     try:
-        return gettext(registered.message) % finding.params
+        return gettext(registered.message) % params
     except (KeyError, TypeError, ValueError):
         return gettext(registered.message)

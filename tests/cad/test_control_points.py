@@ -38,15 +38,16 @@ def test_similarity_transform_maps_the_points_and_reports_itself():
 
 def test_local_drawing_is_placed_by_two_points(planner, draft_plan, tmp_path):
     path = local_lots(tmp_path / "local.dxf", ANGLE)
-    unfixed = import_cad(
-        user=planner,
-        revision=draft_plan,
-        path=path,
-        filename="local.dxf",
-        mapping={"LOTS": "landuse"},
-        crs="EPSG:9214",
-    )
-    assert any("local or shifted" in w for w in unfixed.report["warnings"])
+    with pytest.raises(InvalidInput, match="outside Viet Nam"):  # near (0, 0): off Sumatra
+        import_cad(
+            user=planner,
+            revision=draft_plan,
+            path=path,
+            filename="local.dxf",
+            mapping={"LOTS": "landuse"},
+            crs="EPSG:9214",
+        )
+    assert not Feature.objects.filter(layer__revision=draft_plan, layer__source_format="DXF")
     result = import_cad(
         user=planner,
         revision=draft_plan,

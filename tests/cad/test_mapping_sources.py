@@ -91,6 +91,7 @@ def test_job_imports_mapped_gis_layers(planner, draft_plan, tmp_path):
     client = client_for(planner)
     legacy = submit(client, draft_plan, tcvn3_shapefile(tmp_path), {"lots": "landuse"})
     assert legacy.status_code == 202, legacy.content
+    jobs.run_worker_until_idle()  # one import job per revision at a time
     # the MIF is in local (NonEarth) coordinates: place it with a preset and two points
     mif_path = mif_zip(tmp_path)
     box = inspect(client, mif_path, crs="EPSG:9214").json()
@@ -105,6 +106,7 @@ def test_job_imports_mapped_gis_layers(planner, draft_plan, tmp_path):
         crs="province:thua-thien-hue",
         control_points=json.dumps(points),
     )
+    jobs.run_worker_until_idle()
     unplaced = submit(client, draft_plan, mif_path, {"small": "landuse"})
     jobs.run_worker_until_idle()
     done = Job.objects.get(pk=legacy.json()["id"])

@@ -83,25 +83,24 @@ def test_kml_is_read(planner, draft_plan, tmp_path):
 
 
 def test_zipped_sample_shapefile_with_upper_case_prj(planner, draft_plan, tmp_path):
-    # poly.shp from GDAL's test data: 10 polygons, EPSG:27700 declared in poly.PRJ.
+    # poly.shp from GDAL's test data: 10 polygons, EPSG:27700 declared in poly.PRJ. Read
+    # with its CRS (else "declares no coordinate reference system"), placed in Britain and
+    # so refused whole: nothing outside Viet Nam is stored.
     archive = zip_dir(
         [SAMPLES / "shp" / f"poly.{ext}" for ext in ("shp", "shx", "dbf", "PRJ")],
         tmp_path / "poly.zip",
     )
-    result = run(planner, draft_plan, archive, name="Poly")
-    assert result.report["features_loaded"] == 10
-    assert result.report["source_crs"] == "EPSG:27700"
-    assert "code" in result.report["missing_attributes"]
-    first = Feature.objects.filter(layer=result.layer).order_by("id").first()
-    assert first.attributes["EAS_ID"] == 168
-    assert first.source_ref == "poly.zip#poly:0"
+    with pytest.raises(InvalidInput, match=r"10 of 10 features lie outside Viet Nam.*poly:0"):
+        run(planner, draft_plan, archive, name="Poly")
+    assert not Layer.objects.filter(revision=draft_plan, name="Poly").exists()
 
 
 def test_zipped_sample_shapefile_with_cpg_utf8_lines(planner, draft_plan, tmp_path):
+    # path.shp from GDAL's test data lies outside Viet Nam: read, then refused whole.
     archive = zip_dir(shapefile_parts(SAMPLES / "shp" / "path.shp"), tmp_path / "path.zip")
-    result = run(planner, draft_plan, archive, kind="roads", name="Path")
-    assert result.report["features_loaded"] > 0
-    assert Layer.objects.get(pk=result.layer.pk).feature_count == result.report["features_loaded"]
+    with pytest.raises(InvalidInput, match=r"(\d+) of \1 features lie outside Viet Nam"):
+        run(planner, draft_plan, archive, kind="roads", name="Path")
+    assert not Layer.objects.filter(revision=draft_plan, name="Path").exists()
 
 
 def test_shapefile_without_crs_needs_one_from_the_user(planner, draft_plan, tmp_path):

@@ -111,6 +111,8 @@ class Command(BaseCommand):
         for key in ("warnings", "notes"):
             for line in report[key]:
                 self.stdout.write(f"  {key[:-1]}: {line}")
+        if report["crs_source"] == "default":
+            self.stdout.write("  hint: give --crs (or a preset with a CRS) to choose the CRS")
         for key in ("skipped", "unclosed", "label_issues"):
             self.stdout.write(f"  {key}: {len(report[key])}")
             for entry in report[key][:20]:

@@ -4,10 +4,22 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_noop as _
 
+from planning.extent import VIETNAM_LONLAT, storage_envelope
 from planning.qa import ERROR, Context, Found, rule
 
-# Mainland Viet Nam and its islands, generously (lon/lat).
-VIETNAM = (102.0, 8.0, 117.5, 23.5)
+# Transformed only when its box lies inside the envelope in the storage CRS (CASE keeps the
+# order): a feature stored far off cannot be transformed at all, and is outside anyway.
+# The finding's geometry is clipped to the envelope so the review map can show it.
+_OUTSIDE_SQL = """
+SELECT layer, count(*), ST_AsEWKB(ST_ClipByBox2D(ST_Envelope(ST_Collect(geom)),
+       ST_MakeEnvelope(%(west)s, %(south)s, %(east)s, %(north)s)))
+  FROM f
+ WHERE CASE WHEN geom @ ST_MakeEnvelope(%(west)s, %(south)s, %(east)s, %(north)s, ST_SRID(geom))
+            THEN NOT ST_Intersects(ST_Transform(ST_Envelope(geom), 4326),
+                                   ST_MakeEnvelope(%(minx)s, %(miny)s, %(maxx)s, %(maxy)s, 4326))
+            ELSE true END
+ GROUP BY layer
+"""
 
 
 @rule(
@@ -18,10 +30,7 @@ VIETNAM = (102.0, 8.0, 117.5, 23.5)
     ),
 )
 def outside_vietnam(context: Context):
-    for layer, count, ewkb in context.rows(
-        "SELECT layer, count(*), ST_AsEWKB(ST_Envelope(ST_Collect(geom))) "
-        "FROM f WHERE NOT ST_Intersects(ST_Transform(ST_Envelope(geom), 4326), "
-        "ST_MakeEnvelope(%(minx)s, %(miny)s, %(maxx)s, %(maxy)s, 4326)) GROUP BY layer",
-        dict(zip(("minx", "miny", "maxx", "maxy"), VIETNAM, strict=True)),
-    ):
+    storage = dict(zip(("west", "south", "east", "north"), storage_envelope(), strict=True))
+    lonlat = dict(zip(("minx", "miny", "maxx", "maxy"), VIETNAM_LONLAT, strict=True))
+    for layer, count, ewkb in context.rows(_OUTSIDE_SQL, {**storage, **lonlat}):
         yield Found(ERROR, {"layer": layer, "count": count}, ewkb)

@@ -2,13 +2,51 @@
 
 from __future__ import annotations
 
+import re
+
+from django.utils.translation import gettext
 from django.utils.translation import gettext_noop as _
 
 from planning.qa import ERROR, WARNING, Context, Found, rule
 
+# The problems GEOS names in ST_IsValidReason ("Self-intersection[x y]"), translatable.
+GEOS_REASONS = frozenset(
+    (
+        _("Topology Validation Error"),
+        _("Repeated Point"),
+        _("Hole lies outside shell"),
+        _("Holes are nested"),
+        _("Interior is disconnected"),
+        _("Self-intersection"),
+        _("Ring Self-intersection"),
+        _("Nested shells"),
+        _("Duplicate Rings"),
+        _("Too few points in geometry component"),
+        _("Invalid Coordinate"),
+        _("Ring is not closed"),
+    )
+)
+_REASON = re.compile(r"(?P<name>[^\[]+?)\s*(?P<where>\[[^\]]*\])?")
+
+
+def reason_in_language(reason: object) -> str:
+    """PostGIS's reason in the active language, its location kept: "Tự cắt [x y]"."""
+    text = str(reason)
+    match = _REASON.fullmatch(text)
+    if match is None or match["name"] not in GEOS_REASONS:
+        return text
+    name = gettext(match["name"])
+    return f"{name} {match['where']}" if match["where"] else name
+
+
+def _reason_shown(params: dict) -> dict:
+    return {**params, "reason": reason_in_language(params.get("reason", ""))}
+
 
 @rule(
-    "geometry.invalid", _("Invalid geometry in %(layer)s: %(reason)s (ST_MakeValid can repair it).")
+    "geometry.invalid",
+    _("Invalid geometry in %(layer)s: %(reason)s (ST_MakeValid can repair it)."),
+    display=_reason_shown,
 )
 def invalid(context: Context):
     for fid, layer, reason, ewkb in context.rows(

@@ -18,14 +18,25 @@ import { follow, requestCancel, showJob, start as startJob } from './cad/job.js'
 import { renderReport } from './cad/report.js';
 import { clearStatus, format, showStatus } from './cad/status.js';
 
-const state = { file: null, presetMapping: null, job: null, busy: false };
+// busy: a job is being started or followed; converted: these choices were imported
+// already (a second click would load the same layers again) until the file, the mapping,
+// the CRS or the encoding changes.
+const state = { file: null, presetMapping: null, job: null, busy: false, converted: false };
 const byId = (id) => document.getElementById(id);
 
 function updateStartButton() {
-  byId('cad-start').disabled = state.busy || !state.file || !hasMappedLayer(readMapping());
+  byId('cad-start').disabled = state.busy || state.converted || !state.file
+    || !hasMappedLayer(readMapping());
+  byId('cad-converted-hint').hidden = !state.converted;
+}
+
+function choicesChanged() {
+  state.converted = false;
+  updateStartButton();
 }
 
 function onMappingChange(page) {
+  state.converted = false;
   page.kindOf.reset();
   restylePreview(page.cadMap);
   updateStartButton();
@@ -147,15 +158,18 @@ function clearReport(page) {
 }
 
 async function runJob(page) {
+  if (state.busy) return; // a second click while the first one's request is on its way
   const { config } = page;
-  clearStatus();
-  clearReport(page);
   state.busy = true;
   updateStartButton();
+  clearStatus();
+  clearReport(page);
   try {
     state.job = await startJob(config, jobForm(config));
     byId('step-job').scrollIntoView({ block: 'nearest' });
-    finish(page, await follow(config, state.job, (job) => { state.job = job; showJob(config, job); }));
+    const job = await follow(config, state.job, (current) => { state.job = current; showJob(config, current); });
+    state.converted = job.state === 'succeeded';
+    finish(page, job);
   } catch (error) {
     showStatus('error', error.message);
   } finally {
@@ -168,9 +182,13 @@ function bindControls(page) {
   byId('cad-file').addEventListener('change', (event) => {
     [state.file] = event.target.files;
     state.file = state.file || null;
+    choicesChanged();
     inspectDrawing(page);
   });
+  byId('cad-encoding').addEventListener('change', choicesChanged);
+  byId('cad-crs').addEventListener('change', choicesChanged);
   byId('control-points').addEventListener('change', () => {
+    choicesChanged();
     try {
       readControlPoints(page.config.labels); // half typed: wait for the rest
     } catch (error) {

@@ -21,13 +21,23 @@ export function csrfToken() {
   return readCookie('csrftoken') || (input ? input.value : '');
 }
 
-/** Turns a DRF error body into one readable line: {detail}, or {field: [messages]}. */
-export function errorMessage(body, fallback) {
+/** The visible label of the form control named `field` in `scope`, if any: people read
+ * "Signed decision (PDF)", not the API's field name "decision_document". */
+function fieldLabel(scope, field) {
+  const control = scope.querySelector(`[name="${CSS.escape(field)}"]`);
+  const label = control && control.labels && control.labels[0];
+  return label ? label.textContent.trim() : '';
+}
+
+/** Turns a DRF error body into one readable line: {detail}, or {field: [messages]} with each
+ * field shown by its label on the page (or not at all). */
+export function errorMessage(body, fallback, scope = document) {
   if (!body || typeof body !== 'object') return fallback;
   if (typeof body.detail === 'string') return body.detail;
   const parts = Object.entries(body).map(([field, value]) => {
     const text = Array.isArray(value) ? value.join(' ') : String(value);
-    return field === 'non_field_errors' ? text : `${field}: ${text}`;
+    const label = field === 'non_field_errors' ? '' : fieldLabel(scope, field);
+    return label ? `${label}: ${text}` : text;
   });
   return parts.length ? parts.join(' · ') : fallback;
 }
@@ -39,9 +49,10 @@ async function parse(response) {
 
 /**
  * One request. `json` is sent as JSON, `form` (FormData) as multipart.
- * Resolves to the parsed body; rejects with ApiError carrying the server's message.
+ * Resolves to the parsed body; rejects with ApiError carrying the server's message (field
+ * errors named by their labels in `scope`, the form that was sent).
  */
-export async function request(url, { method = 'GET', json, form, labels = {} } = {}) {
+export async function request(url, { method = 'GET', json, form, labels = {}, scope } = {}) {
   const headers = { Accept: 'application/json' };
   let body;
   if (json !== undefined) {
@@ -59,7 +70,7 @@ export async function request(url, { method = 'GET', json, form, labels = {} } =
   }
   const data = await parse(response);
   if (!response.ok) {
-    throw new ApiError(errorMessage(data, `HTTP ${response.status}`), response.status);
+    throw new ApiError(errorMessage(data, `HTTP ${response.status}`, scope), response.status);
   }
   return data;
 }

@@ -1,5 +1,6 @@
 // The QA findings list: one row per finding (severity icon, message); clicking a row
-// highlights its geometry on the map and zooms to it. "Run again" re-runs the checks.
+// highlights its geometry on the map and zooms to it. "Run again" re-runs the checks. The
+// summary says whether the checks ran on the current content (not checked yet, outdated).
 import { el } from '../config.js';
 import { request } from './api.js';
 import { geojson, zoomTo } from './map.js';
@@ -31,6 +32,21 @@ function findingRow(config, review, feature) {
   return row;
 }
 
+/** "No findings" is only true of checks that ran on the current content: a draft never
+ * checked, or changed since, says so (the server's `status`). */
+function summaryOf(config, data, count) {
+  const { labels } = config;
+  const run = config.canRerunQa ? 'Run' : '';
+  if (data.status === 'not_checked') return [labels[`qaNotChecked${run}`], 'qa-stale'];
+  const counts = format(labels.findingsSummary, { errors: data.errors, warnings: data.warnings });
+  if (data.status === 'outdated') {
+    const text = labels[`qaOutdated${run}`];
+    return [count ? `${text} (${counts})` : text, 'qa-stale'];
+  }
+  if (!count) return [labels.noFindings, 'muted'];
+  return [counts, data.errors ? 'error' : 'muted'];
+}
+
 function render(config, review, data) {
   const features = geojson.readFeatures(data);
   const source = review.layers.findings.getSource();
@@ -39,10 +55,13 @@ function render(config, review, data) {
   const list = document.getElementById('qa-findings');
   const summary = document.getElementById('qa-summary');
   list.replaceChildren(...features.map((f) => findingRow(config, review, f)));
-  summary.textContent = features.length
-    ? format(config.labels.findingsSummary, { errors: data.errors, warnings: data.warnings })
-    : config.labels.noFindings;
-  summary.className = data.errors ? 'error' : 'muted';
+  [summary.textContent, summary.className] = summaryOf(config, data, features.length);
+  document.getElementById('qa').dataset.qaStatus = data.status || '';
+  const rerun = document.getElementById('qa-rerun');
+  if (rerun) {
+    const { runChecks, runAgain } = config.labels;
+    rerun.textContent = data.status === 'not_checked' ? runChecks : runAgain;
+  }
 }
 
 export async function loadFindings(config, review, method = 'GET') {

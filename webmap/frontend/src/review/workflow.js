@@ -26,7 +26,7 @@ async function submit(config, form) {
   buttons.forEach((b) => { b.disabled = true; });
   clearStatus();
   try {
-    await request(url, { method: 'POST', labels: config.labels, ...options });
+    await request(url, { method: 'POST', labels: config.labels, scope: form, ...options });
     reloadWith(config.labels.done);
   } catch (error) {
     showStatus('error', error.message);

@@ -1,0 +1,229 @@
+"""The administration site's view of the planning domain.
+
+Only what an administrator may change without going around the domain is editable: project
+descriptions, the land-use catalogue, memberships (through planning.members, so they are
+checked and audited) and the descriptions of mapping presets. Revisions move through the
+review workflow, layers through imports, and the audit log is append-only (the database
+refuses updates), so those are shown read-only. Nothing that would take audit history with
+it (a project, a revision) can be deleted here.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import HttpRequest
+
+from planning import members
+from planning.audit import audit
+from planning.errors import PlanningError
+from planning.models import (
+    AuditEvent,
+    LandUseCategory,
+    Layer,
+    MappingPreset,
+    Membership,
+    Project,
+    Revision,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Listed and viewed only: the domain's actions are the one way to change these rows."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(Project)
+class ProjectAdmin(admin.ModelAdmin):
+    """Descriptions are editable (and audited); projects are created on the site (with
+    their first planner and draft) and never deleted here (their audit history stays)."""
+
+    list_display = ["code", "name", "level", "scale", "admin_area", "member_count", "created_at"]
+    list_filter = ["level"]
+    search_fields = ["code", "name", "admin_area", "agency"]
+    fields = ["code", "name", "level", "scale", "admin_area", "agency", "created_by", "created_at"]
+    readonly_fields = ["code", "created_by", "created_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(member_count=Count("memberships"))
+
+    @admin.display(description="members", ordering="member_count")
+    def member_count(self, project) -> int:
+        return project.member_count
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        if not form.changed_data:
+            return
+        audit(
+            request.user,
+            "project.update",
+            project=obj,
+            remote_addr=request.META.get("REMOTE_ADDR"),
+            fields=sorted(form.changed_data),
+            via="admin",
+        )
+
+
+@admin.register(Revision)
+class RevisionAdmin(ReadOnlyAdmin):
+    list_display = ["project", "number", "state", "author", "submitted_at", "decision_number"]
+    list_filter = ["state"]
+    search_fields = ["project__code", "decision_number", "note"]
+    list_select_related = ["project", "author"]
+    exclude = ["declared_balance"]
+
+
+@admin.register(Layer)
+class LayerAdmin(ReadOnlyAdmin):
+    list_display = ["name", "kind", "revision", "feature_count", "source_format", "created_at"]
+    list_filter = ["kind", "source_format"]
+    search_fields = ["name", "source_name", "revision__project__code"]
+    list_select_related = ["revision__project"]
+    exclude = ["attribute_schema"]
+
+
+class MembershipForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ["project", "user", "role"]
+
+    def clean_user(self):
+        user = self.cleaned_data["user"]
+        if not user.is_active:
+            raise forms.ValidationError("This account is deactivated.")
+        return user
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    """Adds, role changes and removals go through planning.members: checked and audited."""
+
+    form = MembershipForm
+    list_display = ["project", "user", "role"]
+    list_filter = ["role", "project"]
+    search_fields = ["project__code", "user__username"]
+    list_select_related = ["project", "user"]
+    autocomplete_fields = ["project", "user"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["project", "user"] if obj is not None else []
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return members.can_manage_members(request.user)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return members.can_manage_members(request.user)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return members.can_manage_members(request.user)
+
+    def save_model(self, request, obj, form, change) -> None:
+        remote_addr = request.META.get("REMOTE_ADDR")
+        action: members.AddMember | members.ChangeMemberRole
+        if change:
+            action = members.ChangeMemberRole(
+                user=request.user,
+                membership=obj,
+                role=obj.role,
+                remote_addr=remote_addr,
+                via="admin",
+            )
+        else:
+            action = members.AddMember(
+                user=request.user,
+                project=obj.project,
+                username=obj.user.username,
+                role=obj.role,
+                remote_addr=remote_addr,
+                via="admin",
+            )
+        obj.pk = _run(action).pk
+        self._warn_without_approver(request, obj.project)
+
+    def delete_model(self, request, obj) -> None:
+        _run(
+            members.RemoveMember(
+                user=request.user,
+                membership=obj,
+                remote_addr=request.META.get("REMOTE_ADDR"),
+                via="admin",
+            )
+        )
+        self._warn_without_approver(request, obj.project)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for membership in queryset:
+            self.delete_model(request, membership)
+
+    def _warn_without_approver(self, request, project: Project) -> None:
+        waiting = members.awaiting_without_approver(project)
+        if waiting:
+            self.message_user(
+                request,
+                f"{project.code}: no approver left for revisions "
+                f"{', '.join(str(r.number) for r in waiting)} awaiting a decision.",
+                messages.WARNING,
+            )
+
+
+def _run(action):
+    """An action's refusal as the admin's 403 (the form's own checks run first)."""
+    try:
+        return action.execute()
+    except PlanningError as exc:
+        raise PermissionDenied(exc.message) from exc
+
+
+@admin.register(LandUseCategory)
+class LandUseCategoryAdmin(admin.ModelAdmin):
+    """The catalogue is the deployment's to configure; features refer to codes, so a code
+    stays as it is once created."""
+
+    list_display = ["code", "system", "name_vi", "name_en", "colour", "sort_order"]
+    list_filter = ["system"]
+    search_fields = ["code", "name_vi", "name_en"]
+    list_editable = ["colour", "sort_order"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["code"] if obj is not None else []
+
+
+@admin.register(MappingPreset)
+class MappingPresetAdmin(admin.ModelAdmin):
+    """Presets are made and validated on the CAD page and the API; here only described or
+    removed."""
+
+    list_display = ["name", "encoding", "crs", "created_by", "updated"]
+    search_fields = ["name", "description"]
+    readonly_fields = ["name", "mapping", "encoding", "crs", "created_by", "created", "updated"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    """Strictly read-only: the table refuses updates and deletions (migration 0009)."""
+
+    list_display = ["at", "action", "actor", "project", "revision", "remote_addr"]
+    list_filter = ["action"]
+    search_fields = ["action", "actor__username", "project__code"]
+    list_select_related = ["actor", "project", "revision__project"]
+    date_hierarchy = "at"

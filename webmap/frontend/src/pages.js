@@ -1,0 +1,18 @@
+// Small enhancements of the server-rendered pages (project page, upload form): forms that
+// must not be sent twice, and the removal of a draft's layers. The labels come from the
+// templates (data attributes), translated by Django.
+import './pages.css';
+import { lockOnSubmit } from './pages/forms.js';
+import { setUpLayerRemoval } from './pages/layer_removal.js';
+
+function start() {
+  lockOnSubmit();
+  setUpLayerRemoval();
+  document.body.dataset.pageReady = 'true';
+}
+
+if (document.readyState === 'loading') {
+  document.addEventListener('DOMContentLoaded', start);
+} else {
+  start();
+}
