@@ -55,6 +55,9 @@ class RevisionTransition:
     sources: ClassVar[tuple[str, ...]]
     target: ClassVar[str]
     roles: ClassVar[tuple[str, ...]]
+    # Review and decisions are the board's: never its author's, whatever roles or staff
+    # status the author also holds (four eyes).
+    judges: ClassVar[bool] = False
 
     def check(self) -> None:
         require_user(self.user)
@@ -66,6 +69,12 @@ class RevisionTransition:
             raise Forbidden(
                 _("Only the project's %(roles)s may do this.")
                 % {"roles": _(" or ").join(str(ROLE_PLURALS[r]) for r in self.roles)}
+            )
+        if self.judges and self.revision.author_id == self.user.pk:
+            raise Forbidden(
+                _(
+                    "The author of a revision cannot review or decide on it; another member of the board must."
+                )
             )
         if self.revision.state not in self.sources:
             raise Conflict(
@@ -160,6 +169,7 @@ class StartReview(RevisionTransition):
     sources: ClassVar[tuple[str, ...]] = (RevisionState.SUBMITTED,)
     target: ClassVar[str] = RevisionState.IN_REVIEW
     roles: ClassVar[tuple[str, ...]] = (REVIEWER, APPROVER)
+    judges: ClassVar[bool] = True
 
     def apply(self, now) -> list[str]:
         self.revision.review_started_at = now
@@ -171,6 +181,7 @@ class _Decision(RevisionTransition):
     """A transition that records who decided, when and why."""
 
     requires_note: ClassVar[bool] = True
+    judges: ClassVar[bool] = True
 
     def check(self) -> None:
         super().check()

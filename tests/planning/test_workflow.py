@@ -392,3 +392,23 @@ def test_approval_supersedes_overlapping_lots_of_other_projects_once_confirmed(p
     assert {f["properties"]["code"] for f in history} == {"N1", "N2"}  # history keeps N1
     audit = AuditEvent.objects.get(action="revision.approve", revision=revision)
     assert audit.detail["superseded_lots"][0]["lot"] == "N1"
+
+
+@pytest.mark.parametrize("name", ["start_review", "request_changes", "approve", "reject"])
+def test_the_author_never_judges_their_own_revision(people, revision, admin_user_t, name):
+    """Four eyes: a planner who is also the project's approver, or a staff member, cannot
+    review or decide on a revision they wrote; another member of the board can."""
+    author = people["planner"]
+    Membership.objects.create(project=revision.project, user=author, role="approver")
+    perform("submit", author, revision)
+    if name != "start_review":
+        perform("start_review", people["approver"], revision)
+    before = Revision.objects.get(pk=revision.pk).state
+    with pytest.raises(Forbidden, match="author"):
+        perform(name, author, Revision.objects.get(pk=revision.pk))
+    Revision.objects.filter(pk=revision.pk).update(author=admin_user_t)
+    with pytest.raises(Forbidden, match="author"):
+        perform(name, admin_user_t, Revision.objects.get(pk=revision.pk))
+    assert Revision.objects.get(pk=revision.pk).state == before
+    decided = perform(name, people["approver"], Revision.objects.get(pk=revision.pk))
+    assert decided.state == TRANSITIONS[name][0].target
