@@ -113,9 +113,10 @@ def _accepted(geoms: np.ndarray, kind: LayerKind, report: ImportReport) -> np.nd
 
 
 def _misfit(type_id: int, kind: LayerKind) -> str:
-    return _("%(type)s does not fit a %(kind)s layer (%(geometry)s expected)") % {
+    # The kind by its label, not its code: the reason is read on the upload page.
+    return _("%(type)s does not fit the layer kind “%(kind)s” (%(geometry)s expected)") % {
         "type": shapely.GeometryType(type_id).name.title(),
-        "kind": kind.code,
+        "kind": kind.label,
         "geometry": _FAMILY_NAMES.get(kind.geometry, kind.geometry),
     }
 

@@ -7,8 +7,11 @@ from __future__ import annotations
 
 from django import forms
 from django.core.validators import RegexValidator
+from django.utils.functional import lazy
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from importers.sources import supported_formats
 from planning.layer_kinds import KIND_CHOICES
 from planning.models import Membership, Project
 
@@ -40,11 +43,13 @@ crs_validator = RegexValidator(
 )
 
 
+def _accepted_files() -> str:
+    """The file help text, from the same list the "unsupported file type" message names."""
+    return f"{capfirst(supported_formats())}."
+
+
 class UploadForm(forms.Form):
-    file = forms.FileField(
-        label=_("File"),
-        help_text=_("Zipped shapefile, GeoPackage, GeoJSON, KML or MapInfo."),
-    )
+    file = forms.FileField(label=_("File"), help_text=lazy(_accepted_files, str)())
     kind = forms.ChoiceField(label=_("Layer kind"), choices=KIND_CHOICES, initial="landuse")
     name = forms.CharField(label=_("Layer name"), max_length=200)
     crs = forms.CharField(

@@ -60,7 +60,10 @@ def _extent(sql: str, *params: list[int]) -> list[float] | None:
         envelope = [*plan_extent.storage_envelope(), settings.PLANNING_STORAGE_SRID]
         cursor.execute(sql, [*envelope, *params])
         row = cursor.fetchone()
-    box = plan_extent.lonlat_box(tuple(float(v) for v in row)) if row else None
+    if row is None:
+        return None
+    west, south, east, north = (float(v) for v in row)
+    box = plan_extent.lonlat_box((west, south, east, north))
     return list(box) if box else None
 
 

@@ -90,10 +90,24 @@ def plausibility_warning(crs: CRS, bounds) -> str | None:
     if inside and near:
         return None
     return _(
-        "The drawing's coordinates (E %(e0).0f–%(e1).0f, N %(n0).0f–%(n1).0f) lie outside "
+        "The drawing's coordinates (E %(east)s, N %(north)s) lie outside "
         "the plausible extent of EPSG:%(srid)d: the drawing may be in local or shifted "
         "coordinates, or in another zone."
-    ) % {"e0": bounds[0], "e1": bounds[2], "n0": bounds[1], "n1": bounds[3], "srid": zone.srid}
+    ) % {
+        "east": coordinate_range(bounds[0], bounds[2]),
+        "north": coordinate_range(bounds[1], bounds[3]),
+        "srid": zone.srid,
+    }
+
+
+def coordinate_range(low: float, high: float) -> str:
+    """A range such as −3234 – −3109: a true minus sign and a spaced dash, so a negative
+    bound does not read as part of the dash (as in -3234–-3109)."""
+
+    def number(value: float) -> str:
+        return f"{value:.0f}".replace("-", "\u2212")
+
+    return f"{number(low)} \u2013 {number(high)}"
 
 
 def far_from_project_warning(drawing: tuple, project: tuple) -> str | None:

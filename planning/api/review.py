@@ -8,6 +8,7 @@ import json
 
 from django.contrib.gis.db.models.functions import AsGeoJSON, Transform
 from django.http import HttpResponse
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -223,6 +224,11 @@ class CommentSerializer(serializers.ModelSerializer):
 
 def _comment_json(comment: Comment, geojson: str | None) -> dict:
     data = CommentSerializer(comment).data
+    # Shown as the page shows its other times (|date:"SHORT_DATETIME_FORMAT"): the server's
+    # zone and the language's format, not the browser's zone.
+    data["created_display"] = formats.date_format(
+        timezone.localtime(comment.created_at), "SHORT_DATETIME_FORMAT"
+    )
     data["geometry"] = _geometry(geojson)
     data["inherited"] = False
     return data

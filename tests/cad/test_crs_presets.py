@@ -9,7 +9,7 @@ from django.utils import translation
 from pyproj import CRS, Transformer
 from rest_framework.test import APIClient
 
-from importers.cad.crs import normalise_crs
+from importers.cad.crs import normalise_crs, plausibility_warning
 from importers.cad.provinces import preset_for, province_presets
 from importers.service import import_cad
 from planning.actions import CreateProject, CreateRevision
@@ -139,3 +139,15 @@ def test_an_empty_project_without_boundary_gives_no_distance_warning(planner, tm
     with translation.override("en"):
         result = _import(planner, revision, tmp_path, "province:quang-tri")
     assert _far(result.report) == []
+
+
+@pytest.mark.parametrize("language", ["en", "vi"])
+def test_a_negative_extent_reads_as_a_range(language):
+    """Local coordinates below zero: "N −3234 – −3109", not "N -3234–-3109"."""
+    with translation.override(language):
+        warning = plausibility_warning(CRS.from_epsg(9214), (-120.0, -3234.0, 88.0, -3109.0))
+    assert warning is not None
+    assert "−120 – 88" in warning
+    assert "−3234 – −3109" in warning
+    assert "–-" not in warning
+    assert "-3" not in warning

@@ -128,7 +128,7 @@ def test_polygon_layer_rejects_lines_feature_by_feature(planner, draft_plan, tmp
     result = run(planner, draft_plan, path)
     assert result.report["features_loaded"] == 1
     reasons = {r["index"]: r["reason"] for r in result.report["rejected"]}
-    assert "Linestring does not fit a landuse layer" in reasons[1]
+    assert "Linestring does not fit the layer kind “Land-use lots and zones”" in reasons[1]
     assert reasons[2] == "no geometry"
 
 

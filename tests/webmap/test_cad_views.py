@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from django.test import Client
 
+from importers.cad.convert import check_mapping
 from planning.actions import SubmitRevision
 from planning.layer_kinds import KINDS
 from planning.models import Revision
@@ -55,6 +57,22 @@ def test_planner_gets_the_page_with_its_configuration(planner, draft_plan):
     assert codes[-1] == "ignore"
     assert config["extent"]
     assert len(config["extent"]) == 4
+
+
+def test_the_selector_docs_and_converter_agree_on_the_kinds(planner, draft_plan):
+    """The page's selector, the converter's check and docs/cad.md name the same kinds
+    (the docs once listed a `buildlines` kind that neither offered nor accepted)."""
+    offered = [
+        kind["code"]
+        for kind in config_of(client_for(planner).get(cad_url(draft_plan)).content.decode())[
+            "kinds"
+        ]
+    ]
+    for code in offered:
+        assert check_mapping({"LAYER": code, "OTHER": "landuse"})["LAYER"] == code
+    docs = (Path(__file__).parents[2] / "docs" / "cad.md").read_text()
+    step = docs.split("2. **Map** layers to planning kinds", 1)[1].split('`"*"`', 1)[0]
+    assert sorted(re.findall(r"`(\w+)`", step)) == sorted(offered)
 
 
 @pytest.mark.parametrize("who", ["reviewer", "outsider"])

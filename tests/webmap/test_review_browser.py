@@ -78,11 +78,17 @@ def proposal(people) -> Revision:
 
 
 def sign_in(
-    browser: Browser, live_server, username: str, password: str, path: str, locale: str = "en-GB"
+    browser: Browser,
+    live_server,
+    username: str,
+    password: str,
+    path: str,
+    locale: str = "en-GB",
+    **context_options,
 ) -> Page:
     """Through the login page, as people do; lands on `path`."""
     context: BrowserContext = browser.new_context(
-        viewport={"width": 1360, "height": 860}, locale=locale
+        viewport={"width": 1360, "height": 860}, locale=locale, **context_options
     )
     page = context.new_page()
     errors: list[str] = []
@@ -255,3 +261,40 @@ def test_review_round_trip_puts_the_new_plan_in_force(
     assert "date=2025-06-01" in anonymous.url
     anonymous.screenshot(path=tmp_path / "9-map-page-2025.png")
     print(f"screenshots in {tmp_path}")
+
+
+# 23:07 UTC on 26 November is 06:07 on the 27th in Viet Nam and 18:07 on the 26th in New York.
+SUBMITTED = dt.datetime(2026, 11, 26, 23, 7, tzinfo=dt.UTC)
+COMMENTED = dt.datetime(2026, 11, 26, 23, 9, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(
+    ("locale", "submitted", "commented"),
+    [
+        ("vi-VN", "06:07 27-11-2026", "06:09 27-11-2026"),
+        ("en-US", "11/27/2026 6:07 a.m.", "11/27/2026 6:09 a.m."),
+    ],
+)
+def test_every_time_on_the_review_page_is_viet_nam_time_in_one_format(
+    browser, live_server, people, proposal, locale, submitted, commented
+):
+    """A browser in New York still reads the server's zone and the language's format, for
+    the submission (rendered by the server) and the comments (rendered by the script)."""
+    Revision.objects.filter(pk=proposal.pk).update(submitted_at=SUBMITTED)
+    comment = Comment.objects.create(revision=proposal, author=people["planner"], body="Lô A2")
+    Comment.objects.filter(pk=comment.pk).update(created_at=COMMENTED)
+    page = sign_in(
+        browser,
+        live_server,
+        "planner_t",
+        "pw-planner-test",
+        f"/revisions/{proposal.pk}/review/",
+        locale=locale,
+        timezone_id="America/New_York",
+    )
+    open_review(page, live_server, proposal.pk)
+    assert page.evaluate("new Date().getTimezoneOffset()") in (240, 300)  # the browser's zone
+    expect(page.locator("dl.facts dd", has_text=submitted)).to_have_count(1)
+    expect(page.locator(".comment-thread .comment-time")).to_have_text(commented, timeout=WAIT)
+    assert not page.js_errors
+    page.context.close()

@@ -147,9 +147,33 @@ def test_a_failure_shows_the_reason_of_each_feature(planner, draft_plan, tmp_pat
     assert response.status_code == 400
     page = text_of(response)
     assert "No feature could be loaded." in page
-    assert page.count("Linestring does not fit a landuse layer (polygon expected)") == 2
+    assert (
+        page.count(
+            "Linestring does not fit the layer kind “Land-use lots and zones” (polygon expected)"
+        )
+        == 2
+    )
     assert 'id="upload-rejected"' in page
     assert not Layer.objects.filter(revision=draft_plan, source_name="lines.geojson").exists()
+
+
+def test_a_rejection_names_the_kind_by_its_translated_label(planner, draft_plan, tmp_path):
+    """In Vietnamese the reason says "Lô đất và khu chức năng…", not the code "landuse"."""
+    line = {"type": "LineString", "coordinates": [[107.58, 16.46], [107.581, 16.46]]}
+    path = tmp_path / "line.geojson"
+    path.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [{"type": "Feature", "properties": {"code": "L"}, "geometry": line}],
+            }
+        )
+    )
+    response = post_upload(page_client(planner, "vi"), draft_plan, path, crs="EPSG:4326")
+    assert response.status_code == 400
+    reasons = text_of(response).split('id="upload-rejected"', 1)[1]
+    assert "Lô đất và khu chức năng sử dụng đất" in reasons
+    assert "landuse" not in reasons
 
 
 def test_a_mif_in_local_coordinates_asks_for_a_crs(planner, draft_plan, tmp_path):
@@ -192,6 +216,18 @@ def test_an_unsupported_type_lists_the_formats(planner, draft_plan, tmp_path):
     assert response.status_code == 415
     assert "upload a zipped shapefile (.zip)" in text_of(response)
     assert "CAD drawing (.dxf, .dwg)" in text_of(response)
+
+
+@pytest.mark.parametrize(
+    ("language", "cad"), [("en", "CAD drawing (.dxf, .dwg)"), ("vi", "bản vẽ CAD (.dxf, .dwg)")]
+)
+def test_the_file_help_names_every_accepted_type(planner, draft_plan, language, cad):
+    """The help under the file field lists what the importer takes, DXF/DWG included."""
+    client = page_client(planner, language)
+    page = text_of(client.get(reverse("webmap:revision-upload", args=[draft_plan.pk])))
+    help_text = page.split('name="file"', 1)[1]
+    assert cad in help_text[:2000]
+    assert "(.gpkg)" in help_text[:2000]
 
 
 def test_a_page_that_cannot_render_leaves_no_layer(planner, draft_plan, tmp_path, monkeypatch):

@@ -5,7 +5,8 @@
 // Tested in order: the first rule that matches wins.
 const RULES = [
   ['ignore', /_(0|DEFPOINTS|KHUNG|KHUNG_?TEN|FRAME|TITLE|VIEWPORT|VPORT|DIM|KICH_?THUOC|LUOI|GRID|DONG_?MUC|CONTOUR)_/],
-  ['buildlines', /CHI_?GIOI_?(XD|XAY_?DUNG)|_CGXD_|BUILDING_?LINE|SETBACK|_LUI_/],
+  // Building lines share the red-line kind (no separate kind exists, see layer_kinds.py).
+  ['redlines', /CHI_?GIOI_?(XD|XAY_?DUNG)|_CGXD_|BUILDING_?LINE|SETBACK|_LUI_/],
   ['redlines', /CHI_?GIOI|DUONG_?DO_|_CGD_|RED_?LINE/],
   ['landuse', /RANH_?GIOI_?LO|_LO_?DAT_|_LO_|KY_?HIEU_?LO|HATCH|SU_?DUNG_?DAT|_SDD_|LAND_?USE|_LOTS?_|_ZONES?_|_O_?DAT_|CHUC_?NANG/],
   ['boundary', /RANH_?GIOI|PHAM_?VI|BOUNDARY|_RANH_/],
@@ -21,16 +22,11 @@ export function normalise(name) {
   return `_${plain.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}_`;
 }
 
-// Where a guess goes when the server has no such kind (building lines share the red-line
-// layer unless a separate kind exists).
-const FALLBACK = { buildlines: 'redlines' };
-
 /** The guessed kind code among `available` (a Set of codes), or null when the name says nothing. */
 export function guessKind(name, available) {
   const key = normalise(name);
   const rule = RULES.find(([, pattern]) => pattern.test(key));
   if (!rule) return null;
   const [kind] = rule;
-  if (!available || available.has(kind)) return kind;
-  return available.has(FALLBACK[kind]) ? FALLBACK[kind] : null;
+  return !available || available.has(kind) ? kind : null;
 }

@@ -7,9 +7,6 @@ import { geojson, zoomTo } from './map.js';
 import { Pin } from './pin.js';
 import { showStatus } from './status.js';
 
-const lang = document.documentElement.lang || undefined;
-const when = new Intl.DateTimeFormat(lang, { dateStyle: 'short', timeStyle: 'short' });
-
 function button(text, className, onClick) {
   const node = el('button', `button-link ${className}`, text);
   node.type = 'button';
@@ -80,7 +77,7 @@ class Comments {
     const node = el('article', number == null ? 'comment comment-reply' : 'comment');
     const head = el('header', 'comment-head');
     if (number != null) head.append(el('span', `comment-number status-${comment.status}`, String(number)));
-    head.append(el('strong', 'comment-author', comment.author), el('span', 'muted', when.format(new Date(comment.created_at))));
+    head.append(el('strong', 'comment-author', comment.author), el('span', 'muted comment-time', comment.created_display));
     if (number != null) {
       head.append(el('span', `badge badge-comment-${comment.status}`, labels[comment.status] || comment.status));
     }
