@@ -38,25 +38,18 @@ def test_similarity_transform_maps_the_points_and_reports_itself():
 
 def test_local_drawing_is_placed_by_two_points(planner, draft_plan, tmp_path):
     path = local_lots(tmp_path / "local.dxf", ANGLE)
+    common = {
+        "user": planner,
+        "revision": draft_plan,
+        "path": path,
+        "filename": "local.dxf",
+        "mapping": {"LOTS": "landuse"},
+        "crs": "EPSG:9214",
+    }
     with pytest.raises(InvalidInput, match="outside Viet Nam"):  # near (0, 0): off Sumatra
-        import_cad(
-            user=planner,
-            revision=draft_plan,
-            path=path,
-            filename="local.dxf",
-            mapping={"LOTS": "landuse"},
-            crs="EPSG:9214",
-        )
+        import_cad(**common)
     assert not Feature.objects.filter(layer__revision=draft_plan, layer__source_format="DXF")
-    result = import_cad(
-        user=planner,
-        revision=draft_plan,
-        path=path,
-        filename="local.dxf",
-        mapping={"LOTS": "landuse"},
-        crs="EPSG:9214",
-        control_points=control_points(),
-    )
+    result = import_cad(**common, control_points=control_points())
     report = result.report
     assert not any("local or shifted" in w for w in report["warnings"])
     assert report["transform"]["scale"] == pytest.approx(1.0)
