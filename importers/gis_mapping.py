@@ -2,11 +2,14 @@
 TCVN3/VNI DBF and no .cpg), GeoPackage ...: inspect the source layers, then import the
 ones mapped {source layer: planning kind} with the text encoding forced or detected, the
 CRS given (EPSG code or province preset) or read from the file, and the optional
-two-point fix. Every layer is loaded in one transaction.
+two-point fix, checked and applied as for drawings (importers.control_points): a mistyped
+control point is refused with a 400 on inspect and at import. Every layer is loaded in one
+transaction.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -23,6 +26,8 @@ from importers import geometry, ogr
 from importers.cad import crs as cad_crs
 from importers.cad import preview as cad_preview
 from importers.cad.convert import IGNORE, Progress, check_mapping
+from importers.cad.mapping import target_attributes, target_kind
+from importers.control_points import control_transform, parse_control_points
 from importers.report import ImportReport
 from importers.sources import locate_dataset
 from importers.text.vietnamese import ENCODINGS
@@ -42,9 +47,10 @@ def check_encoding(text_encoding: str) -> None:
 
 
 def inspect_dataset(path: Path, filename: str, crs: str | None = None, control_points=None):
-    """Source layers with feature counts by geometry type and a preview in EPSG:4326."""
-    user_crs = _user_crs(crs)
-    points = cad_crs.parse_control_points(control_points)
+    """Source layers with feature counts by geometry type and a preview in EPSG:4326,
+    placed with the CRS and two-point fix given (a mistyped point: 400)."""
+    given, user_crs = _user_crs(crs)
+    points = parse_control_points(control_points)
     warnings: list[str] = []
     with tempfile.TemporaryDirectory(prefix="gis-", dir=_work_root()) as workdir:
         dataset = locate_dataset(
@@ -66,7 +72,11 @@ def inspect_dataset(path: Path, filename: str, crs: str | None = None, control_p
             if source.text_encoding:
                 encodings.add(source.text_encoding)
     chosen, crs_source = _chosen_crs(user_crs, source_crs, warnings)
-    moved, info = _moved(np.asarray(geoms, dtype=object), points, warnings)
+    label = import_crs.describe(chosen, given)
+    move, info = _control_move(points, chosen, label, warnings)
+    moved = np.asarray(geoms, dtype=object)
+    if move is not None and len(moved):
+        moved = shapely.transform(moved, move)
     if len(moved):
         warning = cad_crs.plausibility_warning(chosen, shapely.total_bounds(moved))
         if warning:
@@ -78,7 +88,7 @@ def inspect_dataset(path: Path, filename: str, crs: str | None = None, control_p
         "layers": layers,
         "text_encoding": ",".join(sorted(encodings)),
         **cad_preview.geojson_preview(moved, names, chosen),
-        "crs": import_crs.describe(chosen, crs),
+        "crs": label,
         "crs_source": crs_source,
         "transform": info,
         "warnings": warnings,
@@ -106,8 +116,8 @@ def import_mapped_dataset(
     checked = check_mapping(mapping)
     default = checked.pop("*", IGNORE)
     rules = {key: kind for key, kind in checked.items() if "=" in key}
-    user_crs = _user_crs(crs)
-    points = cad_crs.parse_control_points(control_points)
+    given, user_crs = _user_crs(crs)
+    points = parse_control_points(control_points)
     step = progress or (lambda pct, message: None)
     warnings: list[str] = []
     transform = None
@@ -129,14 +139,15 @@ def import_mapped_dataset(
             step(5 + 70 * index / len(wanted), _("Reading layer %(name)s") % {"name": name})
             whole = ogr.read_layer(dataset, name, text_encoding)
             layer_crs, _source = _chosen_crs(user_crs, _file_crs(whole), warnings, strict=True)
-            for group_kind, source in _split_by_rules(whole, kind, rules):
-                report = ImportReport(
-                    filename, dataset.format.name, name, import_crs.describe(layer_crs, crs)
-                )
+            label = import_crs.describe(layer_crs, given)
+            move, info = _control_move(points, layer_crs, label, warnings)
+            if move is not None:
+                whole.wkb, transform = _moved_wkb(whole.wkb, move), info
+            for target, by_rule in _split_by_rules(whole, kind, rules):
+                group_kind, source = target_kind(target), _with_defaults(by_rule, target)
+                report = ImportReport(filename, dataset.format.name, name, label)
                 report.features_read = len(source)
                 report.text_encoding = source.text_encoding or ""
-                if points:
-                    source.wkb, transform = _moved_wkb(source.wkb, points, report.warnings)
                 to_storage = import_crs.transformer_to_storage(layer_crs)
                 ready = geometry.prepare(source.wkb, get_kind(group_kind), to_storage, report)
                 if source.text_encoding in LEGACY:
@@ -208,6 +219,24 @@ def _split_by_rules(source: ogr.SourceLayer, kind: str, rules: dict[str, str]):
         yield group_kind, _subset(source, np.flatnonzero(kinds == group_kind))
 
 
+def _with_defaults(source: ogr.SourceLayer, target: str) -> ogr.SourceLayer:
+    """The layer with its mapping target's attributes (importers.cad.mapping) where its own
+    are missing or empty: building lines get `type: building line`."""
+    defaults = target_attributes(target)
+    if not defaults:
+        return source
+    fields, columns = list(source.fields), list(source.columns)
+    names = [field["name"] for field in fields]
+    for key, value in defaults.items():
+        if key in names:
+            at = names.index(key)
+            columns[at] = [value if v in (None, "") else v for v in columns[at]]
+        else:
+            fields.append({"name": key, "type": "string"})
+            columns.append([value] * len(source))
+    return dataclasses.replace(source, fields=fields, columns=columns)
+
+
 def _subset(source: ogr.SourceLayer, keep: np.ndarray) -> ogr.SourceLayer:
     return ogr.SourceLayer(
         source.name,
@@ -233,9 +262,10 @@ def _layer_dict(name: str, types: dict[str, int], fields) -> dict:
     }
 
 
-def _user_crs(crs: str | None) -> CRS | None:
+def _user_crs(crs: str | None) -> tuple[str | None, CRS | None]:
+    """The CRS given as normalised text (a province preset as its EPSG code) and parsed."""
     text = cad_crs.normalise_crs(crs)
-    return import_crs.parse_user_crs(text) if text else None
+    return text, import_crs.parse_user_crs(text) if text else None
 
 
 def _file_crs(source: ogr.SourceLayer) -> CRS | None:
@@ -264,23 +294,24 @@ def _chosen_crs(user_crs, file_crs, warnings: list[str], *, strict: bool = False
     return import_crs.storage_crs(), "default"
 
 
-def _moved(geoms: np.ndarray, points, warnings: list[str]):
-    if not points or not len(geoms):
-        return geoms, None
-    move, info = cad_crs.similarity_transform(points)
-    warning = cad_crs.scale_warning(info)
-    if warning:
-        warnings.append(warning)
-    return shapely.transform(geoms, move), info
+def _control_move(points, crs: CRS, label: str, warnings: list[str]):
+    """The two-point fix as CAD checks it, against the CRS the data is placed in (a typo:
+    InvalidInput before anything is moved); (None, None) without points. Its scale warning
+    is said once however many layers share it."""
+    if not points:
+        return None, None
+    said: list[str] = []
+    move, info = control_transform(points, crs, label, said)
+    warnings.extend(w for w in said if w not in warnings)
+    return move, info
 
 
-def _moved_wkb(wkb: np.ndarray, points, warnings: list[str]):
+def _moved_wkb(wkb: np.ndarray, move) -> np.ndarray:
     geoms = shapely.from_wkb(wkb)
     present = ~shapely.is_missing(geoms)
-    moved, info = _moved(geoms[present], points, warnings)
     out = np.array(wkb, dtype=object)
-    out[present] = shapely.to_wkb(moved, include_srid=False)
-    return out, info
+    out[present] = shapely.to_wkb(shapely.transform(geoms[present], move), include_srid=False)
+    return out
 
 
 def _work_root() -> Path:

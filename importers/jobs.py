@@ -14,8 +14,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from importers.cad import crs as cad_crs
-from importers.cad.convert import check_control_points, check_mapping
+from importers.cad.convert import check_mapping
 from importers.cad.mapping import parse_mapping
+from importers.control_points import check_control_points, parse_control_points
 from importers.gis_mapping import check_encoding, import_mapped_dataset
 from importers.presets import get_preset
 from importers.service import _check_permission, check_cad_encoding, import_cad
@@ -75,7 +76,7 @@ def submit_cad_job(
     options = resolve_options(
         mapping=mapping, preset=preset, crs=crs, encoding=encoding, filename=upload.name or ""
     )
-    options["control_points"] = cad_crs.parse_control_points(control_points)
+    options["control_points"] = parse_control_points(control_points)
     check_control_points(options["control_points"], options["crs"])  # a typo: 400 now
     if upload.size is not None and upload.size > settings.PLANNING_MAX_UPLOAD_BYTES:
         raise PayloadTooLarge(

@@ -75,10 +75,9 @@ class ReportMessage:
 
 
 def kind_label(code: str) -> str:
-    from planning.layer_kinds import KINDS
+    from importers.cad.mapping import target_label
 
-    kind = KINDS.get(code)
-    return str(kind.label) if kind else code
+    return target_label(code)
 
 
 _HIDDEN = {"frozen": _("frozen"), "off": _("off"), "frozen and off": _("frozen and off")}

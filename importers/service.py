@@ -28,6 +28,7 @@ from importers.cad import preview as cad_preview
 from importers.cad import reader as cad_reader
 from importers.cad.labels import function_names
 from importers.cad.rows import to_rows
+from importers.control_points import parse_control_points
 from importers.report import ImportReport
 from importers.sources import is_cad, locate_dataset
 from importers.text.vietnamese import ENCODINGS
@@ -165,7 +166,7 @@ def import_cad(
         functions=function_names(LandUseCategory.objects.values_list("code", "name_vi")),
         limits=cad_limits.limits(),
         tolerances=cad_limits.tolerances(),
-        control_points=cad_crs.parse_control_points(control_points),
+        control_points=parse_control_points(control_points),
     )
     with _collector_paused():
         with tempfile.TemporaryDirectory(prefix="cad-", dir=_work_root()) as workdir:
@@ -223,7 +224,7 @@ def inspect_drawing(path: Path, filename: str, crs: str | None = None, control_p
 
         return inspect_dataset(path, filename, crs, control_points)
     crs = cad_crs.normalise_crs(crs)
-    points = cad_crs.parse_control_points(control_points)
+    points = parse_control_points(control_points)
     with tempfile.TemporaryDirectory(prefix="cad-", dir=_work_root()) as workdir:
         drawing = cad_reader.open_drawing(Path(path), filename, Path(workdir), cad_limits.limits())
         shown = cad_preview.preview(

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from importers.cad.mapping import BUILDING_LINES, target_kind, target_label
 from planning import visibility
 from planning.layer_kinds import KINDS
 from planning.models import Revision
@@ -62,7 +63,11 @@ def urls(revision: Revision) -> dict[str, str]:
 def kind_choices() -> list[dict[str, str]]:
     """The planning layer kinds a CAD layer can go to, then "ignore"."""
     ordered = sorted(KINDS.values(), key=lambda kind: kind.draw_order)
-    choices = [{"code": kind.code, "label": str(kind.label)} for kind in ordered]
+    choices = []
+    for kind in ordered:
+        choices.append({"code": kind.code, "label": str(kind.label)})
+        if kind.code == target_kind(BUILDING_LINES):  # right after the red lines
+            choices.append({"code": BUILDING_LINES, "label": target_label(BUILDING_LINES)})
     return [*choices, {"code": IGNORE, "label": _("Ignore")}]
 
 

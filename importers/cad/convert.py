@@ -19,29 +19,20 @@ import shapely
 from django.utils.translation import gettext as _
 from pyproj import CRS, Transformer
 
-from importers import crs as import_crs
 from importers import report as messages
 from importers.cad import fastdxf, reader
 from importers.cad.build import CadFeature, build_features
-from importers.cad.crs import (
-    plausibility_warning,
-    resolve_crs,
-    scale_warning,
-    similarity_transform,
-)
+from importers.cad.crs import plausibility_warning, resolve_crs
 from importers.cad.geometry import CadItem, Walker
 from importers.cad.limits import CadLimits, CadTolerances
+from importers.cad.mapping import BUILDING_LINES, target_attributes, target_kind
 from importers.cad.text import TextDecoder
-from planning import extent
+from importers.control_points import control_transform
 from planning.errors import InvalidInput
 from planning.layer_kinds import KINDS
 
 IGNORE = "ignore"
 LIST_CAP = 1000  # entries per report list
-# The scale two control points may imply: millimetre drawings (0.001) and kilometre ones
-# (1000) with room to spare; beyond, a point was mistyped.
-CONTROL_SCALE = (1e-4, 1e4)
-DEGREE_M = 111_320.0  # metres in a degree, for control points in a geographic CRS
 POLYGON_KINDS = {"landuse", "boundary", "buildings"}
 
 
@@ -89,7 +80,7 @@ def check_mapping(mapping: dict[str, str]) -> dict[str, str]:
     """Upper-cased CAD layer -> kind; refuses unknown kinds before any work."""
     checked = {}
     for layer, kind in mapping.items():
-        if kind != IGNORE and kind not in KINDS:
+        if kind not in (IGNORE, BUILDING_LINES) and kind not in KINDS:
             raise InvalidInput(
                 _("Unknown planning layer kind %(kind)s for CAD layer %(layer)s.")
                 % {"kind": repr(kind), "layer": repr(layer)}
@@ -157,24 +148,33 @@ def convert(
     for move in moves:
         items = [_moved(item, move) for item in items]
     _check_extent(items, crs, report)
-    outputs = {}
+    outputs: dict[str, list[CadFeature]] = {}
     item_kinds = _kinds(items, kind_of)
     wanted = sorted({*checked.values(), default} - {IGNORE})
-    for step, kind in enumerate(wanted):
+    for step, target in enumerate(wanted):
         progress(
             35 + 45 * step / len(wanted),
-            _("Building the %(kind)s layer") % {"kind": kind},
+            _("Building the %(kind)s layer") % {"kind": target},
         )
-        mine = [i for i, k in zip(items, item_kinds, strict=True) if k == kind]
-        labelled_by = (kind, "annotation")
+        mine = [i for i, k in zip(items, item_kinds, strict=True) if k == target]
+        labelled_by = (target, "annotation")
         texts = [i for i, k in zip(items, item_kinds, strict=True) if i.text and k in labelled_by]
         if not mine:
-            report.warnings.append(messages.NO_ENTITY(kind=kind))
-        outputs[kind] = build_features(kind, mine, texts, decoder, options, report, filename)
+            report.warnings.append(messages.NO_ENTITY(kind=target))
+        kind = target_kind(target)
+        built = build_features(kind, mine, texts, decoder, options, report, filename)
+        _set_defaults(built, target_attributes(target))
+        outputs.setdefault(kind, []).extend(built)
         report.features[kind] = len(outputs[kind])
     report.text_encoding = ",".join(sorted(decoder.used))
     _locate_entries(report, crs, moves)
     return Conversion(crs, outputs, report)
+
+
+def _set_defaults(features: list[CadFeature], defaults: dict[str, str]) -> None:
+    for feature in features:
+        for key, value in defaults.items():
+            feature.attributes.setdefault(key, value)
 
 
 WALK_TICK = 5000  # entities between progress calls while walking (a cancel stops there)
@@ -222,50 +222,6 @@ def _moved(item: CadItem, transform) -> CadItem:
     if item.geom is not None:
         item.geom = shapely.transform(item.geom, transform, include_z=False)
     return item
-
-
-def control_transform(
-    points, crs: CRS, crs_label: str, warnings: list[str]
-) -> tuple[Callable, dict]:
-    """The two-point fix as a coordinate function and its description, refused (before any
-    work) when its scale is absurd or its true points lie outside Viet Nam: a typo in a
-    control point would otherwise place the drawing where no map can transform it."""
-    transform, info = similarity_transform(points)
-    metres = info["scale"] * (DEGREE_M if crs.is_geographic else 1.0)
-    low, high = CONTROL_SCALE
-    if not low <= metres <= high:
-        raise InvalidInput(
-            _(
-                "The two control points imply a scale of %(scale).3g metres per drawing unit "
-                "(from %(low)g to %(high)g expected): check the points for a typo."
-            )
-            % {"scale": metres, "low": low, "high": high}
-        )
-    true_x, true_y = [p[2] for p in points], [p[3] for p in points]
-    if not extent.points_inside(crs, true_x, true_y):
-        raise InvalidInput(
-            _(
-                "The control points' true coordinates (%(points)s) lie outside Viet Nam in "
-                "%(crs)s: check them for a typo and check the coordinate system."
-            )
-            % {
-                "points": "; ".join(
-                    f"{x:.3f}, {y:.3f}" for x, y in zip(true_x, true_y, strict=True)
-                ),
-                "crs": crs_label,
-            }
-        )
-    warning = scale_warning(info)
-    if warning:
-        warnings.append(warning)
-    return transform, info
-
-
-def check_control_points(points, crs: str | None) -> None:
-    """At a job's start: the control points against the CRS given (normalised text). Without
-    one the drawing's own CRS is known only once it is read; the conversion checks then."""
-    if points and crs:
-        control_transform(points, import_crs.parse_user_crs(crs), crs, [])
 
 
 def _locate_entries(report: CadReport, crs: CRS, moves) -> None:

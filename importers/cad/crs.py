@@ -4,7 +4,6 @@ and a plausibility check, since drawings often arrive shifted or in local coordi
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable
 
@@ -156,67 +155,3 @@ def normalise_crs(given: str | None) -> str | None:
         return f"EPSG:{preset.srid}"
     import_crs.parse_user_crs(value)  # refuses unknown codes before any work
     return value
-
-
-SCALE_WARNING = 0.01  # |scale - 1| beyond which a two-point fix is worth a warning
-
-
-def parse_control_points(value) -> list[list[float]] | None:
-    """[[x_cad, y_cad, x_true, y_true], [...]] (two points) from JSON text or a list."""
-    if value is None or value == "" or value == []:
-        return None
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError as exc:
-            raise InvalidInput(
-                _("The control points are not valid JSON: %(e)s") % {"e": exc}
-            ) from exc
-    try:
-        points = [[float(v) for v in point] for point in value]
-    except (TypeError, ValueError) as exc:
-        raise InvalidInput(_("Control points must be numbers.")) from exc
-    if len(points) != 2 or any(len(p) != 4 for p in points):
-        raise InvalidInput(
-            _("Give exactly two control points, each [x_cad, y_cad, x_true, y_true].")
-        )
-    if not np.all(np.isfinite(points)):
-        raise InvalidInput(_("Control points must be finite numbers."))
-    if (
-        math.dist(points[0][:2], points[1][:2]) < 1e-9
-        or math.dist(points[0][2:], points[1][2:]) < 1e-9
-    ):
-        raise InvalidInput(_("The two control points must be distinct."))
-    return points
-
-
-def similarity_transform(points: list[list[float]]) -> tuple[Callable, dict]:
-    """Translation + rotation + uniform scale mapping the two CAD points onto the true ones,
-    as a coordinate function for shapely.transform and a description for the report."""
-    cad = [complex(p[0], p[1]) for p in points]
-    true = [complex(p[2], p[3]) for p in points]
-    factor = (true[1] - true[0]) / (cad[1] - cad[0])
-    shift = true[0] - factor * cad[0]
-    a, b = factor.real, factor.imag
-
-    def apply(coords: np.ndarray) -> np.ndarray:
-        x, y = coords[:, 0], coords[:, 1]
-        return np.column_stack([a * x - b * y + shift.real, b * x + a * y + shift.imag])
-
-    info = {
-        "type": "similarity",
-        "control_points": points,
-        "scale": abs(factor),
-        "rotation_deg": math.degrees(math.atan2(b, a)),
-        "translation": [shift.real, shift.imag],
-    }
-    return apply, info
-
-
-def scale_warning(info: dict) -> str | None:
-    if abs(info["scale"] - 1) <= SCALE_WARNING:
-        return None
-    return _(
-        "The two control points imply a scale of %(scale).4f, far from 1: check the points "
-        "and the drawing units (millimetres?)."
-    ) % {"scale": info["scale"]}

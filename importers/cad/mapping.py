@@ -9,6 +9,31 @@ from django.utils.translation import gettext as _
 
 from planning.errors import InvalidInput
 
+# A mapping target that is not a layer kind of its own: building lines (chỉ giới xây dựng) are
+# features of the red-line layer whose `type` says so, as threed.envelopes tells them apart.
+BUILDING_LINES = "buildlines"
+LINE_TYPES = {"redlines": "red line", BUILDING_LINES: "building line"}
+
+
+def target_kind(target: str) -> str:
+    """The planning layer kind a mapping target's features go to."""
+    return "redlines" if target == BUILDING_LINES else target
+
+
+def target_attributes(target: str) -> dict[str, str]:
+    """Attributes every feature of a mapping target gets unless it has its own."""
+    return {"type": LINE_TYPES[target]} if target in LINE_TYPES else {}
+
+
+def target_label(target: str) -> str:
+    """The target's name as the mapping page and the report show it."""
+    from planning.layer_kinds import KINDS
+
+    if target == BUILDING_LINES:
+        return str(_("Building lines"))
+    kind = KINDS.get(target)
+    return str(kind.label) if kind else target
+
 
 def parse_mapping(value: str | dict | None) -> dict[str, str]:
     """{CAD layer: planning kind or "ignore"}; "*" maps every layer not named."""

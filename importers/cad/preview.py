@@ -13,10 +13,11 @@ import shapely
 from ezdxf.document import Drawing
 from pyproj import CRS, Transformer
 
-from importers.cad.convert import CadReport, control_transform
+from importers.cad.convert import CadReport
 from importers.cad.crs import plausibility_warning, resolve_crs
 from importers.cad.geometry import Walker
 from importers.cad.limits import CadLimits, CadTolerances
+from importers.control_points import control_transform
 
 PREVIEW_CAP = 5000  # features in the preview at most
 SIMPLIFY_SHARE = 1 / 2000  # simplification tolerance as a share of the extent's diagonal

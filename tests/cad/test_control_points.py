@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from rest_framework.test import APIClient
 
-from importers.cad.crs import parse_control_points, similarity_transform
+from importers.control_points import parse_control_points, similarity_transform
 from importers.service import import_cad
 from planning.errors import InvalidInput
 from planning.models import Feature

@@ -419,3 +419,32 @@ def test_bad_file_and_failed_job_say_why(live_server, browser, draft_plan, tmp_p
     assert not Layer.objects.filter(revision=draft_plan, source_name="plan.dxf").exists()
     expect(page.locator("#result-links")).to_be_hidden()
     assert not page.js_errors, page.js_errors  # type: ignore[attr-defined]
+
+
+def test_street_lines_are_guessed_as_red_and_building_lines(
+    live_server, browser, draft_plan, tmp_path
+):
+    """CHI_GIOI_XAY_DUNG is guessed as building lines, CHI_GIOI_DUONG_DO as red lines; both
+    land in the red-line layer, each typed."""
+    from tests.cad.test_building_lines import with_street_lines
+
+    drawing = with_street_lines(plan_drawing(tmp_path / "streets.dxf"))
+    path = f"/revisions/{draft_plan.pk}/cad/"
+    page = sign_in(browser, live_server, "planner_t", "pw-planner-test", path)
+    page.wait_for_selector("body[data-cad-ready='true']", timeout=WAIT)
+    choose_drawing(page, drawing)
+    rows = layer_rows(page)
+    assert rows["CHI_GIOI_XAY_DUNG"]["kind"] == "buildlines"
+    assert rows["CHI_GIOI_DUONG_DO"]["kind"] == "redlines"
+    reinspect(page, lambda: page.select_option("#cad-crs", hue_option(page)))
+    page.select_option("#cad-encoding", "tcvn3")
+    page.click("#cad-start")
+    wait_for_job_state(page, "queued running")
+    worker = start_worker()
+    assert wait_for_job_state(page, "succeeded failed cancelled") == "succeeded"
+    worker.join(60)
+    expect(page.locator(".report-features tr[data-kind='redlines'] td.num")).to_have_text("2")
+    lines = Feature.objects.filter(layer__revision=draft_plan, layer__kind="redlines")
+    types = {f.attributes["cad_layer"]: f.attributes["type"] for f in lines}
+    assert types == {"CHI_GIOI_DUONG_DO": "red line", "CHI_GIOI_XAY_DUNG": "building line"}
+    assert not page.js_errors, page.js_errors  # type: ignore[attr-defined]

@@ -53,7 +53,7 @@ def test_planner_gets_the_page_with_its_configuration(planner, draft_plan):
     assert config["urls"]["job"] == "/api/jobs/{id}/"
     assert config["urls"]["map"] == f"/map/?revision={draft_plan.pk}"
     codes = [kind["code"] for kind in config["kinds"]]
-    assert sorted(codes) == sorted([*KINDS, "ignore"])
+    assert sorted(codes) == sorted([*KINDS, "buildlines", "ignore"])
     assert codes[-1] == "ignore"
     assert config["extent"]
     assert len(config["extent"]) == 4

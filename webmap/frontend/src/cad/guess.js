@@ -5,8 +5,8 @@
 // Tested in order: the first rule that matches wins.
 const RULES = [
   ['ignore', /_(0|DEFPOINTS|KHUNG|KHUNG_?TEN|FRAME|TITLE|VIEWPORT|VPORT|DIM|KICH_?THUOC|LUOI|GRID|DONG_?MUC|CONTOUR)_/],
-  // Building lines share the red-line kind (no separate kind exists, see layer_kinds.py).
-  ['redlines', /CHI_?GIOI_?(XD|XAY_?DUNG)|_CGXD_|BUILDING_?LINE|SETBACK|_LUI_/],
+  // Building lines: red-line features typed "building line" (importers/cad/mapping.py).
+  ['buildlines', /CHI_?GIOI_?(XD|XAY_?DUNG)|_CGXD_|BUILDING_?LINE|SETBACK|_LUI_/],
   ['redlines', /CHI_?GIOI|DUONG_?DO_|_CGD_|RED_?LINE/],
   ['landuse', /RANH_?GIOI_?LO|_LO_?DAT_|_LO_|KY_?HIEU_?LO|HATCH|SU_?DUNG_?DAT|_SDD_|LAND_?USE|_LOTS?_|_ZONES?_|_O_?DAT_|CHUC_?NANG/],
   ['boundary', /RANH_?GIOI|PHAM_?VI|BOUNDARY|_RANH_/],

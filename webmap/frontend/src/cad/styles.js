@@ -7,6 +7,7 @@ export const KIND_COLOURS = {
   landuse: '#e08a00',
   roads: '#4d4d4d',
   redlines: '#d00000',
+  buildlines: '#c2185b',
   infrastructure: '#1f5f99',
   buildings: '#8b4513',
   annotation: '#2e7d32',
