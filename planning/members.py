@@ -200,6 +200,22 @@ class RemoveMember(_MembershipAction):
         membership.delete()
 
 
+# `via` of the removals recorded when an account is deleted (see audit_removals_of_account).
+VIA_ACCOUNT_DELETION = "account deletion"
+
+
+def audit_removals_of_account(sender, instance, **kwargs) -> None:
+    """pre_delete receiver on the user model (wired in PlanningConfig.ready): deleting an
+    account (`User.delete()`, the admin site, a queryset) cascades to its memberships, so each
+    is audited as `membership.remove`, as RemoveMember would, in the deletion's transaction.
+    The actor is None: the signal does not know who deleted the account (the admin site's own
+    history names them); `via` says how the membership ended."""
+    removal = _MembershipAction(user=None, via=VIA_ACCOUNT_DELETION)
+    memberships = Membership.objects.filter(user=instance).select_related("user", "project")
+    for membership in memberships.order_by("id"):
+        _audit_membership("membership.remove", membership, removal)
+
+
 def _locked(membership: Membership) -> Membership:
     """The membership row, locked; gone (removed meanwhile) is a 404."""
     locked = (

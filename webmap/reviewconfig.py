@@ -1,12 +1,13 @@
 """The review page's configuration, computed server-side like the map page's (mapconfig).
 
-What a user may do on the page is decided here from the workflow's own action classes
-(their `roles` and `sources`) and the user's memberships, so the page offers exactly the
+What a user may do on the page is decided here by the workflow's own permission check
+(`RevisionTransition.check`: roles, the four-eyes rule, state), so the page offers exactly the
 buttons the API would accept; the API still checks again on every request.
 """
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,22 +60,40 @@ def roles_of(user, revision: Revision) -> set[str]:
     )
 
 
-def allowed_buttons(user, revision: Revision) -> list[WorkflowButton]:
-    """The transitions whose role and source-state rules the user and revision satisfy."""
-    roles = roles_of(user, revision)
-    return [
-        b
-        for b in BUTTONS
-        if revision.state in b.transition.sources and roles & set(b.transition.roles)
-    ]
-
-
 def _passes(check) -> bool:
     try:
         check()
     except PlanningError:
         return False
     return True
+
+
+def _permitted(user, revision: Revision, transition: type[workflow.RevisionTransition]) -> bool:
+    """The rule every transition enforces (`RevisionTransition.check`: roles, four eyes,
+    state), asked of the workflow itself. The subclasses' further checks, of what the form
+    asks for (a note, a decision number) or of the content (layers, a newer revision), are
+    left to the API to report after the click."""
+    action = transition(user=user, revision=revision)
+    return _passes(lambda: workflow.RevisionTransition.check(action))
+
+
+def allowed_buttons(user, revision: Revision) -> list[WorkflowButton]:
+    """The transitions the user may perform on the revision in its current state."""
+    return [b for b in BUTTONS if _permitted(user, revision, b.transition)]
+
+
+def held_back_as_author(user, revision: Revision) -> bool:
+    """Whether the four-eyes rule alone withholds a transition: the user wrote the revision
+    and would be allowed the transition if someone else had (same rule, asked twice)."""
+    if revision.author_id != user.pk:
+        return False
+    as_if_someone_elses = copy.copy(revision)
+    as_if_someone_elses.author_id = None  # type: ignore[assignment]  # a stand-in, never saved
+    return any(
+        _permitted(user, as_if_someone_elses, b.transition)
+        and not _permitted(user, revision, b.transition)
+        for b in BUTTONS
+    )
 
 
 def can_comment(user, revision: Revision) -> bool:
@@ -121,10 +140,13 @@ def urls(revision: Revision) -> dict[str, str]:
     }
 
 
-def build(user, revision: Revision) -> dict[str, Any]:
-    """The whole configuration of the review page of `revision` for `user`."""
+def build(user, revision: Revision, buttons: list[WorkflowButton] | None = None) -> dict[str, Any]:
+    """The whole configuration of the review page of `revision` for `user`; `buttons` are
+    `allowed_buttons(user, revision)` when the caller has them already."""
     roles = roles_of(user, revision)
     baseline = compare.baseline_of(revision)
+    if buttons is None:
+        buttons = allowed_buttons(user, revision)
     return {
         "urls": urls(revision),
         "revision": revision_summary(revision),
@@ -137,6 +159,9 @@ def build(user, revision: Revision) -> dict[str, Any]:
         "canComment": can_comment(user, revision),
         "canModerate": bool(roles & {Membership.Role.REVIEWER, Membership.Role.APPROVER}),
         "canRerunQa": bool(roles),
+        # The workflow actions (path segments under urls.transition) this user may perform.
+        "transitions": [b.action for b in buttons],
+        "authorHeldBack": held_back_as_author(user, revision),
         "labels": labels(),
     }
 
@@ -197,14 +222,17 @@ def labels() -> dict[str, Any]:
 
 def page_context(user, revision: Revision) -> dict[str, Any]:
     """What the template renders itself: buttons, forms and links (escaped by Django)."""
+    buttons = allowed_buttons(user, revision)
+    config = build(user, revision, buttons)
     return {
         "revision": revision,
         "project": revision.project,
-        "buttons": allowed_buttons(user, revision),
+        "buttons": buttons,
+        "held_back_as_author": config["authorHeldBack"],
         "can_answer": can_answer(user, revision),
         "answers": list(
             visibility.visible_revisions(user).filter(based_on=revision).order_by("number")
         ),
         "can_upload": visibility.can_edit(user, revision),
-        "config": build(user, revision),
+        "config": config,
     }

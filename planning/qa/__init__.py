@@ -94,13 +94,14 @@ def run(revision: Revision) -> QAResult:
         # self-joins of the topology rules do not use the spatial index (minutes, not seconds).
         cursor.execute("ANALYZE planning_feature")
     QAFinding.objects.filter(revision=revision).delete()
+    envelope = storage_envelope_polygon()
     findings = [
         QAFinding(
             revision=revision,
             rule=code,
             severity=found.severity,
             params=found.params,
-            geom=_placeable(found.geom_ewkb),
+            geom=_placeable(found.geom_ewkb, envelope),
             feature_id=found.feature_id,
         )
         for code, registered in REGISTRY.items()
@@ -117,14 +118,13 @@ def run(revision: Revision) -> QAResult:
     return QAResult(errors=errors, warnings=len(findings) - errors)
 
 
-def _placeable(ewkb: bytes | None) -> GEOSGeometry | None:
+def _placeable(ewkb: bytes | None, envelope: GEOSGeometry) -> GEOSGeometry | None:
     """A finding's location clipped to Viet Nam (planning.extent): the findings are shown
     in lon/lat, and a feature stored far off before the import guard existed must not make
     that transformation fail for the whole list. None when nothing of it is inside."""
     if not ewkb:
         return None
     geom = GEOSGeometry(memoryview(ewkb))
-    envelope = storage_envelope_polygon()
     if envelope.contains(geom):
         return geom
     clipped = geom.intersection(envelope)
