@@ -5,7 +5,9 @@ QA rule extent.outside_vietnam, the placement of 3D models and of CAD control po
 outside it is refused on the way in; read paths that turn stored extents into lon/lat clamp
 to it first (`lonlat_box`), so one draft stored before the guard existed cannot make a
 transformation fail ("Point outside of projection domain") for a whole capabilities
-document.
+document. Query boxes and filter geometries of the services are checked like the bbox
+parameters (`check_shape`) and cut to a wider query area (`clip_to_query_area`) before
+PostGIS transforms them.
 """
 
 from __future__ import annotations
@@ -14,9 +16,12 @@ import math
 from functools import cache
 
 import numpy as np
+import shapely
 from django.conf import settings
-from django.contrib.gis.geos import Polygon
+from django.contrib.gis.geos import GEOSGeometry, Polygon
 from pyproj import CRS, Transformer
+from shapely.geometry.base import BaseGeometry
+from shapely.validation import explain_validity
 
 from planning import crs as planning_crs
 from planning.errors import InvalidInput
@@ -26,6 +31,13 @@ Bbox = tuple[float, float, float, float]
 # lon/lat, generously: the mainland (102°08′E–109°28′E, 8°34′N–23°22′N) with a margin, the
 # islands (Trường Sa down to about 6.5°N, Hoàng Sa) and the seas between.
 VIETNAM_LONLAT: Bbox = (101.5, 6.0, 118.0, 24.0)
+# Query boxes and filter geometries are cut to this area (VIETNAM_LONLAT with a margin of
+# 200 km and more) before PostGIS projects them: far from Viet Nam the VN-2000
+# transverse Mercator folds a box into a sliver or fails ("Point outside of projection
+# domain"), and no plan data lies there anyway.
+QUERY_AREA_LONLAT: Bbox = (96.0, 4.0, 120.0, 27.0)
+# A speck inside the query area but outside VIETNAM_LONLAT (see clip_to_query_area).
+_SPECK_LONLAT: Bbox = (96.5, 4.5, 96.6, 4.6)
 
 
 def _crs(srid: int) -> CRS:
@@ -91,21 +103,87 @@ def lonlat_box(box: Bbox | None, srid: int | None = None) -> Bbox | None:
     return tuple(float(v) for v in lonlat)  # type: ignore[return-value]
 
 
-def check_lonlat_box(box: Bbox, *, latitude_first: bool = False) -> None:
+def check_lonlat_box(box: Bbox, *, latitude_first: bool = False, subject: str = "bbox") -> None:
     """A lon/lat box (x/y order) must lie on the globe: a latitude beyond ±90 or a longitude
-    beyond ±180 is a mistyped or swapped request, refused rather than guessed at."""
+    beyond ±180 is a mistyped or swapped request, refused rather than guessed at.
+    `subject` names what the box bounds in the message (a bbox parameter, a filter)."""
     west, south, east, north = box
     if not (-90 <= south and north <= 90):
-        hint = " (this CRS lists latitude first: lat,lon,lat,lon)" if latitude_first else ""
-        raise InvalidInput(f"bbox latitudes must lie between -90 and 90{hint}.")
+        order = "lat,lon,lat,lon" if subject == "bbox" else "lat lon"
+        hint = f" (this CRS lists latitude first: {order})" if latitude_first else ""
+        raise InvalidInput(f"{subject} latitudes must lie between -90 and 90{hint}.")
     if not (-180 <= west and east <= 180):
-        raise InvalidInput("bbox longitudes must lie between -180 and 180.")
+        raise InvalidInput(f"{subject} longitudes must lie between -180 and 180.")
 
 
-def check_projected_box(box: Bbox, srid: int) -> None:
+def check_projected_box(box: Bbox, srid: int, *, subject: str = "bbox") -> None:
     """A box in a projected CRS must map to places on Earth (its corners to finite lon/lat);
     no range beyond that: web clients zoomed out ask for more than the world in EPSG:3857."""
     xs, ys = [box[0], box[0], box[2], box[2]], [box[1], box[3], box[1], box[3]]
     lon, lat = _transformer(srid, 4326).transform(xs, ys, errcheck=False)
     if not (np.all(np.isfinite(lon)) and np.all(np.isfinite(lat))):
-        raise InvalidInput(f"bbox lies outside the area EPSG:{srid} can describe.")
+        raise InvalidInput(f"{subject} lies outside the area EPSG:{srid} can describe.")
+
+
+@cache
+def _is_geographic(srid: int) -> bool:
+    return _crs(srid).is_geographic
+
+
+def check_shape(
+    shape: BaseGeometry, srid: int, *, latitude_first: bool = False, subject: str
+) -> None:
+    """A query geometry (x/y order, in `srid`) PostGIS can transform: finite, valid, and
+    its envelope in the range of the CRS, as for a bbox (check_lonlat_box for lon/lat,
+    check_projected_box otherwise). An empty geometry passes: it matches nothing."""
+    coordinates = shapely.get_coordinates(shape)
+    if coordinates.size == 0:
+        return
+    if not np.all(np.isfinite(coordinates)):
+        raise InvalidInput(f"{subject} coordinates must be finite numbers.")
+    if not shape.is_valid:
+        raise InvalidInput(f"{subject} is not a valid geometry: {explain_validity(shape)}.")
+    if _is_geographic(srid):
+        check_lonlat_box(shape.bounds, latitude_first=latitude_first, subject=subject)
+    else:
+        check_projected_box(shape.bounds, srid, subject=subject)
+
+
+@cache
+def _query_area(srid: int) -> BaseGeometry:
+    """QUERY_AREA_LONLAT in `srid`: the box around its densified outline."""
+    return shapely.box(
+        *_transformer(4326, srid).transform_bounds(*QUERY_AREA_LONLAT, densify_pts=21)
+    )
+
+
+@cache
+def _speck(srid: int, dimension: int) -> BaseGeometry:
+    """_SPECK_LONLAT in `srid` as a point, a line or a square (the dimension asked for)."""
+    west, south, east, north = _transformer(4326, srid).transform_bounds(*_SPECK_LONLAT)
+    if dimension == 0:
+        return shapely.Point(west, south)
+    if dimension == 1:
+        return shapely.LineString([(west, south), (east, north)])
+    return shapely.box(west, south, east, north)
+
+
+def clip_to_query_area(shape: BaseGeometry, srid: int) -> BaseGeometry:
+    """A checked query geometry (check_shape) cut to QUERY_AREA_LONLAT, so PostGIS projects
+    only coordinates near Viet Nam; one far away matches nothing instead of failing.
+
+    What is cut off is replaced by a speck of the same dimension off Viet Nam (no feature
+    reaches it), so every spatial predicate keeps its answer for features inside
+    VIETNAM_LONLAT: a lot cannot contain or equal a geometry that leaves Viet Nam, before
+    and after. Distances up to the margin (about 200 km) stay exact too."""
+    area = _query_area(srid)
+    if shape.is_empty or area.contains(shape):
+        return shape
+    inside = shape.intersection(area)
+    speck = _speck(srid, shapely.get_dimensions(shape).item())
+    return speck if inside.is_empty else inside.union(speck)
+
+
+def query_geometry(shape: BaseGeometry, srid: int) -> GEOSGeometry:
+    """A checked query geometry cut to the query area, as the GEOS geometry to filter with."""
+    return GEOSGeometry(memoryview(clip_to_query_area(shape, srid).wkb), srid=srid)

@@ -5,7 +5,9 @@ types and property names *before* pygeofilter's Django backend turns it into a Q
 backend falls back to the raw name for an unmapped property, so an unchecked name such as
 `attributes__code` or `layer__revision__state` would reach the ORM. Values always stay
 bound parameters. Geometry literals keep their CRS (CRS84 or `filter-crs`) and PostGIS
-transforms them to the storage CRS.
+transforms them to the storage CRS, after they have been checked like the bbox parameter
+(finite, valid, in the range of their CRS) and cut to the query area around Viet Nam
+(planning.extent): a literal far away matches nothing instead of failing in PostGIS.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+import shapely.errors
+import shapely.geometry
 from django.contrib.gis.gdal import GDALException
 from django.contrib.gis.geos import GEOSException, GEOSGeometry
 from django.db.models import Q, Value
@@ -22,12 +26,14 @@ from pygeofilter.backends.django import to_filter
 from pygeofilter.parsers.cql2_json import parse as parse_cql2_json
 from pygeofilter.parsers.cql2_text import parse as parse_cql2_text
 
+from planning import extent
 from planning.errors import InvalidInput
 from tiles.params import Crs
 
 LANGUAGES = ("cql2-text", "cql2-json")
 GEOMETRY_PROPERTY = "geometry"
 MAX_FILTER_LENGTH = 20_000
+FILTER_GEOMETRY = "Filter geometry"  # the subject of range errors of geometry literals
 _SCALARS = (str, int, float, bool, date, datetime)
 _COMPARISONS = (ast.Comparison, ast.Between, ast.Like, ast.In, ast.IsNull)
 _PARSE_ERRORS = (LarkError, ValueError, KeyError, TypeError, AttributeError, IndexError)
@@ -134,7 +140,7 @@ class _Checker:
         if isinstance(node, ast.Attribute):
             return self.attribute(node, geometry=True)
         if isinstance(node, values.Geometry):
-            return values.Geometry(self.axes(node.geometry))
+            return self.geometry(node.geometry)
         if isinstance(node, values.Envelope):
             # cql2-json {"bbox": [minx, miny, maxx, maxy]} lands in x1, x2, y1, y2 in turn.
             corners = [node.x1, node.x2, node.y1, node.y2] if self.json_order else [
@@ -152,7 +158,18 @@ class _Checker:
             raise InvalidInput("A bbox needs four numbers.")
         x1, y1, x2, y2 = (float(n) for n in numbers)
         ring = [[x1, y1], [x2, y1], [x2, y2], [x1, y2], [x1, y1]]
-        return values.Geometry(self.axes({"type": "Polygon", "coordinates": [ring]}))
+        return self.geometry({"type": "Polygon", "coordinates": [ring]})
+
+    def geometry(self, geometry: dict) -> values.Geometry:
+        """A literal in x/y order, in the range of filter-crs, cut to the query area."""
+        srid = self.crs.srid
+        try:
+            shape = shapely.geometry.shape(self.axes(geometry))
+        except (ValueError, TypeError, AttributeError, shapely.errors.ShapelyError) as exc:
+            raise InvalidInput(f"{FILTER_GEOMETRY} is not a valid geometry.") from exc
+        latitude_first = not self.crs.lon_lat_order
+        extent.check_shape(shape, srid, latitude_first=latitude_first, subject=FILTER_GEOMETRY)
+        return values.Geometry(shapely.geometry.mapping(extent.clip_to_query_area(shape, srid)))
 
     def axes(self, geometry: dict) -> dict:
         """Coordinates in x/y order: a latitude-first filter-crs is swapped here."""

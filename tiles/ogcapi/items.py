@@ -14,18 +14,18 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from django.contrib.gis.geos import Polygon
+import shapely
 from django.db import DatabaseError
 from django.db.models import JSONField, Q, QuerySet, Value
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.lookups import Exact
 
 from planning.errors import InvalidInput, NotFound
+from planning.extent import query_geometry
 from planning.models import Feature
 from tiles.feature_types import FeatureType, Property, feature_type, features_of
 from tiles.ogcapi import cql
 from tiles.params import (
-    GEOGRAPHIC_SRIDS,
     Crs,
     parse_bbox,
     parse_crs,
@@ -41,9 +41,6 @@ QUERY_PARAMETERS = frozenset(
     {"f", "bbox", "bbox-crs", "limit", "offset", "datetime", "crs", "filter", "filter-lang",
      "filter-crs"}
 )  # fmt: skip
-# Every VN-2000 projected CRS is valid only around Vietnam: a lon/lat box is cut to this
-# area before PostGIS projects it (a world box would otherwise fold into a sliver).
-SERVICE_AREA_LON_LAT = (96.0, 4.0, 120.0, 27.0)
 FEATURE_NOT_FOUND = "Feature not found."
 
 
@@ -129,16 +126,9 @@ def _bbox_condition(text: str | None, crs_text: str | None) -> Q | None:
     box = parse_bbox(text, default_crs=crs, allow_crs_suffix=False)
     if box is None:
         return None
-    minx, miny, maxx, maxy = box.lon_lat()
-    if crs.srid in GEOGRAPHIC_SRIDS:
-        area = SERVICE_AREA_LON_LAT
-        minx, miny = max(minx, area[0]), max(miny, area[1])
-        maxx, maxy = min(maxx, area[2]), min(maxy, area[3])
-        if minx > maxx or miny > maxy:
-            return Q(pk__in=[])
-    polygon = Polygon.from_bbox((minx, miny, maxx, maxy))
-    polygon.srid = crs.srid
-    return Q(geom__intersects=polygon)
+    # Cut to the area around Viet Nam first: a box far away matches nothing (a world box
+    # projected as it is would fold into a sliver of the VN-2000 transverse Mercator).
+    return Q(geom__intersects=query_geometry(shapely.box(*box.lon_lat()), crs.srid))
 
 
 def select(ftype: FeatureType, user: Any, query: ItemsQuery) -> QuerySet[Feature]:

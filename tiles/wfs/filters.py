@@ -4,7 +4,10 @@ The XML is parsed safely first (xmlsafe) and pygeofilter's FES parser gets the
 Element. Its Django backend is used with a field mapping holding only the allow-listed
 properties (`attributes__<name>`) and the geometry (`geom`); any other name is an
 InvalidParameterValue, never a lookup. Literals stay literals (bound parameters) and are
-coerced to the property's declared type so JSONB compares numbers as numbers.
+coerced to the property's declared type so JSONB compares numbers as numbers. Geometry
+literals are checked like the BBOX parameter (finite, valid, in the range of their CRS) and
+cut to the query area around Viet Nam (planning.extent), so PostGIS never fails to
+transform them and a valid box far away simply matches nothing.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import copy
 import math
 import re
 
+import shapely.errors
 import shapely.geometry
 from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry
@@ -26,14 +30,16 @@ from pygeofilter.backends.evaluator import handle
 from pygeofilter.parsers.fes import parse as parse_fes
 from pygeofilter.parsers.fes.util import NodeParsingError
 
+from planning import extent
 from planning.errors import PlanningError
-from tiles.params import parse_crs
+from tiles.params import Crs, parse_crs
 from tiles.wfs.errors import WfsError
 from tiles.wfs.xmlsafe import local
 
 FES20 = "http://www.opengis.net/fes/2.0"
 OGC = "http://www.opengis.net/ogc"
 GEOMETRY = "geom"
+FILTER_GEOMETRY = "Filter geometry"  # the subject of range errors of geometry literals
 ID_ELEMENTS = {"ResourceId": "rid", "FeatureId": "fid", "GmlObjectId": None}
 METRES = {
     "m": 1.0,
@@ -82,6 +88,7 @@ def _envelopes_as_polygons(root: etree._Element) -> etree._Element:
         lower, upper = corners.get("lowerCorner"), corners.get("upperCorner")
         if not lower or not upper or len(lower) != 2 or len(upper) != 2:
             raise _bad("An Envelope needs a lowerCorner and an upperCorner of two numbers.")
+        _check_finite([*lower, *upper])
         (a, b), (c, d) = lower, upper
         polygon = etree.Element(f"{{{gml}}}Polygon", nsmap={"gml": gml})
         polygon.set(f"{{{gml}}}id", "envelope")
@@ -95,6 +102,16 @@ def _envelopes_as_polygons(root: etree._Element) -> etree._Element:
         ).text = f"{a} {b} {a} {d} {c} {d} {c} {b} {a} {b}"
         env.getparent().replace(env, polygon)
     return root
+
+
+def _check_finite(numbers: list[str]) -> None:
+    """Envelope corners are numbers (NaN would otherwise be an unclosed ring, a vaguer error)."""
+    try:
+        finite = all(math.isfinite(float(n)) for n in numbers)
+    except ValueError as exc:
+        raise _bad("An Envelope needs a lowerCorner and an upperCorner of two numbers.") from exc
+    if not finite:
+        raise _bad(f"{FILTER_GEOMETRY} coordinates must be finite numbers.")
 
 
 def to_q(root: etree._Element, properties: dict[str, str], version: str) -> Q:
@@ -238,16 +255,20 @@ class _Evaluator(DjangoFilterEvaluator):
     @handle(values.Geometry)
     def geometry(self, node: values.Geometry) -> GEOSGeometry:
         data = dict(node.geometry)
-        crs = data.pop("crs", None)
-        name = (crs or {}).get("properties", {}).get("name") if isinstance(crs, dict) else None
+        declared = data.pop("crs", None)
+        name = declared.get("properties", {}).get("name") if isinstance(declared, dict) else None
         try:
-            srid = parse_crs(name).srid if name else settings.PLANNING_STORAGE_SRID
+            # pygml has put the coordinates of a latitude-first srsName in x/y order.
+            crs = parse_crs(name) if name else Crs(settings.PLANNING_STORAGE_SRID)
             shape = shapely.geometry.shape(data)
+            extent.check_shape(
+                shape, crs.srid, latitude_first=not crs.lon_lat_order, subject=FILTER_GEOMETRY
+            )
         except PlanningError as exc:
             raise _bad(exc.message) from exc
-        except (ValueError, TypeError, AttributeError) as exc:
+        except (ValueError, TypeError, AttributeError, shapely.errors.ShapelyError) as exc:
             raise _bad("The filter geometry is not valid.") from exc
-        return GEOSGeometry(memoryview(shape.wkb), srid=srid)
+        return extent.query_geometry(shape, crs.srid)
 
     def _unsupported(self, node: object, *args: object) -> None:
         raise _bad("The filter uses an unsupported operator.", "OperationNotSupported")

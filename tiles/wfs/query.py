@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+import shapely
 from django.conf import settings
-from django.contrib.gis.geos import Polygon
 from django.db.models import F, OrderBy, Q, QuerySet
 
+from planning.extent import query_geometry
 from planning.models import Feature
 from tiles.feature_types import FeatureType, Property, feature_type, features_of, properties_of
 from tiles.params import Crs, parse_bbox, parse_crs
@@ -110,9 +111,8 @@ def _bbox_q(text: str) -> Q:
     with located("bbox"):
         box = parse_bbox(text, default_crs=storage_crs())
     assert box is not None
-    polygon = Polygon.from_bbox(box.lon_lat())
-    polygon.srid = box.crs.srid
-    return Q(geom__intersects=polygon)
+    # Cut like filter geometries: a box far away matches nothing rather than failing.
+    return Q(geom__intersects=query_geometry(shapely.box(*box.lon_lat()), box.crs.srid))
 
 
 def _known(name: str, allowed: list[Property], locator: str) -> str:
