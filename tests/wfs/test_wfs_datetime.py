@@ -56,3 +56,31 @@ def test_plans_in_force_at_an_instant(client, plan_in_force, planner, reviewer):
     )
     assert bad.status_code == 400
     assert b"datetime" in bad.content
+
+
+def wfs(client, **params):
+    response = client.get("/wfs", {"SERVICE": "WFS", "VERSION": "2.0.0", **params})
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    return response.status_code, body
+
+
+def test_before_any_approval_a_published_type_is_empty(client, plan_in_force):
+    """A moment before the first approval: a type the capabilities list answers with no
+    features, not "unknown type" (as OGC API Features and WMS TIME answer); a kind with
+    no published features stays unknown at every moment."""
+    before = (plan_in_force.approved_at - timedelta(days=400)).date().isoformat()
+    assert codes(client, DATETIME=before) == set()
+    own = f"landuse.{plan_in_force.project.code}"
+    assert codes(client, DATETIME=before, TYPENAMES=own) == set()
+    status, body = wfs(
+        client,
+        REQUEST="GetPropertyValue",
+        TYPENAMES="landuse",
+        VALUEREFERENCE="code",
+        DATETIME=before,
+    )
+    assert status == 200, body[:300]
+    assert b'numberReturned="0"' in body
+    status, body = wfs(client, REQUEST="GetFeature", TYPENAMES="buildings", DATETIME=before)
+    assert status == 400
+    assert b"Unknown feature type" in body

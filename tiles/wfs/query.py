@@ -42,8 +42,12 @@ def wfs_properties(ftype: FeatureType, user, at: datetime | None = None) -> list
 
 
 def resolve_type(name: str, user, at: datetime | None = None) -> FeatureType:
-    """A visible type, or the same error for unknown and invisible ones."""
+    """A visible type, or the same error for unknown and invisible ones. A type published
+    now is known at any moment: before its first approval it simply has no features (as OGC
+    API Features and WMS TIME answer), and one in force only then is known then."""
     ftype = feature_type(name, user, at) if name else None
+    if ftype is None and name and at is not None:
+        ftype = feature_type(name, user)
     if ftype is None:
         raise WfsError(f"Unknown feature type {name[:80]!r}.", locator="typeNames")
     return ftype
