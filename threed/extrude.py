@@ -7,6 +7,9 @@ through them. threed.solids checks closedness of such face sets.
 Heights are metres above the base elevation; the base elevation (attribute, default 0 =
 ground level) is metres above the VN-2000 height datum (Hòn Dấu). See docs/3d.md.
 A building's height is its `height` attribute, else `storeys` x PLANNING_STOREY_HEIGHT_M.
+These SQL expressions are the one definition of a building's height and storeys: the
+extrusion, the 3D Tiles batch table (threed.tileset), the envelope check and the QA rule
+heights.unusable (planning/qa/rules/) all read them.
 """
 
 from __future__ import annotations
@@ -22,19 +25,61 @@ STOREY_KEYS = ("storeys", "floors", "so_tang", "sotang", "tang_cao")
 BASE_KEYS = ("base_elevation", "elevation", "cao_do_nen", "caodonen")
 
 
-def number_sql(keys: tuple[str, ...], alias: str = "f") -> str:
-    """SQL: the first attribute among `keys` that parses as a number >= 0, else NULL."""
-    parts = [
-        f"CASE WHEN {alias}.attributes->>'{key}' ~ '^\\s*-?[0-9]+(\\.[0-9]+)?\\s*$' "
-        f"THEN ({alias}.attributes->>'{key}')::float8 END"
-        for key in keys  # constant allow-listed names and aliases, never user input
-    ]
+# A number as attributes write it: an optional sign, digits and one decimal point or comma
+# ("7,5": Vietnamese data use the decimal comma, like the CAD labels of importers.cad.labels).
+# Thousands separators are refused: no height, storey count or elevation needs them, and
+# "1.250" would be ambiguous. At most 15 integer digits: the float8 cast cannot overflow.
+# Constant, so it can be written into the SQL.
+NUMBER_PATTERN = r"^\s*[-+]?[0-9]{1,15}([.,][0-9]+)?\s*$"
+
+
+def _value_sql(key: str, alias: str) -> str:
+    return f"{alias}.attributes->>'{key}'"  # constant allow-listed names, never user input
+
+
+def spellings(keys: tuple[str, ...]) -> tuple[str, ...]:
+    """Each key as written here and in capitals: shapefile (DBF) field names usually come
+    in capitals (SO_TANG, HEIGHT), and imports keep the source's names."""
+    return tuple(spelling for key in keys for spelling in dict.fromkeys((key, key.upper())))
+
+
+def number_sql(keys: tuple[str, ...], alias: str = "f", *, positive: bool = False) -> str:
+    """SQL: the first attribute among `keys` that parses as a number (NUMBER_PATTERN), else
+    NULL; with `positive`, numbers <= 0 are skipped like text (a height or storey count of
+    zero or less means none)."""
+    parts = []
+    for key in spellings(keys):
+        text = _value_sql(key, alias)
+        number = f"replace({text}, ',', '.')::float8"
+        # CASE branches are evaluated in order: the cast only ever sees a matching text.
+        usable = f"WHEN {number} > 0 THEN {number}" if positive else f"ELSE {number}"
+        parts.append(f"CASE WHEN NOT {text} ~ '{NUMBER_PATTERN}' THEN NULL {usable} END")
     return f"coalesce({', '.join(parts)})"
 
 
-HEIGHT_SQL = (
-    f"coalesce(nullif({number_sql(HEIGHT_KEYS)}, 0), {number_sql(STOREY_KEYS)} * %(storey_height)s)"
-)
+def height_sql(alias: str = "f") -> str:
+    """SQL: the building's height attribute (HEIGHT_KEYS, m > 0), else NULL."""
+    return number_sql(HEIGHT_KEYS, alias, positive=True)
+
+
+def storeys_sql(alias: str = "f") -> str:
+    """SQL: the building's storey count attribute (STOREY_KEYS, > 0), else NULL."""
+    return number_sql(STOREY_KEYS, alias, positive=True)
+
+
+def unusable_sql(alias: str = "f") -> str:
+    """SQL: the height and storey attributes (key, text) given but not usable by the sums
+    above (not a number, zero or negative), as a jsonb object; '{}' when none."""
+    parts = [
+        f"CASE WHEN nullif(trim({_value_sql(key, alias)}), '') IS NOT NULL "
+        f"AND {number_sql((key,), alias, positive=True)} IS NULL "
+        f"THEN jsonb_build_object('{key}', {_value_sql(key, alias)}) ELSE '{{}}'::jsonb END"
+        for key in spellings(HEIGHT_KEYS + STOREY_KEYS)
+    ]
+    return " || ".join(parts)
+
+
+HEIGHT_SQL = f"coalesce({height_sql()}, {storeys_sql()} * %(storey_height)s)"
 BASE_SQL = f"coalesce({number_sql(BASE_KEYS)}, 0)"
 
 _EXTRUDE_SQL = f"""

@@ -44,11 +44,11 @@ from pyproj import Transformer
 from planning import extent as plan_extent
 from planning import visibility
 from planning.models import Revision, RevisionState
-from threed.extrude import extrude_missing
+from threed.extrude import extrude_missing, height_sql, storeys_sql
 from threed.mesh import triangulate
 
 # Bump when the output changes in a way that must invalidate every built tileset.
-BUILD_VERSION = "1"
+BUILD_VERSION = "2"
 # Batch table properties of every b3dm, one value per feature (JSON null when unknown).
 BATCH_PROPERTIES = (
     "id", "revision", "layer", "kind", "code", "lot", "name", "use", "function", "height",
@@ -153,10 +153,11 @@ _SUPERSEDED = """
      WHERE %(at)s::timestamptz IS NULL OR superseded_at <= %(at)s
 """
 # The features of a scope: revisions' features with 3D geometry; in force without the
-# lots another project's approval replaced.
+# lots another project's approval replaced. Height and storeys are read as the extrusion
+# reads them (threed.extrude), so the batch table shows what was extruded.
 _FEATURES_SQL = f"""
     SELECT f.id, l.revision_id, l.name, l.kind, f.attributes,
-           ST_ZMax(f.geom_3d) - ST_ZMin(f.geom_3d)
+           ST_ZMax(f.geom_3d) - ST_ZMin(f.geom_3d), {height_sql()}, {storeys_sql()}
       FROM planning_feature f JOIN planning_layer l ON l.id = f.layer_id
      WHERE l.revision_id = ANY(%(revisions)s) AND f.geom_3d IS NOT NULL
        AND NOT (%(in_force)s AND f.id IN ({_SUPERSEDED}))
@@ -182,8 +183,8 @@ _FACES_SQL = """
 # in force without the envelopes of superseded lots.
 _ENVELOPES_SQL = f"""
     SELECT e.id, e.revision_id, 'envelopes', 'envelope',
-           json_build_object('code', e.code, 'lot', e.code, 'height', e.height_max)::text,
-           e.height_max
+           json_build_object('code', e.code, 'lot', e.code)::text,
+           e.height_max, e.height_max, NULL
       FROM threed_envelope e
      WHERE e.revision_id = ANY(%(revisions)s)
        AND NOT (%(in_force)s AND e.lot_id IN ({_SUPERSEDED}))
@@ -462,7 +463,7 @@ def _feature_table(batch_length: int, centre: np.ndarray) -> B3dmFeatureTable:
 
 def _batch_table(rows: list[tuple]) -> BatchTable:
     values: dict[str, list] = {name: [] for name in BATCH_PROPERTIES}
-    for feature_id, revision_id, layer_name, kind, attributes, extent_height in rows:
+    for feature_id, revision_id, layer_name, kind, attributes, extent, height, storeys in rows:
         if isinstance(attributes, str):  # Django's cursors leave jsonb undecoded
             attributes = json.loads(attributes)
         lowered = {str(k).lower(): v for k, v in (attributes or {}).items()}
@@ -473,21 +474,14 @@ def _batch_table(rows: list[tuple]) -> BatchTable:
         for name in ("code", "lot", "name", "use", "function"):
             value = lowered.get(name)
             values[name].append(None if value in (None, "") else str(value))
-        values["height"].append(_number(lowered.get("height")) or _rounded(extent_height))
-        storeys = _number(lowered.get("storeys"))
+        # The attribute the extrusion used, else the solid's own (storeys x storey height
+        # for an extruded footprint, the model's extent for 3D geometry from a source).
+        values["height"].append(height if height is not None else _rounded(extent))
         values["storeys"].append(int(storeys) if storeys is not None else None)
     table = BatchTable()
     for name, column in values.items():
         table.add_property_as_json(name, column)
     return table
-
-
-def _number(value) -> float | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if np.isfinite(number) else None
 
 
 def _rounded(value) -> float | None:

@@ -7,6 +7,7 @@ from planning.qa.rules import (
     envelope,
     extent,
     geometry,
+    heights,
     topology,
 )
 
@@ -17,5 +18,6 @@ __all__ = [
     "envelope",
     "extent",
     "geometry",
+    "heights",
     "topology",
 ]
