@@ -3,8 +3,10 @@ TCVN3/VNI DBF and no .cpg), GeoPackage ...: inspect the source layers, then impo
 ones mapped {source layer: planning kind} with the text encoding forced or detected, the
 CRS given (EPSG code or province preset) or read from the file, and the optional
 two-point fix, checked and applied as for drawings (importers.control_points): a mistyped
-control point is refused with a 400 on inspect and at import. Every layer is loaded in one
-transaction.
+control point is refused with a 400 on inspect and at import. As for drawings, a warning
+says when the data lands more than 10 km from its project (importers.cad.placement), and
+each layer's report lists the attributes its kind requires that the file lacks. Every layer
+is loaded in one transaction.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from pyproj import CRS
 from importers import crs as import_crs
 from importers import geometry, ogr
 from importers.cad import crs as cad_crs
+from importers.cad import placement as cad_placement
 from importers.cad import preview as cad_preview
 from importers.cad.convert import IGNORE, Progress, check_mapping
 from importers.cad.mapping import target_attributes, target_kind
@@ -33,7 +36,7 @@ from importers.sources import locate_dataset
 from importers.text.vietnamese import ENCODINGS
 from planning.errors import InvalidInput
 from planning.layer_kinds import get_kind
-from planning.models import Layer, Revision
+from planning.models import Layer, Project, Revision
 
 LEGACY = ("tcvn3", "vni", "cp1258")
 
@@ -46,9 +49,16 @@ def check_encoding(text_encoding: str) -> None:
         )
 
 
-def inspect_dataset(path: Path, filename: str, crs: str | None = None, control_points=None):
+def inspect_dataset(
+    path: Path,
+    filename: str,
+    crs: str | None = None,
+    control_points=None,
+    project: Project | None = None,
+):
     """Source layers with feature counts by geometry type and a preview in EPSG:4326,
-    placed with the CRS and two-point fix given (a mistyped point: 400)."""
+    placed with the CRS and two-point fix given (a mistyped point: 400); with the project
+    the file is meant for, a warning when it lands far from it."""
     given, user_crs = _user_crs(crs)
     points = parse_control_points(control_points)
     warnings: list[str] = []
@@ -81,13 +91,17 @@ def inspect_dataset(path: Path, filename: str, crs: str | None = None, control_p
         warning = cad_crs.plausibility_warning(chosen, shapely.total_bounds(moved))
         if warning:
             warnings.append(warning)
+    preview = cad_preview.geojson_preview(moved, names, chosen)
+    far = cad_placement.lonlat_far_from_project(project, preview["extent"])
+    if far:
+        warnings.append(far)
     return {
         "source_name": filename,
         "source_format": dataset.format.name,
         "notes": [],
         "layers": layers,
         "text_encoding": ",".join(sorted(encodings)),
-        **cad_preview.geojson_preview(moved, names, chosen),
+        **preview,
         "crs": label,
         "crs_source": crs_source,
         "transform": info,
@@ -109,7 +123,7 @@ def import_mapped_dataset(
     remote_addr: str | None = None,
 ):
     """The mapped source layers as planning layers, in one transaction."""
-    from importers.service import CadImportResult, _check_permission, _load
+    from importers.service import CadImportResult, _check_permission, _load, missing_attributes
 
     _check_permission(user, revision)
     check_encoding(text_encoding)
@@ -121,6 +135,8 @@ def import_mapped_dataset(
     step = progress or (lambda pct, message: None)
     warnings: list[str] = []
     transform = None
+    crs_sources: list[str] = []
+    boxes: list[tuple | None] = []  # lon/lat extent of each layer, for the project check
     with tempfile.TemporaryDirectory(prefix="gis-", dir=_work_root()) as workdir:
         step(2, _("Reading the file"))
         dataset = locate_dataset(
@@ -138,16 +154,21 @@ def import_mapped_dataset(
         for index, (name, kind) in enumerate(wanted):
             step(5 + 70 * index / len(wanted), _("Reading layer %(name)s") % {"name": name})
             whole = ogr.read_layer(dataset, name, text_encoding)
-            layer_crs, _source = _chosen_crs(user_crs, _file_crs(whole), warnings, strict=True)
+            layer_crs, crs_source = _chosen_crs(user_crs, _file_crs(whole), warnings, strict=True)
+            crs_sources.append(crs_source)
             label = import_crs.describe(layer_crs, given)
             move, info = _control_move(points, layer_crs, label, warnings)
             if move is not None:
                 whole.wkb, transform = _moved_wkb(whole.wkb, move), info
+            boxes.append(cad_placement.lonlat_bounds(layer_crs, shapely.from_wkb(whole.wkb)))
             for target, by_rule in _split_by_rules(whole, kind, rules):
                 group_kind, source = target_kind(target), _with_defaults(by_rule, target)
                 report = ImportReport(filename, dataset.format.name, name, label)
                 report.features_read = len(source)
                 report.text_encoding = source.text_encoding or ""
+                report.missing_attributes = missing_attributes(
+                    get_kind(group_kind), [field["name"] for field in source.fields]
+                )
                 to_storage = import_crs.transformer_to_storage(layer_crs)
                 ready = geometry.prepare(source.wkb, get_kind(group_kind), to_storage, report)
                 if source.text_encoding in LEGACY:
@@ -158,12 +179,19 @@ def import_mapped_dataset(
                 prepared.append((name, group_kind, source, ready, report))
         if not prepared:
             raise InvalidInput(_("No feature could be loaded."))
+        far = cad_placement.lonlat_far_from_project(
+            revision.project, cad_placement.union_box(boxes)
+        )
+        if far:
+            warnings.append(far)
         layers = _load_all(user, revision, prepared, filename, remote_addr, step, _load)
     reports = [report.as_dict() for *_, report in prepared]
     summary = {
         "source_name": filename,
         "source_format": dataset.format.name,
         "source_crs": reports[0]["source_crs"],
+        "crs_source": crs_sources[0],
+        "notes": [],
         "text_encoding": ",".join(sorted({r["text_encoding"] for r in reports} - {""})),
         "features": {},
         "layers": reports,

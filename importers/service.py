@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import gc
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import shapely
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -35,8 +36,8 @@ from importers.text.vietnamese import ENCODINGS
 from planning import visibility
 from planning.actions import audit
 from planning.errors import Forbidden, InvalidInput, NotAuthenticated
-from planning.layer_kinds import KINDS, category_column, get_kind
-from planning.models import LandUseCategory, Layer, Revision
+from planning.layer_kinds import KINDS, LayerKind, category_column, get_kind
+from planning.models import LandUseCategory, Layer, Project, Revision
 
 
 @dataclass
@@ -113,9 +114,14 @@ def import_upload(
             )
         if not len(source):
             raise InvalidInput(_("The layer contains no features."))
-        field_names = [f["name"] for f in source.fields]
-        lowered = {n.lower() for n in field_names}
-        report.missing_attributes = [a.name for a in layer_kind.required if a.name not in lowered]
+        report.missing_attributes = missing_attributes(
+            layer_kind, [f["name"] for f in source.fields]
+        )
+        far = cad_placement.geoms_far_from_project(
+            revision.project, source_crs, shapely.from_wkb(source.wkb)
+        )
+        if far:
+            report.warnings.append(far)
         prepared = geometry.prepare(
             source.wkb,
             layer_kind,
@@ -136,6 +142,14 @@ def import_upload(
             remote_addr,
         )
     return ImportResult(layer, report.as_dict())
+
+
+def missing_attributes(kind: LayerKind, field_names: Iterable[str]) -> list[str]:
+    """The attributes the kind requires that the source has no field for (any case), in
+    the kind's order: what planning.qa's attributes.required rule will report per feature.
+    (A land-use category read from CHUCNANG, MDSD ... does not give a lot its `function`.)"""
+    lowered = {name.lower() for name in field_names}
+    return [spec.name for spec in kind.required if spec.name not in lowered]
 
 
 def import_cad(
@@ -216,13 +230,20 @@ def check_cad_encoding(text_encoding: str) -> None:
         )
 
 
-def inspect_drawing(path: Path, filename: str, crs: str | None = None, control_points=None) -> dict:
+def inspect_drawing(
+    path: Path,
+    filename: str,
+    crs: str | None = None,
+    control_points=None,
+    project: Project | None = None,
+) -> dict:
     """The CAD layers of a drawing with entity counts by type, and a preview in EPSG:4326
-    (placed with the CRS and two-point fix given); writes nothing."""
+    (placed with the CRS and two-point fix given); writes nothing. With the project the
+    file is meant for, a warning when it lands more than 10 km from it."""
     if not is_cad(filename):  # TAB/MIF, shapefile ...: the same mapping step
         from importers.gis_mapping import inspect_dataset
 
-        return inspect_dataset(path, filename, crs, control_points)
+        return inspect_dataset(path, filename, crs, control_points, project)
     crs = cad_crs.normalise_crs(crs)
     points = parse_control_points(control_points)
     with tempfile.TemporaryDirectory(prefix="cad-", dir=_work_root()) as workdir:
@@ -235,6 +256,9 @@ def inspect_drawing(path: Path, filename: str, crs: str | None = None, control_p
             limits=cad_limits.limits(),
             tolerances=cad_limits.tolerances(),
         )
+        far = cad_placement.lonlat_far_from_project(project, shown["extent"])
+        if far:
+            shown["warnings"] = [*shown["warnings"], far]
         return {
             "source_name": filename,
             "source_format": "DXF",

@@ -82,7 +82,8 @@ def read(
     except PlanningError:  # refused by the pre-scan: the ezdxf path refuses it the same way
         return None
     except Exception:  # malformed data: the ezdxf path reads the file and reports its errors
-        logger.info("fast DXF reader gave up on %s; using ezdxf", path.name, exc_info=True)
+        logger.info("fast DXF reader gave up on %s; using ezdxf", path.name)
+        logger.debug("why the fast DXF reader gave up on %s", path.name, exc_info=True)
         return None
     finally:
         if collecting:

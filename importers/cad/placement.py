@@ -8,6 +8,7 @@ import numpy as np
 import shapely
 from django.contrib.gis.db.models import Extent
 from pyproj import CRS, Transformer
+from pyproj.exceptions import ProjError
 
 from importers import crs as import_crs
 from importers.cad.convert import Conversion
@@ -20,15 +21,47 @@ LONLAT = CRS.from_epsg(4326)
 def far_from_project(project: Project, conversion: Conversion) -> str | None:
     """A warning when the drawing lands far from the project (a neighbouring TM-3 zone),
     judged against the project's boundary, else its layers; None when it has neither."""
-    where = project_lonlat(project)
     geoms = [f.geom for features in conversion.outputs.values() for f in features]
-    if where is None or not geoms:
+    return geoms_far_from_project(project, conversion.crs, geoms)
+
+
+def geoms_far_from_project(project: Project, crs: CRS, geoms) -> str | None:
+    """The same warning for geometries in `crs` (a GIS file's layer, an upload)."""
+    return lonlat_far_from_project(project, lonlat_bounds(crs, geoms))
+
+
+def lonlat_far_from_project(project: Project | None, lonlat) -> str | None:
+    """The same warning for a lon/lat box (west, south, east, north), e.g. an inspect
+    preview's extent; None without a box or a project to compare with."""
+    if project is None or lonlat is None:
         return None
-    bounds = shapely.total_bounds(np.asarray(geoms, dtype=object))
-    drawing = Transformer.from_crs(conversion.crs, LONLAT, always_xy=True).transform_bounds(*bounds)
-    if not all(math.isfinite(value) for value in drawing):
-        return None  # outside the CRS's domain: the plausibility warning says so
-    return far_from_project_warning(drawing, where)
+    where = project_lonlat(project)
+    if where is None:
+        return None
+    return far_from_project_warning(tuple(lonlat), where)
+
+
+def lonlat_bounds(crs: CRS, geoms) -> tuple | None:
+    """The lon/lat box of geometries in `crs`; None when there are none or PROJ cannot
+    place them (outside the CRS's domain: the plausibility warning says so)."""
+    present = [geom for geom in geoms if geom is not None and not geom.is_empty]
+    if not present:
+        return None
+    bounds = shapely.total_bounds(np.asarray(present, dtype=object))
+    try:
+        box = Transformer.from_crs(crs, LONLAT, always_xy=True).transform_bounds(*bounds)
+    except ProjError:
+        return None
+    return box if all(math.isfinite(value) for value in box) else None
+
+
+def union_box(boxes) -> tuple | None:
+    """The lon/lat box around several (None entries skipped)."""
+    found = [box for box in boxes if box is not None]
+    if not found:
+        return None
+    west, south, east, north = zip(*found, strict=True)
+    return min(west), min(south), max(east), max(north)
 
 
 def project_lonlat(project: Project) -> tuple | None:

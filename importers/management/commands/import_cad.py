@@ -1,34 +1,59 @@
-"""manage.py import_cad FILE --project CODE: a DXF into a new draft revision."""
+"""manage.py import_cad FILE --project CODE: a DXF (or DWG), or a GIS file (MapInfo
+TAB/MIF, a shapefile, GeoPackage ...), into a new draft revision.
+
+GIS files take the mapped import of the API's import jobs (importers.gis_mapping), with
+the same mapping, CRS, encoding and two-point options; a bare .shp is zipped with its
+sibling parts first, as the upload would be.
+"""
 
 from __future__ import annotations
 
 import json
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from importers.gis_mapping import import_mapped_dataset
 from importers.jobs import resolve_options
 from importers.service import import_cad
+from importers.sources import is_cad
+from importers.text.vietnamese import ENCODINGS
 from planning.actions import CreateRevision
 from planning.errors import PlanningError
 from planning.models import Membership, Project
 
 
 class Command(BaseCommand):
-    help = "Convert a DXF (or DWG) drawing into planning layers of a new draft revision."
+    help = (
+        "Convert a DXF (or DWG) drawing, or a MapInfo TAB/MIF, shapefile (.shp or zipped) or "
+        "other GIS file, into planning layers of a new draft revision."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file")
         parser.add_argument("--project", required=True, help="project code")
-        parser.add_argument("--crs", help="EPSG code of the drawing (default: GEODATA or storage)")
+        parser.add_argument(
+            "--crs",
+            help="EPSG code or province:<slug> (default: the drawing's GEODATA or the GIS "
+            "file's own CRS, else the storage CRS)",
+        )
         parser.add_argument(
             "--mapping",
-            help='JSON {"CAD layer": "kind"}, a JSON file, or the name of a mapping preset',
+            help='JSON {"CAD or source layer": "kind"}, a JSON file, or the name of a mapping '
+            "preset",
         )
         parser.add_argument("--preset", help="name of a mapping preset (mapping, encoding, CRS)")
-        parser.add_argument("--encoding", choices=["auto", "tcvn3", "vni"])
+        parser.add_argument(
+            "--encoding",
+            choices=["auto", *ENCODINGS],
+            help="text encoding (drawings: auto, tcvn3 or vni)",
+        )
         parser.add_argument(
             "--control-points",
             help="two-point fix for local drawings: JSON [[x_cad,y_cad,x_true,y_true],[...]]",
@@ -45,19 +70,21 @@ class Command(BaseCommand):
         if project is None:
             raise CommandError(f"No project with code {options['project']!r}.")
         user = self._user(project, options.get("user"))
+        drawing = is_cad(path.name)
+        importer = import_cad if drawing else import_mapped_dataset
         try:
-            chosen = self._options(options)
+            chosen = self._options(options, path.name)
             bar = ProgressBar(self.stderr, enabled=not options["no_progress"])
             # One transaction: a failed conversion leaves no empty draft revision behind.
-            with transaction.atomic():
+            with transaction.atomic(), _as_uploaded(path) as (upload, filename):
                 revision = CreateRevision(
-                    user=user, project=project, note=f"CAD: {path.name}"
+                    user=user, project=project, note=f"{'CAD' if drawing else 'GIS'}: {path.name}"
                 ).execute()
-                result = import_cad(
+                result = importer(
                     user=user,
                     revision=revision,
-                    path=path,
-                    filename=path.name,
+                    path=upload,
+                    filename=filename,
                     mapping=chosen["mapping"],
                     crs=chosen["crs"],
                     text_encoding=chosen["encoding"],
@@ -69,15 +96,20 @@ class Command(BaseCommand):
             raise CommandError(exc.message) from exc
         self._print(result.report, revision, options["json"])
 
-    def _options(self, options) -> dict:
-        """--mapping as JSON or a file; otherwise (or --preset) the name of a preset."""
+    def _options(self, options, filename: str) -> dict:
+        """--mapping as JSON or a file; otherwise (or --preset) the name of a preset. The
+        encodings allowed depend on the file type, as for an import job."""
         mapping, preset = options.get("mapping"), options.get("preset")
         if mapping and not preset and not _is_json_or_file(mapping):
             mapping, preset = None, mapping
         if not mapping and not preset:
             mapping = {"*": "landuse"}
         return resolve_options(
-            mapping=mapping, preset=preset, crs=options.get("crs"), encoding=options.get("encoding")
+            mapping=mapping,
+            preset=preset,
+            crs=options.get("crs"),
+            encoding=options.get("encoding"),
+            filename=filename,
         )
 
     def _user(self, project, username):
@@ -108,6 +140,12 @@ class Command(BaseCommand):
         )
         for kind, count in report["features"].items():
             self.stdout.write(f"  {kind}: {count} features")
+        for layer in report.get("layers", []):  # GIS files: one report per source layer
+            missing = ", ".join(layer["missing_attributes"]) or "-"
+            self.stdout.write(
+                f"  layer {layer['source_layer']}: {layer['features_loaded']} of "
+                f"{layer['features_read']} loaded, missing attributes: {missing}"
+            )
         for key in ("warnings", "notes"):
             for line in report[key]:
                 self.stdout.write(f"  {key[:-1]}: {line}")
@@ -117,6 +155,22 @@ class Command(BaseCommand):
             self.stdout.write(f"  {key}: {len(report[key])}")
             for entry in report[key][:20]:
                 self.stdout.write(f"    {json.dumps(entry, ensure_ascii=False)}")
+
+
+@contextmanager
+def _as_uploaded(path: Path) -> Iterator[tuple[Path, str]]:
+    """The file as an upload would bring it: a bare .shp zipped with its sibling parts
+    (.shx, .dbf, .prj, .cpg ...), whose absence the importer then names; anything else as is."""
+    if path.suffix.lower() != ".shp":
+        yield path, path.name
+        return
+    with tempfile.TemporaryDirectory(prefix="import-cad-") as workdir:
+        archive = Path(workdir) / f"{path.stem}.zip"
+        with zipfile.ZipFile(archive, "w") as out:
+            for part in sorted(path.parent.glob(f"{path.stem}.*")):
+                if part.suffix.lower() != ".zip" and part.is_file():
+                    out.write(part, part.name)
+        yield archive, archive.name
 
 
 def _is_json_or_file(value: str) -> bool:
