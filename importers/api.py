@@ -67,6 +67,8 @@ class CadInspectSerializer(serializers.Serializer):
     file = serializers.FileField()
     crs = serializers.CharField(required=False, allow_blank=True)
     control_points = serializers.CharField(required=False, allow_blank=True)
+    # The revision the file is meant for: its project's place gives the far-off warning.
+    revision = serializers.IntegerField(required=False, min_value=1)
 
 
 @extend_schema(
@@ -113,6 +115,12 @@ def inspect_cad(request: Request) -> Response:
     form = CadInspectSerializer(data=request.data)
     form.is_valid(raise_exception=True)
     data = form.validated_data
+    project = None
+    if data.get("revision"):
+        revision = visibility.visible_revisions(request.user).filter(pk=data["revision"]).first()
+        if revision is None:
+            raise NotFound(_("No such revision."))
+        project = revision.project
     with uploaded_file(data["file"]) as (path, filename):
         return Response(
             inspect_drawing(
@@ -120,6 +128,7 @@ def inspect_cad(request: Request) -> Response:
                 filename,
                 crs=data.get("crs") or None,
                 control_points=data.get("control_points") or None,
+                project=project,
             )
         )
 

@@ -21,6 +21,7 @@ import shapely
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from pyproj import CRS
+from rest_framework.test import APIClient
 
 from importers import crs as import_crs
 from importers.gis_mapping import import_mapped_dataset, inspect_dataset
@@ -129,6 +130,29 @@ def test_inspect_warns_only_when_told_the_project(draft_plan, tmp_path):
     assert 70 <= km <= 90
     right = inspect_drawing(path, path.name, HUE, project=project)
     assert far_km(right["warnings"]) == []
+
+
+def test_api_inspect_of_a_revision_warns(planner, outsider, draft_plan, tmp_path):
+    """The CAD page sends its revision: the API inspect compares with that project, and a
+    revision the caller cannot see is not found (nothing about it leaks)."""
+    path = zipped(shapefile(tmp_path, prj=False))
+
+    def inspect(user, **fields):
+        client = APIClient()
+        client.force_authenticate(user)
+        with path.open("rb") as handle:
+            return client.post(
+                "/api/cad/inspect/",
+                {"file": handle, "crs": DA_NANG, **fields},
+                HTTP_ACCEPT_LANGUAGE="en",
+            )
+
+    (km,) = far_km(inspect(planner, revision=draft_plan.pk).json()["warnings"])
+    assert 70 <= km <= 90
+    assert far_km(inspect(planner).json()["warnings"]) == []
+    hidden = inspect(outsider, revision=draft_plan.pk)
+    assert hidden.status_code == 404
+    assert hidden.json() == inspect(outsider, revision=999_999).json()
 
 
 def test_dxf_inspect_warns_the_same_way(draft_plan, tmp_path):

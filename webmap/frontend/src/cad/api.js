@@ -10,6 +10,7 @@ export { request, ApiError };
 export function inspect(config, file, crs, points) {
   const form = new FormData();
   form.append('file', file);
+  form.append('revision', String(config.revision.id)); // its project's place: far-off warning
   if (crs) form.append('crs', crs);
   if (points) form.append('control_points', JSON.stringify(points));
   return request(config.urls.inspect, { method: 'POST', form, labels: config.labels });
