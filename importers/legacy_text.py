@@ -7,46 +7,74 @@ from importers.text import vietnamese
 SAMPLE_LIMIT = 2000  # non-ASCII values examined to decide an encoding
 
 
-def _raw(value: str, raw_latin1: bool) -> bytes:
-    """The bytes behind a string: exact for a Latin-1 read; for text that was already
-    decoded as cp1252 somewhere upstream (mojibake), the cp1252 bytes where possible."""
-    if raw_latin1:
-        return value.encode("latin-1")
+def _raw(value: str, codec: str) -> bytes:
+    """The bytes behind a string that was decoded with `codec` (Latin-1 for a byte-for-byte
+    read; for text decoded upstream, e.g. by GDAL from a declared charset, that charset)."""
     try:
-        return value.encode("cp1252")
+        return value.encode(codec)
     except UnicodeEncodeError:
         return value.encode("latin-1", errors="replace")
 
 
 def decode_columns(
-    columns: list[list[object]], requested: str, *, raw_latin1: bool
+    columns: list[list[object]],
+    requested: str,
+    *,
+    raw_latin1: bool,
+    declared: str | None = None,
 ) -> tuple[list[list[object]], str | None]:
-    """Columns with their text decoded; the encoding used (None: nothing changed)."""
+    """Columns with their text decoded; the encoding used (None: nothing changed, or the
+    text is read as the file declares it).
+
+    `raw_latin1`: the text was read byte for byte as Latin-1. `declared`: the codec the
+    file declares (for a raw read, the one to decode with when detection finds nothing
+    better); without it, text that was not read raw is taken as cp1252 mojibake."""
     text_columns = [i for i, col in enumerate(columns) if any(isinstance(v, str) for v in col)]
+    codec = "latin-1" if raw_latin1 else declared or "cp1252"
     if requested == "auto":
-        samples = _samples(columns, text_columns, raw_latin1)
-        encoding = vietnamese.detect(samples)
-        if encoding is None or (encoding == "cp1252" and not raw_latin1):
+        samples = _samples(columns, text_columns, codec)
+        if declared == "utf-8" and not vietnamese.is_utf8(samples):
+            declared = None  # a file presumed UTF-8 whose bytes are not: undeclared
+        encoding = vietnamese.detect(samples, declared)
+        if encoding is None or (encoding == declared and not raw_latin1):
+            return columns, None
+        if declared is None and encoding == "cp1252" and not raw_latin1:
             return columns, None
     else:
         encoding = requested
     decoded = list(columns)
     for index in text_columns:
         decoded[index] = [
-            vietnamese.decode(_raw(v, raw_latin1), encoding)
+            vietnamese.decode(_raw(v, codec), encoding)
             if isinstance(v, str) and not v.isascii()
             else v
             for v in columns[index]
         ]
-    return decoded, encoding
+    if encoding == declared == "utf-8" and requested == "auto":
+        return _undo_mojibake(decoded)
+    return decoded, None if encoding == declared else encoding
 
 
-def _samples(columns: list[list[object]], text_columns: list[int], raw_latin1: bool) -> list[bytes]:
+def _undo_mojibake(columns: list[list[object]]) -> tuple[list[list[object]], str | None]:
+    """UTF-8 text whose every character is in cp1252 may be legacy bytes that a tool
+    already misread as cp1252 and saved as UTF-8 (a TCVN3 table converted without care):
+    check it as cp1252-declared text. Genuine Vietnamese UTF-8 always has letters outside
+    cp1252 (ạ, ư, đ...) and is left alone."""
+    texts = (v for col in columns for v in col if isinstance(v, str) and not v.isascii())
+    try:
+        for text in texts:
+            text.encode("cp1252")
+    except UnicodeEncodeError:
+        return columns, None
+    return decode_columns(columns, "auto", raw_latin1=False, declared="cp1252")
+
+
+def _samples(columns: list[list[object]], text_columns: list[int], codec: str) -> list[bytes]:
     found: list[bytes] = []
     for index in text_columns:
         for value in columns[index]:
             if isinstance(value, str) and not value.isascii():
-                found.append(_raw(value, raw_latin1))
+                found.append(_raw(value, codec))
                 if len(found) >= SAMPLE_LIMIT:
                     return found
     return found

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,10 +76,10 @@ def _count(dataset: Dataset, layer: str) -> int:
 
 def read_layer(dataset: Dataset, layer: str, text_encoding: str = "auto") -> SourceLayer:
     """Read one layer; `text_encoding` is "auto" or one of vietnamese.ENCODINGS."""
-    raw_dbf = _undeclared_dbf(dataset)
+    text = _text_declaration(dataset)
     try:
         meta, fids, wkb, field_data = pyogrio.raw.read(
-            dataset.path, layer=layer, return_fids=True, encoding="latin1" if raw_dbf else None
+            dataset.path, layer=layer, return_fids=True, encoding="latin1" if text.raw else None
         )
     except (
         pyogrio.errors.DataSourceError,
@@ -97,18 +98,86 @@ def read_layer(dataset: Dataset, layer: str, text_encoding: str = "auto") -> Sou
     ]
     columns = [_column_values(col) for col in field_data]
     used = None
-    if raw_dbf or text_encoding != "auto":
-        columns, used = legacy_text.decode_columns(columns, text_encoding, raw_latin1=raw_dbf)
+    if text.detect or text_encoding != "auto":
+        columns, used = legacy_text.decode_columns(
+            columns, text_encoding, raw_latin1=text.raw, declared=text.declared
+        )
     return SourceLayer(layer, crs, problem, fids, wkb, fields, columns, used)
 
 
-def _undeclared_dbf(dataset: Dataset) -> bool:
-    """A shapefile whose DBF text encoding is declared by no .cpg: read its bytes as
-    Latin-1 (a lossless round trip) and let detection decide."""
-    if dataset.format.name != "ESRI Shapefile":
-        return False
-    return not any(
-        p.suffix.lower() == ".cpg" for p in dataset.path.parent.glob(dataset.path.stem + ".*")
+@dataclass(frozen=True)
+class _TextDeclaration:
+    """How a source declares its text encoding, and so how to read and check it."""
+
+    raw: bool = False  # read the text byte for byte as Latin-1 and decode it here
+    declared: str | None = None  # Python codec the source declares (or is presumed in)
+    detect: bool = False  # look for legacy Vietnamese text when the encoding is "auto"
+
+
+_DECLARED_ONLY = _TextDeclaration()
+
+# Single-byte Western charsets under which Vietnamese institutes saved TCVN3/VNI bytes
+# (the fonts did the rest): MapInfo charset names and .cpg spellings → Python codecs.
+_MAPINFO_WESTERN = {
+    "windowslatin1": "cp1252",
+    "iso8859_1": "latin-1",
+    "codepage437": "cp437",
+    "codepage850": "cp850",
+    "macroman": "mac_roman",
+}
+_CPG_WESTERN = {
+    "1252": "cp1252",
+    "cp1252": "cp1252",
+    "windows1252": "cp1252",
+    "ansi1252": "cp1252",
+    "88591": "latin-1",
+    "iso88591": "latin-1",
+    "latin1": "latin-1",
+    "28591": "latin-1",
+}
+_MAPINFO_CHARSET = re.compile(
+    rb'(?im)^[ \t]*!?(?:type[ \t]+\w+[ \t]+)?charset[ \t]+"?(\w+)"?[ \t]*\r?$'
+)
+_HEADER_BYTES = 65536  # the charset sits in the first lines of a .tab/.mif
+
+
+def _text_declaration(dataset: Dataset) -> _TextDeclaration:
+    """Shapefiles without .cpg and MapInfo "Neutral" tables declare nothing: read their
+    bytes and let detection decide. A single-byte Western charset is read as declared but
+    checked too: legacy Vietnamese bytes under it were the norm. Anything else (UTF-8
+    formats, other declared charsets) is taken at its word."""
+    if dataset.format.name == "ESRI Shapefile":
+        cpg = _companion(dataset.path, ".cpg")
+        if cpg is None:
+            return _TextDeclaration(raw=True, detect=True)
+        western = _CPG_WESTERN.get(_charset_key(cpg.read_bytes()[:64]))
+        return _TextDeclaration(declared=western, detect=True) if western else _DECLARED_ONLY
+    if dataset.format.name == "MapInfo File":
+        charset = _mapinfo_charset(dataset.path)
+        if charset in ("", "neutral"):  # GDAL passes the bytes on; pyogrio presumed UTF-8
+            return _TextDeclaration(raw=True, declared="utf-8", detect=True)
+        western = _MAPINFO_WESTERN.get(charset)
+        return _TextDeclaration(declared=western, detect=True) if western else _DECLARED_ONLY
+    return _DECLARED_ONLY
+
+
+def _mapinfo_charset(path: Path) -> str:
+    """The lower-cased Charset of a .tab/.mif header ('' when it names none)."""
+    with path.open("rb") as header:
+        found = _MAPINFO_CHARSET.search(header.read(_HEADER_BYTES))
+    return found.group(1).decode("ascii").lower() if found else ""
+
+
+def _charset_key(text: bytes) -> str:
+    return re.sub(r"[\s_-]", "", text.decode("latin-1")).lower()
+
+
+def _companion(path: Path, suffix: str) -> Path | None:
+    """The file next to `path` with the same stem and `suffix` (in any letter case)."""
+    stem = path.stem.lower()
+    return next(
+        (p for p in path.parent.iterdir() if p.stem.lower() == stem and p.suffix.lower() == suffix),
+        None,
     )
 
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from importers.cad.mapping import BUILDING_LINES, target_kind, target_label
+from importers.text.vietnamese import ENCODINGS
 from planning import visibility
 from planning.layer_kinds import KINDS
 from planning.models import Revision
@@ -40,9 +41,23 @@ def revision_cad(request: HttpRequest, pk: int) -> HttpResponse:
         "revision": revision,
         "project": revision.project,
         "accept": ACCEPT,
+        "encodings": encoding_choices(),
         "config": build_config(revision),
     }
     return render(request, "webmap/cad.html", context)
+
+
+def encoding_choices() -> list[dict[str, str]]:
+    """ "auto", then every encoding the import API accepts (vietnamese.ENCODINGS)."""
+    labels = {
+        "auto": _("Detect automatically"),
+        "utf-8": _("Unicode (UTF-8), GIS files"),
+        "tcvn3": _("TCVN3 (ABC, .Vn fonts)"),
+        "vni": _("VNI (VNI-Windows fonts)"),
+        "cp1258": _("Windows Vietnamese (cp1258), GIS files"),
+        "cp1252": _("Windows Western (cp1252), GIS files"),
+    }
+    return [{"code": code, "label": labels.get(code, code)} for code in ("auto", *ENCODINGS)]
 
 
 def urls(revision: Revision) -> dict[str, str]:

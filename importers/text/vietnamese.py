@@ -120,21 +120,38 @@ def score(text: str) -> float:
     return sum(1 for w in words if _is_syllable(w)) - len(words) * 0.5 - junk
 
 
-def detect(samples: Iterable[bytes]) -> str | None:
+def detect(samples: Iterable[bytes], declared: str | None = None) -> str | None:
     """The encoding that reads the samples as the most Vietnamese, or None when the
-    samples are plain ASCII (nothing to decide: codes like "A2-19" are left alone)."""
+    samples are plain ASCII (nothing to decide: codes like "A2-19" are left alone).
+
+    `declared` is the encoding the file claims (a Python codec name), if any: it stays the
+    answer unless another reading scores strictly higher, so Western text under a Western
+    charset keeps it even where a legacy reading happens to tie ("à" is a letter in both)."""
     legacy = [raw for raw in samples if raw and not raw.isascii()]
     if not legacy:
         return None
     best, best_score = "cp1252", 0.0
+    if declared:
+        best, best_score = declared, max(0.0, _total(legacy, declared))
     for encoding in ENCODINGS:
-        if encoding == "utf-8":
-            try:
-                for raw in legacy:
-                    raw.decode("utf-8")
-            except UnicodeDecodeError:
-                continue
-        total = sum(score(decode(raw, encoding)) for raw in legacy)
+        if encoding == declared:
+            continue
+        if encoding == "utf-8" and not is_utf8(legacy):
+            continue
+        total = _total(legacy, encoding)
         if total > best_score:
             best, best_score = encoding, total
     return best
+
+
+def is_utf8(samples: Iterable[bytes]) -> bool:
+    try:
+        for raw in samples:
+            raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _total(samples: list[bytes], encoding: str) -> float:
+    return sum(score(decode(raw, encoding)) for raw in samples)
