@@ -1,9 +1,14 @@
 """The demo plan: a generated 1/500 detailed plan in Hue (EPSG:9214), imported through the
 real GeoPackage path, then submitted and approved so that it is in force.
+
+The plan is consistent, so its automatic checks pass: each building keeps behind the
+building line (BUILDING_LINE m inside the red line of its block) and covers FILL of its
+lot's building density (MĐXD), below the maximum the envelope rules check.
 """
 
 from __future__ import annotations
 
+import math
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,16 +48,18 @@ ROAD_NAMES = [
     "Đường Trần Hưng Đạo",
     "Đường Bà Triệu",
 ]
-# function: (name, lots per block (cols, rows), density %, FAR, storeys min, max, building inset)
+# function: (name, lots per block (cols, rows), density %, FAR, storeys min, max, has buildings)
 RULES = {
-    "DO": ("Đất ở mới", (4, 2), 80, 4.0, 3, 5, 2.0),
-    "HH": ("Đất hỗn hợp", (3, 1), 60, 6.0, 9, 15, 5.0),
-    "CC": ("Đất công cộng", (2, 1), 40, 1.2, 2, 3, 8.0),
-    "CX": ("Đất cây xanh", (1, 1), 5, 0.05, 1, 1, None),
-    "GD": ("Đất giáo dục", (1, 1), 40, 1.2, 2, 3, 12.0),
-    "TMDV": ("Đất thương mại dịch vụ", (2, 1), 60, 5.4, 5, 9, 6.0),
-    "YT": ("Đất y tế", (1, 1), 40, 1.6, 3, 4, 10.0),
+    "DO": ("Đất ở mới", (4, 2), 80, 4.0, 3, 5, True),
+    "HH": ("Đất hỗn hợp", (3, 1), 60, 6.0, 9, 15, True),
+    "CC": ("Đất công cộng", (2, 1), 40, 1.2, 2, 3, True),
+    "CX": ("Đất cây xanh", (1, 1), 5, 0.05, 1, 1, False),
+    "GD": ("Đất giáo dục", (1, 1), 40, 1.2, 2, 3, True),
+    "TMDV": ("Đất thương mại dịch vụ", (2, 1), 60, 5.4, 5, 9, True),
+    "YT": ("Đất y tế", (1, 1), 40, 1.6, 3, 4, True),
 }
+BUILDING_LINE = 3.0  # m from the red line (block outline) to the building line
+FILL = 0.9  # share of the lot's building density (MĐXD) the demo buildings cover
 
 
 @dataclass
@@ -81,7 +88,7 @@ def _blocks():
 
 
 def _lots_of(block_code: str, function: str, block: shapely.Polygon):
-    name, (cols, rows), density, far, s_min, s_max, inset = RULES[function]
+    name, (cols, rows), density, far, s_min, s_max, builds = RULES[function]
     minx, miny, maxx, maxy = block.bounds
     dx, dy = (maxx - minx) / cols, (maxy - miny) / rows
     number = 0
@@ -102,7 +109,19 @@ def _lots_of(block_code: str, function: str, block: shapely.Polygon):
                 "storeys_max": s_max,
                 "height_max": s_max * 3.6 + 1.5,
             }
-            yield lot, attributes, inset
+            yield lot, attributes, builds
+
+
+def _building_footprint(lot: shapely.Polygon, density_pct: float) -> shapely.Polygon:
+    """The lot shrunk evenly to cover FILL of its density, and at least half a metre
+    behind the building line (the envelope QA rules' tolerance is an area, not a margin)."""
+    minx, miny, maxx, maxy = lot.bounds
+    width, height = maxx - minx, maxy - miny
+    share = FILL * density_pct / 100
+    # (width - 2x)(height - 2x) = share * width * height, the smaller root
+    inset = width + height - math.sqrt((width + height) ** 2 - 4 * width * height * (1 - share))
+    inset = max(inset / 4, BUILDING_LINE + 0.5)
+    return lot.buffer(-inset, join_style="mitre")
 
 
 def generate() -> DemoLayers:
@@ -113,22 +132,22 @@ def generate() -> DemoLayers:
         redlines.append(
             (shapely.LineString(block.exterior.coords), {"type": "red line", "block": block_code})
         )
-        inner = block.buffer(-3.0, join_style="mitre")
+        inner = block.buffer(-BUILDING_LINE, join_style="mitre")
         redlines.append(
             (
                 shapely.LineString(inner.exterior.coords),
                 {"type": "building line", "block": block_code},
             )
         )
-        for index, (lot, attributes, inset) in enumerate(_lots_of(block_code, function, block)):
+        for index, (lot, attributes, builds) in enumerate(_lots_of(block_code, function, block)):
             lots.append((lot, attributes))
-            if inset is not None:
+            if builds:
                 storeys = attributes["storeys_min"] + index % (
                     attributes["storeys_max"] - attributes["storeys_min"] + 1
                 )
                 buildings.append(
                     (
-                        lot.buffer(-inset, join_style="mitre"),
+                        _building_footprint(lot, attributes["density"]),
                         {
                             "lot": attributes["code"],
                             "storeys": storeys,

@@ -60,6 +60,16 @@ class RevisionTransition:
     judges: ClassVar[bool] = False
 
     def check(self) -> None:
+        self.check_permission()
+        if self.revision.state not in self.sources:
+            raise Conflict(
+                _("This cannot be done to a revision that is %(state)s.")
+                % {"state": self.revision.get_state_display()}
+            )
+
+    def check_permission(self) -> None:
+        """Whether the user may act at all (role, four eyes): the API asks this before it
+        validates the request's form, so a caller who may not act learns nothing about it."""
         require_user(self.user)
         project = self.revision.project
         if not (
@@ -75,11 +85,6 @@ class RevisionTransition:
                 _(
                     "The author of a revision cannot review or decide on it; another member of the board must."
                 )
-            )
-        if self.revision.state not in self.sources:
-            raise Conflict(
-                _("This cannot be done to a revision that is %(state)s.")
-                % {"state": self.revision.get_state_display()}
             )
 
     def apply(self, now) -> list[str]:

@@ -19,7 +19,7 @@ from xml.sax.saxutils import escape
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
-from django.utils import formats, numberformat, timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 from reportlab.lib import colors
@@ -46,6 +46,7 @@ from planning.balance import Balance, balance_of
 from planning.comments import thread_of
 from planning.errors import NotFound, PlanningError
 from planning.models import PUBLISHED_STATES, Comment, Revision
+from planning.numbers import localized
 from planning.visibility import visible_revisions
 from tiles import http_cache
 from tiles.dossier_map import DossierMap, render_map, round_distance
@@ -111,16 +112,8 @@ def para(value: object, style: str = "cell") -> Paragraph:
 
 
 def number(value: float, decimals: int = 2) -> str:
-    """A number in the active language's separators, grouped by thousands (areas in m²
-    run to millions; Django's Vietnamese format leaves grouping off)."""
-    return numberformat.format(
-        value,
-        formats.get_format("DECIMAL_SEPARATOR"),
-        decimals,
-        grouping=3,
-        thousand_sep=formats.get_format("THOUSAND_SEPARATOR"),
-        force_grouping=True,
-    )
+    """A number in the active language's separators, grouped by thousands."""
+    return localized(value, decimals)
 
 
 def when(value: datetime | date | None) -> str:

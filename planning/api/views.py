@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib.gis.db.models.functions import AsGeoJSON, Transform
 from django.contrib.gis.geos import Point, Polygon
 from django.contrib.gis.measure import D
@@ -29,6 +31,7 @@ from planning.errors import InvalidInput, NotFound
 from planning.layer_kinds import KINDS
 from planning.models import AuditEvent, Feature, LandUseCategory, Layer, Project, Revision
 from planning.revision_edits import RemoveLayer
+from planning.workflow import RevisionTransition
 
 
 def client_ip(request) -> str | None:
@@ -96,15 +99,27 @@ class RevisionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             remote_addr=client_ip(self.request),
         ).execute()
 
-    def _transition(self, request, transition, **extra) -> Response:
-        note = NoteSerializer(data=request.data)
-        note.is_valid(raise_exception=True)
+    def _transition(
+        self,
+        request,
+        transition: type[RevisionTransition],
+        form_class: type[NoteSerializer] = NoteSerializer,
+        fields_of: Callable[[dict], dict] = lambda data: {},
+    ) -> Response:
+        """Permission (403) before the form (400): a caller who may not act is not asked to
+        fill a form they can never submit. `fields_of` maps the valid form to the
+        transition's further fields."""
+        revision = self.get_object()
+        transition(user=request.user, revision=revision).check_permission()
+        form = form_class(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
         revision = transition(
             user=request.user,
-            revision=self.get_object(),
+            revision=revision,
             remote_addr=client_ip(request),
-            note=note.validated_data.get("note", ""),
-            **extra,
+            note=data.get("note", ""),
+            **fields_of(data),
         ).execute()
         return Response(RevisionSerializer(revision, context={"request": request}).data)
 
@@ -146,18 +161,18 @@ class RevisionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         """Approve with the decision number, date, signer and the signed decision (PDF)."""
-        form = ApproveSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        data = form.validated_data
-        return self._transition(
-            request,
-            actions.ApproveRevision,
-            decision_number=data["decision_number"],
-            decision_date=data.get("decision_date"),
-            decision_signer=data.get("decision_signer", ""),
-            decision_document=data.get("decision_document"),
-            supersede_overlaps=data.get("supersede_overlaps", False),
-        )
+        return self._transition(request, actions.ApproveRevision, ApproveSerializer, _decision)
+
+
+def _decision(data: dict) -> dict:
+    """The approval form's fields as ApproveRevision takes them."""
+    return {
+        "decision_number": data["decision_number"],
+        "decision_date": data.get("decision_date"),
+        "decision_signer": data.get("decision_signer", ""),
+        "decision_document": data.get("decision_document"),
+        "supersede_overlaps": data.get("supersede_overlaps", False),
+    }
 
 
 class LayerViewSet(viewsets.ReadOnlyModelViewSet):

@@ -7,21 +7,24 @@ review page tells "not checked yet" and "checked before the last change" from "a
 A rule is a function `check(context) -> Iterable[Found]` decorated with `@rule(code,
 message)`. Rules compute in PostGIS (set-based SQL with bound values), so they scale with the
 plan, not with Python. Findings are stored with their geometry so the review page can zoom
-to each; their message is rendered in the reader's language from the rule's template.
+to each; their message is rendered in the reader's language from the rule's template,
+numbers in that language's separators (the stored params stay plain numbers).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from planning.extent import storage_envelope_polygon
 from planning.models import QAFinding, Revision
+from planning.numbers import localized
 
 ERROR, WARNING = QAFinding.Severity.ERROR, QAFinding.Severity.WARNING
 
@@ -155,6 +158,42 @@ def message_of(finding: QAFinding) -> str:
     if registered.display is not None and isinstance(params, dict):
         params = registered.display(params)
     try:
-        return gettext(registered.message) % params
+        return _substitute(gettext(registered.message), params)
     except (KeyError, TypeError, ValueError):
         return gettext(registered.message)
+
+
+# One conversion of a message template: "%%" or "%(name)<flags><width>.<precision><type>".
+_CONVERSION = re.compile(
+    r"%(?:%|\((?P<name>\w+)\)(?P<flags>[-+ #0]*)(?P<width>\d*)"
+    r"(?:\.(?P<precision>\d+))?(?P<type>[diouxXeEfFgGcrsa]))"
+)
+
+
+def _substitute(template: str, params: dict) -> str:
+    """`template % params`, but numbers written in the active language ("82,6 %" in
+    Vietnamese): the stored params stay plain numbers, the reader's separators are applied
+    here. Widths are ignored (no message aligns columns)."""
+
+    def convert(match: re.Match) -> str:
+        if match["name"] is None:
+            return "%"
+        value = params[match["name"]]
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return (match[0].replace(f"({match['name']})", "", 1)) % (value,)
+        return _number(value, match["type"], match["precision"], "+" in match["flags"])
+
+    return _CONVERSION.sub(convert, template)
+
+
+def _number(value: float, kind: str, precision: str | None, signed: bool) -> str:
+    if kind in "diu":
+        text = localized(int(value), 0)
+    elif kind in "fF":
+        text = localized(value, 6 if precision is None else int(precision))
+    elif kind == "s":
+        text = str(value) if isinstance(value, int) else localized(value, None)  # ids stay
+    else:  # exponents and hex: Python's digits, the language's decimal separator
+        spec = f"%{'.' + precision if precision else ''}{kind}"
+        text = (spec % value).replace(".", formats.get_format("DECIMAL_SEPARATOR"))
+    return "+" + text if signed and not text.startswith("-") else text

@@ -66,7 +66,7 @@ def test_english_labels_when_the_caller_asks(reviewer, submitted):
     assert "Review dossier" in text
     assert "Land-use balance" in text
     assert "TDTT Sports land 10,000.00 0.11 1" in text
-    assert "Lot C1 overlaps 4000.0 m² of lot A1 of the plan in force inforce." in text
+    assert "Lot C1 overlaps 4,000.0 m² of lot A1 of the plan in force inforce." in text
     assert "Bảng cân bằng" not in text
 
 
