@@ -8,6 +8,7 @@ the app at once, so the next request in this process rebuilds it.
 
 from __future__ import annotations
 
+import io
 import logging
 import shutil
 import threading
@@ -146,6 +147,10 @@ def call(environ: dict, path_info: str, query_string: str | None = None) -> Wsgi
     """Run MapProxy on `environ` with PATH_INFO (and optionally QUERY_STRING) replaced."""
     env = trusted_environ(environ)
     env["PATH_INFO"] = path_info
+    # MapProxy logs its internal errors (with traceback, to errors.log) and then prints the
+    # traceback to wsgi.errors as text, which Django's (bytes) or a missing stream would turn
+    # into a second crash: give it a text sink of its own.
+    env["wsgi.errors"] = io.StringIO()
     if query_string is not None:
         env["QUERY_STRING"] = query_string
     captured: dict[str, object] = {}

@@ -1,8 +1,10 @@
 """HTTP views of the public map services: thin adapters around MapProxy and the legend.
 
 Each view only translates the Django request into a MapProxy path (or a legend call)
-and the result into a response. MapProxy's own errors are OGC exception reports and are
-passed through unchanged.
+and the result into a response. Requests are checked first (tiles.wms_extras,
+tiles.wmts_request), so what MapProxy would answer with a 500 (an unknown REQUEST, letters
+in a tile index) is a 400 exception report of the service's format. MapProxy's own exception
+reports are passed through, as 400 when they name a client error and 500 otherwise.
 """
 
 from __future__ import annotations
@@ -20,11 +22,12 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 from lxml import etree
 
-from tiles import http_cache, mount, service_area, wms_extras
+from tiles import http_cache, mount, service_area, wms_exceptions, wms_extras, wmts_request
 from tiles import legend as legend_core
 from tiles.generation import in_force_state
 from tiles.mapproxy_config import public_layer
 from tiles.wfs import views as wfs_views
+from tiles.wms_request import version_of
 
 TILE_MAX_AGE = 300  # seconds: tile URLs outlive generations, so keep browser caching short
 RASTER_VARIANT = "png"  # ETag suffix: the raster tiles' encoding
@@ -44,13 +47,28 @@ CLIENT_ERROR_CODES = {
     "CurrentUpdateSequence",
     "InvalidUpdateSequence",
 }
+# MapProxy reports these client mistakes without a code (so 500): by their opening words.
+CLIENT_ERROR_MESSAGES = (
+    "missing parameters",
+    "unknown wms request type",
+    "unknown wmts request type",
+    "invalid bbox",
+    "unsupported ",
+    "unknown layer",
+    "unknown tilematrixset",
+    "unknown infoformat",
+    "unknown dimension",
+    "invalid format",
+)
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "upgrade"}
 
 
 def _client_error_status(result: mount.WsgiResponse) -> tuple[int, list[bytes] | None]:
     """MapProxy answers some client mistakes (unknown layer, bad CRS) with 500; make them 400.
 
-    Only error responses are buffered (they are small); the OGC exception code decides.
+    Only error responses are buffered (they are small); the OGC exception code decides, or
+    for a report without one, MapProxy's wording of a request error. Anything else (a
+    source or rendering failure) stays a 500.
     """
     content_type = next((v for k, v in result.headers if k.lower() == "content-type"), "")
     if result.status < 500 or "xml" not in content_type:
@@ -64,7 +82,12 @@ def _client_error_status(result: mount.WsgiResponse) -> tuple[int, list[bytes] |
     except etree.XMLSyntaxError:
         return result.status, body
     codes = {el.get("code") or el.get("exceptionCode") for el in root.iter()}
-    return (400 if codes & CLIENT_ERROR_CODES else result.status), body
+    return (400 if codes & CLIENT_ERROR_CODES or _names_client_error(root) else result.status), body
+
+
+def _names_client_error(root: etree._Element) -> bool:
+    texts = ((el.text or "").strip().lower() for el in root.iter() if not len(el))
+    return any(text.startswith(CLIENT_ERROR_MESSAGES) for text in texts)
 
 
 def _relay(result: mount.WsgiResponse, *, tile: bool = False) -> StreamingHttpResponse:
@@ -95,26 +118,28 @@ def _size_error(request: HttpRequest) -> HttpResponseBase | None:
     for name in ("WIDTH", "HEIGHT"):
         value = params.get(name, "")
         if value.isdigit() and int(value) > limit:
-            return _ogc_exception(
+            return wms_exceptions.report(
                 f"{name} must not exceed {limit}",
                 "InvalidParameterValue",
                 params.get("VERSION", "1.3.0"),
+                locator=name,
             )
     return None
 
 
-def _ogc_exception(message: str, code: str, version: str) -> HttpResponse:
-    if version == "1.1.1":
-        root = etree.Element("ServiceExceptionReport", version="1.1.1")
-        content_type = "application/vnd.ogc.se_xml"
-    else:
-        root = etree.Element(
-            "ServiceExceptionReport", version="1.3.0", nsmap={None: "http://www.opengis.net/ogc"}
-        )
-        content_type = "text/xml"
-    etree.SubElement(root, "ServiceException", code=code).text = message
-    body = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
-    return HttpResponse(body, status=400, content_type=content_type)
+def _wmts_error(params: dict[str, str]) -> HttpResponse | None:
+    """The exception report of a WMTS KVP request MapProxy could not parse, else None."""
+    try:
+        wmts_request.check_kvp(params)
+    except wmts_request.WmtsError as exc:
+        return wmts_request.report(exc)
+    return None
+
+
+def _other_service(params: dict[str, str], implied: str) -> bool:
+    """Whether an alias URL (/wms, /wmts) names another SERVICE than its own."""
+    service = params.get("SERVICE", "").strip().upper()
+    return bool(service) and service != implied
 
 
 def _with_service(request: HttpRequest, service: str) -> str:
@@ -129,10 +154,13 @@ def _with_service(request: HttpRequest, service: str) -> str:
 def ows(request: HttpRequest) -> HttpResponseBase:
     """WMS and WMTS KVP, dispatched by MapProxy on the SERVICE parameter; WFS (GET and
     POST) goes to the WFS view."""
-    if _params(request).get("SERVICE", "").upper() == "WFS":
+    service = _params(request).get("SERVICE", "").upper()
+    if service == "WFS":
         return wfs_views.wfs(request)
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
+    if service == "WMTS":
+        return _wmts_error(_params(request)) or _relay(mount.call(request.META, "/ows"))
     extra = wms_extras.answer(request)
     return extra or _size_error(request) or _relay(mount.call(request.META, "/ows"))
 
@@ -140,6 +168,12 @@ def ows(request: HttpRequest) -> HttpResponseBase:
 @require_GET
 def wms(request: HttpRequest) -> HttpResponseBase:
     """WMS alias: SERVICE=WMS is implied."""
+    params = _params(request)
+    if _other_service(params, "WMS"):
+        message = "SERVICE must be WMS here (or omitted)."
+        return wms_exceptions.report(
+            message, "InvalidParameterValue", version_of(params), locator="SERVICE"
+        )
     query = _with_service(request, "WMS")
     extra = wms_extras.answer(request, service_implied=True)
     return extra or _size_error(request) or _relay(mount.call(request.META, "/ows", query))
@@ -148,15 +182,22 @@ def wms(request: HttpRequest) -> HttpResponseBase:
 @require_GET
 def wmts_kvp(request: HttpRequest) -> HttpResponseBase:
     """WMTS KVP alias: SERVICE=WMTS is implied."""
-    return _relay(mount.call(request.META, "/ows", _with_service(request, "WMTS")))
+    params = _params(request)
+    if _other_service(params, "WMTS"):
+        message = "SERVICE must be WMTS here (or omitted)."
+        return wmts_request.report(wmts_request.WmtsError(message, locator="Service"))
+    error = _wmts_error(params)
+    return error or _relay(mount.call(request.META, "/ows", _with_service(request, "WMTS")))
 
 
 @require_GET
 def wmts_rest(request: HttpRequest, rest: str) -> HttpResponseBase:
     """WMTS RESTful capabilities and tiles, as MapProxy lays them out under /wmts/."""
-    if ".." in rest:
-        return HttpResponse("not found", status=404, content_type="text/plain")
-    if rest.endswith(".xml"):
+    try:
+        tile = wmts_request.check_rest(rest)  # ".." is no layer, matrix set or number
+    except wmts_request.WmtsError as exc:
+        return wmts_request.report(exc)
+    if not tile:  # the capabilities, or a feature info: never cached
         return _relay(mount.call(request.META, f"/wmts/{rest}"))
     if service_area.wmts_tile_outside(rest):
         return _blank_tile()

@@ -19,7 +19,11 @@ from tiles import wms_legend
 from tiles.wms_request import WmsError, normalise_format, version_of
 
 
-def report(message: str, code: str, version: str, status: int = 400) -> HttpResponse:
+def report(
+    message: str, code: str, version: str, status: int = 400, locator: str | None = None
+) -> HttpResponse:
+    """A ServiceExceptionReport; `locator` (the parameter at fault) only in 1.3.0, whose
+    schema has it (the 1.1.1 DTD does not)."""
     if version == "1.1.1":
         root = etree.Element("ServiceExceptionReport", version="1.1.1")
         content_type = "application/vnd.ogc.se_xml"
@@ -28,7 +32,10 @@ def report(message: str, code: str, version: str, status: int = 400) -> HttpResp
             "ServiceExceptionReport", version="1.3.0", nsmap={None: "http://www.opengis.net/ogc"}
         )
         content_type = "text/xml"
-    etree.SubElement(root, "ServiceException", code=code).text = message
+    item = etree.SubElement(root, "ServiceException", code=code)
+    if locator and version != "1.1.1":
+        item.set("locator", locator)
+    item.text = message
     body = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
     return HttpResponse(body, status=status, content_type=content_type)
 
@@ -77,7 +84,7 @@ def exception_response(exc: WmsError | Exception, params: dict[str, str]) -> Htt
             return _image(params, size, None)
         if "inimage" in mode:
             return _image(params, size, message)
-    response = report(message, code, version, status)
+    response = report(message, code, version, status, getattr(exc, "locator", None))
     if status == 401:
         response["WWW-Authenticate"] = 'Basic realm="planning"'
     return response

@@ -6,12 +6,15 @@
   never through the shared cache; otherwise left to MapProxy (None is returned).
 - GetFeatureInfo from PostGIS (tiles.wms_featureinfo) and GetLegendGraphic with Pillow
   (tiles.wms_legend): MapProxy's Mapnik source can answer neither.
+- Any other REQUEST (none, DescribeLayer, WMS 1.0's `map` …) is refused here: MapProxy
+  would answer it with a 500 (or serve a GetMap it names `map` unchecked).
 Every failure is an OGC exception (tiles.wms_exceptions), never a 500.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -40,13 +43,24 @@ def answer(request: HttpRequest, *, service_implied: bool = False) -> HttpRespon
     operation = params.get("REQUEST", "").lower()
     if service != "WMS" and not (service == "" and operation in _HANDLERS):
         return None
-    handler = _HANDLERS.get(operation)
-    if handler is None:
-        return None
     try:
-        return handler(request, params)
+        return _handler(params.get("REQUEST", "").strip())(request, params)
     except PlanningError as exc:
         return exception_response(exc, params)
+
+
+def _handler(operation: str) -> Handler:
+    handler = _HANDLERS.get(operation.lower())
+    if handler is not None:
+        return handler
+    if not operation:
+        raise WmsError("REQUEST is required.", "MissingParameterValue", locator="REQUEST")
+    offered = ", ".join(_OPERATION_NAMES)
+    raise WmsError(
+        f"Request {operation[:64]!r} is not supported; offered: {offered}.",
+        "OperationNotSupported",
+        locator="REQUEST",
+    )
 
 
 def _capabilities(request: HttpRequest, params: dict[str, str]) -> HttpResponseBase:
@@ -100,10 +114,12 @@ def _legend(request: HttpRequest, params: dict[str, str]) -> HttpResponseBase:
     name = params.get("LAYER", "").strip()
     layer = public_layer(name)
     if layer is None:
-        raise WmsError(f"Unknown layer {name[:64]!r}.", "LayerNotDefined")
+        raise WmsError(f"Unknown layer {name[:64]!r}.", "LayerNotDefined", locator="LAYER")
     fmt = params.get("FORMAT", "image/png").strip().lower() or "image/png"
     if fmt != "image/png":
-        raise WmsError("GetLegendGraphic is offered as image/png only.", "InvalidFormat")
+        raise WmsError(
+            "GetLegendGraphic is offered as image/png only.", "InvalidFormat", locator="FORMAT"
+        )
     language = "en" if params.get("LANGUAGE", "").lower().startswith("en") else "vi"
     rows = wms_legend.entries(layer.kinds, language)
     transparent = params.get("TRANSPARENT", "TRUE").upper() != "FALSE"
@@ -112,7 +128,9 @@ def _legend(request: HttpRequest, params: dict[str, str]) -> HttpResponseBase:
     return response
 
 
-_HANDLERS = {
+Handler = Callable[[HttpRequest, dict[str, str]], HttpResponseBase | None]
+_OPERATION_NAMES = ("GetCapabilities", "GetMap", "GetFeatureInfo", "GetLegendGraphic")
+_HANDLERS: dict[str, Handler] = {
     "getcapabilities": _capabilities,
     "getmap": _get_map,
     "getfeatureinfo": _feature_info,

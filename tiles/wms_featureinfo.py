@@ -67,13 +67,19 @@ def parse_info_request(
     )
     for name in query_layers:
         if name not in view.layers:
-            raise WmsError(f"Layer {name!r} is not in LAYERS.", "LayerNotQueryable")
+            raise WmsError(
+                f"Layer {name!r} is not in LAYERS.", "LayerNotQueryable", locator="QUERY_LAYERS"
+            )
     i_name, j_name = ("X", "Y") if view.version == "1.1.1" else ("I", "J")
     i = _pixel(params, i_name, view.width)
     j = _pixel(params, j_name, view.height)
     info_format = params.get("INFO_FORMAT", "").strip().lower() or "text/html"
     if info_format not in formats:
-        raise WmsError(f"INFO_FORMAT {info_format[:64]!r} is not offered.", "InvalidFormat")
+        raise WmsError(
+            f"INFO_FORMAT {info_format[:64]!r} is not offered.",
+            "InvalidFormat",
+            locator="INFO_FORMAT",
+        )
     count = 1
     if params.get("FEATURE_COUNT", "").strip():
         count = min(positive_int(params, "FEATURE_COUNT", 10**6), MAX_FEATURE_COUNT)
@@ -83,9 +89,13 @@ def parse_info_request(
 def _pixel(params: dict[str, str], name: str, size: int) -> int:
     text = params.get(name, "").strip()
     if not text:
-        raise WmsError(f"{name} is required.", "MissingParameterValue")
+        raise WmsError(f"{name} is required.", "MissingParameterValue", locator=name)
     if not text.isdigit() or int(text) >= size:
-        raise WmsError(f"{name} must be a pixel inside the map (0 to {size - 1}).", "InvalidPoint")
+        raise WmsError(
+            f"{name} must be a pixel inside the map (0 to {size - 1}).",
+            "InvalidPoint",
+            locator=name,
+        )
     return int(text)
 
 

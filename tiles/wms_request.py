@@ -26,9 +26,12 @@ IMAGE_FORMATS = (*MAPPROXY_FORMATS, PNG8)
 class WmsError(PlanningError):
     """An OGC service exception with its WMS exception code (status 400)."""
 
-    def __init__(self, message: str, code: str = "InvalidParameterValue") -> None:
+    def __init__(
+        self, message: str, code: str = "InvalidParameterValue", *, locator: str | None = None
+    ) -> None:
         super().__init__(message)
         self.code = code
+        self.locator = locator  # the parameter at fault (WMS 1.3.0 reports carry it)
 
 
 @dataclass(frozen=True)
@@ -78,10 +81,10 @@ def parse_layers(
     """The layer names, each one the caller may request for the moment `at` (None: now)."""
     names = tuple(n.strip() for n in text.split(",") if n.strip())
     if not names:
-        raise WmsError(f"{name} is required.", "MissingParameterValue")
+        raise WmsError(f"{name} is required.", "MissingParameterValue", locator=name)
     for layer in names:
         if not _is_defined(layer, user, at):
-            raise WmsError(f"Unknown layer {layer[:64]!r}.", "LayerNotDefined")
+            raise WmsError(f"Unknown layer {layer[:64]!r}.", "LayerNotDefined", locator=name)
     return names
 
 
@@ -98,12 +101,16 @@ def _styles(params: dict[str, str], count: int) -> str:
         [s.strip() for s in params.get("STYLES", "").split(",")] if params.get("STYLES") else []
     )
     if styles and len(styles) != count:
-        raise WmsError("STYLES must name one style per layer.", "StyleNotDefined")
+        raise WmsError("STYLES must name one style per layer.", "StyleNotDefined", locator="STYLES")
     if any(s not in ("", *STYLE_NAMES) for s in styles):
-        raise WmsError(f"Styles offered: {', '.join(STYLE_NAMES)}.", "StyleNotDefined")
+        raise WmsError(
+            f"Styles offered: {', '.join(STYLE_NAMES)}.", "StyleNotDefined", locator="STYLES"
+        )
     named = {s for s in styles if s}
     if len(named) > 1:
-        raise WmsError("One style for all layers of a request.", "StyleNotDefined")
+        raise WmsError(
+            "One style for all layers of a request.", "StyleNotDefined", locator="STYLES"
+        )
     return named.pop() if named else "default"
 
 
@@ -112,33 +119,33 @@ def _crs(params: dict[str, str], version: str) -> shared.Crs:
     code = "InvalidSRS" if version == "1.1.1" else "InvalidCRS"
     text = params.get(key) or params.get("CRS") or params.get("SRS")
     if not text:
-        raise WmsError(f"{key} is required.", "MissingParameterValue")
+        raise WmsError(f"{key} is required.", "MissingParameterValue", locator=key)
     try:
         # WMS 1.1.1 is always x/y; 1.3.0 follows the EPSG axis order (lat first for 4326).
         return shared.parse_crs(text, legacy_axis_order=version == "1.1.1")
     except InvalidInput as exc:
-        raise WmsError(exc.message, code) from exc
+        raise WmsError(exc.message, code, locator=key) from exc
 
 
 def _bbox(params: dict[str, str], crs: shared.Crs) -> tuple[float, float, float, float]:
     try:
         box = shared.parse_bbox(params.get("BBOX"), default_crs=crs, allow_crs_suffix=False)
     except InvalidInput as exc:
-        raise WmsError(f"BBOX: {exc.message}") from exc
+        raise WmsError(f"BBOX: {exc.message}", locator="BBOX") from exc
     if box is None:
-        raise WmsError("BBOX is required.", "MissingParameterValue")
+        raise WmsError("BBOX is required.", "MissingParameterValue", locator="BBOX")
     minx, miny, maxx, maxy = box.lon_lat()
     if not (minx < maxx and miny < maxy):
-        raise WmsError("BBOX must have a positive width and height.")
+        raise WmsError("BBOX must have a positive width and height.", locator="BBOX")
     return minx, miny, maxx, maxy
 
 
 def positive_int(params: dict[str, str], name: str, maximum: int) -> int:
     value = params.get(name, "").strip()
     if not value:
-        raise WmsError(f"{name} is required.", "MissingParameterValue")
+        raise WmsError(f"{name} is required.", "MissingParameterValue", locator=name)
     if not value.isdigit() or not 1 <= int(value) <= maximum:
-        raise WmsError(f"{name} must be a whole number from 1 to {maximum}.")
+        raise WmsError(f"{name} must be a whole number from 1 to {maximum}.", locator=name)
     return int(value)
 
 
@@ -150,7 +157,7 @@ def normalise_format(text: str) -> str:
     for offered in IMAGE_FORMATS:
         if offered.replace(" ", "") == compact:
             return offered
-    raise WmsError(f"Format {text[:64]!r} is not offered.", "InvalidFormat")
+    raise WmsError(f"Format {text[:64]!r} is not offered.", "InvalidFormat", locator="FORMAT")
 
 
 def parse_time(text: str | None) -> datetime | None:
@@ -160,18 +167,18 @@ def parse_time(text: str | None) -> datetime | None:
     try:
         interval = shared.parse_datetime_param(text.strip())
     except InvalidInput as exc:
-        raise WmsError(f"TIME: {exc.message}", "InvalidDimensionValue") from exc
+        raise WmsError(f"TIME: {exc.message}", "InvalidDimensionValue", locator="TIME") from exc
     if interval is None or interval.instant is None:
-        raise WmsError("TIME must be one date or instant.", "InvalidDimensionValue")
+        raise WmsError("TIME must be one date or instant.", "InvalidDimensionValue", locator="TIME")
     if not 1900 <= interval.instant.year <= 2999:
-        raise WmsError("TIME is out of range.", "InvalidDimensionValue")
+        raise WmsError("TIME is out of range.", "InvalidDimensionValue", locator="TIME")
     return interval.instant
 
 
 def _bgcolor(text: str) -> str:
     value = text.strip().lower().removeprefix("0x").removeprefix("#") or "ffffff"
     if len(value) != 6 or any(c not in "0123456789abcdef" for c in value):
-        raise WmsError("BGCOLOR must be 0xRRGGBB.")
+        raise WmsError("BGCOLOR must be 0xRRGGBB.", locator="BGCOLOR")
     return f"#{value}"
 
 

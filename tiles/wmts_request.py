@@ -1,0 +1,138 @@
+"""WMTS requests (KVP and RESTful paths), checked before MapProxy sees them.
+
+MapProxy reads TileMatrix, TileRow, TileCol, I and J with int(): a letter there is an
+uncaught ValueError, a 500. It also answers a missing or unknown REQUEST and missing
+parameters with 500 NoApplicableCode, and a REST path that fits none of its templates with
+a plain-text 500. So every WMTS request is checked here first, and a bad one gets an OWS 1.1
+ExceptionReport (the WMTS 1.0 format) with its code and a locator naming the parameter.
+Valid requests go on to MapProxy unchanged; its own answers (TileOutOfRange, bad format …)
+are left to it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.http import HttpResponse
+from lxml import etree
+
+from planning.errors import PlanningError
+from tiles.mapproxy_config import GRIDS, public_layer
+
+OWS11 = "http://www.opengis.net/ows/1.1"
+CAPABILITIES_PATH = "1.0.0/WMTSCapabilities.xml"
+OPERATIONS = ("GetCapabilities", "GetTile", "GetFeatureInfo")
+TILE_PARAMETERS = ("Layer", "Style", "Format", "TileMatrixSet", "TileMatrix", "TileRow", "TileCol")
+INFO_PARAMETERS = (*TILE_PARAMETERS, "InfoFormat", "I", "J")
+# Row and column may be negative: MapProxy answers those TileOutOfRange itself.
+_WHOLE_NUMBERS = {
+    "TileMatrix": re.compile(r"\d{1,9}"),
+    "TileRow": re.compile(r"-?\d{1,9}"),
+    "TileCol": re.compile(r"-?\d{1,9}"),
+    "I": re.compile(r"\d{1,5}"),
+    "J": re.compile(r"\d{1,5}"),
+}
+# MapProxy's RESTful templates: a tile, and a feature info at pixel I, J of a tile.
+_REST_PATH = re.compile(
+    r"^(?P<Layer>[^/]+)/(?P<TileMatrixSet>[^/]+)/(?P<TileMatrix>[^/]+)/(?P<TileCol>[^/]+)"
+    r"/(?P<TileRow>[^/.]+)(?:/(?P<I>[^/]+)/(?P<J>[^/.]+))?\.(?P<Format>\w+)$"
+)
+
+
+class WmtsError(PlanningError):
+    """A WMTS exception: OWS code, HTTP status and the parameter at fault."""
+
+    def __init__(
+        self,
+        message: str,
+        code: str = "InvalidParameterValue",
+        *,
+        locator: str | None = None,
+        status: int = 400,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.locator = locator
+        self.status = status
+
+
+def report(error: PlanningError) -> HttpResponse:
+    """The OWS 1.1 ExceptionReport of `error` (version 1.0.0, as WMTS 1.0 has it)."""
+    root = etree.Element(f"{{{OWS11}}}ExceptionReport", nsmap={"ows": OWS11}, version="1.0.0")
+    root.set("{http://www.w3.org/XML/1998/namespace}lang", "en")
+    item = etree.SubElement(root, f"{{{OWS11}}}Exception", exceptionCode=error.code)
+    locator = getattr(error, "locator", None)
+    if locator:
+        item.set("locator", locator)
+    etree.SubElement(item, f"{{{OWS11}}}ExceptionText").text = error.message
+    body = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    return HttpResponse(body, status=error.status, content_type="text/xml; charset=utf-8")
+
+
+def check_kvp(params: dict[str, str]) -> None:
+    """Raise WmtsError unless a KVP request (upper-cased names) is one MapProxy can parse."""
+    operation = _operation(params.get("REQUEST", "").strip())
+    if operation == "GetCapabilities":
+        return
+    required = INFO_PARAMETERS if operation == "GetFeatureInfo" else TILE_PARAMETERS
+    missing = [name for name in required if _missing(params, name)]
+    if missing:
+        raise WmtsError(
+            f"Missing parameters: {', '.join(missing)}.",
+            "MissingParameterValue",
+            locator=missing[0],
+        )
+    values = {name: params[name.upper()].strip() for name in required}
+    _check_values(values, status=400)
+
+
+def check_rest(rest: str) -> bool:
+    """Raise WmtsError unless `rest` (the path after /wmts/) is the capabilities document, a
+    tile or a feature info MapProxy can serve; True for a tile."""
+    if rest == CAPABILITIES_PATH:
+        return False
+    match = _REST_PATH.match(rest)
+    if match is None:
+        raise WmtsError(
+            "No such WMTS resource: expected /wmts/{Layer}/{TileMatrixSet}/{TileMatrix}/"
+            f"{{TileCol}}/{{TileRow}}.png or /wmts/{CAPABILITIES_PATH}.",
+            status=404,
+        )
+    values = {name: value for name, value in match.groupdict().items() if value is not None}
+    _check_values(values, status=404)  # a path with letters for numbers names no tile
+    return "I" not in values
+
+
+def _operation(text: str) -> str:
+    if not text:
+        raise WmtsError("REQUEST is required.", "MissingParameterValue", locator="Request")
+    for name in OPERATIONS:
+        if name.lower() == text.lower():
+            return name
+    raise WmtsError(
+        f"Request {text[:64]!r} is not supported; offered: {', '.join(OPERATIONS)}.",
+        "OperationNotSupported",
+        locator="Request",
+    )
+
+
+def _missing(params: dict[str, str], name: str) -> bool:
+    """Absent; or empty, except Style (an empty Style is MapProxy's default style)."""
+    value = params.get(name.upper())
+    return value is None or (name != "Style" and not value.strip())
+
+
+def _check_values(values: dict[str, str], *, status: int) -> None:
+    """Tile indexes are whole numbers (else `status`); layer and matrix set exist (400)."""
+    for name, pattern in _WHOLE_NUMBERS.items():
+        if name in values and not pattern.fullmatch(values[name]):
+            raise WmtsError(f"{name} must be a whole number.", locator=name, status=status)
+    if values["TileMatrixSet"] not in GRIDS:
+        raise WmtsError(
+            f"Unknown TileMatrixSet {values['TileMatrixSet'][:64]!r}; offered: {', '.join(GRIDS)}.",
+            locator="TileMatrixSet",
+        )
+    # Anonymous visibility: MapProxy serves only public layers, and a draft raster must be
+    # as unknown as a name that does not exist.
+    if public_layer(values["Layer"]) is None:
+        raise WmtsError(f"Unknown layer {values['Layer'][:64]!r}.", locator="Layer")
