@@ -12,6 +12,7 @@ is loaded in one transaction.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -35,7 +36,7 @@ from importers.report import ImportReport
 from importers.sources import locate_dataset
 from importers.text.vietnamese import ENCODINGS
 from planning.errors import InvalidInput
-from planning.layer_kinds import get_kind
+from planning.layer_kinds import catalogue_codes_once, get_kind
 from planning.models import Layer, Project, Revision
 
 LEGACY = ("tcvn3", "vni", "cp1258")
@@ -184,7 +185,8 @@ def import_mapped_dataset(
         )
         if far:
             warnings.append(far)
-        layers = _load_all(user, revision, prepared, filename, remote_addr, step, _load)
+        load = functools.partial(_load, catalogue=catalogue_codes_once())  # one query, all layers
+        layers = _load_all(user, revision, prepared, filename, remote_addr, step, load)
     reports = [report.as_dict() for *_, report in prepared]
     summary = {
         "source_name": filename,

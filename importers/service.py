@@ -36,7 +36,13 @@ from importers.text.vietnamese import ENCODINGS
 from planning import visibility
 from planning.actions import audit
 from planning.errors import Forbidden, InvalidInput, NotAuthenticated
-from planning.layer_kinds import KINDS, LayerKind, category_column, get_kind
+from planning.layer_kinds import (
+    KINDS,
+    LayerKind,
+    catalogue_codes_once,
+    category_column,
+    get_kind,
+)
 from planning.models import LandUseCategory, Layer, Project, Revision
 
 
@@ -344,7 +350,10 @@ def _work_root() -> Path:
 
 
 @transaction.atomic
-def _load(user, revision, kind, name, source, prepared, report, filename, remote_addr) -> Layer:
+def _load(
+    user, revision, kind, name, source, prepared, report, filename, remote_addr, catalogue=None
+) -> Layer:
+    """`catalogue`: catalogue_codes_once() shared by the layers of one import."""
     # Re-check under a row lock: a submission racing this import wins or waits.
     locked = Revision.objects.select_for_update().get(pk=revision.pk)
     _check_permission(user, locked)
@@ -360,7 +369,9 @@ def _load(user, revision, kind, name, source, prepared, report, filename, remote
     )
     names = [f["name"] for f in source.fields]
     attributes = loader.attribute_rows(names, source.columns, prepared.keep)
-    categories = category_column(get_kind(kind), names, source.columns, prepared.keep)
+    categories = category_column(
+        get_kind(kind), names, source.columns, prepared.keep, catalogue or catalogue_codes_once()
+    )
     refs = [f"{filename}#{source.name}:{int(source.fids[i])}" for i in prepared.keep]
     report.features_loaded = loader.copy_features(
         layer.pk, prepared.wkb_2d, prepared.wkb_3d, attributes, categories, refs

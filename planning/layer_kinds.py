@@ -3,12 +3,16 @@
 The schema says which attributes a planning layer of that kind must and may have; the
 importer reports what is missing, QA (and later issues) enforce it. `category_keys`
 lists attribute names, in order of preference, whose value is the land-use category
-used for styling and the land-use balance.
+used for styling and the land-use balance; when a layer has several of them, the one whose
+values are catalogue codes is chosen for the whole layer (category_field).
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -136,32 +140,71 @@ def get_kind(code: str) -> LayerKind:
         ) from None
 
 
-def category_of(kind: LayerKind, attributes: dict[str, object]) -> str:
-    """The land-use category code of a feature, '' when the kind has none or none is set."""
-    if not kind.category_keys:
-        return ""
-    lowered = {k.lower(): v for k, v in attributes.items()}
-    for key in kind.category_keys:
-        value = lowered.get(key)
-        if value not in (None, ""):
-            return str(value).strip().upper()[:32]
-    return ""
-
-
-def category_field(kind: LayerKind, field_names: list[str]) -> str | None:
-    """The source field holding the land-use category, by the kind's preference order."""
+def category_candidates(kind: LayerKind, field_names: list[str]) -> list[str]:
+    """The source fields that may hold the land-use category, in the kind's preference order."""
     by_lower = {name.lower(): name for name in field_names}
-    return next((by_lower[key] for key in kind.category_keys if key in by_lower), None)
+    return [by_lower[key] for key in kind.category_keys if key in by_lower]
+
+
+def catalogue_codes_once() -> Callable[[], frozenset[str]]:
+    """The catalogue's codes, read on first call only: one query per import at most, and none
+    when no layer has two category fields to choose between."""
+
+    @cache
+    def codes() -> frozenset[str]:
+        from planning.models import LandUseCategory  # planning.models imports this module
+
+        return frozenset(LandUseCategory.objects.values_list("code", flat=True))
+
+    return codes
+
+
+def category_field(
+    kind: LayerKind,
+    field_names: list[str],
+    columns: list[list] | None = None,
+    catalogue: Callable[[], frozenset[str]] | None = None,
+) -> str | None:
+    """The source field holding the land-use category of a whole layer.
+
+    With several candidates (CHUCNANG with names like "Đất ở", MDSD with codes like "ODT")
+    the one with the most values that are catalogue codes wins, the earlier on a tie; when
+    none has any (or no columns/catalogue are given) the preference order decides."""
+    candidates = category_candidates(kind, field_names)
+    if len(candidates) < 2 or columns is None or catalogue is None:
+        return candidates[0] if candidates else None
+    codes = catalogue()
+    hits = [_catalogue_hits(columns[field_names.index(name)], codes) for name in candidates]
+    best = max(hits)
+    return candidates[hits.index(best)] if best else candidates[0]
 
 
 def category_column(
-    kind: LayerKind, field_names: list[str], columns: list[list], keep
+    kind: LayerKind,
+    field_names: list[str],
+    columns: list[list],
+    keep,
+    catalogue: Callable[[], frozenset[str]] | None = None,
 ) -> list[str]:
-    """category_of() for a whole column at once (imports of 10^5 features)."""
-    field = category_field(kind, field_names)
+    """The category of each kept feature, from the one field category_field() chooses."""
+    field = category_field(kind, field_names, columns, catalogue)
     if field is None:
         return [""] * len(keep)
     column = columns[field_names.index(field)]
-    return [
-        str(column[i]).strip().upper()[:32] if column[i] not in (None, "") else "" for i in keep
-    ]
+    return [_as_category(column[i]) if column[i] not in (None, "") else "" for i in keep]
+
+
+def _as_category(value: object) -> str:
+    return str(value).strip().upper()[:32]
+
+
+def _catalogue_hits(column: list, codes: frozenset[str]) -> int:
+    """How many values of the column, read as categories, are catalogue codes. Distinct values
+    are counted first: 10^5 lots carry a few dozen categories."""
+    try:
+        counts = Counter(column)
+    except TypeError:  # a list-valued field holds no category code
+        return 0
+    return sum(
+        n for value, n in counts.items() if value not in (None, "") and _as_category(value) in codes
+    )
