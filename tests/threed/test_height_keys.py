@@ -240,3 +240,15 @@ def test_envelope_check_reads_the_decimal_comma(planner, reviewer):
     qa.run(revision)
     [finding] = QAFinding.objects.filter(revision=revision, rule="envelope.height")
     assert finding.params["height"] == pytest.approx(25.2)
+
+
+def test_envelope_check_skips_a_height_the_extrusion_ignores(planner, reviewer):
+    """A negative height with 7 storeys: the 3D view extrudes 7 x 3.6 m, and the envelope
+    check judges that height (25.2 m on a 19.5 m lot), not the ignored -5 m."""
+    revision = make_3d_plan(planner, reviewer, "negative", columns=1, rows=1, approve=False)
+    building = Feature.objects.get(layer__revision=revision, layer__kind="buildings")
+    building.attributes = {"code": building.attributes["code"], "chieu_cao": -5, "so_tang": 7}
+    building.save()
+    qa.run(revision)
+    [finding] = QAFinding.objects.filter(revision=revision, rule="envelope.height")
+    assert finding.params["height"] == pytest.approx(7 * 3.6)

@@ -35,9 +35,11 @@ pairs AS (
 
 def _sql(body: str) -> str:
     from threed.envelopes import ENVELOPE_CTES
-    from threed.extrude import HEIGHT_KEYS, STOREY_KEYS, number_sql
+    from threed.extrude import height_sql, storeys_sql
 
-    buildings = _BUILDINGS.format(height=number_sql(HEIGHT_KEYS), storeys=number_sql(STOREY_KEYS))
+    # The extrusion's own reading (positive numbers only), so a height the 3D view ignores
+    # is not checked against the envelope either.
+    buildings = _BUILDINGS.format(height=height_sql(), storeys=storeys_sql())
     return ENVELOPE_CTES + buildings + body
 
 
