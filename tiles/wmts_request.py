@@ -14,12 +14,11 @@ from __future__ import annotations
 import re
 
 from django.http import HttpResponse
-from lxml import etree
 
 from planning.errors import PlanningError
 from tiles.mapproxy_config import GRIDS, public_layer
+from tiles.ows_exceptions import OWS11, OwsError, exception_report
 
-OWS11 = "http://www.opengis.net/ows/1.1"
 CAPABILITIES_PATH = "1.0.0/WMTSCapabilities.xml"
 OPERATIONS = ("GetCapabilities", "GetTile", "GetFeatureInfo")
 TILE_PARAMETERS = ("Layer", "Style", "Format", "TileMatrixSet", "TileMatrix", "TileRow", "TileCol")
@@ -39,34 +38,15 @@ _REST_PATH = re.compile(
 )
 
 
-class WmtsError(PlanningError):
+class WmtsError(OwsError):
     """A WMTS exception: OWS code, HTTP status and the parameter at fault."""
-
-    def __init__(
-        self,
-        message: str,
-        code: str = "InvalidParameterValue",
-        *,
-        locator: str | None = None,
-        status: int = 400,
-    ) -> None:
-        super().__init__(message)
-        self.code = code
-        self.locator = locator
-        self.status = status
 
 
 def report(error: PlanningError) -> HttpResponse:
     """The OWS 1.1 ExceptionReport of `error` (version 1.0.0, as WMTS 1.0 has it)."""
-    root = etree.Element(f"{{{OWS11}}}ExceptionReport", nsmap={"ows": OWS11}, version="1.0.0")
-    root.set("{http://www.w3.org/XML/1998/namespace}lang", "en")
-    item = etree.SubElement(root, f"{{{OWS11}}}Exception", exceptionCode=error.code)
-    locator = getattr(error, "locator", None)
-    if locator:
-        item.set("locator", locator)
-    etree.SubElement(item, f"{{{OWS11}}}ExceptionText").text = error.message
-    body = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
-    return HttpResponse(body, status=error.status, content_type="text/xml; charset=utf-8")
+    return exception_report(
+        error, namespace=OWS11, version="1.0.0", content_type="text/xml; charset=utf-8"
+    )
 
 
 def check_kvp(params: dict[str, str]) -> None:

@@ -11,29 +11,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.http import HttpResponse
-from lxml import etree
 
 from planning.errors import PlanningError
+from tiles.ows_exceptions import OWS10, OWS11, OwsError
+from tiles.ows_exceptions import exception_report as ows_report
 
-OWS11 = "http://www.opengis.net/ows/1.1"
-OWS10 = "http://www.opengis.net/ows"
 
-
-class WfsError(PlanningError):
+class WfsError(OwsError):
     """A WFS error with its OGC code, HTTP status and locator."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        code: str = "InvalidParameterValue",
-        locator: str | None = None,
-        status: int = 400,
-    ) -> None:
-        super().__init__(message)
-        self.code = code
-        self.status = status
-        self.locator = locator
 
 
 def operation_not_supported(name: str) -> WfsError:
@@ -59,17 +44,9 @@ def located(locator: str) -> Iterator[None]:
 
 def exception_report(error: PlanningError, version: str) -> HttpResponse:
     """The exception report document for `error`, with the error's status."""
-    ows = OWS10 if version.startswith("1.") else OWS11
-    root = etree.Element(
-        f"{{{ows}}}ExceptionReport",
-        nsmap={"ows": ows},
-        version="1.0.0" if ows == OWS10 else "2.0.0",
-    )
-    root.set("{http://www.w3.org/XML/1998/namespace}lang", "en")
-    item = etree.SubElement(root, f"{{{ows}}}Exception", exceptionCode=error.code)
-    locator = getattr(error, "locator", None)
-    if locator:
-        item.set("locator", locator)
-    etree.SubElement(item, f"{{{ows}}}ExceptionText").text = error.message
-    body = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
-    return HttpResponse(body, status=error.status, content_type="application/xml; charset=UTF-8")
+    if version.startswith("1."):
+        return ows_report(error, namespace=OWS10, version="1.0.0", content_type=_XML)
+    return ows_report(error, namespace=OWS11, version="2.0.0", content_type=_XML)
+
+
+_XML = "application/xml; charset=UTF-8"
