@@ -20,10 +20,10 @@ from importers.control_points import check_control_points, parse_control_points
 from importers.gis_mapping import check_encoding, import_mapped_dataset
 from importers.presets import get_preset
 from importers.service import _check_permission, check_cad_encoding, import_cad
-from importers.sources import is_cad
+from importers.sources import check_upload, is_cad
 from importers.uploads import safe_filename
 from planning import jobs
-from planning.errors import Conflict, InvalidInput, PayloadTooLarge
+from planning.errors import Conflict, InvalidInput, PayloadTooLarge, PlanningError
 from planning.models import Job, Revision
 from planning.models.jobs import ACTIVE_STATES
 
@@ -101,7 +101,10 @@ def submit_cad_job(
             with (directory / stored).open("wb") as out:
                 for chunk in upload.chunks():
                     out.write(chunk)
-        except OSError:
+            # A file that is not what its name says: 400 now, not a failed job later.
+            limit = settings.PLANNING_MAX_UNZIPPED_BYTES
+            check_upload(directory / stored, upload.name or stored, limit)
+        except (OSError, PlanningError):
             shutil.rmtree(directory, ignore_errors=True)
             raise
     job.refresh_from_db()

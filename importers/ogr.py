@@ -1,4 +1,10 @@
-"""Reading vector datasets through OGR (pyogrio and its bundled GDAL)."""
+"""Reading vector datasets through OGR (pyogrio and its bundled GDAL).
+
+Uploads reach this module only after importers.sources has checked their bytes
+(importers.vector_sniff); pyogrio's GDAL only has the upload formats' drivers and no network
+(importers.ogr_env); and every open is checked here for the driver GDAL actually used
+before any name or value read from the file is used.
+"""
 
 from __future__ import annotations
 
@@ -16,9 +22,18 @@ from django.utils.translation import gettext as _
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
-from importers import legacy_text
+from importers import legacy_text, ogr_env
 from importers.sources import Dataset
+from importers.vector_sniff import LABELS, not_valid
 from planning.errors import InvalidInput
+
+ogr_env.harden()
+
+_OPEN_ERRORS = (
+    pyogrio.errors.DataSourceError,
+    pyogrio.errors.DataLayerError,
+    pyogrio.errors.CRSError,
+)
 
 
 @dataclass
@@ -40,12 +55,29 @@ class SourceLayer:
 
 def list_layers(dataset: Dataset) -> list[str]:
     try:
+        _check_driver(dataset, pyogrio.read_info(dataset.path, layer=0))
+    except pyogrio.errors.DataLayerError:
+        pass  # no layer to read: nothing can come out of the file
+    except _OPEN_ERRORS as exc:
+        raise _unreadable(dataset) from exc
+    try:
         return [str(row[0]) for row in pyogrio.list_layers(dataset.path)]
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-        raise InvalidInput(
-            _("The file could not be read as %(format)s: it is corrupt or not that format.")
-            % {"format": dataset.format.name}
-        ) from exc
+    except _OPEN_ERRORS as exc:
+        raise _unreadable(dataset) from exc
+
+
+def _check_driver(dataset: Dataset, info: dict) -> None:
+    """Refuse a file GDAL opened with a driver other than its format's own."""
+    if info.get("driver") not in dataset.format.drivers:
+        label = LABELS.get(dataset.path.suffix.lower(), dataset.format.name)
+        raise not_valid(dataset.path.name, label)
+
+
+def _unreadable(dataset: Dataset) -> InvalidInput:
+    return InvalidInput(
+        _("The file could not be read as %(format)s: it is corrupt or not that format.")
+        % {"format": dataset.format.name}
+    )
 
 
 def choose_layer(dataset: Dataset, requested: str | None) -> str:
@@ -71,13 +103,19 @@ def choose_layer(dataset: Dataset, requested: str | None) -> str:
 
 
 def _count(dataset: Dataset, layer: str) -> int:
-    return int(pyogrio.read_info(dataset.path, layer=layer).get("features") or 0)
+    try:
+        info = pyogrio.read_info(dataset.path, layer=layer)
+    except _OPEN_ERRORS as exc:
+        raise _unreadable(dataset) from exc
+    _check_driver(dataset, info)
+    return int(info.get("features") or 0)
 
 
 def read_layer(dataset: Dataset, layer: str, text_encoding: str = "auto") -> SourceLayer:
     """Read one layer; `text_encoding` is "auto" or one of vietnamese.ENCODINGS."""
     text = _text_declaration(dataset)
     try:
+        _check_driver(dataset, pyogrio.read_info(dataset.path, layer=layer))
         meta, fids, wkb, field_data = pyogrio.raw.read(
             dataset.path, layer=layer, return_fids=True, encoding="latin1" if text.raw else None
         )
@@ -86,11 +124,9 @@ def read_layer(dataset: Dataset, layer: str, text_encoding: str = "auto") -> Sou
         pyogrio.errors.DataLayerError,
         pyogrio.errors.FieldError,
         pyogrio.errors.GeometryError,
+        pyogrio.errors.CRSError,
     ) as exc:
-        raise InvalidInput(
-            _("The file could not be read as %(format)s: it is corrupt or not that format.")
-            % {"format": dataset.format.name}
-        ) from exc
+        raise _unreadable(dataset) from exc
     crs, problem = _parse_crs(meta.get("crs"), dataset)
     names = [str(n) for n in meta["fields"]]
     fields = [

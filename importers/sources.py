@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.utils.translation import gettext as _
 
 from importers.archive import extract_zip
+from importers.vector_sniff import check_content
 from planning.errors import InvalidInput, UnsupportedFormat
 
 
@@ -15,14 +17,17 @@ from planning.errors import InvalidInput, UnsupportedFormat
 class Format:
     name: str
     suffixes: tuple[str, ...]
+    # The only GDAL drivers that may open a file of this format (importers.ogr_env
+    # deregisters every other one from pyogrio's GDAL).
+    drivers: tuple[str, ...]
 
 
 FORMATS = (
-    Format("ESRI Shapefile", (".shp",)),
-    Format("GPKG", (".gpkg",)),
-    Format("GeoJSON", (".geojson", ".json")),
-    Format("KML", (".kml",)),
-    Format("MapInfo File", (".tab", ".mif")),
+    Format("ESRI Shapefile", (".shp",), ("ESRI Shapefile",)),
+    Format("GPKG", (".gpkg",), ("GPKG",)),
+    Format("GeoJSON", (".geojson", ".json"), ("GeoJSON",)),
+    Format("KML", (".kml",), ("LIBKML", "KML")),
+    Format("MapInfo File", (".tab", ".mif"), ("MapInfo File",)),
 )
 CAD_SUFFIXES = (".dxf", ".dwg")
 SHAPEFILE_PARTS = (".shx", ".dbf")
@@ -69,6 +74,7 @@ def locate_dataset(upload: Path, filename: str, workdir: Path, max_unzipped: int
         if suffix == ".shp":
             message += " " + _("Zip the .shp with its .shx, .dbf and .prj.")
         raise UnsupportedFormat(message)
+    check_content(upload, fmt.name, shown_name=Path(filename).name)
     return Dataset(upload, fmt)
 
 
@@ -95,6 +101,7 @@ def _dataset_in_directory(directory: Path) -> Dataset:
     dataset = Dataset(candidates[0], format_of(candidates[0]))  # type: ignore[arg-type]
     if dataset.format.name == "ESRI Shapefile":
         check_shapefile_parts(dataset.path)
+    check_content(dataset.path, dataset.format.name)
     return dataset
 
 
@@ -107,3 +114,12 @@ def check_shapefile_parts(shp: Path) -> None:
             _("The shapefile %(name)s is incomplete: %(parts)s missing from the archive.")
             % {"name": shp.name, "parts": ", ".join(missing)}
         )
+
+
+def check_upload(upload: Path, filename: str, max_unzipped: int) -> None:
+    """Refuse an upload whose dataset is missing or not what its name says, before it is
+    queued (the job re-locates it when it runs). CAD drawings are checked by their reader."""
+    if is_cad(filename):
+        return
+    with tempfile.TemporaryDirectory(prefix="check-", dir=upload.parent) as workdir:
+        locate_dataset(upload, filename, Path(workdir), max_unzipped)
