@@ -8,6 +8,8 @@ values onto Django's names.
 from __future__ import annotations
 
 import os
+import secrets
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
@@ -27,8 +29,35 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("PLANNING_SECRET_KEY", "", "Django secret key; required when PLANNING_DEBUG is off."),
+    Setting(
+        "PLANNING_SECRET_KEY",
+        "",
+        "Django secret key; unset = a random key generated once into $PLANNING_VAR_DIR/secret_key.",
+    ),
     Setting("PLANNING_REQUIRE_SECRET", "0", "1 refuses to start without PLANNING_SECRET_KEY."),
+    Setting(
+        "PLANNING_BEHIND_PROXY",
+        "0",
+        "1 trusts X-Forwarded-Proto/-For of the reverse proxy (HTTPS detection, client address).",
+    ),
+    Setting("PLANNING_SECURE_COOKIES", "0", "1 sends session and CSRF cookies over HTTPS only."),
+    Setting("PLANNING_SSL_REDIRECT", "0", "1 redirects plain-HTTP requests to HTTPS."),
+    Setting("PLANNING_HSTS_SECONDS", "0", "Strict-Transport-Security max-age; 0 = no header."),
+    Setting(
+        "PLANNING_CSRF_TRUSTED_ORIGINS",
+        "",
+        "Comma-separated extra origins (https://host) trusted for form posts.",
+    ),
+    Setting(
+        "PLANNING_LOGIN_MAX_FAILURES", "10", "Failed sign-ins per account before it is paused."
+    ),
+    Setting(
+        "PLANNING_LOGIN_MAX_FAILURES_PER_IP",
+        "30",
+        "Failed sign-ins per client address before it is paused.",
+    ),
+    Setting("PLANNING_LOGIN_LOCKOUT_MINUTES", "15", "Window of the failed sign-in limits."),
+    Setting("PLANNING_TOKEN_MAX_AGE_DAYS", "90", "Days an API token is valid; 0 = no expiry."),
     Setting("PLANNING_DEBUG", "0", "1 turns on Django debug pages (never in production)."),
     Setting("PLANNING_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]", "Comma-separated host names."),
     Setting("DATABASE_URL", "", "postgres://user:pass@host:port/db; unset = the local cluster."),
@@ -166,6 +195,62 @@ def parse_database_url(url: str) -> DatabaseConfig:
     )
 
 
+# The key of the first releases, public in the repository's history: never accepted.
+KNOWN_INSECURE_KEY = "insecure-local-development-key-change-me"
+SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name
+
+
+def _generated_secret(var_dir: Path) -> str:
+    """The key kept in var_dir/secret_key (mode 0600), created on first use.
+
+    Created under a temporary name and linked into place, so processes starting together
+    agree on one key and none reads a half-written file."""
+    path = var_dir / SECRET_KEY_FILE
+    if not path.exists():
+        var_dir.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=var_dir, prefix=".secret_key.")  # mode 0600
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(64) + "\n")
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process won the race: use its key
+        finally:
+            os.unlink(temporary)
+    return path.read_text().strip()
+
+
+def _secret_key(var_dir: Path) -> str:
+    secret = _raw("PLANNING_SECRET_KEY")
+    if not secret:
+        if _bool("PLANNING_REQUIRE_SECRET"):
+            raise ConfigError("PLANNING_SECRET_KEY must be set (PLANNING_REQUIRE_SECRET=1)")
+        try:
+            secret = _generated_secret(var_dir)
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot keep a generated secret key in {var_dir}: {exc}; set PLANNING_SECRET_KEY"
+            ) from exc
+        if not secret:
+            raise ConfigError(f"{var_dir / SECRET_KEY_FILE} is empty: delete it or set the key")
+    if secret == KNOWN_INSECURE_KEY:
+        raise ConfigError("PLANNING_SECRET_KEY is the publicly known development key")
+    return secret
+
+
+def _origins(name: str) -> list[str]:
+    origins = [o.strip().rstrip("/") for o in _raw(name).split(",") if o.strip()]
+    for origin in origins:
+        if not origin.startswith(("https://", "http://")):
+            raise ConfigError(f"{name}: {origin!r} must start with https:// or http://")
+    return origins
+
+
+def _origin_of(url: str) -> str:
+    parsed = urlparse(url)
+    return f"{parsed.scheme}://{parsed.netloc}"
+
+
 def _database() -> DatabaseConfig:
     url = _raw("DATABASE_URL")
     if not url:
@@ -198,16 +283,53 @@ class Config:
     extra: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class HttpsConfig:
+    """Running behind an HTTPS reverse proxy (docs/deployment.md); all off for `make run`."""
+
+    behind_proxy: bool
+    secure_cookies: bool
+    ssl_redirect: bool
+    hsts_seconds: int
+    csrf_trusted_origins: list[str]
+
+
+def load_https(public_url: str) -> HttpsConfig:
+    return HttpsConfig(
+        behind_proxy=_bool("PLANNING_BEHIND_PROXY"),
+        secure_cookies=_bool("PLANNING_SECURE_COOKIES"),
+        ssl_redirect=_bool("PLANNING_SSL_REDIRECT"),
+        hsts_seconds=_int("PLANNING_HSTS_SECONDS", 0, 10 * 365 * 86400),
+        # The public URL is our own origin: always trusted.
+        csrf_trusted_origins=[_origin_of(public_url), *_origins("PLANNING_CSRF_TRUSTED_ORIGINS")],
+    )
+
+
+@dataclass(frozen=True)
+class CredentialLimits:
+    """Failed sign-in limits and API token lifetime (planning/login_limits.py)."""
+
+    max_failures_per_user: int
+    max_failures_per_ip: int
+    window_seconds: int
+    token_max_age_days: int
+
+
+def load_credential_limits() -> CredentialLimits:
+    return CredentialLimits(
+        max_failures_per_user=_int("PLANNING_LOGIN_MAX_FAILURES", 1, 10_000),
+        max_failures_per_ip=_int("PLANNING_LOGIN_MAX_FAILURES_PER_IP", 1, 100_000),
+        window_seconds=_int("PLANNING_LOGIN_LOCKOUT_MINUTES", 1, 24 * 60) * 60,
+        token_max_age_days=_int("PLANNING_TOKEN_MAX_AGE_DAYS", 0, 100 * 365),
+    )
+
+
 def load() -> Config:
     debug = _bool("PLANNING_DEBUG")
-    secret = _raw("PLANNING_SECRET_KEY")
-    if not secret:
-        if _bool("PLANNING_REQUIRE_SECRET"):
-            raise ConfigError("PLANNING_SECRET_KEY must be set in production")
-        secret = "insecure-local-development-key-change-me"  # noqa: S105 - local default only
     var_dir = Path(_raw("PLANNING_VAR_DIR"))
     if not var_dir.is_absolute():
         var_dir = BASE_DIR / var_dir
+    secret = _secret_key(var_dir)
     language = _raw("PLANNING_LANGUAGE")
     if language not in {"vi", "en"}:
         raise ConfigError(f"PLANNING_LANGUAGE must be vi or en, got {language!r}")

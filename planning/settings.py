@@ -12,6 +12,16 @@ BASE_DIR = config.BASE_DIR
 
 SECRET_KEY = CONFIG.secret_key
 DEBUG = CONFIG.debug
+
+# HTTPS behind a reverse proxy (docs/deployment.md); every switch is off for `make run`.
+_HTTPS = config.load_https(CONFIG.public_url)
+if _HTTPS.behind_proxy:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+PLANNING_BEHIND_PROXY = _HTTPS.behind_proxy
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = _HTTPS.secure_cookies
+SECURE_SSL_REDIRECT = _HTTPS.ssl_redirect
+SECURE_HSTS_SECONDS = _HTTPS.hsts_seconds
+CSRF_TRUSTED_ORIGINS = _HTTPS.csrf_trusted_origins
 ALLOWED_HOSTS = CONFIG.allowed_hosts
 if DEBUG or ALLOWED_HOSTS == ["*"]:
     ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]
@@ -71,11 +81,32 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": CONFIG.database.as_django()}
+# Shared by every server process (failed sign-in counters, DRF throttles); the table is
+# created by `migrate` (planning/apps.py) and by the test database set-up.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "planning_cache",
+    }
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Passwords set through forms (admin, password change); the demo accounts are created
+# programmatically and are not checked (docs/deployment.md: remove them in production).
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Every password check (login form, admin, API token, HTTP Basic) goes through this backend,
+# which refuses accounts and addresses with too many recent failures (planning/login_limits.py).
+AUTHENTICATION_BACKENDS = ["planning.auth_backends.LimitedModelBackend"]
+_LIMITS = config.load_credential_limits()
+PLANNING_LOGIN_MAX_FAILURES = _LIMITS.max_failures_per_user
+PLANNING_LOGIN_MAX_FAILURES_PER_IP = _LIMITS.max_failures_per_ip
+PLANNING_LOGIN_WINDOW_SECONDS = _LIMITS.window_seconds
+PLANNING_TOKEN_MAX_AGE_DAYS = _LIMITS.token_max_age_days
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "webmap:map"
 LOGOUT_REDIRECT_URL = "webmap:map"
@@ -102,9 +133,12 @@ FILE_UPLOAD_TEMP_DIR = None
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
+        "planning.api.auth.ExpiringTokenAuthentication",
+        "planning.api.auth.LimitedBasicAuthentication",
     ],
+    # Requests to /api/token/ per client address (planning.api.auth.ObtainToken).
+    "DEFAULT_THROTTLE_RATES": {"token": "30/hour"},
+    "NUM_PROXIES": 1 if _HTTPS.behind_proxy else None,
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
@@ -153,7 +187,9 @@ DEFAULT_FROM_EMAIL = CONFIG.email_from
 
 # Django's own GDAL (Debian 3.6) only parses geometries and our own SRS definitions; user
 # files are read by pyogrio's bundled GDAL. See docs/decisions/0002-gdal-copies.md.
-SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+# HSTS is sent for this host only (W005) and without preload (W021): the server usually sits
+# on a subdomain of a provincial portal whose other hosts it must not bind to HTTPS.
+SILENCED_SYSTEM_CHECKS = ["gis.W001", "security.W005", "security.W021"]
 
 # Errors (500s with their tracebacks, failed jobs) also go to var/log/errors.log, rotated by
 # size, whatever runs the code and wherever its stderr goes (docs/deployment.md).

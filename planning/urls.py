@@ -15,10 +15,11 @@ from importers.api import (
 )
 from planning.jobs_api import job_cancel, job_detail
 from tiles.dossier import dossier_pdf
+from webmap.views_login import LoginView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     # Uploads live with the importers; the domain API does not import them.

@@ -1,9 +1,9 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from planning.api import members, review, views
+from planning.api.token_view import obtain_token
 
 router = DefaultRouter()
 router.register("projects", views.ProjectViewSet, basename="project")
@@ -16,7 +16,7 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
-    path("token/", obtain_auth_token, name="api-token"),
+    path("token/", obtain_token, name="api-token"),
     path("feature-info/", views.feature_info, name="feature-info"),
     path("revisions/<int:revision_id>/qa/", review.findings, name="revision-qa"),
     path("revisions/<int:revision_id>/qa/repair/", review.repair, name="revision-qa-repair"),

@@ -1,0 +1,188 @@
+"""Failed password checks are limited per account and per client address (sign-in page,
+/api/token/, HTTP Basic on the REST API and the map services); API tokens expire."""
+
+from __future__ import annotations
+
+import time
+from base64 import b64encode
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+from rest_framework.throttling import ScopedRateThrottle
+
+TOO_MANY = "Too many failed sign-in attempts"
+LOGIN = "/accounts/login/"
+
+
+@pytest.fixture
+def limits(settings):
+    settings.PLANNING_LOGIN_MAX_FAILURES = 3
+    settings.PLANNING_LOGIN_MAX_FAILURES_PER_IP = 5
+    return settings
+
+
+@pytest.fixture
+def alice(db) -> User:
+    return User.objects.create_user("alice_t", password="pw-alice-test")
+
+
+@pytest.fixture
+def bob(db) -> User:
+    return User.objects.create_user("bob_t", password="pw-bob-test")
+
+
+def sign_in(client: Client, username: str, password: str, address: str = "198.51.100.1"):
+    return client.post(
+        LOGIN,
+        {"username": username, "password": password},
+        HTTP_ACCEPT_LANGUAGE="en",
+        REMOTE_ADDR=address,
+    )
+
+
+def basic(username: str, password: str) -> str:
+    return "Basic " + b64encode(f"{username}:{password}".encode()).decode()
+
+
+def test_sign_in_page_pauses_an_account_after_its_failures(limits, alice, bob):
+    client = Client()
+    for _ in range(3):
+        wrong = sign_in(client, "alice_t", "guess")
+        assert wrong.status_code == 200
+        assert TOO_MANY not in wrong.text
+    refused = sign_in(client, "alice_t", "pw-alice-test")  # even the right password
+    assert refused.status_code == 429
+    assert TOO_MANY in refused.text
+    assert "_auth_user_id" not in client.session
+    # Another account from the same address is not paused.
+    assert sign_in(client, "bob_t", "pw-bob-test").status_code == 302
+
+
+def test_sign_in_page_pauses_an_address_after_its_failures(limits, alice):
+    client = Client()
+    for name in ("x1", "x2", "x3", "x4", "x5"):
+        assert sign_in(client, name, "guess", address="203.0.113.9").status_code == 200
+    assert sign_in(client, "alice_t", "pw-alice-test", address="203.0.113.9").status_code == 429
+    # The account itself has no failures: from another address it signs in.
+    assert sign_in(client, "alice_t", "pw-alice-test", address="203.0.113.10").status_code == 302
+
+
+def test_the_window_ends(limits, alice):
+    limits.PLANNING_LOGIN_WINDOW_SECONDS = 6
+    client = Client()
+    for _ in range(3):
+        sign_in(client, "alice_t", "guess")
+    counted = time.monotonic()  # the window started before this, at the first failure
+    assert sign_in(client, "alice_t", "pw-alice-test").status_code == 429
+    time.sleep(max(0.0, counted + 6.2 - time.monotonic()))
+    assert sign_in(client, "alice_t", "pw-alice-test").status_code == 302
+
+
+def test_behind_the_proxy_the_forwarded_address_counts(limits, alice):
+    limits.PLANNING_BEHIND_PROXY = True
+    client = Client()
+    for name in ("x1", "x2", "x3", "x4", "x5"):
+        client.post(
+            LOGIN,
+            {"username": name, "password": "guess"},
+            REMOTE_ADDR="10.0.0.1",  # the proxy
+            HTTP_X_FORWARDED_FOR="spoofed, 203.0.113.20",
+        )
+    ok = client.post(
+        LOGIN,
+        {"username": "alice_t", "password": "pw-alice-test"},
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR="203.0.113.21",
+    )
+    assert ok.status_code == 302  # another client behind the same proxy is not paused
+    paused = client.post(
+        LOGIN,
+        {"username": "alice_t", "password": "pw-alice-test"},
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR="whatever, 203.0.113.20",
+    )
+    assert paused.status_code == 429
+
+
+def test_token_endpoint_counts_failures_and_answers_429(limits, alice):
+    client = Client()
+    for _ in range(3):
+        wrong = client.post("/api/token/", {"username": "alice_t", "password": "guess"})
+        assert wrong.status_code == 400
+    refused = client.post(
+        "/api/token/",
+        {"username": "alice_t", "password": "pw-alice-test"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert refused.status_code == 429
+    assert TOO_MANY in refused.json()["detail"]
+    assert int(refused["Retry-After"]) > 0
+
+
+def test_token_endpoint_is_throttled_per_address(monkeypatch, alice):
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"token": "3/hour"})
+    client = Client()
+    for _ in range(3):
+        ok = client.post("/api/token/", {"username": "alice_t", "password": "pw-alice-test"})
+        assert ok.status_code == 200
+    assert client.post("/api/token/", {"username": "alice_t"}).status_code == 429
+
+
+def test_http_basic_counts_failures_on_api_and_map_services(limits, alice):
+    client = Client()
+    for _ in range(3):
+        wrong = client.get("/api/projects/", HTTP_AUTHORIZATION=basic("alice_t", "guess"))
+        assert wrong.status_code in (401, 403)
+    right = basic("alice_t", "pw-alice-test")
+    refused = client.get("/api/projects/", HTTP_AUTHORIZATION=right, HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 429
+    assert TOO_MANY in refused.json()["detail"]
+    service = client.get(
+        "/ogcapi/", {"f": "json"}, HTTP_AUTHORIZATION=right, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert service.status_code == 429
+    assert TOO_MANY in service.content.decode()
+
+
+def test_admin_sign_in_is_limited_too(limits, db):
+    User.objects.create_superuser("root_t", password="pw-root-test")
+    client = Client()
+    for _ in range(3):
+        client.post("/admin/login/", {"username": "root_t", "password": "guess"})
+    client.post("/admin/login/", {"username": "root_t", "password": "pw-root-test"})
+    assert "_auth_user_id" not in client.session
+
+
+def test_expired_token_is_refused_with_a_clear_message(settings, alice):
+    settings.PLANNING_TOKEN_MAX_AGE_DAYS = 90
+    token = Token.objects.create(user=alice)
+    Token.objects.filter(pk=token.pk).update(created=timezone.now() - timedelta(days=91))
+    client = Client()
+    auth = {"HTTP_AUTHORIZATION": f"Token {token.key}", "HTTP_ACCEPT_LANGUAGE": "en"}
+    answer = client.get("/api/projects/", **auth)
+    assert answer.status_code == 401
+    assert answer["WWW-Authenticate"] == "Token"
+    assert "expired" in answer.json()["detail"]
+    assert client.get("/ogcapi/", {"f": "json"}, **auth).status_code == 401
+    # A new token replaces it.
+    fresh = client.post("/api/token/", {"username": "alice_t", "password": "pw-alice-test"})
+    assert fresh.status_code == 200
+    assert fresh.json()["token"] != token.key
+    assert fresh.json()["expires"]
+    assert not Token.objects.filter(key=token.key).exists()
+    fresh_auth = {"HTTP_AUTHORIZATION": f"Token {fresh.json()['token']}"}
+    assert client.get("/api/projects/", **fresh_auth).status_code == 200
+
+
+def test_token_age_zero_means_no_expiry(settings, alice):
+    settings.PLANNING_TOKEN_MAX_AGE_DAYS = 0
+    token = Token.objects.create(user=alice)
+    Token.objects.filter(pk=token.pk).update(created=timezone.now() - timedelta(days=3650))
+    answer = Client().get("/api/projects/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert answer.status_code == 200
+    again = Client().post("/api/token/", {"username": "alice_t", "password": "pw-alice-test"})
+    assert again.json() == {"token": token.key, "expires": None}
