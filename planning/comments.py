@@ -14,10 +14,11 @@ from django.utils.translation import gettext as _
 from planning import visibility
 from planning.audit import audit, require_user
 from planning.errors import Conflict, Forbidden, InvalidInput, NotFound
-from planning.models import Comment, Feature, Revision, RevisionState
+from planning.models import PUBLISHED_STATES, Comment, Feature, Revision, RevisionState
 
 MAX_BODY = 10_000
 MAX_VERTICES = 5_000
+MAX_CHAIN = 100  # answers of answers followed back, a bound against runaway chains
 # Comments are part of the review: closed once the decision is taken.
 COMMENTABLE = (RevisionState.SUBMITTED, RevisionState.IN_REVIEW, RevisionState.DRAFT)
 
@@ -171,14 +172,38 @@ class SetCommentStatus:
         return self.comment
 
 
-def thread_of(revision: Revision, *, inherited: bool = True):
-    """The revision's comments, plus the still-open comments of the revisions it answers
-    (so the planner sees what to answer)."""
-    chain = [revision.pk]
+def answered_revisions(revision: Revision, user) -> list[Revision]:
+    """The revisions `revision` answers (its `based_on` chain), nearest first, as far as
+    `user` may see them: the chain ends at the first one hidden from the user, so an
+    approved answer never opens its change request (or a planner's draft) to others."""
+    return _chain(revision, visibility.visible_revisions(user))
+
+
+def thread_is_public(revision: Revision) -> bool:
+    """Whether everyone who may see `revision` reads the same thread: it is published and
+    so is every revision it answers (none of their comments is for members only)."""
+    if revision.state not in PUBLISHED_STATES:
+        return False
+    everything = _chain(revision, Revision.objects.all())
+    return len(everything) == len(answered_revisions(revision, None))
+
+
+def _chain(revision: Revision, candidates) -> list[Revision]:
+    chain: list[Revision] = []
     current = revision
-    while inherited and current.based_on_id and len(chain) < 100:
-        current = current.based_on  # type: ignore[assignment]
-        chain.append(current.pk)
+    while current.based_on_id and len(chain) < MAX_CHAIN:
+        answered = candidates.filter(pk=current.based_on_id).first()
+        if answered is None:
+            break
+        chain.append(answered)
+        current = answered
+    return chain
+
+
+def thread_of(revision: Revision, user, *, inherited: bool = True):
+    """The revision's comments, plus the still-open comments of the revisions it answers
+    (so the planner sees what to answer), of those `user` may see (answered_revisions)."""
+    chain = [r.pk for r in answered_revisions(revision, user)] if inherited else []
     own = Comment.objects.filter(revision_id=revision.pk)
-    carried = Comment.objects.filter(revision_id__in=chain[1:], status=Comment.Status.OPEN)
+    carried = Comment.objects.filter(revision_id__in=chain, status=Comment.Status.OPEN)
     return (own | carried).select_related("author", "revision").order_by("created_at", "id")

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
+from planning import visibility
 from planning.models import Revision, RevisionState
 
 SQL = """
@@ -48,11 +49,15 @@ class Change:
     attributes_after: dict | None
 
 
-def baseline_of(revision: Revision) -> Revision | None:
-    """What a revision is compared with by default: the revision it answers, else the
-    project's plan in force."""
+def baseline_of(revision: Revision, user) -> Revision | None:
+    """What `user` compares a revision with by default: the revision it answers, else the
+    project's plan in force. An answered revision the user may not see (a change request
+    answered by a plan now in force, a planner's draft) is never a baseline: its features
+    would show through the diff, so the plan in force stands in, as for a first revision."""
     if revision.based_on_id:
-        return revision.based_on
+        answered = visibility.visible_revisions(user).filter(pk=revision.based_on_id).first()
+        if answered is not None:
+            return answered
     return (
         Revision.objects.filter(project_id=revision.project_id, state=RevisionState.APPROVED)
         .exclude(pk=revision.pk)

@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 
 from planning.models import (
     PUBLISHED_STATES,
+    AuditEvent,
     Feature,
     Layer,
     Membership,
@@ -111,6 +112,40 @@ def visible_layers(user) -> QuerySet[Layer]:
 
 def visible_features(user) -> QuerySet[Feature]:
     return Feature.objects.filter(layer__revision__in=visible_revisions(user))
+
+
+# The audit events everyone who sees a published plan may read, and which of their details.
+# The decision is public by nature (the dossier prints number, note and approver; the plans
+# it superseded were in force): how the plan was prepared, submitted, reviewed, sent back
+# or rejected, the files imported, the comments and the members are the project's.
+PUBLIC_AUDIT_DETAIL: dict[str, tuple[str, ...]] = {
+    "revision.approve": ("decision_number", "note", "superseded", "superseded_lots"),
+}
+
+
+def reads_whole_audit_log(user, project: Project) -> bool:
+    """Members read the project's history (of the revisions they see) and staff all of it."""
+    return _is_admin(user) or has_any_role(user, project)
+
+
+def visible_audit_events(user, project: Project) -> QuerySet[AuditEvent]:
+    """The project's audit events `user` may read: staff all; members the project's own
+    events (members, settings) and those of the revisions their role lets them see (a
+    reviewer never a planner's draft); everyone else only the public decisions
+    (PUBLIC_AUDIT_DETAIL) about revisions they see, shown through `public_audit_detail`."""
+    events = AuditEvent.objects.filter(project=project)
+    if _is_admin(user):
+        return events
+    revisions = visible_revisions(user).filter(project=project)
+    if has_any_role(user, project):
+        return events.filter(Q(revision__isnull=True) | Q(revision__in=revisions))
+    return events.filter(action__in=list(PUBLIC_AUDIT_DETAIL), revision__in=revisions)
+
+
+def public_audit_detail(event: AuditEvent) -> dict:
+    """The details of a public event that are public too (an allow-list per action)."""
+    keys = PUBLIC_AUDIT_DETAIL.get(event.action, ())
+    return {key: value for key, value in event.detail.items() if key in keys}
 
 
 def has_role(user, project: Project, role: str) -> bool:

@@ -43,9 +43,9 @@ from reportlab.platypus import (
 from planning import qa
 from planning.api.auth import is_private, service_user
 from planning.balance import Balance, balance_of
-from planning.comments import thread_of
+from planning.comments import thread_is_public, thread_of
 from planning.errors import NotFound, PlanningError
-from planning.models import PUBLISHED_STATES, Comment, Revision
+from planning.models import Comment, Revision
 from planning.numbers import localized
 from planning.visibility import visible_revisions
 from tiles import http_cache
@@ -368,9 +368,10 @@ def comment_flowables(comment: Comment, revision: Revision) -> list[Flowable]:
     return [Paragraph(text(meta), head), Paragraph(text(comment.body), body)]
 
 
-def comments_section(revision: Revision) -> list[Flowable]:
+def comments_section(revision: Revision, user) -> list[Flowable]:
+    """The thread as `user` reads it: never comments of revisions hidden from them."""
     heading = Paragraph(text(_("Comments")), STYLES["h2"])
-    thread = list(thread_of(revision))
+    thread = list(thread_of(revision, user))
     if not thread:
         return [heading, para(_("No comments."), "body")]
     by_parent: dict[int | None, list[Comment]] = {}
@@ -410,8 +411,8 @@ def decision_section(revision: Revision) -> list[Flowable]:
 # --- the document ---------------------------------------------------------------------------
 
 
-def build_dossier(revision: Revision) -> bytes:
-    """The dossier PDF of `revision`, in the active language."""
+def build_dossier(revision: Revision, user) -> bytes:
+    """The dossier PDF of `revision` as `user` may read it, in the active language."""
     register_fonts()
     buffer = io.BytesIO()
     project = revision.project
@@ -441,7 +442,7 @@ def build_dossier(revision: Revision) -> bytes:
         *map_section(revision),
         *balance_section(balance_of(revision)),
         *qa_section(revision),
-        *comments_section(revision),
+        *comments_section(revision, user),
         *decision_section(revision),
     ]
     document.build(story, onFirstPage=footer, onLaterPages=footer)
@@ -474,10 +475,13 @@ def dossier_pdf(request: HttpRequest, revision_id: int) -> HttpResponseBase:
             raise NotFound(_("No such revision."))
     except PlanningError as exc:
         return _error(exc)
-    response = HttpResponse(build_dossier(revision), content_type="application/pdf")
+    response = HttpResponse(build_dossier(revision, user), content_type="application/pdf")
     filename = f"dossier-{revision.project.code}-r{revision.number}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    public = revision.state in PUBLISHED_STATES and not is_private(user)
+    # Shared caches may keep only a dossier that reads the same for every caller: a published
+    # plan whose thread carries no comment hidden from anyone (not an answer to a change
+    # request, whose remarks only the project reads).
+    public = thread_is_public(revision) and not is_private(user)
     response["Cache-Control"] = (
         f"public, max-age={http_cache.PUBLIC_MAX_AGE}" if public else http_cache.PRIVATE
     )

@@ -144,7 +144,7 @@ def build(user, revision: Revision, buttons: list[WorkflowButton] | None = None)
     """The whole configuration of the review page of `revision` for `user`; `buttons` are
     `allowed_buttons(user, revision)` when the caller has them already."""
     roles = roles_of(user, revision)
-    baseline = compare.baseline_of(revision)
+    baseline = compare.baseline_of(revision, user)
     if buttons is None:
         buttons = allowed_buttons(user, revision)
     return {

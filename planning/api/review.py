@@ -162,13 +162,14 @@ def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
 @api_view(["GET"])
 def changes(request: Request, revision_id: int) -> Response:
     """Features added, removed or changed against `against` (default: the revision this one
-    answers, else the plan in force), as GeoJSON with a `change` property."""
+    answers if the caller may see it, else the plan in force), as GeoJSON with a `change`
+    property."""
     revision = visible_revision(request, revision_id)
     against = request.query_params.get("against")
     baseline = (
         visible_revision(request, parse_int(against, "against", 0, 0, 2**62))
         if against
-        else compare.baseline_of(revision)
+        else compare.baseline_of(revision, request.user)
     )
     if baseline is None:
         return Response({"type": "FeatureCollection", "features": [], "against": None})
@@ -237,7 +238,8 @@ def _comment_json(comment: Comment, geojson: str | None) -> dict:
 @extend_schema(request=CommentSerializer, responses=OpenApiTypes.OBJECT)
 @api_view(["GET", "POST"])
 def comments(request: Request, revision_id: int) -> Response:
-    """GET: the comments of the revision plus the open ones of the revisions it answers.
+    """GET: the comments of the revision plus the open ones of the revisions it answers
+    that the caller may see (comments.answered_revisions).
     POST: a new comment or reply pinned to a GeoJSON geometry (EPSG:4326) or a feature."""
     revision = visible_revision(request, revision_id)
     if request.method == "POST":
@@ -257,7 +259,7 @@ def comments(request: Request, revision_id: int) -> Response:
             _listed(Comment.objects.filter(pk=comment.pk), revision)[0],
             status=status.HTTP_201_CREATED,
         )
-    return Response({"comments": _listed(thread_of(revision), revision)})
+    return Response({"comments": _listed(thread_of(revision, request.user), revision)})
 
 
 def _listed(queryset, revision: Revision) -> list[dict]:

@@ -29,7 +29,7 @@ from planning.api.serializers import (
 )
 from planning.errors import InvalidInput, NotFound
 from planning.layer_kinds import KINDS
-from planning.models import AuditEvent, Feature, LandUseCategory, Layer, Project, Revision
+from planning.models import Feature, LandUseCategory, Layer, Project, Revision
 from planning.revision_edits import RemoveLayer
 from planning.workflow import RevisionTransition
 
@@ -64,9 +64,15 @@ class ProjectViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     @action(detail=True)
     def audit(self, request, pk=None):
+        """The latest 500 events the caller may read (visibility.visible_audit_events):
+        members the project's history, everyone else only its public decisions."""
         project = self.get_object()
-        events = AuditEvent.objects.filter(project=project)[:500]
-        return Response(AuditEventSerializer(events, many=True).data)
+        events = list(visibility.visible_audit_events(request.user, project)[:500])
+        data = AuditEventSerializer(events, many=True).data
+        if not visibility.reads_whole_audit_log(request.user, project):
+            for row, event in zip(data, events, strict=True):
+                row["detail"] = visibility.public_audit_detail(event)
+        return Response(data)
 
 
 class RevisionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
