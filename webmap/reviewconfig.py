@@ -230,6 +230,8 @@ def page_context(user, revision: Revision) -> dict[str, Any]:
         "buttons": buttons,
         "held_back_as_author": config["authorHeldBack"],
         "can_answer": can_answer(user, revision),
+        # The revision this one answers, when the user may see it (else not even its number).
+        "answered": visibility.visible_revisions(user).filter(pk=revision.based_on_id).first(),
         "answers": list(
             visibility.visible_revisions(user).filter(based_on=revision).order_by("number")
         ),

@@ -5,6 +5,7 @@ import json
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
+from planning import visibility
 from planning.models import AuditEvent, LandUseCategory, Layer, Project, Revision
 
 
@@ -45,6 +46,18 @@ class RevisionSerializer(serializers.ModelSerializer):
             "decision_signer", "decision_document",
         ]  # fmt: skip
         read_only_fields = [f for f in fields if f not in {"project", "note", "based_on"}]
+
+    def to_representation(self, instance: Revision) -> dict:
+        """`based_on` only when the caller may see that revision: a published answer to a
+        hidden one must not reveal it (planning.visibility)."""
+        data = super().to_representation(instance)
+        if instance.based_on_id is not None and not self._shows(instance.based_on_id):
+            data["based_on"] = None
+        return data
+
+    def _shows(self, revision_id: int) -> bool:
+        user = getattr(self.context.get("request"), "user", None)
+        return visibility.visible_revisions(user).filter(pk=revision_id).exists()
 
 
 class NoteSerializer(serializers.Serializer):

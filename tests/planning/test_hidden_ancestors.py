@@ -127,6 +127,25 @@ def test_the_project_reads_the_whole_thread(request, chain, who):
     ]
 
 
+@pytest.mark.parametrize("who", OUTSIDERS)
+def test_outsiders_do_not_learn_which_revision_was_answered(request, chain, who):
+    client = client_of(request, who)
+    assert client.get(f"/api/revisions/{chain['r2'].pk}/").json()["based_on"] is None
+    listed = client.get("/api/revisions/", {"limit": 100}).json()["results"]
+    assert [r["based_on"] for r in listed if r["id"] == chain["r2"].pk] == [None]
+    page = client.get(f"/revisions/{chain['r2'].pk}/review/")
+    assert page.status_code == (302 if who == "anonymous" else 200)  # the page needs a sign-in
+    assert f"/revisions/{chain['r1'].pk}/review/" not in page.content.decode()
+
+
+@pytest.mark.parametrize("who", BOARD)
+def test_the_project_sees_which_revision_was_answered(request, chain, who):
+    client = client_of(request, who)
+    assert client.get(f"/api/revisions/{chain['r2'].pk}/").json()["based_on"] == chain["r1"].pk
+    page = client.get(f"/revisions/{chain['r2'].pk}/review/").content.decode()
+    assert f"/revisions/{chain['r1'].pk}/review/" in page
+
+
 # --- the default comparison ----------------------------------------------------------------
 
 
