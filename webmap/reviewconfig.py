@@ -220,6 +220,13 @@ def labels() -> dict[str, Any]:
     }
 
 
+def _answered(user, revision: Revision) -> Revision | None:
+    """The revision this one answers, when the user may see it (else not even its number)."""
+    if revision.based_on_id is None:
+        return None
+    return visibility.visible_revisions(user).filter(pk=revision.based_on_id).first()
+
+
 def page_context(user, revision: Revision) -> dict[str, Any]:
     """What the template renders itself: buttons, forms and links (escaped by Django)."""
     buttons = allowed_buttons(user, revision)
@@ -230,8 +237,7 @@ def page_context(user, revision: Revision) -> dict[str, Any]:
         "buttons": buttons,
         "held_back_as_author": config["authorHeldBack"],
         "can_answer": can_answer(user, revision),
-        # The revision this one answers, when the user may see it (else not even its number).
-        "answered": visibility.visible_revisions(user).filter(pk=revision.based_on_id).first(),
+        "answered": _answered(user, revision),
         "answers": list(
             visibility.visible_revisions(user).filter(based_on=revision).order_by("number")
         ),
