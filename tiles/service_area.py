@@ -51,11 +51,12 @@ def wmts_tile_outside(rest: str) -> bool:
     if match is None:
         return False
     z, x, y = int(match["z"]), int(match["x"]), int(match["y"])
+    columns = {"webmercator": 2**z, "wgs84": 2 ** (z + 1)}.get(match["grid"])
+    if columns is None or not (x < columns and y < 2**z):
+        return False  # another grid, or off the grid: MapProxy answers TileOutOfRange
     if match["grid"] == "webmercator":
         return xyz_outside(z, x, y)
-    if match["grid"] == "wgs84":
-        return outside(geodetic_tile_bounds(z, x, y))
-    return False
+    return outside(geodetic_tile_bounds(z, x, y))
 
 
 @cache

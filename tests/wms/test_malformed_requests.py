@@ -254,6 +254,11 @@ def test_valid_requests_still_work(client, plan_in_force, errors_log):
     out_of_range = client.get("/wmts/landuse/webmercator/05/-1/14.png")
     assert out_of_range.status_code == 400
     assert _ows_exception(_body(out_of_range))[0] == "TileOutOfRange"
+    # Rows and columns past the grid (the service-area shortcut must not compute them).
+    for path in ("webmercator/0/0/300", "webmercator/3/8/0", "wgs84/0/2/0", "wgs84/0/0/1"):
+        beyond = client.get(f"/wmts/landuse/{path}.png")
+        assert beyond.status_code == 400, path
+        assert _ows_exception(_body(beyond))[0] == "TileOutOfRange"
     getmap = client.get(wms_url(""))
     assert getmap.status_code == 200
     assert _body(getmap).startswith(b"\x89PNG")
