@@ -36,6 +36,10 @@ VIETNAM_LONLAT: Bbox = (101.5, 6.0, 118.0, 24.0)
 # transverse Mercator folds a box into a sliver or fails ("Point outside of projection
 # domain"), and no plan data lies there anyway.
 QUERY_AREA_LONLAT: Bbox = (96.0, 4.0, 120.0, 27.0)
+# The least distance from VIETNAM_LONLAT to the edge of QUERY_AREA_LONLAT (its east side at
+# 24°N): distances up to it keep their meaning after clip_to_query_area, so distance filters
+# (DWithin, Beyond) are refused beyond it.
+QUERY_MARGIN_M = 200_000.0
 # A speck inside the query area but outside VIETNAM_LONLAT (see clip_to_query_area).
 _SPECK_LONLAT: Bbox = (96.5, 4.5, 96.6, 4.6)
 

@@ -314,3 +314,25 @@ def test_gdal_spatial_filter_out_of_range_and_far_away(live_server, plan_in_forc
     assert "ERROR" not in near.stderr, near.stderr
     assert "code (String) = A1" in near.stdout
     assert "code (String) = A2" not in near.stdout
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("distance", "refused"),
+    [("150", False), ("200000", False), ("201", True), ("-1", True), ("NaN", True)],
+)
+def test_distance_filters_stay_within_the_query_margin(client, plan_in_force, distance, refused):
+    """Beyond about 200 km a geometry cut to the query area would measure from the wrong
+    place, so DWithin and Beyond take distances up to that margin only."""
+    units = "km" if distance in ("150", "201") else "m"
+    fes = spatial(
+        "DWithin",
+        point(f"{HUE_X + 10} {HUE_Y + 10}", STORAGE),
+        f'<fes:Distance uom="{units}">{distance}</fes:Distance>',
+    )
+    status, body = get_feature(client, FILTER=fes)
+    if refused:
+        assert_refused(status, body, "Filter distances must lie between 0 and 200 km")
+    else:
+        assert status == 200, body[:400]
+        assert codes(body) == ["A1", "A2"]

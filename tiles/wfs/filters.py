@@ -239,7 +239,12 @@ class _Evaluator(DjangoFilterEvaluator):
         factor = METRES.get(str(node.units).lower())  # type: ignore[attr-defined]
         if factor is None:
             raise _bad("Distance units must be metres or kilometres.")
-        query = Q(geom__dwithin=(geometry, D(m=float(node.distance) * factor)))  # type: ignore[attr-defined]
+        metres = float(node.distance) * factor  # type: ignore[attr-defined]
+        if not 0 <= metres <= extent.QUERY_MARGIN_M:  # NaN fails too
+            raise _bad(
+                f"Filter distances must lie between 0 and {extent.QUERY_MARGIN_M / 1000:g} km."
+            )
+        query = Q(geom__dwithin=(geometry, D(m=metres)))
         return query if node.op.name == "DWITHIN" else ~query  # type: ignore[attr-defined]
 
     def _geometry_pair(self, lhs: object, rhs: object) -> tuple[F, GEOSGeometry]:
