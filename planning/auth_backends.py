@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 
-from planning.login_limits import TOO_MANY_ATTEMPTS, seconds_blocked
+from planning.login_limits import TOO_MANY_ATTEMPTS, refuse, seconds_blocked
 
 
 class LimitedModelBackend(ModelBackend):
@@ -17,5 +17,6 @@ class LimitedModelBackend(ModelBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
         name = username if username is not None else kwargs.get("username", "")
         if seconds_blocked(request, str(name or "")):
+            refuse(request)
             raise PermissionDenied(str(TOO_MANY_ATTEMPTS))
         return super().authenticate(request, username=username, password=password, **kwargs)

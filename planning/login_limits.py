@@ -2,21 +2,23 @@
 
 Every password check (login form, admin, /api/token/, HTTP Basic) runs Django's
 `authenticate()`: a failure is counted through the `user_login_failed` signal, and
-`planning.auth_backends.LimitedModelBackend` refuses to check any password of an account or from an address that
-has reached its limit within the window (PLANNING_LOGIN_* settings). Counters live in the
-shared cache (the database), so all server processes add up; a window is fixed from the
-first failure, and refused attempts are not checked, so guessing stops until it ends.
+`planning.auth_backends.LimitedModelBackend` refuses to check any password of an account or
+from an address that has reached its limit within the window (PLANNING_LOGIN_* settings).
+Counters live in the database (planning.models.LoginFailureCounter), so all server processes
+add up; a window is fixed from the first failure; refused attempts are neither checked nor
+counted, so guessing stops until the window ends.
 """
 
 from __future__ import annotations
 
 import hashlib
-import time
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
-from django.core.cache import cache
+from django.db import connection
 from django.dispatch import receiver
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from planning.errors import PlanningError
@@ -40,39 +42,61 @@ def client_address(request) -> str:
 
 
 def _keys(request, username: str) -> list[tuple[str, int]]:
-    """(cache key, limit) of the account and, when known, of the client address."""
+    """(counter key, limit) of the account and, when known, of the client address."""
     digest = hashlib.sha256(username.encode()).hexdigest()
-    keys = [(f"login-failures:user:{digest}", settings.PLANNING_LOGIN_MAX_FAILURES)]
+    keys = [(f"user:{digest}", settings.PLANNING_LOGIN_MAX_FAILURES)]
     if request is not None:
-        keys.append(
-            (
-                f"login-failures:ip:{client_address(request)}",
-                settings.PLANNING_LOGIN_MAX_FAILURES_PER_IP,
-            )
-        )
+        address = client_address(request)[:90]
+        keys.append((f"ip:{address}", settings.PLANNING_LOGIN_MAX_FAILURES_PER_IP))
     return keys
+
+
+# The counters' table (planning.models.LoginFailureCounter), named here because this module
+# is imported before the models are ready (see planning.auth_backends).
+_TABLE = "planning_loginfailurecounter"
+_COUNT_SQL = f"""
+INSERT INTO {_TABLE} AS c (key, count, window_end) VALUES (%(key)s, 1, %(end)s)
+ON CONFLICT (key) DO UPDATE SET
+  count = CASE WHEN c.window_end <= %(now)s THEN 1 ELSE c.count + 1 END,
+  window_end = CASE WHEN c.window_end <= %(now)s THEN %(end)s ELSE c.window_end END
+"""  # noqa: S608 - constant table name, values bound
 
 
 def seconds_blocked(request, username: str) -> int:
     """Seconds until `username` may try again from this client; 0 = not blocked."""
-    now = time.time()
-    waits = [0]
-    for key, limit in _keys(request, username or ""):
-        count, window_end = cache.get(key, (0, 0.0))
-        if count >= limit and window_end > now:
-            waits.append(int(window_end - now) + 1)
-    return max(waits)
+    limits = dict(_keys(request, username or ""))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT key, count, window_end FROM {_TABLE} "  # noqa: S608 - constant name
+            "WHERE key = ANY(%s) AND window_end > now()",
+            [list(limits)],
+        )
+        rows = cursor.fetchall()
+    now = timezone.now()
+    waits = [(end - now).total_seconds() for key, count, end in rows if count >= limits[key]]
+    return max([0, *(int(wait) + 1 for wait in waits)])
 
 
 def record_failure(request, username: str) -> None:
-    now = time.time()
-    for key, _limit in _keys(request, username or ""):
-        count, window_end = cache.get(key, (0, 0.0))
-        if window_end <= now:
-            count, window_end = 0, now + settings.PLANNING_LOGIN_WINDOW_SECONDS
-        cache.set(key, (count + 1, window_end), timeout=int(window_end - now) + 1)
+    """One more failure of the account and the address, each counted atomically (parallel
+    failures all count); counters whose window ended start again, expired ones are removed."""
+    now = timezone.now()
+    end = now + timedelta(seconds=settings.PLANNING_LOGIN_WINDOW_SECONDS)
+    with connection.cursor() as cursor:
+        for key, _limit in _keys(request, username or ""):
+            cursor.execute(_COUNT_SQL, {"key": key, "now": now, "end": end})
+        cursor.execute(f"DELETE FROM {_TABLE} WHERE window_end <= %s", [now])  # noqa: S608
+
+
+def refuse(request) -> None:
+    """Marks an attempt refused without a password check: it is not counted again, so a
+    blocked client cannot keep adding counters."""
+    if request is not None:
+        request.planning_login_refused = True
 
 
 @receiver(user_login_failed, dispatch_uid="planning.login_limits.count_failure")
 def _count_failure(sender, credentials, request=None, **kwargs) -> None:
+    if getattr(request, "planning_login_refused", False):
+        return
     record_failure(request, str(credentials.get("username", "")))

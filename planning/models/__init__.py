@@ -7,6 +7,7 @@ from planning.models.layers import Feature, Layer
 from planning.models.projects import Membership, Project
 from planning.models.review import Comment, QAFinding, SupersededFeature
 from planning.models.revisions import PUBLISHED_STATES, Revision, RevisionState
+from planning.models.security import LoginFailureCounter
 
 __all__ = [
     "PUBLISHED_STATES",
@@ -17,6 +18,7 @@ __all__ = [
     "JobState",
     "LandUseCategory",
     "Layer",
+    "LoginFailureCounter",
     "MappingPreset",
     "Membership",
     "Project",

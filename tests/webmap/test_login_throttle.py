@@ -9,10 +9,13 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import User
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.throttling import ScopedRateThrottle
+
+from planning.login_limits import seconds_blocked
+from planning.models import LoginFailureCounter
 
 TOO_MANY = "Too many failed sign-in attempts"
 LOGIN = "/accounts/login/"
@@ -186,3 +189,29 @@ def test_token_age_zero_means_no_expiry(settings, alice):
     assert answer.status_code == 200
     again = Client().post("/api/token/", {"username": "alice_t", "password": "pw-alice-test"})
     assert again.json() == {"token": token.key, "expires": None}
+
+
+@pytest.mark.django_db
+def test_a_lock_survives_a_spray_of_other_names(limits):
+    """Failures of made-up accounts from many addresses cannot push a locked account's
+    counter out (a size-bounded cache would evict it), and a blocked address adds no
+    counters through the admin login."""
+    limits.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    User.objects.create_user("target_t", password="pw-target-test")
+    for n in range(3):  # three addresses: the per-address limit plays no part
+        sign_in(Client(), "target_t", "wrong", address=f"198.51.100.{10 + n}")
+    elsewhere = RequestFactory().get("/", REMOTE_ADDR="203.0.113.9")
+    assert seconds_blocked(elsewhere, "target_t") > 0
+    for i in range(320):
+        Client(REMOTE_ADDR=f"192.0.2.{i % 200}").post(
+            LOGIN, {"username": f"spray{i}", "password": "x"}
+        )
+    assert seconds_blocked(elsewhere, "target_t") > 0
+    blocked = "192.0.2.250"
+    for i in range(10):
+        Client(REMOTE_ADDR=blocked).post(
+            "/admin/login/", {"username": f"admin{i}", "password": "x"}
+        )
+    counted = LoginFailureCounter.objects.filter(key=f"ip:{blocked}").get().count
+    assert counted == limits.PLANNING_LOGIN_MAX_FAILURES_PER_IP  # refused ones not counted
+    assert seconds_blocked(elsewhere, "target_t") > 0
