@@ -39,6 +39,7 @@ class PreparedGeometries:
     keep: np.ndarray  # indexes of source features that are loaded
     wkb_2d: list[str]  # one per kept feature
     wkb_3d: list[str | None]  # with Z, where the source has Z values
+    bounds: tuple[float, float, float, float] | None = None  # of the kept, storage CRS
 
 
 def prepare(
@@ -64,7 +65,14 @@ def prepare(
         np.flatnonzero(has_z), _hex(geoms[has_z], output_dimension=3), strict=True
     ):
         wkb_3d[position] = blob
-    return PreparedGeometries(keep, _hex(flat, output_dimension=2), wkb_3d)
+    box = tuple(float(v) for v in shapely.total_bounds(geoms)) if len(geoms) else None
+    finite = box is not None and all(np.isfinite(box))
+    return PreparedGeometries(
+        keep,
+        _hex(flat, output_dimension=2),
+        wkb_3d,
+        box if finite else None,  # type: ignore[arg-type]
+    )
 
 
 def _hex(geoms: np.ndarray, output_dimension: int) -> list[str]:

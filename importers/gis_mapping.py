@@ -30,7 +30,7 @@ from importers.cad import crs as cad_crs
 from importers.cad import placement as cad_placement
 from importers.cad import preview as cad_preview
 from importers.cad.convert import IGNORE, Progress, check_mapping
-from importers.cad.mapping import target_attributes, target_kind
+from importers.cad.mapping import target_attributes, target_kind, target_label
 from importers.control_points import control_transform, parse_control_points
 from importers.report import ImportReport
 from importers.sources import locate_dataset
@@ -137,7 +137,7 @@ def import_mapped_dataset(
     warnings: list[str] = []
     transform = None
     crs_sources: list[str] = []
-    boxes: list[tuple | None] = []  # lon/lat extent of each layer, for the project check
+    boxes: list[tuple | None] = []  # storage-CRS extent of each layer: the project check
     with tempfile.TemporaryDirectory(prefix="gis-", dir=_work_root()) as workdir:
         step(2, _("Reading the file"))
         dataset = locate_dataset(
@@ -161,7 +161,6 @@ def import_mapped_dataset(
             move, info = _control_move(points, layer_crs, label, warnings)
             if move is not None:
                 whole.wkb, transform = _moved_wkb(whole.wkb, move), info
-            boxes.append(cad_placement.lonlat_bounds(layer_crs, shapely.from_wkb(whole.wkb)))
             for target, by_rule in _split_by_rules(whole, kind, rules):
                 group_kind, source = target_kind(target), _with_defaults(by_rule, target)
                 report = ImportReport(filename, dataset.format.name, name, label)
@@ -172,15 +171,17 @@ def import_mapped_dataset(
                 )
                 to_storage = import_crs.transformer_to_storage(layer_crs)
                 ready = geometry.prepare(source.wkb, get_kind(group_kind), to_storage, report)
+                boxes.append(ready.bounds)
                 if source.text_encoding in LEGACY:
                     report.warnings.append(
                         _("Text was converted from the legacy %(encoding)s encoding to Unicode.")
                         % {"encoding": source.text_encoding.upper()}
                     )
-                prepared.append((name, group_kind, source, ready, report))
+                title = f"{name} – {target_label(target)}"  # building lines apart from red
+                prepared.append((name, group_kind, source, ready, title, report))
         if not prepared:
             raise InvalidInput(_("No feature could be loaded."))
-        far = cad_placement.lonlat_far_from_project(
+        far = cad_placement.storage_box_far_from_project(
             revision.project, cad_placement.union_box(boxes)
         )
         if far:
@@ -213,14 +214,13 @@ def import_mapped_dataset(
 @transaction.atomic
 def _load_all(user, revision, prepared, filename, remote_addr, step, load) -> list[Layer]:
     layers = []
-    for index, (name, kind, source, ready, report) in enumerate(prepared):
+    for index, (name, kind, source, ready, title, report) in enumerate(prepared):
         if not len(ready.keep):
             report.warnings.append(_("No feature could be loaded."))
             continue
         step(80 + 19 * index / len(prepared), _("Loading layer %(name)s") % {"name": name})
-        label = f"{name} – {get_kind(kind).label}"[:200]
         layers.append(
-            load(user, revision, kind, label, source, ready, report, filename, remote_addr)
+            load(user, revision, kind, title[:200], source, ready, report, filename, remote_addr)
         )
     if not layers:
         raise InvalidInput(_("No feature could be loaded."))

@@ -14,7 +14,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import shapely
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -123,17 +122,15 @@ def import_upload(
         report.missing_attributes = missing_attributes(
             layer_kind, [f["name"] for f in source.fields]
         )
-        far = cad_placement.geoms_far_from_project(
-            revision.project, source_crs, shapely.from_wkb(source.wkb)
-        )
-        if far:
-            report.warnings.append(far)
         prepared = geometry.prepare(
             source.wkb,
             layer_kind,
             import_crs.transformer_to_storage(source_crs),
             report,
         )
+        far = cad_placement.storage_box_far_from_project(revision.project, prepared.bounds)
+        if far:
+            report.warnings.append(far)
         if not len(prepared.keep):
             raise InvalidInput(_("No feature could be loaded."), details=report.as_dict())
         layer = _load(

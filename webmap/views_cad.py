@@ -80,7 +80,7 @@ def kind_choices() -> list[dict[str, str]]:
     ordered = sorted(KINDS.values(), key=lambda kind: kind.draw_order)
     choices = []
     for kind in ordered:
-        choices.append({"code": kind.code, "label": str(kind.label)})
+        choices.append({"code": kind.code, "label": target_label(kind.code)})
         if kind.code == target_kind(BUILDING_LINES):  # right after the red lines
             choices.append({"code": BUILDING_LINES, "label": target_label(BUILDING_LINES)})
     return [*choices, {"code": IGNORE, "label": _("Ignore")}]

@@ -31,6 +31,8 @@ def target_label(target: str) -> str:
 
     if target == BUILDING_LINES:
         return str(_("Building lines"))
+    if target == "redlines":  # as a target beside building lines: the red lines alone
+        return str(_("Red lines"))
     kind = KINDS.get(target)
     return str(kind.label) if kind else target
 

@@ -41,6 +41,20 @@ def lonlat_far_from_project(project: Project | None, lonlat) -> str | None:
     return far_from_project_warning(tuple(lonlat), where)
 
 
+def storage_box_far_from_project(project: Project, box) -> str | None:
+    """The same warning for a box in the storage CRS (importers.geometry.PreparedGeometries
+    .bounds: the geometries are decoded once, by the import itself)."""
+    if box is None:
+        return None
+    to_lonlat = Transformer.from_crs(import_crs.storage_crs(), LONLAT, always_xy=True)
+    try:
+        lonlat = to_lonlat.transform_bounds(*box)
+    except ProjError:
+        return None
+    finite = all(math.isfinite(value) for value in lonlat)
+    return lonlat_far_from_project(project, lonlat) if finite else None
+
+
 def lonlat_bounds(crs: CRS, geoms) -> tuple | None:
     """The lon/lat box of geometries in `crs`; None when there are none or PROJ cannot
     place them (outside the CRS's domain: the plausibility warning says so)."""
@@ -56,7 +70,7 @@ def lonlat_bounds(crs: CRS, geoms) -> tuple | None:
 
 
 def union_box(boxes) -> tuple | None:
-    """The lon/lat box around several (None entries skipped)."""
+    """The box around several in one CRS (None entries skipped)."""
     found = [box for box in boxes if box is not None]
     if not found:
         return None

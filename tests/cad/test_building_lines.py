@@ -107,6 +107,10 @@ def test_gis_layers_take_the_same_targets(planner, draft_plan, tmp_path):
         crs="EPSG:9214",
     )
     assert {layer.kind for layer in result.layers} == {"redlines"}
+    assert sorted(layer.name for layer in result.layers) == [
+        "streets – Building lines",
+        "streets – Red lines",
+    ]
     features = Feature.objects.filter(layer__revision=draft_plan, layer__kind="redlines")
     types = sorted((f.attributes["loai"], f.attributes["type"]) for f in features)
     assert types == [
