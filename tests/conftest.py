@@ -12,6 +12,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission, User
 from django.contrib.gis.geos import MultiPolygon, Polygon
+from django.core.signals import request_finished, request_started
 from django.db import connection, transaction
 from django.utils import translation
 
@@ -34,6 +35,48 @@ def _english_outside_requests():
     """Domain code called directly speaks English in tests; requests pick their own language."""
     with translation.override("en"):
         yield
+
+
+class _RequestsInFlight:
+    """Requests the live server is still answering (the browser may have moved on or closed
+    while a request runs): counted through Django's request signals."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.lock = threading.Lock()
+
+    def started(self, **kwargs) -> None:
+        with self.lock:
+            self.count += 1
+
+    def finished(self, **kwargs) -> None:
+        with self.lock:
+            self.count = max(0, self.count - 1)
+
+    def wait_until_idle(self, timeout: float = 15.0) -> None:
+        deadline = time.monotonic() + timeout
+        while self.count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.count = 0  # a request that died without its signal must not hold later tests
+
+
+_IN_FLIGHT = _RequestsInFlight()
+request_started.connect(_IN_FLIGHT.started, dispatch_uid="tests.in_flight.started")
+request_finished.connect(_IN_FLIGHT.finished, dispatch_uid="tests.in_flight.finished")
+
+
+@pytest.fixture(autouse=True)
+def _live_server_idle_before_flush(request):
+    """A live-server test's database is emptied (TRUNCATE) at its end; a request still
+    running then holds locks the TRUNCATE needs while waiting for ones it took: a deadlock
+    that fails the test and the next one's set-up. So the flush waits for the server to be
+    idle (this fixture depends on the database fixture, so it is torn down first)."""
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("_django_db_helper")
+    yield
+    _IN_FLIGHT.wait_until_idle()
 
 
 # A 200 m square in Hue, EPSG:9214 (VN-2000 / TM-3 107-00).
