@@ -2,13 +2,16 @@
 
 Every reader counts triangles before it builds anything and refuses a model above
 PLANNING_3D_MAX_TRIANGLES; references (vertex indices, parent/child objects) are checked
-and a broken one refuses the whole file with the place it occurs.
+and a broken one refuses the whole file with the place it occurs. JSON (CityJSON, glTF) is
+refused when nested deeper than MAX_JSON_DEPTH, and every glTF byte range (buffer, buffer
+view, accessor) is checked against the glTF 2.0 rules before numpy looks at the bytes.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,6 +79,50 @@ def read_model(path: Path, filename: str) -> Model:
     )
 
 
+# --- JSON ----------------------------------------------------------------------------------
+
+# Real files nest about a dozen levels (CityJSON: document, CityObjects, object, geometry,
+# then at most 5 levels of MultiSolid boundaries; glTF less). Deeper is broken or hostile:
+# refused before anything (numpy, repr, pygltflib) walks the parsed document recursively.
+MAX_JSON_DEPTH = 64
+
+
+def _too_deep() -> InvalidInput:
+    return InvalidInput(
+        _("The file nests JSON arrays and objects more than %(limit)d levels deep.")
+        % {"limit": MAX_JSON_DEPTH}
+    )
+
+
+def _check_json_depth(document) -> None:
+    """Level by level, without recursion: each pass keeps the containers one level down."""
+    level = [document] if isinstance(document, (dict, list)) else []
+    depth = 0
+    while level:
+        depth += 1
+        if depth > MAX_JSON_DEPTH:
+            raise _too_deep()
+        level = [
+            child
+            for value in level
+            for child in (value.values() if isinstance(value, dict) else value)
+            if isinstance(child, (dict, list))
+        ]
+
+
+class _BoundedJSONDecoder(json.JSONDecoder):
+    """json's decoder, refusing documents nested deeper than MAX_JSON_DEPTH. The C parser
+    recurses per level and raises RecursionError far below a hostile file's depth."""
+
+    def decode(self, s, *args, **kwargs):
+        try:
+            document = super().decode(s, *args, **kwargs)
+        except RecursionError:
+            raise _too_deep() from None
+        _check_json_depth(document)
+        return document
+
+
 # --- CityJSON -----------------------------------------------------------------------------
 
 _EPSG = re.compile(r"EPSG(?:/0/|::|:)(\d{4,6})", re.IGNORECASE)
@@ -83,7 +130,7 @@ _EPSG = re.compile(r"EPSG(?:/0/|::|:)(\d{4,6})", re.IGNORECASE)
 
 def read_cityjson(path: Path) -> Model:
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document = json.loads(path.read_text(encoding="utf-8"), cls=_BoundedJSONDecoder)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InvalidInput(_("Not a CityJSON file: %(error)s") % {"error": exc}) from exc
     if not isinstance(document, dict) or document.get("type") != "CityJSON":
@@ -180,11 +227,9 @@ def _count_triangles(geometry: dict) -> int:
 
 
 def _cityjson_object(oid: str, obj: dict, geometry: dict, vertices: np.ndarray) -> MeshObject:
-    used = sorted({i for rings in _surfaces(geometry) for ring in rings for i in ring})
-    if used and (
-        not all(isinstance(i, int) for i in used) or used[0] < 0 or used[-1] >= len(vertices)
-    ):
-        bad = next(i for i in used if not isinstance(i, int) or i < 0 or i >= len(vertices))
+    used = sorted(_vertex_indices(oid, geometry))
+    if used and (used[0] < 0 or used[-1] >= len(vertices)):
+        bad = next(i for i in used if i < 0 or i >= len(vertices))
         raise InvalidInput(
             _("CityObject %(id)s uses vertex %(index)s, but the file has %(count)d vertices.")
             % {"id": oid, "index": bad, "count": len(vertices)}
@@ -198,6 +243,21 @@ def _cityjson_object(oid: str, obj: dict, geometry: dict, vertices: np.ndarray) 
     if "measuredHeight" in attributes:
         attributes.setdefault("height", attributes["measuredHeight"])
     return MeshObject(oid, vertices, faces, attributes)
+
+
+def _vertex_indices(oid: str, geometry: dict) -> set[int]:
+    """The vertex indices of a geometry's rings; a ring holding anything but integers (a
+    boundaries array nested deeper than its type says, or a number in quotes) is refused."""
+    used: set[int] = set()
+    for rings in _surfaces(geometry):
+        for ring in rings:
+            if not isinstance(ring, list) or not all(type(i) is int for i in ring):
+                detail = _("a ring of CityObject %(id)s holds something else than vertex indices.")
+                raise InvalidInput(
+                    _("Not a CityJSON file: %(error)s") % {"error": detail % {"id": oid}}
+                )
+            used.update(ring)
+    return used
 
 
 def _scalar(value) -> bool:
@@ -288,9 +348,8 @@ def read_gltf(path: Path) -> Model:
     (`scene`, else the first one; a file without scenes: every node that is nobody's child),
     a node's world transform is its parent's times its own, and each node showing a mesh
     gives one object (a mesh shown by two nodes gives two)."""
-    gltf = _load_gltf(path)
     try:
-        return _gltf_model(gltf)
+        return _gltf_model(_load_gltf(path))
     except (TypeError, ValueError, AttributeError, IndexError, KeyError) as exc:  # bad member
         raise InvalidInput(_("Not a glTF 2.0 file: %(error)s") % {"error": exc}) from exc
 
@@ -317,25 +376,57 @@ def _gltf_model(gltf: pygltflib.GLTF2) -> Model:
 
 
 def _load_gltf(path: Path) -> pygltflib.GLTF2:
+    data = path.read_bytes()
+    binary = data[:4] == b"glTF"
     try:
-        if path.read_bytes()[:4] == b"glTF":
-            gltf = pygltflib.GLTF2.load_binary(str(path))
-        else:
-            gltf = pygltflib.GLTF2.from_json(path.read_text(encoding="utf-8"))
+        text, blob = _glb_chunks(data) if binary else (data.decode("utf-8"), None)
+        # Parsed once with the depth bound, as pygltflib's parser has none and takes no
+        # decoder class: glTF JSON is small (the data is binary or one base64 string).
+        _BoundedJSONDecoder().decode(text)
+        gltf = pygltflib.GLTF2.from_json(text, infer_missing=binary)
+    except InvalidInput:
+        raise
     except Exception as exc:
         raise InvalidInput(_("Not a glTF 2.0 file: %(error)s") % {"error": exc}) from exc
+    if blob is not None:
+        gltf.set_binary_blob(blob)
     for buffer in gltf.buffers:
-        if buffer.uri and not buffer.uri.startswith("data:"):
+        if buffer.uri and not str(buffer.uri).startswith("data:"):
             raise InvalidInput(
                 _("glTF buffers must be embedded (GLB or data: URIs), not %(uri)s.")
-                % {"uri": buffer.uri[:80]}
+                % {"uri": str(buffer.uri)[:80]}
             )
+    if len(gltf.buffers) > 1:  # GLB carries one; pygltflib decodes one data: URI at most
+        raise UnsupportedFormat(_("glTF models with more than one buffer are not supported."))
     if any(b.uri for b in gltf.buffers):
         try:
             gltf.convert_buffers(pygltflib.BufferFormat.BINARYBLOB)
         except Exception as exc:  # a malformed data: URI
             raise InvalidInput(_("Not a glTF 2.0 file: %(error)s") % {"error": exc}) from exc
+    _check_buffer_views(gltf)
     return gltf
+
+
+def _glb_chunks(data: bytes) -> tuple[str, memoryview | None]:
+    """A GLB container's JSON text and its BIN chunk, each chunk checked to lie in the file."""
+    if len(data) < 20:
+        raise _not_gltf(_("the GLB file is truncated."))
+    _magic, version, length = struct.unpack_from("<4sII", data)
+    if version != 2 or length > len(data):
+        raise _not_gltf(_("the GLB header is not a version 2 header of this file's length."))
+    chunks: list[tuple[bytes, memoryview]] = []
+    index = 12
+    while index + 8 <= length:
+        size, kind = struct.unpack_from("<I4s", data, index)
+        index += 8
+        if size > length - index:
+            raise _not_gltf(_("a GLB chunk runs past the end of the file."))
+        chunks.append((kind, memoryview(data)[index : index + size]))
+        index += size
+    if not chunks or chunks[0][0] != b"JSON":
+        raise _not_gltf(_("a GLB file starts with its JSON chunk."))
+    blob = next((chunk for kind, chunk in chunks[1:] if kind == b"BIN\0"), None)
+    return bytes(chunks[0][1]).decode("utf-8"), blob
 
 
 def _not_gltf(detail: str) -> InvalidInput:
@@ -538,7 +629,7 @@ def _primitive_triangles(gltf: pygltflib.GLTF2, primitive) -> int:
         raise UnsupportedFormat(_("Only triangle meshes are supported in glTF models."))
     accessor = primitive.indices if primitive.indices is not None else primitive.attributes.POSITION
     count = gltf.accessors[accessor].count if _is_index(accessor, len(gltf.accessors)) else -1
-    if not isinstance(count, int) or count < 0:  # a negative count would hide other triangles
+    if not _is_int(count) or count < 0:  # a negative count would hide other triangles
         raise InvalidInput(_("Broken glTF accessor %(index)s.") % {"index": accessor})
     return count // 3
 
@@ -552,33 +643,131 @@ _DTYPES = {
     pygltflib.UNSIGNED_INT: np.uint32,
     pygltflib.FLOAT: np.float32,
 }
+# glTF 2.0 (3.6.2.4): a vertex stride is a multiple of 4 from 4 to 252 bytes.
+MIN_STRIDE, MAX_STRIDE = 4, 252
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_buffer_views(gltf: pygltflib.GLTF2) -> None:
+    """Every buffer holds the bytes it declares and every buffer view lies inside its buffer
+    with a glTF stride, before any accessor is read."""
+    blob = gltf.binary_blob() or b""
+    for number, buffer in enumerate(gltf.buffers):
+        if not _is_int(buffer.byteLength) or not 0 < buffer.byteLength <= len(blob):
+            raise _not_gltf(
+                _("buffer %(buffer)d declares %(declared)s bytes but holds %(held)d.")
+                % {"buffer": number, "declared": buffer.byteLength, "held": len(blob)}
+            )
+    for number, view in enumerate(gltf.bufferViews):
+        _check_buffer_view(gltf, number, view)
+
+
+def _check_buffer_view(gltf: pygltflib.GLTF2, number: int, view) -> None:
+    if not _is_index(view.buffer, len(gltf.buffers)):
+        raise _not_gltf(
+            _("bufferView %(view)d refers to buffer %(buffer)s, which the file does not contain.")
+            % {"view": number, "buffer": view.buffer}
+        )
+    stride = view.byteStride
+    if stride is not None and not (
+        _is_int(stride) and MIN_STRIDE <= stride <= MAX_STRIDE and stride % 4 == 0
+    ):
+        raise _not_gltf(
+            _(
+                "bufferView %(view)d has byteStride %(stride)s; glTF requires a multiple of 4 "
+                "from 4 to 252."
+            )
+            % {"view": number, "stride": stride}
+        )
+    offset, length = view.byteOffset or 0, view.byteLength
+    size = gltf.buffers[view.buffer].byteLength
+    if not (_is_int(offset) and _is_int(length) and offset >= 0 and 0 < length <= size - offset):
+        raise _not_gltf(
+            _(
+                "bufferView %(view)d (byteOffset %(offset)s, byteLength %(length)s) does not lie "
+                "inside its buffer of %(size)d bytes."
+            )
+            % {"view": number, "offset": offset, "length": length, "size": size}
+        )
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where an accessor's elements lie in its (checked) buffer view."""
+
+    view: int
+    offset: int  # of the first element in the view
+    count: int
+    stride: int
+    dtype: np.dtype
+    width: int  # components per element
+
+
+def _accessor_layout(gltf: pygltflib.GLTF2, index: int) -> _Layout:
+    """The accessor's layout, checked against glTF 2.0: a known component type and element
+    type, count > 0, a byteOffset aligned to the component size, a stride (the view's, else
+    the element size) not shorter than the element, and the last element inside the view."""
+    if not _is_index(index, len(gltf.accessors)):  # a negative index would wrap around
+        raise InvalidInput(_("Broken glTF accessor %(index)s.") % {"index": index})
+    accessor = gltf.accessors[index]
+    if (
+        not _is_index(accessor.bufferView, len(gltf.bufferViews))
+        or accessor.componentType not in _DTYPES
+        or accessor.type not in _COMPONENTS
+    ):
+        raise InvalidInput(_("Broken glTF accessor %(index)s.") % {"index": index})
+    if accessor.sparse is not None:
+        raise UnsupportedFormat(_("Sparse glTF accessors are not supported."))
+    dtype = np.dtype(_DTYPES[accessor.componentType]).newbyteorder("<")
+    offset, count = accessor.byteOffset or 0, accessor.count
+    if not (_is_int(offset) and offset >= 0 and offset % dtype.itemsize == 0):
+        raise _not_gltf(
+            _(
+                "accessor %(index)d has byteOffset %(offset)s; it must be a non-negative "
+                "multiple of %(size)d."
+            )
+            % {"index": index, "offset": offset, "size": dtype.itemsize}
+        )
+    if not (_is_int(count) and count > 0):
+        raise _not_gltf(
+            _("accessor %(index)d has count %(count)s; it must be a positive integer.")
+            % {"index": index, "count": count}
+        )
+    view = gltf.bufferViews[accessor.bufferView]  # checked at load by _check_buffer_view
+    element = dtype.itemsize * _COMPONENTS[accessor.type]
+    stride = view.byteStride or element
+    if stride < element:
+        raise _not_gltf(
+            _(
+                "accessor %(index)d has elements of %(element)d bytes, longer than the byteStride "
+                "%(stride)d of its bufferView."
+            )
+            % {"index": index, "element": element, "stride": stride}
+        )
+    if offset + stride * (count - 1) + element > view.byteLength:
+        raise InvalidInput(_("glTF accessor %(index)s reads past its buffer.") % {"index": index})
+    return _Layout(accessor.bufferView, offset, count, stride, dtype, _COMPONENTS[accessor.type])
 
 
 def _accessor(gltf: pygltflib.GLTF2, index: int) -> np.ndarray:
-    """An accessor's values (count, components), every offset checked against the buffer."""
-    try:
-        if not _is_index(index, len(gltf.accessors)):  # a negative index would wrap around
-            raise IndexError(index)
-        accessor = gltf.accessors[index]
-        if not _is_index(accessor.bufferView, len(gltf.bufferViews)):
-            raise IndexError(accessor.bufferView)
-        view = gltf.bufferViews[accessor.bufferView]
-        if not isinstance(accessor.count, int) or accessor.count < 0:
-            raise TypeError(accessor.count)
-        dtype = np.dtype(_DTYPES[accessor.componentType]).newbyteorder("<")
-        width = _COMPONENTS[accessor.type]
-    except (IndexError, KeyError, TypeError) as exc:
-        raise InvalidInput(_("Broken glTF accessor %(index)s.") % {"index": index}) from exc
-    blob = gltf.binary_blob() or b""
-    element = dtype.itemsize * width
-    stride = view.byteStride or element
-    start = (view.byteOffset or 0) + (accessor.byteOffset or 0)
-    end = start + stride * (accessor.count - 1) + element if accessor.count else start
-    if start < 0 or end > len(blob) or end > (view.byteOffset or 0) + view.byteLength:
-        raise InvalidInput(_("glTF accessor %(index)s reads past its buffer.") % {"index": index})
-    raw = np.frombuffer(blob, dtype=np.uint8, count=end - start, offset=start)
-    rows = np.lib.stride_tricks.as_strided(raw, (accessor.count, element), (stride, 1))
-    return np.ascontiguousarray(rows).view(dtype).reshape(accessor.count, width)
+    """An accessor's values (count, components), copied out of the buffer. numpy gets the
+    view's bytes only and checks the strided shape against them as well."""
+    layout = _accessor_layout(gltf, index)
+    view = gltf.bufferViews[layout.view]
+    start = view.byteOffset or 0
+    data = memoryview(gltf.binary_blob() or b"")[start : start + view.byteLength]
+    element = layout.dtype.itemsize * layout.width
+    rows = np.ndarray(
+        (layout.count, element),
+        dtype=np.uint8,
+        buffer=data,
+        offset=layout.offset,
+        strides=(layout.stride, 1),
+    )
+    return np.ascontiguousarray(rows).view(layout.dtype).reshape(layout.count, layout.width)
 
 
 def _gltf_objects(gltf: pygltflib.GLTF2, instances: list[_Instance]) -> list[MeshObject]:
