@@ -225,8 +225,11 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+CAD_ENCODINGS = ("auto", "tcvn3", "vni")  # a drawing's text: detected or a legacy font's
+
+
 def check_cad_encoding(text_encoding: str) -> None:
-    if text_encoding not in ("auto", "tcvn3", "vni"):
+    if text_encoding not in CAD_ENCODINGS:
         raise InvalidInput(
             _("Unknown text encoding %(encoding)s; expected auto, tcvn3 or vni.")
             % {"encoding": repr(text_encoding)}

@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from importers.cad.mapping import BUILDING_LINES, target_kind, target_label
+from importers.service import CAD_ENCODINGS
+from importers.sources import CAD_SUFFIXES
 from importers.text.vietnamese import ENCODINGS
 from planning import visibility
 from planning.layer_kinds import KINDS
@@ -57,7 +59,10 @@ def encoding_choices() -> list[dict[str, str]]:
         "cp1258": _("Windows Vietnamese (cp1258), GIS files"),
         "cp1252": _("Windows Western (cp1252), GIS files"),
     }
-    return [{"code": code, "label": labels.get(code, code)} for code in ("auto", *ENCODINGS)]
+    return [
+        {"code": code, "label": labels.get(code, code), "drawings": code in CAD_ENCODINGS}
+        for code in ("auto", *ENCODINGS)
+    ]
 
 
 def urls(revision: Revision) -> dict[str, str]:
@@ -92,6 +97,7 @@ def build_config(revision: Revision) -> dict[str, Any]:
         "urls": urls(revision),
         "revision": {"id": revision.pk, "number": revision.number},
         "kinds": kind_choices(),
+        "drawingSuffixes": list(CAD_SUFFIXES),  # their text takes only CAD_ENCODINGS
         "extent": mapconfig.revisions_extent([revision.pk]) or mapconfig.in_force_extent(),
         "fallbackCenter": list(mapconfig.FALLBACK_CENTER),
         "fallbackZoom": mapconfig.FALLBACK_ZOOM,

@@ -143,6 +143,9 @@ def inspect_and_map(page: Page, drawing: Path, tmp_path: Path) -> None:
     assert rows["KHUNG_TEN"]["total"] == "2"
     # guesses from the names: lot boundaries, hatches and lot labels are land use
     assert {name: rows[name]["kind"] for name in MAPPING} == MAPPING
+    # a drawing's text takes only its fonts' encodings: the GIS ones are disabled
+    assert page.is_disabled("#cad-encoding option[value='cp1258']")
+    assert page.is_enabled("#cad-encoding option[value='tcvn3']")
     reinspect(page, lambda: page.select_option("#cad-crs", hue_option(page)))
     select_kind(page, "KHUNG_TEN", "annotation")  # the planner changes a guess…
     select_kind(page, "KHUNG_TEN", "ignore")  # …and back: the title block is junk
@@ -373,6 +376,7 @@ def test_a_zipped_shapefile_with_tcvn3_dbf_takes_the_same_path(
     rows = layer_rows(page)
     assert rows["lots"]["total"] == "3", rows
     assert rows["lots"]["kind"] == "landuse"  # guessed from the name
+    assert page.is_enabled("#cad-encoding option[value='cp1258']")  # a GIS file takes it
     assert page.evaluate("planningCad.previewCount()") == 3
     page.select_option("#cad-encoding", "tcvn3")
     page.click("#cad-start")

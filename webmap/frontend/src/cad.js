@@ -89,6 +89,7 @@ async function applyPreset(page) {
     state.presetMapping = preset.mapping || {};
     applyMapping(state.presetMapping);
     if (preset.encoding) byId('cad-encoding').value = preset.encoding;
+    limitEncodings(page.config, state.file); // a GIS preset's encoding does not fit a drawing
     const crsChanged = (preset.crs || '') !== readCrs();
     setCrs(preset.crs || '');
     onMappingChange(page);
@@ -178,10 +179,22 @@ async function runJob(page) {
   }
 }
 
+/** Drawings take only the encodings of their fonts: the GIS-only ones are disabled. */
+function limitEncodings(config, file) {
+  const name = file ? file.name.toLowerCase() : '';
+  const drawing = config.drawingSuffixes.some((suffix) => name.endsWith(suffix));
+  const select = byId('cad-encoding');
+  select.querySelectorAll('option[data-gis-only]').forEach((option) => {
+    option.disabled = drawing;
+  });
+  if (select.selectedOptions[0]?.disabled) select.value = 'auto';
+}
+
 function bindControls(page) {
   byId('cad-file').addEventListener('change', (event) => {
     [state.file] = event.target.files;
     state.file = state.file || null;
+    limitEncodings(page.config, state.file);
     choicesChanged();
     inspectDrawing(page);
   });
