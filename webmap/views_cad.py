@@ -49,8 +49,9 @@ def revision_cad(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "webmap/cad.html", context)
 
 
-def encoding_choices() -> list[dict[str, str]]:
-    """ "auto", then every encoding the import API accepts (vietnamese.ENCODINGS)."""
+def encoding_choices() -> list[dict[str, str | bool]]:
+    """ "auto", then every encoding the import API accepts (vietnamese.ENCODINGS), each
+    saying whether drawings take it too (importers.service.CAD_ENCODINGS)."""
     labels = {
         "auto": _("Detect automatically"),
         "utf-8": _("Unicode (UTF-8), GIS files"),
