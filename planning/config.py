@@ -109,6 +109,11 @@ SETTINGS: tuple[Setting, ...] = (
         "2000000000",
         "Largest raster accepted, in pixels (width x height), checked before reading pixels.",
     ),
+    Setting(
+        "PLANNING_RASTER_MAX_UNCOMPRESSED_MB",
+        "6000",
+        "Largest raster accepted once decoded (width x height x bands x bytes per sample), MiB.",
+    ),
     Setting("PLANNING_CAD_ARC_TOLERANCE", "0.01", "CAD arcs/curves: max chord deviation (m)."),
     Setting("PLANNING_CAD_SNAP_TOLERANCE", "0.05", "CAD lot linework: largest gap closed (m)."),
     Setting(
@@ -365,6 +370,11 @@ def raster_dir(var_dir: Path) -> Path:
 def raster_max_pixels() -> int:
     """PLANNING_RASTER_MAX_PIXELS, checked."""
     return _int("PLANNING_RASTER_MAX_PIXELS", 1, 10**12)
+
+
+def raster_max_uncompressed_bytes() -> int:
+    """PLANNING_RASTER_MAX_UNCOMPRESSED_MB, checked, in bytes."""
+    return _int("PLANNING_RASTER_MAX_UNCOMPRESSED_MB", 1, 10**8) * 1024 * 1024
 
 
 @dataclass(frozen=True)

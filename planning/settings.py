@@ -52,6 +52,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside everything below: sees their final responses (planning/middleware.py).
+    "planning.middleware.PrivateResponsesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -174,6 +176,7 @@ PLANNING_3D_TILE_FEATURES = _THREED.tile_features
 PLANNING_3D_SYNC_BUILD_MAX = _THREED.sync_build_max
 PLANNING_RASTER_DIR = config.raster_dir(CONFIG.var_dir)
 PLANNING_RASTER_MAX_PIXELS = config.raster_max_pixels()
+PLANNING_RASTER_MAX_UNCOMPRESSED_BYTES = config.raster_max_uncompressed_bytes()
 # CAD conversion and background jobs (docs/cad.md).
 _CAD = config.load_cad()
 PLANNING_CAD_ARC_TOLERANCE = _CAD.arc_tolerance

@@ -37,6 +37,8 @@ _GDAL_TYPES = {
     "float32": "Float32",
     "float64": "Float64",
 }
+# Sample types stored and drawn; 64-bit integers and complex numbers are refused at import.
+SAMPLE_TYPES = frozenset(_GDAL_TYPES)
 
 
 def creation_options(dtype: str, count: int, *, elevation: bool, paletted: bool) -> dict:
@@ -153,6 +155,12 @@ def is_north_up(transform: Affine) -> bool:
     return transform.b == 0 and transform.d == 0 and transform.a > 0 and transform.e < 0
 
 
+def adds_alpha(dtype: str, nodata: float | None) -> bool:
+    """Whether a warp gives the image an alpha band (bytes without nodata) for the area
+    outside it."""
+    return dtype == "uint8" and nodata is None
+
+
 def warp_to_file(
     dataset, target: Path, crs: RioCRS, grid: Grid, *, order: int | None = None
 ) -> None:
@@ -163,7 +171,7 @@ def warp_to_file(
     so the warp runs through rasterio.warp.reproject, chunked by GDAL.
     """
     count = dataset.count
-    alpha = dataset.dtypes[0] == "uint8" and dataset.nodata is None
+    alpha = adds_alpha(dataset.dtypes[0], dataset.nodata)
     nodata = None if alpha else (dataset.nodata if dataset.nodata is not None else -9999)
     profile = {
         "driver": "GTiff",

@@ -21,6 +21,7 @@ from rasters import cog, georef, metadata
 from rasters.gdal_env import safe_env
 from rasters.importing import (
     check_permission,
+    check_placed_grid,
     final_path,
     fitted_grid,
     move_into_place,
@@ -28,8 +29,6 @@ from rasters.importing import (
     work_root,
 )
 from rasters.models import GeoreferenceMethod, RasterKind, RasterLayer
-
-MAX_OUTPUT_FACTOR = 16  # the placed image may not be much larger than the scan
 
 
 def georeference(
@@ -59,10 +58,9 @@ def georeference(
                 % {"col": point.col, "row": point.row}
             )
     grid = fitted_grid(fit, raster.width, raster.height)
-    if grid.width * grid.height > MAX_OUTPUT_FACTOR * raster.width * raster.height:
-        raise InvalidInput(
-            _("These control points stretch the image far beyond its size; check them.")
-        )
+    check_placed_grid(
+        grid, raster.width, raster.height, raster.band_count, raster.dtype, raster.name
+    )
     gcps = [(p.col, p.row, p.x, p.y) for p in points]
     with tempfile.TemporaryDirectory(prefix="georef-", dir=work_root()) as work:
         output = _warp(raster, gcps, target, grid, order, Path(work))

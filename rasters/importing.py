@@ -4,11 +4,15 @@ Order of work, so that a hostile or broken file is refused before any pixel is r
 nothing is left behind:
 1. the upload (one image, or a zip with the image and its sidecars) is unpacked into a
    private temporary directory under PLANNING_RASTER_DIR (zip limits of importers.archive);
-2. rasters.sniff checks the bytes: real TIFF/JPEG/PNG by magic, declared size under the
-   limit, every TIFF strip or tile inside the file; sidecars are parsed strictly;
-3. GDAL opens the image with that one driver and no sidecar lookup (rasters.gdal_env);
+2. rasters.sniff checks the bytes: real TIFF/JPEG/PNG by magic, declared pixels, bands and
+   decoded bytes under the limits, every TIFF strip or tile inside the file; sidecars are
+   parsed strictly;
+3. GDAL opens the image with that one driver and no sidecar lookup (rasters.gdal_env); its
+   bands, sample type and size are checked again as GDAL sees them (still no pixel read);
 4. the placement is chosen: .aux.xml, world file, the file's own geotransform, its GCPs
-   (fitted, residuals kept), or none (the scan waits for control points);
+   (fitted, residuals kept), or none (the scan waits for control points); a placement that
+   needs a warp is refused when the warped grid would be far larger than the image or over
+   the size limits (check_placed_grid, shared with rasters.georeferencing);
 5. the COG is written in the temporary directory, then the row is created and the file
    moved into place inside one transaction; any failure removes the file.
 """
@@ -40,6 +44,7 @@ from rasters.gdal_env import open_image, safe_env
 from rasters.models import GeoreferenceMethod, RasterKind, RasterLayer
 
 IMAGE_SUFFIXES = (".tif", ".tiff", ".jpg", ".jpeg", ".png")
+MAX_OUTPUT_FACTOR = 16  # a placed image may not be much larger than the image itself
 
 
 @dataclass
@@ -106,6 +111,7 @@ def import_raster(
         with open_image(image, header.driver) as source:
             if (source.width, source.height) != (header.width, header.height):
                 raise sniff.truncated(image.name)
+            check_dataset(source, image.name)
             placement = _placement(source, image, siblings, user_crs)
             _convert(source, image, placement, output, workdir, kind)
         info = metadata.describe(output)
@@ -172,6 +178,22 @@ def _sidecar(image: Path, siblings: list[Path], suffixes: tuple[str, ...]) -> Pa
     return None
 
 
+def check_dataset(source, name: str) -> None:
+    """Bands, sample type and decoded size as GDAL reads them (its header only)."""
+    sniff.check_bands(name, source.count)
+    unsupported = sorted(set(source.dtypes) - cog.SAMPLE_TYPES)
+    if unsupported:
+        raise InvalidInput(
+            _(
+                "%(name)s stores its samples as %(type)s, which rasters cannot use; convert "
+                "it to 8-, 16- or 32-bit integers or 32- or 64-bit floating point."
+            )
+            % {"name": name, "type": unsupported[0]}
+        )
+    itemsize = max(np.dtype(dtype).itemsize for dtype in source.dtypes)
+    sniff.check_size(name, source.width, source.height, source.count, itemsize)
+
+
 # --- placement ----------------------------------------------------------------------------
 
 
@@ -233,6 +255,7 @@ def _convert(source, image: Path, placement: Placement, output: Path, workdir: P
     if _usable_as_is(source, placement):
         cog.write_cog(source, output, elevation=elevation)
         return
+    grid = _warp_grid(source, placement, image.name)
     wkt = placement.crs.to_wkt() if placement.crs else None
     xml = cog.vrt_xml(
         image, source, transform=placement.transform, crs_wkt=wkt, gcps=placement.gcps
@@ -240,19 +263,83 @@ def _convert(source, image: Path, placement: Placement, output: Path, workdir: P
     vrt_path = workdir / "placed.vrt"
     vrt_path.write_text(xml, encoding="utf-8")
     with safe_env(), open_own_file(vrt_path) as placed:
-        order = None
-        if placement.fit is not None:
-            grid = fitted_grid(placement.fit, source.width, source.height)
-            order = placement.fit.order
-        elif placement.transform is not None and cog.is_north_up(placement.transform):
+        if grid is None:
             cog.write_cog(placed, output, elevation=elevation)
             return
-        else:
-            grid = cog.north_up_grid(placement.transform, source.width, source.height)  # type: ignore[arg-type]
+        order = placement.fit.order if placement.fit is not None else None
         warped = workdir / "warped.tif"
         cog.warp_to_file(placed, warped, placement.crs, grid, order=order)
         with open_own_file(warped) as flat:
             cog.write_cog(flat, output, elevation=elevation)
+
+
+def _warp_grid(source, placement: Placement, name: str) -> cog.Grid | None:
+    """The north-up grid the image is warped onto, checked before any pixel is read; None
+    when the placement is already a north-up grid (the VRT is written as it is)."""
+    if placement.fit is not None:
+        grid = fitted_grid(placement.fit, source.width, source.height)
+    elif placement.transform is not None and not cog.is_north_up(placement.transform):
+        grid = cog.north_up_grid(placement.transform, source.width, source.height)
+    else:
+        return None
+    check_placed_grid(
+        grid,
+        source.width,
+        source.height,
+        source.count,
+        source.dtypes[0],
+        name,
+        by_points=placement.fit is not None,
+    )
+    return grid
+
+
+def check_placed_grid(
+    grid: cog.Grid,
+    width: int,
+    height: int,
+    bands: int,
+    dtype: str,
+    name: str,
+    *,
+    by_points: bool = True,
+) -> None:
+    """Refuse a placement whose warped grid would be far larger than the image (sheared or
+    stretched control points or world file) or larger than any raster may be: the warp
+    and the COG would otherwise write that many pixels."""
+    if grid.width * grid.height > MAX_OUTPUT_FACTOR * width * height:
+        if by_points:
+            raise InvalidInput(
+                _("These control points stretch the image far beyond its size; check them.")
+            )
+        raise InvalidInput(
+            _(
+                "The georeference of %(name)s (world file, .aux.xml or its own) stretches the "
+                "image far beyond its size; check it."
+            )
+            % {"name": name}
+        )
+    out_bands = bands + (1 if cog.adds_alpha(dtype, None) else 0)
+    placed_bytes = sniff.uncompressed_bytes(
+        grid.width, grid.height, out_bands, np.dtype(dtype).itemsize
+    )
+    max_pixels = settings.PLANNING_RASTER_MAX_PIXELS
+    if grid.width * grid.height > max_pixels or placed_bytes > sniff.max_uncompressed_bytes():
+        raise InvalidInput(
+            _(
+                "Placed on the map, %(name)s would have %(width)d × %(height)d pixels "
+                "(%(size)d MB once decoded), more than a raster may have (%(pixels)d pixels, "
+                "%(limit)d MB)."
+            )
+            % {
+                "name": name,
+                "width": grid.width,
+                "height": grid.height,
+                "size": sniff.megabytes(placed_bytes),
+                "pixels": max_pixels,
+                "limit": sniff.megabytes(sniff.max_uncompressed_bytes()),
+            }
+        )
 
 
 def _usable_as_is(source, placement: Placement) -> bool:

@@ -3,15 +3,18 @@
 The format is decided by magic bytes, never by the file name: a VRT, an XML document or
 anything else renamed to .tif is refused here, so GDAL never gets to follow references
 to other files or URLs. For TIFF every image file directory is walked with struct (classic
-and BigTIFF): the declared size must stay under PLANNING_RASTER_MAX_PIXELS and every strip
-or tile must lie inside the file (a truncated TIFF is refused). JPEG and PNG are checked
-for their declared size and their end marker.
+and BigTIFF): the declared size must stay under PLANNING_RASTER_MAX_PIXELS, the bands under
+MAX_BANDS, the samples once decoded (width × height × bands × bytes per sample) under
+PLANNING_RASTER_MAX_UNCOMPRESSED_MB, and every strip or tile must lie inside the file (a
+truncated TIFF is refused). Sparse TIFFs (blocks left unwritten) are legal, so a tiny file
+may declare gigabytes of samples: the byte limit is what bounds the work of decoding it.
+JPEG and PNG are checked for their declared size, bands and end marker.
 """
 
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
@@ -26,7 +29,11 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 DRIVERS = {"tiff": "GTiff", "jpeg": "JPEG", "png": "PNG"}
 MAX_IFDS = 64
 MAX_ENTRIES = 4096
+# The renderer (tiles/raster_layers.py) draws grey, grey + alpha, RGB and RGBA images and one
+# band of values through a colour ramp: no raster needs more than four bands.
+MAX_BANDS = 4
 _TAG_WIDTH, _TAG_HEIGHT = 256, 257
+_TAG_BITS_PER_SAMPLE, _TAG_SAMPLES_PER_PIXEL = 258, 277
 _TAG_STRIP_OFFSETS, _TAG_STRIP_COUNTS = 273, 279
 _TAG_TILE_OFFSETS, _TAG_TILE_COUNTS = 324, 325
 _TYPE_SIZES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 16: 8}
@@ -38,6 +45,8 @@ class ImageHeader:
     format: str  # tiff | jpeg | png
     width: int
     height: int
+    bands: int = field(default=1, compare=False)
+    sample_bytes: int = field(default=1, compare=False)  # once decoded (1-bit → 1 byte)
 
     @property
     def driver(self) -> str:
@@ -79,18 +88,19 @@ def check_image(path: Path) -> ImageHeader:
     data = path.read_bytes() if fmt != "tiff" else b""
     try:
         if fmt == "tiff":
-            width, height = _tiff_size(path)
+            header = _tiff_header(path)
         elif fmt == "jpeg":
-            width, height = _jpeg_size(data, path.name)
+            header = _jpeg_header(data, path.name)
         else:
-            width, height = _png_size(data, path.name)
+            header = _png_header(data, path.name)
     except (struct.error, IndexError, KeyError, ValueError, OverflowError) as exc:
         raise truncated(path.name) from exc
-    check_size(path.name, width, height)
-    return ImageHeader(fmt, width, height)
+    check_size(path.name, header.width, header.height, header.bands, header.sample_bytes)
+    return header
 
 
-def check_size(name: str, width: int, height: int) -> None:
+def check_size(name: str, width: int, height: int, bands: int = 1, sample_bytes: int = 1) -> None:
+    """Refuse an image whose declared pixels, bands or decoded samples exceed the limits."""
     limit = settings.PLANNING_RASTER_MAX_PIXELS
     if width < 1 or height < 1:
         raise InvalidInput(_("%(name)s declares an empty image.") % {"name": name})
@@ -102,6 +112,54 @@ def check_size(name: str, width: int, height: int) -> None:
             )
             % {"name": name, "width": width, "height": height, "limit": limit}
         )
+    check_bands(name, bands)
+    if uncompressed_bytes(width, height, bands, sample_bytes) > max_uncompressed_bytes():
+        raise InvalidInput(
+            _(
+                "%(name)s declares %(width)d × %(height)d pixels of %(bands)d band(s) of "
+                "%(bytes)d byte(s): %(size)d MB once decoded, more than the %(limit)d MB a "
+                "raster may have."
+            )
+            % {
+                "name": name,
+                "width": width,
+                "height": height,
+                "bands": bands,
+                "bytes": sample_bytes,
+                "size": megabytes(uncompressed_bytes(width, height, bands, sample_bytes)),
+                "limit": megabytes(max_uncompressed_bytes()),
+            }
+        )
+
+
+def check_bands(name: str, bands: int) -> None:
+    if not 1 <= bands <= MAX_BANDS:
+        raise InvalidInput(
+            _(
+                "%(name)s has %(bands)d bands; a raster may have 1 to %(max)d (grey, RGB or "
+                "RGBA, or one band of values such as elevations)."
+            )
+            % {"name": name, "bands": bands, "max": MAX_BANDS}
+        )
+
+
+def uncompressed_bytes(width: int, height: int, bands: int, sample_bytes: int) -> int:
+    return width * height * bands * sample_bytes
+
+
+def max_uncompressed_bytes() -> int:
+    return int(settings.PLANNING_RASTER_MAX_UNCOMPRESSED_BYTES)
+
+
+def megabytes(size: int) -> int:
+    return -(-size // (1024 * 1024))  # rounded up: a size just over the limit never reads equal
+
+
+def _sample_bytes(bits: int) -> int:
+    """Bytes per decoded sample: GDAL expands 1 to 7 bits to a byte, 12 bits to two."""
+    if not 1 <= bits <= 64:
+        raise ValueError("bad sample size")
+    return 1 << max(0, (bits - 1).bit_length() - 3)
 
 
 # --- TIFF ------------------------------------------------------------------------------
@@ -162,8 +220,9 @@ class _TiffReader:
         return tags, following
 
 
-def _tiff_size(path: Path) -> tuple[int, int]:
-    """Width and height of the first image; every directory's data must be in the file."""
+def _tiff_header(path: Path) -> ImageHeader:
+    """Size, bands and sample size of the first image; every directory (overviews, masks)
+    must stay within the limits and have its data in the file."""
     size = path.stat().st_size
     with path.open("rb") as handle:
         reader = _TiffReader(handle, size)
@@ -174,11 +233,17 @@ def _tiff_size(path: Path) -> tuple[int, int]:
                 raise ValueError("directory loop")
             seen.add(offset)
             tags, offset = reader.ifd(offset)
-            width, height = tags[_TAG_WIDTH][0], tags[_TAG_HEIGHT][0]
-            check_size(path.name, width, height)
+            header = ImageHeader(
+                "tiff",
+                tags[_TAG_WIDTH][0],
+                tags[_TAG_HEIGHT][0],
+                tags.get(_TAG_SAMPLES_PER_PIXEL, (1,))[0],
+                _sample_bytes(max(tags.get(_TAG_BITS_PER_SAMPLE, (1,)))),
+            )
+            check_size(path.name, header.width, header.height, header.bands, header.sample_bytes)
             _check_blocks(tags, size, path.name)
             if first is None:
-                first = (width, height)
+                first = header
     if first is None:
         raise ValueError("no image directory")
     return first
@@ -199,9 +264,9 @@ def _check_blocks(tags: dict[int, tuple[int, ...]], size: int, name: str) -> Non
 _SOF_MARKERS = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
 
 
-def _jpeg_size(data: bytes, name: str) -> tuple[int, int]:
+def _jpeg_header(data: bytes, name: str) -> ImageHeader:
     position = 2
-    size: tuple[int, int] | None = None
+    header: ImageHeader | None = None
     while position + 4 <= len(data):
         if data[position] != 0xFF:
             raise ValueError("bad marker")
@@ -211,21 +276,26 @@ def _jpeg_size(data: bytes, name: str) -> tuple[int, int]:
             continue
         length = struct.unpack(">H", data[position + 2 : position + 4])[0]
         if marker in _SOF_MARKERS:
-            height, width = struct.unpack(">HH", data[position + 5 : position + 9])
-            size = (width, height)
+            precision, height, width, components = struct.unpack(
+                ">BHHB", data[position + 4 : position + 10]
+            )
+            header = ImageHeader("jpeg", width, height, components, _sample_bytes(precision))
             break
         position += 2 + length
-    if size is None:
+    if header is None:
         raise ValueError("no frame header")
     if b"\xff\xd9" not in data[-4096:]:
         raise truncated(name)
-    return size
+    return header
 
 
-def _png_size(data: bytes, name: str) -> tuple[int, int]:
+_PNG_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}  # by colour type: grey, RGB, palette, grey+α, RGBA
+
+
+def _png_header(data: bytes, name: str) -> ImageHeader:
     if data[12:16] != b"IHDR":
         raise ValueError("no IHDR")
-    width, height = struct.unpack(">II", data[16:24])
+    width, height, depth, colour = struct.unpack(">IIBB", data[16:26])
     if b"IEND" not in data[-64:]:
         raise truncated(name)
-    return width, height
+    return ImageHeader("png", width, height, _PNG_CHANNELS[colour], _sample_bytes(depth))
