@@ -125,14 +125,24 @@ class MembershipAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return ["project", "user"] if obj is not None else []
 
+    # Django's model permissions (planning.view/add/change/delete_membership; superusers
+    # hold them all) on top of the domain's rule: the staff flag alone opens the admin site,
+    # not the power to name a project's board (docs/deployment.md).
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        allowed = super().has_view_permission(request, obj)
+        return members.can_manage_members(request.user) and allowed
+
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return members.can_manage_members(request.user)
+        allowed = super().has_change_permission(request, obj)
+        return members.can_manage_members(request.user) and allowed
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return members.can_manage_members(request.user)
+        allowed = super().has_add_permission(request)
+        return members.can_manage_members(request.user) and allowed
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return members.can_manage_members(request.user)
+        allowed = super().has_delete_permission(request, obj)
+        return members.can_manage_members(request.user) and allowed
 
     def save_model(self, request, obj, form, change) -> None:
         remote_addr = request.META.get("REMOTE_ADDR")

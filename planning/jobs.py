@@ -73,14 +73,21 @@ def start_job(kind: str, task: Any, *, user, revision=None, **task_kwargs) -> Jo
 def can_see(user, job: Job) -> bool:
     if user is None or not user.is_authenticated:
         return False
-    if user.is_superuser or job.user_id == user.pk:
+    if user.is_superuser:
         return True
     if job.revision is None:
+        return job.user_id == user.pk
+    # Only while the job's revision is visible to the caller, its starter included (a
+    # planner removed from the project no longer reads their draft's reports; reviewers
+    # never see drafts' jobs); besides the starter, members of the job's project only (not
+    # everyone who may see a published revision).
+    if not visibility.visible_revisions(user).filter(pk=job.revision.pk).exists():
         return False
-    # Members of the job's project only (not everyone who may see a published revision),
-    # and only while its revision is visible to them (reviewers never see drafts' jobs).
-    member = user.is_staff or visibility.has_any_role(user, job.revision.project)
-    return member and visibility.visible_revisions(user).filter(pk=job.revision.pk).exists()
+    return (
+        job.user_id == user.pk
+        or user.is_staff
+        or visibility.has_any_role(user, job.revision.project)
+    )
 
 
 def can_cancel(user, job: Job) -> bool:

@@ -47,6 +47,17 @@ class RevisionSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
         read_only_fields = [f for f in fields if f not in {"project", "note", "based_on"}]
 
+    def get_fields(self):
+        """`project` and `based_on` are looked up among what the caller may see, so a hidden
+        id is refused exactly like a nonexistent one (400 "Invalid pk … does not exist"):
+        the answer never confirms that a hidden project or revision exists."""
+        fields = super().get_fields()
+        user = getattr(self.context.get("request"), "user", None)
+        visible_projects = visibility.visible_projects(user).values("pk")
+        fields["project"].queryset = Project.objects.filter(pk__in=visible_projects)
+        fields["based_on"].queryset = visibility.visible_revisions(user)
+        return fields
+
     def to_representation(self, instance: Revision) -> dict:
         """`based_on` only when the caller may see that revision: a published answer to a
         hidden one must not reveal it (planning.visibility)."""

@@ -90,18 +90,13 @@ class RevisionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return revisions.order_by("project__code", "number")
 
     def perform_create(self, serializer):
+        # The serializer resolves `project` and `based_on` among the caller's visible ones.
         data = serializer.validated_data
-        based_on = data.get("based_on")
-        if (
-            based_on is not None
-            and not visibility.visible_revisions(self.request.user).filter(pk=based_on.pk).exists()
-        ):
-            raise NotFound("No such revision.")
         serializer.instance = actions.CreateRevision(
             user=self.request.user,
             project=data["project"],
             note=data.get("note", ""),
-            based_on=based_on,
+            based_on=data.get("based_on"),
             remote_addr=client_ip(self.request),
         ).execute()
 
