@@ -67,8 +67,23 @@ class RevisionSerializer(serializers.ModelSerializer):
         return data
 
     def _shows(self, revision_id: int) -> bool:
-        user = getattr(self.context.get("request"), "user", None)
-        return visibility.visible_revisions(user).filter(pk=revision_id).exists()
+        """One query for a whole page: the answered revisions of every row are looked up
+        together the first time (kept on the root serializer, which lives for one response)."""
+        root = self.root
+        asked, found = getattr(root, "_answered_visible", (set(), set()))
+        if revision_id not in asked:
+            asked = {revision_id, *self._page_answered()}
+            user = getattr(self.context.get("request"), "user", None)
+            visible = visibility.visible_revisions(user).filter(pk__in=asked)
+            found = set(visible.values_list("pk", flat=True))
+            root._answered_visible = (asked, found)  # type: ignore[attr-defined]
+        return revision_id in found
+
+    def _page_answered(self) -> set[int]:
+        page = getattr(self.parent, "instance", None)
+        if page is None or isinstance(page, Revision):
+            return set()
+        return {row.based_on_id for row in page if row.based_on_id is not None}
 
 
 class NoteSerializer(serializers.Serializer):

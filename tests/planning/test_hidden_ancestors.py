@@ -14,7 +14,9 @@ import json
 import pytest
 import shapely
 from django.contrib.auth.models import User
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from planning.actions import (
     ApproveRevision,
@@ -344,3 +346,19 @@ def test_staff_read_everything(request, history, admin_user_t):
     client.force_login(admin_user_t)
     events = client.get(f"/api/projects/{history['r2'].project_id}/audit/").json()
     assert history["r4"].pk in {e["revision"] for e in events}
+
+
+def test_the_revision_list_checks_answered_revisions_in_one_query(client, chain, planner):
+    """The visibility of `based_on` is looked up once per page, not once per row."""
+    client.force_login(planner)
+
+    def listing() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/api/revisions/", {"limit": 100}).status_code == 200
+        return len(queries)
+
+    few = listing()
+    r2 = chain["r2"]
+    for _ in range(8):  # more answers to r2, each a row naming it
+        CreateRevision(user=planner, project=r2.project, based_on=r2).execute()
+    assert listing() == few
