@@ -86,6 +86,19 @@ def far_km(warnings: list[str]) -> list[int]:
     return [int(match.group(1)) for w in warnings if (match := FAR.fullmatch(w))]
 
 
+def uploaded(planner, revision, path: Path, **options):
+    """The plain upload of the file as one land-use layer."""
+    return import_upload(
+        user=planner,
+        revision=revision,
+        path=path,
+        filename=path.name,
+        kind="landuse",
+        name="Lots",
+        **options,
+    )
+
+
 def mapped(planner, revision, path: Path, mapping=None, **options):
     return import_mapped_dataset(
         user=planner,
@@ -164,15 +177,7 @@ def test_dxf_inspect_warns_the_same_way(draft_plan, tmp_path):
 
 def test_plain_upload_in_the_wrong_zone_warns(planner, draft_plan, tmp_path):
     path = zipped(shapefile(tmp_path, prj=False))
-    result = import_upload(
-        user=planner,
-        revision=draft_plan,
-        path=path,
-        filename=path.name,
-        kind="landuse",
-        name="Lots",
-        crs=DA_NANG,
-    )
+    result = uploaded(planner, draft_plan, path, crs=DA_NANG)
     (km,) = far_km(result.report["warnings"])
     assert 70 <= km <= 90
     assert result.report["source_crs"] == "EPSG:5899"
@@ -227,14 +232,7 @@ def test_describe_never_says_unnamed():
 def test_mapped_import_reports_missing_attributes_as_the_upload_does(planner, draft_plan, tmp_path):
     path = zipped(shapefile(tmp_path))
     job = mapped(planner, draft_plan, path).report
-    upload = import_upload(
-        user=planner,
-        revision=draft_plan,
-        path=path,
-        filename=path.name,
-        kind="landuse",
-        name="Lots",
-    ).report
+    upload = uploaded(planner, draft_plan, path).report
     assert job["layers"][0]["missing_attributes"] == ["code", "function"]
     assert upload["missing_attributes"] == ["code", "function"]
     # CHUCNANG is the category (map colours, balance), not the `function` QA requires.

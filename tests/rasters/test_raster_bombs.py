@@ -144,14 +144,18 @@ def test_scaled_shear_of_ten_gigapixels(client, draft_plan, tmp_path, settings):
     _assert_refused(client, draft_plan, path, "These control points stretch", settings)
 
 
+def _with_world_file(tif: Path, world: str) -> Path:
+    """`tif` zipped with a world file (.tfw) of the six lines given."""
+    archive = tif.with_suffix(".zip")
+    with zipfile.ZipFile(archive, "w") as handle:
+        handle.write(tif, tif.name)
+        handle.writestr(tif.with_suffix(".tfw").name, world)
+    return archive
+
+
 def test_sheared_world_file(client, draft_plan, tmp_path, settings):
     tif = write_tiff(tmp_path / "w.tif", pattern(100, 100))
-    world = tmp_path / "w.tfw"
-    world.write_text(f"100\n100\n0\n-0.01\n{HUE_X}\n{HUE_Y}\n")
-    archive = tmp_path / "w.zip"
-    with zipfile.ZipFile(archive, "w") as handle:
-        handle.write(tif, "w.tif")
-        handle.write(world, "w.tfw")
+    archive = _with_world_file(tif, f"100\n100\n0\n-0.01\n{HUE_X}\n{HUE_Y}\n")
     _assert_refused(
         client,
         draft_plan,
@@ -191,12 +195,7 @@ def test_placed_grid_over_the_pixel_limit(client, draft_plan, tmp_path, settings
 @pytest.mark.parametrize("dtype", ["int64", "uint64", "complex64"])
 def test_unsupported_sample_type_with_world_file(client, draft_plan, tmp_path, settings, dtype):
     tif = write_tiff(tmp_path / "a.tif", np.ones((1, 50, 50), dtype=dtype))
-    world = tmp_path / "a.tfw"
-    world.write_text(f"0.5\n0\n0\n-0.5\n{HUE_X}\n{HUE_Y}\n")
-    archive = tmp_path / "a.zip"
-    with zipfile.ZipFile(archive, "w") as handle:
-        handle.write(tif, "a.tif")
-        handle.write(world, "a.tfw")
+    archive = _with_world_file(tif, f"0.5\n0\n0\n-0.5\n{HUE_X}\n{HUE_Y}\n")
     _assert_refused(
         client,
         draft_plan,
