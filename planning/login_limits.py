@@ -12,6 +12,7 @@ counted, so guessing stops until the window ends.
 from __future__ import annotations
 
 import hashlib
+import math
 from datetime import timedelta
 
 from django.conf import settings
@@ -63,18 +64,20 @@ ON CONFLICT (key) DO UPDATE SET
 
 
 def seconds_blocked(request, username: str) -> int:
-    """Seconds until `username` may try again from this client; 0 = not blocked."""
+    """Seconds until `username` may try again from this client; 0 = not blocked. Compared
+    with the clock of this process, as record_failure writes the windows (the database's
+    now() is the start of the enclosing transaction, not the moment of the check)."""
     limits = dict(_keys(request, username or ""))
+    now = timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT key, count, window_end FROM {_TABLE} "  # noqa: S608 - constant name
-            "WHERE key = ANY(%s) AND window_end > now()",
-            [list(limits)],
+            "WHERE key = ANY(%s) AND window_end > %s",
+            [list(limits), now],
         )
         rows = cursor.fetchall()
-    now = timezone.now()
     waits = [(end - now).total_seconds() for key, count, end in rows if count >= limits[key]]
-    return max([0, *(int(wait) + 1 for wait in waits)])
+    return max([0, *(math.ceil(wait) for wait in waits)])
 
 
 def record_failure(request, username: str) -> None:
