@@ -14,7 +14,8 @@ dictionaries, nothing ezdxf's audit would fix); every other entity (block refere
 splines, dimensions ...) is handed to ezdxf with its followers and walked by the Walker in
 its place. Whole files go to ezdxf (None) when the reader cannot vouch for them: binary DXF,
 unusual encodings, paper space entities, audit fixes, an entity that would convert to
-nothing, files over IN_MEMORY_BYTES.
+nothing. Files over PRESCAN_BYTES are first pre-scanned in constant memory, so that a file
+over the limits is refused before it is held in memory.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from importers.cad.fastbulk import REPEATED, SINGLES, Ineligible, number
 from importers.cad.fasthatch import HATCH_TAIL_CODES
 from importers.cad.geometry import CadItem, Skipped
 from importers.cad.limits import CadLimits
-from importers.cad.scan import Scan, _Block, _expanded_size, scan_tags
+from importers.cad.scan import BINARY_SENTINEL, Scan, _Block, _expanded_size, scan, scan_tags
 from importers.cad.scan import _int as scan_int
 from planning.errors import PlanningError
 
@@ -53,7 +54,7 @@ logger = logging.getLogger(__name__)
 _HATCH_PATH_CODES = {10, 11, 12, 13, 40, 42, 50, 51, 72, 73, 74, 92, 93, 94, 95, 96, 97, 330}
 _POINT_X = {10, 11, 12, 13, 14, 15, 16, 17, 18, 110, 111, 112, 210}
 _SIMPLE_CODECS = {"utf-8", "ascii", "latin-1"}
-IN_MEMORY_BYTES = 64 << 20  # larger files are pre-scanned in constant memory and use ezdxf
+PRESCAN_BYTES = 64 << 20  # larger files are pre-scanned in constant memory first
 
 
 @dataclass
@@ -70,12 +71,15 @@ def read(
 ) -> FastDrawing | None:
     """The drawing read the fast way, or None when only ezdxf reads it faithfully or when
     the streaming pre-scan must judge the file's limits (then it is read the usual way)."""
-    if path.stat().st_size > IN_MEMORY_BYTES:
-        return None
+    prescanned = None
+    if path.stat().st_size > PRESCAN_BYTES:
+        if _is_binary(path):
+            return None
+        prescanned = scan(path, limits)  # raises what the ezdxf path would raise
     collecting = gc.isenabled()
     gc.disable()  # millions of small acyclic objects: the cyclic collector only costs time
     try:
-        return _read(path, tolerance, accept, limits)
+        return _read(path, tolerance, accept, limits, prescanned)
     except Ineligible as why:
         logger.debug("%s takes the ezdxf path: %s", path.name, why)
         return None
@@ -91,7 +95,11 @@ def read(
 
 
 def _read(
-    path: Path, tolerance: float, accept: Callable[[str], bool], limits: CadLimits
+    path: Path,
+    tolerance: float,
+    accept: Callable[[str], bool],
+    limits: CadLimits,
+    prescanned: Scan | None,
 ) -> FastDrawing:
     codes, values, encoding = _tokens(path)
     code_array = np.asarray(codes)
@@ -103,7 +111,7 @@ def _read(
     if start < stop and codes[start] != 0:
         raise Ineligible("ENTITIES section does not start with an entity")
     entities = fastbulk.layout(code_array, values, start, stop)
-    scanned = _within_limits(code_array, zeros, values, sections, limits, encoding)
+    scanned = prescanned or _within_limits(code_array, zeros, values, sections, limits, encoding)
     scanned = scanned or scan_tags(_file_tags(codes, values, encoding), limits)
     entities.floats = _check_values(code_array, values, start, stop)
     walker = geometry.Walker(tolerance, limits.max_depth, accept)
@@ -183,12 +191,16 @@ def _items(entities, delegated, codes, values, tolerance, walker: geometry.Walke
     return reader.items, walker.skipped
 
 
+def _is_binary(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(len(BINARY_SENTINEL)) == BINARY_SENTINEL
+
+
 def _tokens(path: Path) -> tuple[list[int], list[str], str]:
     """Group codes and values of the file decoded as ezdxf.readfile decodes it, and the
     encoding (one of single-byte code pages or UTF-8)."""
-    with path.open("rb") as handle:
-        if handle.read(22) == b"AutoCAD Binary DXF\r\n\x1a\x00"[:22]:
-            raise Ineligible("binary DXF")
+    if _is_binary(path):
+        raise Ineligible("binary DXF")
     encoding = dxf_file_info(str(path)).encoding
     name = codecs.lookup(encoding).name
     if not (name in _SIMPLE_CODECS or name.startswith(("cp125", "iso8859"))):

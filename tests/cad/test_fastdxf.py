@@ -352,6 +352,48 @@ def test_limits_are_judged_by_the_pre_scan(limits, tmp_path):
     assert str(fast.value) == str(slow.value)
 
 
+def test_a_large_file_is_pre_scanned_then_read_the_fast_way(monkeypatch, tmp_path):
+    path = plan_drawing(tmp_path / "plan.dxf")
+    monkeypatch.setattr(fastdxf, "PRESCAN_BYTES", path.stat().st_size - 1)
+    scans = []
+
+    def counted_scan(*args):
+        scans.append(args[0])
+        return scan(*args)
+
+    monkeypatch.setattr(fastdxf, "scan", counted_scan)
+    assert eligible(path)
+    assert scans == [path]
+    assert_same(*both(path, {**MAPPING, "*": "ignore"}, tmp_path))
+
+
+@pytest.mark.parametrize("limits", [CadLimits(max_vertices=3), CadLimits(max_entities=5)])
+def test_a_large_file_over_the_limits_is_refused_before_it_is_held(limits, monkeypatch, tmp_path):
+    path = kinds_drawing(tmp_path / "kinds.dxf")
+    monkeypatch.setattr(fastdxf, "PRESCAN_BYTES", 0)
+
+    def held(_path):
+        raise AssertionError("the file was tokenised in memory")
+
+    monkeypatch.setattr(fastdxf, "_tokens", held)
+    with pytest.raises(InvalidInput) as fast:
+        fastdxf.read(path, 0.01, lambda layer: True, limits)
+    options = CadOptions(mapping=KINDS_MAPPING, limits=limits, fast_reader=False)
+    with pytest.raises(InvalidInput) as slow:
+        convert(path, path.name, options, tmp_path)
+    assert str(fast.value) == str(slow.value)
+
+
+def test_a_large_binary_file_goes_to_ezdxf_unscanned(monkeypatch, tmp_path):
+    doc = ezdxf.new("R2010")
+    doc.modelspace().add_line((E0, N0), (E0 + 5, N0 + 5), dxfattribs={"layer": "LOTS"})
+    path = tmp_path / "binary.dxf"
+    doc.saveas(path, fmt="bin")
+    monkeypatch.setattr(fastdxf, "PRESCAN_BYTES", 0)
+    monkeypatch.setattr(fastdxf, "scan", None)  # a binary file is never pre-scanned here
+    assert not eligible(path)
+
+
 def test_data_after_eof_falls_back(tmp_path):
     path = plan_drawing(tmp_path / "plan.dxf")
     path.write_bytes(path.read_bytes() + b"trailing words\n")
