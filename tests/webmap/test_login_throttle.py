@@ -3,17 +3,20 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from base64 import b64encode
 from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import connection
 from django.test import Client, RequestFactory
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.throttling import ScopedRateThrottle
 
+from planning.api import token_view
 from planning.login_limits import seconds_blocked
 from planning.models import LoginFailureCounter
 
@@ -179,6 +182,43 @@ def test_expired_token_is_refused_with_a_clear_message(settings, alice):
     assert not Token.objects.filter(key=token.key).exists()
     fresh_auth = {"HTTP_AUTHORIZATION": f"Token {fresh.json()['token']}"}
     assert client.get("/api/projects/", **fresh_auth).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_requests_for_an_expired_token_get_the_same_new_one(settings, monkeypatch):
+    settings.PLANNING_TOKEN_MAX_AGE_DAYS = 90
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    user = User.objects.create_user("carol_t", password="pw-carol-test")
+    old = Token.objects.create(user=user)
+    Token.objects.filter(pk=old.pk).update(created=timezone.now() - timedelta(days=91))
+    real_expired = token_view.token_expired
+
+    def slow_expired(token):  # a wide window between reading the old token and replacing it
+        if token.key == old.key:
+            time.sleep(0.5)
+        return real_expired(token)
+
+    monkeypatch.setattr(token_view, "token_expired", slow_expired)
+    answers = []
+
+    def request_token():
+        try:
+            client = Client(raise_request_exception=False)
+            data = {"username": "carol_t", "password": "pw-carol-test"}
+            answers.append(client.post("/api/token/", data))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=request_token) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert [answer.status_code for answer in answers] == [200, 200, 200]
+    keys = {answer.json()["token"] for answer in answers}
+    assert len(keys) == 1
+    assert old.key not in keys
+    assert list(Token.objects.filter(user=user).values_list("key", flat=True)) == list(keys)
 
 
 def test_token_age_zero_means_no_expiry(settings, alice):
