@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
-from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.utils.cache import get_conditional_response
 from django.utils.translation import gettext as _
@@ -24,32 +24,20 @@ from django.views.decorators.http import require_safe
 
 from planning import visibility
 from planning.api.auth import is_private, service_user
-from planning.errors import InvalidInput, NotFound, PlanningError
+from planning.errors import NotFound, PlanningError
 from threed import tileset
 from threed.tileset import Scope
 from tiles import http_cache
-from tiles.params import parse_datetime_param
+from tiles.params import parse_instant_param
 
 _CONTENT_NAME = re.compile(r"^[0-9]{1,6}\.b3dm$")
 _KEY = tileset.KEY
 
 
-def _error(exc: PlanningError) -> JsonResponse:
-    response = JsonResponse({"detail": exc.message, "code": exc.code}, status=exc.status)
-    if exc.status == 401:
-        response["WWW-Authenticate"] = 'Token, Basic realm="planning"'
-    response["Cache-Control"] = http_cache.PRIVATE
-    return response
-
-
 def _moment(request: HttpRequest) -> datetime | None:
     """`datetime`: the plans in force at that instant (a day: at its end); absent: now."""
-    interval = parse_datetime_param(request.GET.get("datetime"))
-    if interval is None:
-        return None
-    if interval.instant is None:
-        raise InvalidInput(_("datetime must be one instant for 3D tiles, not an interval."))
-    return interval.instant
+    message = _("datetime must be one instant for 3D tiles, not an interval.")
+    return parse_instant_param(request.GET.get("datetime"), message)
 
 
 def _scope(user, revision_id: int | None, envelopes: bool, at: datetime | None = None) -> Scope:
@@ -98,7 +86,7 @@ def _serve_tileset(
         at = _moment(request) if revision_id is None else None
         built = _current(_scope(user, revision_id, envelopes, at))
     except PlanningError as exc:
-        return _error(exc)
+        return http_cache.json_error(exc)
     etag = f'"3dt-{built.key}"'
     if not is_private(user):
         unchanged = get_conditional_response(request, etag=etag)
@@ -115,7 +103,7 @@ def _serve_content(
         user = service_user(request)
         path = _content_path(_build_dir(user, revision_id, key, envelopes), name)
     except PlanningError as exc:
-        return _error(exc)
+        return http_cache.json_error(exc)
     etag = f'"3dt-{key}-{name}"'
     if not is_private(user):
         unchanged = get_conditional_response(request, etag=etag)

@@ -17,7 +17,7 @@ from functools import cache
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -452,14 +452,6 @@ def build_dossier(revision: Revision, user) -> bytes:
 # --- endpoint -------------------------------------------------------------------------------
 
 
-def _error(exc: PlanningError) -> JsonResponse:
-    response = JsonResponse({"detail": exc.message, "code": exc.code}, status=exc.status)
-    if exc.status == 401:
-        response["WWW-Authenticate"] = 'Token, Basic realm="planning"'
-    response["Cache-Control"] = http_cache.PRIVATE
-    return response
-
-
 @require_safe
 def dossier_pdf(request: HttpRequest, revision_id: int) -> HttpResponseBase:
     """GET /api/revisions/<id>/dossier.pdf: the dossier of a revision the caller may see."""
@@ -474,7 +466,7 @@ def dossier_pdf(request: HttpRequest, revision_id: int) -> HttpResponseBase:
         if revision is None:
             raise NotFound(_("No such revision."))
     except PlanningError as exc:
-        return _error(exc)
+        return http_cache.json_error(exc)
     response = HttpResponse(build_dossier(revision, user), content_type="application/pdf")
     filename = f"dossier-{revision.project.code}-r{revision.number}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -13,17 +13,28 @@ import hashlib
 from collections.abc import Callable
 from functools import wraps
 
-from django.http import HttpRequest
+from django.http import HttpRequest, JsonResponse
 from django.http.response import HttpResponseBase
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 
 from planning.api.auth import is_private
+from planning.errors import PlanningError
 from tiles.generation import InForceState, in_force_state
 
 # Tile URLs outlive generations, so browsers and proxies revalidate after a short while.
 PUBLIC_MAX_AGE = 300
 PRIVATE = "private, no-store"
+
+
+def json_error(exc: PlanningError) -> JsonResponse:
+    """The JSON error of a tile, tileset or dossier endpoint: never cached, and a 401 names
+    the credentials it takes."""
+    response = JsonResponse({"detail": exc.message, "code": exc.code}, status=exc.status)
+    if exc.status == 401:
+        response["WWW-Authenticate"] = 'Token, Basic realm="planning"'
+    response["Cache-Control"] = PRIVATE
+    return response
 
 
 def entity_tag(state: InForceState, variant: str = "") -> str:

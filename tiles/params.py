@@ -191,5 +191,16 @@ def parse_datetime_param(text: str | None) -> Interval | None:
     return Interval(moment, moment)
 
 
+def parse_instant_param(text: str | None, message: str) -> datetime | None:
+    """`datetime` that must be one instant (a day: its end); None when absent. `message`
+    is the error for an interval."""
+    interval = parse_datetime_param(text)
+    if interval is None:
+        return None
+    if interval.instant is None:
+        raise InvalidInput(message)
+    return interval.instant
+
+
 def as_date(moment: datetime) -> date:
     return moment.date()

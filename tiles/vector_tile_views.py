@@ -13,34 +13,23 @@ from urllib.parse import urlencode
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from planning.api.auth import is_private, service_user
 from planning.errors import InvalidInput, NotFound, PlanningError
 from tiles import http_cache, vector_tiles, vtile_cache
 from tiles.generation import InForceState, in_force_state
-from tiles.params import parse_datetime_param
+from tiles.params import parse_instant_param
 
 MVT_CONTENT_TYPE = "application/vnd.mapbox-vector-tile"
 TILE_VARIANT = "mvt1"  # bump with any change of the encoding (extent, buffer, properties)
 TILEJSON_VARIANT = "tilejson1"
 
 
-def _error(exc: PlanningError) -> JsonResponse:
-    response = JsonResponse({"detail": exc.message, "code": exc.code}, status=exc.status)
-    if exc.status == 401:
-        response["WWW-Authenticate"] = 'Token, Basic realm="planning"'
-    response["Cache-Control"] = http_cache.PRIVATE
-    return response
-
-
 def _moment(request: HttpRequest) -> datetime | None:
-    interval = parse_datetime_param(request.GET.get("datetime"))
-    if interval is None:
-        return None
-    if interval.instant is None:
-        raise InvalidInput("datetime must be one instant for vector tiles, not an interval.")
-    return interval.instant
+    message = _("datetime must be one instant for vector tiles, not an interval.")
+    return parse_instant_param(request.GET.get("datetime"), message)
 
 
 def _revision(request: HttpRequest) -> int | None:
@@ -90,7 +79,7 @@ def vector_tile(request: HttpRequest, layer: str, z: str, x: str, y: str) -> Htt
             if path:
                 vtile_cache.write(path, data)
     except PlanningError as exc:
-        return _error(exc)
+        return http_cache.json_error(exc)
     response = HttpResponse(data, content_type=MVT_CONTENT_TYPE)
     return http_cache.set_headers(response, user, state, TILE_VARIANT)
 
@@ -119,6 +108,6 @@ def tilejson(request: HttpRequest, layer: str) -> HttpResponseBase:
             return unchanged
         document = vector_tiles.tilejson(source, _tiles_url(request, layer))
     except PlanningError as exc:
-        return _error(exc)
+        return http_cache.json_error(exc)
     response = JsonResponse(document, json_dumps_params={"ensure_ascii": False})
     return http_cache.set_headers(response, user, state, TILEJSON_VARIANT)

@@ -159,6 +159,17 @@ def test_bad_tile_requests_are_client_errors(client, plan_in_force, url, status)
         assert json.loads(response.content)["code"] == "InvalidParameterValue"
 
 
+@pytest.mark.parametrize(
+    ("language", "words"), [("en", "one instant"), ("vi", "một thời điểm")]
+)
+def test_an_interval_is_refused_in_the_callers_language(client, plan_in_force, language, words):
+    url = "/vtiles/plans/1/0/0.pbf?datetime=2024-01-01/2024-02-01"
+    response = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 400
+    assert words in json.loads(response.content)["detail"]
+    assert response["Cache-Control"] == "private, no-store"
+
+
 def test_wrong_credentials_are_401_not_anonymous(client, plan_in_force):
     response, _ = get_tile(
         client, "plans", HUE_X, HUE_Y, HTTP_AUTHORIZATION="Token not-a-valid-token"
