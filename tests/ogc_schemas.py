@@ -32,14 +32,14 @@ class OfflineSchemas(etree.Resolver):
         return None
 
 
-def _parser() -> etree.XMLParser:
+def offline_parser() -> etree.XMLParser:
     parser = etree.XMLParser(no_network=True, resolve_entities=False)
     parser.resolvers.add(OfflineSchemas())
     return parser
 
 
 def schema(url: str) -> etree.XMLSchema:
-    return etree.XMLSchema(etree.parse(url, _parser()))
+    return etree.XMLSchema(etree.parse(url, offline_parser()))
 
 
 def _combined(locations: list[tuple[str, str]]) -> etree.XMLSchema:
@@ -47,17 +47,20 @@ def _combined(locations: list[tuple[str, str]]) -> etree.XMLSchema:
     root = etree.Element(f"{{{xs}}}schema", nsmap={"xs": xs})
     for namespace, url in locations:
         etree.SubElement(root, f"{{{xs}}}import", namespace=namespace, schemaLocation=url)
-    document = etree.fromstring(etree.tostring(root), _parser())
+    document = etree.fromstring(etree.tostring(root), offline_parser())
     return etree.XMLSchema(document)
 
 
-def validate(document: bytes, schema_url: str | None = None) -> None:
-    """Fail the test unless `document` is valid; without a URL, by its schemaLocation."""
+def validate(document: bytes, against: str | etree.XMLSchema | None = None) -> None:
+    """Fail the test unless `document` is valid against a schema (given, or by its URL);
+    without one, against the schemas its schemaLocation names."""
     tree = etree.fromstring(document, etree.XMLParser(no_network=True, resolve_entities=False))
-    if schema_url is not None:
-        checker = schema(schema_url)
+    if isinstance(against, etree.XMLSchema):
+        checker = against
+    elif against is not None:
+        checker = schema(against)
     else:
         pairs = (tree.get(f"{XSI}schemaLocation") or "").split()
         checker = _combined(list(zip(pairs[::2], pairs[1::2], strict=True)))
     if not checker.validate(tree):
-        pytest.fail("\n".join(str(e) for e in checker.error_log))
+        pytest.fail("\n".join(str(e) for e in checker.error_log)[:3000])
