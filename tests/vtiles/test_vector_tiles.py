@@ -159,9 +159,7 @@ def test_bad_tile_requests_are_client_errors(client, plan_in_force, url, status)
         assert json.loads(response.content)["code"] == "InvalidParameterValue"
 
 
-@pytest.mark.parametrize(
-    ("language", "words"), [("en", "one instant"), ("vi", "một thời điểm")]
-)
+@pytest.mark.parametrize(("language", "words"), [("en", "one instant"), ("vi", "một thời điểm")])
 def test_an_interval_is_refused_in_the_callers_language(client, plan_in_force, language, words):
     url = "/vtiles/plans/1/0/0.pbf?datetime=2024-01-01/2024-02-01"
     response = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
