@@ -286,7 +286,8 @@ def _load_cad(user, revision, conversion, names: _CadNames, remote_addr, progres
     for step, (kind, features) in enumerate(outputs):
         if progress:
             progress(
-                80 + 19 * step / len(outputs), _("Loading the %(kind)s layer") % {"kind": kind}
+                80 + 19 * step / len(outputs),
+                _("Loading the layer “%(kind)s”") % {"kind": KINDS[kind].label},
             )
         rows = to_rows(features, transformer)
         layer = Layer.objects.create(

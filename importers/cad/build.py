@@ -99,6 +99,7 @@ def _polygons(kind, items, options, report):
     lines_by_face = _owner_of_faces(faces, loose)
     chosen.extend((owner, face, None) for face, owner in zip(faces, lines_by_face, strict=True))
     report.unclosed.extend(u.as_dict() for u in unclosed[:LIST_CAP])
+    report.totals["unclosed"] += len(unclosed)
     chosen.extend(_new_hatches(hatches, [g for _, g, _ in chosen], report))
     return chosen
 
@@ -199,9 +200,11 @@ def _label(chosen, attributes, read: _Labels, report) -> None:
     for attrs, found in zip(attributes, parsed, strict=True):
         attrs.update(found)
     report.label_issues.extend(issue.as_dict() for issue in issues[:LIST_CAP])
+    report.totals["label_issues"] += len(issues)
 
 
 def _skip(report, item: CadItem, reason: str) -> None:
+    report.totals["skipped"] += 1
     if len(report.skipped) < LIST_CAP:
         point = item.geom.representative_point() if item.geom is not None else None
         report.skipped.append(

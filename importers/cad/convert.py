@@ -25,7 +25,7 @@ from importers.cad.build import CadFeature, build_features
 from importers.cad.crs import plausibility_warning, resolve_crs
 from importers.cad.geometry import CadItem, Walker
 from importers.cad.limits import CadLimits, CadTolerances
-from importers.cad.mapping import BUILDING_LINES, target_attributes, target_kind
+from importers.cad.mapping import BUILDING_LINES, target_attributes, target_kind, target_label
 from importers.cad.text import TextDecoder
 from importers.control_points import control_transform
 from planning.errors import InvalidInput
@@ -51,6 +51,11 @@ class CadReport:
     skipped: list[dict] = field(default_factory=list)
     unclosed: list[dict] = field(default_factory=list)
     label_issues: list[dict] = field(default_factory=list)
+    # Entries found per list: each list keeps its first LIST_CAP, the page and the command
+    # line say "1000 of 21622" rather than a capped count that reads as the whole.
+    totals: dict[str, int] = field(
+        default_factory=lambda: {"skipped": 0, "unclosed": 0, "label_issues": 0}
+    )
     transform: dict | None = None  # the two-point fix applied, if any
 
     def as_dict(self) -> dict:
@@ -137,6 +142,7 @@ def convert(
     progress(30, _("Decoding the text"))
     skipped = drawing.fast.skipped if drawing.fast else walker.skipped
     report.skipped = [s.as_dict() for s in skipped[:LIST_CAP]]
+    report.totals["skipped"] = len(skipped)
     decoder = TextDecoder(doc, options.encoding, (i.text for i in items if i.text))
     crs, transform = resolve_crs(doc, options.crs, report)
     moves = [transform] if transform is not None else []
@@ -154,7 +160,7 @@ def convert(
     for step, target in enumerate(wanted):
         progress(
             35 + 45 * step / len(wanted),
-            _("Building the %(kind)s layer") % {"kind": target},
+            _("Building the layer “%(kind)s”") % {"kind": target_label(target)},
         )
         mine = [i for i, k in zip(items, item_kinds, strict=True) if k == target]
         labelled_by = (target, "annotation")

@@ -57,6 +57,13 @@ def pairs(path: Path) -> Iterator[tuple[int, bytes, int]]:
             except ValueError:
                 if not code_line.strip() and not value.strip():
                     return  # blank last lines
+                if index == 0:  # another kind of file under a .dxf name
+                    raise InvalidInput(
+                        _(
+                            "The file is not a DXF drawing (it does not begin as a DXF "
+                            "does). Save or export the drawing as DXF and upload it again."
+                        )
+                    ) from None
                 raise InvalidInput(
                     _("Not a readable DXF file: line %(line)d holds no group code.")
                     % {"line": 2 * index + 1}

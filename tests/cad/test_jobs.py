@@ -89,10 +89,10 @@ def test_progress_is_recorded_while_the_job_runs(planner, draft_plan, tmp_path):
         "Reading the drawing",
         "Reading the entities",
         "Decoding the text",
-        "Building the landuse layer",
-        "Building the roads layer",
-        "Loading the landuse layer",
-        "Loading the roads layer",
+        "Building the layer “Land-use lots and zones”",
+        "Building the layer “Roads”",
+        "Loading the layer “Land-use lots and zones”",
+        "Loading the layer “Roads”",
         "Saving",
     }
     intermediate = {(pct, message) for pct, message in seen if 0 < pct < 100}

@@ -116,8 +116,8 @@ def test_job_and_command_use_a_preset(planner, draft_plan, tmp_path):
         assert report["features"] == {"landuse": 6}
         lines = err.getvalue().splitlines()
         assert lines[0].endswith("Reading the drawing")
-        assert lines[-1] == "100% done"
-        assert any("Building the landuse layer" in line for line in lines)
+        assert lines[-1] == "100% Done."
+        assert any("Building the layer “Land-use lots and zones”" in line for line in lines)
     assert Revision.objects.count() == before + 2
     with pytest.raises(CommandError, match="No mapping preset named"):
         call_command(
@@ -174,5 +174,5 @@ def test_progress_bar_redraws_one_line_on_a_terminal():
     os.close(master)
     shown = b"".join(chunks).decode()
     assert shown.startswith("\r[############------------------]  40% Building the landuse layer")
-    assert "\r[##############################] 100% done" in shown
+    assert "\r[##############################] 100% Done." in shown
     assert shown.count("\n") == 1

@@ -20,10 +20,12 @@ import pytest
 from django.db import connection, transaction
 from playwright.sync_api import Page, expect
 
+from importers.cad.convert import LIST_CAP
 from planning import jobs
 from planning.models import Feature, Job, Layer, MappingPreset, Revision
 from tests.cad.big_drawings import BIG_MAPPING, many_lots
 from tests.cad.drawings import E0, LOT_H, LOT_W, MAPPING, N0, plan_drawing
+from tests.cad.test_report_for_planners import EXTRA_POINTS, plan_with_points
 from tests.importers.test_legacy_text import TCVN3, legacy_shapefile
 from tests.webmap.conftest import matching_pixels
 from tests.webmap.test_review_browser import lon_lat, sign_in
@@ -452,3 +454,47 @@ def test_street_lines_are_guessed_as_red_and_building_lines(
     types = {f.attributes["cad_layer"]: f.attributes["type"] for f in lines}
     assert types == {"CHI_GIOI_DUONG_DO": "red line", "CHI_GIOI_XAY_DUNG": "building line"}
     assert not page.js_errors, page.js_errors  # type: ignore[attr-defined]
+
+
+def test_an_unreadable_file_after_a_drawing_leaves_nothing_to_convert(
+    live_server, browser, draft_plan, tmp_path
+):
+    """A drawing is read, then a file that is no drawing is chosen: the first drawing's layers
+    and preview go (they would pass for the new file's) and Convert stays disabled."""
+    page = sign_in(browser, live_server, "planner_t", "pw-planner-test", draft_cad(draft_plan))
+    page.wait_for_selector("body[data-cad-ready='true']", timeout=WAIT)
+    drawing = plan_drawing(tmp_path / "plan.dxf")
+    choose_drawing(page, drawing)
+    assert page.is_enabled("#cad-start")
+    cut = tmp_path / "cut.dxf"
+    cut.write_bytes(drawing.read_bytes()[:15_000])  # truncated in the middle of its entities
+    page.set_input_files("#cad-file", str(cut))
+    expect(page.locator("#cad-status[role='alert']")).to_contain_text("truncated", timeout=WAIT)
+    assert layer_rows(page) == {}
+    assert page.evaluate("planningCad.previewCount()") == 0
+    assert page.is_disabled("#cad-start")
+    assert not page.js_errors, page.js_errors  # type: ignore[attr-defined]
+
+
+def test_a_long_report_says_how_many_entries_it_lists(live_server, browser, draft_plan, tmp_path):
+    """More skipped entities than the report keeps: the page says how many there were."""
+    page = sign_in(browser, live_server, "planner_t", "pw-planner-test", draft_cad(draft_plan))
+    page.wait_for_selector("body[data-cad-ready='true']", timeout=WAIT)
+    choose_drawing(page, plan_with_points(tmp_path / "points.dxf"))
+    reinspect(page, lambda: page.select_option("#cad-crs", hue_option(page)))
+    select_kind(page, "QH_DIEM", "landuse")
+    expect(page.locator("tr[data-cad-layer='QH_DIEM'] .layer-total")).to_have_text(
+        f"{EXTRA_POINTS:,}"
+    )
+    page.click("#cad-start")
+    wait_for_job_state(page, "queued running")
+    worker = start_worker()
+    assert wait_for_job_state(page, "succeeded failed cancelled") == "succeeded"
+    worker.join(60)
+    heading = page.locator("[data-group='skipped'] h3")
+    expect(heading).to_contain_text(f"({LIST_CAP:,} listed of {EXTRA_POINTS:,})")
+    assert page.locator("[data-group='skipped'] .report-entry").count() == LIST_CAP
+
+
+def draft_cad(revision: Revision) -> str:
+    return f"/revisions/{revision.pk}/cad/"

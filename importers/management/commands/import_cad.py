@@ -18,6 +18,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from importers.gis_mapping import import_mapped_dataset
 from importers.jobs import resolve_options
@@ -152,9 +153,35 @@ class Command(BaseCommand):
         if report["crs_source"] == "default":
             self.stdout.write("  hint: give --crs (or a preset with a CRS) to choose the CRS")
         for key in ("skipped", "unclosed", "label_issues"):
-            self.stdout.write(f"  {key}: {len(report[key])}")
-            for entry in report[key][:20]:
-                self.stdout.write(f"    {json.dumps(entry, ensure_ascii=False)}")
+            entries = report[key]
+            total = report.get("totals", {}).get(key, len(entries))
+            self.stdout.write(f"  {key}: {total}")
+            for entry in entries[:LISTED]:
+                self.stdout.write(f"    {json.dumps(_brief(entry), ensure_ascii=False)}")
+            if total > LISTED:
+                self.stdout.write(
+                    f"    ... {total - LISTED} more ({len(entries)} of them in the --json report)"
+                )
+
+
+LISTED = 20  # report entries per list the text output shows
+BRIEF_ITEMS, BRIEF_CHARS = 3, 100  # of an entry's lists (refs, texts) and strings
+
+
+def _brief(entry: dict) -> dict:
+    """An entry for a line of text: a label problem may quote every text of a lot, a
+    misjudged mapping hundreds of them; the first few, each clipped, say enough."""
+
+    def clip(value):
+        if isinstance(value, str) and len(value) > BRIEF_CHARS:
+            return value[: BRIEF_CHARS - 1] + "…"
+        if isinstance(value, list) and len(value) > BRIEF_ITEMS:
+            return [clip(v) for v in value[:BRIEF_ITEMS]] + [f"+{len(value) - BRIEF_ITEMS}"]
+        if isinstance(value, list):
+            return [clip(v) for v in value]
+        return value
+
+    return {key: clip(value) for key, value in entry.items()}
 
 
 @contextmanager
@@ -178,6 +205,12 @@ def _is_json_or_file(value: str) -> bool:
     return text.startswith("{") or Path(text).is_file()
 
 
+def _plain(text: str) -> str:
+    """Progress is no error: drawn without the red that stderr's default style adds on a
+    terminal."""
+    return text
+
+
 class ProgressBar:
     """Progress on stderr (a command's OutputWrapper): a redrawn bar on a terminal, one
     line per stage otherwise."""
@@ -197,14 +230,15 @@ class ProgressBar:
         if self.tty:
             filled = self.WIDTH * pct // 100
             bar = "#" * filled + "-" * (self.WIDTH - filled)
-            self.stream.write(f"\r[{bar}] {pct:3d}% {message[:40]:<40}", ending="")
+            line = f"\r[{bar}] {pct:3d}% {message[:40]:<40}"
+            self.stream.write(line, style_func=_plain, ending="")
             self.stream.flush()
         elif message != self.last:
-            self.stream.write(f"{pct:3d}% {message}", ending="\n")
+            self.stream.write(f"{pct:3d}% {message}", style_func=_plain, ending="\n")
             self.stream.flush()
         self.last = message
 
     def done(self) -> None:
-        self.update(100, "done")
+        self.update(100, _("Done."))
         if self.tty:
-            self.stream.write("", ending="\n")
+            self.stream.write("", style_func=_plain, ending="\n")

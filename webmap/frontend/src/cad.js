@@ -4,7 +4,7 @@
 // located on the map → the draft revision on the map. Configuration and labels come from
 // the server (json_script), as on the review page.
 import './cad.css';
-import { readConfig } from './config.js';
+import { el, readConfig } from './config.js';
 import { inspect } from './cad/api.js';
 import {
   createCadMap, onPreviewClick, pixelAt, restylePreview, showIssues, showPreview, showResult,
@@ -21,12 +21,16 @@ import { clearStatus, format, showStatus } from './cad/status.js';
 // busy: a job is being started or followed; converted: these choices were imported
 // already (a second click would load the same layers again) until the file, the mapping,
 // the CRS or the encoding changes.
-const state = { file: null, presetMapping: null, job: null, busy: false, converted: false };
+// inspected: the file whose layers the table shows; Convert waits for it to be the chosen
+// one (a file still being read, or one that could not be read, converts nothing).
+const state = {
+  file: null, inspected: null, presetMapping: null, job: null, busy: false, converted: false,
+};
 const byId = (id) => document.getElementById(id);
 
 function updateStartButton() {
   byId('cad-start').disabled = state.busy || state.converted || !state.file
-    || !hasMappedLayer(readMapping());
+    || state.inspected !== state.file || !hasMappedLayer(readMapping());
   byId('cad-converted-hint').hidden = !state.converted;
 }
 
@@ -60,13 +64,26 @@ function summarise(config, data, drawn) {
   byId('inspect-summary').textContent = parts.join(' ');
 }
 
+/** The previous drawing's layers and preview go when another file cannot be read: they
+ * would pass for this file's. */
+function forgetDrawing(page) {
+  state.inspected = null;
+  byId('cad-layers').replaceChildren(el('p', 'muted', page.config.labels.unreadable));
+  showPreview(page.cadMap, null, null);
+  updateStartButton();
+}
+
 /** Reads the chosen file's layers and preview (again after a CRS change). */
 async function inspectDrawing(page) {
-  if (!state.file) return;
+  const { file } = state;
+  if (!file) return;
   const { config } = page;
   byId('inspect-summary').textContent = config.labels.reading;
+  updateStartButton();
   try {
-    const data = await inspect(config, state.file, readCrs(), readControlPoints(config.labels));
+    const data = await inspect(config, file, readCrs(), readControlPoints(config.labels));
+    if (file !== state.file) return; // another file was chosen meanwhile
+    state.inspected = file;
     const previous = currentChoices();
     renderLayers(config, data.layers || [], previous, () => onMappingChange(page));
     if (!previous.size && state.presetMapping) applyMapping(state.presetMapping);
@@ -76,7 +93,9 @@ async function inspectDrawing(page) {
     else clearStatus();
     document.body.dataset.cadStep = 'inspected';
   } catch (error) {
+    if (file !== state.file) return;
     byId('inspect-summary').textContent = '';
+    if (state.inspected !== file) forgetDrawing(page); // a CRS typo keeps this file's table
     showStatus('error', error.message);
   }
 }

@@ -3,14 +3,14 @@
 // the mapping: readMapping() turns them into the {"CAD layer": "kind"} the API takes.
 import { el } from '../config.js';
 import { guessKind } from './guess.js';
-import { format } from './status.js';
+import { format, formatCount } from './status.js';
 
 const IGNORE = 'ignore';
 
 function countsText(entities) {
   return Object.entries(entities)
     .sort((a, b) => b[1] - a[1])
-    .map(([type, count]) => `${type} ${count}`)
+    .map(([type, count]) => `${type} ${formatCount(count)}`)
     .join(', ');
 }
 
@@ -35,7 +35,7 @@ function layerRow(config, layer, kind, guessed) {
   const flags = [layer.frozen && config.labels.frozen, layer.off && config.labels.off].filter(Boolean);
   if (flags.length) name.append(el('span', 'layer-flags', ` (${flags.join(', ')})`));
   const counts = el('td', 'layer-counts', countsText(layer.entities));
-  const total = el('td', 'num layer-total', String(layer.total));
+  const total = el('td', 'num layer-total', formatCount(layer.total));
   const select = kindSelect(config, layer, kind);
   if (guessed) select.title = config.labels.guessed;
   const cell = el('td');

@@ -3,7 +3,7 @@
 // is a button: it highlights its ring on the map and moves the map there.
 import { el } from '../config.js';
 import { focusIssue, showIssues } from './map.js';
-import { format } from './status.js';
+import { format, formatCount } from './status.js';
 
 function featureTable(labels, features) {
   const entries = Object.entries(features || {});
@@ -15,7 +15,7 @@ function featureTable(labels, features) {
   entries.forEach(([kind, count]) => {
     const row = el('tr');
     row.dataset.kind = kind;
-    row.append(el('td', '', labels.kinds[kind] || kind), el('td', 'num', String(count)));
+    row.append(el('td', '', labels.kinds[kind] || kind), el('td', 'num', formatCount(count)));
     body.append(row);
   });
   const thead = el('thead');
@@ -33,14 +33,26 @@ function messageList(title, items) {
   return box;
 }
 
+const SHOWN_TEXTS = 3; // of a lot's texts in a label problem (a title block holds hundreds)
+const SHOWN_CHARS = 160;
+
+function clip(text) {
+  const value = String(text ?? '');
+  return value.length > SHOWN_CHARS ? `${value.slice(0, SHOWN_CHARS - 1)}…` : value;
+}
+
 /** One line describing an entry, by its group. */
 function describe(labels, group, entry) {
   if (group === 'unclosed') {
     const refs = (entry.refs || []).slice(0, 3).join(', ');
-    return [format(labels.length, { length: entry.length }), refs].filter(Boolean).join(' · ');
+    const length = format(labels.length, { length: formatCount(entry.length) });
+    return [length, refs].filter(Boolean).join(' · ');
   }
   if (group === 'labelIssues') {
-    return [entry.problem, (entry.texts || []).join(' / ')].filter(Boolean).join(': ');
+    const texts = (entry.texts || []).slice(0, SHOWN_TEXTS).map(clip);
+    const more = (entry.texts || []).length - texts.length;
+    if (more > 0) texts.push(format(labels.moreTexts, { count: more }));
+    return [clip(entry.problem), texts.join(' / ')].filter(Boolean).join(': ');
   }
   return [entry.layer, entry.type, entry.reason].filter(Boolean).join(' · ');
 }
@@ -62,6 +74,14 @@ function entryRow(cadMap, labels, group, entry, feature) {
 
 const GROUPS = [['skipped', 'skipped'], ['unclosed', 'unclosed'], ['labelIssues', 'label_issues']];
 
+/** "1.000 listed of 21.622" when the report kept only the first entries of a long list. */
+function countText(labels, report, group, listed) {
+  const key = Object.fromEntries(GROUPS)[group];
+  const total = Number((report.totals || {})[key] ?? listed);
+  if (total <= listed) return formatCount(listed);
+  return format(labels.listedOf, { listed, total });
+}
+
 function issueSections(cadMap, labels, report) {
   const all = GROUPS.flatMap(([group, key]) => (report[key] || []).map((entry) => ({ group, entry })));
   const features = showIssues(cadMap, all.map((item) => item.entry));
@@ -69,7 +89,7 @@ function issueSections(cadMap, labels, report) {
     const section = el('div', 'report-group');
     section.dataset.group = group;
     const mine = all.map((item, i) => ({ ...item, feature: features[i] })).filter((i) => i.group === group);
-    section.append(el('h3', 'panel-subtitle', `${labels[group]} (${mine.length})`));
+    section.append(el('h3', 'panel-subtitle', `${labels[group]} (${countText(labels, report, group, mine.length)})`));
     const list = el('ol', 'finding-list');
     if (!mine.length) list.append(el('li', 'muted', labels.noIssues));
     mine.forEach((item) => list.append(entryRow(cadMap, labels, group, item.entry, item.feature)));

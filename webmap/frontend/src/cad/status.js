@@ -13,9 +13,19 @@ export function clearStatus() {
   document.getElementById('cad-status').hidden = true;
 }
 
-/** Fills Python-style placeholders: %(name)d, %(name)s; "%%" is a percent sign. */
+/** A count as the page's language writes it: 27.031 in Vietnamese, 27,031 in English. */
+export function formatCount(value) {
+  const number = Number(value);
+  if (!Number.isFinite(number)) return String(value ?? '');
+  return number.toLocaleString(document.documentElement.lang || undefined);
+}
+
+/** Fills Python-style placeholders: %(name)d (a count, localised), %(name)s; "%%" is a
+ * percent sign. */
 export function format(template, values) {
   return template
-    .replace(/%\((\w+)\)[ds]/g, (match, key) => String(values[key] ?? ''))
+    .replace(/%\((\w+)\)([ds])/g, (match, key, type) => (
+      type === 'd' && typeof values[key] === 'number'
+        ? formatCount(values[key]) : String(values[key] ?? '')))
     .replace(/%%/g, '%');
 }

@@ -1,0 +1,131 @@
+"""What a planner reads about a conversion, found by a QA walk through the planner's path:
+the real number of skipped entities when the report lists only the first ones, progress
+that names layers as the page does, a clear word for a file that is no DXF at all, and a
+command-line report that stays readable (no red progress bar, no 20 KB lines)."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import ezdxf
+import pytest
+from django.core.management import call_command
+from django.core.management.base import OutputWrapper
+
+from importers.cad.convert import LIST_CAP
+from importers.management.commands.import_cad import ProgressBar
+from importers.service import import_cad
+from planning.errors import InvalidInput
+from planning.layer_kinds import KINDS
+from tests.cad.drawings import E0, MAPPING, N0, plan_drawing
+
+pytestmark = pytest.mark.django_db
+EXTRA_POINTS = LIST_CAP + 5
+
+
+def plan_with_points(path: Path) -> Path:
+    """The generated plan plus more POINTs on a land-use layer than a report list keeps
+    (survey points drawn on the lot layer: each one is skipped, it cannot bound a lot)."""
+    doc = ezdxf.readfile(plan_drawing(path.with_name("base.dxf")))
+    msp = doc.modelspace()
+    for index in range(EXTRA_POINTS):
+        msp.add_point((E0 + index % 90, N0 - 5 - index // 90), dxfattribs={"layer": "QH_DIEM"})
+    doc.saveas(path)
+    return path
+
+
+def test_the_report_keeps_the_total_of_a_list_it_cuts(planner, draft_plan, tmp_path):
+    drawing = plan_with_points(tmp_path / "points.dxf")
+    result = import_cad(
+        user=planner,
+        revision=draft_plan,
+        path=drawing,
+        filename=drawing.name,
+        mapping={**MAPPING, "QH_DIEM": "landuse"},
+        crs="EPSG:9214",
+    )
+    report = result.report
+    assert len(report["skipped"]) == LIST_CAP
+    assert report["totals"] == {
+        "skipped": EXTRA_POINTS,
+        "unclosed": len(report["unclosed"]),
+        "label_issues": len(report["label_issues"]),
+    }
+
+
+def test_progress_names_the_layers_as_the_page_does(planner, draft_plan, tmp_path):
+    messages: list[str] = []
+    import_cad(
+        user=planner,
+        revision=draft_plan,
+        path=plan_drawing(tmp_path / "plan.dxf"),
+        filename="plan.dxf",
+        mapping=MAPPING,
+        crs="EPSG:9214",
+        progress=lambda pct, message: messages.append(message),
+    )
+    label = str(KINDS["landuse"].label)
+    steps = [m for m in messages if label in m]
+    assert [m.split(" ")[0] for m in steps] == ["Building", "Loading"], messages
+    assert not any("landuse" in m for m in messages), messages
+
+
+SHAPEFILES = Path(__file__).resolve().parents[2].parent / "shared" / "samples" / "shp"
+
+
+@pytest.mark.parametrize("content", [(SHAPEFILES / "poly.dbf").read_bytes(), b"Notes\nA1\n" * 50])
+def test_a_file_that_is_no_dxf_is_called_so(planner, draft_plan, tmp_path, content):
+    renamed = tmp_path / "plan.dxf"  # a DBF, a text file saved under a drawing's name
+    renamed.write_bytes(content)
+    with pytest.raises(InvalidInput) as error:
+        import_cad(
+            user=planner,
+            revision=draft_plan,
+            path=renamed,
+            filename=renamed.name,
+            mapping=MAPPING,
+        )
+    assert error.value.message.startswith("The file is not a DXF drawing"), error.value.message
+    assert "group code" not in error.value.message
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_progress_bar_on_a_terminal_is_not_coloured_as_an_error():
+    stream = Terminal()
+    stderr = OutputWrapper(stream)
+    stderr.style_func = lambda text: f"\x1b[31;1m{text}\x1b[0m"  # what BaseCommand sets
+    bar = ProgressBar(stderr)
+    bar.update(40, "Building the lots")
+    bar.done()
+    assert "\x1b[" not in stream.getvalue()
+    assert "[############------------------]  40% Building the lots" in stream.getvalue()
+    assert "100% Done." in stream.getvalue()
+
+
+def test_the_text_report_says_how_many_and_keeps_its_lines_short(draft_plan, tmp_path):
+    drawing = plan_with_points(tmp_path / "points.dxf")
+    out = io.StringIO()
+    mapping = {**MAPPING, "QH_DIEM": "landuse", "KHUNG_TEN": "landuse"}
+    call_command(
+        "import_cad",
+        str(drawing),
+        "--project",
+        draft_plan.project.code,
+        "--mapping",
+        json.dumps(mapping),
+        "--crs",
+        "9214",
+        "--no-progress",
+        stdout=out,
+    )
+    lines = out.getvalue().splitlines()
+    assert f"  skipped: {EXTRA_POINTS}" in lines
+    assert f"    ... {EXTRA_POINTS - 20} more ({LIST_CAP} of them in the --json report)" in lines
+    # the title block frame mapped as a lot holds every label: its entry is cut short
+    assert max(len(line) for line in lines) < 1000, max(lines, key=len)[:300]
