@@ -22,6 +22,7 @@ from importers import crs as import_crs
 from importers import geometry, loader, ogr
 from importers.cad import convert as cad_convert
 from importers.cad import crs as cad_crs
+from importers.cad import fastdxf
 from importers.cad import limits as cad_limits
 from importers.cad import placement as cad_placement
 from importers.cad import preview as cad_preview
@@ -252,25 +253,33 @@ def inspect_drawing(
         return inspect_dataset(path, filename, crs, control_points, project)
     crs = cad_crs.normalise_crs(crs)
     points = parse_control_points(control_points)
-    with tempfile.TemporaryDirectory(prefix="cad-", dir=_work_root()) as workdir:
-        drawing = cad_reader.open_drawing(Path(path), filename, Path(workdir), cad_limits.limits())
+    limits, tolerances = cad_limits.limits(), cad_limits.tolerances()
+
+    def every_layer(source: Path, limits: cad_limits.CadLimits) -> fastdxf.FastDrawing | None:
+        return fastdxf.read(source, tolerances.arc, lambda layer: True, limits)
+
+    with _collector_paused(), tempfile.TemporaryDirectory(prefix="cad-", dir=_work_root()) as work:
+        drawing = cad_reader.open_drawing(Path(path), filename, Path(work), limits, every_layer)
+        fast = drawing.fast
         shown = cad_preview.preview(
             drawing.doc,
             filename,
             crs=crs,
             control_points=points,
-            limits=cad_limits.limits(),
-            tolerances=cad_limits.tolerances(),
+            limits=limits,
+            tolerances=tolerances,
+            items=fast.items if fast else None,
         )
         far = cad_placement.lonlat_far_from_project(project, shown["extent"])
         if far:
             shown["warnings"] = [*shown["warnings"], far]
+        layers = cad_reader.list_layers(drawing.doc, fast.counts if fast else None)
         return {
             "source_name": filename,
             "source_format": "DXF",
             "dxf_version": drawing.doc.dxfversion,
             "notes": drawing.notes,
-            "layers": [layer.as_dict() for layer in cad_reader.list_layers(drawing.doc)],
+            "layers": [layer.as_dict() for layer in layers],
             **shown,
         }
 

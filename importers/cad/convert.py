@@ -121,8 +121,11 @@ def convert(
     def wanted_layer(name: str) -> bool:
         return kind_of(name) != IGNORE
 
+    def reading(share: float) -> None:
+        progress(2 + 13 * share, _("Reading the drawing"))
+
     def fast_read(source: Path, limits: CadLimits) -> fastdxf.FastDrawing | None:
-        return fastdxf.read(source, options.tolerances.arc, wanted_layer, limits)
+        return fastdxf.read(source, options.tolerances.arc, wanted_layer, limits, reading)
 
     progress(2, _("Reading the drawing"))
     fast = fast_read if options.fast_reader else None

@@ -66,11 +66,24 @@ class FastDrawing:
     skipped: list[Skipped]  # what the Walker skipped of the entities ezdxf read
 
 
+class _Interrupted(Exception):
+    """What the progress callback raised (a cancelled job), carried past the fallbacks."""
+
+    def __init__(self, original: Exception) -> None:
+        super().__init__(original)
+        self.original = original
+
+
 def read(
-    path: Path, tolerance: float, accept: Callable[[str], bool], limits: CadLimits
+    path: Path,
+    tolerance: float,
+    accept: Callable[[str], bool],
+    limits: CadLimits,
+    progress: Callable[[float], None] | None = None,
 ) -> FastDrawing | None:
     """The drawing read the fast way, or None when only ezdxf reads it faithfully or when
-    the streaming pre-scan must judge the file's limits (then it is read the usual way)."""
+    the streaming pre-scan must judge the file's limits (then it is read the usual way).
+    `progress(share read, 0..1)` is called between stages; what it raises stops the read."""
     prescanned = None
     if path.stat().st_size > PRESCAN_BYTES:
         if _is_binary(path):
@@ -79,7 +92,9 @@ def read(
     collecting = gc.isenabled()
     gc.disable()  # millions of small acyclic objects: the cyclic collector only costs time
     try:
-        return _read(path, tolerance, accept, limits, prescanned)
+        return _read(path, tolerance, accept, limits, prescanned, _ticker(progress))
+    except _Interrupted as stop:
+        raise stop.original from None
     except Ineligible as why:
         logger.debug("%s takes the ezdxf path: %s", path.name, why)
         return None
@@ -94,14 +109,27 @@ def read(
             gc.enable()
 
 
+def _ticker(progress: Callable[[float], None] | None) -> Callable[[float], None]:
+    def tick(share: float) -> None:
+        if progress is not None:
+            try:
+                progress(share)
+            except Exception as exc:
+                raise _Interrupted(exc) from exc
+
+    return tick
+
+
 def _read(
     path: Path,
     tolerance: float,
     accept: Callable[[str], bool],
     limits: CadLimits,
     prescanned: Scan | None,
+    tick: Callable[[float], None],
 ) -> FastDrawing:
     codes, values, encoding = _tokens(path)
+    tick(0.2)
     code_array = np.asarray(codes)
     zeros = np.flatnonzero(code_array == 0)
     sections = _sections(zeros, codes, values)
@@ -111,6 +139,7 @@ def _read(
     if start < stop and codes[start] != 0:
         raise Ineligible("ENTITIES section does not start with an entity")
     entities = fastbulk.layout(code_array, values, start, stop)
+    tick(0.35)
     scanned = prescanned or _within_limits(code_array, zeros, values, sections, limits, encoding)
     scanned = scanned or scan_tags(_file_tags(codes, values, encoding), limits)
     entities.floats = _check_values(code_array, values, start, stop)
@@ -125,7 +154,8 @@ def _read(
     delegated = _delegated(doc, entities, symbols)
     fastbulk.check_native(entities, values, doc)
     fastsymbols.check_loaded(entities, symbols, values, doc)
-    items, skipped = _items(entities, delegated, codes, values, tolerance, walker)
+    tick(0.5)
+    items, skipped = _items(entities, delegated, codes, values, tolerance, walker, tick)
     counts = entities.counts
     for layer, counted in symbols.counts().items():
         counts[layer].update(counted)
@@ -153,9 +183,12 @@ def _delegated(doc: Drawing, entities: fastbulk.Entities, symbols) -> dict[int, 
     return dict(zip(parents, loaded, strict=True))
 
 
-def _items(entities, delegated, codes, values, tolerance, walker: geometry.Walker):
+ITEMS_TICK = 25_000  # entities between progress calls while converting
+
+
+def _items(entities, delegated, codes, values, tolerance, walker: geometry.Walker, tick):
     """Every entity's items in drawing order (ezdxf's through the Walker), and what the
-    Walker skipped."""
+    Walker skipped; `tick` gets the share read (0.5..0.9) every ITEMS_TICK entities."""
     accept = walker.accept
     reader = _EntityReader(tolerance)
     bulk = fastbulk.BulkItems(entities, values)
@@ -163,7 +196,10 @@ def _items(entities, delegated, codes, values, tolerance, walker: geometry.Walke
     accepted = {layer: accept(layer) for layer in set(entities.layers)}
     native = entities.native.tolist()
     rows = zip(entities.kinds, entities.layers, entities.firsts, entities.ends, strict=True)
+    total = max(len(native), 1)
     for entity, (kind, layer, first, end) in enumerate(rows):
+        if entity % ITEMS_TICK == 0:
+            tick(0.5 + 0.4 * entity / total)
         if not native[entity]:
             if entity in delegated:
                 reader.items.extend(walker.items([delegated[entity]]))

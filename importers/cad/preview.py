@@ -1,9 +1,10 @@
 """A light preview of a drawing for the mapping step: its linework in EPSG:4326.
 
-Every entity is walked like the converter does (blocks expanded), moved by the GEODATA
-object or the two-point fix, projected to WGS 84 and simplified; at most PREVIEW_CAP
-features are returned (texts are left out), so the browser stays responsive whatever
-the drawing's size. Also returns the extent and the CRS warnings.
+Every entity is read like the converter reads it (the fast reader's items, or the
+Walker's, blocks expanded), moved by the GEODATA object or the two-point fix, projected to
+WGS 84 and simplified; at most PREVIEW_CAP features are returned (texts are left out), so
+the browser stays responsive whatever the drawing's size. Also returns the extent and the
+CRS warnings.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pyproj import CRS, Transformer
 
 from importers.cad.convert import CadReport
 from importers.cad.crs import plausibility_warning, resolve_crs
-from importers.cad.geometry import Walker
+from importers.cad.geometry import CadItem, Walker
 from importers.cad.limits import CadLimits, CadTolerances
 from importers.control_points import control_transform
 
@@ -31,10 +32,14 @@ def preview(
     control_points: list[list[float]] | None,
     limits: CadLimits,
     tolerances: CadTolerances,
+    items: list[CadItem] | None = None,
 ) -> dict:
+    """`items`: every layer's items as the fast reader read them; None: walked here."""
     report = CadReport(filename)
-    walker = Walker(tolerances.arc, limits.max_depth, lambda name: True)
-    items = [i for i in walker.items(doc.modelspace()) if i.geom is not None and not i.text]
+    if items is None:
+        walker = Walker(tolerances.arc, limits.max_depth, lambda name: True)
+        items = list(walker.items(doc.modelspace()))
+    items = [i for i in items if i.geom is not None and not i.text]
     source_crs, move = resolve_crs(doc, crs, report)
     moves = [move] if move is not None else []
     transform_info = None

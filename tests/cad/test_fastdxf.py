@@ -21,6 +21,7 @@ from importers.cad import fastbulk, fastdxf, fasthatch, labels
 from importers.cad.convert import CadOptions, convert
 from importers.cad.limits import CadLimits
 from importers.cad.scan import scan, scan_tags
+from importers.service import inspect_drawing
 from planning.errors import InvalidInput
 from tests.cad.big_drawings import BIG_MAPPING, many_lots
 from tests.cad.drawings import E0, MAPPING, N0, plan_drawing
@@ -233,6 +234,37 @@ def test_ineligible_samples_fall_back_and_still_convert(name, tmp_path):
     assert not eligible(SAMPLES / name)
     fast, slow = both(SAMPLES / name, SAMPLE_MAPPING, tmp_path)
     assert_same(fast, slow)
+
+
+@pytest.mark.parametrize(
+    ("name", "crs"),
+    [
+        ("generated plan", "EPSG:9214"),
+        ("ezdxf_multi_insert_with_attribs.dxf", "EPSG:9214"),
+        ("gdal_frozen-off.dxf", "EPSG:9214"),
+        ("ezdxf_houses_of_parliament_georeferenced.dxf", None),
+    ],
+)
+def test_inspection_reads_the_fast_way_with_the_ezdxf_answer(name, crs, monkeypatch, tmp_path):
+    """The mapping step's layer table and preview: the fast reader's (every layer wanted)
+    equal ezdxf's, and a large plan no longer waits for ezdxf's object model."""
+    path = plan_drawing(tmp_path / "plan.dxf") if name == "generated plan" else SAMPLES / name
+    real_read = fastdxf.read
+    read_fast = []
+
+    def spied(*args):
+        drawing = real_read(*args)
+        read_fast.append(drawing is not None)
+        return drawing
+
+    monkeypatch.setattr(fastdxf, "read", spied)
+    fast = inspect_drawing(path, path.name, crs)
+    assert read_fast == [True]
+    monkeypatch.setattr(fastdxf, "read", lambda *args: None)
+    slow = inspect_drawing(path, path.name, crs)
+    assert fast["layers"] == slow["layers"]
+    assert sum(layer["total"] for layer in fast["layers"]) > 0
+    assert fast == slow
 
 
 def test_delegated_entities_are_walked_in_drawing_order(tmp_path):

@@ -279,7 +279,7 @@ def test_command_imports_gis_files(planner, draft_plan, tmp_path, form):
     assert revision.note == f"GIS: {path.name}"
     assert Feature.objects.filter(layer__revision=revision).count() == 3
     assert "Reading layer lots" in progress
-    assert "100% done" in progress
+    assert "100% Done." in progress
     assert "Traceback" not in progress
 
 
