@@ -60,10 +60,18 @@ def summarise(report: object, loaded: int | None = None) -> UploadSummary:
         notes=_texts(data.get("notes")),
         missing_attributes=_texts(data.get("missing_attributes")),
         rejected=rejections[:MAX_LISTED],
-        rejected_total=len(rejections),
-        unclosed=len(_list(data.get("unclosed"))),
-        label_issues=len(_list(data.get("label_issues"))),
+        rejected_total=_total(data, "skipped", len(rejections)) if is_cad else len(rejections),
+        unclosed=_total(data, "unclosed", len(_list(data.get("unclosed")))),
+        label_issues=_total(data, "label_issues", len(_list(data.get("label_issues")))),
     )
+
+
+def _total(data: dict, name: str, listed: int) -> int:
+    """Entries of a CAD report list, with those beyond its cap (`totals`, when the report
+    has them: reports kept from before list only the first 1,000)."""
+    totals = data.get("totals")
+    found = _optional_int(totals.get(name)) if isinstance(totals, dict) else None
+    return max(listed, found or 0)
 
 
 def _vector_rejections(data: dict) -> list[Rejection]:

@@ -284,3 +284,14 @@ def test_summaries_of_both_report_shapes_and_of_garbage():
     assert summarise(None).loaded == 0
     many = summarise({"rejected": [{"index": i, "reason": "r"} for i in range(250)]})
     assert (len(many.rejected), many.rejected_unlisted) == (200, 50)
+    capped = summarise(
+        {
+            "features": {"landuse": 1},
+            "skipped": [{"layer": "0", "type": "TEXT", "reason": "r"}] * 1000,
+            "label_issues": [{}] * 1000,
+            "unclosed": [],
+            "totals": {"skipped": 21622, "label_issues": 1500, "unclosed": 0},
+        }
+    )
+    assert (capped.rejected_total, capped.rejected_unlisted) == (21622, 21422)
+    assert (capped.label_issues, capped.unclosed) == (1500, 0)
