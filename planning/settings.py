@@ -61,6 +61,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A view's lost database connection becomes a 503 with Retry-After, not a bare 500.
+    "webmap.views_errors.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "planning.urls"
@@ -155,6 +157,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Its deploy check builds the whole schema and reports OpenAPI details (unresolved
+    # authenticators, guessed serializers) under `manage.py check --deploy`, burying the
+    # security checks an operator runs it for; the schema has its own tests.
+    "ENABLE_DJANGO_DEPLOY_CHECK": False,
 }
 
 # Domain settings.
