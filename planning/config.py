@@ -251,6 +251,26 @@ def _origins(name: str) -> list[str]:
     return origins
 
 
+def _public_url() -> str:
+    """PLANNING_PUBLIC_URL: an absolute http(s) URL; its origin is trusted for form posts."""
+    url = _raw("PLANNING_PUBLIC_URL").strip().rstrip("/")
+    parsed = urlparse(url)
+    if parsed.scheme not in {"http", "https"} or not parsed.netloc:
+        raise ConfigError(
+            f"PLANNING_PUBLIC_URL must be an absolute URL such as https://quyhoach.example.gov.vn,"
+            f" got {url!r}"
+        )
+    return url
+
+
+def _allowed_hosts() -> list[str]:
+    hosts = [h.strip() for h in _raw("PLANNING_ALLOWED_HOSTS").split(",") if h.strip()]
+    if not hosts:
+        # Django would answer every request with 400 Bad Request.
+        raise ConfigError("PLANNING_ALLOWED_HOSTS is empty: name the host(s) the server answers to")
+    return hosts
+
+
 def _origin_of(url: str) -> str:
     parsed = urlparse(url)
     return f"{parsed.scheme}://{parsed.netloc}"
@@ -342,7 +362,7 @@ def load() -> Config:
     return Config(
         secret_key=secret,
         debug=debug,
-        allowed_hosts=[h.strip() for h in _raw("PLANNING_ALLOWED_HOSTS").split(",") if h.strip()],
+        allowed_hosts=_allowed_hosts(),
         database=_database(),
         storage_srid=_int("PLANNING_STORAGE_SRID", 1024, 999999),
         var_dir=var_dir,
@@ -351,7 +371,7 @@ def load() -> Config:
         tile_cache_dir=Path(tile_cache) if tile_cache else var_dir / "cache" / "tiles",
         wms_max_size=_int("PLANNING_WMS_MAX_SIZE", 256, 16384),
         language=language,
-        public_url=_raw("PLANNING_PUBLIC_URL").rstrip("/"),
+        public_url=_public_url(),
         email_backend=_raw("PLANNING_EMAIL_BACKEND"),
         email_host=_raw("PLANNING_EMAIL_HOST"),
         email_port=_int("PLANNING_EMAIL_PORT", 1, 65535),

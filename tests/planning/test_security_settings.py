@@ -134,6 +134,24 @@ def test_check_deploy_is_clean_with_the_documented_production_environment(tmp_pa
         assert warning in result.stderr + result.stdout
 
 
+def test_the_documented_check_deploy_command_prints_no_issue(tmp_path):
+    """What the operator types, untagged: no API-schema chatter (drf-spectacular's own deploy
+    check, 36 warnings about OpenAPI details) hiding a real warning among them."""
+    env = clean_env(**documented_production_env(), PLANNING_VAR_DIR=str(tmp_path))
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests' conftest only
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+    assert "drf_spectacular" not in result.stdout + result.stderr
+
+
 def test_production_settings_reach_django(tmp_path):
     env = clean_env(**documented_production_env(), PLANNING_VAR_DIR=str(tmp_path))
     code = (

@@ -1,0 +1,32 @@
+"""Settings an operator gets wrong stop the server with a message naming the variable
+(docs/settings.md), rather than starting a server that refuses or mislinks every request."""
+
+from __future__ import annotations
+
+import pytest
+
+from planning import config
+
+
+@pytest.fixture(autouse=True)
+def _own_var_dir(monkeypatch, tmp_path):
+    monkeypatch.setenv("PLANNING_VAR_DIR", str(tmp_path))
+
+
+@pytest.mark.parametrize("value", ["quyhoach.example.gov.vn", "ftp://host", "https://", "/map"])
+def test_a_public_url_without_scheme_or_host_is_refused(monkeypatch, value):
+    monkeypatch.setenv("PLANNING_PUBLIC_URL", value)
+    with pytest.raises(config.ConfigError, match="PLANNING_PUBLIC_URL must be an absolute URL"):
+        config.load()
+
+
+def test_a_public_url_loses_its_trailing_slash(monkeypatch):
+    monkeypatch.setenv("PLANNING_PUBLIC_URL", "https://quyhoach.example.gov.vn/ ")
+    assert config.load().public_url == "https://quyhoach.example.gov.vn"
+
+
+@pytest.mark.parametrize("value", ["", " , "])
+def test_empty_allowed_hosts_are_refused(monkeypatch, value):
+    monkeypatch.setenv("PLANNING_ALLOWED_HOSTS", value)
+    with pytest.raises(config.ConfigError, match="PLANNING_ALLOWED_HOSTS is empty"):
+        config.load()
