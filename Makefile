@@ -41,8 +41,15 @@ setup: venv frontend messages db
 	@$(PY) manage.py collectstatic --noinput -v 0
 
 run: setup
-	@$(PY) manage.py load_demo
+	@$(MAKE) --no-print-directory demo
 	@scripts/server.sh start $(HOST) $(PORT)
+
+# The demo plan and its accounts, once per installation: an operator who deleted the demo
+# accounts (docs/deployment.md) must not get them back, passwords published in the README,
+# from the next `make run`. Delete $(STAMP)/demo to load the demo again.
+demo: | $(STAMP)
+	@if [ -f $(STAMP)/demo ]; then echo "Demo data loaded before (delete $(STAMP)/demo to load it again)."; \
+	  else $(PY) manage.py load_demo && touch $(STAMP)/demo; fi
 
 stop:
 	@scripts/server.sh stop
@@ -59,4 +66,4 @@ bench: setup
 lint: venv
 	@.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy planning importers tiles webmap rasters threed
 
-.PHONY: help system-packages venv frontend messages db setup run stop test bench lint
+.PHONY: help system-packages venv frontend messages db setup run demo stop test bench lint

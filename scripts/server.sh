@@ -19,6 +19,7 @@ ACCESS_LOG="$VAR/log/access.log"
 WORKER_PIDFILE="$VAR/run/worker.pid"
 WORKER_LOG="$VAR/log/worker.log"
 LOG_KEEP_BYTES=$((10 * 1024 * 1024))
+WORKER_RESTART_SECONDS="${PLANNING_WORKER_RESTART_SECONDS:-5}"
 mkdir -p "$VAR/run" "$VAR/log"
 
 # The gunicorn command line, in the array GUNICORN.
@@ -41,18 +42,34 @@ rotate_large_logs() {
 is_running() { [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
 worker_running() { [ -f "$WORKER_PIDFILE" ] && kill -0 "$(cat "$WORKER_PIDFILE")" 2>/dev/null; }
 
-# The worker runs import jobs and other background tasks; a job still running when it is
-# stopped gets PLANNING_WORKER_GRACE seconds, then the worker is killed (the job's
-# transaction rolls back and the job is marked failed at the next start).
+# The worker runs import jobs and other background tasks. It exits when PostgreSQL goes
+# away (restart, upgrade), so a small supervisor restarts it until `stop`: without one,
+# jobs queued after the database came back would wait forever. The pid file holds the
+# supervisor, leader of its own process group. A job still running when it is stopped gets
+# PLANNING_WORKER_GRACE seconds, then the group is killed (the job's transaction rolls back
+# and the job is marked failed at the next start).
+supervise_worker() {
+  local child="" status
+  trap '[ -n "$child" ] && kill -TERM "$child" 2>/dev/null; wait "$child"; exit 0' TERM INT
+  while true; do
+    .venv/bin/python manage.py procrastinate worker \
+      --concurrency "${PLANNING_WORKER_CONCURRENCY:-1}" \
+      --shutdown-graceful-timeout "${PLANNING_WORKER_GRACE:-30}" &
+    child=$!
+    status=0; wait "$child" || status=$?
+    child=""
+    echo "$(date -Is) job worker exited (status $status); restarting in ${WORKER_RESTART_SECONDS}s"
+    sleep "$WORKER_RESTART_SECONDS" & wait $!
+  done
+}
+
 start_worker() {
   if worker_running; then
     echo "Worker already running (pid $(cat "$WORKER_PIDFILE"))."
     return
   fi
   cd "$ROOT"
-  setsid nohup .venv/bin/python manage.py procrastinate worker \
-    --concurrency "${PLANNING_WORKER_CONCURRENCY:-1}" \
-    --shutdown-graceful-timeout "${PLANNING_WORKER_GRACE:-30}" \
+  setsid nohup bash -c "$(declare -f supervise_worker); WORKER_RESTART_SECONDS=$WORKER_RESTART_SECONDS supervise_worker" \
     >>"$WORKER_LOG" 2>&1 </dev/null &
   echo $! >"$WORKER_PIDFILE"
   sleep 1
@@ -66,7 +83,7 @@ stop_worker() {
     grace="${PLANNING_WORKER_GRACE:-30}"
     kill -TERM "$pid"
     for _ in $(seq 1 $(( (grace + 5) * 4 ))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+    kill -KILL -- "-$pid" 2>/dev/null || true  # the supervisor's group: worker included
     echo "Worker stopped."
   fi
   rm -f "$WORKER_PIDFILE"
@@ -97,8 +114,8 @@ The planning data server is up: http://$host:$port/
   job worker        pid $(cat "$WORKER_PIDFILE"), log $WORKER_LOG
   errors            $VAR/log/errors.log (tracebacks), $LOG (server output)
   admin             http://$host:$port/admin/
-Demo accounts (user / password): planner / planner-demo, reviewer / reviewer-demo,
-  approver / approver-demo, admin / admin-demo
+Demo accounts (first start only; on a shared server delete them in the admin):
+  planner / planner-demo, reviewer / reviewer-demo, approver / approver-demo, admin / admin-demo
 Stop everything with: make stop
 MSG
 }
@@ -116,6 +133,8 @@ stop() {
 case "${1:-}" in
   start) start "${2:-127.0.0.1}" "${3:-8000}" ;;
   stop) stop ;;
+  worker-start) start_worker ;;
+  worker-stop) stop_worker ;;
   command) gunicorn_command "${2:-127.0.0.1}" "${3:-8000}"; printf '%q ' "${GUNICORN[@]}"; echo ;;
-  *) echo "usage: $0 start HOST PORT | stop | command HOST PORT" >&2; exit 2 ;;
+  *) echo "usage: $0 start HOST PORT | stop | command HOST PORT | worker-start | worker-stop" >&2; exit 2 ;;
 esac

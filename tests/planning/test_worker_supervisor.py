@@ -1,0 +1,80 @@
+"""scripts/server.sh keeps the job worker running: Procrastinate's worker exits when
+PostgreSQL goes away (a restart, an upgrade), and without a supervisor the jobs queued after
+the database came back would wait forever. `worker-stop` ends the supervisor and the worker."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVER_SH = ROOT / "scripts" / "server.sh"
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _wait_for(predicate, timeout: float = 60.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError("timed out waiting")
+
+
+def _workers(group: int) -> set[int]:
+    """The procrastinate worker processes in the supervisor's process group."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            args = (entry / "cmdline").read_bytes().decode().split("\0")
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        if int(fields[2]) == group and args[1:4] == ["manage.py", "procrastinate", "worker"]:
+            found.add(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_the_worker_is_restarted_after_it_exits_and_stopped_with_its_supervisor(tmp_path):
+    database = settings.DATABASES["default"]
+    env = {
+        **os.environ,
+        "PLANNING_VAR_DIR": str(tmp_path),
+        "DATABASE_URL": f"postgres://{database['USER']}@/{database['NAME']}"
+        f"?host={database['HOST']}&port={database['PORT']}",
+        "PLANNING_WORKER_RESTART_SECONDS": "1",
+        "PLANNING_WORKER_GRACE": "5",
+    }
+    run = {"env": env, "cwd": ROOT, "check": True, "timeout": 60, "capture_output": True}
+    subprocess.run([str(SERVER_SH), "worker-start"], **run)
+    supervisor = int((tmp_path / "run" / "worker.pid").read_text())
+    try:
+        (first,) = _wait_for(lambda: _workers(supervisor))
+        os.kill(first, 9)  # as when the database vanished under it
+        assert _wait_for(lambda: _workers(supervisor) - {first})
+        log = (tmp_path / "log" / "worker.log").read_text()
+        assert "job worker exited (status 137); restarting in 1s" in log
+    finally:
+        stopped = subprocess.run([str(SERVER_SH), "worker-stop"], **run)
+    assert "Worker stopped." in stopped.stdout.decode()
+    assert not _alive(supervisor)
+    assert _wait_for(lambda: not _workers(supervisor), timeout=10)
+    assert not (tmp_path / "run" / "worker.pid").exists()
