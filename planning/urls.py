@@ -15,12 +15,15 @@ from importers.api import (
 )
 from planning.jobs_api import job_cancel, job_detail
 from tiles.dossier import dossier_pdf
+from webmap.views_account import PasswordChangeDoneView, PasswordChangeView
 from webmap.views_login import LoginView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password/done/", PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("i18n/", include("django.conf.urls.i18n")),
     # Uploads live with the importers; the domain API does not import them.
     path("api/revisions/<int:revision_id>/uploads/", upload_layer, name="upload-layer"),
