@@ -216,7 +216,6 @@ def labels() -> dict[str, Any]:
             "attributes": _("Attributes changed"),
         },
         "noChanges": _("No differences from the baseline."),
-        "noBaseline": _("Nothing to compare with: no earlier revision and no plan in force."),
     }
 
 

@@ -161,3 +161,19 @@ def test_map_date_parameter_is_validated(client):
         html = client.get("/map/", {"date": bad}).content.decode()
         assert '"date": null' in html, bad
     assert 'id="in-force-date"' in ok
+
+
+def test_the_first_plan_in_force_says_it_is_the_plan_in_force(reviewer, plan_in_force):
+    response = signed_in(reviewer).get(review_url(plan_in_force), HTTP_ACCEPT_LANGUAGE="en")
+    note = re.search(r'id="compare-note">(.*?)</span>', response.content.decode(), re.S)
+    assert note is not None
+    assert note.group(1).strip() == (
+        "This revision is the plan in force; no earlier revision to compare it with."
+    )
+
+
+def test_a_first_draft_has_nothing_to_compare_with(board, draft_plan):
+    response = signed_in(board["planner"]).get(review_url(draft_plan), HTTP_ACCEPT_LANGUAGE="en")
+    note = re.search(r'id="compare-note">(.*?)</span>', response.content.decode(), re.S)
+    assert note is not None
+    assert "Nothing to compare with" in note.group(1)
