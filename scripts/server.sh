@@ -50,7 +50,9 @@ worker_running() { [ -f "$WORKER_PIDFILE" ] && kill -0 "$(cat "$WORKER_PIDFILE")
 # and the job is marked failed at the next start).
 supervise_worker() {
   local child="" status
-  trap '[ -n "$child" ] && kill -TERM "$child" 2>/dev/null; wait "$child"; exit 0' TERM INT
+  # On TERM the child (the worker, or the pause before its restart) ends first, so that a
+  # stopped supervisor leaves nothing behind.
+  trap 'if [ -n "$child" ]; then kill -TERM "$child" 2>/dev/null; wait "$child"; fi; exit 0' TERM INT
   while true; do
     .venv/bin/python manage.py procrastinate worker \
       --concurrency "${PLANNING_WORKER_CONCURRENCY:-1}" \
@@ -59,7 +61,10 @@ supervise_worker() {
     status=0; wait "$child" || status=$?
     child=""
     echo "$(date -Is) job worker exited (status $status); restarting in ${WORKER_RESTART_SECONDS}s"
-    sleep "$WORKER_RESTART_SECONDS" & wait $!
+    sleep "$WORKER_RESTART_SECONDS" &
+    child=$!
+    wait "$child" || true
+    child=""
   done
 }
 
@@ -81,7 +86,7 @@ stop_worker() {
     local pid grace
     pid="$(cat "$WORKER_PIDFILE")"
     grace="${PLANNING_WORKER_GRACE:-30}"
-    kill -TERM "$pid"
+    kill -TERM "$pid" 2>/dev/null || true  # it may have just exited
     for _ in $(seq 1 $(( (grace + 5) * 4 ))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
     kill -KILL -- "-$pid" 2>/dev/null || true  # the supervisor's group: worker included
     echo "Worker stopped."

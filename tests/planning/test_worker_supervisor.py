@@ -78,3 +78,40 @@ def test_the_worker_is_restarted_after_it_exits_and_stopped_with_its_supervisor(
     assert not _alive(supervisor)
     assert _wait_for(lambda: not _workers(supervisor), timeout=10)
     assert not (tmp_path / "run" / "worker.pid").exists()
+
+
+def _group_members(group: int) -> set[int]:
+    """Every live (not zombie) process of the process group."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group and fields[0] != "Z":
+            found.add(int(entry.name))
+    return found
+
+
+def test_a_supervisor_stopped_while_it_waits_to_restart_leaves_no_process(tmp_path):
+    """TERM to the supervisor alone (an operator's `kill`, a service manager) during the
+    pause before a restart: the pause ends with it, and the log holds no shell error."""
+    env = {
+        **os.environ,
+        "PLANNING_VAR_DIR": str(tmp_path),
+        "DATABASE_URL": "postgres://nobody@/no_such_database_of_review14?host=/nonexistent",
+        "PLANNING_WORKER_RESTART_SECONDS": "300",
+    }
+    run = {"env": env, "cwd": ROOT, "check": True, "timeout": 60, "capture_output": True}
+    subprocess.run([str(SERVER_SH), "worker-start"], **run)
+    supervisor = int((tmp_path / "run" / "worker.pid").read_text())
+    log = tmp_path / "log" / "worker.log"
+    try:
+        _wait_for(lambda: "restarting in 300s" in log.read_text())
+        os.kill(supervisor, 15)
+        assert _wait_for(lambda: not _group_members(supervisor), timeout=10)
+    finally:
+        subprocess.run([str(SERVER_SH), "worker-stop"], **run)
+    assert "not a pid" not in log.read_text()
