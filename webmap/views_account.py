@@ -5,7 +5,32 @@ approvers are not staff, so the admin's form is closed to them): `password_chang
 from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import PasswordChangeForm
+from django.core.exceptions import ValidationError
 from django.urls import reverse_lazy
+
+from planning.login_limits import TOO_MANY_ATTEMPTS, record_failure, seconds_blocked
+from webmap.views_login import TOO_MANY
+
+
+class LimitedPasswordChangeForm(PasswordChangeForm):
+    """The old password is a password check like a sign-in (Django's form checks it without
+    `authenticate()`): a wrong one counts towards the account's and the address's limits,
+    and none is checked while a limit is reached, so a borrowed session cannot guess it."""
+
+    def __init__(self, user, *args, request=None, **kwargs):
+        super().__init__(user, *args, **kwargs)
+        self.request = request
+
+    def clean_old_password(self):
+        username = self.user.get_username()
+        if seconds_blocked(self.request, username):
+            raise ValidationError(TOO_MANY_ATTEMPTS, code=TOO_MANY)
+        try:
+            return super().clean_old_password()
+        except ValidationError:
+            record_failure(self.request, username)
+            raise
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -14,6 +39,16 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     template_name = "webmap/password_change_form.html"
     success_url = reverse_lazy("password_change_done")
+    form_class = LimitedPasswordChangeForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.has_error("old_password", TOO_MANY):
+            response.status_code = 429
+        return response
 
 
 class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import User
+from django.test import Client
 
 pytestmark = pytest.mark.django_db
 
@@ -59,3 +60,26 @@ def test_anonymous_visitors_are_sent_to_sign_in(client):
     response = client.get("/accounts/password/")
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/?next=/accounts/password/")
+
+
+def test_guessing_the_old_password_is_limited_like_signing_in(client, planner, settings):
+    """A signed-in session left open is no way round the sign-in limits: wrong old passwords
+    count, and once the limit is reached even the right one is not checked."""
+    settings.PLANNING_LOGIN_MAX_FAILURES = 3
+    settings.PLANNING_LOGIN_MAX_FAILURES_PER_IP = 50
+    planner.set_password("old-password-of-planner")
+    planner.save()
+    client.force_login(planner)
+
+    def change(old_password: str):
+        data = {"old_password": old_password, "new_password1": NEW_PASSWORD}
+        data["new_password2"] = NEW_PASSWORD
+        return client.post("/accounts/password/", data, HTTP_ACCEPT_LANGUAGE="en")
+
+    for guess in ("guess-1", "guess-2", "guess-3"):
+        assert change(guess).status_code == 200
+    refused = change("old-password-of-planner")
+    assert refused.status_code == 429
+    assert "Too many failed sign-in attempts" in refused.content.decode()
+    assert User.objects.get(pk=planner.pk).check_password("old-password-of-planner")
+    assert Client().login(username=planner.username, password="old-password-of-planner") is False
