@@ -15,9 +15,11 @@ from django.utils.translation import gettext as _
 log = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 30
-# Paths answered with JSON (the REST API and OGC API Features); pages and the map services
-# get the HTML page, which a map client shows as a failed tile like any other error.
+# Paths answered with JSON (the REST API, OGC API Features, and the JSON documents: tilesets,
+# TileJSON, legends); pages and the map services get the HTML page, which a map client shows
+# as a failed tile like any other error.
 JSON_PREFIXES = ("/api/", "/ogcapi/")
+JSON_SUFFIX = ".json"
 
 
 def database_unreachable(exception: BaseException) -> bool:
@@ -35,7 +37,7 @@ def database_unreachable(exception: BaseException) -> bool:
 
 def unavailable_response(request: HttpRequest) -> HttpResponse:
     message = _("The planning database is not reachable at the moment. Try again in a minute.")
-    if request.path.startswith(JSON_PREFIXES):
+    if request.path.startswith(JSON_PREFIXES) or request.path.endswith(JSON_SUFFIX):
         response: HttpResponse = JsonResponse({"detail": message}, status=503)
     else:
         page = render_to_string("webmap/unavailable.html", {"message": message})

@@ -61,11 +61,12 @@ def test_pages_answer_503_with_retry_after_while_the_database_is_down(
     assert "no_such_database_of_qa_ops" in logged[0].getMessage()
 
 
-def test_the_api_answers_503_as_json_while_the_database_is_down(django_db_blocker):
+@pytest.mark.parametrize(
+    "path", ["/api/projects/", "/3dtiles/in-force/tileset.json", "/legend/landuse.json"]
+)
+def test_the_api_answers_503_as_json_while_the_database_is_down(django_db_blocker, path):
     with database_unreachable(django_db_blocker):
-        response = Client(raise_request_exception=False).get(
-            "/api/projects/", HTTP_ACCEPT_LANGUAGE="en"
-        )
+        response = Client(raise_request_exception=False).get(path, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 503
     assert response["Content-Type"] == "application/json"
     assert "not reachable" in json.loads(response.content)["detail"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
+from rest_framework.authtoken.models import Token
 
 pytestmark = pytest.mark.django_db
 
@@ -40,6 +41,26 @@ def test_a_planner_changes_their_password_and_stays_signed_in(client, planner):
     assert "Your password has been changed." in done.content.decode()
     assert User.objects.get(pk=planner.pk).check_password(NEW_PASSWORD)
     assert client.get("/projects/new/").status_code == 200  # still signed in
+
+
+def test_changing_the_password_revokes_the_api_token(client, planner):
+    planner.set_password("old-password-of-planner")
+    planner.save()
+    token = Token.objects.create(user=planner)
+    assert client.get("/api/projects/", HTTP_AUTHORIZATION=f"Token {token.key}").status_code == 200
+    client.force_login(planner)
+    changed = client.post(
+        "/accounts/password/",
+        {
+            "old_password": "old-password-of-planner",
+            "new_password1": NEW_PASSWORD,
+            "new_password2": NEW_PASSWORD,
+        },
+    )
+    assert changed.status_code == 302
+    assert not Token.objects.filter(user=planner).exists()
+    stale = Client().get("/api/projects/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert stale.status_code in (401, 403)
 
 
 def test_a_weak_new_password_is_refused_with_the_validators_message(client, planner):
