@@ -7,6 +7,7 @@ values onto Django's names.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import secrets
 import tempfile
@@ -263,6 +264,23 @@ def _public_url() -> str:
     return url
 
 
+def _email_backend() -> str:
+    """PLANNING_EMAIL_BACKEND: a dotted path whose module exists (a typo would otherwise
+    surface only when the first review notification is sent, as a 500)."""
+    path = _raw("PLANNING_EMAIL_BACKEND").strip()
+    module, _, name = path.rpartition(".")
+    try:
+        found = bool(module and name) and importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        found = False
+    if not found:
+        raise ConfigError(
+            "PLANNING_EMAIL_BACKEND must name an e-mail backend class such as "
+            f"django.core.mail.backends.smtp.EmailBackend, got {path!r}"
+        )
+    return path
+
+
 def _allowed_hosts() -> list[str]:
     hosts = [h.strip() for h in _raw("PLANNING_ALLOWED_HOSTS").split(",") if h.strip()]
     if not hosts:
@@ -372,7 +390,7 @@ def load() -> Config:
         wms_max_size=_int("PLANNING_WMS_MAX_SIZE", 256, 16384),
         language=language,
         public_url=_public_url(),
-        email_backend=_raw("PLANNING_EMAIL_BACKEND"),
+        email_backend=_email_backend(),
         email_host=_raw("PLANNING_EMAIL_HOST"),
         email_port=_int("PLANNING_EMAIL_PORT", 1, 65535),
         email_from=_raw("PLANNING_EMAIL_FROM"),

@@ -30,3 +30,15 @@ def test_empty_allowed_hosts_are_refused(monkeypatch, value):
     monkeypatch.setenv("PLANNING_ALLOWED_HOSTS", value)
     with pytest.raises(config.ConfigError, match="PLANNING_ALLOWED_HOSTS is empty"):
         config.load()
+
+
+@pytest.mark.parametrize("value", ["nope", "django.core.mail.backends.nosuch.EmailBackend", "."])
+def test_an_email_backend_that_does_not_exist_is_refused(monkeypatch, value):
+    monkeypatch.setenv("PLANNING_EMAIL_BACKEND", value)
+    with pytest.raises(config.ConfigError, match="PLANNING_EMAIL_BACKEND must name"):
+        config.load()
+
+
+def test_the_smtp_backend_is_accepted(monkeypatch):
+    monkeypatch.setenv("PLANNING_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+    assert config.load().email_backend == "django.core.mail.backends.smtp.EmailBackend"
