@@ -21,6 +21,7 @@ from planning import jobs
 from planning.models import Job, Layer
 from tests.cad.big_drawings import BIG_MAPPING, many_lots
 from tests.cad.drawings import MAPPING, plan_drawing
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,16 +40,6 @@ def submit(client, revision, path: Path, mapping=MAPPING, **fields):
             {"file": handle, "mapping": json.dumps(mapping), **fields},
             format="multipart",
         )
-
-
-def wait_for(predicate, timeout: float = 60.0, step: float = 0.02):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    raise AssertionError("timed out waiting")
 
 
 def test_job_imports_a_drawing_with_progress(planner, draft_plan, tmp_path):
@@ -107,7 +98,8 @@ def test_cancel_a_running_job_leaves_no_layer(planner, draft_plan, tmp_path):
     job = submit(client, draft_plan, path, BIG_MAPPING, crs="EPSG:9214").json()
     worker = threading.Thread(target=jobs.run_worker_until_idle)
     worker.start()
-    wait_for(lambda: Job.objects.filter(pk=job["id"], state="running", progress__gt=0).exists())
+    running = Job.objects.filter(pk=job["id"], state="running", progress__gt=0)
+    wait_for(running.exists, step=0.02)
     response = client.post(f"/api/jobs/{job['id']}/cancel/")
     assert response.status_code == 200
     assert response.json()["cancel_requested"] is True

@@ -10,7 +10,6 @@ import os
 import shlex
 import socket
 import subprocess
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -25,6 +24,7 @@ from planning.log_files import (
     SharedRotatingFileHandler,
     logging_config,
 )
+from tests.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVER_SH = ROOT / "scripts" / "server.sh"
@@ -140,16 +140,6 @@ def _spare_port() -> int:
         return probe.getsockname()[1]
 
 
-def _wait_for(predicate, timeout: float = 30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError("timed out waiting")
-
-
 def _status(url: str) -> int | None:
     try:
         with urllib.request.urlopen(url, timeout=5) as response:
@@ -174,16 +164,16 @@ def test_a_daemonised_gunicorn_logs_a_500(tmp_path):
     subprocess.run(_gunicorn_command(tmp_path, port), env=env, cwd=ROOT, check=True, timeout=60)
     pidfile = tmp_path / "run" / "gunicorn.pid"
     try:
-        status = _wait_for(lambda: _status(f"http://127.0.0.1:{port}/map/"))
+        status = wait_for(lambda: _status(f"http://127.0.0.1:{port}/map/"))
         assert status == 503
         errors = tmp_path / "log" / ERROR_LOG_NAME
         line = "Database unavailable, answered 503: GET /map/"
-        _wait_for(lambda: errors.exists() and line in errors.read_text())
+        wait_for(lambda: errors.exists() and line in errors.read_text())
         assert "no_such_database_of_this_test" in errors.read_text()
         server_log = tmp_path / "log" / "server.log"  # the console handler, captured
-        assert _wait_for(lambda: line in server_log.read_text())
+        assert wait_for(lambda: line in server_log.read_text())
     finally:
         if pidfile.exists():
             pid = int(pidfile.read_text())
             os.kill(pid, 15)
-            _wait_for(lambda: not pidfile.exists(), timeout=20)
+            wait_for(lambda: not pidfile.exists(), timeout=20)

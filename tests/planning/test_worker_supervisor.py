@@ -6,26 +6,17 @@ from __future__ import annotations
 
 import os
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 
+from tests.waiting import wait_for
+
 ROOT = Path(__file__).resolve().parents[2]
 SERVER_SH = ROOT / "scripts" / "server.sh"
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _wait_for(predicate, timeout: float = 60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError("timed out waiting")
 
 
 def _workers(group: int) -> set[int]:
@@ -67,16 +58,16 @@ def test_the_worker_is_restarted_after_it_exits_and_stopped_with_its_supervisor(
     subprocess.run([str(SERVER_SH), "worker-start"], **run)
     supervisor = int((tmp_path / "run" / "worker.pid").read_text())
     try:
-        (first,) = _wait_for(lambda: _workers(supervisor))
+        (first,) = wait_for(lambda: _workers(supervisor))
         os.kill(first, 9)  # as when the database vanished under it
-        assert _wait_for(lambda: _workers(supervisor) - {first})
+        assert wait_for(lambda: _workers(supervisor) - {first})
         log = (tmp_path / "log" / "worker.log").read_text()
         assert "job worker exited (status 137); restarting in 1s" in log
     finally:
         stopped = subprocess.run([str(SERVER_SH), "worker-stop"], **run)
     assert "Worker stopped." in stopped.stdout.decode()
     assert not _alive(supervisor)
-    assert _wait_for(lambda: not _workers(supervisor), timeout=10)
+    assert wait_for(lambda: not _workers(supervisor), timeout=10)
     assert not (tmp_path / "run" / "worker.pid").exists()
 
 
@@ -109,9 +100,9 @@ def test_a_supervisor_stopped_while_it_waits_to_restart_leaves_no_process(tmp_pa
     supervisor = int((tmp_path / "run" / "worker.pid").read_text())
     log = tmp_path / "log" / "worker.log"
     try:
-        _wait_for(lambda: "restarting in 300s" in log.read_text())
+        wait_for(lambda: "restarting in 300s" in log.read_text())
         os.kill(supervisor, 15)
-        assert _wait_for(lambda: not _group_members(supervisor), timeout=10)
+        assert wait_for(lambda: not _group_members(supervisor), timeout=10)
     finally:
         subprocess.run([str(SERVER_SH), "worker-stop"], **run)
     assert "not a pid" not in log.read_text()
