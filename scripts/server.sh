@@ -54,7 +54,9 @@ supervise_worker() {
   # stopped supervisor leaves nothing behind.
   trap 'if [ -n "$child" ]; then kill -TERM "$child" 2>/dev/null; wait "$child"; fi; exit 0' TERM INT
   while true; do
-    .venv/bin/python manage.py procrastinate worker \
+    # setpriv: the worker gets TERM when the supervisor dies, even by SIGKILL (no trap
+    # runs then), instead of running on unsupervised with nobody to stop it.
+    setpriv --pdeathsig TERM .venv/bin/python manage.py procrastinate worker \
       --concurrency "${PLANNING_WORKER_CONCURRENCY:-1}" \
       --shutdown-graceful-timeout "${PLANNING_WORKER_GRACE:-30}" &
     child=$!

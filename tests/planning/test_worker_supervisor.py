@@ -106,3 +106,27 @@ def test_a_supervisor_stopped_while_it_waits_to_restart_leaves_no_process(tmp_pa
     finally:
         subprocess.run([str(SERVER_SH), "worker-stop"], **run)
     assert "not a pid" not in log.read_text()
+
+
+def test_a_killed_supervisor_takes_its_worker_with_it(tmp_path):
+    """SIGKILL to the supervisor (an operator's `kill -9`, the OOM killer) runs no trap:
+    the worker must still end, not run on unsupervised with nothing left to stop it."""
+    database = settings.DATABASES["default"]
+    env = {
+        **os.environ,
+        "PLANNING_VAR_DIR": str(tmp_path),
+        "DATABASE_URL": f"postgres://{database['USER']}@/{database['NAME']}"
+        f"?host={database['HOST']}&port={database['PORT']}",
+        "PLANNING_WORKER_GRACE": "5",
+    }
+    run = {"env": env, "cwd": ROOT, "check": True, "timeout": 60, "capture_output": True}
+    subprocess.run([str(SERVER_SH), "worker-start"], **run)
+    supervisor = int((tmp_path / "run" / "worker.pid").read_text())
+    try:
+        (worker,) = wait_for(lambda: _workers(supervisor))
+        os.kill(supervisor, 9)
+        assert wait_for(lambda: not _alive(worker), timeout=20)
+    finally:
+        subprocess.run([str(SERVER_SH), "worker-stop"], **run)
+        for pid in _group_members(supervisor):
+            os.kill(pid, 9)
