@@ -125,25 +125,73 @@ def _new_hatches(hatches, existing, report):
         fills = np.asarray([item.geom for item in hatches], dtype=object)
         inner = shapely.point_on_surface(fills)  # the lot each hatch fills, if any
         hatch_idx, lot_idx = shapely.STRtree(lots).query(inner, predicate="within")
-        same = _iou(fills[hatch_idx], lots[lot_idx]) >= SAME_LOT
+        same = _same_lot(fills[hatch_idx], lots[lot_idx])
         merged[hatch_idx[same]] = True
     if merged.any():
         report.notes.append(messages.HATCHES_MERGED(count=int(merged.sum())))
     return [(item, item.geom, None) for item, gone in zip(hatches, merged, strict=True) if not gone]
 
 
-def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Intersection over union of aligned arrays of areas."""
+def _same_lot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Per aligned pair: intersection over union at least SAME_LOT."""
     a, b = _valid(a), _valid(b)
     area_a, area_b = shapely.area(a), shapely.area(b)
-    # a hatch drawn on the very outline of its lot: the overlay would give 1, skip it
-    same = (area_a > 0) & shapely.equals_exact(shapely.normalize(a), shapely.normalize(b), 0.0)
-    result = same.astype(float)
+    same = (area_a > 0) & _vertices_within(a, b, _bounded_shift(area_a, shapely.length(a)))
     rest = ~same
     common = shapely.area(shapely.intersection(a[rest], b[rest]))
     union = area_a[rest] + area_b[rest] - common
-    result[rest] = np.divide(common, union, out=np.zeros_like(common), where=union > 0)
-    return result
+    iou = np.divide(common, union, out=np.zeros_like(common), where=union > 0)
+    same[rest] = iou >= SAME_LOT
+    return same
+
+
+def _bounded_shift(area: np.ndarray, perimeter: np.ndarray) -> np.ndarray:
+    """The vertex shift t that keeps IoU >= SAME_LOT without an overlay. When b's ring has
+    a's vertices in cyclic order, each within t, moving each vertex of a straight to its
+    counterpart never sweeps the boundary over a point farther than t from a's boundary, so
+    a and b differ only inside the t-buffer of a's boundary, whose area is at most
+    2 t perimeter + pi t^2; IoU >= 1 - that / area(a). t solves that bound = 1 - SAME_LOT."""
+    allowed = (1 - SAME_LOT) * area
+    return (np.sqrt(perimeter**2 + np.pi * allowed) - perimeter) / np.pi
+
+
+MATCHED_VERTICES = 64  # rings with more vertices are judged by the overlay
+
+
+def _vertices_within(a: np.ndarray, b: np.ndarray, shift: np.ndarray) -> np.ndarray:
+    """Per pair of polygons without holes (the buffer bound counts one ring): b's vertices
+    are a's, in cyclic order either way round, each within `shift`. Hatches drawn on their
+    lot's outline, or on linework whose ends were snapped by a few centimetres."""
+    within = np.zeros(len(a), dtype=bool)
+    pairs = np.flatnonzero(_hole_free(a) & _hole_free(b))
+    a, b, shift = a[pairs], b[pairs], shift[pairs]
+    sizes = shapely.get_num_coordinates(a) - 1  # the closing vertex repeats the first
+    alike = (sizes == shapely.get_num_coordinates(b) - 1) & (sizes <= MATCHED_VERTICES)
+    for size in np.unique(sizes[alike]).tolist():
+        group = np.flatnonzero(alike & (sizes == size))
+        farthest = _best_match(_corners(a[group], size), _corners(b[group], size))
+        within[pairs[group]] = farthest <= shift[group] ** 2
+    return within
+
+
+def _hole_free(geoms: np.ndarray) -> np.ndarray:
+    return (shapely.get_type_id(geoms) == 3) & (shapely.get_num_interior_rings(geoms) == 0)
+
+
+def _corners(polygons: np.ndarray, size: int) -> np.ndarray:
+    """(polygons, size, 2) vertices of hole-free polygons, without the closing one."""
+    return shapely.get_coordinates(polygons).reshape(len(polygons), size + 1, 2)[:, :size]
+
+
+def _best_match(corners_a: np.ndarray, corners_b: np.ndarray) -> np.ndarray:
+    """Per ring pair, the largest squared vertex distance under the best cyclic
+    correspondence (any starting vertex, either direction)."""
+    best = np.full(len(corners_a), np.inf)
+    for candidate in (corners_b, corners_b[:, ::-1]):
+        for turn in range(corners_a.shape[1]):
+            moved = np.roll(candidate, turn, axis=1) - corners_a
+            best = np.minimum(best, (moved**2).sum(axis=2).max(axis=1))
+    return best
 
 
 def _valid(geoms: np.ndarray) -> np.ndarray:
