@@ -14,17 +14,36 @@ class PlanningConfig(AppConfig):
 
     def ready(self) -> None:
         from django.contrib.auth import get_user_model
-        from django.db.models.signals import post_migrate, pre_delete
+        from django.core import checks
+        from django.db.models.signals import post_migrate, post_save, pre_delete, pre_save
 
         from planning import login_limits  # noqa: F401 - counts failed sign-ins
+        from planning.checks import storage_srid_in_database, storage_srid_is_projected
         from planning.members import audit_removals_of_account
+        from planning.password_tokens import (
+            note_password_change,
+            revoke_tokens_after_password_change,
+        )
+
+        user_model = get_user_model()
 
         # Memberships go with a deleted account (cascade): audit each removal.
         pre_delete.connect(
             audit_removals_of_account,
-            sender=get_user_model(),
+            sender=user_model,
             dispatch_uid="planning.audit_removals_of_account",
         )
+        # Any change of the stored password hash revokes the account's API token.
+        pre_save.connect(
+            note_password_change, sender=user_model, dispatch_uid="planning.note_password_change"
+        )
+        post_save.connect(
+            revoke_tokens_after_password_change,
+            sender=user_model,
+            dispatch_uid="planning.revoke_tokens_after_password_change",
+        )
+        checks.register(storage_srid_is_projected)
+        checks.register(storage_srid_in_database, checks.Tags.database)
         post_migrate.connect(
             _create_cache_table, sender=self, dispatch_uid="planning.create_cache_table"
         )
