@@ -21,6 +21,7 @@ class CadLimits:
     max_array: int = 10_000  # cells of one MINSERT
     max_depth: int = 16  # block nesting
     converter_timeout: int = 120  # seconds for an external DWG converter
+    converter_memory: int = 4 * 1024**3  # bytes of address space for a DWG converter
 
 
 @dataclass(frozen=True)

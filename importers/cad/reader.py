@@ -78,7 +78,7 @@ def open_drawing(
             _("The drawing is larger than %(limit)d MB.") % {"limit": limits.max_bytes >> 20}
         )
     if dwg.is_dwg_name(filename):
-        path = dwg.to_dxf(path, workdir, limits.converter_timeout)
+        path = dwg.to_dxf(path, workdir, limits)
     if fast is not None:  # None unless exactly equivalent, pre-scan limits included
         quick = fast(path, limits)
         if quick is not None:
