@@ -29,6 +29,7 @@ from importers.cad import preview as cad_preview
 from importers.cad import reader as cad_reader
 from importers.cad.labels import function_names
 from importers.cad.rows import to_rows
+from importers.cad.scan import Scan
 from importers.control_points import parse_control_points
 from importers.report import ImportReport
 from importers.sources import is_cad, locate_dataset
@@ -255,8 +256,8 @@ def inspect_drawing(
     points = parse_control_points(control_points)
     limits, tolerances = cad_limits.limits(), cad_limits.tolerances()
 
-    def every_layer(source: Path, limits: cad_limits.CadLimits) -> fastdxf.FastDrawing | None:
-        return fastdxf.read(source, tolerances.arc, lambda layer: True, limits)
+    def every_layer(source: Path, limits: cad_limits.CadLimits, prescanned: Scan | None):
+        return fastdxf.read(source, tolerances.arc, lambda layer: True, limits, None, prescanned)
 
     with _collector_paused(), tempfile.TemporaryDirectory(prefix="cad-", dir=_work_root()) as work:
         drawing = cad_reader.open_drawing(Path(path), filename, Path(work), limits, every_layer)

@@ -26,6 +26,7 @@ from importers.cad.crs import plausibility_warning, resolve_crs
 from importers.cad.geometry import CadItem, Walker
 from importers.cad.limits import CadLimits, CadTolerances
 from importers.cad.mapping import BUILDING_LINES, target_attributes, target_kind, target_label
+from importers.cad.scan import Scan
 from importers.cad.text import TextDecoder
 from importers.control_points import control_transform
 from planning.errors import InvalidInput
@@ -124,8 +125,9 @@ def convert(
     def reading(share: float) -> None:
         progress(2 + 13 * share, _("Reading the drawing"))
 
-    def fast_read(source: Path, limits: CadLimits) -> fastdxf.FastDrawing | None:
-        return fastdxf.read(source, options.tolerances.arc, wanted_layer, limits, reading)
+    def fast_read(source: Path, limits: CadLimits, prescanned: Scan | None):
+        arc = options.tolerances.arc
+        return fastdxf.read(source, arc, wanted_layer, limits, reading, prescanned)
 
     progress(2, _("Reading the drawing"))
     fast = fast_read if options.fast_reader else None

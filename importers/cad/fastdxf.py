@@ -80,12 +80,14 @@ def read(
     accept: Callable[[str], bool],
     limits: CadLimits,
     progress: Callable[[float], None] | None = None,
+    prescanned: Scan | None = None,
 ) -> FastDrawing | None:
     """The drawing read the fast way, or None when only ezdxf reads it faithfully or when
     the streaming pre-scan must judge the file's limits (then it is read the usual way).
-    `progress(share read, 0..1)` is called between stages; what it raises stops the read."""
-    prescanned = None
-    if path.stat().st_size > PRESCAN_BYTES:
+    `progress(share read, 0..1)` is called between stages; what it raises stops the read.
+    `prescanned`: the pre-scan of this file, when the caller already made it (see
+    needs_prescan); otherwise a file over PRESCAN_BYTES is pre-scanned here."""
+    if prescanned is None and needs_prescan(path):
         if _is_binary(path):
             return None
         prescanned = scan(path, limits)  # raises what the ezdxf path would raise
@@ -107,6 +109,12 @@ def read(
     finally:
         if collecting:
             gc.enable()
+
+
+def needs_prescan(path: Path) -> bool:
+    """Whether the file is too large to be tokenised before its limits are judged by the
+    constant-memory pre-scan."""
+    return path.stat().st_size > PRESCAN_BYTES
 
 
 def _ticker(progress: Callable[[float], None] | None) -> Callable[[float], None]:

@@ -20,7 +20,7 @@ from ezdxf import recover
 from ezdxf.document import Drawing
 from ezdxf.lldxf.const import DXFError
 
-from importers.cad import dwg
+from importers.cad import dwg, fastdxf
 from importers.cad.audit import audit
 from importers.cad.limits import CadLimits
 from importers.cad.repair import repair
@@ -67,9 +67,11 @@ def open_drawing(
     filename: str,
     workdir: Path,
     limits: CadLimits,
-    fast: Callable[[Path, CadLimits], FastDrawing | None] | None = None,
+    fast: Callable[[Path, CadLimits, Scan | None], FastDrawing | None] | None = None,
 ) -> CadDocument:
-    """The drawing of an uploaded .dxf (or .dwg through a converter)."""
+    """The drawing of an uploaded .dxf (or .dwg through a converter). `fast(path, limits,
+    pre-scan or None)` reads it the fast way when it can (None otherwise); a file large
+    enough to need the pre-scan first is pre-scanned once here, for both ways."""
     size = path.stat().st_size
     if size == 0:
         raise InvalidInput(_("The file is empty."))
@@ -79,11 +81,14 @@ def open_drawing(
         )
     if dwg.is_dwg_name(filename):
         path = dwg.to_dxf(path, workdir, limits)
+    scanned = None
     if fast is not None:  # None unless exactly equivalent, pre-scan limits included
-        quick = fast(path, limits)
+        if fastdxf.needs_prescan(path):
+            scanned = scan(path, limits)
+        quick = fast(path, limits, scanned)
         if quick is not None:
             return CadDocument(quick.doc, quick.scan, fast=quick)
-    scanned = scan(path, limits)
+    scanned = scanned or scan(path, limits)
     if scanned.binary or scanned.has_header:
         try:
             doc, notes = _load(path)

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 import shapely
 
-from importers.cad import fastbulk, fastdxf, fasthatch, labels
+from importers.cad import fastbulk, fastdxf, fasthatch, labels, reader
 from importers.cad.convert import CadOptions, convert
 from importers.cad.limits import CadLimits
 from importers.cad.scan import scan, scan_tags
@@ -397,6 +397,31 @@ def test_a_large_file_is_pre_scanned_then_read_the_fast_way(monkeypatch, tmp_pat
     assert eligible(path)
     assert scans == [path]
     assert_same(*both(path, {**MAPPING, "*": "ignore"}, tmp_path))
+
+
+def test_a_large_file_the_fast_way_refuses_is_pre_scanned_once(monkeypatch, tmp_path):
+    """A large drawing with paper space entities goes to ezdxf: the pre-scan made before the
+    fast reader tried serves the ezdxf path too (it is the slow part of a large file)."""
+    path = plan_drawing(tmp_path / "plan.dxf")
+    doc = ezdxf.readfile(path)
+    doc.paperspace().add_line((0, 0), (1, 1))
+    doc.saveas(path)
+    monkeypatch.setattr(fastdxf, "PRESCAN_BYTES", path.stat().st_size - 1)
+    scans = []
+
+    def counted_scan(*args):
+        scans.append(args[0])
+        return scan(*args)
+
+    monkeypatch.setattr(fastdxf, "scan", counted_scan)
+    monkeypatch.setattr(reader, "scan", counted_scan)
+    options = CadOptions(mapping={**MAPPING, "*": "ignore"})
+    fast = convert(path, path.name, options, tmp_path)
+    assert scans == [path]
+    slow = convert(
+        path, path.name, CadOptions(mapping={**MAPPING, "*": "ignore"}, fast_reader=False), tmp_path
+    )
+    assert fast.report.features == slow.report.features != {}
 
 
 @pytest.mark.parametrize("limits", [CadLimits(max_vertices=3), CadLimits(max_entities=5)])
