@@ -21,9 +21,9 @@ from importers.gis_mapping import check_encoding, import_mapped_dataset
 from importers.presets import get_preset
 from importers.service import _check_permission, check_cad_encoding, import_cad
 from importers.sources import check_upload, is_cad
-from importers.uploads import safe_filename
+from importers.uploads import check_size, safe_filename, store_for_job
 from planning import jobs
-from planning.errors import Conflict, InvalidInput, PayloadTooLarge, PlanningError
+from planning.errors import Conflict, InvalidInput, PlanningError
 from planning.models import Job, Revision
 from planning.models.jobs import ACTIVE_STATES
 
@@ -78,11 +78,7 @@ def submit_cad_job(
     )
     options["control_points"] = parse_control_points(control_points)
     check_control_points(options["control_points"], options["crs"])  # a typo: 400 now
-    if upload.size is not None and upload.size > settings.PLANNING_MAX_UPLOAD_BYTES:
-        raise PayloadTooLarge(
-            _("The file is larger than the %(limit)d MB upload limit.")
-            % {"limit": settings.PLANNING_MAX_UPLOAD_BYTES // (1024 * 1024)}
-        )
+    check_size(upload)
     stored = safe_filename(upload.name or "upload")
     with transaction.atomic():
         _refuse_a_second_job(revision)
@@ -97,13 +93,9 @@ def submit_cad_job(
         )
         directory = jobs.job_dir(job.pk)
         try:
-            directory.mkdir(parents=True, exist_ok=True)
-            with (directory / stored).open("wb") as out:
-                for chunk in upload.chunks():
-                    out.write(chunk)
+            path = store_for_job(upload, directory / stored)
             # A file that is not what its name says: 400 now, not a failed job later.
-            limit = settings.PLANNING_MAX_UNZIPPED_BYTES
-            check_upload(directory / stored, upload.name or stored, limit)
+            check_upload(path, upload.name or stored, settings.PLANNING_MAX_UNZIPPED_BYTES)
         except (OSError, PlanningError):
             shutil.rmtree(directory, ignore_errors=True)
             raise

@@ -7,6 +7,7 @@ is removed as soon as the import is over, whatever its outcome.
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -38,6 +39,25 @@ def _write(upload: UploadedFile, target: Path) -> None:
             out.write(chunk)
 
 
+def check_size(upload: UploadedFile) -> None:
+    """413 for an upload over PLANNING_MAX_UPLOAD_MB (before anything is written)."""
+    if upload.size is not None and upload.size > settings.PLANNING_MAX_UPLOAD_BYTES:
+        limit = settings.PLANNING_MAX_UPLOAD_BYTES // (1024 * 1024)
+        raise PayloadTooLarge(
+            _("The file is larger than the %(limit)d MB upload limit.") % {"limit": limit}
+        )
+
+
+def store_for_job(upload: UploadedFile, path: Path) -> Path:
+    """The upload written to `path` in a job's directory, created empty: a leftover of a
+    recreated database's job of the same id must not join it. The caller removes the
+    directory if the job cannot go ahead."""
+    shutil.rmtree(path.parent, ignore_errors=True)
+    path.parent.mkdir(parents=True)
+    _write(upload, path)
+    return path
+
+
 def import_uploaded_file(
     *,
     user,
@@ -51,11 +71,7 @@ def import_uploaded_file(
     text_encoding: str = "auto",
 ) -> ImportResult:
     """Writes the upload to a temporary file, imports it, and always removes the file."""
-    if upload.size is not None and upload.size > settings.PLANNING_MAX_UPLOAD_BYTES:
-        limit = settings.PLANNING_MAX_UPLOAD_BYTES // (1024 * 1024)
-        raise PayloadTooLarge(
-            _("The file is larger than the %(limit)d MB upload limit.") % {"limit": limit}
-        )
+    check_size(upload)
     filename = safe_filename(upload.name or "upload")
     with tempfile.TemporaryDirectory(prefix="webmap-upload-") as tmp:
         path = Path(tmp) / filename
@@ -77,11 +93,7 @@ def import_uploaded_file(
 @contextmanager
 def uploaded_file(upload: UploadedFile) -> Iterator[tuple[Path, str]]:
     """(path, original name) of an upload written to a private temporary directory."""
-    if upload.size is not None and upload.size > settings.PLANNING_MAX_UPLOAD_BYTES:
-        limit = settings.PLANNING_MAX_UPLOAD_BYTES // (1024 * 1024)
-        raise PayloadTooLarge(
-            _("The file is larger than the %(limit)d MB upload limit.") % {"limit": limit}
-        )
+    check_size(upload)
     filename = safe_filename(upload.name or "upload")
     with tempfile.TemporaryDirectory(prefix="webmap-upload-") as tmp:
         path = Path(tmp) / filename

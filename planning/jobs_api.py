@@ -34,6 +34,19 @@ def job_dict(job: Job) -> dict:
     }
 
 
+def job_labels() -> dict[str, str]:
+    """A conversion job's states as the import pages show them, in the request's language."""
+    return {
+        "queued": _("Waiting for a worker…"),
+        "running": _("Converting…"),
+        "succeeded": _("Conversion finished."),
+        "failed": _("The conversion failed."),
+        "cancelled": _("The conversion was cancelled; nothing was written."),
+        "cancelling": _("Cancelling…"),
+        "progress": _("%(progress)d %%"),
+    }
+
+
 def visible_job(user, job_id: int) -> Job:
     if not user.is_authenticated:
         raise NotAuthenticated(_("Sign in to see jobs."))

@@ -1,6 +1,9 @@
 """REST endpoints of raster layers.
 
-POST /api/revisions/{id}/rasters/          multipart upload (file, name, kind, crs, scan_date)
+POST /api/revisions/{id}/rasters/          multipart upload (file, name, kind, crs, scan_date),
+                                           converted in the request (201 with the raster)
+POST /api/revisions/{id}/rasters/jobs/     the same upload as a background job (202 with the
+                                           job; follow it at /api/jobs/{job id}/)
 GET  /api/revisions/{id}/rasters/          the revision's rasters
 GET  /api/rasters/{id}/                    one raster with its metadata and control points
 POST /api/rasters/{id}/georeference/       control points → placed COG, residuals and RMS
@@ -34,11 +37,13 @@ from importers.uploads import uploaded_file
 from planning import visibility
 from planning.api.auth import is_private
 from planning.errors import NotFound
+from planning.jobs_api import job_dict
 from planning.models import RevisionState
 from rasters import georef
 from rasters.gdal_env import safe_env
 from rasters.georeferencing import georeference
 from rasters.importing import import_raster
+from rasters.jobs import submit_raster_job
 from rasters.models import RasterKind, RasterLayer
 from rasters.visibility import service_rasters, visible_rasters
 
@@ -136,6 +141,34 @@ def revision_rasters(request: Request, revision_id: int) -> Response:
         )
     body = {**raster_json(result.raster), "report": result.report}
     return Response(body, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(
+    request={"multipart/form-data": RasterUploadSerializer},
+    responses={202: OpenApiTypes.OBJECT},
+)
+@api_view(["POST"])
+@parser_classes([MultiPartParser])
+def start_raster_job(request: Request, revision_id: int) -> Response:
+    """Queue a raster import (COG conversion) as a background job; the job's result names
+    the raster, its failure message is what the direct upload would have answered."""
+    revision = _revision(request.user, revision_id)
+    form = RasterUploadSerializer(data=request.data)
+    form.is_valid(raise_exception=True)
+    data = form.validated_data
+    job = submit_raster_job(
+        user=request.user,
+        revision=revision,
+        upload=data["file"],
+        name=data.get("name") or "",
+        kind=data["kind"],
+        crs=data.get("crs") or None,
+        scan_date=data.get("scan_date"),
+        remote_addr=request.META.get("REMOTE_ADDR"),
+    )
+    response = Response(job_dict(job), status=status.HTTP_202_ACCEPTED)
+    response["Location"] = f"/api/jobs/{job.pk}/"
+    return response
 
 
 @extend_schema(responses={200: OpenApiTypes.OBJECT})

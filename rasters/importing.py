@@ -15,6 +15,11 @@ nothing is left behind:
    the size limits (check_placed_grid, shared with rasters.georeferencing);
 5. the COG is written in the temporary directory, then the row is created and the file
    moved into place inside one transaction; any failure removes the file.
+
+A background job (rasters.jobs) passes `progress`: it is called between these stages (the
+COG write itself reports nothing: rasterio's copy takes no GDAL progress callback) and
+raises to cancel; its last call is inside the saving transaction, so a cancel that comes
+after the file was moved rolls the row back and removes the file.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from __future__ import annotations
 import os
 import tempfile
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -45,6 +51,12 @@ from rasters.models import GeoreferenceMethod, RasterKind, RasterLayer
 
 IMAGE_SUFFIXES = (".tif", ".tiff", ".jpg", ".jpeg", ".png")
 MAX_OUTPUT_FACTOR = 16  # a placed image may not be much larger than the image itself
+# progress(percent, message): a job's JobHandle.progress; raises to stop the import.
+Progress = Callable[[float, str], None]
+
+
+def _no_progress(pct: float, message: str) -> None:
+    """The synchronous path reports no progress."""
 
 
 @dataclass
@@ -93,9 +105,11 @@ def import_raster(
     crs: str | None = None,
     scan_date: date | None = None,
     remote_addr: str | None = None,
+    progress: Progress = _no_progress,
 ) -> RasterImport:
     """Import one image (or a zip with its sidecars) as a raster layer of `revision`."""
     check_permission(user, revision)
+    progress(2, _("Checking the file"))
     if kind not in RasterKind.values:
         raise InvalidInput(
             _("Unknown raster kind %(kind)s; expected one of %(kinds)s.")
@@ -107,16 +121,28 @@ def import_raster(
         workdir = Path(work)
         image, siblings = _unpack(path, filename, workdir)
         header = sniff.check_image(image)
+        progress(10, _("Reading the image"))
         output = workdir / "out.tif"
         with open_image(image, header.driver) as source:
             if (source.width, source.height) != (header.width, header.height):
                 raise sniff.truncated(image.name)
             check_dataset(source, image.name)
             placement = _placement(source, image, siblings, user_crs)
-            _convert(source, image, placement, output, workdir, kind)
+            _convert(source, image, placement, output, workdir, kind, progress)
+        progress(90, _("Saving"))
         info = metadata.describe(output)
         raster = _save(
-            user, revision, output, info, placement, name, kind, filename, scan_date, header.format
+            user,
+            revision,
+            output,
+            info,
+            placement,
+            name,
+            kind,
+            filename,
+            scan_date,
+            header.format,
+            lambda: progress(95, _("Saving")),
         )
     audit(
         user,
@@ -248,11 +274,21 @@ def _need(crs, image: Path) -> RioCRS:
 # --- conversion ---------------------------------------------------------------------------
 
 
-def _convert(source, image: Path, placement: Placement, output: Path, workdir: Path, kind) -> None:
+def _convert(
+    source,
+    image: Path,
+    placement: Placement,
+    output: Path,
+    workdir: Path,
+    kind,
+    progress: Progress = _no_progress,
+) -> None:
     """Write the COG: straight from the file when it is placed as it is, else through a
     VRT carrying the placement (and a warp to a north-up grid when needed)."""
     elevation = kind == RasterKind.ELEVATION
+    writing = _("Writing the Cloud-Optimised GeoTIFF")
     if _usable_as_is(source, placement):
+        progress(20, writing)
         cog.write_cog(source, output, elevation=elevation)
         return
     grid = _warp_grid(source, placement, image.name)
@@ -264,11 +300,14 @@ def _convert(source, image: Path, placement: Placement, output: Path, workdir: P
     vrt_path.write_text(xml, encoding="utf-8")
     with safe_env(), open_own_file(vrt_path) as placed:
         if grid is None:
+            progress(20, writing)
             cog.write_cog(placed, output, elevation=elevation)
             return
         order = placement.fit.order if placement.fit is not None else None
         warped = workdir / "warped.tif"
+        progress(20, _("Warping the image onto a north-up grid"))
         cog.warp_to_file(placed, warped, placement.crs, grid, order=order)
+        progress(50, writing)
         with open_own_file(warped) as flat:
             cog.write_cog(flat, output, elevation=elevation)
 
@@ -391,8 +430,10 @@ def _save(
     filename,
     scan,
     source_format: str,
+    last_check: Callable[[], None] = lambda: None,
 ) -> RasterLayer:
-    """Create the row and move the COG into the store, both or neither."""
+    """Create the row and move the COG into the store, both or neither (`last_check`, a
+    job's last cancel check, runs before the commit)."""
     target, relative = final_path(revision.pk)
     try:
         with transaction.atomic():
@@ -419,6 +460,7 @@ def _save(
             raster.size_bytes = output.stat().st_size
             raster.save()
             move_into_place(output, target)
+            last_check()
     except BaseException:
         target.unlink(missing_ok=True)
         raise

@@ -6,6 +6,11 @@ from rasters import api, views
 
 urlpatterns = [
     path("api/revisions/<int:revision_id>/rasters/", api.revision_rasters, name="revision-rasters"),
+    path(
+        "api/revisions/<int:revision_id>/rasters/jobs/",
+        api.start_raster_job,
+        name="revision-raster-jobs",
+    ),
     path("api/rasters/map/", api.map_rasters, name="map-rasters"),
     path("api/rasters/<int:raster_id>/", api.raster_detail, name="raster-detail"),
     path(

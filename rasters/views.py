@@ -1,4 +1,9 @@
-"""Pages of the rasters app: upload into a draft, and the georeferencing page."""
+"""Pages of the rasters app: upload into a draft, and the georeferencing page.
+
+The upload runs as a background job (rasters.jobs): the page stores the file, queues the
+job and answers at once with a redirect to itself (?job=<id>), where its script follows
+the job (progress, Cancel) through the job API and then links to the raster.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +16,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from importers.uploads import uploaded_file
 from planning import visibility
 from planning.errors import PlanningError
-from rasters.importing import import_raster
+from planning.jobs import can_see
+from planning.jobs_api import job_dict, job_labels
+from planning.models import Job, Revision
+from rasters.jobs import KIND, submit_raster_job
 from rasters.models import RasterKind
 from rasters.visibility import visible_rasters
 
@@ -47,31 +54,72 @@ def upload_page(request: HttpRequest, revision_id: int) -> HttpResponse:
     revision = get_object_or_404(revisions, pk=revision_id)
     form = RasterUploadForm(request.POST or None, request.FILES or None)
     rasters = visible_rasters(request.user).filter(revision=revision).order_by("id")
-    context = {"form": form, "revision": revision, "project": revision.project, "rasters": rasters}
+    job = _shown_job(request, revision)
+    context = {
+        "form": form,
+        "revision": revision,
+        "project": revision.project,
+        "rasters": rasters,
+        "job": job,
+        "config": _page_config(job),
+    }
     if request.method != "POST":
         return render(request, "rasters/upload.html", context)
     if not form.is_valid():
         return render(request, "rasters/upload.html", context, status=400)
     data = form.cleaned_data
     try:
-        with uploaded_file(data["file"]) as (path, filename):
-            result = import_raster(
-                user=request.user,
-                revision=revision,
-                path=path,
-                filename=filename,
-                name=data["name"],
-                kind=data["kind"],
-                crs=data["crs"] or None,
-                scan_date=data["scan_date"],
-                remote_addr=request.META.get("REMOTE_ADDR"),
-            )
+        job = submit_raster_job(
+            user=request.user,
+            revision=revision,
+            upload=data["file"],
+            name=data["name"],
+            kind=data["kind"],
+            crs=data["crs"] or None,
+            scan_date=data["scan_date"],
+            remote_addr=request.META.get("REMOTE_ADDR"),
+        )
     except PlanningError as exc:
         form.add_error(None, exc.message)
         return render(request, "rasters/upload.html", context, status=exc.status)
-    if not result.raster.is_georeferenced:
-        return redirect("raster-georef", raster_id=result.raster.pk)
-    return redirect(f"{reverse('webmap:map')}?revision={revision.pk}")
+    return redirect(f"{reverse('raster-upload', args=[revision.pk])}?job={job.pk}")
+
+
+def _shown_job(request: HttpRequest, revision: Revision) -> Job | None:
+    """The raster import job of ?job=<id>, when it imports into this revision and the
+    caller may see it; any other value shows no job."""
+    value = request.GET.get("job", "")
+    if not value.isdigit() or len(value) > 18:
+        return None
+    job = Job.objects.select_related("revision").filter(pk=int(value), kind=KIND, revision=revision)
+    found = job.first()
+    return found if found is not None and can_see(request.user, found) else None
+
+
+def _page_config(job: Job | None) -> dict:
+    """What the page's script needs to follow the job (its state, URLs and labels), and
+    the job's state as the page shows it before the script runs."""
+    labels = _job_labels()
+    status = ""
+    if job is not None:
+        status = labels.get(job.state, job.state)
+        if job.message and job.state in ("running", "failed"):
+            status = f"{status} {job.message}"
+    return {
+        "job": job_dict(job) if job is not None else None,
+        "status": status,
+        "urls": {"job": "/api/jobs/{id}/", "cancel": "/api/jobs/{id}/cancel/"},
+        "labels": labels,
+    }
+
+
+def _job_labels() -> dict[str, str]:
+    return {
+        **job_labels(),
+        "requestFailed": _("The server could not be reached. Try again."),
+        "imported": _("The raster “%(name)s” is imported."),
+        "placeIt": _("The image has no georeference: add control points to place it."),
+    }
 
 
 @login_required

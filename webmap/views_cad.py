@@ -20,6 +20,7 @@ from importers.service import CAD_ENCODINGS
 from importers.sources import CAD_SUFFIXES
 from importers.text.vietnamese import ENCODINGS
 from planning import visibility
+from planning.jobs_api import job_labels
 from planning.layer_kinds import KINDS
 from planning.models import Revision
 from webmap import mapconfig
@@ -147,18 +148,6 @@ def step_labels() -> dict[str, Any]:
             "default": _("assumed: the drawing declares none"),
         },
         "transformUsed": _("Two-point fix: scale %(scale)s, rotation %(rotation)s°."),
-    }
-
-
-def job_labels() -> dict[str, str]:
-    return {
-        "queued": _("Waiting for a worker…"),
-        "running": _("Converting…"),
-        "succeeded": _("Conversion finished."),
-        "failed": _("The conversion failed."),
-        "cancelled": _("The conversion was cancelled; nothing was written."),
-        "cancelling": _("Cancelling…"),
-        "progress": _("%(progress)d %%"),
     }
 
 

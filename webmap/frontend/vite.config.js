@@ -49,6 +49,8 @@ export default defineConfig({
         review: fileURLToPath(new URL('src/review.js', import.meta.url)),
         cad: fileURLToPath(new URL('src/cad.js', import.meta.url)),
         georef: fileURLToPath(new URL('src/georef.js', import.meta.url)), // rasters (issue 7)
+        // the raster upload page: follows the conversion job
+        rasters_upload: fileURLToPath(new URL('src/rasters_upload.js', import.meta.url)),
         // server-rendered pages: upload form, project page (layer removal)
         pages: fileURLToPath(new URL('src/pages.js', import.meta.url)),
       },

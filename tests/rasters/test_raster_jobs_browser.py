@@ -1,0 +1,63 @@
+"""The raster upload page in a real Chromium against a live server, real PostGIS and a real
+Procrastinate worker (in-process): the planner uploads a GeoTIFF, the page answers at once
+with the queued job, shows its progress and Cancel while it runs, then the result, whose
+link opens the raster's page.
+
+Needs the built front end (``npm --prefix webmap/frontend run build``).
+"""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from planning.models import Job
+from rasters.models import RasterLayer
+from tests.rasters.conftest import SAMPLES
+from tests.rasters.test_raster_jobs import _lock_revision
+from tests.webmap.conftest import browser as browser  # fixture
+from tests.webmap.test_cad_browser import start_worker
+from tests.webmap.test_review_browser import sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+WAIT = 30_000
+
+
+def test_upload_shows_progress_then_the_raster(live_server, browser, draft_plan, tmp_path):
+    path = f"/revisions/{draft_plan.pk}/rasters/"
+    page = sign_in(browser, live_server, "planner_t", "pw-planner-test", path)
+    page.set_input_files("#id_file", str(SAMPLES / "rgbsmall.tif"))
+    page.fill("#id_name", "Ảnh quét 1998")
+    page.click("#raster-submit")
+    page.wait_for_url(f"{live_server.url}{path}?job=*")
+    page.wait_for_selector("body[data-job-state='queued']", timeout=WAIT)
+    expect(page.locator("#job-cancel")).to_be_visible()
+    assert not RasterLayer.objects.exists()  # the request only queued the conversion
+
+    lock = _lock_revision(draft_plan.pk)  # holds the job before it saves, whatever the speed
+    try:
+        worker = start_worker()
+        page.wait_for_function(
+            "document.body.dataset.jobState === 'running'"
+            " && document.getElementById('job-progress').value >= 90",
+            timeout=WAIT,
+        )
+        expect(page.locator("#job-message")).to_contain_text("Saving")
+        expect(page.locator("#job-cancel")).to_be_visible()
+        page.screenshot(path=tmp_path / "progress.png")
+    finally:
+        lock.rollback()
+        lock.close()
+    page.wait_for_selector("body[data-job-state='succeeded']", timeout=WAIT)
+    worker.join(60)
+    raster = RasterLayer.objects.get(revision=draft_plan)
+    assert Job.objects.get(revision=draft_plan).result["raster"] == raster.pk
+    expect(page.locator("#raster-job-status")).to_contain_text("“Ảnh quét 1998” is imported")
+    expect(page.locator("#job-cancel")).to_be_hidden()
+    expect(page.locator("#result-map")).to_have_attribute("href", f"/map/?revision={draft_plan.pk}")
+    page.screenshot(path=tmp_path / "result.png")
+
+    page.click("#result-raster")
+    page.wait_for_url(f"{live_server.url}/rasters/{raster.pk}/georeference/")
+    expect(page.locator("h1")).to_contain_text("Ảnh quét 1998")
+    assert not page.js_errors, page.js_errors  # type: ignore[attr-defined]

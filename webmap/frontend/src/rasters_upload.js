@@ -1,0 +1,60 @@
+// The raster upload page (rasters/views.py): the form is posted as usual and the server
+// answers at once with this page and the queued conversion job (?job=<id>). This script
+// follows the job through the job API (the CAD page's job module: progress bar, Cancel),
+// then links to the imported raster, or says why it failed.
+import './rasters_upload.css';
+import { readConfig } from './config.js';
+import { follow, requestCancel, showJob } from './cad/job.js';
+import { format } from './cad/status.js';
+import { lockOnSubmit } from './pages/forms.js';
+
+function showStatus(kind, text) {
+  const box = document.getElementById('raster-job-status');
+  box.className = `alert alert-${kind}`;
+  box.setAttribute('role', kind === 'error' ? 'alert' : 'status');
+  box.textContent = text; // server text is data: never parsed as HTML
+  box.hidden = false;
+}
+
+/** The end of the job: links to the raster (and the map when it is placed), or why not. */
+function showOutcome(config, job) {
+  if (job.state !== 'succeeded') {
+    showStatus('error', job.message || config.labels[job.state] || job.state);
+    return;
+  }
+  const { result } = job;
+  const placed = Boolean(result.georeferenced);
+  const imported = format(config.labels.imported, { name: result.name });
+  showStatus('success', placed ? imported : `${imported} ${config.labels.placeIt}`);
+  document.getElementById('result-raster').href = result.links.georeference;
+  const map = document.getElementById('result-map');
+  map.href = result.links.map;
+  map.hidden = !placed;
+  document.getElementById('job-result').hidden = false;
+}
+
+async function followJob(config) {
+  const cancel = document.getElementById('job-cancel');
+  cancel.addEventListener('click', () => {
+    requestCancel(config, config.job.id).catch((error) => showStatus('error', error.message));
+  });
+  try {
+    const job = await follow(config, config.job, (current) => showJob(config, current));
+    showOutcome(config, job);
+  } catch (error) {
+    showStatus('error', error.message);
+  }
+}
+
+function start() {
+  lockOnSubmit();
+  const hasJob = Boolean(document.getElementById('raster-upload-config'));
+  document.body.dataset.pageReady = 'true';
+  if (hasJob) followJob(readConfig('raster-upload-config'));
+}
+
+if (document.readyState === 'loading') {
+  document.addEventListener('DOMContentLoaded', start);
+} else {
+  start();
+}
