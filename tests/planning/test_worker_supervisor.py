@@ -44,17 +44,24 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def test_the_worker_is_restarted_after_it_exits_and_stopped_with_its_supervisor(tmp_path):
+def _on_test_database(tmp_path: Path, **settings_env: str) -> dict:
+    """subprocess.run keywords for server.sh with its var dir in tmp_path and the worker on
+    the test database."""
     database = settings.DATABASES["default"]
     env = {
         **os.environ,
         "PLANNING_VAR_DIR": str(tmp_path),
         "DATABASE_URL": f"postgres://{database['USER']}@/{database['NAME']}"
         f"?host={database['HOST']}&port={database['PORT']}",
-        "PLANNING_WORKER_RESTART_SECONDS": "1",
-        "PLANNING_WORKER_GRACE": "5",
+        **settings_env,
     }
-    run = {"env": env, "cwd": ROOT, "check": True, "timeout": 60, "capture_output": True}
+    return {"env": env, "cwd": ROOT, "check": True, "timeout": 60, "capture_output": True}
+
+
+def test_the_worker_is_restarted_after_it_exits_and_stopped_with_its_supervisor(tmp_path):
+    run = _on_test_database(
+        tmp_path, PLANNING_WORKER_RESTART_SECONDS="1", PLANNING_WORKER_GRACE="5"
+    )
     subprocess.run([str(SERVER_SH), "worker-start"], **run)
     supervisor = int((tmp_path / "run" / "worker.pid").read_text())
     try:
@@ -111,15 +118,7 @@ def test_a_supervisor_stopped_while_it_waits_to_restart_leaves_no_process(tmp_pa
 def test_a_killed_supervisor_takes_its_worker_with_it(tmp_path):
     """SIGKILL to the supervisor (an operator's `kill -9`, the OOM killer) runs no trap:
     the worker must still end, not run on unsupervised with nothing left to stop it."""
-    database = settings.DATABASES["default"]
-    env = {
-        **os.environ,
-        "PLANNING_VAR_DIR": str(tmp_path),
-        "DATABASE_URL": f"postgres://{database['USER']}@/{database['NAME']}"
-        f"?host={database['HOST']}&port={database['PORT']}",
-        "PLANNING_WORKER_GRACE": "5",
-    }
-    run = {"env": env, "cwd": ROOT, "check": True, "timeout": 60, "capture_output": True}
+    run = _on_test_database(tmp_path, PLANNING_WORKER_GRACE="5")
     subprocess.run([str(SERVER_SH), "worker-start"], **run)
     supervisor = int((tmp_path / "run" / "worker.pid").read_text())
     try:
