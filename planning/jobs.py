@@ -266,16 +266,22 @@ def _sweep_orphan_dirs(min_age: float = ORPHAN_AGE) -> None:
             shutil.rmtree(entry, ignore_errors=True)
 
 
+def scratch_roots() -> list[Path]:
+    """Where conversions keep their scratch directories: CAD and GIS imports under
+    var/tmp, raster imports next to the raster store (the COG is moved from there)."""
+    return [Path(settings.PLANNING_VAR_DIR) / "tmp", Path(settings.PLANNING_RASTER_DIR) / "tmp"]
+
+
 def _sweep_stale_scratch(min_age: float = STALE_SCRATCH_AGE) -> None:
-    """Removes conversion scratch directories (var/tmp) left by a process killed while
-    converting; no conversion runs for a day."""
-    root = Path(settings.PLANNING_VAR_DIR) / "tmp"
-    if not root.is_dir():
-        return
+    """Removes conversion scratch directories left by a process killed while converting;
+    no conversion runs for a day."""
     now = time.time()
-    for entry in root.iterdir():
-        if now - entry.stat().st_mtime > min_age:
-            shutil.rmtree(entry, ignore_errors=True)
+    for root in scratch_roots():
+        if not root.is_dir():
+            continue
+        for entry in root.iterdir():
+            if now - entry.stat().st_mtime > min_age:
+                shutil.rmtree(entry, ignore_errors=True)
 
 
 def run_worker_until_idle(**options: Any) -> None:

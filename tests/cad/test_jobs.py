@@ -172,16 +172,19 @@ def test_orphan_working_directories_are_swept(planner, draft_plan, tmp_path):
     (orphan / "plan.dxf").write_bytes(b"0\nEOF\n")
     scratch = Path(settings.PLANNING_VAR_DIR) / "tmp"
     stale, fresh = scratch / "cad-killed", scratch / "cad-running"
-    for directory in (stale, fresh):
+    stale_raster = Path(settings.PLANNING_RASTER_DIR) / "tmp" / "raster-killed"
+    for directory in (stale, fresh, stale_raster):
         directory.mkdir(parents=True)
     day_old = time.time() - 2 * jobs.STALE_SCRATCH_AGE
-    os.utime(stale, (day_old, day_old))
+    for directory in (stale, stale_raster):
+        os.utime(directory, (day_old, day_old))
     old = time.time() - 2 * jobs.ORPHAN_AGE
     for directory in (orphan, jobs.job_dir(job["id"])):
         os.utime(directory, (old, old))
     jobs.recover_stalled_jobs()
     assert not orphan.exists()
     assert not stale.exists()  # a conversion's scratch left by a killed process
+    assert not stale_raster.exists()  # a raster import's, next to the raster store
     assert fresh.exists()
     fresh.rmdir()
     assert jobs.job_dir(job["id"]).exists()  # its job is still queued
