@@ -23,9 +23,8 @@ from importers.service import _check_permission, check_cad_encoding, import_cad
 from importers.sources import check_upload, is_cad
 from importers.uploads import check_size, safe_filename, store_for_job
 from planning import jobs
-from planning.errors import Conflict, InvalidInput, PlanningError
+from planning.errors import InvalidInput, PlanningError
 from planning.models import Job, Revision
-from planning.models.jobs import ACTIVE_STATES
 
 KIND = "cad_import"
 
@@ -105,20 +104,16 @@ def submit_cad_job(
 
 def _refuse_a_second_job(revision: Revision) -> None:
     """409 while an import of the revision is queued or running (a double click, a second
-    tab): it would load the same layers twice. The revision's row lock makes two requests
-    check one after the other, each seeing the job the other committed."""
-    Revision.objects.select_for_update().filter(pk=revision.pk).first()
-    active = Job.objects.filter(revision_id=revision.pk, kind=KIND, state__in=ACTIVE_STATES)
-    ids = list(active.values_list("pk", flat=True))
-    if ids:
-        jobs.recover_stalled_jobs(job_ids=ids)  # a dead worker's job blocks nobody
-    if ids and active.exists():
-        raise Conflict(
-            _(
-                "An import into this revision is already queued or running; wait for it to "
-                "finish (or cancel it) before starting another."
-            )
-        )
+    tab): it would load the same layers twice."""
+    jobs.refuse_when_busy(
+        revision,
+        KIND,
+        1,
+        _(
+            "An import into this revision is already queued or running; wait for it to "
+            "finish (or cancel it) before starting another."
+        ),
+    )
 
 
 def run_import_job(job_id: int, *, filename: str, stored: str, **options) -> None:

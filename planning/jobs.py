@@ -30,6 +30,7 @@ from psycopg import sql
 from planning import visibility
 from planning.errors import Conflict, Forbidden, NotAuthenticated, PlanningError
 from planning.models import Job, JobState
+from planning.models.jobs import ACTIVE_STATES
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +69,19 @@ def start_job(kind: str, task: Any, *, user, revision=None, **task_kwargs) -> Jo
 
     transaction.on_commit(defer)
     return job
+
+
+def refuse_when_busy(revision, kind: str, most: int, message: str) -> None:
+    """Conflict (409, `message`) while `most` jobs of `kind` into the revision are queued or
+    running. The revision's row lock makes two requests check one after the other, each
+    seeing the job the other committed; a dead worker's jobs count for nothing."""
+    type(revision).objects.select_for_update().filter(pk=revision.pk).first()
+    active = Job.objects.filter(revision_id=revision.pk, kind=kind, state__in=ACTIVE_STATES)
+    ids = list(active.values_list("pk", flat=True))
+    if len(ids) >= most:
+        recover_stalled_jobs(job_ids=ids)
+        if active.count() >= most:
+            raise Conflict(message)
 
 
 def can_see(user, job: Job) -> bool:
@@ -262,7 +276,7 @@ def _sweep_orphan_dirs(min_age: float = ORPHAN_AGE) -> None:
     now = time.time()
     for entry in root.iterdir():
         owned = entry.name.isdigit() and int(entry.name) in active
-        if not owned and now - entry.stat().st_mtime > min_age:
+        if not owned and _age(entry, now) > min_age:
             shutil.rmtree(entry, ignore_errors=True)
 
 
@@ -280,8 +294,16 @@ def _sweep_stale_scratch(min_age: float = STALE_SCRATCH_AGE) -> None:
         if not root.is_dir():
             continue
         for entry in root.iterdir():
-            if now - entry.stat().st_mtime > min_age:
+            if _age(entry, now) > min_age:
                 shutil.rmtree(entry, ignore_errors=True)
+
+
+def _age(entry: Path, now: float) -> float:
+    """Seconds since the entry changed; 0 for one removed meanwhile (a request's scratch)."""
+    try:
+        return now - entry.stat().st_mtime
+    except FileNotFoundError:
+        return 0.0
 
 
 def run_worker_until_idle(**options: Any) -> None:

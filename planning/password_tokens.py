@@ -20,6 +20,8 @@ _REVOKE_FLAG = "_planning_revoke_tokens"
 def note_password_change(sender, instance, update_fields=None, **kwargs) -> None:
     """pre_save of the user model: does this save replace the stored password hash?"""
     setattr(instance, _REVOKE_FLAG, False)
+    if kwargs.get("raw"):
+        return  # loaddata: fixtures, not a password change
     if instance._state.adding or instance.pk is None:
         return  # a new account has no token yet
     if update_fields is not None and "password" not in update_fields:

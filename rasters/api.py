@@ -42,7 +42,7 @@ from planning.models import RevisionState
 from rasters import georef
 from rasters.gdal_env import safe_env
 from rasters.georeferencing import georeference
-from rasters.importing import import_raster
+from rasters.importing import check_permission, import_raster
 from rasters.jobs import submit_raster_job
 from rasters.models import RasterKind, RasterLayer
 from rasters.visibility import service_rasters, visible_rasters
@@ -124,6 +124,7 @@ def revision_rasters(request: Request, revision_id: int) -> Response:
     if request.method == "GET":
         rasters = visible_rasters(request.user).filter(revision=revision).order_by("id")
         return Response([raster_json(r) for r in rasters])
+    check_permission(request.user, revision)  # before the body is parsed and spooled
     form = RasterUploadSerializer(data=request.data)
     form.is_valid(raise_exception=True)
     data = form.validated_data
@@ -153,6 +154,7 @@ def start_raster_job(request: Request, revision_id: int) -> Response:
     """Queue a raster import (COG conversion) as a background job; the job's result names
     the raster, its failure message is what the direct upload would have answered."""
     revision = _revision(request.user, revision_id)
+    check_permission(request.user, revision)  # before the body is parsed and spooled
     form = RasterUploadSerializer(data=request.data)
     form.is_valid(raise_exception=True)
     data = form.validated_data

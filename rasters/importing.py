@@ -52,6 +52,9 @@ from rasters.models import GeoreferenceMethod, RasterKind, RasterLayer
 IMAGE_SUFFIXES = (".tif", ".tiff", ".jpg", ".jpeg", ".png")
 MAX_OUTPUT_FACTOR = 16  # a placed image may not be much larger than the image itself
 # progress(percent, message): a job's JobHandle.progress; raises to stop the import.
+# The call at LAST_CHECK, inside the saving transaction, must reach the job's cancel flag
+# whatever the progress throttle (rasters.jobs forces it).
+LAST_CHECK = 95
 Progress = Callable[[float, str], None]
 
 
@@ -142,7 +145,7 @@ def import_raster(
             filename,
             scan_date,
             header.format,
-            lambda: progress(95, _("Saving")),
+            lambda: progress(LAST_CHECK, _("Saving")),
         )
     audit(
         user,

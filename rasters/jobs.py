@@ -20,10 +20,11 @@ from importers.uploads import check_size, safe_filename, store_for_job
 from planning import jobs
 from planning.errors import InvalidInput
 from planning.models import Job, Revision
-from rasters.importing import check_permission, import_raster
+from rasters.importing import LAST_CHECK, check_permission, import_raster
 from rasters.models import RasterLayer
 
 KIND = "raster_import"
+MAX_WAITING = 3  # raster imports of one revision queued or running at once
 
 
 def submit_raster_job(
@@ -44,6 +45,7 @@ def submit_raster_job(
     check_size(upload)
     stored = safe_filename(upload.name or "upload")
     with transaction.atomic():
+        _refuse_too_many(revision)
         job = jobs.start_job(
             KIND,
             raster_import,
@@ -65,6 +67,22 @@ def submit_raster_job(
             raise
     job.refresh_from_db()
     return job
+
+
+def _refuse_too_many(revision: Revision) -> None:
+    """409 past MAX_WAITING raster imports of the revision queued or running: several scans
+    may go at once, but each waits in the job store (up to the upload limit) for the one
+    worker, so a loop of uploads must not fill the disk."""
+    jobs.refuse_when_busy(
+        revision,
+        KIND,
+        MAX_WAITING,
+        _(
+            "%(count)d raster imports into this revision are already queued or running; "
+            "wait for one to finish (or cancel one) before starting another."
+        )
+        % {"count": MAX_WAITING},
+    )
 
 
 def run_raster_job(
@@ -93,10 +111,20 @@ def run_raster_job(
             crs=crs,
             scan_date=date.fromisoformat(scan_date) if scan_date else None,
             remote_addr=remote_addr,
-            progress=handle.progress,
+            progress=_forced_at_last_check(handle),
         )
         handle.report = result.report
         handle.result = job_result(result.raster)
+
+
+def _forced_at_last_check(handle: jobs.JobHandle):
+    """The job's progress, forced through the throttle for the last cancel check (a cancel
+    then rolls the saving back)."""
+
+    def progress(pct: float, message: str) -> None:
+        handle.progress(pct, message, force=pct >= LAST_CHECK)
+
+    return progress
 
 
 def job_result(raster: RasterLayer) -> dict:

@@ -89,7 +89,7 @@ def _shown_job(request: HttpRequest, revision: Revision) -> Job | None:
     """The raster import job of ?job=<id>, when it imports into this revision and the
     caller may see it; any other value shows no job."""
     value = request.GET.get("job", "")
-    if not value.isdigit() or len(value) > 18:
+    if not (value.isascii() and value.isdecimal()) or len(value) > 18:  # not "²"
         return None
     job = Job.objects.select_related("revision").filter(pk=int(value), kind=KIND, revision=revision)
     found = job.first()

@@ -88,7 +88,8 @@ def open_drawing(
         quick = fast(path, limits, scanned)
         if quick is not None:
             return CadDocument(quick.doc, quick.scan, fast=quick)
-    scanned = scanned or scan(path, limits)
+    if scanned is None:
+        scanned = scan(path, limits)
     if scanned.binary or scanned.has_header:
         try:
             doc, notes = _load(path)

@@ -203,5 +203,28 @@ def test_the_upload_page_queues_a_job_and_shows_only_its_own(
     stranger = Client(HTTP_ACCEPT_LANGUAGE="en")
     stranger.force_login(outsider)
     assert stranger.get(f"{url}?job={job.pk}").status_code == 404
+    for odd in ("²", "1e3", "-1", "9" * 40):  # no job shown, no error
+        answer = page.get(url, {"job": odd})
+        assert answer.status_code == 200
+        assert b'id="raster-job"' not in answer.content
     assert Job.objects.count() == 1
     assert jobs.cancel_job(job, planner).state == "cancelled"
+
+
+def test_only_a_few_raster_jobs_of_a_revision_wait_at_once(draft_plan, planner, settings):
+    """Each waiting job holds its upload on disk: past MAX_WAITING a new one is refused
+    (409, nothing stored) until one ends."""
+    from rasters.jobs import MAX_WAITING
+
+    client = client_for(planner)
+    queued = [submit(client, draft_plan, SAMPLES / "byte.tif") for _ in range(MAX_WAITING)]
+    assert [answer.status_code for answer in queued] == [202] * MAX_WAITING
+    refused = submit(client, draft_plan, SAMPLES / "byte.tif")
+    assert refused.status_code == 409
+    assert "already queued or running" in refused.json()["detail"]
+    assert Job.objects.count() == MAX_WAITING
+    assert sorted(p.name for p in jobs.jobs_root().iterdir()) == sorted(
+        str(answer.json()["id"]) for answer in queued
+    )
+    client.post(f"/api/jobs/{queued[0].json()['id']}/cancel/")
+    assert submit(client, draft_plan, SAMPLES / "byte.tif").status_code == 202
