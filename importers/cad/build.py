@@ -152,7 +152,7 @@ def _bounded_shift(area: np.ndarray, perimeter: np.ndarray) -> np.ndarray:
     a and b differ only inside the t-buffer of a's boundary, whose area is at most
     2 t perimeter + pi t^2; IoU >= 1 - that / area(a). t solves that bound = 1 - SAME_LOT."""
     allowed = (1 - SAME_LOT) * area
-    return (np.sqrt(perimeter**2 + np.pi * allowed) - perimeter) / np.pi
+    return allowed / (np.sqrt(perimeter**2 + np.pi * allowed) + perimeter)  # no cancellation
 
 
 MATCHED_VERTICES = 64  # rings with more vertices are judged by the overlay
@@ -184,13 +184,18 @@ def _corners(polygons: np.ndarray, size: int) -> np.ndarray:
 
 
 def _best_match(corners_a: np.ndarray, corners_b: np.ndarray) -> np.ndarray:
-    """Per ring pair, the largest squared vertex distance under the best cyclic
-    correspondence (any starting vertex, either direction)."""
+    """Per ring pair, the largest squared vertex distance under a cyclic correspondence
+    (either direction) that starts b at its vertex nearest to a's first: one candidate per
+    direction, so linear in the vertex count. Any correspondence proves the bound, so a
+    poorer choice only sends the pair to the overlay."""
+    rows = np.arange(len(corners_a))[:, None]
+    size = corners_a.shape[1]
+    start = ((corners_b - corners_a[:, :1]) ** 2).sum(axis=2).argmin(axis=1)[:, None]
     best = np.full(len(corners_a), np.inf)
-    for candidate in (corners_b, corners_b[:, ::-1]):
-        for turn in range(corners_a.shape[1]):
-            moved = np.roll(candidate, turn, axis=1) - corners_a
-            best = np.minimum(best, (moved**2).sum(axis=2).max(axis=1))
+    for step in (1, -1):
+        order = (start + step * np.arange(size)) % size
+        moved = corners_b[rows, order] - corners_a
+        best = np.minimum(best, (moved**2).sum(axis=2).max(axis=1))
     return best
 
 
