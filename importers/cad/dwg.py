@@ -42,21 +42,28 @@ MEMORY_WORDS = ("memoryerror", "out of memory", "bad_alloc", "cannot allocate me
 # the file size limit is then killed by SIGXFSZ instead of looping on failed writes. On
 # Linux the converter is also killed when the server thread that started it dies (SIGKILL,
 # crash): no one would wait for it any more.
+NOT_STARTED = 125  # the wrapper's exit status when it could not start the converter
 _LIMITED_EXEC = """
-import ctypes, os, resource, signal, sys
-for sig in (signal.SIGXFSZ, signal.SIGPIPE):
-    signal.signal(sig, signal.SIG_DFL)
-names = ("RLIMIT_AS", "RLIMIT_FSIZE", "RLIMIT_CPU", "RLIMIT_CORE")
-for name, value in zip(names, map(int, sys.argv[2:6])):
-    kind = getattr(resource, name)
-    hard = resource.getrlimit(kind)[1]
-    value = value if hard == resource.RLIM_INFINITY else min(value, hard)
-    resource.setrlimit(kind, (value, value))
-if sys.platform == "linux":
-    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    if os.getppid() != int(sys.argv[1]):
-        sys.exit("the server ended before the converter started")
-os.execv(sys.argv[6], sys.argv[6:])
+import os, sys
+try:
+    import ctypes, resource, signal
+    for sig in (signal.SIGXFSZ, signal.SIGPIPE):
+        signal.signal(sig, signal.SIG_DFL)
+    names = ("RLIMIT_AS", "RLIMIT_FSIZE", "RLIMIT_CPU", "RLIMIT_CORE")
+    for name, value in zip(names, map(int, sys.argv[2:6])):
+        kind = getattr(resource, name)
+        hard = resource.getrlimit(kind)[1]
+        value = value if hard == resource.RLIM_INFINITY else min(value, hard)
+        resource.setrlimit(kind, (value, value))
+    if sys.platform == "linux":
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        if os.getppid() != int(sys.argv[1]):
+            raise SystemExit("the server ended before the converter started")
+    os.execv(sys.argv[6], sys.argv[6:])
+except BaseException as exc:
+    sys.stderr.write("converter not started: %r\\n" % (exc,))
+    sys.stderr.flush()
+    os._exit(125)
 """
 
 
@@ -139,7 +146,10 @@ def _environment(workdir: Path) -> dict[str, str]:
     home = str(workdir)
     locale = "C.UTF-8"
     path = os.environ.get("PATH", os.defpath)
-    return {"PATH": path, "HOME": home, "TMPDIR": home, "LANG": locale, "LC_ALL": locale}
+    return {
+        **{"PATH": path, "HOME": home, "TMPDIR": home, "LANG": locale, "LC_ALL": locale},
+        "MALLOC_ARENA_MAX": "2",  # glibc's 64 MB arena per thread counts against RLIMIT_AS
+    }
 
 
 def _run(command: list[str], workdir: Path, limits: CadLimits) -> Outcome:
@@ -149,15 +159,18 @@ def _run(command: list[str], workdir: Path, limits: CadLimits) -> Outcome:
     wrapper = [sys.executable, "-I", "-S", "-c", _LIMITED_EXEC, str(os.getpid()), *rlimits]
     log = workdir / LOG_NAME
     with log.open("wb") as output:
-        process = subprocess.Popen(  # noqa: S603 - a fixed program, no shell
-            [*wrapper, *command],
-            stdin=subprocess.DEVNULL,
-            stdout=output,
-            stderr=output,
-            cwd=workdir,
-            env=_environment(workdir),
-            start_new_session=True,
-        )
+        try:
+            process = subprocess.Popen(  # noqa: S603 - a fixed program, no shell
+                [*wrapper, *command],
+                stdin=subprocess.DEVNULL,
+                stdout=output,
+                stderr=output,
+                cwd=workdir,
+                env=_environment(workdir),
+                start_new_session=True,
+            )
+        except OSError as exc:  # no usable interpreter (sys.executable) for the wrapper
+            raise _not_started(command[0], repr(exc)) from exc
     try:
         returncode: int | None = process.wait(timeout=limits.converter_timeout)
     except subprocess.TimeoutExpired:
@@ -186,6 +199,8 @@ def _check(outcome: Outcome, target: Path, limits: CadLimits, program: str) -> N
     size = target.stat().st_size if target.exists() else 0
     if code == 0 and 0 < size <= limits.max_bytes:
         return
+    if code == NOT_STARTED:
+        raise _not_started(program, outcome.log_tail)
     logger.warning(
         "DWG converter %s ended with %s, output %d bytes; its last messages: %s",
         Path(program).name,
@@ -217,6 +232,19 @@ def _failure(outcome: Outcome, size: int, limits: CadLimits) -> str:
         "limit": limits.max_bytes >> 20,
         "memory": limits.converter_memory >> 20,
     }
+
+
+def _not_started(program: str, why: str) -> UnsupportedFormat:
+    """The server could not run its converter (a set-up fault, not the drawing's)."""
+    logger.error("DWG converter %s could not be started: %s", Path(program).name, why)
+    return UnsupportedFormat(
+        _(
+            "The server's DWG converter could not be started; ask the administrator (the "
+            "server log says why)."
+        )
+        + " "
+        + _advice()
+    )
 
 
 def _advice() -> str:

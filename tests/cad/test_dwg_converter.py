@@ -20,7 +20,7 @@ import pytest
 from importers.cad import dwg
 from importers.cad.limits import CadLimits
 from importers.service import inspect_drawing
-from planning.errors import InvalidInput
+from planning.errors import InvalidInput, UnsupportedFormat
 from planning.models import Feature
 from tests.cad.test_import_cad import _nothing_written, run
 
@@ -218,6 +218,26 @@ def test_a_crashing_converter_is_reported_as_a_crash(
     assert "crashed on this drawing" in error.message
 
 
+@pytest.mark.parametrize("fault", ["a broken interpreter line", "no interpreter for the box"])
+def test_a_converter_the_server_cannot_start_is_a_set_up_fault_not_the_drawings(
+    fault, planner, draft_plan, drawing, bin_dir, var_dir, monkeypatch, caplog
+):
+    """The planner is told the server's converter could not start (and to send DXF), the
+    log says why at ERROR; never "could not read this drawing", never a 500."""
+    if fault == "a broken interpreter line":
+        converter(bin_dir, "#!/nonexistent/interpreter\n")
+    else:
+        converter(bin_dir, "#!/bin/sh\nexit 0\n")
+        monkeypatch.setattr(sys, "executable", str(bin_dir / "no-such-python"))
+    with caplog.at_level(logging.ERROR, logger="importers.cad.dwg"):
+        error = _nothing_written(draft_plan, lambda: run(planner, draft_plan, drawing))
+    assert isinstance(error, UnsupportedFormat)
+    assert "DWG converter could not be started; ask the administrator" in error.message
+    assert "Save the drawing as DXF in AutoCAD" in error.message
+    assert any("could not be started" in r.getMessage() for r in caplog.records)
+    assert list((var_dir / "tmp").iterdir()) == []
+
+
 def test_the_converter_sees_none_of_the_server_environment(
     planner, draft_plan, drawing, bin_dir, var_dir, tmp_path, monkeypatch
 ):
@@ -239,7 +259,7 @@ def test_the_converter_sees_none_of_the_server_environment(
     refused(planner, draft_plan, drawing, var_dir)
     found = json.loads(seen.read_text())
     environment = found["env"]
-    assert set(environment) <= {"PATH", "HOME", "TMPDIR", "LANG", "LC_ALL"}
+    assert set(environment) <= {"PATH", "HOME", "TMPDIR", "LANG", "LC_ALL", "MALLOC_ARENA_MAX"}
     assert environment["LC_ALL"] == "C.UTF-8"
     assert environment["HOME"] == environment["TMPDIR"] == found["cwd"]
     assert Path(found["cwd"]).parent == var_dir / "tmp"  # the work dir, removed since
