@@ -9,7 +9,7 @@ from datetime import date
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -52,11 +52,23 @@ def map_view(request: HttpRequest) -> HttpResponse:
     return render(request, "webmap/map.html", {"config": config})
 
 
+AWAITING_DECISION = (RevisionState.SUBMITTED, RevisionState.IN_REVIEW)
+
+
 def project_list(request: HttpRequest) -> HttpResponse:
+    """The projects the caller may see: whether a plan is in force, and to those who may see
+    it, the submitted revision awaiting review or decision (the board's work list)."""
     in_force = Revision.objects.filter(project=OuterRef("pk"), state=RevisionState.APPROVED)
+    awaiting = visibility.visible_revisions(request.user).filter(
+        project=OuterRef("pk"), state__in=AWAITING_DECISION
+    )
     projects = (
         Project.objects.filter(pk__in=visibility.visible_projects(request.user).values("pk"))
-        .annotate(in_force=Exists(in_force))
+        .annotate(
+            in_force=Exists(in_force),
+            awaiting_pk=Subquery(awaiting.order_by("pk").values("pk")[:1]),
+            awaiting_state=Subquery(awaiting.order_by("pk").values("state")[:1]),
+        )
         .order_by("code")
     )
     return render(

@@ -245,3 +245,26 @@ def test_pages_and_ogc_documents_have_an_icon(client):
     found = finders.find("webmap/favicon.svg")
     assert found
     assert ElementTree.parse(found).getroot().tag.endswith("svg")
+
+
+def test_project_list_shows_the_board_what_awaits_review_and_nobody_else(
+    client, plan_in_force, planner, reviewer, outsider
+):
+    """A change submitted on top of a plan in force: its project's row links the review
+    page for those who may see the revision; the public sees the project in force only."""
+    from planning.actions import CreateRevision, SubmitRevision
+
+    change = CreateRevision(user=planner, project=plan_in_force.project).execute()
+    Layer.objects.create(revision=change, kind="landuse", name="Lots", created_by=planner)
+    SubmitRevision(user=planner, revision=change).execute()
+    review_url = reverse("webmap:revision-review", args=[change.pk])
+    board = signed_in(reviewer).get("/projects/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f'href="{review_url}"' in board
+    assert "Awaiting review" in board
+    vietnamese = signed_in(reviewer).get("/projects/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "Chờ thẩm định" in vietnamese
+    for viewer in (client, signed_in(outsider)):
+        page = viewer.get("/projects/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert plan_in_force.project.code in page
+        assert review_url not in page
+        assert "Awaiting review" not in page
