@@ -6,7 +6,7 @@ import logging
 
 from django.http import Http404
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -16,6 +16,19 @@ log = logging.getLogger(__name__)
 
 
 SAFE_DETAILS = {"overlaps", "qa_errors"}
+
+# Django REST framework's own messages that its Vietnamese catalogue leaves in English: listed
+# here so that makemessages keeps them in the project's catalogue, which Django consults first
+# (LOCALE_PATHS). "Authentication credentials were not provided." answers, for example, an
+# anonymous POST.
+DRF_MESSAGES = (
+    gettext_noop("Authentication credentials were not provided."),
+    gettext_noop("Incorrect authentication credentials."),
+    gettext_noop("Malformed request."),
+    gettext_noop("Could not satisfy the request Accept header."),
+    gettext_noop('Unsupported media type "{media_type}" in request.'),
+    gettext_noop("Request was throttled."),
+)
 
 # Http404 of a viewset's get_object, by model: Django's own text ("No Revision matches the
 # given query.") is English and names the class.

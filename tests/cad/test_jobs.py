@@ -244,3 +244,21 @@ def test_killed_worker_leaves_no_layer_and_a_failed_job(planner, draft_plan, tmp
     assert not jobs.job_dir(job["id"]).exists()
     assert set(scratch.glob("cad-*")) == scratch_before  # killed while loading: none left
     assert Path(settings.PLANNING_VAR_DIR).is_dir()
+
+
+def test_an_anonymous_cancel_is_refused_in_the_callers_language(planner, draft_plan):
+    """DRF's own "Authentication credentials were not provided." is English in its
+    Vietnamese catalogue; the project's catalogue translates it."""
+    from django.test import Client
+
+    job = Job.objects.create(kind="cad_import", user=planner, revision=draft_plan)
+    answers = {}
+    for language in ("vi", "en"):
+        answer = Client(HTTP_ACCEPT_LANGUAGE=language).post(f"/api/jobs/{job.pk}/cancel/")
+        assert answer.status_code in (401, 403)
+        answers[language] = answer.json()["detail"]
+    assert answers == {
+        "vi": "Chưa có thông tin xác thực: hãy đăng nhập hoặc gửi mã API (token).",
+        "en": "Authentication credentials were not provided.",
+    }
+    assert Job.objects.get(pk=job.pk).state == "queued"
