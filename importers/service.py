@@ -16,6 +16,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from importers import crs as import_crs
@@ -207,9 +208,13 @@ class _CadNames:
     chosen: str | None  # the name the user gave, for every layer
 
     def layer(self, kind: str) -> str:
+        """The user's name, else "<file> – <kind label>" in the site's language (not the
+        importer's): a layer name is stored data that every reader of the plan sees."""
         if self.chosen:
             return self.chosen[:200]
-        return f"{Path(self.filename).stem} – {get_kind(kind).label}"[:200]
+        with translation.override(settings.LANGUAGE_CODE):
+            label = str(get_kind(kind).label)
+        return f"{Path(self.filename).stem} – {label}"[:200]
 
 
 @contextmanager

@@ -68,6 +68,16 @@ def test_plan_drawing_round_trips_to_labelled_lots(planner, draft_plan, tmp_path
         assert cursor.fetchone()[0] == 6
 
 
+def test_layers_are_named_in_the_sites_language_whoever_imports(planner, draft_plan, tmp_path):
+    """A layer's name is stored data every reader of the plan sees: an English-speaking
+    importer does not give a Vietnamese plan English layer names."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        result = run(planner, draft_plan, plan_drawing(tmp_path / "plan.dxf"), crs="EPSG:9214")
+    assert [layer.name for layer in result.layers] == ["plan – Lô đất và khu chức năng sử dụng đất"]
+
+
 def test_one_layer_per_kind_in_one_import(planner, draft_plan, tmp_path):
     mapping = {**MAPPING, "QH_KYHIEU_LO": "annotation", "KHUNG_TEN": "redlines"}
     result = run(planner, draft_plan, plan_drawing(tmp_path / "plan.dxf"), mapping=mapping)
