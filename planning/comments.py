@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry
 from django.db import DatabaseError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -112,9 +113,9 @@ class CreateComment:
     def _parent(self) -> Comment | None:
         if self.parent_id is None:
             return None
-        parent = Comment.objects.filter(
-            pk=self.parent_id, revision__project=self.revision.project
-        ).first()
+        # Only a comment of the thread the caller reads here: a reply never hangs on a
+        # comment of a revision outside this one's chain, or one hidden from the caller.
+        parent = thread_of(self.revision, self.user).filter(pk=self.parent_id).first()
         if parent is None:
             raise NotFound(_("No such comment to reply to."))
         return parent.parent or parent  # threads are one level deep
@@ -202,8 +203,19 @@ def _chain(revision: Revision, candidates) -> list[Revision]:
 
 def thread_of(revision: Revision, user, *, inherited: bool = True):
     """The revision's comments, plus the still-open comments of the revisions it answers
-    (so the planner sees what to answer), of those `user` may see (answered_revisions)."""
+    (so the planner sees what to answer), of those `user` may see (answered_revisions).
+
+    A reply is listed only with its thread: its root must sit on this revision or on one
+    the caller sees in the chain. A planner's reply on an approved answer to a comment of
+    the change request stays the project's, like the comment it answers. A listed reply
+    brings its root along (even resolved), so nobody reads an answer without its question.
+    """
     chain = [r.pk for r in answered_revisions(revision, user)] if inherited else []
-    own = Comment.objects.filter(revision_id=revision.pk)
-    carried = Comment.objects.filter(revision_id__in=chain, status=Comment.Status.OPEN)
-    return (own | carried).select_related("author", "revision").order_by("created_at", "id")
+    in_view = Q(revision_id=revision.pk) | Q(revision_id__in=chain, status=Comment.Status.OPEN)
+    whole_thread = Q(parent__isnull=True) | Q(parent__revision_id__in=[revision.pk, *chain])
+    listed = Comment.objects.filter(in_view & whole_thread)
+    return (
+        Comment.objects.filter(Q(pk__in=listed.values("pk")) | Q(pk__in=listed.values("parent")))
+        .select_related("author", "revision")
+        .order_by("created_at", "id")
+    )

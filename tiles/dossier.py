@@ -42,6 +42,7 @@ from reportlab.platypus import (
 
 from planning import qa
 from planning.api.auth import is_private, service_user
+from planning.api.decision_document import decision_document_path
 from planning.balance import Balance, balance_of
 from planning.comments import thread_is_public, thread_of
 from planning.errors import NotFound, PlanningError
@@ -153,8 +154,9 @@ def title_block(revision: Revision) -> list[Flowable]:
         (_("State"), revision.get_state_display()),  # type: ignore[attr-defined]
         (_("Created"), when(revision.created_at)),
         (_("Submitted"), when(revision.submitted_at)),
-        (_("Decided"), when(revision.decided_at)),
-        (_("Approved"), when(revision.approved_at)),
+        # Moments of the workflow, not the date on the signed decision (Decision section).
+        (_("Decided at"), when(revision.decided_at)),
+        (_("Approved at"), when(revision.approved_at)),
         (_("Superseded"), when(revision.superseded_at)),
     ]
     if project.admin_area:
@@ -387,10 +389,13 @@ def comments_section(revision: Revision, user) -> list[Flowable]:
     return flowables
 
 
-def decision_section(revision: Revision) -> list[Flowable]:
+def decision_section(revision: Revision, document_url: str | None = None) -> list[Flowable]:
+    """The decision as recorded; `document_url` links the signed decision when there is one."""
     if revision.decided_at is None and not revision.decision_number:
         return []
     decided_by = revision.decided_by.get_username() if revision.decided_by else "–"
+    # The same field holds an approval's note and the reason of a change request or rejection.
+    note_label = _("Note") if revision.approved_at else _("Reason")
     pairs = [
         (_("Decision"), revision.get_state_display()),  # type: ignore[attr-defined]
         (_("Decision number"), revision.decision_number or "–"),
@@ -398,9 +403,13 @@ def decision_section(revision: Revision) -> list[Flowable]:
         (_("Signer"), revision.decision_signer or "–"),
         (_("Decided by"), decided_by),
         (_("Decided at"), when(revision.decided_at)),
-        (_("Note"), revision.decision_note or "–"),
+        (note_label, revision.decision_note or "–"),
     ]
     rows = [[para(label, "head"), para(value)] for label, value in pairs]
+    if document_url:
+        link = f'<a href="{escape(document_url, {chr(34): "&quot;"})}" color="blue">'
+        link += f"{text(document_url)}</a>"
+        rows.append([para(_("Signed decision (PDF)"), "head"), Paragraph(link, STYLES["cell"])])
     table = Table(rows, colWidths=[40 * mm, FRAME_WIDTH - 40 * mm])
     table.setStyle(
         TableStyle([("GRID", (0, 0), (-1, -1), 0.4, GRID), ("VALIGN", (0, 0), (-1, -1), "TOP")])
@@ -411,8 +420,9 @@ def decision_section(revision: Revision) -> list[Flowable]:
 # --- the document ---------------------------------------------------------------------------
 
 
-def build_dossier(revision: Revision, user) -> bytes:
-    """The dossier PDF of `revision` as `user` may read it, in the active language."""
+def build_dossier(revision: Revision, user, document_url: str | None = None) -> bytes:
+    """The dossier PDF of `revision` as `user` may read it, in the active language;
+    `document_url` is the absolute URL of its signed decision, if any."""
     register_fonts()
     buffer = io.BytesIO()
     project = revision.project
@@ -443,7 +453,7 @@ def build_dossier(revision: Revision, user) -> bytes:
         *balance_section(balance_of(revision)),
         *qa_section(revision),
         *comments_section(revision, user),
-        *decision_section(revision),
+        *decision_section(revision, document_url),
     ]
     document.build(story, onFirstPage=footer, onLaterPages=footer)
     return buffer.getvalue()
@@ -467,7 +477,10 @@ def dossier_pdf(request: HttpRequest, revision_id: int) -> HttpResponseBase:
             raise NotFound(_("No such revision."))
     except PlanningError as exc:
         return http_cache.json_error(exc)
-    response = HttpResponse(build_dossier(revision, user), content_type="application/pdf")
+    document_path = decision_document_path(revision)
+    document_url = request.build_absolute_uri(document_path) if document_path else None
+    pdf = build_dossier(revision, user, document_url)
+    response = HttpResponse(pdf, content_type="application/pdf")
     filename = f"dossier-{revision.project.code}-r{revision.number}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     # Shared caches may keep only a dossier that reads the same for every caller: a published

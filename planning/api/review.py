@@ -162,8 +162,10 @@ def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
 @api_view(["GET"])
 def changes(request: Request, revision_id: int) -> Response:
     """Features added, removed or changed against `against` (default: the revision this one
-    answers if the caller may see it, else the plan in force), as GeoJSON with a `change`
-    property."""
+    answers if the caller may see it, else the plan in force), as GeoJSON. Each feature's
+    `change` is `added`, `removed`, `geometry`, `attributes` or `geometry_attributes` (both
+    changed); geometry shifts up to 1 cm (`compare.GEOMETRY_TOLERANCE_M`, e.g. from a lon/lat
+    round trip) do not count as changes."""
     revision = visible_revision(request, revision_id)
     against = request.query_params.get("against")
     baseline = (
@@ -196,6 +198,15 @@ class CommentSerializer(serializers.ModelSerializer):
     author = serializers.CharField(source="author.username", read_only=True)
     geometry = serializers.JSONField(write_only=True, required=False, allow_null=True)
     revision_number = serializers.IntegerField(source="revision.number", read_only=True)
+    # Plain ids, checked by CreateComment against what the caller sees (404 alike for a
+    # missing and a hidden one): a related field would answer 400 for a missing id only,
+    # telling which ids of other drafts exist.
+    parent = serializers.IntegerField(
+        source="parent_id", required=False, allow_null=True, min_value=1, max_value=2**63 - 1
+    )
+    feature = serializers.IntegerField(
+        source="feature_id", required=False, allow_null=True, min_value=1, max_value=2**63 - 1
+    )
 
     class Meta:
         model = Comment
@@ -251,8 +262,8 @@ def comments(request: Request, revision_id: int) -> Response:
             revision=revision,
             body=data["body"],
             geometry=data.get("geometry"),
-            feature_id=getattr(data.get("feature"), "pk", None),
-            parent_id=getattr(data.get("parent"), "pk", None),
+            feature_id=data.get("feature_id"),
+            parent_id=data.get("parent_id"),
             remote_addr=request.META.get("REMOTE_ADDR"),
         ).execute()
         return Response(

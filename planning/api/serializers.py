@@ -1,11 +1,15 @@
 from __future__ import annotations
 
 import json
+import unicodedata
+from datetime import date
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from planning import visibility
+from planning.api.decision_document import decision_document_path
 from planning.models import AuditEvent, LandUseCategory, Layer, Project, Revision
 
 
@@ -36,6 +40,9 @@ class ProjectSerializer(serializers.ModelSerializer):
 class RevisionSerializer(serializers.ModelSerializer):
     project_code = serializers.CharField(source="project.code", read_only=True)
     author = serializers.CharField(source="author.username", read_only=True)
+    # The served URL (planning.api.decision_document), never the file's place under
+    # MEDIA_ROOT, which nothing serves.
+    decision_document = serializers.SerializerMethodField()
 
     class Meta:
         model = Revision
@@ -57,6 +64,13 @@ class RevisionSerializer(serializers.ModelSerializer):
         fields["project"].queryset = Project.objects.filter(pk__in=visible_projects)
         fields["based_on"].queryset = visibility.visible_revisions(user)
         return fields
+
+    def get_decision_document(self, revision: Revision) -> str | None:
+        path = decision_document_path(revision)
+        request = self.context.get("request")
+        if path is None or request is None:
+            return path
+        return request.build_absolute_uri(path)
 
     def to_representation(self, instance: Revision) -> dict:
         """`based_on` only when the caller may see that revision: a published answer to a
@@ -91,18 +105,48 @@ class NoteSerializer(serializers.Serializer):
 
 
 MAX_DECISION_BYTES = 20 * 1024 * 1024
+# A floor against typing slips ("0226" for "2026"), not a legal rule: no planning decision a
+# board files here predates the state that issues them (1945), while plans approved long
+# ago may still be entered today, so the date is not bound to the submission either.
+EARLIEST_DECISION_DATE = date(1945, 1, 1)
+
+
+def single_line(value: str) -> str:
+    """Decision numbers and signers are printed on one line (dossier, page, audit log)."""
+    if any(unicodedata.category(char) == "Cc" for char in value):
+        raise serializers.ValidationError(_("Enter a single line of text."))
+    return value
+
+
+def project_today() -> date:
+    """Today in the project's time zone (settings.TIME_ZONE), whoever's clock asks."""
+    return timezone.localdate(timezone.now(), timezone.get_default_timezone())
 
 
 class ApproveSerializer(NoteSerializer):
-    decision_number = serializers.CharField(max_length=100)
+    decision_number = serializers.CharField(max_length=100, validators=[single_line])
     decision_date = serializers.DateField(required=False)
-    decision_signer = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    decision_signer = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, validators=[single_line]
+    )
     decision_document = serializers.FileField(required=False)
     supersede_overlaps = serializers.BooleanField(
         required=False,
         default=False,
         help_text="Confirm that the plan supersedes the overlapping lots of other projects.",
     )
+
+    def validate_decision_date(self, value: date) -> date:
+        """The decision is signed before the plan is put in force: never after today, which
+        would date a plan in force now by a decision still to come."""
+        if value > project_today():
+            raise serializers.ValidationError(_("The decision date cannot be after today."))
+        if value < EARLIEST_DECISION_DATE:
+            raise serializers.ValidationError(
+                _("The decision date cannot be before %(year)d.")
+                % {"year": EARLIEST_DECISION_DATE.year}
+            )
+        return value
 
     def validate_decision_document(self, document):
         """The signed decision must be a PDF of reasonable size (checked by content)."""

@@ -2,7 +2,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from planning.api import members, review, views
+from planning.api import decision_document, members, review, views
 from planning.api.token_view import obtain_token
 
 router = DefaultRouter()
@@ -23,6 +23,11 @@ urlpatterns = [
     path("revisions/<int:revision_id>/balance/", review.balance, name="revision-balance"),
     path("revisions/<int:revision_id>/changes/", review.changes, name="revision-changes"),
     path("revisions/<int:revision_id>/comments/", review.comments, name="revision-comments"),
+    path(
+        "revisions/<int:revision_id>/decision.pdf",
+        decision_document.decision_document,
+        name="revision-decision-document",
+    ),
     path("comments/<int:comment_id>/", review.comment_status, name="comment-status"),
     path("projects/<int:project_id>/members/", members.project_members, name="project-members"),
     path(
