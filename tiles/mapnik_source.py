@@ -17,6 +17,7 @@ import hashlib
 import logging
 import threading
 import time
+from functools import cache
 from io import BytesIO
 
 import mapnik
@@ -33,8 +34,10 @@ from mapproxy.source import LegendSource, SourceError
 from mapproxy.source.mapnik import MapnikSource
 from mapproxy.util.async_ import run_non_blocking
 from mapproxy.util.ext.dictspec.spec import combined, number, required
+from pyproj import CRS, Transformer
 
 from planning.crs import proj4_for
+from planning.extent import QUERY_AREA_LONLAT
 
 SOURCE_TYPE = "planning_mapnik"
 log = logging.getLogger(__name__)
@@ -54,6 +57,16 @@ def mapnik_srs(srs_code: str) -> str:
     if srid is None:
         srid = int(code.split(":", 1)[1])
     return proj4_for(srid) or f"epsg:{srid}"
+
+
+@cache
+def render_limit(srs: str) -> mapnik.Box2d:
+    """The part of a map in `srs` (a Mapnik srs) that layers are queried for: the services'
+    query area around Viet Nam (planning.extent), beyond which no plan lies. As the Map's
+    maximum extent it keeps Mapnik from projecting far parts of a request (a world box) into
+    the storage CRS, where PROJ fails point by point, printing each failure to stderr."""
+    to_map = Transformer.from_crs("EPSG:4326", CRS.from_user_input(srs), always_xy=True)
+    return mapnik.Box2d(*to_map.transform_bounds(*QUERY_AREA_LONLAT, densify_pts=21))
 
 
 def encoding_for(format_ext: str, mime_type: str = "") -> str:
@@ -104,6 +117,8 @@ class PlanningMapnikSource(MapnikSource):
         m = thread_map(self.xml)
         m.resize(query.size[0], query.size[1])
         m.srs = mapnik_srs(query.srs.srs_code)
+        m.maximum_extent = render_limit(m.srs)
+        m.aspect_fix_mode = mapnik.aspect_fix_mode.RESPECT  # WMS stretches to the exact bbox
         m.zoom_to_box(mapnik.Box2d(*query.bbox))
         image = mapnik.Image(query.size[0], query.size[1])
         if self.scale_factor:

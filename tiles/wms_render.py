@@ -24,7 +24,7 @@ from planning.models import Feature
 from planning.visibility import service_features
 from rasters.visibility import service_rasters
 from tiles import datasource, raster_layers, styles
-from tiles.mapnik_source import encoding_for, mapnik_srs
+from tiles.mapnik_source import encoding_for, mapnik_srs, render_limit
 from tiles.wms_request import MapView
 
 _JPEG_FORMATS = {"image/jpeg"}
@@ -82,6 +82,7 @@ def render(view: MapView, user, at: datetime | None) -> bytes:
     m = mapnik.Map(view.width, view.height)
     mapnik.load_map_from_string(m, map_xml(view.kinds, user, at, view.style))
     m.srs = mapnik_srs(f"EPSG:{view.srid}")
+    m.maximum_extent = render_limit(m.srs)
     m.aspect_fix_mode = mapnik.aspect_fix_mode.RESPECT
     m.zoom_to_box(mapnik.Box2d(*view.bbox))
     opaque = not view.transparent or view.format in _JPEG_FORMATS

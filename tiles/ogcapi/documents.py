@@ -7,6 +7,7 @@ so a private project's collections exist only for those who may see it.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -14,6 +15,7 @@ from django.db.models import Min
 
 from planning.crs import offered_srids
 from planning.errors import NotFound
+from planning.models import Layer, RevisionState
 from tiles.feature_types import (
     FeatureType,
     extent_wgs84,
@@ -105,11 +107,24 @@ def find_collection(name: str, user: Any) -> FeatureType:
     return ftype
 
 
+def history_start(ftype: FeatureType) -> datetime | None:
+    """The first moment a plan with features of this collection was in force: `datetime`
+    queries reach back to it, superseded plans included (history is public, as WMS TIME)."""
+    layers = Layer.objects.filter(
+        kind=ftype.kind,
+        revision__state__in=[RevisionState.APPROVED, RevisionState.SUPERSEDED],
+        revision__approved_at__isnull=False,
+    )
+    if ftype.project_code:
+        layers = layers.filter(revision__project__code=ftype.project_code)
+    return layers.aggregate(start=Min("revision__approved_at"))["start"]
+
+
 def collection(base: str, ftype: FeatureType, user: Any, fmt: str = "json") -> dict[str, Any]:
     url = f"{base}collections/{ftype.name}"
-    summary = features_of(ftype, user).aggregate(start=Min("layer__revision__approved_at"))
     box = extent_wgs84(features_of(ftype, user))
-    start = summary["start"].isoformat().replace("+00:00", "Z") if summary["start"] else None
+    first = history_start(ftype)
+    start = first.isoformat().replace("+00:00", "Z") if first else None
     return {
         "id": ftype.name,
         "title": ftype.title,
