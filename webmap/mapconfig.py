@@ -18,6 +18,7 @@ from planning import extent as plan_extent
 from planning import visibility
 from planning.layer_kinds import KINDS
 from planning.models import Revision, RevisionState
+from webmap import featurelabels
 
 # Where the map opens when nothing is in force yet: Hue, the seed deployment's city.
 FALLBACK_CENTER = (107.5852, 16.4637)
@@ -118,9 +119,19 @@ def revision_entry(revision: Revision, shown: set[int]) -> dict[str, Any]:
     }
 
 
+def control_labels() -> dict[str, str]:
+    """Tooltips of the map controls (OpenLayers' own are English), for every map page."""
+    return {
+        "zoomIn": _("Zoom in"),
+        "zoomOut": _("Zoom out"),
+        "resetRotation": _("Reset rotation"),
+    }
+
+
 def labels() -> dict[str, Any]:
     """Every string the front end shows, translated into the request's language."""
     return {
+        "controls": control_labels(),
         "plansInForce": _("Plans in force"),
         "myRevisions": _("My drafts and submissions"),
         "noLayers": _("No layers uploaded yet."),
@@ -134,6 +145,8 @@ def labels() -> dict[str, Any]:
         "layer": _("Layer"),
         "category": _("Category"),
         "states": {state.value: str(state.label) for state in RevisionState},
+        "attributes": featurelabels.attribute_labels(),
+        "numericAttributes": featurelabels.numeric_attributes(),
     }
 
 

@@ -8,18 +8,19 @@ buttons the API would accept; the API still checks again on every request.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from planning import compare, visibility, workflow
 from planning.actions import CreateRevision
 from planning.comments import CreateComment
 from planning.errors import PlanningError
 from planning.models import Membership, Revision, RevisionState
-from webmap import mapconfig
+from webmap import featurelabels, mapconfig
 
 
 @dataclass(frozen=True)
@@ -173,7 +174,10 @@ def labels() -> dict[str, Any]:
         "error": _("Error"),
         "warning": _("Warning"),
         "noFindings": _("No findings: every automatic check passed."),
-        "findingsSummary": _("%(errors)d errors, %(warnings)d warnings"),
+        "errorCount": plural_forms(lambda n: ngettext("%(count)d error", "%(count)d errors", n)),
+        "warningCount": plural_forms(
+            lambda n: ngettext("%(count)d warning", "%(count)d warnings", n)
+        ),
         # The checks' state (planning.qa.status_of); "…Run" when the user may run them.
         "qaNotChecked": _("Not checked yet."),
         "qaNotCheckedRun": _("Not checked yet: run the checks."),
@@ -203,7 +207,9 @@ def labels() -> dict[str, Any]:
         "pinnedPoint": _("Pinned to a point"),
         "pinnedLine": _("Pinned to a line"),
         "pinnedArea": _("Pinned to an area"),
-        "pinnedFeature": _("Pinned to feature %(id)s"),
+        "pinnedLot": _("Pinned to lot %(code)s"),
+        "pinnedNamed": _("Pinned to %(layer)s: %(name)s"),
+        "pinnedFeatureOf": _("Pinned to a feature of %(layer)s"),
         "notPinned": _("Not pinned: draw on the map or pick a feature first (optional)."),
         "pickFeature": _("Click a feature of the revision on the map."),
         "noFeatureHere": _("No feature of this revision here."),
@@ -214,8 +220,36 @@ def labels() -> dict[str, Any]:
             "removed": _("Removed"),
             "geometry": _("Geometry changed"),
             "attributes": _("Attributes changed"),
+            "geometry_attributes": _("Geometry and attributes changed"),
         },
         "noChanges": _("No differences from the baseline."),
+        **feature_info_labels(),
+        "controls": mapconfig.control_labels(),
+    }
+
+
+def plural_forms(counted: Callable[[int], str]) -> dict[str, str]:
+    """A counted phrase for the front end, by Intl.PluralRules category of the request's
+    language: 1 is "one" and 2 "other" in the languages served (vi has only "other").
+    `counted(n)` is a literal ngettext call, so that makemessages finds the phrase."""
+    return {"one": counted(1), "other": counted(2)}
+
+
+def feature_info_labels() -> dict[str, Any]:
+    """The review map's feature info: what a click on a lot shows (review/info.js)."""
+    return {
+        "infoNone": _("No planning feature here."),
+        "infoError": _("Feature information could not be loaded."),
+        "layer": _("Layer"),
+        "revision": _("Revision"),
+        "revisionState": _("Revision %(number)s · %(state)s"),
+        "thisRevision": _("This revision"),
+        "plansInForce": _("Plans in force"),
+        "changeTitle": _("Change from the baseline"),
+        "states": {state.value: str(state.label) for state in RevisionState},
+        "kinds": featurelabels.kind_labels(),
+        "attributes": featurelabels.attribute_labels(),
+        "numericAttributes": featurelabels.numeric_attributes(),
     }
 
 

@@ -113,6 +113,7 @@ def labels() -> dict[str, Any]:
         **step_labels(),
         **job_labels(),
         **report_labels(),
+        "controls": mapconfig.control_labels(),
     }
 
 

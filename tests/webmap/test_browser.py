@@ -45,6 +45,10 @@ def test_map_draws_plan_in_force_and_shows_feature_info(
     info = page.locator("#feature-info")
     expect(info).to_contain_text("A1", timeout=15_000)
     expect(info).to_contain_text("inforce")
+    # planning attributes under their names, not the stored keys
+    headers = info.locator("th").all_inner_texts()
+    assert {"Lot code", "Land-use function"} <= set(headers), headers
+    assert not {"code", "function"} & set(headers), headers
     expect(page.locator("#legend")).not_to_be_empty()
     page.screenshot(path=tmp_path / "map-info.png")
 

@@ -9,6 +9,7 @@ Needs the built front end (``npm --prefix webmap/frontend run build``) and the m
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -296,5 +297,166 @@ def test_every_time_on_the_review_page_is_viet_nam_time_in_one_format(
     assert page.evaluate("new Date().getTimezoneOffset()") in (240, 300)  # the browser's zone
     expect(page.locator("dl.facts dd", has_text=submitted)).to_have_count(1)
     expect(page.locator(".comment-thread .comment-time")).to_have_text(commented, timeout=WAIT)
+    assert not page.js_errors
+    page.context.close()
+
+
+# The approval board reads the plan on the review map: a lot's attributes on a click, the
+# comment pin on the lot (not the plan boundary around it), a page that fits a phone.
+A2_ATTRIBUTES = {
+    "code": "A2",
+    "function": "CX",
+    "area": 10000,
+    "density": 35.5,
+    "far": 1.25,
+    "storeys_max": 5,
+    "height_max": 18.5,
+}
+
+
+@pytest.fixture
+def bounded_proposal(proposal, people) -> Revision:
+    """The proposal with planning attributes on lot A2 and a plan boundary around all lots
+    (filled, drawn over them: every click inside the plan hits it too)."""
+    Feature.objects.filter(layer__revision=proposal, attributes__code="A2").update(
+        attributes=A2_ATTRIBUTES
+    )
+    boundary = Layer.objects.create(
+        revision=proposal, kind="boundary", name="Ranh giới", created_by=people["planner"]
+    )
+    Feature.objects.create(
+        layer=boundary, geom=square(HUE_X - 50, HUE_Y - 50, 300), attributes={"name": "Khu A"}
+    )
+    return proposal
+
+
+def a2_pixel(page: Page) -> tuple[float, float]:
+    a2_lonlat = lon_lat(HUE_X + 150, HUE_Y + 50)
+    return page.evaluate("([lon, lat]) => planningReview.pixelAt(lon, lat)", list(a2_lonlat))
+
+
+def open_as_planner(browser, live_server, revision: Revision, locale: str) -> Page:
+    path = f"/revisions/{revision.pk}/review/"
+    page = sign_in(browser, live_server, "planner_t", "pw-planner-test", path, locale)
+    open_review(page, live_server, revision.pk)
+    return page
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [
+        (
+            "vi-VN",
+            {
+                "Mật độ xây dựng (%)": "35,5",
+                "Hệ số sử dụng đất": "1,25",
+                "Tầng cao tối đa": "5",
+                "Chiều cao tối đa (m)": "18,5",
+                "Diện tích (m²)": "10.000",
+                "Ký hiệu lô": "A2",
+            },
+        ),
+        (
+            "en-GB",
+            {
+                "Building density (%)": "35.5",
+                "Land-use coefficient (FAR)": "1.25",
+                "Maximum storeys": "5",
+                "Maximum height (m)": "18.5",
+                "Area (m²)": "10,000",
+                "Lot code": "A2",
+            },
+        ),
+    ],
+)
+def test_clicking_a_lot_shows_its_planning_attributes_in_the_page_language(
+    browser, live_server, bounded_proposal, locale, expected
+):
+    page = open_as_planner(browser, live_server, bounded_proposal, locale)
+    x, y = a2_pixel(page)
+    page.locator("#map").click(position={"x": x, "y": y})
+    lot = Feature.objects.get(layer__revision=bounded_proposal, attributes__code="A2")
+    card = page.locator(f"#feature-info .info-card[data-feature-id='{lot.pk}']")
+    expect(card).to_be_visible(timeout=WAIT)
+    for label, value in expected.items():
+        expect(
+            card.locator("tr", has=page.locator("th", has_text=label)).locator("td")
+        ).to_have_text(value)
+    headers = card.locator("th").all_inner_texts()
+    assert not {"density", "far", "storeys_max", "height_max"} & set(headers)  # no raw names
+    expect(card.locator(".info-header")).to_contain_text("A2")
+
+    page.check("input[name=compare][value=changes]", force=True)
+    expect(page.locator("#change-legend")).to_be_visible(timeout=WAIT)
+    page.locator("#map").click(position={"x": x, "y": y})
+    added = "Thêm mới" if locale == "vi-VN" else "Added"
+    expect(page.locator("#feature-info .info-change").first).to_contain_text(
+        f"{added} · A2", timeout=WAIT
+    )
+
+    page.keyboard.press("Escape")  # closes from the keyboard, focus back on the map
+    expect(page.locator("#feature-info")).to_be_hidden()
+    assert page.evaluate("document.activeElement.id") == "map"
+    assert not page.js_errors
+    page.context.close()
+
+
+def test_feature_pin_picks_the_lot_under_the_click_not_the_plan_boundary(
+    browser, live_server, bounded_proposal
+):
+    page = open_as_planner(browser, live_server, bounded_proposal, "en-GB")
+    page.click("[data-draw='Feature']")
+    x, y = a2_pixel(page)
+    page.locator("#map").click(position={"x": x, "y": y})
+    expect(page.locator("#pin-state")).to_have_text("Pinned to lot A2")
+    expect(page.locator("#feature-info")).to_be_hidden()  # the click was the pin's
+    page.fill("#comment-body", "Kiểm tra khoảng lùi của lô này")
+    page.click("#comment-form button[type=submit]")
+    expect(page.locator(".comment-thread")).to_contain_text("khoảng lùi", timeout=WAIT)
+    comment = Comment.objects.get(revision=bounded_proposal)
+    assert comment.feature is not None
+    assert comment.feature.attributes["code"] == "A2"
+    assert not page.js_errors
+    page.context.close()
+
+
+LINES_OF = """(el) => {
+  const range = document.createRange();
+  range.selectNodeContents(el);
+  return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+}"""
+
+
+def test_review_page_fits_a_phone_and_speaks_vietnamese_in_the_map_controls(
+    browser, live_server, bounded_proposal
+):
+    page = open_as_planner(browser, live_server, bounded_proposal, "vi-VN")
+    expect(page.locator(".ol-zoom-in")).to_have_attribute("title", "Phóng to")
+    expect(page.locator(".ol-zoom-out")).to_have_attribute("title", "Thu nhỏ")
+    expect(page.locator(".ol-rotate-reset")).to_have_attribute("title", "Đặt lại hướng bắc")
+    expect(page.locator("#compare-note")).to_contain_text("Phiên bản 1 · ")
+    expect(page.locator("#compare-note")).not_to_contain_text(re.compile(r"\([^)]*\("))
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_timeout(300)
+    page.screenshot(path="/tmp/reviewmap-390.png", full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    panel = page.locator(".review-panel").bounding_box()
+    assert panel
+    assert panel["width"] <= 390
+    for link in page.locator(".site-nav a").all():
+        assert link.evaluate(LINES_OF) == 1, link.inner_text()
+    x, y = a2_pixel(page)
+    page.locator("#map").click(position={"x": x, "y": y})
+    expect(page.locator("#feature-info .info-card").first).to_be_visible(timeout=WAIT)
+    box = page.locator("#feature-info").bounding_box()
+    assert box
+    assert box["x"] >= 0
+    assert box["x"] + box["width"] <= 390
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+    page.set_viewport_size({"width": 1366, "height": 800})
+    page.goto(f"{live_server.url}/projects/{bounded_proposal.project_id}/")
+    assert page.locator(".page-head > .button").evaluate(LINES_OF) == 1
     assert not page.js_errors
     page.context.close()

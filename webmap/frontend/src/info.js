@@ -1,6 +1,7 @@
 // Feature info: asks the server which features lie under a click (plans in force plus the
 // revisions the user has switched on) and shows each as an attribute table.
 import { toLonLat } from 'ol/proj';
+import { attributeRows, row } from './attributes.js';
 import { el } from './config.js';
 
 function infoUrl(config, coordinate, revisionIds) {
@@ -8,12 +9,6 @@ function infoUrl(config, coordinate, revisionIds) {
   const params = new URLSearchParams({ lon: lon.toFixed(7), lat: lat.toFixed(7) });
   if (revisionIds.length) params.set('revisions', revisionIds.join(','));
   return `${config.urls.featureInfo}?${params}`;
-}
-
-function tableRow(key, value) {
-  const row = el('tr');
-  row.append(el('th', '', key), el('td', '', value == null ? '' : String(value)));
-  return row;
 }
 
 function featureCard(config, feature) {
@@ -27,14 +22,12 @@ function featureCard(config, feature) {
   card.append(header);
   const table = el('table', 'info-table');
   table.append(
-    tableRow(labels.project, `${feature.project_code} — ${feature.project_name}`),
-    tableRow(labels.revision, `${feature.revision_number} (${(labels.states || {})[feature.state] || feature.state})`),
-    tableRow(labels.layer, feature.layer_name),
+    row(labels.project, `${feature.project_code} — ${feature.project_name}`),
+    row(labels.revision, `${feature.revision_number} (${(labels.states || {})[feature.state] || feature.state})`),
+    row(labels.layer, feature.layer_name),
   );
-  if (feature.category) table.append(tableRow(labels.category, feature.category));
-  for (const [key, value] of Object.entries(feature.attributes || {})) {
-    table.append(tableRow(key, value));
-  }
+  if (feature.category) table.append(row(labels.category, feature.category));
+  table.append(...attributeRows(labels, feature.attributes || {}));
   card.append(table);
   return card;
 }

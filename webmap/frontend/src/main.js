@@ -7,7 +7,7 @@ import View from 'ol/View';
 import Overlay from 'ol/Overlay';
 import Graticule from 'ol/layer/Graticule';
 import { Stroke } from 'ol/style';
-import { ScaleLine, defaults as defaultControls } from 'ol/control';
+import { mapControls } from './controls.js';
 import { fromLonLat, transformExtent } from 'ol/proj';
 import { readConfig } from './config.js';
 import { createRevisionLayer, createTileLayer, loadCategoryColours } from './layers.js';
@@ -78,7 +78,7 @@ function start() {
     layers: [createGraticule(), ...tileLayers, ...[...revisionLayers.values()].flat()],
     overlays: [marker],
     view: createView(config),
-    controls: defaultControls({ attribution: false }).extend([new ScaleLine()]),
+    controls: mapControls(config.labels),
   });
   trackRendering(map);
   fitToData(map, config);

@@ -9,6 +9,7 @@ import { setUpCompare } from './review/compare.js';
 import { setUpFindings, loadFindings } from './review/findings.js';
 import { loadBalance } from './review/balance.js';
 import { setUpComments } from './review/comments.js';
+import { setUpFeatureInfo } from './review/info.js';
 import { setUpWorkflow } from './review/workflow.js';
 import { setUpReviewRasters } from './review/rasters.js';
 import { showFlash } from './review/status.js';
@@ -20,6 +21,7 @@ function start() {
   showFlash();
   setUpCompare(config, review);
   setUpWorkflow(config);
+  setUpFeatureInfo(config, review);
   // A refused submission has run the checks: show their findings.
   document.addEventListener('review:failed', () => loadFindings(config, review));
   Promise.allSettled([

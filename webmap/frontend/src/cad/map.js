@@ -8,7 +8,7 @@ import VectorSource from 'ol/source/Vector';
 import GeoJSON from 'ol/format/GeoJSON';
 import Feature from 'ol/Feature';
 import Point from 'ol/geom/Point';
-import { ScaleLine, defaults as defaultControls } from 'ol/control';
+import { mapControls } from '../controls.js';
 import { fromLonLat, transformExtent } from 'ol/proj';
 import { createRevisionLayer, createTileLayer, loadCategoryColours } from '../layers.js';
 import { issueStyle, kindStyle } from './styles.js';
@@ -30,7 +30,7 @@ export function createCadMap(config, kindOf) {
     target: 'map',
     layers: Object.values(layers),
     view: new View({ center: fromLonLat(config.fallbackCenter), zoom: config.fallbackZoom, maxZoom: 22 }),
-    controls: defaultControls({ attribution: false }).extend([new ScaleLine()]),
+    controls: mapControls(config.labels),
   });
   const target = map.getTargetElement();
   map.on('rendercomplete', () => {

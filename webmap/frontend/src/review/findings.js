@@ -6,8 +6,13 @@ import { request } from './api.js';
 import { geojson, zoomTo } from './map.js';
 import { showStatus } from './status.js';
 
-function format(template, values) {
-  return template.replace(/%\((\w+)\)d/g, (m, key) => String(values[key] ?? ''));
+const pluralRules = new Intl.PluralRules(document.documentElement.lang || undefined);
+
+/** "1 error" / "2 errors": `forms` holds the server's translation for each plural
+ * category of the page's language (reviewconfig.plural_forms). */
+function counted(forms, count) {
+  const template = forms[pluralRules.select(count)] || forms.other;
+  return template.replace('%(count)d', String(count));
 }
 
 function select(layer, feature) {
@@ -38,7 +43,7 @@ function summaryOf(config, data, count) {
   const { labels } = config;
   const run = config.canRerunQa ? 'Run' : '';
   if (data.status === 'not_checked') return [labels[`qaNotChecked${run}`], 'qa-stale'];
-  const counts = format(labels.findingsSummary, { errors: data.errors, warnings: data.warnings });
+  const counts = `${counted(labels.errorCount, data.errors)}, ${counted(labels.warningCount, data.warnings)}`;
   if (data.status === 'outdated') {
     const text = labels[`qaOutdated${run}`];
     return [count ? `${text} (${counts})` : text, 'qa-stale'];

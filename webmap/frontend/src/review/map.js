@@ -7,7 +7,7 @@ import VectorLayer from 'ol/layer/Vector';
 import VectorSource from 'ol/source/Vector';
 import GeoJSON from 'ol/format/GeoJSON';
 import { getRenderPixel } from 'ol/render';
-import { ScaleLine, defaults as defaultControls } from 'ol/control';
+import { mapControls } from '../controls.js';
 import { fromLonLat, transformExtent } from 'ol/proj';
 import { createRevisionLayer, createTileLayer, loadCategoryColours } from '../layers.js';
 import { changeStyle, commentStyle, findingStyle, sketchStyle } from './styles.js';
@@ -72,7 +72,7 @@ export function createReviewMap(config) {
     target: 'map',
     layers: Object.values(layers).filter(Boolean),
     view: new View({ center: fromLonLat(config.fallbackCenter), zoom: config.fallbackZoom, maxZoom: 22 }),
-    controls: defaultControls({ attribution: false }).extend([new ScaleLine()]),
+    controls: mapControls(config.labels),
   });
   const target = map.getTargetElement();
   map.on('rendercomplete', () => {
@@ -84,7 +84,18 @@ export function createReviewMap(config) {
   clipToSwipe(layers.revision, map, swipe, 'left');
   if (layers.baseline) clipToSwipe(layers.baseline, map, swipe, 'right');
   swipe.addEventListener('input', () => map.render());
-  return { map, layers, swipe };
+  return { map, layers, swipe, onClick: clickRouter(map) };
+}
+
+/** One map click goes to one use: handlers are asked in order (`first` ones before the
+ * others) until one returns true, so pinning a comment does not also open feature info. */
+function clickRouter(map) {
+  const handlers = [];
+  map.on('singleclick', (event) => { handlers.some((handle) => handle(event)); });
+  return (handler, { first = false } = {}) => {
+    if (first) handlers.unshift(handler);
+    else handlers.push(handler);
+  };
 }
 
 /** Zooms to a feature's geometry, close enough to see it and its surroundings. */

@@ -4,8 +4,10 @@ import Draw from 'ol/interaction/Draw';
 import Feature from 'ol/Feature';
 import Point from 'ol/geom/Point';
 import { geojson } from './map.js';
+import { describeFeature, mostSpecificAt } from './picking.js';
 
 const PINNED_LABEL = { Point: 'pinnedPoint', LineString: 'pinnedLine', Polygon: 'pinnedArea' };
+const CLICK_AFTER_DRAW_MS = 600;
 
 export class Pin {
   constructor(config, review) {
@@ -15,7 +17,18 @@ export class Pin {
     this.picking = false;
     this.geometry = null; // ol geometry in EPSG:3857
     this.featureId = null;
-    review.map.on('singleclick', (event) => this.pick(event));
+    this.drewAt = 0;
+    review.onClick((event) => this.claim(event), { first: true });
+  }
+
+  /** Whether a map click is the pin's: picking a feature, drawing, or the click that has
+   * just finished a drawing (Draw ends on the click, the single click comes 250 ms later). */
+  claim(event) {
+    if (this.picking) {
+      this.pick(event);
+      return true;
+    }
+    return Boolean(this.draw) || Date.now() - this.drewAt < CLICK_AFTER_DRAW_MS;
   }
 
   /** Starts drawing `type` (Point, LineString, Polygon) or picking a Feature. */
@@ -31,18 +44,18 @@ export class Pin {
     this.draw = new Draw({ source: this.review.layers.sketch.getSource(), type });
     this.draw.on('drawend', (event) => {
       this.geometry = event.feature.getGeometry();
+      this.drewAt = Date.now();
       this.say(this.config.labels[PINNED_LABEL[type]]);
       setTimeout(() => this.stop(), 0); // after Draw has finished its own handling
     });
     this.review.map.addInteraction(this.draw);
   }
 
+  /** Pins the most specific feature of the revision under the click (a lot rather than the
+   * plan boundary around it). */
   pick(event) {
-    if (!this.picking) return;
     const { map, layers } = this.review;
-    const found = map.forEachFeatureAtPixel(event.pixel, (f) => f, {
-      layerFilter: (layer) => layer === layers.revision, hitTolerance: 3,
-    });
+    const found = mostSpecificAt(map, event.pixel, layers.revision);
     if (!found || found.getId() == null) {
       this.say(this.config.labels.noFeatureHere);
       return;
@@ -51,7 +64,7 @@ export class Pin {
     this.picking = false;
     this.setActive(null);
     layers.sketch.getSource().addFeature(new Feature(new Point(event.coordinate)));
-    this.say(this.config.labels.pinnedFeature.replace('%(id)s', String(this.featureId)));
+    this.say(describeFeature(this.config.labels, found));
   }
 
   stop() {

@@ -8,6 +8,7 @@ export const CHANGE_COLOURS = {
   removed: '#b3261e',
   geometry: '#e08a00',
   attributes: '#1f5f99',
+  geometry_attributes: '#7b3fa0',
 };
 
 function rgba(hex, alpha) {
