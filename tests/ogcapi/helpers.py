@@ -48,3 +48,27 @@ def assert_ring_close(actual: list, expected: list, tolerance: float) -> None:
     for (ax, ay, *_), (ex, ey, *_) in zip(actual, expected, strict=True):
         assert abs(ax - ex) <= tolerance, (actual, expected)
         assert abs(ay - ey) <= tolerance, (actual, expected)
+
+
+def replace_in_force(plan_in_force, planner, reviewer, first, switch):
+    """A second revision of the plan in force (lot N1) approved: the first was in force
+    from `first` to `switch`, the second since `switch`. Returns the second."""
+    from planning.actions import ApproveRevision, CreateRevision, SubmitRevision
+    from planning.models import Layer, Revision
+    from tests.conftest import HUE_X, HUE_Y, square
+
+    revision = CreateRevision(user=planner, project=plan_in_force.project).execute()
+    layer = Layer.objects.create(
+        revision=revision, kind="landuse", name="v2", created_by=planner, feature_count=1
+    )
+    Feature.objects.create(
+        layer=layer,
+        geom=square(HUE_X, HUE_Y, 200),
+        attributes={"code": "N1", "function": "DO"},
+        category="DO",
+    )
+    SubmitRevision(user=planner, revision=revision).execute()
+    ApproveRevision(user=reviewer, revision=revision, decision_number="2/QĐ").execute()
+    Revision.objects.filter(pk=plan_in_force.pk).update(approved_at=first, superseded_at=switch)
+    Revision.objects.filter(pk=revision.pk).update(approved_at=switch)
+    return revision

@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 import pytest
 from drf_spectacular.validation import validate_schema
 
-from planning.models import Feature
 from tests.conftest import HUE_X, HUE_Y
 from tests.ogcapi.helpers import (
     assert_ring_close,
@@ -17,6 +16,7 @@ from tests.ogcapi.helpers import (
     get,
     get_json,
     lonlat_rings,
+    replace_in_force,
 )
 
 pytestmark = pytest.mark.django_db
@@ -192,22 +192,8 @@ def test_accept_negotiation(client, plan_in_force):
 
 
 def test_datetime_selects_the_plan_in_force_then(client, plan_in_force, planner, reviewer):
-    from planning.actions import ApproveRevision, CreateRevision, SubmitRevision
-    from planning.models import Layer, Revision
-    from tests.conftest import square
-
-    revision = CreateRevision(user=planner, project=plan_in_force.project).execute()
-    layer = Layer.objects.create(revision=revision, kind="landuse", name="v2",
-                                 created_by=planner, feature_count=1)  # fmt: skip
-    Feature.objects.create(layer=layer, geom=square(HUE_X, HUE_Y, 200),
-                           attributes={"code": "N1", "function": "DO"}, category="DO")  # fmt: skip
-    SubmitRevision(user=planner, revision=revision).execute()
-    ApproveRevision(user=reviewer, revision=revision, decision_number="2/QĐ").execute()
-    switch = datetime(2025, 6, 1, tzinfo=UTC)
-    Revision.objects.filter(pk=plan_in_force.pk).update(
-        approved_at=datetime(2024, 1, 1, tzinfo=UTC), superseded_at=switch
-    )
-    Revision.objects.filter(pk=revision.pk).update(approved_at=switch)
+    first, switch = datetime(2024, 1, 1, tzinfo=UTC), datetime(2025, 6, 1, tzinfo=UTC)
+    replace_in_force(plan_in_force, planner, reviewer, first, switch)
     url = "/ogcapi/collections/landuse.inforce/items?datetime="
     assert codes(get_json(client, url + "2025-01-15")) == {"A1", "A2"}
     assert codes(get_json(client, url + "2025-07-01T00:00:00Z")) == {"N1"}

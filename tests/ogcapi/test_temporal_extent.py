@@ -9,10 +9,8 @@ from datetime import UTC, datetime
 import pytest
 from owslib.wms import WebMapService
 
-from planning.actions import ApproveRevision, CreateRevision, SubmitRevision
-from planning.models import Feature, Layer, Revision
 from tests.conftest import HUE_X, HUE_Y, make_plan, square
-from tests.ogcapi.helpers import codes, get_json
+from tests.ogcapi.helpers import codes, get_json, replace_in_force
 from tests.ogcapi.test_clients import gdal_env
 
 FIRST = datetime(2024, 1, 1, tzinfo=UTC)
@@ -23,15 +21,7 @@ SWITCH = datetime(2025, 6, 1, tzinfo=UTC)
 def history(plan_in_force, planner, reviewer):
     """r1 of "inforce" in force from 2024-01-01 to 2025-06-01, then r2 (lot N1); another
     project ("later") approved now."""
-    revision = CreateRevision(user=planner, project=plan_in_force.project).execute()
-    layer = Layer.objects.create(revision=revision, kind="landuse", name="v2",
-                                 created_by=planner, feature_count=1)  # fmt: skip
-    Feature.objects.create(layer=layer, geom=square(HUE_X, HUE_Y, 200),
-                           attributes={"code": "N1", "function": "DO"}, category="DO")  # fmt: skip
-    SubmitRevision(user=planner, revision=revision).execute()
-    ApproveRevision(user=reviewer, revision=revision, decision_number="2/QĐ").execute()
-    Revision.objects.filter(pk=plan_in_force.pk).update(approved_at=FIRST, superseded_at=SWITCH)
-    Revision.objects.filter(pk=revision.pk).update(approved_at=SWITCH)
+    replace_in_force(plan_in_force, planner, reviewer, FIRST, SWITCH)
     later = make_plan(planner, reviewer, "later",
                       [(square(HUE_X + 800, HUE_Y, 50), {"code": "L1", "function": "CX"})],
                       approve=True)  # fmt: skip
