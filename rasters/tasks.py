@@ -16,3 +16,13 @@ def raster_import(job_id: int, **params) -> None:
         run_raster_job(job_id, **params)
     except JobCancelled:
         return
+
+
+@app.periodic(cron="17 3 * * *", periodic_id="sweep-raster-store")
+@app.task(name="rasters.sweep_store", queueing_lock="sweep_raster_store")
+def sweep_raster_store(timestamp: int) -> None:
+    """Every night: store files no raster row refers to (a worker killed while saving, a
+    deleted revision) are removed (rasters.store)."""
+    from rasters.store import sweep_store
+
+    sweep_store()
