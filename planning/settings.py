@@ -118,6 +118,8 @@ LOGOUT_REDIRECT_URL = "webmap:map"
 LANGUAGE_CODE = CONFIG.language
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# English short dates in ISO order (planning/formats/en/formats.py), not the US order.
+FORMAT_MODULE_PATH = ["planning.formats"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True

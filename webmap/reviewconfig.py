@@ -15,11 +15,12 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from planning import compare, visibility, workflow
+from planning import compare, supersession, visibility, workflow
 from planning.actions import CreateRevision
 from planning.comments import CreateComment
 from planning.errors import PlanningError
-from planning.models import Membership, Revision, RevisionState
+from planning.layer_kinds import KINDS
+from planning.models import Feature, LandUseCategory, Membership, Revision, RevisionState
 from webmap import featurelabels, mapconfig
 
 
@@ -163,8 +164,48 @@ def build(user, revision: Revision, buttons: list[WorkflowButton] | None = None)
         # The workflow actions (path segments under urls.transition) this user may perform.
         "transitions": [b.action for b in buttons],
         "authorHeldBack": held_back_as_author(user, revision),
+        "legend": legend_entries(revision),
+        "layerKinds": layer_kinds(revision),
+        # Asked only of who may approve: the approval form offers the supersession then.
+        "overlapsInForce": overlap_count(revision)
+        if "approve" in [b.action for b in buttons]
+        else 0,
         "labels": labels(),
     }
+
+
+UNKNOWN_COLOUR = "#888888"  # what layers.js draws a category missing from the catalogue in
+
+
+def legend_entries(revision: Revision) -> list[dict[str, str]]:
+    """The categories the revision's features use, with the catalogue's colour and name in
+    the request's language (the colours the review map draws them in), catalogue order."""
+    codes = set(
+        Feature.objects.filter(layer__revision=revision)
+        .exclude(category="")
+        .values_list("category", flat=True)
+        .distinct()
+    )
+    known = list(LandUseCategory.objects.filter(code__in=codes))
+    entries = [{"code": c.code, "label": f"{c.code} – {c.name}", "colour": c.colour} for c in known]
+    unknown = sorted(codes - {c.code for c in known})
+    return entries + [{"code": code, "label": code, "colour": UNKNOWN_COLOUR} for code in unknown]
+
+
+def layer_kinds(revision: Revision) -> list[dict[str, str]]:
+    """The layer kinds the revision has, in drawing order, for the map's layer switcher."""
+    kinds = {layer.kind: str(layer.get_kind_display()) for layer in revision.layers.all()}
+    order = {code: kind.draw_order for code, kind in KINDS.items()}
+    return [
+        {"kind": kind, "label": label}
+        for kind, label in sorted(kinds.items(), key=lambda item: order.get(item[0], 99))
+    ]
+
+
+def overlap_count(revision: Revision) -> int:
+    """How many lots of other projects' plans in force the revision overlaps: those its
+    approval supersedes once confirmed (the approval itself refuses them unconfirmed)."""
+    return len(supersession.overlapping_lots(revision))
 
 
 def labels() -> dict[str, Any]:
@@ -214,7 +255,12 @@ def labels() -> dict[str, Any]:
         "pickFeature": _("Click a feature of the revision on the map."),
         "noFeatureHere": _("No feature of this revision here."),
         "requestFailed": _("The server could not be reached. Try again."),
-        "done": _("Done."),
+        "done": done_messages(),
+        "mapLayers": _("Map layers"),
+        "changeLayer": _("Changes from the baseline"),
+        "legendRevision": _("Land-use categories of this revision"),
+        "legendEmpty": _("Switch on a layer to see its legend."),
+        "legendUnavailable": _("The legend is not available."),
         "changes": {
             "added": _("Added"),
             "removed": _("Removed"),
@@ -225,6 +271,24 @@ def labels() -> dict[str, Any]:
         "noChanges": _("No differences from the baseline."),
         **feature_info_labels(),
         "controls": mapconfig.control_labels(),
+    }
+
+
+def done_messages() -> dict[str, str]:
+    """What the status line says once an action succeeded, by action."""
+    return {
+        "submit": _("Submitted for review."),
+        "start-review": _("Review started."),
+        "approve": _("Approved: the plan is in force."),
+        "request-changes": _("Changes requested: the planner has been told."),
+        "reject": _("Rejected."),
+        "reopen": _("Review reopened."),
+        "withdraw": _("Withdrawn."),
+        "answer": _("New revision created: upload its layers."),
+        "comment": _("Comment added."),
+        "reply": _("Reply added."),
+        "resolve": _("Comment resolved."),
+        "reopenComment": _("Comment reopened."),
     }
 
 

@@ -9,6 +9,7 @@ Needs the built front end (``npm --prefix webmap/frontend run build``) and the m
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 from pathlib import Path
 
@@ -16,14 +17,19 @@ import pytest
 import shapely
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.contrib.gis.geos import Polygon
 from django.db import connection
+from django.utils import translation
+from PIL import Image
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from planning.actions import CreateRevision
-from planning.models import Comment, Feature, Layer, Membership, Revision
+from planning.models import Comment, Feature, LandUseCategory, Layer, Membership, Revision
+from planning.workflow import SubmitRevision
 from tests.conftest import HUE_X, HUE_Y, make_plan, square
 from tests.files import write_vector
 from tests.webmap.conftest import matching_pixels
+from tiles import dossier
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -273,7 +279,8 @@ COMMENTED = dt.datetime(2026, 11, 26, 23, 9, tzinfo=dt.UTC)
     ("locale", "submitted", "commented"),
     [
         ("vi-VN", "06:07 27-11-2026", "06:09 27-11-2026"),
-        ("en-US", "11/27/2026 6:07 a.m.", "11/27/2026 6:09 a.m."),
+        # English in year-month-day order (planning/formats/en), not the US "11/27/2026".
+        ("en-US", "2026-11-27 06:07", "2026-11-27 06:09"),
     ],
 )
 def test_every_time_on_the_review_page_is_viet_nam_time_in_one_format(
@@ -458,5 +465,207 @@ def test_review_page_fits_a_phone_and_speaks_vietnamese_in_the_map_controls(
     page.set_viewport_size({"width": 1366, "height": 800})
     page.goto(f"{live_server.url}/projects/{bounded_proposal.project_id}/")
     assert page.locator(".page-head > .button").evaluate(LINES_OF) == 1
+    assert not page.js_errors
+    page.context.close()
+
+
+# The approval board's polish: a legend and layer switcher on the review map, status
+# messages that say what was done and go away, locale percentages without "-0", English
+# dates in year-month-day order, the supersede checkbox only when something overlaps.
+def _png_colour(png: bytes, x: float, y: float) -> tuple[int, int, int]:
+    with Image.open(io.BytesIO(png)) as image:
+        return image.convert("RGB").getpixel((int(x), int(y)))
+
+
+def map_colour_at(page: Page, x_y: tuple[float, float]) -> tuple[int, int, int]:
+    """The map's colour at a pixel once the map has rendered again."""
+    page.evaluate("document.getElementById('map').dataset.rendered = '0'")
+    page.evaluate("planningReview.map.render()")
+    page.wait_for_function("Number(document.getElementById('map').dataset.rendered || 0) > 0")
+    return _png_colour(page.locator("#map").screenshot(), *x_y)
+
+
+def close_to(colour: tuple[int, int, int], other: tuple[int, int, int]) -> bool:
+    return all(abs(a - b) <= 6 for a, b in zip(colour, other, strict=True))
+
+
+MAP_BACKGROUND = (0xFB, 0xFB, 0xF8)  # #map's background (main.css): nothing drawn there
+
+
+def test_review_map_has_a_switcher_and_a_legend_of_the_categories_present(
+    browser, live_server, proposal
+):
+    page = open_as_planner(browser, live_server, proposal, "en-GB")
+    panel = page.locator("#map-layers")
+    expect(panel).to_have_attribute("open", "")
+    green = LandUseCategory.objects.get(code="CX")
+    legend = page.locator("#review-legend .review-legend-revision .legend-row")
+    expect(legend).to_have_count(1)  # only the categories the revision uses: CX
+    expect(legend).to_have_text(f"CX – {green.name_en}")
+    swatch = legend.locator(".legend-swatch")
+    assert swatch.evaluate("(n) => n.style.backgroundColor") == "rgb({}, {}, {})".format(
+        *(int(green.colour[i : i + 2], 16) for i in (1, 3, 5))
+    )
+    in_force = page.locator("#review-legend .review-legend-in-force .legend-row")
+    expect(in_force.first).to_be_visible(timeout=WAIT)  # the plan in force's DO
+    expect(page.locator("#review-legend .review-legend-in-force")).to_contain_text("DO")
+    page.screenshot(path="/tmp/review-layers.png")
+
+    a1 = page.evaluate(
+        "([lon, lat]) => planningReview.pixelAt(lon, lat)", list(lon_lat(HUE_X + 50, HUE_Y + 50))
+    )
+    a2 = a2_pixel(page)
+    assert not close_to(map_colour_at(page, a1), MAP_BACKGROUND)  # the plan in force
+    assert not close_to(map_colour_at(page, a2), MAP_BACKGROUND)  # the revision's lot
+
+    landuse = page.locator("#review-switcher [data-kind='landuse'] input")
+    landuse.focus()
+    page.keyboard.press("Space")  # from the keyboard
+    expect(landuse).not_to_be_checked()
+    assert close_to(map_colour_at(page, a2), MAP_BACKGROUND), "the lot is still drawn"
+    assert not close_to(map_colour_at(page, a1), MAP_BACKGROUND)
+
+    page.locator("#review-switcher [data-layer='plans'] input").uncheck()
+    assert close_to(map_colour_at(page, a1), MAP_BACKGROUND), "the plan in force is drawn"
+    expect(page.locator("#review-legend .review-legend-in-force .legend-row")).to_have_count(0)
+
+    changes = page.locator("#review-switcher [data-layer='changes']")
+    expect(changes).to_be_hidden()
+    page.check("input[name=compare][value=changes]", force=True)
+    expect(changes).to_be_visible()
+    expect(changes.locator("input")).to_be_checked()
+    changes.locator("input").uncheck()
+    assert not page.evaluate("planningReview.layers.changes.getVisible()")
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    page.wait_for_selector("body[data-review-ready='true']", timeout=WAIT)
+    expect(panel).not_to_have_attribute("open", "")  # folded on a phone
+    page.locator("#map-layers > summary").focus()
+    page.keyboard.press("Enter")
+    expect(panel).to_have_attribute("open", "")
+    expect(page.locator("#review-switcher [data-kind='landuse']")).to_be_visible()
+    page.locator("#map-layers").screenshot(path="/tmp/review-layers-390.png")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert not page.js_errors
+    page.context.close()
+
+
+def test_status_says_what_was_done_is_announced_and_clears_itself(browser, live_server, proposal):
+    page = open_as_planner(browser, live_server, proposal, "en-GB")
+    transition(page, "submit", "Xin thẩm định", "submitted")
+    status = page.locator("#review-status")
+    expect(status).to_have_text("Submitted for review.")
+    expect(status).to_have_attribute("aria-live", "polite")
+    expect(status).to_be_hidden(timeout=10_000)  # a confirmation goes away by itself
+
+    page.fill("#comment-body", "Lô A2 cần khoảng lùi")
+    page.click("#comment-form button[type=submit]")
+    expect(status).to_have_text("Comment added.", timeout=WAIT)
+    expect(status).to_be_hidden(timeout=10_000)
+    assert not page.js_errors
+    page.context.close()
+
+
+@pytest.fixture
+def boundary_proposal(proposal, people) -> Revision:
+    """Lot A2 (100 m × 100 m) inside a plan boundary 0.4 m² larger: a difference that
+    rounds to zero from below (-0.004 %)."""
+    boundary = Layer.objects.create(
+        revision=proposal, kind="boundary", name="Ranh giới", created_by=people["planner"]
+    )
+    outline = Polygon.from_bbox((HUE_X + 100, HUE_Y, HUE_X + 200.004, HUE_Y + 100))
+    Feature.objects.create(layer=boundary, geom=outline, attributes={"name": "Khu A"})
+    return proposal
+
+
+@pytest.mark.parametrize(
+    ("locale", "share", "difference"),
+    [("vi-VN", "100,00%", "0,00%"), ("en-GB", "100.00%", "0.00%")],
+)
+def test_balance_shares_use_the_locale_percent_and_never_a_negative_zero(
+    browser, live_server, boundary_proposal, locale, share, difference
+):
+    page = open_as_planner(browser, live_server, boundary_proposal, locale)
+    table = page.locator("#balance-table")
+    expect(table.locator("tbody tr td.num").nth(1)).to_have_text(share)
+    expect(table.locator(".balance-facts dd").nth(1)).to_have_text(difference)
+    assert not re.search(r"[-−]0[.,]00", table.inner_text())
+    assert not page.js_errors
+    page.context.close()
+
+
+def test_english_short_dates_read_year_month_day_on_the_page_and_in_the_dossier(
+    browser, live_server, people, proposal
+):
+    Revision.objects.filter(pk=proposal.pk).update(
+        decision_number="7/QĐ-UBND", decision_date=dt.date(2026, 11, 3)
+    )
+    page = open_as_planner(browser, live_server, proposal, "en-GB")
+    expect(page.locator(".review-head")).to_contain_text("7/QĐ-UBND, 2026-11-03")
+    page.context.close()
+    with translation.override("en"):
+        assert dossier.when(SUBMITTED) == "2026-11-27 06:07"
+        assert dossier.when(dt.date(2026, 11, 3)) == "2026-11-03"
+    with translation.override("vi"):
+        assert dossier.when(SUBMITTED) == "06:07 27-11-2026"
+
+
+@pytest.fixture
+def submitted_proposal(proposal, people) -> Revision:
+    SubmitRevision(user=people["planner"], revision=proposal).execute()
+    return proposal
+
+
+def open_as_approver(browser, live_server, revision: Revision) -> Page:
+    path = f"/revisions/{revision.pk}/review/"
+    page = sign_in(browser, live_server, "approver_e2e", "pw-approver-e2e", path)
+    open_review(page, live_server, revision.pk)
+    page.click("[data-open-form='approve']")
+    page.fill("form[data-action='approve'] input[name=decision_number]", "9/QĐ-UBND")
+    return page
+
+
+def test_supersede_checkbox_is_hidden_when_nothing_overlaps(
+    browser, live_server, submitted_proposal
+):
+    page = open_as_approver(browser, live_server, submitted_proposal)
+    expect(page.locator("form[data-action='approve']")).to_be_visible()
+    expect(page.locator("#supersede-overlaps")).to_have_count(0)
+    page.click("form[data-action='approve'] button[type=submit]")
+    expect(page.locator("#revision-state")).to_have_attribute(
+        "data-state", "approved", timeout=WAIT
+    )
+    expect(page.locator("#review-status")).to_have_text("Approved: the plan is in force.")
+    assert not page.js_errors
+    page.context.close()
+
+
+def test_supersede_checkbox_is_shown_when_the_revision_overlaps_another_plan(
+    browser, live_server, people, submitted_proposal
+):
+    # Another project's plan in force under lot A2.
+    make_plan(
+        people["planner"],
+        people["approver"],
+        "khac",
+        [(square(HUE_X + 120, HUE_Y + 20, 60), {"code": "B1", "function": "DO"})],
+        approve=True,
+    )
+    page = open_as_approver(browser, live_server, submitted_proposal)
+    box = page.locator("#supersede-overlaps")
+    expect(box).to_be_visible()
+    expect(page.locator("#supersede-row")).to_contain_text("(1 lot overlaps)")
+    page.click("form[data-action='approve'] button[type=submit]")  # unconfirmed: refused
+    status = page.locator("#review-status")
+    expect(status).to_have_attribute("data-kind", "error", timeout=WAIT)
+    page.wait_for_timeout(7000)  # past the time a confirmation clears itself
+    expect(status).to_be_visible()  # an error stays until the next action
+    assert Revision.objects.get(pk=submitted_proposal.pk).state == "submitted"
+    box.check()
+    page.click("form[data-action='approve'] button[type=submit]")
+    expect(page.locator("#revision-state")).to_have_attribute(
+        "data-state", "approved", timeout=WAIT
+    )
     assert not page.js_errors
     page.context.close()

@@ -30,6 +30,13 @@ function legendRow(entry) {
   return row;
 }
 
+/** A legend list of entries {label, colour, kind}: the map page's and the review page's. */
+export function legendList(entries) {
+  const list = el('ul', 'legend-list');
+  entries.forEach((entry) => list.append(legendRow(entry)));
+  return list;
+}
+
 /** Redraws the legend for the visible tile layers; says so when no legend is available. */
 export async function renderLegend(container, config, tileLayers) {
   const names = tileLayers.filter((l) => l.getVisible()).map((l) => l.get('tileName'));
@@ -39,9 +46,7 @@ export async function renderLegend(container, config, tileLayers) {
   const entries = uniqueEntries(lists);
   container.replaceChildren();
   if (entries.length) {
-    const list = el('ul', 'legend-list');
-    entries.forEach((entry) => list.append(legendRow(entry)));
-    container.append(list);
+    container.append(legendList(entries));
   } else if (names.length && !lists.length) {
     container.append(el('p', 'muted', config.labels.legendUnavailable));
   } else {

@@ -12,6 +12,7 @@ import { setUpComments } from './review/comments.js';
 import { setUpFeatureInfo } from './review/info.js';
 import { setUpWorkflow } from './review/workflow.js';
 import { setUpReviewRasters } from './review/rasters.js';
+import { setUpMapLayers } from './review/maplayers.js';
 import { showFlash } from './review/status.js';
 import { setUpView3d } from './view3d/toggle.js';
 
@@ -20,6 +21,7 @@ function start() {
   const review = createReviewMap(config);
   showFlash();
   setUpCompare(config, review);
+  setUpMapLayers(config, review);
   setUpWorkflow(config);
   setUpFeatureInfo(config, review);
   // A refused submission has run the checks: show their findings.

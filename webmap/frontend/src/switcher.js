@@ -1,8 +1,10 @@
 // The layer switcher: a checkbox list in the side panel. Tile layers toggle one by one;
 // a revision toggles all its layers together, since a reviewer looks at a revision whole.
+// The review map's switcher (review/maplayers.js) builds its rows with checkboxRow too.
 import { el } from './config.js';
 
-function checkboxRow(label, checked, onChange, extra = null) {
+/** A labelled checkbox (the label makes the whole row clickable, the box focusable). */
+export function checkboxRow(label, checked, onChange, extra = null) {
   const row = el('label', 'switcher-row');
   const box = el('input');
   box.type = 'checkbox';

@@ -5,15 +5,22 @@ import { request } from './api.js';
 
 const lang = document.documentElement.lang || undefined;
 const area = new Intl.NumberFormat(lang, { maximumFractionDigits: 1, minimumFractionDigits: 1 });
-const percent = new Intl.NumberFormat(lang, { style: 'percent', maximumFractionDigits: 2, minimumFractionDigits: 2 });
+// The locale's own percent pattern (vi "35,27%", en "35.27%"); signDisplay 'negative'
+// keeps a share that rounds to zero from reading "-0,00%".
+const percent = new Intl.NumberFormat(lang, {
+  style: 'percent', maximumFractionDigits: 2, minimumFractionDigits: 2, signDisplay: 'negative',
+});
 
 function cell(tag, text, className = '') {
   return el(tag, className, text == null ? '' : String(text));
 }
 
-/** The API gives shares in percent (0–100). */
+/** The API gives shares in percent (0–100). Rounded to the digits shown first, so that
+ * a tiny negative difference is a plain zero even where signDisplay is not supported. */
 function share(value) {
-  return value == null ? '' : percent.format(value / 100);
+  if (value == null) return '';
+  const rounded = Math.round(value * 100) / 100;
+  return percent.format((rounded === 0 ? 0 : rounded) / 100);
 }
 
 function row(entry) {

@@ -5,7 +5,7 @@ import { el } from '../config.js';
 import { request } from './api.js';
 import { geojson, zoomTo } from './map.js';
 import { Pin } from './pin.js';
-import { showStatus } from './status.js';
+import { clearStatus, showStatus } from './status.js';
 
 function button(text, className, onClick) {
   const node = el('button', `button-link ${className}`, text);
@@ -109,7 +109,8 @@ class Comments {
     form.append(text, actions);
     form.addEventListener('submit', (event) => {
       event.preventDefault();
-      this.post({ body: text.value, parent: root.id }, send);
+      this.post({ body: text.value, parent: root.id }, send)
+        .then((ok) => ok && showStatus('success', this.config.labels.done.reply));
     });
     item.append(form);
     text.focus();
@@ -117,6 +118,7 @@ class Comments {
 
   async post(payload, submitButton) {
     submitButton.disabled = true;
+    clearStatus(); // the previous message, an error included, belongs to the last action
     try {
       await request(this.config.urls.comments, { method: 'POST', json: payload, labels: this.config.labels });
       await this.load();
@@ -130,10 +132,13 @@ class Comments {
   }
 
   async setStatus(comment, status) {
+    clearStatus();
     try {
       const url = this.config.urls.comment.replace('{id}', String(comment.id));
       await request(url, { method: 'PATCH', json: { status }, labels: this.config.labels });
       await this.load();
+      const { done } = this.config.labels;
+      showStatus('success', status === 'resolved' ? done.resolve : done.reopenComment);
     } catch (error) {
       showStatus('error', error.message);
     }
@@ -160,7 +165,7 @@ function setUpForm(config, review, comments) {
       body.value = '';
       pin.stop();
       pin.clear();
-      showStatus('success', config.labels.done);
+      showStatus('success', config.labels.done.comment);
     }
   });
 }

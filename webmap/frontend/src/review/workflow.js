@@ -27,7 +27,7 @@ async function submit(config, form) {
   clearStatus();
   try {
     await request(url, { method: 'POST', labels: config.labels, scope: form, ...options });
-    reloadWith(config.labels.done);
+    reloadWith(config.labels.done[action]);
   } catch (error) {
     showStatus('error', error.message);
     buttons.forEach((b) => { b.disabled = false; });
@@ -45,13 +45,14 @@ function approvalData(form) {
 
 async function answer(config, buttonNode) {
   buttonNode.disabled = true;
+  clearStatus();
   try {
     const created = await request(config.urls.revisions, {
       method: 'POST',
       json: { project: config.project.id, based_on: config.revision.id },
       labels: config.labels,
     });
-    reloadWith(config.labels.done, config.urls.reviewPage.replace('{id}', String(created.id)));
+    reloadWith(config.labels.done.answer, config.urls.reviewPage.replace('{id}', String(created.id)));
   } catch (error) {
     showStatus('error', error.message);
     buttonNode.disabled = false;
