@@ -8,7 +8,6 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import ValidationError
 from django.urls import reverse_lazy
-from rest_framework.authtoken.models import Token
 
 from planning.login_limits import TOO_MANY_ATTEMPTS, record_failure, seconds_blocked
 from webmap.views_login import TOO_MANY
@@ -36,7 +35,8 @@ class LimitedPasswordChangeForm(PasswordChangeForm):
 
 class PasswordChangeView(auth_views.PasswordChangeView):
     """Django's view (old password, new one twice, the validators of settings.py; this
-    session stays signed in, other sessions and the API token end) in the site's own page
+    session stays signed in, other sessions end, and planning.password_tokens revokes the API
+    token as for any password change) in the site's own page
     instead of the admin's."""
 
     template_name = "webmap/password_change_form.html"
@@ -45,11 +45,6 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "request": self.request}
-
-    def form_valid(self, form):
-        # A password changed after a leak must also shut out scripts holding the API token.
-        Token.objects.filter(user=form.user).delete()
-        return super().form_valid(form)
 
     def form_invalid(self, form):
         response = super().form_invalid(form)
