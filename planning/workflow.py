@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from planning import notifications, visibility
+from planning import decision_rules, notifications, visibility
 from planning.audit import audit, require_user
 from planning.errors import Conflict, Forbidden, InvalidInput
 from planning.models import Membership, Revision, RevisionState
@@ -256,8 +256,9 @@ class ApproveRevision(_Decision):
 
     def check(self) -> None:
         super().check()
-        if not self.decision_number.strip():
-            raise InvalidInput(_("An approval needs the decision number."))
+        decision_rules.check_decision(
+            self.decision_number, self.decision_signer, self.decision_date, self.decision_document
+        )
 
     def apply(self, now) -> list[str]:
         fields = super().apply(now)

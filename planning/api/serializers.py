@@ -1,15 +1,13 @@
 from __future__ import annotations
 
 import json
-import unicodedata
 from datetime import date
 
-from django.utils import timezone
-from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from planning import visibility
+from planning import decision_rules, visibility
 from planning.api.decision_document import decision_document_path
+from planning.errors import InvalidInput
 from planning.models import AuditEvent, LandUseCategory, Layer, Project, Revision
 
 
@@ -104,30 +102,30 @@ class NoteSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
 
 
-MAX_DECISION_BYTES = 20 * 1024 * 1024
-# A floor against typing slips ("0226" for "2026"), not a legal rule: no planning decision a
-# board files here predates the state that issues them (1945), while plans approved long
-# ago may still be entered today, so the date is not bound to the submission either.
-EARLIEST_DECISION_DATE = date(1945, 1, 1)
+def _rule(check):
+    """A planning.decision_rules check as a field validator (its message under the field)."""
 
+    def validate(value):
+        try:
+            check(value)
+        except InvalidInput as exc:
+            raise serializers.ValidationError(exc.message) from exc
+        return value
 
-def single_line(value: str) -> str:
-    """Decision numbers and signers are printed on one line (dossier, page, audit log)."""
-    if any(unicodedata.category(char) == "Cc" for char in value):
-        raise serializers.ValidationError(_("Enter a single line of text."))
-    return value
-
-
-def project_today() -> date:
-    """Today in the project's time zone (settings.TIME_ZONE), whoever's clock asks."""
-    return timezone.localdate(timezone.now(), timezone.get_default_timezone())
+    return validate
 
 
 class ApproveSerializer(NoteSerializer):
-    decision_number = serializers.CharField(max_length=100, validators=[single_line])
+    decision_number = serializers.CharField(
+        max_length=decision_rules.NUMBER_MAX_LENGTH,
+        validators=[_rule(decision_rules.check_single_line)],
+    )
     decision_date = serializers.DateField(required=False)
     decision_signer = serializers.CharField(
-        max_length=200, required=False, allow_blank=True, validators=[single_line]
+        max_length=decision_rules.SIGNER_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        validators=[_rule(decision_rules.check_single_line)],
     )
     decision_document = serializers.FileField(required=False)
     supersede_overlaps = serializers.BooleanField(
@@ -137,26 +135,10 @@ class ApproveSerializer(NoteSerializer):
     )
 
     def validate_decision_date(self, value: date) -> date:
-        """The decision is signed before the plan is put in force: never after today, which
-        would date a plan in force now by a decision still to come."""
-        if value > project_today():
-            raise serializers.ValidationError(_("The decision date cannot be after today."))
-        if value < EARLIEST_DECISION_DATE:
-            raise serializers.ValidationError(
-                _("The decision date cannot be before %(year)d.")
-                % {"year": EARLIEST_DECISION_DATE.year}
-            )
-        return value
+        return _rule(decision_rules.check_date)(value)
 
     def validate_decision_document(self, document):
-        """The signed decision must be a PDF of reasonable size (checked by content)."""
-        if document.size > MAX_DECISION_BYTES:
-            raise serializers.ValidationError(_("The decision document is larger than 20 MB."))
-        head = document.read(5)
-        document.seek(0)
-        if head != b"%PDF-":
-            raise serializers.ValidationError(_("The decision document must be a PDF."))
-        return document
+        return _rule(decision_rules.check_document)(document)
 
 
 class LayerSerializer(serializers.ModelSerializer):

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 from playwright.sync_api import expect, sync_playwright
 
-from planning.actions import CreateRevision, RequestChanges, SubmitRevision
+from planning.actions import ApproveRevision, CreateRevision, RequestChanges, SubmitRevision
+from planning.errors import InvalidInput
 from planning.models import Membership, Revision
 from tests.conftest import HUE_X, HUE_Y, make_plan, square
 from tests.dossier.conftest import pdf_text
@@ -297,6 +298,54 @@ def test_decision_number_is_required_and_bounded(approver_client, submitted):
     assert approve(approver_client, submitted, decision_number=" ").status_code == 400
     assert approve(approver_client, submitted, decision_number="9" * 101).status_code == 400
     assert approve(approver_client, submitted, decision_signer="A" * 201).status_code == 400
+
+
+# The rules hold on every path, not only the API's form: the workflow refuses too.
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"decision_date": "future"}, "The decision date cannot be after today."),
+        ({"decision_date": "1900"}, "The decision date cannot be before 1945."),
+        ({"decision_number": "12/QĐ\nforged"}, "Enter a single line of text."),
+        ({"decision_signer": "A\rB"}, "Enter a single line of text."),
+        ({"decision_number": "9" * 101}, "The decision number is longer than 100 characters."),
+        ({"decision_signer": "A" * 201}, "The signer's name is longer than 200 characters."),
+        ({"decision_number": " "}, "An approval needs the decision number."),
+        ({"decision_document": "html"}, "The decision document must be a PDF."),
+    ],
+)
+def test_the_workflow_enforces_the_decision_rules(submitted, reviewer, fields, message):
+    when = {"future": project_today() + timedelta(days=1), "1900": date(1900, 5, 1)}
+    documents = {"html": ContentFile(b"<html>not a pdf</html>", name="d.pdf")}
+    arguments = {"decision_number": "12/QĐ-UBND", **fields}
+    if "decision_date" in fields:
+        arguments["decision_date"] = when[fields["decision_date"]]
+    if "decision_document" in fields:
+        arguments["decision_document"] = documents[fields["decision_document"]]
+    with translation.override("en"), pytest.raises(InvalidInput) as refused:
+        ApproveRevision(user=reviewer, revision=submitted, **arguments).execute()
+    assert refused.value.message == message
+    submitted.refresh_from_db()
+    assert (submitted.state, submitted.decision_number, submitted.decision_document.name) == (
+        "submitted",
+        "",
+        "",
+    )
+
+
+def test_the_workflow_accepts_a_valid_decision(submitted, reviewer):
+    document = ContentFile(SIGNED, name="d.pdf")
+    ApproveRevision(
+        user=reviewer,
+        revision=submitted,
+        decision_number=" 12/QĐ-UBND ",
+        decision_date=date(2020, 1, 6),
+        decision_document=document,
+    ).execute()
+    submitted.refresh_from_db()
+    assert (submitted.state, submitted.decision_number) == ("approved", "12/QĐ-UBND")
+    assert submitted.decision_date == date(2020, 1, 6)
+    assert submitted.decision_document.read() == SIGNED
 
 
 def test_the_review_pages_date_input_stops_at_today(approver_client, submitted):
