@@ -6,10 +6,14 @@ of layers, and fresh files of saves in progress, stay."""
 from __future__ import annotations
 
 import os
+import threading
 import time
 
 import pytest
+from django.db import connection
 
+from planning import actions
+from planning.actions import CreateRevision
 from rasters import importing
 from rasters.importing import import_raster
 from rasters.models import RasterLayer
@@ -30,9 +34,9 @@ def _import(revision, user):
     )
 
 
-def _age(path, seconds: float) -> None:
-    then = time.time() - seconds
-    os.utime(path, (then, then))
+def _days_later(days: float = 2) -> float:
+    """A clock `days` ahead: utime cannot move a file's ctime back, and the sweep reads it."""
+    return time.time() + days * ORPHAN_AGE
 
 
 def test_a_file_left_by_a_save_that_never_committed_is_swept(
@@ -58,10 +62,8 @@ def test_a_file_left_by_a_save_that_never_committed_is_swept(
     assert RasterLayer.objects.count() == 1  # the row was rolled back, the file was not
     assert unreferenced_files() == []  # fresh: maybe a save in progress
     assert sweep_store() == 0
-    for path in stored_files(settings.PLANNING_RASTER_DIR):
-        _age(path, 2 * ORPHAN_AGE)
-    assert unreferenced_files() == [orphan]
-    assert sweep_store() == 1
+    assert unreferenced_files(now=_days_later()) == [orphan]
+    assert sweep_store(now=_days_later()) == 1
     assert not orphan.exists()
     assert kept.cog_file().is_file()  # a layer's file, however old, stays
     assert stored_files(settings.PLANNING_RASTER_DIR) == [kept.cog_file()]
@@ -73,7 +75,44 @@ def test_the_files_of_deleted_layers_go_and_their_empty_directories_too(
     raster = _import(draft_plan, planner).raster
     path = raster.cog_file()
     raster.delete()
-    _age(path, 2 * ORPHAN_AGE)
-    assert sweep_store() == 1
-    assert not path.parent.exists()
+    assert sweep_store(now=_days_later()) == 1
+    assert not path.exists()
+    assert path.parent.is_dir()  # just emptied: a save may be about to move a file in
+    assert sweep_store(now=_days_later(0.5)) == 0
+    assert path.parent.is_dir()
+    assert sweep_store(now=_days_later()) == 0
+    assert not path.parent.exists()  # empty for a day
     assert stored_files(settings.PLANNING_RASTER_DIR) == []
+
+
+def test_an_old_file_linked_for_a_new_revision_is_not_swept_before_its_row_commits(
+    draft_plan, planner, monkeypatch
+):
+    """A revision answering another gets hard links of its rasters inside its transaction;
+    a link keeps the old file's mtime, so a sweep on another connection, which does not see
+    the uncommitted row yet, must judge the link by its ctime."""
+    raster = _import(draft_plan, planner).raster
+    then = time.time() - 2 * ORPHAN_AGE  # imported two days ago
+    os.utime(raster.cog_file(), (then, then))
+    real_copy = actions._copy_layers
+    swept = []
+
+    def copy_while_sweeping(*args, **kwargs):
+        def sweep():
+            try:
+                swept.append(sweep_store())
+            finally:
+                connection.close()
+
+        sweeper = threading.Thread(target=sweep)  # the nightly task, on its own connection
+        sweeper.start()
+        sweeper.join()
+        return real_copy(*args, **kwargs)
+
+    monkeypatch.setattr(actions, "_copy_layers", copy_while_sweeping)
+    answer = CreateRevision(user=planner, project=draft_plan.project, based_on=draft_plan).execute()
+    copy = RasterLayer.objects.get(revision=answer)
+    assert swept == [0]
+    assert copy.cog_file().is_file()
+    assert raster.cog_file().is_file()
+    assert os.path.samefile(copy.cog_file(), raster.cog_file())
