@@ -139,3 +139,30 @@ def test_the_review_page_labels_every_change_type():
     from webmap.reviewconfig import labels
 
     assert set(labels()["changes"]) == set(compare.CHANGE_TYPES)
+
+
+def _notched(x: float, y: float, side: str) -> Polygon:
+    """A 10 m lot with a notch in its top or right side: the same five vertices either way."""
+    notch = (x + 5, y + 5)
+    ring = {
+        "top": [(x, y), (x + 10, y), (x + 10, y + 10), notch, (x, y + 10), (x, y)],
+        "right": [(x, y), (x + 10, y), notch, (x + 10, y + 10), (x, y + 10), (x, y)],
+    }[side]
+    return Polygon(ring, srid=9214)
+
+
+@pytest.mark.parametrize("code", ["N1", ""])
+def test_a_lot_reshaped_over_the_same_vertices_is_a_geometry_change(planner, reviewer, code):
+    """The vertex-only Hausdorff distance of these shapes is 0 although 50 m2 moved."""
+    attributes = {"code": code, "function": "DO"} if code else {"function": "DO"}
+    old = _notched(HUE_X + 500, HUE_Y, "top")
+    # a lot without a code fails the submission's checks: compare two drafts then
+    r1 = make_plan(planner, reviewer, "notch", [(old, attributes)], approve=bool(code))
+    r2 = CreateRevision(user=planner, project=r1.project, based_on=r1).execute()
+    lot = Feature.objects.get(layer__revision=r2)
+    lot.geom = _notched(HUE_X + 500, HUE_Y, "right")
+    lot.save()
+    found = sorted(change.change for change in compare.changes(r1, r2))
+    # with a code the pair is matched and its geometry changed; without one, the shapes do
+    # not pair, so the old is removed and the new added
+    assert found == (["geometry"] if code else ["added", "removed"])
