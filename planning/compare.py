@@ -17,17 +17,13 @@ from planning.models import Revision, RevisionState
 # 7-decimal lon/lat (GeoJSON, OGC API) rounds each vertex by up to 8 mm, and 1 cm is below any
 # plan's drawing precision (CAD snapping closes 5 cm gaps, docs/settings.md).
 GEOMETRY_TOLERANCE_M = 0.01
-# ST_HausdorffDistance alone measures from vertices only: a lot reshaped over the same
-# vertices (a notch moved to another side) would read as unchanged. The densified distance
-# also samples each segment at quarters; the plain one first decides most pairs cheaply.
-_WITHIN = (
-    "(ST_HausdorffDistance({a}, {b}) <= %(tolerance)s"
-    " AND ST_HausdorffDistance({a}, {b}, 0.25) <= %(tolerance)s)"
-)
 
 # Lots are hash-joined on (kind, code); features without a code (code NULL or "") share the key
 # (kind, '') and are paired when each lies within the tolerance of the other (Hausdorff
 # distance, after a bounding-box test), so only those are compared pairwise.
+# ST_HausdorffDistance alone measures from vertices only: a lot reshaped over the same
+# vertices (a notch moved to another side) would read as unchanged. The densified distance
+# also samples each segment at quarters; the plain one first decides most pairs cheaply.
 SQL = """
 WITH a AS (
   SELECT f.id, l.kind, f.attributes, f.geom, nullif(f.attributes->>'code', '') AS code
@@ -42,11 +38,13 @@ WITH a AS (
   FROM a FULL OUTER JOIN b ON a.kind = b.kind AND coalesce(a.code, '') = coalesce(b.code, '')
     AND (a.code IS NOT NULL OR (
       a.geom && ST_Expand(b.geom, %(tolerance)s)
-      AND {paired_within}))
+      AND ST_HausdorffDistance(a.geom, b.geom) <= %(tolerance)s
+      AND ST_HausdorffDistance(a.geom, b.geom, 0.25) <= %(tolerance)s))
 ), compared AS (
   SELECT *,
     old_id IS NOT NULL AND new_id IS NOT NULL AND NOT ST_OrderingEquals(old_geom, new_geom)
-      AND NOT {changed_within} AS geometry_changed,
+      AND (ST_HausdorffDistance(old_geom, new_geom) > %(tolerance)s
+           OR ST_HausdorffDistance(old_geom, new_geom, 0.25) > %(tolerance)s) AS geometry_changed,
     old_attrs IS DISTINCT FROM new_attrs AS attributes_changed
   FROM pairs
 )
@@ -58,10 +56,7 @@ SELECT old_id, new_id, kind, code,
   ST_AsGeoJSON(ST_Transform(coalesce(new_geom, old_geom), 4326), 7),
   old_attrs, new_attrs
 FROM compared
-""".format(
-    paired_within=_WITHIN.format(a="a.geom", b="b.geom"),
-    changed_within=_WITHIN.format(a="old_geom", b="new_geom"),
-)
+"""
 
 
 # What `Change.change` says, in the order the review page's legend lists them. A pair whose

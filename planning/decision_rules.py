@@ -27,8 +27,9 @@ def project_today() -> date:
 
 
 def check_single_line(value: str) -> None:
-    """Decision numbers and signers are printed on one line (dossier, page, audit log)."""
-    if any(unicodedata.category(char) == "Cc" for char in value):
+    """Decision numbers and signers are printed on one line (dossier, page, audit log): no
+    control characters, nor the Unicode line and paragraph separators."""
+    if any(unicodedata.category(char) in ("Cc", "Zl", "Zp") for char in value):
         raise InvalidInput(_("Enter a single line of text."))
 
 

@@ -308,6 +308,8 @@ def test_decision_number_is_required_and_bounded(approver_client, submitted):
         ({"decision_date": "1900"}, "The decision date cannot be before 1945."),
         ({"decision_number": "12/QĐ\nforged"}, "Enter a single line of text."),
         ({"decision_signer": "A\rB"}, "Enter a single line of text."),
+        ({"decision_signer": "A\u2028B"}, "Enter a single line of text."),
+        ({"decision_number": "12\u2029QĐ"}, "Enter a single line of text."),
         ({"decision_number": "9" * 101}, "The decision number is longer than 100 characters."),
         ({"decision_signer": "A" * 201}, "The signer's name is longer than 200 characters."),
         ({"decision_number": " "}, "An approval needs the decision number."),

@@ -318,6 +318,8 @@ A2_ATTRIBUTES = {
     "far": 1.25,
     "storeys_max": 5,
     "height_max": 18.5,
+    "nam_duyet": 2026,  # a year stored as a number (GeoJSON): not "2.026"
+    "do_doc": 2.5,  # a quantity the schema does not know: still in the page's language
 }
 
 
@@ -361,6 +363,8 @@ def open_as_planner(browser, live_server, revision: Revision, locale: str) -> Pa
                 "Chiều cao tối đa (m)": "18,5",
                 "Diện tích (m²)": "10.000",
                 "Ký hiệu lô": "A2",
+                "nam_duyet": "2026",
+                "do_doc": "2,5",
             },
         ),
         (
@@ -372,6 +376,8 @@ def open_as_planner(browser, live_server, revision: Revision, locale: str) -> Pa
                 "Maximum height (m)": "18.5",
                 "Area (m²)": "10,000",
                 "Lot code": "A2",
+                "nam_duyet": "2026",
+                "do_doc": "2.5",
             },
         ),
     ],
@@ -631,12 +637,41 @@ def test_supersede_checkbox_is_hidden_when_nothing_overlaps(
 ):
     page = open_as_approver(browser, live_server, submitted_proposal)
     expect(page.locator("form[data-action='approve']")).to_be_visible()
-    expect(page.locator("#supersede-overlaps")).to_have_count(0)
+    expect(page.locator("#supersede-overlaps")).to_be_hidden()
     page.click("form[data-action='approve'] button[type=submit]")
     expect(page.locator("#revision-state")).to_have_attribute(
         "data-state", "approved", timeout=WAIT
     )
     expect(page.locator("#review-status")).to_have_text("Approved: the plan is in force.")
+    assert not page.js_errors
+    page.context.close()
+
+
+def test_supersede_checkbox_appears_when_a_plan_put_in_force_meanwhile_overlaps(
+    browser, live_server, people, submitted_proposal
+):
+    """The page loaded with nothing to supersede; another board then put a plan in force
+    under lot A2: the approval's 409 offers the confirmation without a reload."""
+    page = open_as_approver(browser, live_server, submitted_proposal)
+    box = page.locator("#supersede-overlaps")
+    expect(box).to_be_hidden()
+    make_plan(
+        people["planner"],
+        people["approver"],
+        "khac",
+        [(square(HUE_X + 120, HUE_Y + 20, 60), {"code": "B1", "function": "DO"})],
+        approve=True,
+    )
+    page.click("form[data-action='approve'] button[type=submit]")
+    expect(page.locator("#review-status")).to_have_attribute("data-kind", "error", timeout=WAIT)
+    expect(box).to_be_visible()
+    expect(box).to_be_focused()
+    assert Revision.objects.get(pk=submitted_proposal.pk).state == "submitted"
+    box.check()
+    page.click("form[data-action='approve'] button[type=submit]")
+    expect(page.locator("#revision-state")).to_have_attribute(
+        "data-state", "approved", timeout=WAIT
+    )
     assert not page.js_errors
     page.context.close()
 

@@ -1,6 +1,7 @@
 // A feature's planning attributes as the map pages show them: under their translated names
 // (labels.attributes, from webmap/featurelabels.py) in the schema's order, then any others by
-// name; numbers in the page's language ("35,5" and "10.000" in Vietnamese).
+// name; numbers in the page's language ("35,5" and "10.000" in Vietnamese) where the
+// attribute is a quantity: a lot code or a year stored as a number is shown as it is.
 import { el } from './config.js';
 
 const numberFormat = new Intl.NumberFormat(document.documentElement.lang || undefined, {
@@ -9,8 +10,10 @@ const numberFormat = new Intl.NumberFormat(document.documentElement.lang || unde
 
 export function formatValue(labels, key, value) {
   if (value == null) return '';
-  if (typeof value === 'number') return numberFormat.format(value);
   const numeric = (labels.numericAttributes || []).includes(key);
+  if (typeof value === 'number') {
+    return numeric || !Number.isInteger(value) ? numberFormat.format(value) : String(value);
+  }
   if (numeric && /^-?\d+(\.\d+)?$/.test(String(value).trim())) return numberFormat.format(Number(value));
   return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }

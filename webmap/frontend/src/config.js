@@ -30,6 +30,12 @@ export function fillTemplate(template, values) {
     key in values ? encodeURIComponent(String(values[key])) : match);
 }
 
+/** Fills "%(name)s" / "%(count)d" placeholders of a translated template. The values go in
+ * through a function, so a "$&" or "$'" in a lot code or road name stays literal. */
+export function interpolate(template, values) {
+  return template.replace(/%\((\w+)\)[sd]/g, (match, key) => String(values[key] ?? ''));
+}
+
 /** Creates an element with a class and optional text: keeps DOM code short and XSS-safe. */
 export function el(tag, className = '', text = '') {
   const node = document.createElement(tag);

@@ -3,9 +3,10 @@
 // so the page can show it as it is.
 
 export class ApiError extends Error {
-  constructor(message, status) {
+  constructor(message, status, data = null) {
     super(message);
     this.status = status;
+    this.data = data; // the error's JSON body, when there is one
   }
 }
 
@@ -70,7 +71,7 @@ export async function request(url, { method = 'GET', json, form, labels = {}, sc
   }
   const data = await parse(response);
   if (!response.ok) {
-    throw new ApiError(errorMessage(data, `HTTP ${response.status}`, scope), response.status);
+    throw new ApiError(errorMessage(data, `HTTP ${response.status}`, scope), response.status, data);
   }
   return data;
 }

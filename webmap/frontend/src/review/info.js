@@ -5,15 +5,11 @@
 // button or Escape, and focus goes back to the map if it was in the box.
 import { toLonLat } from 'ol/proj';
 import { attributeRows, formatValue, row } from '../attributes.js';
-import { el } from '../config.js';
+import { el, interpolate as format } from '../config.js';
 import { request } from './api.js';
 
 const HIT_PIXELS = 3;
 const MAX_TOLERANCE_M = 500; // the API's own cap
-
-function format(template, values) {
-  return template.replace(/%\((\w+)\)[sd]/g, (m, key) => String(values[key] ?? ''));
-}
 
 function cardHeader(title, colour) {
   const header = el('header', 'info-header');

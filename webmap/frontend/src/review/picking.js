@@ -2,6 +2,7 @@
 // everything, so the first hit is usually the boundary: prefer points and lines, then the
 // smallest polygon, and the boundary only when nothing else is under the click.
 import { linearRings } from 'ol/geom/flat/area';
+import { interpolate } from '../config.js';
 
 const BOUNDARY = 'boundary';
 
@@ -39,10 +40,8 @@ export function describeFeature(labels, feature) {
   const kind = feature.get('layer');
   const layer = (labels.kinds || {})[kind] || kind || '';
   const code = feature.get('code');
-  if (code != null && kind === 'landuse') return labels.pinnedLot.replace('%(code)s', String(code));
+  if (code != null && kind === 'landuse') return interpolate(labels.pinnedLot, { code });
   const name = code ?? feature.get('name') ?? feature.get('text');
-  if (name != null && name !== '') {
-    return labels.pinnedNamed.replace('%(layer)s', layer).replace('%(name)s', String(name));
-  }
-  return labels.pinnedFeatureOf.replace('%(layer)s', layer);
+  if (name != null && name !== '') return interpolate(labels.pinnedNamed, { layer, name });
+  return interpolate(labels.pinnedFeatureOf, { layer });
 }

@@ -31,8 +31,18 @@ async function submit(config, form) {
   } catch (error) {
     showStatus('error', error.message);
     buttons.forEach((b) => { b.disabled = false; });
+    if (action === 'approve') offerSupersession(form, error);
     document.dispatchEvent(new CustomEvent('review:failed', { detail: action }));
   }
+}
+
+/** Another project's plan came into force after the page loaded and this plan overlaps it:
+ * the approval's 409 lists the lots, so the board may now confirm the supersession. */
+function offerSupersession(form, error) {
+  const row = form.querySelector('#supersede-row');
+  if (error.status !== 409 || !Array.isArray(error.data?.overlaps) || !row) return;
+  row.hidden = false;
+  row.querySelector('input')?.focus();
 }
 
 /** The decision as multipart; an empty file input sends no file at all. */

@@ -20,6 +20,7 @@ import {
   WebMercatorTilingScheme,
 } from 'cesium';
 import { buildingStyle, colourOf, contextStyle, renderLegend } from './style.js';
+import { interpolate } from '../config.js';
 import { setUpPicking } from './info.js';
 import { setUpSun } from './sun.js';
 import { FLAT_COLOURS, SUNLIT } from './shading.js';
@@ -153,8 +154,8 @@ function problemText(config, readiness) {
   const lines = [];
   for (const source of config.tilesets) {
     const record = readiness.tilesets[source.id];
-    if (record.state === 'missing') lines.push(labels.notAvailable.replace('%(title)s', source.title));
-    if (record.state === 'failed') lines.push(labels.tilesetError.replace('%(title)s', source.title));
+    if (record.state === 'missing') lines.push(interpolate(labels.notAvailable, { title: source.title }));
+    if (record.state === 'failed') lines.push(interpolate(labels.tilesetError, { title: source.title }));
   }
   return lines.join(' ');
 }
