@@ -647,6 +647,17 @@ def test_supersede_checkbox_is_hidden_when_nothing_overlaps(
     page.context.close()
 
 
+def put_in_force_under_a2(people) -> None:
+    """Another project's plan in force under lot A2."""
+    make_plan(
+        people["planner"],
+        people["approver"],
+        "khac",
+        [(square(HUE_X + 120, HUE_Y + 20, 60), {"code": "B1", "function": "DO"})],
+        approve=True,
+    )
+
+
 def test_supersede_checkbox_appears_when_a_plan_put_in_force_meanwhile_overlaps(
     browser, live_server, people, submitted_proposal
 ):
@@ -655,13 +666,7 @@ def test_supersede_checkbox_appears_when_a_plan_put_in_force_meanwhile_overlaps(
     page = open_as_approver(browser, live_server, submitted_proposal)
     box = page.locator("#supersede-overlaps")
     expect(box).to_be_hidden()
-    make_plan(
-        people["planner"],
-        people["approver"],
-        "khac",
-        [(square(HUE_X + 120, HUE_Y + 20, 60), {"code": "B1", "function": "DO"})],
-        approve=True,
-    )
+    put_in_force_under_a2(people)
     page.click("form[data-action='approve'] button[type=submit]")
     expect(page.locator("#review-status")).to_have_attribute("data-kind", "error", timeout=WAIT)
     expect(box).to_be_visible()
@@ -679,14 +684,7 @@ def test_supersede_checkbox_appears_when_a_plan_put_in_force_meanwhile_overlaps(
 def test_supersede_checkbox_is_shown_when_the_revision_overlaps_another_plan(
     browser, live_server, people, submitted_proposal
 ):
-    # Another project's plan in force under lot A2.
-    make_plan(
-        people["planner"],
-        people["approver"],
-        "khac",
-        [(square(HUE_X + 120, HUE_Y + 20, 60), {"code": "B1", "function": "DO"})],
-        approve=True,
-    )
+    put_in_force_under_a2(people)
     page = open_as_approver(browser, live_server, submitted_proposal)
     box = page.locator("#supersede-overlaps")
     expect(box).to_be_visible()
