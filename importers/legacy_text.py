@@ -78,3 +78,18 @@ def _samples(columns: list[list[object]], text_columns: list[int], codec: str) -
                 if len(found) >= SAMPLE_LIMIT:
                     return found
     return found
+
+
+def lost_values(before: list[list[object]], after: list[list[object]]) -> int:
+    """Text values that decoding left with U+FFFD where the value read had none: bytes the
+    chosen encoding cannot read (UTF-8 forced on a TCVN3 table)."""
+    return sum(
+        _lost(old, new)
+        for old_column, new_column in zip(before, after, strict=True)
+        for old, new in zip(old_column, new_column, strict=True)
+    )
+
+
+def _lost(old: object, new: object) -> bool:
+    replaced = isinstance(new, str) and "\ufffd" in new
+    return replaced and not (isinstance(old, str) and "\ufffd" in old)

@@ -19,6 +19,7 @@ import numpy as np
 import pyogrio
 import pyogrio.errors
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
@@ -135,10 +136,30 @@ def read_layer(dataset: Dataset, layer: str, text_encoding: str = "auto") -> Sou
     columns = [_column_values(col) for col in field_data]
     used = None
     if text.detect or text_encoding != "auto":
-        columns, used = legacy_text.decode_columns(
+        decoded, used = legacy_text.decode_columns(
             columns, text_encoding, raw_latin1=text.raw, declared=text.declared
         )
+        if text_encoding != "auto":
+            _refuse_lost_text(legacy_text.lost_values(columns, decoded), text_encoding)
+        columns = decoded
     return SourceLayer(layer, crs, problem, fids, wkb, fields, columns, used)
+
+
+def _refuse_lost_text(lost: int, encoding: str) -> None:
+    """A forced encoding the text is not in would replace letters with U+FFFD silently."""
+    if lost:
+        raise InvalidInput(
+            ngettext(
+                "Read as %(encoding)s, %(count)d text value of the file would lose letters that "
+                "this encoding cannot read: the text is not in %(encoding)s. Choose another "
+                "text encoding, or auto to detect it.",
+                "Read as %(encoding)s, %(count)d text values of the file would lose letters "
+                "that this encoding cannot read: the text is not in %(encoding)s. Choose "
+                "another text encoding, or auto to detect it.",
+                lost,
+            )
+            % {"encoding": encoding.upper(), "count": lost}
+        )
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,7 @@ from importers.cad.geometry import CadItem, Skipped
 from importers.cad.limits import CadLimits
 from importers.cad.scan import BINARY_SENTINEL, Scan, _Block, _expanded_size, scan, scan_tags
 from importers.cad.scan import _int as scan_int
+from importers.cad.text import fix_layer_names, name_fixer
 from planning.errors import PlanningError
 
 logger = logging.getLogger(__name__)
@@ -147,6 +148,9 @@ def _read(
     if start < stop and codes[start] != 0:
         raise Ineligible("ENTITIES section does not start with an entity")
     entities = fastbulk.layout(code_array, values, start, stop)
+    fix = name_fixer(dxf_file_info(str(path)).version, encoding)
+    entities.layers = _fixed_names(entities.layers, fix)
+    accept = _accepting_fixed(accept, fix)
     tick(0.35)
     scanned = prescanned or _within_limits(code_array, zeros, values, sections, limits, encoding)
     scanned = scanned or scan_tags(_file_tags(codes, values, encoding), limits)
@@ -166,8 +170,21 @@ def _read(
     items, skipped = _items(entities, delegated, codes, values, tolerance, walker, tick)
     counts = entities.counts
     for layer, counted in symbols.counts().items():
-        counts[layer].update(counted)
+        counts[fix(layer)].update(counted)
     return FastDrawing(doc, scanned, items, counts, skipped)
+
+
+def _accepting_fixed(accept: Callable[[str], bool], fix: Callable[[str], str]):
+    """`accept` asked with fixed names (fastsymbols reads the file's own names)."""
+    return lambda layer: accept(fix(layer))
+
+
+def _fixed_names(layers: list[str], fix: Callable[[str], str]) -> list[str]:
+    """The layer names as text.fix_name reads them, as the ezdxf path names them."""
+    fixed = {name: fix(name) for name in set(layers)}
+    if all(name == new for name, new in fixed.items()):
+        return layers
+    return [fixed[name] for name in layers]
 
 
 def _load(codes, values, section, entities, symbols: fastsymbols.Symbols) -> Drawing:
@@ -177,6 +194,7 @@ def _load(codes, values, section, entities, symbols: fastsymbols.Symbols) -> Dra
     doc = Drawing.load(_skeleton_tags(codes, values, section, ranges))
     if audit(doc).fixes:
         raise Ineligible("audit fixes")
+    fix_layer_names(doc)
     return doc
 
 

@@ -25,6 +25,7 @@ from importers.cad.audit import audit
 from importers.cad.limits import CadLimits
 from importers.cad.repair import repair
 from importers.cad.scan import Scan, scan
+from importers.cad.text import fix_layer_names
 from planning.errors import InvalidInput, PayloadTooLarge
 
 if TYPE_CHECKING:
@@ -123,6 +124,7 @@ def _load(path: Path) -> tuple[Drawing, list[str]]:
     notes = [f"recovered: {fix.message}" for fix in auditor.fixes[:20]]
     if len(auditor.fixes) > 20:
         notes.append(f"recovered: … and {len(auditor.fixes) - 20} more fixes")
+    fix_layer_names(doc)  # named as the fast reader names them, in the list and the mapping
     return doc, notes
 
 

@@ -6,14 +6,22 @@ them. Either way the original bytes come back character by character (undefined 
 positions arrive as surrogate escapes or Latin-1 controls), and importers.text.vietnamese
 decodes them. The style's font is the strongest evidence (.VnTime → TCVN3, VNI-Times →
 VNI); otherwise all texts of the drawing are scored together.
+
+Up to R2004, AutoCAD and ezdxf write a character outside the code page as \\U+XXXX: such
+escapes are decoded first (as ezdxf's recovering loader and AutoCAD read them), and a text
+that then holds letters no legacy font byte could be is Unicode, never decoded again. A
+drawing whose non-ASCII texts are mostly such Unicode is a Unicode drawing: without a
+legacy font, its few texts that fit the code page ("Cây xanh") are kept as written.
 """
 
 from __future__ import annotations
 
+import functools
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from ezdxf.document import Drawing
+from ezdxf.lldxf.encoding import decode_dxf_unicode, decode_mif_to_unicode
 
 from importers.text import vietnamese
 
@@ -22,9 +30,23 @@ LEGACY = ("tcvn3", "vni")
 
 def codec_of(doc: Drawing) -> str:
     """The codec whose bytes ezdxf's strings stand for."""
-    if doc.dxfversion >= "AC1021":
+    return codec_for(doc.dxfversion, doc.encoding)
+
+
+def codec_for(dxfversion: str, encoding: str | None) -> str:
+    if dxfversion >= "AC1021":
         return "cp1252"
-    return doc.encoding or "cp1252"
+    return encoding or "cp1252"
+
+
+def unescape(text: str) -> str:
+    """The text with AutoCAD's \\U+XXXX (and \\M+cXXXX) escapes decoded, as ezdxf's
+    recovering loader decodes them (its fast loader leaves them)."""
+    if "\\U+" in text:
+        text = decode_dxf_unicode(text)
+    if "\\M+" in text:
+        text = decode_mif_to_unicode(text)
+    return text
 
 
 def raw_bytes(text: str, codec: str) -> bytes | None:
@@ -93,20 +115,42 @@ class TextDecoder:
         self.fonts = style_fonts(doc)
         self.used: set[str] = set()
         self.document_choice: str | None = None
+        self.holds_unicode = False  # some texts are real Unicode: legacy only where it reads
         if requested == "auto":
-            raws = [r for s in _legacy_samples(samples) if (r := raw_bytes(s, self.codec))]
-            detected = vietnamese.detect(raws)
-            self.document_choice = detected if detected in LEGACY else None
+            self._detect(samples)
+
+    def _detect(self, samples: Iterable[str]) -> None:
+        texts = _legacy_samples(unescape(s) for s in samples)
+        raws = [raw for text in texts if (raw := raw_bytes(text, self.codec)) is not None]
+        unicode_texts = len(texts) - len(raws)
+        self.holds_unicode = unicode_texts > 0
+        if unicode_texts >= len(raws):  # a Unicode drawing: only legacy fonts say otherwise
+            return
+        detected = vietnamese.detect(raws)
+        self.document_choice = detected if detected in LEGACY else None
 
     def decode(self, text: str, style: str = "") -> str:
+        text = unescape(text)
         if text.isascii():
             return text
         encoding = self._encoding_for(style)
         raw = raw_bytes(text, self.codec) if encoding else None
         if encoding is None or raw is None:
             return unicodedata.normalize("NFC", text)
+        decoded = vietnamese.decode(raw, encoding)
+        if self._keep_as_written(text, decoded, style):
+            return unicodedata.normalize("NFC", text)
         self.used.add(encoding)
-        return vietnamese.decode(raw, encoding)
+        return decoded
+
+    def _keep_as_written(self, text: str, decoded: str, style: str) -> bool:
+        """In a drawing that mixes Unicode and legacy texts, a text that fits the code page
+        is decoded by the document's choice only when that reads better than it is."""
+        if not self.holds_unicode or self.requested != "auto":
+            return False
+        if font_encoding(self.fonts.get(style.upper(), "")):
+            return False
+        return vietnamese.score(decoded) <= vietnamese.score(text)
 
     def _encoding_for(self, style: str) -> str | None:
         if self.requested in LEGACY:
@@ -117,11 +161,40 @@ class TextDecoder:
         return by_font or self.document_choice
 
     def fix_name(self, name: str) -> str:
-        """Layer names: UTF-8 stored under a cp1252 code page (GDAL's utf-8 sample)."""
-        raw = raw_bytes(name, self.codec)
-        if raw is None or raw.isascii():
-            return name
-        try:
-            return unicodedata.normalize("NFC", raw.decode("utf-8"))
-        except UnicodeDecodeError:
-            return name
+        return fix_name(name, self.codec)
+
+
+@functools.lru_cache(maxsize=4096)  # a drawing has a few hundred layer names
+def fix_name(name: str, codec: str) -> str:
+    """A layer name as written: \\U+XXXX escapes decoded, and UTF-8 stored under a cp1252
+    code page (GDAL's utf-8 sample) read as UTF-8. Applying it twice changes nothing."""
+    name = unescape(name)
+    raw = raw_bytes(name, codec)
+    if raw is None or raw.isascii():
+        return unicodedata.normalize("NFC", name)
+    try:
+        return unicodedata.normalize("NFC", raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        return name
+
+
+def name_fixer(dxfversion: str, encoding: str | None) -> Callable[[str], str]:
+    codec = codec_for(dxfversion, encoding)
+    return lambda name: fix_name(name, codec)
+
+
+def fix_layer_names(doc: Drawing) -> None:
+    """Every layer name of the document (layer table, entities in model space and blocks)
+    as fix_name reads it, so that the layer list, the mapping and the features agree."""
+    fix = name_fixer(doc.dxfversion, doc.encoding)
+    for layer in doc.layers:
+        _rename(layer, "name", fix)
+    for entity in doc.entitydb.values():
+        if entity.dxf.hasattr("layer"):
+            _rename(entity, "layer", fix)
+
+
+def _rename(entity, key: str, fix: Callable[[str], str]) -> None:
+    name = entity.dxf.get(key)
+    if isinstance(name, str) and (fixed := fix(name)) != name:
+        entity.dxf.unprotected_set(key, fixed)  # a fixed name drops the escapes' backslashes
