@@ -60,7 +60,8 @@ def parse_control_points(value) -> list[list[float]] | None:
 
 def similarity_transform(points: list[list[float]]) -> tuple[Callable, dict]:
     """Translation + rotation + uniform scale mapping the two CAD points onto the true ones,
-    as a coordinate function for shapely.transform and a description for the report."""
+    as a coordinate function for shapely.transform (any z column passes through) and a
+    description for the report."""
     cad = [complex(p[0], p[1]) for p in points]
     true = [complex(p[2], p[3]) for p in points]
     factor = (true[1] - true[0]) / (cad[1] - cad[0])
@@ -68,8 +69,10 @@ def similarity_transform(points: list[list[float]]) -> tuple[Callable, dict]:
     a, b = factor.real, factor.imag
 
     def apply(coords: np.ndarray) -> np.ndarray:
+        # A 2D fix moves x and y only: z (3D faces, building heights) is kept as drawn.
         x, y = coords[:, 0], coords[:, 1]
-        return np.column_stack([a * x - b * y + shift.real, b * x + a * y + shift.imag])
+        moved = [a * x - b * y + shift.real, b * x + a * y + shift.imag]
+        return np.column_stack([*moved, coords[:, 2:]])
 
     info = {
         "type": "similarity",

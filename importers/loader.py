@@ -30,8 +30,9 @@ _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 # One pass over the layer's rows, reading each geometry once: its bounding box inside the
 # envelope, and a length (a centroid for points) that is finite, because a NaN vertex
 # escapes bounding boxes (PostGIS skips it) but not arithmetic over every vertex.
+EXAMPLE_REFS = 20  # distinct refs fetched; the message names three
 _OUTSIDE_SQL = """
-SELECT count(*), (array_agg(source_ref ORDER BY id))[1:3]
+SELECT count(*), (array_agg(DISTINCT source_ref))[1:%(examples)s]
   FROM planning_feature
  WHERE layer_id = %(layer)s
    AND NOT COALESCE(
@@ -80,9 +81,19 @@ def check_placement(layer_id: int, loaded: int) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             _OUTSIDE_SQL,
-            {"layer": layer_id, "west": west, "south": south, "east": east, "north": north},
+            {
+                "layer": layer_id,
+                "west": west,
+                "south": south,
+                "east": east,
+                "north": north,
+                "examples": EXAMPLE_REFS,
+            },
         )
-        count, examples = cursor.fetchone()
+        count, refs = cursor.fetchone()
+    # "file.dxf#" (an entity without a handle) says nothing about where: named ones first.
+    named = [ref for ref in refs or [] if not ref.endswith("#")]
+    examples = (named or refs or [])[:3]
     if count:
         raise InvalidInput(
             _(

@@ -158,6 +158,7 @@ def convert(
         moves.append(move)
     for move in moves:
         items = [_moved(item, move) for item in items]
+    _move_locations(report.skipped, moves)  # the reader's entries; build's come moved
     _check_extent(items, crs, report)
     outputs: dict[str, list[CadFeature]] = {}
     item_kinds = _kinds(items, kind_of)
@@ -178,7 +179,7 @@ def convert(
         outputs.setdefault(kind, []).extend(built)
         report.features[kind] = len(outputs[kind])
     report.text_encoding = ",".join(sorted(decoder.used))
-    _locate_entries(report, crs, moves)
+    _locate_entries(report, crs)
     return Conversion(crs, outputs, report)
 
 
@@ -230,19 +231,24 @@ def _note_layers(report: CadReport, kind_of) -> None:
 
 
 def _moved(item: CadItem, transform) -> CadItem:
+    """The item moved in x and y; a 3D face keeps its z (include_z=None: per geometry)."""
     if item.geom is not None:
-        item.geom = shapely.transform(item.geom, transform, include_z=False)
+        item.geom = shapely.transform(item.geom, transform, include_z=None)
     return item
 
 
-def _locate_entries(report: CadReport, crs: CRS, moves) -> None:
-    """Skipped entities get the drawing → CRS moves too; every entry gets `lonlat`."""
-    for entry in report.skipped:
-        if entry["location"] is not None:
+def _move_locations(entries: list[dict], moves) -> None:
+    """Entry locations in drawing coordinates → the map's CRS (the items' moves)."""
+    for entry in entries:
+        if entry["location"] is not None and moves:
             xy = np.array([entry["location"][:2]], dtype=float)
             for move in moves:
                 xy = move(xy)
             entry["location"] = (round(float(xy[0, 0]), 3), round(float(xy[0, 1]), 3))
+
+
+def _locate_entries(report: CadReport, crs: CRS) -> None:
+    """Every entry (its location already in `crs`) gets `lonlat` for the map."""
     to_lonlat = Transformer.from_crs(crs, CRS.from_epsg(4326), always_xy=True)
     for entry in (*report.skipped, *report.unclosed, *report.label_issues):
         location = entry.get("location")

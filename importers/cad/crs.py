@@ -9,10 +9,12 @@ from collections.abc import Callable
 
 import numpy as np
 from django.conf import settings
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from ezdxf.document import Drawing
 from ezdxf.lldxf.const import DXFError
 from pyproj import CRS, Transformer
+from pyproj.exceptions import ProjError
 
 from importers import crs as import_crs
 from importers.cad.provinces import preset_for
@@ -21,7 +23,15 @@ from planning.errors import InvalidInput
 from planning.extent import VIETNAM_LONLAT  # where VN-2000 coordinates can plausibly lie
 
 ZONE_HALF_WIDTH = 3.0  # degrees from a TM-3 central meridian still plausible
+# Where a drawing in a provincial TM-3 zone can lie: the mainland and its coastal islands
+# (Côn Đảo 8.7° N, Hòn Khoai 8.4° N) with a margin. VIETNAM_LONLAT reaches 6° N for Trường
+# Sa, which lies more than ZONE_HALF_WIDTH from every provincial meridian; a TM-3 drawing
+# at 7.4° N is in the sea, its northing mistyped by a digit.
+TM3_LONLAT = (101.5, 8.0, 110.0, 24.0)
 FAR_FROM_PROJECT_KM = 10.0  # a drawing landing further from its project is suspect
+# Two provincial TM-3 meridians differ by 15′ to 1°15′: the same coordinates read in the
+# wrong one land up to about 140 km away. Further, the zone does not explain the gap.
+WRONG_ZONE_KM = 150.0
 
 
 def resolve_crs(doc: Drawing, given: str | None, report) -> tuple[CRS, Callable | None]:
@@ -70,6 +80,7 @@ def _affine(matrix) -> Callable:
             [
                 x * values[0, 0] + y * values[1, 0] + values[3, 0],
                 x * values[0, 1] + y * values[1, 1] + values[3, 1],
+                coords[:, 2:],  # z as drawn: GEODATA places the drawing on the map plane
             ]
         )
 
@@ -77,15 +88,17 @@ def _affine(matrix) -> Callable:
 
 
 def plausibility_warning(crs: CRS, bounds) -> str | None:
-    """A warning when the drawing's extent lies outside where the CRS is meant to be used."""
+    """A warning when the drawing's extent lies outside where the CRS is meant to be used
+    here: a VN-2000 TM-3 zone near its meridian on the mainland, any other CRS in Viet Nam
+    (a geographic CRS given to metres puts the drawing off the globe)."""
     zone = _zone_of(crs)
-    if zone is None or not np.all(np.isfinite(bounds)):
+    srid = zone.srid if zone is not None else crs.to_epsg(min_confidence=70)
+    if srid is None or not np.all(np.isfinite(bounds)):
         return None
-    to_geo = Transformer.from_crs(crs, CRS.from_epsg(4326), always_xy=True)
-    xs, ys = to_geo.transform([bounds[0], bounds[2]], [bounds[1], bounds[3]])
-    west, south, east, north = VIETNAM_LONLAT
+    xs, ys = _corners_lonlat(crs, bounds)
+    west, south, east, north = TM3_LONLAT if zone is not None else VIETNAM_LONLAT
     inside = all(west <= x <= east for x in xs) and all(south <= y <= north for y in ys)
-    near = all(abs(x - zone.central_meridian) <= ZONE_HALF_WIDTH for x in xs)
+    near = zone is None or all(abs(x - zone.central_meridian) <= ZONE_HALF_WIDTH for x in xs)
     if inside and near:
         return None
     return _(
@@ -95,8 +108,20 @@ def plausibility_warning(crs: CRS, bounds) -> str | None:
     ) % {
         "east": coordinate_range(bounds[0], bounds[2]),
         "north": coordinate_range(bounds[1], bounds[3]),
-        "srid": zone.srid,
+        "srid": srid,
     }
+
+
+def _corners_lonlat(crs: CRS, bounds) -> tuple[list[float], list[float]]:
+    """The box's corners in lon/lat; NaN where PROJ cannot place them (judged outside)."""
+    to_geo = Transformer.from_crs(crs, CRS.from_epsg(4326), always_xy=True)
+    corners_x = [bounds[0], bounds[2], bounds[0], bounds[2]]
+    corners_y = [bounds[1], bounds[1], bounds[3], bounds[3]]
+    try:
+        xs, ys = to_geo.transform(corners_x, corners_y, errcheck=False)
+    except ProjError:
+        return [math.nan], [math.nan]
+    return list(xs), list(ys)
 
 
 def coordinate_range(low: float, high: float) -> str:
@@ -113,15 +138,20 @@ def far_from_project_warning(drawing: tuple, project: tuple) -> str | None:
     """A warning when the drawing lands far from its project's boundary or other layers
     (both lon/lat boxes: west, south, east, north). A drawing read in a neighbouring TM-3
     zone keeps plausible coordinates but lands tens of kilometres away; only the project's
-    own whereabouts tell."""
+    own whereabouts tell. Further than any zone moves it, other causes are named."""
     gap = _gap_km(drawing, project)
     if gap <= FAR_FROM_PROJECT_KM:
         return None
+    if gap <= WRONG_ZONE_KM:
+        return _(
+            "The drawing lands %(km).0f km from the project's boundary and other layers: "
+            "check the coordinate system (a neighbouring TM-3 zone moves a drawing by tens "
+            "of kilometres)."
+        ) % {"km": gap}
     return _(
-        "The drawing lands %(km).0f km from the project's boundary and other layers: check "
-        "the coordinate system (a neighbouring TM-3 zone moves a drawing by tens of "
-        "kilometres)."
-    ) % {"km": gap}
+        "The drawing lands %(km)s km from the project's boundary and other layers: check "
+        "the coordinate system, the control points and the drawing's origin."
+    ) % {"km": number_format(gap, 0, force_grouping=True)}
 
 
 def _gap_km(a: tuple, b: tuple) -> float:

@@ -33,12 +33,18 @@ def geoms_far_from_project(project: Project, crs: CRS, geoms) -> str | None:
 def lonlat_far_from_project(project: Project | None, lonlat) -> str | None:
     """The same warning for a lon/lat box (west, south, east, north), e.g. an inspect
     preview's extent; None without a box or a project to compare with."""
-    if project is None or lonlat is None:
-        return None
+    if project is None or lonlat is None or not _on_the_globe(lonlat):
+        return None  # metres taken for degrees: the plausibility warning says so
     where = project_lonlat(project)
     if where is None:
         return None
     return far_from_project_warning(tuple(lonlat), where)
+
+
+def _on_the_globe(lonlat) -> bool:
+    west, south, east, north = (float(value) for value in lonlat)
+    finite = all(math.isfinite(value) for value in (west, south, east, north))
+    return finite and -180 <= west <= east <= 180 and -90 <= south <= north <= 90
 
 
 def storage_box_far_from_project(project: Project, box) -> str | None:

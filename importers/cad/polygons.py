@@ -129,19 +129,32 @@ def _onto_nearby_lines(
 def _unclosed(loose, parts, owners, tolerance: float) -> list[Unclosed]:
     if not loose:
         return []
-    merged = shapely.line_merge(shapely.union_all(loose))
-    tree = shapely.STRtree(parts)
+    merged = shapely.get_parts(shapely.line_merge(shapely.union_all(loose)))
+    pieces = merged[shapely.length(merged) > tolerance]
+    if not len(pieces):
+        return []
+    piece_idx, part_idx = shapely.STRtree(parts).query(
+        pieces, predicate="dwithin", distance=tolerance
+    )
+    carries = _carries(pieces[piece_idx], parts[part_idx], tolerance)
     found = []
-    for piece in shapely.get_parts(merged):
-        if piece.length <= tolerance:
-            continue
-        touching = tree.query(piece, predicate="dwithin", distance=tolerance)
+    for index, piece in enumerate(pieces.tolist()):
+        touching = piece_idx == index
+        mine = part_idx[touching & carries] if (touching & carries).any() else part_idx[touching]
         point = piece.interpolate(0.5, normalized=True)
         found.append(
             Unclosed(
                 (round(point.x, 3), round(point.y, 3)),
                 piece.length,
-                sorted({str(owners[i]) for i in touching.tolist()})[:10],
+                sorted({str(owners[i]) for i in mine.tolist()})[:10],
             )
         )
     return found
+
+
+def _carries(pieces: np.ndarray, parts: np.ndarray, tolerance: float) -> np.ndarray:
+    """Per aligned pair: the part runs along the piece, not just meets it at a junction.
+    A line that ends on the piece or crosses it lies within `tolerance` of it for about
+    two tolerances at most (unless at a grazing angle); one drawn along it, far longer."""
+    near = shapely.intersection(parts, shapely.buffer(pieces, tolerance))
+    return shapely.length(near) > 2.5 * tolerance

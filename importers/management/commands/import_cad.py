@@ -20,13 +20,16 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from importers.cad.guess import IGNORE, guess_mapping
+from importers.cad.mapping import BUILDING_LINES
 from importers.gis_mapping import import_mapped_dataset
 from importers.jobs import resolve_options
-from importers.service import import_cad
+from importers.service import import_cad, inspect_drawing
 from importers.sources import is_cad
 from importers.text.vietnamese import ENCODINGS
 from planning.actions import CreateRevision
-from planning.errors import PlanningError
+from planning.errors import InvalidInput, PlanningError
+from planning.layer_kinds import KINDS
 from planning.models import Membership, Project
 
 
@@ -47,7 +50,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--mapping",
             help='JSON {"CAD or source layer": "kind"}, a JSON file, or the name of a mapping '
-            "preset",
+            "preset (default: for a drawing, each layer's kind guessed from its name as the "
+            "CAD page does, a layer whose name says nothing ignored; for a GIS file "
+            '{"*": "landuse"}); the report shows the mapping used',
         )
         parser.add_argument("--preset", help="name of a mapping preset (mapping, encoding, CRS)")
         parser.add_argument(
@@ -74,7 +79,7 @@ class Command(BaseCommand):
         drawing = is_cad(path.name)
         importer = import_cad if drawing else import_mapped_dataset
         try:
-            chosen = self._options(options, path.name)
+            chosen = self._options(options, path, drawing)
             bar = ProgressBar(self.stderr, enabled=not options["no_progress"])
             # One transaction: a failed conversion leaves no empty draft revision behind.
             with transaction.atomic(), _as_uploaded(path) as (upload, filename):
@@ -95,23 +100,35 @@ class Command(BaseCommand):
             bar.done()
         except PlanningError as exc:
             raise CommandError(exc.message) from exc
-        self._print(result.report, revision, options["json"])
+        self._print(result.report, revision, options["json"], chosen["mapping"])
 
-    def _options(self, options, filename: str) -> dict:
-        """--mapping as JSON or a file; otherwise (or --preset) the name of a preset. The
-        encodings allowed depend on the file type, as for an import job."""
+    def _options(self, options, path: Path, drawing: bool) -> dict:
+        """--mapping as JSON or a file; otherwise (or --preset) the name of a preset; neither:
+        guessed (drawings) or all land use (GIS files), and said. The encodings allowed
+        depend on the file type, as for an import job."""
         mapping, preset = options.get("mapping"), options.get("preset")
         if mapping and not preset and not _is_json_or_file(mapping):
             mapping, preset = None, mapping
+        self.mapping_source = "preset" if preset else "option"
         if not mapping and not preset:
-            mapping = {"*": "landuse"}
+            mapping = _guessed_mapping(path) if drawing else GIS_DEFAULT
+            self.mapping_source = "guessed" if drawing else "default"
         return resolve_options(
             mapping=mapping,
             preset=preset,
             crs=options.get("crs"),
             encoding=options.get("encoding"),
-            filename=filename,
+            filename=path.name,
         )
+
+    def _say_mapping(self, mapping: dict[str, str]) -> None:
+        """The mapping the command chose itself, a line per layer: a wrong guess is seen."""
+        if self.mapping_source not in ("guessed", "default"):
+            return
+        how = "guessed from the layer names" if self.mapping_source == "guessed" else "default"
+        self.stdout.write(f"Mapping ({how}; give --mapping to choose):")
+        for layer, target in mapping.items():
+            self.stdout.write(f"  {'every other layer' if layer == '*' else layer} -> {target}")
 
     def _user(self, project, username):
         users = get_user_model().objects
@@ -129,13 +146,17 @@ class Command(BaseCommand):
             raise CommandError("The project has no planner; give --user.")
         return member.user
 
-    def _print(self, report: dict, revision, as_json: bool) -> None:
+    def _print(self, report: dict, revision, as_json: bool, mapping: dict[str, str]) -> None:
         if as_json:
-            self.stdout.write(json.dumps({"revision": revision.pk, **report}, ensure_ascii=False))
+            used = {"mapping": mapping, "mapping_source": self.mapping_source}
+            self.stdout.write(
+                json.dumps({"revision": revision.pk, **used, **report}, ensure_ascii=False)
+            )
             return
         self.stdout.write(
             f"Revision {revision.number} (id {revision.pk}) of {revision.project.code}"
         )
+        self._say_mapping(mapping)
         self.stdout.write(
             f"CRS {report['source_crs']} ({report['crs_source']}), text {report['text_encoding'] or '-'}"
         )
@@ -162,6 +183,26 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"    ... {total - LISTED} more ({len(entries)} of them in the --json report)"
                 )
+
+
+GIS_DEFAULT = {"*": "landuse"}
+
+
+def _guessed_mapping(path: Path) -> dict[str, str]:
+    """Each layer's kind guessed from its name, as the CAD page first fills its selects;
+    none guessed: an error naming --mapping, not a drawing sent whole to one layer."""
+    layers = inspect_drawing(path, path.name)["layers"]  # as the CAD page lists them
+    mapping = guess_mapping(layers, [*KINDS, BUILDING_LINES])
+    if all(target == IGNORE for target in mapping.values()):
+        names = ", ".join(layer["name"] for layer in layers if layer["total"]) or "-"
+        raise InvalidInput(
+            _(
+                "No layer name suggests a planning layer (layers: %(names)s); give the "
+                'mapping, e.g. --mapping \'{"LAYER": "landuse"}\'.'
+            )
+            % {"names": names}
+        )
+    return mapping
 
 
 LISTED = 20  # report entries per list the text output shows
