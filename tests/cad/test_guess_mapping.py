@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -29,7 +28,6 @@ NAMES = [
 GUESS_JS = Path(settings.BASE_DIR) / "webmap/frontend/src/cad/guess.js"
 
 
-@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
 def test_the_command_line_guesses_as_the_cad_page():
     """The CAD page's guess.js run by node on the same names gives the same targets."""
     available = sorted([*KINDS, BUILDING_LINES])
