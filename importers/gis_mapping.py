@@ -36,7 +36,7 @@ from importers.report import ImportReport
 from importers.sources import locate_dataset
 from importers.text.vietnamese import ENCODINGS
 from planning.errors import InvalidInput
-from planning.layer_kinds import catalogue_codes_once, get_kind
+from planning.layer_kinds import catalogue_functions_once, get_kind
 from planning.models import Layer, Project, Revision
 
 LEGACY = ("tcvn3", "vni", "cp1258")
@@ -155,7 +155,7 @@ def import_mapped_dataset(
         for index, (name, kind) in enumerate(wanted):
             step(5 + 70 * index / len(wanted), _("Reading layer %(name)s") % {"name": name})
             whole = ogr.read_layer(dataset, name, text_encoding)
-            layer_crs, crs_source = _chosen_crs(user_crs, _file_crs(whole), warnings, strict=True)
+            layer_crs, crs_source = _chosen_crs(user_crs, _file_crs(whole), warnings)
             crs_sources.append(crs_source)
             label = import_crs.describe(layer_crs, given)
             move, info = _control_move(points, layer_crs, label, warnings)
@@ -186,7 +186,8 @@ def import_mapped_dataset(
         )
         if far:
             warnings.append(far)
-        load = functools.partial(_load, catalogue=catalogue_codes_once())  # one query, all layers
+        # one catalogue query for all the layers
+        load = functools.partial(_load, catalogue=catalogue_functions_once())
         layers = _load_all(user, revision, prepared, filename, remote_addr, step, load)
     reports = [report.as_dict() for *_, report in prepared]
     summary = {
@@ -305,22 +306,18 @@ def _file_crs(source: ogr.SourceLayer) -> CRS | None:
     return source.crs
 
 
-def _chosen_crs(user_crs, file_crs, warnings: list[str], *, strict: bool = False):
+def _chosen_crs(user_crs, file_crs, warnings: list[str]):
+    """The CRS given, else the file's, else the storage CRS with a warning: the same on
+    inspect (the preview the page draws) and at import, so what was shown is what loads."""
     if user_crs is not None:
         return user_crs, "user"
     if file_crs is not None:
         return file_crs, "file"
-    if strict:
-        raise InvalidInput(
-            _(
-                "The file has no usable CRS (none, or local coordinates); give one, e.g. "
-                "EPSG:9214 or province:thua-thien-hue."
-            )
-        )
-    warnings.append(
-        _("The file declares no usable CRS; assumed EPSG:%(srid)d.")
-        % {"srid": settings.PLANNING_STORAGE_SRID}
-    )
+    assumed = _("The file declares no usable CRS; assumed EPSG:%(srid)d.") % {
+        "srid": settings.PLANNING_STORAGE_SRID
+    }
+    if assumed not in warnings:  # said once for all the layers of a file
+        warnings.append(assumed)
     return import_crs.storage_crs(), "default"
 
 

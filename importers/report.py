@@ -92,6 +92,7 @@ NO_LABEL = ReportMessage(_("no label inside the lot"))
 SEVERAL_CODES = ReportMessage(_("several lot codes: %(codes)s"))
 NO_LOT_CODE = ReportMessage(_("no lot code in the label"))
 NO_FUNCTION = ReportMessage(_("no land-use function in the label"))
+LABEL_OUTSIDE_LOTS = ReportMessage(_("lot label outside every lot"))
 CONFLICTING_VALUES = ReportMessage(_("conflicting values: %(values)s"))
 # CAD layers (importers.cad.convert).
 NO_ENTITY = ReportMessage(_("No entity was found for the %(kind)s layer."), (("kind", kind_label),))

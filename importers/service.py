@@ -41,7 +41,7 @@ from planning.errors import Forbidden, InvalidInput, NotAuthenticated
 from planning.layer_kinds import (
     KINDS,
     LayerKind,
-    catalogue_codes_once,
+    catalogue_functions_once,
     category_column,
     get_kind,
 )
@@ -369,7 +369,7 @@ def _work_root() -> Path:
 def _load(
     user, revision, kind, name, source, prepared, report, filename, remote_addr, catalogue=None
 ) -> Layer:
-    """`catalogue`: catalogue_codes_once() shared by the layers of one import."""
+    """`catalogue`: catalogue_functions_once() shared by the layers of one import."""
     # Re-check under a row lock: a submission racing this import wins or waits.
     locked = Revision.objects.select_for_update().get(pk=revision.pk)
     _check_permission(user, locked)
@@ -385,9 +385,8 @@ def _load(
     )
     names = [f["name"] for f in source.fields]
     attributes = loader.attribute_rows(names, source.columns, prepared.keep)
-    categories = category_column(
-        get_kind(kind), names, source.columns, prepared.keep, catalogue or catalogue_codes_once()
-    )
+    catalogue = catalogue or catalogue_functions_once()
+    categories = category_column(get_kind(kind), names, source.columns, prepared.keep, catalogue)
     refs = [f"{filename}#{source.name}:{int(source.fids[i])}" for i in prepared.keep]
     report.features_loaded = loader.copy_features(
         layer.pk, prepared.wkb_2d, prepared.wkb_3d, attributes, categories, refs

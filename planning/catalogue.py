@@ -12,6 +12,7 @@ SOURCES = (
     ("planning", DATA_DIR / "planning_functions.csv"),
 )
 NO_COLOUR = "#DDDDDD"
+_GROUP_PREFIXES = ("đất ",)  # "Đất cây xanh" is also written "Cây xanh"
 
 
 def catalogue_rows() -> list[dict[str, str | int]]:
@@ -41,3 +42,28 @@ def seed(category_model) -> int:
         code = row.pop("code")
         category_model.objects.update_or_create(code=code, defaults=row)
     return category_model.objects.count()
+
+
+def function_key(text: str) -> str:
+    """How a code or land-use name is looked up: NFC, case and spacing ignored."""
+    return " ".join(unicodedata.normalize("NFC", text).casefold().split())
+
+
+def function_names(rows) -> dict[str, str]:
+    """(code, Vietnamese name) rows -> {function_key of the code or the name (also without
+    its leading 'Đất'): code}; the one table DXF labels and GIS attribute values are read
+    with."""
+    names: dict[str, str] = {}
+    for code, name_vi in rows:
+        names[function_key(code)] = code
+        name = function_key(name_vi)
+        names[name] = code
+        for prefix in _GROUP_PREFIXES:
+            if name.startswith(prefix):
+                names.setdefault(name[len(prefix) :], code)
+    return names
+
+
+def function_of(value: object, functions: dict[str, str]) -> str | None:
+    """The catalogue code a code or name (any case) stands for, None when it is neither."""
+    return functions.get(function_key(str(value)))

@@ -17,6 +17,8 @@ from functools import cache
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from planning.catalogue import function_key, function_names, function_of
+
 
 @dataclass(frozen=True)
 class AttributeSpec:
@@ -146,37 +148,41 @@ def category_candidates(kind: LayerKind, field_names: list[str]) -> list[str]:
     return [by_lower[key] for key in kind.category_keys if key in by_lower]
 
 
-def catalogue_codes_once() -> Callable[[], frozenset[str]]:
-    """The catalogue's codes, read on first call only: one query per import at most, and none
-    when no layer has two category fields to choose between."""
+Functions = Callable[[], dict[str, str]]  # planning.catalogue.function_names, read lazily
+
+
+def catalogue_functions_once() -> Functions:
+    """The catalogue's code and name table, read on first call only: one query per import
+    at most, and none when no layer has a category field."""
 
     @cache
-    def codes() -> frozenset[str]:
+    def functions() -> dict[str, str]:
         from planning.models import LandUseCategory  # planning.models imports this module
 
-        return frozenset(LandUseCategory.objects.values_list("code", flat=True))
+        return function_names(LandUseCategory.objects.values_list("code", "name_vi"))
 
-    return codes
+    return functions
 
 
 def category_field(
     kind: LayerKind,
     field_names: list[str],
     columns: list[list] | None = None,
-    catalogue: Callable[[], frozenset[str]] | None = None,
+    catalogue: Functions | None = None,
 ) -> str | None:
     """The source field holding the land-use category of a whole layer.
 
     With several candidates (CHUCNANG with names like "Đất ở", MDSD with codes like "ODT")
-    the one with the most values that are catalogue codes wins, the earlier on a tie; when
-    none has any (or no columns/catalogue are given) the preference order decides."""
+    the one with the most values that are catalogue codes wins, then the one with the most
+    catalogue names ("Đất ở" is only the residential group), the earlier on a tie; when none
+    has any (or no columns/catalogue are given) the preference order decides."""
     candidates = category_candidates(kind, field_names)
     if len(candidates) < 2 or columns is None or catalogue is None:
         return candidates[0] if candidates else None
-    codes = catalogue()
-    hits = [_catalogue_hits(columns[field_names.index(name)], codes) for name in candidates]
+    functions = catalogue()
+    hits = [_catalogue_hits(columns[field_names.index(name)], functions) for name in candidates]
     best = max(hits)
-    return candidates[hits.index(best)] if best else candidates[0]
+    return candidates[hits.index(best)] if any(best) else candidates[0]
 
 
 def category_column(
@@ -184,27 +190,44 @@ def category_column(
     field_names: list[str],
     columns: list[list],
     keep,
-    catalogue: Callable[[], frozenset[str]] | None = None,
+    catalogue: Functions | None = None,
 ) -> list[str]:
-    """The category of each kept feature, from the one field category_field() chooses."""
+    """The category of each kept feature, from the one field category_field() chooses: the
+    catalogue code its value is (any case) or names ("Đất ở" -> OCT, as in drawing labels),
+    else the value in capitals."""
     field = category_field(kind, field_names, columns, catalogue)
     if field is None:
         return [""] * len(keep)
+    functions = catalogue() if catalogue is not None else {}
     column = columns[field_names.index(field)]
-    return [_as_category(column[i]) if column[i] not in (None, "") else "" for i in keep]
+    read: dict[str, str] = {"": ""}  # 10^5 lots carry a few dozen categories
+    categories = []
+    for i in keep:
+        text = "" if column[i] is None else str(column[i])
+        if text not in read:
+            read[text] = function_of(text, functions) or _as_category(text)
+        categories.append(read[text])
+    return categories
 
 
 def _as_category(value: object) -> str:
     return str(value).strip().upper()[:32]
 
 
-def _catalogue_hits(column: list, codes: frozenset[str]) -> int:
-    """How many values of the column, read as categories, are catalogue codes. Distinct values
-    are counted first: 10^5 lots carry a few dozen categories."""
+def _catalogue_hits(column: list, functions: dict[str, str]) -> tuple[int, int]:
+    """How many values of the column are catalogue codes, and how many catalogue names.
+    Distinct values are counted first: 10^5 lots carry a few dozen categories."""
     try:
         counts = Counter(column)
-    except TypeError:  # a list-valued field holds no category code
-        return 0
-    return sum(
-        n for value, n in counts.items() if value not in (None, "") and _as_category(value) in codes
-    )
+    except TypeError:  # a list-valued field holds no category
+        return 0, 0
+    codes = names = 0
+    for value, n in counts.items():
+        code = function_of(value, functions) if value not in (None, "") else None
+        if code is None:
+            continue
+        if function_key(str(value)) == function_key(code):
+            codes += n
+        else:
+            names += n
+    return codes, names

@@ -24,6 +24,7 @@ from django.conf import settings
 from shapely.geometry.base import BaseGeometry
 
 from importers import report
+from planning.catalogue import function_names as function_names  # re-exported: the table
 
 _NUMBER = r"\d+(?:[.,]\d+)*"
 _LEAD = r"(?<![^\W_])"  # a keyword starts a word
@@ -87,6 +88,8 @@ class LabelParser:
     rules: dict[str, re.Pattern] = field(default_factory=patterns)
     # line -> (steps, unparsed text): plans repeat the same label lines across many lots
     _read: dict[str, tuple[list[_Step], str]] = field(default_factory=dict, init=False, repr=False)
+    # category code -> its names (function keys), for refines()
+    _names: dict[str, list[str]] = field(default_factory=dict, init=False, repr=False)
 
     def parse(self, text: str) -> dict[str, object]:
         """The facts of one text; `_codes`, `_unparsed` and `_conflicts` are for _combine."""
@@ -177,6 +180,28 @@ class LabelParser:
                 return stop - start
         return 0
 
+    def code_function(self, code: str) -> str | None:
+        """The catalogue code a lot code starts with ("ODT-01" -> ODT, "TMDV02" -> TMDV;
+        "A2-19" -> None)."""
+        prefix = re.match(r"[A-Z]+", code)
+        if prefix is None:
+            return None
+        letters = prefix.group(0)
+        return letters if self.functions.get(letters.casefold()) == letters else None
+
+    def refines(self, code: str, group: str) -> bool:
+        """Whether category `code` is a kind of `group` by their names: "Đất ở tại đô thị"
+        (ODT) and "Đất ở mới" (DO) are kinds of "Đất ở" (OCT)."""
+        if not self._names:
+            for name, of in self.functions.items():
+                if name != of.casefold():
+                    self._names.setdefault(of, []).append(name)
+        return any(
+            name.startswith(f"{broad} ")
+            for name in self._names.get(code, [])
+            for broad in self._names.get(group, [])
+        )
+
     def _code_at(self, words: list[str], start: int, facts: list[_Fact]) -> int:
         rule = self.rules.get("code")
         match = rule.fullmatch(words[start]) if rule is not None else None
@@ -225,18 +250,6 @@ def _steps(name: str, value: object, label: object) -> list[_Step]:
     return steps
 
 
-def function_names(rows) -> dict[str, str]:
-    """code and Vietnamese names (with and without the leading 'Đất') -> code."""
-    names: dict[str, str] = {}
-    for code, name_vi in rows:
-        names[code.casefold()] = code
-        name = unicodedata.normalize("NFC", name_vi).casefold()
-        names[name] = code
-        if name.startswith("đất "):
-            names.setdefault(name[4:], code)
-    return names
-
-
 @dataclass
 class LabelIssue:
     location: tuple[float, float]
@@ -255,7 +268,9 @@ def assign(
     parsed: list[dict[str, object]] | None = None,
 ) -> tuple[list[dict[str, object]], list[LabelIssue]]:
     """Attributes per lot from the texts whose anchor point lies inside it (`parsed`: the
-    texts already parsed by `parser`, when that was done beforehand)."""
+    texts already parsed by `parser`, when that was done beforehand). A text with a lot code
+    or a function that lies in no lot is reported where it stands (its lot may not have
+    closed)."""
     if parsed is None:
         parsed = [parser.parse(text) for text in texts]
     inside: list[list[int]] = [[] for _ in lots]
@@ -266,21 +281,30 @@ def assign(
             inside[lot].append(label)
     results, issues = [], []
     for lot, members in zip(lots, inside, strict=True):
-        attributes, problem = _combine([parsed[i] for i in members])
+        attributes, problem = _combine([parsed[i] for i in members], parser)
         results.append(attributes)
         if problem:
-            point = lot.representative_point()
-            location = (round(point.x, 3), round(point.y, 3))
-            issues.append(LabelIssue(location, problem, [texts[i] for i in members]))
+            issues.append(LabelIssue(_location(lot), problem, [texts[i] for i in members]))
+    placed = {i for members in inside for i in members}
+    for i, facts in enumerate(parsed):
+        if i not in placed and ("_codes" in facts or "function" in facts):
+            issues.append(LabelIssue(_location(points[i]), report.LABEL_OUTSIDE_LOTS(), [texts[i]]))
     return results, issues
+
+
+def _location(geom: BaseGeometry) -> tuple[float, float]:
+    point = geom if geom.geom_type == "Point" else geom.representative_point()
+    return (round(point.x, 3), round(point.y, 3))
 
 
 _WORKING = ("_codes", "_unparsed", "_conflicts")
 
 
-def _combine(parsed: list[dict[str, object]]) -> tuple[dict[str, object], str]:
+def _combine(parsed: list[dict[str, object]], parser: LabelParser) -> tuple[dict[str, object], str]:
     """One lot's attributes from the parsed texts inside it (which it does not change: a
-    text may lie in two overlapping lots)."""
+    text may lie in two overlapping lots). A lot code whose prefix is a catalogue code gives
+    the function when no label does, and wins over a label's broader one ("ODT-01" with
+    "Đất ở": ODT, not the residential group OCT)."""
     found: dict[str, object] = {}
     codes: list[str] = []
     for facts in parsed:
@@ -299,9 +323,12 @@ def _combine(parsed: list[dict[str, object]]) -> tuple[dict[str, object], str]:
         if unparsed:
             found.setdefault("label_text", " | ".join(unparsed))  # type: ignore[arg-type]
     conflicts = found.pop("_conflicts", {})
+    assert isinstance(conflicts, dict)
     distinct = list(dict.fromkeys(codes))
     if distinct:
         found["code"] = distinct[0]
+    if len(distinct) == 1 and "function" not in conflicts:
+        _function_from_code(found, distinct[0], parser)
     if not parsed:
         return found, report.NO_LABEL()
     if len(distinct) > 1:
@@ -313,8 +340,16 @@ def _combine(parsed: list[dict[str, object]]) -> tuple[dict[str, object], str]:
     if conflicts:
         return found, report.CONFLICTING_VALUES(
             values="; ".join(
-                f"{key} " + " / ".join(str(v) for v in values)
-                for key, values in conflicts.items()  # type: ignore[attr-defined]
+                f"{key} " + " / ".join(str(v) for v in values) for key, values in conflicts.items()
             )
         )
     return found, ""
+
+
+def _function_from_code(found: dict[str, object], code: str, parser: LabelParser) -> None:
+    prefixed = parser.code_function(code)
+    if prefixed is None:
+        return
+    labelled = found.get("function")
+    if labelled is None or (labelled != prefixed and parser.refines(prefixed, str(labelled))):
+        found["function"] = prefixed

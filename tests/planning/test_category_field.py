@@ -3,8 +3,10 @@
 GIS files often carry the function twice: CHUCNANG as free text ("Đất ở") and MDSD as the
 catalogue code ("ODT"). The preference order of planning.layer_kinds puts CHUCNANG first, so
 the lots used to get "ĐẤT Ở", no catalogue name and no colour. Now the field whose values are
-catalogue codes wins, chosen once per layer, on every import path (plain upload and the mapped
-GIS import); with a single candidate, or none matching, the preference order still decides.
+catalogue codes wins (then the one with catalogue names), chosen once per layer, on every import
+path (plain upload and the mapped GIS import); with a single candidate, or none matching, the
+preference order still decides. Names and codes in any case become their catalogue code, as in
+drawing labels ("Đất ở" -> OCT).
 
 Every file is real: a shapefile (or GeoPackage) written with GDAL in the test, placed in Hue
 (EPSG:9214) where the project of `draft_plan` lies.
@@ -102,14 +104,10 @@ def test_names_in_chucnang_codes_in_mdsd_take_the_codes(importer, planner, draft
 
 
 @IMPORTS
-def test_only_chucnang_keeps_its_text(importer, planner, draft_plan, tmp_path):
+def test_only_chucnang_names_become_catalogue_codes(importer, planner, draft_plan, tmp_path):
     path = zipped_shapefile(tmp_path, {"CHUCNANG": NAMES})
     (layer,) = importer(planner, draft_plan, path)
-    assert category_view(served(planner, layer)) == [
-        ("ĐẤT Ở", "", ""),
-        ("ĐẤT Ở", "", ""),
-        ("ĐẤT CÂY XANH", "", ""),
-    ]
+    assert category_view(served(planner, layer)) == catalogue_view(["OCT", "OCT", "CX"])
 
 
 @IMPORTS
@@ -137,10 +135,17 @@ def test_the_field_with_more_codes_wins(importer, planner, draft_plan, tmp_path)
 
 
 @IMPORTS
-def test_no_field_matching_keeps_the_first_one(importer, planner, draft_plan, tmp_path):
-    path = zipped_shapefile(tmp_path, {"CHUCNANG": NAMES, "MDSD": ["x1", "x2", "x3"]})
+def test_names_win_over_values_of_no_catalogue_entry(importer, planner, draft_plan, tmp_path):
+    path = zipped_shapefile(tmp_path, {"CHUCNANG": ["x1", "x2", "x3"], "MDSD": NAMES})
     (layer,) = importer(planner, draft_plan, path)
-    assert [f["category"] for f in served(planner, layer)] == ["ĐẤT Ở", "ĐẤT Ở", "ĐẤT CÂY XANH"]
+    assert [f["category"] for f in served(planner, layer)] == ["OCT", "OCT", "CX"]
+
+
+@IMPORTS
+def test_no_field_matching_keeps_the_first_one(importer, planner, draft_plan, tmp_path):
+    path = zipped_shapefile(tmp_path, {"CHUCNANG": ["Khu A", "x", "y"], "MDSD": ["x1", "", "z"]})
+    (layer,) = importer(planner, draft_plan, path)
+    assert [f["category"] for f in served(planner, layer)] == ["KHU A", "X", "Y"]
 
 
 def catalogue_queries(run) -> tuple[object, int]:
@@ -161,8 +166,15 @@ def test_one_catalogue_query_for_a_mapped_import_of_two_layers(planner, draft_pl
         assert [f["category"] for f in served(planner, layer)] == CODES
 
 
-def test_a_single_category_field_reads_no_catalogue(planner, draft_plan, tmp_path):
-    path = zipped_shapefile(tmp_path, {"MDSD": CODES})
+def test_a_single_category_field_reads_the_catalogue_once(planner, draft_plan, tmp_path):
+    path = zipped_shapefile(tmp_path, {"MDSD": ["odt", "Đất ở", "cx"]})  # any case, or a name
+    layers, count = catalogue_queries(lambda: upload(planner, draft_plan, path))
+    assert count == 1
+    assert [f["category"] for f in served(planner, layers[0])] == ["ODT", "OCT", "CX"]
+
+
+def test_no_category_field_reads_no_catalogue(planner, draft_plan, tmp_path):
+    path = zipped_shapefile(tmp_path, {"TEN": ["a", "b", "c"]})
     layers, count = catalogue_queries(lambda: upload(planner, draft_plan, path))
     assert count == 0
-    assert [f["category"] for f in served(planner, layers[0])] == CODES
+    assert [f["category"] for f in served(planner, layers[0])] == ["", "", ""]
