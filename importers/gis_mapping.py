@@ -337,7 +337,10 @@ def _moved_wkb(wkb: np.ndarray, move) -> np.ndarray:
     geoms = shapely.from_wkb(wkb)
     present = ~shapely.is_missing(geoms)
     out = np.array(wkb, dtype=object)
-    out[present] = shapely.to_wkb(shapely.transform(geoms[present], move), include_srid=False)
+    # include_z=None: 3D features (buildings with heights) keep their z, which a 2D fix leaves
+    out[present] = shapely.to_wkb(
+        shapely.transform(geoms[present], move, include_z=None), include_srid=False
+    )
     return out
 
 

@@ -38,7 +38,8 @@ def write_vector(
         geometry_type=shapely.GeometryType(geometry_type)
         .name.title()
         .replace("Multipolygon", "MultiPolygon")
-        .replace("Linestring", "LineString"),
+        .replace("Linestring", "LineString")
+        + (" Z" if shapely.has_z(geoms[0]) else ""),
         **options,
     )
     return path

@@ -223,3 +223,32 @@ def test_import_places_the_local_shapefile(planner, draft_plan, tmp_path):
         assert lot.area == pytest.approx(600, abs=0.01)
         assert lot.centroid.x == pytest.approx(E0 + 30 * index + 15, abs=0.01)
         assert lot.centroid.y == pytest.approx(N0 + 10, abs=0.01)
+
+
+@pytest.mark.django_db
+def test_the_fix_keeps_the_heights_of_3d_buildings(planner, draft_plan, tmp_path):
+    """A 2D fix moves x and y only: 3D building footprints keep their z (dropping it made
+    PostGIS refuse the 2D geometry in the 3D column)."""
+    corners = [(0.0, 0.0), (30.0, 0.0), (30.0, 20.0), (0.0, 20.0)]
+    block = shapely.Polygon([(*rotate(x, y, ANGLE), 12.5) for x, y in corners])
+    folder = tmp_path / "shp3d"
+    folder.mkdir()
+    shp = write_vector(folder / "nha.shp", [block], {"code": ["N1"]}, driver="ESRI Shapefile")
+    result = import_mapped_dataset(
+        user=planner,
+        revision=draft_plan,
+        path=zip_dir(shapefile_parts(shp), tmp_path / "nha.zip"),
+        filename="nha.zip",
+        mapping={"nha": "buildings"},
+        control_points=GOOD,
+    )
+    (feature,) = Feature.objects.filter(layer=result.layers[0])
+    assert feature.geom_3d is not None
+    assert {
+        round(z, 3)
+        for z in shapely.get_coordinates(
+            shapely.from_wkb(bytes(feature.geom_3d.wkb)), include_z=True
+        )[:, 2]
+    } == {12.5}
+    assert feature.geom.centroid.x == pytest.approx(E0 + 15, abs=0.01)
+    assert feature.geom.centroid.y == pytest.approx(N0 + 10, abs=0.01)
