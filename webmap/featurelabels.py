@@ -31,14 +31,26 @@ ATTRIBUTE_LABELS = {
     "text": _("Text"),
 }
 
+# What the CAD import (importers.cad) adds to every feature besides the schema's attributes:
+# without a label the feature info would show these keys raw.
+CAD_ATTRIBUTE_LABELS = {
+    "cad_layer": _("CAD layer"),
+    "cad_type": _("CAD entity type"),
+    "function_label": _("Land-use function as written"),
+    "label_text": _("Label text not understood"),
+}
+
 
 def attribute_labels() -> dict[str, str]:
-    """Attribute name → label in the request's language, for every kind's schema."""
+    """Attribute name → label in the request's language, for every kind's schema and the
+    attributes the CAD import adds."""
     labels: dict[str, str] = {}
     for kind in KINDS.values():
         for spec in (*kind.required, *kind.optional):
             label = ATTRIBUTE_LABELS.get(spec.name)
             labels[spec.name] = str(label) if label else spec.label.capitalize()
+    for name, label in CAD_ATTRIBUTE_LABELS.items():  # after the schema's: the page's order
+        labels.setdefault(name, str(label))
     return labels
 
 

@@ -101,10 +101,28 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     rows = [
         (r, visibility.can_edit(request.user, r), _may_review(request.user, r)) for r in revisions
     ]
-    context = {"project": project, "rows": rows}
+    context = {"project": project, "rows": rows, "new_revision": _new_revision(request, project)}
     context.update(views_members.panel_context(request.user, project, state))
     status = state.status if state else 200
     return render(request, "webmap/project_detail.html", context, status=status)
+
+
+def _new_revision(request: HttpRequest, project: Project) -> dict | None:
+    """What the "New revision" button posts to /api/revisions/ (pages/new_revision.js): the
+    project and the plan in force it starts from (its layers are copied), and the page it
+    then opens; None for anyone CreateRevision would refuse (planners and staff only)."""
+    in_force = visibility.in_force_revisions().filter(project=project).order_by("-number").first()
+    action = CreateRevision(user=request.user, project=project, based_on=in_force)
+    try:
+        action.check()
+    except PlanningError:
+        return None
+    return {
+        "project": project.pk,
+        "based_on": in_force.pk if in_force else None,
+        "based_on_number": in_force.number if in_force else None,
+        "next": "/revisions/{id}/cad/",  # where the planner brings the drawing
+    }
 
 
 def _may_review(user, revision: Revision) -> bool:

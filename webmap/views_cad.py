@@ -124,7 +124,6 @@ def step_labels() -> dict[str, Any]:
         "chooseFile": _("Choose a drawing first."),
         "unreadable": _("This file could not be read: choose another drawing."),
         "layer": _("CAD layer"),
-        "entities": _("Entities"),
         "total": _("Total"),
         "planningLayer": _("Planning layer"),
         "frozen": _("frozen"),
@@ -147,6 +146,7 @@ def step_labels() -> dict[str, Any]:
             "user": _("as chosen"),
             "GEODATA": _("from the drawing's GEODATA"),
             "default": _("assumed: the drawing declares none"),
+            "file": _("declared by the file"),  # a GIS file's .prj, .tab or .mif
         },
         "transformUsed": _("Two-point fix: scale %(scale)s, rotation %(rotation)s°."),
     }
@@ -166,6 +166,7 @@ def report_labels() -> dict[str, Any]:
         "noLocation": _("no location"),
         "length": _("%(length)s m long"),
         "warnings": _("Warnings"),
-        "notes": _("Notes"),
+        # Not "Notes": in Vietnamese that is "Ghi chú", the annotation layer's name too.
+        "notes": _("Conversion remarks"),
         "kinds": {kind.code: str(kind.label) for kind in KINDS.values()},
     }

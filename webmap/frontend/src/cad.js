@@ -23,13 +23,21 @@ import { clearStatus, format, showStatus } from './cad/status.js';
 // the CRS or the encoding changes.
 // inspected: the file whose layers the table shows; Convert waits for it to be the chosen
 // one (a file still being read, or one that could not be read, converts nothing).
+// rejected: the last reading of that file failed (a control point or CRS typo shown as an
+// error): the table stays, but Convert waits until the choices are read without error.
 const state = {
-  file: null, inspected: null, presetMapping: null, job: null, busy: false, converted: false,
+  file: null,
+  inspected: null,
+  rejected: false,
+  presetMapping: null,
+  job: null,
+  busy: false,
+  converted: false,
 };
 const byId = (id) => document.getElementById(id);
 
 function updateStartButton() {
-  byId('cad-start').disabled = state.busy || state.converted || !state.file
+  byId('cad-start').disabled = state.busy || state.converted || state.rejected || !state.file
     || state.inspected !== state.file || !hasMappedLayer(readMapping());
   byId('cad-converted-hint').hidden = !state.converted;
 }
@@ -84,6 +92,7 @@ async function inspectDrawing(page) {
     const data = await inspect(config, file, readCrs(), readControlPoints(config.labels));
     if (file !== state.file) return; // another file was chosen meanwhile
     state.inspected = file;
+    state.rejected = false;
     const previous = currentChoices();
     renderLayers(config, data.layers || [], previous, () => onMappingChange(page));
     if (!previous.size && state.presetMapping) applyMapping(state.presetMapping);
@@ -95,8 +104,10 @@ async function inspectDrawing(page) {
   } catch (error) {
     if (file !== state.file) return;
     byId('inspect-summary').textContent = '';
+    state.rejected = true;
     if (state.inspected !== file) forgetDrawing(page); // a CRS typo keeps this file's table
     showStatus('error', error.message);
+    updateStartButton();
   }
 }
 

@@ -27,28 +27,42 @@ function kindSelect(config, layer, kind) {
   return select;
 }
 
+/** The layer's name with break opportunities after "_", "-" and "." only: a narrow column
+ * wraps QH_RANHGIOI_LO at its parts, never inside a word. */
+function breakableName(name) {
+  const cell = el('span', 'layer-title');
+  name.split(/(?<=[_.-])/).forEach((part, index) => {
+    if (index) cell.append(document.createElement('wbr'));
+    cell.append(part);
+  });
+  return cell;
+}
+
+// Three columns (the entity counts under the name): at 440 px the select keeps room for
+// its longest label; on a phone the rows reflow into blocks (cad.css).
 function layerRow(config, layer, kind, guessed) {
   const row = el('tr', layer.total ? '' : 'muted');
   row.dataset.cadLayer = layer.name;
-  const name = el('th', 'layer-name', layer.name);
+  const name = el('th', 'layer-name');
   name.scope = 'row';
+  name.append(breakableName(layer.name));
   const flags = [layer.frozen && config.labels.frozen, layer.off && config.labels.off].filter(Boolean);
   if (flags.length) name.append(el('span', 'layer-flags', ` (${flags.join(', ')})`));
-  const counts = el('td', 'layer-counts', countsText(layer.entities));
+  name.append(el('span', 'layer-counts', countsText(layer.entities)));
   const total = el('td', 'num layer-total', formatCount(layer.total));
   const select = kindSelect(config, layer, kind);
   if (guessed) select.title = config.labels.guessed;
-  const cell = el('td');
+  const cell = el('td', 'layer-kind');
   cell.append(select);
-  row.append(name, counts, total, cell);
+  row.append(name, total, cell);
   return row;
 }
 
 function header(labels) {
   const head = el('thead');
   const row = el('tr');
-  [labels.layer, labels.entities, labels.total, labels.planningLayer]
-    .forEach((text) => row.append(el('th', '', text)));
+  [[labels.layer, ''], [labels.total, 'num'], [labels.planningLayer, '']]
+    .forEach(([text, className]) => row.append(el('th', className, text)));
   head.append(row);
   return head;
 }
@@ -73,9 +87,11 @@ export function renderLayers(config, layers, previous, onChange) {
   });
   table.append(header(config.labels), body);
   table.addEventListener('change', onChange);
+  const scroller = el('div', 'cad-layer-scroll'); // never wider than the panel
+  scroller.append(table);
   const entities = layers.reduce((sum, layer) => sum + layer.total, 0);
   const summary = el('p', 'muted', format(config.labels.layersSummary, { layers: layers.length, entities }));
-  document.getElementById('cad-layers').replaceChildren(summary, table);
+  document.getElementById('cad-layers').replaceChildren(summary, scroller);
 }
 
 function selects() {

@@ -54,7 +54,16 @@ function describe(labels, group, entry) {
     if (more > 0) texts.push(format(labels.moreTexts, { count: more }));
     return [clip(entry.problem), texts.join(' / ')].filter(Boolean).join(': ');
   }
-  return [entry.layer, entry.type, entry.reason].filter(Boolean).join(' · ');
+  const entity = entry.handle ? `${entry.type} #${entry.handle}` : entry.type; // as AutoCAD finds it
+  return [entry.layer, entity, entry.reason].filter(Boolean).join(' · ');
+}
+
+/** On a phone the map sits above the long panel, out of sight: scroll it into view so the
+ * entry just centred is seen (beside the panel, on a wide screen, nothing moves). */
+function bringMapIntoView() {
+  const map = document.getElementById('map');
+  const { top, bottom } = map.getBoundingClientRect();
+  if (top < 0 || bottom > window.innerHeight) map.scrollIntoView({ block: 'start' });
 }
 
 function entryRow(cadMap, labels, group, entry, feature) {
@@ -66,7 +75,10 @@ function entryRow(cadMap, labels, group, entry, feature) {
     button.disabled = true;
     button.append(el('span', 'muted', ` (${labels.noLocation})`));
   } else {
-    button.addEventListener('click', () => focusIssue(cadMap, feature));
+    button.addEventListener('click', () => {
+      focusIssue(cadMap, feature);
+      bringMapIntoView();
+    });
   }
   row.append(button);
   return row;
