@@ -103,7 +103,7 @@ HIDDEN_CONVERTED = ReportMessage(
 HIDDEN_IGNORED = ReportMessage(
     _("CAD layer %(layer)s is %(hidden)s; ignored"), (("hidden", _hidden),)
 )
-LAYER_IGNORED = ReportMessage(_("CAD layer %(layer)s ignored (%(count)s entities)"))
+LAYER_IGNORED = ReportMessage(_("CAD layer %(layer)s ignored (entities: %(count)s)"))
 # Entities skipped (importers.cad.geometry, importers.cad.build).
 UNREADABLE = ReportMessage(_("unreadable geometry (%(error)s)"))
 NOT_CONVERTED = ReportMessage(_("%(type)s entities are not converted"))

@@ -68,8 +68,9 @@ def test_the_cad_report_is_stored_in_english_and_read_in_the_callers_language(
 
     vietnamese = api(planner, "vi").get(f"/api/jobs/{job_id}/").json()["report"]
     assert [i["problem"] for i in vietnamese["label_issues"]] == ["không có nhãn trong lô"]
-    count = ignored[0].split("(")[1].split()[0]
-    assert f"Đã bỏ qua lớp CAD 'KHUNG_TEN' ({count} đối tượng)" in vietnamese["notes"]
+    count = ignored[0].rsplit(": ", 1)[1].rstrip(")")
+    assert count.isdecimal()
+    assert f"Đã bỏ qua lớp CAD 'KHUNG_TEN' (số đối tượng: {count})" in vietnamese["notes"]
     assert vietnamese["features"] == stored["features"]  # only the messages change
 
 
