@@ -86,34 +86,41 @@ class Walker:
         for entity in entities:
             yield from self._entity(entity, None, 0)
 
-    def _entity(self, entity: DXFGraphic, parent: str | None, depth: int) -> Iterator[CadItem]:
+    def _entity(
+        self, entity: DXFGraphic, parent: str | None, depth: int, owner: str = ""
+    ) -> Iterator[CadItem]:
+        """`owner`: the handle of the model-space INSERT an expanded entity comes from (block
+        contents are virtual and have none), so that report entries and source references
+        name something the planner can find in the drawing."""
         layer = entity.dxf.get("layer", "0")
         if parent is not None and layer == "0":
             layer = parent
         kind = entity.dxftype()
         if kind == "INSERT":
-            yield from self._insert(entity, layer, depth)  # type: ignore[arg-type]
+            yield from self._insert(entity, layer, depth, owner)  # type: ignore[arg-type]
             return
         if not self.accept(layer):
             return
         try:
             item = convert(entity, layer, self.tolerance)
         except (ValueError, ArithmeticError, TypeError, AttributeError, IndexError) as exc:
-            self.skip(entity, layer, messages.UNREADABLE(error=exc))
+            self.skip(entity, layer, messages.UNREADABLE(error=exc), owner)
             return
         if item is None:
-            self.skip(entity, layer, messages.NOT_CONVERTED(type=kind))
+            self.skip(entity, layer, messages.NOT_CONVERTED(type=kind), owner)
         elif item.geom is None or item.geom.is_empty:
-            self.skip(entity, layer, messages.DEGENERATE())
+            self.skip(entity, layer, messages.DEGENERATE(), owner)
         else:
+            item.handle = item.handle or owner
             yield item
 
-    def _insert(self, insert: Insert, layer: str, depth: int) -> Iterator[CadItem]:
+    def _insert(self, insert: Insert, layer: str, depth: int, owner: str) -> Iterator[CadItem]:
+        owner = owner or insert.dxf.get("handle", "") or ""
         if depth >= self.max_depth:
-            self.skip(insert, layer, messages.TOO_DEEP(depth=self.max_depth))
+            self.skip(insert, layer, messages.TOO_DEEP(depth=self.max_depth), owner)
             return
         if self.accept(layer):
-            yield from _attribs(insert, layer)
+            yield from _attribs(insert, layer, owner)
         elif not self.may_yield(insert.doc, insert.dxf.get("name", "")):
             return  # a tree symbol or title block on an ignored layer: nothing to expand
         cells = insert.multi_insert() if insert.mcount > 1 else [insert]
@@ -121,10 +128,10 @@ class Walker:
             try:
                 children = list(cell.virtual_entities())
             except (ValueError, ArithmeticError, KeyError, AttributeError) as exc:
-                self.skip(insert, layer, messages.BLOCK_FAILED(error=exc))
+                self.skip(insert, layer, messages.BLOCK_FAILED(error=exc), owner)
                 return
             for child in children:
-                yield from self._entity(child, layer, depth + 1)
+                yield from self._entity(child, layer, depth + 1, owner)
 
     def may_yield(self, doc, name: str, path: tuple[str, ...] = ()) -> bool:
         """Whether the block, inserted on a layer that is not wanted, holds anything drawn
@@ -152,15 +159,12 @@ class Walker:
             return self.may_yield(doc, entity.dxf.get("name", ""), path)
         return kind not in _COPIED_AS_IS
 
-    def skip(self, entity: DXFGraphic, layer: str, reason: str) -> None:
-        self.skipped.append(
-            Skipped(
-                layer, entity.dxftype(), entity.dxf.get("handle", "") or "", reason, _where(entity)
-            )
-        )
+    def skip(self, entity: DXFGraphic, layer: str, reason: str, owner: str = "") -> None:
+        handle = entity.dxf.get("handle", "") or owner
+        self.skipped.append(Skipped(layer, entity.dxftype(), handle, reason, _where(entity)))
 
 
-def _attribs(insert: Insert, layer: str) -> Iterator[CadItem]:
+def _attribs(insert: Insert, layer: str, handle: str) -> Iterator[CadItem]:
     for attrib in insert.attribs:
         value = attrib.plain_text()
         if not value or attrib.is_invisible:
@@ -169,7 +173,7 @@ def _attribs(insert: Insert, layer: str) -> Iterator[CadItem]:
         yield CadItem(
             layer,
             "ATTRIB",
-            insert.dxf.get("handle", "") or "",
+            handle,
             shapely.Point(point.x, point.y),
             text=value,
             style=attrib.dxf.get("style", ""),

@@ -304,6 +304,11 @@ def test_delegated_entities_are_walked_in_drawing_order(tmp_path):
     assert fast.report.features["roads"] == 4
     assert len(fast.outputs["annotation"]) >= 8  # the trees' points and circles, attributes
     assert_same(fast, slow)
+    # Block contents are virtual: they carry the handle of the INSERT they come from, so a
+    # reference names something the planner finds in the drawing ("mixed.dxf#2F", not "#").
+    inserts = {e.dxf.handle for e in ezdxf.readfile(path).modelspace().query("INSERT")}
+    refs = [feature.source_ref for feature in fast.outputs["annotation"]]
+    assert {ref.rsplit("#", 1)[1] for ref in refs} == inserts
 
 
 def _with(path: Path, change) -> Path:
