@@ -83,8 +83,6 @@ def test_import_cad_json_output_stays_english(planner, draft_plan, tmp_path):
             str(plan_drawing(tmp_path / "plan.dxf")),
             "--project",
             draft_plan.project.code,
-            "--crs",
-            "EPSG:9214",
             "--mapping",
             json.dumps(MAPPING),
             "--no-progress",
@@ -94,6 +92,33 @@ def test_import_cad_json_output_stays_english(planner, draft_plan, tmp_path):
     printed = json.loads(out.getvalue())
     assert [i["problem"] for i in printed["label_issues"]] == ["no label inside the lot"]
     assert any(n.startswith("CAD layer 'KHUNG_TEN' ignored (") for n in printed["notes"])
+    # the warnings written during the import too, not the Vietnamese of the active language
+    assert printed["warnings"] == [
+        "The drawing declares no coordinate system; EPSG:9214 was assumed. Choose the "
+        "coordinate system if the drawing uses another one."
+    ]
+
+
+@pytest.mark.django_db
+def test_import_cad_text_output_is_in_the_active_language(planner, draft_plan, tmp_path):
+    out = io.StringIO()
+    with translation.override("vi"):
+        call_command(
+            "import_cad",
+            str(plan_drawing(tmp_path / "plan.dxf")),
+            "--project",
+            draft_plan.project.code,
+            "--crs",
+            "EPSG:9214",
+            "--mapping",
+            json.dumps(MAPPING),
+            "--no-progress",
+            stdout=out,
+        )
+    printed = out.getvalue()
+    assert "Đã bỏ qua lớp CAD 'KHUNG_TEN' (số đối tượng: " in printed
+    assert "không có nhãn trong lô" in printed
+    assert "ignored (" not in printed
 
 
 SAMPLES = {

@@ -12,18 +12,20 @@ import json
 import tempfile
 import zipfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from importers.cad.guess import IGNORE, guess_mapping
 from importers.cad.mapping import BUILDING_LINES
 from importers.gis_mapping import import_mapped_dataset
 from importers.jobs import resolve_options
+from importers.report import localized_cad_report
 from importers.service import import_cad, inspect_drawing
 from importers.sources import is_cad
 from importers.text.vietnamese import ENCODINGS
@@ -66,7 +68,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--no-progress", action="store_true", help="no progress on stderr")
         parser.add_argument("--user", help="planner username (default: first planner member)")
-        parser.add_argument("--json", action="store_true", help="print the report as JSON")
+        parser.add_argument(
+            "--json",
+            action="store_true",
+            help="print the report as JSON, every message in English (stable for scripts)",
+        )
 
     def handle(self, *args, **options):
         path = Path(options["file"])
@@ -77,6 +83,14 @@ class Command(BaseCommand):
             raise CommandError(f"No project with code {options['project']!r}.")
         user = self._user(project, options.get("user"))
         drawing = is_cad(path.name)
+        # --json is for scripts: all of it in English, warnings written during the import too
+        language = translation.override("en") if options["json"] else nullcontext()
+        with language:
+            chosen, revision, result = self._import(options, path, project, user, drawing)
+            report = result.report if options["json"] else localized_cad_report(result.report)
+        self._print(report, revision, options["json"], chosen["mapping"])
+
+    def _import(self, options, path: Path, project, user, drawing: bool):
         importer = import_cad if drawing else import_mapped_dataset
         try:
             chosen = self._options(options, path, drawing)
@@ -100,7 +114,7 @@ class Command(BaseCommand):
             bar.done()
         except PlanningError as exc:
             raise CommandError(exc.message) from exc
-        self._print(result.report, revision, options["json"], chosen["mapping"])
+        return chosen, revision, result
 
     def _options(self, options, path: Path, drawing: bool) -> dict:
         """--mapping as JSON or a file; otherwise (or --preset) the name of a preset; neither:
