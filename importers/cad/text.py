@@ -10,8 +10,10 @@ VNI); otherwise all texts of the drawing are scored together.
 Up to R2004, AutoCAD and ezdxf write a character outside the code page as \\U+XXXX: such
 escapes are decoded first (as ezdxf's recovering loader and AutoCAD read them), and a text
 that then holds letters no legacy font byte could be is Unicode, never decoded again. A
-drawing whose non-ASCII texts are mostly such Unicode is a Unicode drawing: without a
-legacy font, its few texts that fit the code page ("Cây xanh") are kept as written.
+drawing with such Unicode texts whose other texts use only Vietnamese letters of the code
+page is a Unicode drawing: without a legacy font its texts that fit the code page ("Cây
+xanh") are kept as written. Any sign or foreign letter among them (TCVN3's "§Êt") makes it
+a legacy drawing as before, whose fitting texts are all decoded.
 """
 
 from __future__ import annotations
@@ -106,6 +108,16 @@ def _legacy_samples(samples: Iterable[str]) -> list[str]:
     return list(chosen)
 
 
+# The Vietnamese letters a single-byte Western code page holds: a Unicode text that fits the
+# code page uses only these beyond ASCII, while TCVN3 or VNI bytes shown in it also give
+# signs and foreign letters ("§Êt ë míi" is TCVN3 for "Đất ở mới").
+_VIETNAMESE_LATIN1 = frozenset("àáâãèéêìíòóôõùúýÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝ")
+
+
+def _reads_as_vietnamese(text: str) -> bool:
+    return all(char.isascii() or char in _VIETNAMESE_LATIN1 for char in text)
+
+
 class TextDecoder:
     """Decodes the texts of one drawing with one consistent choice of encoding."""
 
@@ -115,17 +127,15 @@ class TextDecoder:
         self.fonts = style_fonts(doc)
         self.used: set[str] = set()
         self.document_choice: str | None = None
-        self.holds_unicode = False  # some texts are real Unicode: legacy only where it reads
         if requested == "auto":
             self._detect(samples)
 
     def _detect(self, samples: Iterable[str]) -> None:
         texts = _legacy_samples(unescape(s) for s in samples)
-        raws = [raw for text in texts if (raw := raw_bytes(text, self.codec)) is not None]
-        unicode_texts = len(texts) - len(raws)
-        self.holds_unicode = unicode_texts > 0
-        if unicode_texts >= len(raws):  # a Unicode drawing: only legacy fonts say otherwise
-            return
+        fitting = [text for text in texts if raw_bytes(text, self.codec) is not None]
+        if len(fitting) < len(texts) and all(map(_reads_as_vietnamese, fitting)):
+            return  # a Unicode drawing: "Cây xanh" is as written; only legacy fonts decode
+        raws = [raw for text in fitting if (raw := raw_bytes(text, self.codec)) is not None]
         detected = vietnamese.detect(raws)
         self.document_choice = detected if detected in LEGACY else None
 
@@ -137,20 +147,8 @@ class TextDecoder:
         raw = raw_bytes(text, self.codec) if encoding else None
         if encoding is None or raw is None:
             return unicodedata.normalize("NFC", text)
-        decoded = vietnamese.decode(raw, encoding)
-        if self._keep_as_written(text, decoded, style):
-            return unicodedata.normalize("NFC", text)
         self.used.add(encoding)
-        return decoded
-
-    def _keep_as_written(self, text: str, decoded: str, style: str) -> bool:
-        """In a drawing that mixes Unicode and legacy texts, a text that fits the code page
-        is decoded by the document's choice only when that reads better than it is."""
-        if not self.holds_unicode or self.requested != "auto":
-            return False
-        if font_encoding(self.fonts.get(style.upper(), "")):
-            return False
-        return vietnamese.score(decoded) <= vietnamese.score(text)
+        return vietnamese.decode(raw, encoding)
 
     def _encoding_for(self, style: str) -> str | None:
         if self.requested in LEGACY:
