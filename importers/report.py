@@ -114,6 +114,12 @@ FACES_OFF_BUILDINGS = ReportMessage(_("3D faces belong on a buildings layer"))
 CANNOT_BOUND = ReportMessage(_("a %(type)s cannot bound an area"))
 NOT_ON_LINES = ReportMessage(_("texts and 3D faces do not belong on a line layer"))
 TYPE_NOT_ON_LINES = ReportMessage(_("a %(type)s does not belong on a line layer"))
+FUNCTIONS_FROM_CODES = ReportMessage(
+    _(
+        "%(count)s lots take their land-use function from the letters of their lot code "
+        "(ODT-01: ODT); check those whose letters mean something else in this drawing"
+    )
+)
 HATCHES_MERGED = ReportMessage(
     _("%(count)s hatches fill lots already bounded by linework (merged)")
 )

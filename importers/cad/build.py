@@ -254,6 +254,8 @@ def _label(chosen, attributes, read: _Labels, report) -> None:
         attrs.update(found)
     report.label_issues.extend(issue.as_dict() for issue in issues[:LIST_CAP])
     report.totals["label_issues"] += len(issues)
+    if read.parser.from_codes:
+        report.notes.append(messages.FUNCTIONS_FROM_CODES(count=read.parser.from_codes))
 
 
 def _skip(report, item: CadItem, reason: str) -> None:

@@ -90,6 +90,9 @@ class LabelParser:
     _read: dict[str, tuple[list[_Step], str]] = field(default_factory=dict, init=False, repr=False)
     # category code -> its names (function keys), for refines()
     _names: dict[str, list[str]] = field(default_factory=dict, init=False, repr=False)
+    # lots whose function came from their code's letters, for the report's note: "MN-01"
+    # may be a kindergarten (mầm non) in a drawing, not the catalogue's water surface (MN)
+    from_codes: int = field(default=0, init=False)
 
     def parse(self, text: str) -> dict[str, object]:
         """The facts of one text; `_codes`, `_unparsed` and `_conflicts` are for _combine."""
@@ -353,3 +356,4 @@ def _function_from_code(found: dict[str, object], code: str, parser: LabelParser
     labelled = found.get("function")
     if labelled is None or (labelled != prefixed and parser.refines(prefixed, str(labelled))):
         found["function"] = prefixed
+        parser.from_codes += 1

@@ -134,3 +134,9 @@ def test_codes_only_drawing_through_import_cad(planner, draft_plan, tmp_path):
     ]
     assert [list(i["location"]) for i in issues] == [[E0 + 202, N0 + 25], [E0, N0 + 60]]
     assert all(i["lonlat"] for i in issues)  # the page can centre the map there
+    # the report says how many lots took their function from their code's letters, since
+    # those letters may mean something else in a drawing ("MN-01" for a kindergarten)
+    assert (
+        "4 lots take their land-use function from the letters of their lot code (ODT-01: ODT); "
+        "check those whose letters mean something else in this drawing"
+    ) in result.report["notes"]
