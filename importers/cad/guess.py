@@ -28,7 +28,7 @@ RULES = [
         r"|_LOTS?_|_ZONES?_|_O_?DAT_|CHUC_?NANG",
     ),
     ("boundary", r"RANH_?GIOI|PHAM_?VI|BOUNDARY|_RANH_"),
-    ("roads", r"GIAO_?THONG|_DUONG|LO_?GIOI|VIA_?HE|ROAD|STREET|_GT_"),
+    ("roads", r"GIAO_?THONG|TIM_?DUONG|_DUONG|LO_?GIOI|VIA_?HE|ROAD|STREET|_GT_"),
     (
         "infrastructure",
         r"HTKT|CAP_?NUOC|THOAT_?NUOC|CAP_?DIEN|_DIEN_|CHIEU_?SANG|VIEN_?THONG|INFRA|PIPE|SEWER",

@@ -46,6 +46,7 @@ def test_the_command_line_guesses_as_the_cad_page():
     assert guessed == on_the_page
     assert guessed["QH_RANHGIOI_LO"] == "landuse"
     assert guessed["KHUNG_TEN"] == "ignore"
+    assert guessed["QH_TIMDUONG"] == "roads"  # road centre lines (tim đường)
     assert guessed["CHỈ GIỚI XD"] == BUILDING_LINES
     assert guessed["GIAO_THONG"] == "roads"
 

@@ -10,7 +10,7 @@ const RULES = [
   ['redlines', /CHI_?GIOI|DUONG_?DO_|_CGD_|RED_?LINE/],
   ['landuse', /RANH_?GIOI_?LO|_LO_?DAT_|_LO_|KY_?HIEU_?LO|HATCH|SU_?DUNG_?DAT|_SDD_|LAND_?USE|_LOTS?_|_ZONES?_|_O_?DAT_|CHUC_?NANG/],
   ['boundary', /RANH_?GIOI|PHAM_?VI|BOUNDARY|_RANH_/],
-  ['roads', /GIAO_?THONG|_DUONG|LO_?GIOI|VIA_?HE|ROAD|STREET|_GT_/],
+  ['roads', /GIAO_?THONG|TIM_?DUONG|_DUONG|LO_?GIOI|VIA_?HE|ROAD|STREET|_GT_/],
   ['infrastructure', /HTKT|CAP_?NUOC|THOAT_?NUOC|CAP_?DIEN|_DIEN_|CHIEU_?SANG|VIEN_?THONG|INFRA|PIPE|SEWER/],
   ['buildings', /_NHA|CONG_?TRINH|BUILDING|_3D_|KHOI_?NHA/],
   ['annotation', /TEXT|_CHU_|GHI_?CHU|ANNO|LABEL|KY_?HIEU/],
