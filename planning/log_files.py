@@ -95,7 +95,10 @@ def logging_config(log_dir: Path) -> dict[str, Any]:
         "root": {"handlers": ["console", "errors_file"], "level": "INFO"},
         # Procrastinate announces every task registration at INFO on each manage.py call; job
         # progress and outcomes are kept in planning.Job, so its warnings and errors suffice.
+        # ezdxf tells each audit step at INFO ("creating ACAD_COLOR dictionary"): the CAD
+        # report's notes say what was repaired, so only its warnings reach the log.
         "loggers": {
+            "ezdxf": {"level": "WARNING"},
             "mapproxy": {"level": "WARNING"},
             "pyogrio": {"level": "WARNING"},
             "procrastinate": {"level": "WARNING"},

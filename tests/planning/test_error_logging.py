@@ -177,3 +177,16 @@ def test_a_daemonised_gunicorn_logs_a_500(tmp_path):
             pid = int(pidfile.read_text())
             os.kill(pid, 15)
             wait_for(lambda: not pidfile.exists(), timeout=20)
+
+
+def test_ezdxf_audit_steps_stay_out_of_the_log(caplog):
+    """ezdxf tells each repair step at INFO ("creating ACAD_COLOR dictionary"), which
+    flooded the import_cad command's stderr; the CAD report's notes say what was repaired."""
+    import ezdxf
+
+    with caplog.at_level(logging.INFO):
+        ezdxf.new("R2000")  # creates the standard dictionaries, each announced at INFO
+        logging.getLogger("ezdxf").warning("a real problem")
+    assert [(r.name, r.levelname) for r in caplog.records if r.name.startswith("ezdxf")] == [
+        ("ezdxf", "WARNING")
+    ]
