@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from ezdxf.lldxf.const import DXFError
 from ezdxf.lldxf.tagger import binary_tags_loader
@@ -225,8 +226,12 @@ def _close(entity: _Entity, block: _Block, limits: CadLimits) -> None:
     cells = entity.columns * entity.rows
     if cells > limits.max_array:
         raise InvalidInput(
-            _("The MINSERT at line %(line)d is an array of %(cells)d copies (limit %(limit)d).")
-            % {"line": entity.line, "cells": cells, "limit": limits.max_array}
+            _("The MINSERT at line %(line)d is an array of %(cells)s copies (limit %(limit)s).")
+            % {
+                "line": entity.line,
+                "cells": number_format(cells, force_grouping=True),
+                "limit": number_format(limits.max_array, force_grouping=True),
+            }
         )
     name = _name(entity.block)
     block.inserts[name] = block.inserts.get(name, 0) + cells

@@ -157,6 +157,7 @@ def test_binary_dxf_is_held_to_the_same_limits(planner, draft_plan, tmp_path):
     doc.saveas(tmp_path / "array.dxf", fmt="bin")
     error = refused(planner, draft_plan, tmp_path / "array.dxf")
     assert "MINSERT" in error.message
+    assert "an array of 1,000,000 copies" in error.message  # grouped, in the language's way
 
 
 def test_whole_binary_dxf_still_imports(planner, draft_plan, tmp_path):
