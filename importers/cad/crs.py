@@ -9,7 +9,6 @@ from collections.abc import Callable
 
 import numpy as np
 from django.conf import settings
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from ezdxf.document import Drawing
 from ezdxf.lldxf.const import DXFError
@@ -21,6 +20,7 @@ from importers.cad.provinces import preset_for
 from planning import crs as planning_crs
 from planning.errors import InvalidInput
 from planning.extent import VIETNAM_LONLAT  # where VN-2000 coordinates can plausibly lie
+from planning.numbers import localized
 
 ZONE_HALF_WIDTH = 3.0  # degrees from a TM-3 central meridian still plausible
 # Where a drawing in a provincial TM-3 zone can lie: the mainland and its coastal islands
@@ -151,7 +151,7 @@ def far_from_project_warning(drawing: tuple, project: tuple) -> str | None:
     return _(
         "The drawing lands %(km)s km from the project's boundary and other layers: check "
         "the coordinate system, the control points and the drawing's origin."
-    ) % {"km": number_format(gap, 0, force_grouping=True)}
+    ) % {"km": localized(gap, 0)}
 
 
 def _gap_km(a: tuple, b: tuple) -> float:

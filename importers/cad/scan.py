@@ -14,13 +14,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from ezdxf.lldxf.const import DXFError
 from ezdxf.lldxf.tagger import binary_tags_loader
 
 from importers.cad.limits import CadLimits
 from planning.errors import InvalidInput
+from planning.numbers import localized
 
 BINARY_SENTINEL = b"AutoCAD Binary DXF"
 _STRUCTURE = {b"SECTION", b"ENDSEC", b"TABLE", b"ENDTAB", b"BLOCK", b"ENDBLK", b"EOF", b"SEQEND"}
@@ -229,8 +229,8 @@ def _close(entity: _Entity, block: _Block, limits: CadLimits) -> None:
             _("The MINSERT at line %(line)d is an array of %(cells)s copies (limit %(limit)s).")
             % {
                 "line": entity.line,
-                "cells": number_format(cells, force_grouping=True),
-                "limit": number_format(limits.max_array, force_grouping=True),
+                "cells": localized(cells, 0),
+                "limit": localized(limits.max_array, 0),
             }
         )
     name = _name(entity.block)

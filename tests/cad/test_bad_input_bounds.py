@@ -14,6 +14,7 @@ from pathlib import Path
 
 import ezdxf
 import pytest
+from django.utils import translation
 
 from importers.service import import_cad
 from planning.errors import InvalidInput, PlanningError
@@ -158,6 +159,9 @@ def test_binary_dxf_is_held_to_the_same_limits(planner, draft_plan, tmp_path):
     error = refused(planner, draft_plan, tmp_path / "array.dxf")
     assert "MINSERT" in error.message
     assert "an array of 1,000,000 copies" in error.message  # grouped, in the language's way
+    with translation.override("vi"):
+        error = refused(planner, draft_plan, tmp_path / "array.dxf")
+    assert "một mảng 1.000.000 bản sao" in error.message
 
 
 def test_whole_binary_dxf_still_imports(planner, draft_plan, tmp_path):
