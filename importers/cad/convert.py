@@ -224,7 +224,7 @@ def _note_layers(report: CadReport, kind_of) -> None:
                 if kind != IGNORE
                 else messages.HIDDEN_IGNORED(layer=name, hidden=state)
             )
-        if kind == IGNORE and layer["total"]:
+        elif kind == IGNORE and layer["total"]:  # a hidden one is said once, above
             report.notes.append(
                 messages.LAYER_IGNORED(layer=repr(layer["name"]), count=layer["total"])
             )

@@ -8,6 +8,7 @@ from pathlib import Path
 import ezdxf
 import pytest
 import shapely
+from django.utils import translation
 
 from importers.cad.convert import CadOptions, convert
 from importers.cad.geometry import Walker
@@ -225,3 +226,12 @@ def test_symbols_on_an_ignored_layer_are_not_expanded_unless_they_hold_wanted_co
     assert walker.skipped == []
     everything = Walker(0.01, 16, lambda layer: True)
     assert len(list(everything.items(drawing.doc.modelspace()))) > len(found)
+
+
+def test_a_hidden_ignored_layer_gets_one_note(tmp_path):
+    name = "gdal_frozen-off.dxf"
+    mapping = {"*": "roads", "OFFFREEZE": "ignore"}
+    with translation.override("en"):
+        notes = convert(SAMPLES / name, name, CadOptions(mapping), tmp_path).report.notes
+    about = [str(note) for note in notes if "'OFFFREEZE'" in str(note)]
+    assert about == ["CAD layer 'OFFFREEZE' is frozen and off; ignored"]
