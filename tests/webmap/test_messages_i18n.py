@@ -119,6 +119,11 @@ def test_import_cad_text_output_is_in_the_active_language(planner, draft_plan, t
     assert "Đã bỏ qua lớp CAD 'KHUNG_TEN' (số đối tượng: " in printed
     assert "không có nhãn trong lô" in printed
     assert "ignored (" not in printed
+    lines = printed.splitlines()
+    assert lines[0].startswith(f"Phiên bản {draft_plan.number + 1} (id ")
+    assert "  landuse: 6 đối tượng" in lines  # the kind codes stay: they are what --mapping takes
+    assert "  vấn đề về nhãn: 1" in lines
+    assert not [line for line in lines if "features" in line or "label issues" in line]
 
 
 SAMPLES = {

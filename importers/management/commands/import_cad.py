@@ -20,6 +20,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from importers.cad.guess import IGNORE, guess_mapping
 from importers.cad.mapping import BUILDING_LINES
@@ -139,10 +140,14 @@ class Command(BaseCommand):
         """The mapping the command chose itself, a line per layer: a wrong guess is seen."""
         if self.mapping_source not in ("guessed", "default"):
             return
-        how = "guessed from the layer names" if self.mapping_source == "guessed" else "default"
-        self.stdout.write(f"Mapping ({how}; give --mapping to choose):")
+        self.stdout.write(
+            _("Mapping (guessed from the layer names; give --mapping to choose):")
+            if self.mapping_source == "guessed"
+            else _("Mapping (default; give --mapping to choose):")
+        )
+        others = _("every other layer")
         for layer, target in mapping.items():
-            self.stdout.write(f"  {'every other layer' if layer == '*' else layer} -> {target}")
+            self.stdout.write(f"  {others if layer == '*' else layer} -> {target}")
 
     def _user(self, project, username):
         users = get_user_model().objects
@@ -167,35 +172,64 @@ class Command(BaseCommand):
                 json.dumps({"revision": revision.pk, **used, **report}, ensure_ascii=False)
             )
             return
-        self.stdout.write(
-            f"Revision {revision.number} (id {revision.pk}) of {revision.project.code}"
+        say = self.stdout.write
+        say(
+            _("Revision %(number)s (id %(id)s) of %(project)s")
+            % {"number": revision.number, "id": revision.pk, "project": revision.project.code}
         )
         self._say_mapping(mapping)
-        self.stdout.write(
-            f"CRS {report['source_crs']} ({report['crs_source']}), text {report['text_encoding'] or '-'}"
+        say(
+            _("CRS %(crs)s (%(source)s), text %(encoding)s")
+            % {
+                "crs": report["source_crs"],
+                "source": report["crs_source"],
+                "encoding": report["text_encoding"] or "-",
+            }
         )
         for kind, count in report["features"].items():
-            self.stdout.write(f"  {kind}: {count} features")
-        for layer in report.get("layers", []):  # GIS files: one report per source layer
-            missing = ", ".join(layer["missing_attributes"]) or "-"
-            self.stdout.write(
-                f"  layer {layer['source_layer']}: {layer['features_loaded']} of "
-                f"{layer['features_read']} loaded, missing attributes: {missing}"
+            say(
+                f"  {kind}: "
+                + ngettext("%(count)d feature", "%(count)d features", count) % {"count": count}
             )
-        for key in ("warnings", "notes"):
-            for line in report[key]:
-                self.stdout.write(f"  {key[:-1]}: {line}")
+        for layer in report.get("layers", []):  # GIS files: one report per source layer
+            say(
+                "  "
+                + _(
+                    "layer %(layer)s: %(loaded)d of %(read)d loaded, missing attributes: %(missing)s"
+                )
+                % {
+                    "layer": layer["source_layer"],
+                    "loaded": layer["features_loaded"],
+                    "read": layer["features_read"],
+                    "missing": ", ".join(layer["missing_attributes"]) or "-",
+                }
+            )
+        warning, note = _("warning"), _("note")
+        for line in report["warnings"]:
+            say(f"  {warning}: {line}")
+        for line in report["notes"]:
+            say(f"  {note}: {line}")
         if report["crs_source"] == "default":
-            self.stdout.write("  hint: give --crs (or a preset with a CRS) to choose the CRS")
-        for key in ("skipped", "unclosed", "label_issues"):
+            say("  " + _("hint: give --crs (or a preset with a CRS) to choose the CRS"))
+        self._say_entries(report)
+
+    def _say_entries(self, report: dict) -> None:
+        titles = {
+            "skipped": _("skipped"),
+            "unclosed": _("unclosed"),
+            "label_issues": _("label issues"),
+        }
+        for key, title in titles.items():
             entries = report[key]
             total = report.get("totals", {}).get(key, len(entries))
-            self.stdout.write(f"  {key}: {total}")
+            self.stdout.write(f"  {title}: {total}")
             for entry in entries[:LISTED]:
                 self.stdout.write(f"    {json.dumps(_brief(entry), ensure_ascii=False)}")
             if total > LISTED:
                 self.stdout.write(
-                    f"    ... {total - LISTED} more ({len(entries)} of them in the --json report)"
+                    "    "
+                    + _("... %(more)d more (%(listed)d of them in the --json report)")
+                    % {"more": total - LISTED, "listed": len(entries)}
                 )
 
 
