@@ -166,6 +166,7 @@ def report_labels() -> dict[str, Any]:
         "noLocation": _("no location"),
         "length": _("%(length)s m long"),
         "warnings": _("Warnings"),
+        "missingAttributes": _("Required attributes missing from the file:"),
         # Not "Notes": in Vietnamese that is "Ghi chú", the annotation layer's name too.
         "notes": _("Conversion remarks"),
         "kinds": {kind.code: str(kind.label) for kind in KINDS.values()},

@@ -389,6 +389,9 @@ def test_a_zipped_shapefile_with_tcvn3_dbf_takes_the_same_path(
     )
     worker.join(60)
     expect(page.locator(".report-features tr[data-kind='landuse'] td.num")).to_have_text("3")
+    # the land-use attributes the DBF lacks, as the plain upload page and the CLI say them
+    missing = page.locator(".report-messages", has_text="Required attributes missing")
+    expect(missing.locator("li")).to_have_text(["lots: function"])
     layer = Layer.objects.get(revision=draft_plan, kind="landuse", source_name="legacy.zip")
     names = sorted(Feature.objects.filter(layer=layer).values_list("attributes__ten", flat=True))
     assert names == sorted(TCVN3.values())

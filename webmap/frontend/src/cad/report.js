@@ -110,6 +110,13 @@ function issueSections(cadMap, labels, report) {
   });
 }
 
+/** "lots: code, function" per GIS source layer that lacks attributes its kind expects. */
+function missingAttributes(report) {
+  return (report.layers || [])
+    .filter((layer) => (layer.missing_attributes || []).length)
+    .map((layer) => `${layer.source_layer}: ${layer.missing_attributes.join(', ')}`);
+}
+
 /** Renders a job's report into the report section and its entries onto the map. */
 export function renderReport(config, cadMap, report) {
   const { labels } = config;
@@ -117,6 +124,7 @@ export function renderReport(config, cadMap, report) {
   document.getElementById('report-features').replaceChildren(featureTable(labels, report.features));
   document.getElementById('report-messages').replaceChildren(
     messageList(labels.warnings, report.warnings),
+    messageList(labels.missingAttributes, missingAttributes(report)),
     messageList(labels.notes, report.notes),
   );
   document.getElementById('report-issues').replaceChildren(...issueSections(cadMap, labels, report));
