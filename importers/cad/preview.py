@@ -76,9 +76,10 @@ def geojson_preview(geoms: np.ndarray, layers: list[str], source_crs: CRS) -> di
         return np.column_stack([lon, lat])
 
     lonlat = shapely.transform(geoms, project)
-    # Coordinates PROJ cannot place come back infinite (or NaN): such geometries are left
-    # out of the preview, which never carries what JSON cannot.
-    placed = _finite(lonlat)
+    # Coordinates PROJ cannot place come back infinite (or NaN), and metres read as degrees
+    # (a drawing in VN-2000 given EPSG:4326) lie off the globe: such geometries are left out
+    # of the preview and its extent, which never carry what JSON or a map cannot.
+    placed = _on_earth(lonlat)
     if not placed.any():
         return {"preview": empty, "extent": None, "preview_truncated": False}
     lonlat, layers = lonlat[placed], [name for name, ok in zip(layers, placed, strict=True) if ok]
@@ -102,10 +103,12 @@ def geojson_preview(geoms: np.ndarray, layers: list[str], source_crs: CRS) -> di
     }
 
 
-def _finite(geoms: np.ndarray) -> np.ndarray:
-    """Per geometry: are all its coordinates finite numbers?"""
+def _on_earth(geoms: np.ndarray) -> np.ndarray:
+    """Per geometry: are all its coordinates finite longitudes and latitudes?"""
     coords, index = shapely.get_coordinates(geoms, return_index=True)
-    bad = index[~np.isfinite(coords).all(axis=1)]
+    with np.errstate(invalid="ignore"):  # NaN compares False: off the globe too
+        inside = (np.abs(coords[:, 0]) <= 180) & (np.abs(coords[:, 1]) <= 90)
+    bad = index[~inside]
     finite = np.ones(len(geoms), dtype=bool)
     finite[bad] = False
     return finite

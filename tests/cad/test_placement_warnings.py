@@ -62,5 +62,10 @@ def test_inspect_in_degrees_warns_without_an_absurd_distance(draft_plan, tmp_pat
     shown = inspect_drawing(path, "plan.dxf", "4326", project=draft_plan.project)
     assert any("plausible extent of EPSG:4326" in w for w in shown["warnings"])
     assert not [w for w in shown["warnings"] if "km from the project" in w]
+    # metres read as degrees lie off the globe: no preview, no extent given as lon/lat
+    assert shown["extent"] is None
+    assert shown["preview"]["features"] == []
     right = inspect_drawing(path, "plan.dxf", "9214", project=draft_plan.project)
     assert right["warnings"] == []
+    west, south, east, north = right["extent"]
+    assert 107 < west < east < 108 and 16 < south < north < 17  # Huế
