@@ -74,8 +74,8 @@ def test_the_cad_report_is_stored_in_english_and_read_in_the_callers_language(
     assert vietnamese["features"] == stored["features"]  # only the messages change
 
 
-@pytest.mark.django_db
-def test_import_cad_json_output_stays_english(planner, draft_plan, tmp_path):
+def import_cad_in_vietnamese(draft_plan, tmp_path, *options: str) -> str:
+    """What `manage.py import_cad` prints for the plan drawing, run in Vietnamese."""
     out = io.StringIO()
     with translation.override("vi"):
         call_command(
@@ -86,10 +86,15 @@ def test_import_cad_json_output_stays_english(planner, draft_plan, tmp_path):
             "--mapping",
             json.dumps(MAPPING),
             "--no-progress",
-            "--json",
+            *options,
             stdout=out,
         )
-    printed = json.loads(out.getvalue())
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_import_cad_json_output_stays_english(planner, draft_plan, tmp_path):
+    printed = json.loads(import_cad_in_vietnamese(draft_plan, tmp_path, "--json"))
     assert [i["problem"] for i in printed["label_issues"]] == ["no label inside the lot"]
     assert any(n.startswith("CAD layer 'KHUNG_TEN' ignored (") for n in printed["notes"])
     # the warnings written during the import too, not the Vietnamese of the active language
@@ -101,21 +106,7 @@ def test_import_cad_json_output_stays_english(planner, draft_plan, tmp_path):
 
 @pytest.mark.django_db
 def test_import_cad_text_output_is_in_the_active_language(planner, draft_plan, tmp_path):
-    out = io.StringIO()
-    with translation.override("vi"):
-        call_command(
-            "import_cad",
-            str(plan_drawing(tmp_path / "plan.dxf")),
-            "--project",
-            draft_plan.project.code,
-            "--crs",
-            "EPSG:9214",
-            "--mapping",
-            json.dumps(MAPPING),
-            "--no-progress",
-            stdout=out,
-        )
-    printed = out.getvalue()
+    printed = import_cad_in_vietnamese(draft_plan, tmp_path, "--crs", "EPSG:9214")
     assert "Đã bỏ qua lớp CAD 'KHUNG_TEN' (số đối tượng: " in printed
     assert "không có nhãn trong lô" in printed
     assert "ignored (" not in printed
