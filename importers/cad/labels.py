@@ -272,8 +272,8 @@ def assign(
 ) -> tuple[list[dict[str, object]], list[LabelIssue]]:
     """Attributes per lot from the texts whose anchor point lies inside it (`parsed`: the
     texts already parsed by `parser`, when that was done beforehand). A text with a lot code
-    or a function that lies in no lot is reported where it stands (its lot may not have
-    closed)."""
+    that lies in no lot is reported where it stands (its lot may not have closed); a
+    function name alone is not, since a plan's legend lists every function outside the lots."""
     if parsed is None:
         parsed = [parser.parse(text) for text in texts]
     inside: list[list[int]] = [[] for _ in lots]
@@ -290,7 +290,7 @@ def assign(
             issues.append(LabelIssue(_location(lot), problem, [texts[i] for i in members]))
     placed = {i for members in inside for i in members}
     for i, facts in enumerate(parsed):
-        if i not in placed and ("_codes" in facts or "function" in facts):
+        if i not in placed and "_codes" in facts:
             issues.append(LabelIssue(_location(points[i]), report.LABEL_OUTSIDE_LOTS(), [texts[i]]))
     return results, issues
 

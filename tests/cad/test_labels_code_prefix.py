@@ -73,10 +73,10 @@ def test_labels_in_no_lot_are_reported_where_they_stand(parser):
     points = [inside(0), shapely.Point(500, 7), shapely.Point(600, 8), *[shapely.Point(700, 9)] * 2]
     results, issues = assign(lots(1), points, texts, parser)
     assert results[0]["function"] == "ODT"
-    # a title or a lone value is no lot label; a code or a function is
+    # a lot code is a lot's label; a title, a lone value or a function name (a legend
+    # lists them all, outside the lots) is not
     assert [(i.location, i.problem, i.texts) for i in issues] == [
         ((500.0, 7.0), OUTSIDE, ["ODT-99 MĐXD 60%"]),
-        ((600.0, 8.0), OUTSIDE, ["Đất ở"]),
     ]
 
 
