@@ -470,7 +470,9 @@ def test_review_page_fits_a_phone_and_speaks_vietnamese_in_the_map_controls(
 
     page.set_viewport_size({"width": 1366, "height": 800})
     page.goto(f"{live_server.url}/projects/{bounded_proposal.project_id}/")
-    assert page.locator(".page-head > .button").evaluate(LINES_OF) == 1
+    buttons = page.locator(".page-head > .button")  # "All projects", "New revision"
+    assert buttons.count() == 2
+    assert [button.evaluate(LINES_OF) for button in buttons.all()] == [1, 1]
     assert not page.js_errors
     page.context.close()
 
