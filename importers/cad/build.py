@@ -72,7 +72,7 @@ def _base(item: CadItem | None, decoder) -> dict:
         return {"cad_layer": "", "cad_type": "LINE"}
     attrs: dict = {"cad_layer": decoder.fix_name(item.layer), "cad_type": item.dxftype}
     if item.text:
-        attrs["text"] = decoder.decode(item.text, item.style)
+        attrs["text"] = decoder.decode(item.text, item.style, item.fonts)
     return attrs
 
 
@@ -241,7 +241,7 @@ def _lots_and_labels(kind, items, texts, decoder, options, report):
 
 
 def _read_labels(texts, decoder, options) -> _Labels:
-    decoded = [decoder.decode(t.text, t.style) for t in texts]
+    decoded = [decoder.decode(t.text, t.style, t.fonts) for t in texts]
     parser = labels.LabelParser(options.functions)
     parsed = [parser.parse(text) for text in decoded]
     return _Labels([t.geom for t in texts], decoded, parser, parsed)

@@ -27,7 +27,7 @@ from importers.cad.geometry import CadItem, Walker
 from importers.cad.limits import CadLimits, CadTolerances
 from importers.cad.mapping import BUILDING_LINES, target_attributes, target_kind, target_label
 from importers.cad.scan import Scan
-from importers.cad.text import TextDecoder
+from importers.cad.text import TextDecoder, detection_samples
 from importers.control_points import control_transform
 from planning.errors import InvalidInput
 from planning.layer_kinds import KINDS
@@ -148,7 +148,8 @@ def convert(
     skipped = drawing.fast.skipped if drawing.fast else walker.skipped
     report.skipped = [s.as_dict() for s in skipped[:LIST_CAP]]
     report.totals["skipped"] = len(skipped)
-    decoder = TextDecoder(doc, options.encoding, (i.text for i in items if i.text))
+    samples = detection_samples((i.text, i.fonts) for i in items if i.text)
+    decoder = TextDecoder(doc, options.encoding, samples)
     crs, transform = resolve_crs(doc, options.crs, report)
     moves = [transform] if transform is not None else []
     if options.control_points:

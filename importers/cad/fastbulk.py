@@ -590,7 +590,7 @@ class BulkItems:
             item = items[index]
             parts = continued.get(entity, [])
             parts.append(values[start + texts[entity]] if texts[entity] >= 0 else "")
-            item.text = geometry.mtext_plain(escape_dxf_line_endings("".join(parts)))
+            item.text, item.fonts = geometry.mtext_plain(escape_dxf_line_endings("".join(parts)))
             item.style = values[start + styles[entity]] if styles[entity] >= 0 else ""
             shapes.points.append((index, (x, y)))
 

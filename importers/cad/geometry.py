@@ -26,6 +26,7 @@ from ezdxf.tools.text import fast_plain_mtext, plain_mtext
 from shapely.geometry.base import BaseGeometry
 
 from importers import report as messages
+from importers.cad.text import FontChanges, mark_fonts, unmark_fonts
 
 _CURVES = {"LINE", "ARC", "CIRCLE", "ELLIPSE", "SPLINE", "LWPOLYLINE", "POLYLINE"}
 _AREAS = {"SOLID", "TRACE"}
@@ -49,6 +50,7 @@ class CadItem:
     closed: bool = False
     text: str | None = None  # labels: TEXT/MTEXT plain text, ATTRIB values
     style: str = ""
+    fonts: FontChanges = ()  # where MTEXT switches fonts inside `text` (text.mark_fonts)
     tag: str = ""  # ATTRIB tag
     solid: bool = False  # 3D faces (geom is a MultiPolygon Z)
 
@@ -201,7 +203,7 @@ def convert(entity: Any, layer: str, tolerance: float) -> CadItem | None:
         location = entity.dxf.location
         item.geom = shapely.Point(location.x, location.y)
     elif kind in _TEXTS:
-        item.text, item.geom = _text(entity)
+        item.text, item.fonts, item.geom = _text(entity)
         item.style = entity.dxf.get("style", "")
     elif kind == "HATCH":
         item.geom, item.closed = _hatch(entity, tolerance), True
@@ -216,27 +218,30 @@ def convert(entity: Any, layer: str, tolerance: float) -> CadItem | None:
     return item
 
 
-def _text(entity) -> tuple[str, BaseGeometry]:
+def _text(entity) -> tuple[str, FontChanges, BaseGeometry]:
+    fonts: FontChanges = ()
     if entity.dxftype() == "MTEXT":
-        text = mtext_plain(entity.text)
+        text, fonts = mtext_plain(entity.text)
         point = entity.dxf.insert
     else:
         text = entity.plain_text()
         aligned = entity.dxf.get("halign", 0) or entity.dxf.get("valign", 0)
         point = entity.dxf.get("align_point") if aligned else None
         point = entity.ocs().to_wcs(point or entity.dxf.insert)
-    return text, shapely.Point(point.x, point.y)
+    return text, fonts, shapely.Point(point.x, point.y)
 
 
-def mtext_plain(raw: str) -> str:
-    """MTEXT content without formatting codes, AutoCAD's %% specials as characters."""
+def mtext_plain(raw: str) -> tuple[str, FontChanges]:
+    """MTEXT content without formatting codes, AutoCAD's %% specials as characters, and
+    where the fonts it names inline change (text.mark_fonts)."""
     lines = raw.replace("\\P", "\n")
     if not _MTEXT_MARKUP.search(lines):  # the common label: plain lines, nothing to parse
-        return lines
+        return lines, ()
+    raw, fonts = mark_fonts(raw)
     text = str(fast_plain_mtext(raw) if "\\S" not in raw else plain_mtext(raw))
     for code, char in _SPECIAL.items():
         text = text.replace(code, char).replace(code.upper(), char)
-    return text
+    return unmark_fonts(text, fonts)
 
 
 def _coords(path: ezpath.Path, tolerance: float) -> list[tuple[float, float]]:

@@ -14,13 +14,21 @@ drawing with such Unicode texts whose other texts use only Vietnamese letters of
 page is a Unicode drawing: without a legacy font its texts that fit the code page ("Cây
 xanh") are kept as written. Any sign or foreign letter among them (TCVN3's "§Êt") makes it
 a legacy drawing as before, whose fitting texts are all decoded.
+
+MTEXT may switch fonts inside its text (\\f.VnTime|b0;, \\Fvntime.shx;, scoped by {groups}):
+each run is decoded by its own font. A legacy font decides its run; any other font named
+inline is a Unicode run (AutoCAD would show TCVN3 bytes in Arial as "§Êt ë", so what the
+planner saw is what is written); runs in the style's font follow the style, then the
+drawing. TCVN3's capital fonts (.VnTimeH, .VnArialH ...) show every letter as a capital:
+their runs are decoded and upper-cased, as the planner saw them.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 from ezdxf.document import Drawing
 from ezdxf.lldxf.encoding import decode_dxf_unicode, decode_mif_to_unicode
@@ -72,8 +80,18 @@ def raw_bytes(text: str, codec: str) -> bytes | None:
     return bytes(out)
 
 
+def _font_name(font: str) -> str:
+    """The font's name in lower case, without folders or a font file's extension."""
+    name = font.strip().lower().replace("\\", "/").rsplit("/", 1)[-1]
+    stem, dot, extension = name.rpartition(".")
+    return stem if dot and stem and extension in _FONT_EXTENSIONS else name
+
+
+_FONT_EXTENSIONS = {"ttf", "ttc", "otf", "shx", "pfb"}
+
+
 def font_encoding(font: str) -> str | None:
-    name = font.strip().lower().rsplit("/", 1)[-1]
+    name = _font_name(font)
     if name.startswith(".vn"):
         return "tcvn3"
     if name.startswith("vni"):
@@ -81,16 +99,121 @@ def font_encoding(font: str) -> str | None:
     return None
 
 
+def is_capital_font(font: str) -> bool:
+    """A TCVN3 capital font (.VnTimeH, .VnArial NarrowH): lower-case codes show as capitals."""
+    name = _font_name(font)
+    return name.startswith(".vn") and name.endswith("h")
+
+
 def style_fonts(doc: Drawing) -> dict[str, str]:
-    """Text style name (upper case) -> font file or family name."""
+    """Text style name (upper case) -> font file or family name (the one that names a
+    legacy font when only one does: a style may give "vntime.ttf" and ".VnTime")."""
     fonts = {}
     for style in doc.styles:
         font = style.dxf.get("font", "") or ""
         family = (
             style.get_extended_font_data()[0] if hasattr(style, "get_extended_font_data") else ""
         )
-        fonts[style.dxf.name.upper()] = font or family or ""
+        legacy = family if font_encoding(family or "") and not font_encoding(font) else ""
+        fonts[style.dxf.name.upper()] = legacy or font or family or ""
     return fonts
+
+
+# --- fonts switched inside MTEXT ---------------------------------------------------------
+# Font changes are marked with private-use characters before ezdxf removes the formatting
+# codes, and read back from the plain text: offsets then count the plain text's characters.
+FontChanges = tuple[tuple[int, str], ...]  # (offset in the plain text, font; "" = the style's)
+_FIRST_MARK, _MARKS = 0xE000, 0x1900  # the Basic Multilingual Plane's private-use area
+_MARK = re.compile("([\ue000-\uf8ff])")
+
+
+def mark_fonts(raw: str) -> tuple[str, list[str]]:
+    """MTEXT content with every inline font change (\\f and \\F codes, and the end of a
+    {group} that changed the font) replaced by a mark, and the fonts the marks stand for.
+    Content without font codes (or with private-use characters of its own) is returned as
+    it is, with no fonts."""
+    if ("\\f" not in raw and "\\F" not in raw) or _MARK.search(raw):
+        return raw, []
+    fonts: dict[str, int] = {"": 0}
+    out: list[str] = []
+    current, outer = "", list[str]()
+    index, size = 0, len(raw)
+    while index < size:
+        char = raw[index]
+        if char == "\\" and index + 1 < size:
+            if raw[index + 1] not in "fF":
+                out.append(raw[index : index + 2])  # \{ \} \\ and the other codes' heads
+                index += 2
+                continue
+            end = raw.find(";", index + 2)
+            if end < 0:  # an unterminated code: left to ezdxf as it is
+                out.append(raw[index:])
+                break
+            current = raw[index + 2 : end].split("|", 1)[0].strip()
+            out.append(_mark(fonts, current))
+            index = end + 1
+            continue
+        if char == "{":
+            outer.append(current)
+        elif char == "}" and outer:
+            restored = outer.pop()
+            if restored != current:
+                current = restored
+                out.append(_mark(fonts, current))
+        out.append(char)
+        index += 1
+    if len(fonts) > _MARKS:
+        return raw, []
+    return "".join(out), list(fonts)
+
+
+def _mark(fonts: dict[str, int], font: str) -> str:
+    return chr(_FIRST_MARK + fonts.setdefault(font, len(fonts)))
+
+
+def unmark_fonts(text: str, fonts: list[str]) -> tuple[str, FontChanges]:
+    """The plain text without the marks of mark_fonts, and where its font changes."""
+    if not fonts:
+        return text, ()
+    pieces: list[str] = []
+    changes: list[tuple[int, str]] = []
+    length, current = 0, ""
+    for piece in _MARK.split(text):
+        if _MARK.fullmatch(piece):
+            font = fonts[ord(piece) - _FIRST_MARK]
+            if changes and changes[-1][0] == length:
+                changes.pop()  # nothing was written in the font it replaces
+                current = changes[-1][1] if changes else ""
+            if font != current:
+                changes.append((length, font))
+                current = font
+        elif piece:
+            pieces.append(piece)
+            length += len(piece)
+    return "".join(pieces), tuple(changes)
+
+
+def runs(text: str, fonts: FontChanges) -> Iterator[tuple[str, str]]:
+    """(part of the text, its inline font; "" = the style's) in order."""
+    start, font = 0, ""
+    for offset, changed in fonts:
+        if offset > start:
+            yield text[start:offset], font
+        start, font = offset, changed
+    if start < len(text) or not fonts:
+        yield text[start:], font
+
+
+def detection_samples(texts: Iterable[tuple[str, FontChanges]]) -> Iterator[str]:
+    """The texts (or their runs) whose encoding the drawing's detection may decide: not
+    those in a non-legacy font named inline, which are read as written."""
+    for text, fonts in texts:
+        if not fonts:
+            yield text
+            continue
+        for run, font in runs(text, fonts):
+            if not font or font_encoding(font):
+                yield run
 
 
 DETECTION_SAMPLES = 2000  # distinct non-ASCII texts scored to choose the encoding
@@ -139,24 +262,38 @@ class TextDecoder:
         detected = vietnamese.detect(raws)
         self.document_choice = detected if detected in LEGACY else None
 
-    def decode(self, text: str, style: str = "") -> str:
+    def decode(self, text: str, style: str = "", fonts: FontChanges = ()) -> str:
+        """The text in NFC Unicode; `fonts`: where MTEXT switched fonts inside it."""
+        style_font = self.fonts.get(style.upper(), "")
+        if not fonts:
+            return self._decode_run(text, style_font, named_inline=False)
+        return "".join(
+            self._decode_run(run, font or style_font, named_inline=bool(font))
+            for run, font in runs(text, fonts)
+        )
+
+    def _decode_run(self, text: str, font: str, named_inline: bool) -> str:
         text = unescape(text)
+        encoding = self._encoding_for(font, named_inline)
+        capitals = encoding == "tcvn3" and is_capital_font(font)
         if text.isascii():
-            return text
-        encoding = self._encoding_for(style)
+            return text.upper() if capitals else text
         raw = raw_bytes(text, self.codec) if encoding else None
         if encoding is None or raw is None:
             return unicodedata.normalize("NFC", text)
         self.used.add(encoding)
-        return vietnamese.decode(raw, encoding)
+        decoded = vietnamese.decode(raw, encoding)
+        return decoded.upper() if capitals else decoded
 
-    def _encoding_for(self, style: str) -> str | None:
+    def _encoding_for(self, font: str, named_inline: bool) -> str | None:
         if self.requested in LEGACY:
             return self.requested
         if self.requested != "auto":
             return None
-        by_font = font_encoding(self.fonts.get(style.upper(), ""))
-        return by_font or self.document_choice
+        by_font = font_encoding(font)
+        if by_font or named_inline:  # another font named in the text: Unicode as written
+            return by_font
+        return self.document_choice
 
     def fix_name(self, name: str) -> str:
         return fix_name(name, self.codec)

@@ -68,4 +68,5 @@ def test_inspect_in_degrees_warns_without_an_absurd_distance(draft_plan, tmp_pat
     right = inspect_drawing(path, "plan.dxf", "9214", project=draft_plan.project)
     assert right["warnings"] == []
     west, south, east, north = right["extent"]
-    assert 107 < west < east < 108 and 16 < south < north < 17  # Huế
+    assert 107 < west < east < 108  # Huế
+    assert 16 < south < north < 17
