@@ -244,7 +244,13 @@ def _read_labels(texts, decoder, options) -> _Labels:
     decoded = [decoder.decode(t.text, t.style, t.fonts) for t in texts]
     parser = labels.LabelParser(options.functions)
     parsed = [parser.parse(text) for text in decoded]
-    return _Labels([t.geom for t in texts], decoded, parser, parsed)
+    if not any(t.anchors for t in texts):
+        return _Labels([t.geom for t in texts], decoded, parser, parsed)
+    # a leader's label belongs where its arrows point (one copy per arrow), not where it is
+    rows = zip(texts, decoded, parsed, strict=True)
+    placed = [(point, text, facts) for t, text, facts in rows for point in t.anchors or (t.geom,)]
+    points, placed_texts, placed_facts = (list(column) for column in zip(*placed, strict=True))
+    return _Labels(points, placed_texts, parser, placed_facts)
 
 
 def _label(chosen, attributes, read: _Labels, report) -> None:

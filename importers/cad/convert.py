@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from pyproj import CRS, Transformer
 
 from importers import report as messages
-from importers.cad import fastdxf, reader
+from importers.cad import fastdxf, leaders, reader
 from importers.cad.build import CadFeature, build_features
 from importers.cad.crs import plausibility_warning, resolve_crs
 from importers.cad.geometry import CadItem, Walker
@@ -146,6 +146,8 @@ def convert(
     items = drawing.fast.items if drawing.fast else _walk(walker, doc.modelspace(), progress)
     progress(30, _("Decoding the text"))
     skipped = drawing.fast.skipped if drawing.fast else walker.skipped
+    items, unlinked = leaders.link(items, wanted_layer)
+    skipped = [*skipped, *unlinked]
     report.skipped = [s.as_dict() for s in skipped[:LIST_CAP]]
     report.totals["skipped"] = len(skipped)
     samples = detection_samples((i.text, i.fonts) for i in items if i.text)
@@ -235,6 +237,8 @@ def _moved(item: CadItem, transform) -> CadItem:
     """The item moved in x and y; a 3D face keeps its z (include_z=None: per geometry)."""
     if item.geom is not None:
         item.geom = shapely.transform(item.geom, transform, include_z=None)
+    if item.anchors:
+        item.anchors = tuple(shapely.transform(list(item.anchors), transform))
     return item
 
 

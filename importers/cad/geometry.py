@@ -53,6 +53,9 @@ class CadItem:
     fonts: FontChanges = ()  # where MTEXT switches fonts inside `text` (text.mark_fonts)
     tag: str = ""  # ATTRIB tag
     solid: bool = False  # 3D faces (geom is a MultiPolygon Z)
+    # a label's leader arrows: it belongs to the lots they point into (leaders.py)
+    anchors: tuple[BaseGeometry, ...] = ()
+    points_to: str = ""  # a LEADER: the handle of the text it leads from
 
 
 @dataclass
@@ -100,6 +103,10 @@ class Walker:
         kind = entity.dxftype()
         if kind == "INSERT":
             yield from self._insert(entity, layer, depth, owner)  # type: ignore[arg-type]
+            return
+        if kind == "LEADER" and (leader := _leader(entity, layer)) is not None:
+            leader.handle = leader.handle or owner
+            yield leader  # on any layer: the text it leads from may be wanted (leaders.py)
             return
         if not self.accept(layer):
             return
@@ -205,6 +212,9 @@ def convert(entity: Any, layer: str, tolerance: float) -> CadItem | None:
     elif kind in _TEXTS:
         item.text, item.fonts, item.geom = _text(entity)
         item.style = entity.dxf.get("style", "")
+    elif kind == "MULTILEADER":
+        if not _multileader(entity, item):
+            return None  # a block or nothing as its content
     elif kind == "HATCH":
         item.geom, item.closed = _hatch(entity, tolerance), True
     elif kind == "POLYLINE" and (entity.is_poly_face_mesh or entity.is_polygon_mesh):
@@ -229,6 +239,46 @@ def _text(entity) -> tuple[str, FontChanges, BaseGeometry]:
         point = entity.dxf.get("align_point") if aligned else None
         point = entity.ocs().to_wcs(point or entity.dxf.insert)
     return text, fonts, shapely.Point(point.x, point.y)
+
+
+def _leader(entity, layer: str) -> CadItem | None:
+    """A LEADER that leads from a text: its arrow (the first vertex, in WCS), for
+    leaders.link to give the text as an anchor; None for the others (not converted)."""
+    text = entity.dxf.get("annotation_handle", "") or ""
+    vertices = entity.vertices
+    if not text or not vertices:
+        return None
+    arrow = Vec3(vertices[0])
+    handle = entity.dxf.get("handle", "") or ""
+    return CadItem(layer, "LEADER", handle, shapely.Point(arrow.x, arrow.y), points_to=text)
+
+
+def _multileader(entity, item: CadItem) -> bool:
+    """A MULTILEADER with text: the text at its place, each leader line's arrow (its first
+    vertex, in WCS) an anchor. False for one whose content is a block or nothing."""
+    content = entity.context.mtext
+    if content is None or not content.default_content:
+        return False
+    item.text, item.fonts = mtext_plain(content.default_content)
+    item.geom = shapely.Point(content.insert.x, content.insert.y)
+    item.style = _style_name(entity, content.style_handle, entity.dxf.get("text_style_handle"))
+    item.anchors = tuple(
+        shapely.Point(line.vertices[0].x, line.vertices[0].y)
+        for leader in entity.context.leaders
+        for line in leader.lines
+        if line.vertices
+    )
+    return True
+
+
+def _style_name(entity, *handles: str | None) -> str:
+    """The name of the first handle that is a text style of the entity's document."""
+    db = entity.doc.entitydb if entity.doc is not None else {}
+    for handle in handles:
+        style = db.get(handle) if handle else None
+        if style is not None and style.dxftype() == "STYLE":
+            return style.dxf.name
+    return ""
 
 
 def mtext_plain(raw: str) -> tuple[str, FontChanges]:

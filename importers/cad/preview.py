@@ -39,7 +39,7 @@ def preview(
     if items is None:
         walker = Walker(tolerances.arc, limits.max_depth, lambda name: True)
         items = list(walker.items(doc.modelspace()))
-    items = [i for i in items if i.geom is not None and not i.text]
+    items = [i for i in items if i.geom is not None and not i.text and i.dxftype != "LEADER"]
     source_crs, move = resolve_crs(doc, crs, report)
     moves = [move] if move is not None else []
     transform_info = None

@@ -10,6 +10,7 @@ import pytest
 import shapely
 from django.utils import translation
 
+from importers.cad import leaders
 from importers.cad.convert import CadOptions, convert
 from importers.cad.geometry import Walker
 from importers.cad.limits import CadLimits
@@ -23,7 +24,8 @@ ALL = sorted(p.name for p in SAMPLES.iterdir())
 def items(name: str, tmp_path: Path):
     drawing = open_drawing(SAMPLES / name, name, tmp_path, CadLimits())
     walker = Walker(0.01, 16, lambda layer: True)
-    return drawing, list(walker.items(drawing.doc.modelspace())), walker.skipped
+    found, unlinked = leaders.link(list(walker.items(drawing.doc.modelspace())), lambda layer: True)
+    return drawing, found, walker.skipped + unlinked
 
 
 def kinds(found) -> Counter:
@@ -70,7 +72,9 @@ EXPECTED = {
     ),
     "gdal_hatch.dxf": ({("HATCH", "Polygon"): 3}, 0),
     "gdal_hatch_as_multipolygon.dxf": ({("HATCH", "MultiPolygon"): 1}, 0),
-    "gdal_leader-mleader.dxf": ({("MTEXT", "Point"): 2}, 16),
+    # 5 MULTILEADERs with text; 4 with a block or nothing, 4 LEADERs leading from no text
+    # and one from a missing MTEXT are not converted
+    "gdal_leader-mleader.dxf": ({("MTEXT", "Point"): 2, ("MULTILEADER", "Point"): 5}, 9),
     "gdal_lwpolyline_smooth.dxf": ({("LWPOLYLINE", "Polygon"): 1}, 0),
     "gdal_polyline_smooth.dxf": ({("POLYLINE", "Polygon"): 1}, 0),
     "gdal_spline_closed.dxf": ({("SPLINE", "Polygon"): 1}, 0),
@@ -235,3 +239,20 @@ def test_a_hidden_ignored_layer_gets_one_note(tmp_path):
         notes = convert(SAMPLES / name, name, CadOptions(mapping), tmp_path).report.notes
     about = [str(note) for note in notes if "'OFFFREEZE'" in str(note)]
     assert about == ["CAD layer 'OFFFREEZE' is frozen and off; ignored"]
+
+
+def test_leaders_in_gdal_sample_anchor_their_texts(tmp_path):
+    """A classic LEADER gives the MTEXT it names its arrow; a MULTILEADER its own arrows."""
+    _, found, skipped = items("gdal_leader-mleader.dxf", tmp_path)
+    anchors = {item.text.split("\n")[0][:17]: [(a.x, a.y) for a in item.anchors] for item in found}
+    assert anchors["Classic Leader"] == [(30.0, 40.0)]
+    assert anchors["I want to put a r"] == [(30.0, 80.0)]
+    assert anchors["Basic Multileader"] == [(30.0, 35.0)]
+    assert len(anchors["wwmhyhuasmjekhoso"]) == 3  # one label, three arrows
+    assert [(s.dxftype, s.handle) for s in skipped if s.dxftype == "LEADER"] == [
+        ("LEADER", "EF0A0"),
+        ("LEADER", "EF0FB"),
+        ("LEADER", "EF10B"),
+        ("LEADER", "595"),
+        ("LEADER", "15CE"),  # names 15CF, which the drawing does not hold
+    ]

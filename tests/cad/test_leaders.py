@@ -1,0 +1,81 @@
+"""Labels drawn beside small lots with a leader into them.
+
+A planner labels a lot too small for its text outside it, with a classic LEADER (often on
+a dimension layer) that names the MTEXT, or with a MULTILEADER that holds the text itself.
+The label belongs to the lot the arrow points into, on both read paths.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import ezdxf
+from ezdxf.math import Vec2
+from ezdxf.render import mleader
+
+from importers.cad import fastdxf
+from importers.cad.limits import CadLimits
+from tests.cad.drawings import LOT_H, LOT_W, lot_origin, tcvn3
+from tests.cad.test_fastdxf import assert_same, both
+
+MAPPING = {"LOTS": "landuse", "LABELS": "landuse", "NOTES": "annotation", "*": "ignore"}
+LABELS = ["A1-01\\PĐất ở mới\\PMĐXD 80%", "A1-02\\PĐất giáo dục", "A1-03\\PĐất y tế\\PTC 2-3"]
+
+
+def leader_plan(path: Path) -> Path:
+    """Three lots in a row: the first labelled inside, the second by an MTEXT above the
+    row with a LEADER on an ignored dimension layer, the third by a MULTILEADER."""
+    doc = ezdxf.new("R2010")
+    doc.styles.new("VNTIME", dxfattribs={"font": ".VnTime.ttf"})
+    msp = doc.modelspace()
+    for index in range(3):
+        x, y = lot_origin(index)
+        corners = [(x, y), (x + LOT_W, y), (x + LOT_W, y + LOT_H), (x, y + LOT_H)]
+        msp.add_lwpolyline(corners, close=True, dxfattribs={"layer": "LOTS"})
+    attribs = {"layer": "LABELS", "style": "VNTIME", "char_height": 1.5}
+    x, y = lot_origin(0)
+    msp.add_mtext(tcvn3(LABELS[0]), dxfattribs={**attribs, "insert": (x + 3, y + LOT_H - 3)})
+    x, y = lot_origin(1)
+    above = (x + 5, y + LOT_H + 12)
+    note = msp.add_mtext(tcvn3(LABELS[1]), dxfattribs={**attribs, "insert": above})
+    leader = msp.add_leader([(x + 10, y + 8), (x + 5, y + LOT_H + 10)], dxfattribs={"layer": "DIM"})
+    leader.dxf.annotation_handle = note.dxf.handle
+    x, y = lot_origin(2)
+    builder = msp.add_multileader_mtext("Standard", dxfattribs={"layer": "LABELS"})
+    builder.set_content(tcvn3(LABELS[2]), char_height=1.5, style="VNTIME")
+    builder.add_leader_line(mleader.ConnectionSide.left, [Vec2(x + 12, y + 6)])
+    builder.build(insert=Vec2(x + 20, y + LOT_H + 15))
+    msp.add_mtext("Ghi chú", dxfattribs={"layer": "NOTES", "insert": (x, y - 10)})
+    doc.saveas(path)
+    return path
+
+
+def test_leaders_give_their_labels_to_the_lots_they_point_into(tmp_path):
+    path = leader_plan(tmp_path / "leaders.dxf")
+    assert fastdxf.read(path, 0.01, lambda layer: True, CadLimits()) is not None
+    fast, slow = both(path, MAPPING, tmp_path)
+    assert_same(fast, slow)
+    lots = sorted(fast.outputs["landuse"], key=lambda lot: lot.geom.bounds[0])
+    assert [lot.attributes.get("code") for lot in lots] == ["A1-01", "A1-02", "A1-03"]
+    assert [lot.attributes.get("label_text") for lot in lots] == [
+        "Đất ở mới",
+        "Đất giáo dục",
+        "Đất y tế",
+    ]
+    assert lots[0].attributes["density"] == 80.0
+    assert lots[2].attributes["storeys_max"] == 3
+    problems = [issue["problem"] for issue in fast.report.label_issues]
+    assert len(problems) == 3  # no function catalogue here: "no land-use function", per lot
+    assert not [problem for problem in problems if "outside" in problem]
+    assert not [s for s in fast.report.skipped if s["type"] in ("LEADER", "MULTILEADER")]
+
+
+def test_a_leader_label_stays_where_it_is_written_on_an_annotation_layer(tmp_path):
+    """As annotation, the MULTILEADER's text is a point where the text stands."""
+    path = leader_plan(tmp_path / "leaders.dxf")
+    fast, slow = both(path, {"LABELS": "annotation", "*": "ignore"}, tmp_path)
+    assert_same(fast, slow)
+    texts = {f.attributes["text"]: f.geom for f in fast.outputs["annotation"]}
+    _, y = lot_origin(2)
+    multileader = texts["A1-03\nĐất y tế\nTC 2-3"]
+    assert multileader.y > y + LOT_H  # above the lots, not at the arrow
