@@ -7,7 +7,7 @@ from importers.text import vietnamese
 SAMPLE_LIMIT = 2000  # non-ASCII values examined to decide an encoding
 
 
-def _raw(value: str, codec: str) -> bytes:
+def raw_bytes(value: str, codec: str) -> bytes:
     """The bytes behind a string that was decoded with `codec` (Latin-1 for a byte-for-byte
     read; for text decoded upstream, e.g. by GDAL from a declared charset, that charset)."""
     try:
@@ -45,7 +45,7 @@ def decode_columns(
     decoded = list(columns)
     for index in text_columns:
         decoded[index] = [
-            vietnamese.decode(_raw(v, codec), encoding)
+            vietnamese.decode(raw_bytes(v, codec), encoding)
             if isinstance(v, str) and not v.isascii()
             else v
             for v in columns[index]
@@ -74,7 +74,7 @@ def _samples(columns: list[list[object]], text_columns: list[int], codec: str) -
     for index in text_columns:
         for value in columns[index]:
             if isinstance(value, str) and not value.isascii():
-                found.append(_raw(value, codec))
+                found.append(raw_bytes(value, codec))
                 if len(found) >= SAMPLE_LIMIT:
                     return found
     return found

@@ -23,7 +23,7 @@ from django.utils.translation import ngettext
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
-from importers import legacy_text, ogr_env
+from importers import legacy_text, mapinfo_text, ogr_env
 from importers.sources import Dataset
 from importers.vector_sniff import LABELS, not_valid
 from planning.errors import InvalidInput
@@ -134,6 +134,10 @@ def read_layer(dataset: Dataset, layer: str, text_encoding: str = "auto") -> Sou
         {"name": n, "type": _type_name(t)} for n, t in zip(names, meta["dtypes"], strict=True)
     ]
     columns = [_column_values(col) for col in field_data]
+    objects = _text_objects(dataset, layer, text, names)
+    if objects is not None:  # legacy-font texts count in the detection, then each is decoded
+        fields.append({"name": mapinfo_text.TEXT_FIELD, "type": "string"})
+        columns.append(mapinfo_text.evidence(objects))
     used = None
     if text.detect or text_encoding != "auto":
         decoded, used = legacy_text.decode_columns(
@@ -142,7 +146,21 @@ def read_layer(dataset: Dataset, layer: str, text_encoding: str = "auto") -> Sou
         if text_encoding != "auto":
             _refuse_lost_text(legacy_text.lost_values(columns, decoded), text_encoding)
         columns = decoded
+    if objects is not None:
+        codec = "latin-1" if text.raw else text.declared or "cp1252"
+        columns[-1], by_font = mapinfo_text.decode(objects, text_encoding, codec, text.detect)
+        used = used or by_font
     return SourceLayer(layer, crs, problem, fids, wkb, fields, columns, used)
+
+
+def _text_objects(dataset: Dataset, layer: str, text: _TextDeclaration, names: list[str]):
+    """A MapInfo layer's text objects (importers.mapinfo_text), unless it has none or a
+    `text` column of its own."""
+    if dataset.format.name != "MapInfo File":
+        return None
+    if mapinfo_text.TEXT_FIELD in {name.lower() for name in names}:
+        return None
+    return mapinfo_text.read(dataset.path, layer, "latin1" if text.raw else None)
 
 
 def _refuse_lost_text(lost: int, encoding: str) -> None:

@@ -1,0 +1,134 @@
+"""MapInfo text objects: their text and font, which OGR keeps only in the feature's style.
+
+Vietnamese MapInfo maps hold their street names, lot codes and notes as text objects,
+mostly in legacy fonts (.VnTime, VNI-Times). OGR reads such an object as a point whose
+style string is `LABEL(t:"§Êt ë",...,f:".VnTime")`; without this module the import kept
+the point and lost the text. `read` gives each feature's text and font (None for the other
+objects), read the way the attribute columns are (byte for byte when the table declares
+no charset), so that the file's detection decides their encoding with the attributes; a
+legacy font then decides its own text, as in drawings (importers.cad.text).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyogrio
+import pyogrio.errors
+
+from importers.cad.text import font_encoding, is_capital_font
+from importers.legacy_text import raw_bytes
+from importers.text import vietnamese
+
+TEXT_FIELD = "text"  # the attribute a text object's text goes to (as a drawing's texts)
+_PARAM = re.compile(r'\s*(\w+)\s*:\s*("(?:[^"\\]|\\.)*"|[^,)]*)\s*([,)])')
+_ESCAPE = re.compile(r"\\(.)")
+
+
+@dataclass
+class TextObjects:
+    texts: list[str | None]  # per feature, as read (None: not a text object)
+    fonts: list[str]
+
+
+def read(path: Path, layer: str, encoding: str | None) -> TextObjects | None:
+    """The text objects of a MapInfo layer, None when it has none (or its name cannot be
+    quoted in OGR SQL, or its styles cannot be read)."""
+    if '"' in layer:
+        return None
+    try:
+        _, _, _, (styles,) = pyogrio.raw.read(
+            path,
+            sql=f'SELECT OGR_STYLE FROM "{layer}"',  # noqa: S608 - an identifier, quoted
+            sql_dialect="OGRSQL",
+            read_geometry=False,
+            encoding=encoding,
+        )
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError):
+        return None
+    labels = [label(style) if isinstance(style, str) else None for style in styles.tolist()]
+    if not any(labels):
+        return None
+    return TextObjects(
+        [found[0] if found else None for found in labels],
+        [found[1] if found else "" for found in labels],
+    )
+
+
+def label(style: str) -> tuple[str, str] | None:
+    """(text, font) of an OGR style string's LABEL tool, None without one."""
+    start = style.find("LABEL(")
+    if start < 0:
+        return None
+    params: dict[str, str] = {}
+    index = start + len("LABEL(")
+    while (found := _PARAM.match(style, index)) is not None:
+        key, value, end = found.groups()
+        if value.startswith('"'):
+            value = _ESCAPE.sub(r"\1", value[1:-1])
+        params[key] = value.strip()
+        index = found.end()
+        if end == ")":
+            break
+    if "t" not in params:
+        return None
+    return params["t"], params.get("f", "")
+
+
+def evidence(objects: TextObjects) -> list[object]:
+    """The texts in a legacy font, for the file's encoding detection; the others (in Arial,
+    Times New Roman ...) say nothing about the bytes of the attributes."""
+    return [
+        text if font_encoding(font) else None
+        for text, font in zip(objects.texts, objects.fonts, strict=True)
+    ]
+
+
+def decode(
+    objects: TextObjects, requested: str, codec: str, detect: bool
+) -> tuple[list[object], str | None]:
+    """Each text in NFC Unicode, and the legacy encoding a font decided, if any: a forced
+    encoding decodes every text; on "auto" a legacy font decides its text (a capital font's
+    in capitals), and any other font shows the text as written (MapInfo would have shown
+    TCVN3 bytes in Arial as "§Êt ë"). `codec`: how the texts were read; `detect`: whether
+    the table's charset left its bytes open to detection (else GDAL's reading stands)."""
+    out: list[object] = []
+    used = None
+    for text, font in zip(objects.texts, objects.fonts, strict=True):
+        if text is None:
+            out.append(None)
+            continue
+        if text.isascii() or (requested == "auto" and not detect):
+            capital = is_capital_font(font) and requested in ("auto", "tcvn3")
+            as_read = unicodedata.normalize("NFC", text)
+            out.append(as_read.upper() if capital else as_read)
+            continue
+        encoding = requested if requested != "auto" else font_encoding(font)
+        raw = raw_bytes(text, codec)
+        if encoding is None:
+            as_read = unicodedata.normalize("NFC", text)
+            out.append(_as_written(raw) if codec == "latin-1" else as_read)
+            continue
+        value = vietnamese.decode(raw, encoding)
+        out.append(value.upper() if encoding == "tcvn3" and is_capital_font(font) else value)
+        used = used or (encoding if requested == "auto" else None)
+    return out, used
+
+
+def _as_written(raw: bytes) -> str:
+    """Bytes of a table without a charset, in a Unicode font: UTF-8 when they are, else
+    the Windows code page MapInfo wrote them in (its five undefined bytes as Latin-1)."""
+    try:
+        return unicodedata.normalize("NFC", raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        text = "".join(
+            chr(byte) if byte in _CP1252_UNDEFINED else bytes([byte]).decode("cp1252")
+            for byte in raw
+        )
+        return unicodedata.normalize("NFC", text)
+
+
+_CP1252_UNDEFINED = {0x81, 0x8D, 0x8F, 0x90, 0x9D}

@@ -1,0 +1,128 @@
+"""MapInfo text objects keep their text, decoded by their font.
+
+Vietnamese MapInfo maps hold street names, lot codes and notes as text objects in legacy
+fonts; OGR keeps their text only in the style string. An import must give each one a
+`text` attribute in NFC Unicode: a .VnTime text as TCVN3, a .VnTimeH one in capitals, a
+VNI-Times one as VNI, and one typed in Arial as written.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from importers import mapinfo_text, ogr
+from importers.gis_mapping import import_mapped_dataset
+from importers.sources import Dataset, format_of
+from planning.models import Feature
+from tests.conftest import HUE_X, HUE_Y
+from tests.files import zip_dir
+
+# (font, the text's bytes in the file, what the planner saw)
+TEXTS = [
+    (".VnTime", "§Êt ë míi".encode("latin-1"), "Đất ở mới"),
+    (".VnTimeH", "quy ho¹ch".encode("latin-1"), "QUY HOẠCH"),
+    ("VNI-Times", "Ñöôøng soá 5".encode("latin-1"), "Đường số 5"),
+    ("Arial", "Nhà vàn".encode("cp1252"), "Nhà vàn"),
+    ("Arial", b'Lo \\"A1\\"', 'Lo "A1"'),  # a quote inside the text
+]
+
+
+def text_table(folder: Path, charset: str = "Neutral", with_region: bool = False) -> Path:
+    """A MIF/MID of text objects (and a region) in the given charset, as MapInfo writes."""
+    folder.mkdir(exist_ok=True)
+    head = (
+        f'Version 300\nCharset "{charset}"\nDelimiter ","\n'
+        'CoordSys Earth Projection 8, 104, "m", 105, 0, 0.9999, 500000, 0\n'
+        "Columns 1\n  MA Char(10)\nData\n\n"
+    ).encode()
+    body, rows = b"", []
+    for index, (font, raw, _) in enumerate(TEXTS):
+        x, y = HUE_X + 20 * index, HUE_Y
+        body += b'Text\n    "' + raw + f'"\n    {x} {y} {x + 10} {y + 3}\n'.encode()
+        body += f'    Font ("{font}",0,0,0)\n'.encode()
+        rows.append(f'"T{index}"')
+    if with_region:
+        x, y = HUE_X, HUE_Y - 50
+        ring = [(x, y), (x + 40, y), (x + 40, y + 40), (x, y + 40), (x, y)]
+        body += b"Region 1\n  5\n" + "".join(f"{a} {b}\n" for a, b in ring).encode()
+        rows.append('"L1"')
+    path = folder / "chu.mif"
+    path.write_bytes(head + body)
+    (folder / "chu.mid").write_text("\n".join(rows) + "\n")
+    return path
+
+
+def read(path: Path, encoding: str = "auto") -> ogr.SourceLayer:
+    return ogr.read_layer(Dataset(path, format_of(path)), path.stem, encoding)
+
+
+def texts_of(layer: ogr.SourceLayer) -> list:
+    names = [field["name"] for field in layer.fields]
+    return layer.columns[names.index("text")]
+
+
+@pytest.mark.parametrize("suffix", [".mif", ".tab"])
+def test_text_objects_are_decoded_by_their_font(tmp_path, suffix):
+    path = text_table(tmp_path / "mif", with_region=True)
+    if suffix == ".tab":
+        tab = tmp_path / "chu.tab"
+        subprocess.run(["ogr2ogr", "-f", "MapInfo File", tab, path], check=True)
+        path = tab
+    layer = read(path)
+    assert texts_of(layer) == [*(seen for *_, seen in TEXTS), None]  # the region has none
+    assert layer.text_encoding == "tcvn3"
+
+
+def test_a_declared_western_charset_still_lets_the_font_decide(tmp_path):
+    layer = read(text_table(tmp_path / "mif", charset="WindowsLatin1"))
+    assert texts_of(layer) == [seen for *_, seen in TEXTS]
+
+
+def test_a_forced_encoding_decodes_every_text(tmp_path):
+    layer = read(text_table(tmp_path / "mif"), "tcvn3")
+    assert texts_of(layer)[0] == "Đất ở mới"
+    assert texts_of(layer)[1] == "QUY HOẠCH"  # the capital font still shows capitals
+    assert texts_of(layer)[3] != "Nhà vàn"  # forced: read as TCVN3, as asked
+
+
+def test_a_table_with_its_own_text_column_keeps_it(tmp_path):
+    path = text_table(tmp_path / "mif")
+    path.write_bytes(path.read_bytes().replace(b"  MA Char(10)", b"  TEXT Char(10)"))
+    layer = read(path)
+    assert [field["name"] for field in layer.fields] == ["TEXT"]
+    assert layer.columns[0][:2] == ["T0", "T1"]
+
+
+@pytest.mark.parametrize(
+    ("style", "expected"),
+    [
+        ('LABEL(t:"Đất ở",a:0,s:2g,f:".VnTime")', ("Đất ở", ".VnTime")),
+        ('LABEL(t:"a,b) \\"c\\"",f:"Arial")', ('a,b) "c"', "Arial")),
+        ('SYMBOL(id:"mapinfo-sym-35",c:#ff0000)', None),
+        ('LABEL(f:"Arial")', None),
+        ('PEN(c:#000000);LABEL(t:"x")', ("x", "")),
+    ],
+)
+def test_label_of_a_style_string(style, expected):
+    assert mapinfo_text.label(style) == expected
+
+
+@pytest.mark.django_db
+def test_mapped_import_gives_annotation_its_texts(planner, draft_plan, tmp_path):
+    path = text_table(tmp_path / "mif")
+    zipped = zip_dir(sorted(path.parent.iterdir()), tmp_path / "chu.zip")
+    result = import_mapped_dataset(
+        user=planner,
+        revision=draft_plan,
+        path=zipped,
+        filename=zipped.name,
+        mapping={"*": "annotation"},
+        crs="EPSG:9214",
+    )
+    (layer,) = result.layers
+    features = Feature.objects.filter(layer=layer).order_by("id")
+    assert [f.attributes["text"] for f in features] == [seen for *_, seen in TEXTS]
+    assert result.report["layers"][0]["text_encoding"] == "tcvn3"
