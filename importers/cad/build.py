@@ -234,6 +234,7 @@ class _Labels:
     texts: list[str]  # decoded
     parser: labels.LabelParser
     parsed: list[dict]
+    anchors: list[tuple[BaseGeometry, ...]]  # leader arrows per text (leaders.py)
 
 
 def _lots_and_labels(kind, items, texts, decoder, options, report):
@@ -244,24 +245,37 @@ def _read_labels(texts, decoder, options) -> _Labels:
     decoded = [decoder.decode(t.text, t.style, t.fonts) for t in texts]
     parser = labels.LabelParser(options.functions)
     parsed = [parser.parse(text) for text in decoded]
-    if not any(t.anchors for t in texts):
-        return _Labels([t.geom for t in texts], decoded, parser, parsed)
-    # a leader's label belongs where its arrows point (one copy per arrow), not where it is
-    rows = zip(texts, decoded, parsed, strict=True)
-    placed = [(point, text, facts) for t, text, facts in rows for point in t.anchors or (t.geom,)]
-    points, placed_texts, placed_facts = (list(column) for column in zip(*placed, strict=True))
-    return _Labels(points, placed_texts, parser, placed_facts)
+    anchors = [t.anchors for t in texts]
+    return _Labels([t.geom for t in texts], decoded, parser, parsed, anchors)
 
 
 def _label(chosen, attributes, read: _Labels, report) -> None:
     lots = [geom for _, geom, _ in chosen]
-    parsed, issues = labels.assign(lots, read.points, read.texts, read.parser, read.parsed)
+    points, texts, facts = _placed(lots, read)
+    parsed, issues = labels.assign(lots, points, texts, read.parser, facts)
     for attrs, found in zip(attributes, parsed, strict=True):
         attrs.update(found)
     report.label_issues.extend(issue.as_dict() for issue in issues[:LIST_CAP])
     report.totals["label_issues"] += len(issues)
     if read.parser.from_codes:
         report.notes.append(messages.FUNCTIONS_FROM_CODES(count=read.parser.from_codes))
+
+
+def _placed(lots, read: _Labels) -> tuple[list, list[str], list[dict]]:
+    """Where each label is joined: a leader's label in every lot its arrows point into (one
+    copy per arrow), or where it is written when they point into none (a note inside a lot
+    whose leader points at a tree keeps its lot)."""
+    if not any(read.anchors):
+        return read.points, read.texts, read.parsed
+    tree = shapely.STRtree(np.asarray(lots, dtype=object))
+    placed: list[tuple[BaseGeometry, str, dict]] = []
+    for point, text, facts, anchors in zip(
+        read.points, read.texts, read.parsed, read.anchors, strict=True
+    ):
+        inside = [a for a in anchors if len(tree.query(a, predicate="within"))]
+        placed.extend((at, text, facts) for at in inside or [point])
+    points, texts, parsed = (list(column) for column in zip(*placed, strict=True))
+    return points, texts, parsed
 
 
 def _skip(report, item: CadItem, reason: str) -> None:

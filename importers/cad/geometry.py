@@ -26,7 +26,7 @@ from ezdxf.tools.text import fast_plain_mtext, plain_mtext
 from shapely.geometry.base import BaseGeometry
 
 from importers import report as messages
-from importers.cad.text import FontChanges, mark_fonts, unmark_fonts
+from importers.cad.text import FontChanges, mark_fonts, unescape, unmark_fonts
 
 _CURVES = {"LINE", "ARC", "CIRCLE", "ELLIPSE", "SPLINE", "LWPOLYLINE", "POLYLINE"}
 _AREAS = {"SOLID", "TRACE"}
@@ -248,9 +248,9 @@ def _leader(entity, layer: str) -> CadItem | None:
     vertices = entity.vertices
     if not text or not vertices:
         return None
-    arrow = Vec3(vertices[0])
+    arrow = _arrow(Vec3(vertices[0]), Vec3(vertices[1]) if len(vertices) > 1 else None)
     handle = entity.dxf.get("handle", "") or ""
-    return CadItem(layer, "LEADER", handle, shapely.Point(arrow.x, arrow.y), points_to=text)
+    return CadItem(layer, "LEADER", handle, arrow, points_to=text)
 
 
 def _multileader(entity, item: CadItem) -> bool:
@@ -263,12 +263,25 @@ def _multileader(entity, item: CadItem) -> bool:
     item.geom = shapely.Point(content.insert.x, content.insert.y)
     item.style = _style_name(entity, content.style_handle, entity.dxf.get("text_style_handle"))
     item.anchors = tuple(
-        shapely.Point(line.vertices[0].x, line.vertices[0].y)
+        _arrow(Vec3(line.vertices[0]), Vec3((*line.vertices[1:], leader.last_leader_point)[0]))
         for leader in entity.context.leaders
         for line in leader.lines
         if line.vertices
     )
     return True
+
+
+ARROW_REACH = 0.01  # share of the arrow's segment an anchor lies past its tip
+
+
+def _arrow(tip: Vec3, before: Vec3 | None) -> BaseGeometry:
+    """Where a leader's arrow points: just past its tip along its last segment, so that an
+    arrow snapped onto a lot's edge (AutoCAD's object snap) lands in the lot it points into,
+    not on the line two lots share."""
+    if before is None or before.isclose(tip):
+        return shapely.Point(tip.x, tip.y)
+    past = tip + (tip - before) * ARROW_REACH
+    return shapely.Point(past.x, past.y)
 
 
 def _style_name(entity, *handles: str | None) -> str:
@@ -283,7 +296,10 @@ def _style_name(entity, *handles: str | None) -> str:
 
 def mtext_plain(raw: str) -> tuple[str, FontChanges]:
     """MTEXT content without formatting codes, AutoCAD's %% specials as characters, and
-    where the fonts it names inline change (text.mark_fonts)."""
+    where the fonts it names inline change (text.mark_fonts). AutoCAD's \\U+XXXX escapes
+    are decoded first: ezdxf's plain-text pass would read \\U as a code running to the
+    next ";" and drop the text between ("Đất ở\\P{\\H2x;A1}" became "A1")."""
+    raw = unescape(raw)
     lines = raw.replace("\\P", "\n")
     if not _MTEXT_MARKUP.search(lines):  # the common label: plain lines, nothing to parse
         return lines, ()

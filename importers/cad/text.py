@@ -15,12 +15,13 @@ page is a Unicode drawing: without a legacy font its texts that fit the code pag
 xanh") are kept as written. Any sign or foreign letter among them (TCVN3's "§Êt") makes it
 a legacy drawing as before, whose fitting texts are all decoded.
 
-MTEXT may switch fonts inside its text (\\f.VnTime|b0;, \\Fvntime.shx;, scoped by {groups}):
-each run is decoded by its own font. A legacy font decides its run; any other font named
-inline is a Unicode run (AutoCAD would show TCVN3 bytes in Arial as "§Êt ë", so what the
-planner saw is what is written); runs in the style's font follow the style, then the
-drawing. TCVN3's capital fonts (.VnTimeH, .VnArialH ...) show every letter as a capital:
-their runs are decoded and upper-cased, as the planner saw them.
+MTEXT may switch fonts inside its text (\\f.VnTime|b0;, \\Ftxt.shx;, scoped by {groups}):
+each run is decoded by its own font. A legacy font decides its run; any other TrueType font
+named inline is a Unicode run (AutoCAD would show TCVN3 bytes in Arial as "§Êt ë", so what
+the planner saw is what is written); runs in the style's font, or in a shape font that
+names no encoding, follow the style, then the drawing. TCVN3's capital fonts (.VnTimeH,
+.VnArialH ...) show every letter as a capital: their runs are decoded and upper-cased, as
+the planner saw them.
 """
 
 from __future__ import annotations
@@ -127,44 +128,50 @@ _FIRST_MARK, _MARKS = 0xE000, 0x1900  # the Basic Multilingual Plane's private-u
 _MARK = re.compile("([\ue000-\uf8ff])")
 
 
+# what mark_fonts looks at: a font code (to its ";"), any other escape pair, a group brace
+_FONT_TOKENS = re.compile(r"\\([fF])([^;]*);|\\.|[{}]", re.S)
+
+
 def mark_fonts(raw: str) -> tuple[str, list[str]]:
     """MTEXT content with every inline font change (\\f and \\F codes, and the end of a
-    {group} that changed the font) replaced by a mark, and the fonts the marks stand for.
-    Content without font codes (or with private-use characters of its own) is returned as
-    it is, with no fonts."""
+    {group} that changed the font) replaced by a mark, and the fonts the marks stand for
+    (a shape font named by \\F as its file, "name.shx"). Content without font codes (or
+    with private-use characters of its own) is returned as it is, with no fonts."""
     if ("\\f" not in raw and "\\F" not in raw) or _MARK.search(raw):
         return raw, []
     fonts: dict[str, int] = {"": 0}
     out: list[str] = []
-    current, outer = "", list[str]()
-    index, size = 0, len(raw)
-    while index < size:
-        char = raw[index]
-        if char == "\\" and index + 1 < size:
-            if raw[index + 1] not in "fF":
-                out.append(raw[index : index + 2])  # \{ \} \\ and the other codes' heads
-                index += 2
-                continue
-            end = raw.find(";", index + 2)
-            if end < 0:  # an unterminated code: left to ezdxf as it is
-                out.append(raw[index:])
-                break
-            current = raw[index + 2 : end].split("|", 1)[0].strip()
+    current, outer, copied = "", list[str](), 0
+    for token in _FONT_TOKENS.finditer(raw):
+        code, spec = token.groups()
+        if code is None and token.group() not in "{}":
+            continue  # \{ \} \\ and the other codes stay as they are
+        out.append(raw[copied : token.start()])
+        copied = token.end()
+        if code is not None:  # a font code: replaced by its mark
+            current = _font_of(code, spec)
             out.append(_mark(fonts, current))
-            index = end + 1
             continue
-        if char == "{":
+        out.append(token.group())
+        if token.group() == "{":
             outer.append(current)
-        elif char == "}" and outer:
+        elif outer:
             restored = outer.pop()
             if restored != current:
                 current = restored
                 out.append(_mark(fonts, current))
-        out.append(char)
-        index += 1
+    out.append(raw[copied:])
     if len(fonts) > _MARKS:
         return raw, []
     return "".join(out), list(fonts)
+
+
+def _font_of(code: str, spec: str) -> str:
+    """A font code's font: \\f names a TrueType family, \\F a shape (SHX) font file."""
+    name = spec.split("|", 1)[0].strip()
+    if code == "F" and name and "." not in name.rsplit("/", 1)[-1]:
+        name += ".shx"
+    return name
 
 
 def _mark(fonts: dict[str, int], font: str) -> str:
@@ -204,6 +211,19 @@ def runs(text: str, fonts: FontChanges) -> Iterator[tuple[str, str]]:
         yield text[start:], font
 
 
+def _run_font(font: str, style_font: str) -> tuple[str, bool]:
+    """(the font that decides a run, whether it was named in the text): a legacy font or a
+    TrueType family named inline decides; a shape font that names no encoding (txt.shx)
+    leaves the run to the style and the drawing, as text outside any font code."""
+    if not font or (not font_encoding(font) and _is_shape_font(font)):
+        return style_font, False
+    return font, True
+
+
+def _is_shape_font(font: str) -> bool:
+    return font.strip().lower().endswith(".shx")
+
+
 def detection_samples(texts: Iterable[tuple[str, FontChanges]]) -> Iterator[str]:
     """The texts (or their runs) whose encoding the drawing's detection may decide: not
     those in a non-legacy font named inline, which are read as written."""
@@ -212,7 +232,7 @@ def detection_samples(texts: Iterable[tuple[str, FontChanges]]) -> Iterator[str]
             yield text
             continue
         for run, font in runs(text, fonts):
-            if not font or font_encoding(font):
+            if not _run_font(font, "")[1] or font_encoding(font):
                 yield run
 
 
@@ -268,8 +288,7 @@ class TextDecoder:
         if not fonts:
             return self._decode_run(text, style_font, named_inline=False)
         return "".join(
-            self._decode_run(run, font or style_font, named_inline=bool(font))
-            for run, font in runs(text, fonts)
+            self._decode_run(run, *_run_font(font, style_font)) for run, font in runs(text, fonts)
         )
 
     def _decode_run(self, text: str, font: str, named_inline: bool) -> str:
@@ -291,7 +310,7 @@ class TextDecoder:
         if self.requested != "auto":
             return None
         by_font = font_encoding(font)
-        if by_font or named_inline:  # another font named in the text: Unicode as written
+        if by_font or named_inline:  # another TrueType font named in the text: as written
             return by_font
         return self.document_choice
 

@@ -79,3 +79,37 @@ def test_a_leader_label_stays_where_it_is_written_on_an_annotation_layer(tmp_pat
     _, y = lot_origin(2)
     multileader = texts["A1-03\nĐất y tế\nTC 2-3"]
     assert multileader.y > y + LOT_H  # above the lots, not at the arrow
+
+
+def edge_plan(path: Path) -> Path:
+    """Two lots side by side. A's label sits in A with a leader out to a tree beyond the
+    lots; B's label sits above the lots, its arrow snapped onto the edge B shares with A
+    while pointing into B."""
+    doc = ezdxf.new("R2000")
+    msp = doc.modelspace()
+    for index in range(2):
+        x, y = lot_origin(index)
+        corners = [(x, y), (x + LOT_W, y), (x + LOT_W, y + LOT_H), (x, y + LOT_H)]
+        msp.add_lwpolyline(corners, close=True, dxfattribs={"layer": "LOTS"})
+    x, y = lot_origin(0)
+    inside = msp.add_mtext("A1-01\\PMĐXD 70%", dxfattribs={"layer": "LABELS"})
+    inside.dxf.insert = (x + 3, y + LOT_H - 3)
+    tree = msp.add_leader([(x - 15, y + 5), (x + 3, y + LOT_H - 5)], dxfattribs={"layer": "DIM"})
+    tree.dxf.annotation_handle = inside.dxf.handle
+    edge_x = lot_origin(1)[0]  # the line A and B share
+    above = msp.add_mtext("A1-02\\PMĐXD 40%", dxfattribs={"layer": "LABELS"})
+    above.dxf.insert = (edge_x - 8, y + LOT_H + 12)  # up and left: the arrow heads right
+    arrow = msp.add_leader([(edge_x, y + 10), (edge_x - 8, y + LOT_H + 10)])
+    arrow.dxf.annotation_handle = above.dxf.handle
+    doc.saveas(path)
+    return path
+
+
+def test_an_arrow_on_a_shared_edge_and_a_leader_out_of_a_lot(tmp_path):
+    path = edge_plan(tmp_path / "edge.dxf")
+    fast, slow = both(path, MAPPING, tmp_path)
+    assert_same(fast, slow)
+    lots = sorted(fast.outputs["landuse"], key=lambda lot: lot.geom.bounds[0])
+    assert [lot.attributes.get("code") for lot in lots] == ["A1-01", "A1-02"]
+    assert [lot.attributes.get("density") for lot in lots] == [70.0, 40.0]
+    assert not [i for i in fast.report.label_issues if "outside" in i["problem"]]

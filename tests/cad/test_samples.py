@@ -245,9 +245,10 @@ def test_leaders_in_gdal_sample_anchor_their_texts(tmp_path):
     """A classic LEADER gives the MTEXT it names its arrow; a MULTILEADER its own arrows."""
     _, found, skipped = items("gdal_leader-mleader.dxf", tmp_path)
     anchors = {item.text.split("\n")[0][:17]: [(a.x, a.y) for a in item.anchors] for item in found}
-    assert anchors["Classic Leader"] == [(30.0, 40.0)]
-    assert anchors["I want to put a r"] == [(30.0, 80.0)]
-    assert anchors["Basic Multileader"] == [(30.0, 35.0)]
+    # just past each arrow's tip, along its last segment (1 % of it)
+    assert anchors["Classic Leader"] == [(30.2, 40.0)]  # tip (30, 40), from (10, 40)
+    assert anchors["I want to put a r"] == [(30.2, 80.15)]  # tip (30, 80), from (10, 65)
+    assert anchors["Basic Multileader"] == [(30.2, 35.15)]  # tip (30, 35), from (10, 20)
     assert len(anchors["wwmhyhuasmjekhoso"]) == 3  # one label, three arrows
     assert [(s.dxftype, s.handle) for s in skipped if s.dxftype == "LEADER"] == [
         ("LEADER", "EF0A0"),

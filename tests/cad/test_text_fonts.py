@@ -160,3 +160,22 @@ def test_a_forced_encoding_applies_to_every_run():
 def test_font_names(font, encoding, capital):
     assert font_encoding(font) == encoding
     assert is_capital_font(font) is capital
+
+
+def test_a_shape_font_named_inline_leaves_its_run_to_the_drawing():
+    """\\Ftxt.shx names no encoding: its TCVN3 run is decoded as the drawing's texts are."""
+    legacy = tcvn3("Đất ở mới")
+    text, fonts = mtext_plain(f"{{\\Ftxt.shx;{legacy}}}\\P{ARIAL}Cây xanh")
+    assert fonts == ((0, "txt.shx"), (len(legacy), ""), (len(legacy) + 1, "Arial"))
+    decoder = TextDecoder(_drawing(), "auto", detection_samples([(text, fonts)]))
+    assert decoder.document_choice == "tcvn3"
+    assert decoder.decode(text, "LABEL", fonts) == "Đất ở mới\nCây xanh"
+
+
+def test_unicode_escapes_before_a_formatting_code_are_kept():
+    """ezdxf's plain-text pass read \\U as a code running to the next ";" and dropped
+    "Đất ở mới" here, on both read paths (R2000-R2004 drawings)."""
+    raw = "\\U+0110\\U+1EA5t \\U+1EDF m\\U+1EDBi\\P{\\H2x;A1-01}"
+    assert mtext_plain(raw) == ("Đất ở mới\nA1-01", ())
+    text, fonts = mtext_plain("{\\fArial;\\U+0110\\U+1EA5t}\\P{\\H2x;A1-02}")
+    assert (text, fonts) == ("Đất\nA1-02", ((0, "Arial"), (3, "")))
