@@ -115,8 +115,11 @@ def time_ogr2ogr(gpkg: Path) -> float:
         "-lco",
         "GEOMETRY_NAME=geom",
     ]
+    # the system GDAL's own PROJ data: the server's settings point PROJ at pyproj's newer
+    # proj.db, which the system PROJ cannot open ("Cannot find proj.db", no CRS written)
+    own = {k: v for k, v in os.environ.items() if k not in ("PROJ_DATA", "PROJ_LIB", "GDAL_DATA")}
     start = time.perf_counter()
-    subprocess.run(command, check=True, env={**os.environ, "PG_USE_COPY": "YES"})
+    subprocess.run(command, check=True, env={**own, "PG_USE_COPY": "YES"})
     elapsed = time.perf_counter() - start
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS bench_ogr2ogr_lots")  # the OGR_TABLE constant
