@@ -120,6 +120,14 @@ def eligible(path: Path) -> bool:
     return fastdxf.read(path, 0.01, lambda layer: True, CadLimits()) is not None
 
 
+def converted_alike(path: Path, mapping: dict[str, str], tmp_path: Path):
+    """The fast reader's conversion of a drawing it takes, checked against ezdxf's."""
+    assert eligible(path)
+    fast, slow = both(path, mapping, tmp_path)
+    assert_same(fast, slow)
+    return fast
+
+
 def test_generated_plan_takes_the_fast_path_with_identical_output(tmp_path):
     path = plan_drawing(tmp_path / "plan.dxf")
     assert eligible(path)

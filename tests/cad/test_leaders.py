@@ -13,10 +13,8 @@ import ezdxf
 from ezdxf.math import Vec2
 from ezdxf.render import mleader
 
-from importers.cad import fastdxf
-from importers.cad.limits import CadLimits
 from tests.cad.drawings import LOT_H, LOT_W, lot_origin, tcvn3
-from tests.cad.test_fastdxf import assert_same, both
+from tests.cad.test_fastdxf import assert_same, both, converted_alike
 
 MAPPING = {"LOTS": "landuse", "LABELS": "landuse", "NOTES": "annotation", "*": "ignore"}
 LABELS = ["A1-01\\PĐất ở mới\\PMĐXD 80%", "A1-02\\PĐất giáo dục", "A1-03\\PĐất y tế\\PTC 2-3"]
@@ -51,10 +49,7 @@ def leader_plan(path: Path) -> Path:
 
 
 def test_leaders_give_their_labels_to_the_lots_they_point_into(tmp_path):
-    path = leader_plan(tmp_path / "leaders.dxf")
-    assert fastdxf.read(path, 0.01, lambda layer: True, CadLimits()) is not None
-    fast, slow = both(path, MAPPING, tmp_path)
-    assert_same(fast, slow)
+    fast = converted_alike(leader_plan(tmp_path / "leaders.dxf"), MAPPING, tmp_path)
     lots = sorted(fast.outputs["landuse"], key=lambda lot: lot.geom.bounds[0])
     assert [lot.attributes.get("code") for lot in lots] == ["A1-01", "A1-02", "A1-03"]
     assert [lot.attributes.get("label_text") for lot in lots] == [

@@ -13,12 +13,10 @@ from pathlib import Path
 import ezdxf
 import pytest
 
-from importers.cad import fastdxf
 from importers.cad.geometry import mtext_plain
-from importers.cad.limits import CadLimits
 from importers.cad.text import TextDecoder, detection_samples, font_encoding, is_capital_font
 from tests.cad.drawings import LOT_H, LOT_W, lot_origin, tcvn3
-from tests.cad.test_fastdxf import assert_same, both
+from tests.cad.test_fastdxf import converted_alike
 
 MAPPING = {"LOTS": "landuse", "LABELS": "landuse", "TITLE": "annotation", "*": "ignore"}
 CAPITAL = "\\f.VnTimeH|b0|i0|c0|p18;"
@@ -63,10 +61,7 @@ def fonts_plan(path: Path) -> Path:
 
 
 def test_each_font_run_is_decoded_by_its_font_on_both_paths(tmp_path):
-    path = fonts_plan(tmp_path / "fonts.dxf")
-    assert fastdxf.read(path, 0.01, lambda layer: True, CadLimits()) is not None
-    fast, slow = both(path, MAPPING, tmp_path)
-    assert_same(fast, slow)
+    fast = converted_alike(fonts_plan(tmp_path / "fonts.dxf"), MAPPING, tmp_path)
     lots = sorted(fast.outputs["landuse"], key=lambda lot: lot.attributes.get("code", ""))
     assert [lot.attributes.get("code") for lot in lots] == ["A1-01", "A1-02", "A1-03"]
     assert [lot.attributes["label_text"] for lot in lots] == [
