@@ -134,7 +134,7 @@ def read_layer(dataset: Dataset, layer: str, text_encoding: str = "auto") -> Sou
         {"name": n, "type": _type_name(t)} for n, t in zip(names, meta["dtypes"], strict=True)
     ]
     columns = [_column_values(col) for col in field_data]
-    objects = _text_objects(dataset, layer, text, names)
+    objects = _text_objects(dataset, layer, text, names) if _has_points(wkb) else None
     if objects is not None:  # legacy-font texts count in the detection, then each is decoded
         fields.append({"name": mapinfo_text.TEXT_FIELD, "type": "string"})
         columns.append(mapinfo_text.evidence(objects))
@@ -151,6 +151,17 @@ def read_layer(dataset: Dataset, layer: str, text_encoding: str = "auto") -> Sou
         columns[-1], by_font = mapinfo_text.decode(objects, text_encoding, codec, text.detect)
         used = used or by_font
     return SourceLayer(layer, crs, problem, fids, wkb, fields, columns, used)
+
+
+def _has_points(wkb: np.ndarray) -> bool:
+    """Whether any geometry is a point (OGR's text objects are), from the WKB headers."""
+    for geometry in wkb.tolist():
+        if geometry and len(geometry) >= 5:
+            header = geometry[1:5]
+            code = int.from_bytes(header, "little" if geometry[0] == 1 else "big") & 0x0FFFFFFF
+            if code % 1000 == 1:  # Point and its ISO Z/M/ZM codes (1001 ...), EWKB flags off
+                return True
+    return False
 
 
 def _text_objects(dataset: Dataset, layer: str, text: _TextDeclaration, names: list[str]):

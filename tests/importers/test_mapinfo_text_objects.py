@@ -11,7 +11,9 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
+import shapely
 
 from importers import mapinfo_text, ogr
 from importers.gis_mapping import import_mapped_dataset
@@ -126,3 +128,24 @@ def test_mapped_import_gives_annotation_its_texts(planner, draft_plan, tmp_path)
     features = Feature.objects.filter(layer=layer).order_by("id")
     assert [f.attributes["text"] for f in features] == [seen for *_, seen in TEXTS]
     assert result.report["layers"][0]["text_encoding"] == "tcvn3"
+
+
+def test_a_table_of_regions_alone_gets_no_text_column(tmp_path):
+    """Text objects are points: a table of regions alone is read as before."""
+    path = text_table(tmp_path / "mif", with_region=True)
+    content = path.read_bytes()
+    path.write_bytes(content[: content.index(b"Text")] + content[content.index(b"Region") :])
+    (path.parent / "chu.mid").write_text('"L1"\n')
+    layer = read(path)
+    assert [field["name"] for field in layer.fields] == ["MA"]
+    assert len(layer) == 1
+
+
+@pytest.mark.parametrize("has_z", [False, True])
+def test_points_are_found_in_any_wkb_flavour(has_z):
+    point = shapely.Point(1, 2, 3) if has_z else shapely.Point(1, 2)
+    region = shapely.box(0, 0, 1, 1)
+    for flavor in ("iso", "extended"):
+        wkb = np.array([shapely.to_wkb(g, flavor=flavor) for g in (region, point)], dtype=object)
+        assert ogr._has_points(wkb)
+        assert not ogr._has_points(wkb[:1])
