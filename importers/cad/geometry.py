@@ -22,7 +22,7 @@ from ezdxf.entities import DXFGraphic, Insert
 from ezdxf.entities.boundary_paths import PolylinePath
 from ezdxf.math import Vec3
 from ezdxf.render import MeshBuilder
-from ezdxf.tools.text import fast_plain_mtext, plain_mtext
+from ezdxf.tools.text import fast_plain_mtext, plain_mtext, plain_text
 from shapely.geometry.base import BaseGeometry
 
 from importers import report as messages
@@ -110,6 +110,9 @@ class Walker:
             return
         if not self.accept(layer):
             return
+        if kind == "MULTILEADER" and entity.context.block is not None:  # type: ignore[attr-defined]
+            yield from self._balloon(entity, layer, owner)
+            return
         try:
             item = convert(entity, layer, self.tolerance)
         except (ValueError, ArithmeticError, TypeError, AttributeError, IndexError) as exc:
@@ -141,6 +144,16 @@ class Walker:
                 return
             for child in children:
                 yield from self._entity(child, layer, depth + 1, owner)
+
+    def _balloon(self, entity, layer: str, owner: str) -> Iterator[CadItem]:
+        try:
+            labels = list(_balloon(entity, layer, owner))
+        except (ValueError, ArithmeticError, TypeError, AttributeError, IndexError) as exc:
+            self.skip(entity, layer, messages.UNREADABLE(error=exc), owner)
+            return
+        if not labels:  # a balloon without values: nothing to read
+            self.skip(entity, layer, messages.NOT_CONVERTED(type="MULTILEADER"), owner)
+        yield from labels
 
     def may_yield(self, doc, name: str, path: tuple[str, ...] = ()) -> bool:
         """Whether the block, inserted on a layer that is not wanted, holds anything drawn
@@ -262,13 +275,44 @@ def _multileader(entity, item: CadItem) -> bool:
     item.text, item.fonts = mtext_plain(content.default_content)
     item.geom = shapely.Point(content.insert.x, content.insert.y)
     item.style = _style_name(entity, content.style_handle, entity.dxf.get("text_style_handle"))
-    item.anchors = tuple(
+    item.anchors = _arrows(entity)
+    return True
+
+
+def _balloon(entity, layer: str, owner: str) -> Iterator[CadItem]:
+    """A MULTILEADER whose content is a block (a lot-label balloon): one label per
+    attribute value, at the block's place, anchored by the arrows, as an INSERT's ATTRIBs."""
+    db = entity.doc.entitydb if entity.doc is not None else {}
+    insert, anchors = entity.context.block.insert, _arrows(entity)
+    handle = entity.dxf.get("handle", "") or owner
+    for attrib in entity.block_attribs:
+        value = plain_text(attrib.text or "")
+        if not value:
+            continue
+        definition = db.get(attrib.handle)
+        attdef = (
+            definition.dxf if definition is not None and definition.dxftype() == "ATTDEF" else {}
+        )
+        yield CadItem(
+            layer,
+            "MULTILEADER",
+            handle,
+            shapely.Point(insert.x, insert.y),
+            text=value,
+            style=attdef.get("style", ""),
+            tag=attdef.get("tag", ""),
+            anchors=anchors,
+        )
+
+
+def _arrows(entity) -> tuple[BaseGeometry, ...]:
+    """Where each leader line of a MULTILEADER points (its first vertex is the arrow's tip)."""
+    return tuple(
         _arrow(Vec3(line.vertices[0]), Vec3((*line.vertices[1:], leader.last_leader_point)[0]))
         for leader in entity.context.leaders
         for line in leader.lines
         if line.vertices
     )
-    return True
 
 
 ARROW_REACH = 0.01  # share of the arrow's segment an anchor lies past its tip

@@ -108,3 +108,32 @@ def test_an_arrow_on_a_shared_edge_and_a_leader_out_of_a_lot(tmp_path):
     assert [lot.attributes.get("code") for lot in lots] == ["A1-01", "A1-02"]
     assert [lot.attributes.get("density") for lot in lots] == [70.0, 40.0]
     assert not [i for i in fast.report.label_issues if "outside" in i["problem"]]
+
+
+def balloon_plan(path: Path) -> Path:
+    """A lot labelled by a balloon: a MULTILEADER whose content is a block with attributes
+    (the lot code and the density), placed outside the lot."""
+    doc = ezdxf.new("R2010")
+    balloon = doc.blocks.new("KY_HIEU_LO")
+    balloon.add_circle((0, 0), 3)
+    balloon.add_attdef("MA_LO", (-2, 0.5), dxfattribs={"height": 1})
+    balloon.add_attdef("MDXD", (-2, -1.5), dxfattribs={"height": 1})
+    msp = doc.modelspace()
+    x, y = lot_origin(0)
+    corners = [(x, y), (x + LOT_W, y), (x + LOT_W, y + LOT_H), (x, y + LOT_H)]
+    msp.add_lwpolyline(corners, close=True, dxfattribs={"layer": "LOTS"})
+    builder = msp.add_multileader_block("Standard", dxfattribs={"layer": "LABELS"})
+    builder.set_content("KY_HIEU_LO")
+    builder.set_attribute("MA_LO", "A1-09")
+    builder.set_attribute("MDXD", "MĐXD 45%")
+    builder.add_leader_line(mleader.ConnectionSide.left, [Vec2(x + 10, y + 10)])
+    builder.build(insert=Vec2(x + LOT_W + 10, y + LOT_H + 10))
+    doc.saveas(path)
+    return path
+
+
+def test_a_balloon_gives_its_attributes_to_the_lot_it_points_into(tmp_path):
+    fast = converted_alike(balloon_plan(tmp_path / "balloon.dxf"), MAPPING, tmp_path)
+    (lot,) = fast.outputs["landuse"]
+    assert (lot.attributes["code"], lot.attributes["density"]) == ("A1-09", 45.0)
+    assert fast.report.skipped == []

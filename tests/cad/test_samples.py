@@ -72,9 +72,10 @@ EXPECTED = {
     ),
     "gdal_hatch.dxf": ({("HATCH", "Polygon"): 3}, 0),
     "gdal_hatch_as_multipolygon.dxf": ({("HATCH", "MultiPolygon"): 1}, 0),
-    # 5 MULTILEADERs with text; 4 with a block or nothing, 4 LEADERs leading from no text
-    # and one from a missing MTEXT are not converted
-    "gdal_leader-mleader.dxf": ({("MTEXT", "Point"): 2, ("MULTILEADER", "Point"): 5}, 9),
+    # 5 MULTILEADERs with text and one balloon with a value; 2 balloons without values, one
+    # MULTILEADER with nothing, 4 LEADERs leading from no text and one from a missing MTEXT
+    # are not converted
+    "gdal_leader-mleader.dxf": ({("MTEXT", "Point"): 2, ("MULTILEADER", "Point"): 6}, 8),
     "gdal_lwpolyline_smooth.dxf": ({("LWPOLYLINE", "Polygon"): 1}, 0),
     "gdal_polyline_smooth.dxf": ({("POLYLINE", "Polygon"): 1}, 0),
     "gdal_spline_closed.dxf": ({("SPLINE", "Polygon"): 1}, 0),
@@ -250,6 +251,8 @@ def test_leaders_in_gdal_sample_anchor_their_texts(tmp_path):
     assert anchors["I want to put a r"] == [(30.2, 80.15)]  # tip (30, 80), from (10, 65)
     assert anchors["Basic Multileader"] == [(30.2, 35.15)]  # tip (30, 35), from (10, 20)
     assert len(anchors["wwmhyhuasmjekhoso"]) == 3  # one label, three arrows
+    balloon = next(item for item in found if item.tag == "SITSABOVE")
+    assert (balloon.text, len(balloon.anchors)) == ("Apples±", 1)  # a block's attribute
     assert [(s.dxftype, s.handle) for s in skipped if s.dxftype == "LEADER"] == [
         ("LEADER", "EF0A0"),
         ("LEADER", "EF0FB"),
