@@ -47,7 +47,9 @@ DEFAULT_PATTERNS = {
 _INTEGER = {"storeys_min", "storeys_max"}
 _GROUPED = {"area"}  # "1.234 m2" is 1234 m²: lots are not a thousandth of a square metre
 _UNITS = {"m2", "m²", "m", "%"}
-_PUNCTUATION = ",;:()[]{}|/"
+_BREAK = "\x00"  # stands where a fact was read out of a line
+_LAND = "đất"  # a land-use name's first word
+_RUNS = re.compile(r"[\x00,;:()\[\]{}|/]+")  # what ends a run of words
 
 
 def patterns() -> dict[str, re.Pattern]:
@@ -133,9 +135,11 @@ class LabelParser:
         rest = line
         found = self._facts(line)
         facts: list[_Fact] = [(name, match, None) for name, match in found]
-        for _, match in found:
-            rest = rest[: match.start()] + " " * (match.end() - match.start()) + rest[match.end() :]
-        leftover, read = self._words(rest.split(), facts)
+        for _, match in found:  # a fact ends a run of words, as punctuation does
+            rest = (
+                rest[: match.start()] + _BREAK * (match.end() - match.start()) + rest[match.end() :]
+            )
+        leftover, read = self._words(rest, facts)
         if not leftover:
             return facts, ""
         return facts, line if not found and not read else " ".join(leftover)
@@ -157,19 +161,27 @@ class LabelParser:
                 reached = match.end()
         return chosen
 
-    def _words(self, words: list[str], facts: list[_Fact]) -> tuple[list[str], bool]:
+    def _words(self, rest: str, facts: list[_Fact]) -> tuple[list[str], bool]:
         """Reads lot codes and function names or codes from what is left of a line into
-        `facts`; returns the words that are neither, and whether any word was read."""
-        words = [w.strip(_PUNCTUATION) for w in words]
-        words = [w for w in words if w and w.casefold() not in _UNITS]
-        leftover, start = [], 0
-        while start < len(words):
-            taken = self._function_at(words, start, facts) or self._code_at(words, start, facts)
-            if not taken:
-                leftover.append(words[start])
-                taken = 1
-            start += taken
-        return leftover, len(leftover) < len(words)
+        `facts`; returns the words that are neither, and whether any word was read. Words
+        run until a fact, a lot code or punctuation, and a function is never cut out of the
+        planner's own words around it (_close)."""
+        leftover: list[str] = []
+        words_seen = 0
+        for run in _RUNS.split(rest):
+            words = [w for w in run.split() if w.casefold() not in _UNITS]
+            words_seen += len(words)
+            start, named = 0, list[_Fact]()
+            while start < len(words):
+                if taken := self._function_at(words, start, named):
+                    start += taken
+                elif self._code_at(words, start, facts):  # a lot code ends the run too
+                    _close(words[:start], named, leftover, facts)
+                    words, start, named = words[start + 1 :], 0, []
+                else:
+                    start += 1
+            _close(words, named, leftover, facts)
+        return leftover, len(leftover) < words_seen
 
     def _function_at(self, words: list[str], start: int, facts: list[_Fact]) -> int:
         """Words taken by the longest function name starting at `start` (0: none). A single
@@ -212,6 +224,20 @@ class LabelParser:
             return 0
         facts.append(("code", match, None))
         return 1
+
+
+def _close(words: list[str], named: list[_Fact], leftover: list[str], facts: list[_Fact]):
+    """Ends a run of words: its functions go to `facts` and its other words stay whole. A
+    run that starts with "Đất" names the land use in the planner's words ("Đất công trình
+    công cộng"): it labels the function. Any other run is the planner's text that mentions
+    a function ("Trạm y tế phường"): kept whole as text, the function still read."""
+    read = sum(len(str(label).split()) for _, _, label in named)
+    if named and read < len(words) and words[0].casefold() == _LAND:
+        facts.extend((name, code, " ".join(words)) for name, code, _ in named)
+        return
+    facts.extend(named)
+    if read < len(words):
+        leftover.extend(words)
 
 
 def _put(found: dict[str, object], name: str, value: object) -> None:

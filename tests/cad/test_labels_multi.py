@@ -107,6 +107,26 @@ def test_lowercase_words_are_not_function_codes(parser):
     assert parser.parse("A1-01 DO")["function"] == "DO"
 
 
+@pytest.mark.parametrize(
+    ("text", "function", "label", "unparsed"),
+    [
+        # a land-use name in the planner's words labels the function whole
+        ("B1-02\nĐất hỗn hợp cao tầng", "HH", "Đất hỗn hợp cao tầng", None),
+        ("Đất giáo dục mầm non MĐXD 40%", "GD", "Đất giáo dục mầm non", None),
+        # other words that mention a function stay whole: the function is still read
+        ("Trường giáo dục thường xuyên", "GD", "giáo dục", ["Trường giáo dục thường xuyên"]),
+        ("Đất cây xanh\nCông viên cây xanh", "CX", "Đất cây xanh", ["Công viên cây xanh"]),
+        # a fact, a lot code or punctuation ends a run of words
+        ("A1-01 Đất ở mới MĐXD 60% cao tầng", "DO", "Đất ở mới", ["cao tầng"]),
+        ("Nhà liên kế (Đất ở mới)", "DO", "Đất ở mới", ["Nhà liên kế"]),
+    ],
+)
+def test_a_function_is_never_cut_out_of_the_planners_words(parser, text, function, label, unparsed):
+    parsed = parser.parse(text)
+    assert (parsed["function"], parsed["function_label"]) == (function, label)
+    assert parsed.get("_unparsed") == unparsed
+
+
 def test_unknown_words_are_kept_as_label_text(parser):
     parsed = parser.parse("A1-01 Khu nhà ở MĐXD 60%")
     assert parsed["_codes"] == ["A1-01"]
