@@ -126,6 +126,9 @@ def test_the_text_report_says_how_many_and_keeps_its_lines_short(draft_plan, tmp
     )
     lines = out.getvalue().splitlines()
     assert f"  skipped: {EXTRA_POINTS}" in lines
+    entries = [line for line in lines if line.startswith("    POINT #")]
+    assert len(entries) == 20  # "POINT #1F2, layer QH_DIEM, at 561720.000, 1821455.000: ..."
+    assert all(", layer QH_DIEM, at " in line for line in entries), entries[0]
     assert f"    ... {EXTRA_POINTS - 20} more ({LIST_CAP} of them in the --json report)" in lines
     # the title block frame mapped as a lot holds every label: its entry is cut short
     assert max(len(line) for line in lines) < 1000, max(lines, key=len)[:300]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
 from django.contrib.auth.models import User
@@ -115,6 +116,10 @@ def test_import_cad_text_output_is_in_the_active_language(planner, draft_plan, t
     assert "  landuse: 6 đối tượng" in lines  # the kind codes stay: they are what --mapping takes
     assert "  vấn đề về nhãn: 1" in lines
     assert not [line for line in lines if "features" in line or "label issues" in line]
+    # each entry a line in the reader's words, not the --json report's fields
+    (issue,) = [line for line in lines if "không có nhãn trong lô" in line]
+    assert re.fullmatch(r"    tại \d+\.\d{3}, \d+\.\d{3}: không có nhãn trong lô", issue), issue
+    assert "location" not in printed
 
 
 SAMPLES = {

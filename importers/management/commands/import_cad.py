@@ -224,7 +224,7 @@ class Command(BaseCommand):
             total = report.get("totals", {}).get(key, len(entries))
             self.stdout.write(f"  {title}: {total}")
             for entry in entries[:LISTED]:
-                self.stdout.write(f"    {json.dumps(_brief(entry), ensure_ascii=False)}")
+                self.stdout.write(f"    {_entry_line(key, _brief(entry))}")
             if total > LISTED:
                 self.stdout.write(
                     "    "
@@ -255,6 +255,28 @@ def _guessed_mapping(path: Path) -> dict[str, str]:
 
 LISTED = 20  # report entries per list the text output shows
 BRIEF_ITEMS, BRIEF_CHARS = 3, 100  # of an entry's lists (refs, texts) and strings
+
+
+def _entry_line(key: str, entry: dict) -> str:
+    """One report entry as a line in the reader's language (the --json report keeps the
+    fields): what, on which layer, where, and why."""
+    where = _where(entry.get("location"))
+    if key == "skipped":
+        handle = f" #{entry['handle']}" if entry.get("handle") else ""
+        layer = _("layer %(layer)s") % {"layer": entry.get("layer") or "-"}
+        return f"{entry.get('type', '')}{handle}, {layer}, {where}: {entry.get('reason', '')}"
+    if key == "unclosed":
+        pieces = _("%(length)s m of lines that close no lot") % {"length": entry.get("length")}
+        refs = ", ".join(str(ref) for ref in entry.get("refs", []))
+        return f"{where}: {pieces}" + (f" ({refs})" if refs else "")
+    texts = " | ".join(str(text).replace("\n", " / ") for text in entry.get("texts", []))
+    return f"{where}: {entry.get('problem', '')}" + (f" «{texts}»" if texts else "")
+
+
+def _where(location) -> str:
+    if not location:
+        return _("no location")
+    return _("at %(x)s, %(y)s") % {"x": f"{location[0]:.3f}", "y": f"{location[1]:.3f}"}
 
 
 def _brief(entry: dict) -> dict:
