@@ -97,6 +97,7 @@ def decode(
     the table's charset left its bytes open to detection (else GDAL's reading stands)."""
     out: list[object] = []
     used = None
+    written = _written_codec(objects) if codec == "latin-1" else None
     for text, font in zip(objects.texts, objects.fonts, strict=True):
         if text is None:
             out.append(None)
@@ -108,9 +109,9 @@ def decode(
             continue
         encoding = requested if requested != "auto" else font_encoding(font)
         raw = raw_bytes(text, codec)
-        if encoding is None:
-            as_read = unicodedata.normalize("NFC", text)
-            out.append(_as_written(raw) if codec == "latin-1" else as_read)
+        if encoding is None:  # as written: in the table's own code page when read raw
+            as_written = _decoded_keeping(raw, written) if written else text
+            out.append(unicodedata.normalize("NFC", as_written))
             continue
         value = vietnamese.decode(raw, encoding)
         out.append(value.upper() if encoding == "tcvn3" and is_capital_font(font) else value)
@@ -118,17 +119,26 @@ def decode(
     return out, used
 
 
-def _as_written(raw: bytes) -> str:
-    """Bytes of a table without a charset, in a Unicode font: UTF-8 when they are, else
-    the Windows code page MapInfo wrote them in (its five undefined bytes as Latin-1)."""
-    try:
-        return unicodedata.normalize("NFC", raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        text = "".join(
-            chr(byte) if byte in _CP1252_UNDEFINED else bytes([byte]).decode("cp1252")
-            for byte in raw
-        )
-        return unicodedata.normalize("NFC", text)
+def _written_codec(objects: TextObjects) -> str:
+    """The code page a table without a charset was written in, read from its texts in
+    Unicode fonts: UTF-8 when they all are; else Windows Vietnamese (cp1258: "văn", "đường")
+    when it reads them as more Vietnamese than Windows Western (cp1252, also on a tie)."""
+    raws = [
+        raw_bytes(text, "latin-1")
+        for text, font in zip(objects.texts, objects.fonts, strict=True)
+        if text is not None and not text.isascii() and not font_encoding(font)
+    ]
+    if raws and vietnamese.is_utf8(raws):
+        return "utf-8"
+    western, vietnamese_windows = (
+        sum(vietnamese.score(vietnamese.decode(raw, codec)) for raw in raws)
+        for codec in ("cp1252", "cp1258")
+    )
+    return "cp1258" if vietnamese_windows > western else "cp1252"
 
 
-_CP1252_UNDEFINED = {0x81, 0x8D, 0x8F, 0x90, 0x9D}
+def _decoded_keeping(raw: bytes, codec: str) -> str:
+    """The bytes in the code page, a byte it leaves undefined kept as its Latin-1 letter
+    (nothing replaced by U+FFFD)."""
+    text = raw.decode(codec, errors="surrogateescape")
+    return "".join(chr(ord(c) - 0xDC00) if "\udc80" <= c <= "\udcff" else c for c in text)

@@ -9,6 +9,7 @@ VNI-Times one as VNI, and one typed in Arial as written.
 from __future__ import annotations
 
 import subprocess
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +33,9 @@ TEXTS = [
 ]
 
 
-def text_table(folder: Path, charset: str = "Neutral", with_region: bool = False) -> Path:
+def text_table(
+    folder: Path, charset: str = "Neutral", with_region: bool = False, texts=TEXTS
+) -> Path:
     """A MIF/MID of text objects (and a region) in the given charset, as MapInfo writes."""
     folder.mkdir(exist_ok=True)
     head = (
@@ -41,7 +44,7 @@ def text_table(folder: Path, charset: str = "Neutral", with_region: bool = False
         "Columns 1\n  MA Char(10)\nData\n\n"
     ).encode()
     body, rows = b"", []
-    for index, (font, raw, _) in enumerate(TEXTS):
+    for index, (font, raw, _) in enumerate(texts):
         x, y = HUE_X + 20 * index, HUE_Y
         body += b'Text\n    "' + raw + f'"\n    {x} {y} {x + 10} {y + 3}\n'.encode()
         body += f'    Font ("{font}",0,0,0)\n'.encode()
@@ -76,6 +79,29 @@ def test_text_objects_are_decoded_by_their_font(tmp_path, suffix):
     layer = read(path)
     assert texts_of(layer) == [*(seen for *_, seen in TEXTS), None]  # the region has none
     assert layer.text_encoding == "tcvn3"
+
+
+def test_unicode_font_texts_of_a_vietnamese_windows_table_are_read_as_cp1258(tmp_path):
+    """MapInfo on Vietnamese Windows stores text typed in Arial in cp1258 (tones as
+    combining marks) when the table has no charset: read as the table was written."""
+    words = ["Nhà văn hóa", "Đường Lê Lợi", "Trường học"]
+    texts = [("Arial", cp1258(word), word) for word in words]
+    layer = read(text_table(tmp_path / "mif", texts=[*texts, TEXTS[0]]))
+    assert texts_of(layer) == [*words, TEXTS[0][2]]  # the .VnTime text still by its font
+
+
+def cp1258(text: str) -> bytes:
+    """Windows Vietnamese as Windows writes it: a letter the code page holds as one byte,
+    else its base letter followed by the tone as a combining mark ("ợ" = "ơ" + U+0323)."""
+    out = b""
+    for char in unicodedata.normalize("NFC", text):
+        try:
+            out += char.encode("cp1258")
+        except UnicodeEncodeError:
+            decomposed = unicodedata.normalize("NFD", char)
+            base = unicodedata.normalize("NFC", decomposed[:-1])
+            out += (base + decomposed[-1]).encode("cp1258")
+    return out
 
 
 def test_a_declared_western_charset_still_lets_the_font_decide(tmp_path):
