@@ -123,6 +123,17 @@ FUNCTIONS_FROM_CODES = ReportMessage(
 HATCHES_MERGED = ReportMessage(
     _("%(count)s hatches fill lots already bounded by linework (merged)")
 )
+# Leaders (importers.cad.leaders, importers.cad.geometry).
+LEADER_WITHOUT_TEXT = ReportMessage(
+    _("a leader linked to no text; a label beside it is joined where it is written")
+)
+LEADER_TEXT_NOT_READ = ReportMessage(
+    _("the text this leader points from is not read (missing, or on an ignored layer)")
+)
+BALLOON_WITHOUT_VALUES = ReportMessage(_("a balloon whose block has no attribute values"))
+LEADERS_PLACED = ReportMessage(
+    _("%(count)s labels joined the lots their leaders point into (leaders may be on any layer)")
+)
 # Repairs of the file (importers.cad.repair).
 NO_HEADER = ReportMessage(_("no HEADER section: read as DXF R2000"))
 SECTIONS_REPAIRED = ReportMessage(_("malformed SECTION structure repaired"))

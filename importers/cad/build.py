@@ -251,7 +251,7 @@ def _read_labels(texts, decoder, options) -> _Labels:
 
 def _label(chosen, attributes, read: _Labels, report) -> None:
     lots = [geom for _, geom, _ in chosen]
-    points, texts, facts = _placed(lots, read)
+    points, texts, facts, led = _placed(lots, read)
     parsed, issues = labels.assign(lots, points, texts, read.parser, facts)
     for attrs, found in zip(attributes, parsed, strict=True):
         attrs.update(found)
@@ -259,23 +259,27 @@ def _label(chosen, attributes, read: _Labels, report) -> None:
     report.totals["label_issues"] += len(issues)
     if read.parser.from_codes:
         report.notes.append(messages.FUNCTIONS_FROM_CODES(count=read.parser.from_codes))
+    if led:
+        report.notes.append(messages.LEADERS_PLACED(count=led))
 
 
-def _placed(lots, read: _Labels) -> tuple[list, list[str], list[dict]]:
+def _placed(lots, read: _Labels) -> tuple[list, list[str], list[dict], int]:
     """Where each label is joined: a leader's label in every lot its arrows point into (one
     copy per arrow), or where it is written when they point into none (a note inside a lot
     whose leader points at a tree keeps its lot)."""
     if not any(read.anchors):
-        return read.points, read.texts, read.parsed
+        return read.points, read.texts, read.parsed, 0
     tree = shapely.STRtree(np.asarray(lots, dtype=object))
     placed: list[tuple[BaseGeometry, str, dict]] = []
+    led = 0
     for point, text, facts, anchors in zip(
         read.points, read.texts, read.parsed, read.anchors, strict=True
     ):
         inside = [a for a in anchors if len(tree.query(a, predicate="within"))]
         placed.extend((at, text, facts) for at in inside or [point])
+        led += bool(inside)
     points, texts, parsed = (list(column) for column in zip(*placed, strict=True))
-    return points, texts, parsed
+    return points, texts, parsed, led
 
 
 def _skip(report, item: CadItem, reason: str) -> None:

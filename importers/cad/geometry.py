@@ -104,9 +104,8 @@ class Walker:
         if kind == "INSERT":
             yield from self._insert(entity, layer, depth, owner)  # type: ignore[arg-type]
             return
-        if kind == "LEADER" and (leader := _leader(entity, layer)) is not None:
-            leader.handle = leader.handle or owner
-            yield leader  # on any layer: the text it leads from may be wanted (leaders.py)
+        if kind == "LEADER":
+            yield from self._leader(entity, layer, owner)
             return
         if not self.accept(layer):
             return
@@ -145,6 +144,16 @@ class Walker:
             for child in children:
                 yield from self._entity(child, layer, depth + 1, owner)
 
+    def _leader(self, entity, layer: str, owner: str) -> Iterator[CadItem]:
+        """A LEADER linked to a text, on any layer: the text it leads from may be wanted
+        (leaders.py); one linked to none says so when its layer is wanted."""
+        leader = _leader(entity, layer)
+        if leader is not None:
+            leader.handle = leader.handle or owner
+            yield leader
+        elif self.accept(layer):
+            self.skip(entity, layer, messages.LEADER_WITHOUT_TEXT(), owner)
+
     def _balloon(self, entity, layer: str, owner: str) -> Iterator[CadItem]:
         try:
             labels = list(_balloon(entity, layer, owner))
@@ -152,7 +161,7 @@ class Walker:
             self.skip(entity, layer, messages.UNREADABLE(error=exc), owner)
             return
         if not labels:  # a balloon without values: nothing to read
-            self.skip(entity, layer, messages.NOT_CONVERTED(type="MULTILEADER"), owner)
+            self.skip(entity, layer, messages.BALLOON_WITHOUT_VALUES(), owner)
         yield from labels
 
     def may_yield(self, doc, name: str, path: tuple[str, ...] = ()) -> bool:

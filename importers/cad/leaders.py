@@ -40,6 +40,6 @@ def link(
         if leader.points_to not in texts and accept(leader.layer):
             arrow = shapely.get_coordinates(leader.geom)[0]
             where = (round(float(arrow[0]), 3), round(float(arrow[1]), 3))
-            reason = messages.NOT_CONVERTED(type="LEADER")
+            reason = messages.LEADER_TEXT_NOT_READ()
             unlinked.append(Skipped(leader.layer, "LEADER", leader.handle, reason, where))
     return [item for item in items if item.dxftype != "LEADER"], unlinked

@@ -13,6 +13,7 @@ import ezdxf
 from ezdxf.math import Vec2
 from ezdxf.render import mleader
 
+from importers import report as messages
 from tests.cad.drawings import LOT_H, LOT_W, lot_origin, tcvn3
 from tests.cad.test_fastdxf import assert_same, both, converted_alike
 
@@ -63,6 +64,7 @@ def test_leaders_give_their_labels_to_the_lots_they_point_into(tmp_path):
     assert len(problems) == 3  # no function catalogue here: "no land-use function", per lot
     assert not [problem for problem in problems if "outside" in problem]
     assert not [s for s in fast.report.skipped if s["type"] in ("LEADER", "MULTILEADER")]
+    assert messages.LEADERS_PLACED(count=2) in fast.report.notes  # the LEADER and MULTILEADER
 
 
 def test_a_leader_label_stays_where_it_is_written_on_an_annotation_layer(tmp_path):
@@ -107,6 +109,7 @@ def test_an_arrow_on_a_shared_edge_and_a_leader_out_of_a_lot(tmp_path):
     lots = sorted(fast.outputs["landuse"], key=lambda lot: lot.geom.bounds[0])
     assert [lot.attributes.get("code") for lot in lots] == ["A1-01", "A1-02"]
     assert [lot.attributes.get("density") for lot in lots] == [70.0, 40.0]
+    assert messages.LEADERS_PLACED(count=1) in fast.report.notes  # not the one to the tree
     assert not [i for i in fast.report.label_issues if "outside" in i["problem"]]
 
 

@@ -10,6 +10,7 @@ import pytest
 import shapely
 from django.utils import translation
 
+from importers import report as messages
 from importers.cad import leaders
 from importers.cad.convert import CadOptions, convert
 from importers.cad.geometry import Walker
@@ -253,10 +254,13 @@ def test_leaders_in_gdal_sample_anchor_their_texts(tmp_path):
     assert len(anchors["wwmhyhuasmjekhoso"]) == 3  # one label, three arrows
     balloon = next(item for item in found if item.tag == "SITSABOVE")
     assert (balloon.text, len(balloon.anchors)) == ("Apples±", 1)  # a block's attribute
-    assert [(s.dxftype, s.handle) for s in skipped if s.dxftype == "LEADER"] == [
-        ("LEADER", "EF0A0"),
-        ("LEADER", "EF0FB"),
-        ("LEADER", "EF10B"),
-        ("LEADER", "595"),
-        ("LEADER", "15CE"),  # names 15CF, which the drawing does not hold
+    no_text, not_read = messages.LEADER_WITHOUT_TEXT(), messages.LEADER_TEXT_NOT_READ()
+    assert [(s.handle, s.reason) for s in skipped if s.dxftype == "LEADER"] == [
+        ("EF0A0", no_text),
+        ("EF0FB", no_text),
+        ("EF10B", no_text),
+        ("595", no_text),
+        ("15CE", not_read),  # names 15CF, which the drawing does not hold
     ]
+    empty = [s.handle for s in skipped if s.reason == messages.BALLOON_WITHOUT_VALUES()]
+    assert empty == ["EEB", "EF0"]

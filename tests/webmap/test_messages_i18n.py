@@ -139,6 +139,10 @@ SAMPLES = {
     messages.CANNOT_BOUND: {"type": "Point"},
     messages.HATCHES_MERGED: {"count": 3},
     messages.HANDLES_RENUMBERED: {"count": 2},
+    messages.LEADER_WITHOUT_TEXT: {},
+    messages.LEADER_TEXT_NOT_READ: {},
+    messages.BALLOON_WITHOUT_VALUES: {},
+    messages.LEADERS_PLACED: {"count": 4},
 }
 
 
