@@ -115,8 +115,8 @@ def time_ogr2ogr(gpkg: Path) -> float:
         "-lco",
         "GEOMETRY_NAME=geom",
     ]
-    # the system GDAL's own PROJ data: the server's settings point PROJ at pyproj's newer
-    # proj.db, which the system PROJ cannot open ("Cannot find proj.db", no CRS written)
+    # the system GDAL's own PROJ data: the server's settings point PROJ at the mapnik wheel's
+    # proj.db, which the system PROJ cannot open (an "ERROR 1 ... Cannot find proj.db" line)
     own = {k: v for k, v in os.environ.items() if k not in ("PROJ_DATA", "PROJ_LIB", "GDAL_DATA")}
     start = time.perf_counter()
     subprocess.run(command, check=True, env={**own, "PG_USE_COPY": "YES"})
