@@ -49,7 +49,11 @@ _GROUPED = {"area"}  # "1.234 m2" is 1234 m²: lots are not a thousandth of a sq
 _UNITS = {"m2", "m²", "m", "%"}
 _BREAK = "\x00"  # stands where a fact was read out of a line
 _LAND = "đất"  # a land-use name's first word
-_RUNS = re.compile(r"[\x00,;:()\[\]{}|/]+")  # what ends a run of words
+# what ends a run of words: a fact read out, brackets and the like, and a comma, slash or
+# dash at a word's edge (not inside "3,0", "1.234,5" or "A1-01", nor "OD-01/02")
+_RUNS = re.compile(r"\x00+|[;:()\[\]{}|]+|(?<!\w)[,/\-–—]+|[,/\-–—]+(?!\w)")
+_PUNCTUATION = ",;:()[]{}|/"
+_HAS_DIGIT = re.compile(r"\d")
 
 
 def patterns() -> dict[str, re.Pattern]:
@@ -169,18 +173,24 @@ class LabelParser:
         leftover: list[str] = []
         words_seen = 0
         for run in _RUNS.split(rest):
-            words = [w for w in run.split() if w.casefold() not in _UNITS]
+            words = [w.strip(_PUNCTUATION) for w in run.split()]
+            words = [w for w in words if w and w.casefold() not in _UNITS]
             words_seen += len(words)
-            start, named = 0, list[_Fact]()
+            start, named, spans = 0, list[_Fact](), list[tuple[int, int]]()
             while start < len(words):
                 if taken := self._function_at(words, start, named):
+                    spans.append((start, start + taken))
                     start += taken
-                elif self._code_at(words, start, facts):  # a lot code ends the run too
-                    _close(words[:start], named, leftover, facts)
-                    words, start, named = words[start + 1 :], 0, []
+                    continue
+                is_code = self._code_at(words, start, facts)
+                if is_code or _HAS_DIGIT.search(words[start]):
+                    # a lot code, or a number or code not read ("60%", "A1/01"), ends the run
+                    _close(words[:start], named, spans, leftover, facts)
+                    leftover.extend([] if is_code else [words[start]])
+                    words, start, named, spans = words[start + 1 :], 0, [], []
                 else:
                     start += 1
-            _close(words, named, leftover, facts)
+            _close(words, named, spans, leftover, facts)
         return leftover, len(leftover) < words_seen
 
     def _function_at(self, words: list[str], start: int, facts: list[_Fact]) -> int:
@@ -226,18 +236,22 @@ class LabelParser:
         return 1
 
 
-def _close(words: list[str], named: list[_Fact], leftover: list[str], facts: list[_Fact]):
-    """Ends a run of words: its functions go to `facts` and its other words stay whole. A
-    run that starts with "Đất" names the land use in the planner's words ("Đất công trình
-    công cộng"): it labels the function. Any other run is the planner's text that mentions
-    a function ("Trạm y tế phường"): kept whole as text, the function still read."""
-    read = sum(len(str(label).split()) for _, _, label in named)
-    if named and read < len(words) and words[0].casefold() == _LAND:
-        facts.extend((name, code, " ".join(words)) for name, code, _ in named)
+def _close(words, named: list[_Fact], spans, leftover: list[str], facts: list[_Fact]) -> None:
+    """Ends a run of words: its functions (at `spans`) go to `facts`, and no function is cut
+    out of the words around it. A run that starts with "Đất" names the land use in the
+    planner's words ("Đất công trình công cộng"): they label the function (a number ends a
+    run before it gets here: "Đất ở mới 60%"). Any other run is the planner's text that
+    mentions a function ("Trạm y tế phường"): kept whole as text, the function still read."""
+    covered = sum(stop - begin for begin, stop in spans)
+    if not named or covered == len(words):
+        facts.extend(named)
+        leftover.extend(words if not named else [])
+        return
+    if words[0].casefold() == _LAND:
+        facts.extend((kind, code, " ".join(words)) for kind, code, _ in named)
         return
     facts.extend(named)
-    if read < len(words):
-        leftover.extend(words)
+    leftover.extend(words)
 
 
 def _put(found: dict[str, object], name: str, value: object) -> None:

@@ -119,12 +119,24 @@ def test_lowercase_words_are_not_function_codes(parser):
         # a fact, a lot code or punctuation ends a run of words
         ("A1-01 Đất ở mới MĐXD 60% cao tầng", "DO", "Đất ở mới", ["cao tầng"]),
         ("Nhà liên kế (Đất ở mới)", "DO", "Đất ở mới", ["Nhà liên kế"]),
+        # a number, or a code not read, ends a run too, and stays whole
+        ("Đất ở mới 60%", "DO", "Đất ở mới", ["60%"]),
+        ("Đất hỗn hợp 5 tầng", "HH", "Đất hỗn hợp", ["5 tầng"]),
+        ("Đất ở mới, 1.234,5 m2", "DO", "Đất ở mới", ["1.234,5"]),
+        ("Đất ở mới (3,5 ha)", "DO", "Đất ở mới", ["3,5 ha"]),
+        ("A1/01 Đất ở mới", "DO", "Đất ở mới", ["A1/01"]),  # not the lot code "A1"
+        ("Lô A1-01 - Đất ở mới", "DO", "Đất ở mới", ["Lô"]),
     ],
 )
 def test_a_function_is_never_cut_out_of_the_planners_words(parser, text, function, label, unparsed):
     parsed = parser.parse(text)
     assert (parsed["function"], parsed["function_label"]) == (function, label)
     assert parsed.get("_unparsed") == unparsed
+
+
+@pytest.mark.parametrize("text", ["OD-01/02", "CC-01/1 Đất giáo dục", "Đất ở mới 3,0"])
+def test_a_slash_or_comma_inside_a_word_makes_no_lot_code(parser, text):
+    assert "_codes" not in parser.parse(text)
 
 
 def test_unknown_words_are_kept_as_label_text(parser):
