@@ -275,11 +275,30 @@ def _placed(lots, read: _Labels) -> tuple[list, list[str], list[dict], int]:
     for point, text, facts, anchors in zip(
         read.points, read.texts, read.parsed, read.anchors, strict=True
     ):
-        inside = [a for a in anchors if len(tree.query(a, predicate="within"))]
+        inside = [at for arrow in anchors if (at := _pointed(tree, arrow)) is not None]
         placed.extend((at, text, facts) for at in inside or [point])
         led += bool(inside)
     points, texts, parsed = (list(column) for column in zip(*placed, strict=True))
     return points, texts, parsed, led
+
+
+EDGE_REACH = 0.05  # metres past an arrow's tip that settle a tip snapped onto a lot's edge
+
+
+def _pointed(tree: shapely.STRtree, arrow: BaseGeometry) -> BaseGeometry | None:
+    """Where a leader's arrow (its last segment, or its tip) points into a lot: the tip when
+    it lies in one, else a point just past it along the arrow (an arrow snapped onto the
+    edge two lots share belongs to the lot it heads into); None when neither is in a lot."""
+    coords = shapely.get_coordinates(arrow)
+    tip = shapely.Point(coords[-1])
+    if len(tree.query(tip, predicate="within")):
+        return tip
+    if len(coords) < 2:
+        return None
+    heading = coords[-1] - coords[-2]
+    reach = min(EDGE_REACH, 0.01 * float(np.hypot(*heading)))
+    past = shapely.Point(coords[-1] + heading / np.hypot(*heading) * reach)
+    return past if len(tree.query(past, predicate="within")) else None
 
 
 def _skip(report, item: CadItem, reason: str) -> None:

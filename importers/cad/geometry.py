@@ -299,9 +299,11 @@ def _balloon(entity, layer: str, owner: str) -> Iterator[CadItem]:
         if not value:
             continue
         definition = db.get(attrib.handle)
-        attdef = (
-            definition.dxf if definition is not None and definition.dxftype() == "ATTDEF" else {}
-        )
+        if definition is None or definition.dxftype() != "ATTDEF":
+            definition = None
+        elif definition.is_invisible:
+            continue  # as an INSERT's invisible ATTRIBs: not shown, not read
+        attdef = definition.dxf if definition is not None else {}
         yield CadItem(
             layer,
             "MULTILEADER",
@@ -324,17 +326,12 @@ def _arrows(entity) -> tuple[BaseGeometry, ...]:
     )
 
 
-ARROW_REACH = 0.01  # share of the arrow's segment an anchor lies past its tip
-
-
 def _arrow(tip: Vec3, before: Vec3 | None) -> BaseGeometry:
-    """Where a leader's arrow points: just past its tip along its last segment, so that an
-    arrow snapped onto a lot's edge (AutoCAD's object snap) lands in the lot it points into,
-    not on the line two lots share."""
+    """A leader's arrow: its last segment up to the tip (where it points from), or the tip
+    alone; build._placed joins the label at the tip, or just past it on a lot's edge."""
     if before is None or before.isclose(tip):
         return shapely.Point(tip.x, tip.y)
-    past = tip + (tip - before) * ARROW_REACH
-    return shapely.Point(past.x, past.y)
+    return shapely.LineString([(before.x, before.y), (tip.x, tip.y)])
 
 
 def _style_name(entity, *handles: str | None) -> str:

@@ -38,7 +38,7 @@ def link(
         for text in texts.get(leader.points_to, []):
             text.anchors = (*text.anchors, leader.geom)
         if leader.points_to not in texts and accept(leader.layer):
-            arrow = shapely.get_coordinates(leader.geom)[0]
+            arrow = shapely.get_coordinates(leader.geom)[-1]  # the tip
             where = (round(float(arrow[0]), 3), round(float(arrow[1]), 3))
             reason = messages.LEADER_TEXT_NOT_READ()
             unlinked.append(Skipped(leader.layer, "LEADER", leader.handle, reason, where))

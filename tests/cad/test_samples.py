@@ -246,11 +246,13 @@ def test_a_hidden_ignored_layer_gets_one_note(tmp_path):
 def test_leaders_in_gdal_sample_anchor_their_texts(tmp_path):
     """A classic LEADER gives the MTEXT it names its arrow; a MULTILEADER its own arrows."""
     _, found, skipped = items("gdal_leader-mleader.dxf", tmp_path)
-    anchors = {item.text.split("\n")[0][:17]: [(a.x, a.y) for a in item.anchors] for item in found}
-    # just past each arrow's tip, along its last segment (1 % of it)
-    assert anchors["Classic Leader"] == [(30.2, 40.0)]  # tip (30, 40), from (10, 40)
-    assert anchors["I want to put a r"] == [(30.2, 80.15)]  # tip (30, 80), from (10, 65)
-    assert anchors["Basic Multileader"] == [(30.2, 35.15)]  # tip (30, 35), from (10, 20)
+    anchors = {  # each arrow: its last segment, the tip last
+        item.text.split("\n")[0][:17]: [shapely.get_coordinates(a).tolist() for a in item.anchors]
+        for item in found
+    }
+    assert anchors["Classic Leader"] == [[[10.0, 40.0], [30.0, 40.0]]]
+    assert anchors["I want to put a r"] == [[[10.0, 65.0], [30.0, 80.0]]]
+    assert anchors["Basic Multileader"] == [[[10.0, 20.0], [30.0, 35.0]]]
     assert len(anchors["wwmhyhuasmjekhoso"]) == 3  # one label, three arrows
     balloon = next(item for item in found if item.tag == "SITSABOVE")
     assert (balloon.text, len(balloon.anchors)) == ("Apples±", 1)  # a block's attribute
