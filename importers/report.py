@@ -132,7 +132,7 @@ LEADER_TEXT_NOT_READ = ReportMessage(
 )
 BALLOON_WITHOUT_VALUES = ReportMessage(_("a balloon whose block has no attribute values"))
 LEADERS_PLACED = ReportMessage(
-    _("%(count)s labels joined the lots their leaders point into (leaders may be on any layer)")
+    _("labels joined to the lots their leaders point into: %(count)s (leaders may be on any layer)")
 )
 # Repairs of the file (importers.cad.repair).
 NO_HEADER = ReportMessage(_("no HEADER section: read as DXF R2000"))
