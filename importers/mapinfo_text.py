@@ -11,6 +11,7 @@ legacy font then decides its own text, as in drawings (importers.cad.text).
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -23,9 +24,10 @@ from importers.cad.text import font_encoding, is_capital_font
 from importers.legacy_text import raw_bytes
 from importers.text import vietnamese
 
+logger = logging.getLogger(__name__)
 TEXT_FIELD = "text"  # the attribute a text object's text goes to (as a drawing's texts)
 _PARAM = re.compile(r'\s*(\w+)\s*:\s*("(?:[^"\\]|\\.)*"|[^,)]*)\s*([,)])')
-_ESCAPE = re.compile(r"\\(.)")
+_ESCAPE = re.compile(r'\\(")')  # OGR escapes only the quote in a style string's text
 
 
 @dataclass
@@ -48,6 +50,7 @@ def read(path: Path, layer: str, encoding: str | None) -> TextObjects | None:
             encoding=encoding,
         )
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError):
+        logger.warning("the text objects of MapInfo layer %r could not be read", layer)
         return None
     labels = [label(style) if isinstance(style, str) else None for style in styles.tolist()]
     if not any(labels):
@@ -73,8 +76,8 @@ def label(style: str) -> tuple[str, str] | None:
         index = found.end()
         if end == ")":
             break
-    if "t" not in params:
-        return None
+    if not params.get("t"):
+        return None  # no text object, or one without text
     return params["t"], params.get("f", "")
 
 
@@ -88,16 +91,19 @@ def evidence(objects: TextObjects) -> list[object]:
 
 
 def decode(
-    objects: TextObjects, requested: str, codec: str, detect: bool
+    objects: TextObjects, requested: str, codec: str, detect: bool, declared: str | None = None
 ) -> tuple[list[object], str | None]:
     """Each text in NFC Unicode, and the legacy encoding a font decided, if any: a forced
     encoding decodes every text; on "auto" a legacy font decides its text (a capital font's
     in capitals), and any other font shows the text as written (MapInfo would have shown
     TCVN3 bytes in Arial as "§Êt ë"). `codec`: how the texts were read; `detect`: whether
-    the table's charset left its bytes open to detection (else GDAL's reading stands)."""
+    the table's charset left its bytes open to detection (else GDAL's reading stands);
+    `declared`: the code page the table declares (for a raw read, its texts' as written)."""
     out: list[object] = []
     used = None
-    written = _written_codec(objects) if codec == "latin-1" else None
+    written = None
+    if codec == "latin-1":  # read byte for byte: the table's own code page, or detected
+        written = declared if declared not in (None, "utf-8") else _written_codec(objects)
     for text, font in zip(objects.texts, objects.fonts, strict=True):
         if text is None:
             out.append(None)

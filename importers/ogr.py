@@ -148,7 +148,9 @@ def read_layer(dataset: Dataset, layer: str, text_encoding: str = "auto") -> Sou
         columns = decoded
     if objects is not None:
         codec = "latin-1" if text.raw else text.declared or "cp1252"
-        columns[-1], by_font = mapinfo_text.decode(objects, text_encoding, codec, text.detect)
+        columns[-1], by_font = mapinfo_text.decode(
+            objects, text_encoding, codec, text.detect, text.declared
+        )
         used = used or by_font
     return SourceLayer(layer, crs, problem, fids, wkb, fields, columns, used)
 
@@ -242,6 +244,8 @@ def _text_declaration(dataset: Dataset) -> _TextDeclaration:
         charset = _mapinfo_charset(dataset.path)
         if charset in ("", "neutral"):  # GDAL passes the bytes on; pyogrio presumed UTF-8
             return _TextDeclaration(raw=True, declared="utf-8", detect=True)
+        if charset == "windowsvietnamese":  # GDAL knows no converter: it passes the bytes on
+            return _TextDeclaration(raw=True, declared="cp1258", detect=True)
         western = _MAPINFO_WESTERN.get(charset)
         return _TextDeclaration(declared=western, detect=True) if western else _DECLARED_ONLY
     return _DECLARED_ONLY

@@ -104,6 +104,18 @@ def cp1258(text: str) -> bytes:
     return out
 
 
+def test_a_windows_vietnamese_table_is_read_in_its_code_page(tmp_path):
+    """GDAL has no converter for MapInfo's "WindowsVietnamese" and passes the bytes on: the
+    attributes and the Unicode-font texts are cp1258, a .VnTime text still TCVN3. Before,
+    a Vietnamese attribute value stopped the import with a UnicodeDecodeError."""
+    texts = [("Arial", cp1258("Nhà văn hóa"), "Nhà văn hóa"), TEXTS[0]]
+    path = text_table(tmp_path / "mif", charset="WindowsVietnamese", texts=texts)
+    (path.parent / "chu.mid").write_bytes(cp1258('"Lô đất"\n"Phường"\n'))
+    layer = read(path)
+    assert layer.columns[0] == ["Lô đất", "Phường"]
+    assert texts_of(layer) == ["Nhà văn hóa", TEXTS[0][2]]
+
+
 def test_a_declared_western_charset_still_lets_the_font_decide(tmp_path):
     layer = read(text_table(tmp_path / "mif", charset="WindowsLatin1"))
     assert texts_of(layer) == [seen for *_, seen in TEXTS]
@@ -132,6 +144,8 @@ def test_a_table_with_its_own_text_column_keeps_it(tmp_path):
         ('SYMBOL(id:"mapinfo-sym-35",c:#ff0000)', None),
         ('LABEL(f:"Arial")', None),
         ('PEN(c:#000000);LABEL(t:"x")', ("x", "")),
+        ('LABEL(t:"Khu\\B2 \\n",f:"Arial")', ("Khu\\B2 \\n", "Arial")),  # only \" is escaped
+        ('LABEL(t:"",f:"Arial")', None),  # a text object without text
     ],
 )
 def test_label_of_a_style_string(style, expected):
