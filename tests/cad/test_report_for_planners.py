@@ -132,3 +132,18 @@ def test_the_text_report_says_how_many_and_keeps_its_lines_short(draft_plan, tmp
     assert f"    ... {EXTRA_POINTS - 20} more ({LIST_CAP} of them in the --json report)" in lines
     # the title block frame mapped as a lot holds every label: its entry is cut short
     assert max(len(line) for line in lines) < 1000, max(lines, key=len)[:300]
+
+
+def test_each_kind_of_report_entry_reads_as_a_line():
+    from importers.management.commands.import_cad import _entry_line
+
+    skipped = {"layer": "DIM", "type": "LEADER", "handle": "35", "reason": "why", "location": None}
+    assert _entry_line("skipped", skipped) == "LEADER #35, layer DIM, no location: why"
+    unclosed = {"location": (1.0, 2.5), "length": 12.5, "refs": ["a.dxf#1F", "a.dxf#20"]}
+    assert _entry_line("unclosed", unclosed) == (
+        "at 1.000, 2.500: 12.5 m of lines that close no lot (a.dxf#1F, a.dxf#20)"
+    )
+    issue = {"location": (3, 4), "problem": "no lot code in the label", "texts": ["Đất ở\nmới"]}
+    assert _entry_line("label_issues", issue) == (
+        "at 3.000, 4.000: no lot code in the label «Đất ở / mới»"
+    )
