@@ -26,6 +26,8 @@ from importers.text import vietnamese
 
 logger = logging.getLogger(__name__)
 TEXT_FIELD = "text"  # the attribute a text object's text goes to (as a drawing's texts)
+ANCHOR_FIELD = "anchor"  # where the text stands on its point, as for drawings (tiles.styles)
+TEXT_ANCHOR = "bottom_left"  # OGR's point is the text box's first corner, its lower left
 _PARAM = re.compile(r'\s*(\w+)\s*:\s*("(?:[^"\\]|\\.)*"|[^,)]*)\s*([,)])')
 _ESCAPE = re.compile(r'\\(")')  # OGR escapes only the quote in a style string's text
 
@@ -79,6 +81,10 @@ def label(style: str) -> tuple[str, str] | None:
     if not params.get("t"):
         return None  # no text object, or one without text
     return params["t"], params.get("f", "")
+
+
+def anchors(objects: TextObjects) -> list[object]:
+    return [TEXT_ANCHOR if text is not None else None for text in objects.texts]
 
 
 def evidence(objects: TextObjects) -> list[object]:

@@ -136,6 +136,9 @@ def read_layer(dataset: Dataset, layer: str, text_encoding: str = "auto") -> Sou
     columns = [_column_values(col) for col in field_data]
     objects = _text_objects(dataset, layer, text, names) if _has_points(wkb) else None
     if objects is not None:  # legacy-font texts count in the detection, then each is decoded
+        if mapinfo_text.ANCHOR_FIELD not in {name.lower() for name in names}:
+            fields.append({"name": mapinfo_text.ANCHOR_FIELD, "type": "string"})
+            columns.append(mapinfo_text.anchors(objects))
         fields.append({"name": mapinfo_text.TEXT_FIELD, "type": "string"})
         columns.append(mapinfo_text.evidence(objects))
     used = None

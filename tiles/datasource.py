@@ -18,6 +18,7 @@ from pyproj import Transformer
 
 from planning.crs import proj4_for
 from planning.layer_kinds import KINDS
+from tiles.styles import DEFAULT_ANCHOR, TEXT_ANCHORS
 
 IN_FORCE_VIEW = "planning_feature_in_force"
 MAPNIK_APPLICATION_NAME = "planning-mapnik"
@@ -26,9 +27,13 @@ Bbox = tuple[float, float, float, float]
 # Mainland Viet Nam and its near-shore islands, lon/lat (EPSG:4326).
 VIETNAM_WGS84: Bbox = (102.0, 8.0, 110.0, 23.5)
 # Extra columns each kind's symbols need, as SQL over the view (no user input in them).
+_ANCHORS = ", ".join(f"'{anchor}'" for anchor in TEXT_ANCHORS)  # constants, no user input
 _EXTRA_COLUMNS = {
     "landuse": "category",
-    "annotation": "coalesce(attributes->>'text', attributes->>'label', '') AS label",
+    # the text, and where it stands on its point (a known value, else centred)
+    "annotation": "coalesce(attributes->>'text', attributes->>'label', '') AS label, "
+    f"CASE WHEN attributes->>'anchor' IN ({_ANCHORS}) THEN attributes->>'anchor' "
+    f"ELSE '{DEFAULT_ANCHOR}' END AS anchor",
 }
 
 

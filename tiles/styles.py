@@ -220,8 +220,41 @@ def mapnik_xml(
 def _style_element(style: KindStyle) -> etree._Element:
     element = etree.Element("Style", name=style.kind)
     for rule in style.rules:
-        element.append(_rule_element(rule))
+        if rule.symbol.label_field:
+            element.extend(_anchored_text_rules(rule))
+        else:
+            element.append(_rule_element(rule))
     return element
+
+
+# Where a text stands on its point ([anchor], tiles.datasource) -> Mapnik's alignment of a
+# label around its point: a text whose top left is on the point lies right of and below it.
+TEXT_ALIGNMENTS = {
+    f"{vertical}_{horizontal}": (across, down)
+    for vertical, down in (("top", "bottom"), ("middle", "middle"), ("bottom", "top"))
+    for horizontal, across in (("left", "right"), ("center", "middle"), ("right", "left"))
+}
+TEXT_ANCHORS = tuple(TEXT_ALIGNMENTS)  # what a datasource's [anchor] holds
+DEFAULT_ANCHOR = "middle_center"  # a text without a known anchor: centred on its point
+
+
+def _anchored_text_rules(rule: Rule) -> list[etree._Element]:
+    """One Mapnik rule per anchor, each aligning the label as the drawing placed it."""
+    rules = []
+    for anchor, (horizontal, vertical) in TEXT_ALIGNMENTS.items():
+        element = _rule_element(replace(rule, otherwise=False))
+        condition = f"([anchor] = '{anchor}')"
+        found = element.find("Filter")
+        if found is None:
+            found = etree.Element("Filter")
+            element.insert(0, found)
+        found.text = f"{found.text} and {condition}" if found.text else condition
+        text = element.find("TextSymbolizer")
+        if text is not None:
+            text.set("horizontal-alignment", horizontal)
+            text.set("vertical-alignment", vertical)
+        rules.append(element)
+    return rules
 
 
 def _rule_filter(rule: Rule) -> str | None:

@@ -16,7 +16,7 @@ import mapnik
 import psycopg
 from django.conf import settings
 from django.db import connection
-from django.db.models import QuerySet, TextField, Value
+from django.db.models import Case, QuerySet, TextField, Value, When
 from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce
 
@@ -38,9 +38,14 @@ def mapnik_table(features: QuerySet[Feature], kind: str) -> str:
         .annotate(
             label=Coalesce(
                 KT("attributes__text"), KT("attributes__label"), Value(""), output_field=TextField()
-            )
+            ),
+            anchor=Case(  # where a text stands on its point (tiles.styles)
+                When(attributes__anchor__in=styles.TEXT_ANCHORS, then=KT("attributes__anchor")),
+                default=Value(styles.DEFAULT_ANCHOR),
+                output_field=TextField(),
+            ),
         )
-        .values("id", "geom", "category", "label")
+        .values("id", "geom", "category", "label", "anchor")
     )
     sql, params = rows.query.sql_with_params()
     connection.ensure_connection()

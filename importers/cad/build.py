@@ -73,6 +73,8 @@ def _base(item: CadItem | None, decoder) -> dict:
     attrs: dict = {"cad_layer": decoder.fix_name(item.layer), "cad_type": item.dxftype}
     if item.text:
         attrs["text"] = decoder.decode(item.text, item.style, item.fonts)
+        if item.anchor:
+            attrs["anchor"] = item.anchor  # how the map places the text (tiles.styles)
     return attrs
 
 

@@ -584,6 +584,7 @@ class BulkItems:
         start, values = self.entities.start, self.values
         continued = self._continued()
         texts, styles = self.entities.field(1), self.entities.field(7)
+        attachments = self.entities.field(71)
         entities = [entity for _, entity in self.mtexts]
         xs, ys = self._floats(entities, 10), self._floats(entities, 20)
         for (index, entity), x, y in zip(self.mtexts, xs.tolist(), ys.tolist(), strict=True):
@@ -592,6 +593,8 @@ class BulkItems:
             parts.append(values[start + texts[entity]] if texts[entity] >= 0 else "")
             item.text, item.fonts = geometry.mtext_plain(escape_dxf_line_endings("".join(parts)))
             item.style = values[start + styles[entity]] if styles[entity] >= 0 else ""
+            attachment = values[start + attachments[entity]] if attachments[entity] >= 0 else "1"
+            item.anchor = geometry.mtext_anchor(number(attachment))
             shapes.points.append((index, (x, y)))
 
     def _continued(self) -> dict[int, list[str]]:

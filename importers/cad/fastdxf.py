@@ -524,6 +524,9 @@ class _EntityReader:
             item.geom, item.closed = self._lwpolyline(at, fields, repeated)
         elif kind == "TEXT":
             item.text, xy = _text(fields)
+            item.anchor = geometry.text_anchor(
+                number(fields.get(72, "0")), number(fields.get(73, "0"))
+            )
             self.shapes.points.append((at, xy))
             item.style = fields.get(7, "")
         else:

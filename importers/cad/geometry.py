@@ -53,6 +53,7 @@ class CadItem:
     fonts: FontChanges = ()  # where MTEXT switches fonts inside `text` (text.mark_fonts)
     tag: str = ""  # ATTRIB tag
     solid: bool = False  # 3D faces (geom is a MultiPolygon Z)
+    anchor: str = ""  # where a text stands on its point ("top_left" ...: text_anchor)
     # a label's leader arrows: it belongs to the lots they point into (leaders.py)
     anchors: tuple[BaseGeometry, ...] = ()
     points_to: str = ""  # a LEADER: the handle of the text it leads from
@@ -209,7 +210,43 @@ def _attribs(insert: Insert, layer: str, handle: str) -> Iterator[CadItem]:
             text=value,
             style=attrib.dxf.get("style", ""),
             tag=attrib.dxf.get("tag", ""),
+            anchor=_anchor_of(attrib),
         )
+
+
+# MTEXT's attachment point (1-9) and TEXT's alignment (group codes 72 and 73) as the place
+# a text takes on its point, which the map's labels follow (tiles.styles).
+MTEXT_ANCHORS = {
+    1: "top_left",
+    2: "top_center",
+    3: "top_right",
+    4: "middle_left",
+    5: "middle_center",
+    6: "middle_right",
+    7: "bottom_left",
+    8: "bottom_center",
+    9: "bottom_right",
+}
+_TEXT_ROWS = {0: "bottom", 1: "bottom", 2: "middle", 3: "top"}  # baseline, bottom, middle, top
+# left, center, right, aligned and fit (placed at their second point: the right end), middle
+_TEXT_COLUMNS = {0: "left", 1: "center", 2: "right", 3: "right", 4: "center", 5: "right"}
+
+
+def text_anchor(halign: int, valign: int) -> str:
+    """A TEXT's or ATTRIB's place on its point, from its alignment."""
+    if halign == 4:  # "middle": centred both ways
+        return "middle_center"
+    return f"{_TEXT_ROWS.get(valign, 'bottom')}_{_TEXT_COLUMNS.get(halign, 'left')}"
+
+
+def mtext_anchor(attachment: int) -> str:
+    return MTEXT_ANCHORS.get(attachment, "top_left")
+
+
+def _anchor_of(entity) -> str:
+    if entity.dxftype() == "MTEXT":
+        return mtext_anchor(entity.dxf.get("attachment_point", 1))
+    return text_anchor(entity.dxf.get("halign", 0), entity.dxf.get("valign", 0))
 
 
 def _where(entity: DXFGraphic) -> tuple[float, float] | None:
@@ -234,6 +271,7 @@ def convert(entity: Any, layer: str, tolerance: float) -> CadItem | None:
     elif kind in _TEXTS:
         item.text, item.fonts, item.geom = _text(entity)
         item.style = entity.dxf.get("style", "")
+        item.anchor = _anchor_of(entity)
     elif kind == "MULTILEADER":
         if not _multileader(entity, item):
             return None  # a block or nothing as its content

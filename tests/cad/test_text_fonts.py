@@ -174,3 +174,30 @@ def test_unicode_escapes_before_a_formatting_code_are_kept():
     assert mtext_plain(raw) == ("Đất ở mới\nA1-01", ())
     text, fonts = mtext_plain("{\\fArial;\\U+0110\\U+1EA5t}\\P{\\H2x;A1-02}")
     assert (text, fonts) == ("Đất\nA1-02", ((0, "Arial"), (3, "")))
+
+
+def test_texts_keep_where_they_stand_on_their_point(tmp_path):
+    """Annotation keeps each text's anchor (MTEXT's attachment point, TEXT's alignment), so
+    the map places it as the drawing did (tiles.styles)."""
+    doc = ezdxf.new("R2000")
+    msp = doc.modelspace()
+    x, y = lot_origin(0)
+    notes = {"layer": "NOTES", "char_height": 1.5}
+    msp.add_mtext("A", dxfattribs={**notes, "insert": (x, y)})  # attachment 1: top left
+    msp.add_mtext("B", dxfattribs={**notes, "insert": (x, y + 5), "attachment_point": 9})
+    msp.add_text("C", dxfattribs={"layer": "NOTES", "insert": (x, y + 10)})  # baseline left
+    right = msp.add_text("D", dxfattribs={"layer": "NOTES", "halign": 2, "valign": 3})
+    right.dxf.insert, right.dxf.align_point = (x, y + 15), (x + 5, y + 15)
+    middle = msp.add_text("E", dxfattribs={"layer": "NOTES", "halign": 4})
+    middle.dxf.insert, middle.dxf.align_point = (x, y + 20), (x + 5, y + 20)
+    path = tmp_path / "anchors.dxf"
+    doc.saveas(path)
+    fast = converted_alike(path, {"NOTES": "annotation", "*": "ignore"}, tmp_path)
+    anchors = {f.attributes["text"]: f.attributes["anchor"] for f in fast.outputs["annotation"]}
+    assert anchors == {
+        "A": "top_left",
+        "B": "bottom_right",
+        "C": "bottom_left",
+        "D": "top_right",
+        "E": "middle_center",
+    }

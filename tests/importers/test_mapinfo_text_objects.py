@@ -78,6 +78,8 @@ def test_text_objects_are_decoded_by_their_font(tmp_path, suffix):
         path = tab
     layer = read(path)
     assert texts_of(layer) == [*(seen for *_, seen in TEXTS), None]  # the region has none
+    anchors = layer.columns[[field["name"] for field in layer.fields].index("anchor")]
+    assert anchors == ["bottom_left"] * len(TEXTS) + [None]  # OGR's point: the box's corner
     assert layer.text_encoding == "tcvn3"
 
 

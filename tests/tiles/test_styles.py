@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
 import mapnik
+import numpy as np
 import pytest
 from lxml import etree
 
@@ -104,3 +107,54 @@ def test_rendering_errors_do_not_reveal_the_database(db):
         source.get_map(query)
     assert "no_such_db_secret" not in str(caught.value)
     assert "could not be rendered" in str(caught.value)
+
+
+def _text_pixels(anchor: str | None) -> dict[str, int]:
+    """Painted pixels per quadrant around a text's point, as Mapnik draws the annotation."""
+    properties = {"label": "WWWWWWWW", **({"anchor": anchor} if anchor else {})}
+    feature = {"type": "Feature", "properties": properties}
+    feature["geometry"] = {"type": "Point", "coordinates": [0, 0]}
+    inline = json.dumps({"type": "FeatureCollection", "features": [feature]})
+    model = styles.build_styles(_categories(), "en")
+    xml = styles.mapnik_xml(
+        model,
+        ("annotation",),
+        map_srs="epsg:3857",
+        layer_srs="epsg:3857",
+        datasource=lambda kind: {"type": "geojson", "inline": inline},
+    )
+    m = mapnik.Map(200, 200)
+    mapnik.load_map_from_string(m, xml)
+    m.zoom_to_box(mapnik.Box2d(-100, -100, 100, 100))
+    image = mapnik.Image(200, 200)
+    mapnik.render(m, image)
+    painted = np.frombuffer(image.to_string(), dtype=np.uint8).reshape(200, 200, 4)[..., 3] > 128
+    return {
+        "above_left": int(painted[:99, :99].sum()),
+        "above_right": int(painted[:99, 101:].sum()),
+        "below_left": int(painted[101:, :99].sum()),
+        "below_right": int(painted[101:, 101:].sum()),
+    }
+
+
+@pytest.mark.parametrize(
+    ("anchor", "quadrant"),
+    [("top_left", "below_right"), ("bottom_right", "above_left"), ("bottom_left", "above_right")],
+)
+def test_a_text_is_drawn_where_its_anchor_puts_it(anchor, quadrant):
+    """A CAD text whose top left is on its point (MTEXT's default) reads right of and below
+    the point, as in the drawing, not centred on it."""
+    counts = _text_pixels(anchor)
+    assert counts[quadrant] > 0
+    assert sum(counts.values()) - counts[quadrant] < counts[quadrant] / 10, counts
+
+
+def test_a_text_without_anchor_is_centred_on_its_point():
+    counts = _text_pixels("middle_center")
+    assert min(counts.values()) > 0, counts  # in all four quadrants
+    styled = etree.fromstring(_xml(("annotation",)).encode())
+    texts = styled.findall(".//TextSymbolizer")
+    assert len(texts) == 9  # one rule per anchor
+    assert {(t.get("horizontal-alignment"), t.get("vertical-alignment")) for t in texts} == {
+        (h, v) for h in ("left", "middle", "right") for v in ("top", "middle", "bottom")
+    }
