@@ -39,9 +39,9 @@ class TextObjects:
 
 
 def read(path: Path, layer: str, encoding: str | None) -> TextObjects | None:
-    """The text objects of a MapInfo layer, None when it has none (or its name cannot be
-    quoted in OGR SQL, or its styles cannot be read)."""
-    if '"' in layer:
+    """The text objects of a MapInfo layer, None when it has none (or it is not one of the
+    file's own layers, whose name OGR SQL then quotes, or its styles cannot be read)."""
+    if '"' in layer or layer not in _layers(path):  # the SQL names only the file's own
         return None
     try:
         _, _, _, (styles,) = pyogrio.raw.read(
@@ -61,6 +61,13 @@ def read(path: Path, layer: str, encoding: str | None) -> TextObjects | None:
         [found[0] if found else None for found in labels],
         [found[1] if found else "" for found in labels],
     )
+
+
+def _layers(path: Path) -> set[str]:
+    try:
+        return {str(name) for name, _ in pyogrio.list_layers(path)}
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError):
+        return set()
 
 
 def label(style: str) -> tuple[str, str] | None:

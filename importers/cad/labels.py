@@ -186,7 +186,8 @@ class LabelParser:
                 if is_code or _HAS_DIGIT.search(words[start]):
                     # a lot code, or a number or code not read ("60%", "A1/01"), ends the run
                     _close(words[:start], named, spans, leftover, facts)
-                    leftover.extend([] if is_code else [words[start]])
+                    if not is_code:
+                        leftover.append(words[start])
                     words, start, named, spans = words[start + 1 :], 0, [], []
                 else:
                     start += 1
@@ -242,10 +243,11 @@ def _close(words, named: list[_Fact], spans, leftover: list[str], facts: list[_F
     planner's words ("Đất công trình công cộng"): they label the function (a number ends a
     run before it gets here: "Đất ở mới 60%"). Any other run is the planner's text that
     mentions a function ("Trạm y tế phường"): kept whole as text, the function still read."""
-    covered = sum(stop - begin for begin, stop in spans)
-    if not named or covered == len(words):
+    if not named:
+        leftover.extend(words)
+        return
+    if sum(stop - begin for begin, stop in spans) == len(words):  # functions only
         facts.extend(named)
-        leftover.extend(words if not named else [])
         return
     if words[0].casefold() == _LAND:
         facts.extend((kind, code, " ".join(words)) for kind, code, _ in named)

@@ -215,9 +215,14 @@ def _run_font(font: str, style_font: str) -> tuple[str, bool]:
     """(the font that decides a run, whether it was named in the text): a legacy font or a
     TrueType family named inline decides; a shape font that names no encoding (txt.shx)
     leaves the run to the style and the drawing, as text outside any font code."""
-    if not font or (not font_encoding(font) and _is_shape_font(font)):
-        return style_font, False
-    return font, True
+    if font and (font_encoding(font) or _as_written(font)):
+        return font, True
+    return style_font, False
+
+
+def _as_written(font: str) -> bool:
+    """A TrueType family named inline that names no legacy encoding: its run is Unicode."""
+    return bool(font) and not font_encoding(font) and not _is_shape_font(font)
 
 
 def _is_shape_font(font: str) -> bool:
@@ -231,9 +236,7 @@ def detection_samples(texts: Iterable[tuple[str, FontChanges]]) -> Iterator[str]
         if not fonts:
             yield text
             continue
-        for run, font in runs(text, fonts):
-            if not _run_font(font, "")[1] or font_encoding(font):
-                yield run
+        yield from (run for run, font in runs(text, fonts) if not _as_written(font))
 
 
 DETECTION_SAMPLES = 2000  # distinct non-ASCII texts scored to choose the encoding
