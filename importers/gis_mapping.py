@@ -30,7 +30,7 @@ from importers.cad import crs as cad_crs
 from importers.cad import placement as cad_placement
 from importers.cad import preview as cad_preview
 from importers.cad.convert import IGNORE, Progress, check_mapping
-from importers.cad.mapping import target_attributes, target_kind, target_label
+from importers.cad.mapping import layer_key, target_attributes, target_kind, target_label
 from importers.control_points import control_transform, parse_control_points
 from importers.report import ImportReport
 from importers.sources import locate_dataset
@@ -144,7 +144,7 @@ def import_mapped_dataset(
             Path(path), filename, Path(workdir), settings.PLANNING_MAX_UNZIPPED_BYTES
         )
         available = ogr.list_layers(dataset)
-        wanted = [(n, checked.get(n.upper(), default)) for n in available]
+        wanted = [(n, checked.get(layer_key(n), default)) for n in available]
         wanted = [(n, kind) for n, kind in wanted if kind != IGNORE or rules]
         if not wanted:
             raise InvalidInput(
@@ -244,7 +244,7 @@ def _split_by_rules(source: ogr.SourceLayer, kind: str, rules: dict[str, str]):
         if column is None:
             continue
         values = source.columns[column]
-        hits = [i for i, v in enumerate(values) if str(v).strip().upper() == value.strip()]
+        hits = [i for i, v in enumerate(values) if layer_key(str(v).strip()) == value.strip()]
         kinds[hits] = rule_kind
     for group_kind in sorted(set(kinds.tolist()) - {IGNORE}):
         yield group_kind, _subset(source, np.flatnonzero(kinds == group_kind))

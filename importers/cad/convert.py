@@ -25,7 +25,13 @@ from importers.cad.build import CadFeature, build_features
 from importers.cad.crs import plausibility_warning, resolve_crs
 from importers.cad.geometry import CadItem, Walker
 from importers.cad.limits import CadLimits, CadTolerances
-from importers.cad.mapping import BUILDING_LINES, target_attributes, target_kind, target_label
+from importers.cad.mapping import (
+    BUILDING_LINES,
+    layer_key,
+    target_attributes,
+    target_kind,
+    target_label,
+)
 from importers.cad.scan import Scan
 from importers.cad.text import TextDecoder, detection_samples
 from importers.control_points import control_transform
@@ -83,7 +89,7 @@ class Conversion:
 
 
 def check_mapping(mapping: dict[str, str]) -> dict[str, str]:
-    """Upper-cased CAD layer -> kind; refuses unknown kinds before any work."""
+    """layer_key of each CAD layer -> kind; refuses unknown kinds before any work."""
     checked = {}
     for layer, kind in mapping.items():
         if kind not in (IGNORE, BUILDING_LINES) and kind not in KINDS:
@@ -91,7 +97,7 @@ def check_mapping(mapping: dict[str, str]) -> dict[str, str]:
                 _("Unknown planning layer kind %(kind)s for CAD layer %(layer)s.")
                 % {"kind": repr(kind), "layer": repr(layer)}
             )
-        checked[str(layer).upper()] = kind
+        checked[layer_key(str(layer))] = kind
     if not any(kind != IGNORE for kind in checked.values()):
         raise InvalidInput(_("Map at least one CAD layer to a planning layer."))
     return checked
@@ -117,7 +123,7 @@ def convert(
     default = checked.pop("*", IGNORE)
 
     def kind_of(layer: str) -> str:
-        return checked.get(layer.upper(), default)
+        return checked.get(layer_key(layer), default)
 
     def wanted_layer(name: str) -> bool:
         return kind_of(name) != IGNORE

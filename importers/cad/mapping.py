@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from pathlib import Path
 
 from django.utils.translation import gettext as _
 
+from importers.cad.text import unescape
 from planning.errors import InvalidInput
 
 # A mapping target that is not a layer kind of its own: building lines (chỉ giới xây dựng) are
@@ -37,8 +39,22 @@ def target_label(target: str) -> str:
     return str(kind.label) if kind else target
 
 
+def layer_name(name: str) -> str:
+    """A layer name as the importers list it: AutoCAD's \\U+XXXX escapes decoded (as the
+    readers decode layer names), NFC. Presets saved with escaped names, or typed on a
+    keyboard that writes decomposed letters, still name the same layer."""
+    return unicodedata.normalize("NFC", unescape(name))
+
+
+def layer_key(name: str) -> str:
+    """What a mapping compares layer names by: AutoCAD's and MapInfo's layer names are
+    case-insensitive."""
+    return unicodedata.normalize("NFC", layer_name(name).upper())
+
+
 def parse_mapping(value: str | dict | None) -> dict[str, str]:
-    """{CAD layer: planning kind or "ignore"}; "*" maps every layer not named."""
+    """{CAD layer: planning kind or "ignore"}; "*" maps every layer not named. Layer names
+    come back as layer_name reads them."""
     if value is None or value == "":
         raise InvalidInput(_('Give the CAD layer mapping, e.g. {"LOTS": "landuse"}.'))
     if isinstance(value, dict):
@@ -55,4 +71,20 @@ def parse_mapping(value: str | dict | None) -> dict[str, str]:
         isinstance(k, str) and isinstance(v, str) for k, v in data.items()
     ):
         raise InvalidInput(_("The mapping must be a JSON object of CAD layer → kind."))
-    return data
+    return _named(data)
+
+
+def _named(data: dict[str, str]) -> dict[str, str]:
+    """The mapping under layer_name's names; two spellings of one layer must agree."""
+    named: dict[str, str] = {}
+    kinds: dict[str, tuple[str, str]] = {}  # layer_key -> (name as given, kind)
+    for given, kind in data.items():
+        key = layer_key(given)
+        if key in kinds and kinds[key][1] != kind:
+            raise InvalidInput(
+                _("The mapping names layer %(layer)s twice, as %(first)s and as %(second)s.")
+                % {"layer": repr(layer_name(given)), "first": kinds[key][1], "second": kind}
+            )
+        kinds[key] = (given, kind)
+        named[layer_name(given)] = kind
+    return named

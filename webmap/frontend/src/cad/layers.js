@@ -67,16 +67,22 @@ function header(labels) {
   return head;
 }
 
+/** What layer names are compared by, as the server's importers.cad.mapping.layer_key: CAD
+ * layer names are case-insensitive, and a name typed as decomposed letters is the same. */
+function layerKey(name) {
+  return name.normalize('NFC').toUpperCase().normalize('NFC');
+}
+
 /** Kind for each layer: the current choice, else the preset's, else a guess, else ignore. */
 function initialKind(config, layer, previous) {
-  const known = previous.get(layer.name.toUpperCase());
+  const known = previous.get(layerKey(layer.name));
   if (known) return { kind: known, guessed: false };
   const available = new Set(config.kinds.map((k) => k.code));
   const guess = layer.total ? guessKind(layer.name, available) : null;
   return { kind: guess || IGNORE, guessed: Boolean(guess) };
 }
 
-/** Renders the table into #cad-layers; `previous` (Map of UPPER name → kind) is kept. */
+/** Renders the table into #cad-layers; `previous` (Map of layerKey → kind) is kept. */
 export function renderLayers(config, layers, previous, onChange) {
   const table = el('table', 'data cad-layer-table');
   const body = el('tbody');
@@ -105,15 +111,15 @@ export function readMapping() {
 
 /** Current choices keyed by upper-case name, to keep them across a re-inspection. */
 export function currentChoices() {
-  return new Map(selects().map((s) => [s.dataset.cadLayer.toUpperCase(), s.value]));
+  return new Map(selects().map((s) => [layerKey(s.dataset.cadLayer), s.value]));
 }
 
 /** Sets the selects from a preset's mapping (names compared case-insensitively; "*" = rest). */
 export function applyMapping(mapping) {
-  const upper = new Map(Object.entries(mapping).map(([name, kind]) => [name.toUpperCase(), kind]));
+  const upper = new Map(Object.entries(mapping).map(([name, kind]) => [layerKey(name), kind]));
   const rest = upper.get('*');
   selects().forEach((select) => {
-    const kind = upper.get(select.dataset.cadLayer.toUpperCase()) || rest;
+    const kind = upper.get(layerKey(select.dataset.cadLayer)) || rest;
     if (kind && [...select.options].some((o) => o.value === kind)) {
       select.value = kind;
       select.title = '';
@@ -130,7 +136,7 @@ export function kindLookup() {
   let cache = null;
   const lookup = (name) => {
     if (!cache) cache = currentChoices();
-    return cache.get(String(name).toUpperCase()) || IGNORE;
+    return cache.get(layerKey(String(name))) || IGNORE;
   };
   lookup.reset = () => { cache = null; };
   return lookup;
