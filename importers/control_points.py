@@ -84,6 +84,13 @@ def similarity_transform(points: list[list[float]]) -> tuple[Callable, dict]:
     return apply, info
 
 
+def turn_of(move: Callable) -> float:
+    """Degrees counter-clockwise by which a move (the two-point fix, a GEODATA placement:
+    both linear) turns the drawing's x axis, which a text's direction turns with."""
+    ends = move(np.array([[0.0, 0.0], [1.0, 0.0]]))
+    return math.degrees(math.atan2(ends[1, 1] - ends[0, 1], ends[1, 0] - ends[0, 0]))
+
+
 def scale_warning(info: dict) -> str | None:
     if abs(info["scale"] - 1) <= SCALE_WARNING:
         return None

@@ -20,6 +20,7 @@ from pathlib import Path
 import pyogrio
 import pyogrio.errors
 
+from importers.cad.geometry import map_rotation
 from importers.cad.text import font_encoding, is_capital_font
 from importers.legacy_text import raw_bytes
 from importers.text import vietnamese
@@ -28,6 +29,7 @@ logger = logging.getLogger(__name__)
 TEXT_FIELD = "text"  # the attribute a text object's text goes to (as a drawing's texts)
 ANCHOR_FIELD = "anchor"  # where the text stands on its point, as for drawings (tiles.styles)
 TEXT_ANCHOR = "bottom_left"  # OGR's point is the text box's first corner, its lower left
+ROTATION_FIELD = "rotation"  # the text's direction, as for drawings (tiles.styles)
 _PARAM = re.compile(r'\s*(\w+)\s*:\s*("(?:[^"\\]|\\.)*"|[^,)]*)\s*([,)])')
 _ESCAPE = re.compile(r'\\(")')  # OGR escapes only the quote in a style string's text
 
@@ -36,6 +38,7 @@ _ESCAPE = re.compile(r'\\(")')  # OGR escapes only the quote in a style string's
 class TextObjects:
     texts: list[str | None]  # per feature, as read (None: not a text object)
     fonts: list[str]
+    rotations: list[float | None]  # degrees counter-clockwise (None: level, or no text)
 
 
 def read(path: Path, layer: str, encoding: str | None) -> TextObjects | None:
@@ -54,12 +57,14 @@ def read(path: Path, layer: str, encoding: str | None) -> TextObjects | None:
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError):
         logger.warning("the text objects of MapInfo layer %r could not be read", layer)
         return None
-    labels = [label(style) if isinstance(style, str) else None for style in styles.tolist()]
+    strings = [style if isinstance(style, str) else "" for style in styles.tolist()]
+    labels = [label(style) for style in strings]
     if not any(labels):
         return None
     return TextObjects(
         [found[0] if found else None for found in labels],
         [found[1] if found else "" for found in labels],
+        [rotation(style) if found else None for style, found in zip(strings, labels, strict=True)],
     )
 
 
@@ -72,10 +77,28 @@ def _layers(path: Path) -> set[str]:
 
 def label(style: str) -> tuple[str, str] | None:
     """(text, font) of an OGR style string's LABEL tool, None without one."""
-    start = style.find("LABEL(")
-    if start < 0:
+    params = _label_params(style)
+    if not params.get("t"):
+        return None  # no text object, or one without text
+    return params["t"], params.get("f", "")
+
+
+def rotation(style: str) -> float | None:
+    """The direction of an OGR style string's LABEL (its angle a:, degrees counter-clockwise,
+    as geometry.map_rotation gives a drawing's), None when level or unreadable."""
+    try:
+        angle = float(_label_params(style).get("a", "0"))
+    except ValueError:
         return None
+    return map_rotation(angle) or None
+
+
+def _label_params(style: str) -> dict[str, str]:
+    """The parameters of an OGR style string's LABEL tool (none without one)."""
+    start = style.find("LABEL(")
     params: dict[str, str] = {}
+    if start < 0:
+        return params
     index = start + len("LABEL(")
     while (found := _PARAM.match(style, index)) is not None:
         key, value, end = found.groups()
@@ -85,13 +108,15 @@ def label(style: str) -> tuple[str, str] | None:
         index = found.end()
         if end == ")":
             break
-    if not params.get("t"):
-        return None  # no text object, or one without text
-    return params["t"], params.get("f", "")
+    return params
 
 
 def anchors(objects: TextObjects) -> list[object]:
     return [TEXT_ANCHOR if text is not None else None for text in objects.texts]
+
+
+def rotations(objects: TextObjects) -> list[object]:
+    return list(objects.rotations)
 
 
 def evidence(objects: TextObjects) -> list[object]:

@@ -49,6 +49,10 @@ class SourceLayer:
     fields: list[dict[str, str]]  # [{"name", "type"}] in source order
     columns: list[list[object]]  # one Python list per field, values JSON-ready
     text_encoding: str | None = None  # legacy encoding the text was decoded from, if any
+    # MapInfo text objects (importers.mapinfo_text): which features are, None without any,
+    # and the columns the reader added for them (text, anchor ...), after the table's own
+    text_objects: np.ndarray | None = None
+    text_fields: tuple[str, ...] = ()
 
     def __len__(self) -> int:
         return len(self.wkb)
@@ -139,6 +143,9 @@ def read_layer(dataset: Dataset, layer: str, text_encoding: str = "auto") -> Sou
         if mapinfo_text.ANCHOR_FIELD not in {name.lower() for name in names}:
             fields.append({"name": mapinfo_text.ANCHOR_FIELD, "type": "string"})
             columns.append(mapinfo_text.anchors(objects))
+        if mapinfo_text.ROTATION_FIELD not in {name.lower() for name in names}:
+            fields.append({"name": mapinfo_text.ROTATION_FIELD, "type": "number"})
+            columns.append(mapinfo_text.rotations(objects))
         fields.append({"name": mapinfo_text.TEXT_FIELD, "type": "string"})
         columns.append(mapinfo_text.evidence(objects))
     used = None
@@ -155,7 +162,11 @@ def read_layer(dataset: Dataset, layer: str, text_encoding: str = "auto") -> Sou
             objects, text_encoding, codec, text.detect, text.declared
         )
         used = used or by_font
-    return SourceLayer(layer, crs, problem, fids, wkb, fields, columns, used)
+    source = SourceLayer(layer, crs, problem, fids, wkb, fields, columns, used)
+    if objects is not None:
+        source.text_objects = np.array([text is not None for text in objects.texts])
+        source.text_fields = tuple(field["name"] for field in fields[len(names) :])
+    return source
 
 
 def _has_points(wkb: np.ndarray) -> bool:

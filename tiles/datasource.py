@@ -18,7 +18,7 @@ from pyproj import Transformer
 
 from planning.crs import proj4_for
 from planning.layer_kinds import KINDS
-from tiles.styles import DEFAULT_ANCHOR, TEXT_ANCHORS
+from tiles.styles import DEFAULT_ANCHOR, ROTATION_FIELD, TEXT_ANCHORS
 
 IN_FORCE_VIEW = "planning_feature_in_force"
 MAPNIK_APPLICATION_NAME = "planning-mapnik"
@@ -28,12 +28,19 @@ Bbox = tuple[float, float, float, float]
 VIETNAM_WGS84: Bbox = (102.0, 8.0, 110.0, 23.5)
 # Extra columns each kind's symbols need, as SQL over the view (no user input in them).
 _ANCHORS = ", ".join(f"'{anchor}'" for anchor in TEXT_ANCHORS)  # constants, no user input
+# A text's direction: a JSON number, reduced to a turn in numeric (which any JSON number
+# casts to, unlike float8); anything else (a string, null, no value) leaves it level.
+_ROTATION = (
+    "CASE WHEN jsonb_typeof(attributes->'rotation') = 'number' "
+    "THEN mod((attributes->>'rotation')::numeric, 360)::float8 "
+    f"ELSE 0 END AS {ROTATION_FIELD}"
+)
 _EXTRA_COLUMNS = {
     "landuse": "category",
-    # the text, and where it stands on its point (a known value, else centred)
+    # the text, where it stands on its point (a known value, else centred), its direction
     "annotation": "coalesce(attributes->>'text', attributes->>'label', '') AS label, "
     f"CASE WHEN attributes->>'anchor' IN ({_ANCHORS}) THEN attributes->>'anchor' "
-    f"ELSE '{DEFAULT_ANCHOR}' END AS anchor",
+    f"ELSE '{DEFAULT_ANCHOR}' END AS anchor, {_ROTATION}",
 }
 
 

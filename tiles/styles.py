@@ -236,6 +236,7 @@ TEXT_ALIGNMENTS = {
 }
 TEXT_ANCHORS = tuple(TEXT_ALIGNMENTS)  # what a datasource's [anchor] holds
 DEFAULT_ANCHOR = "middle_center"  # a text without a known anchor: centred on its point
+ROTATION_FIELD = "rotation"  # a datasource's text direction: degrees counter-clockwise
 
 
 def _anchored_text_rules(rule: Rule) -> list[etree._Element]:
@@ -253,6 +254,10 @@ def _anchored_text_rules(rule: Rule) -> list[etree._Element]:
         if text is not None:
             text.set("horizontal-alignment", horizontal)
             text.set("vertical-alignment", vertical)
+            # turned as drawn about its point ([rotation]: degrees counter-clockwise, as
+            # Mapnik's orientation turns it on the map); the alignment turns with the text
+            text.set("orientation", f"[{ROTATION_FIELD}]")
+            text.set("rotate-displacement", "true")
         rules.append(element)
     return rules
 

@@ -16,9 +16,19 @@ import mapnik
 import psycopg
 from django.conf import settings
 from django.db import connection
-from django.db.models import Case, QuerySet, TextField, Value, When
-from django.db.models.fields.json import KT
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Case,
+    DecimalField,
+    FloatField,
+    Func,
+    QuerySet,
+    TextField,
+    Value,
+    When,
+)
+from django.db.models.fields.json import KT, KeyTransform
+from django.db.models.functions import Cast, Coalesce
+from django.db.models.lookups import Exact
 
 from planning.models import Feature
 from planning.visibility import service_features
@@ -44,8 +54,9 @@ def mapnik_table(features: QuerySet[Feature], kind: str) -> str:
                 default=Value(styles.DEFAULT_ANCHOR),
                 output_field=TextField(),
             ),
+            rotation=_rotation(),
         )
-        .values("id", "geom", "category", "label", "anchor")
+        .values("id", "geom", "category", "label", "anchor", "rotation")
     )
     sql, params = rows.query.sql_with_params()
     connection.ensure_connection()
@@ -55,6 +66,23 @@ def mapnik_table(features: QuerySet[Feature], kind: str) -> str:
     if "!bbox!" in literal:  # no bound value can smuggle in Mapnik's own tokens
         raise ValueError("unexpected Mapnik token in a bound value")
     return f"(SELECT * FROM ({literal}) AS visible WHERE geom && !bbox!) AS features"  # noqa: S608
+
+
+def _rotation() -> Case:
+    """A text's direction (tiles.styles), as tiles.datasource selects it: a JSON number
+    reduced to a turn in numeric (which any JSON number casts to), anything else 0."""
+    value = KeyTransform("rotation", "attributes")
+    json_type = Func(value, function="jsonb_typeof", output_field=TextField())
+    turn = Func(
+        KT("attributes__rotation"),
+        template="mod((%(expressions)s)::numeric, 360)",
+        output_field=DecimalField(),
+    )
+    return Case(
+        When(Exact(json_type, Value("number")), then=Cast(turn, FloatField())),
+        default=Value(0.0),
+        output_field=FloatField(),
+    )
 
 
 def visible_sql(kind: str, user, at: datetime | None) -> str:

@@ -17,7 +17,7 @@ from shapely.geometry.base import BaseGeometry
 
 from importers import report as messages
 from importers.cad import labels, polygons
-from importers.cad.geometry import CadItem
+from importers.cad.geometry import CadItem, map_rotation
 from planning.layer_kinds import get_kind
 
 
@@ -75,6 +75,8 @@ def _base(item: CadItem | None, decoder) -> dict:
         attrs["text"] = decoder.decode(item.text, item.style, item.fonts)
         if item.anchor:
             attrs["anchor"] = item.anchor  # how the map places the text (tiles.styles)
+        if rotation := map_rotation(item.rotation):
+            attrs["rotation"] = rotation  # how the map turns the text (tiles.styles)
     return attrs
 
 

@@ -34,7 +34,7 @@ from importers.cad.mapping import (
 )
 from importers.cad.scan import Scan
 from importers.cad.text import TextDecoder, detection_samples
-from importers.control_points import control_transform
+from importers.control_points import control_transform, turn_of
 from planning.errors import InvalidInput
 from planning.layer_kinds import KINDS
 
@@ -166,7 +166,8 @@ def convert(
         )
         moves.append(move)
     for move in moves:
-        items = [_moved(item, move) for item in items]
+        turn = turn_of(move)
+        items = [_moved(item, move, turn) for item in items]
     _move_locations(report.skipped, moves)  # the reader's entries; build's come moved
     _check_extent(items, crs, report)
     outputs: dict[str, list[CadFeature]] = {}
@@ -239,12 +240,15 @@ def _note_layers(report: CadReport, kind_of) -> None:
             )
 
 
-def _moved(item: CadItem, transform) -> CadItem:
-    """The item moved in x and y; a 3D face keeps its z (include_z=None: per geometry)."""
+def _moved(item: CadItem, transform, turn: float) -> CadItem:
+    """The item moved in x and y; a 3D face keeps its z (include_z=None: per geometry); a
+    text turns with the drawing (`turn`: control_points.turn_of the move)."""
     if item.geom is not None:
         item.geom = shapely.transform(item.geom, transform, include_z=None)
     if item.anchors:
         item.anchors = tuple(shapely.transform(list(item.anchors), transform))
+    if item.text is not None:
+        item.rotation += turn
     return item
 
 

@@ -587,8 +587,11 @@ class BulkItems:
         attachments = self.entities.field(71)
         entities = [entity for _, entity in self.mtexts]
         xs, ys = self._floats(entities, 10), self._floats(entities, 20)
-        for (index, entity), x, y in zip(self.mtexts, xs.tolist(), ys.tolist(), strict=True):
+        rotations = self._mtext_rotations(entities)
+        rows = zip(self.mtexts, xs.tolist(), ys.tolist(), rotations, strict=True)
+        for (index, entity), x, y, rotation in rows:
             item = items[index]
+            item.rotation = rotation
             parts = continued.get(entity, [])
             parts.append(values[start + texts[entity]] if texts[entity] >= 0 else "")
             item.text, item.fonts = geometry.mtext_plain(escape_dxf_line_endings("".join(parts)))
@@ -596,6 +599,21 @@ class BulkItems:
             attachment = values[start + attachments[entity]] if attachments[entity] >= 0 else "1"
             item.anchor = geometry.mtext_anchor(number(attachment))
             shapes.points.append((index, (x, y)))
+
+    def _mtext_rotations(self, entities: list[int]) -> list[float]:
+        """Per MTEXT, geometry.text_rotation of an upright one: the angle of its text
+        direction (11, 21) when it has one, else its rotation (50) as written, else 0."""
+        floats = self.entities.floats
+        assert floats is not None
+        angles, xs, ys = (self.entities.field(code)[entities] for code in (50, 11, 21))
+        rotations = np.where(angles >= 0, floats[angles], 0.0).tolist()
+        directed = np.flatnonzero(xs >= 0)
+        if (ys[directed] < 0).any():
+            raise Ineligible("MTEXT text direction without y")
+        directions = zip(floats[xs[directed]].tolist(), floats[ys[directed]].tolist(), strict=True)
+        for at, (x, y) in zip(directed.tolist(), directions, strict=True):
+            rotations[at] = geometry.direction_angle(x, y)
+        return rotations
 
     def _continued(self) -> dict[int, list[str]]:
         """MTEXT's leading text chunks (code 3), in order."""

@@ -527,6 +527,7 @@ class _EntityReader:
             item.anchor = geometry.text_anchor(
                 number(fields.get(72, "0")), number(fields.get(73, "0"))
             )
+            item.rotation = float(fields.get(50, "0"))  # upright: as written (text_rotation)
             self.shapes.points.append((at, xy))
             item.style = fields.get(7, "")
         else:

@@ -20,7 +20,7 @@ from ezdxf import bbox
 from ezdxf import path as ezpath
 from ezdxf.entities import DXFGraphic, Insert
 from ezdxf.entities.boundary_paths import PolylinePath
-from ezdxf.math import Vec3
+from ezdxf.math import OCS, Vec3
 from ezdxf.render import MeshBuilder
 from ezdxf.tools.text import fast_plain_mtext, plain_mtext, plain_text
 from shapely.geometry.base import BaseGeometry
@@ -54,6 +54,7 @@ class CadItem:
     tag: str = ""  # ATTRIB tag
     solid: bool = False  # 3D faces (geom is a MultiPolygon Z)
     anchor: str = ""  # where a text stands on its point ("top_left" ...: text_anchor)
+    rotation: float = 0.0  # a text's direction: degrees counter-clockwise from WCS x
     # a label's leader arrows: it belongs to the lots they point into (leaders.py)
     anchors: tuple[BaseGeometry, ...] = ()
     points_to: str = ""  # a LEADER: the handle of the text it leads from
@@ -211,6 +212,7 @@ def _attribs(insert: Insert, layer: str, handle: str) -> Iterator[CadItem]:
             style=attrib.dxf.get("style", ""),
             tag=attrib.dxf.get("tag", ""),
             anchor=_anchor_of(attrib),
+            rotation=text_rotation(attrib),
         )
 
 
@@ -249,6 +251,40 @@ def _anchor_of(entity) -> str:
     return text_anchor(entity.dxf.get("halign", 0), entity.dxf.get("valign", 0))
 
 
+def text_rotation(entity) -> float:
+    """The direction of a TEXT's, ATTRIB's or MTEXT's baseline in WCS: degrees counter-
+    clockwise from the x axis. MTEXT's text direction (in WCS) wins over its rotation
+    (ezdxf's MText.get_rotation). A rotation is in the plane of the entity's extrusion:
+    (0, 0, -1), which a mirrored block gives its texts, has WCS -x as its x axis (ezdxf
+    reads MTEXT's so too: get_text_direction). An upright entity keeps its angle as
+    written, as the fast reader reads it (fastdxf, fastbulk)."""
+    if entity.dxftype() == "MTEXT" and entity.dxf.hasattr("text_direction"):
+        direction = entity.dxf.text_direction
+        return direction_angle(direction.x, direction.y)
+    rotation = float(entity.dxf.get("rotation", 0.0))
+    if _upright(entity):
+        return rotation
+    direction = OCS(entity.dxf.extrusion).to_wcs(Vec3.from_deg_angle(rotation))
+    return direction_angle(direction.x, direction.y)
+
+
+def direction_angle(x: float, y: float) -> float:
+    """Degrees counter-clockwise from the x axis of a direction vector (z ignored)."""
+    return math.degrees(math.atan2(y, x))
+
+
+def map_rotation(degrees: float) -> float:
+    """A text's direction as the map takes it (the `rotation` attribute, tiles.styles):
+    degrees counter-clockwise in (-180, 180] to 0.1° (finer than a drawing shows); 0 for
+    level text and for an angle that is no number."""
+    if not math.isfinite(degrees):
+        return 0.0
+    turned = round(degrees % 360.0, 1)
+    if turned > 180.0:
+        turned = round(turned - 360.0, 1)
+    return turned + 0.0  # no -0.0
+
+
 def _where(entity: DXFGraphic) -> tuple[float, float] | None:
     try:
         box = bbox.extents([entity], fast=True)
@@ -272,6 +308,7 @@ def convert(entity: Any, layer: str, tolerance: float) -> CadItem | None:
         item.text, item.fonts, item.geom = _text(entity)
         item.style = entity.dxf.get("style", "")
         item.anchor = _anchor_of(entity)
+        item.rotation = text_rotation(entity)
     elif kind == "MULTILEADER":
         if not _multileader(entity, item):
             return None  # a block or nothing as its content

@@ -91,6 +91,10 @@ def kinds_drawing(path: Path) -> Path:
     unaligned.dxf.insert = (x + 101, y + 6)
     unaligned.dxf.align_point = (0, 0, 0)  # null: the insert point counts
     msp.add_text("note", dxfattribs={"layer": "NOTES", "insert": (x, y - 20)})
+    turned = {"layer": "NOTES", "insert": (x + 20, y - 20), "rotation": 30}
+    msp.add_text("along the road", dxfattribs=turned)
+    upwards = msp.add_mtext("up the lot", dxfattribs={"layer": "NOTES", "insert": (x + 40, y - 20)})
+    upwards.dxf.text_direction = (0, 2, 0)
     doc.saveas(path)
     return path
 
@@ -144,6 +148,10 @@ def test_every_supported_kind_matches_the_walker(tmp_path):
     assert fast.report.features["landuse"] >= 5
     assert fast.report.features["annotation"] >= 2
     assert_same(fast, slow)
+    turned = {
+        f.attributes.get("text"): f.attributes.get("rotation") for f in fast.outputs["annotation"]
+    }
+    assert (turned["note"], turned["along the road"], turned["up the lot"]) == (None, 30.0, 90.0)
 
 
 def test_bench_drawing_at_small_size(tmp_path):

@@ -191,3 +191,60 @@ def test_points_are_found_in_any_wkb_flavour(has_z):
         wkb = np.array([shapely.to_wkb(g, flavor=flavor) for g in (region, point)], dtype=object)
         assert ogr._has_points(wkb)
         assert not ogr._has_points(wkb[:1])
+
+
+@pytest.mark.parametrize(
+    ("style", "expected"),
+    [
+        ('LABEL(t:"Đường số 5",a:30.000000,s:2g,f:"Arial")', 30.0),
+        ('LABEL(t:"x",a:270.500000)', -89.5),  # as drawings: (-180, 180]
+        ('LABEL(t:"x",a:-180)', 180.0),
+        ('LABEL(t:"x",a:0.000000,f:"Arial")', None),  # level
+        ('LABEL(t:"x",a:360)', None),
+        ('LABEL(t:"lô a:45",f:"Arial")', None),  # "a:" inside the text is no angle
+        ('LABEL(t:"x",a:ngang)', None),
+        ('SYMBOL(id:"mapinfo-sym-35",a:30)', None),
+    ],
+)
+def test_rotation_of_a_style_string(style, expected):
+    assert mapinfo_text.rotation(style) == expected
+
+
+def angled_table(folder: Path, angles: list[float | None]) -> Path:
+    """text_table's MIF with MapInfo's Angle clause after the given texts' fonts."""
+    path = text_table(folder, with_region=True, texts=TEXTS[: len(angles)])
+    lines, index = [], 0
+    for line in path.read_bytes().split(b"\n"):
+        lines.append(line)
+        if line.startswith(b"    Font"):
+            if angles[index] is not None:
+                lines.append(f"    Angle {angles[index]}".encode())
+            index += 1
+    path.write_bytes(b"\n".join(lines))
+    return path
+
+
+def test_text_objects_keep_their_angle(tmp_path):
+    """A street name written along a diagonal street keeps its direction: `rotation`,
+    degrees counter-clockwise as for drawings' texts (tiles.styles turns it on the map)."""
+    layer = read(angled_table(tmp_path / "mif", [30, None, 270.5]))
+    rotations = layer.columns[[field["name"] for field in layer.fields].index("rotation")]
+    assert rotations == [30.0, None, -89.5, None]  # level: none; the region has none
+
+
+@pytest.mark.django_db
+def test_mapped_import_gives_annotation_its_rotation(planner, draft_plan, tmp_path):
+    path = angled_table(tmp_path / "mif", [30, None])
+    zipped = zip_dir(sorted(path.parent.iterdir()), tmp_path / "chu.zip")
+    result = import_mapped_dataset(
+        user=planner,
+        revision=draft_plan,
+        path=zipped,
+        filename=zipped.name,
+        mapping={"*": "annotation"},
+        crs="EPSG:9214",
+    )
+    features = Feature.objects.filter(layer__in=result.layers)
+    seen = {f.attributes.get("text"): f.attributes.get("rotation") for f in features}
+    assert seen == {TEXTS[0][2]: 30.0, TEXTS[1][2]: None, None: None}  # and the region
+

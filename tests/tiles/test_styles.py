@@ -112,6 +112,21 @@ def test_rendering_errors_do_not_reveal_the_database(db):
 def _text_pixels(anchor: str | None) -> dict[str, int]:
     """Painted pixels per quadrant around a text's point, as Mapnik draws the annotation."""
     properties = {"label": "WWWWWWWW", **({"anchor": anchor} if anchor else {})}
+    return _quadrants(_painted(properties))
+
+
+def _quadrants(painted: np.ndarray) -> dict[str, int]:
+    return {
+        "above_left": int(painted[:99, :99].sum()),
+        "above_right": int(painted[:99, 101:].sum()),
+        "below_left": int(painted[101:, :99].sum()),
+        "below_right": int(painted[101:, 101:].sum()),
+    }
+
+
+def _painted(properties: dict) -> np.ndarray:
+    """Where Mapnik paints an annotation text with these properties: 200 × 200 pixels, one
+    per map unit, the text's point at the centre, north up."""
     feature = {"type": "Feature", "properties": properties}
     feature["geometry"] = {"type": "Point", "coordinates": [0, 0]}
     inline = json.dumps({"type": "FeatureCollection", "features": [feature]})
@@ -128,13 +143,7 @@ def _text_pixels(anchor: str | None) -> dict[str, int]:
     m.zoom_to_box(mapnik.Box2d(-100, -100, 100, 100))
     image = mapnik.Image(200, 200)
     mapnik.render(m, image)
-    painted = np.frombuffer(image.to_string(), dtype=np.uint8).reshape(200, 200, 4)[..., 3] > 128
-    return {
-        "above_left": int(painted[:99, :99].sum()),
-        "above_right": int(painted[:99, 101:].sum()),
-        "below_left": int(painted[101:, :99].sum()),
-        "below_right": int(painted[101:, 101:].sum()),
-    }
+    return np.frombuffer(image.to_string(), dtype=np.uint8).reshape(200, 200, 4)[..., 3] > 128
 
 
 @pytest.mark.parametrize(
@@ -157,4 +166,37 @@ def test_a_text_without_anchor_is_centred_on_its_point():
     assert len(texts) == 9  # one rule per anchor
     assert {(t.get("horizontal-alignment"), t.get("vertical-alignment")) for t in texts} == {
         (h, v) for h in ("left", "middle", "right") for v in ("top", "middle", "bottom")
+    }
+
+
+def test_a_text_turned_a_quarter_is_drawn_up_from_its_point():
+    """A long road name along a north-south street (rotation 90: degrees counter-clockwise,
+    as drawn) reads upwards: taller than wide, up from its point (its bottom left), its top
+    facing west. Mapnik's orientation turns counter-clockwise on the map, as CAD does."""
+    label = "WWWWWWWW"
+    properties = {"label": label, "anchor": "bottom_left", "rotation": 90.0}
+    rows, columns = np.nonzero(_painted(properties))
+    height, width = np.ptp(rows) + 1, np.ptp(columns) + 1
+    assert height > 4 * width, (height, width)
+    assert 90 < rows.max() <= 101  # above the point (row 100), starting at it
+    assert columns.max() <= 101  # the text's top to the west: turned left, not right
+    level = np.nonzero(_painted({"label": label, "anchor": "bottom_left"}))
+    assert np.ptp(level[1]) > 4 * np.ptp(level[0])  # without rotation: level
+
+
+@pytest.mark.parametrize(
+    ("rotation", "quadrant"), [(-30, "below_right"), (150, "above_left"), (-150, "below_left")]
+)
+def test_a_text_turns_counter_clockwise_about_its_anchor(rotation, quadrant):
+    """A text written from its point (bottom left) turned 150° reads up and to the left."""
+    properties = {"label": "WWWWWWWW", "anchor": "bottom_left", "rotation": rotation}
+    counts = _quadrants(_painted(properties))
+    assert sum(counts.values()) - counts[quadrant] < counts[quadrant] / 10, counts
+
+
+def test_text_rules_turn_by_the_rotation_column():
+    styled = etree.fromstring(_xml(("annotation",)).encode())
+    texts = styled.findall(".//TextSymbolizer")
+    assert {(t.get("orientation"), t.get("rotate-displacement")) for t in texts} == {
+        ("[rotation]", "true")
     }
