@@ -25,13 +25,14 @@ from django.utils.translation import gettext as _
 from pyproj import CRS
 
 from importers import crs as import_crs
-from importers import geometry, ogr
+from importers import geometry, gis_labels, mapinfo_text, ogr
 from importers.cad import crs as cad_crs
 from importers.cad import placement as cad_placement
 from importers.cad import preview as cad_preview
 from importers.cad.convert import IGNORE, Progress, check_mapping
+from importers.cad.geometry import map_rotation
 from importers.cad.mapping import layer_key, target_attributes, target_kind, target_label
-from importers.control_points import control_transform, parse_control_points
+from importers.control_points import control_transform, parse_control_points, turn_of
 from importers.report import ImportReport
 from importers.sources import locate_dataset
 from importers.text.vietnamese import ENCODINGS
@@ -138,6 +139,8 @@ def import_mapped_dataset(
     transform = None
     crs_sources: list[str] = []
     boxes: list[tuple | None] = []  # storage-CRS extent of each layer: the project check
+    functions = catalogue_functions_once()  # one catalogue query for all the layers
+    labelled = _LotLabels()
     with tempfile.TemporaryDirectory(prefix="gis-", dir=_work_root()) as workdir:
         step(2, _("Reading the file"))
         dataset = locate_dataset(
@@ -161,9 +164,12 @@ def import_mapped_dataset(
             move, info = _control_move(points, layer_crs, label, warnings)
             if move is not None:
                 whole.wkb, transform = _moved_wkb(whole.wkb, move), info
+                _turn_texts(whole, turn_of(move))
             for target, by_rule in _split_by_rules(whole, kind, rules):
                 group_kind, source = target_kind(target), _with_defaults(by_rule, target)
+                source, labelling = gis_labels.label_lots(source, group_kind, functions)
                 report = ImportReport(filename, dataset.format.name, name, label)
+                report.lot_labels = labelled.add(labelling, name, layer_crs)
                 report.features_read = len(source)
                 report.text_encoding = source.text_encoding or ""
                 report.missing_attributes = missing_attributes(
@@ -186,8 +192,7 @@ def import_mapped_dataset(
         )
         if far:
             warnings.append(far)
-        # one catalogue query for all the layers
-        load = functools.partial(_load, catalogue=catalogue_functions_once())
+        load = functools.partial(_load, catalogue=functions)
         layers = _load_all(user, revision, prepared, filename, remote_addr, step, load)
     reports = [report.as_dict() for *_, report in prepared]
     summary = {
@@ -195,7 +200,7 @@ def import_mapped_dataset(
         "source_format": dataset.format.name,
         "source_crs": reports[0]["source_crs"],
         "crs_source": crs_sources[0],
-        "notes": [],
+        "notes": labelled.notes,
         "text_encoding": ",".join(sorted({r["text_encoding"] for r in reports} - {""})),
         "features": {},
         "layers": reports,
@@ -203,13 +208,31 @@ def import_mapped_dataset(
         "transform": transform,
         "skipped": [],
         "unclosed": [],
-        "label_issues": [],
+        "label_issues": labelled.issues[: gis_labels.LIST_CAP],
+        "totals": {"skipped": 0, "unclosed": 0, "label_issues": len(labelled.issues)},
     }
     for layer in layers:
         summary["features"][layer.kind] = summary["features"].get(layer.kind, 0) + (
             layer.feature_count or 0
         )
     return CadImportResult(layers, summary)
+
+
+@dataclasses.dataclass
+class _LotLabels:
+    """The notes and label issues of the lot layers of one import (importers.gis_labels)."""
+
+    notes: list[str] = dataclasses.field(default_factory=list)
+    issues: list[dict] = dataclasses.field(default_factory=list)
+
+    def add(self, labelling: gis_labels.Labelling | None, layer: str, crs: CRS) -> dict | None:
+        """Takes a layer's labelling into the report; its counts for the layer's report."""
+        if labelling is None:
+            return None
+        notes, entries = gis_labels.report_entries(labelling, layer, crs)
+        self.notes.extend(notes)
+        self.issues.extend(entries)
+        return gis_labels.lot_labels(labelling)
 
 
 @transaction.atomic
@@ -278,6 +301,8 @@ def _subset(source: ogr.SourceLayer, keep: np.ndarray) -> ogr.SourceLayer:
         source.fields,
         [[column[i] for i in keep] for column in source.columns],
         source.text_encoding,
+        None if source.text_objects is None else source.text_objects[keep],
+        source.text_fields,
     )
 
 
@@ -342,6 +367,17 @@ def _moved_wkb(wkb: np.ndarray, move) -> np.ndarray:
         shapely.transform(geoms[present], move, include_z=None), include_srid=False
     )
     return out
+
+
+def _turn_texts(source: ogr.SourceLayer, turn: float) -> None:
+    """Text objects turn with the layer the two-point fix turns (their `rotation` column,
+    as a drawing's texts turn: importers.cad.convert._moved)."""
+    if source.text_objects is None or mapinfo_text.ROTATION_FIELD not in source.text_fields:
+        return
+    names = [field["name"] for field in source.fields]
+    column = source.columns[names.index(mapinfo_text.ROTATION_FIELD)]
+    for row in np.flatnonzero(source.text_objects).tolist():
+        column[row] = map_rotation(float(column[row] or 0.0) + turn) or None
 
 
 def _work_root() -> Path:

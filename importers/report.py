@@ -29,6 +29,8 @@ class ImportReport:
     rejected: list[Rejection] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     missing_attributes: list[str] = field(default_factory=list)
+    # MapInfo text objects read as lot labels: {texts, lots, labelled} (importers.gis_labels)
+    lot_labels: dict | None = None
 
     def reject(self, index: int, reason: str) -> None:
         self.rejected.append(Rejection(index, reason))
@@ -94,6 +96,13 @@ NO_LOT_CODE = ReportMessage(_("no lot code in the label"))
 NO_FUNCTION = ReportMessage(_("no land-use function in the label"))
 LABEL_OUTSIDE_LOTS = ReportMessage(_("lot label outside every lot"))
 CONFLICTING_VALUES = ReportMessage(_("conflicting values: %(values)s"))
+# MapInfo text objects as lot labels (importers.gis_labels).
+LOTS_LABELLED = ReportMessage(
+    _(
+        "%(texts)s text objects of layer %(layer)s read as lot labels: %(labelled)s of "
+        "%(lots)s lots take attributes from them"
+    )
+)
 # CAD layers (importers.cad.convert).
 NO_ENTITY = ReportMessage(_("No entity was found for the %(kind)s layer."), (("kind", kind_label),))
 HIDDEN_CONVERTED = ReportMessage(

@@ -20,7 +20,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from importers import crs as import_crs
-from importers import geometry, loader, ogr
+from importers import geometry, gis_labels, loader, ogr
 from importers.cad import convert as cad_convert
 from importers.cad import crs as cad_crs
 from importers.cad import fastdxf
@@ -113,7 +113,6 @@ def import_upload(
         report = ImportReport(
             filename, dataset.format.name, layer_name, import_crs.describe(source_crs, crs)
         )
-        report.features_read = len(source)
         report.text_encoding = source.text_encoding or ""
         if source.text_encoding in ("tcvn3", "vni", "cp1258"):
             report.warnings.append(
@@ -122,6 +121,10 @@ def import_upload(
             )
         if not len(source):
             raise InvalidInput(_("The layer contains no features."))
+        functions = catalogue_functions_once()
+        source, labelling = gis_labels.label_lots(source, layer_kind.code, functions)
+        report.features_read = len(source)  # text objects read as lot labels are no features
+        report.lot_labels = gis_labels.lot_labels(labelling)
         report.missing_attributes = missing_attributes(
             layer_kind, [f["name"] for f in source.fields]
         )
@@ -135,7 +138,10 @@ def import_upload(
         if far:
             report.warnings.append(far)
         if not len(prepared.keep):
-            raise InvalidInput(_("No feature could be loaded."), details=report.as_dict())
+            raise InvalidInput(
+                _("No feature could be loaded."),
+                details=gis_labels.with_labels(report.as_dict(), labelling, layer_name, source_crs),
+            )
         layer = _load(
             user,
             revision,
@@ -146,8 +152,11 @@ def import_upload(
             report,
             filename,
             remote_addr,
+            functions,
         )
-    return ImportResult(layer, report.as_dict())
+    return ImportResult(
+        layer, gis_labels.with_labels(report.as_dict(), labelling, layer_name, source_crs)
+    )
 
 
 def missing_attributes(kind: LayerKind, field_names: Iterable[str]) -> list[str]:

@@ -305,6 +305,17 @@ class LabelIssue:
         return {"location": self.location, "problem": self.problem, "texts": self.texts}
 
 
+@dataclass
+class LotLabels:
+    """What the texts inside one lot say."""
+
+    attributes: dict[str, object]  # the facts, each with the first value read
+    texts: list[str]  # the texts inside the lot
+    codes: list[str]  # the distinct lot codes read, in order
+    conflicts: dict[str, list[object]]  # fact -> its differing values, the kept one first
+    function_from_code: bool = False  # the function is the lot code's catalogue prefix
+
+
 def assign(
     lots: list[BaseGeometry],
     points: list[BaseGeometry],
@@ -313,9 +324,28 @@ def assign(
     parsed: list[dict[str, object]] | None = None,
 ) -> tuple[list[dict[str, object]], list[LabelIssue]]:
     """Attributes per lot from the texts whose anchor point lies inside it (`parsed`: the
-    texts already parsed by `parser`, when that was done beforehand). A text with a lot code
-    that lies in no lot is reported where it stands (its lot may not have closed); a
-    function name alone is not, since a plan's legend lists every function outside the lots."""
+    texts already parsed by `parser`, when that was done beforehand), and the problems: a
+    lot's (problem) and those of the texts in no lot (join)."""
+    joined, outside = join(lots, points, texts, parser, parsed)
+    issues = [
+        LabelIssue(location(lot), found, labelled.texts)
+        for lot, labelled in zip(lots, joined, strict=True)
+        if (found := problem(labelled))
+    ]
+    return [labelled.attributes for labelled in joined], [*issues, *outside]
+
+
+def join(
+    lots: list[BaseGeometry],
+    points: list[BaseGeometry],
+    texts: list[str],
+    parser: LabelParser,
+    parsed: list[dict[str, object]] | None = None,
+) -> tuple[list[LotLabels], list[LabelIssue]]:
+    """What the texts whose anchor point lies inside each lot say (point-in-polygon), and
+    the texts with a lot code that lie in no lot, reported where they stand (their lot may
+    not have closed); a function name alone is not, since a plan's legend lists every
+    function outside the lots."""
     if parsed is None:
         parsed = [parser.parse(text) for text in texts]
     inside: list[list[int]] = [[] for _ in lots]
@@ -324,20 +354,43 @@ def assign(
         label_idx, lot_idx = tree.query(np.asarray(points, dtype=object), predicate="within")
         for label, lot in zip(label_idx.tolist(), lot_idx.tolist(), strict=True):
             inside[lot].append(label)
-    results, issues = [], []
-    for lot, members in zip(lots, inside, strict=True):
-        attributes, problem = _combine([parsed[i] for i in members], parser)
-        results.append(attributes)
-        if problem:
-            issues.append(LabelIssue(_location(lot), problem, [texts[i] for i in members]))
+    joined = []
+    for members in inside:
+        labelled = _combine([parsed[i] for i in members], parser)
+        labelled.texts = [texts[i] for i in members]
+        joined.append(labelled)
     placed = {i for members in inside for i in members}
-    for i, facts in enumerate(parsed):
-        if i not in placed and "_codes" in facts:
-            issues.append(LabelIssue(_location(points[i]), report.LABEL_OUTSIDE_LOTS(), [texts[i]]))
-    return results, issues
+    outside = [
+        LabelIssue(location(points[i]), report.LABEL_OUTSIDE_LOTS(), [texts[i]])
+        for i, facts in enumerate(parsed)
+        if i not in placed and "_codes" in facts
+    ]
+    return joined, outside
 
 
-def _location(geom: BaseGeometry) -> tuple[float, float]:
+def problem(lot: LotLabels) -> str:
+    """Why a lot's labels do not settle it ("" when they do): none, several lot codes, no
+    code, no function, conflicting values (its attributes may hold what else gives it)."""
+    if not lot.texts:
+        return report.NO_LABEL()
+    if len(lot.codes) > 1:
+        return report.SEVERAL_CODES(codes=", ".join(lot.codes))
+    if not lot.codes:
+        return report.NO_LOT_CODE()
+    if "function" not in lot.attributes:
+        return report.NO_FUNCTION()
+    if lot.conflicts:
+        return report.CONFLICTING_VALUES(
+            values="; ".join(
+                f"{key} " + " / ".join(str(v) for v in values)
+                for key, values in lot.conflicts.items()
+            )
+        )
+    return ""
+
+
+def location(geom: BaseGeometry) -> tuple[float, float]:
+    """Where a report entry about a text (its point) or a lot (a point inside it) stands."""
     point = geom if geom.geom_type == "Point" else geom.representative_point()
     return (round(point.x, 3), round(point.y, 3))
 
@@ -345,7 +398,7 @@ def _location(geom: BaseGeometry) -> tuple[float, float]:
 _WORKING = ("_codes", "_unparsed", "_conflicts")
 
 
-def _combine(parsed: list[dict[str, object]], parser: LabelParser) -> tuple[dict[str, object], str]:
+def _combine(parsed: list[dict[str, object]], parser: LabelParser) -> LotLabels:
     """One lot's attributes from the parsed texts inside it (which it does not change: a
     text may lie in two overlapping lots). A lot code whose prefix is a catalogue code gives
     the function when no label does, and wins over a label's broader one ("ODT-01" with
@@ -372,30 +425,20 @@ def _combine(parsed: list[dict[str, object]], parser: LabelParser) -> tuple[dict
     distinct = list(dict.fromkeys(codes))
     if distinct:
         found["code"] = distinct[0]
+    from_code = False
     if len(distinct) == 1 and "function" not in conflicts:
-        _function_from_code(found, distinct[0], parser)
-    if not parsed:
-        return found, report.NO_LABEL()
-    if len(distinct) > 1:
-        return found, report.SEVERAL_CODES(codes=", ".join(distinct))
-    if not distinct:
-        return found, report.NO_LOT_CODE()
-    if "function" not in found:
-        return found, report.NO_FUNCTION()
-    if conflicts:
-        return found, report.CONFLICTING_VALUES(
-            values="; ".join(
-                f"{key} " + " / ".join(str(v) for v in values) for key, values in conflicts.items()
-            )
-        )
-    return found, ""
+        from_code = _function_from_code(found, distinct[0], parser)
+    return LotLabels(found, [], distinct, conflicts, from_code)
 
 
-def _function_from_code(found: dict[str, object], code: str, parser: LabelParser) -> None:
+def _function_from_code(found: dict[str, object], code: str, parser: LabelParser) -> bool:
+    """Whether the lot code's catalogue prefix became the function."""
     prefixed = parser.code_function(code)
     if prefixed is None:
-        return
+        return False
     labelled = found.get("function")
     if labelled is None or (labelled != prefixed and parser.refines(prefixed, str(labelled))):
         found["function"] = prefixed
         parser.from_codes += 1
+        return True
+    return False

@@ -248,3 +248,23 @@ def test_mapped_import_gives_annotation_its_rotation(planner, draft_plan, tmp_pa
     seen = {f.attributes.get("text"): f.attributes.get("rotation") for f in features}
     assert seen == {TEXTS[0][2]: 30.0, TEXTS[1][2]: None, None: None}  # and the region
 
+
+@pytest.mark.django_db
+def test_the_two_point_fix_turns_the_texts_with_the_layer(planner, draft_plan, tmp_path):
+    """Control points that turn the table a quarter turn counter-clockwise about its first
+    text turn the texts too: 30° becomes 120°, a level text 90°."""
+    path = angled_table(tmp_path / "mif", [30, None])
+    zipped = zip_dir(sorted(path.parent.iterdir()), tmp_path / "chu.zip")
+    turned = [[HUE_X, HUE_Y, HUE_X, HUE_Y], [HUE_X + 100, HUE_Y, HUE_X, HUE_Y + 100]]
+    result = import_mapped_dataset(
+        user=planner,
+        revision=draft_plan,
+        path=zipped,
+        filename=zipped.name,
+        mapping={"*": "annotation"},
+        crs="EPSG:9214",
+        control_points=turned,
+    )
+    features = Feature.objects.filter(layer__in=result.layers)
+    seen = {f.attributes.get("text"): f.attributes.get("rotation") for f in features}
+    assert seen == {TEXTS[0][2]: 120.0, TEXTS[1][2]: 90.0, None: None}  # and the region

@@ -1,0 +1,300 @@
+"""Lot labels from MapInfo text objects, read and joined as a drawing's labels are.
+
+A MapInfo land-use table often holds its lots as regions and their labels ("A1-01",
+"Đất ở mới", "MĐXD 60%", "TC 3-5") as text objects of the same table. When such a table
+is mapped to the land-use layer, its text objects are not features of that layer: each
+text is parsed by the CAD label parser and joined to the region it lies in by
+point-in-polygon (importers.cad.labels, as importers.cad.build does for drawings).
+
+The table's own columns win. A label fills what a lot's columns leave empty: the column
+of the same name (any case: `code`, `density` ...), the table's function column (the one
+that gives the lots their category, e.g. CHUCNANG, planning.layer_kinds.category_field)
+for the function, else a new column named as a drawing's lots name it. A label that says
+otherwise is a conflict, reported as a drawing's conflicting labels are, the table's value
+first (kept). A lot is reported when, with its columns and labels together, it still lacks
+a code or a function, or when its labels disagree; a text with a lot code in no region is
+reported where it stands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import shapely
+from pyproj import CRS, Transformer
+
+from importers import mapinfo_text
+from importers import report as messages
+from importers.cad import labels
+from importers.cad.labels import LabelIssue, LabelParser, LotLabels
+from importers.ogr import SourceLayer
+from planning.catalogue import function_of
+from planning.layer_kinds import category_field, get_kind
+
+LOT_KIND = "landuse"
+LIST_CAP = 1000  # label issues listed, as in a drawing's report (all are counted)
+FUNCTION = "function"
+FUNCTION_LABEL = "function_label"
+
+
+@dataclass
+class Labelling:
+    """What the text objects of one lot layer did, for its report."""
+
+    texts: int  # text objects read as labels
+    lots: int  # regions they were joined to
+    labelled: int  # regions with at least one text inside
+    from_codes: int  # lots whose function is their lot code's catalogue prefix
+    issues: list[LabelIssue] = field(default_factory=list)
+
+
+def label_lots(
+    source: SourceLayer, kind: str, functions: Callable[[], dict[str, str]]
+) -> tuple[SourceLayer, Labelling | None]:
+    """The layer without its text objects, its lots with what the texts inside them say;
+    unchanged (and None) unless it is a lot layer with text objects."""
+    if kind != LOT_KIND or source.text_objects is None or not source.text_objects.any():
+        return source, None
+    geoms = shapely.from_wkb(source.wkb, on_invalid="ignore")
+    texts_at, rows = np.flatnonzero(source.text_objects), np.flatnonzero(~source.text_objects)
+    written = source.columns[[f["name"] for f in source.fields].index(mapinfo_text.TEXT_FIELD)]
+    placed = [i for i in texts_at.tolist() if _placed(geoms[i]) and written[i]]
+    lots = _without_texts(source, rows)
+    lot_geoms = geoms[rows]
+    lot_at = np.flatnonzero(_polygons(lot_geoms))
+    parser = LabelParser(functions())
+    joined, outside = labels.join(
+        list(lot_geoms[lot_at]), list(geoms[placed]), [str(written[i]) for i in placed], parser
+    )
+    merge = _Merge(lots, functions, parser)
+    issues = [
+        issue
+        for row, lot, labelled in zip(lot_at.tolist(), lot_geoms[lot_at], joined, strict=True)
+        if (issue := merge.lot(row, lot, labelled)) is not None
+    ]
+    done = Labelling(
+        texts=len(placed),
+        lots=len(lot_at),
+        labelled=sum(bool(labelled.texts) for labelled in joined),
+        from_codes=merge.from_codes,
+        issues=[*issues, *outside],
+    )
+    return merge.layer(), done
+
+
+def report_entries(labelling: Labelling, layer: str, crs: CRS) -> tuple[list[str], list[dict]]:
+    """The notes and label issues of a lot layer's labels, as a drawing's report has them:
+    each issue with `location` in the layer's CRS and `lonlat` in EPSG:4326."""
+    notes = [
+        messages.LOTS_LABELLED(
+            texts=labelling.texts,
+            layer=repr(layer),
+            labelled=labelling.labelled,
+            lots=labelling.lots,
+        )
+    ]
+    if labelling.from_codes:
+        notes.append(messages.FUNCTIONS_FROM_CODES(count=labelling.from_codes))
+    to_lonlat = Transformer.from_crs(crs, CRS.from_epsg(4326), always_xy=True)
+    entries = []
+    for issue in labelling.issues:
+        entry = issue.as_dict()
+        lon, lat = to_lonlat.transform(*issue.location)
+        finite = bool(np.isfinite(lon) and np.isfinite(lat))
+        entry["lonlat"] = [round(lon, 7), round(lat, 7)] if finite else None
+        entries.append(entry)
+    return notes, entries
+
+
+def lot_labels(labelling: Labelling | None) -> dict | None:
+    """The counts a layer's report carries (None: no text objects read as lot labels)."""
+    if labelling is None:
+        return None
+    return {"texts": labelling.texts, "lots": labelling.lots, "labelled": labelling.labelled}
+
+
+def with_labels(report: dict, labelling: Labelling | None, layer: str, crs: CRS) -> dict:
+    """A plain upload's report with its lot labels' notes and issues (the keys a drawing's
+    report has), unchanged without any."""
+    if labelling is None:
+        return report
+    notes, entries = report_entries(labelling, layer, crs)
+    return {
+        **report,
+        "notes": notes,
+        "label_issues": entries[:LIST_CAP],
+        "totals": {"label_issues": len(entries)},
+    }
+
+
+def _placed(geom) -> bool:
+    return geom is not None and not shapely.is_empty(geom)
+
+
+def _polygons(geoms: np.ndarray) -> np.ndarray:
+    """Which geometries can be lots: non-empty polygons (others are rejected as before)."""
+    present = ~shapely.is_missing(geoms)
+    types = np.full(len(geoms), -1)
+    types[present] = shapely.get_type_id(geoms[present])
+    polygon = np.isin(types, [shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON])
+    polygon[polygon] = ~shapely.is_empty(geoms[polygon])
+    return polygon
+
+
+def _without_texts(source: SourceLayer, rows: np.ndarray) -> SourceLayer:
+    """The features that are no text objects, without the columns read for those."""
+    kept = [i for i, f in enumerate(source.fields) if f["name"] not in source.text_fields]
+    return SourceLayer(
+        source.name,
+        source.crs,
+        source.crs_problem,
+        source.fids[rows],
+        source.wkb[rows],
+        [source.fields[i] for i in kept],
+        [[source.columns[i][row] for row in rows.tolist()] for i in kept],
+        source.text_encoding,
+    )
+
+
+def _is_empty(value: object) -> bool:
+    """No value: MapInfo has no empty number and stores a blank one as 0."""
+    if value is None:
+        return True
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float):
+        return value == 0
+    return not str(value).strip()
+
+
+def _same(own: object, label: object) -> bool:
+    """A column's value and a label's agree: numbers by value ("60" and 60.0), text in
+    any case."""
+    if isinstance(label, int | float):
+        read = own if isinstance(own, int | float) else labels.number(str(own).rstrip("% "))
+        return read is not None and abs(float(read) - float(label)) < 1e-9
+    return str(own).strip().casefold() == str(label).strip().casefold()
+
+
+class _Merge:
+    """The lots' attributes: the table's columns, what labels fill, and the conflicts."""
+
+    def __init__(
+        self, lots: SourceLayer, functions: Callable[[], dict[str, str]], parser: LabelParser
+    ) -> None:
+        self.source = lots
+        self.functions = functions()
+        self.parser = parser
+        self.names = [f["name"] for f in lots.fields]
+        self.fields = list(lots.fields)
+        self.columns = [list(column) for column in lots.columns]
+        self.own = {name.lower(): i for i, name in reversed(list(enumerate(self.names)))}
+        kind = get_kind(LOT_KIND)
+        self.function_field = category_field(kind, self.names, lots.columns, functions)
+        self.categories = [self._category(row) for row in range(len(lots))]
+        self.from_codes = 0
+
+    def layer(self) -> SourceLayer:
+        return SourceLayer(
+            self.source.name,
+            self.source.crs,
+            self.source.crs_problem,
+            self.source.fids,
+            self.source.wkb,
+            self.fields,
+            self.columns,
+            self.source.text_encoding,
+        )
+
+    def lot(self, row: int, geom, labelled: LotLabels) -> LabelIssue | None:
+        """Fills one lot from its labels; its issue, if any."""
+        conflicts: dict[str, list[object]] = {}
+        function = self._function(row, labelled, conflicts)
+        for key, value in labelled.attributes.items():
+            if key not in (FUNCTION, FUNCTION_LABEL):
+                said = labelled.conflicts.get(key) or [value]
+                self._fill(row, key, said, conflicts)
+        code = self._own(row, "code") or labelled.attributes.get("code")
+        if not labelled.texts and not _is_empty(code) and function:
+            return None  # its columns give what the labels would
+        seen = LotLabels(
+            {FUNCTION: function} if function else {},
+            labelled.texts,
+            labelled.codes or ([str(code)] if not _is_empty(code) else []),
+            conflicts,
+        )
+        found = labels.problem(seen)
+        return LabelIssue(labels.location(geom), found, labelled.texts) if found else None
+
+    def _function(self, row: int, labelled: LotLabels, conflicts: dict) -> str:
+        """The lot's function: its column's category, else its labels' (filled in)."""
+        said = labelled.conflicts.get(FUNCTION) or (
+            [labelled.attributes[FUNCTION]] if FUNCTION in labelled.attributes else []
+        )
+        own = self.categories[row]
+        if not said:
+            return own
+        if not own:
+            self._set(row, self.function_field or FUNCTION, said[0])
+            self._label_function(row, labelled)
+            if len(said) > 1:
+                conflicts[FUNCTION] = said
+            self.from_codes += labelled.function_from_code
+            return str(said[0])
+        others = [f for f in said if not self._agrees(own, str(f))]
+        if others:
+            conflicts[FUNCTION] = [own, *others]
+        elif said[0] == own:
+            self._label_function(row, labelled)
+        return own
+
+    def _label_function(self, row: int, labelled: LotLabels) -> None:
+        """The planner's words for the function the lot has ("Đất ở mới"), as in drawings."""
+        words = labelled.attributes.get(FUNCTION_LABEL)
+        if words is not None and _is_empty(self._own(row, FUNCTION_LABEL)):
+            self._set(row, FUNCTION_LABEL, words)
+
+    def _agrees(self, own: str, label: str) -> bool:
+        """The same function, or one a kind of the other ("Đất ở" and ODT)."""
+        refines = self.parser.refines
+        return own == label or refines(label, own) or refines(own, label)
+
+    def _category(self, row: int) -> str:
+        """The catalogue code the table's function column gives the lot ("" without)."""
+        if self.function_field is None:
+            return ""
+        value = self.columns[self.names.index(self.function_field)][row]
+        if _is_empty(value):
+            return ""
+        return function_of(str(value), self.functions) or str(value).strip().upper()[:32]
+
+    def _fill(self, row: int, key: str, said: list[object], conflicts: dict) -> None:
+        own = self._own(row, key)
+        if _is_empty(own):
+            self._set(row, key, said[0])
+            if len(said) > 1:
+                conflicts[key] = said
+            return
+        others = [value for value in said if not _same(own, value)]
+        if others:
+            conflicts[key] = [own, *others]
+
+    def _own(self, row: int, key: str) -> object:
+        at = self.own.get(key.lower())
+        return None if at is None else self.columns[at][row]
+
+    def _set(self, row: int, key: str, value: object) -> None:
+        at = self.own.get(key.lower())
+        if at is None:
+            at = self.own[key.lower()] = len(self.fields)
+            self.fields.append({"name": key, "type": _type_of(value)})
+            self.columns.append([None] * len(self.source))
+        self.columns[at][row] = value
+
+
+def _type_of(value: object) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return "integer"
+    return "number" if isinstance(value, float) else "string"
