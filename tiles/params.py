@@ -51,8 +51,9 @@ GEOGRAPHIC_SRIDS = {4326, 4756}
 def parse_crs(text: str | None, *, default: Crs | None = None, legacy_axis_order=False) -> Crs:
     """An offered CRS from EPSG:n, URN, URI or CRS84 notation.
 
-    `legacy_axis_order`: "EPSG:4326" in WFS 1.1/2.0 KVP is read lon/lat by most clients
-    (GDAL, QGIS) only in that short form; URN and URI forms follow the EPSG order.
+    `legacy_axis_order`: "EPSG:4326" in WFS 1.1/2.0 is read lon/lat by most clients and
+    servers (GDAL, QGIS, GeoServer) only in that short form, in SRSNAME, BBOX and filter
+    geometries alike; URN and URI forms follow the EPSG order.
     """
     if not text:
         if default is None:
@@ -88,15 +89,18 @@ class BBox:
         return self.miny, self.minx, self.maxy, self.maxx
 
 
-def parse_bbox(text: str | None, *, default_crs: Crs, allow_crs_suffix: bool = True) -> BBox | None:
+def parse_bbox(
+    text: str | None, *, default_crs: Crs, allow_crs_suffix: bool = True, legacy_axis_order=False
+) -> BBox | None:
     """minx,miny,maxx,maxy[,crs] (WFS) or four/six numbers (OGC API, 6 = 3D: z ignored),
-    in the range of its CRS."""
+    in the range of its CRS. `legacy_axis_order`: the suffix as parse_crs reads it (WFS
+    reads "EPSG:4326" alike in SRSNAME, BBOX and filters)."""
     if not text:
         return None
     parts = [p.strip() for p in text.split(",")]
     crs = default_crs
     if allow_crs_suffix and len(parts) == 5:
-        crs = parse_crs(parts.pop())
+        crs = parse_crs(parts.pop(), legacy_axis_order=legacy_axis_order)
     if len(parts) == 6:
         parts = [parts[0], parts[1], parts[3], parts[4]]
     if len(parts) != 4:

@@ -14,6 +14,7 @@ import subprocess
 from urllib.parse import urlencode
 
 import pytest
+import shapely.geometry
 from lxml import etree
 from owslib.util import ServiceException
 from owslib.wfs import WebFeatureService
@@ -170,12 +171,45 @@ def test_out_of_range_filter_is_invalid_parameter_value(client, plan_in_force, c
 
 @pytest.mark.django_db
 def test_fes11_filter_in_wfs_11_is_refused_with_an_ows10_report(client, plan_in_force):
-    fes = filter_11(f"{NEAR_A1[0]} {NEAR_A1[1]}", f"{NEAR_A1[2]} {NEAR_A1[3]}", "EPSG:4326")
-    status, body = get_feature(client, version="1.1.0", FILTER=fes)
+    lat_first = f"{NEAR_A1[1]} {NEAR_A1[0]}", f"{NEAR_A1[3]} {NEAR_A1[2]}"
+    swapped = filter_11(*lat_first, "http://www.opengis.net/def/crs/EPSG/0/4326")
+    status, body = get_feature(client, version="1.1.0", FILTER=swapped.replace("16.4", "96.4"))
     assert_refused(status, body, "latitudes must lie between -90 and 90", "latitude first")
     assert etree.QName(xml(body)).namespace == "http://www.opengis.net/ows"
-    lat_lon = filter_11(f"{NEAR_A1[1]} {NEAR_A1[0]}", f"{NEAR_A1[3]} {NEAR_A1[2]}", "EPSG:4326")
-    status, body = get_feature(client, version="1.1.0", FILTER=lat_lon)
+    status, body = get_feature(client, version="1.1.0", FILTER=swapped)
+    assert status == 200, body[:400]
+    assert codes(body) == ["A1"]
+
+
+LON_LAT = f"{NEAR_A1[0]} {NEAR_A1[1]}", f"{NEAR_A1[2]} {NEAR_A1[3]}"
+LAT_LON = f"{NEAR_A1[1]} {NEAR_A1[0]}", f"{NEAR_A1[3]} {NEAR_A1[2]}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("version", ["1.1.0", "2.0.0"])
+def test_short_epsg_4326_is_lon_lat_in_srsname_bbox_and_filters(client, plan_in_force, version):
+    """GeoServer, GDAL and QGIS read "EPSG:4326" lon/lat in WFS: in SRSNAME, in the BBOX
+    parameter and in a filter's srsName alike, so one request means one axis order."""
+    west, south, east, north = NEAR_A1
+    bbox = f"{west},{south},{east},{north},EPSG:4326"
+    status, body = get_feature(client, version=version, SRSNAME="EPSG:4326", BBOX=bbox)
+    assert status == 200, body[:400]
+    assert codes(body) == ["A1"]
+    lot = shapely.geometry.shape(json.loads(body)["features"][0]["geometry"])
+    lon, lat = lot.representative_point().coords[0]
+    assert 107 < lon < 108 and 16 < lat < 17
+    envelope_filter = filter_11 if version == "1.1.0" else envelope
+    status, body = get_feature(
+        client, version=version, FILTER=envelope_filter(*LON_LAT, "EPSG:4326")
+    )
+    assert status == 200, body[:400]
+    assert codes(body) == ["A1"]
+    status, body = get_feature(client, version=version, FILTER=envelope_filter(*LAT_LON, URN_4326))
+    assert status == 200, body[:400]
+    assert codes(body) == ["A1"]  # the URN keeps the EPSG order: latitude first
+    status, body = get_feature(
+        client, version=version, BBOX=f"{south},{west},{north},{east},{URN_4326}"
+    )
     assert status == 200, body[:400]
     assert codes(body) == ["A1"]
 

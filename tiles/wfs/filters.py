@@ -29,6 +29,7 @@ from pygeofilter.backends.django.evaluate import DjangoFilterEvaluator
 from pygeofilter.backends.evaluator import handle
 from pygeofilter.parsers.fes import parse as parse_fes
 from pygeofilter.parsers.fes.util import NodeParsingError
+from pygml.axisorder import is_crs_yx
 
 from planning import extent
 from planning.errors import PlanningError
@@ -262,10 +263,14 @@ class _Evaluator(DjangoFilterEvaluator):
         data = dict(node.geometry)
         declared = data.pop("crs", None)
         name = declared.get("properties", {}).get("name") if isinstance(declared, dict) else None
+        storage = Crs(settings.PLANNING_STORAGE_SRID)
         try:
             # pygml has put the coordinates of a latitude-first srsName in x/y order.
-            crs = parse_crs(name) if name else Crs(settings.PLANNING_STORAGE_SRID)
+            crs = parse_crs(name, legacy_axis_order=True) if name else storage
             shape = shapely.geometry.shape(data)
+            if name and crs.lon_lat_order and is_crs_yx(name):
+                # ... "EPSG:4326" too, which WFS reads lon/lat (tiles.params.parse_crs)
+                shape = shapely.transform(shape, lambda xy: xy[:, ::-1])
             extent.check_shape(
                 shape, crs.srid, latitude_first=not crs.lon_lat_order, subject=FILTER_GEOMETRY
             )

@@ -113,7 +113,7 @@ def select(request: WfsRequest, user) -> Selection:
 
 def _bbox_q(text: str) -> Q:
     with located("bbox"):
-        box = parse_bbox(text, default_crs=storage_crs())
+        box = parse_bbox(text, default_crs=storage_crs(), legacy_axis_order=True)
     assert box is not None
     # Cut like filter geometries: a box far away matches nothing rather than failing.
     return Q(geom__intersects=query_geometry(shapely.box(*box.lon_lat()), box.crs.srid))
