@@ -40,7 +40,9 @@ def exception_report(
     its locator when it has one), in the OWS `namespace` and report `version` asked for."""
     root = etree.Element(f"{{{namespace}}}ExceptionReport", nsmap={"ows": namespace})
     root.set("version", version)
-    root.set("{http://www.w3.org/XML/1998/namespace}lang", "en")
+    # OWS 1.0 names the report's language `language`; OWS 1.1 uses xml:lang
+    language = "language" if namespace == OWS10 else "{http://www.w3.org/XML/1998/namespace}lang"
+    root.set(language, "en")
     item = etree.SubElement(root, f"{{{namespace}}}Exception", exceptionCode=error.code)
     locator = getattr(error, "locator", None)
     if locator:

@@ -22,6 +22,8 @@ CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 _CRS_PATTERNS = (
     re.compile(r"^EPSG:(\d{4,6})$", re.I),
     re.compile(r"^urn:ogc:def:crs:EPSG:[\d.]*:(\d{4,6})$", re.I),
+    # WFS 1.1's own form (urn:x-ogc:def:crs:EPSG:4326), with or without a version
+    re.compile(r"^urn:x-ogc:def:crs:EPSG:(?:[\d.]*:)?(\d{4,6})$", re.I),
     re.compile(r"^https?://www\.opengis\.net/def/crs/EPSG/[\d.]+/(\d{4,6})$", re.I),
     re.compile(r"^https?://www\.opengis\.net/gml/srs/epsg\.xml#(\d{4,6})$", re.I),
 )

@@ -197,7 +197,8 @@ def test_short_epsg_4326_is_lon_lat_in_srsname_bbox_and_filters(client, plan_in_
     assert codes(body) == ["A1"]
     lot = shapely.geometry.shape(json.loads(body)["features"][0]["geometry"])
     lon, lat = lot.representative_point().coords[0]
-    assert 107 < lon < 108 and 16 < lat < 17
+    assert 107 < lon < 108
+    assert 16 < lat < 17
     envelope_filter = filter_11 if version == "1.1.0" else envelope
     status, body = get_feature(
         client, version=version, FILTER=envelope_filter(*LON_LAT, "EPSG:4326")

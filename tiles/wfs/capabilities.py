@@ -51,6 +51,8 @@ OPERANDS = (
     "gml:MultiCurve",
     "gml:MultiSurface",
 )
+# Filter 1.1's GeometryOperandType lists no multi-geometries: the simple ones it has
+OPERANDS_V11 = ("gml:Envelope", "gml:Point", "gml:LineString", "gml:Polygon")
 CONFORMANCE_TRUE = (
     "ImplementsSimpleWFS",
     "ImplementsBasicWFS",
@@ -230,7 +232,7 @@ def _filter_v11(b: _Builder, root: etree._Element) -> None:
     caps = b.el(root, ogc, "Filter_Capabilities")
     spatial = b.el(caps, ogc, "Spatial_Capabilities")
     operands = b.el(spatial, ogc, "GeometryOperands")
-    for name in OPERANDS[:5]:
+    for name in OPERANDS_V11:
         b.el(operands, ogc, "GeometryOperand", name)
     operators = b.el(spatial, ogc, "SpatialOperators")
     for name in SPATIAL:
