@@ -59,7 +59,8 @@ def load(count: int) -> None:
                             scale=500, boundary=MultiPolygon(box)).execute()  # fmt: skip
     revision = CreateRevision(user=user, project=project).execute()
     layer = Layer.objects.create(revision=revision, kind="landuse", name="lots",
-                                 created_by=user, feature_count=count)  # fmt: skip
+                                 created_by=user, feature_count=count,
+                                 attribute_schema=[{"name": "name", "type": "string"}])  # fmt: skip
     side = int(count**0.5) + 1
     Feature.objects.bulk_create(
         (
@@ -99,12 +100,13 @@ def streamed(limit: int) -> int:
 def buffered(limit: int) -> int:
     ftype = feature_type(f"landuse.{CODE}", None)
     assert ftype is not None
-    from tiles.feature_types import features_of
+    from tiles.feature_types import features_of, properties_of
 
     rows = list(geojson.rows(features_of(ftype, None).order_by("id"), CRS84_CRS)[:limit])
+    properties = properties_of(ftype, None)
     features = [
         {"type": "Feature", "id": r["id"], "geometry": json.loads(r["geojson"]),
-         "properties": geojson.public_properties(r["attributes"])}
+         "properties": geojson.public_properties(r, properties)}
         for r in rows
     ]  # fmt: skip
     return len(json.dumps({"type": "FeatureCollection", "features": features}).encode())

@@ -3,8 +3,16 @@
 Per layer kind across all plans the caller may see (`landuse`, `roads` …) and per project
 (`landuse.demo-hue-1-500`: kind first, so every name is a valid XML NCName). Only types
 with at least one visible feature exist for a caller: a private project's types are
-unknown, not forbidden, to others. Property names are allow-listed: the kind's schema
-plus the attribute names the visible layers declare, when they are safe XML names.
+unknown, not forbidden, to others. Property names are allow-listed: the kind's schema,
+`category` (the catalogue code of Feature.category) for kinds that have categories, and the
+attribute names the visible layers declare, when they are safe XML names.
+
+Published names never clash, ignoring case (GDAL and QGIS read fields case-insensitively
+and drop the later of two `area`/`AREA` columns): standard names win, then declared names in
+the order of their layers' approval (drafts last, so a draft never renames what is in
+force), and a name whose lower case is taken is published as `<name>_<n>`, the smallest n
+from 1 whose name is neither taken nor declared by any visible layer. The rule depends only
+on the caller's visible layers, so every request and page of a type sees the same schema.
 """
 
 from __future__ import annotations
@@ -15,7 +23,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.gis.db.models import Extent
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet, Value
+from django.db.models.functions import NullIf
 
 from planning import extent
 from planning.layer_kinds import KINDS
@@ -24,6 +33,11 @@ from planning.visibility import service_features
 
 SAFE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,63}$")
 RESERVED = {"geom", "geometry", "id", "fid", "gml_id", "boundedBy", "category"}
+_RESERVED_FOLDED = {name.casefold() for name in RESERVED}
+CATEGORY = "category"  # published from Feature.category, never from the attributes
+CATEGORY_FIELD = "published_category"  # the alias features_of() gives it: '' read as NULL
+# Older approvals first, drafts last: who keeps a clashing name (see the module docstring).
+PUBLICATION_ORDER = (F("revision__approved_at").asc(nulls_last=True), "revision_id", "id")
 _TYPE_MAP = {
     "integer": "integer",
     "number": "number",
@@ -35,8 +49,29 @@ _TYPE_MAP = {
 
 @dataclass(frozen=True)
 class Property:
-    name: str
+    name: str  # the published name
     type: str  # string | integer | number | boolean | datetime
+    key: str  # the key in Feature.attributes it is read from; "" for `category`
+
+    @property
+    def path(self) -> str:
+        """The ORM path filters and sorting use (on a queryset from features_of)."""
+        return f"attributes__{self.key}" if self.key else CATEGORY_FIELD
+
+    @property
+    def description(self) -> str | None:
+        """What a client should know about the name (schemas and queryables say it)."""
+        if not self.key:
+            return "Land-use category code of the catalogue, read from the lot's function."
+        if self.key != self.name:
+            return f"Uploaded attribute {self.key}, renamed: its name clashes with another one."
+        return None
+
+    def value(self, attributes: dict | None, category: str) -> object:
+        """The value of one feature, None when it has none."""
+        if not self.key:
+            return category or None
+        return (attributes or {}).get(self.key)
 
 
 @dataclass(frozen=True)
@@ -86,29 +121,72 @@ def features_of(ftype: FeatureType, user, at: datetime | None = None) -> QuerySe
     features = service_features(user, at).filter(
         layer__kind=ftype.kind, geom__contained=extent.storage_envelope_polygon()
     )
+    features = features.alias(**{CATEGORY_FIELD: NullIf("category", Value(""))})
     if ftype.project_code:
         features = features.filter(layer__revision__project__code=ftype.project_code)
     return features
 
 
 def properties_of(ftype: FeatureType, user, at: datetime | None = None) -> list[Property]:
-    """The allow-listed properties, in schema order then source order."""
-    layers = Layer.objects.filter(
-        id__in=features_of(ftype, user, at).values("layer_id").distinct()
-    ).values_list("attribute_schema", flat=True)
+    """The allow-listed properties under their published names: the standard ones, then
+    the declared ones (see properties_from_schemas)."""
+    layers = (
+        Layer.objects.filter(id__in=features_of(ftype, user, at).values("layer_id").distinct())
+        .order_by(*PUBLICATION_ORDER)
+        .values_list("attribute_schema", flat=True)
+    )
     return properties_from_schemas(ftype.kind, layers)
 
 
 def properties_from_schemas(kind: str, schemas: Iterable[list | None]) -> list[Property]:
-    """The kind's schema plus the safe names the layers' attribute schemas declare."""
+    """The kind's standard properties, then the safe names the layers' attribute schemas
+    declare (`schemas` in PUBLICATION_ORDER) under their published names."""
+    standard = standard_properties(kind)
+    declared = _declared(schemas, {p.key for p in standard})
+    taken = {p.name.casefold() for p in standard} | {CATEGORY}
+    everywhere = {key.casefold() for key in declared}
+    published = list(standard)
+    for key, type_ in declared.items():
+        name = _free_name(key, taken, everywhere)
+        taken.add(name.casefold())
+        published.append(Property(name, type_, key))
+    return published
+
+
+def standard_properties(kind: str) -> list[Property]:
+    """The kind's schema, and `category` where the kind has land-use categories."""
     spec = KINDS[kind]
-    found: dict[str, str] = {a.name: a.type for a in (*spec.required, *spec.optional)}
+    standard = [Property(a.name, a.type, a.name) for a in (*spec.required, *spec.optional)]
+    if spec.category_keys:
+        standard.append(Property(CATEGORY, "string", ""))
+    return standard
+
+
+def _declared(schemas: Iterable[list | None], standard_keys: set[str]) -> dict[str, str]:
+    """{attribute key: type} of the safe declared names, first declaration first; a key
+    that is a standard property's own key is that property (its type stays the kind's)."""
+    found: dict[str, str] = {}
     for schema in schemas:
         for field in schema or []:
-            name = str(field.get("name", ""))
-            if name not in found and SAFE_NAME.match(name):
-                found[name] = _TYPE_MAP.get(field.get("type", "string"), "string")
-    return [Property(n, t) for n, t in found.items() if n not in RESERVED]
+            key = str(field.get("name", ""))
+            if key in found or key in standard_keys or key in RESERVED:
+                continue
+            if SAFE_NAME.match(key):
+                found[key] = _TYPE_MAP.get(field.get("type", "string"), "string")
+    return found
+
+
+def _free_name(key: str, taken: set[str], declared: set[str]) -> str:
+    """`key`, or `<key>_<n>` when its lower case is taken. A key ending in `_` takes the
+    number directly: `__` would make the name one the services refuse as an ORM lookup."""
+    if key.casefold() not in taken:
+        return key
+    blocked = taken | declared | _RESERVED_FOLDED
+    stem = key if key.endswith("_") else f"{key}_"
+    number = 1
+    while f"{stem}{number}".casefold() in blocked:
+        number += 1
+    return f"{stem}{number}"
 
 
 def extent_wgs84(features: QuerySet[Feature]) -> tuple[float, float, float, float] | None:

@@ -25,7 +25,13 @@ from django.db.models import QuerySet
 from planning.layer_kinds import KINDS
 from planning.models import Feature, Layer, Revision, SupersededFeature
 from planning.visibility import service_revisions, superseded_features
-from tiles.feature_types import SAFE_NAME, Property, extent_wgs84, properties_from_schemas
+from tiles.feature_types import (
+    PUBLICATION_ORDER,
+    SAFE_NAME,
+    Property,
+    extent_wgs84,
+    properties_from_schemas,
+)
 
 MAX_ZOOM = 22
 EXTENT = 4096  # tile coordinate units per side
@@ -87,7 +93,7 @@ def vector_source(
     if revision_id is not None:
         revisions = revisions.filter(id=revision_id)
     schemas: dict[str, list[Any]] = {}
-    rows = Layer.objects.filter(revision__in=revisions, kind__in=kinds)
+    rows = Layer.objects.filter(revision__in=revisions, kind__in=kinds).order_by(*PUBLICATION_ORDER)
     for kind, schema in rows.values_list("kind", "attribute_schema"):
         schemas.setdefault(kind, []).append(schema)
     layers = tuple(
@@ -110,11 +116,13 @@ def public_source(name: str, generation: str) -> VectorSource | None:
 
 
 def _layer_sql(layer: TileLayer) -> tuple[str, list[Any]]:
-    """ST_AsMVT of one layer over the selected features; '' when none is in the tile."""
-    pairs = ", ".join("%s, attributes -> %s" for _ in layer.properties)
+    """ST_AsMVT of one layer over the selected features; '' when none is in the tile. The
+    category is a column of every layer; the attributes go under their published names."""
+    keyed = [prop for prop in layer.properties if prop.key]
+    pairs = ", ".join("%s, attributes -> %s" for _ in keyed)
     params: list[Any] = [layer.name, EXTENT]
-    for prop in layer.properties:
-        params += [prop.name, prop.name]
+    for prop in keyed:
+        params += [prop.name, prop.key]
     params.append(layer.kind)
     sql = f"""coalesce((SELECT ST_AsMVT(t, %s, %s, 'geom', 'id') FROM (
         SELECT id, category, jsonb_strip_nulls(jsonb_build_object({pairs})) AS attributes, geom

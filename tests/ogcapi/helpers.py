@@ -8,7 +8,20 @@ from typing import Any
 from django.db import connection
 from django.test import Client
 
-from planning.models import Feature
+from planning.models import Feature, Layer, Revision
+
+# What imports record for the test plans' lots (the shared fixtures declare nothing).
+SCHEMA = [
+    {"name": "code", "type": "string"},
+    {"name": "function", "type": "string"},
+    {"name": "name", "type": "string"},
+]
+
+
+def declare(revision: Revision) -> Revision:
+    """The revision's layers declare SCHEMA: only declared names are published."""
+    Layer.objects.filter(revision=revision).update(attribute_schema=SCHEMA)
+    return revision
 
 
 def get(client: Client, url: str, **headers: str) -> tuple[Any, bytes]:

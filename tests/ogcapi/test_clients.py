@@ -11,7 +11,7 @@ import pytest
 from owslib.ogcapi.features import Features
 
 from tests.conftest import HUE_X, HUE_Y, make_plan, square
-from tests.ogcapi.helpers import assert_ring_close, feature_id, lonlat_rings
+from tests.ogcapi.helpers import assert_ring_close, declare, feature_id, lonlat_rings
 
 NAME = "Đất thương mại – dịch vụ «Huế»"
 
@@ -25,9 +25,10 @@ def gdal_env() -> dict[str, str]:
 @pytest.fixture
 def published(plan_in_force, draft_plan, planner, reviewer):
     """The plan in force, a draft, and a second plan in force with Vietnamese text."""
-    make_plan(planner, reviewer, "vn",
-              [(square(HUE_X + 500, HUE_Y, 80), {"code": "V1", "function": "TM", "name": NAME})],
-              approve=True)  # fmt: skip
+    declare(make_plan(planner, reviewer, "vn",
+                      [(square(HUE_X + 500, HUE_Y, 80),
+                        {"code": "V1", "function": "TM", "name": NAME})],
+                      approve=True))  # fmt: skip
 
 
 def test_owslib_collections_and_items(live_server, published):

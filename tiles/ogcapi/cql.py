@@ -28,6 +28,7 @@ from pygeofilter.parsers.cql2_text import parse as parse_cql2_text
 
 from planning import extent
 from planning.errors import InvalidInput
+from tiles.feature_types import Property
 from tiles.params import Crs
 
 LANGUAGES = ("cql2-text", "cql2-json")
@@ -39,12 +40,12 @@ _COMPARISONS = (ast.Comparison, ast.Between, ast.Like, ast.In, ast.IsNull)
 _PARSE_ERRORS = (LarkError, ValueError, KeyError, TypeError, AttributeError, IndexError)
 
 
-def field_mapping(property_names: list[str]) -> dict[str, str]:
-    """Filter names → ORM paths: allow-listed attributes and the geometry, nothing else.
+def field_mapping(properties: list[Property]) -> dict[str, str]:
+    """Filter names → ORM paths: allow-listed properties and the geometry, nothing else.
 
     Names containing the ORM separator `__` would be read as nested lookups: left out.
     """
-    mapping = {n: f"attributes__{n}" for n in property_names if "__" not in n}
+    mapping = {p.name: p.path for p in properties if "__" not in p.name + p.key}
     mapping[GEOMETRY_PROPERTY] = "geom"
     return mapping
 

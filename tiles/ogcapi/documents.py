@@ -161,6 +161,8 @@ def queryables(base: str, ftype: FeatureType, user: Any) -> dict[str, Any]:
         properties[prop.name] = {"type": json_type, "title": prop.name}
         if json_format:
             properties[prop.name]["format"] = json_format
+        if prop.description:
+            properties[prop.name]["description"] = prop.description
     return {
         "$schema": "https://json-schema.org/draft/2019-09/schema",
         "$id": f"{base}collections/{ftype.name}/queryables",

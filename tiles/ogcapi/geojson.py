@@ -14,7 +14,7 @@ from django.contrib.gis.db.models.functions import AsGeoJSON, GeoFunc, Transform
 from django.db.models import QuerySet
 
 from planning.models import Feature
-from tiles.feature_types import RESERVED, SAFE_NAME
+from tiles.feature_types import Property
 from tiles.params import GEOGRAPHIC_SRIDS, Crs
 
 CHUNK_BYTES = 64 * 1024
@@ -39,25 +39,33 @@ def geometry_json(crs: Crs) -> AsGeoJSON:
 
 
 def rows(selection: QuerySet[Feature], crs: Crs) -> QuerySet[Any, Any]:
-    return selection.annotate(geojson=geometry_json(crs)).values("id", "attributes", "geojson")
+    columns = ("id", "attributes", "category", "geojson")
+    return selection.annotate(geojson=geometry_json(crs)).values(*columns)
 
 
-def public_properties(attributes: dict[str, Any] | None) -> dict[str, Any]:
-    """The attributes under safe names (the same rule as the property allow-list)."""
-    return {k: v for k, v in (attributes or {}).items() if SAFE_NAME.match(k) and k not in RESERVED}
+def public_properties(row: dict[str, Any], properties: list[Property]) -> dict[str, Any]:
+    """The feature's published properties (tiles.feature_types.properties_of) under their
+    published names: the same names as the queryables and WFS; what it lacks is left out."""
+    attributes = row["attributes"] or {}
+    return {
+        p.name: p.value(attributes, row["category"])
+        for p in properties
+        if (p.key in attributes if p.key else row["category"])
+    }
 
 
-def feature_bytes(row: dict[str, Any]) -> bytes:
-    properties = json.dumps(public_properties(row["attributes"]), ensure_ascii=False)
+def feature_bytes(row: dict[str, Any], properties: list[Property]) -> bytes:
+    values = json.dumps(public_properties(row, properties), ensure_ascii=False)
     geometry = row["geojson"] or "null"
     return (
-        f'{{"type":"Feature","id":{int(row["id"])},"geometry":{geometry},'
-        f'"properties":{properties}}}'
+        f'{{"type":"Feature","id":{int(row["id"])},"geometry":{geometry},"properties":{values}}}'
     ).encode()
 
 
-def feature_document(row: dict[str, Any], links: list[dict[str, str]]) -> bytes:
-    document = json.loads(feature_bytes(row))
+def feature_document(
+    row: dict[str, Any], properties: list[Property], links: list[dict[str, str]]
+) -> bytes:
+    document = json.loads(feature_bytes(row, properties))
     document["links"] = links
     return json.dumps(document, ensure_ascii=False).encode()
 
@@ -66,7 +74,9 @@ def time_stamp() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def stream_collection(head: dict[str, Any], features: Iterable[dict[str, Any]]) -> Iterator[bytes]:
+def stream_collection(
+    head: dict[str, Any], features: Iterable[dict[str, Any]], properties: list[Property]
+) -> Iterator[bytes]:
     """{"type": "FeatureCollection", <head>, "features": [...], "numberReturned": n}."""
     opening = json.dumps({"type": "FeatureCollection", **head}, ensure_ascii=False)
     buffer = bytearray(opening[:-1].encode() + b',"features":[')
@@ -74,7 +84,7 @@ def stream_collection(head: dict[str, Any], features: Iterable[dict[str, Any]]) 
     for row in features:
         if returned:
             buffer += b","
-        buffer += feature_bytes(row)
+        buffer += feature_bytes(row, properties)
         returned += 1
         if len(buffer) >= CHUNK_BYTES:
             yield bytes(buffer)

@@ -75,21 +75,21 @@ def items_collection(name: str, user: Any, at: datetime | None) -> FeatureType:
 def parse_items_query(
     params: Mapping[str, str], properties: list[Property], at: datetime | None
 ) -> ItemsQuery:
-    types = {p.name: p.type for p in properties}
-    unknown = [name for name in params if name not in QUERY_PARAMETERS and name not in types]
+    by_name = {p.name: p for p in properties}
+    unknown = [name for name in params if name not in QUERY_PARAMETERS and name not in by_name]
     if unknown:
         raise InvalidInput(f"Unknown query parameter: {unknown[0][:64]}.")
     conditions: list[Any] = [
-        _property_condition(name, types[name], params[name])
+        _property_condition(by_name[name], params[name])
         for name in params
-        if name in types and name not in QUERY_PARAMETERS
+        if name in by_name and name not in QUERY_PARAMETERS
     ]
     box = _bbox_condition(params.get("bbox"), params.get("bbox-crs"))
     if box is not None:
         conditions.append(box)
     if params.get("filter"):
         filter_crs = parse_crs(params.get("filter-crs"), default=CRS84_CRS)
-        mapping = cql.field_mapping(list(types))
+        mapping = cql.field_mapping(properties)
         conditions.append(
             cql.parse_filter(params["filter"], params.get("filter-lang"), filter_crs, mapping)
         )
@@ -102,23 +102,25 @@ def parse_items_query(
     )
 
 
-def _property_condition(name: str, type_: str, text: str) -> Any:
+def _property_condition(prop: Property, text: str) -> Any:
     """`?name=value` equality, typed by the property's declared type."""
-    if type_ == "string" or type_ == "datetime":
-        return Exact(KeyTextTransform(name, "attributes"), text)
+    if not prop.key:
+        return Q(**{prop.path: text})
+    if prop.type == "string" or prop.type == "datetime":
+        return Exact(KeyTextTransform(prop.key, "attributes"), text)
     value: object
     try:
-        if type_ == "integer":
+        if prop.type == "integer":
             value = int(text)
-        elif type_ == "number":
+        elif prop.type == "number":
             value = float(text)
         elif text in ("true", "false"):
             value = text == "true"
         else:
             raise ValueError(text)
     except ValueError as exc:
-        raise InvalidInput(f"{name} must be a {type_}.") from exc
-    return Exact(KeyTransform(name, "attributes"), Value(value, output_field=JSONField()))
+        raise InvalidInput(f"{prop.name} must be a {prop.type}.") from exc
+    return Exact(KeyTransform(prop.key, "attributes"), Value(value, output_field=JSONField()))
 
 
 def _bbox_condition(text: str | None, crs_text: str | None) -> Q | None:

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_safe
 
 from planning.api.auth import is_private, service_user
 from planning.errors import InvalidInput
-from tiles.feature_types import properties_of
+from tiles.feature_types import Property, properties_of
 from tiles.generation import current_generation
 from tiles.ogcapi import documents, geojson, items
 from tiles.ogcapi.negotiation import (
@@ -118,7 +118,8 @@ def items_view(request: HttpRequest, collection_id: str) -> HttpResponseBase:
     params = _params(request)
     at = items.instant(params)
     ftype = items.items_collection(collection_id, user, at)
-    query = items.parse_items_query(params, properties_of(ftype, user, at), at)
+    properties = properties_of(ftype, user, at)
+    query = items.parse_items_query(params, properties, at)
     etag = None
     if not is_private(user):
         etag = etag_of(current_generation(), request.get_full_path(), fmt)
@@ -138,20 +139,20 @@ def items_view(request: HttpRequest, collection_id: str) -> HttpResponseBase:
         context = {
             "ftype": ftype,
             "head": head,
-            "features": _html_rows(rows),
+            "features": _html_rows(rows, properties),
             "base": url[: -len(f"collections/{ftype.name}/items")],
         }
         response: HttpResponseBase = render(request, "ogcapi/items.html", context)
     else:
         response = StreamingHttpResponse(
-            geojson.stream_collection(head, rows), content_type=GEOJSON_TYPE
+            geojson.stream_collection(head, rows, properties), content_type=GEOJSON_TYPE
         )
     response["Content-Crs"] = f"<{query.crs.uri()}>"
     return cache_headers(response, user, etag)
 
 
-def _html_rows(rows: Any) -> list[dict[str, Any]]:
-    return [{"id": r["id"], "properties": geojson.public_properties(r["attributes"])} for r in rows]
+def _html_rows(rows: Any, properties: list[Property]) -> list[dict[str, Any]]:
+    return [{"id": r["id"], "properties": geojson.public_properties(r, properties)} for r in rows]
 
 
 @require_safe
@@ -163,6 +164,7 @@ def item_view(request: HttpRequest, collection_id: str, feature_id: str) -> Http
     ftype = documents.find_collection(collection_id, user)
     crs = items.output_crs(_params(request))
     row = geojson.rows(items.one_feature(ftype, user, feature_id), crs).get()
+    properties = properties_of(ftype, user)
     url = f"{_base(request)}collections/{ftype.name}/items/{row['id']}"
     links = [
         *documents.self_links(url, fmt, GEOJSON_TYPE),
@@ -170,12 +172,12 @@ def item_view(request: HttpRequest, collection_id: str, feature_id: str) -> Http
                        "application/json"),
     ]  # fmt: skip
     if fmt == HTML:
-        context = {"ftype": ftype, "feature": _html_rows([row])[0], "links": links,
+        context = {"ftype": ftype, "feature": _html_rows([row], properties)[0], "links": links,
                    "base": _base(request)}  # fmt: skip
         body = render(request, "ogcapi/item.html", context).content
         response = document_response(request, user, body, "text/html; charset=utf-8")
     else:
-        body = geojson.feature_document(row, links)
+        body = geojson.feature_document(row, properties, links)
         response = document_response(request, user, body, GEOJSON_TYPE)
     response["Content-Crs"] = f"<{crs.uri()}>"
     return response

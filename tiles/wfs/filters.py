@@ -2,8 +2,8 @@
 
 The XML is parsed safely first (xmlsafe) and pygeofilter's FES parser gets the
 Element. Its Django backend is used with a field mapping holding only the allow-listed
-properties (`attributes__<name>`) and the geometry (`geom`); any other name is an
-InvalidParameterValue, never a lookup. Literals stay literals (bound parameters) and are
+properties (published name → `Property.path`) and the geometry (`geom`); any other name is
+an InvalidParameterValue, never a lookup. Literals stay literals (bound parameters) and are
 coerced to the property's declared type so JSONB compares numbers as numbers. Geometry
 literals are checked like the BBOX parameter (finite, valid, in the range of their CRS) and
 cut to the query area around Viet Nam (planning.extent), so PostGIS never fails to
@@ -33,6 +33,7 @@ from pygml.axisorder import is_crs_yx
 
 from planning import extent
 from planning.errors import PlanningError
+from tiles.feature_types import Property
 from tiles.params import Crs, parse_crs
 from tiles.wfs.errors import WfsError
 from tiles.wfs.xmlsafe import local
@@ -115,8 +116,8 @@ def _check_finite(numbers: list[str]) -> None:
         raise _bad(f"{FILTER_GEOMETRY} coordinates must be finite numbers.")
 
 
-def to_q(root: etree._Element, properties: dict[str, str], version: str) -> Q:
-    """The Q of a FES filter over the allow-listed `properties` (name → type)."""
+def to_q(root: etree._Element, properties: list[Property], version: str) -> Q:
+    """The Q of a FES filter over the allow-listed `properties`."""
     expected = OGC if version.startswith("1.") else FES20
     if etree.QName(root).namespace not in (expected, FES20, OGC) or local(root.tag) != "Filter":
         raise _bad("FILTER must be a fes:Filter (WFS 2.0) or ogc:Filter (WFS 1.1).")
@@ -167,11 +168,11 @@ def like_regex(pattern: str, wildcard: str, single: str, escape: str) -> str:
 class _Evaluator(DjangoFilterEvaluator):
     """pygeofilter's Django evaluator restricted to the allow-list and to what we support."""
 
-    def __init__(self, properties: dict[str, str]) -> None:
-        mapping = {name: f"attributes__{name}" for name in properties}
+    def __init__(self, properties: list[Property]) -> None:
+        mapping = {p.name: p.path for p in properties}
         mapping[GEOMETRY] = "geom"
         super().__init__(mapping, None)
-        self.types = {f"attributes__{n}": t for n, t in properties.items()}
+        self.types = {p.path: p.type for p in properties}
 
     def _scalar(self, lhs: object, *others: object) -> tuple[object, ...]:
         if not isinstance(lhs, F):

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import F, Func, TextField, Value
 from django.db.models.functions import Cast
 
+from tiles.feature_types import Property
 from tiles.params import CRS84, GEOGRAPHIC_SRIDS, Crs
 from tiles.wfs.profiles import NS, PREFIX, XSI, Profile
 from tiles.wfs.query import Selection
@@ -46,24 +47,34 @@ class AsGml3(Func):
 
 
 _PROPERTIES_SQL = (
-    "COALESCE((SELECT jsonb_object_agg(e.key, e.value) FROM jsonb_each(COLUMN) AS e "
-    "WHERE e.key = ANY(%s::text[])), '{}'::jsonb)::text"
+    "COALESCE((SELECT jsonb_object_agg(m.name, e.value) FROM jsonb_each(ATTRIBUTES) AS e "
+    "JOIN unnest(%s::text[], %s::text[]) AS m(name, key) ON e.key = m.key), '{}'::jsonb)"
+)
+_CATEGORY_SQL = (
+    " || CASE WHEN CATEGORY <> '' THEN jsonb_build_object(%s::text, CATEGORY) ELSE '{}' END"
 )
 
 
 class JsonProperties(Func):
-    """The allow-listed keys of `attributes` as JSON text ({} when none)."""
+    """The selected properties as JSON text ({} when none): the allow-listed keys of
+    `attributes` under their published names, and the category code unless blank."""
 
     output_field = TextField()
 
-    def __init__(self, keys: list[str]) -> None:
-        super().__init__(F("attributes"))
-        self.keys = keys
+    def __init__(self, properties: list[Property]) -> None:
+        super().__init__(F("attributes"), F("category"))
+        self.properties = properties
 
     def as_sql(self, compiler, connection, **extra):  # type: ignore[no-untyped-def, override]
-        sql, params = compiler.compile(self.get_source_expressions()[0])
-        # Only the compiled column reference is interpolated; the keys are a bound parameter.
-        return _PROPERTIES_SQL.replace("COLUMN", sql), (*params, list(self.keys))
+        attributes, category = (compiler.compile(e) for e in self.get_source_expressions())
+        # Only the compiled column references are interpolated; names are bound parameters.
+        keyed = [p for p in self.properties if p.key]
+        sql = _PROPERTIES_SQL.replace("ATTRIBUTES", attributes[0])
+        params = [*attributes[1], [p.name for p in keyed], [p.key for p in keyed]]
+        for prop in (p for p in self.properties if not p.key):
+            sql += _CATEGORY_SQL.replace("CATEGORY", category[0])
+            params += [*category[1], prop.name, *category[1]]
+        return f"({sql})::text", tuple(params)
 
 
 def geometry_expression(kind: str, srid: int) -> object:
@@ -162,24 +173,24 @@ def gml_members(selection: Selection, profile: Profile, crs: Crs) -> Iterator[by
         geometry_expression(selection.ftype.geometry, crs.srid), _precision(crs), options
     )
     features = selection.features.annotate(gml_text=geometry)
-    typed = [(p.name, p.type) for p in selection.properties]
     name, srs, open_tag, close_tag = selection.ftype.name, srs_name(crs, profile), *_member(profile)
 
     def encode(row: tuple) -> str:
-        pk, attributes, gml = row
+        pk, attributes, category, gml = row
         gid = f"{name}.{pk}"
         parts = [f'{open_tag}<{PREFIX}:{name} gml:id="{gid}"><{PREFIX}:geom>']
         parts.append(_gml_geometry(gml, gid, srs, profile.is_v2))
         parts.append(f"</{PREFIX}:geom>")
-        for prop, kind in typed:
-            text = value_text((attributes or {}).get(prop), kind)
+        for prop in selection.properties:
+            text = value_text(prop.value(attributes, category), prop.type)
             if text is not None:
-                parts.append(f"<{PREFIX}:{prop}>{text}</{PREFIX}:{prop}>")
+                parts.append(f"<{PREFIX}:{prop.name}>{text}</{PREFIX}:{prop.name}>")
         parts.append(f"</{PREFIX}:{name}>{close_tag}")
         return "".join(parts)
 
     source = Selection(**{**selection.__dict__, "features": features})
-    yield from batched(encode(row) for row in rows(source, "pk", "attributes", "gml_text"))
+    columns = ("pk", "attributes", "category", "gml_text")
+    yield from batched(encode(row) for row in rows(source, *columns))
 
 
 def _member(profile: Profile) -> tuple[str, str]:
@@ -218,7 +229,7 @@ def geojson_features(selection: Selection, crs: Crs) -> Iterator[bytes]:
             geometry_expression(selection.ftype.geometry, crs.srid), precision=_precision(crs)
         ),
         Value(',"properties":'),
-        JsonProperties([p.name for p in selection.properties]),
+        JsonProperties(selection.properties),
         Value("}"),
         function="concat",
         output_field=TextField(),

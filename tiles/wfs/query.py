@@ -38,7 +38,7 @@ def storage_crs() -> Crs:
 
 def wfs_properties(ftype: FeatureType, user, at: datetime | None = None) -> list[Property]:
     """The allow-list, without names Django would read as lookups."""
-    return [p for p in properties_of(ftype, user, at) if "__" not in p.name]
+    return [p for p in properties_of(ftype, user, at) if "__" not in p.name + p.key]
 
 
 def resolve_type(name: str, user, at: datetime | None = None) -> FeatureType:
@@ -92,8 +92,7 @@ def select(request: WfsRequest, user) -> Selection:
         if ids is not None:
             rids = ids
         else:
-            types = {p.name: p.type for p in allowed}
-            features = features.filter(filters.to_q(query.filter, types, request.version))
+            features = features.filter(filters.to_q(query.filter, allowed, request.version))
     if rids:
         features = features.filter(pk__in=_ids(ftype, rids))
         if GET_FEATURE_BY_ID in request.stored_query_ids and not features.exists():
@@ -127,9 +126,9 @@ def _known(name: str, allowed: list[Property], locator: str) -> str:
 
 
 def _ordering(keys: list[tuple[str, bool]], allowed: list[Property]) -> list[OrderBy]:
-    order = []
+    order, paths = [], {p.name: p.path for p in allowed}
     for name, descending in keys:
-        field = F(f"attributes__{_known(name, allowed, 'sortBy')}")
+        field = F(paths[_known(name, allowed, "sortBy")])
         order.append(field.desc(nulls_last=True) if descending else field.asc(nulls_last=True))
     return order
 

@@ -61,7 +61,7 @@ def describe(types: list[tuple[FeatureType, list[Property]]], profile: Profile) 
             maxOccurs="1",
         )
         for prop in properties:
-            etree.SubElement(
+            element = etree.SubElement(
                 sequence,
                 f"{{{XS}}}element",
                 name=prop.name,
@@ -69,6 +69,9 @@ def describe(types: list[tuple[FeatureType, list[Property]]], profile: Profile) 
                 minOccurs="0",
                 maxOccurs="1",
             )
+            if prop.description:
+                note = etree.SubElement(element, f"{{{XS}}}annotation")
+                etree.SubElement(note, f"{{{XS}}}documentation").text = prop.description
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from planning.api.auth import is_private, service_user
 from planning.errors import PlanningError
-from tiles.feature_types import feature_types
+from tiles.feature_types import Property, feature_types
 from tiles.params import CRS84, parse_crs
 from tiles.wfs import output, schema, stored
 from tiles.wfs.capabilities import capabilities
@@ -149,22 +149,21 @@ def get_property_value(parsed: WfsRequest, user, request: HttpRequest) -> HttpRe
         )
     parsed.query.property_names = [reference]
     selection = select(parsed, user)
-    if reference not in {p.name for p in selection.properties}:
+    prop = next((p for p in selection.properties if p.name == reference), None)
+    if prop is None:
         raise WfsError(f"Unknown property {reference[:64]!r}.", locator="valueReference")
     matched = selection.features.count()
     returned = max(0, min(selection.limit, matched - selection.offset))
     stamp = timezone.now().isoformat(timespec="seconds")
-    kind = next(p.type for p in selection.properties if p.name == reference)
     return StreamingHttpResponse(
-        _values(selection, profile, reference, kind, matched, returned, stamp), content_type=XML
+        _values(selection, profile, prop, matched, returned, stamp), content_type=XML
     )
 
 
 def _values(
     selection: Selection,
     profile: Profile,
-    name: str,
-    kind: str,
+    prop: Property,
     matched: int,
     returned: int,
     stamp: str,
@@ -173,10 +172,10 @@ def _values(
         f'<?xml version="1.0" encoding="UTF-8"?>\n<wfs:ValueCollection xmlns:wfs="{profile.wfs}" '
         f'timeStamp="{stamp}" numberMatched="{matched}" numberReturned="{returned}">'
     ).encode()
-    rows = output.rows(selection, "attributes")
+    rows = output.rows(selection, "attributes", "category")
     parts = (
-        f"<wfs:member>{output.value_text((a or {}).get(name), kind) or ''}</wfs:member>"
-        for (a,) in rows
+        f"<wfs:member>{output.value_text(prop.value(a, c), prop.type) or ''}</wfs:member>"
+        for a, c in rows
     )
     yield from output.batched(parts)
     yield b"</wfs:ValueCollection>"

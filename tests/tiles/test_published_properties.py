@@ -1,0 +1,99 @@
+"""The published-name rule of tiles.feature_types.properties_from_schemas, without a
+database: standard names first, `category` for kinds with categories, declared names in
+layer order, a clash ignoring case renamed `<name>_<n>`, unsafe names never published."""
+
+from __future__ import annotations
+
+from tiles.feature_types import (
+    CATEGORY_FIELD,
+    Property,
+    properties_from_schemas,
+    standard_properties,
+)
+
+LANDUSE_STANDARD = [
+    "code", "function", "area", "density", "far", "storeys_min", "storeys_max", "height_max",
+    "category",
+]  # fmt: skip
+
+
+def _schema(*names: str, type_: str = "string") -> list[dict[str, str]]:
+    return [{"name": name, "type": type_} for name in names]
+
+
+def _published(kind: str, *schemas: list) -> dict[str, str]:
+    """{published name: attribute key} after the standard properties."""
+    properties = properties_from_schemas(kind, schemas)
+    return {p.name: p.key for p in properties[len(standard_properties(kind)) :]}
+
+
+def test_landuse_publishes_category_from_the_column():
+    properties = properties_from_schemas("landuse", [])
+    assert [p.name for p in properties] == LANDUSE_STANDARD
+    category = properties[-1]
+    assert category == Property("category", "string", "")
+    assert category.path == CATEGORY_FIELD
+    assert category.value({"category": "raw", "function": "Đất ở"}, "OCT") == "OCT"
+    assert category.value({}, "") is None
+    assert "category" not in [p.name for p in properties_from_schemas("roads", [])]
+
+
+def test_standard_names_win_and_clashes_are_numbered():
+    published = _published(
+        "landuse",
+        _schema("code", "function", "AREA", "Zone", "Category", "CODE"),
+        _schema("area", "ZONE", "zone", "AREA"),
+    )
+    assert published == {
+        "AREA_1": "AREA",
+        "Zone": "Zone",
+        "Category_1": "Category",
+        "CODE_1": "CODE",
+        "ZONE_1": "ZONE",
+        "zone_2": "zone",
+    }
+
+
+def test_a_number_never_takes_a_declared_name():
+    published = _published("landuse", _schema("AREA", "area_1", "AREA_2"))
+    assert published == {"AREA_3": "AREA", "area_1": "area_1", "AREA_2": "AREA_2"}
+
+
+def test_category_is_taken_in_every_kind():
+    assert _published("roads", _schema("Category", "name", "NAME")) == {
+        "Category_1": "Category",
+        "NAME_1": "NAME",
+    }
+
+
+def test_the_first_layer_keeps_the_name_and_types_follow_the_source():
+    first = properties_from_schemas(
+        "landuse", [_schema("Zone", type_="integer"), _schema("ZONE"), _schema("Zone")]
+    )
+    assert first[len(LANDUSE_STANDARD) :] == [
+        Property("Zone", "integer", "Zone"),
+        Property("ZONE_1", "string", "ZONE"),
+    ]
+    standard_type = properties_from_schemas("landuse", [_schema("area")])
+    assert [p for p in standard_type if p.name == "area"] == [Property("area", "number", "area")]
+
+
+def test_unsafe_and_reserved_names_are_never_published():
+    hostile = _schema(
+        "x'); DROP TABLE planning_feature;--", "a b", "1st", "ő", "geom", "id", "category",
+        "gml_id", "boundedBy", "", "x" * 65,
+    )  # fmt: skip
+    assert _published("landuse", hostile) == {}
+
+
+def test_a_name_ending_in_an_underscore_gets_no_double_underscore():
+    published = _published("roads", _schema("Zone_", "ZONE_"))
+    assert published == {"Zone_": "Zone_", "ZONE_1": "ZONE_"}
+    assert all("__" not in name for name in published)
+
+
+def test_renamed_properties_read_their_own_key_and_say_so():
+    (prop,) = [p for p in properties_from_schemas("landuse", [_schema("AREA")]) if p.key == "AREA"]
+    assert prop.path == "attributes__AREA"
+    assert prop.value({"AREA": 12.5, "area": 3}, "DO") == 12.5
+    assert "AREA" in (prop.description or "")
