@@ -22,7 +22,7 @@ import shapely
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
-from pyproj import CRS
+from pyproj import CRS, Transformer
 
 from importers import crs as import_crs
 from importers import geometry, gis_labels, mapinfo_text, ogr
@@ -34,7 +34,7 @@ from importers.cad.geometry import map_rotation
 from importers.cad.mapping import layer_key, target_attributes, target_kind, target_label
 from importers.control_points import control_transform, parse_control_points, turn_of
 from importers.report import ImportReport
-from importers.sources import locate_dataset
+from importers.sources import Dataset, locate_dataset
 from importers.text.vietnamese import ENCODINGS
 from planning.errors import InvalidInput
 from planning.layer_kinds import catalogue_functions_once, get_kind
@@ -69,23 +69,28 @@ def inspect_dataset(
             Path(path), filename, Path(workdir), settings.PLANNING_MAX_UNZIPPED_BYTES
         )
         layers: list[dict] = []
-        geoms: list = []
-        names: list[str] = []
+        read: list[tuple[str, list, CRS, str]] = []  # name, geometries, CRS, where it is from
         encodings: set[str] = set()
-        source_crs = None
         for name in ogr.list_layers(dataset):
             source = ogr.read_layer(dataset, name, "auto")
-            shapes = shapely.from_wkb(source.wkb)
-            types = Counter(g.geom_type for g in shapes if g is not None)
-            layers.append(_layer_dict(name, dict(types), source.fields))
-            source_crs = source_crs or _file_crs(source)
-            geoms.extend(g for g in shapes if g is not None)
-            names.extend(name for g in shapes if g is not None)
+            shapes = [g for g in shapely.from_wkb(source.wkb) if g is not None]
+            layer_crs, layer_source = _chosen_crs(
+                user_crs, _file_crs(source), warnings, _own_crs_layer(dataset, name)
+            )
+            layers.append(
+                {
+                    **_layer_dict(name, dict(Counter(g.geom_type for g in shapes)), source.fields),
+                    "crs": import_crs.describe(layer_crs, given),
+                }
+            )
+            read.append((name, shapes, layer_crs, layer_source))
             if source.text_encoding:
                 encodings.add(source.text_encoding)
-    chosen, crs_source = _chosen_crs(user_crs, source_crs, warnings)
+    chosen, crs_source = _preview_crs(user_crs, read, warnings)
     label = import_crs.describe(chosen, given)
     move, info = _control_move(points, chosen, label, warnings)
+    geoms = [g for _name, shapes, crs, _from in read for g in _into(shapes, crs, chosen)]
+    names = [name for name, shapes, _crs, _from in read for _shape in shapes]
     moved = np.asarray(geoms, dtype=object)
     if move is not None and len(moved):
         moved = shapely.transform(moved, move)
@@ -158,7 +163,9 @@ def import_mapped_dataset(
         for index, (name, kind) in enumerate(wanted):
             step(5 + 70 * index / len(wanted), _("Reading layer %(name)s") % {"name": name})
             whole = ogr.read_layer(dataset, name, text_encoding)
-            layer_crs, crs_source = _chosen_crs(user_crs, _file_crs(whole), warnings)
+            layer_crs, crs_source = _chosen_crs(
+                user_crs, _file_crs(whole), warnings, _own_crs_layer(dataset, name)
+            )
             crs_sources.append(crs_source)
             label = import_crs.describe(layer_crs, given)
             move, info = _control_move(points, layer_crs, label, warnings)
@@ -331,19 +338,54 @@ def _file_crs(source: ogr.SourceLayer) -> CRS | None:
     return source.crs
 
 
-def _chosen_crs(user_crs, file_crs, warnings: list[str]):
+def _chosen_crs(user_crs, file_crs, warnings: list[str], layer: str | None = None):
     """The CRS given, else the file's, else the storage CRS with a warning: the same on
-    inspect (the preview the page draws) and at import, so what was shown is what loads."""
+    inspect (the preview the page draws) and at import, so what was shown is what loads.
+    `layer`: the layer whose own file lacks the CRS (one of an archive's several files)."""
     if user_crs is not None:
         return user_crs, "user"
     if file_crs is not None:
         return file_crs, "file"
-    assumed = _("The file declares no usable CRS; assumed EPSG:%(srid)d.") % {
-        "srid": settings.PLANNING_STORAGE_SRID
-    }
+    srid = settings.PLANNING_STORAGE_SRID
+    if layer is None:
+        assumed = _("The file declares no usable CRS; assumed EPSG:%(srid)d.") % {"srid": srid}
+    else:
+        assumed = _("The layer %(layer)s declares no usable CRS; assumed EPSG:%(srid)d.") % {
+            "layer": repr(layer),
+            "srid": srid,
+        }
     if assumed not in warnings:  # said once for all the layers of a file
         warnings.append(assumed)
     return import_crs.storage_crs(), "default"
+
+
+def _own_crs_layer(dataset: Dataset, layer: str) -> str | None:
+    """The layer's name when its CRS comes from a file of its own (a .prj, a CoordSys)
+    among an archive's several files; None when the layers share the file's."""
+    return layer if dataset.files else None
+
+
+def _preview_crs(user_crs, read: list[tuple[str, list, CRS, str]], warnings: list[str]):
+    """The CRS the preview and the two-point fix are drawn in: the first layer's that is not
+    assumed (each layer is moved into it from its own), as when one file's CRS served all."""
+    placed = [(crs, source) for _name, _shapes, crs, source in read]
+    known = [(crs, source) for crs, source in placed if source != "default"]
+    if not placed:  # a file without layers: the preview is empty, in the CRS given
+        return _chosen_crs(user_crs, None, warnings)
+    return (known or placed)[0]
+
+
+def _into(geoms: list, source: CRS, target: CRS) -> list:
+    """A layer's geometries in the preview's CRS (unchanged when it is the layer's own)."""
+    if not geoms or source == target:
+        return geoms
+    to_target = Transformer.from_crs(source, target, always_xy=True)
+
+    def project(coords: np.ndarray) -> np.ndarray:
+        x, y = to_target.transform(coords[:, 0], coords[:, 1])
+        return np.column_stack([x, y])
+
+    return list(shapely.transform(np.asarray(geoms, dtype=object), project))
 
 
 def _control_move(points, crs: CRS, label: str, warnings: list[str]):

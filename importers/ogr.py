@@ -59,33 +59,60 @@ class SourceLayer:
 
 
 def list_layers(dataset: Dataset) -> list[str]:
+    """The dataset's layers: a file's, or those of each file of a folder (importers.sources
+    .Dataset), each file opened on its own and checked for its driver."""
+    files = dataset.files or (dataset.path,)
+    return [name for file in files for name in _file_layers(dataset, file)]
+
+
+def _file_layers(dataset: Dataset, file: Path) -> list[str]:
     try:
-        _check_driver(dataset, pyogrio.read_info(dataset.path, layer=0))
+        _check_driver(dataset, pyogrio.read_info(file, layer=0), file)
     except pyogrio.errors.DataLayerError:
         pass  # no layer to read: nothing can come out of the file
     except _OPEN_ERRORS as exc:
-        raise _unreadable(dataset) from exc
+        raise _unreadable(dataset, file) from exc
     try:
-        return [str(row[0]) for row in pyogrio.list_layers(dataset.path)]
+        return [str(row[0]) for row in pyogrio.list_layers(file)]
     except _OPEN_ERRORS as exc:
-        raise _unreadable(dataset) from exc
+        raise _unreadable(dataset, file) from exc
 
 
-def _check_driver(dataset: Dataset, info: dict) -> None:
+def _layer_file(dataset: Dataset, layer: str) -> Path:
+    """The file a layer is read from: a folder's layer is the file GDAL names it after."""
+    if not dataset.files:
+        return dataset.path
+    found = next((file for file in dataset.files if file.stem == layer), None)
+    if found is None:
+        raise InvalidInput(
+            _("The file has no layer %(name)s; it has %(layers)s.")
+            % {"name": repr(layer), "layers": ", ".join(f.stem for f in dataset.files)}
+        )
+    return found
+
+
+def _check_driver(dataset: Dataset, info: dict, file: Path) -> None:
     """Refuse a file GDAL opened with a driver other than its format's own."""
     if info.get("driver") not in dataset.format.drivers:
-        label = LABELS.get(dataset.path.suffix.lower(), dataset.format.name)
-        raise not_valid(dataset.path.name, label)
+        label = LABELS.get(file.suffix.lower(), dataset.format.name)
+        raise not_valid(file.name, label)
 
 
-def _unreadable(dataset: Dataset) -> InvalidInput:
+def _unreadable(dataset: Dataset, file: Path) -> InvalidInput:
+    if dataset.files:  # one of several files: say which
+        return InvalidInput(
+            _("%(name)s could not be read as %(format)s: it is corrupt or not that format.")
+            % {"name": file.name, "format": dataset.format.name}
+        )
     return InvalidInput(
         _("The file could not be read as %(format)s: it is corrupt or not that format.")
         % {"format": dataset.format.name}
     )
 
 
-def choose_layer(dataset: Dataset, requested: str | None) -> str:
+def choose_layer(dataset: Dataset, requested: str | None, mapping_page: str = "") -> str:
+    """The layer asked for, else the only (non-empty) one. `mapping_page`: where the layers
+    of an archive of several files can all be mapped at once, for the refusal to say."""
     layers = list_layers(dataset)
     if requested:
         if requested not in layers:
@@ -100,6 +127,15 @@ def choose_layer(dataset: Dataset, requested: str | None) -> str:
         non_empty = [name for name in layers if _count(dataset, name) > 0]
         if len(non_empty) == 1:
             return non_empty[0]
+        if dataset.files:
+            raise InvalidInput(
+                _(
+                    "The archive holds several layers (%(layers)s): map each to its planning "
+                    "layer in one go with the layer mapping of the CAD import page "
+                    "(%(page)s), or name one as the source layer to import it alone."
+                )
+                % {"layers": ", ".join(layers), "page": mapping_page}
+            )
         raise InvalidInput(
             _("The file has several layers (%(layers)s); choose one as the source layer.")
             % {"layers": ", ".join(layers)}
@@ -108,21 +144,24 @@ def choose_layer(dataset: Dataset, requested: str | None) -> str:
 
 
 def _count(dataset: Dataset, layer: str) -> int:
+    file = _layer_file(dataset, layer)
     try:
-        info = pyogrio.read_info(dataset.path, layer=layer)
+        info = pyogrio.read_info(file, layer=layer)
     except _OPEN_ERRORS as exc:
-        raise _unreadable(dataset) from exc
-    _check_driver(dataset, info)
+        raise _unreadable(dataset, file) from exc
+    _check_driver(dataset, info, file)
     return int(info.get("features") or 0)
 
 
 def read_layer(dataset: Dataset, layer: str, text_encoding: str = "auto") -> SourceLayer:
-    """Read one layer; `text_encoding` is "auto" or one of vietnamese.ENCODINGS."""
-    text = _text_declaration(dataset)
+    """Read one layer; `text_encoding` is "auto" or one of vietnamese.ENCODINGS. The text
+    encoding, the CRS and the text objects are the layer's file's own."""
+    file = _layer_file(dataset, layer)
+    text = _text_declaration(dataset, file)
     try:
-        _check_driver(dataset, pyogrio.read_info(dataset.path, layer=layer))
+        _check_driver(dataset, pyogrio.read_info(file, layer=layer), file)
         meta, fids, wkb, field_data = pyogrio.raw.read(
-            dataset.path, layer=layer, return_fids=True, encoding="latin1" if text.raw else None
+            file, layer=layer, return_fids=True, encoding="latin1" if text.raw else None
         )
     except (
         pyogrio.errors.DataSourceError,
@@ -131,14 +170,14 @@ def read_layer(dataset: Dataset, layer: str, text_encoding: str = "auto") -> Sou
         pyogrio.errors.GeometryError,
         pyogrio.errors.CRSError,
     ) as exc:
-        raise _unreadable(dataset) from exc
-    crs, problem = _parse_crs(meta.get("crs"), dataset)
+        raise _unreadable(dataset, file) from exc
+    crs, problem = _parse_crs(meta.get("crs"), dataset, file)
     names = [str(n) for n in meta["fields"]]
     fields = [
         {"name": n, "type": _type_name(t)} for n, t in zip(names, meta["dtypes"], strict=True)
     ]
     columns = [_column_values(col) for col in field_data]
-    objects = _text_objects(dataset, layer, text, names) if _has_points(wkb) else None
+    objects = _text_objects(dataset, file, layer, text, names) if _has_points(wkb) else None
     if objects is not None:  # legacy-font texts count in the detection, then each is decoded
         if mapinfo_text.ANCHOR_FIELD not in {name.lower() for name in names}:
             fields.append({"name": mapinfo_text.ANCHOR_FIELD, "type": "string"})
@@ -180,14 +219,16 @@ def _has_points(wkb: np.ndarray) -> bool:
     return False
 
 
-def _text_objects(dataset: Dataset, layer: str, text: _TextDeclaration, names: list[str]):
+def _text_objects(
+    dataset: Dataset, file: Path, layer: str, text: _TextDeclaration, names: list[str]
+):
     """A MapInfo layer's text objects (importers.mapinfo_text), unless it has none or a
     `text` column of its own."""
     if dataset.format.name != "MapInfo File":
         return None
     if mapinfo_text.TEXT_FIELD in {name.lower() for name in names}:
         return None
-    return mapinfo_text.read(dataset.path, layer, "latin1" if text.raw else None)
+    return mapinfo_text.read(file, layer, "latin1" if text.raw else None)
 
 
 def _refuse_lost_text(lost: int, encoding: str) -> None:
@@ -243,19 +284,19 @@ _MAPINFO_CHARSET = re.compile(
 _HEADER_BYTES = 65536  # the charset sits in the first lines of a .tab/.mif
 
 
-def _text_declaration(dataset: Dataset) -> _TextDeclaration:
+def _text_declaration(dataset: Dataset, file: Path) -> _TextDeclaration:
     """Shapefiles without .cpg and MapInfo "Neutral" tables declare nothing: read their
     bytes and let detection decide. A single-byte Western charset is read as declared but
     checked too: legacy Vietnamese bytes under it were the norm. Anything else (UTF-8
     formats, other declared charsets) is taken at its word."""
     if dataset.format.name == "ESRI Shapefile":
-        cpg = _companion(dataset.path, ".cpg")
+        cpg = _companion(file, ".cpg")
         if cpg is None:
             return _TextDeclaration(raw=True, detect=True)
         western = _CPG_WESTERN.get(_charset_key(cpg.read_bytes()[:64]))
         return _TextDeclaration(declared=western, detect=True) if western else _DECLARED_ONLY
     if dataset.format.name == "MapInfo File":
-        charset = _mapinfo_charset(dataset.path)
+        charset = _mapinfo_charset(file)
         if charset in ("", "neutral"):  # GDAL passes the bytes on; pyogrio presumed UTF-8
             return _TextDeclaration(raw=True, declared="utf-8", detect=True)
         if charset == "windowsvietnamese":  # GDAL knows no converter: it passes the bytes on
@@ -285,10 +326,8 @@ def _companion(path: Path, suffix: str) -> Path | None:
     )
 
 
-def _parse_crs(text: str | None, dataset: Dataset) -> tuple[CRS | None, str]:
-    prj_exists = any(
-        p.suffix.lower() == ".prj" for p in dataset.path.parent.glob(dataset.path.stem + ".*")
-    )
+def _parse_crs(text: str | None, dataset: Dataset, file: Path) -> tuple[CRS | None, str]:
+    prj_exists = _companion(file, ".prj") is not None
     if not text:
         if dataset.format.name == "ESRI Shapefile" and prj_exists:
             return None, _("the .prj file could not be understood")

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -107,7 +108,9 @@ def import_upload(
         dataset = locate_dataset(
             Path(path), filename, Path(workdir), settings.PLANNING_MAX_UNZIPPED_BYTES
         )
-        layer_name = ogr.choose_layer(dataset, source_layer)
+        # several files: one layer of one kind here, all of them through the layer mapping
+        mapping_page = reverse("webmap:revision-cad", args=[revision.pk])
+        layer_name = ogr.choose_layer(dataset, source_layer, mapping_page)
         source = ogr.read_layer(dataset, layer_name, text_encoding)
         source_crs = _resolve_crs(source, user_crs)
         report = ImportReport(

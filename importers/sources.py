@@ -1,7 +1,14 @@
-"""Finding the dataset inside an upload: format detection, archives, shapefile parts."""
+"""Finding the dataset inside an upload: format detection, archives, shapefile parts.
+
+A zip holds one dataset, or several shapefiles (or several MapInfo tables) side by side in
+one folder: planners zip the lots, the plan boundary and the roads together. Such a folder
+is one dataset whose layers are its files, as GDAL sees it; other mixes are refused with a
+message that names the files.
+"""
 
 from __future__ import annotations
 
+import glob
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,7 +16,8 @@ from pathlib import Path
 from django.utils.translation import gettext as _
 
 from importers.archive import extract_zip
-from importers.vector_sniff import check_content
+from importers.cad.mapping import layer_key
+from importers.vector_sniff import LABELS, check_content
 from planning.errors import InvalidInput, UnsupportedFormat
 
 
@@ -31,6 +39,10 @@ FORMATS = (
 )
 CAD_SUFFIXES = (".dxf", ".dwg")
 SHAPEFILE_PARTS = (".shx", ".dbf")
+# Formats of which a folder of files is one dataset, a layer per file (GDAL's directory
+# mode); several GeoPackages or GeoJSON files are not.
+LAYERED_FOLDER_FORMATS = ("ESRI Shapefile", "MapInfo File")
+NAMES_SHOWN = 10  # files named in a refusal at most
 
 
 def supported_formats() -> str:
@@ -43,8 +55,15 @@ def supported_formats() -> str:
 
 @dataclass(frozen=True)
 class Dataset:
+    """A file, or (with `files`) the folder of an archive's several shapefiles or MapInfo
+    tables. A folder's layers are its files, named by their stems as GDAL names them; each
+    is read from its own file (importers.ogr), so its driver check, .prj or CoordSys, .cpg or
+    Charset and text objects are its own, and no stray file of the folder (a .dbf without
+    its .shp) becomes a layer."""
+
     path: Path
     format: Format
+    files: tuple[Path, ...] = ()  # a folder's shapefiles / tables in name order; () for a file
 
 
 def is_cad(filename: str) -> bool:
@@ -79,35 +98,89 @@ def locate_dataset(upload: Path, filename: str, workdir: Path, max_unzipped: int
 
 
 def _dataset_in_directory(directory: Path) -> Dataset:
-    candidates = sorted(
-        p
-        for p in directory.rglob("*")
-        if p.is_file()
-        and format_of(p) is not None
-        and not p.name.startswith(("._", "."))
-        and not (p.suffix.lower() == ".json" and p.name.lower() == "metadata.json")
-    )
-    if not candidates:
+    found = [
+        (path, fmt)
+        for path in sorted(directory.rglob("*"))
+        if (fmt := format_of(path)) is not None
+        and path.is_file()
+        and not path.name.startswith(("._", "."))
+        and not (path.suffix.lower() == ".json" and path.name.lower() == "metadata.json")
+    ]
+    if not found:
         raise UnsupportedFormat(
             _("The archive holds no readable dataset; expected a %(formats)s.")
             % {"formats": supported_formats()}
         )
-    if len(candidates) > 1:
-        names = ", ".join(p.relative_to(directory).as_posix() for p in candidates[:10])
+    if len(found) > 1:
+        _check_layered_folder(directory, found)
+    for path, fmt in found:
+        if fmt.name == "ESRI Shapefile":
+            check_shapefile_parts(path)
+        check_content(path, fmt.name)
+    first, fmt = found[0]
+    if len(found) == 1:
+        return Dataset(first, fmt)
+    return Dataset(first.parent, fmt, tuple(path for path, _fmt in found))
+
+
+def _check_layered_folder(directory: Path, found: list[tuple[Path, Format]]) -> None:
+    """Several datasets are one only as several shapefiles, or several MapInfo tables, in one
+    folder (one layer each, under distinct names); anything else is refused, naming them."""
+    files = [path for path, _fmt in found]
+    formats = {fmt.name for _path, fmt in found}
+    if len(formats) > 1:
+        raise InvalidInput(
+            _(
+                "The archive mixes formats (%(names)s): only several shapefiles, or several "
+                "MapInfo tables, are imported together. Upload the others separately."
+            )
+            % {"names": _names(directory, files, with_format=True)}
+        )
+    if formats.pop() not in LAYERED_FOLDER_FORMATS:
         raise InvalidInput(
             _("The archive holds several datasets (%(names)s); upload one per file.")
-            % {"names": names}
+            % {"names": _names(directory, files)}
         )
-    dataset = Dataset(candidates[0], format_of(candidates[0]))  # type: ignore[arg-type]
-    if dataset.format.name == "ESRI Shapefile":
-        check_shapefile_parts(dataset.path)
-    check_content(dataset.path, dataset.format.name)
-    return dataset
+    if len({p.parent for p in files}) > 1:
+        raise InvalidInput(
+            _(
+                "The archive holds its datasets in several folders (%(names)s): put the "
+                "files to import together in one folder."
+            )
+            % {"names": _names(directory, files)}
+        )
+    _refuse_same_names(directory, files)
+
+
+def _refuse_same_names(directory: Path, files: list[Path]) -> None:
+    """Layers are named by their files' stems, and a mapping compares names regardless of
+    case: lots.tab beside lots.mif (or LOTS.shp) would be two layers of one name."""
+    seen: dict[str, Path] = {}
+    for path in files:
+        other = seen.setdefault(layer_key(path.stem), path)
+        if other is not path:
+            raise InvalidInput(
+                _(
+                    "The archive holds two datasets that would be layers of the same name "
+                    "(%(names)s); rename one."
+                )
+                % {"names": _names(directory, [other, path])}
+            )
+
+
+def _names(directory: Path, files: list[Path], *, with_format: bool = False) -> str:
+    """The files as the archive names them (the first NAMES_SHOWN, then "…")."""
+    shown = []
+    for path in files[:NAMES_SHOWN]:
+        name = path.relative_to(directory).as_posix()
+        label = LABELS.get(path.suffix.lower(), "")
+        shown.append(f"{name} ({label})" if with_format and label else name)
+    return ", ".join(shown) + (", …" if len(files) > NAMES_SHOWN else "")
 
 
 def check_shapefile_parts(shp: Path) -> None:
     """GDAL half-opens a shapefile without .shx/.dbf; say precisely what is missing."""
-    present = {p.suffix.lower() for p in shp.parent.glob(shp.stem + ".*")}
+    present = {p.suffix.lower() for p in shp.parent.glob(glob.escape(shp.stem) + ".*")}
     missing = [part for part in SHAPEFILE_PARTS if part not in present]
     if missing:
         raise InvalidInput(

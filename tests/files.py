@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import zipfile
 from pathlib import Path
 
@@ -53,4 +54,4 @@ def zip_dir(files: list[Path], target: Path) -> Path:
 
 
 def shapefile_parts(shp: Path) -> list[Path]:
-    return sorted(p for p in shp.parent.glob(shp.stem + ".*"))
+    return sorted(p for p in shp.parent.glob(glob.escape(shp.stem) + ".*"))
