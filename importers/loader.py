@@ -74,6 +74,16 @@ def copy_features(
     return len(wkb)
 
 
+class PlacementRefused(InvalidInput):
+    """Features outside Viet Nam or with coordinates that are not numbers. The message names
+    the CAD page's remedies (CRS, control points); pages without control points word their
+    own from `count`, `loaded` and `examples` (webmap.views.revision_upload)."""
+
+    def __init__(self, message: str, *, count: int, loaded: int, examples: list[str]) -> None:
+        super().__init__(message)
+        self.count, self.loaded, self.examples = count, loaded, examples
+
+
 def check_placement(layer_id: int, loaded: int) -> None:
     """Refuse the layer when a feature lies outside Viet Nam (planning.extent) or has a
     coordinate that is not a finite number; the caller's transaction then writes nothing."""
@@ -95,13 +105,16 @@ def check_placement(layer_id: int, loaded: int) -> None:
     named = [ref for ref in refs or [] if not ref.endswith("#")]
     examples = (named or refs or [])[:3]
     if count:
-        raise InvalidInput(
+        raise PlacementRefused(
             _(
                 "%(count)d of %(loaded)d features lie outside Viet Nam or have coordinates "
                 "that are not numbers (%(examples)s): check the coordinate system, the control "
                 "points or entities far from the plan. Nothing was imported."
             )
-            % {"count": count, "loaded": loaded, "examples": ", ".join(examples)}
+            % {"count": count, "loaded": loaded, "examples": ", ".join(examples)},
+            count=count,
+            loaded=loaded,
+            examples=examples,
         )
 
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from planning import compare, supersession, visibility, workflow
 from planning.actions import CreateRevision
+from planning.balance import UNCATEGORISED_COLOUR
 from planning.comments import CreateComment
 from planning.errors import PlanningError
 from planning.layer_kinds import KINDS
@@ -174,12 +175,14 @@ def build(user, revision: Revision, buttons: list[WorkflowButton] | None = None)
     }
 
 
-UNKNOWN_COLOUR = "#888888"  # what layers.js draws a category missing from the catalogue in
+# What layers.js draws a category missing from the catalogue in, and a lot without one.
+UNKNOWN_COLOUR = UNCATEGORISED_COLOUR
 
 
 def legend_entries(revision: Revision) -> list[dict[str, str]]:
     """The categories the revision's features use, with the catalogue's colour and name in
-    the request's language (the colours the review map draws them in), catalogue order."""
+    the request's language (the colours the review map draws them in), catalogue order, then
+    "Uncategorised" when some lots have none."""
     codes = set(
         Feature.objects.filter(layer__revision=revision)
         .exclude(category="")
@@ -189,7 +192,14 @@ def legend_entries(revision: Revision) -> list[dict[str, str]]:
     known = list(LandUseCategory.objects.filter(code__in=codes))
     entries = [{"code": c.code, "label": f"{c.code} – {c.name}", "colour": c.colour} for c in known]
     unknown = sorted(codes - {c.code for c in known})
-    return entries + [{"code": code, "label": code, "colour": UNKNOWN_COLOUR} for code in unknown]
+    entries += [{"code": code, "label": code, "colour": UNKNOWN_COLOUR} for code in unknown]
+    # Lots without a category are lots too (drawn grey, the balance's "Uncategorised" row):
+    # without this entry the legend said the revision had no lots at all.
+    if Feature.objects.filter(
+        layer__revision=revision, layer__kind="landuse", category=""
+    ).exists():
+        entries.append({"code": "", "label": _("Uncategorised"), "colour": UNKNOWN_COLOUR})
+    return entries
 
 
 def layer_kinds(revision: Revision) -> list[dict[str, str]]:
@@ -227,6 +237,15 @@ def labels() -> dict[str, Any]:
         "runChecks": _("Run the checks"),
         "runAgain": _("Run again"),
         "noBalance": _("No land-use lots in this revision."),
+        "withoutArea": plural_forms(
+            lambda n: ngettext(
+                "%(count)d feature of the land-use layers is not a polygon: it has no area "
+                "in this table.",
+                "%(count)d features of the land-use layers are not polygons: they have no "
+                "area in this table.",
+                n,
+            )
+        ),
         "total": _("Total"),
         "boundaryArea": _("Plan boundary area"),
         "difference": _("Difference from the boundary"),

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,15 +13,17 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from importers.loader import PlacementRefused
 from importers.uploads import import_uploaded_file
 from planning import visibility
 from planning.actions import CreateProject, CreateRevision
 from planning.errors import PlanningError
 from planning.models import Membership, Project, Revision, RevisionState
-from webmap import mapconfig, reviewconfig, views_members
+from webmap import mapconfig, reviewconfig, views_cad, views_members
 from webmap.forms import ProjectForm, UploadForm
 from webmap.upload_summary import summarise
 
@@ -182,10 +185,34 @@ def revision_upload(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "webmap/upload_form.html", context, status=400)
     try:
         return _import_and_report(request, revision, form.cleaned_data, context)
+    except PlacementRefused as exc:
+        form.add_error(None, _placement_message(exc))
+        context["cad_fix_url"] = _two_point_fix_url(revision, form.cleaned_data["file"].name)
+        return render(request, "webmap/upload_form.html", context, status=exc.status)
     except PlanningError as exc:
         form.add_error(None, exc.message)
         context["failure"] = summarise(exc.details)  # e.g. why no feature could be loaded
         return render(request, "webmap/upload_form.html", context, status=exc.status)
+
+
+def _placement_message(exc: PlacementRefused) -> str:
+    """The loader's refusal worded for this page, which has no control points: the file's
+    coordinate system is what the planner can check here (the two-point fix is the CAD
+    page's, linked beside the message)."""
+    return _(
+        "%(count)d of %(loaded)d features lie outside Viet Nam or have coordinates that are "
+        "not numbers (%(examples)s): check the file's coordinate system (its .prj, or the "
+        "“Coordinate reference system” field above when the file declares none). Nothing was "
+        "imported."
+    ) % {"count": exc.count, "loaded": exc.loaded, "examples": ", ".join(exc.examples)}
+
+
+def _two_point_fix_url(revision: Revision, filename: str) -> str | None:
+    """The CAD page's two-point fix for this draft, when that page reads this kind of file."""
+    suffix = Path(filename or "").suffix.lower()
+    if suffix not in views_cad.ACCEPT.split(","):
+        return None
+    return reverse("webmap:revision-cad", args=[revision.pk]) + "#control-points"
 
 
 @transaction.atomic

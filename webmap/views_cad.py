@@ -149,6 +149,22 @@ def step_labels() -> dict[str, Any]:
             "file": _("declared by the file"),  # a GIS file's .prj, .tab or .mif
         },
         "transformUsed": _("Two-point fix: scale %(scale)s, rotation %(rotation)s°."),
+        "geometryTypes": geometry_type_labels(),
+    }
+
+
+def geometry_type_labels() -> dict[str, str]:
+    """The geometry types a GIS file's layers are counted by (Shapely's names), translated;
+    a drawing's entity types (LWPOLYLINE, MTEXT…) stay as AutoCAD names them."""
+    return {
+        "Point": _("Point"),
+        "MultiPoint": _("Multipoint"),
+        "LineString": _("Line"),
+        "MultiLineString": _("Multiline"),
+        "LinearRing": _("Ring"),
+        "Polygon": _("Polygon"),
+        "MultiPolygon": _("Multipolygon"),
+        "GeometryCollection": _("Geometry collection"),
     }
 
 

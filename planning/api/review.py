@@ -120,6 +120,8 @@ def balance(request: Request, revision_id: int):
             "total_area": table.total_area,
             "boundary_area": table.boundary_area,
             "difference_pct": table.difference_pct,
+            # land-use features that are not polygons: lots the table cannot measure
+            "without_area": table.without_area,
             "declared": revision.declared_balance,
         }
     )

@@ -331,6 +331,8 @@ def _info(feature: Feature, colours) -> dict:
         "revision_number": revision.number,
         "state": revision.state,
         "layer_name": layer.name,
+        # the name as pages show it: a generated kind label in the caller's language
+        "layer_title": layer.shown_name,
         "kind": layer.kind,
         "category": feature.category,
         "category_name": name,

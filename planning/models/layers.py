@@ -5,6 +5,7 @@ from django.contrib.gis.db import models
 from django.contrib.postgres.indexes import GistIndex
 from django.db.models import Q
 
+from planning import layer_names
 from planning.layer_kinds import KIND_CHOICES
 
 
@@ -31,6 +32,11 @@ class Layer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.kind})"
+
+    @property
+    def shown_name(self) -> str:
+        """The name as pages show it: a generated kind label in the reader's language."""
+        return layer_names.shown_name(self.name)
 
 
 class Feature(models.Model):

@@ -23,6 +23,7 @@ from django.db import connection, transaction
 from django.utils import formats, timezone
 
 from planning.extent import storage_envelope_polygon
+from planning.layer_names import shown_name
 from planning.models import QAFinding, Revision
 from planning.numbers import localized
 
@@ -157,6 +158,9 @@ def message_of(finding: QAFinding) -> str:
     params = finding.params
     if registered.display is not None and isinstance(params, dict):
         params = registered.display(params)
+    if isinstance(params, dict) and isinstance(params.get("layer"), str):
+        # A generated layer name ("lots – Lô đất…") with its kind label in the reader's language.
+        params = {**params, "layer": shown_name(params["layer"])}
     try:
         return _substitute(gettext(registered.message), params)
     except (KeyError, TypeError, ValueError):

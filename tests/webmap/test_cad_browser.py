@@ -339,7 +339,7 @@ def test_two_control_points_place_a_local_drawing(live_server, browser, draft_pl
     page.click("#control-points summary")
     known = [[0, 0, E0, N0], [100, 0, E0 + 100, N0]]  # drawing x, y → VN-2000 E, N
     reinspect(page, lambda: fill_control_points(page, known))
-    expect(page.locator("#inspect-summary")).to_contain_text("1.00000")  # the fix's scale
+    expect(page.locator("#inspect-summary")).to_contain_text("1,00000")  # the scale, in Vietnamese
     expect(page.locator("#cad-status")).to_be_hidden()  # no warning any more
     centre = view_centre_lonlat(page)  # the preview's extent: 20 lots of 10 m every 12 m
     assert metres_apart(tuple(centre), lon_lat(E0 + 119, N0 + 4)) < 20, centre

@@ -3,6 +3,7 @@
 from planning.qa.rules import (
     attributes,
     balance,
+    boundary,
     conflicts,
     envelope,
     extent,
@@ -14,6 +15,7 @@ from planning.qa.rules import (
 __all__ = [
     "attributes",
     "balance",
+    "boundary",
     "conflicts",
     "envelope",
     "extent",

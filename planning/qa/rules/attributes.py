@@ -1,20 +1,54 @@
-"""Required attributes per layer kind, catalogue codes and value ranges of lots."""
+"""Required attributes per layer kind, catalogue codes and value ranges of lots.
+
+The findings name the lot as a planner finds it again (planning.qa.lots) and the attribute
+by its label (planning.attribute_labels); the stored parameters keep the attribute's key
+and the lot's code or "#<id>". Each finding carries its lot's geometry for the map."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+
+from django.db import connection
 from django.utils.translation import gettext_noop as _
 
+from planning.attribute_labels import attribute_label
 from planning.layer_kinds import KINDS
 from planning.models import Feature, LandUseCategory
-from planning.qa import ERROR, WARNING, Context, Found, rule
+from planning.qa import ERROR, WARNING, Context, Found, lots, rule
 
 RANGES = {"density": (0.0, 100.0), "far": (0.0, 100.0)}
+STOREYS_ORDER = "storeys_min > storeys_max"  # the range finding of storeys given upside down
 
 
 def _features(context: Context):
     return Feature.objects.filter(layer__revision=context.revision).values_list(
-        "id", "attributes", "category", "layer__kind", "layer__name"
+        "id", "attributes", "category", "layer__kind", "layer__name", "source_ref"
     )
+
+
+def _located(found: Iterable[Found]) -> Iterator[Found]:
+    """The findings with their lots' geometry, read in one query (the rules above read the
+    attributes only: most lots have no finding)."""
+    found = list(found)
+    ids = sorted({f.feature_id for f in found if f.feature_id is not None})
+    if not ids:
+        yield from found
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id, ST_AsEWKB(geom) FROM planning_feature WHERE id = ANY(%s)", [ids])
+        geometry = dict(cursor.fetchall())
+    for finding in found:
+        finding.geom_ewkb = geometry.get(finding.feature_id)
+        yield finding
+
+
+def _attribute_shown(params: dict) -> dict:
+    name = str(params.get("attribute", ""))
+    if name == STOREYS_ORDER:
+        label = f"{attribute_label('storeys_min')} > {attribute_label('storeys_max')}"
+    else:
+        label = attribute_label(name)
+    return {**lots.shown_lots(params, "code"), "attribute": label}
 
 
 def _number(value) -> float | None:
@@ -24,39 +58,55 @@ def _number(value) -> float | None:
         return None
 
 
-@rule("attributes.required", _("%(layer)s: lot %(code)s has no %(attribute)s."))
+@rule(
+    "attributes.required",
+    _("%(layer)s: lot %(code)s has no “%(attribute)s”."),
+    display=_attribute_shown,
+)
 def required(context: Context):
-    for fid, attributes, _category, kind, layer in _features(context):
+    return _located(_missing(context))
+
+
+def _missing(context: Context) -> Iterator[Found]:
+    for fid, attributes, _category, kind, layer, source in _features(context):
         present = {k.lower() for k, v in attributes.items() if v not in (None, "")}
         for spec in KINDS[kind].required if kind in KINDS else ():
             if spec.name not in present:
-                code = attributes.get("code") or f"#{fid}"
-                yield Found(
-                    ERROR, {"layer": layer, "code": code, "attribute": spec.name}, None, fid
-                )
+                lot = lots.stored("code", attributes.get("code"), fid, source)
+                yield Found(ERROR, {"layer": layer, **lot, "attribute": spec.name}, None, fid)
 
 
 @rule(
     "attributes.category",
     _("%(layer)s: lot %(code)s has category %(category)s, not in the catalogue."),
+    display=lambda params: lots.shown_lots(params, "code"),
 )
 def category(context: Context):
+    return _located(_unknown_categories(context))
+
+
+def _unknown_categories(context: Context) -> Iterator[Found]:
     known = set(LandUseCategory.objects.values_list("code", flat=True))
-    for fid, attributes, code, kind, layer in _features(context):
+    for fid, attributes, code, kind, layer, source in _features(context):
         if kind == "landuse" and code and code not in known:
-            lot = attributes.get("code") or f"#{fid}"
-            yield Found(WARNING, {"layer": layer, "code": lot, "category": code}, None, fid)
+            lot = lots.stored("code", attributes.get("code"), fid, source)
+            yield Found(WARNING, {"layer": layer, **lot, "category": code}, None, fid)
 
 
 @rule(
     "attributes.range",
     _("%(layer)s: lot %(code)s has %(attribute)s = %(value)s, outside %(low)s–%(high)s."),
+    display=_attribute_shown,
 )
 def ranges(context: Context):
-    for fid, attributes, _category, kind, layer in _features(context):
+    return _located(_out_of_range(context))
+
+
+def _out_of_range(context: Context) -> Iterator[Found]:
+    for fid, attributes, _category, kind, layer, source in _features(context):
         if kind != "landuse":
             continue
-        lot = attributes.get("code") or f"#{fid}"
+        lot = lots.stored("code", attributes.get("code"), fid, source)
         for name, (low, high) in RANGES.items():
             value = _number(attributes.get(name))
             if value is not None and not (
@@ -66,7 +116,7 @@ def ranges(context: Context):
                     ERROR,
                     {
                         "layer": layer,
-                        "code": lot,
+                        **lot,
                         "attribute": name,
                         "value": value,
                         "low": low,
@@ -81,8 +131,8 @@ def ranges(context: Context):
                 ERROR,
                 {
                     "layer": layer,
-                    "code": lot,
-                    "attribute": "storeys_min > storeys_max",
+                    **lot,
+                    "attribute": STOREYS_ORDER,
                     "value": f"{storeys[0]:g} > {storeys[1]:g}",
                     "low": "",
                     "high": "",

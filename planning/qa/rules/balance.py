@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_noop as _
 
 from planning.balance import balance_of
@@ -29,12 +30,18 @@ def total(context: Context):
         )
 
 
+def _category_shown(params: dict) -> dict:
+    """Lots without a category are the balance table's "Uncategorised" row (code "")."""
+    return {**params, "code": params.get("code") or gettext("Uncategorised")}
+
+
 @rule(
     "balance.declared",
     _(
         "Declared area of %(code)s is %(declared).1f m² but the lots add up to %(computed).1f m² "
         "(%(difference)+.2f %%)."
     ),
+    display=_category_shown,
 )
 def declared(context: Context):
     table = context.revision.declared_balance or {}

@@ -7,7 +7,7 @@ import re
 from django.utils.translation import gettext
 from django.utils.translation import gettext_noop as _
 
-from planning.qa import ERROR, WARNING, Context, Found, rule
+from planning.qa import ERROR, WARNING, Context, Found, lots, rule
 
 # The problems GEOS names in ST_IsValidReason ("Self-intersection[x y]"), translatable.
 GEOS_REASONS = frozenset(
@@ -68,14 +68,18 @@ def degenerate(context: Context):
 
 
 @rule(
-    "geometry.duplicate", _("Duplicate feature in %(layer)s (same geometry as feature %(other)s).")
+    "geometry.duplicate",
+    _("Duplicate feature in %(layer)s (same geometry as feature %(other)s)."),
+    display=lambda params: lots.shown_lots(params, "other"),
 )
 def duplicate(context: Context):
-    for fid, other, layer, ewkb in context.rows(
-        "SELECT a.id, b.id, a.layer, ST_AsEWKB(ST_PointOnSurface(a.geom)) "
+    for fid, other_id, other_code, other_source, layer, ewkb in context.rows(
+        "SELECT a.id, b.id, b.attributes->>'code', b.source_ref, a.layer, "
+        "ST_AsEWKB(ST_PointOnSurface(a.geom)) "
         "FROM f a JOIN planning_feature b ON b.geom && a.geom AND b.id + 0 < a.id + 0 "
         "JOIN planning_layer lb ON lb.id = b.layer_id AND lb.revision_id = %(revision)s "
         "AND lb.kind = a.kind "
         "WHERE ST_Equals(a.geom, b.geom) AND ST_IsValid(a.geom) AND ST_IsValid(b.geom)"
     ):
-        yield Found(WARNING, {"layer": layer, "other": other}, ewkb, fid)
+        other = lots.stored("other", other_code, other_id, other_source)
+        yield Found(WARNING, {"layer": layer, **other}, ewkb, fid)

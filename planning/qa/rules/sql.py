@@ -1,6 +1,7 @@
 """The common table expressions every rule's SQL can use (bound parameter: revision).
 
-  f     the features of the revision under check (id, geom, attributes, category, kind, layer)
+  f     the features of the revision under check (id, geom, attributes, category, kind, layer,
+        source_ref)
   lots  its valid land-use lots
   b     the plan boundary: the revision's boundary layer, else the project's boundary
 Rules write plain SQL against these names; Context.rows() prefixes them, so no rule builds
@@ -9,7 +10,7 @@ SQL from pieces.
 
 COMMON_CTES = """
 WITH f AS NOT MATERIALIZED (
-  SELECT f.id, f.geom, f.attributes, f.category, l.kind, l.name AS layer
+  SELECT f.id, f.geom, f.attributes, f.category, f.source_ref, l.kind, l.name AS layer
   FROM planning_feature f JOIN planning_layer l ON l.id = f.layer_id
   WHERE l.revision_id = %(revision)s
 ),

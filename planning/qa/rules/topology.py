@@ -4,24 +4,30 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_noop as _
 
-from planning.qa import ERROR, WARNING, Context, Found, rule
+from planning.qa import ERROR, WARNING, Context, Found, lots, rule
 
 
-@rule("topology.overlap", _("Lots %(a)s and %(b)s overlap by %(area).1f m²."))
+@rule(
+    "topology.overlap",
+    _("Lots %(a)s and %(b)s overlap by %(area).1f m²."),
+    display=lambda params: lots.shown_lots(params, "a", "b"),
+)
 def overlaps(context: Context):
-    for a_id, a, b, area, ewkb in context.rows(
-        ", pairs AS (SELECT x.id, x.attributes->>'code' AS a, "
-        "y.attributes->>'code' AS b, ST_Intersection(x.geom, y.geom) AS g "
+    for a_id, a, a_source, b_id, b, b_source, area, ewkb in context.rows(
+        ", pairs AS (SELECT x.id, x.attributes->>'code' AS a, x.source_ref AS a_source, "
+        "y.id AS b_id, y.attributes->>'code' AS b, y.source_ref AS b_source, "
+        "ST_Intersection(x.geom, y.geom) AS g "
         # The inner side reads planning_feature itself, so its spatial index is used.
         # (y.id + 0: keep the id comparison out of the index scan; the spatial one is enough)
         "FROM lots x JOIN planning_feature y ON y.geom && x.geom AND y.id + 0 > x.id + 0 "
         "JOIN planning_layer ly ON ly.id = y.layer_id AND ly.revision_id = %(revision)s "
         "AND ly.kind = 'landuse' "
         "WHERE ST_IsValid(y.geom) AND ST_Relate(x.geom, y.geom, '2********')) "
-        "SELECT id, coalesce(a, id::text), coalesce(b, '?'), ST_Area(g), ST_AsEWKB(g) FROM pairs "
+        "SELECT id, a, a_source, b_id, b, b_source, ST_Area(g), ST_AsEWKB(g) FROM pairs "
         "WHERE ST_Area(g) > %(tolerance)s"
     ):
-        yield Found(ERROR, {"a": a, "b": b, "area": area}, ewkb, a_id)
+        named = {**lots.stored("a", a, a_id, a_source), **lots.stored("b", b, b_id, b_source)}
+        yield Found(ERROR, {**named, "area": area}, ewkb, a_id)
 
 
 @rule("topology.gap", _("Gap of %(area).1f m² inside the plan boundary covered by no lot or road."))

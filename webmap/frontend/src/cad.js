@@ -16,7 +16,7 @@ import { readControlPoints, readCrs, setCrs, setUpCrs } from './cad/crs.js';
 import { getPreset, loadPresets, savePreset } from './cad/presets.js';
 import { follow, requestCancel, showJob, start as startJob } from './cad/job.js';
 import { renderReport } from './cad/report.js';
-import { clearStatus, format, showStatus } from './cad/status.js';
+import { clearStatus, format, formatDecimal, showStatus } from './cad/status.js';
 
 // busy: a job is being started or followed; converted: these choices were imported
 // already (a second click would load the same layers again) until the file, the mapping,
@@ -37,9 +37,12 @@ const state = {
 const byId = (id) => document.getElementById(id);
 
 function updateStartButton() {
-  byId('cad-start').disabled = state.busy || state.converted || state.rejected || !state.file
-    || state.inspected !== state.file || !hasMappedLayer(readMapping());
+  const read = Boolean(state.file) && state.inspected === state.file && !state.rejected;
+  const mapped = hasMappedLayer(readMapping());
+  byId('cad-start').disabled = state.busy || state.converted || !read || !mapped;
   byId('cad-converted-hint').hidden = !state.converted;
+  // Why Convert waits, when it is the planner's move: every layer is "Ignore".
+  byId('cad-start-hint').hidden = !read || mapped || state.busy;
 }
 
 function choicesChanged() {
@@ -66,7 +69,7 @@ function summarise(config, data, drawn) {
   if (data.transform) {
     const { scale, rotation_deg: rotation } = data.transform;
     parts.push(format(labels.transformUsed, {
-      scale: Number(scale).toFixed(5), rotation: Number(rotation).toFixed(3),
+      scale: formatDecimal(scale, 5), rotation: formatDecimal(rotation, 3),
     }));
   }
   byId('inspect-summary').textContent = parts.join(' ');
@@ -264,7 +267,18 @@ function exposeForTests(page) {
   };
 }
 
+/** The upload page sends a file that landed far away here for the two-point fix
+ * (#control-points): that part of the form opens. */
+function openLinkedSection() {
+  const target = window.location.hash ? document.getElementById(window.location.hash.slice(1)) : null;
+  if (target instanceof HTMLDetailsElement) {
+    target.open = true;
+    target.scrollIntoView({ block: 'nearest' });
+  }
+}
+
 function startPage() {
+  openLinkedSection();
   const config = readConfig('cad-config');
   const kindOf = kindLookup();
   const page = { config, kindOf, cadMap: createCadMap(config, kindOf) };

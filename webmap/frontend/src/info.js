@@ -17,14 +17,15 @@ function featureCard(config, feature) {
   const header = el('header', 'info-header');
   const swatch = el('span', 'legend-swatch');
   swatch.style.backgroundColor = feature.colour || 'transparent';
-  const title = feature.category_name || feature.category || feature.layer_name || '';
+  const layerName = feature.layer_title || feature.layer_name; // kind label in the page's language
+  const title = feature.category_name || feature.category || layerName || '';
   header.append(swatch, el('strong', '', title));
   card.append(header);
   const table = el('table', 'info-table');
   table.append(
     row(labels.project, `${feature.project_code} — ${feature.project_name}`),
     row(labels.revision, `${feature.revision_number} (${(labels.states || {})[feature.state] || feature.state})`),
-    row(labels.layer, feature.layer_name),
+    row(labels.layer, layerName),
   );
   if (feature.category) table.append(row(labels.category, feature.category));
   table.append(...attributeRows(labels, feature.attributes || {}));

@@ -7,10 +7,13 @@ import { format, formatCount } from './status.js';
 
 const IGNORE = 'ignore';
 
-function countsText(entities) {
+/** "LWPOLYLINE 12, Vùng 10": DXF entity types as AutoCAD names them, the geometry types of
+ * GIS files (Polygon, LineString…) in the page's language. */
+function countsText(config, entities) {
+  const names = config.labels.geometryTypes || {};
   return Object.entries(entities)
     .sort((a, b) => b[1] - a[1])
-    .map(([type, count]) => `${type} ${formatCount(count)}`)
+    .map(([type, count]) => `${names[type] || type} ${formatCount(count)}`)
     .join(', ');
 }
 
@@ -48,7 +51,7 @@ function layerRow(config, layer, kind, guessed) {
   name.append(breakableName(layer.name));
   const flags = [layer.frozen && config.labels.frozen, layer.off && config.labels.off].filter(Boolean);
   if (flags.length) name.append(el('span', 'layer-flags', ` (${flags.join(', ')})`));
-  name.append(el('span', 'layer-counts', countsText(layer.entities)));
+  name.append(el('span', 'layer-counts', countsText(config, layer.entities)));
   const total = el('td', 'num layer-total', formatCount(layer.total));
   const select = kindSelect(config, layer, kind);
   if (guessed) select.title = config.labels.guessed;

@@ -20,6 +20,16 @@ export function formatCount(value) {
   return number.toLocaleString(document.documentElement.lang || undefined);
 }
 
+/** A decimal number with `digits` decimals as the page's language writes it: 1,00000 in
+ * Vietnamese, 1.00000 in English. */
+export function formatDecimal(value, digits) {
+  const number = Number(value);
+  if (!Number.isFinite(number)) return String(value ?? '');
+  return new Intl.NumberFormat(document.documentElement.lang || undefined, {
+    minimumFractionDigits: digits, maximumFractionDigits: digits,
+  }).format(number);
+}
+
 /** Fills Python-style placeholders: %(name)d (a count, localised), %(name)s; "%%" is a
  * percent sign. */
 export function format(template, values) {

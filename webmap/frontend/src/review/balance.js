@@ -23,12 +23,13 @@ function share(value) {
   return percent.format((rounded === 0 ? 0 : rounded) / 100);
 }
 
+// Lots without a category come as a row of their own, code "" and the name "Uncategorised".
 function row(entry) {
-  const tr = el('tr');
+  const tr = el('tr', entry.code ? '' : 'balance-uncategorised');
   const code = cell('td', '');
   const swatch = el('span', 'legend-swatch');
   swatch.style.backgroundColor = entry.colour || 'transparent';
-  code.append(swatch, document.createTextNode(` ${entry.code}`));
+  code.append(swatch, document.createTextNode(entry.code ? ` ${entry.code}` : ''));
   tr.append(code, cell('td', entry.name), cell('td', area.format(entry.area), 'num'),
     cell('td', share(entry.share), 'num'), cell('td', entry.lots, 'num'));
   return tr;
@@ -64,13 +65,25 @@ function facts(config, data) {
   return list;
 }
 
+const pluralRules = new Intl.PluralRules(lang);
+
+/** "3 features of the land-use layers are not polygons…": lots the table cannot measure. */
+function withoutArea(config, count) {
+  const forms = config.labels.withoutArea;
+  const template = forms[pluralRules.select(count)] || forms.other;
+  return el('p', 'muted balance-without-area', template.replace('%(count)d', count.toLocaleString(lang)));
+}
+
 export async function loadBalance(config) {
   const container = document.getElementById('balance-table');
   try {
     const data = await request(config.urls.balance, { labels: config.labels });
     container.replaceChildren();
-    if (!data.rows.length) container.append(el('p', 'muted', config.labels.noBalance));
-    else container.append(table(config, data), facts(config, data));
+    const unmeasured = Number(data.without_area) || 0;
+    // "No lots" only when there are none at all, measured or not.
+    if (!data.rows.length && !unmeasured) container.append(el('p', 'muted', config.labels.noBalance));
+    if (data.rows.length) container.append(table(config, data), facts(config, data));
+    if (unmeasured) container.append(withoutArea(config, unmeasured));
   } catch (error) {
     container.replaceChildren(el('p', 'error', error.message));
   }

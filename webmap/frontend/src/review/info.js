@@ -26,7 +26,8 @@ function featureCard(labels, feature) {
   const card = el('article', 'info-card');
   card.dataset.featureId = String(feature.id);
   const table = el('table', 'info-table');
-  table.append(row(labels.layer, feature.layer_name ? `${kind} · ${feature.layer_name}` : kind));
+  const layerName = feature.layer_title || feature.layer_name; // kind label in the page's language
+  table.append(row(labels.layer, layerName ? `${kind} · ${layerName}` : kind));
   if (feature.category) {
     const name = feature.category_name ? ` — ${feature.category_name}` : '';
     table.append(row(labels.category, `${feature.category}${name}`));

@@ -1,0 +1,149 @@
+"""What the QA findings say to a planner (QA walk in Vietnamese and English).
+
+"poly – Lô đất…: lô #141 thiếu code." named the attribute by its key and the lot by its
+database id, which nobody can look up. The findings now name attributes by their labels
+("Ký hiệu lô"), a lot without a code by its place in the source file (a GIS feature number,
+a drawing entity's handle) and carry the lot's geometry for the map; the stored parameters
+keep the key and "#<id>". A plan without any boundary gets a warning saying which checks
+could not run, and a generated layer name shows its kind label in the reader's language.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.utils import translation
+
+from planning import qa
+from planning.models import Feature, Layer, Project
+from tests.conftest import HUE_X, HUE_Y, make_plan, square
+
+pytestmark = pytest.mark.django_db
+
+VI_LAYER = (
+    "poly – Lô đất và khu chức năng sử dụng đất"  # as an import from the Vietnamese UI names it
+)
+LOT = {"code": "A1", "function": "ODT"}
+
+
+@pytest.fixture
+def draft(planner, reviewer):
+    """A draft whose project boundary holds its one complete lot."""
+    revision = make_plan(planner, reviewer, "wording", [(square(HUE_X, HUE_Y, 50), dict(LOT))],
+                         approve=False)  # fmt: skip
+    Layer.objects.filter(revision=revision).update(name=VI_LAYER)
+    return revision
+
+
+def add_lot(revision, x: float, attributes: dict, source_ref: str) -> Feature:
+    return Feature.objects.create(
+        layer=Layer.objects.get(revision=revision),
+        geom=square(HUE_X + x, HUE_Y, 40),
+        attributes=attributes,
+        category=attributes.get("function", ""),
+        source_ref=source_ref,
+    )
+
+
+def messages(revision, rule: str, language: str) -> list[str]:
+    qa.run(revision)
+    with translation.override(language):
+        return [qa.message_of(f) for f in revision.findings.filter(rule=rule).order_by("id")]
+
+
+def test_a_lot_without_code_is_named_by_its_feature_number_and_the_attribute_by_its_label(draft):
+    lot = add_lot(draft, 60, {"function": "ODT"}, "lots.shp#lots:12")
+    [vi] = messages(draft, "attributes.required", "vi")
+    [en] = messages(draft, "attributes.required", "en")
+    assert vi == f"{VI_LAYER}: lô số 12 trong lots.shp thiếu “Ký hiệu lô”."
+    assert en == ("poly – Land-use lots and zones: lot no. 12 in lots.shp has no “Lot code”.")
+    assert f"#{lot.pk}" not in vi + en
+    finding = draft.findings.get(rule="attributes.required")
+    # Stored as before (the key, "#<id>"), plus the source reference; located on the lot.
+    assert finding.params["attribute"] == "code"
+    assert finding.params["code"] == f"#{lot.pk}"
+    assert finding.params["code_source"] == "lots.shp#lots:12"
+    assert finding.feature_id == lot.pk
+    assert finding.geom is not None
+    assert finding.geom.equals(lot.geom)
+
+
+def test_a_lot_from_a_drawing_is_named_by_its_handle_and_a_coded_lot_by_its_code(draft):
+    add_lot(draft, 60, {"code": "B7"}, "plan.dxf#1A2F")  # no function
+    add_lot(draft, 110, {}, "plan.dxf#2B")
+    found = messages(draft, "attributes.required", "vi")
+    assert f"{VI_LAYER}: lô B7 thiếu “Chức năng sử dụng đất”." in found
+    assert f"{VI_LAYER}: lô có handle 2B trong plan.dxf thiếu “Ký hiệu lô”." in found
+    assert not any(re.search(r"#\d", message) for message in found)
+
+
+def test_a_lot_without_code_nor_source_is_pointed_to_on_the_map(draft):
+    add_lot(draft, 60, {"function": "ODT"}, "")
+    [en] = messages(draft, "attributes.required", "en")
+    assert "lot without a code (see the map) has no “Lot code”" in en
+    assert draft.findings.get(rule="attributes.required").geom is not None
+
+
+def test_range_findings_name_the_attribute_by_its_label(draft):
+    add_lot(draft, 60, {**LOT, "code": "A2", "density": 120}, "lots.shp#lots:3")
+    [vi] = messages(draft, "attributes.range", "vi")
+    assert "lô A2 có Mật độ xây dựng (%) = 120" in vi
+
+
+def test_overlapping_lots_without_codes_are_named_by_their_source(draft):
+    add_lot(draft, 20, {"function": "ODT"}, "lots.shp#lots:4")  # overlaps A1 by 30 × 40 m
+    [en] = messages(draft, "topology.overlap", "en")
+    assert en == "Lots A1 and no. 4 in lots.shp overlap by 1,200.0 m²."
+
+
+def test_stored_findings_of_before_still_render(draft):
+    """Findings stored before the source references (no "code_source") keep rendering."""
+    qa.run(draft)
+    draft.findings.create(
+        rule="attributes.required",
+        severity="error",
+        params={"layer": "Lots", "code": "#141", "attribute": "function"},
+    )
+    finding = draft.findings.get(params__code="#141")
+    with translation.override("en"):
+        assert qa.message_of(finding) == (
+            "Lots: lot without a code (see the map) has no “Land-use function”."
+        )
+
+
+# --- a plan without boundary ------------------------------------------------------------
+
+
+def boundary_findings(revision) -> list[str]:
+    qa.run(revision)
+    with translation.override("en"):
+        return [qa.message_of(f) for f in revision.findings.filter(rule="boundary.missing")]
+
+
+def test_lots_without_any_boundary_get_a_warning_naming_the_checks_that_could_not_run(draft):
+    Project.objects.filter(pk=draft.project_id).update(boundary=None)
+    [message] = boundary_findings(draft)
+    assert message.startswith("The plan has no boundary")
+    for check in ("outside", "gaps", "balance"):
+        assert check in message
+    finding = draft.findings.get(rule="boundary.missing")
+    assert finding.severity == "warning"  # not blocking: the rules do not require a boundary
+    with translation.override("vi"):
+        assert qa.message_of(finding).startswith("Quy hoạch chưa có ranh giới")
+
+
+def test_a_boundary_layer_or_the_projects_boundary_is_enough(draft, planner):
+    assert boundary_findings(draft) == []  # the project's boundary
+    Project.objects.filter(pk=draft.project_id).update(boundary=None)
+    layer = Layer.objects.create(
+        revision=draft, kind="boundary", name="Ranh giới", created_by=planner
+    )
+    Feature.objects.create(layer=layer, geom=square(HUE_X - 10, HUE_Y - 10, 300))
+    assert boundary_findings(draft) == []
+
+
+def test_an_empty_draft_has_nothing_to_check_against_a_boundary(draft):
+    Project.objects.filter(pk=draft.project_id).update(boundary=None)
+    Feature.objects.filter(layer__revision=draft).delete()
+    assert boundary_findings(draft) == []
