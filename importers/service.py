@@ -378,6 +378,26 @@ def _work_root() -> Path:
 
 
 @transaction.atomic
+def _without_derived_category(
+    fields: list[dict], attributes: list[dict], categories: list[str]
+) -> list[dict]:
+    """The layer's fields, each lot's `category` attribute dropped where it only repeats the
+    lot's catalogue code: the one WFS and OGC API publish (Feature.category), which a plan
+    exported from them and imported again carries. Kept, it would make every lot of such a
+    round trip differ from its original; a `category` that says otherwise stays."""
+    names = {field["name"]: field for field in fields}
+    field = next((name for name in names if name.lower() == "category"), None)
+    if field is None:
+        return fields
+    for row, category in zip(attributes, categories, strict=True):
+        value = row.get(field)
+        if ("" if value is None else str(value).strip()) == category:
+            del row[field]
+    if any(field in row for row in attributes):
+        return fields
+    return [spec for name, spec in names.items() if name != field]
+
+
 def _load(
     user, revision, kind, name, source, prepared, report, filename, remote_addr, catalogue=None
 ) -> Layer:
@@ -385,6 +405,10 @@ def _load(
     # Re-check under a row lock: a submission racing this import wins or waits.
     locked = Revision.objects.select_for_update().get(pk=revision.pk)
     _check_permission(user, locked)
+    names = [f["name"] for f in source.fields]
+    catalogue = catalogue or catalogue_functions_once()
+    categories = category_column(get_kind(kind), names, source.columns, prepared.keep, catalogue)
+    attributes = loader.attribute_rows(names, source.columns, prepared.keep)
     layer = Layer.objects.create(
         revision=locked,
         kind=kind,
@@ -392,13 +416,9 @@ def _load(
         source_name=filename,
         source_format=report.source_format,
         source_crs=report.source_crs,
-        attribute_schema=source.fields,
+        attribute_schema=_without_derived_category(source.fields, attributes, categories),
         created_by=user,
     )
-    names = [f["name"] for f in source.fields]
-    attributes = loader.attribute_rows(names, source.columns, prepared.keep)
-    catalogue = catalogue or catalogue_functions_once()
-    categories = category_column(get_kind(kind), names, source.columns, prepared.keep, catalogue)
     refs = [f"{filename}#{source.name}:{int(source.fids[i])}" for i in prepared.keep]
     report.features_loaded = loader.copy_features(
         layer.pk, prepared.wkb_2d, prepared.wkb_3d, attributes, categories, refs

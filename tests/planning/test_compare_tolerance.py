@@ -90,6 +90,26 @@ def test_reexport_with_one_attribute_change_reports_only_that_change(planner, r1
     assert found == {"B2-01": "attributes"}
 
 
+def test_the_published_category_is_not_stored_again_unless_edited(planner, r1, tmp_path):
+    """OGC API publishes each lot's catalogue code as `category`: imported again it only
+    repeats Feature.category and is not stored, unless the planner changed it."""
+
+    def edit(feature):
+        assert feature["properties"]["category"] == feature["properties"]["function"]
+        if feature["properties"]["code"] == "B2-02":
+            feature["properties"]["category"] = "GD"
+
+    r2 = upload_into_new_revision(planner, r1.project, exported_geojson(tmp_path, edit))
+    stored = {
+        f.attributes["code"]: f.attributes for f in Feature.objects.filter(layer__revision=r2)
+    }
+    assert stored["B2-01"] == {"code": "B2-01", "function": "CX"}
+    assert stored["B2-02"] == {"code": "B2-02", "function": "DO", "category": "GD"}
+    schema = Layer.objects.get(revision=r2).attribute_schema
+    assert "category" in [field["name"] for field in schema]
+    assert changes_of(planner, r2) == {"B2-02": "attributes"}
+
+
 def answer_with(planner, r1, edit_feature) -> Revision:
     """A revision answering the plan in force (a copy of its layers), one lot edited."""
     r2 = CreateRevision(user=planner, project=r1.project, based_on=r1).execute()
