@@ -202,6 +202,21 @@ def make_plan(
     return revision
 
 
+# What imports record for the test plans' lots; make_plan declares nothing, and the OGC
+# services publish only declared names (tiles.feature_types.properties_of).
+LOT_SCHEMA = [
+    {"name": "code", "type": "string"},
+    {"name": "function", "type": "string"},
+    {"name": "name", "type": "string"},
+]
+
+
+def declare_lot_schema(revision: Revision) -> Revision:
+    """The revision's layers declare LOT_SCHEMA, as an import would."""
+    Layer.objects.filter(revision=revision).update(attribute_schema=LOT_SCHEMA)
+    return revision
+
+
 @pytest.fixture
 def plan_in_force(planner, reviewer) -> Revision:
     """Two lots in force: residential (DO) and green space (CX)."""

@@ -10,19 +10,6 @@ from django.test import Client
 
 from planning.models import Feature, Layer, Revision
 
-# What imports record for the test plans' lots (the shared fixtures declare nothing).
-SCHEMA = [
-    {"name": "code", "type": "string"},
-    {"name": "function", "type": "string"},
-    {"name": "name", "type": "string"},
-]
-
-
-def declare(revision: Revision) -> Revision:
-    """The revision's layers declare SCHEMA: only declared names are published."""
-    Layer.objects.filter(revision=revision).update(attribute_schema=SCHEMA)
-    return revision
-
 
 def get(client: Client, url: str, **headers: str) -> tuple[Any, bytes]:
     """The response and its whole body, streamed or not."""
@@ -67,7 +54,6 @@ def replace_in_force(plan_in_force, planner, reviewer, first, switch):
     """A second revision of the plan in force (lot N1) approved: the first was in force
     from `first` to `switch`, the second since `switch`. Returns the second."""
     from planning.actions import ApproveRevision, CreateRevision, SubmitRevision
-    from planning.models import Layer, Revision
     from tests.conftest import HUE_X, HUE_Y, square
 
     revision = CreateRevision(user=planner, project=plan_in_force.project).execute()

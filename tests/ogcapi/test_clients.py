@@ -11,7 +11,8 @@ import pytest
 from owslib.ogcapi.features import Features
 
 from tests.conftest import HUE_X, HUE_Y, make_plan, square
-from tests.ogcapi.helpers import assert_ring_close, declare, feature_id, lonlat_rings
+from tests.conftest import declare_lot_schema as declare
+from tests.ogcapi.helpers import assert_ring_close, feature_id, lonlat_rings
 
 NAME = "Đất thương mại – dịch vụ «Huế»"
 

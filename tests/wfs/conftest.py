@@ -9,18 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from planning.models import Layer, Revision
-
-SCHEMA = [
-    {"name": "code", "type": "string"},
-    {"name": "function", "type": "string"},
-    {"name": "name", "type": "string"},
-]
-
-
-def declare(revision: Revision) -> Revision:
-    Layer.objects.filter(revision=revision).update(attribute_schema=SCHEMA)
-    return revision
+from planning.models import Revision
+from tests.conftest import declare_lot_schema as declare
 
 
 @pytest.fixture
