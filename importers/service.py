@@ -377,7 +377,6 @@ def _work_root() -> Path:
     return root
 
 
-@transaction.atomic
 def _without_derived_category(
     fields: list[dict], attributes: list[dict], categories: list[str]
 ) -> list[dict]:
@@ -398,6 +397,7 @@ def _without_derived_category(
     return [spec for name, spec in names.items() if name != field]
 
 
+@transaction.atomic
 def _load(
     user, revision, kind, name, source, prepared, report, filename, remote_addr, catalogue=None
 ) -> Layer:

@@ -144,6 +144,28 @@ def test_inspect_of_a_far_off_drawing_shows_no_preview_but_answers(live_server, 
 # --- vector uploads and 3D models ----------------------------------------------------------
 
 
+def test_an_upload_through_the_api_loads_in_its_own_transaction(
+    live_server, planner, draft_plan, tmp_path
+):
+    """The API view opens no transaction: the loader's own keeps the row lock and the
+    all-or-nothing load (a regression once made every API upload a 500)."""
+    api = Api(live_server.url, planner)
+    lots = [shapely.Point(107.58 + 0.001 * i, 16.468).buffer(0.0002) for i in range(2)]
+    path = write_vector(
+        tmp_path / "lots.geojson",
+        lots,
+        {"code": ["A1", "A2"], "function": ["DO", "CX"]},
+        driver="GeoJSON",
+        crs="EPSG:4326",
+    )
+    before = stored(draft_plan)
+    response = api.post(
+        f"/api/revisions/{draft_plan.pk}/uploads/", path, kind="landuse", name="Lots"
+    )
+    assert response.status_code == 201, response.text
+    assert stored(draft_plan) == (before[0] + 1, before[1] + 2)
+
+
 def test_geojson_with_a_feature_far_outside_is_refused_whole(
     live_server, planner, draft_plan, tmp_path
 ):
