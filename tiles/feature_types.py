@@ -133,23 +133,33 @@ def properties_of(ftype: FeatureType, user, at: datetime | None = None) -> list[
     layers = (
         Layer.objects.filter(id__in=features_of(ftype, user, at).values("layer_id").distinct())
         .order_by(*PUBLICATION_ORDER)
-        .values_list("attribute_schema", flat=True)
+        .values_list("attribute_schema", "revision__approved_at")
     )
-    return properties_from_schemas(ftype.kind, layers)
+    approved = [schema for schema, approved_at in layers if approved_at is not None]
+    drafts = [schema for schema, approved_at in layers if approved_at is None]
+    return properties_from_schemas(ftype.kind, approved, drafts)
 
 
-def properties_from_schemas(kind: str, schemas: Iterable[list | None]) -> list[Property]:
+def properties_from_schemas(
+    kind: str, schemas: Iterable[list | None], drafts: Iterable[list | None] = ()
+) -> list[Property]:
     """The kind's standard properties, then the safe names the layers' attribute schemas
-    declare (`schemas` in PUBLICATION_ORDER) under their published names."""
+    declare under their published names: the approved layers' (`schemas`, in
+    PUBLICATION_ORDER) named among themselves, then the drafts' a caller may see, which
+    give way to every name, so a draft never renames what is in force."""
     standard = standard_properties(kind)
-    declared = _declared(schemas, {p.key for p in standard})
-    taken = {p.name.casefold() for p in standard} | {CATEGORY}
-    everywhere = {key.casefold() for key in declared}
+    keys = {p.key for p in standard}
+    schemas, drafts = list(schemas), list(drafts)
+    in_force = _declared(schemas, keys)
+    later = {k: t for k, t in _declared([*schemas, *drafts], keys).items() if k not in in_force}
+    taken = {p.name.casefold() for p in standard} | _RESERVED_FOLDED
     published = list(standard)
-    for key, type_ in declared.items():
-        name = _free_name(key, taken, everywhere)
-        taken.add(name.casefold())
-        published.append(Property(name, type_, key))
+    for declared, avoided in ((in_force, in_force), (later, {**in_force, **later})):
+        blocked = {key.casefold() for key in avoided}
+        for key, type_ in declared.items():
+            name = _free_name(key, taken, blocked)
+            taken.add(name.casefold())
+            published.append(Property(name, type_, key))
     return published
 
 

@@ -92,12 +92,14 @@ def vector_source(
         revisions = revisions.filter(project__code=code)
     if revision_id is not None:
         revisions = revisions.filter(id=revision_id)
-    schemas: dict[str, list[Any]] = {}
+    schemas: dict[str, tuple[list[Any], list[Any]]] = {}  # kind -> (approved, drafts)
     rows = Layer.objects.filter(revision__in=revisions, kind__in=kinds).order_by(*PUBLICATION_ORDER)
-    for kind, schema in rows.values_list("kind", "attribute_schema"):
-        schemas.setdefault(kind, []).append(schema)
+    for kind, schema, approved_at in rows.values_list(
+        "kind", "attribute_schema", "revision__approved_at"
+    ):
+        schemas.setdefault(kind, ([], []))[approved_at is None].append(schema)
     layers = tuple(
-        TileLayer(kind if name == PLANS else name, kind, tuple(properties_from_schemas(kind, s)))
+        TileLayer(kind if name == PLANS else name, kind, tuple(properties_from_schemas(kind, *s)))
         for kind in kinds
         if (s := schemas.get(kind)) is not None
     )

@@ -97,3 +97,24 @@ def test_renamed_properties_read_their_own_key_and_say_so():
     assert prop.path == "attributes__AREA"
     assert prop.value({"AREA": 12.5, "area": 3}, "DO") == 12.5
     assert "AREA" in (prop.description or "")
+
+
+def test_a_draft_never_renames_a_name_in_force():
+    """An approved CODE is published as CODE_1 (the standard `code` holds its lower case);
+    a draft a planner sees declaring `code_1` gives way instead of pushing it to CODE_2."""
+    approved = [_schema("CODE")]
+    alone = properties_from_schemas("landuse", approved)
+    with_draft = properties_from_schemas("landuse", approved, [_schema("code_1", "Zone")])
+    names = {p.key: p.name for p in with_draft}
+    assert {p.key: p.name for p in alone}["CODE"] == names["CODE"] == "CODE_1"
+    assert names["code_1"] == "code_1_1"
+    assert names["Zone"] == "Zone"
+
+
+def test_reserved_names_in_another_case_are_renamed():
+    """GDAL and QGIS compare field names ignoring case: `GEOM` beside `geom`, `GML_ID`
+    beside GDAL's own `gml_id` would drop a column."""
+    published = _published("roads", _schema("GEOM", "Fid", "GML_ID", "ID", "_a_"))
+    assert published == {
+        "GEOM_1": "GEOM", "Fid_1": "Fid", "GML_ID_1": "GML_ID", "ID_1": "ID", "_a_": "_a_",
+    }  # fmt: skip

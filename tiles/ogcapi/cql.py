@@ -45,7 +45,7 @@ def field_mapping(properties: list[Property]) -> dict[str, str]:
 
     Names containing the ORM separator `__` would be read as nested lookups: left out.
     """
-    mapping = {p.name: p.path for p in properties if "__" not in p.name + p.key}
+    mapping = {p.name: p.path for p in properties if "__" not in p.name and "__" not in p.key}
     mapping[GEOMETRY_PROPERTY] = "geom"
     return mapping
 

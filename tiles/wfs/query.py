@@ -38,7 +38,7 @@ def storage_crs() -> Crs:
 
 def wfs_properties(ftype: FeatureType, user, at: datetime | None = None) -> list[Property]:
     """The allow-list, without names Django would read as lookups."""
-    return [p for p in properties_of(ftype, user, at) if "__" not in p.name + p.key]
+    return [p for p in properties_of(ftype, user, at) if "__" not in p.name and "__" not in p.key]
 
 
 def resolve_type(name: str, user, at: datetime | None = None) -> FeatureType:
