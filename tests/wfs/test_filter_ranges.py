@@ -186,6 +186,21 @@ LAT_LON = f"{NEAR_A1[1]} {NEAR_A1[0]}", f"{NEAR_A1[3]} {NEAR_A1[2]}"
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    "srs",
+    [
+        "urn:x-ogc:def:crs:EPSG:4326",
+        "urn:x-ogc:def:crs:EPSG::4326",
+        "urn:x-ogc:def:crs:EPSG:6.6:4326",
+    ],
+)
+def test_wfs_11_urn_form_is_latitude_first_in_filters(client, plan_in_force, srs):
+    status, body = get_feature(client, version="1.1.0", FILTER=filter_11(*LAT_LON, srs))
+    assert status == 200, body[:400]
+    assert codes(body) == ["A1"]
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("version", ["1.1.0", "2.0.0"])
 def test_short_epsg_4326_is_lon_lat_in_srsname_bbox_and_filters(client, plan_in_force, version):
     """GeoServer, GDAL and QGIS read "EPSG:4326" lon/lat in WFS: in SRSNAME, in the BBOX

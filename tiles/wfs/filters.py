@@ -74,10 +74,19 @@ def resource_ids(root: etree._Element) -> list[str] | None:
     return ids
 
 
+# WFS 1.1's own CRS form, which pygml cannot read: the same CRS as urn:ogc:def:crs:EPSG::n
+_X_OGC_URN = re.compile(r"^urn:x-ogc:def:crs:EPSG:(?:[\d.]*:)?(\d{4,6})$", re.I)
+
+
 def _envelopes_as_polygons(root: etree._Element) -> etree._Element:
     """pygeofilter drops an Envelope's srsName: rewrite Envelopes as Polygons, which keep it,
-    and give a BBOX without a ValueReference the geometry property."""
+    and give a BBOX without a ValueReference the geometry property. A urn:x-ogc srsName is
+    written as the urn:ogc one it means."""
     root = copy.deepcopy(root)
+    for element in root.iter():
+        srs_name = element.get("srsName")
+        if srs_name and (match := _X_OGC_URN.match(srs_name.strip())):
+            element.set("srsName", f"urn:ogc:def:crs:EPSG::{match.group(1)}")
     for bbox in [e for e in root.iter() if local(e.tag) == "BBOX"]:
         if len(bbox) == 1:
             ns = FES20 if etree.QName(bbox).namespace == FES20 else OGC
