@@ -86,6 +86,7 @@ def inspect_dataset(
             read.append((name, shapes, layer_crs, layer_source))
             if source.text_encoding:
                 encodings.add(source.text_encoding)
+    _check_one_crs_for_points(points, [crs for _name, _shapes, crs, _from in read])
     chosen, crs_source = _preview_crs(user_crs, read, warnings)
     label = import_crs.describe(chosen, given)
     move, info = _control_move(points, chosen, label, warnings)
@@ -158,6 +159,10 @@ def import_mapped_dataset(
             raise InvalidInput(
                 _("The mapping names none of the file's layers (%(layers)s).")
                 % {"layers": ", ".join(available)}
+            )
+        if points and user_crs is None and len(wanted) > 1:  # rare: the layers read twice
+            _check_one_crs_for_points(
+                points, [_file_crs(ogr.read_layer(dataset, n, text_encoding)) for n, _ in wanted]
             )
         prepared = []
         for index, (name, kind) in enumerate(wanted):
@@ -357,6 +362,21 @@ def _chosen_crs(user_crs, file_crs, warnings: list[str], layer: str | None = Non
     if assumed not in warnings:  # said once for all the layers of a file
         warnings.append(assumed)
     return import_crs.storage_crs(), "default"
+
+
+def _check_one_crs_for_points(points, crss: list[CRS | None]) -> None:
+    """The two-point fix places the layers of a file together: their coordinates must be in
+    one CRS (several files of a zip may each declare their own; None: the storage CRS)."""
+    storage = import_crs.storage_crs()
+    crss = [storage if crs is None else crs for crs in crss]
+    if points and any(crs != crss[0] for crs in crss[1:]):
+        raise InvalidInput(
+            _(
+                "The layers of this file are in different coordinate systems, so two control "
+                "points cannot place them together: choose the coordinate system, or upload "
+                "the layers to place separately."
+            )
+        )
 
 
 def _own_crs_layer(dataset: Dataset, layer: str) -> str | None:

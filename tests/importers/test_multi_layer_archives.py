@@ -34,9 +34,9 @@ def client_for(user) -> APIClient:
     return client
 
 
-def inspect(client, path: Path):
+def inspect(client, path: Path, **fields: str):
     with path.open("rb") as handle:
-        return client.post("/api/cad/inspect/", {"file": handle})
+        return client.post("/api/cad/inspect/", {"file": handle, **fields})
 
 
 def legacy_lots(folder: Path, name: str = "lots") -> Path:
@@ -301,3 +301,25 @@ def test_a_layer_without_its_own_crs_is_named(planner, tmp_path):
     assert shown["warnings"] == ["The layer 'ranh_gioi' declares no usable CRS; assumed EPSG:9214."]
     assert shown["crs"] == "EPSG:9214"
     assert shown["crs_source"] == "file"  # the lots' .prj
+
+
+@pytest.mark.django_db
+def test_two_control_points_cannot_place_layers_of_two_crss(planner, draft_plan, tmp_path):
+    """The points' true coordinates are in one CRS: layers each in their own (a .prj in
+    EPSG:4326 beside one in VN-2000) cannot be placed together; naming the CRS can."""
+    client = client_for(planner)
+    points = [[0, 0, HUE_X, HUE_Y], [100, 0, HUE_X + 100, HUE_Y]]
+    shown = inspect(client, two_shapefiles(tmp_path), control_points=json.dumps(points))
+    assert shown.status_code == 400, shown.content
+    assert "different coordinate systems" in shown.json()["detail"]
+    before = Layer.objects.count()
+    with pytest.raises(InvalidInput, match="different coordinate systems"):
+        import_mapped_dataset(
+            user=planner,
+            revision=draft_plan,
+            path=tmp_path / "plan.zip",
+            filename="lots.zip",
+            mapping={"lots": "landuse", "giao_thong": "roads"},
+            control_points=points,
+        )
+    assert Layer.objects.count() == before
