@@ -6,6 +6,9 @@ from django.utils.translation import gettext_lazy as _
 
 from planning import config
 from planning.log_files import logging_config
+from planning.mapnik_env import import_mapnik
+
+import_mapnik()  # before anything else imports it: see planning.mapnik_env
 
 CONFIG = config.load()
 BASE_DIR = config.BASE_DIR

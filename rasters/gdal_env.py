@@ -8,7 +8,6 @@ driver their magic bytes name (rasters.sniff), never by GDAL's guess.
 
 from __future__ import annotations
 
-import os
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -38,8 +37,8 @@ SAFE_OPTIONS: dict[str, object] = {
 def use_bundled_data() -> None:
     """Point rasterio's GDAL and PROJ at the data files of its own wheel.
 
-    Importing mapnik sets PROJ_LIB and GDAL_DATA to mapnik's share directory (which has no
-    proj.db): when rasterio is imported after it, it would look there and know no CRS.
+    Importing mapnik sets GDAL_DATA to its own share directory (and PROJ_LIB, removed again
+    by planning.mapnik_env): rasterio's GDAL reads its own.
     """
     proj = PROJDataFinder().search_wheel()
     if proj:
@@ -54,27 +53,17 @@ use_bundled_data()
 
 @contextmanager
 def safe_env() -> Iterator[None]:
-    """rasterio.Env with SAFE_OPTIONS and rasterio's own PROJ data.
+    """rasterio.Env with SAFE_OPTIONS and rasterio's own GDAL and PROJ data.
 
-    rasterio resets PROJ's search path from $PROJ_DATA/$PROJ_LIB whenever it starts an
-    environment (each dataset opened for writing does): PROJ_DATA names rasterio's data
-    while GDAL work runs here, and is restored afterwards.
+    Starting an environment makes rasterio read PROJ_DATA, PROJ_LIB and GDAL_DATA from
+    os.environ again; planning.mapnik_env keeps mapnik's PROJ_LIB out of it, and the data
+    paths are set again here in case an operator's variables name another PROJ's data.
     """
-    previous = os.environ.get("PROJ_DATA")
-    proj = PROJDataFinder().search_wheel()
-    if proj:
-        os.environ["PROJ_DATA"] = proj
-    try:
-        with rasterio.Env(**SAFE_OPTIONS), warnings.catch_warnings():
-            # Unplaced scans are expected here; their state is recorded, not warned about.
-            warnings.simplefilter("ignore", NotGeoreferencedWarning)
-            use_bundled_data()
-            yield
-    finally:
-        if previous is None:
-            os.environ.pop("PROJ_DATA", None)
-        else:
-            os.environ["PROJ_DATA"] = previous
+    with rasterio.Env(**SAFE_OPTIONS), warnings.catch_warnings():
+        # Unplaced scans are expected here; their state is recorded, not warned about.
+        warnings.simplefilter("ignore", NotGeoreferencedWarning)
+        use_bundled_data()
+        yield
 
 
 @contextmanager

@@ -131,9 +131,9 @@ def _band_range(raster: RasterLayer) -> tuple[float, float]:
 def draw(raster: Drawing, bbox: Sequence[float], size: tuple[int, int], srs: str) -> np.ndarray:
     """The RGBA pixels (rows × columns × 4, straight alpha) of `raster` over `bbox` in
     `srs` at `size` (width, height): transparent outside the raster and where it has none."""
-    target = _Target.of(bbox, size, srs)
-    source_crs = RioCRS.from_user_input(raster.crs)
     with safe_env():
+        target = _Target.of(bbox, size, srs)
+        source_crs = RioCRS.from_user_input(raster.crs)
         with rasterio.open(raster.path) as dataset:
             reading = _reading(dataset, source_crs, target)
         with rasterio.open(raster.path, overview_level=reading.level) as dataset:
