@@ -25,6 +25,8 @@ def urls(draft_id: int) -> list[tuple[str, str]]:
         ("/ogcapi/collections/landuse.draft/items", "/ogcapi/collections/landuse.nosuch/items"),
         ("/ogcapi/collections/landuse.draft/queryables",
          "/ogcapi/collections/landuse.nosuch/queryables"),
+        ("/ogcapi/collections/landuse.draft/schemas/feature",
+         "/ogcapi/collections/landuse.nosuch/schemas/feature"),
         (f"/ogcapi/collections/landuse/items/{draft_id}",
          "/ogcapi/collections/landuse/items/999999999"),
         (f"/ogcapi/collections/landuse.draft/items/{draft_id}",

@@ -18,6 +18,7 @@ from planning.errors import NotFound
 from planning.models import Layer, RevisionState
 from tiles.feature_types import (
     FeatureType,
+    Property,
     extent_wgs84,
     feature_type,
     feature_types,
@@ -144,6 +145,9 @@ def collection(base: str, ftype: FeatureType, user: Any, fmt: str = "json") -> d
             link(f"{url}/items?f=html", "items", "text/html"),
             link(f"{url}/queryables", "http://www.opengis.net/def/rel/ogc/1.0/queryables",
                  "application/schema+json"),
+            # The registered spelling, and the one GDAL before 3.7 or so matches exactly.
+            *(link(f"{url}/schemas/feature", rel, "application/schema+json",
+                   "JSON Schema of the features") for rel in ("describedby", "describedBy")),
         ],
     }  # fmt: skip
 
@@ -151,10 +155,58 @@ def collection(base: str, ftype: FeatureType, user: Any, fmt: str = "json") -> d
 _JSON_TYPES = {"datetime": ("string", "date-time"), "integer": ("integer", None)}
 
 
+def _property_schema(prop: Property) -> dict[str, Any]:
+    json_type, json_format = _JSON_TYPES.get(prop.type, (prop.type, None))
+    schema: dict[str, Any] = {"type": json_type, "title": prop.name}
+    if json_format:
+        schema["format"] = json_format
+    if prop.description:
+        schema["description"] = prop.description
+    return schema
+
+
 def queryables(base: str, ftype: FeatureType, user: Any) -> dict[str, Any]:
     """The JSON Schema of what `filter` and property parameters may name."""
     properties: dict[str, Any] = {
         "geometry": {"$ref": "https://geojson.org/schema/Geometry.json"},
+    }
+    for prop in properties_of(ftype, user):
+        properties[prop.name] = _property_schema(prop)
+    return {
+        "$schema": "https://json-schema.org/draft/2019-09/schema",
+        "$id": f"{base}collections/{ftype.name}/queryables",
+        "type": "object",
+        "title": ftype.title,
+        "properties": properties,
+        "additionalProperties": False,
+    }
+
+
+def feature_schema(base: str, ftype: FeatureType, user: Any) -> dict[str, Any]:
+    """The JSON Schema of one GeoJSON feature of the collection (its `describedby`).
+
+    Every published property the caller may see is listed with its type, so a client that
+    fixes a layer's fields before reading (GDAL's OAPIF driver) knows those the first page
+    of items lacks. A feature leaves out the properties it has no value for."""
+    properties = {prop.name: _property_schema(prop) for prop in properties_of(ftype, user)}
+    return {
+        "$schema": "https://json-schema.org/draft/2019-09/schema",
+        "$id": f"{base}collections/{ftype.name}/schemas/feature",
+        "title": ftype.title,
+        "type": "object",
+        "required": ["type", "geometry", "properties"],
+        "properties": {
+            "type": {"type": "string", "enum": ["Feature"]},
+            "id": {"type": "integer"},
+            "geometry": {
+                "oneOf": [{"type": "null"}, {"$ref": "https://geojson.org/schema/Geometry.json"}]
+            },
+            "properties": {
+                "type": "object",
+                "properties": properties,
+                "additionalProperties": False,
+            },
+        },
     }
     for prop in properties_of(ftype, user):
         json_type, json_format = _JSON_TYPES.get(prop.type, (prop.type, None))

@@ -45,13 +45,10 @@ def rows(selection: QuerySet[Feature], crs: Crs) -> QuerySet[Any, Any]:
 
 def public_properties(row: dict[str, Any], properties: list[Property]) -> dict[str, Any]:
     """The feature's published properties (tiles.feature_types.properties_of) under their
-    published names: the same names as the queryables and WFS; what it lacks is left out."""
-    attributes = row["attributes"] or {}
-    return {
-        p.name: p.value(attributes, row["category"])
-        for p in properties
-        if (p.key in attributes if p.key else row["category"])
-    }
+    published names: the same names as the queryables and WFS. What it has no value for is
+    left out, as the collection's feature schema says."""
+    values = (p.value(row["attributes"], row["category"]) for p in properties)
+    return {p.name: value for p, value in zip(properties, values, strict=True) if value is not None}
 
 
 def feature_bytes(row: dict[str, Any], properties: list[Property]) -> bytes:

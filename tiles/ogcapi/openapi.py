@@ -97,6 +97,9 @@ def _paths() -> dict[str, Any]:
         "/collections/{collectionId}/queryables": _operation(
             "getQueryables", "Queryable properties (JSON Schema)", ["collectionId"],
             {"application/schema+json": {"schema": {"type": "object"}}}),
+        "/collections/{collectionId}/schemas/feature": _operation(
+            "getFeatureSchema", "Schema of the features (JSON Schema)", ["f", "collectionId"],
+            {"application/schema+json": {"schema": {"type": "object"}}}),
         "/collections/{collectionId}/items": _operation(
             "getFeatures", "Features of a collection", items_params, geojson),
         "/collections/{collectionId}/items/{featureId}": _operation(

@@ -112,6 +112,16 @@ def queryables(request: HttpRequest, collection_id: str) -> HttpResponseBase:
 
 @require_safe
 @handles_errors
+def feature_schema(request: HttpRequest, collection_id: str) -> HttpResponseBase:
+    _only(request, {"f"})
+    user = service_user(request)
+    ftype = documents.find_collection(collection_id, user)
+    doc = documents.feature_schema(_base(request), ftype, user)
+    return _answer(request, user, doc, "ogcapi/feature_schema.html", "application/schema+json")
+
+
+@require_safe
+@handles_errors
 def items_view(request: HttpRequest, collection_id: str) -> HttpResponseBase:
     user = service_user(request)
     fmt = choose_format(request)
