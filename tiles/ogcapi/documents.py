@@ -153,6 +153,16 @@ def collection(base: str, ftype: FeatureType, user: Any, fmt: str = "json") -> d
 
 
 _JSON_TYPES = {"datetime": ("string", "date-time"), "integer": ("integer", None)}
+_GEOMETRY = {"$ref": "https://geojson.org/schema/Geometry.json"}
+
+
+def _schema_head(base: str, ftype: FeatureType, path: str) -> dict[str, Any]:
+    return {
+        "$schema": "https://json-schema.org/draft/2019-09/schema",
+        "$id": f"{base}collections/{ftype.name}/{path}",
+        "type": "object",
+        "title": ftype.title,
+    }
 
 
 def _property_schema(prop: Property) -> dict[str, Any]:
@@ -167,16 +177,11 @@ def _property_schema(prop: Property) -> dict[str, Any]:
 
 def queryables(base: str, ftype: FeatureType, user: Any) -> dict[str, Any]:
     """The JSON Schema of what `filter` and property parameters may name."""
-    properties: dict[str, Any] = {
-        "geometry": {"$ref": "https://geojson.org/schema/Geometry.json"},
-    }
+    properties: dict[str, Any] = {"geometry": _GEOMETRY}
     for prop in properties_of(ftype, user):
         properties[prop.name] = _property_schema(prop)
     return {
-        "$schema": "https://json-schema.org/draft/2019-09/schema",
-        "$id": f"{base}collections/{ftype.name}/queryables",
-        "type": "object",
-        "title": ftype.title,
+        **_schema_head(base, ftype, "queryables"),
         "properties": properties,
         "additionalProperties": False,
     }
@@ -190,36 +195,16 @@ def feature_schema(base: str, ftype: FeatureType, user: Any) -> dict[str, Any]:
     of items lacks. A feature leaves out the properties it has no value for."""
     properties = {prop.name: _property_schema(prop) for prop in properties_of(ftype, user)}
     return {
-        "$schema": "https://json-schema.org/draft/2019-09/schema",
-        "$id": f"{base}collections/{ftype.name}/schemas/feature",
-        "title": ftype.title,
-        "type": "object",
+        **_schema_head(base, ftype, "schemas/feature"),
         "required": ["type", "geometry", "properties"],
         "properties": {
             "type": {"type": "string", "enum": ["Feature"]},
             "id": {"type": "integer"},
-            "geometry": {
-                "oneOf": [{"type": "null"}, {"$ref": "https://geojson.org/schema/Geometry.json"}]
-            },
+            "geometry": {"oneOf": [{"type": "null"}, _GEOMETRY]},
             "properties": {
                 "type": "object",
                 "properties": properties,
                 "additionalProperties": False,
             },
         },
-    }
-    for prop in properties_of(ftype, user):
-        json_type, json_format = _JSON_TYPES.get(prop.type, (prop.type, None))
-        properties[prop.name] = {"type": json_type, "title": prop.name}
-        if json_format:
-            properties[prop.name]["format"] = json_format
-        if prop.description:
-            properties[prop.name]["description"] = prop.description
-    return {
-        "$schema": "https://json-schema.org/draft/2019-09/schema",
-        "$id": f"{base}collections/{ftype.name}/queryables",
-        "type": "object",
-        "title": ftype.title,
-        "properties": properties,
-        "additionalProperties": False,
     }

@@ -103,21 +103,22 @@ def collection(request: HttpRequest, collection_id: str) -> HttpResponseBase:
 @require_safe
 @handles_errors
 def queryables(request: HttpRequest, collection_id: str) -> HttpResponseBase:
-    _only(request, {"f"})
-    user = service_user(request)
-    ftype = documents.find_collection(collection_id, user)
-    doc = documents.queryables(_base(request), ftype, user)
-    return _answer(request, user, doc, "ogcapi/queryables.html", "application/schema+json")
+    return _schema(request, collection_id, documents.queryables, "ogcapi/queryables.html")
 
 
 @require_safe
 @handles_errors
 def feature_schema(request: HttpRequest, collection_id: str) -> HttpResponseBase:
+    return _schema(request, collection_id, documents.feature_schema, "ogcapi/feature_schema.html")
+
+
+def _schema(request: HttpRequest, collection_id: str, build, template: str) -> HttpResponseBase:
+    """A JSON Schema of one visible collection, built by `build(base, ftype, user)`."""
     _only(request, {"f"})
     user = service_user(request)
     ftype = documents.find_collection(collection_id, user)
-    doc = documents.feature_schema(_base(request), ftype, user)
-    return _answer(request, user, doc, "ogcapi/feature_schema.html", "application/schema+json")
+    doc = build(_base(request), ftype, user)
+    return _answer(request, user, doc, template, "application/schema+json")
 
 
 @require_safe
