@@ -148,9 +148,11 @@ def far_from_project_warning(drawing: tuple, project: tuple) -> str | None:
             "check the coordinate system (a neighbouring TM-3 zone moves a drawing by tens "
             "of kilometres)."
         ) % {"km": gap}
+    # Also shown by the plain upload page, which has no control points: name the CAD page.
     return _(
         "The drawing lands %(km)s km from the project's boundary and other layers: check "
-        "the coordinate system, the control points and the drawing's origin."
+        "the coordinate system and the file's origin (a drawing in local coordinates is "
+        "placed with two known points on the CAD import page)."
     ) % {"km": localized(gap, 0)}
 
 

@@ -70,3 +70,13 @@ def test_inspect_in_degrees_warns_without_an_absurd_distance(draft_plan, tmp_pat
     west, south, east, north = right["extent"]
     assert 107 < west < east < 108  # Huế
     assert 16 < south < north < 17
+
+
+def test_the_far_off_hint_names_remedies_every_page_offers():
+    """The plain upload page shows it too and has no control points: the two known points
+    are the CAD import page's, named as such."""
+    warning = far_from_project_warning((97.99, 16.46, 98.0, 16.47), HUE_LONLAT)
+    assert warning is not None
+    assert "check the coordinate system and the file's origin" in warning
+    assert "two known points on the CAD import page" in warning
+    assert "control points" not in warning

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 
 from planning.api.auth import is_private, service_user
@@ -133,7 +134,8 @@ def items_view(request: HttpRequest, collection_id: str) -> HttpResponseBase:
     query = items.parse_items_query(params, properties, at)
     etag = None
     if not is_private(user):
-        etag = etag_of(current_generation(), request.get_full_path(), fmt)
+        # The HTML page is in the reader's language: two languages, two tags.
+        etag = etag_of(current_generation(), request.get_full_path(), fmt, get_language())
         unchanged = not_modified(request, etag)
         if unchanged is not None:
             return cache_headers(unchanged, user, etag)
