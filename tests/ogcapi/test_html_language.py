@@ -118,4 +118,4 @@ def test_the_items_page_has_one_etag_per_language(client, plan_in_force):
     # A tag kept from the Vietnamese page does not stand for the English one.
     again, body = get(client, url, **{"Accept-Language": "en", "If-None-Match": vi["ETag"]})
     assert again.status_code == 200
-    assert b"<html lang=\"en\">" in body
+    assert b'<html lang="en">' in body
