@@ -14,6 +14,10 @@ otherwise is a conflict, reported as a drawing's conflicting labels are, the tab
 first (kept). A lot is reported when, with its columns and labels together, it still lacks
 a code or a function, or when its labels disagree; a text with a lot code in no region is
 reported where it stands.
+
+The labels may also sit in a table of their own: the land-use tables of one upload (a zip
+of several MapInfo tables) in the same CRS are labelled together, every text joined to the
+regions of all of them, so a table of texts beside a table of regions labels those regions.
 """
 
 from __future__ import annotations
@@ -48,6 +52,45 @@ class Labelling:
     labelled: int  # regions with at least one text inside
     from_codes: int  # lots whose function is their lot code's catalogue prefix
     issues: list[LabelIssue] = field(default_factory=list)
+    # Labelled with other tables: the layers whose texts were read, and how many texts.
+    text_layers: tuple[str, ...] = ()
+    pooled_texts: int = 0
+
+
+@dataclass
+class _Table:
+    """A land-use table split into its text objects and its other features."""
+
+    source: SourceLayer
+    geoms: np.ndarray
+    placed: list[int]  # rows of the texts with a place and words
+    written: list[str]  # their words
+    lots: SourceLayer  # the table without its texts
+    lot_geoms: np.ndarray
+    lot_at: np.ndarray  # which of those can be lots (polygons)
+
+
+def _has_texts(source: SourceLayer) -> bool:
+    return source.text_objects is not None and bool(source.text_objects.any())
+
+
+def _table(source: SourceLayer) -> _Table:
+    geoms = shapely.from_wkb(source.wkb, on_invalid="ignore")
+    placed: list[int] = []
+    written: list[str] = []
+    is_text = source.text_objects
+    if is_text is not None and is_text.any():
+        column = source.columns[[f["name"] for f in source.fields].index(mapinfo_text.TEXT_FIELD)]
+        placed = [i for i in np.flatnonzero(is_text).tolist() if _placed(geoms[i]) and column[i]]
+        written = [str(column[i]) for i in placed]
+        rows = np.flatnonzero(~is_text)
+        lots = _without_texts(source, rows)
+    else:
+        rows, lots = np.arange(len(source)), source
+    lot_geoms = geoms[rows]
+    return _Table(
+        source, geoms, placed, written, lots, lot_geoms, np.flatnonzero(_polygons(lot_geoms))
+    )
 
 
 def label_lots(
@@ -55,46 +98,93 @@ def label_lots(
 ) -> tuple[SourceLayer, Labelling | None]:
     """The layer without its text objects, its lots with what the texts inside them say;
     unchanged (and None) unless it is a lot layer with text objects."""
-    if kind != LOT_KIND or source.text_objects is None or not source.text_objects.any():
+    if kind != LOT_KIND or not _has_texts(source):
         return source, None
-    geoms = shapely.from_wkb(source.wkb, on_invalid="ignore")
-    texts_at, rows = np.flatnonzero(source.text_objects), np.flatnonzero(~source.text_objects)
-    written = source.columns[[f["name"] for f in source.fields].index(mapinfo_text.TEXT_FIELD)]
-    placed = [i for i in texts_at.tolist() if _placed(geoms[i]) and written[i]]
-    lots = _without_texts(source, rows)
-    lot_geoms = geoms[rows]
-    lot_at = np.flatnonzero(_polygons(lot_geoms))
+    ((layer, done),) = _label([_table(source)], functions)
+    return layer, done
+
+
+def label_lot_tables(
+    tables: list[tuple[SourceLayer, str, object]], functions: Callable[[], dict[str, str]]
+) -> list[tuple[SourceLayer, Labelling | None]]:
+    """label_lots for the (source, kind, CRS) of one upload, the lot tables of one CRS
+    labelled together (see the module docstring); in their order."""
+    results: list[tuple[SourceLayer, Labelling | None]] = [(s, None) for s, _, _ in tables]
+    groups: list[tuple[object, list[int]]] = []
+    for index, (_source, kind, crs) in enumerate(tables):
+        if kind != LOT_KIND:
+            continue
+        group = next((members for key, members in groups if key == crs), None)
+        if group is None:
+            groups.append((crs, [index]))
+        else:
+            group.append(index)
+    for _crs, members in groups:
+        if any(_has_texts(tables[i][0]) for i in members):
+            labelled = _label([_table(tables[i][0]) for i in members], functions)
+            for index, result in zip(members, labelled, strict=True):
+                results[index] = result
+    return results
+
+
+def _label(
+    tables: list[_Table], functions: Callable[[], dict[str, str]]
+) -> list[tuple[SourceLayer, Labelling]]:
+    """Every text of the tables joined to the lot it lies in, whichever table holds it;
+    texts in no lot are reported with the first table that has texts."""
     parser = LabelParser(functions())
     joined, outside = labels.join(
-        list(lot_geoms[lot_at]), list(geoms[placed]), [str(written[i]) for i in placed], parser
+        [lot for t in tables for lot in t.lot_geoms[t.lot_at]],
+        [t.geoms[i] for t in tables for i in t.placed],
+        [words for t in tables for words in t.written],
+        parser,
     )
-    merge = _Merge(lots, functions, parser)
-    issues = [
-        issue
-        for row, lot, labelled in zip(lot_at.tolist(), lot_geoms[lot_at], joined, strict=True)
-        if (issue := merge.lot(row, lot, labelled)) is not None
-    ]
-    done = Labelling(
-        texts=len(placed),
-        lots=len(lot_at),
-        labelled=sum(bool(labelled.texts) for labelled in joined),
-        from_codes=merge.from_codes,
-        issues=[*issues, *outside],
-    )
-    return merge.layer(), done
+    text_layers = tuple(t.source.name for t in tables if t.placed) if len(tables) > 1 else ()
+    pooled = sum(len(t.placed) for t in tables)
+    strays_with = next(i for i, t in enumerate(tables) if t.placed)
+    results, start = [], 0
+    for index, table in enumerate(tables):
+        mine = joined[start : start + len(table.lot_at)]
+        start += len(table.lot_at)
+        merge = _Merge(table.lots, functions, parser)
+        lot_rows = zip(table.lot_at.tolist(), table.lot_geoms[table.lot_at], mine, strict=True)
+        issues = [issue for row, lot, said in lot_rows if (issue := merge.lot(row, lot, said))]
+        done = Labelling(
+            texts=len(table.placed),
+            lots=len(table.lot_at),
+            labelled=sum(bool(said.texts) for said in mine),
+            from_codes=merge.from_codes,
+            issues=[*issues, *(outside if index == strays_with else [])],
+            text_layers=text_layers,
+            pooled_texts=pooled if text_layers else 0,
+        )
+        results.append((merge.layer(), done))
+    return results
 
 
 def report_entries(labelling: Labelling, layer: str, crs: CRS) -> tuple[list[str], list[dict]]:
     """The notes and label issues of a lot layer's labels, as a drawing's report has them:
     each issue with `location` in the layer's CRS and `lonlat` in EPSG:4326."""
-    notes = [
-        messages.LOTS_LABELLED(
-            texts=labelling.texts,
-            layer=repr(layer),
-            labelled=labelling.labelled,
-            lots=labelling.lots,
+    notes = []
+    if labelling.text_layers and labelling.lots:
+        notes.append(
+            messages.LOTS_LABELLED_FROM_LAYERS(
+                texts=labelling.pooled_texts,
+                layers=", ".join(repr(name) for name in labelling.text_layers),
+                layer=repr(layer),
+                labelled=labelling.labelled,
+                lots=labelling.lots,
+            )
         )
-    ]
+    elif not labelling.text_layers:
+        notes.append(
+            messages.LOTS_LABELLED(
+                texts=labelling.texts,
+                layer=repr(layer),
+                labelled=labelling.labelled,
+                lots=labelling.lots,
+            )
+        )
     if labelling.from_codes:
         notes.append(messages.FUNCTIONS_FROM_CODES(count=labelling.from_codes))
     to_lonlat = Transformer.from_crs(crs, CRS.from_epsg(4326), always_xy=True)

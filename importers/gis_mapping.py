@@ -131,7 +131,7 @@ def import_mapped_dataset(
     remote_addr: str | None = None,
 ):
     """The mapped source layers as planning layers, in one transaction."""
-    from importers.service import CadImportResult, _check_permission, _load, missing_attributes
+    from importers.service import CadImportResult, _check_permission, _load
 
     _check_permission(user, revision)
     check_encoding(text_encoding)
@@ -164,7 +164,7 @@ def import_mapped_dataset(
             _check_one_crs_for_points(
                 points, [_file_crs(ogr.read_layer(dataset, n, text_encoding)) for n, _ in wanted]
             )
-        prepared = []
+        read: list[_Read] = []
         for index, (name, kind) in enumerate(wanted):
             step(5 + 70 * index / len(wanted), _("Reading layer %(name)s") % {"name": name})
             whole = ogr.read_layer(dataset, name, text_encoding)
@@ -178,25 +178,20 @@ def import_mapped_dataset(
                 whole.wkb, transform = _moved_wkb(whole.wkb, move), info
                 _turn_texts(whole, turn_of(move))
             for target, by_rule in _split_by_rules(whole, kind, rules):
-                group_kind, source = target_kind(target), _with_defaults(by_rule, target)
-                source, labelling = gis_labels.label_lots(source, group_kind, functions)
-                report = ImportReport(filename, dataset.format.name, name, label)
-                report.lot_labels = labelled.add(labelling, name, layer_crs)
-                report.features_read = len(source)
-                report.text_encoding = source.text_encoding or ""
-                report.missing_attributes = missing_attributes(
-                    get_kind(group_kind), [field["name"] for field in source.fields]
-                )
-                to_storage = import_crs.transformer_to_storage(layer_crs)
-                ready = geometry.prepare(source.wkb, get_kind(group_kind), to_storage, report)
-                boxes.append(ready.bounds)
-                if source.text_encoding in LEGACY:
-                    report.warnings.append(
-                        _("Text was converted from the legacy %(encoding)s encoding to Unicode.")
-                        % {"encoding": source.text_encoding.upper()}
-                    )
-                title = f"{name} – {target_label(target)}"  # building lines apart from red
-                prepared.append((name, group_kind, source, ready, title, report))
+                source = _with_defaults(by_rule, target)
+                read.append(_Read(name, target, target_kind(target), source, layer_crs, label))
+        # Lot labels are joined across the land-use tables of one CRS (importers.gis_labels).
+        labelled_tables = gis_labels.label_lot_tables(
+            [(entry.source, entry.kind, entry.crs) for entry in read], functions
+        )
+        prepared = []
+        for entry, (source, labelling) in zip(read, labelled_tables, strict=True):
+            report = ImportReport(filename, dataset.format.name, entry.name, entry.crs_label)
+            report.lot_labels = labelled.add(labelling, entry.name, entry.crs)
+            ready = _prepare(source, entry, report)
+            boxes.append(ready.bounds)
+            title = f"{entry.name} – {target_label(entry.target)}"  # building lines apart
+            prepared.append((entry.name, entry.kind, source, ready, title, report))
         if not prepared:
             raise InvalidInput(_("No feature could be loaded."))
         far = cad_placement.storage_box_far_from_project(
@@ -230,6 +225,35 @@ def import_mapped_dataset(
     return CadImportResult(layers, summary)
 
 
+@dataclasses.dataclass(frozen=True)
+class _Read:
+    """One source layer as read, moved and split by the mapping's rules."""
+
+    name: str
+    target: str  # the mapping's target (kind, or kind with a subtype)
+    kind: str
+    source: ogr.SourceLayer
+    crs: CRS
+    crs_label: str
+
+
+def _prepare(source: ogr.SourceLayer, entry: _Read, report: ImportReport):
+    """The layer's geometries in the storage CRS, its report filled in."""
+    from importers.service import missing_attributes
+
+    report.features_read = len(source)
+    report.text_encoding = source.text_encoding or ""
+    kind = get_kind(entry.kind)
+    report.missing_attributes = missing_attributes(kind, [f["name"] for f in source.fields])
+    ready = geometry.prepare(source.wkb, kind, import_crs.transformer_to_storage(entry.crs), report)
+    if source.text_encoding in LEGACY:
+        report.warnings.append(
+            _("Text was converted from the legacy %(encoding)s encoding to Unicode.")
+            % {"encoding": source.text_encoding.upper()}
+        )
+    return ready
+
+
 @dataclasses.dataclass
 class _LotLabels:
     """The notes and label issues of the lot layers of one import (importers.gis_labels)."""
@@ -247,12 +271,19 @@ class _LotLabels:
         return gis_labels.lot_labels(labelling)
 
 
+def _labels_only(report: ImportReport) -> bool:
+    """A table of text objects only, all read as lot labels: it was to give no features."""
+    counts = report.lot_labels
+    return bool(counts and counts["texts"] and not counts["lots"] and not report.features_read)
+
+
 @transaction.atomic
 def _load_all(user, revision, prepared, filename, remote_addr, step, load) -> list[Layer]:
     layers = []
     for index, (name, kind, source, ready, title, report) in enumerate(prepared):
         if not len(ready.keep):
-            report.warnings.append(_("No feature could be loaded."))
+            if not _labels_only(report):
+                report.warnings.append(_("No feature could be loaded."))
             continue
         step(80 + 19 * index / len(prepared), _("Loading layer %(name)s") % {"name": name})
         layers.append(

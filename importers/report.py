@@ -103,6 +103,12 @@ LOTS_LABELLED = ReportMessage(
         "%(lots)s lots take attributes from them"
     )
 )
+LOTS_LABELLED_FROM_LAYERS = ReportMessage(
+    _(
+        "%(texts)s text objects of layers %(layers)s read as labels of the lots of layer "
+        "%(layer)s: %(labelled)s of %(lots)s lots take attributes from them"
+    )
+)
 # CAD layers (importers.cad.convert).
 NO_ENTITY = ReportMessage(_("No entity was found for the %(kind)s layer."), (("kind", kind_label),))
 HIDDEN_CONVERTED = ReportMessage(

@@ -283,3 +283,61 @@ def test_import_cad_json_says_how_many_lots_got_labels(planner, draft_plan, tmp_
     shown = text_out.getvalue()
     assert "read as lot labels: 3 of 4 lots take attributes from them" in shown
     assert "lot label outside every lot «B9-09»" in shown
+
+
+def label_tables(folder: Path, suffix: str) -> Path:
+    """Two tables of regions without codes and a table of their labels, in one zip, as a
+    MapInfo plan often keeps its annotation apart."""
+    tables = [
+        mif(folder, ["MA Char(10)"], [region(0, ""), region(1, "")], name="lo_a"),
+        mif(folder, ["MA Char(10)"], [region(3, "")], name="lo_b"),
+        mif(folder, ["GHICHU Char(10)"], [
+            text(0, b"A1-01"),
+            text(0, "§Êt ë míi".encode("latin-1"), dy=5),  # Đất ở mới
+            text(1, b"CX-02", "Arial"),
+            text(3, b"DO-03", "Arial"),
+            text(0, b"B9-09", at=OUTSIDE),  # in no lot of any table
+        ], name="nhan"),
+    ]  # fmt: skip
+    if suffix == ".tab":
+        tables = [as_tab(path) for path in tables]
+    parts = sorted({p for table in tables for p in table.parent.iterdir()})
+    return zip_dir(parts, folder.parent / "plan.zip")
+
+
+@pytest.mark.parametrize("suffix", [".mif", ".tab"])
+def test_a_table_of_labels_labels_the_regions_of_the_other_tables(
+    planner, draft_plan, tmp_path, suffix
+):
+    upload = label_tables(tmp_path / "mif", suffix)
+    result = import_mapped_dataset(
+        user=planner, revision=draft_plan, path=upload, filename=upload.name,
+        mapping={"*": "landuse"}, crs="EPSG:9214",
+    )  # fmt: skip
+
+    layers = {layer.name.split(" ")[0]: layer for layer in result.layers}
+    assert set(layers) == {"lo_a", "lo_b"}  # the labels' table gives no features
+    first, second = lots_of(layers["lo_a"])
+    (third,) = lots_of(layers["lo_b"])
+    assert (first.attributes["code"], first.category) == ("A1-01", "DO")
+    assert first.attributes["function_label"] == "Đất ở mới"
+    assert (second.attributes["code"], second.category) == ("CX-02", "CX")
+    assert (third.attributes["code"], third.category) == ("DO-03", "DO")  # the code's letters
+
+    report = result.report
+    counts = {layer["source_layer"]: layer["lot_labels"] for layer in report["layers"]}
+    assert counts == {
+        "lo_a": {"texts": 0, "lots": 2, "labelled": 2},
+        "lo_b": {"texts": 0, "lots": 1, "labelled": 1},
+        "nhan": {"texts": 5, "lots": 0, "labelled": 0},
+    }
+    assert [note for note in report["notes"] if "text objects" in note] == [
+        "5 text objects of layers 'nhan' read as labels of the lots of layer 'lo_a': "
+        "2 of 2 lots take attributes from them",
+        "5 text objects of layers 'nhan' read as labels of the lots of layer 'lo_b': "
+        "1 of 1 lots take attributes from them",
+    ]
+    ((stray),) = report["label_issues"]  # once, not once per table
+    assert (stray["problem"], stray["texts"]) == ("lot label outside every lot", ["B9-09"])
+    assert stray["location"] == pytest.approx(OUTSIDE)
+    assert "No feature could be loaded." not in report["warnings"]
