@@ -23,7 +23,7 @@ from planning.layer_kinds import KINDS
 from planning.models import Feature
 from planning.visibility import service_features
 from tiles import raster_layers
-from tiles.feature_types import RESERVED, SAFE_NAME
+from tiles.feature_types import FeatureType, Property, properties_of
 from tiles.mapproxy_config import public_layer
 from tiles.params import GEOGRAPHIC_SRIDS
 from tiles.wms_request import MapView, WmsError, parse_layers, positive_int
@@ -159,7 +159,14 @@ def find(request: InfoRequest, user, at: datetime | None) -> list[Hit]:
         features = features.annotate(out_geometry=geometry)
     rows = list(features[:CANDIDATES])
     rows.sort(key=lambda f: (f.distance, -KINDS[f.layer.kind].draw_order, -f.id))
-    return [_hit(f) for f in rows[: request.feature_count]]
+    found = rows[: request.feature_count]
+    published = {kind: _published(kind, user, at) for kind in {f.layer.kind for f in found}}
+    return [_hit(f, published[f.layer.kind]) for f in found]
+
+
+def _published(kind: str, user, at: datetime | None) -> list[Property]:
+    """The kind's properties under the names WFS and OGC API publish for this caller."""
+    return properties_of(FeatureType(kind, kind, None, kind), user, at)
 
 
 def _kinds_of(layer_name: str) -> tuple[str, ...]:
@@ -167,19 +174,23 @@ def _kinds_of(layer_name: str) -> tuple[str, ...]:
     return layer.kinds if layer else ()
 
 
-def _hit(feature: Feature) -> Hit:
+def _hit(feature: Feature, properties: list[Property]) -> Hit:
+    """The feature with its published properties (a stored null included, as empty)."""
     revision = feature.layer.revision
-    properties: dict[str, object] = {"category": feature.category}
-    for name, value in (feature.attributes or {}).items():
-        if SAFE_NAME.match(name) and name not in RESERVED:
-            is_scalar = value is None or isinstance(value, str | int | float | bool)
-            properties[name] = value if is_scalar else json.dumps(value, ensure_ascii=False)
+    attributes = feature.attributes or {}
+    values: dict[str, object] = {}
+    for prop in properties:
+        if prop.key and prop.key not in attributes:
+            continue
+        value = prop.value(attributes, feature.category)
+        is_scalar = value is None or isinstance(value, str | int | float | bool)
+        values[prop.name] = value if is_scalar else json.dumps(value, ensure_ascii=False)
     return Hit(
         id=feature.id,
         kind=feature.layer.kind,
         project=revision.project.code,
         revision=revision.number,
-        properties=properties,
+        properties=values,
         geometry=getattr(feature, "out_geometry", None),
     )
 

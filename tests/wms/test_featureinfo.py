@@ -9,7 +9,7 @@ import pytest
 from lxml import etree
 from owslib.wms import WebMapService
 
-from tests.conftest import HUE_X, HUE_Y, make_plan, square
+from tests.conftest import HUE_X, HUE_Y, declare_lot_schema, make_plan, square
 from tests.wms.helpers import A1_PIXEL, B1_PIXEL, BBOX_9214, EMPTY_PIXEL, SIZE, get, wms_url
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("catalogue")]
@@ -63,6 +63,7 @@ def test_feature_count_at_a_shared_edge(live_server, plan_in_force):
 
 
 def test_empty_pixel_and_plain_text(live_server, plan_in_force):
+    declare_lot_schema(plan_in_force)  # `name` is published, as an import declares it
     status, headers, body = _info(live_server.url, EMPTY_PIXEL, INFO_FORMAT="text/plain")
     assert status == 200
     assert headers["Content-Type"].startswith("text/plain")
@@ -74,13 +75,14 @@ def test_empty_pixel_and_plain_text(live_server, plan_in_force):
 
 def test_html_is_escaped(live_server, planner, reviewer):
     evil = '<script>alert("x")</script>'
-    make_plan(
+    evil_plan = make_plan(
         planner,
         reviewer,
         "evil",
         [(square(HUE_X, HUE_Y, 100), {"code": "E1", "function": "DO", "name": evil})],
         approve=True,
     )
+    declare_lot_schema(evil_plan)
     status, headers, body = _info(live_server.url, A1_PIXEL, INFO_FORMAT="text/html")
     assert status == 200
     assert headers["Content-Type"].startswith("text/html")
