@@ -18,9 +18,14 @@ from pathlib import Path
 
 
 def import_mapnik() -> None:
-    """Import mapnik once; drop PROJ_LIB if it is the one mapnik set (an operator's stays)."""
+    """Import mapnik once; drop PROJ_LIB if it is the one mapnik set (an operator's stays).
+
+    mapnik names its directory through os.path.realpath: compared resolved, so an install
+    reached through a symbolic link (a `current` release link, lib64 -> lib) is recognised.
+    """
     import mapnik
 
-    own = Path(mapnik.__file__).parent / "share" / "proj"
-    if os.environ.get("PROJ_LIB") == str(own):
+    own = Path(mapnik.__file__).resolve().parent / "share" / "proj"
+    value = os.environ.get("PROJ_LIB")
+    if value and Path(value).resolve() == own:
         del os.environ["PROJ_LIB"]

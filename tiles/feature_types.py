@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.contrib.gis.db.models import Extent
@@ -147,11 +147,15 @@ def properties_from_schemas(
     declare under their published names: the approved layers' (`schemas`, in
     PUBLICATION_ORDER) named among themselves, then the drafts' a caller may see, which
     give way to every name, so a draft never renames what is in force."""
-    standard = standard_properties(kind)
-    keys = {p.key for p in standard}
     schemas, drafts = list(schemas), list(drafts)
-    in_force = _declared(schemas, keys)
-    later = {k: t for k, t in _declared([*schemas, *drafts], keys).items() if k not in in_force}
+    types = _declared_types([*schemas, *drafts])
+    standard = [
+        replace(p, type=_wider(p.type, types[p.key])) if p.key in types else p
+        for p in standard_properties(kind)
+    ]
+    keys = {p.key for p in standard}
+    in_force = {k: types[k] for k in _declared(schemas, keys)}
+    later = {k: types[k] for k in _declared([*schemas, *drafts], keys) if k not in in_force}
     taken = {p.name.casefold() for p in standard} | _RESERVED_FOLDED
     published = list(standard)
     for declared, avoided in ((in_force, in_force), (later, {**in_force, **later})):
@@ -172,18 +176,36 @@ def standard_properties(kind: str) -> list[Property]:
     return standard
 
 
-def _declared(schemas: Iterable[list | None], standard_keys: set[str]) -> dict[str, str]:
-    """{attribute key: type} of the safe declared names, first declaration first; a key
-    that is a standard property's own key is that property (its type stays the kind's)."""
-    found: dict[str, str] = {}
+def _declared(schemas: Iterable[list | None], standard_keys: set[str]) -> list[str]:
+    """The safe declared attribute keys, first declaration first; a key that is a standard
+    property's own key is that property."""
+    found: dict[str, None] = {}
     for schema in schemas:
         for field in schema or []:
             key = str(field.get("name", ""))
-            if key in found or key in standard_keys or key in RESERVED:
-                continue
-            if SAFE_NAME.match(key):
-                found[key] = _TYPE_MAP.get(field.get("type", "string"), "string")
-    return found
+            if key not in standard_keys and key not in RESERVED and SAFE_NAME.match(key):
+                found.setdefault(key)
+    return list(found)
+
+
+def _declared_types(schemas: Iterable[list | None]) -> dict[str, str]:
+    """{attribute key: the type every declaration of it honours}: an `area` one layer
+    declares integer and another number is a number; declared as text anywhere (a MapInfo
+    Char column), it is text. Published narrower, GDAL would convert what does not fit
+    (56.7 read as 56, "n/a" as 0) without a word."""
+    types: dict[str, str] = {}
+    for schema in schemas:
+        for field in schema or []:
+            key = str(field.get("name", ""))
+            declared = _TYPE_MAP.get(field.get("type", "string"), "string")
+            types[key] = _wider(types[key], declared) if key in types else declared
+    return types
+
+
+def _wider(one: str, other: str) -> str:
+    if one == other:
+        return one
+    return "number" if {one, other} == {"integer", "number"} else "string"
 
 
 def _free_name(key: str, taken: set[str], declared: set[str]) -> str:

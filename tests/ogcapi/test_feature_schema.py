@@ -14,8 +14,9 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT201909
 from rest_framework.authtoken.models import Token
 
-from planning.models import Feature
+from planning.models import Feature, Layer
 from tests.clashing_plans import clashing_plans
+from tests.conftest import HUE_X, HUE_Y, make_plan, square
 from tests.ogcapi.helpers import get, get_json
 from tests.ogcapi.test_clients import gdal_env
 from tests.ogcapi.test_published_schema import PUBLISHED
@@ -115,3 +116,46 @@ def test_gdal_takes_the_columns_the_first_page_lacks_from_the_schema(live_server
     # Without the schema, GDAL fixes the fields from A1 alone and loses the others.
     sampled = _ogr2ogr(live_server, tmp_path, "-oo", "IGNORE_SCHEMA=YES")
     assert "AREA_1" not in sampled["S1"]
+
+
+@pytest.fixture
+def mixed_types(plan_in_force, planner, reviewer):
+    """`DIENTICH` declared integer by one plan and number by another (DBF N(10,0) and
+    N(12,2)); `SOTANG` integer by one and text by another (a MapInfo Char column: "3-5")."""
+    whole = make_plan(planner, reviewer, "whole",
+                      [(square(HUE_X + 600, HUE_Y, 50), {"code": "W1", "function": "DO", "DIENTICH": 56, "SOTANG": 3})],
+                      approve=True)  # fmt: skip
+    decimal = make_plan(planner, reviewer, "decimal",
+                        [(square(HUE_X + 700, HUE_Y, 50),
+                          {"code": "D1", "function": "DO", "DIENTICH": 56.7, "SOTANG": "3-5"})],
+                        approve=True)  # fmt: skip
+    Layer.objects.filter(revision=whole).update(
+        attribute_schema=[
+            {"name": "code", "type": "string"},
+            {"name": "DIENTICH", "type": "integer"},
+            {"name": "SOTANG", "type": "integer"},
+        ]
+    )
+    Layer.objects.filter(revision=decimal).update(
+        attribute_schema=[
+            {"name": "code", "type": "string"},
+            {"name": "DIENTICH", "type": "number"},
+            {"name": "SOTANG", "type": "string"},
+        ]
+    )
+
+
+def test_the_schema_types_are_those_every_declaration_honours(client, mixed_types):
+    properties = get_json(client, SCHEMA)["properties"]["properties"]["properties"]
+    assert properties["DIENTICH"]["type"] == "number"
+    assert properties["SOTANG"]["type"] == "string"
+    queryables = get_json(client, "/ogcapi/collections/landuse/queryables")["properties"]
+    assert (queryables["DIENTICH"]["type"], queryables["SOTANG"]["type"]) == ("number", "string")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_gdal_keeps_values_of_mixed_declarations(live_server, mixed_types, tmp_path):
+    lots = _ogr2ogr(live_server, tmp_path)
+    # Published narrower, GDAL read 56.7 as 56 and "3-5" as 3 without a word.
+    assert (lots["D1"]["DIENTICH"], lots["D1"]["SOTANG"]) == (56.7, "3-5")
+    assert (lots["W1"]["DIENTICH"], lots["W1"]["SOTANG"]) == (56, "3")

@@ -62,3 +62,17 @@ def test_a_raster_drawn_in_a_new_thread_after_a_plain_rasterio_open(tmp_path):
     pixels = drawn["pixels"]
     assert pixels[..., 3].min() == 255  # wholly inside the scan
     assert np.abs(pixels[..., :3].astype(int) - 200).max() <= 1
+
+
+def test_mapnik_s_proj_lib_is_recognised_through_a_symbolic_link(tmp_path, monkeypatch):
+    from planning.mapnik_env import import_mapnik
+
+    link = tmp_path / "current"
+    link.symlink_to(Path(mapnik.__file__).resolve().parent, target_is_directory=True)
+    monkeypatch.setenv("PROJ_LIB", str(link / "share" / "proj"))
+    import_mapnik()
+    assert "PROJ_LIB" not in os.environ
+    operators = tmp_path / "proj"  # another directory stays the operator's choice
+    monkeypatch.setenv("PROJ_LIB", str(operators))
+    import_mapnik()
+    assert os.environ["PROJ_LIB"] == str(operators)
