@@ -13,11 +13,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
+from django.utils.translation import gettext
 from shapely.geometry.base import BaseGeometry
 
 from importers import report as messages
 from importers.cad import labels, polygons
 from importers.cad.geometry import CadItem, map_rotation
+from importers.loader import PlacementRefused
 from planning.layer_kinds import get_kind
 
 
@@ -35,6 +37,10 @@ SAME_LOT = 0.9  # intersection over union above which a hatch is the lot it fill
 
 
 def build_features(kind, items, texts, decoder, options, report, filename) -> list[CadFeature]:
+    # A label is often among the items too: each entity once.
+    _refuse_coordinates_that_are_no_numbers(
+        list({id(i): i for i in [*items, *texts]}.values()), filename
+    )
     family = get_kind(kind).geometry
     if kind == "landuse":
         chosen, labels_read = _lots_and_labels(kind, items, texts, decoder, options, report)
@@ -56,6 +62,37 @@ def build_features(kind, items, texts, decoder, options, report, filename) -> li
         category = str(attrs.get("function", "")) if kind == "landuse" else ""
         features.append(CadFeature(geom, geom_3d, attrs, category, ref))
     return features
+
+
+def _refuse_coordinates_that_are_no_numbers(items: list[CadItem], filename: str) -> None:
+    """Refuse the drawing when an entity has a coordinate that is no finite number (NaN,
+    1e999), as the loader refuses such features (loader.check_placement): snapping and
+    polygonising cannot take them. A text or point at NaN arrives as an empty point."""
+    geoms = np.asarray([item.geom for item in items], dtype=object)
+    if not len(geoms):
+        return
+    present = ~shapely.is_missing(geoms)
+    coords, owner = shapely.get_coordinates(geoms[present], return_index=True)
+    bad = np.zeros(len(geoms), dtype=bool)
+    bad_present = np.zeros(int(present.sum()), dtype=bool)
+    bad_present[owner[~np.isfinite(coords).all(axis=1)]] = True
+    points = shapely.get_type_id(geoms[present]) == shapely.GeometryType.POINT
+    bad_present |= points & shapely.is_empty(geoms[present])
+    bad[present] = bad_present
+    if not bad.any():
+        return
+    refs = [f"{filename}#{items[i].handle}" for i in np.flatnonzero(bad)[:3].tolist()]
+    count = int(bad.sum())
+    raise PlacementRefused(
+        gettext(
+            "%(count)d entities have coordinates that are not numbers (%(examples)s): "
+            "check the drawing. Nothing was imported."
+        )
+        % {"count": count, "examples": ", ".join(refs)},
+        count=count,
+        loaded=len(items),
+        examples=refs,
+    )
 
 
 def _flat(geoms: np.ndarray) -> np.ndarray:

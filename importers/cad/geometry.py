@@ -484,7 +484,9 @@ def _ends_meet(spline) -> bool:
 
 
 def _line_or_ring(points: list[tuple[float, float]], closed: bool):
-    if closed and len(points) >= 3:
+    # A ring with a coordinate that is no number cannot close (NaN != NaN, GEOS raises): it
+    # stays a line, which the placement check refuses as any other such feature.
+    if closed and len(points) >= 3 and all(map(math.isfinite, (c for p in points for c in p))):
         if points[0] != points[-1]:
             points = [*points, points[0]]
         if len(set(points)) >= 3:
