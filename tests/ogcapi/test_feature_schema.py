@@ -123,7 +123,8 @@ def mixed_types(plan_in_force, planner, reviewer):
     """`DIENTICH` declared integer by one plan and number by another (DBF N(10,0) and
     N(12,2)); `SOTANG` integer by one and text by another (a MapInfo Char column: "3-5")."""
     whole = make_plan(planner, reviewer, "whole",
-                      [(square(HUE_X + 600, HUE_Y, 50), {"code": "W1", "function": "DO", "DIENTICH": 56, "SOTANG": 3})],
+                      [(square(HUE_X + 600, HUE_Y, 50),
+                        {"code": "W1", "function": "DO", "DIENTICH": 56, "SOTANG": 3})],
                       approve=True)  # fmt: skip
     decimal = make_plan(planner, reviewer, "decimal",
                         [(square(HUE_X + 700, HUE_Y, 50),
