@@ -15,9 +15,10 @@ first (kept). A lot is reported when, with its columns and labels together, it s
 a code or a function, or when its labels disagree; a text with a lot code in no region is
 reported where it stands.
 
-The labels may also sit in a table of their own: the land-use tables of one upload (a zip
-of several MapInfo tables) in the same CRS are labelled together, every text joined to the
-regions of all of them, so a table of texts beside a table of regions labels those regions.
+The labels may also sit in a table of their own: in an upload of several tables (a zip of
+MapInfo tables), the texts of a land-use table that holds no regions label the regions of
+the other land-use tables, each text the smallest region it lies in (in whichever CRS).
+A table with regions keeps its own texts for its own regions.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import CRS, Geod, Transformer
 
 from importers import mapinfo_text
 from importers import report as messages
@@ -52,9 +53,11 @@ class Labelling:
     labelled: int  # regions with at least one text inside
     from_codes: int  # lots whose function is their lot code's catalogue prefix
     issues: list[LabelIssue] = field(default_factory=list)
-    # Labelled with other tables: the layers whose texts were read, and how many texts.
+    # Lots that also took texts of other tables: the layers whose texts were read, how many.
     text_layers: tuple[str, ...] = ()
     pooled_texts: int = 0
+    # A table of texts alone: the tables whose lots its texts labelled.
+    labels_for: tuple[str, ...] = ()
 
 
 @dataclass
@@ -100,66 +103,118 @@ def label_lots(
     unchanged (and None) unless it is a lot layer with text objects."""
     if kind != LOT_KIND or not _has_texts(source):
         return source, None
-    ((layer, done),) = _label([_table(source)], functions)
-    return layer, done
+    return _label(_table(source), functions)
 
 
 def label_lot_tables(
-    tables: list[tuple[SourceLayer, str, object]], functions: Callable[[], dict[str, str]]
+    tables: list[tuple[SourceLayer, str, CRS]], functions: Callable[[], dict[str, str]]
 ) -> list[tuple[SourceLayer, Labelling | None]]:
-    """label_lots for the (source, kind, CRS) of one upload, the lot tables of one CRS
-    labelled together (see the module docstring); in their order."""
+    """label_lots for each (source, kind, CRS) of one upload, in their order; the texts of
+    a land-use table of texts alone label the lots of the others (the module docstring):
+    each text goes to the smallest region that holds it, in whichever table, its anchor
+    moved into that table's CRS. A table with regions keeps its own texts for its own
+    regions, and one that receives no text is left as it is."""
     results: list[tuple[SourceLayer, Labelling | None]] = [(s, None) for s, _, _ in tables]
-    groups: list[tuple[object, list[int]]] = []
-    for index, (_source, kind, crs) in enumerate(tables):
-        if kind != LOT_KIND:
+    split = {i: _table(source) for i, (source, kind, _) in enumerate(tables) if kind == LOT_KIND}
+    regions = [i for i, table in split.items() if len(table.lot_at)]
+    text_only = [i for i, table in split.items() if table.placed and not len(table.lot_at)]
+    given: dict[int, list[tuple[object, str, str]]] = {i: [] for i in regions}
+    for index in text_only if regions else []:
+        table, crs = split[index], tables[index][2]
+        homes = _homes(table, crs, [(r, split[r], tables[r][2]) for r in regions])
+        for (region, point), words in zip(homes, table.written, strict=True):
+            if region is not None:
+                given[region].append((point, words, table.source.name))
+        strays = [k for k, (region, _) in enumerate(homes) if region is None]
+        layer, done = _label(_subset_texts(table, strays), functions)
+        done.texts = len(table.placed)
+        done.labels_for = tuple(dict.fromkeys(tables[r][0].name for r, _ in homes if r is not None))
+        results[index] = (layer, done)
+    for index, table in split.items():
+        if regions and index in text_only:
             continue
-        group = next((members for key, members in groups if key == crs), None)
-        if group is None:
-            groups.append((crs, [index]))
-        else:
-            group.append(index)
-    for _crs, members in groups:
-        if any(_has_texts(tables[i][0]) for i in members):
-            labelled = _label([_table(tables[i][0]) for i in members], functions)
-            for index, result in zip(members, labelled, strict=True):
-                results[index] = result
+        if _has_texts(table.source) or given.get(index):
+            results[index] = _label(table, functions, given.get(index, []))
     return results
+
+
+def _homes(
+    table: _Table, crs: CRS, regions: list[tuple[int, _Table, CRS]]
+) -> list[tuple[int | None, object]]:
+    """For each placed text of `table`: the region table holding the smallest region it
+    lies in and the anchor in that table's CRS, or (None, None)."""
+    anchors = table.geoms[table.placed]
+    best: list[tuple[int | None, object]] = [(None, None)] * len(anchors)
+    smallest = np.full(len(anchors), np.inf)
+    for index, regions_table, region_crs in regions:
+        points = _moved(anchors, crs, region_crs)
+        lots = regions_table.lot_geoms[regions_table.lot_at]
+        inside, lot = shapely.STRtree(lots).query(points, predicate="within")
+        # Areas in square metres wherever the table's CRS is: tables may differ.
+        areas = _areas_m2(lots[lot], region_crs)
+        for text, area in zip(inside.tolist(), areas.tolist(), strict=True):
+            if area < smallest[text]:
+                smallest[text], best[text] = area, (index, points[text])
+    return best
+
+
+def _moved(points: np.ndarray, source: CRS, target: CRS) -> np.ndarray:
+    if source == target:
+        return points
+    move = Transformer.from_crs(source, target, always_xy=True)
+    return shapely.transform(points, lambda xy: np.column_stack(move.transform(xy[:, 0], xy[:, 1])))
+
+
+def _areas_m2(polygons: np.ndarray, crs: CRS) -> np.ndarray:
+    if crs.is_projected:
+        return shapely.area(polygons)
+    geod = crs.get_geod() or Geod(ellps="WGS84")
+    return np.array([abs(geod.geometry_area_perimeter(p)[0]) for p in polygons], dtype=float)
+
+
+def _subset_texts(table: _Table, keep: list[int]) -> _Table:
+    """The table with only the texts at positions `keep` of its placed texts."""
+    return _Table(
+        table.source,
+        table.geoms,
+        [table.placed[k] for k in keep],
+        [table.written[k] for k in keep],
+        table.lots,
+        table.lot_geoms,
+        table.lot_at,
+    )
 
 
 def _label(
-    tables: list[_Table], functions: Callable[[], dict[str, str]]
-) -> list[tuple[SourceLayer, Labelling]]:
-    """Every text of the tables joined to the lot it lies in, whichever table holds it;
-    texts in no lot are reported with the first table that has texts."""
+    table: _Table,
+    functions: Callable[[], dict[str, str]],
+    extra: list[tuple[object, str, str]] | None = None,
+) -> tuple[SourceLayer, Labelling]:
+    """The table's texts, and `extra` (anchor, words, layer) texts of other tables, joined
+    to the lots they lie in; texts in no lot reported."""
+    extra = extra or []
     parser = LabelParser(functions())
     joined, outside = labels.join(
-        [lot for t in tables for lot in t.lot_geoms[t.lot_at]],
-        [t.geoms[i] for t in tables for i in t.placed],
-        [words for t in tables for words in t.written],
+        list(table.lot_geoms[table.lot_at]),
+        [*table.geoms[table.placed], *(point for point, _, _ in extra)],
+        [*table.written, *(words for _, words, _ in extra)],
         parser,
     )
-    text_layers = tuple(t.source.name for t in tables if t.placed) if len(tables) > 1 else ()
-    pooled = sum(len(t.placed) for t in tables)
-    strays_with = next(i for i, t in enumerate(tables) if t.placed)
-    results, start = [], 0
-    for index, table in enumerate(tables):
-        mine = joined[start : start + len(table.lot_at)]
-        start += len(table.lot_at)
-        merge = _Merge(table.lots, functions, parser)
-        lot_rows = zip(table.lot_at.tolist(), table.lot_geoms[table.lot_at], mine, strict=True)
-        issues = [issue for row, lot, said in lot_rows if (issue := merge.lot(row, lot, said))]
-        done = Labelling(
-            texts=len(table.placed),
-            lots=len(table.lot_at),
-            labelled=sum(bool(said.texts) for said in mine),
-            from_codes=merge.from_codes,
-            issues=[*issues, *(outside if index == strays_with else [])],
-            text_layers=text_layers,
-            pooled_texts=pooled if text_layers else 0,
-        )
-        results.append((merge.layer(), done))
-    return results
+    merge = _Merge(table.lots, functions, parser)
+    lot_rows = zip(table.lot_at.tolist(), table.lot_geoms[table.lot_at], joined, strict=True)
+    issues = [issue for row, lot, said in lot_rows if (issue := merge.lot(row, lot, said))]
+    from_layers = (table.source.name,) if table.placed else ()
+    text_layers = tuple(dict.fromkeys([*from_layers, *(layer for _, _, layer in extra)]))
+    done = Labelling(
+        texts=len(table.placed),
+        lots=len(table.lot_at),
+        labelled=sum(bool(said.texts) for said in joined),
+        from_codes=merge.from_codes,
+        issues=[*issues, *outside],
+        text_layers=text_layers if extra else (),
+        pooled_texts=len(table.placed) + len(extra) if extra else 0,
+    )
+    return merge.layer(), done
 
 
 def report_entries(labelling: Labelling, layer: str, crs: CRS) -> tuple[list[str], list[dict]]:
@@ -176,7 +231,7 @@ def report_entries(labelling: Labelling, layer: str, crs: CRS) -> tuple[list[str
                 lots=labelling.lots,
             )
         )
-    elif not labelling.text_layers:
+    elif not labelling.text_layers and not labelling.labels_for:
         notes.append(
             messages.LOTS_LABELLED(
                 texts=labelling.texts,

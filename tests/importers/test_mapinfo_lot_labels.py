@@ -47,13 +47,18 @@ def text(index: int, raw: bytes, font: str = VNTIME, *, dy: float = 0.0, at=None
     return ("text", (x, y, font, raw), ())
 
 
-def mif(folder: Path, columns: list[str], objects: list, name: str = "qhsdd") -> Path:
+TM_107 = 'CoordSys Earth Projection 8, 104, "m", 107, 0, 0.9999, 500000, 0'
+
+
+def mif(
+    folder: Path, columns: list[str], objects: list, name: str = "qhsdd", coordsys: str = TM_107
+) -> Path:
     """A MIF/MID in VN-2000 (Hue's zone written as MapInfo's TM) with no charset, as
     Vietnamese tables were saved for TCVN3 fonts; a text object's MID row is blank."""
     folder.mkdir(parents=True, exist_ok=True)
     head = (
         'Version 300\nCharset "Neutral"\nDelimiter ","\n'
-        'CoordSys Earth Projection 8, 104, "m", 107, 0, 0.9999, 500000, 0\n'
+        f"{coordsys}\n"
         f"Columns {len(columns)}\n" + "".join(f"  {c}\n" for c in columns) + "Data\n\n"
     ).encode()
     body, rows = b"", []
@@ -332,12 +337,72 @@ def test_a_table_of_labels_labels_the_regions_of_the_other_tables(
         "nhan": {"texts": 5, "lots": 0, "labelled": 0},
     }
     assert [note for note in report["notes"] if "text objects" in note] == [
-        "5 text objects of layers 'nhan' read as labels of the lots of layer 'lo_a': "
+        "3 text objects of layers 'nhan' read as labels of the lots of layer 'lo_a': "
         "2 of 2 lots take attributes from them",
-        "5 text objects of layers 'nhan' read as labels of the lots of layer 'lo_b': "
+        "1 text objects of layers 'nhan' read as labels of the lots of layer 'lo_b': "
         "1 of 1 lots take attributes from them",
     ]
     ((stray),) = report["label_issues"]  # once, not once per table
     assert (stray["problem"], stray["texts"]) == ("lot label outside every lot", ["B9-09"])
     assert stray["location"] == pytest.approx(OUTSIDE)
     assert "No feature could be loaded." not in report["warnings"]
+
+
+def import_zip(user, revision, folder: Path, crs: str | None = "EPSG:9214"):
+    upload = zip_dir(sorted(folder.iterdir()), folder.parent / "plan.zip")
+    return import_mapped_dataset(
+        user=user, revision=revision, path=upload, filename=upload.name,
+        mapping={"*": "landuse"}, crs=crs,
+    )  # fmt: skip
+
+
+def test_a_table_with_regions_keeps_its_own_texts(planner, draft_plan, tmp_path):
+    # A block drawn over its lots, each table with its own labels: the block's label is its
+    # own, the lots' labels are theirs (the block does not take a lot's code).
+    folder = tmp_path / "mif"
+    x, y = HUE_X, HUE_Y
+    mif(folder, ["MA Char(10)"], [
+        ("region", (x - 5, y - 5, x + 120, y + 50), ("",)),
+        text(0, b"OP-A", "Arial", at=(x + 52, y + 44)),
+    ], name="o_pho")  # fmt: skip
+    mif(folder, ["MA Char(10)"], [
+        region(0, ""), region(1, ""), text(0, b"A1-01", "Arial"), text(1, b"CX-02", "Arial"),
+    ], name="lo_dat")  # fmt: skip
+    result = import_zip(planner, draft_plan, folder)
+    layers = {layer.name.split(" ")[0]: layer for layer in result.layers}
+    (block,) = lots_of(layers["o_pho"])
+    assert block.attributes.get("code") in (None, "OP-A")
+    assert block.attributes.get("code") != "A1-01"
+    assert [lot.attributes["code"] for lot in lots_of(layers["lo_dat"])] == ["A1-01", "CX-02"]
+    assert not [i for i in result.report["label_issues"] if "several" in i["problem"]]
+
+
+def test_a_table_that_receives_no_label_is_left_as_it_is(planner, draft_plan, tmp_path):
+    # Lots settled by their columns, beside a table holding a street name off every lot.
+    folder = tmp_path / "mif"
+    mif(folder, ["KYHIEU Char(10)", "CHUCNANG Char(20)"],
+        [region(0, "A1", "DO"), region(1, "A2", "CX")], name="lo")  # fmt: skip
+    mif(folder, ["GHICHU Char(10)"], [text(0, "§­êng sè 5".encode("latin-1"), at=OUTSIDE)],
+        name="ghichu")  # fmt: skip
+    result = import_zip(planner, draft_plan, folder)
+    assert result.report["label_issues"] == []
+    counts = {layer["source_layer"]: layer["lot_labels"] for layer in result.report["layers"]}
+    assert counts["lo"] is None
+
+
+def test_a_label_table_in_another_crs_labels_the_lots(planner, draft_plan, tmp_path):
+    # The lots in MapInfo's TM 107 (WGS 84), their labels in longitude / latitude.
+    folder = tmp_path / "mif"
+    mif(folder, ["MA Char(10)"], [region(0, ""), region(1, "")], name="lo")
+    to_lonlat = Transformer.from_crs(
+        "+proj=tmerc +lon_0=107 +k=0.9999 +x_0=500000 +datum=WGS84", "EPSG:4326", always_xy=True
+    )
+    labels_at = [(HUE_X + 5, HUE_Y + 5), (HUE_X + 65, HUE_Y + 5)]
+    mif(folder, ["GHICHU Char(10)"], [
+        text(0, code, "Arial", at=to_lonlat.transform(*at))
+        for code, at in zip([b"DO-01", b"CX-02"], labels_at, strict=True)
+    ], name="nhan", coordsys="CoordSys Earth Projection 1, 104")  # fmt: skip
+    result = import_zip(planner, draft_plan, folder, crs=None)
+    (layer,) = result.layers
+    assert [lot.attributes["code"] for lot in lots_of(layer)] == ["DO-01", "CX-02"]
+    assert result.report["label_issues"] == []
