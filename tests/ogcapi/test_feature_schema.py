@@ -160,3 +160,22 @@ def test_gdal_keeps_values_of_mixed_declarations(live_server, mixed_types, tmp_p
     # Published narrower, GDAL read 56.7 as 56 and "3-5" as 3 without a word.
     assert (lots["D1"]["DIENTICH"], lots["D1"]["SOTANG"]) == (56.7, "3-5")
     assert (lots["W1"]["DIENTICH"], lots["W1"]["SOTANG"]) == (56, "3")
+
+
+@pytest.mark.parametrize("name", ["items", "keys", "values"])
+def test_html_pages_show_a_property_named_like_a_dict_method(client, planner, reviewer, name):
+    plan = make_plan(planner, reviewer, "odd",
+                     [(square(HUE_X, HUE_Y, 50), {"code": "O1", "function": "DO", name: "x-1"})],
+                     approve=True)  # fmt: skip
+    Layer.objects.filter(revision=plan).update(
+        attribute_schema=[{"name": "code", "type": "string"}, {"name": name, "type": "string"}]
+    )
+    item = Feature.objects.get(layer__revision=plan).pk
+    collection = "/ogcapi/collections/landuse"
+    for url in (f"{collection}/queryables", f"{collection}/schemas/feature",
+                f"{collection}/items", f"{collection}/items/{item}"):  # fmt: skip
+        response, body = get(client, f"{url}?f=html")
+        assert response.status_code == 200, (url, body[:300])
+        assert name.encode() in body
+    _, items_page = get(client, f"{collection}/items?f=html")
+    assert f"{name} = x-1".encode() in items_page
