@@ -83,6 +83,19 @@ def lonlat_inside(lon, lat) -> bool:
     )
 
 
+def lonlat_box_meets_vietnam(box: object) -> bool:
+    """True when the lon/lat `box` (west, south, east, north) overlaps VIETNAM_LONLAT; a box
+    that is no four finite numbers does not."""
+    try:
+        w, s, e, n = (float(value) for value in box)  # type: ignore[attr-defined]
+    except (TypeError, ValueError):
+        return False
+    if not all(math.isfinite(v) for v in (w, s, e, n)):
+        return False
+    west, south, east, north = VIETNAM_LONLAT
+    return w < east and e > west and s < north and n > south
+
+
 def points_inside(crs: CRS, x, y) -> bool:
     """True when the points (in `crs`) lie inside VIETNAM_LONLAT; never raises."""
     to_lonlat = Transformer.from_crs(crs, CRS.from_epsg(4326), always_xy=True)

@@ -44,6 +44,7 @@ from importers.archive import extract_zip
 from planning import visibility
 from planning.audit import audit
 from planning.errors import Forbidden, InvalidInput, NotAuthenticated
+from planning.extent import lonlat_box_meets_vietnam
 from planning.models import Revision
 from rasters import cog, georef, metadata, sniff
 from rasters.gdal_env import open_image, safe_env
@@ -490,4 +491,11 @@ def _report(raster: RasterLayer, placement: Placement) -> dict:
         report["rms_pixels"] = placement.fit.rms_pixels
     if placement.method == GeoreferenceMethod.NONE:
         report["next"] = _("The image has no georeference: add control points to place it.")
+    elif raster.bounds_wgs84 and not lonlat_box_meets_vietnam(raster.bounds_wgs84):
+        report["warnings"] = [
+            _(
+                "The raster lies outside Viet Nam: check its CRS or georeference. The "
+                "revision cannot be submitted with it (QA)."
+            )
+        ]
     return report

@@ -167,10 +167,15 @@ def test_copy_of_sample_is_untouched(tmp_path):
     assert (tmp_path / "b.tif").read_bytes() == (SAMPLES / "byte.tif").read_bytes()
 
 
-def test_answering_revision_starts_with_copies_of_the_rasters(draft_plan, planner, reviewer):
+def test_answering_revision_starts_with_copies_of_the_rasters(
+    draft_plan, planner, reviewer, tmp_path
+):
     from planning.actions import CreateRevision, RequestChanges, StartReview, SubmitRevision
 
-    raster = _import(draft_plan, planner, SAMPLES / "byte.tif").raster
+    scan = tmp_path / "scan.tif"  # at the plan: one outside Viet Nam stops the submission
+    with safe_env():
+        write_tiff(scan, pattern(40, 30), transform=SCAN_TRANSFORM, crs="EPSG:9214")
+    raster = _import(draft_plan, planner, scan).raster
     SubmitRevision(user=planner, revision=draft_plan).execute()
     StartReview(user=reviewer, revision=draft_plan).execute()
     RequestChanges(user=reviewer, revision=draft_plan, note="sửa lại").execute()

@@ -1,10 +1,11 @@
-"""CRS and extent sanity: inside Viet Nam and near the storage zone's central meridian."""
+"""CRS and extent sanity: inside Viet Nam and near the storage zone's central meridian, for
+the revision's features and for its placed rasters."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_noop as _
 
-from planning.extent import VIETNAM_LONLAT, storage_envelope
+from planning.extent import VIETNAM_LONLAT, lonlat_box_meets_vietnam, storage_envelope
 from planning.qa import ERROR, Context, Found, rule
 
 # Transformed only when its box lies inside the envelope in the storage CRS (CASE keeps the
@@ -34,3 +35,18 @@ def outside_vietnam(context: Context):
     lonlat = dict(zip(("minx", "miny", "maxx", "maxy"), VIETNAM_LONLAT, strict=True))
     for layer, count, ewkb in context.rows(_OUTSIDE_SQL, {**storage, **lonlat}):
         yield Found(ERROR, {"layer": layer, "count": count}, ewkb)
+
+
+@rule(
+    "extent.raster_outside_vietnam",
+    _("The raster %(raster)s lies outside Viet Nam: a wrong CRS or georeference."),
+)
+def raster_outside_vietnam(context: Context):
+    """Placed rasters whose lon/lat box misses Viet Nam (a sample in UTM zone 11 uploaded by
+    mistake would otherwise be published with the plan, and its box span half the globe)."""
+    from rasters.models import RasterLayer  # rasters builds on planning, not the reverse
+
+    rasters = RasterLayer.objects.filter(revision=context.revision, bounds_wgs84__isnull=False)
+    for name, box in rasters.order_by("id").values_list("name", "bounds_wgs84"):
+        if not lonlat_box_meets_vietnam(box):
+            yield Found(ERROR, {"raster": name})
