@@ -104,6 +104,33 @@ def _relay(result: mount.WsgiResponse, *, tile: bool = False) -> StreamingHttpRe
     return response
 
 
+def _wmts_capabilities(result: mount.WsgiResponse) -> HttpResponseBase:
+    """MapProxy's WMTS capabilities, relayed without the operation it cannot serve."""
+    if result.status != 200:
+        return _relay(result)
+    body = b"".join(result.body)
+    if result.close is not None:
+        result.close()
+    response = HttpResponse(wmts_request.without_feature_info(body), status=200)
+    for name, value in result.headers:
+        if name.lower() not in _HOP_BY_HOP | {"content-length"}:
+            response[name] = value
+    return response
+
+
+def _wmts(
+    request: HttpRequest, params: dict[str, str], query: str | None = None
+) -> HttpResponseBase:
+    """A checked WMTS KVP request answered by MapProxy."""
+    error = _wmts_error(params)
+    if error:
+        return error
+    result = mount.call(request.META, "/ows", query)
+    if params.get("REQUEST", "").strip().lower() == "getcapabilities":
+        return _wmts_capabilities(result)
+    return _relay(result)
+
+
 def _params(request: HttpRequest) -> dict[str, str]:
     """Query parameters with upper-cased names (OGC KVP names are case-insensitive)."""
     return {key.upper(): str(request.GET.get(key, "")) for key in request.GET}
@@ -160,7 +187,7 @@ def ows(request: HttpRequest) -> HttpResponseBase:
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
     if service == "WMTS":
-        return _wmts_error(_params(request)) or _relay(mount.call(request.META, "/ows"))
+        return _wmts(request, _params(request))
     extra = wms_extras.answer(request)
     return extra or _size_error(request) or _relay(mount.call(request.META, "/ows"))
 
@@ -186,8 +213,7 @@ def wmts_kvp(request: HttpRequest) -> HttpResponseBase:
     if _other_service(params, "WMTS"):
         message = "SERVICE must be WMTS here (or omitted)."
         return wmts_request.report(wmts_request.WmtsError(message, locator="Service"))
-    error = _wmts_error(params)
-    return error or _relay(mount.call(request.META, "/ows", _with_service(request, "WMTS")))
+    return _wmts(request, params, _with_service(request, "WMTS"))
 
 
 @require_GET
@@ -197,8 +223,8 @@ def wmts_rest(request: HttpRequest, rest: str) -> HttpResponseBase:
         tile = wmts_request.check_rest(rest)  # ".." is no layer, matrix set or number
     except wmts_request.WmtsError as exc:
         return wmts_request.report(exc)
-    if not tile:  # the capabilities, or a feature info: never cached
-        return _relay(mount.call(request.META, f"/wmts/{rest}"))
+    if not tile:  # the capabilities: never cached
+        return _wmts_capabilities(mount.call(request.META, f"/wmts/{rest}"))
     if service_area.wmts_tile_outside(rest):
         return _blank_tile()
     return _cached_tile(request, f"/wmts/{rest}")

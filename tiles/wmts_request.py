@@ -6,7 +6,7 @@ parameters with 500 NoApplicableCode, and a REST path that fits none of its temp
 a plain-text 500. So every WMTS request is checked here first, and a bad one gets an OWS 1.1
 ExceptionReport (the WMTS 1.0 format) with its code and a locator naming the parameter.
 Valid requests go on to MapProxy unchanged; its own answers (TileOutOfRange, bad format …)
-are left to it.
+are left to it. GetFeatureInfo is not offered (see NO_FEATURE_INFO).
 """
 
 from __future__ import annotations
@@ -14,15 +14,23 @@ from __future__ import annotations
 import re
 
 from django.http import HttpResponse
+from lxml import etree
 
 from planning.errors import PlanningError
 from tiles.mapproxy_config import GRIDS, public_layer
 from tiles.ows_exceptions import OWS11, OwsError, exception_report
 
 CAPABILITIES_PATH = "1.0.0/WMTSCapabilities.xml"
-OPERATIONS = ("GetCapabilities", "GetTile", "GetFeatureInfo")
+OPERATIONS = ("GetCapabilities", "GetTile")
 TILE_PARAMETERS = ("Layer", "Style", "Format", "TileMatrixSet", "TileMatrix", "TileRow", "TileCol")
-INFO_PARAMETERS = (*TILE_PARAMETERS, "InfoFormat", "I", "J")
+# MapProxy lists GetFeatureInfo in every WMTS capabilities document, but its Mapnik sources
+# answer none: the operation is taken out of the document and refused, pointing to WMS.
+NO_FEATURE_INFO = (
+    "GetFeatureInfo is not offered by this WMTS: ask WMS GetFeatureInfo at /ows "
+    "(SERVICE=WMS) for the features under a pixel."
+)
+_OWS = "http://www.opengis.net/ows/1.1"
+_SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
 # Row and column may be negative: MapProxy answers those TileOutOfRange itself.
 _WHOLE_NUMBERS = {
     "TileMatrix": re.compile(r"\d{1,9}"),
@@ -54,7 +62,7 @@ def check_kvp(params: dict[str, str]) -> None:
     operation = _operation(params.get("REQUEST", "").strip())
     if operation == "GetCapabilities":
         return
-    required = INFO_PARAMETERS if operation == "GetFeatureInfo" else TILE_PARAMETERS
+    required = TILE_PARAMETERS
     missing = [name for name in required if _missing(params, name)]
     if missing:
         raise WmtsError(
@@ -79,13 +87,25 @@ def check_rest(rest: str) -> bool:
             status=404,
         )
     values = {name: value for name, value in match.groupdict().items() if value is not None}
+    if "I" in values:
+        raise WmtsError(NO_FEATURE_INFO, "OperationNotSupported")
     _check_values(values, status=404)  # a path with letters for numbers names no tile
-    return "I" not in values
+    return True
+
+
+def without_feature_info(capabilities: bytes) -> bytes:
+    """MapProxy's WMTS capabilities without the GetFeatureInfo operation it cannot serve."""
+    root = etree.fromstring(capabilities, _SAFE_PARSER)
+    for operation in root.iterfind(f".//{{{_OWS}}}Operation[@name='GetFeatureInfo']"):
+        operation.getparent().remove(operation)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 
 def _operation(text: str) -> str:
     if not text:
         raise WmtsError("REQUEST is required.", "MissingParameterValue", locator="Request")
+    if text.lower() == "getfeatureinfo":
+        raise WmtsError(NO_FEATURE_INFO, "OperationNotSupported", locator="Request")
     for name in OPERATIONS:
         if name.lower() == text.lower():
             return name

@@ -18,6 +18,14 @@ def test_wms_130_capabilities_validate(live_server, plan_in_force):
 
 
 @needs_schemas
-def test_wmts_capabilities_validate(live_server, plan_in_force):
-    _, _, body = fetch(f"{live_server.url}/wmts?REQUEST=GetCapabilities")
+@pytest.mark.parametrize(
+    "path", ["/wmts?REQUEST=GetCapabilities", "/ows?SERVICE=WMTS&REQUEST=GetCapabilities",
+             "/wmts/1.0.0/WMTSCapabilities.xml"],
+)  # fmt: skip
+def test_wmts_capabilities_validate(live_server, plan_in_force, path):
+    _, _, body = fetch(f"{live_server.url}{path}")
     validate(body, "http://schemas.opengis.net/wmts/1.0/wmtsGetCapabilities_response.xsd")
+    # No GetFeatureInfo: MapProxy's Mapnik sources answer none over WMTS (WMS does).
+    assert b"GetFeatureInfo" not in body
+    assert b'resourceType="FeatureInfo"' not in body
+    assert b'<ows:Operation name="GetTile">' in body
