@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.gis.db.models import Extent
@@ -148,11 +148,9 @@ def properties_from_schemas(
     PUBLICATION_ORDER) named among themselves, then the drafts' a caller may see, which
     give way to every name, so a draft never renames what is in force."""
     schemas, drafts = list(schemas), list(drafts)
+    # Standard properties keep the kind's types: QA refuses values that do not fit them.
+    standard = standard_properties(kind)
     types = _declared_types([*schemas, *drafts])
-    standard = [
-        replace(p, type=_wider(p.type, types[p.key])) if p.key in types else p
-        for p in standard_properties(kind)
-    ]
     keys = {p.key for p in standard}
     in_force = {k: types[k] for k in _declared(schemas, keys)}
     later = {k: types[k] for k in _declared([*schemas, *drafts], keys) if k not in in_force}
@@ -189,10 +187,10 @@ def _declared(schemas: Iterable[list | None], standard_keys: set[str]) -> list[s
 
 
 def _declared_types(schemas: Iterable[list | None]) -> dict[str, str]:
-    """{attribute key: the type every declaration of it honours}: an `area` one layer
+    """{attribute key: the type every declaration of it honours}: a `DIENTICH` one layer
     declares integer and another number is a number; declared as text anywhere (a MapInfo
     Char column), it is text. Published narrower, GDAL would convert what does not fit
-    (56.7 read as 56, "n/a" as 0) without a word."""
+    (56.7 read as 56, "3-5" as 3) without a word."""
     types: dict[str, str] = {}
     for schema in schemas:
         for field in schema or []:

@@ -70,10 +70,17 @@ def test_the_first_layer_keeps_the_name_and_types_follow_the_source():
     first = properties_from_schemas(
         "landuse", [_schema("Zone", type_="integer"), _schema("ZONE"), _schema("Zone")]
     )
+    # `Zone` is text in the third layer: the type every declaration honours is text.
     assert first[len(LANDUSE_STANDARD) :] == [
-        Property("Zone", "integer", "Zone"),
+        Property("Zone", "string", "Zone"),
         Property("ZONE_1", "string", "ZONE"),
     ]
+    numbers = properties_from_schemas(
+        "landuse", [_schema("DT", type_="integer"), _schema("DT", type_="number")]
+    )
+    assert numbers[len(LANDUSE_STANDARD) :] == [Property("DT", "number", "DT")]
+    same = properties_from_schemas("landuse", [_schema("DT", type_="integer")] * 2)
+    assert same[len(LANDUSE_STANDARD) :] == [Property("DT", "integer", "DT")]
     standard_type = properties_from_schemas("landuse", [_schema("area")])
     assert [p for p in standard_type if p.name == "area"] == [Property("area", "number", "area")]
 
