@@ -22,6 +22,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 from lxml import etree
 
+from planning.api.auth import service_user
+from planning.errors import NotAuthenticated, PlanningError
+from planning.login_limits import TooManyAttempts
 from tiles import http_cache, mount, service_area, wms_exceptions, wms_extras, wmts_request
 from tiles import legend as legend_core
 from tiles.generation import in_force_state
@@ -118,11 +121,33 @@ def _wmts_capabilities(result: mount.WsgiResponse) -> HttpResponseBase:
     return response
 
 
+def _refused_credentials(request: HttpRequest) -> PlanningError | None:
+    """The error of credentials sent but wrong (or locked out), as every service answers
+    them: a typo in QGIS must not list layers anonymously, then fail every map."""
+    if not request.META.get("HTTP_AUTHORIZATION"):
+        return None  # the tile path stays free of session lookups
+    try:
+        service_user(request)
+    except (NotAuthenticated, TooManyAttempts) as exc:
+        return exc
+    return None
+
+
+def _wmts_refusal(request: HttpRequest) -> HttpResponse | None:
+    refused = _refused_credentials(request)
+    if refused is None:
+        return None
+    response = wmts_request.report(refused)
+    if refused.status == 401:
+        response["WWW-Authenticate"] = 'Basic realm="planning"'
+    return response
+
+
 def _wmts(
     request: HttpRequest, params: dict[str, str], query: str | None = None
 ) -> HttpResponseBase:
     """A checked WMTS KVP request answered by MapProxy."""
-    error = _wmts_error(params)
+    error = _wmts_refusal(request) or _wmts_error(params)
     if error:
         return error
     result = mount.call(request.META, "/ows", query)
@@ -219,6 +244,9 @@ def wmts_kvp(request: HttpRequest) -> HttpResponseBase:
 @require_GET
 def wmts_rest(request: HttpRequest, rest: str) -> HttpResponseBase:
     """WMTS RESTful capabilities and tiles, as MapProxy lays them out under /wmts/."""
+    refused = _wmts_refusal(request)
+    if refused is not None:
+        return refused
     try:
         tile = wmts_request.check_rest(rest)  # ".." is no layer, matrix set or number
     except wmts_request.WmtsError as exc:
@@ -233,6 +261,12 @@ def wmts_rest(request: HttpRequest, rest: str) -> HttpResponseBase:
 @require_GET
 def xyz(request: HttpRequest, layer: str, z: int, x: int, y: int) -> HttpResponseBase:
     """XYZ (GoogleMaps scheme) tiles in web mercator, from the generation's tile cache."""
+    refused = _refused_credentials(request)
+    if refused is not None:
+        response = HttpResponse(refused.message, status=refused.status, content_type="text/plain")
+        if refused.status == 401:
+            response["WWW-Authenticate"] = 'Basic realm="planning"'
+        return response
     if public_layer(layer) is None:
         return HttpResponse(f"unknown layer {layer!r}", status=404, content_type="text/plain")
     if not (0 <= x < 2**z and 0 <= y < 2**z) or z > MAX_XYZ_ZOOM:

@@ -64,6 +64,7 @@ def _handler(operation: str) -> Handler:
 
 
 def _capabilities(request: HttpRequest, params: dict[str, str]) -> HttpResponseBase:
+    service_user(request)  # wrong credentials: 401, as GetMap answers them
     query = request.GET.copy()
     query["SERVICE"] = "WMS"
     result = mount.call(request.META, "/ows", query.urlencode())
@@ -111,6 +112,7 @@ def _feature_info(request: HttpRequest, params: dict[str, str]) -> HttpResponseB
 
 
 def _legend(request: HttpRequest, params: dict[str, str]) -> HttpResponseBase:
+    service_user(request)  # wrong credentials: 401, as GetMap answers them
     name = params.get("LAYER", "").strip()
     layer = public_layer(name)
     if layer is None:
