@@ -67,4 +67,7 @@ class PrivateResponsesMiddleware:
         response = self.get_response(request)
         if _has_credentials(request) or _signed_in(request):
             make_private(response)
+        elif "public" in response.get("Cache-Control", ""):
+            # A shared cache must not answer a credentialed request with an anonymous copy.
+            patch_vary_headers(response, ("Authorization",))
         return response

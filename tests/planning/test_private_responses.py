@@ -128,6 +128,9 @@ def test_anonymous_answers_keep_their_headers(client, plan_in_force, draft_plan)
     assert dossier["Cache-Control"].startswith("public, max-age=")
     caps = client.get("/wms", {"REQUEST": "GetCapabilities", "VERSION": "1.3.0"})
     assert caps["Cache-Control"].startswith("public")
+    # A shared cache keeps it for anonymous callers only (QA walk: it did not vary).
+    assert "Authorization" in {name.strip() for name in caps["Vary"].split(",")}
+    assert "Authorization" in dossier["Vary"]
     again = client.get(
         "/wms",
         {"REQUEST": "GetCapabilities", "VERSION": "1.3.0"},
