@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import re
 import shutil
@@ -48,7 +49,7 @@ from threed.extrude import extrude_missing, height_sql, storeys_sql
 from threed.mesh import triangulate
 
 # Bump when the output changes in a way that must invalidate every built tileset.
-BUILD_VERSION = "2"
+BUILD_VERSION = "3"  # 3: tileset properties carry their ranges
 # Batch table properties of every b3dm, one value per feature (JSON null when unknown).
 BATCH_PROPERTIES = (
     "id", "revision", "layer", "kind", "code", "lot", "name", "use", "function", "height",
@@ -353,7 +354,7 @@ def _write(scope: Scope, key: str, work: Path) -> None:
     root_region = _union(regions) or _empty_region(scope)
     tileset = {
         "asset": {"version": "1.0", "generator": "planning threed " + BUILD_VERSION},
-        "properties": {name: {} for name in ("height", "storeys")},
+        **_property_ranges(rows),
         "geometricError": ROOT_GEOMETRIC_ERROR,
         "root": {
             "boundingVolume": {"region": root_region},
@@ -363,6 +364,21 @@ def _write(scope: Scope, key: str, work: Path) -> None:
         },
     }
     (work / "tileset.json").write_text(json.dumps(tileset), encoding="utf-8")
+
+
+def _property_ranges(rows: list[tuple]) -> dict:
+    """The tileset's `properties`: 3D Tiles 1.0 requires each one's minimum and maximum
+    (the values _batch_table writes); left out when no feature has one."""
+    columns = {
+        "height": [h if h is not None else _rounded(e) for *_, e, h, _s in rows],
+        "storeys": [int(n) for *_, n in rows if n is not None],
+    }
+    ranges = {}
+    for name, values in columns.items():
+        numbers = [float(v) for v in values if v is not None and math.isfinite(float(v))]
+        if numbers:
+            ranges[name] = {"minimum": min(numbers), "maximum": max(numbers)}
+    return {"properties": ranges} if ranges else {}
 
 
 def _union(regions: list[list[float]]) -> list[float] | None:

@@ -20,6 +20,10 @@ def test_in_force_tileset_and_content(client, planner, reviewer):
     assert response["Cache-Control"] == "public, max-age=300"
     etag = response["ETag"]
     tileset = json.loads(response.content)
+    # 3D Tiles 1.0 requires each declared property's range (buildings of 1 to 5 storeys).
+    assert tileset["properties"]["storeys"] == {"minimum": 1.0, "maximum": 5.0}
+    heights = tileset["properties"]["height"]
+    assert 0 < heights["minimum"] < heights["maximum"]
     uri = tileset["root"]["children"][0]["content"]["uri"]
     content = client.get(f"/3dtiles/in-force/{uri}")
     assert content.status_code == 200
