@@ -369,7 +369,7 @@ def _write(scope: Scope, key: str, work: Path) -> None:
 def _property_ranges(rows: list[tuple]) -> dict:
     """The tileset's `properties`: 3D Tiles 1.0 requires each one's minimum and maximum
     (the values _batch_table writes); left out when no feature has one."""
-    columns = {
+    columns: dict[str, list[float | None]] = {
         "height": [h if h is not None else _rounded(e) for *_, e, h, _s in rows],
         "storeys": [int(n) for *_, n in rows if n is not None],
     }
