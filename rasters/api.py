@@ -45,6 +45,7 @@ from rasters.georeferencing import georeference
 from rasters.importing import check_permission, import_raster
 from rasters.jobs import submit_raster_job
 from rasters.models import RasterKind, RasterLayer
+from rasters.removal import remove_raster
 from rasters.visibility import service_rasters, visible_rasters
 
 PREVIEW_MAX_SIDE = 2048
@@ -173,10 +174,15 @@ def start_raster_job(request: Request, revision_id: int) -> Response:
     return response
 
 
-@extend_schema(responses={200: OpenApiTypes.OBJECT})
-@api_view(["GET"])
+@extend_schema(responses={200: OpenApiTypes.OBJECT, 204: None})
+@api_view(["GET", "DELETE"])
 def raster_detail(request: Request, raster_id: int) -> Response:
-    return Response(raster_json(_raster(request.user, raster_id)))
+    """GET one raster; DELETE removes it from a draft (its planners only, rasters.removal)."""
+    raster = _raster(request.user, raster_id)
+    if request.method == "DELETE":
+        remove_raster(request.user, raster, request.META.get("REMOTE_ADDR"))
+        return Response(status=204)
+    return Response(raster_json(raster))
 
 
 @extend_schema(request=GeoreferenceSerializer, responses={200: OpenApiTypes.OBJECT})

@@ -20,5 +20,6 @@ urlpatterns = [
     ),
     path("api/rasters/<int:raster_id>/image.png", api.raster_image, name="raster-image"),
     path("rasters/<int:raster_id>/georeference/", views.georeference_page, name="raster-georef"),
+    path("rasters/<int:raster_id>/remove/", views.remove_page, name="raster-remove"),
     path("revisions/<int:revision_id>/rasters/", views.upload_page, name="raster-upload"),
 ]

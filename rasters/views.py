@@ -23,6 +23,7 @@ from planning.jobs_api import job_dict, job_labels
 from planning.models import Job, Revision
 from rasters.jobs import KIND, submit_raster_job
 from rasters.models import RasterKind
+from rasters.removal import remove_raster
 from rasters.visibility import visible_rasters
 
 
@@ -60,6 +61,8 @@ def upload_page(request: HttpRequest, revision_id: int) -> HttpResponse:
         "revision": revision,
         "project": revision.project,
         "rasters": rasters,
+        # Placing and removing are a draft's, by its planners (the pages refuse the rest).
+        "can_edit": visibility.can_edit(request.user, revision),
         "job": job,
         "config": _page_config(job),
     }
@@ -83,6 +86,25 @@ def upload_page(request: HttpRequest, revision_id: int) -> HttpResponse:
         form.add_error(None, exc.message)
         return render(request, "rasters/upload.html", context, status=exc.status)
     return redirect(f"{reverse('raster-upload', args=[revision.pk])}?job={job.pk}")
+
+
+@login_required
+def remove_page(request: HttpRequest, raster_id: int) -> HttpResponse:
+    """Asks before removing a raster from its draft (GET), removes it (POST)."""
+    raster = get_object_or_404(
+        visible_rasters(request.user).select_related("revision__project"), pk=raster_id
+    )
+    revision = raster.revision
+    back = reverse("raster-upload", args=[revision.pk])
+    context = {"raster": raster, "revision": revision, "project": revision.project, "back": back}
+    if request.method != "POST":
+        return render(request, "rasters/remove.html", context)
+    try:
+        remove_raster(request.user, raster, request.META.get("REMOTE_ADDR"))
+    except PlanningError as exc:
+        return render(request, "rasters/remove.html", {**context, "error": exc.message},
+                      status=exc.status)  # fmt: skip
+    return redirect(back)
 
 
 def _shown_job(request: HttpRequest, revision: Revision) -> Job | None:
