@@ -56,6 +56,9 @@ class Balance:
     total_area: float
     boundary_area: float | None
     without_area: int = 0  # land-use features that are not polygons: not in the rows
+    # % of the base the rows cover together, from the unrounded areas: the rows' rounded
+    # shares can add up to 99.99 where the lots cover the whole boundary.
+    total_share: float = 0.0
 
     @property
     def difference_pct(self) -> float | None:
@@ -92,6 +95,7 @@ def balance_of(revision: Revision) -> Balance:
         round(total, 2),
         round(boundary_area, 2) if boundary_area else None,
         without_area,
+        round(total / base * 100, 2) if raw else 0.0,
     )
 
 

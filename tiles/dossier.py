@@ -304,7 +304,6 @@ def balance_section(balance: Balance) -> list[Flowable]:
                 para(str(row.lots), "num"),
             ]
         )
-    total_share = sum(r.share for r in balance.rows)
     total_lots = sum(r.lots for r in balance.rows)
     rows.append(
         [
@@ -312,7 +311,7 @@ def balance_section(balance: Balance) -> list[Flowable]:
             para(_("Total"), "head"),
             "",
             para(number(balance.total_area), "num"),
-            para(number(total_share), "num"),
+            para(number(balance.total_share), "num"),
             para(str(total_lots), "num"),
         ]
     )

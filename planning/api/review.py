@@ -103,11 +103,12 @@ def balance(request: Request, revision_id: int):
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        writer.writerows([BALANCE_COLUMNS, *rows, ["total", "", table.total_area, "", ""]])
+        total = ["total", "", table.total_area, table.total_share, sum(r.lots for r in table.rows)]
+        writer.writerows([BALANCE_COLUMNS, *rows, total])
         return _download(buffer.getvalue().encode("utf-8-sig"), f"{name}.csv", "text/csv")
     if fmt == "xlsx":
         return _download(
-            _xlsx(rows, table.total_area),
+            _xlsx(rows, [table.total_area, table.total_share, sum(r.lots for r in table.rows)]),
             f"{name}.xlsx",
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
@@ -118,6 +119,8 @@ def balance(request: Request, revision_id: int):
                 for r, t in zip(rows, table.rows, strict=True)
             ],
             "total_area": table.total_area,
+            # from the unrounded areas: the rows' rounded shares may add up to 99.99
+            "total_share": table.total_share,
             "boundary_area": table.boundary_area,
             "difference_pct": table.difference_pct,
             # land-use features that are not polygons: lots the table cannot measure
@@ -139,7 +142,7 @@ def repair(request: Request, revision_id: int) -> Response:
     return Response({"repaired": repaired, "errors": result.errors, "warnings": result.warnings})
 
 
-def _xlsx(rows: list[list], total: float) -> bytes:
+def _xlsx(rows: list[list], totals: list[float]) -> bytes:
     from openpyxl import Workbook
 
     book = Workbook()
@@ -148,7 +151,7 @@ def _xlsx(rows: list[list], total: float) -> bytes:
     sheet.append(list(BALANCE_COLUMNS))
     for row in rows:
         sheet.append(row)
-    sheet.append(["total", "", total, "", ""])
+    sheet.append(["total", "", *totals])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
