@@ -90,5 +90,7 @@ def test_an_approved_revision_offers_no_removal(
     client.force_login(planner)
     page = client.get(f"/revisions/{draft_plan.pk}/rasters/", HTTP_ACCEPT_LANGUAGE="en")
     assert b"/remove/" not in page.content
+    assert b'id="raster-submit"' not in page.content  # no form to be refused on submit
+    assert b'id="raster-upload-closed"' in page.content
     assert b"/georeference/" not in page.content  # placed already, and no draft
     assert RasterLayer.objects.filter(revision=draft_plan).count() == 2
