@@ -290,7 +290,16 @@ def test_import_cad_json_says_how_many_lots_got_labels(planner, draft_plan, tmp_
     assert "lot label outside every lot «B9-09»" in shown
 
 
-def label_tables(folder: Path, suffix: str) -> Path:
+def import_zip(user, revision, parts: list[Path], crs: str | None = "EPSG:9214"):
+    """The files zipped as one upload, every table mapped to the land-use layer."""
+    upload = zip_dir(sorted(parts), parts[0].parent.parent / "plan.zip")
+    return import_mapped_dataset(
+        user=user, revision=revision, path=upload, filename=upload.name,
+        mapping={"*": "landuse"}, crs=crs,
+    )  # fmt: skip
+
+
+def label_tables(folder: Path, suffix: str) -> list[Path]:
     """Two tables of regions without codes and a table of their labels, in one zip, as a
     MapInfo plan often keeps its annotation apart."""
     tables = [
@@ -306,19 +315,14 @@ def label_tables(folder: Path, suffix: str) -> Path:
     ]  # fmt: skip
     if suffix == ".tab":
         tables = [as_tab(path) for path in tables]
-    parts = sorted({p for table in tables for p in table.parent.iterdir()})
-    return zip_dir(parts, folder.parent / "plan.zip")
+    return sorted({p for table in tables for p in table.parent.iterdir()})
 
 
 @pytest.mark.parametrize("suffix", [".mif", ".tab"])
 def test_a_table_of_labels_labels_the_regions_of_the_other_tables(
     planner, draft_plan, tmp_path, suffix
 ):
-    upload = label_tables(tmp_path / "mif", suffix)
-    result = import_mapped_dataset(
-        user=planner, revision=draft_plan, path=upload, filename=upload.name,
-        mapping={"*": "landuse"}, crs="EPSG:9214",
-    )  # fmt: skip
+    result = import_zip(planner, draft_plan, label_tables(tmp_path / "mif", suffix))
 
     layers = {layer.name.split(" ")[0]: layer for layer in result.layers}
     assert set(layers) == {"lo_a", "lo_b"}  # the labels' table gives no features
@@ -348,14 +352,6 @@ def test_a_table_of_labels_labels_the_regions_of_the_other_tables(
     assert "No feature could be loaded." not in report["warnings"]
 
 
-def import_zip(user, revision, folder: Path, crs: str | None = "EPSG:9214"):
-    upload = zip_dir(sorted(folder.iterdir()), folder.parent / "plan.zip")
-    return import_mapped_dataset(
-        user=user, revision=revision, path=upload, filename=upload.name,
-        mapping={"*": "landuse"}, crs=crs,
-    )  # fmt: skip
-
-
 def test_a_table_with_regions_keeps_its_own_texts(planner, draft_plan, tmp_path):
     # A block drawn over its lots, each table with its own labels: the block's label is its
     # own, the lots' labels are theirs (the block does not take a lot's code).
@@ -368,7 +364,7 @@ def test_a_table_with_regions_keeps_its_own_texts(planner, draft_plan, tmp_path)
     mif(folder, ["MA Char(10)"], [
         region(0, ""), region(1, ""), text(0, b"A1-01", "Arial"), text(1, b"CX-02", "Arial"),
     ], name="lo_dat")  # fmt: skip
-    result = import_zip(planner, draft_plan, folder)
+    result = import_zip(planner, draft_plan, list(folder.iterdir()))
     layers = {layer.name.split(" ")[0]: layer for layer in result.layers}
     (block,) = lots_of(layers["o_pho"])
     assert block.attributes.get("code") in (None, "OP-A")
@@ -384,7 +380,7 @@ def test_a_table_that_receives_no_label_is_left_as_it_is(planner, draft_plan, tm
         [region(0, "A1", "DO"), region(1, "A2", "CX")], name="lo")  # fmt: skip
     mif(folder, ["GHICHU Char(10)"], [text(0, "§­êng sè 5".encode("latin-1"), at=OUTSIDE)],
         name="ghichu")  # fmt: skip
-    result = import_zip(planner, draft_plan, folder)
+    result = import_zip(planner, draft_plan, list(folder.iterdir()))
     assert result.report["label_issues"] == []
     counts = {layer["source_layer"]: layer["lot_labels"] for layer in result.report["layers"]}
     assert counts["lo"] is None
@@ -402,7 +398,7 @@ def test_a_label_table_in_another_crs_labels_the_lots(planner, draft_plan, tmp_p
         text(0, code, "Arial", at=to_lonlat.transform(*at))
         for code, at in zip([b"DO-01", b"CX-02"], labels_at, strict=True)
     ], name="nhan", coordsys="CoordSys Earth Projection 1, 104")  # fmt: skip
-    result = import_zip(planner, draft_plan, folder, crs=None)
+    result = import_zip(planner, draft_plan, list(folder.iterdir()), crs=None)
     (layer,) = result.layers
     assert [lot.attributes["code"] for lot in lots_of(layer)] == ["DO-01", "CX-02"]
     assert result.report["label_issues"] == []
