@@ -123,8 +123,8 @@ def revision_rasters(request: Request, revision_id: int) -> Response:
     """List the revision's rasters, or import one (a draft's planners only)."""
     revision = _revision(request.user, revision_id)
     if request.method == "GET":
-        rasters = visible_rasters(request.user).filter(revision=revision).order_by("id")
-        return Response([raster_json(r) for r in rasters])
+        rasters = visible_rasters(request.user).filter(revision=revision)
+        return Response([raster_json(r) for r in rasters.select_related("revision").order_by("id")])
     check_permission(request.user, revision)  # before the body is parsed and spooled
     form = RasterUploadSerializer(data=request.data)
     form.is_valid(raise_exception=True)

@@ -14,6 +14,8 @@ from django.conf import settings
 from django.contrib.gis.db import models
 from django.utils.translation import gettext_lazy as _
 
+from planning.models.revisions import PUBLISHED_STATES
+
 
 class RasterKind(models.TextChoices):
     SCAN = "scan", _("Scanned map")
@@ -36,6 +38,10 @@ class RasterLayer(models.Model):
     )
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=RasterKind.choices, default=RasterKind.SCAN)
+    # The id of the raster this one is a copy of, through every answering revision (the
+    # first upload of the scan); null for that first upload. Published copies share one
+    # service name (layer_name), so a revision's approval does not rename its scans.
+    lineage = models.PositiveBigIntegerField(null=True, blank=True, db_index=True)
     # The served COG (georeferenced) and, for scans placed by control points, the
     # ungeoreferenced image the control points refer to (pixel col/row).
     cog_path = models.CharField(max_length=300, blank=True)
@@ -82,9 +88,17 @@ class RasterLayer(models.Model):
         return bool(self.cog_path) and self.georeference_method != GeoreferenceMethod.NONE
 
     @property
+    def lineage_id(self) -> int:
+        """The id of the scan's first upload (this raster's own id if it is that one)."""
+        return self.lineage or self.pk
+
+    @property
     def layer_name(self) -> str:
-        """The name of the raster in WMS, WMTS and XYZ."""
-        return f"raster_{self.pk}"
+        """The name of the raster in WMS, WMTS and XYZ: once published, that of the scan's
+        first upload, kept by every later approved copy (external clients keep working
+        across approvals; tiles.raster_layers resolves it); before, the raster's own."""
+        published = self.revision.state in PUBLISHED_STATES
+        return f"raster_{self.lineage_id if published else self.pk}"
 
     def cog_file(self) -> Path:
         return Path(settings.PLANNING_RASTER_DIR) / self.cog_path

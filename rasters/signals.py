@@ -31,6 +31,7 @@ def _linked_copy(relative: str, revision_id: int) -> str:
 def copy_rasters(source: Revision, target: Revision) -> list[RasterLayer]:
     copies = []
     for raster in RasterLayer.objects.filter(revision=source).order_by("id"):
+        raster.lineage = raster.lineage_id  # the copy keeps the scan's service name
         raster.pk = None
         raster.revision = target
         raster.cog_path = _linked_copy(raster.cog_path, target.pk)

@@ -1,10 +1,13 @@
 """Raster layers in the map services: names, drawing, MapProxy sources, pixel values.
 
-A raster is served as the layer `raster_<id>` (WMS, WMTS, XYZ). Public configurations
-list the rasters of the plans in force only (rasters.visibility.service_rasters(None));
-signed-in callers reach their drafts' rasters through the direct render
-(tiles.wms_render), and a WMS TIME request the rasters in force at that instant (names
-checked at that instant too).
+A raster is served as the layer `raster_<id>` (WMS, WMTS, XYZ). Once published, the id is
+that of the scan's first upload, shared by the copies every answering revision takes
+(RasterLayer.lineage): an approval does not rename a scan for the clients that saved its
+name, and `raster_<id>` means the copy in force (at a WMS TIME instant, the copy in force
+then). An unpublished raster is named by its own id. Public configurations list the
+rasters of the plans in force only (rasters.visibility.service_rasters(None)); signed-in
+callers reach their drafts' rasters through the direct render (tiles.wms_render), and a
+WMS TIME request the rasters in force at that instant (names checked at that instant too).
 
 Rasters are drawn by GDAL's warper (rasterio's WarpedVRT), not by Mapnik. Mapnik's raster
 path places the image it reads with roundings that change from one render to the next
@@ -31,6 +34,7 @@ import mapnik
 import numpy as np
 import rasterio
 from affine import Affine
+from django.db.models import Case, Q, QuerySet, Value, When
 from PIL import Image
 from pyproj import Transformer
 from rasterio.crs import CRS as RioCRS
@@ -39,6 +43,7 @@ from rasterio.vrt import WarpedVRT
 from rasterio.warp import reproject, transform_bounds
 from rasterio.windows import Window
 
+from planning.models import PUBLISHED_STATES
 from rasters.gdal_env import safe_env
 from rasters.metadata import mapnik_srs, pyproj_crs
 from rasters.models import RasterKind, RasterLayer
@@ -55,19 +60,39 @@ def raster_id(name: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def named(rasters: QuerySet[RasterLayer], number: int) -> QuerySet[RasterLayer]:
+    """The rasters of `rasters` that `raster_<number>` names (RasterLayer.layer_name): the
+    published copies of that scan and the unpublished raster of that id, published first.
+    Among what one caller sees at one moment that is one raster per name: one revision of
+    a project is in force at a time, and lineages stay in their project."""
+    published = Q(revision__state__in=PUBLISHED_STATES)
+    of_scan = Q(lineage=number) | Q(lineage__isnull=True, pk=number)
+    chosen = rasters.filter((published & of_scan) | (~published & Q(pk=number)))
+    return chosen.annotate(
+        unpublished=Case(When(published, then=Value(0)), default=Value(1))
+    ).order_by("unpublished", "id")
+
+
 def visible_raster(name: str, user=None, at: datetime | None = None) -> RasterLayer | None:
     """The raster called `name` if the caller may see it (else None: unknown)."""
-    pk = raster_id(name)
-    if pk is None:
+    number = raster_id(name)
+    if number is None:
         return None
-    return service_rasters(user, at).filter(pk=pk).first()
+    return named(service_rasters(user, at), number).first()
+
+
+def shown_rasters(numbers: Sequence[int], user=None, at=None) -> list[RasterLayer]:
+    """The rasters `raster_<number>` names that the caller sees, in the order of their ids."""
+    seen = service_rasters(user, at)
+    found = {raster.pk: raster for n in numbers if (raster := named(seen, n).first())}
+    return [found[pk] for pk in sorted(found)]
 
 
 def requestable_raster(name: str, user=None, at: datetime | None = None) -> bool:
     """Whether a WMS request by `user` for the moment `at` may name the raster `name`;
     a raster nobody may see and one that does not exist are alike unknown."""
-    pk = raster_id(name)
-    return pk is not None and requestable_rasters(user, at).filter(pk=pk).exists()
+    number = raster_id(name)
+    return number is not None and named(requestable_rasters(user, at), number).exists()
 
 
 def public_rasters() -> list[RasterLayer]:

@@ -15,9 +15,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from django.db.models import BigIntegerField, Min
+from django.db.models.functions import Coalesce
 from lxml import etree
 
-from planning.models import Revision, RevisionState
+from planning.models import PUBLISHED_STATES, Revision, RevisionState
+from rasters.models import RasterLayer
 from tiles import raster_layers
 from tiles.styles import STYLE_NAMES, STYLE_TITLES
 
@@ -51,12 +54,17 @@ def approval_instants() -> list[datetime]:
 
 
 def raster_starts() -> dict[str, datetime]:
-    """When each listed raster came into force (the approval of its revision)."""
-    return {
-        raster.layer_name: raster.revision.approved_at
-        for raster in raster_layers.public_rasters()
-        if raster.revision.approved_at is not None
-    }
+    """When each listed raster came into force: the first approval of a revision holding
+    a copy of its scan (the name is the scan's since then)."""
+    firsts = (
+        RasterLayer.objects.filter(revision__state__in=PUBLISHED_STATES)
+        .annotate(scan=Coalesce("lineage", "id", output_field=BigIntegerField()))
+        .values("scan")
+        .annotate(first=Min("revision__approved_at"))
+    )
+    first_of = {row["scan"]: row["first"] for row in firsts if row["first"] is not None}
+    listed = raster_layers.public_rasters()
+    return {r.layer_name: first_of[r.lineage_id] for r in listed if r.lineage_id in first_of}
 
 
 def iso(moment: datetime) -> str:

@@ -32,7 +32,6 @@ from django.db.models.lookups import Exact
 
 from planning.models import Feature
 from planning.visibility import service_features
-from rasters.visibility import service_rasters
 from tiles import datasource, raster_layers, styles
 from tiles.mapnik_source import encoding_for, mapnik_srs, render_limit
 from tiles.wms_request import MapView
@@ -119,7 +118,7 @@ def render(view: MapView, user, at: datetime | None) -> bytes:
     m.aspect_fix_mode = mapnik.aspect_fix_mode.RESPECT
     m.zoom_to_box(mapnik.Box2d(*view.bbox))
     opaque = not view.transparent or view.format in _JPEG_FORMATS
-    rasters = service_rasters(user, at).filter(pk__in=view.rasters).order_by("id")
+    rasters = raster_layers.shown_rasters(view.rasters, user, at)
     # Rasters (drawn by GDAL, see tiles.raster_layers) and background under the vectors.
     image = raster_layers.mapnik_base(
         [raster_layers.drawing(r) for r in rasters],

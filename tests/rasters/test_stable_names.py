@@ -1,0 +1,180 @@
+"""A published scan keeps its service name across approvals.
+
+Revision 1 of a project holds a scan and is approved; revision 2 answers it (copying the
+scan) and is approved too. External WMS, WMTS and XYZ clients saved the scan's name from
+revision 1's time: it must still name the scan in force (the copy), and at a WMS TIME
+instant the copy in force then. Driven over HTTP with OWSLib against the live server.
+"""
+
+from __future__ import annotations
+
+import json
+from base64 import b64encode
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from django.apps import apps as django_apps
+from lxml import etree
+from owslib.wms import WebMapService
+from owslib.wmts import WebMapTileService
+
+from planning.actions import ApproveRevision, CreateRevision, SubmitRevision
+from planning.models import Revision
+from rasters.importing import import_raster
+from rasters.models import RasterLayer
+from tests.conftest import make_plan
+from tests.rasters.conftest import SCAN_SIZE, SCAN_TRANSFORM, pattern, write_tiff
+from tests.wms.helpers import get
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("catalogue", "private_tile_cache"),
+]
+WIDTH, HEIGHT = SCAN_SIZE
+_LEFT, _TOP = SCAN_TRANSFORM.c, SCAN_TRANSFORM.f
+BOX = (_LEFT, _TOP - HEIGHT * 0.5, _LEFT + WIDTH * 0.5, _TOP)
+WMS_NS = "{http://www.opengis.net/wms}"
+PLANNER_AUTH = {"Authorization": "Basic " + b64encode(b"planner_t:pw-planner-test").decode()}
+
+
+@dataclass(frozen=True)
+class Lineage:
+    first: RasterLayer  # revision 1's upload
+    copy: RasterLayer  # revision 2's copy of it
+    t1: datetime  # revision 1 approved
+    t2: datetime  # revision 2 approved
+
+    @property
+    def between(self) -> str:
+        return (self.t1 + (self.t2 - self.t1) / 2).astimezone(UTC).isoformat()
+
+
+def _scan(planner, revision: Revision, tmp_path: Path, name: str) -> RasterLayer:
+    path = write_tiff(
+        tmp_path / f"{name}.tif", pattern(WIDTH, HEIGHT), transform=SCAN_TRANSFORM, crs="EPSG:9214"
+    )
+    return import_raster(
+        user=planner, revision=revision, path=path, filename=path.name, name=name, kind="scan"
+    ).raster
+
+
+def _approve(planner, reviewer, revision: Revision) -> datetime:
+    SubmitRevision(user=planner, revision=revision).execute()
+    ApproveRevision(user=reviewer, revision=revision, decision_number="7/QĐ").execute()
+    revision.refresh_from_db()
+    return revision.approved_at
+
+
+def _answer(planner, revision: Revision) -> tuple[Revision, RasterLayer]:
+    """A new draft answering `revision`, with its copy of the revision's one scan."""
+    answer = CreateRevision(user=planner, project=revision.project, based_on=revision).execute()
+    return answer, RasterLayer.objects.get(revision=answer)
+
+
+@pytest.fixture
+def lineage(planner, reviewer, tmp_path) -> Lineage:
+    first_revision = make_plan(planner, reviewer, "scan-lineage", [], approve=False)
+    first = _scan(planner, first_revision, tmp_path, "ban ve 1-500")
+    t1 = _approve(planner, reviewer, first_revision) - timedelta(days=1)
+    Revision.objects.filter(pk=first_revision.pk).update(approved_at=t1)
+    second_revision, copy = _answer(planner, first_revision)
+    assert copy.pk != first.pk
+    assert copy.layer_name == f"raster_{copy.pk}"  # unpublished: its own name
+    t2 = _approve(planner, reviewer, second_revision)
+    copy = RasterLayer.objects.select_related("revision").get(pk=copy.pk)
+    first = RasterLayer.objects.select_related("revision").get(pk=first.pk)
+    return Lineage(first, copy, t1, t2)
+
+
+def _feature_info(base: str, name: str, time: str | None = None) -> list[dict]:
+    wms = WebMapService(f"{base}/ows", version="1.3.0")
+    response = wms.getfeatureinfo(
+        layers=[name],
+        srs="EPSG:9214",
+        bbox=BOX,
+        size=SCAN_SIZE,
+        format="image/png",
+        query_layers=[name],
+        info_format="application/json",
+        xy=(40, 30),
+        time=time,
+    )
+    return json.loads(response.read())["features"]
+
+
+def test_the_approved_copy_is_served_under_the_name_of_the_first_upload(live_server, lineage):
+    name = f"raster_{lineage.first.pk}"
+    assert lineage.first.layer_name == lineage.copy.layer_name == name
+    wms = WebMapService(f"{live_server.url}/ows", version="1.3.0")
+    assert name in wms.contents
+    assert f"raster_{lineage.copy.pk}" not in wms.contents
+    wmts = WebMapTileService(f"{live_server.url}/wmts?SERVICE=WMTS&REQUEST=GetCapabilities")
+    assert name in wmts.contents
+    # The name answers with the copy in force now, and with the first upload at an instant
+    # when revision 1 was in force.
+    now = _feature_info(live_server.url, name)
+    assert [hit["id"] for hit in now] == [f"{name}.{lineage.copy.pk}"]
+    at_t1 = _feature_info(live_server.url, name, lineage.between)
+    assert [hit["id"] for hit in at_t1] == [f"{name}.{lineage.first.pk}"]
+    # The copy's own id names nothing public.
+    status, _, body = get(
+        f"{live_server.url}/ows?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetMap&LAYERS=raster_"
+        f"{lineage.copy.pk}&STYLES=&CRS=EPSG:9214&BBOX={','.join(map(str, BOX))}"
+        f"&WIDTH=64&HEIGHT=64&FORMAT=image/png"
+    )
+    assert status == 400
+    assert b"LayerNotDefined" in body
+
+
+def test_the_name_is_listed_with_time_from_the_first_approval_on(live_server, lineage):
+    _, _, body = get(f"{live_server.url}/ows?SERVICE=WMS&REQUEST=GetCapabilities&VERSION=1.3.0")
+    root = etree.fromstring(body, etree.XMLParser(resolve_entities=False, no_network=True))
+    dimensions = {
+        layer.findtext(f"{WMS_NS}Name"): layer.findtext(f"{WMS_NS}Dimension")
+        for layer in root.iter(f"{WMS_NS}Layer")
+        if layer.find(f"{WMS_NS}Name") is not None
+    }
+    stamps = [m.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") for m in (lineage.t1, lineage.t2)]
+    assert all(stamp in dimensions[lineage.copy.layer_name] for stamp in stamps)
+
+
+def test_a_draft_copy_is_named_by_its_own_id_for_its_planners(
+    live_server, client, lineage, planner
+):
+    draft, copy = _answer(planner, lineage.copy.revision)
+    assert copy.lineage == lineage.first.pk
+    client.force_login(planner)
+    listed = client.get(f"/api/revisions/{draft.pk}/rasters/").json()
+    assert [raster["layer"] for raster in listed] == [f"raster_{copy.pk}"]
+    in_force = client.get(f"/api/revisions/{lineage.copy.revision_id}/rasters/").json()
+    assert [raster["layer"] for raster in in_force] == [f"raster_{lineage.first.pk}"]
+    # Its planner reaches the draft copy by that name; the public does not.
+    query = (
+        f"SERVICE=WMS&VERSION=1.3.0&REQUEST=GetFeatureInfo&LAYERS=raster_{copy.pk}"
+        f"&QUERY_LAYERS=raster_{copy.pk}&STYLES=&CRS=EPSG:9214&BBOX={','.join(map(str, BOX))}"
+        f"&WIDTH={WIDTH}&HEIGHT={HEIGHT}&I=40&J=30&INFO_FORMAT=application/json"
+    )
+    status, _, body = get(f"{live_server.url}/ows?{query}", PLANNER_AUTH)
+    assert status == 200
+    hits = json.loads(body)["features"]
+    assert [hit["id"] for hit in hits] == [f"raster_{copy.pk}.{copy.pk}"]
+    status, _, body = get(f"{live_server.url}/ows?{query}")
+    assert status == 400
+    assert b"LayerNotDefined" in body
+
+
+def test_the_migration_links_copies_made_before_lineages(lineage, planner, tmp_path):
+    draft, second_copy = _answer(planner, lineage.copy.revision)
+    own = _scan(planner, draft, tmp_path, "so do moi")
+    RasterLayer.objects.update(lineage=None)
+    migration = __import__("rasters.migrations.0002_raster_lineage", fromlist=["_"])
+    migration.link_existing_copies(django_apps, None)
+    lineages = dict(RasterLayer.objects.values_list("pk", "lineage"))
+    assert lineages == {
+        lineage.first.pk: None,
+        lineage.copy.pk: lineage.first.pk,
+        second_copy.pk: lineage.first.pk,
+        own.pk: None,
+    }
