@@ -17,6 +17,7 @@ from django.utils import translation
 
 from planning import qa
 from planning.models import Feature, Layer, Project
+from planning.qa import lots
 from tests.conftest import HUE_X, HUE_Y, make_plan, square
 
 pytestmark = pytest.mark.django_db
@@ -94,7 +95,81 @@ def test_range_findings_name_the_attribute_by_its_label(draft):
 def test_overlapping_lots_without_codes_are_named_by_their_source(draft):
     add_lot(draft, 20, {"function": "ODT"}, "lots.shp#lots:4")  # overlaps A1 by 30 × 40 m
     [en] = messages(draft, "topology.overlap", "en")
-    assert en == "Lots A1 and no. 4 in lots.shp overlap by 1,200.0 m²."
+    assert en == "Overlap of 1,200.0 m² between lot A1 and the lot no. 4 in lots.shp."
+
+
+# --- several lots in one message ("Các lô B3-01 và có handle 3B", QA walk) ----------------
+
+
+def test_two_coded_lots_share_one_noun(draft):
+    add_lot(draft, 20, {"code": "A2", "function": "ODT"}, "lots.shp#lots:4")
+    assert messages(draft, "topology.overlap", "en") == [
+        "Overlap of 1,200.0 m² between lots A1 and A2."
+    ]
+    assert messages(draft, "topology.overlap", "vi") == ["Chồng lấn 1.200,0 m² giữa lô A1 và A2."]
+
+
+def test_a_coded_lot_and_a_lot_known_by_its_handle_are_each_a_lot(draft):
+    add_lot(draft, 20, {"function": "ODT"}, "plan.dxf#3B")
+    assert messages(draft, "topology.overlap", "en") == [
+        "Overlap of 1,200.0 m² between lot A1 and the lot with handle 3B in plan.dxf."
+    ]
+    assert messages(draft, "topology.overlap", "vi") == [
+        "Chồng lấn 1.200,0 m² giữa lô A1 và lô có handle 3B trong plan.dxf."
+    ]
+
+
+def test_two_lots_known_by_their_handles(draft):
+    add_lot(draft, 200, {"function": "ODT"}, "plan.dxf#3A")  # far from A1
+    add_lot(draft, 220, {"function": "ODT"}, "plan.dxf#3B")  # overlaps 3A by 20 × 40 m
+    assert messages(draft, "topology.overlap", "en") == [
+        "Overlap of 800.0 m² between the lot with handle 3A in plan.dxf "
+        "and the lot with handle 3B in plan.dxf."
+    ]
+    assert messages(draft, "topology.overlap", "vi") == [
+        "Chồng lấn 800,0 m² giữa lô có handle 3A trong plan.dxf và lô có handle 3B trong plan.dxf."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("language", "codes", "mixed"),
+    [
+        (
+            "en",
+            "lots A1, A2 and A3",
+            "lots A1, A2, the lot with handle 3B in plan.dxf and the lot no. 4 in lots.shp",
+        ),
+        (
+            "vi",
+            "lô A1, A2 và A3",
+            "lô A1, A2, lô có handle 3B trong plan.dxf và lô số 4 trong lots.shp",
+        ),
+    ],
+)
+def test_many_lots_make_one_list(language, codes, mixed):
+    three = {"a": "A1", "b": "A2", "c": "A3"}
+    four = {
+        "a": "A1",
+        "b": "#7",
+        "b_source": "plan.dxf#3B",
+        "c": "A2",
+        "d": "#8",
+        "d_source": "lots.shp#lots:4",
+    }
+    with translation.override(language):
+        assert lots.listed(three, "a", "b", "c") == codes
+        assert lots.listed(four, "a", "b", "c", "d") == mixed
+        assert lots.listed({"a": "A1"}, "a", "b") == ("lot A1" if language == "en" else "lô A1")
+
+
+def test_stored_overlaps_of_before_still_render(draft):
+    """An overlap stored with the parameters of before (a, b) reads in the new wording."""
+    qa.run(draft)
+    finding = draft.findings.create(
+        rule="topology.overlap", severity="error", params={"a": "A1", "b": "A2", "area": 12.5}
+    )
+    with translation.override("en"):
+        assert qa.message_of(finding) == "Overlap of 12.5 m² between lots A1 and A2."
 
 
 def test_stored_findings_of_before_still_render(draft):

@@ -9,8 +9,9 @@ from planning.qa import ERROR, WARNING, Context, Found, lots, rule
 
 @rule(
     "topology.overlap",
-    _("Lots %(a)s and %(b)s overlap by %(area).1f m²."),
-    display=lambda params: lots.shown_lots(params, "a", "b"),
+    # The two lots as one phrase: "lot A1 and the lot with handle 3B in plan.dxf".
+    _("Overlap of %(area).1f m² between %(lots)s."),
+    display=lambda params: {**params, "lots": lots.listed(params, "a", "b")},
 )
 def overlaps(context: Context):
     for a_id, a, a_source, b_id, b, b_source, area, ewkb in context.rows(
