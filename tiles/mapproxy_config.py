@@ -105,13 +105,16 @@ def build_config(generation: str) -> dict:
 def _layer_extent(
     layer: PublicLayer, extents: dict[str, datasource.KindExtent], storage_srid: int
 ) -> tuple[datasource.Bbox, datasource.Bbox]:
-    """Extent of the layer's in-force data; all of Viet Nam when it has none."""
-    present = [extents[k] for k in layer.kinds if k in extents]
-    storage = datasource.union([e.storage for e in present])
-    wgs84 = datasource.union([e.wgs84 for e in present])
-    if storage is None or wgs84 is None:
-        return datasource.vietnam_storage_extent(storage_srid), datasource.VIETNAM_WGS84
-    return storage, wgs84
+    """Extent of the layer's in-force data. A layer with none (an empty annotation layer)
+    advertises the extent of all the plans in force, where a client zooming to it finds the
+    plans it belongs to; only when nothing is in force, all of Viet Nam."""
+    for kinds in (layer.kinds, tuple(extents)):
+        present = [extents[k] for k in kinds if k in extents]
+        storage = datasource.union([e.storage for e in present])
+        wgs84 = datasource.union([e.wgs84 for e in present])
+        if storage is not None and wgs84 is not None:
+            return storage, wgs84
+    return datasource.vietnam_storage_extent(storage_srid), datasource.VIETNAM_WGS84
 
 
 def _source(

@@ -25,6 +25,7 @@ from django.db.models import QuerySet
 from planning.layer_kinds import KINDS
 from planning.models import Feature, Layer, Revision, SupersededFeature
 from planning.visibility import service_revisions, superseded_features
+from tiles import datasource
 from tiles.feature_types import (
     PUBLICATION_ORDER,
     SAFE_NAME,
@@ -179,12 +180,21 @@ def _fields(layer: TileLayer) -> dict[str, str]:
     return fields
 
 
+def _bounds(source: VectorSource) -> list[float]:
+    """The extent of the source's features. A source whose layers hold none (an empty
+    annotation layer) advertises that of everything in its plans, and only one whose plans
+    hold nothing Viet Nam: the extents WMS and WMTS advertise (tiles.mapproxy_config)."""
+    features = Feature.objects.filter(layer__revision__in=source.revisions).exclude(
+        id__in=source.superseded.values("feature_id")
+    )
+    kinds = [lay.kind for lay in source.layers]
+    box = extent_wgs84(features.filter(layer__kind__in=kinds)) or extent_wgs84(features)
+    return list(box or datasource.VIETNAM_WGS84)
+
+
 def tilejson(source: VectorSource, tiles_url: str) -> dict[str, Any]:
     """The TileJSON 3.0.0 document of a source; `tiles_url` is the absolute URL template."""
-    features = Feature.objects.filter(
-        layer__revision__in=source.revisions, layer__kind__in=[lay.kind for lay in source.layers]
-    ).exclude(id__in=source.superseded.values("feature_id"))
-    bounds = list(extent_wgs84(features) or (-180.0, -85.0511, 180.0, 85.0511))
+    bounds = _bounds(source)
     return {
         "tilejson": "3.0.0",
         "name": source.name,
