@@ -20,11 +20,34 @@ from django.contrib.auth.signals import user_login_failed
 from django.db import connection
 from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from planning.errors import PlanningError
 
 TOO_MANY_ATTEMPTS = _("Too many failed sign-in attempts; try again later.")
+
+
+def too_many_attempts(seconds: int) -> str:
+    """What a paused client is told, in the active language, with how long it must wait."""
+    return gettext("Too many failed sign-in attempts; try again in %(wait)s.") % {
+        "wait": wait_phrase(seconds)
+    }
+
+
+def wait_phrase(seconds: int) -> str:
+    """A wait as people say it: seconds under a minute, else minutes rounded up, and from an
+    hour on hours and minutes ("45 seconds", "15 minutes", "1 hour 5 minutes")."""
+    if seconds < 60:
+        return ngettext("%(count)d second", "%(count)d seconds", seconds) % {"count": seconds}
+    hours, minutes = divmod(math.ceil(seconds / 60), 60)
+    minutes_text = ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
+    if not hours:
+        return minutes_text
+    hours_text = ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours}
+    if not minutes:
+        return hours_text
+    return gettext("%(hours)s %(minutes)s") % {"hours": hours_text, "minutes": minutes_text}
 
 
 class TooManyAttempts(PlanningError):

@@ -9,8 +9,8 @@ from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import ValidationError
 from django.urls import reverse_lazy
 
-from planning.login_limits import TOO_MANY_ATTEMPTS, record_failure, seconds_blocked
-from webmap.views_login import TOO_MANY
+from planning.login_limits import record_failure, seconds_blocked, too_many_attempts
+from webmap.views_login import TOO_MANY, refused_for_a_while
 
 
 class LimitedPasswordChangeForm(PasswordChangeForm):
@@ -21,11 +21,13 @@ class LimitedPasswordChangeForm(PasswordChangeForm):
     def __init__(self, user, *args, request=None, **kwargs):
         super().__init__(user, *args, **kwargs)
         self.request = request
+        self.blocked_seconds = 0
 
     def clean_old_password(self):
         username = self.user.get_username()
-        if seconds_blocked(self.request, username):
-            raise ValidationError(TOO_MANY_ATTEMPTS, code=TOO_MANY)
+        self.blocked_seconds = seconds_blocked(self.request, username)
+        if self.blocked_seconds:
+            raise ValidationError(too_many_attempts(self.blocked_seconds), code=TOO_MANY)
         try:
             return super().clean_old_password()
         except ValidationError:
@@ -49,7 +51,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     def form_invalid(self, form):
         response = super().form_invalid(form)
         if form.has_error("old_password", TOO_MANY):
-            response.status_code = 429
+            return refused_for_a_while(response, form.blocked_seconds)
         return response
 
 

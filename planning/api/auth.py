@@ -24,7 +24,7 @@ from rest_framework.authentication import (
 )
 
 from planning.errors import NotAuthenticated
-from planning.login_limits import TOO_MANY_ATTEMPTS, TooManyAttempts, seconds_blocked
+from planning.login_limits import TooManyAttempts, seconds_blocked, too_many_attempts
 
 if TYPE_CHECKING:  # DRF loads this module from its settings: no model imports at run time
     from rest_framework.authtoken.models import Token
@@ -60,10 +60,19 @@ class ExpiringTokenAuthentication(TokenAuthentication):
         return user, token
 
 
+class LockedOut(exceptions.Throttled):
+    """429 with Retry-After and a message wholly in the request's language: DRF's Throttled
+    appends "Expected available in N seconds." from its own catalogue, English in Vietnamese."""
+
+    def __init__(self, wait: int) -> None:
+        super().__init__(detail=too_many_attempts(wait))
+        self.wait = wait  # read by DRF's exception handler for Retry-After
+
+
 def refuse_if_blocked(request, username: str) -> None:
     wait = seconds_blocked(request, username)
     if wait:
-        raise exceptions.Throttled(wait=wait, detail=str(TOO_MANY_ATTEMPTS))
+        raise LockedOut(wait)
 
 
 class LimitedBasicAuthentication(BasicAuthentication):

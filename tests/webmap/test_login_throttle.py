@@ -12,12 +12,12 @@ import pytest
 from django.contrib.auth.models import User
 from django.db import connection
 from django.test import Client, RequestFactory
-from django.utils import timezone
+from django.utils import timezone, translation
 from rest_framework.authtoken.models import Token
 from rest_framework.throttling import ScopedRateThrottle
 
 from planning.api import token_view
-from planning.login_limits import seconds_blocked
+from planning.login_limits import seconds_blocked, wait_phrase
 from planning.models import LoginFailureCounter
 
 TOO_MANY = "Too many failed sign-in attempts"
@@ -255,3 +255,64 @@ def test_a_lock_survives_a_spray_of_other_names(limits):
     counted = LoginFailureCounter.objects.filter(key=f"ip:{blocked}").get().count
     assert counted == limits.PLANNING_LOGIN_MAX_FAILURES_PER_IP  # refused ones not counted
     assert seconds_blocked(elsewhere, "target_t") > 0
+
+
+# --- what a paused client is told (QA walk: Vietnamese with English DRF words) -------------
+
+WAIT_15 = {
+    "en": "Too many failed sign-in attempts; try again in 15 minutes.",
+    "vi": "Đăng nhập sai quá nhiều lần; vui lòng thử lại sau 15 phút.",
+}
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_the_pause_is_told_wholly_in_the_request_language_with_the_wait(limits, alice, language):
+    limits.PLANNING_LOGIN_WINDOW_SECONDS = 900
+    client = Client()
+    for _ in range(3):
+        sign_in(client, "alice_t", "guess")
+    expected = WAIT_15[language]
+    page = client.post(
+        LOGIN,
+        {"username": "alice_t", "password": "pw-alice-test"},
+        HTTP_ACCEPT_LANGUAGE=language,
+        REMOTE_ADDR="198.51.100.1",
+    )
+    assert page.status_code == 429
+    assert expected in page.content.decode()
+    assert 0 < int(page["Retry-After"]) <= 900
+    token = client.post(
+        "/api/token/",
+        {"username": "alice_t", "password": "pw-alice-test"},
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+    assert (token.status_code, token.json()["detail"]) == (429, expected)
+    assert 0 < int(token["Retry-After"]) <= 900
+    right = basic("alice_t", "pw-alice-test")
+    api = client.get("/api/projects/", HTTP_AUTHORIZATION=right, HTTP_ACCEPT_LANGUAGE=language)
+    assert (api.status_code, api.json()["detail"]) == (429, expected)
+    service = client.get(
+        "/ogcapi/", {"f": "json"}, HTTP_AUTHORIZATION=right, HTTP_ACCEPT_LANGUAGE=language
+    )
+    assert (service.status_code, service.json()["description"]) == (429, expected)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "en", "vi"),
+    [
+        (1, "1 second", "1 giây"),
+        (45, "45 seconds", "45 giây"),
+        (60, "1 minute", "1 phút"),
+        (61, "2 minutes", "2 phút"),
+        (899, "15 minutes", "15 phút"),
+        (3600, "1 hour", "1 giờ"),
+        (3601, "1 hour 1 minute", "1 giờ 1 phút"),
+        (7260, "2 hours 1 minute", "2 giờ 1 phút"),
+        (24 * 3600 - 1, "24 hours", "24 giờ"),
+    ],
+)
+def test_the_wait_is_said_in_the_largest_units_rounded_up(seconds, en, vi):
+    with translation.override("en"):
+        assert wait_phrase(seconds) == en
+    with translation.override("vi"):
+        assert wait_phrase(seconds) == vi
