@@ -8,10 +8,13 @@ every response to a request carrying a session of a signed-in user or credential
 `Cache-Control: private, no-store`, unless its view already chose `private` or `no-store`.
 Anonymous callers' responses are left as their views made them: published data keeps its
 public caching (tiles, capabilities, dossiers, 3D tiles with their ETags and 304s).
+
+It also gives a sign-in lockout's 429 its Retry-After, whichever service rendered it.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 from django.http import HttpRequest
@@ -55,6 +58,14 @@ def make_private(response: HttpResponseBase) -> None:
     patch_vary_headers(response, ("Authorization", "Cookie"))
 
 
+def _tell_the_wait(request: HttpRequest, response: HttpResponseBase) -> None:
+    """Retry-After on a sign-in lockout's 429, whichever service rendered it (the wait is
+    what planning.api.auth.service_user found)."""
+    wait = getattr(request, "retry_after", None)
+    if response.status_code == 429 and wait and not response.has_header("Retry-After"):
+        response["Retry-After"] = str(math.ceil(wait))
+
+
 class PrivateResponsesMiddleware:
     """Placed outside the session, locale and CSRF middleware (planning/settings.py) so it
     sees every response in its final form, error pages included; inside WhiteNoise, whose
@@ -65,6 +76,7 @@ class PrivateResponsesMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
+        _tell_the_wait(request, response)
         if _has_credentials(request) or _signed_in(request):
             make_private(response)
         elif "public" in response.get("Cache-Control", ""):

@@ -101,6 +101,9 @@ def service_user(request: HttpRequest):
             except (exceptions.AuthenticationFailed, TokenExpired) as exc:
                 raise NotAuthenticated(str(exc.detail)) from exc
             except exceptions.Throttled as exc:
+                # Every service renders the 429 its own way; the outer middleware adds
+                # the Retry-After they all owe (planning.middleware).
+                request.retry_after = exc.wait  # type: ignore[attr-defined]
                 raise TooManyAttempts(str(exc.detail)) from exc
             if result is not None:
                 return result[0]

@@ -154,6 +154,26 @@ def test_http_basic_counts_failures_on_api_and_map_services(limits, alice):
     assert TOO_MANY in service.content.decode()
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/ogcapi/?f=json",
+        "/ows?SERVICE=WMS&REQUEST=GetCapabilities&VERSION=1.3.0",
+        "/wfs?SERVICE=WFS&REQUEST=GetCapabilities&VERSION=2.0.0",
+        "/wmts?SERVICE=WMTS&REQUEST=GetCapabilities",
+        "/tiles/plans/14/13000/7500.png",
+    ],
+)
+def test_every_service_tells_a_locked_out_client_when_to_retry(limits, alice, path):
+    client = Client()
+    for _ in range(3):
+        client.get("/api/projects/", HTTP_AUTHORIZATION=basic("alice_t", "guess"))
+    refused = client.get(path, HTTP_AUTHORIZATION=basic("alice_t", "pw-alice-test"))
+    assert refused.status_code == 429
+    wait = seconds_blocked(RequestFactory().get("/"), "alice_t")
+    assert 0 < int(refused["Retry-After"]) <= wait + 1
+
+
 def test_admin_sign_in_is_limited_too(limits, db):
     User.objects.create_superuser("root_t", password="pw-root-test")
     client = Client()
