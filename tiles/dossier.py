@@ -1,15 +1,18 @@
 """The review dossier of a revision as a PDF, and its endpoint.
 
 One document a board can file: the title block, the map (the revision over the plans in
-force, with legend, scale bar and north arrow), the land-use balance table, the QA report,
-the comments and the decision. Every label goes through gettext, so the dossier speaks
-the caller's language; DejaVu Sans is embedded so Vietnamese text renders anywhere. User
-text (comments, notes, names) is escaped before reportlab's paragraph markup sees it.
+force, with legend, scale bar and north arrow, and the located comments as numbered pins),
+the revision's raster layers, the land-use balance table, the QA report, the comments (each
+located one with its pin's number, or "outside the map") and the decision. Every label goes
+through gettext, so the dossier speaks the caller's language; DejaVu Sans is embedded so
+Vietnamese text renders anywhere. User text (comments, notes, names) is escaped before
+reportlab's paragraph markup sees it.
 """
 
 from __future__ import annotations
 
 import io
+import math
 import re
 from collections.abc import Iterable
 from datetime import date, datetime
@@ -22,6 +25,8 @@ from django.http.response import HttpResponseBase
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
+from pyproj import CRS
+from pyproj.exceptions import CRSError
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
@@ -49,8 +54,9 @@ from planning.errors import NotFound, PlanningError
 from planning.models import Comment, Revision
 from planning.numbers import localized
 from planning.visibility import visible_revisions
+from rasters.models import RasterLayer
 from tiles import http_cache
-from tiles.dossier_map import DossierMap, render_map, round_distance
+from tiles.dossier_map import DossierMap, MapPin, render_map, round_distance
 from tiles.styles import COLOUR_RE, UNKNOWN_COLOUR
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")  # Debian's fonts-dejavu-core
@@ -95,6 +101,7 @@ STYLES = {
     "cell": ParagraphStyle("cell", fontName=FONT, fontSize=8.5, leading=10.5),
     "num": ParagraphStyle("num", fontName=FONT, fontSize=8.5, leading=10.5, alignment=TA_RIGHT),
     "head": ParagraphStyle("head", fontName=FONT_BOLD, fontSize=8.5, leading=10.5),
+    "small-head": ParagraphStyle("small-head", fontName=FONT_BOLD, fontSize=7.5, leading=9.5),
     "meta": ParagraphStyle("meta", fontName=FONT_BOLD, fontSize=8.5, leading=11, spaceBefore=6),
 }
 
@@ -266,10 +273,26 @@ def _colour(value: str) -> colors.Color:
     return colors.HexColor(value if COLOUR_RE.match(value or "") else UNKNOWN_COLOUR)
 
 
-def map_section(revision: Revision) -> list[Flowable]:
-    heading = Paragraph(text(_("Map")), STYLES["h2"])
+def dossier_map(revision: Revision, listed: list[tuple[str, Comment]]) -> DossierMap | None:
+    """The map of the dossier, with a pin for each located comment of `listed` (the thread
+    as the comments section prints it, with its numbers)."""
+    thread_status: dict[int | None, str] = {c.pk: c.status for _label, c in listed}
+    pins = [
+        # A reply's pin takes its thread's colour: nobody resolves a reply on its own.
+        MapPin(label, comment.geom, thread_status.get(comment.parent_id, comment.status))
+        for label, comment in listed
+        if comment.geom is not None and is_located(comment)
+    ]
     size = (int(FRAME_WIDTH * MAP_PIXEL_RATIO), int(MAP_HEIGHT * MAP_PIXEL_RATIO))
-    image = render_map(revision, *size)
+    return render_map(revision, *size, pins)
+
+
+def is_located(comment: Comment) -> bool:
+    return comment.geom is not None and not comment.geom.empty
+
+
+def map_section(image: DossierMap | None) -> list[Flowable]:
+    heading = Paragraph(text(_("Map")), STYLES["h2"])
     if image is None:
         return [heading, para(_("The revision has no features to map."), "body")]
     note = _("The revision in full colour over the plans in force (faded).")
@@ -280,6 +303,63 @@ def map_section(revision: Revision) -> list[Flowable]:
     if legend is not None:
         flowables += [Paragraph(text(_("Legend")), STYLES["meta"]), legend]
     return flowables
+
+
+# --- rasters --------------------------------------------------------------------------------
+
+
+def raster_crs(raster: RasterLayer) -> str:
+    if raster.crs_epsg:
+        return f"EPSG:{raster.crs_epsg}"
+    if not raster.crs_wkt:
+        return "–"
+    try:
+        return CRS.from_wkt(raster.crs_wkt).name
+    except CRSError:
+        return "–"
+
+
+def raster_rms(raster: RasterLayer) -> str:
+    """The RMS error of the control-point fit in metres and in pixels, as far as known."""
+    parts = []
+    if raster.rms_error is not None and math.isfinite(raster.rms_error):
+        parts.append(f"{number(raster.rms_error, 3)} m")
+    if raster.rms_error_pixels is not None and math.isfinite(raster.rms_error_pixels):
+        parts.append(f"{number(raster.rms_error_pixels, 2)} px")
+    return "\n".join(parts) or "–"
+
+
+def raster_section(revision: Revision) -> list[Flowable]:
+    """The scans, orthophotos and elevation models of the revision; nothing without any."""
+    rasters = list(RasterLayer.objects.filter(revision=revision).order_by("id"))
+    if not rasters:
+        return []
+    head = [
+        _("Name"),
+        _("Kind"),
+        _("Source file"),
+        _("Scan or survey date"),
+        _("Georeferenced"),
+        _("Georeference"),
+        _("RMS error"),
+        _("CRS"),
+    ]
+    rows: list[list] = [[para(h, "small-head") for h in head]]
+    for raster in rasters:
+        cells = [
+            raster.name,
+            raster.get_kind_display(),  # type: ignore[attr-defined]
+            raster.source_filename,
+            when(raster.scan_date),
+            _("Yes") if raster.is_georeferenced else _("No"),
+            raster.get_georeference_method_display(),  # type: ignore[attr-defined]
+            raster_rms(raster),
+            raster_crs(raster),
+        ]
+        rows.append([para(cell, "small") for cell in cells])
+    widths = [w * mm for w in (24, 19, 27, 18, 26, 26, 19, 21)]
+    padding = [("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3)]
+    return [Paragraph(text(_("Rasters")), STYLES["h2"]), grid_table(rows, widths, padding)]
 
 
 # --- land-use balance -----------------------------------------------------------------------
@@ -358,33 +438,60 @@ def qa_section(revision: Revision) -> list[Flowable]:
     return flowables
 
 
-def comment_flowables(comment: Comment, revision: Revision) -> list[Flowable]:
+def reading_order(thread: Iterable[Comment]) -> list[tuple[str, Comment]]:
+    """The thread as the dossier prints it, each comment with its number: a thread's first
+    comment has the thread's number as the review page gives it ("3"), its replies "3.1",
+    "3.2"…, so a pin on the map names one comment."""
+    comments = list(thread)
+    known = {c.pk for c in comments}
+    roots = [c for c in comments if c.parent_id is None or c.parent_id not in known]
+    by_parent: dict[int | None, list[Comment]] = {}
+    for comment in comments:
+        by_parent.setdefault(comment.parent_id, []).append(comment)
+    listed: list[tuple[str, Comment]] = []
+    for number, root in enumerate(roots, start=1):
+        listed.append((str(number), root))
+        replies = by_parent.get(root.pk, [])
+        listed += [(f"{number}.{index}", reply) for index, reply in enumerate(replies, start=1)]
+    return listed
+
+
+def pin_note(label: str, comment: Comment, image: DossierMap | None) -> str | None:
+    """Where the reader finds a located comment: its pin on the map, or that it lies
+    beyond it. Nothing for a comment without a place, or without a map at all."""
+    if image is None or not is_located(comment):
+        return None
+    if label in image.pins:
+        return _("Map pin %(number)s") % {"number": label}
+    return _("Located outside the map")
+
+
+def comment_flowables(
+    comment: Comment, revision: Revision, note: str | None = None
+) -> list[Flowable]:
     status = comment.get_status_display()  # type: ignore[attr-defined]
     meta = f"{comment.author.get_username()} · {when(comment.created_at)} · {status}"
     if comment.revision_id != revision.pk:
         meta += " · " + _("from revision %(number)d") % {"number": comment.revision.number}
+    if note:
+        meta += f" · {note}"
     indent = 8 * mm if comment.parent_id else 0
     head = ParagraphStyle("c-meta", parent=STYLES["meta"], leftIndent=indent)
     body = ParagraphStyle("c-body", parent=STYLES["body"], leftIndent=indent)
     return [Paragraph(text(meta), head), Paragraph(text(comment.body), body)]
 
 
-def comments_section(revision: Revision, user) -> list[Flowable]:
-    """The thread as `user` reads it: never comments of revisions hidden from them."""
+def comments_section(
+    listed: list[tuple[str, Comment]], revision: Revision, image: DossierMap | None
+) -> list[Flowable]:
+    """The thread as the reader reads it (`reading_order` of `thread_of`: never comments of
+    revisions hidden from them), located comments with their pin on `image`."""
     heading = Paragraph(text(_("Comments")), STYLES["h2"])
-    thread = list(thread_of(revision, user))
-    if not thread:
+    if not listed:
         return [heading, para(_("No comments."), "body")]
-    by_parent: dict[int | None, list[Comment]] = {}
-    for comment in thread:
-        by_parent.setdefault(comment.parent_id, []).append(comment)
-    known = {c.pk for c in thread}
-    roots = [c for c in thread if c.parent_id is None or c.parent_id not in known]
     flowables: list[Flowable] = [heading]
-    for root in roots:
-        flowables += comment_flowables(root, revision)
-        for reply in by_parent.get(root.pk, []):
-            flowables += comment_flowables(reply, revision)
+    for label, comment in listed:
+        flowables += comment_flowables(comment, revision, pin_note(label, comment, image))
     return flowables
 
 
@@ -446,12 +553,16 @@ def build_dossier(revision: Revision, user, document_url: str | None = None) -> 
         canvas.drawRightString(PAGE_WIDTH - MARGIN, 8 * mm, str(doc.page))
         canvas.restoreState()
 
+    # One reading of the thread for the map's pins and the comments section alike.
+    listed = reading_order(thread_of(revision, user))
+    image = dossier_map(revision, listed)
     story = [
         *title_block(revision),
-        *map_section(revision),
+        *map_section(image),
+        *raster_section(revision),
         *balance_section(balance_of(revision)),
         *qa_section(revision),
-        *comments_section(revision, user),
+        *comments_section(listed, revision, image),
         *decision_section(revision, document_url),
     ]
     document.build(story, onFirstPage=footer, onLaterPages=footer)

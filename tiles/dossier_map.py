@@ -6,23 +6,33 @@ private revision). The map is rendered in the storage CRS itself (planar metres)
 scale bar is exact and the image needs no reprojection. Styles come from the project's
 style model (tiles.styles), so the dossier looks like every other map of the plan.
 Mapnik takes its SQL as text, so querysets are bound by psycopg's client-side quoting.
+
+Located review comments are drawn on top as numbered pins (`MapPin`: a badge at a point, an
+outline plus the badge for lines and polygons), in the review page's pin colours. The map
+grows to take them in, but only within `PIN_REACH` plan sizes of the plan: a comment pinned
+farther away is left off the map (the dossier lists it "outside the map") rather than
+shrinking the plan to a dot.
 """
 
 from __future__ import annotations
 
+import json
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import mapnik
 from django.conf import settings
 from django.contrib.gis.db.models import Extent
+from django.contrib.gis.geos import GEOSGeometry, LineString, Point
 from django.db.models import QuerySet
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from lxml import etree
 from pyproj import CRS, Transformer
 
 from planning.layer_kinds import KINDS
-from planning.models import Feature, Revision
+from planning.models import Comment, Feature, Revision
 from planning.visibility import in_force_features
 from tiles import datasource, styles
 from tiles.mapnik_source import encoding_for
@@ -33,6 +43,29 @@ MARGIN_RATIO = 0.12  # of the revision's extent, on every side
 MIN_MARGIN_M = 25.0
 UNDERLAY_OPACITY = "0.45"
 _SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+# The review page's pin colours (webmap/frontend/src/review/styles.js), so a board member
+# finds the same marks on paper as on screen.
+PIN_COLOURS = {Comment.Status.OPEN.value: "#C8553D", Comment.Status.RESOLVED.value: "#7B8591"}
+PIN_REACH = 2.0  # plan sizes around the plan within which comments widen the map
+MIN_PLAN_SIZE_M = 100.0  # the size that reach is measured in, for a plan that is a point
+PIN_BADGE_PX = 24  # diameter of a pin's numbered badge (12 pt on paper)
+PIN_FONT = "DejaVu Sans Bold"
+
+
+@dataclass(frozen=True)
+class MapPin:
+    """A located comment to draw, with the number the dossier's comments section gives it."""
+
+    label: str
+    geom: GEOSGeometry  # storage CRS
+    status: str = Comment.Status.OPEN.value  # of its thread: the colour of the pin
+
+    @property
+    def anchor(self) -> Point:
+        """Where the number goes: the point, a line's middle, a polygon's interior point."""
+        if isinstance(self.geom, LineString):
+            return self.geom.interpolate_normalized(0.5)
+        return self.geom.point_on_surface
 
 
 @dataclass(frozen=True)
@@ -45,6 +78,7 @@ class DossierMap:
     height_px: int
     legend: list[dict[str, str]]
     true_north_deg: float  # counter-clockwise from grid north (up)
+    pins: tuple[str, ...] = ()  # labels of the pins drawn; the others lie outside the map
 
     @property
     def metres_per_pixel(self) -> float:
@@ -57,6 +91,33 @@ def revision_extent(revision: Revision) -> Bbox | None:
     if box is None and revision.project.boundary is not None:
         box = revision.project.boundary.extent
     return tuple(box) if box is not None else None  # type: ignore[return-value]
+
+
+def grown(box: Bbox, by: float) -> Bbox:
+    return (box[0] - by, box[1] - by, box[2] + by, box[3] + by)
+
+
+def contains(outer: Bbox, inner: Bbox) -> bool:
+    return (
+        outer[0] <= inner[0]
+        and outer[1] <= inner[1]
+        and inner[2] <= outer[2]
+        and inner[3] <= outer[3]
+    )
+
+
+def extent_with_pins(plan: Bbox, pins: Sequence[MapPin]) -> Bbox:
+    """`plan` grown to take in the pins within `PIN_REACH` plan sizes of it; farther pins
+    do not count, so one stray comment cannot shrink the plan to a dot."""
+    size = max(plan[2] - plan[0], plan[3] - plan[1], MIN_PLAN_SIZE_M)
+    reach = grown(plan, PIN_REACH * size)
+    boxes = [plan, *(b for b in (p.geom.extent for p in pins) if contains(reach, b))]
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
 
 
 def with_margin(box: Bbox, aspect: float) -> Bbox:
@@ -97,8 +158,9 @@ def _document(features: QuerySet[Feature], kinds: tuple[str, ...], model: dict) 
     return etree.fromstring(xml.encode("utf-8"), _SAFE_XML)
 
 
-def map_xml(revision: Revision, model: dict) -> str:
-    """The plans in force (faded, styles renamed `inforce-<kind>`) under the revision."""
+def map_xml(revision: Revision, model: dict, pins: Sequence[MapPin] = ()) -> str:
+    """The plans in force (faded, styles renamed `inforce-<kind>`) under the revision, and
+    the pins on top."""
     kinds = tuple(KINDS)
     root = _document(underlay_features(revision), kinds, model)
     for style in root.iter("Style"):
@@ -113,7 +175,105 @@ def map_xml(revision: Revision, model: dict) -> str:
     for offset, style in enumerate(styles_on_top):
         root.insert(first_layer + offset, style)
     root.extend(layers_on_top)
+    root.extend(pin_elements(pins) if pins else [])
     return etree.tostring(root, encoding="unicode")
+
+
+# --- comment pins ---------------------------------------------------------------------------
+
+
+def _pin_rules(symbolizers: Callable[[str], list[etree._Element]]) -> list[etree._Element]:
+    """One rule per status, each drawing `symbolizers(colour)`."""
+    rules = []
+    for status, colour in PIN_COLOURS.items():
+        rule = etree.Element("Rule")
+        etree.SubElement(rule, "Filter").text = f"[status] = '{status}'"
+        rule.extend(symbolizers(colour))
+        rules.append(rule)
+    return rules
+
+
+def _outline(colour: str) -> list[etree._Element]:
+    # A white casing keeps the outline readable over any land-use colour.
+    casing = {"stroke": "#FFFFFF", "stroke-width": "5", "stroke-linejoin": "round"}
+    line = {"stroke": colour, "stroke-width": "3", "stroke-linejoin": "round"}
+    return [etree.Element("LineSymbolizer", **casing), etree.Element("LineSymbolizer", **line)]
+
+
+def _badge(colour: str) -> list[etree._Element]:
+    common = {"allow-overlap": "true", "ignore-placement": "true"}
+    marker = etree.Element(
+        "MarkersSymbolizer",
+        fill=colour,
+        stroke="#FFFFFF",
+        width="[width]",
+        height=str(PIN_BADGE_PX),
+        **{"stroke-width": "2", **common},
+    )
+    number = etree.Element(
+        "TextSymbolizer",
+        size="12",
+        fill="#FFFFFF",
+        placement="point",
+        **{"face-name": PIN_FONT, "vertical-alignment": "middle", **common},
+    )
+    number.text = "[label]"
+    return [marker, number]
+
+
+def _inline_layer(name: str, features: list[dict]) -> etree._Element:
+    srs = datasource.srs_definition(settings.PLANNING_STORAGE_SRID)
+    layer = etree.Element("Layer", name=name, srs=srs)
+    etree.SubElement(layer, "StyleName").text = name
+    source = etree.SubElement(layer, "Datasource")
+    etree.SubElement(source, "Parameter", name="type").text = "geojson"
+    collection = {"type": "FeatureCollection", "features": features}
+    etree.SubElement(source, "Parameter", name="inline").text = json.dumps(collection)
+    return layer
+
+
+def pin_elements(pins: Sequence[MapPin]) -> list[etree._Element]:
+    """Styles and layers drawing `pins`: outlines of lines and polygons, then the numbered
+    badges. Labels are the dossier's own numbers, never user text."""
+    outlines = [
+        {"type": "Feature", "geometry": json.loads(p.geom.json), "properties": {"status": p.status}}
+        for p in pins
+        if p.geom.geom_type not in ("Point", "MultiPoint")
+    ]
+    badges = [
+        {
+            "type": "Feature",
+            "geometry": json.loads(p.anchor.json),
+            "properties": {
+                "status": p.status,
+                "label": p.label,
+                "width": max(PIN_BADGE_PX, 8 * len(p.label) + 6),  # "12.3" needs more room
+            },
+        }
+        for p in pins
+    ]
+    layers = (("comment-outlines", _outline, outlines), ("comment-badges", _badge, badges))
+    elements = []
+    for name, symbolizers, features in layers:
+        if features:
+            style = etree.Element("Style", name=name)
+            style.extend(_pin_rules(symbolizers))
+            elements += [style, _inline_layer(name, features)]
+    return elements
+
+
+def pin_legend(pins: Sequence[MapPin]) -> list[dict[str, str]]:
+    """A legend entry per pin colour on the map."""
+    present = {p.status for p in pins}
+    return [
+        {
+            "label": _("Comment pin (%(status)s)") % {"status": Comment.Status(status).label},
+            "colour": colour,
+            "kind": "comment",
+        }
+        for status, colour in PIN_COLOURS.items()
+        if status in present
+    ]
 
 
 def categories_in(revision: Revision, bbox: Bbox) -> set[str]:
@@ -151,17 +311,22 @@ def true_north_angle(bbox: Bbox) -> float:
     return angle if math.isfinite(angle) else 0.0
 
 
-def render_map(revision: Revision, width_px: int, height_px: int) -> DossierMap | None:
-    """The revision's map, or None when it has nothing to place on a map."""
+def render_map(
+    revision: Revision, width_px: int, height_px: int, pins: Sequence[MapPin] = ()
+) -> DossierMap | None:
+    """The revision's map with `pins`, or None when it has nothing to place on a map. A pin
+    is drawn when its number falls on the map (DossierMap.pins)."""
     extent = revision_extent(revision)
     if extent is None:
         return None
+    box = with_margin(extent_with_pins(extent, pins), width_px / height_px)
+    on_map = [p for p in pins if contains(box, p.anchor.extent)]
     model = styles.load_styles(get_language() or "vi")
     m = mapnik.Map(width_px, height_px)
-    mapnik.load_map_from_string(m, map_xml(revision, model))
+    mapnik.load_map_from_string(m, map_xml(revision, model, on_map))
     m.srs = datasource.srs_definition(settings.PLANNING_STORAGE_SRID)
     m.background = mapnik.Color("#FFFFFF")
-    m.zoom_to_box(mapnik.Box2d(*with_margin(extent, width_px / height_px)))
+    m.zoom_to_box(mapnik.Box2d(*box))
     envelope = m.envelope()
     bbox = (envelope.minx, envelope.miny, envelope.maxx, envelope.maxy)
     image = mapnik.Image(width_px, height_px)
@@ -172,8 +337,9 @@ def render_map(revision: Revision, width_px: int, height_px: int) -> DossierMap 
         bbox=bbox,
         width_px=width_px,
         height_px=height_px,
-        legend=legend,
+        legend=legend + pin_legend(on_map),
         true_north_deg=true_north_angle(bbox),
+        pins=tuple(p.label for p in on_map),
     )
 
 
