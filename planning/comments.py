@@ -219,3 +219,11 @@ def thread_of(revision: Revision, user, *, inherited: bool = True):
         .select_related("author", "revision")
         .order_by("created_at", "id")
     )
+
+
+def open_comment_count(revision: Revision, user) -> int:
+    """How many of the comment threads `user` reads on `revision` (its own, and those
+    carried open from the revisions it answers: `thread_of`) are still open. Replies have a
+    status of their own that nobody sets, so only the threads' first comments count."""
+    threads = thread_of(revision, user).filter(parent__isnull=True, status=Comment.Status.OPEN)
+    return threads.count()

@@ -23,8 +23,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
 
-from planning import decision_rules, notifications, visibility
+from planning import comments, decision_rules, notifications, visibility
 from planning.audit import audit, require_user
 from planning.errors import Conflict, Forbidden, InvalidInput
 from planning.models import Membership, Revision, RevisionState
@@ -238,7 +239,9 @@ class ReopenRevision(_Decision):
 class ApproveRevision(_Decision):
     """Make the revision the plan in force; the project's previous plan is superseded, and
     so are the lots of other projects' plans in force it overlaps, once the approver
-    confirms (`supersede_overlaps`); unconfirmed overlaps are a 409 listing them."""
+    confirms (`supersede_overlaps`); unconfirmed overlaps are a 409 listing them. Comment
+    threads still open need the approver's acknowledgement too (`acknowledge_open_comments`):
+    unacknowledged, the approval is a 409 naming their count, which the audit record keeps."""
 
     action: ClassVar[str] = "revision.approve"
     sources: ClassVar[tuple[str, ...]] = (RevisionState.SUBMITTED, RevisionState.IN_REVIEW)
@@ -251,14 +254,33 @@ class ApproveRevision(_Decision):
     decision_signer: str = ""
     decision_document: Any = None  # an uploaded PDF (django File)
     supersede_overlaps: bool = False
+    acknowledge_open_comments: bool = False
     superseded: list[int] = field(default_factory=list)
     superseded_lots: list[dict] = field(default_factory=list)
+    open_comments: int = 0  # counted under the row lock, for the audit record
 
     def check(self) -> None:
         super().check()
         decision_rules.check_decision(
             self.decision_number, self.decision_signer, self.decision_date, self.decision_document
         )
+        self._check_open_comments()
+
+    def _check_open_comments(self) -> None:
+        """A plan put in force over open remarks is the board's informed choice, never an
+        oversight: the approver must say they know (counted as the approver reads the
+        thread, the review page's count)."""
+        self.open_comments = comments.open_comment_count(self.revision, self.user)
+        if self.open_comments and not self.acknowledge_open_comments:
+            raise Conflict(
+                ngettext(
+                    "%(count)d comment is still open; confirm that you approve with it open.",
+                    "%(count)d comments are still open; confirm that you approve with them open.",
+                    self.open_comments,
+                )
+                % {"count": self.open_comments},
+                details={"open_comments": self.open_comments},
+            )
 
     def apply(self, now) -> list[str]:
         fields = super().apply(now)
@@ -304,4 +326,5 @@ class ApproveRevision(_Decision):
             "decision_number": self.decision_number,
             "superseded": self.superseded,
             "superseded_lots": self.superseded_lots,
+            "open_comments": self.open_comments,
         }

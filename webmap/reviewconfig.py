@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from planning import compare, supersession, visibility, workflow
 from planning.actions import CreateRevision
 from planning.balance import UNCATEGORISED_COLOUR
-from planning.comments import CreateComment
+from planning.comments import CreateComment, open_comment_count
 from planning.errors import PlanningError
 from planning.layer_kinds import KINDS
 from planning.models import Feature, LandUseCategory, Membership, Revision, RevisionState
@@ -150,6 +150,7 @@ def build(user, revision: Revision, buttons: list[WorkflowButton] | None = None)
     baseline = compare.baseline_of(revision, user)
     if buttons is None:
         buttons = allowed_buttons(user, revision)
+    may_approve = "approve" in [b.action for b in buttons]
     return {
         "urls": urls(revision),
         "revision": revision_summary(revision),
@@ -168,9 +169,9 @@ def build(user, revision: Revision, buttons: list[WorkflowButton] | None = None)
         "legend": legend_entries(revision),
         "layerKinds": layer_kinds(revision),
         # Asked only of who may approve: the approval form offers the supersession then.
-        "overlapsInForce": overlap_count(revision)
-        if "approve" in [b.action for b in buttons]
-        else 0,
+        "overlapsInForce": overlap_count(revision) if may_approve else 0,
+        # The open threads the approval must acknowledge (ApproveRevision counts the same).
+        "openComments": open_comment_count(revision, user) if may_approve else 0,
         "labels": labels(),
     }
 
@@ -255,6 +256,8 @@ def labels() -> dict[str, Any]:
         "share": _("Share"),
         "lots": _("Lots"),
         "noComments": _("No comments yet."),
+        "openComments": plural_forms(open_comments_phrase),
+        "acknowledgeOpenComments": plural_forms(acknowledge_phrase),
         "reply": _("Reply"),
         "send": _("Send"),
         "cancel": _("Cancel"),
@@ -311,6 +314,20 @@ def done_messages() -> dict[str, str]:
     }
 
 
+def open_comments_phrase(count: int) -> str:
+    """The approval's warning: "%(count)d comments are still open." (not yet formatted)."""
+    return ngettext("%(count)d comment is still open.", "%(count)d comments are still open.", count)
+
+
+def acknowledge_phrase(count: int) -> str:
+    """The label of the approval's acknowledgement of the open comments (not yet formatted)."""
+    return ngettext(
+        "Approve although %(count)d comment is still open",
+        "Approve although %(count)d comments are still open",
+        count,
+    )
+
+
 def plural_forms(counted: Callable[[int], str]) -> dict[str, str]:
     """A counted phrase for the front end, by Intl.PluralRules category of the request's
     language: 1 is "one" and 2 "other" in the languages served (vi has only "other").
@@ -358,5 +375,16 @@ def page_context(user, revision: Revision) -> dict[str, Any]:
             visibility.visible_revisions(user).filter(based_on=revision).order_by("number")
         ),
         "can_upload": visibility.can_edit(user, revision),
+        "open_comments": _open_comments_context(config["openComments"]),
         "config": config,
+    }
+
+
+def _open_comments_context(count: int) -> dict[str, Any]:
+    """The approval's warning and acknowledgement as the page first shows them (review/
+    workflow.js rewrites them, with the same phrases, when the comments change)."""
+    return {
+        "count": count,
+        "note": open_comments_phrase(count) % {"count": count},
+        "acknowledge": acknowledge_phrase(count) % {"count": count},
     }

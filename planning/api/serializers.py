@@ -133,6 +133,12 @@ class ApproveSerializer(NoteSerializer):
         default=False,
         help_text="Confirm that the plan supersedes the overlapping lots of other projects.",
     )
+    acknowledge_open_comments = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Confirm the approval although comment threads of the revision are still open "
+        "(without it such an approval is refused with 409 and their count, `open_comments`).",
+    )
 
     def validate_decision_date(self, value: date) -> date:
         return _rule(decision_rules.check_date)(value)

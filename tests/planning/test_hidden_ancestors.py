@@ -85,8 +85,12 @@ def chain(planner, reviewer) -> dict[str, Revision]:
     renamed.attributes = {"code": "S1", "function": "DO", "name": "Lô S1"}
     renamed.save()
     SubmitRevision(user=planner, revision=r2).execute()
-    ApproveRevision(
-        user=reviewer, revision=r2, decision_number="2/QĐ-UBND", supersede_overlaps=True
+    ApproveRevision(  # r1's remark, carried to r2, stays open
+        user=reviewer,
+        revision=r2,
+        decision_number="2/QĐ-UBND",
+        supersede_overlaps=True,
+        acknowledge_open_comments=True,
     ).execute()
     r1.refresh_from_db()
     r2.refresh_from_db()

@@ -211,6 +211,10 @@ def approve(browser, live_server, answer_id: int, tmp_path) -> None:
     page.fill(f"{form} input[name=decision_signer]", "Chủ tịch UBND tỉnh")
     (tmp_path / "decision.pdf").write_bytes(PDF)
     page.set_input_files(f"{form} input[name=decision_document]", str(tmp_path / "decision.pdf"))
+    # The reviewer's comment, carried from the change request, is still open: the board
+    # approves knowingly.
+    expect(page.locator("#open-comments-note")).to_be_visible()
+    page.check(f"{form} input[name=acknowledge_open_comments]")
     page.screenshot(path=tmp_path / "5-approver-form.png")
     page.click(f"{form} button[type=submit]")
     expect(page.locator("#revision-state")).to_have_attribute(
@@ -599,6 +603,33 @@ def test_balance_shares_use_the_locale_percent_and_never_a_negative_zero(
     expect(table.locator("tbody tr td.num").nth(1)).to_have_text(share)
     expect(table.locator(".balance-facts dd").nth(1)).to_have_text(difference)
     assert not re.search(r"[-−]0[.,]00", table.inner_text())
+    assert not page.js_errors
+    page.context.close()
+
+
+@pytest.fixture
+def thirds_proposal(planner, reviewer) -> Revision:
+    """A draft of three lots of a third of the project's 9 km² boundary each: 33.33 % a row,
+    100.00 % together (not the 99.99 % the rounded rows add up to)."""
+    side = 3_000_000**0.5
+    lots = [(square(HUE_X + i * 1800, HUE_Y, side), {"code": f"T{i}", "function": function})
+            for i, function in enumerate(["DO", "CX", "GD"])]  # fmt: skip
+    return make_plan(planner, reviewer, "thirds", lots, approve=False)
+
+
+@pytest.mark.parametrize(
+    ("locale", "row", "total"), [("vi-VN", "33,33%", "100,00%"), ("en-GB", "33.33%", "100.00%")]
+)
+def test_balance_total_row_shows_the_total_share(
+    browser, live_server, thirds_proposal, locale, row, total
+):
+    page = open_as_planner(browser, live_server, thirds_proposal, locale)
+    table = page.locator("#balance-table table")
+    expect(table.locator("tbody tr")).to_have_count(3)
+    expect(table.locator("tbody tr td.num").nth(1)).to_have_text(row)
+    # The total row's cells: label, name, area, share, lots; the share like the rows'.
+    expect(table.locator("tfoot th").nth(3)).to_have_text(total)
+    expect(table.locator("tfoot th").nth(3)).to_have_class(re.compile(r"\bnum\b"))
     assert not page.js_errors
     page.context.close()
 

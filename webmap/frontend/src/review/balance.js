@@ -47,8 +47,10 @@ function table(config, data) {
   data.rows.forEach((entry) => tbody.append(row(entry)));
   const tfoot = el('tfoot');
   const total = el('tr');
+  // The server's total share, from the unrounded areas: the rows' rounded shares may add up
+  // to 99.99 % where the lots cover the whole boundary.
   total.append(cell('th', labels.total), cell('th', ''), cell('th', area.format(data.total_area), 'num'),
-    cell('th', ''), cell('th', ''));
+    cell('th', share(data.total_share), 'num'), cell('th', ''));
   tfoot.append(total);
   node.append(thead, tbody, tfoot);
   return node;

@@ -14,6 +14,14 @@ function button(text, className, onClick) {
   return node;
 }
 
+/** Tells the page how many threads are still open (the approval form shows it). Replies
+ * keep a status nobody sets: only the threads' first comments count, as on the server
+ * (planning.comments.open_comment_count). */
+function announceOpenThreads(comments) {
+  const open = comments.filter((c) => c.parent == null && c.status === 'open').length;
+  document.dispatchEvent(new CustomEvent('review:comments', { detail: { open } }));
+}
+
 class Comments {
   constructor(config, review) {
     this.config = config;
@@ -26,6 +34,7 @@ class Comments {
     try {
       const data = await request(this.config.urls.comments, { labels: this.config.labels });
       this.render(data.comments);
+      announceOpenThreads(data.comments);
     } catch (error) {
       this.list.replaceChildren(el('li', 'error', error.message));
     }

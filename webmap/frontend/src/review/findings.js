@@ -4,16 +4,8 @@
 import { el } from '../config.js';
 import { request } from './api.js';
 import { geojson, zoomTo } from './map.js';
+import { counted } from './plural.js';
 import { showStatus } from './status.js';
-
-const pluralRules = new Intl.PluralRules(document.documentElement.lang || undefined);
-
-/** "1 error" / "2 errors": `forms` holds the server's translation for each plural
- * category of the page's language (reviewconfig.plural_forms). */
-function counted(forms, count) {
-  const template = forms[pluralRules.select(count)] || forms.other;
-  return template.replace('%(count)d', String(count));
-}
 
 function select(layer, feature) {
   layer.getSource().getFeatures().forEach((f) => f.set('selected', f === feature));

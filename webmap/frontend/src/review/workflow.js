@@ -1,7 +1,9 @@
 // The workflow buttons the server offered this user (its role and the revision's state):
 // each opens its form (a note, or the approval decision with the signed PDF) and posts it
 // to /api/revisions/{id}/{action}/; the page reloads on success, errors stay on the page.
+// An approval over open comment threads needs its checkbox: the server refuses it otherwise.
 import { request } from './api.js';
+import { counted } from './plural.js';
 import { clearStatus, reloadWith, showStatus } from './status.js';
 
 function forms() {
@@ -31,7 +33,10 @@ async function submit(config, form) {
   } catch (error) {
     showStatus('error', error.message);
     buttons.forEach((b) => { b.disabled = false; });
-    if (action === 'approve') offerSupersession(form, error);
+    if (action === 'approve') {
+      offerSupersession(form, error);
+      offerAcknowledgement(config, form, error);
+    }
     document.dispatchEvent(new CustomEvent('review:failed', { detail: action }));
   }
 }
@@ -43,6 +48,31 @@ function offerSupersession(form, error) {
   if (error.status !== 409 || !Array.isArray(error.data?.overlaps) || !row) return;
   row.hidden = false;
   row.querySelector('input')?.focus();
+}
+
+/** The open comment threads an approval must acknowledge: the warning beside the buttons
+ * and the approval form's checkbox say how many, and hide at none. The server rendered the
+ * count; the comments list (review:comments) and a refused approval bring it up to date. A
+ * count that rose clears the checkbox: the approver acknowledged fewer. */
+function showOpenComments(config, count) {
+  const note = document.getElementById('open-comments-note');
+  const row = document.getElementById('acknowledge-row');
+  if (!note || !row) return;
+  const box = row.querySelector('input');
+  if (count > Number(row.dataset.count || 0)) box.checked = false;
+  row.dataset.count = String(count);
+  note.hidden = count === 0;
+  row.hidden = count === 0;
+  note.querySelector('#open-comments-text').textContent = counted(config.labels.openComments, count);
+  row.querySelector('label').textContent = counted(config.labels.acknowledgeOpenComments, count);
+}
+
+/** The approval's 409 for unacknowledged open comments gives their count: show the box. */
+function offerAcknowledgement(config, form, error) {
+  const count = error.data?.open_comments;
+  if (error.status !== 409 || !Number.isInteger(count)) return;
+  showOpenComments(config, count);
+  form.querySelector('#acknowledge-open-comments')?.focus();
 }
 
 /** The decision as multipart; an empty file input sends no file at all. */
@@ -82,6 +112,7 @@ export function setUpWorkflow(config) {
       submit(config, form);
     });
   });
+  document.addEventListener('review:comments', (event) => showOpenComments(config, event.detail.open));
   const answerButton = document.getElementById('answer-button');
   if (answerButton) answerButton.addEventListener('click', () => answer(config, answerButton));
 }

@@ -1,0 +1,224 @@
+"""Approving over open comment threads: the approver must acknowledge them.
+
+The board puts a plan in force knowing what remarks are still open, never by oversight: the
+workflow refuses an unacknowledged approval with 409 naming their count (API `detail` and
+`open_comments`), takes it with `acknowledge_open_comments`, and the audit record keeps how
+many were open. Only the open threads of the revision's own thread count (its comments and
+those carried open from the revision it answers), not replies, resolved threads or other
+revisions' comments. Rejecting and requesting changes need no acknowledgement.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
+from rest_framework.test import APIClient
+
+from planning.actions import (
+    ApproveRevision,
+    CreateRevision,
+    RejectRevision,
+    RequestChanges,
+    SubmitRevision,
+)
+from planning.comments import CreateComment, SetCommentStatus, open_comment_count
+from planning.errors import Conflict
+from planning.models import AuditEvent, Revision, RevisionState
+from tests.conftest import HUE_X, HUE_Y, make_plan, square
+
+pytestmark = pytest.mark.django_db
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture
+def submitted(draft_plan, planner) -> Revision:
+    return SubmitRevision(user=planner, revision=draft_plan).execute()
+
+
+def comment(user, revision: Revision, body: str = "Lô B1 thiếu chỉ giới", **extra):
+    return CreateComment(user=user, revision=revision, body=body, **extra).execute()
+
+
+def api(user: User, language: str = "en") -> APIClient:
+    client = APIClient(HTTP_ACCEPT_LANGUAGE=language)
+    client.force_authenticate(user)
+    return client
+
+
+def approve_url(revision: Revision) -> str:
+    return f"/api/revisions/{revision.pk}/approve/"
+
+
+def refused_for(user, revision: Revision) -> int:
+    """The open threads an unacknowledged approval names in its refusal."""
+    with pytest.raises(Conflict) as refused:
+        ApproveRevision(user=user, revision=revision, decision_number="5/QĐ").execute()
+    return refused.value.details["open_comments"]
+
+
+def approves_unacknowledged(user, revision: Revision) -> bool:
+    approved = ApproveRevision(user=user, revision=revision, decision_number="5/QĐ").execute()
+    return approved.state == RevisionState.APPROVED
+
+
+# --- what counts --------------------------------------------------------------------------
+
+
+def test_only_the_open_threads_of_this_revision_count(planner, reviewer, submitted):
+    first = comment(reviewer, submitted)
+    comment(planner, submitted, "Đã bổ sung.", parent_id=first.pk)  # a reply: no thread of its own
+    resolved = comment(reviewer, submitted, "Sai mã đất")
+    SetCommentStatus(user=reviewer, comment=resolved, status="resolved").execute()
+    elsewhere = make_plan(
+        planner,
+        reviewer,
+        "elsewhere",
+        [(square(HUE_X + 1500, HUE_Y, 100), {"code": "E1", "function": "DO"})],
+        approve=False,
+    )
+    SubmitRevision(user=planner, revision=elsewhere).execute()
+    comment(reviewer, elsewhere, "Another project's remark")
+    sibling = CreateRevision(user=planner, project=submitted.project).execute()
+    comment(planner, sibling, "A note on another draft of the project")
+    assert open_comment_count(submitted, reviewer) == 1
+    assert refused_for(reviewer, submitted) == 1
+
+
+def test_a_resolved_comment_no_longer_counts(reviewer, submitted):
+    remark = comment(reviewer, submitted)
+    assert refused_for(reviewer, submitted) == 1
+    SetCommentStatus(user=reviewer, comment=remark, status="resolved").execute()
+    assert open_comment_count(submitted, reviewer) == 0
+    assert approves_unacknowledged(reviewer, submitted)
+
+
+def test_open_remarks_carried_from_the_answered_revision_count(planner, reviewer, submitted):
+    """The answer's thread lists the change request's open remarks: they are open on it too."""
+    carried = comment(reviewer, submitted, "Mở rộng đường")
+    settled = comment(reviewer, submitted, "Đổi tên lô")
+    SetCommentStatus(user=reviewer, comment=settled, status="resolved").execute()
+    RequestChanges(user=reviewer, revision=submitted, note="see the comments").execute()
+    answer = CreateRevision(user=planner, project=submitted.project, based_on=submitted).execute()
+    SubmitRevision(user=planner, revision=answer).execute()
+    assert open_comment_count(answer, reviewer) == 1
+    assert refused_for(reviewer, answer) == 1
+    SetCommentStatus(user=reviewer, comment=carried, status="resolved").execute()
+    assert open_comment_count(answer, reviewer) == 0
+    assert approves_unacknowledged(reviewer, answer)
+
+
+# --- the workflow -------------------------------------------------------------------------
+
+
+def test_an_unacknowledged_approval_over_open_comments_changes_nothing(reviewer, submitted):
+    comment(reviewer, submitted)
+    comment(reviewer, submitted, "Thiếu bản vẽ")
+    before = AuditEvent.objects.count()
+    with pytest.raises(Conflict, match="2 comments are still open") as refused:
+        ApproveRevision(user=reviewer, revision=submitted, decision_number="5/QĐ").execute()
+    assert refused.value.details == {"open_comments": 2}
+    submitted.refresh_from_db()
+    assert (submitted.state, submitted.decision_number) == (RevisionState.SUBMITTED, "")
+    assert AuditEvent.objects.count() == before
+
+
+def test_an_acknowledged_approval_records_the_open_count(reviewer, submitted):
+    comment(reviewer, submitted)
+    approved = ApproveRevision(
+        user=reviewer,
+        revision=submitted,
+        decision_number="5/QĐ",
+        acknowledge_open_comments=True,
+    ).execute()
+    assert approved.state == RevisionState.APPROVED
+    event = AuditEvent.objects.get(action="revision.approve", revision=submitted)
+    assert event.detail["open_comments"] == 1
+
+
+def test_an_approval_without_open_comments_needs_no_acknowledgement(reviewer, submitted):
+    SetCommentStatus(
+        user=reviewer, comment=comment(reviewer, submitted), status="resolved"
+    ).execute()
+    assert approves_unacknowledged(reviewer, submitted)
+    event = AuditEvent.objects.get(action="revision.approve", revision=submitted)
+    assert event.detail["open_comments"] == 0
+
+
+@pytest.mark.parametrize("decision", [RejectRevision, RequestChanges])
+def test_only_the_approval_asks_for_the_acknowledgement(reviewer, submitted, decision):
+    """Rejecting or requesting changes over open comments is what those decisions are for."""
+    comment(reviewer, submitted)
+    assert refused_for(reviewer, submitted) == 1
+    decided = decision(user=reviewer, revision=submitted, note="Chưa đạt").execute()
+    assert decided.state == decision.target
+
+
+# --- the API ------------------------------------------------------------------------------
+
+
+def test_the_api_refuses_an_unacknowledged_approval_naming_the_count(reviewer, submitted):
+    comment(reviewer, submitted)
+    comment(reviewer, submitted, "Thiếu bản vẽ")
+    response = api(reviewer).post(
+        approve_url(submitted), {"decision_number": "5/QĐ"}, format="json"
+    )
+    assert response.status_code == 409
+    body = response.json()
+    assert body["open_comments"] == 2
+    assert body["detail"] == ("2 comments are still open; confirm that you approve with them open.")
+    assert Revision.objects.get(pk=submitted.pk).state == RevisionState.SUBMITTED
+
+
+def test_a_single_open_comment_is_named_in_the_singular(reviewer, submitted):
+    comment(reviewer, submitted)
+    response = api(reviewer).post(
+        approve_url(submitted), {"decision_number": "5/QĐ"}, format="json"
+    )
+    assert response.json()["detail"] == (
+        "1 comment is still open; confirm that you approve with it open."
+    )
+
+
+def test_the_api_approves_once_acknowledged_and_audits_the_count(reviewer, submitted):
+    comment(reviewer, submitted)
+    response = api(reviewer).post(
+        approve_url(submitted),
+        {"decision_number": "5/QĐ", "acknowledge_open_comments": True},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["state"] == "approved"
+    event = AuditEvent.objects.get(action="revision.approve", revision=submitted)
+    assert event.detail["open_comments"] == 1
+
+
+def test_the_web_forms_multipart_acknowledgement_is_taken(reviewer, submitted):
+    """The review page posts the decision as multipart, the checkbox as "true"."""
+    comment(reviewer, submitted)
+    response = api(reviewer).post(
+        approve_url(submitted),
+        {
+            "decision_number": "5/QĐ",
+            "acknowledge_open_comments": "true",
+            "decision_document": SimpleUploadedFile("decision.pdf", PDF),
+        },
+        format="multipart",
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["state"] == "approved"
+    event = AuditEvent.objects.get(action="revision.approve", revision=submitted)
+    assert event.detail["open_comments"] == 1
+
+
+def test_the_open_count_stays_out_of_the_public_audit_log(reviewer, submitted):
+    comment(reviewer, submitted)
+    ApproveRevision(
+        user=reviewer, revision=submitted, decision_number="5/QĐ", acknowledge_open_comments=True
+    ).execute()
+    public = APIClient().get(f"/api/projects/{submitted.project_id}/audit/").json()
+    [approval] = [e for e in public if e["action"] == "revision.approve"]
+    assert "open_comments" not in approval["detail"]
+    board = api(reviewer).get(f"/api/projects/{submitted.project_id}/audit/").json()
+    [approval] = [e for e in board if e["action"] == "revision.approve"]
+    assert approval["detail"]["open_comments"] == 1

@@ -1,0 +1,160 @@
+"""The approval on the review page warns of open comment threads and asks the approver to
+acknowledge them: the page says how many are open (linking the comments list), the
+approval form's checkbox names the count, and without it the server refuses the approval
+(the form stays, with the error) and nothing changes."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from playwright.sync_api import expect
+
+from planning.actions import SubmitRevision
+from planning.comments import CreateComment, SetCommentStatus
+from planning.models import AuditEvent, Comment, Membership, Revision
+from tests.webmap.test_review_browser import WAIT, open_review, sign_in
+
+CONFIG_RE = re.compile(r'<script id="review-config" type="application/json">(.*?)</script>', re.S)
+NOTE_RE = re.compile(
+    r'<p class="alert alert-warning open-comments-note" id="open-comments-note"[^>]*>'
+)
+ROW_RE = re.compile(r'<div class="checkbox-row" id="acknowledge-row"[^>]*>')
+
+
+@pytest.fixture
+def submitted(draft_plan, planner) -> Revision:
+    return SubmitRevision(user=planner, revision=draft_plan).execute()
+
+
+def remark(user, revision: Revision, body: str = "Lô B1 thiếu chỉ giới") -> Comment:
+    return CreateComment(user=user, revision=revision, body=body).execute()
+
+
+def review_page(user: User, revision: Revision) -> tuple[str, dict]:
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(user)
+    response = client.get(f"/revisions/{revision.pk}/review/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    match = CONFIG_RE.search(html)
+    assert match
+    return html, json.loads(match.group(1))
+
+
+def opening_tag(pattern: re.Pattern, html: str) -> str:
+    found = pattern.search(html)
+    assert found, pattern.pattern
+    return found.group(0)
+
+
+@pytest.mark.django_db
+def test_the_approver_reads_how_many_comments_are_open(reviewer, submitted):
+    remark(reviewer, submitted)
+    remark(reviewer, submitted, "Thiếu bản vẽ")
+    resolved = remark(reviewer, submitted, "Sai mã đất")
+    SetCommentStatus(user=reviewer, comment=resolved, status="resolved").execute()
+    html, config = review_page(reviewer, submitted)
+    assert config["openComments"] == 2
+    assert " hidden" not in opening_tag(NOTE_RE, html)
+    assert "2 comments are still open." in html
+    assert 'href="#comments"' in html
+    assert 'id="comments"' in html  # the link finds the list
+    assert " hidden" not in opening_tag(ROW_RE, html)
+    assert 'name="acknowledge_open_comments"' in html
+    assert "Approve although 2 comments are still open" in html
+    assert config["labels"]["openComments"]["one"] == "%(count)d comment is still open."
+
+
+@pytest.mark.django_db
+def test_without_open_comments_the_warning_stays_hidden(reviewer, submitted):
+    resolved = remark(reviewer, submitted)
+    SetCommentStatus(user=reviewer, comment=resolved, status="resolved").execute()
+    html, config = review_page(reviewer, submitted)
+    assert config["openComments"] == 0
+    assert " hidden" in opening_tag(NOTE_RE, html)
+    assert " hidden" in opening_tag(ROW_RE, html)
+
+
+@pytest.mark.django_db
+def test_who_may_not_approve_gets_no_acknowledgement(reviewer, submitted):
+    remark(reviewer, submitted)
+    only_reviewer = User.objects.create_user("only_reviewer_t", password="pw")
+    Membership.objects.create(project=submitted.project, user=only_reviewer, role="reviewer")
+    html, config = review_page(only_reviewer, submitted)
+    assert config["openComments"] == 0
+    assert 'id="open-comments-note"' not in html
+    assert 'name="acknowledge_open_comments"' not in html
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_in_chromium_approving_over_open_comments_needs_the_checkbox(
+    browser, live_server, reviewer, submitted, tmp_path
+):
+    remark(reviewer, submitted)
+    path = f"/revisions/{submitted.pk}/review/"
+    page = sign_in(browser, live_server, "reviewer_t", "pw-reviewer-test", path)
+    open_review(page, live_server, submitted.pk)
+    note = page.locator("#open-comments-note")
+    expect(note).to_have_text(re.compile(r"1 comment is still open\.\s+Go to the comments"))
+    page.click("[data-open-form='approve']")
+    form = "form[data-action='approve']"
+    box = page.locator("#acknowledge-open-comments")
+    expect(page.locator("label[for=acknowledge-open-comments]")).to_have_text(
+        "Approve although 1 comment is still open"
+    )
+    page.fill(f"{form} input[name=decision_number]", "9/QĐ-UBND")
+    page.click(f"{form} button[type=submit]")  # not acknowledged: refused, the form stays
+    status = page.locator("#review-status")
+    expect(status).to_have_text(
+        "1 comment is still open; confirm that you approve with it open.", timeout=WAIT
+    )
+    expect(status).to_have_attribute("data-kind", "error")
+    expect(page.locator(form)).to_be_visible()
+    expect(box).to_be_focused()
+    page.screenshot(path=tmp_path / "refused.png")
+    assert Revision.objects.get(pk=submitted.pk).state == "submitted"
+    assert not AuditEvent.objects.filter(action="revision.approve").exists()
+
+    box.check()
+    page.click(f"{form} button[type=submit]")
+    expect(page.locator("#revision-state")).to_have_attribute(
+        "data-state", "approved", timeout=WAIT
+    )
+    event = AuditEvent.objects.get(action="revision.approve", revision=submitted)
+    assert event.detail["open_comments"] == 1
+    assert not page.js_errors
+    page.context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_in_chromium_the_count_follows_the_comments_list(browser, live_server, reviewer, submitted):
+    """Resolving on the page updates the warning; a thread posted meanwhile shows up."""
+    remark(reviewer, submitted)
+    remark(reviewer, submitted, "Thiếu bản vẽ")
+    path = f"/revisions/{submitted.pk}/review/"
+    page = sign_in(browser, live_server, "reviewer_t", "pw-reviewer-test", path)
+    open_review(page, live_server, submitted.pk)
+    note = page.locator("#open-comments-text")
+    expect(note).to_have_text("2 comments are still open.")
+    page.locator(".comment-thread .set-status").first.click()  # resolve one
+    expect(note).to_have_text("1 comment is still open.", timeout=WAIT)
+    expect(page.locator("label[for=acknowledge-open-comments]")).to_have_text(
+        "Approve although 1 comment is still open"
+    )
+    page.locator(".comment-thread .set-status").nth(1).click()  # and the other
+    expect(page.locator("#open-comments-note")).to_be_hidden(timeout=WAIT)
+    page.click("[data-open-form='approve']")
+    expect(page.locator("#acknowledge-row")).to_be_hidden()
+
+    page.fill("#comment-body", "Còn thiếu cốt nền")
+    page.click("#comment-form button[type=submit]")
+    expect(note).to_have_text("1 comment is still open.", timeout=WAIT)
+    expect(page.locator("#acknowledge-row")).to_be_visible()
+    assert not page.js_errors
+    page.context.close()
