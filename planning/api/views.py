@@ -27,7 +27,8 @@ from planning.api.serializers import (
     ProjectSerializer,
     RevisionSerializer,
 )
-from planning.errors import InvalidInput, NotFound
+from planning.audit import require_user
+from planning.errors import Forbidden, InvalidInput, NotFound
 from planning.layer_kinds import KINDS
 from planning.models import Feature, LandUseCategory, Layer, Project, Revision
 from planning.revision_edits import RemoveLayer
@@ -48,6 +49,14 @@ class ProjectViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             .order_by("code")
             .annotate(boundary_geojson=AsGeoJSON(Transform("boundary", 4326), precision=7))
         )
+
+    def create(self, request, *args, **kwargs):
+        # Who may create projects is settled before the body is validated: the form's
+        # unique-code check would otherwise tell any account which hidden codes exist.
+        require_user(request.user)
+        if not visibility.can_create_project(request.user):
+            raise Forbidden(_("You may not create planning projects."))
+        return super().create(request, *args, **kwargs)
 
     def perform_create(self, serializer):
         data = serializer.validated_data

@@ -187,6 +187,29 @@ def test_anonymous_cannot_upload_or_create(client, draft_plan, tmp_path):
     assert response.status_code in (401, 403)  # refused before the revision is even looked up
 
 
+def test_an_account_that_may_not_create_projects_learns_nothing_of_taken_codes(
+    client, draft_plan, outsider
+):
+    """The permission is settled before the form: a hidden draft's code and a free code get
+    the same refusal (the unique-code check would otherwise confirm the hidden one)."""
+    login(client, outsider)
+    hidden = draft_plan.project.code
+    answers = [
+        client.post(
+            "/api/projects/",
+            {"code": code, "name": "X", "level": "detailed", "scale": 500},
+            format="json",
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+        for code in (hidden, "free-code-1")
+    ]
+    assert [answer.status_code for answer in answers] == [403, 403]
+    assert answers[0].json() == answers[1].json()
+    assert "may not create" in answers[0].json()["detail"]
+    anonymous = APIClient().post("/api/projects/", {"code": hidden}, format="json")
+    assert anonymous.status_code in (401, 403)
+
+
 def test_resubmitting_is_a_conflict(client, planner, plan_in_force):
     login(client, planner)
     response = client.post(f"/api/revisions/{plan_in_force.id}/submit/")
