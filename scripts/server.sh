@@ -96,8 +96,23 @@ stop_worker() {
   rm -f "$WORKER_PIDFILE"
 }
 
+# The base URL the server writes into capabilities, OGC API links and e-mails: the
+# operator's PLANNING_PUBLIC_URL, else the address it listens on (make run PORT=8123 must
+# not advertise :8000). A server listening on every interface is reached locally here.
+public_url() {
+  local host="$1" port="$2"
+  case "$host" in
+    ""|0.0.0.0) host=127.0.0.1 ;;
+    ::) host="[::1]" ;;
+    *:*) host="[$host]" ;;
+  esac
+  echo "${PLANNING_PUBLIC_URL:-http://$host:$port}"
+}
+
 start() {
   local host="$1" port="$2"
+  PLANNING_PUBLIC_URL="$(public_url "$host" "$port")"
+  export PLANNING_PUBLIC_URL  # for gunicorn and the worker started below
   if is_running; then
     echo "Server already running (pid $(cat "$PIDFILE"))."
   else
@@ -143,5 +158,6 @@ case "${1:-}" in
   worker-start) start_worker ;;
   worker-stop) stop_worker ;;
   command) gunicorn_command "${2:-127.0.0.1}" "${3:-8000}"; printf '%q ' "${GUNICORN[@]}"; echo ;;
-  *) echo "usage: $0 start HOST PORT | stop | command HOST PORT | worker-start | worker-stop" >&2; exit 2 ;;
+  public-url) public_url "${2:-127.0.0.1}" "${3:-8000}" ;;
+  *) echo "usage: $0 start HOST PORT | stop | command HOST PORT | public-url HOST PORT | worker-start | worker-stop" >&2; exit 2 ;;
 esac
