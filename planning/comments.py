@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from planning import visibility
 from planning.audit import audit, require_user
 from planning.errors import Conflict, Forbidden, InvalidInput, NotFound
+from planning.extent import lonlat_box_meets_vietnam
 from planning.models import PUBLISHED_STATES, Comment, Feature, Revision, RevisionState
 
 MAX_BODY = 10_000
@@ -25,26 +26,42 @@ COMMENTABLE = (RevisionState.SUBMITTED, RevisionState.IN_REVIEW, RevisionState.D
 
 
 def geometry_from_geojson(geojson: dict | None) -> GEOSGeometry | None:
-    """A GeoJSON geometry in EPSG:4326 (RFC 7946) to the storage CRS, by PostGIS."""
+    """A GeoJSON geometry in EPSG:4326 (RFC 7946) to the storage CRS, by PostGIS. Refused:
+    a `crs` member (RFC 7946 has none; PostGIS would take or drop it silently), an empty
+    geometry, and a place outside Viet Nam (swapped latitude and longitude, or a pin at 0,0),
+    none of which can mark a place on a plan here."""
     if geojson is None:
         return None
     import json
 
+    if isinstance(geojson, dict) and "crs" in geojson:
+        raise InvalidInput(
+            _("The comment's geometry must be GeoJSON in longitude and latitude, without crs.")
+        )
     text = json.dumps(geojson)
     if len(text) > 1_000_000:
         raise InvalidInput(_("The comment's geometry is too large."))
+    # Transformed only within lon/lat's range (PostGIS raises on a latitude of 107).
     sql = (
-        "SELECT ST_AsEWKB(ST_Transform(ST_SetSRID(g, 4326), %s)), ST_NPoints(g), ST_IsValid(g) "
-        "FROM (SELECT ST_GeomFromGeoJSON(%s) AS g) q"
+        "SELECT CASE WHEN ST_XMin(g) >= -180 AND ST_XMax(g) <= 180 AND ST_YMin(g) >= -90"
+        " AND ST_YMax(g) <= 90 THEN ST_AsEWKB(ST_Transform(ST_SetSRID(g, 4326), %s)) END,"
+        " ST_NPoints(g), ST_IsValid(g), ST_IsEmpty(g), ST_XMin(g), ST_YMin(g), ST_XMax(g),"
+        " ST_YMax(g) FROM (SELECT ST_GeomFromGeoJSON(%s) AS g) q"
     )
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(sql, [settings.PLANNING_STORAGE_SRID, text])
-            ewkb, points, valid = cursor.fetchone()
+            ewkb, points, valid, empty, *box = cursor.fetchone()
     except DatabaseError as exc:
         raise InvalidInput(_("The comment's geometry is not valid GeoJSON.")) from exc
+    if empty:
+        raise InvalidInput(_("The comment's geometry is empty."))
     if points > MAX_VERTICES or not valid:
         raise InvalidInput(_("The comment's geometry is too complex or invalid."))
+    if ewkb is None or not lonlat_box_meets_vietnam(box):
+        raise InvalidInput(
+            _("The comment's place lies outside Viet Nam (GeoJSON gives longitude first).")
+        )
     return GEOSGeometry(memoryview(ewkb))
 
 

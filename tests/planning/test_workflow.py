@@ -209,6 +209,36 @@ def test_hostile_comments_are_refused(people, revision):
     assert client.post(url, {"body": "late"}, format="json").status_code == 409
 
 
+@pytest.mark.parametrize(
+    ("geometry", "message"),
+    [
+        ({"type": "GeometryCollection", "geometries": []}, "is empty"),
+        ({"type": "Point", "coordinates": []}, "is empty"),
+        ({"type": "Point", "coordinates": [16.468, 107.5798]}, "outside Viet Nam"),  # swapped
+        ({"type": "Point", "coordinates": [0, 0]}, "outside Viet Nam"),
+        (
+            {
+                "type": "Point",
+                "coordinates": [107.5798, 16.468],
+                "crs": {"type": "name", "properties": {"name": "EPSG:99999"}},
+            },
+            "without crs",
+        ),
+    ],
+)
+def test_a_comment_pin_must_mark_a_place_in_viet_nam(people, revision, geometry, message):
+    perform("submit", people["planner"], revision)
+    client = APIClient()
+    client.force_authenticate(people["reviewer"])
+    url = f"/api/revisions/{revision.pk}/comments/"
+    refused = client.post(
+        url, {"body": "ok", "geometry": geometry}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert refused.status_code == 400
+    assert message in refused.json()["detail"]
+    assert not revision.comments.exists()
+
+
 def test_reviewers_do_not_see_drafts(people, revision):
     client = APIClient()
     client.force_authenticate(people["reviewer"])
