@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.utils.translation import ngettext
 
 from planning import comments, decision_rules, notifications, visibility
@@ -37,9 +37,9 @@ PLANNER, REVIEWER, APPROVER = (
     Membership.Role.APPROVER,
 )
 ROLE_PLURALS: dict[str, object] = {
-    PLANNER: _lazy("planners"),
-    REVIEWER: _lazy("reviewers"),
-    APPROVER: _lazy("approvers"),
+    PLANNER: gettext_lazy("planners"),
+    REVIEWER: gettext_lazy("reviewers"),
+    APPROVER: gettext_lazy("approvers"),
 }
 
 

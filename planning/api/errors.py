@@ -28,6 +28,27 @@ DRF_MESSAGES = (
     gettext_noop("Could not satisfy the request Accept header."),
     gettext_noop('Unsupported media type "{media_type}" in request.'),
     gettext_noop("Request was throttled."),
+    # Field errors of serializers and forms (the QA walk met each in English).
+    gettext_noop('"{input}" is not a valid choice.'),
+    gettext_noop("A valid integer is required."),
+    gettext_noop("A valid number is required."),
+    gettext_noop("Datetime has wrong format. Use one of these formats instead: {format}."),
+    gettext_noop("Ensure this field has at least {min_length} characters."),
+    gettext_noop("Ensure this field has no more than {max_length} characters."),
+    gettext_noop("Ensure this value is greater than or equal to {min_value}."),
+    gettext_noop("Ensure this value is less than or equal to {max_value}."),
+    gettext_noop('Expected a dictionary of items but got type "{input_type}".'),
+    gettext_noop('Expected a list of items but got type "{input_type}".'),
+    gettext_noop("Incorrect type. Expected pk value, received {data_type}."),
+    gettext_noop("Invalid data. Expected a dictionary, but got {datatype}."),
+    gettext_noop('Invalid pk "{pk_value}" - object does not exist.'),
+    gettext_noop("Invalid value."),
+    gettext_noop("Must be a valid boolean."),
+    gettext_noop("Not a valid string."),
+    gettext_noop("Null characters are not allowed."),
+    gettext_noop("String value too large."),
+    gettext_noop("The submitted data was not a file. Check the encoding type on the form."),
+    gettext_noop("This field may not be null."),
 )
 
 # Http404 of a viewset's get_object, by model: Django's own text ("No Revision matches the

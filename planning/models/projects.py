@@ -29,6 +29,9 @@ class Project(models.Model):
 
     class Meta:
         ordering = ["code"]
+        # Django's own messages name the model ("… with this code already exists.").
+        verbose_name = _("planning project")
+        verbose_name_plural = _("planning projects")
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"

@@ -442,3 +442,26 @@ def test_the_author_never_judges_their_own_revision(people, revision, admin_user
     assert Revision.objects.get(pk=revision.pk).state == before
     decided = perform(name, people["approver"], Revision.objects.get(pk=revision.pk))
     assert decided.state == TRANSITIONS[name][0].target
+
+
+def test_refusals_and_form_errors_read_wholly_in_vietnamese(people, revision):
+    """Role names, the model's name in Django's unique-field message and REST framework's
+    field errors, which their own catalogues leave in English, come from ours."""
+    perform("submit", people["planner"], revision)
+    client = APIClient()
+    client.force_authenticate(people["reviewer"])
+    refused = client.post(
+        f"/api/revisions/{revision.pk}/approve/", {}, format="json", HTTP_ACCEPT_LANGUAGE="vi"
+    )
+    assert refused.status_code == 403
+    assert refused.json()["detail"] == "Chỉ người phê duyệt của đồ án mới được làm việc này."
+    client.force_authenticate(people["planner"])
+    form = client.post(
+        "/api/projects/",
+        {"code": revision.project.code, "name": "X", "level": "chung", "scale": "abc"},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="vi",
+    ).json()
+    assert form["code"] == ["đồ án quy hoạch có mã đã tồn tại."]
+    assert form["scale"] == ["Cần một số nguyên hợp lệ."]
+    assert form["level"] == ['"chung" không phải là lựa chọn hợp lệ.']
