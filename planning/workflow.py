@@ -22,8 +22,7 @@ from typing import Any, ClassVar
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from planning import comments, decision_rules, notifications, visibility
 from planning.audit import audit, require_user
