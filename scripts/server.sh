@@ -22,11 +22,14 @@ LOG_KEEP_BYTES=$((10 * 1024 * 1024))
 WORKER_RESTART_SECONDS="${PLANNING_WORKER_RESTART_SECONDS:-5}"
 mkdir -p "$VAR/run" "$VAR/log"
 
-# The gunicorn command line, in the array GUNICORN.
+# The gunicorn command line, in the array GUNICORN. Request lines up to gunicorn's maximum
+# (8190 bytes, not its default 4094): OGC API CQL2 filters and WFS GET filters with a
+# polygon travel in the query string.
 gunicorn_command() {
   local host="$1" port="$2"
   GUNICORN=("$ROOT/.venv/bin/gunicorn" planning.wsgi:application --bind "$host:$port"
     --workers "${PLANNING_WORKERS:-3}" --threads 4 --timeout 120 --daemon --pid "$PIDFILE"
+    --limit-request-line 8190
     --access-logfile "$ACCESS_LOG" --error-logfile "$LOG" --capture-output)
 }
 

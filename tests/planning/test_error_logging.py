@@ -172,6 +172,9 @@ def test_a_daemonised_gunicorn_logs_a_500(tmp_path):
         assert "no_such_database_of_this_test" in errors.read_text()
         server_log = tmp_path / "log" / "server.log"  # the console handler, captured
         assert wait_for(lambda: line in server_log.read_text())
+        # A 7 kB query string (a CQL2 filter with a polygon) reaches Django, not a 400.
+        long_filter = "x" * 7000
+        assert _status(f"http://127.0.0.1:{port}/map/?filter={long_filter}") == 503
     finally:
         if pidfile.exists():
             pid = int(pidfile.read_text())
