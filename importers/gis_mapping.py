@@ -72,7 +72,8 @@ def inspect_dataset(
         read: list[tuple[str, list, CRS, str]] = []  # name, geometries, CRS, where it is from
         encodings: set[str] = set()
         for name in ogr.list_layers(dataset):
-            source = ogr.read_layer(dataset, name, "auto")
+            # a table without geometry is listed (to be ignored), not refused
+            source = ogr.read_layer(dataset, name, "auto", geometry_required=False)
             shapes = [g for g in shapely.from_wkb(source.wkb) if g is not None]
             layer_crs, layer_source = _chosen_crs(
                 user_crs, _file_crs(source), warnings, _own_crs_layer(dataset, name)

@@ -23,7 +23,7 @@ from django.utils.translation import ngettext
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
-from importers import legacy_text, mapinfo_text, ogr_env
+from importers import attribute_limit, legacy_text, mapinfo_text, ogr_env
 from importers.sources import Dataset
 from importers.vector_sniff import LABELS, not_valid
 from planning.errors import InvalidInput
@@ -153,9 +153,13 @@ def _count(dataset: Dataset, layer: str) -> int:
     return int(info.get("features") or 0)
 
 
-def read_layer(dataset: Dataset, layer: str, text_encoding: str = "auto") -> SourceLayer:
+def read_layer(
+    dataset: Dataset, layer: str, text_encoding: str = "auto", *, geometry_required: bool = True
+) -> SourceLayer:
     """Read one layer; `text_encoding` is "auto" or one of vietnamese.ENCODINGS. The text
-    encoding, the CRS and the text objects are the layer's file's own."""
+    encoding, the CRS and the text objects are the layer's file's own. A table without
+    geometry (a GeoPackage's attribute table) is refused, or with `geometry_required` off
+    (listing a file's layers) read as features without geometry."""
     file = _layer_file(dataset, layer)
     text = _text_declaration(dataset, file)
     try:
@@ -171,6 +175,10 @@ def read_layer(dataset: Dataset, layer: str, text_encoding: str = "auto") -> Sou
         pyogrio.errors.CRSError,
     ) as exc:
         raise _unreadable(dataset, file) from exc
+    if wkb is None:  # a table of attributes only (GDAL gives no geometry column at all)
+        if geometry_required:
+            raise _no_geometry(file, layer)
+        wkb = np.full(len(fids), None, dtype=object)
     crs, problem = _parse_crs(meta.get("crs"), dataset, file)
     names = [str(n) for n in meta["fields"]]
     fields = [
@@ -201,11 +209,21 @@ def read_layer(dataset: Dataset, layer: str, text_encoding: str = "auto") -> Sou
             objects, text_encoding, codec, text.detect, text.declared
         )
         used = used or by_font
+    attribute_limit.check_columns(file.name, layer, fields, columns, fids)
     source = SourceLayer(layer, crs, problem, fids, wkb, fields, columns, used)
     if objects is not None:
         source.text_objects = np.array([text is not None for text in objects.texts])
         source.text_fields = tuple(field["name"] for field in fields[len(names) :])
     return source
+
+
+def _no_geometry(file: Path, layer: str) -> InvalidInput:
+    """A table of attributes only (a GeoPackage's attribute table) has nothing to place. A
+    MapInfo table reads so without its .map file: importers.sources asks for that first."""
+    return InvalidInput(
+        _("The layer %(layer)s of %(name)s has no geometry: it is a table of attributes only.")
+        % {"layer": repr(layer), "name": file.name}
+    )
 
 
 def _has_points(wkb: np.ndarray) -> bool:

@@ -20,8 +20,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from importers import attribute_limit, geometry, gis_labels, loader, ogr
 from importers import crs as import_crs
-from importers import geometry, gis_labels, loader, ogr
 from importers.cad import convert as cad_convert
 from importers.cad import crs as cad_crs
 from importers.cad import fastdxf
@@ -206,6 +206,10 @@ def import_cad(
         report = conversion.report
         if not any(conversion.outputs.values()):
             raise InvalidInput(_("No feature could be loaded."), details=report.as_dict())
+        for features in conversion.outputs.values():  # texts and layer names of any length
+            attribute_limit.check_rows(
+                [f.source_ref for f in features], [f.attributes for f in features]
+            )
         warning = cad_placement.far_from_project(revision.project, conversion)
         if warning:
             report.warnings.append(warning)

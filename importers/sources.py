@@ -9,6 +9,7 @@ message that names the files.
 from __future__ import annotations
 
 import glob
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from importers.archive import extract_zip
 from importers.cad.mapping import layer_key
-from importers.vector_sniff import LABELS, check_content
+from importers.vector_sniff import HEAD_BYTES, LABELS, check_content
 from planning.errors import InvalidInput, UnsupportedFormat
 
 
@@ -39,6 +40,11 @@ FORMATS = (
 )
 CAD_SUFFIXES = (".dxf", ".dwg")
 SHAPEFILE_PARTS = (".shx", ".dbf")
+# The files GDAL reads a MapInfo .tab with: its records (.dat; .dbf for a "Type DBF" table),
+# its geometry (.map, without which every feature comes without one) and the geometry's
+# index (.id, without which the table does not open).
+MAPINFO_PARTS = (".map", ".id")
+_MAPINFO_DBF_TABLE = re.compile(rb"(?im)^\s*type\s+dbf\b")
 # Formats of which a folder of files is one dataset, a layer per file (GDAL's directory
 # mode); several GeoPackages or GeoJSON files are not.
 LAYERED_FOLDER_FORMATS = ("ESRI Shapefile", "MapInfo File")
@@ -94,6 +100,14 @@ def locate_dataset(upload: Path, filename: str, workdir: Path, max_unzipped: int
             message += " " + _("Zip the .shp with its .shx, .dbf and .prj.")
         raise UnsupportedFormat(message)
     check_content(upload, fmt.name, shown_name=Path(filename).name)
+    if suffix == ".tab":  # never readable alone: GDAL only says it cannot open it
+        raise InvalidInput(
+            _("%(name)s is one file of a MapInfo table: zip it with %(parts)s and upload the zip.")
+            % {
+                "name": Path(filename).name,
+                "parts": ", ".join(mapinfo_part_names(upload, filename)),
+            }
+        )
     return Dataset(upload, fmt)
 
 
@@ -117,6 +131,8 @@ def _dataset_in_directory(directory: Path) -> Dataset:
         if fmt.name == "ESRI Shapefile":
             check_shapefile_parts(path)
         check_content(path, fmt.name)
+        if path.suffix.lower() == ".tab":
+            check_mapinfo_parts(path)
     first, fmt = found[0]
     if len(found) == 1:
         return Dataset(first, fmt)
@@ -187,6 +203,35 @@ def check_shapefile_parts(shp: Path) -> None:
             _("The shapefile %(name)s is incomplete: %(parts)s missing from the archive.")
             % {"name": shp.name, "parts": ", ".join(missing)}
         )
+
+
+def mapinfo_parts(tab: Path) -> tuple[str, ...]:
+    """The suffixes of the files a .tab is read with (its content already checked)."""
+    with tab.open("rb") as header:
+        dbf = _MAPINFO_DBF_TABLE.search(header.read(HEAD_BYTES)) is not None
+    return (".dbf" if dbf else ".dat", *MAPINFO_PARTS)
+
+
+def mapinfo_part_names(tab: Path, filename: str) -> list[str]:
+    """The files of the table `filename` (stored at `tab`) by name: lots.dat, lots.map …"""
+    stem = Path(filename).stem
+    return [stem + suffix for suffix in mapinfo_parts(tab)]
+
+
+def check_mapinfo_parts(tab: Path) -> None:
+    """GDAL cannot open a .tab without its .dat or .id, and reads one without its .map as
+    a table without geometry; say precisely which files are missing."""
+    present = {p.suffix.lower() for p in tab.parent.glob(glob.escape(tab.stem) + ".*")}
+    missing = [part for part in mapinfo_parts(tab) if part not in present]
+    if not missing:
+        return
+    message = _("The MapInfo table %(name)s is incomplete: %(parts)s missing from the archive.") % {
+        "name": tab.name,
+        "parts": ", ".join(missing),
+    }
+    if ".map" in missing:
+        message += " " + _("Without its .map file the table has no geometry to import.")
+    raise InvalidInput(message)
 
 
 def check_upload(upload: Path, filename: str, max_unzipped: int) -> None:

@@ -115,6 +115,11 @@ SETTINGS: tuple[Setting, ...] = (
         "6000",
         "Largest raster accepted once decoded (width x height x bands x bytes per sample), MiB.",
     ),
+    Setting(
+        "PLANNING_MAX_ATTRIBUTE_CHARS",
+        "10000",
+        "Longest attribute value (characters) a GIS file or drawing may bring in.",
+    ),
     Setting("PLANNING_CAD_ARC_TOLERANCE", "0.01", "CAD arcs/curves: max chord deviation (m)."),
     Setting("PLANNING_CAD_SNAP_TOLERANCE", "0.05", "CAD lot linework: largest gap closed (m)."),
     Setting(
@@ -413,6 +418,11 @@ def raster_max_pixels() -> int:
 def raster_max_uncompressed_bytes() -> int:
     """PLANNING_RASTER_MAX_UNCOMPRESSED_MB, checked, in bytes."""
     return _int("PLANNING_RASTER_MAX_UNCOMPRESSED_MB", 1, 10**8) * 1024 * 1024
+
+
+def max_attribute_chars() -> int:
+    """PLANNING_MAX_ATTRIBUTE_CHARS, checked: a lot code or a note, not a book."""
+    return _int("PLANNING_MAX_ATTRIBUTE_CHARS", 100, 1_000_000)
 
 
 @dataclass(frozen=True)

@@ -188,6 +188,8 @@ PLANNING_3D_SYNC_BUILD_MAX = _THREED.sync_build_max
 PLANNING_RASTER_DIR = config.raster_dir(CONFIG.var_dir)
 PLANNING_RASTER_MAX_PIXELS = config.raster_max_pixels()
 PLANNING_RASTER_MAX_UNCOMPRESSED_BYTES = config.raster_max_uncompressed_bytes()
+# Vector imports (importers.attribute_limit).
+PLANNING_MAX_ATTRIBUTE_CHARS = config.max_attribute_chars()
 # CAD conversion and background jobs (docs/cad.md).
 _CAD = config.load_cad()
 PLANNING_CAD_ARC_TOLERANCE = _CAD.arc_tolerance

@@ -67,6 +67,12 @@ FRAME_WIDTH = PAGE_WIDTH - 2 * MARGIN
 MAP_HEIGHT = 120 * mm
 MAP_PIXEL_RATIO = 2.0  # pixels per point: about 144 dpi on paper
 MAX_FINDINGS = 1000  # a broken import can produce tens of thousands; the page lists all
+# Characters of a table cell. ReportLab cannot break a cell across pages: one taller than a
+# page (a lot code of 5,000,000 characters in a QA message) stops the whole document with a
+# LayoutError. 300 fill about 30 lines of the narrowest column (the rasters' 18 mm); a QA
+# message has a wide column, and its lot codes are cut already (planning.qa.PARAM_CHARS).
+CELL_CHARS = 300
+MESSAGE_CHARS = 1000
 GRID = colors.HexColor("#9E9E9E")
 HEADER_BG = colors.HexColor("#ECEFF1")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -117,6 +123,11 @@ def text(value: object) -> str:
 
 def para(value: object, style: str = "cell") -> Paragraph:
     return Paragraph(text(value), STYLES[style])
+
+
+def cell(value: object, style: str = "cell", limit: int = CELL_CHARS) -> Paragraph:
+    """A table cell of user or database text, cut with an ellipsis past `limit`."""
+    return para(qa.shortened(str(value), limit), style)
 
 
 def number(value: float, decimals: int = 2) -> str:
@@ -170,7 +181,7 @@ def title_block(revision: Revision) -> list[Flowable]:
         pairs.append((_("Administrative area"), project.admin_area))
     if project.agency:
         pairs.append((_("Responsible agency"), project.agency))
-    cells = [[para(label, "head"), para(value)] for label, value in pairs]
+    cells = [[para(label, "head"), cell(value)] for label, value in pairs]
     half = (len(cells) + 1) // 2
     left, right = cells[:half], cells[half:] + [["", ""]] * (2 * half - len(cells))
     rows = [a + b for a, b in zip(left, right, strict=True)]
@@ -260,7 +271,7 @@ def legend_table(entries: list[dict[str, str]]) -> Table | None:
         row, col = divmod(index, columns)
         if col == 0:
             cells.append(["", ""] * columns)
-        cells[row][2 * col + 1] = para(entry["label"], "small")
+        cells[row][2 * col + 1] = cell(entry["label"], "small")
         extra.append(("BACKGROUND", (2 * col, row), (2 * col, row), _colour(entry["colour"])))
         extra.append(("BOX", (2 * col, row), (2 * col, row), 0.4, GRID))
     label_width = FRAME_WIDTH / columns - 7 * mm
@@ -356,7 +367,7 @@ def raster_section(revision: Revision) -> list[Flowable]:
             raster_rms(raster),
             raster_crs(raster),
         ]
-        rows.append([para(cell, "small") for cell in cells])
+        rows.append([cell(value, "small") for value in cells])
     widths = [w * mm for w in (24, 19, 27, 18, 26, 26, 19, 21)]
     padding = [("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3)]
     return [Paragraph(text(_("Rasters")), STYLES["h2"]), grid_table(rows, widths, padding)]
@@ -377,8 +388,8 @@ def balance_section(balance: Balance) -> list[Flowable]:
         rows.append(
             [
                 "",
-                para(row.code),
-                para(row.name),
+                cell(row.code),
+                cell(row.name),
                 para(number(row.area), "num"),
                 para(number(row.share), "num"),
                 para(str(row.lots), "num"),
@@ -425,7 +436,8 @@ def qa_section(revision: Revision) -> list[Flowable]:
     rows: list[list] = [[para(h, "head") for h in head]]
     for finding in findings[:MAX_FINDINGS]:
         severity = finding.get_severity_display()  # type: ignore[attr-defined]
-        rows.append([para(severity), para(finding.rule), para(qa.message_of(finding))])
+        message = qa.message_of(finding)
+        rows.append([cell(severity), cell(finding.rule), cell(message, limit=MESSAGE_CHARS)])
     flowables: list[Flowable] = [
         heading,
         grid_table(rows, [22 * mm, 38 * mm, FRAME_WIDTH - 60 * mm]),

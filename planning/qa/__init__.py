@@ -28,6 +28,10 @@ from planning.models import QAFinding, Revision
 from planning.numbers import localized
 
 ERROR, WARNING = QAFinding.Severity.ERROR, QAFinding.Severity.WARNING
+# Characters of a text a finding keeps and shows (a lot code, a layer name): an imported
+# attribute may be 10,000 characters long (PLANNING_MAX_ATTRIBUTE_CHARS), and a message
+# naming such a lot would fill a page of the review list and of the dossier.
+PARAM_CHARS = 200
 
 
 @dataclass
@@ -104,7 +108,7 @@ def run(revision: Revision) -> QAResult:
             revision=revision,
             rule=code,
             severity=found.severity,
-            params=found.params,
+            params=short_params(found.params),
             geom=_placeable(found.geom_ewkb, envelope),
             feature_id=found.feature_id,
         )
@@ -156,6 +160,8 @@ def message_of(finding: QAFinding) -> str:
     if registered is None:
         return finding.rule
     params = finding.params
+    if isinstance(params, dict):  # also the findings stored before texts were cut
+        params = short_params(params)
     if registered.display is not None and isinstance(params, dict):
         params = registered.display(params)
     if isinstance(params, dict) and isinstance(params.get("layer"), str):
@@ -165,6 +171,20 @@ def message_of(finding: QAFinding) -> str:
         return _substitute(gettext(registered.message), params)
     except (KeyError, TypeError, ValueError):
         return gettext(registered.message)
+
+
+def shortened(value: str, limit: int = PARAM_CHARS) -> str:
+    """`value` cut to `limit` characters, the last of them an ellipsis."""
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def short_params(params: dict) -> dict:
+    """The parameters with every text cut to PARAM_CHARS, but a lot's source reference
+    (planning.qa.lots reads the file and number from it; the column holds 500 at most)."""
+    return {
+        key: shortened(value) if isinstance(value, str) and not key.endswith("_source") else value
+        for key, value in params.items()
+    }
 
 
 # One conversion of a message template: "%%" or "%(name)<flags><width>.<precision><type>".
