@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from importers.archive import extract_zip
 from importers.cad.mapping import layer_key
@@ -45,6 +46,8 @@ SHAPEFILE_PARTS = (".shx", ".dbf")
 # index (.id, without which the table does not open).
 MAPINFO_PARTS = (".map", ".id")
 _MAPINFO_DBF_TABLE = re.compile(rb"(?im)^\s*type\s+dbf\b")
+# The MIF header's column count; the values are in the .mid beside it.
+_MIF_COLUMNS = re.compile(rb"(?im)^\s*columns\s+(\d+)")
 # Formats of which a folder of files is one dataset, a layer per file (GDAL's directory
 # mode); several GeoPackages or GeoJSON files are not.
 LAYERED_FOLDER_FORMATS = ("ESRI Shapefile", "MapInfo File")
@@ -100,6 +103,8 @@ def locate_dataset(upload: Path, filename: str, workdir: Path, max_unzipped: int
             message += " " + _("Zip the .shp with its .shx, .dbf and .prj.")
         raise UnsupportedFormat(message)
     check_content(upload, fmt.name, shown_name=Path(filename).name)
+    if suffix == ".mif":
+        check_mif_parts(upload, Path(filename).name)
     if suffix == ".tab":  # never readable alone: GDAL only says it cannot open it
         raise InvalidInput(
             _("%(name)s is one file of a MapInfo table: zip it with %(parts)s and upload the zip.")
@@ -133,6 +138,8 @@ def _dataset_in_directory(directory: Path) -> Dataset:
         check_content(path, fmt.name)
         if path.suffix.lower() == ".tab":
             check_mapinfo_parts(path)
+        if path.suffix.lower() == ".mif":
+            check_mif_parts(path, path.name)
     first, fmt = found[0]
     if len(found) == 1:
         return Dataset(first, fmt)
@@ -232,6 +239,26 @@ def check_mapinfo_parts(tab: Path) -> None:
     if ".map" in missing:
         message += " " + _("Without its .map file the table has no geometry to import.")
     raise InvalidInput(message)
+
+
+def check_mif_parts(mif: Path, name: str) -> None:
+    """GDAL reads a .mif without its .mid as features whose every attribute is empty; a
+    table that declares columns needs the .mid that holds their values."""
+    with mif.open("rb") as header:
+        declared = _MIF_COLUMNS.search(header.read(HEAD_BYTES))
+    columns = int(declared.group(1)) if declared else 0
+    present = {p.suffix.lower() for p in mif.parent.glob(glob.escape(mif.stem) + ".*")}
+    if columns and ".mid" not in present:
+        raise InvalidInput(
+            ngettext(
+                "%(name)s declares %(count)d column, whose values are in its .mid file: zip "
+                "the .mif with its .mid and upload the zip.",
+                "%(name)s declares %(count)d columns, whose values are in its .mid file: zip "
+                "the .mif with its .mid and upload the zip.",
+                columns,
+            )
+            % {"name": name, "count": columns}
+        )
 
 
 def check_upload(upload: Path, filename: str, max_unzipped: int) -> None:

@@ -172,3 +172,28 @@ def test_an_attribute_table_is_refused_as_a_layer_and_listed_on_inspect(
     assert shown.status_code == 200, shown.content[:2000]
     totals = {layer["name"]: layer["total"] for layer in shown.json()["layers"]}
     assert totals == {"lots": 2, "notes": 0}  # listed, to be mapped to "ignore"
+
+
+def mif_table(folder: Path) -> dict[str, Path]:
+    """lots.mif and lots.mid as GDAL writes them (two lots, one column)."""
+    folder.mkdir()
+    write_vector(folder / "lots.mif", LOTS, {"code": ["A1", "A2"]}, driver="MapInfo File")
+    parts = {p.suffix.lower(): p for p in folder.iterdir()}
+    assert set(parts) == {".mif", ".mid"}
+    return parts
+
+
+def test_a_mif_without_its_mid_is_refused_not_imported_empty(planner, draft_plan, tmp_path):
+    """GDAL reads a .mif alone as lots whose every attribute is empty."""
+    parts = mif_table(tmp_path / "m")
+    alone = {".mif": parts[".mif"]}
+    said = "lots.mif declares 1 column, whose values are in its .mid file"
+    for path in (zipped(alone, tmp_path / "lots.zip"), parts[".mif"]):
+        assert said in refusal(upload(api(planner), draft_plan, path))
+    assert not Layer.objects.filter(revision=draft_plan, name="x").exists()
+    whole = upload(api(planner), draft_plan, zipped(parts, tmp_path / "whole.zip"))
+    assert whole.status_code == 201, whole.content[:2000]
+    codes = Layer.objects.get(revision=draft_plan, name="x").features.values_list(
+        "attributes__code", flat=True
+    )
+    assert sorted(codes) == ["A1", "A2"]
