@@ -140,6 +140,14 @@ class Grid:
     width: int
     height: int
 
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """(west, south, east, north)."""
+        west, north = self.transform.c, self.transform.f
+        east = west + self.transform.a * self.width
+        south = north + self.transform.e * self.height
+        return (west, south, east, north)
+
 
 def north_up_grid(transform: Affine, width: int, height: int) -> Grid:
     """The north-up grid covering a (rotated) image at its own resolution."""

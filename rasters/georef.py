@@ -24,6 +24,7 @@ from pyproj.exceptions import CRSError
 
 from planning import crs as planning_crs
 from planning.errors import InvalidInput
+from rasters import plausibility
 
 WORLD_FILE_SUFFIXES = (".tfw", ".tifw", ".jgw", ".jpgw", ".pgw", ".pngw", ".wld")
 MAX_SIDECAR_BYTES = 1 << 20
@@ -137,12 +138,14 @@ def parse_crs(text: str, source: str) -> CRS:
     if value.isdigit():
         value = f"EPSG:{value}"
     try:
-        return CRS.from_user_input(value)
+        crs = CRS.from_user_input(value)
     except CRSError as exc:
         raise InvalidInput(
             _("The coordinate reference system in %(source)s is not understood.")
             % {"source": source}
         ) from exc
+    plausibility.check_raster_crs(crs, source)
+    return crs
 
 
 # --- control points ---------------------------------------------------------------------
@@ -197,20 +200,93 @@ def check_points(points: list[ControlPoint], order: int) -> None:
         raise InvalidInput(_("Every control point needs four finite numbers."))
 
 
-def fit(points: list[ControlPoint], order: int) -> Fit:
-    """Least-squares pixel → map transformation with its residuals."""
-    check_points(points, order)
-    col = np.array([p.col for p in points], dtype=float)
-    row = np.array([p.row for p in points], dtype=float)
-    x = np.array([p.x for p in points], dtype=float)
-    y = np.array([p.y for p in points], dtype=float)
-    # Centred and scaled pixel coordinates keep the normal equations well conditioned.
-    scale = max(float(np.ptp(col)), float(np.ptp(row)), 1.0)
-    design = _terms((col - col.mean()) / scale, (row - row.mean()) / scale, order)
+def check_spread(points: list[ControlPoint], order: int) -> None:
+    """The points' pixel positions must determine a transformation of `order`."""
+    design, _centre = _pixel_design(points, order)
     if np.linalg.matrix_rank(design) < design.shape[1]:
         raise InvalidInput(
             _("The control points are degenerate (on one line or repeated); spread them out.")
         )
+
+
+def _pixel_design(
+    points: list[ControlPoint], order: int
+) -> tuple[np.ndarray, tuple[float, float, float]]:
+    """The design matrix of the points' pixel positions, centred and scaled (which keeps
+    the normal equations well conditioned), and the centre and scale used."""
+    col = np.array([p.col for p in points], dtype=float)
+    row = np.array([p.row for p in points], dtype=float)
+    scale = max(float(np.ptp(col)), float(np.ptp(row)), 1.0)
+    centre = (float(col.mean()), float(row.mean()), scale)
+    return _terms((col - centre[0]) / scale, (row - centre[1]) / scale, order), centre
+
+
+def checked_points(
+    points: list[ControlPoint],
+    order: int,
+    width: int,
+    height: int,
+    crs: CRS,
+    output_crs: CRS | None = None,
+    *,
+    margin: float = 0.0,
+) -> list[ControlPoint]:
+    """The points moved into `output_crs` (default `crs`), refused first when they are not
+    four finite numbers, lie off the image (`margin`: see check_pixels), are degenerate, or
+    lie far from where their CRS or the output's is used."""
+    check_points(points, order)
+    check_pixels(points, width, height, margin=margin)
+    check_spread(points, order)
+    check_map_positions(points, crs)
+    if output_crs is None or output_crs == crs:
+        return points
+    placed = moved(points, crs, output_crs)
+    check_map_positions(placed, output_crs)
+    return placed
+
+
+def check_pixels(
+    points: list[ControlPoint], width: int, height: int, *, margin: float = 0.0
+) -> None:
+    """Every point must lie on the image (its pixel corners included), or within `margin`
+    times its width and height of it."""
+    low_col, high_col = -margin * width, (1 + margin) * width
+    low_row, high_row = -margin * height, (1 + margin) * height
+    for point in points:
+        if not (low_col <= point.col <= high_col and low_row <= point.row <= high_row):
+            raise InvalidInput(
+                _("Control point (%(col)g, %(row)g) lies outside the image.")
+                % {"col": point.col, "row": point.row}
+            )
+
+
+def check_map_positions(points: list[ControlPoint], crs: CRS) -> None:
+    """Every point's map x/y must lie where `crs` is used (rasters.plausibility)."""
+    inside = plausibility.inside_mask(crs, [p.x for p in points], [p.y for p in points])
+    for point, ok in zip(points, inside, strict=True):
+        if not ok:
+            raise InvalidInput(
+                _(
+                    "Control point (%(col)g, %(row)g) has map coordinates (%(x)g, %(y)g) "
+                    "outside the area where %(crs)s is used; check them and their CRS."
+                )
+                % {
+                    "col": point.col,
+                    "row": point.row,
+                    "x": point.x,
+                    "y": point.y,
+                    "crs": plausibility.label(crs),
+                }
+            )
+
+
+def fit(points: list[ControlPoint], order: int) -> Fit:
+    """Least-squares pixel → map transformation with its residuals."""
+    check_points(points, order)
+    check_spread(points, order)
+    design, centre = _pixel_design(points, order)
+    x = np.array([p.x for p in points], dtype=float)
+    y = np.array([p.y for p in points], dtype=float)
     cx = np.linalg.lstsq(design, x, rcond=None)[0]
     cy = np.linalg.lstsq(design, y, rcond=None)[0]
     dx, dy = design @ cx - x, design @ cy - y
@@ -218,8 +294,8 @@ def fit(points: list[ControlPoint], order: int) -> Fit:
     residuals = [(float(a), float(b), float(c)) for a, b, c in zip(dx, dy, distance, strict=True)]
     rms = float(np.sqrt(np.mean(distance**2)))
     # Ground size of a pixel from the linear terms (per unscaled pixel).
+    scale = centre[2]
     det = abs(cx[1] * cy[2] - cx[2] * cy[1]) / (scale * scale)
-    centre = (float(col.mean()), float(row.mean()), scale)
     return Fit(order, cx, cy, residuals, rms, math.sqrt(det), centre)
 
 

@@ -16,14 +16,15 @@ import rasterio
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from planning.errors import Conflict, InvalidInput
+from planning.errors import Conflict
 from rasters import cog, georef, metadata
 from rasters.gdal_env import safe_env
 from rasters.importing import (
+    check_finite_extent,
     check_permission,
     check_placed_grid,
+    checked_fit_grid,
     final_path,
-    fitted_grid,
     move_into_place,
     rio_crs,
     work_root,
@@ -48,23 +49,20 @@ def georeference(
         raise Conflict(_("This raster has no unplaced image to georeference."))
     points_crs = georef.parse_crs(crs, "crs")
     output_crs = georef.parse_crs(target_crs, "target_crs") if target_crs else points_crs
-    points = georef.moved(points, points_crs, output_crs)
+    points = georef.checked_points(
+        points, order, raster.width, raster.height, points_crs, output_crs
+    )
     fit = georef.fit(points, order)
-    target = rio_crs(output_crs)
-    for point in points:
-        if not (0 <= point.col <= raster.width and 0 <= point.row <= raster.height):
-            raise InvalidInput(
-                _("Control point (%(col)g, %(row)g) lies outside the image.")
-                % {"col": point.col, "row": point.row}
-            )
-    grid = fitted_grid(fit, raster.width, raster.height)
+    grid = checked_fit_grid(fit, output_crs, raster.width, raster.height)
     check_placed_grid(
         grid, raster.width, raster.height, raster.band_count, raster.dtype, raster.name
     )
+    target = rio_crs(output_crs)
     gcps = [(p.col, p.row, p.x, p.y) for p in points]
     with tempfile.TemporaryDirectory(prefix="georef-", dir=work_root()) as work:
         output = _warp(raster, gcps, target, grid, order, Path(work))
         info = metadata.describe(output)
+        check_finite_extent(info, raster.name)
         _save(user, raster, output, info, fit, gcps)
     return fit
 

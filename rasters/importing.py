@@ -24,6 +24,7 @@ after the file was moved rolls the row back and removes the file.
 
 from __future__ import annotations
 
+import math
 import os
 import tempfile
 import uuid
@@ -38,6 +39,7 @@ from affine import Affine
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
+from pyproj import CRS as PyprojCRS
 from rasterio.crs import CRS as RioCRS
 
 from importers.archive import extract_zip
@@ -46,12 +48,14 @@ from planning.audit import audit
 from planning.errors import Forbidden, InvalidInput, NotAuthenticated
 from planning.extent import lonlat_box_meets_vietnam
 from planning.models import Revision
-from rasters import cog, georef, metadata, sniff
+from rasters import cog, georef, metadata, plausibility, sniff
 from rasters.gdal_env import open_image, safe_env
 from rasters.models import GeoreferenceMethod, RasterKind, RasterLayer
 
 IMAGE_SUFFIXES = (".tif", ".tiff", ".jpg", ".jpeg", ".png")
 MAX_OUTPUT_FACTOR = 16  # a placed image may not be much larger than the image itself
+# A file's own GCPs may lie this many image sizes off the image ("reasonably near").
+FILE_GCP_MARGIN = 1.0
 # progress(percent, message): a job's JobHandle.progress; raises to stop the import.
 # The call at LAST_CHECK, inside the saving transaction, must reach the job's cancel flag
 # whatever the progress throttle (rasters.jobs forces it).
@@ -135,6 +139,8 @@ def import_raster(
             _convert(source, image, placement, output, workdir, kind, progress)
         progress(90, _("Saving"))
         info = metadata.describe(output)
+        if placement.method != GeoreferenceMethod.NONE:
+            check_finite_extent(info, image.name)
         raster = _save(
             user,
             revision,
@@ -250,17 +256,25 @@ def _placement(source, image: Path, siblings: list[Path], user_crs: RioCRS | Non
     gcps, gcp_crs = source.gcps
     if gcps:
         points = [(g.col, g.row, g.x, g.y) for g in gcps]
-        return _gcp_placement(points, user_crs or gcp_crs or crs, image)
+        return _gcp_placement(points, user_crs or gcp_crs or crs, image, source)
     if aux is not None and aux.gcps:
-        return _gcp_placement(aux.gcps, crs, image)
+        return _gcp_placement(aux.gcps, crs, image, source)
     return Placement(GeoreferenceMethod.NONE)
 
 
-def _gcp_placement(points, crs, image: Path) -> Placement:
+def _gcp_placement(points, crs, image: Path, source) -> Placement:
+    """The file's own control points, checked as the georeferencing page's are (except
+    that they may lie a little off the image)."""
+    crs = _need(crs, image)
+    points_crs = as_pyproj(crs)
     controls = [georef.ControlPoint(*p) for p in points]
     order = 2 if len(controls) >= georef.MIN_POINTS[2] else 1
+    georef.checked_points(
+        controls, order, source.width, source.height, points_crs, margin=FILE_GCP_MARGIN
+    )
     fit = georef.fit(controls, order)
-    return Placement(GeoreferenceMethod.GCP, _need(crs, image), gcps=list(points), fit=fit)
+    checked_fit_grid(fit, points_crs, source.width, source.height)
+    return Placement(GeoreferenceMethod.GCP, crs, gcps=list(points), fit=fit)
 
 
 def _need(crs, image: Path) -> RioCRS:
@@ -272,7 +286,16 @@ def _need(crs, image: Path) -> RioCRS:
             )
             % {"name": image.name}
         )
+    # The user's CRS and the sidecars' were checked when parsed; the image's own and its
+    # GCPs' were not (a GeoTIFF can carry a geocentric or local CRS).
+    plausibility.check_raster_crs(as_pyproj(crs), image.name)
     return crs
+
+
+def as_pyproj(crs: RioCRS) -> PyprojCRS:
+    """The pyproj CRS of a rasterio one (by EPSG code when it has one: the area of use)."""
+    epsg = crs.to_epsg()
+    return PyprojCRS.from_epsg(epsg) if epsg else PyprojCRS.from_wkt(crs.to_wkt())
 
 
 # --- conversion ---------------------------------------------------------------------------
@@ -402,6 +425,15 @@ def open_own_file(path: Path):
     return rasterio.open(path)
 
 
+def checked_fit_grid(fit: georef.Fit, crs: PyprojCRS, width: int, height: int) -> cog.Grid:
+    """The grid the fit places the image on, refused when its pixels have no plausible
+    ground size or it reaches beyond the area where `crs` is used."""
+    plausibility.check_pixel_size(fit.pixel_size, crs)
+    grid = fitted_grid(fit, width, height)
+    plausibility.check_placed_box(grid.bounds, crs)
+    return grid
+
+
 def fitted_grid(fit: georef.Fit, width: int, height: int) -> cog.Grid:
     """The north-up grid covering the image as the fitted transformation places it."""
     steps = np.linspace(0.0, 1.0, 21)
@@ -413,6 +445,19 @@ def fitted_grid(fit: georef.Fit, width: int, height: int) -> cog.Grid:
     out_w = max(1, int(np.ceil((float(xs.max()) - left) / resolution)))
     out_h = max(1, int(np.ceil((top - float(ys.min())) / resolution)))
     return cog.Grid(Affine(resolution, 0, left, 0, -resolution, top), out_w, out_h)
+
+
+def check_finite_extent(info: metadata.RasterInfo, name: str) -> None:
+    """The last guard before a placed raster's row is written: its bounds must be finite
+    and reach lon/lat (PostgreSQL refuses NaN and infinity in JSON columns)."""
+    if not all(math.isfinite(v) for v in info.bounds) or metadata.wgs84_bounds(info) is None:
+        raise InvalidInput(
+            _(
+                "Placed on the map, %(name)s has no finite extent on Earth; check its "
+                "georeference (control points, world file or CRS)."
+            )
+            % {"name": name}
+        )
 
 
 # --- saving -------------------------------------------------------------------------------
