@@ -4,14 +4,17 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('planning', '0012_preset_layer_names'),
+        ("planning", "0012_preset_layer_names"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='project',
-            options={'ordering': ['code'], 'verbose_name': 'planning project', 'verbose_name_plural': 'planning projects'},
+            name="project",
+            options={
+                "ordering": ["code"],
+                "verbose_name": "planning project",
+                "verbose_name_plural": "planning projects",
+            },
         ),
     ]
