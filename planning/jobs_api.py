@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
-from rest_framework.decorators import api_view
+from rest_framework.decorators import api_view, permission_classes
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -73,7 +74,13 @@ def job_detail(request: Request, job_id: int) -> Response:
 
 @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
 @api_view(["POST"])
+# The view asks an anonymous caller to sign in (401), as the read does: the default
+# IsAuthenticatedOrReadOnly would refuse the POST first, and DRF turns its NotAuthenticated
+# into 403 because session authentication, the first class, sends no WWW-Authenticate.
+@permission_classes([AllowAny])
 def job_cancel(request: Request, job_id: int) -> Response:
     """Cancels a queued job, or asks a running one to stop (nothing is written)."""
+    if not request.user.is_authenticated:
+        raise NotAuthenticated(_("Sign in to cancel jobs."))
     job = visible_job(request.user, job_id)
     return _private(Response(job_dict(jobs.cancel_job(job, request.user))))

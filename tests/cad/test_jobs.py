@@ -247,17 +247,21 @@ def test_killed_worker_leaves_no_layer_and_a_failed_job(planner, draft_plan, tmp
 
 
 def test_an_anonymous_cancel_is_refused_in_the_callers_language(planner, draft_plan):
-    """DRF's own "Authentication credentials were not provided." is English in its
-    Vietnamese catalogue; the project's catalogue translates it."""
+    """The cancel asks an anonymous caller to sign in (401, as the job's read does). DRF's
+    own "Authentication credentials were not provided.", which other anonymous POSTs get,
+    is English in its Vietnamese catalogue; the project's catalogue translates it."""
     from django.test import Client
 
     job = Job.objects.create(kind="cad_import", user=planner, revision=draft_plan)
-    answers = {}
+    answers, drf_answers = {}, {}
     for language in ("vi", "en"):
-        answer = Client(HTTP_ACCEPT_LANGUAGE=language).post(f"/api/jobs/{job.pk}/cancel/")
-        assert answer.status_code in (401, 403)
+        client = Client(HTTP_ACCEPT_LANGUAGE=language)
+        answer = client.post(f"/api/jobs/{job.pk}/cancel/")
+        assert answer.status_code == 401
         answers[language] = answer.json()["detail"]
-    assert answers == {
+        drf_answers[language] = client.post(f"/api/revisions/{draft_plan.pk}/qa/").json()["detail"]
+    assert answers == {"vi": "Hãy đăng nhập để hủy tác vụ.", "en": "Sign in to cancel jobs."}
+    assert drf_answers == {
         "vi": "Chưa có thông tin xác thực: hãy đăng nhập hoặc gửi mã API (token).",
         "en": "Authentication credentials were not provided.",
     }
