@@ -18,16 +18,23 @@ from planning.models import Layer, Membership, Project, Revision
 MAX_CATEGORIES = 500
 
 
-def _lock_draft(user, revision: Revision) -> Revision:
+def check_draft_edit(user, revision: Revision) -> None:
+    """Who before what: 403 for all but the project's planners (and staff) whatever the
+    state, as the workflow actions answer, and only then 409 for one that left the draft."""
     require_user(user)
-    locked = Revision.objects.select_for_update().select_related("project").get(pk=revision.pk)
-    if not locked.is_editable:
+    if not _plans(user, revision.project):
+        raise Forbidden(_("Only the project's planners may change this revision."))
+    if not revision.is_editable:
         raise Conflict(
             _("This cannot be done to a revision that is %(state)s.")
-            % {"state": locked.get_state_display()}
+            % {"state": revision.get_state_display()}
         )
-    if not visibility.can_edit(user, locked):
-        raise Forbidden(_("Only the project's planners may change this revision."))
+
+
+def _lock_draft(user, revision: Revision) -> Revision:
+    require_user(user)  # before the lock: an anonymous caller holds no row
+    locked = Revision.objects.select_for_update().select_related("project").get(pk=revision.pk)
+    check_draft_edit(user, locked)
     return locked
 
 

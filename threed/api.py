@@ -12,8 +12,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from planning import visibility
-from planning.errors import Forbidden, NotFound
+from planning.errors import NotFound
 from planning.models import Revision
+from planning.revision_edits import check_draft_edit
 
 
 def _revision(request: Request, revision_id: int) -> Revision:
@@ -24,9 +25,9 @@ def _revision(request: Request, revision_id: int) -> Revision:
 
 
 def _editable(request: Request, revision_id: int) -> Revision:
+    """A revision the caller may change: the role (403) before the state (409)."""
     revision = _revision(request, revision_id)
-    if not visibility.can_edit(request.user, revision):
-        raise Forbidden(_("Only the project's planners may change a draft revision."))
+    check_draft_edit(request.user, revision)
     return revision
 
 
@@ -49,9 +50,13 @@ class ModelUploadSerializer(serializers.Serializer):
 @parser_classes([MultiPartParser])
 def upload_model(request: Request, revision_id: int) -> Response:
     """Import a 3D model (CityJSON, or glTF/GLB/OBJ placed by origin and rotation)."""
+    from importers.service import _check_permission
     from threed.models3d import Placement, import_model_upload
 
-    revision = _editable(request, revision_id)
+    revision = _revision(request, revision_id)
+    # Before the body is parsed and spooled; a model becomes a layer, so the GIS uploads'
+    # check, which names the state to a planner of a revision that left the draft.
+    _check_permission(request.user, revision)
     form = ModelUploadSerializer(data=request.data)
     form.is_valid(raise_exception=True)
     data = form.validated_data

@@ -20,12 +20,12 @@ from django.contrib.gis.geos import GEOSGeometry
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from importers.service import _check_permission
 from importers.uploads import uploaded_file
 from planning import extent as plan_extent
 from planning.audit import audit
-from planning.errors import Forbidden, InvalidInput, NotAuthenticated
+from planning.errors import InvalidInput
 from planning.models import Feature, Layer, Revision
-from planning.visibility import can_edit
 from threed.readers import MeshObject, Model, read_model
 
 WELD_M = 0.001  # vertices closer than this are one vertex for the closedness check
@@ -57,17 +57,10 @@ def import_model_upload(*, user, revision: Revision, upload, name: str, crs, pla
         )
 
 
-def _check_permission(user, revision: Revision) -> None:
-    if user is None or not user.is_authenticated:
-        raise NotAuthenticated(_("Sign in to upload layers."))
-    if not can_edit(user, revision):
-        raise Forbidden(_("Only the project's planners may change a draft revision."))
-
-
 def import_model(
     *, user, revision: Revision, model: Model, filename: str, name: str, crs, placement
 ) -> dict:
-    _check_permission(user, revision)
+    _check_permission(user, revision)  # a model becomes a layer: the GIS uploads' check
     source_srid = _srid(crs) or (_srid(str(model.srid)) if model.srid else None)
     _check_coordinates(model.objects, placement)
     objects = _placed(model, placement, source_srid)

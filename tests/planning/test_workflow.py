@@ -350,6 +350,9 @@ def test_declared_balance_is_compared_with_the_lots(people, revision):
     assert any("DO" in m and "12.000,0" in m for m in declared)  # Vietnamese separators
     client.force_authenticate(people["reviewer"])
     perform("submit", people["planner"], move(revision, S.DRAFT))
+    # Role before state: the reviewer may not edit at all (403), the planner not any more.
+    assert client.put(url, {"declared": {"DO": 1}}, format="json").status_code == 403
+    client.force_authenticate(people["planner"])
     assert client.put(url, {"declared": {"DO": 1}}, format="json").status_code == 409  # frozen
 
 
