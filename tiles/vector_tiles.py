@@ -20,10 +20,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from planning.layer_kinds import KINDS
-from planning.models import Feature, Layer, Revision, SupersededFeature
+from planning.models import PUBLISHED_STATES, Feature, Layer, Revision, SupersededFeature
 from planning.visibility import service_revisions, superseded_features
 from tiles import datasource
 from tiles.feature_types import (
@@ -80,19 +80,38 @@ def _kinds_of(name: str) -> tuple[list[str], str | None]:
     return [kind], code or None
 
 
-def vector_source(
-    name: str, user, at: datetime | None = None, revision_id: int | None = None
-) -> VectorSource | None:
-    """The source `name` as `user` sees it (at `at`, or of one revision), None if the caller
-    sees nothing of it: unknown and invisible give the same answer."""
-    kinds, code = _kinds_of(name)
-    if not kinds:
-        return None
-    revisions = service_revisions(user, at)
+def _selected(
+    revisions: QuerySet[Revision], code: str | None, revision_id: int | None
+) -> QuerySet[Revision]:
+    """The revisions of one project (by code) or the one revision a source name and query ask."""
     if code:
         revisions = revisions.filter(project__code=code)
     if revision_id is not None:
         revisions = revisions.filter(id=revision_id)
+    return revisions
+
+
+def _known(kinds: list[str], user, code: str | None, revision_id: int | None) -> bool:
+    """Whether the caller sees the source at some instant: now (their own unpublished
+    revisions included) or at any moment a published plan was in force. Only revisions the
+    caller may see count: a draft makes its name known to its planners alone."""
+    revisions = Revision.objects.filter(
+        Q(state__in=PUBLISHED_STATES) | Q(id__in=service_revisions(user).values("id"))
+    )
+    selected = _selected(revisions, code, revision_id)
+    return Layer.objects.filter(revision__in=selected, kind__in=kinds).exists()
+
+
+def vector_source(
+    name: str, user, at: datetime | None = None, revision_id: int | None = None
+) -> VectorSource | None:
+    """The source `name` as `user` sees it (at `at`, or of one revision), None if the caller
+    sees nothing of it: unknown and invisible give the same answer. At an instant when
+    nothing of a known source was in force it is empty (empty tiles), not unknown."""
+    kinds, code = _kinds_of(name)
+    if not kinds:
+        return None
+    revisions = _selected(service_revisions(user, at), code, revision_id)
     schemas: dict[str, tuple[list[Any], list[Any]]] = {}  # kind -> (approved, drafts)
     rows = Layer.objects.filter(revision__in=revisions, kind__in=kinds).order_by(*PUBLICATION_ORDER)
     for kind, schema, approved_at in rows.values_list(
@@ -105,10 +124,12 @@ def vector_source(
         if (s := schemas.get(kind)) is not None
     )
     # `plans` always exists (empty when nothing is in force), a kind where it has layers, a
-    # revision where the caller may see it.
+    # revision where the caller may see it; at an instant, also one the caller sees at
+    # another instant (no layers: what drafts hold never shows in the layer list).
     always = name == PLANS and revision_id is None
-    superseded = superseded_features(at)
-    return VectorSource(name, layers, revisions, superseded) if layers or always else None
+    if not (layers or always or (at is not None and _known(kinds, user, code, revision_id))):
+        return None
+    return VectorSource(name, layers, revisions, superseded_features(at))
 
 
 @lru_cache(maxsize=256)
