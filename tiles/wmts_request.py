@@ -81,16 +81,29 @@ def check_rest(rest: str) -> bool:
         return False
     match = _REST_PATH.match(rest)
     if match is None:
-        raise WmtsError(
-            "No such WMTS resource: expected /wmts/{Layer}/{TileMatrixSet}/{TileMatrix}/"
-            f"{{TileCol}}/{{TileRow}}.png or /wmts/{CAPABILITIES_PATH}.",
-            status=404,
-        )
+        raise _no_such_resource()
     values = {name: value for name, value in match.groupdict().items() if value is not None}
     if "I" in values:
+        # Seven segments fit the feature info template whatever they hold; only whole
+        # numbers where it has them make one (not, say, a KVP-style version prefix).
+        if not _whole_numbers(values):
+            raise _no_such_resource()
         raise WmtsError(NO_FEATURE_INFO, "OperationNotSupported")
     _check_values(values, status=404)  # a path with letters for numbers names no tile
     return True
+
+
+def _no_such_resource() -> WmtsError:
+    return WmtsError(
+        "No such WMTS resource: this server offers tiles at /wmts/{Layer}/{TileMatrixSet}/"
+        "{TileMatrix}/{TileCol}/{TileRow}.png (the tile ResourceURL template of "
+        f"/wmts/{CAPABILITIES_PATH}) and the capabilities document itself.",
+        status=404,
+    )
+
+
+def _whole_numbers(values: dict[str, str]) -> bool:
+    return all(pattern.fullmatch(values[name]) for name, pattern in _WHOLE_NUMBERS.items())
 
 
 def without_feature_info(capabilities: bytes) -> bytes:
