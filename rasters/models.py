@@ -38,9 +38,10 @@ class RasterLayer(models.Model):
     )
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=RasterKind.choices, default=RasterKind.SCAN)
-    # The id of the raster this one is a copy of, through every answering revision (the
-    # first upload of the scan); null for that first upload. Published copies share one
-    # service name (layer_name), so a revision's approval does not rename its scans.
+    # The id whose service name this raster takes once published: the scan's first
+    # published raster, which every later copy (answering revisions) keeps; null for that
+    # raster itself and for copies of a scan never published before. Published copies so
+    # share one name (layer_name), and an approval does not rename a scan.
     lineage = models.PositiveBigIntegerField(null=True, blank=True, db_index=True)
     # The served COG (georeferenced) and, for scans placed by control points, the
     # ungeoreferenced image the control points refer to (pixel col/row).
@@ -89,14 +90,14 @@ class RasterLayer(models.Model):
 
     @property
     def lineage_id(self) -> int:
-        """The id of the scan's first upload (this raster's own id if it is that one)."""
+        """The id of the scan's service name (this raster's own id if it gives it)."""
         return self.lineage or self.pk
 
     @property
     def layer_name(self) -> str:
-        """The name of the raster in WMS, WMTS and XYZ: once published, that of the scan's
-        first upload, kept by every later approved copy (external clients keep working
-        across approvals; tiles.raster_layers resolves it); before, the raster's own."""
+        """The name of the raster in WMS, WMTS and XYZ: once published, the scan's (see
+        `lineage`), kept by every later approved copy (external clients keep working across
+        approvals; tiles.raster_layers resolves it); before, the raster's own."""
         published = self.revision.state in PUBLISHED_STATES
         return f"raster_{self.lineage_id if published else self.pk}"
 

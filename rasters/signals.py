@@ -7,7 +7,7 @@ import os
 
 from django.db.models.signals import post_save
 
-from planning.models import Revision
+from planning.models import PUBLISHED_STATES, Revision
 from rasters.importing import final_path
 from rasters.models import RasterLayer
 
@@ -30,8 +30,12 @@ def _linked_copy(relative: str, revision_id: int) -> str:
 
 def copy_rasters(source: Revision, target: Revision) -> list[RasterLayer]:
     copies = []
+    published = source.state in PUBLISHED_STATES
     for raster in RasterLayer.objects.filter(revision=source).order_by("id"):
-        raster.lineage = raster.lineage_id  # the copy keeps the scan's service name
+        # The copy takes the service name of the scan's first published raster, once
+        # published itself; a copy of a scan never published yet starts its own name (the
+        # sent-back original keeps its own, distinct from the approved answer's).
+        raster.lineage = raster.lineage or (raster.pk if published else None)
         raster.pk = None
         raster.revision = target
         raster.cog_path = _linked_copy(raster.cog_path, target.pk)

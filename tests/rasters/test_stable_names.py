@@ -20,13 +20,14 @@ from lxml import etree
 from owslib.wms import WebMapService
 from owslib.wmts import WebMapTileService
 
-from planning.actions import ApproveRevision, CreateRevision, SubmitRevision
+from planning.actions import ApproveRevision, CreateRevision, RequestChanges, SubmitRevision
 from planning.models import Revision
 from rasters.importing import import_raster
 from rasters.models import RasterLayer
 from tests.conftest import make_plan
 from tests.rasters.conftest import SCAN_SIZE, SCAN_TRANSFORM, pattern, write_tiff
 from tests.wms.helpers import get
+from tiles.raster_layers import visible_raster
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -165,16 +166,52 @@ def test_a_draft_copy_is_named_by_its_own_id_for_its_planners(
     assert b"LayerNotDefined" in body
 
 
-def test_the_migration_links_copies_made_before_lineages(lineage, planner, tmp_path):
+def test_the_migration_keeps_the_name_clients_were_given_last(lineage, planner, tmp_path):
+    """Before lineages, the copy in force was served under its own id: the migration keeps
+    that name for the whole chain (the superseded original takes it too), links the draft's
+    copy to it, and leaves a later upload with the same file name alone."""
     draft, second_copy = _answer(planner, lineage.copy.revision)
-    own = _scan(planner, draft, tmp_path, "so do moi")
+    own = _scan(planner, draft, tmp_path, "ban ve 1-500")  # same name, uploaded later
+    RasterLayer.objects.filter(pk=own.pk).update(created_at=draft.created_at + timedelta(hours=1))
     RasterLayer.objects.update(lineage=None)
     migration = __import__("rasters.migrations.0002_raster_lineage", fromlist=["_"])
     migration.link_existing_copies(django_apps, None)
     lineages = dict(RasterLayer.objects.values_list("pk", "lineage"))
     assert lineages == {
-        lineage.first.pk: None,
-        lineage.copy.pk: lineage.first.pk,
-        second_copy.pk: lineage.first.pk,
+        lineage.first.pk: lineage.copy.pk,
+        lineage.copy.pk: None,
+        second_copy.pk: lineage.copy.pk,
         own.pk: None,
     }
+    in_force = RasterLayer.objects.select_related("revision").get(pk=lineage.copy.pk)
+    assert in_force.layer_name == f"raster_{lineage.copy.pk}"
+
+
+def test_a_sent_back_scan_and_the_approved_answer_have_their_own_names(planner, reviewer, tmp_path):
+    """Revision 1 is sent back; revision 2 answers it with a copy of its scan and is
+    approved. The scan of revision 1, never published, keeps its own name; the approved
+    copy starts the scan's public name: one name, one raster, for every caller."""
+    first_revision = make_plan(planner, reviewer, "scan-sent-back", [], approve=False)
+    original = _scan(planner, first_revision, tmp_path, "ban ve")
+    SubmitRevision(user=planner, revision=first_revision).execute()
+    RequestChanges(user=reviewer, revision=first_revision, note="Nắn lại ảnh").execute()
+    answer, copy = _answer(planner, first_revision)
+    _approve_answer(planner, reviewer, answer)
+    copy = RasterLayer.objects.select_related("revision").get(pk=copy.pk)
+    original = RasterLayer.objects.select_related("revision").get(pk=original.pk)
+    assert copy.layer_name == f"raster_{copy.pk}"
+    assert original.layer_name == f"raster_{original.pk}"
+    for user in (planner, reviewer, None):
+        assert visible_raster(f"raster_{copy.pk}", user) == copy
+    assert visible_raster(f"raster_{original.pk}", planner) == original
+    assert visible_raster(f"raster_{original.pk}", None) is None
+    # A later answer to the approved revision shares the approved copy's name.
+    _later, later_copy = _answer(planner, answer)
+    assert later_copy.lineage == copy.pk
+
+
+def _approve_answer(planner, reviewer, revision: Revision) -> None:
+    SubmitRevision(user=planner, revision=revision).execute()
+    ApproveRevision(
+        user=reviewer, revision=revision, decision_number="8/QĐ", acknowledge_open_comments=True
+    ).execute()
