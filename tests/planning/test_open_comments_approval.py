@@ -24,7 +24,7 @@ from planning.actions import (
 )
 from planning.comments import CreateComment, SetCommentStatus, open_comment_count
 from planning.errors import Conflict
-from planning.models import AuditEvent, Revision, RevisionState
+from planning.models import AuditEvent, Membership, Revision, RevisionState
 from tests.conftest import HUE_X, HUE_Y, make_plan, square
 
 pytestmark = pytest.mark.django_db
@@ -222,3 +222,17 @@ def test_the_open_count_stays_out_of_the_public_audit_log(reviewer, submitted):
     board = api(reviewer).get(f"/api/projects/{submitted.project_id}/audit/").json()
     [approval] = [e for e in board if e["action"] == "revision.approve"]
     assert approval["detail"]["open_comments"] == 1
+
+
+def test_a_member_who_may_not_approve_hears_no_count(reviewer, submitted):
+    """The role is checked first: a reviewer who may not approve learns nothing of the
+    thread's state from the approval endpoint."""
+    comment(reviewer, submitted)
+    only_reviewer = User.objects.create_user("only_reviewer_oc", password="pw-only-reviewer")
+    Membership.objects.create(project=submitted.project, user=only_reviewer, role="reviewer")
+    response = api(only_reviewer).post(
+        approve_url(submitted), {"decision_number": "5/QĐ"}, format="json"
+    )
+    assert response.status_code == 403
+    assert "open_comments" not in response.json()
+    assert "still open" not in response.json()["detail"]
