@@ -7,6 +7,7 @@ from datetime import datetime, time
 
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
 
 from planning.errors import InvalidInput
 from planning.extent import check_lonlat_box
@@ -21,12 +22,12 @@ def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
     try:
         values = tuple(float(v) for v in text.split(","))
     except ValueError as exc:
-        raise InvalidInput("bbox must be four numbers: minx,miny,maxx,maxy.") from exc
+        raise InvalidInput(_("bbox must be four numbers: minx,miny,maxx,maxy.")) from exc
     if len(values) != 4 or not all(math.isfinite(v) for v in values):
-        raise InvalidInput("bbox must be four numbers: minx,miny,maxx,maxy.")
+        raise InvalidInput(_("bbox must be four numbers: minx,miny,maxx,maxy."))
     minx, miny, maxx, maxy = values
     if minx > maxx or miny > maxy:
-        raise InvalidInput("bbox minimum exceeds its maximum.")
+        raise InvalidInput(_("bbox minimum exceeds its maximum."))
     check_lonlat_box((minx, miny, maxx, maxy))
     return minx, miny, maxx, maxy
 
@@ -37,21 +38,24 @@ def parse_int(text: str | None, name: str, default: int, minimum: int, maximum: 
     try:
         value = int(text)
     except ValueError as exc:
-        raise InvalidInput(f"{name} must be an integer.") from exc
+        raise InvalidInput(_("%(name)s must be an integer.") % {"name": name}) from exc
     if not minimum <= value <= maximum:
-        raise InvalidInput(f"{name} must be between {minimum} and {maximum}.")
+        raise InvalidInput(
+            _("%(name)s must be between %(minimum)d and %(maximum)d.")
+            % {"name": name, "minimum": minimum, "maximum": maximum}
+        )
     return value
 
 
 def parse_float(text: str | None, name: str) -> float:
     if text in (None, ""):
-        raise InvalidInput(f"{name} is required.")
+        raise InvalidInput(_("%(name)s is required.") % {"name": name})
     try:
         value = float(text)
     except ValueError as exc:
-        raise InvalidInput(f"{name} must be a number.") from exc
+        raise InvalidInput(_("%(name)s must be a number.") % {"name": name}) from exc
     if not math.isfinite(value):
-        raise InvalidInput(f"{name} must be a finite number.")
+        raise InvalidInput(_("%(name)s must be a finite number.") % {"name": name})
     return value
 
 
@@ -64,9 +68,9 @@ def parse_moment(text: str | None, name: str) -> datetime | None:
         if moment is None and (day := parse_date(text)) is not None:
             moment = datetime.combine(day, time.max)
     except ValueError as exc:
-        raise InvalidInput(f"{name} is not a valid date.") from exc
+        raise InvalidInput(_("%(name)s is not a valid date.") % {"name": name}) from exc
     if moment is None:
-        raise InvalidInput(f"{name} must be an ISO 8601 date or date-time.")
+        raise InvalidInput(_("%(name)s must be an ISO 8601 date or date-time.") % {"name": name})
     return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
 
 
@@ -76,7 +80,9 @@ def parse_ids(text: str | None, name: str) -> list[int]:
     try:
         ids = [int(v) for v in text.split(",") if v.strip()]
     except ValueError as exc:
-        raise InvalidInput(f"{name} must be a comma-separated list of ids.") from exc
+        raise InvalidInput(
+            _("%(name)s must be a comma-separated list of ids.") % {"name": name}
+        ) from exc
     if len(ids) > 100:
-        raise InvalidInput(f"{name} lists too many ids.")
+        raise InvalidInput(_("%(name)s lists too many ids.") % {"name": name})
     return ids

@@ -257,7 +257,7 @@ class FeatureViewSet(viewsets.GenericViewSet):
         )
         collection = geojson.feature_collection(features, limit=1)
         if not collection["features"]:
-            raise NotFound("No such feature.")
+            raise NotFound(_("No such feature."))
         return Response(collection["features"][0])
 
 

@@ -246,3 +246,15 @@ def test_approval_supersedes_previous_plan(planner, reviewer, plan_in_force):
     assert plan_in_force.state == RevisionState.SUPERSEDED
     assert plan_in_force.superseded_at
     assert Revision.objects.filter(project=plan_in_force.project, state="approved").get() == nxt
+
+
+def test_feature_query_errors_speak_the_readers_language(client, plan_in_force):
+    answers = {
+        "bbox=a,b": "bbox phải gồm bốn số: minx,miny,maxx,maxy.",
+        "at=yesterday": "at phải là ngày hoặc ngày giờ theo ISO 8601.",
+        "limit=many": "limit phải là một số nguyên.",
+    }
+    for query, said in answers.items():
+        refused = client.get(f"/api/features/?{query}", HTTP_ACCEPT_LANGUAGE="vi")
+        assert refused.status_code == 400, query
+        assert refused.json()["detail"] == said
