@@ -161,14 +161,12 @@ def import_mapped_dataset(
                 _("The mapping names none of the file's layers (%(layers)s).")
                 % {"layers": ", ".join(available)}
             )
-        if points and user_crs is None and len(wanted) > 1:  # rare: the layers read twice
-            _check_one_crs_for_points(
-                points, [_file_crs(ogr.read_layer(dataset, n, text_encoding)) for n, _ in wanted]
-            )
+        sources = _read_wanted(dataset, wanted, text_encoding, step)
+        if points and user_crs is None and len(sources) > 1:
+            _check_one_crs_for_points(points, [_file_crs(whole) for _kind, whole in sources])
         read: list[_Read] = []
-        for index, (name, kind) in enumerate(wanted):
-            step(5 + 70 * index / len(wanted), _("Reading layer %(name)s") % {"name": name})
-            whole = ogr.read_layer(dataset, name, text_encoding)
+        for kind, whole in sources:
+            name = whole.name
             layer_crs, crs_source = _chosen_crs(
                 user_crs, _file_crs(whole), warnings, _own_crs_layer(dataset, name)
             )
@@ -224,6 +222,23 @@ def import_mapped_dataset(
             layer.feature_count or 0
         )
     return CadImportResult(layers, summary)
+
+
+def _read_wanted(
+    dataset: Dataset, wanted: list[tuple[str, str]], text_encoding: str, step: Progress
+) -> list[tuple[str, ogr.SourceLayer]]:
+    """(kind, layer) of the layers the mapping names, each read once. A layer it ignores is
+    read only for its FIELD=VALUE rules, and left out when it has no geometry: a table of
+    attributes (QGIS's layer_styles) gives the rules nothing to place, so it is neither
+    refused for its lack of geometry nor for its long values (importers.ogr.read_layer)."""
+    sources = []
+    for index, (name, kind) in enumerate(wanted):
+        step(5 + 70 * index / len(wanted), _("Reading layer %(name)s") % {"name": name})
+        ignored = kind == IGNORE
+        source = ogr.read_layer(dataset, name, text_encoding, geometry_required=not ignored)
+        if not ignored or any(wkb is not None for wkb in source.wkb.tolist()):
+            sources.append((kind, source))
+    return sources
 
 
 @dataclasses.dataclass(frozen=True)

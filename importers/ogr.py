@@ -159,7 +159,9 @@ def read_layer(
     """Read one layer; `text_encoding` is "auto" or one of vietnamese.ENCODINGS. The text
     encoding, the CRS and the text objects are the layer's file's own. A table without
     geometry (a GeoPackage's attribute table) is refused, or with `geometry_required` off
-    (listing a file's layers) read as features without geometry."""
+    (listing a file's layers, or a layer the mapping ignores) read as features without
+    geometry; such a table is never imported, so its values are not held to the attribute
+    limit (QGIS's layer_styles keeps style texts far longer)."""
     file = _layer_file(dataset, layer)
     text = _text_declaration(dataset, file)
     try:
@@ -175,7 +177,8 @@ def read_layer(
         pyogrio.errors.CRSError,
     ) as exc:
         raise _unreadable(dataset, file) from exc
-    if wkb is None:  # a table of attributes only (GDAL gives no geometry column at all)
+    attributes_only = wkb is None  # GDAL gives no geometry column at all
+    if attributes_only:
         if geometry_required:
             raise _no_geometry(file, layer)
         wkb = np.full(len(fids), None, dtype=object)
@@ -209,7 +212,8 @@ def read_layer(
             objects, text_encoding, codec, text.detect, text.declared
         )
         used = used or by_font
-    attribute_limit.check_columns(file.name, layer, fields, columns, fids)
+    if not attributes_only:
+        attribute_limit.check_columns(file.name, layer, fields, columns, fids)
     source = SourceLayer(layer, crs, problem, fids, wkb, fields, columns, used)
     if objects is not None:
         source.text_objects = np.array([text is not None for text in objects.texts])

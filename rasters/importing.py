@@ -239,13 +239,7 @@ def _placement(source, image: Path, siblings: list[Path], user_crs: RioCRS | Non
     aux_path = _sidecar(image, siblings, (".aux.xml",))
     aux = georef.aux_xml(aux_path) if aux_path else None
     world = _sidecar(image, siblings, georef.WORLD_FILE_SUFFIXES)
-    prj = _sidecar(image, siblings, (".prj",))
-    sidecar_crs = None
-    if prj is not None:
-        sidecar_crs = rio_crs(georef.parse_crs(prj.read_text(errors="replace"), prj.name))
-    elif aux is not None and aux.crs_wkt:
-        sidecar_crs = rio_crs(georef.parse_crs(aux.crs_wkt, aux_path.name))  # type: ignore[union-attr]
-    crs = user_crs or sidecar_crs or source.crs or None
+    crs = user_crs or _sidecar_crs(image, siblings, aux, aux_path) or source.crs or None
     if aux is not None and aux.transform is not None:
         return Placement(GeoreferenceMethod.AUX, _need(crs, image), aux.transform)
     if world is not None:
@@ -260,6 +254,17 @@ def _placement(source, image: Path, siblings: list[Path], user_crs: RioCRS | Non
     if aux is not None and aux.gcps:
         return _gcp_placement(aux.gcps, crs, image, source)
     return Placement(GeoreferenceMethod.NONE)
+
+
+def _sidecar_crs(image: Path, siblings: list[Path], aux, aux_path: Path | None) -> RioCRS | None:
+    """The CRS of the .prj, else of the .aux.xml; read only when the user gives none, since
+    the user's wins: a scan exported from CAD often carries a local (LOCAL_CS) .prj."""
+    prj = _sidecar(image, siblings, (".prj",))
+    if prj is not None:
+        return rio_crs(georef.parse_crs(prj.read_text(errors="replace"), prj.name))
+    if aux is not None and aux.crs_wkt:
+        return rio_crs(georef.parse_crs(aux.crs_wkt, aux_path.name))  # type: ignore[union-attr]
+    return None
 
 
 def _gcp_placement(points, crs, image: Path, source) -> Placement:

@@ -4,7 +4,8 @@ A raster lies on a plane of map or lon/lat coordinates: a geocentric CRS (x/y/z 
 Earth's centre), a vertical-only or a local (engineering) one places it nowhere, yet GDAL
 and pyproj take them and put the scan on the equator. Control points are checked against
 the area where their CRS is meant to be used (pyproj's area of use, widened by
-AREA_MARGIN_DEGREES) and the fitted pixels against a plausible ground size: out-of-range
+AREA_MARGIN_DEGREES, and for a CRS used in Viet Nam the whole of planning.extent
+.VIETNAM_LONLAT) and the fitted pixels against a plausible ground size: out-of-range
 points used to overflow the fit into NaN bounds (a 500 from PostgreSQL), and far-apart
 ones to place a 400-pixel scan over half the globe. Merely lying outside Viet Nam stays a
 warning and a QA finding (extent.raster_outside_vietnam), not an error here.
@@ -21,6 +22,7 @@ from pyproj import CRS, Transformer
 from pyproj.exceptions import ProjError
 
 from planning.errors import InvalidInput
+from planning.extent import VIETNAM_LONLAT, lonlat_box_meets_vietnam
 
 Bbox = tuple[float, float, float, float]
 LONLAT = CRS.from_epsg(4326)
@@ -71,31 +73,41 @@ def inside_area(crs: CRS, xs: Sequence[float], ys: Sequence[float]) -> bool:
 
 def inside_mask(crs: CRS, xs: Sequence[float], ys: Sequence[float]) -> np.ndarray:
     """Which positions (x/y in `crs`) are finite and lie in the CRS's area of use widened
-    by AREA_MARGIN_DEGREES. Compared in the CRS's own coordinates (the area box projected),
-    since far outside its domain a projection's inverse can fold absurd coordinates back
-    onto the globe; a CRS naming no area takes the positions that survive a round trip
-    through lon/lat."""
+    by AREA_MARGIN_DEGREES, or, for a CRS used in Viet Nam, anywhere in VIETNAM_LONLAT:
+    the EPSG areas of VN-2000 end at the mainland coast (109.5°E), yet Hoàng Sa and
+    Trường Sa are mapped in them, and an overview of the country is placed in the
+    provincial zone the deployment stores in. Compared in the CRS's own coordinates (the
+    boxes projected), since far outside its domain a projection's inverse can fold absurd
+    coordinates back onto the globe; a CRS naming no area takes the positions that
+    survive a round trip through lon/lat."""
     x, y = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
     finite = np.isfinite(x) & np.isfinite(y)
     x, y = np.where(finite, x, 0.0), np.where(finite, y, 0.0)
-    box = _native_area(crs)
-    if box is None:
-        return finite & _round_trips(crs, x, y)
-    west, south, east, north = box
-    return finite & (west <= x) & (x <= east) & (south <= y) & (y <= north)
-
-
-def _native_area(crs: CRS) -> Bbox | None:
     area = horizontal(crs).area_of_use
     if area is None or area.west > area.east:  # none named, or across the antimeridian
-        return None
+        return finite & _round_trips(crs, x, y)
     margin = AREA_MARGIN_DEGREES
-    lonlat = (
+    widened = (
         max(area.west - margin, -180.0),
         max(area.south - margin, -90.0),
         min(area.east + margin, 180.0),
         min(area.north + margin, 90.0),
     )
+    boxes = [widened]
+    if lonlat_box_meets_vietnam(area.bounds):
+        boxes.append(VIETNAM_LONLAT)
+    native = [_native_box(crs, box) for box in boxes]
+    if native[0] is None:
+        return finite & _round_trips(crs, x, y)
+    inside = np.zeros(x.shape, dtype=bool)
+    for west, south, east, north in (box for box in native if box is not None):
+        inside |= (west <= x) & (x <= east) & (south <= y) & (y <= north)
+    return finite & inside
+
+
+def _native_box(crs: CRS, lonlat: Bbox) -> Bbox | None:
+    """A lon/lat box in the coordinates of `crs` (the box around its densified outline);
+    None where the CRS cannot express it."""
     try:
         to_crs = Transformer.from_crs(LONLAT, crs, always_xy=True)
         box = to_crs.transform_bounds(*lonlat, densify_pts=21)
