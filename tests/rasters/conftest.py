@@ -69,3 +69,21 @@ def scan_geotiff(tmp_path) -> Path:
     return write_tiff(
         tmp_path / "scan.tif", pattern(width, height), transform=SCAN_TRANSFORM, crs="EPSG:9214"
     )
+
+
+def unplaced_scan(client, revision, folder: Path, **fields):
+    """A SCAN_SIZE scan.png of the test pattern, uploaded unplaced to `revision` through the
+    API by `client` (with the form `fields`); its RasterLayer."""
+    from rasters.models import RasterLayer
+
+    width, height = SCAN_SIZE
+    path = folder / "scan.png"
+    profile = {"driver": "PNG", "width": width, "height": height, "count": 3, "dtype": "uint8"}
+    with safe_env(), rasterio.open(path, "w", **profile) as out:
+        out.write(pattern(width, height))
+    with path.open("rb") as handle:
+        response = client.post(
+            f"/api/revisions/{revision.pk}/rasters/", {"file": handle, **fields}, format="multipart"
+        )
+    assert response.status_code == 201, response.content
+    return RasterLayer.objects.get(pk=response.json()["id"])

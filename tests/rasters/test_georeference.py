@@ -21,7 +21,7 @@ from planning.crs import proj4_for
 from rasters.gdal_env import safe_env
 from rasters.models import GeoreferenceMethod, RasterLayer
 from tests.conftest import HUE_X, HUE_Y
-from tests.rasters.conftest import SAMPLES, pattern, stored_files
+from tests.rasters.conftest import SAMPLES, pattern, stored_files, unplaced_scan
 
 WIDTH, HEIGHT = 400, 300
 PIXEL = 0.5
@@ -47,23 +47,11 @@ def client(planner) -> APIClient:
 
 @pytest.fixture
 def raw_scan(tmp_path, draft_plan, client) -> RasterLayer:
-    path = tmp_path / "scan.png"
-    with (
-        safe_env(),
-        rasterio.open(
-            path, "w", driver="PNG", width=WIDTH, height=HEIGHT, count=3, dtype="uint8"
-        ) as out,
-    ):
-        out.write(pattern(WIDTH, HEIGHT))
-    with path.open("rb") as handle:
-        response = client.post(
-            f"/api/revisions/{draft_plan.pk}/rasters/",
-            {"file": handle, "name": "Bản đồ cũ 1995", "kind": "scan", "scan_date": "1995-06-01"},
-            format="multipart",
-        )
-    assert response.status_code == 201, response.content
-    assert response.json()["georeferenced"] is False
-    return RasterLayer.objects.get(pk=response.json()["id"])
+    raster = unplaced_scan(
+        client, draft_plan, tmp_path, name="Bản đồ cũ 1995", kind="scan", scan_date="1995-06-01"
+    )
+    assert raster.georeference_method == "none"
+    return raster
 
 
 def _points(count: int, seed: int = 7, noise: float = 0.05) -> list[dict]:

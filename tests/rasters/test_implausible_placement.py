@@ -14,7 +14,6 @@ import zipfile
 
 import numpy as np
 import pytest
-import rasterio
 from affine import Affine
 from pyproj import CRS as PyprojCRS
 from pyproj import Transformer
@@ -25,10 +24,9 @@ from rest_framework.test import APIClient
 from planning import qa
 from planning.errors import InvalidInput
 from planning.models import QAFinding
-from rasters.gdal_env import safe_env
 from rasters.models import GeoreferenceMethod, RasterLayer
 from tests.conftest import HUE_X, HUE_Y
-from tests.rasters.conftest import SCAN_TRANSFORM, pattern, stored_files, write_tiff
+from tests.rasters.conftest import SCAN_TRANSFORM, pattern, stored_files, unplaced_scan, write_tiff
 from tests.rasters.test_import import _import
 
 WIDTH, HEIGHT = 400, 300
@@ -50,20 +48,7 @@ def client(planner) -> APIClient:
 @pytest.fixture
 def raw_scan(tmp_path, draft_plan, client) -> RasterLayer:
     """An unplaced scan.png uploaded to the draft through the API."""
-    path = tmp_path / "scan.png"
-    with (
-        safe_env(),
-        rasterio.open(
-            path, "w", driver="PNG", width=WIDTH, height=HEIGHT, count=3, dtype="uint8"
-        ) as out,
-    ):
-        out.write(pattern(WIDTH, HEIGHT))
-    with path.open("rb") as handle:
-        response = client.post(
-            f"/api/revisions/{draft_plan.pk}/rasters/", {"file": handle}, format="multipart"
-        )
-    assert response.status_code == 201, response.content
-    return RasterLayer.objects.get(pk=response.json()["id"])
+    return unplaced_scan(client, draft_plan, tmp_path)
 
 
 def _place(client, raster, points, crs="EPSG:9214", **extra):

@@ -9,13 +9,11 @@ stay refused (tests.rasters.test_implausible_placement)."""
 from __future__ import annotations
 
 import pytest
-import rasterio
 from pyproj import CRS, Transformer
 from rest_framework.test import APIClient
 
-from rasters.gdal_env import safe_env
 from rasters.models import GeoreferenceMethod, RasterLayer
-from tests.rasters.conftest import pattern
+from tests.rasters.conftest import unplaced_scan
 from tests.rasters.test_implausible_placement import HEIGHT, WIDTH, _place, _refused
 
 ISLANDS = {"hoang-sa": (112.0, 16.5), "truong-sa": (114.0, 10.0)}
@@ -45,16 +43,7 @@ def client(planner) -> APIClient:
 @pytest.fixture
 def raw_scan(tmp_path, draft_plan, client) -> RasterLayer:
     """An unplaced 400 × 300 scan.png uploaded to the draft through the API."""
-    path = tmp_path / "scan.png"
-    profile = {"driver": "PNG", "width": WIDTH, "height": HEIGHT, "count": 3, "dtype": "uint8"}
-    with safe_env(), rasterio.open(path, "w", **profile) as out:
-        out.write(pattern(WIDTH, HEIGHT))
-    with path.open("rb") as handle:
-        response = client.post(
-            f"/api/revisions/{draft_plan.pk}/rasters/", {"file": handle}, format="multipart"
-        )
-    assert response.status_code == 201, response.content
-    return RasterLayer.objects.get(pk=response.json()["id"])
+    return unplaced_scan(client, draft_plan, tmp_path)
 
 
 @pytest.mark.parametrize("island", list(ISLANDS))
