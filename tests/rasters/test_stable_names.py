@@ -22,10 +22,11 @@ from owslib.wmts import WebMapTileService
 
 from planning.actions import ApproveRevision, CreateRevision, RequestChanges, SubmitRevision
 from planning.models import Revision
-from rasters.importing import import_raster
 from rasters.models import RasterLayer
 from tests.conftest import make_plan
-from tests.rasters.conftest import SCAN_SIZE, SCAN_TRANSFORM, pattern, write_tiff
+from tests.rasters.conftest import SCAN_SIZE, SCAN_TRANSFORM
+from tests.rasters.test_time import _approve, _with_raster
+from tests.rasters.test_time import _scan as scan_file
 from tests.wms.helpers import get
 from tiles.raster_layers import visible_raster
 
@@ -53,19 +54,7 @@ class Lineage:
 
 
 def _scan(planner, revision: Revision, tmp_path: Path, name: str) -> RasterLayer:
-    path = write_tiff(
-        tmp_path / f"{name}.tif", pattern(WIDTH, HEIGHT), transform=SCAN_TRANSFORM, crs="EPSG:9214"
-    )
-    return import_raster(
-        user=planner, revision=revision, path=path, filename=path.name, name=name, kind="scan"
-    ).raster
-
-
-def _approve(planner, reviewer, revision: Revision) -> datetime:
-    SubmitRevision(user=planner, revision=revision).execute()
-    ApproveRevision(user=reviewer, revision=revision, decision_number="7/QĐ").execute()
-    revision.refresh_from_db()
-    return revision.approved_at
+    return _with_raster(planner, revision, scan_file(tmp_path, name), name)
 
 
 def _answer(planner, revision: Revision) -> tuple[Revision, RasterLayer]:
