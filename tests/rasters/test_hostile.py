@@ -140,6 +140,22 @@ def test_aux_xml_with_entities_is_not_expanded(draft_plan, planner, tmp_path, no
     _refused(draft_plan, planner, archive, "DTD or entities", crs="EPSG:9214")
 
 
+def test_aux_xml_entity_bomb_is_refused_as_a_dtd(draft_plan, planner, tmp_path, nothing_written):
+    """libxml2 stops a deep entity bomb as a syntax error; the planner still hears why."""
+    archive = tmp_path / "bomb.zip"
+    entities = "".join(
+        f'<!ENTITY lol{depth} "{f"&lol{depth - 1};" * 10}">' for depth in range(1, 10)
+    )
+    aux = (
+        f'<?xml version="1.0"?><!DOCTYPE PAMDataset [<!ENTITY lol0 "lol">{entities}]>'
+        "<PAMDataset><GeoTransform>&lol9;</GeoTransform></PAMDataset>"
+    )
+    with zipfile.ZipFile(archive, "w") as handle:
+        handle.write(SAMPLES / "byte_nogeoref.tif", "byte_nogeoref.tif")
+        handle.writestr("byte_nogeoref.tif.aux.xml", aux)
+    _refused(draft_plan, planner, archive, "DTD or entities", crs="EPSG:9214")
+
+
 def test_two_images_in_a_zip(draft_plan, planner, tmp_path, nothing_written):
     archive = tmp_path / "two.zip"
     with zipfile.ZipFile(archive, "w") as handle:
