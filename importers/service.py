@@ -38,7 +38,7 @@ from importers.sources import is_cad, locate_dataset
 from importers.text.vietnamese import ENCODINGS
 from planning import visibility
 from planning.actions import audit
-from planning.errors import Forbidden, InvalidInput, NotAuthenticated
+from planning.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated
 from planning.layer_kinds import (
     KINDS,
     LayerKind,
@@ -354,13 +354,14 @@ def _load_cad(user, revision, conversion, names: _CadNames, remote_addr, progres
 def _check_permission(user, revision: Revision) -> None:
     if user is None or not user.is_authenticated:
         raise NotAuthenticated(_("Sign in to upload layers."))
-    if not visibility.can_edit(user, revision):
-        if not revision.is_editable:
-            raise Forbidden(
-                _("Revision %(number)d is %(state)s; only drafts take new layers.")
-                % {"number": revision.number, "state": revision.get_state_display()}
-            )
+    if visibility.can_edit(user, revision):
+        return
+    if not visibility.edits_drafts(user, revision.project):  # who before what, as edits
         raise Forbidden(_("Only the project's planners may add layers to this revision."))
+    raise Conflict(
+        _("Revision %(number)d is %(state)s; only drafts take new layers.")
+        % {"number": revision.number, "state": revision.get_state_display()}
+    )
 
 
 def _resolve_crs(source: ogr.SourceLayer, user_crs):

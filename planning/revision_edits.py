@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from planning import visibility
 from planning.audit import audit, require_user
 from planning.errors import Conflict, Forbidden, InvalidInput, NotFound
-from planning.models import Layer, Membership, Project, Revision
+from planning.models import Layer, Revision
 
 MAX_CATEGORIES = 500
 
@@ -22,7 +22,7 @@ def check_draft_edit(user, revision: Revision) -> None:
     """Who before what: 403 for all but the project's planners (and staff) whatever the
     state, as the workflow actions answer, and only then 409 for one that left the draft."""
     require_user(user)
-    if not _plans(user, revision.project):
+    if not visibility.edits_drafts(user, revision.project):
         raise Forbidden(_("Only the project's planners may change this revision."))
     if not revision.is_editable:
         raise Conflict(
@@ -146,7 +146,7 @@ class RemoveLayer:
             .select_related("project")
             .get(pk=self.layer.revision_id)
         )
-        if not _plans(self.user, revision.project):
+        if not visibility.edits_drafts(self.user, revision.project):
             raise Forbidden(_("Only the project's planners may remove layers."))
         if not revision.is_editable:
             raise Conflict(
@@ -171,10 +171,3 @@ class RemoveLayer:
             features=layer.feature_count,
             source=layer.source_name,
         )
-
-
-def _plans(user, project: Project) -> bool:
-    """A planner of the project, or staff: who edits its drafts (whatever the state now)."""
-    if user.is_staff or user.is_superuser:
-        return True
-    return visibility.has_role(user, project, Membership.Role.PLANNER)

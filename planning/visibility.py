@@ -167,5 +167,11 @@ def can_edit(user, revision: Revision) -> bool:
     return _is_admin(user) or has_role(user, revision.project, Membership.Role.PLANNER)
 
 
+def edits_drafts(user, project: Project) -> bool:
+    """A planner of the project, or an admin: who edits its drafts (whatever the state of
+    the revision at hand), so who hears 409 rather than 403 for one that left the draft."""
+    return _is_admin(user) or has_role(user, project, Membership.Role.PLANNER)
+
+
 def can_create_project(user) -> bool:
     return bool(user and user.is_authenticated and user.has_perm("planning.add_project"))

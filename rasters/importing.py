@@ -45,7 +45,7 @@ from rasterio.crs import CRS as RioCRS
 from importers.archive import extract_zip
 from planning import visibility
 from planning.audit import audit
-from planning.errors import Forbidden, InvalidInput, NotAuthenticated
+from planning.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated
 from planning.extent import lonlat_box_meets_vietnam
 from planning.models import Revision
 from rasters import cog, georef, metadata, plausibility, sniff
@@ -93,13 +93,14 @@ def work_root() -> Path:
 def check_permission(user, revision: Revision) -> None:
     if user is None or not user.is_authenticated:
         raise NotAuthenticated(_("Sign in to upload rasters."))
-    if not visibility.can_edit(user, revision):
-        if not revision.is_editable:
-            raise Forbidden(
-                _("Revision %(number)d is %(state)s; only drafts take new rasters.")
-                % {"number": revision.number, "state": revision.get_state_display()}
-            )
+    if visibility.can_edit(user, revision):
+        return
+    if not visibility.edits_drafts(user, revision.project):  # who before what, as edits
         raise Forbidden(_("Only the project's planners may add rasters to this revision."))
+    raise Conflict(
+        _("Revision %(number)d is %(state)s; only drafts take new rasters.")
+        % {"number": revision.number, "state": revision.get_state_display()}
+    )
 
 
 def import_raster(

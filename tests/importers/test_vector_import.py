@@ -202,10 +202,10 @@ def test_zip_slip_is_refused(planner, draft_plan, tmp_path):
 
 
 def test_submitted_revision_takes_no_layers(planner, plan_in_force, tmp_path):
-    from planning.errors import Forbidden
+    from planning.errors import Conflict
 
     gpkg = write_vector(tmp_path / "lots.gpkg", LOTS, LOT_FIELDS, driver="GPKG")
-    with pytest.raises(Forbidden, match="only drafts"):
+    with pytest.raises(Conflict, match="only drafts"):
         run(planner, plan_in_force, gpkg)
 
 

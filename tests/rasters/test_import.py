@@ -154,9 +154,9 @@ def test_image_without_georeference_waits_for_control_points(draft_plan, planner
 
 
 def test_plan_in_force_takes_no_raster(plan_in_force, planner, settings):
-    from planning.errors import Forbidden
+    from planning.errors import Conflict
 
-    with pytest.raises(Forbidden):
+    with pytest.raises(Conflict, match="only drafts take new rasters"):
         _import(plan_in_force, planner, SAMPLES / "byte.tif")
     assert RasterLayer.objects.count() == 0
     assert stored_files(settings.PLANNING_RASTER_DIR) == []

@@ -154,8 +154,8 @@ def test_who_may_start_a_raster_job(draft_plan, plan_in_force, planner, outsider
         assert (queued.status_code, queued.json()) == (direct.status_code, direct.json())
     in_force_direct = upload_now(client_for(planner), plan_in_force, path)
     in_force_job = submit(client_for(planner), plan_in_force, path)
-    assert in_force_direct.status_code == 403
-    assert (in_force_job.status_code, in_force_job.json()) == (403, in_force_direct.json())
+    assert in_force_direct.status_code == 409
+    assert (in_force_job.status_code, in_force_job.json()) == (409, in_force_direct.json())
     bad_kind = submit(client_for(planner), draft_plan, path, kind="castle")
     assert bad_kind.status_code == 400
     assert "kind" in bad_kind.json()
@@ -198,7 +198,7 @@ def test_the_upload_page_queues_a_job_and_shows_only_its_own(
         refused = page.post(
             f"/revisions/{plan_in_force.pk}/rasters/", {"file": handle, "kind": "scan"}
         )
-    assert refused.status_code == 403
+    assert refused.status_code == 409
     assert b"only drafts take new rasters" in refused.content
     stranger = Client(HTTP_ACCEPT_LANGUAGE="en")
     stranger.force_login(outsider)

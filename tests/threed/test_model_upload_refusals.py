@@ -1,6 +1,6 @@
-"""A 3D model upload is refused as the GIS and raster uploads refuse theirs: the project's own
-planner hears that the revision left the draft state (not that only planners may edit), and
-the envelopes' rebuild answers role (403) before state (409), as the revision edits do."""
+"""A 3D model upload is refused as the GIS and raster uploads refuse theirs, and as the
+revision edits (the envelopes' rebuild among them) do: role (403) before state (409), the
+project's own planner hearing that the revision left the draft state."""
 
 from __future__ import annotations
 
@@ -22,9 +22,17 @@ def approved(planner, reviewer):
 
 def test_the_planner_of_an_approved_revision_hears_its_state(client, approved, planner):
     response = upload(client, approved, planner, "c.json", json.dumps(cityjson()).encode())
-    assert response.status_code == 403, response.content
+    assert response.status_code == 409, response.content
     assert response.json()["detail"] == (
         f"Revision {approved.number} is Approved (in force); only drafts take new layers."
+    )
+
+
+def test_a_stranger_to_an_approved_revision_hears_the_role(client, approved, outsider):
+    response = upload(client, approved, outsider, "c.json", json.dumps(cityjson()).encode())
+    assert response.status_code == 403, response.content
+    assert response.json()["detail"] == (
+        "Only the project's planners may add layers to this revision."
     )
 
 

@@ -205,7 +205,7 @@ def test_only_planners_of_a_draft_upload(client, draft, planner, reviewer, outsi
     data = json.dumps(cityjson()).encode()
     assert upload(client, draft, outsider, "c.json", data).status_code == 404
     approved = make_3d_plan(planner, reviewer, "approved3d", columns=1, rows=1)
-    assert upload(client, approved, planner, "c.json", data).status_code == 403
+    assert upload(client, approved, planner, "c.json", data).status_code == 409
 
 
 @pytest.mark.parametrize(
@@ -274,7 +274,7 @@ def test_non_finite_or_huge_coordinates_are_refused(client, draft, planner, bad,
 def test_a_draft_submitted_meanwhile_takes_no_model(draft, planner, tmp_path):
     """The permission is checked again under a lock: a revision object read before the
     submission (still a draft in memory) writes nothing into the submitted revision."""
-    from planning.errors import Forbidden
+    from planning.errors import Conflict
     from planning.models import Revision, RevisionState
     from threed.models3d import import_model
     from threed.readers import read_cityjson
@@ -283,7 +283,7 @@ def test_a_draft_submitted_meanwhile_takes_no_model(draft, planner, tmp_path):
     path.write_text(json.dumps(cityjson()), encoding="utf-8")
     model = read_cityjson(path)
     Revision.objects.filter(pk=draft.pk).update(state=RevisionState.SUBMITTED)
-    with pytest.raises(Forbidden):
+    with pytest.raises(Conflict, match="only drafts"):
         import_model(
             user=planner,
             revision=draft,
