@@ -23,6 +23,7 @@ MAX_VERTICES = 5_000
 MAX_CHAIN = 100  # answers of answers followed back, a bound against runaway chains
 # Comments are part of the review: closed once the decision is taken.
 COMMENTABLE = (RevisionState.SUBMITTED, RevisionState.IN_REVIEW, RevisionState.DRAFT)
+AWAITING_DECISION = (RevisionState.SUBMITTED, RevisionState.IN_REVIEW)
 
 
 def geometry_from_geojson(geojson: dict | None) -> GEOSGeometry | None:
@@ -172,6 +173,7 @@ class SetCommentStatus:
 
     @transaction.atomic
     def execute(self) -> Comment:
+        _lock_awaiting_decision(self.comment.revision.project_id)
         self.comment = Comment.objects.select_for_update().get(pk=self.comment.pk)
         self.check()
         resolved = self.status == Comment.Status.RESOLVED
@@ -188,6 +190,17 @@ class SetCommentStatus:
             comment=self.comment.pk,
         )
         return self.comment
+
+
+def _lock_awaiting_decision(project_id: int) -> None:
+    """Lock the project's revisions awaiting a decision, as an approval locks the one it
+    decides before it counts the open threads (this thread may be carried into any of them):
+    a thread resolved or reopened lands before that count or after the decision, never
+    unseen in between. Revisions first, then the comment: the order every path takes."""
+    awaiting = Revision.objects.select_for_update().filter(
+        project_id=project_id, state__in=AWAITING_DECISION
+    )
+    list(awaiting.order_by("pk").values_list("pk", flat=True))
 
 
 def answered_revisions(revision: Revision, user) -> list[Revision]:

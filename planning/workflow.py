@@ -35,6 +35,11 @@ PLANNER, REVIEWER, APPROVER = (
     Membership.Role.REVIEWER,
     Membership.Role.APPROVER,
 )
+# What ApproveRevision and the API answer a boolean (or a negative number) acknowledgement.
+ACKNOWLEDGE_A_COUNT = gettext_lazy(
+    "Acknowledge open comments with their number (the count you saw, 0 or more), "
+    "not with true or false."
+)
 ROLE_PLURALS: dict[str, object] = {
     PLANNER: gettext_lazy("planners"),
     REVIEWER: gettext_lazy("reviewers"),
@@ -239,8 +244,9 @@ class ApproveRevision(_Decision):
     """Make the revision the plan in force; the project's previous plan is superseded, and
     so are the lots of other projects' plans in force it overlaps, once the approver
     confirms (`supersede_overlaps`); unconfirmed overlaps are a 409 listing them. Comment
-    threads still open need the approver's acknowledgement too (`acknowledge_open_comments`):
-    unacknowledged, the approval is a 409 naming their count, which the audit record keeps."""
+    threads still open need the approver's acknowledgement too: `acknowledge_open_comments`
+    is how many open threads the approver saw, and more open now (fewer acknowledged, or a
+    thread opened since) is a 409 naming their count, which the audit record keeps."""
 
     action: ClassVar[str] = "revision.approve"
     sources: ClassVar[tuple[str, ...]] = (RevisionState.SUBMITTED, RevisionState.IN_REVIEW)
@@ -253,7 +259,7 @@ class ApproveRevision(_Decision):
     decision_signer: str = ""
     decision_document: Any = None  # an uploaded PDF (django File)
     supersede_overlaps: bool = False
-    acknowledge_open_comments: bool = False
+    acknowledge_open_comments: int = 0  # the open threads the approver saw and approves over
     superseded: list[int] = field(default_factory=list)
     superseded_lots: list[dict] = field(default_factory=list)
     open_comments: int = 0  # counted under the row lock, for the audit record
@@ -263,23 +269,42 @@ class ApproveRevision(_Decision):
         decision_rules.check_decision(
             self.decision_number, self.decision_signer, self.decision_date, self.decision_document
         )
+        self._check_acknowledgement_is_a_count()
         self._check_open_comments()
+
+    def _check_acknowledgement_is_a_count(self) -> None:
+        """A bare "yes" would cover threads opened after the approver looked (and Python's
+        True is the int 1): only a number of threads is taken."""
+        ack = self.acknowledge_open_comments
+        if isinstance(ack, bool) or not isinstance(ack, int) or ack < 0:
+            raise InvalidInput(str(ACKNOWLEDGE_A_COUNT))
 
     def _check_open_comments(self) -> None:
         """A plan put in force over open remarks is the board's informed choice, never an
-        oversight: the approver must say they know (counted as the approver reads the
-        thread, the review page's count)."""
+        oversight: the approver says how many open threads they know of (counted as the
+        approver reads the thread, the review page's count). A thread posted or reopened
+        since they looked makes that too few."""
         self.open_comments = comments.open_comment_count(self.revision, self.user)
-        if self.open_comments and not self.acknowledge_open_comments:
+        if self.open_comments > self.acknowledge_open_comments:
             raise Conflict(
-                ngettext(
-                    "%(count)d comment is still open; confirm that you approve with it open.",
-                    "%(count)d comments are still open; confirm that you approve with them open.",
-                    self.open_comments,
-                )
-                % {"count": self.open_comments},
-                details={"open_comments": self.open_comments},
+                self._open_comments_refusal(), details={"open_comments": self.open_comments}
             )
+
+    def _open_comments_refusal(self) -> str:
+        count, acknowledged = self.open_comments, self.acknowledge_open_comments
+        if not acknowledged:
+            return ngettext(
+                "%(count)d comment is still open; confirm that you approve with it open.",
+                "%(count)d comments are still open; confirm that you approve with them open.",
+                count,
+            ) % {"count": count}
+        return ngettext(
+            "%(count)d comment is now open, more than the %(acknowledged)d you "
+            "acknowledged; reload the comments and check them before approving.",
+            "%(count)d comments are now open, more than the %(acknowledged)d you "
+            "acknowledged; reload the comments and check them before approving.",
+            count,
+        ) % {"count": count, "acknowledged": acknowledged}
 
     def apply(self, now) -> list[str]:
         fields = super().apply(now)

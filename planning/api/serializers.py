@@ -9,6 +9,7 @@ from planning import decision_rules, visibility
 from planning.api.decision_document import decision_document_path
 from planning.errors import InvalidInput
 from planning.models import AuditEvent, LandUseCategory, Layer, Project, Revision
+from planning.workflow import ACKNOWLEDGE_A_COUNT
 
 
 class ProjectSerializer(serializers.ModelSerializer):
@@ -115,6 +116,18 @@ def _rule(check):
     return validate
 
 
+class OpenCommentCountField(serializers.IntegerField):
+    """A count of open comment threads: JSON true or the form value "true" is no count (it
+    would read as 1, or acknowledge whatever is open), so a boolean is refused outright."""
+
+    default_error_messages = {"invalid": ACKNOWLEDGE_A_COUNT}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class ApproveSerializer(NoteSerializer):
     decision_number = serializers.CharField(
         max_length=decision_rules.NUMBER_MAX_LENGTH,
@@ -133,11 +146,14 @@ class ApproveSerializer(NoteSerializer):
         default=False,
         help_text="Confirm that the plan supersedes the overlapping lots of other projects.",
     )
-    acknowledge_open_comments = serializers.BooleanField(
+    acknowledge_open_comments = OpenCommentCountField(
         required=False,
-        default=False,
-        help_text="Confirm the approval although comment threads of the revision are still open "
-        "(without it such an approval is refused with 409 and their count, `open_comments`).",
+        default=0,
+        min_value=0,
+        help_text="How many open comment threads of the revision the approver saw and approves "
+        "over (the review page's count). An approval is refused with 409 and the current "
+        "count, `open_comments`, while more threads are open than acknowledged: one posted "
+        "or reopened since is not approved over unseen. A boolean is refused with 400.",
     )
 
     def validate_decision_date(self, value: date) -> date:

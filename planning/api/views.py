@@ -182,7 +182,7 @@ def _decision(data: dict) -> dict:
         "decision_signer": data.get("decision_signer", ""),
         "decision_document": data.get("decision_document"),
         "supersede_overlaps": data.get("supersede_overlaps", False),
-        "acknowledge_open_comments": data.get("acknowledge_open_comments", False),
+        "acknowledge_open_comments": data.get("acknowledge_open_comments", 0),
     }
 
 

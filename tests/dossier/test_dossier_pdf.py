@@ -79,7 +79,7 @@ def test_decision_appears_after_approval(reviewer, submitted):
         decision_signer="Nguyễn Văn Bình",
         note="Đồng ý với điều kiện bổ sung hạ tầng.",
         supersede_overlaps=True,  # lot C1 overlaps lot A1 of the plan in force
-        acknowledge_open_comments=True,  # the hostile comment stays open
+        acknowledge_open_comments=1,  # the hostile comment stays open
     ).execute()
     text = get_text(None, submitted)  # now in force: anonymous callers get it too
     assert "Quyết định" in text

@@ -138,7 +138,7 @@ def answer_with_hidden_question(planner, reviewer) -> tuple[Revision, Revision]:
     r2 = CreateRevision(user=planner, project=r1.project, based_on=r1).execute()
     SubmitRevision(user=planner, revision=r2).execute()
     ApproveRevision(
-        user=reviewer, revision=r2, decision_number="8/QĐ-UBND", acknowledge_open_comments=True
+        user=reviewer, revision=r2, decision_number="8/QĐ-UBND", acknowledge_open_comments=1
     ).execute()
     r2.refresh_from_db()
     return r1, r2

@@ -60,7 +60,7 @@ def answered(planner, reviewer, member) -> dict:
     SubmitRevision(user=planner, revision=r2).execute()
     remark = CreateComment(user=reviewer, revision=r2, body=PUBLIC_REMARK).execute()
     ApproveRevision(  # the question and the remark stay open: the board approves anyway
-        user=reviewer, revision=r2, decision_number="7/QĐ-UBND", acknowledge_open_comments=True
+        user=reviewer, revision=r2, decision_number="7/QĐ-UBND", acknowledge_open_comments=2
     ).execute()
     r2.refresh_from_db()
     return {"r1": r1, "r2": r2, "question": question, "reply": reply, "remark": remark}

@@ -90,7 +90,7 @@ def chain(planner, reviewer) -> dict[str, Revision]:
         revision=r2,
         decision_number="2/QĐ-UBND",
         supersede_overlaps=True,
-        acknowledge_open_comments=True,
+        acknowledge_open_comments=1,
     ).execute()
     r1.refresh_from_db()
     r2.refresh_from_db()

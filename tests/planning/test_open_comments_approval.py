@@ -2,17 +2,22 @@
 
 The board puts a plan in force knowing what remarks are still open, never by oversight: the
 workflow refuses an unacknowledged approval with 409 naming their count (API `detail` and
-`open_comments`), takes it with `acknowledge_open_comments`, and the audit record keeps how
-many were open. Only the open threads of the revision's own thread count (its comments and
-those carried open from the revision it answers), not replies, resolved threads or other
-revisions' comments. Rejecting and requesting changes need no acknowledgement.
+`open_comments`), takes it with `acknowledge_open_comments`, the number of open threads the
+approver saw (a thread posted or reopened since is more than that: refused again; a boolean
+is no number: refused), and the audit record keeps how many were open. Only the open
+threads of the revision's own thread count (its comments and those carried open from the
+revision it answers), not replies, resolved threads or other revisions' comments. Rejecting
+and requesting changes need no acknowledgement.
 """
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection, transaction
 from rest_framework.test import APIClient
 
 from planning.actions import (
@@ -23,7 +28,7 @@ from planning.actions import (
     SubmitRevision,
 )
 from planning.comments import CreateComment, SetCommentStatus, open_comment_count
-from planning.errors import Conflict
+from planning.errors import Conflict, InvalidInput
 from planning.models import AuditEvent, Membership, Revision, RevisionState
 from tests.conftest import HUE_X, HUE_Y, make_plan, square
 
@@ -129,7 +134,7 @@ def test_an_acknowledged_approval_records_the_open_count(reviewer, submitted):
         user=reviewer,
         revision=submitted,
         decision_number="5/QĐ",
-        acknowledge_open_comments=True,
+        acknowledge_open_comments=1,
     ).execute()
     assert approved.state == RevisionState.APPROVED
     event = AuditEvent.objects.get(action="revision.approve", revision=submitted)
@@ -152,6 +157,79 @@ def test_only_the_approval_asks_for_the_acknowledgement(reviewer, submitted, dec
     assert refused_for(reviewer, submitted) == 1
     decided = decision(user=reviewer, revision=submitted, note="Chưa đạt").execute()
     assert decided.state == decision.target
+
+
+# --- the count acknowledged: threads opened since the approver looked ---------------------
+
+
+def approve_acknowledging(user, revision: Revision, acknowledged) -> Revision:
+    return ApproveRevision(
+        user=user, revision=revision, decision_number="5/QĐ", acknowledge_open_comments=acknowledged
+    ).execute()
+
+
+def test_a_thread_posted_after_the_approver_looked_is_refused_naming_the_count(
+    planner, reviewer, submitted
+):
+    """The approver saw one open thread and acknowledged it; a second was posted before the
+    approval reached the server: the approval does not cover it."""
+    comment(reviewer, submitted)
+    seen = open_comment_count(submitted, reviewer)
+    comment(planner, submitted, "Bổ sung: thiếu hạ tầng kỹ thuật")
+    before = AuditEvent.objects.count()
+    with pytest.raises(Conflict) as refused:
+        approve_acknowledging(reviewer, submitted, seen)
+    assert refused.value.details == {"open_comments": 2}
+    assert refused.value.message == (
+        "2 comments are now open, more than the 1 you acknowledged; reload the comments and "
+        "check them before approving."
+    )
+    submitted.refresh_from_db()
+    assert submitted.state == RevisionState.SUBMITTED
+    assert AuditEvent.objects.count() == before
+
+
+def test_a_thread_reopened_after_the_approver_looked_is_refused(reviewer, submitted):
+    comment(reviewer, submitted)
+    settled = comment(reviewer, submitted, "Đổi tên lô")
+    SetCommentStatus(user=reviewer, comment=settled, status="resolved").execute()
+    seen = open_comment_count(submitted, reviewer)
+    SetCommentStatus(user=reviewer, comment=settled, status="open").execute()
+    with pytest.raises(Conflict, match="2 comments are now open, more than the 1") as refused:
+        approve_acknowledging(reviewer, submitted, seen)
+    assert refused.value.details == {"open_comments": 2}
+
+
+@pytest.mark.parametrize("acknowledged", [2, 3])
+def test_acknowledging_as_many_threads_as_are_open_or_more_approves(
+    reviewer, submitted, acknowledged
+):
+    """More acknowledged than open: a thread was resolved since the approver looked."""
+    comment(reviewer, submitted)
+    comment(reviewer, submitted, "Thiếu bản vẽ")
+    approved = approve_acknowledging(reviewer, submitted, acknowledged)
+    assert approved.state == RevisionState.APPROVED
+    event = AuditEvent.objects.get(action="revision.approve", revision=submitted)
+    assert event.detail["open_comments"] == 2
+
+
+@pytest.mark.parametrize("acknowledged", [True, False, -1, "2", 2.0, None])
+def test_the_python_api_takes_only_a_count(reviewer, submitted, acknowledged):
+    """True is the int 1 to Python: it must not pass for a count, nor anything else."""
+    comment(reviewer, submitted)
+    with pytest.raises(InvalidInput, match="with their number") as refused:
+        approve_acknowledging(reviewer, submitted, acknowledged)
+    assert refused.value.message == (
+        "Acknowledge open comments with their number (the count you saw, 0 or more), "
+        "not with true or false."
+    )
+    assert Revision.objects.get(pk=submitted.pk).state == RevisionState.SUBMITTED
+
+
+def test_a_boolean_is_refused_even_with_no_open_threads(reviewer, submitted):
+    with pytest.raises(InvalidInput):
+        approve_acknowledging(reviewer, submitted, True)
+    assert Revision.objects.get(pk=submitted.pk).state == RevisionState.SUBMITTED
 
 
 # --- the API ------------------------------------------------------------------------------
@@ -184,7 +262,7 @@ def test_the_api_approves_once_acknowledged_and_audits_the_count(reviewer, submi
     comment(reviewer, submitted)
     response = api(reviewer).post(
         approve_url(submitted),
-        {"decision_number": "5/QĐ", "acknowledge_open_comments": True},
+        {"decision_number": "5/QĐ", "acknowledge_open_comments": 1},
         format="json",
     )
     assert response.status_code == 200, response.content
@@ -194,13 +272,13 @@ def test_the_api_approves_once_acknowledged_and_audits_the_count(reviewer, submi
 
 
 def test_the_web_forms_multipart_acknowledgement_is_taken(reviewer, submitted):
-    """The review page posts the decision as multipart, the checkbox as "true"."""
+    """The review page posts the decision as multipart, the checkbox as the count it shows."""
     comment(reviewer, submitted)
     response = api(reviewer).post(
         approve_url(submitted),
         {
             "decision_number": "5/QĐ",
-            "acknowledge_open_comments": "true",
+            "acknowledge_open_comments": "1",
             "decision_document": SimpleUploadedFile("decision.pdf", PDF),
         },
         format="multipart",
@@ -214,7 +292,7 @@ def test_the_web_forms_multipart_acknowledgement_is_taken(reviewer, submitted):
 def test_the_open_count_stays_out_of_the_public_audit_log(reviewer, submitted):
     comment(reviewer, submitted)
     ApproveRevision(
-        user=reviewer, revision=submitted, decision_number="5/QĐ", acknowledge_open_comments=True
+        user=reviewer, revision=submitted, decision_number="5/QĐ", acknowledge_open_comments=1
     ).execute()
     public = APIClient().get(f"/api/projects/{submitted.project_id}/audit/").json()
     [approval] = [e for e in public if e["action"] == "revision.approve"]
@@ -236,3 +314,113 @@ def test_a_member_who_may_not_approve_hears_no_count(reviewer, submitted):
     assert response.status_code == 403
     assert "open_comments" not in response.json()
     assert "still open" not in response.json()["detail"]
+
+
+def test_the_api_refuses_a_thread_opened_since_the_approver_looked(planner, reviewer, submitted):
+    comment(reviewer, submitted)
+    comment(planner, submitted, "Bổ sung: thiếu hạ tầng kỹ thuật")
+    response = api(reviewer).post(
+        approve_url(submitted),
+        {"decision_number": "5/QĐ", "acknowledge_open_comments": 1},
+        format="json",
+    )
+    assert response.status_code == 409
+    body = response.json()
+    assert body["open_comments"] == 2
+    assert body["detail"] == (
+        "2 comments are now open, more than the 1 you acknowledged; reload the comments and "
+        "check them before approving."
+    )
+    assert Revision.objects.get(pk=submitted.pk).state == RevisionState.SUBMITTED
+
+
+def test_the_api_approves_acknowledging_more_than_are_open(reviewer, submitted):
+    comment(reviewer, submitted)
+    comment(reviewer, submitted, "Thiếu bản vẽ")
+    response = api(reviewer).post(
+        approve_url(submitted),
+        {"decision_number": "5/QĐ", "acknowledge_open_comments": 3},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    event = AuditEvent.objects.get(action="revision.approve", revision=submitted)
+    assert event.detail["open_comments"] == 2
+
+
+@pytest.mark.parametrize(
+    ("acknowledged", "encoding"),
+    [(True, "json"), (False, "json"), ("true", "json"), ("true", "multipart"), ("on", "multipart")],
+)
+def test_the_api_refuses_a_boolean_acknowledgement(reviewer, submitted, acknowledged, encoding):
+    """JSON true is no count (DRF would not read it as 1 either, but say why)."""
+    comment(reviewer, submitted)
+    response = api(reviewer).post(
+        approve_url(submitted),
+        {"decision_number": "5/QĐ", "acknowledge_open_comments": acknowledged},
+        format=encoding,
+    )
+    assert response.status_code == 400, response.content
+    assert response.json()["acknowledge_open_comments"] == [
+        "Acknowledge open comments with their number (the count you saw, 0 or more), "
+        "not with true or false."
+    ]
+    assert Revision.objects.get(pk=submitted.pk).state == RevisionState.SUBMITTED
+
+
+def test_the_api_refuses_a_negative_count(reviewer, submitted):
+    response = api(reviewer).post(
+        approve_url(submitted),
+        {"decision_number": "5/QĐ", "acknowledge_open_comments": -1},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "acknowledge_open_comments" in response.json()
+
+
+def test_the_schema_documents_a_count(reviewer):
+    schema = api(reviewer).get("/api/schema/", {"format": "json"}).json()
+    field = schema["components"]["schemas"]["Approve"]["properties"]["acknowledge_open_comments"]
+    assert (field["type"], field["minimum"], field["default"]) == ("integer", 0, 0)
+
+
+# --- a thread resolved or reopened while an approval decides ------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_carried_reopen_waits_for_an_approval_deciding_meanwhile(planner, reviewer, submitted):
+    """An approval counts the open threads under its revision's lock: reopening a thread
+    carried from the revision it answers (another row) waits for the decision too, so it can
+    never slip past the count already made."""
+    thread = comment(reviewer, submitted)
+    SetCommentStatus(user=reviewer, comment=thread, status="resolved").execute()
+    RequestChanges(user=reviewer, revision=submitted, note="see the comments").execute()
+    answer = CreateRevision(user=planner, project=submitted.project, based_on=submitted).execute()
+    SubmitRevision(user=planner, revision=answer).execute()
+    deciding, reopened = threading.Event(), threading.Event()
+
+    def approval_holding_the_lock():
+        try:
+            with transaction.atomic():
+                Revision.objects.select_for_update().get(pk=answer.pk)
+                deciding.set()
+                reopened.wait(1.5)  # what the approval's count would have missed
+        finally:
+            connection.close()
+
+    def reopen():
+        try:
+            deciding.wait(10)
+            SetCommentStatus(user=reviewer, comment=thread, status="open").execute()
+            reopened.set()
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=approval_holding_the_lock), threading.Thread(target=reopen)]
+    for worker in workers:
+        worker.start()
+    assert deciding.wait(10)
+    assert not reopened.wait(1.0), "the reopen went through while the approval decided"
+    for worker in workers:
+        worker.join(20)
+    assert reopened.is_set()
+    assert open_comment_count(answer, reviewer) == 1

@@ -201,6 +201,4 @@ def test_a_sent_back_scan_and_the_approved_answer_have_their_own_names(planner, 
 
 def _approve_answer(planner, reviewer, revision: Revision) -> None:
     SubmitRevision(user=planner, revision=revision).execute()
-    ApproveRevision(
-        user=reviewer, revision=revision, decision_number="8/QĐ", acknowledge_open_comments=True
-    ).execute()
+    ApproveRevision(user=reviewer, revision=revision, decision_number="8/QĐ").execute()

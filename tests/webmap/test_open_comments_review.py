@@ -1,7 +1,9 @@
 """The approval on the review page warns of open comment threads and asks the approver to
 acknowledge them: the page says how many are open (linking the comments list), the
-approval form's checkbox names the count, and without it the server refuses the approval
-(the form stays, with the error) and nothing changes."""
+approval form's checkbox names the count and posts it, and without it the server refuses the
+approval (the form stays, with the error) and nothing changes. A thread posted since the page
+counted is more than the checkbox acknowledged: refused again, the list and the count
+brought up to date, the checkbox cleared."""
 
 from __future__ import annotations
 
@@ -64,7 +66,7 @@ def test_the_approver_reads_how_many_comments_are_open(reviewer, submitted):
     assert 'href="#comments"' in html
     assert 'id="comments"' in html  # the link finds the list
     assert " hidden" not in opening_tag(ROW_RE, html)
-    assert 'name="acknowledge_open_comments"' in html
+    assert 'name="acknowledge_open_comments" value="2"' in html
     assert "Approve although 2 comments are still open" in html
     assert config["labels"]["openComments"]["one"] == "%(count)d comment is still open."
 
@@ -147,6 +149,7 @@ def test_in_chromium_the_count_follows_the_comments_list(browser, live_server, r
     expect(page.locator("label[for=acknowledge-open-comments]")).to_have_text(
         "Approve although 1 comment is still open"
     )
+    expect(page.locator("#acknowledge-open-comments")).to_have_value("1")
     page.locator(".comment-thread .set-status").nth(1).click()  # and the other
     expect(page.locator("#open-comments-note")).to_be_hidden(timeout=WAIT)
     page.click("[data-open-form='approve']")
@@ -156,5 +159,47 @@ def test_in_chromium_the_count_follows_the_comments_list(browser, live_server, r
     page.click("#comment-form button[type=submit]")
     expect(note).to_have_text("1 comment is still open.", timeout=WAIT)
     expect(page.locator("#acknowledge-row")).to_be_visible()
+    assert not page.js_errors
+    page.context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_in_chromium_a_thread_posted_meanwhile_is_not_approved_over_unseen(
+    browser, live_server, planner, reviewer, submitted, tmp_path
+):
+    """The approver ticks the box for the one thread the page shows; the planner posts a
+    second before the approval is sent: refused naming 2, the list shows it, the box is
+    cleared; ticked again (for 2) the approval goes through."""
+    remark(reviewer, submitted)
+    path = f"/revisions/{submitted.pk}/review/"
+    page = sign_in(browser, live_server, "reviewer_t", "pw-reviewer-test", path)
+    open_review(page, live_server, submitted.pk)
+    page.click("[data-open-form='approve']")
+    form = "form[data-action='approve']"
+    box = page.locator("#acknowledge-open-comments")
+    page.fill(f"{form} input[name=decision_number]", "9/QĐ-UBND")
+    box.check()
+    remark(planner, submitted, "Bổ sung: thiếu hạ tầng kỹ thuật")  # the page has not seen it
+    page.click(f"{form} button[type=submit]")
+    expect(page.locator("#review-status")).to_have_text(
+        "2 comments are now open, more than the 1 you acknowledged; reload the comments and "
+        "check them before approving.",
+        timeout=WAIT,
+    )
+    expect(page.locator("#open-comments-text")).to_have_text("2 comments are still open.")
+    expect(page.locator("#comment-list .comment-thread")).to_have_count(2, timeout=WAIT)
+    expect(box).not_to_be_checked()
+    expect(box).to_have_value("2")
+    page.screenshot(path=tmp_path / "refused-for-the-new-thread.png")
+    assert Revision.objects.get(pk=submitted.pk).state == "submitted"
+
+    box.check()
+    page.click(f"{form} button[type=submit]")
+    expect(page.locator("#revision-state")).to_have_attribute(
+        "data-state", "approved", timeout=WAIT
+    )
+    event = AuditEvent.objects.get(action="revision.approve", revision=submitted)
+    assert event.detail["open_comments"] == 2
     assert not page.js_errors
     page.context.close()

@@ -182,5 +182,7 @@ function setUpForm(config, review, comments) {
 export function setUpComments(config, review) {
   const comments = new Comments(config, review);
   setUpForm(config, review, comments);
+  // A refused approval found threads the list does not show yet.
+  document.addEventListener('review:reload-comments', () => comments.load());
   return comments.load();
 }

@@ -1,7 +1,8 @@
 // The workflow buttons the server offered this user (its role and the revision's state):
 // each opens its form (a note, or the approval decision with the signed PDF) and posts it
 // to /api/revisions/{id}/{action}/; the page reloads on success, errors stay on the page.
-// An approval over open comment threads needs its checkbox: the server refuses it otherwise.
+// An approval over open comment threads needs its checkbox, which posts how many the
+// approver saw: the server refuses it while more are open.
 import { request } from './api.js';
 import { counted } from './plural.js';
 import { clearStatus, reloadWith, showStatus } from './status.js';
@@ -51,9 +52,10 @@ function offerSupersession(form, error) {
 }
 
 /** The open comment threads an approval must acknowledge: the warning beside the buttons
- * and the approval form's checkbox say how many, and hide at none. The server rendered the
- * count; the comments list (review:comments) and a refused approval bring it up to date. A
- * count that rose clears the checkbox: the approver acknowledged fewer. */
+ * and the approval form's checkbox say how many, and hide at none; the checkbox's value is
+ * that count, what the approval acknowledges. The server rendered the count; the comments
+ * list (review:comments) and a refused approval bring it up to date. A count that rose
+ * clears the checkbox: the approver acknowledged fewer. */
 function showOpenComments(config, count) {
   const note = document.getElementById('open-comments-note');
   const row = document.getElementById('acknowledge-row');
@@ -61,17 +63,21 @@ function showOpenComments(config, count) {
   const box = row.querySelector('input');
   if (count > Number(row.dataset.count || 0)) box.checked = false;
   row.dataset.count = String(count);
+  box.value = String(count);
   note.hidden = count === 0;
   row.hidden = count === 0;
   note.querySelector('#open-comments-text').textContent = counted(config.labels.openComments, count);
   row.querySelector('label').textContent = counted(config.labels.acknowledgeOpenComments, count);
 }
 
-/** The approval's 409 for unacknowledged open comments gives their count: show the box. */
+/** The approval's 409 for open comments gives their count, more than acknowledged (a
+ * thread was posted or reopened since the page loaded): show the box, cleared, and reload
+ * the comments list so the approver sees what is open before ticking it again. */
 function offerAcknowledgement(config, form, error) {
   const count = error.data?.open_comments;
   if (error.status !== 409 || !Number.isInteger(count)) return;
   showOpenComments(config, count);
+  document.dispatchEvent(new CustomEvent('review:reload-comments'));
   form.querySelector('#acknowledge-open-comments')?.focus();
 }
 
