@@ -15,6 +15,7 @@ from functools import wraps
 
 from django.http import HttpRequest, JsonResponse
 from django.http.response import HttpResponseBase
+from django.utils import translation
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 
@@ -104,9 +105,12 @@ def raster_caller(request: HttpRequest):
 
 def query_variant(request: HttpRequest) -> str:
     """What besides the generation decides an OGC response: the host (capabilities carry
-    absolute URLs) and every query parameter, order-independent."""
+    absolute URLs), every query parameter, order-independent, and the language (titles and
+    abstracts follow Accept-Language: a cache revalidating the Vietnamese copy must not be
+    told that it is the English one)."""
     items = sorted((key.upper(), value) for key, value in request.GET.items())
-    digest = hashlib.sha256(repr((request.get_host(), items)).encode("utf-8")).hexdigest()
+    decisive = (request.get_host(), items, translation.get_language())
+    digest = hashlib.sha256(repr(decisive).encode("utf-8")).hexdigest()
     return f"q{digest[:16]}"
 
 

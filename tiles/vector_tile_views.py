@@ -103,11 +103,12 @@ def tilejson(request: HttpRequest, layer: str) -> HttpResponseBase:
         if source is None:
             raise NotFound(f"No vector tile layer {layer!r}.")
         state = in_force_state()
-        unchanged = http_cache.not_modified(request, user, state, TILEJSON_VARIANT)
+        variant = f"{TILEJSON_VARIANT}-{http_cache.query_variant(request)}"  # URLs, titles
+        unchanged = http_cache.not_modified(request, user, state, variant)
         if unchanged is not None:
             return unchanged
         document = vector_tiles.tilejson(source, _tiles_url(request, layer))
     except PlanningError as exc:
         return http_cache.json_error(exc)
     response = JsonResponse(document, json_dumps_params={"ensure_ascii": False})
-    return http_cache.set_headers(response, user, state, TILEJSON_VARIANT)
+    return http_cache.set_headers(response, user, state, variant)

@@ -50,3 +50,39 @@ def test_errors_carry_no_validators(client, plan_in_force):
     response = client.get("/wfs", {**WFS, "TYPENAMES": "nope"})
     assert response.status_code == 400
     assert not response.has_header("ETag")
+
+
+CAPABILITIES = {"SERVICE": "WFS", "VERSION": "2.0.0", "REQUEST": "GetCapabilities"}
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [("/wfs", CAPABILITIES), ("/vtiles/plans.json", {})],
+    ids=["wfs-capabilities", "tilejson"],
+)
+def test_each_language_has_its_own_validator(client, plan_in_force, path, query):
+    """Titles follow Accept-Language: the Vietnamese copy's tag must not revalidate the
+    English answer (a shared cache would serve the wrong language)."""
+    vietnamese = client.get(path, query, HTTP_ACCEPT_LANGUAGE="vi")
+    english = client.get(path, query, HTTP_ACCEPT_LANGUAGE="en")
+    assert vietnamese.content != english.content
+    assert vietnamese["ETag"] != english["ETag"]
+    assert "Accept-Language" in english["Vary"]
+    crossed = client.get(
+        path, query, HTTP_ACCEPT_LANGUAGE="en", HTTP_IF_NONE_MATCH=vietnamese["ETag"]
+    )
+    assert crossed.status_code == 200
+    assert crossed.content == english.content
+    same = client.get(path, query, HTTP_ACCEPT_LANGUAGE="vi", HTTP_IF_NONE_MATCH=vietnamese["ETag"])
+    assert same.status_code == 304
+
+
+def test_tilejson_at_an_instant_has_its_own_validator(client, plan_in_force):
+    """Its tile URL template carries the datetime: another instant, another document."""
+    now = client.get("/vtiles/plans.json")
+    then = client.get(
+        "/vtiles/plans.json", {"datetime": "2030-01-01T00:00:00Z"}, HTTP_IF_NONE_MATCH=now["ETag"]
+    )
+    assert then.status_code == 200
+    assert "datetime=" in then.json()["tiles"][0]
+    assert then["ETag"] != now["ETag"]
