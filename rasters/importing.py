@@ -46,7 +46,6 @@ from importers.archive import extract_zip
 from planning import visibility
 from planning.audit import audit
 from planning.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated
-from planning.extent import lonlat_box_meets_vietnam
 from planning.models import Revision
 from rasters import cog, georef, metadata, plausibility, sniff
 from rasters.gdal_env import open_image, safe_env
@@ -542,7 +541,7 @@ def _report(raster: RasterLayer, placement: Placement) -> dict:
         report["rms_pixels"] = placement.fit.rms_pixels
     if placement.method == GeoreferenceMethod.NONE:
         report["next"] = _("The image has no georeference: add control points to place it.")
-    elif raster.bounds_wgs84 and not lonlat_box_meets_vietnam(raster.bounds_wgs84):
+    elif raster.outside_vietnam:
         report["warnings"] = [
             _(
                 "The raster lies outside Viet Nam: check its CRS or georeference. The "

@@ -89,6 +89,14 @@ class RasterLayer(models.Model):
         return bool(self.cog_path) and self.georeference_method != GeoreferenceMethod.NONE
 
     @property
+    def outside_vietnam(self) -> bool:
+        """Placed, but nowhere near Viet Nam: a wrong CRS or georeference, which QA refuses
+        (planning.qa.rules.extent) and the pages point out."""
+        from planning.extent import lonlat_box_meets_vietnam
+
+        return bool(self.bounds_wgs84) and not lonlat_box_meets_vietnam(self.bounds_wgs84)
+
+    @property
     def lineage_id(self) -> int:
         """The id of the scan's service name (this raster's own id if it gives it)."""
         return self.lineage or self.pk

@@ -34,3 +34,21 @@ def test_a_scan_at_the_plan_passes(draft_plan, planner, tmp_path):
     assert "warnings" not in placed.report
     qa.run(draft_plan)
     assert not QAFinding.objects.filter(revision=draft_plan, rule=RULE).exists()
+
+
+def test_the_pages_point_out_a_raster_outside_viet_nam(client, draft_plan, planner, tmp_path):
+    california = _import(draft_plan, planner, SAMPLES / "utmsmall.tif", name="ortho")
+    client.force_login(planner)
+    listed = client.get(f"/revisions/{draft_plan.pk}/rasters/", HTTP_ACCEPT_LANGUAGE="en")
+    assert listed.content.count(b'class="severity-warning raster-outside"') == 1
+    page = client.get(f"/rasters/{california.raster.pk}/georeference/", HTTP_ACCEPT_LANGUAGE="en")
+    assert b'id="georef-outside"' in page.content
+    scan = tmp_path / "scan.tif"
+    with safe_env():
+        write_tiff(scan, np.zeros((3, 30, 40), dtype="uint8"), transform=SCAN_TRANSFORM,
+                   crs="EPSG:9214")  # fmt: skip
+    placed = _import(draft_plan, planner, scan)
+    listed = client.get(f"/revisions/{draft_plan.pk}/rasters/", HTTP_ACCEPT_LANGUAGE="en")
+    assert listed.content.count(b"raster-outside") == 1  # the scan at the plan is not
+    page = client.get(f"/rasters/{placed.raster.pk}/georeference/", HTTP_ACCEPT_LANGUAGE="en")
+    assert b'id="georef-outside"' not in page.content

@@ -52,7 +52,11 @@ def test_upload_shows_progress_then_the_raster(live_server, browser, draft_plan,
     worker.join(60)
     raster = RasterLayer.objects.get(revision=draft_plan)
     assert Job.objects.get(revision=draft_plan).result["raster"] == raster.pk
-    expect(page.locator("#raster-job-status")).to_contain_text("“Ảnh quét 1998” is imported")
+    status = page.locator("#raster-job-status")
+    expect(status).to_contain_text("“Ảnh quét 1998” is imported")
+    # rgbsmall.tif lies in UTM zone 11 (California): imported, but not as a plain success
+    expect(status).to_have_class("alert alert-warning")
+    expect(status).to_contain_text("The raster lies outside Viet Nam")
     expect(page.locator("#job-cancel")).to_be_hidden()
     expect(page.locator("#result-map")).to_have_attribute("href", f"/map/?revision={draft_plan.pk}")
     page.screenshot(path=tmp_path / "result.png")
@@ -60,4 +64,5 @@ def test_upload_shows_progress_then_the_raster(live_server, browser, draft_plan,
     page.click("#result-raster")
     page.wait_for_url(f"{live_server.url}/rasters/{raster.pk}/georeference/")
     expect(page.locator("h1")).to_contain_text("Ảnh quét 1998")
+    expect(page.locator("#georef-outside")).to_contain_text("Outside Viet Nam")
     assert not page.js_errors, page.js_errors  # type: ignore[attr-defined]

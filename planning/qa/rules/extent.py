@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_noop as _
 
-from planning.extent import VIETNAM_LONLAT, lonlat_box_meets_vietnam, storage_envelope
+from planning.extent import VIETNAM_LONLAT, storage_envelope
 from planning.qa import ERROR, Context, Found, rule
 
 # Transformed only when its box lies inside the envelope in the storage CRS (CASE keeps the
@@ -47,6 +47,6 @@ def raster_outside_vietnam(context: Context):
     from rasters.models import RasterLayer  # rasters builds on planning, not the reverse
 
     rasters = RasterLayer.objects.filter(revision=context.revision, bounds_wgs84__isnull=False)
-    for name, box in rasters.order_by("id").values_list("name", "bounds_wgs84"):
-        if not lonlat_box_meets_vietnam(box):
-            yield Found(ERROR, {"raster": name})
+    for raster in rasters.order_by("id").only("name", "bounds_wgs84"):
+        if raster.outside_vietnam:
+            yield Found(ERROR, {"raster": raster.name})

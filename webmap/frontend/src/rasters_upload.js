@@ -25,7 +25,12 @@ function showOutcome(config, job) {
   const { result } = job;
   const placed = Boolean(result.georeferenced);
   const imported = format(config.labels.imported, { name: result.name });
-  showStatus('success', placed ? imported : `${imported} ${config.labels.placeIt}`);
+  const warnings = (job.report && job.report.warnings) || [];
+  if (warnings.length) {
+    showStatus('warning', [imported, ...warnings].join(' ')); // outside Viet Nam: QA refuses it
+  } else {
+    showStatus('success', placed ? imported : `${imported} ${config.labels.placeIt}`);
+  }
   document.getElementById('result-raster').href = result.links.georeference;
   const map = document.getElementById('result-map');
   map.href = result.links.map;
