@@ -26,6 +26,8 @@ ATTRIBUTE_LABELS = {
     "storeys": _("Storeys"),
     "height": _("Height (m)"),
     "use": _("Use"),
+    "lot": _("Lot code"),  # a building's lot (the demo plan's, 3D massing tables)
+    "block": _("Block"),  # the block (ô phố) a lot lies in
     "text": _("Text"),
 }
 
