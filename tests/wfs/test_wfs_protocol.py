@@ -264,3 +264,19 @@ def test_wfs_110_getfeature_gml311(live_server, plan_in_force):
     root = xml(body)
     assert root.get("numberOfFeatures") == "1"
     assert len(root.findall("{http://www.opengis.net/gml}featureMember")) == 1
+
+
+def test_bracketed_type_names_are_one_query(live_server, plan_in_force):
+    """WFS 2.0's KVP form for one query's type names, "(planning:landuse)", as some clients
+    send it; several bracketed lists (several queries, joins) are refused, not merged."""
+    plain = _geojson(live_server, TYPENAMES="planning:landuse")
+    bracketed = _geojson(live_server, TYPENAMES="(planning:landuse)")
+    assert bracketed["numberMatched"] == plain["numberMatched"] > 0
+    status, _, body = _wfs(
+        live_server,
+        REQUEST="GetFeature",
+        TYPENAMES="(planning:landuse)(planning:roads)",
+    )
+    assert status == 400
+    assert b'locator="typeNames"' in body
+    assert b"Only one query is supported" in body

@@ -116,6 +116,22 @@ def _filter_param(text: str | None) -> etree._Element | None:
         return parse_xml(value, what="FILTER")
 
 
+def _type_names_param(text: str | None) -> list[str]:
+    """The type names of the one query: "landuse,roads" or, in the bracketed KVP form of WFS
+    2.0 (7.9.2.4.1), "(planning:landuse)". Several bracketed lists are several queries (or
+    joins), which this server does not run: refused rather than merged into one."""
+    value = (text or "").strip()
+    if value.startswith("("):
+        if value.count("(") > 1 or not value.endswith(")") or ")" in value[:-1]:
+            raise WfsError(
+                "Only one query is supported: give one list of type names, "
+                "e.g. TYPENAMES=planning:landuse,planning:roads.",
+                locator="typeNames",
+            )
+        value = value[1:-1]
+    return split_list(value)
+
+
 def _moment(text: str | None) -> datetime | None:
     """An instant (or an interval's end) for the plans in force at that time."""
     with located("datetime"):
@@ -127,7 +143,7 @@ def from_kvp(params: dict[str, str]) -> WfsRequest:
     """A request from upper-cased KVP parameters."""
     operation = operation_of(params.get("REQUEST"))
     version = version_of(params.get("VERSION"), params.get("ACCEPTVERSIONS"))
-    names = split_list(params.get("TYPENAMES") or params.get("TYPENAME"))
+    names = _type_names_param(params.get("TYPENAMES") or params.get("TYPENAME"))
     query = Query(
         type_names=[type_name(n) for n in names],
         # OWSLib's WFS 2.0 GET sends the filter as QUERY: accepted as an alias of FILTER.
