@@ -100,5 +100,5 @@ def test_raster_numbers_and_dates_follow_the_language(reviewer, submitted, raste
     text = dossier_text(reviewer, submitted, "vi")
     assert "Lớp ảnh" in text
     assert "Bản đồ quét" in text
-    assert "15-03-2024" in text
+    assert "15/03/2024" in text
     assert "1.234,567 m 0,42 px" in text

@@ -282,7 +282,7 @@ COMMENTED = dt.datetime(2026, 11, 26, 23, 9, tzinfo=dt.UTC)
 @pytest.mark.parametrize(
     ("locale", "submitted", "commented"),
     [
-        ("vi-VN", "06:07 27-11-2026", "06:09 27-11-2026"),
+        ("vi-VN", "06:07 27/11/2026", "06:09 27/11/2026"),
         # English in year-month-day order (planning/formats/en), not the US "11/27/2026".
         ("en-US", "2026-11-27 06:07", "2026-11-27 06:09"),
     ],
@@ -647,7 +647,7 @@ def test_english_short_dates_read_year_month_day_on_the_page_and_in_the_dossier(
         assert dossier.when(SUBMITTED) == "2026-11-27 06:07"
         assert dossier.when(dt.date(2026, 11, 3)) == "2026-11-03"
     with translation.override("vi"):
-        assert dossier.when(SUBMITTED) == "06:07 27-11-2026"
+        assert dossier.when(SUBMITTED) == "06:07 27/11/2026"
 
 
 @pytest.fixture
