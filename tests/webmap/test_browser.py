@@ -49,6 +49,8 @@ def test_map_draws_plan_in_force_and_shows_feature_info(
     headers = info.locator("th").all_inner_texts()
     assert {"Lot code", "Land-use function"} <= set(headers), headers
     assert not {"code", "function"} & set(headers), headers
+    # the revision's state is not put in parentheses of its own ("1 (Approved (in force))")
+    expect(info).to_contain_text(f"{plan_in_force.number} · Approved (in force)")
     expect(page.locator("#legend")).not_to_be_empty()
     page.screenshot(path=tmp_path / "map-info.png")
 

@@ -24,7 +24,8 @@ function featureCard(config, feature) {
   const table = el('table', 'info-table');
   table.append(
     row(labels.project, `${feature.project_code} — ${feature.project_name}`),
-    row(labels.revision, `${feature.revision_number} (${(labels.states || {})[feature.state] || feature.state})`),
+    // "1 · Approved (in force)": the state's own parentheses would nest inside others
+    row(labels.revision, `${feature.revision_number} · ${(labels.states || {})[feature.state] || feature.state}`),
     row(labels.layer, layerName),
   );
   if (feature.category) table.append(row(labels.category, feature.category));
