@@ -21,6 +21,7 @@ from pyproj import CRS
 from importers import crs as import_crs
 from planning import extent
 from planning.errors import InvalidInput
+from planning.numbers import localized
 
 SCALE_WARNING = 0.01  # |scale - 1| beyond which a two-point fix is worth a warning
 # The scale two control points may imply: millimetre drawings (0.001) and kilometre ones
@@ -95,9 +96,9 @@ def scale_warning(info: dict) -> str | None:
     if abs(info["scale"] - 1) <= SCALE_WARNING:
         return None
     return _(
-        "The two control points imply a scale of %(scale).4f, far from 1: check the points "
+        "The two control points imply a scale of %(scale)s, far from 1: check the points "
         "and the drawing units (millimetres?)."
-    ) % {"scale": info["scale"]}
+    ) % {"scale": localized(info["scale"], 4)}
 
 
 def control_transform(

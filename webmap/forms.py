@@ -5,19 +5,72 @@ API and manage.py refuse the same things with the same messages.
 
 from __future__ import annotations
 
+import unicodedata
+
 from django import forms
-from django.core.validators import RegexValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator, slug_re
 from django.utils.functional import lazy
-from django.utils.text import capfirst
+from django.utils.text import capfirst, slugify
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from importers.sources import supported_formats
+from planning import scales
 from planning.layer_kinds import KIND_CHOICES
 from planning.models import Membership, Project
 
+CODE_EXAMPLE = "khu-do-thi-an-van"
+
+
+def code_suggestion(text: str) -> str:
+    """`text` as a code ("Khu Đô Thị An Vân" → "khu-do-thi-an-van"): đ is a letter of its
+    own, which Unicode does not decompose into d, so slugify alone would drop it."""
+    plain = unicodedata.normalize("NFC", text).replace("Đ", "D").replace("đ", "d")
+    return slugify(plain)
+
+
+class ProjectCodeField(forms.CharField):
+    """A slug, refused with our own message naming a good code (Django's vi catalogue leaves
+    its slug message untranslated), derived from what was typed when that gives one."""
+
+    def validate(self, value: str) -> None:
+        super().validate(value)
+        if value and not slug_re.fullmatch(value):
+            example = code_suggestion(value)[: self.max_length or None] or CODE_EXAMPLE
+            raise ValidationError(
+                gettext(
+                    "A code takes only unaccented letters, digits, hyphens and underscores, "
+                    "e.g. %(example)s."
+                )
+                % {"example": example},
+                code="invalid",
+            )
+
+
+class ScaleDenominatorField(forms.Field):
+    """A whole number from scales.SCALE_MIN to SCALE_MAX, digit grouping allowed in either
+    language ("2.000", "2,000", "2 000"); a text box, since a number box drops "2 000"."""
+
+    widget = forms.TextInput(attrs={"inputmode": "numeric", "maxlength": 20})
+
+    def to_python(self, value: object) -> int | None:
+        text = str(value or "").strip()
+        if not text:
+            return None
+        number = scales.parse_denominator(text)
+        if number is None:
+            raise ValidationError(scales.malformed_message(), code="invalid")
+        return number
+
+    def validate(self, value: int | None) -> None:
+        super().validate(value)
+        if value is not None and not scales.SCALE_MIN <= value <= scales.SCALE_MAX:
+            raise ValidationError(scales.bounds_message(), code="out_of_bounds")
+
 
 class ProjectForm(forms.Form):
-    code = forms.SlugField(
+    code = ProjectCodeField(
         label=_("Code"),
         max_length=64,
         help_text=_("Short unique identifier: letters, digits, hyphens, e.g. hue-an-van-duong."),
@@ -26,10 +79,8 @@ class ProjectForm(forms.Form):
     level = forms.ChoiceField(
         label=_("Planning level"), choices=Project.Level.choices, initial=Project.Level.DETAILED
     )
-    scale = forms.IntegerField(
+    scale = ScaleDenominatorField(
         label=_("Scale denominator"),
-        min_value=1,
-        max_value=1_000_000,
         initial=500,
         help_text=_("500 for a 1/500 detailed plan, 2000 for 1/2000."),
     )

@@ -141,6 +141,12 @@ def step_labels() -> dict[str, Any]:
         "declaredCrs": _("From the drawing (GEODATA) or the storage default"),
         "customCrs": _("Custom EPSG code"),
         "controlPointsIncomplete": _("Give all four numbers of both control points, or none."),
+        # A control point typed the other language's way ("561.3" on the Vietnamese page):
+        # how this page writes numbers, with an example in its own separators.
+        "numberMalformed": _(
+            "%(field)s: “%(text)s” is not a number. Write it like %(example)s: “%(group)s” "
+            "between the thousands, “%(decimal)s” before the decimals."
+        ),
         "placedIn": _("Placed in %(crs)s (%(source)s)."),
         "crsSources": {
             "user": _("as chosen"),

@@ -1,19 +1,43 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 
+from django.utils.functional import lazy
+from django.utils.text import capfirst
 from rest_framework import serializers
 
-from planning import decision_rules, visibility
+from planning import decision_rules, scales, visibility
 from planning.api.decision_document import decision_document_path
 from planning.errors import InvalidInput
 from planning.models import AuditEvent, LandUseCategory, Layer, Project, Revision
 from planning.workflow import ACKNOWLEDGE_A_COUNT
 
 
+class ScaleDenominatorField(serializers.IntegerField):
+    """planning.scales' bounds. A JSON number, or a string of plain digits: REST framework
+    reads the string "2.000" as 2, which in Vietnamese writes two thousand."""
+
+    def __init__(self, **kwargs):
+        bounds = lazy(scales.bounds_message, str)()
+        kwargs.setdefault("min_value", scales.SCALE_MIN)
+        kwargs.setdefault("max_value", scales.SCALE_MAX)
+        kwargs.setdefault("error_messages", {"min_value": bounds, "max_value": bounds})
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and not re.fullmatch(r"\s*[+-]?\d+\s*", data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class ProjectSerializer(serializers.ModelSerializer):
     boundary = serializers.SerializerMethodField()
+    scale = ScaleDenominatorField(
+        label=capfirst(Project._meta.get_field("scale").verbose_name),
+        help_text=Project._meta.get_field("scale").help_text,
+    )
 
     class Meta:
         model = Project

@@ -113,10 +113,18 @@ def wait_for_job_state(page: Page, states: str) -> str:
     return page.evaluate("document.body.dataset.jobState")
 
 
+def typed(value: float, language: str) -> str:
+    """`value` as a person types it on a page in `language`: no digit grouping, the
+    language's decimal mark (the page reads "561714.5" as no number in Vietnamese)."""
+    text = str(int(value)) if float(value).is_integer() else repr(float(value))
+    return text.replace(".", ",") if language == "vi" else text
+
+
 def fill_control_points(page: Page, points: list[list[float]]) -> None:
+    language = page.get_attribute("html", "lang") or "en"
     inputs = page.locator("#control-points input")
     for index, value in enumerate(v for point in points for v in point):
-        inputs.nth(index).fill(str(value))
+        inputs.nth(index).fill(typed(value, language))
     inputs.nth(7).blur()  # the change event of the last number
 
 

@@ -12,11 +12,14 @@ import {
 import {
   applyMapping, currentChoices, hasMappedLayer, kindLookup, pickLayer, readMapping, renderLayers,
 } from './cad/layers.js';
-import { readControlPoints, readCrs, setCrs, setUpCrs } from './cad/crs.js';
+import {
+  checkControlInputs, readControlPoints, readCrs, setCrs, setUpCrs,
+} from './cad/crs.js';
 import { getPreset, loadPresets, savePreset } from './cad/presets.js';
 import { follow, requestCancel, showJob, start as startJob } from './cad/job.js';
 import { renderReport } from './cad/report.js';
 import { clearStatus, format, formatDecimal, showStatus } from './cad/status.js';
+import { parseNumber } from './numbers.js';
 
 // busy: a job is being started or followed; converted: these choices were imported
 // already (a second click would load the same layers again) until the file, the mapping,
@@ -25,10 +28,12 @@ import { clearStatus, format, formatDecimal, showStatus } from './cad/status.js'
 // one (a file still being read, or one that could not be read, converts nothing).
 // rejected: the last reading of that file failed (a control point or CRS typo shown as an
 // error): the table stays, but Convert waits until the choices are read without error.
+// badNumbers: a control point's text is no number (said at the field); Convert waits too.
 const state = {
   file: null,
   inspected: null,
   rejected: false,
+  badNumbers: false,
   presetMapping: null,
   job: null,
   busy: false,
@@ -37,7 +42,8 @@ const state = {
 const byId = (id) => document.getElementById(id);
 
 function updateStartButton() {
-  const read = Boolean(state.file) && state.inspected === state.file && !state.rejected;
+  const read = Boolean(state.file) && state.inspected === state.file && !state.rejected
+    && !state.badNumbers;
   const mapped = hasMappedLayer(readMapping());
   byId('cad-start').disabled = state.busy || state.converted || !read || !mapped;
   byId('cad-converted-hint').hidden = !state.converted;
@@ -234,7 +240,9 @@ function bindControls(page) {
   byId('cad-encoding').addEventListener('change', choicesChanged);
   byId('cad-crs').addEventListener('change', choicesChanged);
   byId('control-points').addEventListener('change', () => {
+    state.badNumbers = !checkControlInputs(page.config.labels); // said at the field
     choicesChanged();
+    if (state.badNumbers) return;
     try {
       readControlPoints(page.config.labels); // half typed: wait for the rest
     } catch (error) {
@@ -264,6 +272,15 @@ function exposeForTests(page) {
     issueCount: () => layers.issues.getSource().getFeatures().length,
     selectedIssue: () => layers.issues.getSource().getFeatures().find((f) => f.get('selected'))?.get('entry'),
     pixelAt: (lon, lat) => pixelAt(map, lon, lat),
+    // The page's number reading and writing, for tests to check case by case.
+    parseNumber: (text, lang) => {
+      try {
+        return { value: parseNumber(text, lang) };
+      } catch (error) {
+        return { error: error.name };
+      }
+    },
+    formatDecimal,
   };
 }
 

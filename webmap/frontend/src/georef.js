@@ -17,6 +17,7 @@ import Projection from 'ol/proj/Projection';
 import { Circle as CircleStyle, Fill, Stroke, Style, Text } from 'ol/style';
 import { fromLonLat } from 'ol/proj';
 import { readConfig, el } from './config.js';
+import { formatDecimal } from './numbers.js';
 
 function pointStyle(label) {
   return new Style({
@@ -58,8 +59,9 @@ function createWorldMap(config) {
   return { map, marks };
 }
 
+/** A coordinate or residual as the page's language writes it (561.300,25 in Vietnamese). */
 function fmt(value, digits) {
-  return value === null || value === undefined ? '' : Number(value).toFixed(digits);
+  return value === null || value === undefined ? '' : formatDecimal(value, digits);
 }
 
 function start() {

@@ -1,7 +1,8 @@
 // The coordinate system step: the drawing's own (GEODATA) or the storage default, a VN-2000
 // TM-3 zone chosen by province (GET /api/cad/crs-presets/), or any EPSG code; plus the
 // optional two control points that fix a drawing made in local coordinates.
-import { el } from '../config.js';
+import { el, interpolate } from '../config.js';
+import { NumberTextError, parseNumber } from '../numbers.js';
 import { request } from './api.js';
 
 const CUSTOM = 'custom';
@@ -55,20 +56,57 @@ export function setCrs(crs) {
   if (!known) document.getElementById('cad-epsg').value = value.replace(/^EPSG:/, '');
 }
 
-function number(text) {
-  const cleaned = text.trim().replace(/\s/g, '');
-  return Number(cleaned.includes('.') ? cleaned.replace(/,/g, '') : cleaned.replace(',', '.'));
+function controlRows() {
+  return [...document.querySelectorAll('[data-control-point]')]
+    .map((row) => [...row.querySelectorAll('input')]);
 }
 
-/** [[x_cad, y_cad, x_true, y_true] × 2], null when left empty; throws when half given. */
-export function readControlPoints(labels) {
-  const rows = [...document.querySelectorAll('[data-control-point]')]
-    .map((row) => [...row.querySelectorAll('input')].map((input) => input.value));
-  const texts = rows.flat();
-  if (texts.every((t) => !t.trim())) return null;
-  const points = rows.map((row) => row.map(number));
-  if (points.flat().some((v) => !Number.isFinite(v)) || texts.some((t) => !t.trim())) {
-    throw new Error(labels.controlPointsIncomplete);
+/** One input's number as the page's language writes it ("561.300" is 561300 in Vietnamese):
+ * {value} (null when empty), or {message} saying why it is no number and how to write one. */
+function readInput(input, labels) {
+  try {
+    return { value: parseNumber(input.value) };
+  } catch (error) {
+    if (!(error instanceof NumberTextError)) throw error;
+    const message = interpolate(labels.numberMalformed, {
+      field: input.getAttribute('aria-label'),
+      text: input.value.trim(),
+      example: error.example,
+      group: error.group,
+      decimal: error.decimal,
+    });
+    return { value: null, message };
   }
-  return points;
+}
+
+/** Marks each control-point input whose text is no number and says why under the table, at
+ * once: a point typed the other language's way must never be dropped in silence. True when
+ * every input is empty or a number. */
+export function checkControlInputs(labels) {
+  const messages = [];
+  controlRows().flat().forEach((input) => {
+    const { message } = readInput(input, labels);
+    if (message) {
+      messages.push(message);
+      input.setAttribute('aria-invalid', 'true');
+    } else {
+      input.removeAttribute('aria-invalid');
+    }
+  });
+  const box = document.getElementById('control-points-error');
+  box.replaceChildren(...messages.map((message) => el('div', '', message)));
+  box.hidden = !messages.length;
+  return !messages.length;
+}
+
+/** [[x_cad, y_cad, x_true, y_true] × 2], null when left empty; throws when a number is
+ * malformed or only some are given. */
+export function readControlPoints(labels) {
+  const rows = controlRows().map((row) => row.map((input) => readInput(input, labels)));
+  const cells = rows.flat();
+  const wrong = cells.find((cell) => cell.message);
+  if (wrong) throw new Error(wrong.message);
+  if (cells.every((cell) => cell.value === null)) return null;
+  if (cells.some((cell) => cell.value === null)) throw new Error(labels.controlPointsIncomplete);
+  return rows.map((row) => row.map((cell) => cell.value));
 }

@@ -1,5 +1,10 @@
 // The page's message line (errors in red, confirmations in green) and the small string
 // formatter for the translated templates the server rendered ("%(name)d", "%(name)s").
+import { formatCount, formatDecimal } from '../numbers.js';
+
+// The number formatters live in ../numbers.js (with the parser of typed numbers); the CAD
+// page's modules take them from here with the message helpers.
+export { formatCount, formatDecimal };
 
 export function showStatus(kind, text) {
   const box = document.getElementById('cad-status');
@@ -11,23 +16,6 @@ export function showStatus(kind, text) {
 
 export function clearStatus() {
   document.getElementById('cad-status').hidden = true;
-}
-
-/** A count as the page's language writes it: 27.031 in Vietnamese, 27,031 in English. */
-export function formatCount(value) {
-  const number = Number(value);
-  if (!Number.isFinite(number)) return String(value ?? '');
-  return number.toLocaleString(document.documentElement.lang || undefined);
-}
-
-/** A decimal number with `digits` decimals as the page's language writes it: 1,00000 in
- * Vietnamese, 1.00000 in English. */
-export function formatDecimal(value, digits) {
-  const number = Number(value);
-  if (!Number.isFinite(number)) return String(value ?? '');
-  return new Intl.NumberFormat(document.documentElement.lang || undefined, {
-    minimumFractionDigits: digits, maximumFractionDigits: digits,
-  }).format(number);
 }
 
 /** Fills Python-style placeholders: %(name)d (a count, localised), %(name)s; "%%" is a
