@@ -132,6 +132,9 @@ def step_labels() -> dict[str, Any]:
         "previewSummary": _("%(shown)d features drawn in the preview."),
         "previewCapped": _("The preview shows only part of the drawing."),
         "noPreview": _("Nothing can be drawn: choose the coordinate system."),
+        # placed, yet empty: a drawing of texts, points or 3D faces only (the layer table
+        # lists them; the conversion reads them)
+        "noShapes": _("The preview draws lines and areas only, and this drawing has none."),
         "guessed": _("guessed from the layer name"),
         "nothingMapped": _("Map at least one CAD layer to a planning layer."),
         "presetSaved": _("Preset “%(name)s” saved."),

@@ -60,6 +60,7 @@ def preview(
         **geojson_preview(geoms, layers, source_crs),
         "crs": report.source_crs,
         "crs_source": report.crs_source,
+        "drawable": len(geoms),  # lines and areas, placed or not (texts are never drawn)
         "transform": transform_info,
         "warnings": report.warnings,
     }

@@ -4,6 +4,7 @@ in the inspect preview."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -118,3 +119,16 @@ def test_inspect_preview_of_a_local_drawing(planner, tmp_path):
     west, south, east, north = fixed["extent"]
     assert 107.57 < west < east < 107.59
     assert 16.46 < south < north < 16.47
+
+
+def test_inspect_counts_what_the_preview_could_draw(planner, tmp_path):
+    """Lines and areas, placed or not: the page tells "nothing to draw" from "wrong CRS"."""
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_authenticate(planner)
+    with local_lots(tmp_path / "local.dxf", ANGLE).open("rb") as handle:
+        lots = client.post("/api/cad/inspect/", {"file": handle}).json()
+    assert lots["drawable"] == 3
+    text_only = Path(__file__).resolve().parents[2].parent / "shared/samples/dxf/gdal_text.dxf"
+    with text_only.open("rb") as handle:
+        texts = client.post("/api/cad/inspect/", {"file": handle, "crs": "EPSG:9214"}).json()
+    assert (texts["drawable"], texts["preview"]["features"]) == (0, [])

@@ -11,6 +11,8 @@ Needs the built front end (``npm --prefix webmap/frontend run build``).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import shapely
 from playwright.sync_api import expect
@@ -85,3 +87,17 @@ def test_the_link_to_the_two_point_fix_opens_it(browser, live_server, draft_plan
     page.wait_for_selector("body[data-cad-ready='true']")
     expect(page.locator("#control-points")).to_have_attribute("open", "")
     expect(page.locator("#control-points input").first).to_be_visible()
+
+
+def test_a_drawing_with_nothing_to_draw_is_not_blamed_on_the_crs(browser, live_server, draft_plan):
+    """gdal_text.dxf holds one MTEXT: placed in Hue, it still draws nothing, and the page
+    used to say "choose the coordinate system" for it."""
+    samples = Path(__file__).resolve().parents[2].parent / "shared" / "samples" / "dxf"
+    path = f"/revisions/{draft_plan.pk}/cad/"
+    page = sign_in(browser, live_server, "planner_t", "pw-planner-test", path)
+    open_cad_page(page, live_server, draft_plan.pk)
+    choose_drawing(page, samples / "gdal_text.dxf")
+    summary = page.locator("#inspect-summary")
+    expect(summary).to_contain_text("The preview draws lines and areas only")
+    expect(summary).not_to_contain_text("choose the coordinate system")
+    assert not page.js_errors
