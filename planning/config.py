@@ -50,6 +50,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Comma-separated extra origins (https://host) trusted for form posts.",
     ),
     Setting(
+        "PLANNING_CORS_ORIGINS",
+        "*",
+        "Origins whose web pages may read the public map services: *, a comma-separated list, "
+        "or empty for none.",
+    ),
+    Setting(
         "PLANNING_LOGIN_MAX_FAILURES", "10", "Failed sign-ins per account before it is paused."
     ),
     Setting(
@@ -255,6 +261,24 @@ def _origins(name: str) -> list[str]:
         if not origin.startswith(("https://", "http://")):
             raise ConfigError(f"{name}: {origin!r} must start with https:// or http://")
     return origins
+
+
+def cors_origins() -> tuple[str, ...]:
+    """PLANNING_CORS_ORIGINS: ("*",) lets every origin read the public map services, a list
+    only those origins, () none (planning/cors.py)."""
+    if _raw("PLANNING_CORS_ORIGINS").strip() == "*":
+        return ("*",)
+    origins = _origins("PLANNING_CORS_ORIGINS")
+    for origin in origins:
+        parsed = urlparse(origin)
+        extra = parsed.path or parsed.params or parsed.query or parsed.fragment
+        if not parsed.netloc or extra or "@" in parsed.netloc or "*" in origin:
+            # A browser sends scheme://host[:port] only: anything else would never match.
+            raise ConfigError(
+                f"PLANNING_CORS_ORIGINS: {origin!r} must be an origin such as "
+                "https://portal.example.gov.vn (no path), or the whole value *"
+            )
+    return tuple(origin.lower() for origin in origins)
 
 
 def _public_url() -> str:

@@ -25,6 +25,8 @@ SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = _HTTPS.secure_cookies
 SECURE_SSL_REDIRECT = _HTTPS.ssl_redirect
 SECURE_HSTS_SECONDS = _HTTPS.hsts_seconds
 CSRF_TRUSTED_ORIGINS = _HTTPS.csrf_trusted_origins
+# Web pages of these origins may read the public map services (planning/cors.py).
+PLANNING_CORS_ORIGINS = config.cors_origins()
 ALLOWED_HOSTS = CONFIG.allowed_hosts
 if DEBUG or ALLOWED_HOSTS == ["*"]:
     ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]
@@ -53,6 +55,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: a HEAD answer loses its body only once every header is final (planning/head.py).
+    "planning.head.HeadWithoutBodyMiddleware",
+    # Before the HTTPS redirect, which a cross-origin fetch follows only with CORS headers.
+    "planning.cors.PublicServicesCorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outside everything below: sees their final responses (planning/middleware.py).

@@ -115,14 +115,15 @@ def query_variant(request: HttpRequest) -> str:
 
 
 def public_validators(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    """Validators for the OGC KVP endpoints (WMS, WMTS, WFS): an anonymous GET whose answer
-    is current gets 304 before any work; successful public answers carry ETag and
-    Last-Modified of the in-force generation. Signed-in callers and errors are untouched."""
+    """Validators for the OGC KVP endpoints (WMS, WMTS, WFS): an anonymous GET or HEAD
+    (which must carry GET's headers) whose answer is current gets 304 before any work;
+    successful public answers carry ETag and Last-Modified of the in-force generation.
+    Signed-in callers and errors are untouched."""
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
         user = raster_caller(request)
-        if request.method != "GET" or is_private(user):
+        if request.method not in ("GET", "HEAD") or is_private(user):
             return view(request, *args, **kwargs)
         state, variant = in_force_state(), query_variant(request)
         unchanged = not_modified(request, user, state, variant)

@@ -161,6 +161,9 @@ def _globals(generation: str) -> dict:
         },
         # Exact colours: quantising to 256 colours would shift the legend colours.
         "image": {"paletted": False},
+        # MapProxy adds "Access-Control-Allow-Origin: *" by default; the project's CORS
+        # middleware answers for every service instead, after PLANNING_CORS_ORIGINS.
+        "http": {"access_control_allow_origin": ""},
     }
 
 

@@ -19,7 +19,7 @@ from django.http import (
 )
 from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from lxml import etree
 
 from planning.api.auth import service_user
@@ -209,15 +209,15 @@ def ows(request: HttpRequest) -> HttpResponseBase:
     service = _params(request).get("SERVICE", "").upper()
     if service == "WFS":
         return wfs_views.wfs(request)
-    if request.method != "GET":
-        return HttpResponseNotAllowed(["GET"])
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
     if service == "WMTS":
         return _wmts(request, _params(request))
     extra = wms_extras.answer(request)
     return extra or _size_error(request) or _relay(mount.call(request.META, "/ows"))
 
 
-@require_GET
+@require_safe
 def wms(request: HttpRequest) -> HttpResponseBase:
     """WMS alias: SERVICE=WMS is implied."""
     params = _params(request)
@@ -231,7 +231,7 @@ def wms(request: HttpRequest) -> HttpResponseBase:
     return extra or _size_error(request) or _relay(mount.call(request.META, "/ows", query))
 
 
-@require_GET
+@require_safe
 def wmts_kvp(request: HttpRequest) -> HttpResponseBase:
     """WMTS KVP alias: SERVICE=WMTS is implied."""
     params = _params(request)
@@ -241,7 +241,7 @@ def wmts_kvp(request: HttpRequest) -> HttpResponseBase:
     return _wmts(request, params, _with_service(request, "WMTS"))
 
 
-@require_GET
+@require_safe
 def wmts_rest(request: HttpRequest, rest: str) -> HttpResponseBase:
     """WMTS RESTful capabilities and tiles, as MapProxy lays them out under /wmts/."""
     refused = _wmts_refusal(request)
@@ -258,7 +258,7 @@ def wmts_rest(request: HttpRequest, rest: str) -> HttpResponseBase:
     return _cached_tile(request, f"/wmts/{rest}")
 
 
-@require_GET
+@require_safe
 def xyz(request: HttpRequest, layer: str, z: int, x: int, y: int) -> HttpResponseBase:
     """XYZ (GoogleMaps scheme) tiles in web mercator, from the generation's tile cache."""
     refused = _refused_credentials(request)
@@ -301,7 +301,7 @@ def _cached_tile(request: HttpRequest, path: str, query: str | None = None) -> H
     return response
 
 
-@require_GET
+@require_safe
 def legend_json(request: HttpRequest, layer: str) -> JsonResponse:
     """The legend of a public layer; ?all=1 lists every catalogue category."""
     complete = request.GET.get("all") in {"1", "true"}

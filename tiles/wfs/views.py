@@ -31,7 +31,7 @@ XML = "application/xml; charset=UTF-8"
 
 
 def _params(request: HttpRequest) -> dict[str, str]:
-    source = request.GET if request.method == "GET" else request.POST
+    source = request.POST if request.method == "POST" else request.GET
     return {key.upper(): str(source.get(key, "")) for key in source}
 
 
@@ -45,7 +45,7 @@ def _parse(request: HttpRequest) -> WfsRequest:
 
 
 @csrf_exempt
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def wfs(request: HttpRequest) -> HttpResponseBase:
     """Every WFS operation; errors become exception reports with their status."""
     version = _params(request).get("VERSION", "2.0.0")
@@ -83,7 +83,7 @@ def describe_feature_type(parsed: WfsRequest, user, request: HttpRequest) -> Htt
 
 
 def _next_url(request: HttpRequest, start: int) -> str | None:
-    if request.method != "GET":
+    if request.method == "POST":
         return None
     query = request.GET.copy()
     for key in [k for k in query if k.upper() == "STARTINDEX"]:
