@@ -103,7 +103,9 @@ class CreateComment:
 
     @transaction.atomic
     def execute(self) -> Comment:
-        self.revision = Revision.objects.select_for_update().get(pk=self.revision.pk)
+        require_user(self.user)  # before any lock (the rest is judged on the locked row)
+        _lock_awaiting_decision(self.revision.project_id)  # the thread may be carried on
+        self.revision = Revision.objects.select_for_update(no_key=True).get(pk=self.revision.pk)
         self.check()
         parent = self._parent()
         feature = self._feature()
@@ -173,6 +175,7 @@ class SetCommentStatus:
 
     @transaction.atomic
     def execute(self) -> Comment:
+        self.check()  # before any lock: a refused caller holds none
         _lock_awaiting_decision(self.comment.revision.project_id)
         self.comment = Comment.objects.select_for_update().get(pk=self.comment.pk)
         self.check()
@@ -195,9 +198,12 @@ class SetCommentStatus:
 def _lock_awaiting_decision(project_id: int) -> None:
     """Lock the project's revisions awaiting a decision, as an approval locks the one it
     decides before it counts the open threads (this thread may be carried into any of them):
-    a thread resolved or reopened lands before that count or after the decision, never
-    unseen in between. Revisions first, then the comment: the order every path takes."""
-    awaiting = Revision.objects.select_for_update().filter(
+    a thread posted, resolved or reopened lands before that count or after the decision,
+    never unseen in between. Revisions first, then the comment: the order every path takes.
+    FOR NO KEY UPDATE still waits for a decision's FOR UPDATE, but not for (nor blocks)
+    the key checks of rows that refer to these revisions, a new revision based on one of
+    them among them, which would otherwise deadlock against it."""
+    awaiting = Revision.objects.select_for_update(no_key=True).filter(
         project_id=project_id, state__in=AWAITING_DECISION
     )
     list(awaiting.order_by("pk").values_list("pk", flat=True))

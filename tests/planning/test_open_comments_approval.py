@@ -424,3 +424,49 @@ def test_a_carried_reopen_waits_for_an_approval_deciding_meanwhile(planner, revi
         worker.join(20)
     assert reopened.is_set()
     assert open_comment_count(answer, reviewer) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_thread_resolved_while_a_revision_is_based_on_its_own_does_not_deadlock(
+    planner, reviewer, submitted
+):
+    """Resolving locks the revisions awaiting a decision; a new revision based on one of
+    them checks its key at commit while holding the project. Plain FOR UPDATE made the two
+    wait for each other (PostgreSQL aborted one: a 500); FOR NO KEY UPDATE lets both end."""
+    thread = comment(reviewer, submitted)
+    resolving, created = threading.Event(), threading.Event()
+    errors: list[str] = []
+
+    def resolve_and_linger():
+        try:
+            with transaction.atomic():
+                SetCommentStatus(user=reviewer, comment=thread, status="resolved").execute()
+                resolving.set()
+                created.wait(3)  # the other commits meanwhile, or waits for this one
+        except Exception as exc:  # noqa: BLE001 (the deadlock's victim, whatever it raises)
+            errors.append(type(exc).__name__)
+        finally:
+            connection.close()
+
+    def create_based_on_it():
+        try:
+            resolving.wait(10)
+            CreateRevision(user=planner, project=submitted.project, based_on=submitted).execute()
+            created.set()
+        except Exception as exc:  # noqa: BLE001
+            errors.append(type(exc).__name__)
+        finally:
+            connection.close()
+
+    workers = [
+        threading.Thread(target=resolve_and_linger),
+        threading.Thread(target=create_based_on_it),
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(30)
+    assert errors == []
+    assert created.is_set()
+    thread.refresh_from_db()
+    assert thread.status == "resolved"
