@@ -113,6 +113,7 @@ def inspect_dataset(
         **preview,
         "crs": label,
         "crs_source": crs_source,
+        "drawable": len(moved),  # as for drawings: shapes, placed or not
         "transform": info,
         "warnings": warnings,
     }

@@ -4,6 +4,7 @@ in the inspect preview."""
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -132,3 +133,18 @@ def test_inspect_counts_what_the_preview_could_draw(planner, tmp_path):
     with text_only.open("rb") as handle:
         texts = client.post("/api/cad/inspect/", {"file": handle, "crs": "EPSG:9214"}).json()
     assert (texts["drawable"], texts["preview"]["features"]) == (0, [])
+
+
+def test_inspect_counts_a_gis_files_shapes_too(planner, tmp_path):
+    """small.mif's two polygons given the wrong CRS land nowhere: "choose the coordinate
+    system" on the page, not "this drawing has none"."""
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_authenticate(planner)
+    samples = Path(__file__).resolve().parents[2].parent / "shared/samples/mapinfo"
+    archive = tmp_path / "small.zip"
+    with zipfile.ZipFile(archive, "w") as handle:
+        for name in ("small.mif", "small.mid"):
+            handle.write(samples / name, name)
+    with archive.open("rb") as handle:
+        misplaced = client.post("/api/cad/inspect/", {"file": handle, "crs": "EPSG:4326"}).json()
+    assert (misplaced["drawable"], misplaced["preview"]["features"]) == (2, [])

@@ -280,3 +280,15 @@ def test_bracketed_type_names_are_one_query(live_server, plan_in_force):
     assert status == 400
     assert b'locator="typeNames"' in body
     assert b"Only one query is supported" in body
+    status, _, body = _wfs(live_server, REQUEST="GetFeature", TYPENAMES="(landuse,roads)")
+    assert status == 400  # a join, not the union that "landuse,roads" asks for
+    assert b"Joins are not supported" in body
+
+
+def test_bracketed_property_names_and_sort_keys(live_server, plan_in_force):
+    plain = _geojson(live_server, TYPENAMES="landuse", PROPERTYNAME="code", SORTBY="code DESC")
+    bracketed = _geojson(
+        live_server, TYPENAMES="(landuse)", PROPERTYNAME="(code)", SORTBY="(code DESC)"
+    )
+    assert bracketed["features"] == plain["features"]
+    assert [f["properties"] for f in plain["features"]] == [{"code": "A2"}, {"code": "A1"}]

@@ -117,19 +117,38 @@ def _filter_param(text: str | None) -> etree._Element | None:
 
 
 def _type_names_param(text: str | None) -> list[str]:
-    """The type names of the one query: "landuse,roads" or, in the bracketed KVP form of WFS
-    2.0 (7.9.2.4.1), "(planning:landuse)". Several bracketed lists are several queries (or
-    joins), which this server does not run: refused rather than merged into one."""
+    """The type names of the one query: "landuse,roads" (several types, this server's
+    union) or, in the bracketed KVP form of WFS 2.0 (7.9.2.4.1), "(planning:landuse)".
+    Several bracketed lists are several queries, and several names in brackets a join,
+    which this server does not run: refused rather than answered as something else."""
     value = (text or "").strip()
     if value.startswith("("):
-        if value.count("(") > 1 or not value.endswith(")") or ")" in value[:-1]:
+        inner = _one_bracketed(value, "typeNames")
+        if len(split_list(inner)) > 1:
             raise WfsError(
-                "Only one query is supported: give one list of type names, "
+                "Joins are not supported: give the type names without brackets, "
                 "e.g. TYPENAMES=planning:landuse,planning:roads.",
                 locator="typeNames",
             )
-        value = value[1:-1]
+        value = inner
     return split_list(value)
+
+
+def _one_bracketed(value: str, locator: str) -> str:
+    """The inside of "(…)", the bracketed KVP form of one query's list; WfsError for
+    several queries' lists ("(…)(…)")."""
+    if value.count("(") > 1 or not value.endswith(")") or ")" in value[:-1]:
+        raise WfsError(
+            "Only one query is supported: give a single list, in one pair of brackets at most.",
+            locator=locator,
+        )
+    return value[1:-1]
+
+
+def _unbracketed(text: str | None, locator: str) -> str | None:
+    """PROPERTYNAME or SORTBY of the one query, bracketed or not."""
+    value = (text or "").strip()
+    return _one_bracketed(value, locator) if value.startswith("(") else text
 
 
 def _moment(text: str | None) -> datetime | None:
@@ -150,8 +169,13 @@ def from_kvp(params: dict[str, str]) -> WfsRequest:
         filter=_filter_param(params.get("FILTER") or params.get("QUERY")),
         bbox=params.get("BBOX") or None,
         resource_ids=split_list(params.get("RESOURCEID") or params.get("FEATUREID")),
-        property_names=[n for n in split_list(params.get("PROPERTYNAME")) if n != "*"] or None,
-        sort_by=_sort_by(params.get("SORTBY")),
+        property_names=[
+            n
+            for n in split_list(_unbracketed(params.get("PROPERTYNAME"), "propertyName"))
+            if n != "*"
+        ]
+        or None,
+        sort_by=_sort_by(_unbracketed(params.get("SORTBY"), "sortBy")),
         srs_name=params.get("SRSNAME") or None,
     )
     request = WfsRequest(version, operation, query)

@@ -68,7 +68,7 @@ function summarise(config, data, drawn) {
   const parts = [format(labels.previewSummary, { shown: drawn })];
   if (data.preview_truncated) parts.push(labels.previewCapped);
   // nothing placed on the map: a wrong coordinate system, or no lines and areas at all
-  if (!drawn) parts.push(data.drawable ? labels.noPreview : labels.noShapes);
+  if (!drawn) parts.push(data.drawable === 0 ? labels.noShapes : labels.noPreview);
   if (data.crs) {
     const source = labels.crsSources[data.crs_source] || data.crs_source || '';
     parts.push(format(labels.placedIn, { crs: data.crs, source }));
