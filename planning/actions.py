@@ -89,13 +89,20 @@ class CreateProject:
 @dataclass
 class CreateRevision:
     """A new draft; `based_on` copies that revision's layers and features, so a planner
-    answers review comments by editing a copy (the submitted revision stays frozen)."""
+    answers review comments by editing a copy (the submitted revision stays frozen).
+
+    Several drafts may be based on the same plan (alternatives); once one of them is put in
+    force, the others no longer build on the plan in force and cannot be submitted or
+    approved over it (planning.staleness): they are prepared again on the new plan."""
 
     user: Any
     project: Project
     note: str = ""
     based_on: Revision | None = None
     remote_addr: str | None = None
+    # False: prepared on `based_on` (it replaces that plan) but with none of its vector
+    # layers, for an import that brings the whole plan anew (manage.py import_cad).
+    copy_layers: bool = True
 
     def check(self) -> None:
         require_user(self.user)
@@ -116,7 +123,7 @@ class CreateRevision:
             author=self.user,
             based_on=self.based_on,
         )
-        if self.based_on is not None:
+        if self.based_on is not None and self.copy_layers:
             _copy_layers(self.based_on, revision, self.user)
         audit(
             self.user,

@@ -7,7 +7,10 @@
     (a new draft answers, copying the layers: planning.actions.CreateRevision(based_on=…))
 
 Each transition locks the revision row first, so of two concurrent decisions exactly one
-passes its state check and the other gets a 409 Conflict. Every transition writes the audit
+passes its state check and the other gets a 409 Conflict; an approval locks the project row
+before it, so approvals in one project take turns. A revision that does not build on the
+project's plan in force would undo it when approved: submitting, reviewing, reopening and
+approving it are refused with 409 (planning.staleness). Every transition writes the audit
 log and, after commit, notifies the people concerned. Roles are per project (Membership):
 planners submit and withdraw; reviewers start reviews and request changes; approvers (the
 board chair) approve, reject and reopen; staff may do everything.
@@ -24,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from planning import comments, decision_rules, notifications, visibility
+from planning import comments, decision_rules, notifications, staleness, visibility
 from planning.audit import audit, require_user
 from planning.errors import Conflict, Forbidden, InvalidInput
 from planning.models import Membership, Revision, RevisionState
@@ -96,11 +99,16 @@ class RevisionTransition:
         """Change the locked revision; returns the fields to save besides `state`."""
         return []
 
-    @transaction.atomic
-    def execute(self) -> Revision:
+    def lock(self) -> None:
+        """Lock the revision's row (and re-read it): of two concurrent transitions of one
+        revision, the second waits and then finds the state the first left."""
         self.revision = (
             Revision.objects.select_for_update().select_related("project").get(pk=self.revision.pk)
         )
+
+    @transaction.atomic
+    def execute(self) -> Revision:
+        self.lock()
         self.check()
         previous_state = self.revision.state
         now = timezone.now()
@@ -136,6 +144,7 @@ class SubmitRevision(RevisionTransition):
 
     def check(self) -> None:
         super().check()
+        staleness.check_builds_on_plan_in_force(self.revision, self.user)
         if not self.revision.layers.exists():
             raise InvalidInput(_("A revision needs at least one layer before it is submitted."))
 
@@ -180,6 +189,10 @@ class StartReview(RevisionTransition):
     target: ClassVar[str] = RevisionState.IN_REVIEW
     roles: ClassVar[tuple[str, ...]] = (REVIEWER, APPROVER)
     judges: ClassVar[bool] = True
+
+    def check(self) -> None:
+        super().check()
+        staleness.check_builds_on_plan_in_force(self.revision, self.user)
 
     def apply(self, now) -> list[str]:
         self.revision.review_started_at = now
@@ -237,6 +250,7 @@ class ReopenRevision(_Decision):
         ).exclude(state=RevisionState.WITHDRAWN)
         if newer.exists():
             raise Conflict(_("A newer revision of this project exists; review that one."))
+        staleness.check_builds_on_plan_in_force(self.revision, self.user)
 
 
 @dataclass
@@ -264,8 +278,20 @@ class ApproveRevision(_Decision):
     superseded_lots: list[dict] = field(default_factory=list)
     open_comments: int = 0  # counted under the row lock, for the audit record
 
+    def lock(self) -> None:
+        """The project's row before the revision's: approvals in one project take turns, so
+        of two sibling revisions approved at once the second reads the plan the first put
+        in force (and refuses to undo it), and two first plans cannot both pass. The
+        revision's lock, joined with its project, locks that row too; taking it explicitly
+        and first keeps the rule from hanging on a join, in the mode that lets inserts which
+        merely reference the project (audit records of other transitions) through."""
+        staleness.lock_project(self.revision.project_id)
+        super().lock()
+
     def check(self) -> None:
         super().check()
+        # A revision prepared on another plan than the one in force would undo it.
+        staleness.check_builds_on_plan_in_force(self.revision, self.user)
         decision_rules.check_decision(
             self.decision_number, self.decision_signer, self.decision_date, self.decision_document
         )

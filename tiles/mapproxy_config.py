@@ -183,7 +183,8 @@ def _services() -> dict:
     return {
         "wms": {
             "versions": ["1.1.1", "1.3.0"],
-            "srs": [f"EPSG:{srid}" for srid in offered_srids()],
+            # CRS:84: WMS 1.3.0's longitude-first WGS 84, what web clients often ask for
+            "srs": [*(f"EPSG:{srid}" for srid in offered_srids()), "CRS:84"],
             "image_formats": list(MAPPROXY_FORMATS),
             "featureinfo_types": ["html", "json", "xml", "text"],
             "max_output_pixels": max_size * max_size,

@@ -15,7 +15,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from planning import compare, supersession, visibility, workflow
+from planning import compare, staleness, supersession, visibility, workflow
 from planning.actions import CreateRevision
 from planning.balance import UNCATEGORISED_COLOUR
 from planning.comments import CreateComment, open_comment_count
@@ -105,8 +105,11 @@ def can_comment(user, revision: Revision) -> bool:
 
 
 def can_answer(user, revision: Revision) -> bool:
-    """A planner answers a change request with a new draft, once."""
+    """A planner answers a change request with a new draft, once, while the revision still
+    builds on the plan in force (an answer to a stale one could never be approved)."""
     if revision.state != RevisionState.CHANGES_REQUESTED or revision.answers.exists():
+        return False
+    if staleness.overriding_plan(revision) is not None:
         return False
     action = CreateRevision(user=user, project=revision.project, based_on=revision)
     return _passes(action.check)
@@ -360,14 +363,33 @@ def _answered(user, revision: Revision) -> Revision | None:
     return visibility.visible_revisions(user).filter(pk=revision.based_on_id).first()
 
 
+# The transitions a stale revision is refused (planning.staleness): the page shows them
+# disabled, with the reason, rather than letting the board fill in a form the server refuses.
+TOWARDS_FORCE = frozenset({"submit", "start-review", "reopen", "approve"})
+
+
+def stale_context(user, revision: Revision) -> dict[str, Any] | None:
+    """The plan in force a revision under way (or a rejected one, which could be reopened)
+    would undo, and the refusal's own words."""
+    if revision.state not in (*staleness.UNDER_WAY, RevisionState.REJECTED):
+        return None
+    plan = staleness.overriding_plan(revision)
+    if plan is None:
+        return None
+    return {"plan": plan, "message": staleness.stale_message(revision, plan, user)}
+
+
 def page_context(user, revision: Revision) -> dict[str, Any]:
     """What the template renders itself: buttons, forms and links (escaped by Django)."""
     buttons = allowed_buttons(user, revision)
     config = build(user, revision, buttons)
+    stale = stale_context(user, revision)
     return {
         "revision": revision,
         "project": revision.project,
         "buttons": buttons,
+        "stale": stale,
+        "blocked_actions": TOWARDS_FORCE if stale else frozenset(),
         "held_back_as_author": config["authorHeldBack"],
         "can_answer": can_answer(user, revision),
         "answered": _answered(user, revision),

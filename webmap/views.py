@@ -19,12 +19,13 @@ from django.views.decorators.http import require_http_methods
 
 from importers.loader import PlacementRefused
 from importers.uploads import import_uploaded_file
-from planning import visibility
+from planning import staleness, visibility
 from planning.actions import CreateProject, CreateRevision
 from planning.errors import PlanningError
 from planning.models import Membership, Project, Revision, RevisionState
 from webmap import mapconfig, reviewconfig, views_cad, views_members
 from webmap.forms import ProjectForm, UploadForm
+from webmap.upload_access import refuse_upload
 from webmap.upload_summary import summarise
 
 
@@ -101,19 +102,38 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .prefetch_related("layers")
         .order_by("-number")
     )
+    shown = {r.pk: r for r in revisions}
+    stale = staleness.stale_revisions(project)
     rows = [
-        (r, visibility.can_edit(request.user, r), _may_review(request.user, r)) for r in revisions
+        (
+            r,
+            visibility.can_edit(request.user, r),
+            _may_review(request.user, r),
+            # What it was prepared on, when the caller sees that revision.
+            shown.get(r.based_on_id) if r.based_on_id else None,
+            _stale_warning(request.user, r, stale.get(r.pk)),
+        )
+        for r in revisions
     ]
-    context = {"project": project, "rows": rows, "new_revision": _new_revision(request, project)}
+    under_way = [r for r in revisions if r.state in staleness.UNDER_WAY]
+    new_revision = _new_revision(request, project, under_way)
+    context = {"project": project, "rows": rows, "new_revision": new_revision}
     context.update(views_members.panel_context(request.user, project, state))
     status = state.status if state else 200
     return render(request, "webmap/project_detail.html", context, status=status)
 
 
-def _new_revision(request: HttpRequest, project: Project) -> dict | None:
+def _stale_warning(user, revision: Revision, plan: Revision | None) -> str | None:
+    """Why a revision under way can no longer be approved (the workflow's refusal)."""
+    return staleness.stale_message(revision, plan, user) if plan is not None else None
+
+
+def _new_revision(request: HttpRequest, project: Project, under_way: list) -> dict | None:
     """What the "New revision" button posts to /api/revisions/ (pages/new_revision.js): the
     project and the plan in force it starts from (its layers are copied), and the page it
-    then opens; None for anyone CreateRevision would refuse (planners and staff only)."""
+    then opens; None for anyone CreateRevision would refuse (planners and staff only).
+    Revisions already under way are named: a new draft is an alternative to them, and only
+    one of them can be put in force (planning.staleness)."""
     in_force = visibility.in_force_revisions().filter(project=project).order_by("-number").first()
     action = CreateRevision(user=request.user, project=project, based_on=in_force)
     try:
@@ -124,6 +144,7 @@ def _new_revision(request: HttpRequest, project: Project) -> dict | None:
         "project": project.pk,
         "based_on": in_force.pk if in_force else None,
         "based_on_number": in_force.number if in_force else None,
+        "under_way": sorted(under_way, key=lambda r: r.number),
         "next": "/revisions/{id}/cad/",  # where the planner brings the drawing
     }
 
@@ -175,8 +196,8 @@ def project_create(request: HttpRequest) -> HttpResponse:
 def revision_upload(request: HttpRequest, pk: int) -> HttpResponse:
     revisions = visibility.visible_revisions(request.user).select_related("project")
     revision = get_object_or_404(revisions, pk=pk)
-    if not visibility.can_edit(request.user, revision):
-        return _forbidden(request, _("Only the planners of the project can add layers to a draft."))
+    if refused := refuse_upload(request, revision):
+        return refused
     form = UploadForm(request.POST or None, request.FILES or None)
     context = {"form": form, "revision": revision, "project": revision.project}
     if request.method != "POST":

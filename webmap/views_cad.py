@@ -24,6 +24,7 @@ from planning.jobs_api import job_labels
 from planning.layer_kinds import KINDS
 from planning.models import Revision
 from webmap import mapconfig
+from webmap.upload_access import refuse_upload
 
 IGNORE = "ignore"
 # What the upload accepts; the server decides what it can read and says so otherwise.
@@ -33,13 +34,12 @@ ACCEPT = ".dxf,.dwg,.tab,.mif,.mid,.map,.dat,.id,.zip"
 @login_required
 @require_GET
 def revision_cad(request: HttpRequest, pk: int) -> HttpResponse:
-    """The page; 404 when the revision is not visible, 403 for anyone but its planners
-    (the same rule as the upload page)."""
+    """The page; 404 when the revision is not visible, 403 for anyone but its planners,
+    409 for them once it left the draft (the same rule as the upload page)."""
     revisions = visibility.visible_revisions(request.user).select_related("project")
     revision = get_object_or_404(revisions, pk=pk)
-    if not visibility.can_edit(request.user, revision):
-        message = _("Only the planners of the project can add layers to a draft.")
-        return render(request, "webmap/forbidden.html", {"message": message}, status=403)
+    if refused := refuse_upload(request, revision):
+        return refused
     context = {
         "revision": revision,
         "project": revision.project,

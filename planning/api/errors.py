@@ -15,7 +15,7 @@ from planning.errors import NotFound, PlanningError
 log = logging.getLogger(__name__)
 
 
-SAFE_DETAILS = {"open_comments", "overlaps", "qa_errors"}
+SAFE_DETAILS = {"open_comments", "overlaps", "plan_in_force", "qa_errors"}
 
 # Django REST framework's own messages that its Vietnamese catalogue leaves in English: listed
 # here so that makemessages keeps them in the project's catalogue, which Django consults first
@@ -78,7 +78,8 @@ def exception_handler(exc, context):
         if isinstance(exc.details, dict) and exc.details.get("rejected") is not None:
             body["report"] = exc.details
         elif isinstance(exc.details, dict):
-            # Only what the caller may act on: overlapping lots, QA error and open comment counts.
+            # Only what the caller may act on: overlapping lots, QA error and open comment counts,
+            # the plan in force a stale revision would undo.
             body.update({k: v for k, v in exc.details.items() if k in SAFE_DETAILS})
         return Response(body, status=exc.status)
     return drf_exception_handler(exc, context)

@@ -56,7 +56,11 @@ def replace_in_force(plan_in_force, planner, reviewer, first, switch):
     from planning.actions import ApproveRevision, CreateRevision, SubmitRevision
     from tests.conftest import HUE_X, HUE_Y, square
 
-    revision = CreateRevision(user=planner, project=plan_in_force.project).execute()
+    # Prepared on the plan in force (one started empty would undo it), then replaced whole.
+    revision = CreateRevision(
+        user=planner, project=plan_in_force.project, based_on=plan_in_force
+    ).execute()
+    revision.layers.all().delete()
     layer = Layer.objects.create(
         revision=revision, kind="landuse", name="v2", created_by=planner, feature_count=1
     )

@@ -238,7 +238,10 @@ def test_approval_supersedes_previous_plan(planner, reviewer, plan_in_force):
     from planning.actions import ApproveRevision, CreateRevision, SubmitRevision
     from planning.models import RevisionState
 
-    nxt = CreateRevision(user=planner, project=plan_in_force.project).execute()
+    # Prepared on the plan in force: one started empty would undo it (planning/staleness.py).
+    nxt = CreateRevision(
+        user=planner, project=plan_in_force.project, based_on=plan_in_force
+    ).execute()
     Layer.objects.create(revision=nxt, kind="landuse", name="L", created_by=planner)
     SubmitRevision(user=planner, revision=nxt).execute()
     ApproveRevision(user=reviewer, revision=nxt, decision_number="2/QĐ").execute()

@@ -25,6 +25,7 @@ from planning.actions import ApproveRevision, CreateRevision, SubmitRevision
 from planning.models import Layer, Revision, RevisionState
 from rasters.importing import import_raster
 from rasters.models import RasterLayer
+from rasters.removal import remove_raster
 from tests.conftest import make_plan
 from tests.rasters.conftest import SCAN_SIZE, SCAN_TRANSFORM, pattern, write_tiff
 from tests.wms.helpers import get
@@ -86,7 +87,12 @@ def history(planner, reviewer, tmp_path) -> History:
     # A day back, so that t1 and t2 differ in the capabilities' whole seconds too.
     t1 = _approve(planner, reviewer, first) - timedelta(days=1)
     Revision.objects.filter(pk=first.pk).update(approved_at=t1)
-    second = CreateRevision(user=planner, project=first.project).execute()
+    # Prepared on the plan in force (one started empty would undo it), then replaced whole:
+    # without the copies of its layers and of the old scan.
+    second = CreateRevision(user=planner, project=first.project, based_on=first).execute()
+    second.layers.all().delete()
+    for copy in RasterLayer.objects.filter(revision=second):
+        remove_raster(planner, copy)
     Layer.objects.create(revision=second, kind="landuse", name="Lots", created_by=planner)
     new = _with_raster(planner, second, _scan(tmp_path, "new", flipped=True), "new scan")
     t2 = _approve(planner, reviewer, second)

@@ -56,7 +56,11 @@ def test_unknown_xyz_layer_is_404(live_server, plan_in_force):
 
 def _approve_changed_plan(old_revision, planner, reviewer) -> None:
     """A second revision of the plan in force in which lot A1 becomes TMDV."""
-    revision = CreateRevision(user=planner, project=old_revision.project).execute()
+    # Prepared on the plan in force (one started empty would undo it), then replaced whole.
+    revision = CreateRevision(
+        user=planner, project=old_revision.project, based_on=old_revision
+    ).execute()
+    revision.layers.all().delete()
     layer = Layer.objects.create(
         revision=revision, kind="landuse", name="Lots", created_by=planner, feature_count=1
     )

@@ -35,7 +35,9 @@ def codes(data: bytes) -> dict[str, str]:
 
 def approve_new_revision(old: Revision, planner, reviewer, lots: list[tuple[Polygon, dict]]):
     """A second revision of the same project, approved: it supersedes `old`."""
-    revision = CreateRevision(user=planner, project=old.project).execute()
+    # Prepared on the plan in force (one started empty would undo it), then replaced whole.
+    revision = CreateRevision(user=planner, project=old.project, based_on=old).execute()
+    revision.layers.all().delete()
     layer = Layer.objects.create(
         revision=revision, kind="landuse", name="Lots v2", created_by=planner
     )

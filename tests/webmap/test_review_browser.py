@@ -71,7 +71,9 @@ def proposal(people) -> Revision:
     )
     Revision.objects.filter(pk=old.pk).update(approved_at=dt.datetime(2024, 1, 1, tzinfo=dt.UTC))
     Membership.objects.create(project=old.project, user=people["reviewer"], role="reviewer")
-    draft = CreateRevision(user=people["planner"], project=old.project).execute()
+    # Prepared on the plan in force (one started empty would undo it), then replaced whole.
+    draft = CreateRevision(user=people["planner"], project=old.project, based_on=old).execute()
+    draft.layers.all().delete()
     layer = Layer.objects.create(
         revision=draft, kind="landuse", name="Lots east", created_by=people["planner"]
     )

@@ -254,7 +254,9 @@ def test_project_list_shows_the_board_what_awaits_review_and_nobody_else(
     page for those who may see the revision; the public sees the project in force only."""
     from planning.actions import CreateRevision, SubmitRevision
 
-    change = CreateRevision(user=planner, project=plan_in_force.project).execute()
+    change = CreateRevision(
+        user=planner, project=plan_in_force.project, based_on=plan_in_force
+    ).execute()
     Layer.objects.create(revision=change, kind="landuse", name="Lots", created_by=planner)
     SubmitRevision(user=planner, revision=change).execute()
     review_url = reverse("webmap:revision-review", args=[change.pk])

@@ -15,7 +15,7 @@ from planning.actions import ApproveRevision, CreateRevision, SubmitRevision
 from planning.models import Feature, Layer
 from tests.conftest import HUE_X, HUE_Y
 from tests.tiles.helpers import CX, DO, GD, colours, png, rgb_at
-from tests.wms.helpers import A1_PIXEL, A2_PIXEL, B1_PIXEL, EMPTY_PIXEL, get, wms_url
+from tests.wms.helpers import A1_PIXEL, A2_PIXEL, B1_PIXEL, BBOX_9214, EMPTY_PIXEL, get, wms_url
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("catalogue")]
 
@@ -74,7 +74,9 @@ def test_exceptions_inimage(live_server, plan_in_force, mode):
 
 def _supersede(plan, planner, reviewer):
     """Revision 2 of the same project turns lot A1 from DO into CX."""
-    revision = CreateRevision(user=planner, project=plan.project).execute()
+    # Prepared on the plan in force (one started empty would undo it), then replaced whole.
+    revision = CreateRevision(user=planner, project=plan.project, based_on=plan).execute()
+    revision.layers.all().delete()
     layer = Layer.objects.create(
         revision=revision, kind="landuse", name="Lots", created_by=planner, feature_count=1
     )
@@ -147,3 +149,25 @@ def test_outsider_does_not_see_the_draft(live_server, plan_in_force, draft_plan,
     _, headers, body = get(wms_url(live_server.url), {"Authorization": auth})
     assert headers["Cache-Control"] == "private, no-store"
     assert GD not in colours(png(body))
+
+
+def test_crs84_draws_what_epsg_4326_draws(live_server, plan_in_force):
+    """WMS 1.3.0's CRS:84 is WGS 84 longitude first: the same map as EPSG:4326 with the
+    box's axes swapped (web clients ask for it; it was an InvalidCRS)."""
+    from pyproj import Transformer
+
+    to_lonlat = Transformer.from_crs(9214, 4326, always_xy=True)
+    (west, east), (south, north) = to_lonlat.transform(
+        [BBOX_9214[0], BBOX_9214[2]], [BBOX_9214[1], BBOX_9214[3]]
+    )
+    status, _, crs84 = get(
+        wms_url(live_server.url, CRS="CRS:84", BBOX=f"{west},{south},{east},{north}")
+    )
+    assert status == 200, crs84[:300]
+    _, _, epsg4326 = get(
+        wms_url(live_server.url, CRS="EPSG:4326", BBOX=f"{south},{west},{north},{east}")
+    )
+    assert png(crs84).tobytes() == png(epsg4326).tobytes()
+    assert DO in colours(png(crs84))
+    _, _, caps = get(f"{live_server.url}/ows?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetCapabilities")
+    assert b"<CRS>CRS:84</CRS>" in caps

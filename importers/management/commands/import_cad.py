@@ -30,6 +30,7 @@ from importers.report import localized_cad_report
 from importers.service import import_cad, inspect_drawing
 from importers.sources import is_cad
 from importers.text.vietnamese import ENCODINGS
+from planning import staleness
 from planning.actions import CreateRevision
 from planning.errors import InvalidInput, PlanningError
 from planning.layer_kinds import KINDS
@@ -99,7 +100,13 @@ class Command(BaseCommand):
             # One transaction: a failed conversion leaves no empty draft revision behind.
             with transaction.atomic(), _as_uploaded(path) as (upload, filename):
                 revision = CreateRevision(
-                    user=user, project=project, note=f"{'CAD' if drawing else 'GIS'}: {path.name}"
+                    user=user,
+                    project=project,
+                    note=f"{'CAD' if drawing else 'GIS'}: {path.name}",
+                    # The file brings the whole plan: prepared on the plan in force (else it
+                    # could never replace it, planning.staleness), without its layers.
+                    based_on=staleness.plan_in_force(project.pk),
+                    copy_layers=False,
                 ).execute()
                 result = importer(
                     user=user,
