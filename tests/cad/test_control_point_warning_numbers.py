@@ -15,3 +15,8 @@ def test_the_scale_warning_writes_the_scale_in_the_readers_language():
         assert warning
         assert written in warning, language
         assert not_written not in warning, language
+
+
+def test_the_scale_warning_stays_vietnamese():
+    with translation.override("vi"):
+        assert "Hai điểm khống chế cho tỷ lệ 0,6255" in scale_warning({"scale": 0.62554})

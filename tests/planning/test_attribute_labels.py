@@ -28,3 +28,12 @@ def test_every_demo_attribute_has_a_label(language):
 def test_a_buildings_lot_reads_as_a_lot_code():
     with translation.override("vi"):
         assert attribute_label("lot") == attribute_label("code")
+
+
+def test_the_labels_are_vietnamese_on_vietnamese_pages():
+    names = _demo_attribute_names()
+    with translation.override("en"):
+        english = {name: attribute_label(name) for name in names}
+    with translation.override("vi"):
+        same = sorted(name for name in names if attribute_label(name) == english[name])
+    assert same == []

@@ -153,3 +153,12 @@ def test_the_api_takes_the_scales_of_real_plans_and_no_others(planner):
         assert Project.objects.get(code=f"hue-{index}").scale == int(scale)
     for scale in (99, 1_000_001):
         assert api_create(planner, scale).status_code == 400
+
+
+def test_the_scale_and_code_messages_read_in_vietnamese():
+    with translation.override("vi"):
+        form = ProjectForm(data={**project_data("x"), "code": "Khu Đô Thị", "scale": "2,5"})
+        assert not form.is_valid()
+        assert "mẫu số tỷ lệ" in form.errors["scale"][0]
+        assert "Mã chỉ gồm" in form.errors["code"][0]
+        assert "Tỷ lệ quy hoạch" in scales.bounds_message()
