@@ -81,6 +81,7 @@ def raster_json(raster: RasterLayer) -> dict:
         "crs": f"EPSG:{raster.crs_epsg}" if raster.crs_epsg else (raster.crs_wkt or None),
         "bounds": raster.bounds_native,
         "bounds_wgs84": raster.bounds_wgs84,
+        "outside_vietnam": raster.outside_vietnam,  # QA refuses the revision with it
         "pixel_size": [raster.pixel_size_x, raster.pixel_size_y],
         "width": raster.width,
         "height": raster.height,

@@ -152,7 +152,10 @@ def test_georeferencing_page_places_a_scan_from_clicks(
     raster = import_raster(
         user=planner, revision=draft_plan, path=path, filename="scan.png", name="scan"
     ).raster
+    # as if placed in California by mistake before: the page says so until placed anew
+    type(raster).objects.filter(pk=raster.pk).update(bounds_wgs84=[-120.0, 34.0, -119.0, 35.0])
     page = _sign_in(browser, live_server, f"/rasters/{raster.pk}/georeference/")
+    assert page.locator("#georef-outside").is_visible()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.wait_for_function("globalThis.georefPages !== undefined")
@@ -178,5 +181,6 @@ def test_georeferencing_page_places_a_scan_from_clicks(
     assert (left, top) == pytest.approx((t.c, t.f), abs=1.5)
     assert (right, bottom) == pytest.approx((t.c + width * 0.5, t.f - height * 0.5), abs=1.5)
     assert page.locator("#georef-open-map").is_visible()
+    assert page.locator("#georef-outside").is_hidden()  # placed at Hue now
     assert not errors, errors
     page.context.close()

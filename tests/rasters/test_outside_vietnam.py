@@ -42,7 +42,7 @@ def test_the_pages_point_out_a_raster_outside_viet_nam(client, draft_plan, plann
     listed = client.get(f"/revisions/{draft_plan.pk}/rasters/", HTTP_ACCEPT_LANGUAGE="en")
     assert listed.content.count(b'class="severity-warning raster-outside"') == 1
     page = client.get(f"/rasters/{california.raster.pk}/georeference/", HTTP_ACCEPT_LANGUAGE="en")
-    assert b'id="georef-outside"' in page.content
+    assert b'id="georef-outside" role="status">' in page.content  # shown
     scan = tmp_path / "scan.tif"
     with safe_env():
         write_tiff(scan, np.zeros((3, 30, 40), dtype="uint8"), transform=SCAN_TRANSFORM,
@@ -51,4 +51,4 @@ def test_the_pages_point_out_a_raster_outside_viet_nam(client, draft_plan, plann
     listed = client.get(f"/revisions/{draft_plan.pk}/rasters/", HTTP_ACCEPT_LANGUAGE="en")
     assert listed.content.count(b"raster-outside") == 1  # the scan at the plan is not
     page = client.get(f"/rasters/{placed.raster.pk}/georeference/", HTTP_ACCEPT_LANGUAGE="en")
-    assert b'id="georef-outside"' not in page.content
+    assert b'id="georef-outside" role="status" hidden>' in page.content

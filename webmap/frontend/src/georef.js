@@ -160,6 +160,8 @@ function start() {
     const open = document.getElementById('georef-open-map');
     open.href = config.urls.map;
     open.hidden = false;
+    // placed anew: the server's word on whether it now lies in Viet Nam
+    document.getElementById('georef-outside').hidden = !data.outside_vietnam;
     status.textContent = '';
   });
   globalThis.georefPages = { scan: scan.map, world: world.map, points };
