@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from planning import visibility
 from planning.audit import audit, require_user
 from planning.errors import Conflict, Forbidden, InvalidInput
-from planning.models import Membership, Project, Revision
+from planning.models import PUBLISHED_STATES, Membership, Project, Revision
 from planning.workflow import (
     ApproveRevision,
     RejectRevision,
@@ -136,15 +136,20 @@ class CreateRevision:
         return revision
 
 
+# A copy of a published feature takes its public id as lineage (Feature.lineage): the lot
+# keeps that id once the copy is approved; a copy of an unpublished one carries its lineage.
 COPY_FEATURES = """
-INSERT INTO planning_feature (layer_id, geom, geom_3d, attributes, category, source_ref)
-SELECT %s, geom, geom_3d, attributes, category, source_ref
-FROM planning_feature WHERE layer_id = %s ORDER BY id
+INSERT INTO planning_feature (layer_id, geom, geom_3d, attributes, category, source_ref, lineage)
+SELECT %(layer)s, geom, geom_3d, attributes, category, source_ref,
+       CASE WHEN %(published)s THEN COALESCE(lineage, id) ELSE lineage END
+FROM planning_feature WHERE layer_id = %(source)s ORDER BY id
 """
 
 
 def _copy_layers(source: Revision, target: Revision, user) -> None:
     """Copy every layer with its features, in PostGIS (no round trip through Python)."""
+    # Read from the database: the caller's instance may predate an approval.
+    published = Revision.objects.filter(pk=source.pk, state__in=PUBLISHED_STATES).exists()
     for layer in source.layers.order_by("id"):
         old_id = layer.pk
         layer.pk = None
@@ -152,4 +157,5 @@ def _copy_layers(source: Revision, target: Revision, user) -> None:
         layer.created_by = user
         layer.save()
         with connection.cursor() as cursor:
-            cursor.execute(COPY_FEATURES, [layer.pk, old_id])
+            params = {"layer": layer.pk, "source": old_id, "published": published}
+            cursor.execute(COPY_FEATURES, params)

@@ -7,7 +7,7 @@ import json
 from django.contrib.gis.db.models.functions import AsGeoJSON, Transform
 from django.db.models import F, QuerySet
 
-from planning.models import Feature, LandUseCategory
+from planning.models import Feature, LandUseCategory, PublicId
 
 
 def category_colours() -> dict[str, tuple[str, str]]:
@@ -21,8 +21,17 @@ def feature_collection(features: QuerySet[Feature], *, limit: int, offset: int =
             geojson=AsGeoJSON(Transform("geom", 4326), precision=7),
             layer_kind=F("layer__kind"),
             revision_id=F("layer__revision_id"),
+            fid=PublicId(),
         )
-        .values("id", "geojson", "attributes", "category", "layer_id", "layer_kind", "revision_id")
+        .values(
+            "fid",
+            "geojson",
+            "attributes",
+            "category",
+            "layer_id",
+            "layer_kind",
+            "revision_id",
+        )
     )
     rows: list[dict] = [dict(row) for row in query[offset : offset + limit + 1]]
     colours = category_colours()
@@ -34,7 +43,7 @@ def _feature(row: dict, colours: dict[str, tuple[str, str]]) -> dict:
     colour, category_name = colours.get(row["category"], ("", ""))
     return {
         "type": "Feature",
-        "id": row["id"],
+        "id": row["fid"],  # the id the map services publish, stable across approvals
         "geometry": json.loads(row["geojson"]),
         "properties": {
             **row["attributes"],

@@ -19,7 +19,9 @@ from django.db import connection
 from planning.models import LandUseCategory, Revision, RevisionState
 
 # Bump when the rendering changes in a way that must invalidate every cached tile.
-STYLE_VERSION = "1"
+# 2: features are published under stable public ids (Feature.lineage), in cached vector
+# tiles and in the bodies WFS and OGC API validators (ETag) stand for.
+STYLE_VERSION = "2"
 
 
 def _fingerprint_sql() -> str:

@@ -23,7 +23,7 @@ from tiles.generation import InForceState, in_force_state
 from tiles.params import parse_instant_param
 
 MVT_CONTENT_TYPE = "application/vnd.mapbox-vector-tile"
-TILE_VARIANT = "mvt1"  # bump with any change of the encoding (extent, buffer, properties)
+TILE_VARIANT = "mvt2"  # bump with any change of the encoding (extent, buffer, properties, ids)
 TILEJSON_VARIANT = "tilejson1"
 
 

@@ -3,9 +3,10 @@
 A vector-tile source is a feature type of tiles.feature_types (`landuse`, `roads`,
 `landuse.<project>`) or `plans`, every kind of every visible plan, each kind its own MVT
 layer. Visibility is planning.visibility's rule, embedded as a revision subquery, so a
-tile shows exactly what the WFS shows the same caller. Properties are the feature id (the
-MVT feature id), the category code (clients colour it from the catalogue) and the
-allow-listed attributes, picked out of the JSONB column with bound key names.
+tile shows exactly what the WFS shows the same caller. The MVT feature id is the feature's
+public id (planning.models.public_id_sql, the id WFS and OGC API publish); properties are
+the category code (clients colour it from the catalogue) and the allow-listed attributes,
+picked out of the JSONB column with bound key names.
 
 The geometry filter is `geom && <tile envelope in the storage CRS>` so the GIST index on
 the storage column is used; transforming each row first would scan the table.
@@ -23,7 +24,14 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 
 from planning.layer_kinds import KINDS
-from planning.models import PUBLISHED_STATES, Feature, Layer, Revision, SupersededFeature
+from planning.models import (
+    PUBLISHED_STATES,
+    Feature,
+    Layer,
+    Revision,
+    SupersededFeature,
+    public_id_sql,
+)
 from planning.visibility import service_revisions, superseded_features
 from tiles import datasource
 from tiles.feature_types import (
@@ -157,6 +165,7 @@ def _layer_sql(layer: TileLayer) -> tuple[str, list[Any]]:
 def tile_query(source: VectorSource, z: int, x: int, y: int) -> tuple[str, list[Any]]:
     """The one statement that builds the tile, with every value bound."""
     feature, layer = Feature._meta.db_table, Layer._meta.db_table
+    revision = Revision._meta.db_table
     revisions_sql, revisions_params = source.revisions.values("id").query.sql_with_params()
     superseded_sql, superseded_params = source.superseded.values(
         "feature_id"
@@ -173,10 +182,11 @@ def tile_query(source: VectorSource, z: int, x: int, y: int) -> tuple[str, list[
     for _, part_params in parts:
         params += part_params
     sql = f"""WITH feats AS MATERIALIZED (
-        SELECT l.kind, f.id, f.category, f.attributes,
+        SELECT l.kind, {public_id_sql("f", "r.state")} AS id, f.category, f.attributes,
                ST_AsMVTGeom(ST_Transform(f.geom, 3857), ST_TileEnvelope(%s, %s, %s),
                             %s, %s, true) AS geom
         FROM {feature} f JOIN {layer} l ON l.id = f.layer_id
+        JOIN {revision} r ON r.id = l.revision_id
         WHERE l.kind = ANY(%s) AND l.revision_id IN ({revisions_sql})
           AND f.id NOT IN ({superseded_sql}) {index_filter}
     )

@@ -186,7 +186,7 @@ def _hit(feature: Feature, properties: list[Property]) -> Hit:
         is_scalar = value is None or isinstance(value, str | int | float | bool)
         values[prop.name] = value if is_scalar else json.dumps(value, ensure_ascii=False)
     return Hit(
-        id=feature.id,
+        id=feature.public_id,  # as WFS and OGC API publish it, stable across approvals
         kind=feature.layer.kind,
         project=revision.project.code,
         revision=revision.number,

@@ -30,7 +30,7 @@ from planning.api.serializers import (
 from planning.audit import require_user
 from planning.errors import Forbidden, InvalidInput, NotFound
 from planning.layer_kinds import KINDS
-from planning.models import Feature, LandUseCategory, Layer, Project, Revision
+from planning.models import Feature, LandUseCategory, Layer, Project, Revision, by_public_id
 from planning.revision_edits import RemoveLayer
 from planning.workflow import RevisionTransition
 
@@ -252,9 +252,11 @@ class FeatureViewSet(viewsets.GenericViewSet):
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def retrieve(self, request, pk=None):
-        features = visibility.visible_features(request.user).filter(
-            pk=params.parse_int(pk, "id", 0, 0, 2**62)
-        )
+        """One feature by the id the services publish: the lot's copy in force (else its
+        latest approved one) keeps the id of its first publication (Feature.public_id)."""
+        number = params.parse_int(pk, "id", 0, 0, 2**62)
+        found = by_public_id(visibility.visible_features(request.user), number)[:1]
+        features = Feature.objects.filter(pk__in=found.values("pk"))
         collection = geojson.feature_collection(features, limit=1)
         if not collection["features"]:
             raise NotFound(_("No such feature."))
@@ -334,7 +336,7 @@ def _info(feature: Feature, colours) -> dict:
     project: Project = revision.project
     colour, name = colours.get(feature.category, ("", ""))
     return {
-        "id": feature.pk,
+        "id": feature.public_id,
         "project_code": project.code,
         "project_name": project.name,
         "revision_id": revision.pk,

@@ -3,7 +3,14 @@
 from planning.models.audit import AuditEvent
 from planning.models.catalogue import LandUseCategory
 from planning.models.jobs import Job, JobState, MappingPreset
-from planning.models.layers import Feature, Layer
+from planning.models.layers import (
+    Feature,
+    Layer,
+    PublicId,
+    by_public_id,
+    public_id_sql,
+    public_ids_q,
+)
 from planning.models.projects import Membership, Project
 from planning.models.review import Comment, QAFinding, SupersededFeature
 from planning.models.revisions import PUBLISHED_STATES, Revision, RevisionState
@@ -22,8 +29,12 @@ __all__ = [
     "MappingPreset",
     "Membership",
     "Project",
+    "PublicId",
     "QAFinding",
     "Revision",
     "RevisionState",
     "SupersededFeature",
+    "by_public_id",
+    "public_id_sql",
+    "public_ids_q",
 ]

@@ -3,10 +3,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.postgres.indexes import GistIndex
-from django.db.models import Q
+from django.db.models import BigIntegerField, Case, F, Func, Q, QuerySet, Value, When
 
 from planning import layer_names
 from planning.layer_kinds import KIND_CHOICES
+from planning.models.revisions import PUBLISHED_STATES, RevisionState
 
 
 class Layer(models.Model):
@@ -56,6 +57,12 @@ class Feature(models.Model):
     category = models.CharField(max_length=32, blank=True)
     # Where the feature came from: "<file>#<source layer>:<fid>".
     source_ref = models.CharField(max_length=500, blank=True)
+    # The id this feature is published under (public_id), shared by the copies answering
+    # revisions take: the id of the lot's first published feature, set on a copy of a
+    # published one; a copy of an unpublished feature carries its source's value (null
+    # for a lot never published yet); null for a feature imported fresh. So an approval
+    # that leaves a lot unchanged does not renumber it for WFS, OGC API and MVT clients.
+    lineage = models.PositiveBigIntegerField(null=True, blank=True, db_index=True)
 
     class Meta:
         # Most features have no 3D geometry: a partial index skips their NULL entries.
@@ -69,3 +76,68 @@ class Feature(models.Model):
 
     def __str__(self) -> str:
         return f"feature {self.pk} of layer {self.layer_id}"
+
+    @property
+    def public_id(self) -> int:
+        """The id the services publish (the rule is written out below the class)."""
+        published = self.layer.revision.state in PUBLISHED_STATES
+        return (self.lineage or self.pk) if published else self.pk
+
+
+# The public id of a feature, the one rule every service applies (WFS gml:id and
+# RESOURCEID, OGC API item ids, MVT feature ids, GetFeatureInfo, /api/features/):
+# `lineage or id` once its revision is published (in force or superseded), so every
+# approved copy of an unchanged lot keeps the id of its first publication; its own id
+# before (a draft, a submitted or sent-back revision), so a draft copy never shares the
+# id of the plan in force shown next to it, nor a sent-back original its approved answer.
+# Published lineages stay in one project, one revision of which is in force at an instant:
+# among the features in force at one instant (and a caller's drafts) one id is one feature.
+_PUBLISHED_SQL = ", ".join(f"'{state}'" for state in PUBLISHED_STATES)  # constants
+_PUBLIC_ID_SQL = (
+    f"(CASE WHEN {{state}} IN ({_PUBLISHED_SQL})"
+    " THEN COALESCE({lineage}, {id}) ELSE {id} END)"
+)
+
+
+def public_id_sql(feature: str, state: str) -> str:
+    """The rule in SQL, over the columns of table alias `feature` and its revision's state
+    column `state` (for statements written in SQL: vector tiles)."""
+    return _PUBLIC_ID_SQL.format(state=state, lineage=f"{feature}.lineage", id=f"{feature}.id")
+
+
+class PublicId(Func):
+    """The rule as an ORM expression over a Feature queryset."""
+
+    output_field = BigIntegerField()
+
+    def __init__(self) -> None:
+        super().__init__(F("layer__revision__state"), F("lineage"), F("id"))
+
+    def as_sql(self, compiler, connection, **extra):  # type: ignore[no-untyped-def, override]
+        (state, state_params), (lineage, lineage_params), (pk, pk_params) = (
+            compiler.compile(e) for e in self.get_source_expressions()
+        )
+        sql = _PUBLIC_ID_SQL.format(state=state, lineage=lineage, id=pk)
+        return sql, (*state_params, *lineage_params, *pk_params, *pk_params)
+
+
+def public_ids_q(numbers: list[int]) -> Q:
+    """The features the public ids `numbers` name: the rule of PublicId in a form the
+    indexes on id and lineage serve. Restrict it to what the caller may see first."""
+    published = Q(layer__revision__state__in=PUBLISHED_STATES)
+    published_ids = Q(lineage__in=numbers) | Q(lineage__isnull=True, pk__in=numbers)
+    rule = (published & published_ids) | (~published & Q(pk__in=numbers))
+    # Implied by the rule, on the feature table alone: the indexes narrow the rows first.
+    return (Q(lineage__in=numbers) | Q(pk__in=numbers)) & rule
+
+
+def by_public_id(features: QuerySet[Feature], number: int) -> QuerySet[Feature]:
+    """The features of `features` the public id `number` names, the likeliest meant first:
+    the copy in force, then the copies approved later, then an unpublished feature. Among
+    the features in force at one instant there is at most one; a listing of every visible
+    revision (the REST API) holds the lot's superseded copies too."""
+    return features.filter(public_ids_q([number])).order_by(
+        Case(When(layer__revision__state=RevisionState.APPROVED, then=Value(0)), default=Value(1)),
+        F("layer__revision__approved_at").desc(nulls_last=True),
+        "-id",
+    )

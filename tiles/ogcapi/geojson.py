@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib.gis.db.models.functions import AsGeoJSON, GeoFunc, Transform
 from django.db.models import QuerySet
 
-from planning.models import Feature
+from planning.models import Feature, PublicId
 from tiles.feature_types import Property
 from tiles.params import GEOGRAPHIC_SRIDS, Crs
 
@@ -39,8 +39,9 @@ def geometry_json(crs: Crs) -> AsGeoJSON:
 
 
 def rows(selection: QuerySet[Feature], crs: Crs) -> QuerySet[Any, Any]:
-    columns = ("id", "attributes", "category", "geojson")
-    return selection.annotate(geojson=geometry_json(crs)).values(*columns)
+    """Each feature's public id (planning.models.PublicId), properties and geometry."""
+    columns = ("fid", "attributes", "category", "geojson")
+    return selection.annotate(geojson=geometry_json(crs), fid=PublicId()).values(*columns)
 
 
 def public_properties(row: dict[str, Any], properties: list[Property]) -> dict[str, Any]:
@@ -55,7 +56,7 @@ def feature_bytes(row: dict[str, Any], properties: list[Property]) -> bytes:
     values = json.dumps(public_properties(row, properties), ensure_ascii=False)
     geometry = row["geojson"] or "null"
     return (
-        f'{{"type":"Feature","id":{int(row["id"])},"geometry":{geometry},"properties":{values}}}'
+        f'{{"type":"Feature","id":{int(row["fid"])},"geometry":{geometry},"properties":{values}}}'
     ).encode()
 
 

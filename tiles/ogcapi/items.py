@@ -22,7 +22,7 @@ from django.db.models.lookups import Exact
 
 from planning.errors import InvalidInput, NotFound
 from planning.extent import query_geometry
-from planning.models import Feature
+from planning.models import Feature, by_public_id
 from tiles.feature_types import FeatureType, Property, feature_type, features_of
 from tiles.ogcapi import cql
 from tiles.params import (
@@ -174,10 +174,12 @@ def page_links(
 
 
 def one_feature(ftype: FeatureType, user: Any, feature_id: str) -> QuerySet[Feature]:
-    """The one visible feature of the collection; 404 alike for absent and private ones."""
+    """The one visible feature of the collection under the public id `feature_id`
+    (planning.models.public_ids_q: the lot in force keeps the id of its first publication);
+    404 alike for absent and private ones."""
     if not feature_id.isdigit() or len(feature_id) > 18:
         raise NotFound(FEATURE_NOT_FOUND)
-    selection = features_of(ftype, user).filter(pk=int(feature_id))
+    selection = by_public_id(features_of(ftype, user), int(feature_id))[:1]
     if not selection.exists():
         raise NotFound(FEATURE_NOT_FOUND)
     return selection

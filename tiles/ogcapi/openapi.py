@@ -61,7 +61,8 @@ def _parameters() -> dict[str, Any]:
                      "schema": {"type": "object", "additionalProperties": {"type": "string"}},
                      "style": "form", "explode": True},
         "collectionId": _path_param("collectionId", "A collection id from /collections."),
-        "featureId": _path_param("featureId", "A feature id."),
+        "featureId": _path_param("featureId", "A feature id: an unchanged lot keeps it "
+                                 "across approvals."),
     }  # fmt: skip
 
 

@@ -165,7 +165,7 @@ def items_view(request: HttpRequest, collection_id: str) -> HttpResponseBase:
 
 
 def _html_rows(rows: Any, properties: list[Property]) -> list[dict[str, Any]]:
-    return [{"id": r["id"], "properties": geojson.public_properties(r, properties)} for r in rows]
+    return [{"id": r["fid"], "properties": geojson.public_properties(r, properties)} for r in rows]
 
 
 @require_safe
@@ -178,7 +178,7 @@ def item_view(request: HttpRequest, collection_id: str, feature_id: str) -> Http
     crs = items.output_crs(_params(request))
     row = geojson.rows(items.one_feature(ftype, user, feature_id), crs).get()
     properties = properties_of(ftype, user)
-    url = f"{_base(request)}collections/{ftype.name}/items/{row['id']}"
+    url = f"{_base(request)}collections/{ftype.name}/items/{row['fid']}"
     links = [
         *documents.self_links(url, fmt, GEOJSON_TYPE),
         documents.link(f"{_base(request)}collections/{ftype.name}", "collection",

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import F, Func, TextField, Value
 from django.db.models.functions import Cast
 
+from planning.models import PublicId
 from tiles.feature_types import Property
 from tiles.params import CRS84, GEOGRAPHIC_SRIDS, Crs
 from tiles.wfs.profiles import NS, PREFIX, XSI, Profile
@@ -172,12 +173,12 @@ def gml_members(selection: Selection, profile: Profile, crs: Crs) -> Iterator[by
     geometry = AsGml3(
         geometry_expression(selection.ftype.geometry, crs.srid), _precision(crs), options
     )
-    features = selection.features.annotate(gml_text=geometry)
+    features = selection.features.annotate(gml_text=geometry, fid=PublicId())
     name, srs, open_tag, close_tag = selection.ftype.name, srs_name(crs, profile), *_member(profile)
 
     def encode(row: tuple) -> str:
-        pk, attributes, category, gml = row
-        gid = f"{name}.{pk}"
+        fid, attributes, category, gml = row
+        gid = f"{name}.{fid}"
         parts = [f'{open_tag}<{PREFIX}:{name} gml:id="{gid}"><{PREFIX}:geom>']
         parts.append(_gml_geometry(gml, gid, srs, profile.is_v2))
         parts.append(f"</{PREFIX}:geom>")
@@ -189,7 +190,7 @@ def gml_members(selection: Selection, profile: Profile, crs: Crs) -> Iterator[by
         return "".join(parts)
 
     source = Selection(**{**selection.__dict__, "features": features})
-    columns = ("pk", "attributes", "category", "gml_text")
+    columns = ("fid", "attributes", "category", "gml_text")
     yield from batched(encode(row) for row in rows(source, *columns))
 
 
@@ -223,7 +224,7 @@ def geojson_features(selection: Selection, crs: Crs) -> Iterator[bytes]:
     """Feature texts written by PostgreSQL, comma-joined."""
     feature = Func(
         Value(f'{{"type":"Feature","id":"{selection.ftype.name}.'),
-        Cast("pk", TextField()),
+        Cast(PublicId(), TextField()),
         Value('","geometry":'),
         AsGeoJSON(
             geometry_expression(selection.ftype.geometry, crs.srid), precision=_precision(crs)

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db.models import F, OrderBy, Q, QuerySet
 
 from planning.extent import query_geometry
-from planning.models import Feature
+from planning.models import Feature, public_ids_q
 from tiles.feature_types import FeatureType, Property, feature_type, features_of, properties_of
 from tiles.params import Crs, parse_bbox, parse_crs
 from tiles.wfs import filters
@@ -94,7 +94,7 @@ def select(request: WfsRequest, user) -> Selection:
         else:
             features = features.filter(filters.to_q(query.filter, allowed, request.version))
     if rids:
-        features = features.filter(pk__in=_ids(ftype, rids))
+        features = features.filter(public_ids_q(_ids(ftype, rids)))
         if GET_FEATURE_BY_ID in request.stored_query_ids and not features.exists():
             raise WfsError("No such feature.", code="NotFound", locator="ID", status=404)
     features = features.order_by(*_ordering(query.sort_by, allowed), "pk")
