@@ -33,7 +33,11 @@ def check_draft_edit(user, revision: Revision) -> None:
 
 def _lock_draft(user, revision: Revision) -> Revision:
     require_user(user)  # before the lock: an anonymous caller holds no row
-    locked = Revision.objects.select_for_update().select_related("project").get(pk=revision.pk)
+    locked = (  # the revision's row only, as the workflow transitions lock it
+        Revision.objects.select_for_update(of=("self",))
+        .select_related("project")
+        .get(pk=revision.pk)
+    )
     check_draft_edit(user, locked)
     return locked
 
@@ -142,7 +146,7 @@ class RemoveLayer:
     def execute(self) -> None:
         require_user(self.user)
         revision = (
-            Revision.objects.select_for_update()
+            Revision.objects.select_for_update(of=("self",))
             .select_related("project")
             .get(pk=self.layer.revision_id)
         )

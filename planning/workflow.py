@@ -101,9 +101,13 @@ class RevisionTransition:
 
     def lock(self) -> None:
         """Lock the revision's row (and re-read it): of two concurrent transitions of one
-        revision, the second waits and then finds the state the first left."""
+        revision, the second waits and then finds the state the first left. Only that row
+        (`of=self`): joined, the project's row would be locked FOR UPDATE too, after the
+        revision, the reverse of an approval's order (a deadlock)."""
         self.revision = (
-            Revision.objects.select_for_update().select_related("project").get(pk=self.revision.pk)
+            Revision.objects.select_for_update(of=("self",))
+            .select_related("project")
+            .get(pk=self.revision.pk)
         )
 
     @transaction.atomic
@@ -281,10 +285,9 @@ class ApproveRevision(_Decision):
     def lock(self) -> None:
         """The project's row before the revision's: approvals in one project take turns, so
         of two sibling revisions approved at once the second reads the plan the first put
-        in force (and refuses to undo it), and two first plans cannot both pass. The
-        revision's lock, joined with its project, locks that row too; taking it explicitly
-        and first keeps the rule from hanging on a join, in the mode that lets inserts which
-        merely reference the project (audit records of other transitions) through."""
+        in force (and refuses to undo it), and two first plans cannot both pass. In the mode
+        that lets inserts which merely reference the project (audit records of other
+        transitions) through; the revision's own lock then takes that row only."""
         staleness.lock_project(self.revision.project_id)
         super().lock()
 

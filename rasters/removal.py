@@ -26,7 +26,9 @@ def remove_raster(user, raster: RasterLayer, remote_addr: str | None = None) -> 
     if user is None or not user.is_authenticated:
         raise NotAuthenticated(_("Sign in to remove rasters."))
     revision = (
-        Revision.objects.select_for_update().select_related("project").get(pk=raster.revision_id)
+        Revision.objects.select_for_update(of=("self",))  # the revision's row only, as edits
+        .select_related("project")
+        .get(pk=raster.revision_id)
     )
     plans = user.is_staff or visibility.has_role(user, revision.project, Membership.Role.PLANNER)
     if not plans:

@@ -231,3 +231,63 @@ def test_a_command_line_import_is_prepared_on_the_plan_in_force(planner, reviewe
     assert draft.based_on == plan
     assert Feature.objects.filter(layer__revision=draft).count() == 3  # the file's lots only
     staleness.check_builds_on_plan_in_force(draft, planner)  # not refused
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_approval_and_a_send_back_of_one_revision_do_not_deadlock(
+    plan_in_force, planner, reviewer
+):
+    """The approval locks the project's row, then the revision; every other transition
+    locks the revision's row alone. When they also locked the project's (joined, FOR
+    UPDATE, after the revision), an open transaction holding a key-share lock on the
+    project (any that wrote an audit record of it) made them wait for each other."""
+    import threading
+    import time
+
+    from django.db import connection, transaction
+
+    answer = CreateRevision(
+        user=planner, project=plan_in_force.project, based_on=plan_in_force
+    ).execute()
+    SubmitRevision(user=planner, revision=answer).execute()
+    errors: list[str] = []
+    key_share_taken, release = threading.Event(), threading.Event()
+
+    def audit_writer():  # an import or comment transaction still open
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT 1 FROM planning_project WHERE id = %s FOR KEY SHARE",
+                    [answer.project_id],
+                )
+                key_share_taken.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    def run(transition, **extra):
+        try:
+            transition(
+                user=reviewer, revision=Revision.objects.get(pk=answer.pk), **extra
+            ).execute()
+        except Exception as exc:  # noqa: BLE001 (a Conflict is fine: one of them wins)
+            errors.append(str(exc))
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=audit_writer)
+    holder.start()
+    assert key_share_taken.wait(10)
+    send_back = threading.Thread(target=run, args=(RequestChanges,), kwargs={"note": "no"})
+    send_back.start()
+    time.sleep(0.5)
+    approve = threading.Thread(
+        target=run, args=(ApproveRevision,), kwargs={"decision_number": "9/QĐ-UBND"}
+    )
+    approve.start()
+    time.sleep(1.5)
+    release.set()
+    for worker in (holder, send_back, approve):
+        worker.join(30)
+    assert not [error for error in errors if "deadlock" in error], errors
+    assert len(errors) <= 1  # the one that came second finds the state the first left
