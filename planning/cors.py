@@ -118,6 +118,7 @@ class PublicServicesCorsMiddleware:
         if prefix is None:
             return self.get_response(request)
         if request.method == "OPTIONS":
+            request.get_host()  # a host not allowed is a 400 here too (DisallowedHost)
             response: HttpResponseBase = options_response(request, prefix)
         else:
             response = self.get_response(request)

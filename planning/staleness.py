@@ -106,10 +106,12 @@ def check_builds_on_plan_in_force(revision: Revision, user) -> None:
 
 
 def stale_revisions(project: Project) -> dict[int, Revision]:
-    """The project's revisions under way that no longer build on its plan in force, by id,
-    each mapped to that plan (for the project page)."""
+    """The project's revisions under way (or rejected: they could be reopened) that no
+    longer build on its plan in force, by id, each mapped to that plan (for the project
+    page, which so warns where the review page does)."""
     plan = plan_in_force(project.pk)
     if plan is None:
         return {}
-    under_way = Revision.objects.filter(project=project, state__in=UNDER_WAY)
+    states = (*UNDER_WAY, RevisionState.REJECTED)
+    under_way = Revision.objects.filter(project=project, state__in=states)
     return {r.pk: plan for r in under_way if not builds_on(r, plan)}

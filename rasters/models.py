@@ -106,8 +106,14 @@ class RasterLayer(models.Model):
         """The name of the raster in WMS, WMTS and XYZ: once published, the scan's (see
         `lineage`), kept by every later approved copy (external clients keep working across
         approvals; tiles.raster_layers resolves it); before, the raster's own."""
+        return f"raster_{self.service_id}"
+
+    @property
+    def service_id(self) -> int:
+        """The id of its service name (and of its GetFeatureInfo hits): the scan's once
+        published, the raster's own before."""
         published = self.revision.state in PUBLISHED_STATES
-        return f"raster_{self.lineage_id if published else self.pk}"
+        return self.lineage_id if published else self.pk
 
     def cog_file(self) -> Path:
         return Path(settings.PLANNING_RASTER_DIR) / self.cog_path

@@ -212,7 +212,7 @@ def raster_hits(request: InfoRequest, user, at: datetime | None) -> list[Hit]:
         revision = raster.revision
         hits.append(
             Hit(
-                id=raster.pk,
+                id=raster.service_id,  # that of its layer name, stable across approvals
                 kind=raster.layer_name,
                 project=revision.project.code,
                 revision=revision.number,

@@ -291,3 +291,17 @@ def test_an_approval_and_a_send_back_of_one_revision_do_not_deadlock(
         worker.join(30)
     assert not [error for error in errors if "deadlock" in error], errors
     assert len(errors) <= 1  # the one that came second finds the state the first left
+
+
+def test_the_project_page_list_names_a_stale_rejected_revision_too(
+    planner, reviewer, in_force_with_red_lines
+):
+    """A rejected revision may be reopened: the project page warns about it as the review
+    page does, once a sibling has been put in force."""
+    first, second = (sibling(planner, in_force_with_red_lines) for _ in range(2))
+    SubmitRevision(user=planner, revision=second).execute()
+    RejectRevision(user=reviewer, revision=second, note="no").execute()
+    put_in_force(planner, reviewer, first)
+    stale = staleness.stale_revisions(first.project)
+    assert second.pk in stale
+    assert stale[second.pk].pk == first.pk

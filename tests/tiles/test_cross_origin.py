@@ -389,3 +389,13 @@ def test_the_application_itself_sends_no_body_for_head(plan_in_force, name):
     assert head_status == get_status
     assert head_body == b""
     assert head_headers == get_headers
+
+
+def test_a_preflight_for_a_host_not_served_is_refused_like_the_request(live_server):
+    """The preflight is answered before the views, but not before the host check: a Host
+    outside ALLOWED_HOSTS gets the 400 its GET would get."""
+    evil = {**PREFLIGHT, "Host": "evil.example"}
+    status, headers, _ = call(live_server.url, "OPTIONS", "/ogcapi/collections", evil)
+    assert status == 400
+    assert allow_origins(headers) == []
+    assert call(live_server.url, "GET", "/ogcapi/collections", {"Host": "evil.example"})[0] == 400

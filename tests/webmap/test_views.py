@@ -194,9 +194,9 @@ def test_upload_geojson_loads_layer_and_shows_report(planner, draft_plan):
     assert "Lô đất" in response.content.decode()
 
 
-def test_upload_into_submitted_revision_is_forbidden(planner, plan_in_force):
+def test_upload_into_an_approved_revision_is_refused_naming_its_state(planner, plan_in_force):
     response = signed_in(planner).get(reverse("webmap:revision-upload", args=[plan_in_force.pk]))
-    assert response.status_code == 403
+    assert response.status_code == 409  # its planner: role before state, as the upload API
 
 
 def test_upload_form_rejects_bad_crs(planner, draft_plan):
