@@ -105,7 +105,7 @@ def buffered(limit: int) -> int:
     rows = list(geojson.rows(features_of(ftype, None).order_by("id"), CRS84_CRS)[:limit])
     properties = properties_of(ftype, None)
     features = [
-        {"type": "Feature", "id": r["id"], "geometry": json.loads(r["geojson"]),
+        {"type": "Feature", "id": r["fid"], "geometry": json.loads(r["geojson"]),
          "properties": geojson.public_properties(r, properties)}
         for r in rows
     ]  # fmt: skip
