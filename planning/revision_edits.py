@@ -31,7 +31,7 @@ def check_draft_edit(user, revision: Revision) -> None:
         )
 
 
-def _lock_draft(user, revision: Revision) -> Revision:
+def lock_draft(user, revision: Revision) -> Revision:
     require_user(user)  # before the lock: an anonymous caller holds no row
     locked = (  # the revision's row only, as the workflow transitions lock it
         Revision.objects.select_for_update(of=("self",))
@@ -68,7 +68,7 @@ class DeclareBalance:
 
     @transaction.atomic
     def execute(self) -> Revision:
-        revision = _lock_draft(self.user, self.revision)
+        revision = lock_draft(self.user, self.revision)
         revision.declared_balance = clean_balance(self.table)
         revision.save(update_fields=["declared_balance"])
         audit(
@@ -101,7 +101,7 @@ class RepairGeometries:
 
     @transaction.atomic
     def execute(self) -> int:
-        revision = _lock_draft(self.user, self.revision)
+        revision = lock_draft(self.user, self.revision)
         with connection.cursor() as cursor:
             cursor.execute(REPAIR_SQL, [revision.pk])
             repaired = cursor.rowcount

@@ -20,6 +20,7 @@ from planning.actions import CreateRevision
 from planning.balance import UNCATEGORISED_COLOUR
 from planning.comments import CreateComment, open_comment_count
 from planning.errors import PlanningError
+from planning.feature_edits import editable_specs
 from planning.layer_kinds import KINDS
 from planning.models import Feature, LandUseCategory, Membership, Revision, RevisionState
 from webmap import featurelabels, mapconfig
@@ -141,6 +142,7 @@ def urls(revision: Revision) -> dict[str, str]:
         "changes": base + "changes/",
         "comments": base + "comments/",
         "comment": "/api/comments/{id}/",
+        "feature": "/api/features/{id}/",
         "dossier": base + "dossier.pdf",
         "reviewPage": "/revisions/{id}/review/",
     }
@@ -166,6 +168,8 @@ def build(user, revision: Revision, buttons: list[WorkflowButton] | None = None)
         "canComment": can_comment(user, revision),
         "canModerate": bool(roles & {Membership.Role.REVIEWER, Membership.Role.APPROVER}),
         "canRerunQa": bool(roles),
+        "canEditAttributes": visibility.can_edit(user, revision),
+        "editableAttributes": editable_attributes(),
         # The workflow actions (path segments under urls.transition) this user may perform.
         "transitions": [b.action for b in buttons],
         "authorHeldBack": held_back_as_author(user, revision),
@@ -176,6 +180,18 @@ def build(user, revision: Revision, buttons: list[WorkflowButton] | None = None)
         # The open threads the approval must acknowledge (ApproveRevision counts the same).
         "openComments": open_comment_count(revision, user) if may_approve else 0,
         "labels": labels(),
+    }
+
+
+def editable_attributes() -> dict[str, list[dict[str, Any]]]:
+    """Layer kind → the attributes a planner edits on its features (planning.feature_edits)."""
+    return {
+        kind: [
+            {"name": spec.name, "type": spec.type, "required": spec in KINDS[kind].required}
+            for spec in editable_specs(kind)
+        ]
+        for kind in KINDS
+        if editable_specs(kind)
     }
 
 
@@ -263,6 +279,10 @@ def labels() -> dict[str, Any]:
         "acknowledgeOpenComments": plural_forms(acknowledge_phrase),
         "reply": _("Reply"),
         "send": _("Send"),
+        "save": _("Save"),
+        "editAttributes": _("Edit attributes"),
+        "attributesSaved": _("Attributes saved. Run the checks again to see what is left."),
+        "numberAsWritten": _("write numbers as %(example)s."),
         "cancel": _("Cancel"),
         "resolve": _("Resolve"),
         "reopen": _("Reopen"),

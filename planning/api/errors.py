@@ -15,7 +15,7 @@ from planning.errors import NotFound, PlanningError
 log = logging.getLogger(__name__)
 
 
-SAFE_DETAILS = {"open_comments", "overlaps", "plan_in_force", "qa_errors"}
+SAFE_DETAILS = {"attribute", "open_comments", "overlaps", "plan_in_force", "qa_errors"}
 
 # Django REST framework's own messages that its Vietnamese catalogue leaves in English: listed
 # here so that makemessages keeps them in the project's catalogue, which Django consults first
@@ -79,7 +79,7 @@ def exception_handler(exc, context):
             body["report"] = exc.details
         elif isinstance(exc.details, dict):
             # Only what the caller may act on: overlapping lots, QA error and open comment counts,
-            # the plan in force a stale revision would undo.
+            # the plan in force a stale revision would undo, the attribute an edit refused.
             body.update({k: v for k, v in exc.details.items() if k in SAFE_DETAILS})
         return Response(body, status=exc.status)
     return drf_exception_handler(exc, context)

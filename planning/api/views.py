@@ -29,6 +29,7 @@ from planning.api.serializers import (
 )
 from planning.audit import require_user
 from planning.errors import Forbidden, InvalidInput, NotFound
+from planning.feature_edits import EditFeatureAttributes
 from planning.layer_kinds import KINDS
 from planning.models import Feature, LandUseCategory, Layer, Project, Revision, by_public_id
 from planning.revision_edits import RemoveLayer
@@ -254,13 +255,48 @@ class FeatureViewSet(viewsets.GenericViewSet):
     def retrieve(self, request, pk=None):
         """One feature by the id the services publish: the lot's copy in force (else its
         latest approved one) keeps the id of its first publication (Feature.public_id)."""
-        number = params.parse_int(pk, "id", 0, 0, 2**62)
-        found = by_public_id(visibility.visible_features(request.user), number)[:1]
-        features = Feature.objects.filter(pk__in=found.values("pk"))
-        collection = geojson.feature_collection(features, limit=1)
-        if not collection["features"]:
-            raise NotFound(_("No such feature."))
-        return Response(collection["features"][0])
+        return Response(_feature_json(_visible_feature(request, pk).pk))
+
+    @extend_schema(
+        request={
+            "application/json": {
+                "type": "object",
+                "properties": {"attributes": {"type": "object"}},
+                "required": ["attributes"],
+            }
+        },
+        responses=OpenApiTypes.OBJECT,
+    )
+    def partial_update(self, request, pk=None):
+        """Set or clear planning attributes of a draft's feature (the project's planners):
+        {"attributes": {"function": "ODT", "density": 60, "far": null}}; the layer kind's
+        schema attributes only, checked as QA checks them; null or "" clears one."""
+        feature = _visible_feature(request, pk)
+        data = request.data if isinstance(request.data, dict) else {}
+        EditFeatureAttributes(
+            user=request.user,
+            feature=feature,
+            changes=data.get("attributes"),
+            remote_addr=client_ip(request),
+        ).execute()
+        return Response(_feature_json(feature.pk))
+
+
+def _visible_feature(request, pk: str | None) -> Feature:
+    """The feature the public id names among those the caller may see, else 404."""
+    number = params.parse_int(pk, "id", 0, 0, 2**62)
+    found = by_public_id(visibility.visible_features(request.user), number)
+    feature = found.select_related("layer").first()
+    if feature is None:
+        raise NotFound(_("No such feature."))
+    return feature
+
+
+def _feature_json(feature_id: int) -> dict:
+    collection = geojson.feature_collection(Feature.objects.filter(pk=feature_id), limit=1)
+    if not collection["features"]:
+        raise NotFound(_("No such feature."))
+    return collection["features"][0]
 
 
 def _features_response(request, features) -> Response:

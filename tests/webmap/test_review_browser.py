@@ -23,6 +23,7 @@ from django.utils import translation
 from PIL import Image
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from planning import qa
 from planning.actions import CreateRevision
 from planning.models import Comment, Feature, LandUseCategory, Layer, Membership, Revision
 from planning.workflow import SubmitRevision
@@ -736,4 +737,58 @@ def test_supersede_checkbox_is_shown_when_the_revision_overlaps_another_plan(
         "data-state", "approved", timeout=WAIT
     )
     assert not page.js_errors
+    page.context.close()
+
+
+def test_a_planner_corrects_a_lots_attributes_from_its_card(browser, live_server, proposal):
+    """What QA found missing is filled in on the map, numbers read the page's way; a value
+    the page or the server refuses names its field and changes nothing."""
+    lot = Feature.objects.get(layer__revision=proposal, attributes__code="A2")
+    Feature.objects.filter(pk=lot.pk).update(attributes={"code": "A2"}, category="")
+    qa.run(proposal)  # the lot has no function: an error
+    page = open_as_planner(browser, live_server, proposal, "vi-VN")
+    expect(page.locator("#qa")).to_have_attribute("data-qa-status", "current")
+    x, y = a2_pixel(page)
+    page.locator("#map").click(position={"x": x, "y": y})
+    card = page.locator(f"#feature-info .info-card[data-feature-id='{lot.pk}']")
+    card.get_by_role("button", name="Sửa thuộc tính").click()
+    form = card.locator("form.attribute-form")
+    density = form.get_by_label("Mật độ xây dựng (%)")
+    form.get_by_label("Chức năng sử dụng đất").fill("cx")
+
+    density.fill("12.5")  # 12,5 is how Vietnamese writes it: refused before sending
+    form.get_by_role("button", name="Lưu").click()
+    expect(form.locator(".attribute-problem")).to_contain_text("1.821.300,25")
+    expect(density).to_have_attribute("aria-invalid", "true")
+    density.fill("120")  # refused by the server, in Vietnamese, naming the field
+    form.get_by_role("button", name="Lưu").click()
+    expect(form.locator(".attribute-problem")).to_contain_text("từ 0 đến 100")
+    expect(density).to_have_attribute("aria-invalid", "true")
+    lot.refresh_from_db()
+    assert lot.attributes == {"code": "A2"}
+
+    density.fill("12,5")
+    form.get_by_role("button", name="Lưu").click()
+    expect(page.locator("#review-status")).to_contain_text("Đã lưu thuộc tính", timeout=WAIT)
+    shown = page.locator(f"#feature-info .info-card[data-feature-id='{lot.pk}']")
+    expect(
+        shown.locator("tr", has=page.locator("th", has_text="Mật độ xây dựng (%)")).locator("td")
+    ).to_have_text("12,5", timeout=WAIT)
+    lot.refresh_from_db()
+    assert lot.attributes == {"code": "A2", "function": "cx", "density": 12.5}
+    assert lot.category == "CX"
+    expect(page.locator("#qa")).to_have_attribute("data-qa-status", "outdated", timeout=WAIT)
+    assert not page.js_errors
+    page.context.close()
+
+
+def test_a_reviewer_gets_no_edit_button(browser, live_server, proposal, people):
+    SubmitRevision(user=people["planner"], revision=proposal).execute()
+    path = f"/revisions/{proposal.pk}/review/"
+    page = sign_in(browser, live_server, "reviewer_e2e", "pw-reviewer-e2e", path)
+    open_review(page, live_server, proposal.pk)
+    x, y = a2_pixel(page)
+    page.locator("#map").click(position={"x": x, "y": y})
+    expect(page.locator("#feature-info .info-card").first).to_be_visible(timeout=WAIT)
+    expect(page.locator("#feature-info .attribute-edit")).to_have_count(0)
     page.context.close()

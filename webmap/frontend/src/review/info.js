@@ -2,11 +2,14 @@
 // there, the revision's features first and then the plans in force, each with its layer,
 // land-use category and planning attributes under their translated names, numbers in the
 // page's language; in the "Changes" mode also what changed there. The box closes with its
-// button or Escape, and focus goes back to the map if it was in the box.
+// button or Escape, and focus goes back to the map if it was in the box. A planner of a
+// draft edits a feature's attributes from its card (attributes_edit.js).
 import { toLonLat } from 'ol/proj';
 import { attributeRows, formatValue, row } from '../attributes.js';
 import { el, interpolate as format } from '../config.js';
 import { request } from './api.js';
+import { editButton } from './attributes_edit.js';
+import { loadFindings } from './findings.js';
 
 const HIT_PIXELS = 3;
 const MAX_TOLERANCE_M = 500; // the API's own cap
@@ -19,7 +22,7 @@ function cardHeader(title, colour) {
   return header;
 }
 
-function featureCard(labels, feature) {
+function featureCard(labels, feature, edit = null) {
   const kind = (labels.kinds || {})[feature.kind] || feature.kind;
   const code = (feature.attributes || {}).code;
   const title = [feature.category_name || kind, code].filter(Boolean).join(' · ');
@@ -36,6 +39,8 @@ function featureCard(labels, feature) {
   table.append(row(labels.revision, format(labels.revisionState, { number: feature.revision_number, state })));
   table.append(...attributeRows(labels, feature.attributes || {}));
   card.append(cardHeader(title, feature.colour), table);
+  const button = edit && edit(feature, card);
+  if (button) card.append(button);
   return card;
 }
 
@@ -93,7 +98,7 @@ function changesAt(review, pixel) {
   return found.sort((a, b) => boundaryLast(a) - boundaryLast(b));
 }
 
-async function contentAt(config, review, event) {
+async function contentAt(config, review, event, edit) {
   const { labels } = config;
   const changes = changesAt(review, event.pixel);
   const data = await request(infoUrl(config, review.map, event.coordinate), { labels });
@@ -102,7 +107,7 @@ async function contentAt(config, review, event) {
   const inForce = features.filter((f) => f.revision_id !== config.revision.id);
   const groups = [];
   if (changes.length) groups.push(group(labels.changeTitle, changes.map((c) => changeCard(labels, c))));
-  if (own.length) groups.push(group(labels.thisRevision, own.map((f) => featureCard(labels, f))));
+  if (own.length) groups.push(group(labels.thisRevision, own.map((f) => featureCard(labels, f, edit))));
   if (inForce.length) groups.push(group(labels.plansInForce, inForce.map((f) => featureCard(labels, f))));
   return groups.length ? groups : [el('p', 'muted', labels.infoNone)];
 }
@@ -124,9 +129,12 @@ class InfoBox {
     const ticket = ++this.shown;
     this.body.replaceChildren(el('p', 'muted', this.config.labels.loading));
     this.box.hidden = false;
+    const edit = (feature, card) => editButton(this.config, feature, card, (changed) => {
+      if (changed) this.saved(event);
+    });
     let content;
     try {
-      content = await contentAt(this.config, this.review, event);
+      content = await contentAt(this.config, this.review, event, edit);
     } catch (error) {
       content = [el('p', 'error', this.config.labels.infoError)];
     }
@@ -134,6 +142,13 @@ class InfoBox {
     this.body.replaceChildren(...content);
     this.box.dataset.loaded = String(ticket);
     this.box.querySelector('.feature-info-title').focus();
+  }
+
+  /** After an edit: the revision's tiles, the (now outdated) findings and this card anew. */
+  saved(event) {
+    this.review.layers.revision.getSource().refresh();
+    loadFindings(this.config, this.review);
+    this.show(event);
   }
 
   close() {
