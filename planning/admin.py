@@ -15,6 +15,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy
 
 from planning import members
 from planning.audit import audit
@@ -28,6 +29,7 @@ from planning.models import (
     Project,
     Revision,
 )
+from webmap.forms import ScaleDenominatorField
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -43,11 +45,27 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class ProjectAdminForm(forms.ModelForm):
+    """The scale denominator reads as on the project page: digit grouping in either
+    language ("2.000" is 2000, which Django's integer field took for 2) and the same bounds,
+    refused with the same messages (planning.scales)."""
+
+    scale = ScaleDenominatorField(
+        label=gettext_lazy("Scale denominator"),
+        help_text=gettext_lazy("500 for a 1/500 detailed plan, 2000 for 1/2000."),
+    )
+
+    class Meta:
+        model = Project
+        fields = ["name", "level", "scale", "admin_area", "agency"]
+
+
 @admin.register(Project)
 class ProjectAdmin(admin.ModelAdmin):
     """Descriptions are editable (and audited); projects are created on the site (with
     their first planner and draft) and never deleted here (their audit history stays)."""
 
+    form = ProjectAdminForm
     list_display = ["code", "name", "level", "scale", "admin_area", "member_count", "created_at"]
     list_filter = ["level"]
     search_fields = ["code", "name", "admin_area", "agency"]

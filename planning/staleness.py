@@ -15,6 +15,8 @@ the plan, and nothing was put in force in between as long as that plan still is.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.utils.translation import gettext as _
 
 from planning import visibility
@@ -45,18 +47,32 @@ def plan_in_force(project_id: int) -> Revision | None:
     return Revision.objects.filter(project_id=project_id, state=RevisionState.APPROVED).first()
 
 
+# A revision's place in a `based_on` chain: its number and the id it was based on.
+Link = tuple[int, int | None]
+
+
 def builds_on(revision: Revision, plan: Revision) -> bool:
-    """Whether `plan` is the revision's `based_on` or further up that chain. A revision is
-    always based on an older one (a lower number), so the walk stops below `plan`."""
-    current = revision.based_on_id
+    """Whether `plan` is the revision's `based_on` or further up that chain."""
+    return _reaches(revision.based_on_id, plan, {})
+
+
+def _reaches(based_on: int | None, plan: Revision, links: Mapping[int, Link]) -> bool:
+    """Whether the chain from `based_on` up reaches `plan`. A revision is always based on
+    an older one (a lower number), so the walk stops below `plan`. `links` (by revision
+    id) saves a query per step; a revision missing from it is read."""
+    current = based_on
     while current is not None:
         if current == plan.pk:
             return True
-        row = Revision.objects.filter(pk=current).values("number", "based_on_id").first()
-        if row is None or row["number"] < plan.number:
+        link = links.get(current) or _link(current)
+        if link is None or link[0] < plan.number:
             return False
-        current = row["based_on_id"]
+        current = link[1]
     return False
+
+
+def _link(revision_id: int) -> Link | None:
+    return Revision.objects.filter(pk=revision_id).values_list("number", "based_on_id").first()
 
 
 def overriding_plan(revision: Revision) -> Revision | None:
@@ -113,5 +129,14 @@ def stale_revisions(project: Project) -> dict[int, Revision]:
     if plan is None:
         return {}
     states = (*UNDER_WAY, RevisionState.REJECTED)
-    under_way = Revision.objects.filter(project=project, state__in=states)
-    return {r.pk: plan for r in under_way if not builds_on(r, plan)}
+    # The project's chains in one query, walked in memory (a chain stays in its project:
+    # CreateRevision refuses a `based_on` of another one).
+    rows = list(
+        Revision.objects.filter(project=project).values_list("pk", "number", "based_on_id", "state")
+    )
+    links = {pk: (number, based_on) for pk, number, based_on, _ in rows}
+    return {
+        pk: plan
+        for pk, _, based_on, state in rows
+        if state in states and not _reaches(based_on, plan, links)
+    }

@@ -44,12 +44,12 @@ from pyproj import Transformer
 
 from planning import extent as plan_extent
 from planning import visibility
-from planning.models import Revision, RevisionState
+from planning.models import Revision, RevisionState, public_id_sql
 from threed.extrude import extrude_missing, height_sql, storeys_sql
 from threed.mesh import triangulate
 
 # Bump when the output changes in a way that must invalidate every built tileset.
-BUILD_VERSION = "3"  # 3: tileset properties carry their ranges
+BUILD_VERSION = "4"  # 3: tileset properties carry their ranges; 4: public ids
 # Batch table properties of every b3dm, one value per feature (JSON null when unknown).
 BATCH_PROPERTIES = (
     "id", "revision", "layer", "kind", "code", "lot", "name", "use", "function", "height",
@@ -153,22 +153,29 @@ _SUPERSEDED = """
     SELECT feature_id FROM planning_supersededfeature
      WHERE %(at)s::timestamptz IS NULL OR superseded_at <= %(at)s
 """
+# A feature's public id (planning.models.PublicId): the batch table's `id`, the id WFS,
+# OGC API and the vector tiles publish, so a clicked building joins its feature there.
+_PUBLIC_ID = public_id_sql("f", "r.state")
+_REVISION_JOIN = "JOIN planning_revision r ON r.id = l.revision_id"
 # The features of a scope: revisions' features with 3D geometry; in force without the
-# lots another project's approval replaced. Height and storeys are read as the extrusion
-# reads them (threed.extrude), so the batch table shows what was extruded.
+# lots another project's approval replaced. Rows: the row id (which the faces are read
+# by), the public id, then the batch table's columns. Height and storeys are read as the
+# extrusion reads them (threed.extrude), so the batch table shows what was extruded.
 _FEATURES_SQL = f"""
-    SELECT f.id, l.revision_id, l.name, l.kind, f.attributes,
+    SELECT f.id, {_PUBLIC_ID}, l.revision_id, l.name, l.kind, f.attributes,
            ST_ZMax(f.geom_3d) - ST_ZMin(f.geom_3d), {height_sql()}, {storeys_sql()}
-      FROM planning_feature f JOIN planning_layer l ON l.id = f.layer_id
+      FROM planning_feature f JOIN planning_layer l ON l.id = f.layer_id {_REVISION_JOIN}
      WHERE l.revision_id = ANY(%(revisions)s) AND f.geom_3d IS NOT NULL
        AND NOT (%(in_force)s AND f.id IN ({_SUPERSEDED}))
      ORDER BY ST_GeoHash(ST_Transform(ST_Centroid(ST_Envelope(f.geom)), 4326), 12), f.id
 """  # noqa: S608 - constant SQL, values bound
+# The public id is hashed too: it changes when a revision is published (lineage).
 _FINGERPRINT_SQL = f"""
     SELECT count(*), coalesce(md5(string_agg(
-             f.id::text || ':' || md5(ST_AsEWKB(f.geom_3d)) || md5(f.attributes::text),
+             f.id::text || '=' || {_PUBLIC_ID}::text || ':' || md5(ST_AsEWKB(f.geom_3d))
+             || md5(f.attributes::text),
              ',' ORDER BY f.id)), '')
-      FROM planning_feature f JOIN planning_layer l ON l.id = f.layer_id
+      FROM planning_feature f JOIN planning_layer l ON l.id = f.layer_id {_REVISION_JOIN}
      WHERE l.revision_id = ANY(%(revisions)s) AND f.geom_3d IS NOT NULL
        AND NOT (%(in_force)s AND f.id IN ({_SUPERSEDED}))
 """  # noqa: S608 - constant SQL, values bound
@@ -180,10 +187,10 @@ _FACES_SQL = """
       FROM planning_feature f, LATERAL ST_Dump(f.geom_3d) d
      WHERE f.id = ANY(%(ids)s) AND GeometryType(d.geom) IN ('POLYGON', 'TRIANGLE')
 """
-# The same for zoning envelopes (threed.Envelope): batch table rows shaped like features;
-# in force without the envelopes of superseded lots.
+# The same for zoning envelopes (threed.Envelope): batch table rows shaped like features,
+# published under the envelope's id; in force without the envelopes of superseded lots.
 _ENVELOPES_SQL = f"""
-    SELECT e.id, e.revision_id, 'envelopes', 'envelope',
+    SELECT e.id, e.id, e.revision_id, 'envelopes', 'envelope',
            json_build_object('code', e.code, 'lot', e.code)::text,
            e.height_max, e.height_max, NULL
       FROM threed_envelope e
@@ -479,11 +486,13 @@ def _feature_table(batch_length: int, centre: np.ndarray) -> B3dmFeatureTable:
 
 def _batch_table(rows: list[tuple]) -> BatchTable:
     values: dict[str, list] = {name: [] for name in BATCH_PROPERTIES}
-    for feature_id, revision_id, layer_name, kind, attributes, extent, height, storeys in rows:
+    for row in rows:  # the row id (row[0]) stays internal: it only keys the faces
+        public_id, revision_id, layer_name, kind, attributes = row[1:6]
+        extent, height, storeys = row[6:]
         if isinstance(attributes, str):  # Django's cursors leave jsonb undecoded
             attributes = json.loads(attributes)
         lowered = {str(k).lower(): v for k, v in (attributes or {}).items()}
-        values["id"].append(feature_id)
+        values["id"].append(public_id)
         values["revision"].append(revision_id)
         values["layer"].append(layer_name)
         values["kind"].append(kind)

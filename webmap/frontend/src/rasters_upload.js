@@ -4,7 +4,7 @@
 // then links to the imported raster, or says why it failed.
 import './rasters_upload.css';
 import { readConfig } from './config.js';
-import { follow, requestCancel, showJob } from './cad/job.js';
+import { FINAL_STATES, follow, requestCancel, showJob } from './cad/job.js';
 import { format } from './cad/status.js';
 import { lockOnSubmit } from './pages/forms.js';
 
@@ -16,12 +16,15 @@ function showStatus(kind, text) {
   box.hidden = false;
 }
 
-/** The end of the job: links to the raster (and the map when it is placed), or why not. */
+/** The end of the job: links to the raster (and the map when it is placed), or why not.
+ * The line under the progress bar already gives the state (showJob), so a failure's box
+ * gives only its reason, and a cancelled job needs no box. */
 function showOutcome(config, job) {
-  if (job.state !== 'succeeded') {
-    showStatus('error', job.message || config.labels[job.state] || job.state);
+  if (job.state === 'failed') {
+    showStatus('error', job.message || config.labels.failed);
     return;
   }
+  if (job.state !== 'succeeded') return;
   const { result } = job;
   const placed = Boolean(result.georeferenced);
   const imported = format(config.labels.imported, { name: result.name });
@@ -38,13 +41,19 @@ function showOutcome(config, job) {
   document.getElementById('job-result').hidden = false;
 }
 
+/** Once the job has ended the progress line says its state only: the outcome (below it)
+ * says why a job failed, and the reason must not be read twice. */
+function stateOnly(job) {
+  return FINAL_STATES.includes(job.state) ? { ...job, message: '' } : job;
+}
+
 async function followJob(config) {
   const cancel = document.getElementById('job-cancel');
   cancel.addEventListener('click', () => {
     requestCancel(config, config.job.id).catch((error) => showStatus('error', error.message));
   });
   try {
-    const job = await follow(config, config.job, (current) => showJob(config, current));
+    const job = await follow(config, config.job, (current) => showJob(config, stateOnly(current)));
     showOutcome(config, job);
   } catch (error) {
     showStatus('error', error.message);
