@@ -261,7 +261,10 @@ class FeatureViewSet(viewsets.GenericViewSet):
         request={
             "application/json": {
                 "type": "object",
-                "properties": {"attributes": {"type": "object"}},
+                "properties": {
+                    "attributes": {"type": "object"},
+                    "expected": {"type": "object"},
+                },
                 "required": ["attributes"],
             }
         },
@@ -270,13 +273,15 @@ class FeatureViewSet(viewsets.GenericViewSet):
     def partial_update(self, request, pk=None):
         """Set or clear planning attributes of a draft's feature (the project's planners):
         {"attributes": {"function": "ODT", "density": 60, "far": null}}; the layer kind's
-        schema attributes only, checked as QA checks them; null or "" clears one."""
+        schema attributes only, checked as QA checks them; null or "" clears one. With
+        "expected": {name: value shown}, a value changed meanwhile is a 409."""
         feature = _visible_feature(request, pk)
         data = request.data if isinstance(request.data, dict) else {}
         EditFeatureAttributes(
             user=request.user,
             feature=feature,
             changes=data.get("attributes"),
+            expected=data.get("expected"),
             remote_addr=client_ip(request),
         ).execute()
         return Response(_feature_json(feature.pk))

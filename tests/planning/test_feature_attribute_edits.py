@@ -9,14 +9,17 @@ import unicodedata
 
 import pytest
 from django.contrib.auth.models import User
+from django.contrib.gis.geos import LineString
 from rest_framework.test import APIClient
 
 from planning import qa
 from planning.actions import SubmitRevision
-from planning.models import AuditEvent, Feature, Layer, Revision
+from planning.models import AuditEvent, Feature, Layer, Membership, Revision
 from tests.conftest import HUE_X, HUE_Y, make_plan, square
 
 pytestmark = pytest.mark.django_db
+
+ANONYMOUS = 403  # the API refuses writes from anonymous callers before any lookup
 
 
 def api(user: User | None, language: str = "en") -> APIClient:
@@ -57,12 +60,12 @@ def test_a_planner_fills_in_what_qa_found_missing(planner, unlabelled_draft):
 
     assert response.status_code == 200, response.content
     body = response.json()
-    assert body["properties"]["function"] == "cx"
+    assert body["properties"]["function"] == "CX"
     lot.refresh_from_db()
     assert lot.attributes == {
         "code": "C1",
         "cad_layer": "QH_LO",  # what the import recorded stays
-        "function": "cx",
+        "function": "CX",  # a catalogue code as the CAD import stores it
         "density": 40,
         "storeys_max": 3,
     }
@@ -95,9 +98,9 @@ def test_text_is_stored_as_nfc_with_its_spaces_tidied(planner, draft_plan):
     assert patch(planner, lot, {"function": decomposed}).status_code == 200
 
     lot.refresh_from_db()
-    assert lot.attributes["function"] == "Đất ở mới"
-    assert unicodedata.is_normalized("NFC", lot.attributes["function"])
-    assert lot.category != ""  # a name in the catalogue, or the value in capitals
+    assert lot.attributes["function_label"] == "Đất ở mới"  # as typed, beside the code
+    assert unicodedata.is_normalized("NFC", lot.attributes["function_label"])
+    assert lot.attributes["function"] == lot.category == "DO"  # the catalogue name's code
 
 
 def test_a_value_outside_the_catalogue_becomes_the_category_in_capitals(planner, draft_plan):
@@ -134,6 +137,11 @@ def test_null_or_empty_clears_an_optional_attribute(planner, draft_plan):
         ({"code": ""}, "code", "required"),
         ({"function": 12}, "function", "enter text"),
         ({"function": "x" * 501}, "function", "at most 500"),
+        ({"function": "A\u0000B"}, "function", "control characters"),
+        ({"code": "A\u2028B"}, "code", "control characters"),
+        ({"area": 10**400}, "area", "from 0 to"),
+        ({"storeys_max": 10**400}, "storeys_max", "whole number"),
+        ({"height_max": 1e300}, "height_max", "from 0 to 1,000"),
     ],
 )
 def test_a_refused_value_names_its_attribute_and_changes_nothing(
@@ -170,12 +178,19 @@ def test_the_refusal_speaks_vietnamese(planner, draft_plan):
     assert response.json()["detail"] == "Mật độ xây dựng (%): nhập giá trị từ 0 đến 100."
 
 
-def test_others_than_the_projects_planners_cannot_edit(planner, reviewer, outsider, draft_plan):
+def test_who_cannot_see_the_draft_is_told_it_does_not_exist(
+    planner, reviewer, outsider, draft_plan, unlabelled_draft
+):
     lot = lot_of(draft_plan)
+    other_planner = User.objects.create_user("planner_b")
+    Membership.objects.create(
+        project=unlabelled_draft.project, user=other_planner, role=Membership.Role.PLANNER
+    )
 
-    assert patch(None, lot, {"function": "CX"}).status_code in (401, 403, 404)
-    assert patch(outsider, lot, {"function": "CX"}).status_code == 404  # cannot see it
-    assert patch(reviewer, lot, {"function": "CX"}).status_code in (403, 404)
+    assert patch(None, lot, {"function": "CX"}).status_code == ANONYMOUS
+    assert patch(outsider, lot, {"function": "CX"}).status_code == 404
+    assert patch(reviewer, lot, {"function": "CX"}).status_code == 404  # drafts are the planners'
+    assert patch(other_planner, lot, {"function": "CX"}).status_code == 404  # another project's
     lot.refresh_from_db()
     assert lot.attributes["function"] == "GD"
 
@@ -227,10 +242,124 @@ def test_a_new_height_limit_drops_the_drafts_envelopes_for_a_rebuild(planner, dr
     assert patch(planner, lot, {"height_max": 12}).status_code == 200
     assert build_envelopes(draft_plan) == 1
 
-    assert patch(planner, lot, {"code": "B1a"}).status_code == 200
-    assert Envelope.objects.filter(revision=draft_plan).count() == 1  # not a limit
+    assert Envelope.objects.get(revision=draft_plan).code == "B1"
 
-    assert patch(planner, lot, {"height_max": 20}).status_code == 200
+    assert patch(planner, lot, {"code": "B1a", "height_max": 20}).status_code == 200
     assert not Envelope.objects.filter(revision=draft_plan).exists()
     assert build_envelopes(draft_plan) == 1
-    assert Envelope.objects.get(revision=draft_plan).height_max == 20
+    envelope = Envelope.objects.get(revision=draft_plan)
+    assert (envelope.code, envelope.height_max) == ("B1a", 20)
+
+    assert patch(planner, lot, {"density": 30}).status_code == 200  # the envelope records it
+    assert not Envelope.objects.filter(revision=draft_plan).exists()
+
+
+def test_infinity_nan_and_lone_surrogates_are_refused(planner, draft_plan):
+    """JSON a client may send that Python reads but PostgreSQL's jsonb cannot store."""
+    lot = lot_of(draft_plan)
+    bodies = (
+        '{"attributes": {"area": Infinity}}',
+        '{"attributes": {"area": NaN}}',
+        '{"attributes": {"code": "A\\ud800"}}',
+    )
+    for body in bodies:
+        response = api(planner).patch(
+            f"/api/features/{lot.pk}/", body, content_type="application/json"
+        )
+        assert response.status_code == 400, body
+    lot.refresh_from_db()
+    assert lot.attributes == {"code": "B1", "function": "GD"}
+
+
+def test_a_long_list_of_unknown_names_is_not_echoed_whole(planner, draft_plan):
+    names = {f"bogus_{i:04d}": 1 for i in range(1000)}
+
+    response = patch(planner, lot_of(draft_plan), names)
+
+    assert response.status_code == 400
+    assert "bogus_0004" in response.json()["detail"]
+    assert "bogus_0005" not in response.json()["detail"]
+    assert len(response.json()["detail"]) < 300
+
+
+def test_a_spelling_of_the_source_is_replaced_under_the_schemas_name(planner, draft_plan):
+    lot = lot_of(draft_plan)
+    Feature.objects.filter(pk=lot.pk).update(
+        attributes={"CODE": "G2", "FUNCTION": "DO", "DENSITY": 40.0, "function_label": "Đất ở"},
+        category="DO",
+    )
+
+    assert patch(planner, lot, {"function": "CX", "density": 60}).status_code == 200
+
+    lot.refresh_from_db()
+    assert lot.attributes == {"CODE": "G2", "function": "CX", "density": 60}
+    assert lot.category == "CX"
+    event = AuditEvent.objects.get(action="feature.edit_attributes")
+    assert event.detail["changes"] == {"function": ["DO", "CX"], "density": [40.0, 60]}
+
+
+def test_a_category_the_import_took_from_another_field_stays(planner, draft_plan):
+    """MDSD held the catalogue codes, FUNCTION names (layer_kinds.category_field)."""
+    lot = lot_of(draft_plan)
+    Feature.objects.filter(pk=lot.pk).update(
+        attributes={"code": "G1", "MDSD": "ODT"}, category="ODT"
+    )
+
+    assert patch(planner, lot, {"function": "nhà ở liên kế"}).status_code == 200
+
+    lot.refresh_from_db()
+    assert lot.category == "ODT"
+    assert lot.attributes["function"] == "nhà ở liên kế"
+
+
+def test_a_value_changed_meanwhile_refuses_the_save(planner, draft_plan):
+    lot = lot_of(draft_plan)
+    assert patch(planner, lot, {"function": "CX"}).status_code == 200  # another planner
+
+    response = api(planner).patch(
+        f"/api/features/{lot.pk}/",
+        {"attributes": {"function": "DO"}, "expected": {"function": "GD"}},
+        format="json",
+    )
+
+    assert response.status_code == 409
+    assert "changed meanwhile" in response.json()["detail"]
+    lot.refresh_from_db()
+    assert lot.attributes["function"] == "CX"
+    shown = {"attributes": {"function": "DO"}, "expected": {"function": "CX"}}
+    assert api(planner).patch(f"/api/features/{lot.pk}/", shown, format="json").status_code == 200
+
+
+def test_storeys_out_of_order_name_the_field_that_changed(planner, draft_plan):
+    lot = lot_of(draft_plan)
+    Feature.objects.filter(pk=lot.pk).update(
+        attributes={"code": "B1", "function": "GD", "storeys_min": "5"}
+    )
+
+    response = patch(planner, lot, {"storeys_max": 3})  # text "5" is read as QA reads it
+
+    assert response.status_code == 400
+    assert response.json()["attribute"] == "storeys_max"
+
+
+def test_editing_a_red_line_drops_the_envelopes_its_type_shaped(planner, draft_plan):
+    from threed.envelopes import build_envelopes
+    from threed.models import Envelope
+
+    lot = lot_of(draft_plan)
+    assert patch(planner, lot, {"height_max": 12}).status_code == 200
+    build_envelopes(draft_plan)
+    layer = Layer.objects.create(
+        revision=draft_plan, kind="redlines", name="Chỉ giới", created_by=planner, feature_count=1
+    )
+    line = Feature.objects.create(
+        layer=layer,
+        geom=LineString((HUE_X, HUE_Y + 300), (HUE_X + 100, HUE_Y + 300)),
+        attributes={},
+    )
+    build_envelopes(draft_plan)
+    assert Envelope.objects.filter(revision=draft_plan).exists()
+
+    assert patch(planner, line, {"type": "chỉ giới xây dựng"}).status_code == 200
+
+    assert not Envelope.objects.filter(revision=draft_plan).exists()

@@ -748,6 +748,7 @@ def test_a_planner_corrects_a_lots_attributes_from_its_card(browser, live_server
     qa.run(proposal)  # the lot has no function: an error
     page = open_as_planner(browser, live_server, proposal, "vi-VN")
     expect(page.locator("#qa")).to_have_attribute("data-qa-status", "current")
+    expect(page.locator("#balance-table")).not_to_contain_text("CX")
     x, y = a2_pixel(page)
     page.locator("#map").click(position={"x": x, "y": y})
     card = page.locator(f"#feature-info .info-card[data-feature-id='{lot.pk}']")
@@ -775,20 +776,28 @@ def test_a_planner_corrects_a_lots_attributes_from_its_card(browser, live_server
         shown.locator("tr", has=page.locator("th", has_text="Mật độ xây dựng (%)")).locator("td")
     ).to_have_text("12,5", timeout=WAIT)
     lot.refresh_from_db()
-    assert lot.attributes == {"code": "A2", "function": "cx", "density": 12.5}
+    assert lot.attributes == {"code": "A2", "function": "CX", "density": 12.5}
     assert lot.category == "CX"
     expect(page.locator("#qa")).to_have_attribute("data-qa-status", "outdated", timeout=WAIT)
+    expect(page.locator("#balance-table")).to_contain_text("CX", timeout=WAIT)
     assert not page.js_errors
     page.context.close()
 
 
-def test_a_reviewer_gets_no_edit_button(browser, live_server, proposal, people):
+def test_a_submitted_revision_offers_no_attribute_edit(browser, live_server, proposal, people):
+    """The planner (the only role that sees a draft besides staff) gets no edit button once
+    the revision is frozen; the reviewer neither."""
     SubmitRevision(user=people["planner"], revision=proposal).execute()
-    path = f"/revisions/{proposal.pk}/review/"
-    page = sign_in(browser, live_server, "reviewer_e2e", "pw-reviewer-e2e", path)
-    open_review(page, live_server, proposal.pk)
-    x, y = a2_pixel(page)
-    page.locator("#map").click(position={"x": x, "y": y})
-    expect(page.locator("#feature-info .info-card").first).to_be_visible(timeout=WAIT)
-    expect(page.locator("#feature-info .attribute-edit")).to_have_count(0)
-    page.context.close()
+    for username, password in (
+        ("planner_t", "pw-planner-test"),
+        ("reviewer_e2e", "pw-reviewer-e2e"),
+    ):
+        page = sign_in(
+            browser, live_server, username, password, f"/revisions/{proposal.pk}/review/"
+        )
+        open_review(page, live_server, proposal.pk)
+        x, y = a2_pixel(page)
+        page.locator("#map").click(position={"x": x, "y": y})
+        expect(page.locator("#feature-info .info-card").first).to_be_visible(timeout=WAIT)
+        expect(page.locator("#feature-info .attribute-edit")).to_have_count(0)
+        page.context.close()

@@ -19,9 +19,17 @@ function shownValue(spec, value) {
   return String(value);
 }
 
-function field(config, spec, value) {
+/** A schema attribute's stored value: under its own key, else a spelling in another case
+ * ("FUNCTION" from a shapefile), as the server and QA read it. */
+function storedValue(attributes, name) {
+  if (name in attributes) return attributes[name];
+  const key = Object.keys(attributes).find((k) => k.toLowerCase() === name);
+  return key === undefined ? null : attributes[key];
+}
+
+function field(config, feature, spec, value) {
   const { labels } = config;
-  const id = `edit-attribute-${spec.name}`;
+  const id = `edit-attribute-${feature.id}-${spec.name}`;
   const wrapper = el('div', 'attribute-field');
   const label = el('label', '', (labels.attributes || {})[spec.name] || spec.name);
   label.htmlFor = id;
@@ -30,6 +38,7 @@ function field(config, spec, value) {
   Object.assign(input, { id, name: spec.name, type: 'text', value: shownValue(spec, value) });
   input.dataset.original = input.value;
   input.dataset.type = spec.type;
+  input.setAttribute('aria-describedby', `edit-problem-${feature.id}`);
   if (spec.type !== 'string') input.inputMode = 'decimal';
   if (spec.required) input.required = true;
   wrapper.append(label, input);
@@ -71,6 +80,14 @@ function showProblem(form, text, attribute) {
   problem.textContent = text;
   problem.hidden = false;
   markInvalid(form, attribute);
+  if (!attribute) problem.focus(); // a conflict or a lost connection: no field to go to
+}
+
+/** What the form was shown of the changed attributes: the server refuses the save when
+ * another planner changed one meanwhile. */
+function expectedOf(feature, changes) {
+  const attributes = feature.attributes || {};
+  return Object.fromEntries(Object.keys(changes).map((name) => [name, storedValue(attributes, name)]));
 }
 
 async function save(config, feature, form, close) {
@@ -89,7 +106,8 @@ async function save(config, feature, form, close) {
   button.disabled = true;
   try {
     const url = fillTemplate(config.urls.feature, { id: feature.id });
-    await request(url, { method: 'PATCH', json: { attributes: changes }, labels: config.labels });
+    const json = { attributes: changes, expected: expectedOf(feature, changes) };
+    await request(url, { method: 'PATCH', json, labels: config.labels });
     showStatus('success', config.labels.attributesSaved);
     close(true);
   } catch (error) {
@@ -104,9 +122,12 @@ function editForm(config, feature, close) {
   const form = el('form', 'attribute-form');
   form.noValidate = true; // the server's messages, in the page's language, say what is wrong
   const problem = el('p', 'attribute-problem error');
+  problem.id = `edit-problem-${feature.id}`;
+  problem.tabIndex = -1;
   problem.setAttribute('role', 'alert');
   problem.hidden = true;
-  form.append(...specs.map((spec) => field(config, spec, (feature.attributes || {})[spec.name])));
+  const attributes = feature.attributes || {};
+  form.append(...specs.map((spec) => field(config, feature, spec, storedValue(attributes, spec.name))));
   const actions = el('div', 'attribute-actions');
   const submit = el('button', 'btn btn-primary', labels.save);
   submit.type = 'submit';

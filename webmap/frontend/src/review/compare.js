@@ -71,3 +71,13 @@ export function setUpCompare(config, review) {
     });
   });
 }
+
+/** The change layer read again (after an edit of the revision), and its legend when shown. */
+export async function refreshChanges(config, review) {
+  const { layers, map } = review;
+  changesLoaded = null;
+  layers.changes.getSource().clear();
+  if (map.getTargetElement().dataset.mode !== 'changes') return;
+  await loadChanges(config, layers.changes);
+  renderLegend(config, countChanges(layers.changes));
+}

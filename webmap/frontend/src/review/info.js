@@ -10,6 +10,8 @@ import { el, interpolate as format } from '../config.js';
 import { request } from './api.js';
 import { editButton } from './attributes_edit.js';
 import { loadFindings } from './findings.js';
+import { loadBalance } from './balance.js';
+import { refreshChanges } from './compare.js';
 
 const HIT_PIXELS = 3;
 const MAX_TOLERANCE_M = 500; // the API's own cap
@@ -121,7 +123,9 @@ class InfoBox {
     this.shown = 0; // the latest click wins when answers come back out of order
     box.querySelector('[data-close-info]').addEventListener('click', () => this.close());
     document.addEventListener('keydown', (event) => {
-      if (event.key === 'Escape' && !this.box.hidden) this.close();
+      if (event.key !== 'Escape' || this.box.hidden) return;
+      if (document.activeElement && document.activeElement.closest('.attribute-form')) return;
+      this.close(); // but not from inside an attribute form: its input would be lost
     });
   }
 
@@ -144,11 +148,15 @@ class InfoBox {
     this.box.querySelector('.feature-info-title').focus();
   }
 
-  /** After an edit: the revision's tiles, the (now outdated) findings and this card anew. */
+  /** After an edit: the revision's tiles, the (now outdated) findings, the balance, the
+   * change layer and this card anew, at the clicked place wherever the map moved since. */
   saved(event) {
-    this.review.layers.revision.getSource().refresh();
-    loadFindings(this.config, this.review);
-    this.show(event);
+    const { config, review } = this;
+    review.layers.revision.getSource().refresh();
+    loadFindings(config, review);
+    loadBalance(config);
+    refreshChanges(config, review);
+    this.show({ coordinate: event.coordinate, pixel: review.map.getPixelFromCoordinate(event.coordinate) });
   }
 
   close() {
