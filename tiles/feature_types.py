@@ -1,9 +1,13 @@
 """Feature types (WFS) / collections (OGC API) / vector-tile layers: one registry.
 
 Per layer kind across all plans the caller may see (`landuse`, `roads` …) and per project
-(`landuse.demo-hue-1-500`: kind first, so every name is a valid XML NCName). Only types
-with at least one visible feature exist for a caller: a private project's types are
-unknown, not forbidden, to others. Property names are allow-listed: the kind's schema,
+(`landuse.demo-hue-1-500`: kind first, so every name is a valid XML NCName). The kinds'
+types are the published catalogue (`published_kinds`, also WMS's and WMTS's layers): they
+always exist, empty when nothing of the kind is visible, so a client configured with a type
+name keeps it whatever the data holds. A project's types exist only with a visible
+feature: a private project's types are unknown, not forbidden, to others. An empty type
+advertises the extent of what the caller sees, else Viet Nam (as the WMS layers do), so its
+extent never tells where drafts lie. Property names are allow-listed: the kind's schema,
 `category` (the catalogue code of Feature.category) for kinds that have categories, and the
 attribute names the visible layers declare, when they are safe XML names.
 
@@ -30,6 +34,7 @@ from planning import extent
 from planning.layer_kinds import KINDS
 from planning.models import Feature, Layer
 from planning.visibility import service_features
+from tiles.datasource import VIETNAM_WGS84, Bbox
 
 SAFE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,63}$")
 RESERVED = {"geom", "geometry", "id", "fid", "gml_id", "boundedBy", "category"}
@@ -90,7 +95,18 @@ def _name(kind: str, project_code: str | None) -> str:
     return kind if project_code is None else f"{kind}.{project_code}"
 
 
+def published_kinds() -> list[str]:
+    """The layer kinds every service publishes, in draw order: the WMS/WMTS layers, the WFS
+    feature types and the OGC API collections of one catalogue, listed with or without data."""
+    return sorted(KINDS, key=lambda k: KINDS[k].draw_order)
+
+
+def _kind_type(kind: str) -> FeatureType:
+    return FeatureType(kind, kind, None, str(KINDS[kind].label))
+
+
 def feature_types(user, at: datetime | None = None) -> list[FeatureType]:
+    """Every published kind, then the projects' types with features the caller sees."""
     pairs = (
         service_features(user, at)
         .values_list(
@@ -99,19 +115,21 @@ def feature_types(user, at: datetime | None = None) -> list[FeatureType]:
         .distinct()
     )
     projects: dict[tuple[str, str], str] = {(k, c): n for k, c, n in pairs if k in KINDS}
-    kinds = sorted({k for k, _ in projects}, key=lambda k: KINDS[k].draw_order)
-    types = [FeatureType(k, k, None, str(KINDS[k].label)) for k in kinds]
+    types = [_kind_type(kind) for kind in published_kinds()]
     for (kind, code), name in sorted(projects.items()):
         types.append(FeatureType(_name(kind, code), kind, code, f"{KINDS[kind].label}: {name}"))
     return types
 
 
 def feature_type(name: str, user, at: datetime | None = None) -> FeatureType | None:
-    """The visible type called `name`, or None (unknown or invisible: the same answer)."""
-    kind, _, code = name.partition(".")
-    if kind not in KINDS or (code and not SAFE_NAME.match(code)):
+    """The type called `name`, or None (unknown or invisible: the same answer). A kind's
+    type is always known; a project's only while the caller sees a feature of it."""
+    kind, dot, code = name.partition(".")
+    if kind not in KINDS or (dot and not SAFE_NAME.match(code)):
         return None
-    ftype = FeatureType(name, kind, code or None, str(KINDS[kind].label))
+    if not dot:
+        return _kind_type(kind)
+    ftype = FeatureType(name, kind, code, str(KINDS[kind].label))
     return ftype if features_of(ftype, user, at).exists() else None
 
 
@@ -217,6 +235,17 @@ def _free_name(key: str, taken: set[str], declared: set[str]) -> str:
     while f"{stem}{number}".casefold() in blocked:
         number += 1
     return f"{stem}{number}"
+
+
+def type_extent_wgs84(ftype: FeatureType, user) -> Bbox:
+    """The lon/lat extent a type advertises: its visible features'; for an empty type that of
+    everything the caller sees, and Viet Nam when that is nothing, as the WMS and WMTS
+    layers fall back (tiles.mapproxy_config._layer_extent). Never from unseen drafts."""
+    own = extent_wgs84(features_of(ftype, user))
+    if own is not None:
+        return own
+    seen = service_features(user).filter(geom__contained=extent.storage_envelope_polygon())
+    return extent_wgs84(seen) or VIETNAM_WGS84
 
 
 def extent_wgs84(features: QuerySet[Feature]) -> tuple[float, float, float, float] | None:

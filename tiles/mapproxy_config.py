@@ -16,6 +16,7 @@ from django.conf import settings
 from planning.crs import offered_srids
 from planning.layer_kinds import KINDS
 from tiles import datasource, raster_layers, styles, wms_legend
+from tiles.feature_types import published_kinds
 from tiles.mapnik_source import SOURCE_TYPE
 
 ALL_PLANS = "plans"
@@ -51,7 +52,8 @@ def public_layers() -> list[PublicLayer]:
 
 
 def _vector_layers() -> list[PublicLayer]:
-    ordered = sorted(KINDS.values(), key=lambda k: k.draw_order)
+    """`plans` and the published kinds: the catalogue WFS and OGC API Features list too."""
+    ordered = [KINDS[kind] for kind in published_kinds()]
     layers = [PublicLayer(ALL_PLANS, "Quy hoạch / Plans", tuple(k.code for k in ordered))]
     layers += [PublicLayer(k.code, str(k.label), (k.code,)) for k in ordered]
     return layers

@@ -23,8 +23,10 @@ from tiles.generation import InForceState, in_force_state
 from tiles.params import parse_instant_param
 
 MVT_CONTENT_TYPE = "application/vnd.mapbox-vector-tile"
-TILE_VARIANT = "mvt2"  # bump with any change of the encoding (extent, buffer, properties, ids)
-TILEJSON_VARIANT = "tilejson1"
+# Bump with any change of the encoding (extent, buffer, properties, ids): it keys the ETag
+# and the disk cache. 3: no `category` where a kind has none or a lot is uncategorised.
+TILE_VARIANT = "mvt3"
+TILEJSON_VARIANT = "tilejson2"  # 2: `category` among the fields only where a kind has it
 
 
 def _moment(request: HttpRequest) -> datetime | None:
@@ -60,7 +62,11 @@ def vector_tile(request: HttpRequest, layer: str, z: str, x: str, y: str) -> Htt
         at, revision_id = _moment(request), _revision(request)
         state = in_force_state()
         shared = not is_private(user) and at is None and revision_id is None
-        path = vtile_cache.tile_path(state.generation, layer, zoom, col, row) if shared else None
+        path = (
+            vtile_cache.tile_path(state.generation, TILE_VARIANT, layer, zoom, col, row)
+            if shared
+            else None
+        )
         data = vtile_cache.read(path) if path else None
         source = None
         if data is None:  # a cached tile proves the layer exists; otherwise ask first

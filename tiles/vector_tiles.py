@@ -5,8 +5,8 @@ A vector-tile source is a feature type of tiles.feature_types (`landuse`, `roads
 layer. Visibility is planning.visibility's rule, embedded as a revision subquery, so a
 tile shows exactly what the WFS shows the same caller. The MVT feature id is the feature's
 public id (planning.models.public_id_sql, the id WFS and OGC API publish); properties are
-the category code (clients colour it from the catalogue) and the allow-listed attributes,
-picked out of the JSONB column with bound key names.
+the category code of a land-use lot that has one (clients colour it from the catalogue)
+and the allow-listed attributes, picked out of the JSONB column with bound key names.
 
 The geometry filter is `geom && <tile envelope in the storage CRS>` so the GIST index on
 the storage column is used; transforming each row first would scan the table.
@@ -40,6 +40,7 @@ from tiles.feature_types import (
     Property,
     extent_wgs84,
     properties_from_schemas,
+    published_kinds,
 )
 
 MAX_ZOOM = 22
@@ -81,7 +82,7 @@ def tile_in_range(z: int, x: int, y: int) -> tuple[bool, bool]:
 def _kinds_of(name: str) -> tuple[list[str], str | None]:
     """The layer kinds a source name covers and its project code; ([], None) if invalid."""
     if name == PLANS:
-        return sorted(KINDS, key=lambda k: KINDS[k].draw_order), None
+        return published_kinds(), None
     kind, dot, code = name.partition(".")
     if kind not in KINDS or (dot and not SAFE_NAME.match(code)):
         return [], None
@@ -149,16 +150,21 @@ def public_source(name: str, generation: str) -> VectorSource | None:
 
 def _layer_sql(layer: TileLayer) -> tuple[str, list[Any]]:
     """ST_AsMVT of one layer over the selected features; '' when none is in the tile. The
-    category is a column of every layer; the attributes go under their published names."""
-    keyed = [prop for prop in layer.properties if prop.key]
-    pairs = ", ".join("%s, attributes -> %s" for _ in keyed)
+    published properties go under their published names, null ones left out: `category`
+    only in kinds that have it (tiles.feature_types.standard_properties) and only for a lot
+    that has one, as WFS and OGC API publish it, never as an empty string."""
+    values = [
+        "to_jsonb(nullif(category, ''))" if not p.key else "attributes -> %s"
+        for p in layer.properties
+    ]
+    pairs = ", ".join(f"%s, {value}" for value in values)
     params: list[Any] = [layer.name, EXTENT]
-    for prop in keyed:
-        params += [prop.name, prop.key]
+    for prop in layer.properties:
+        params += [prop.name, prop.key] if prop.key else [prop.name]
     params.append(layer.kind)
     sql = f"""coalesce((SELECT ST_AsMVT(t, %s, %s, 'geom', 'id') FROM (
-        SELECT id, category, jsonb_strip_nulls(jsonb_build_object({pairs})) AS attributes, geom
-        FROM feats WHERE kind = %s AND geom IS NOT NULL) AS t), ''::bytea)"""  # noqa: S608 - only placeholders are repeated
+        SELECT id, jsonb_strip_nulls(jsonb_build_object({pairs})) AS properties, geom
+        FROM feats WHERE kind = %s AND geom IS NOT NULL) AS t), ''::bytea)"""  # noqa: S608 - only placeholders and constant expressions
     return sql, params
 
 
@@ -206,9 +212,8 @@ def render_tile(source: VectorSource, z: int, x: int, y: int) -> bytes:
 
 
 def _fields(layer: TileLayer) -> dict[str, str]:
-    fields = {"category": "String"}
-    fields.update({p.name: _TILEJSON_TYPES.get(p.type, "String") for p in layer.properties})
-    return fields
+    """The layer's published properties: `category` only in kinds that have it."""
+    return {p.name: _TILEJSON_TYPES.get(p.type, "String") for p in layer.properties}
 
 
 def _bounds(source: VectorSource) -> list[float]:

@@ -1,9 +1,11 @@
-"""The public vector-tile cache on disk: <PLANNING_TILE_CACHE_DIR>/vtiles/<generation>/….
+"""The public vector-tile cache on disk: <PLANNING_TILE_CACHE_DIR>/vtiles/<generation>/<variant>/….
 
 Only tiles for anonymous callers are stored (they show plans in force only). The
 directory is keyed by the in-force generation, so after an approval the same URL is
 rendered anew; older generations are deleted when plan_in_force_changed fires, and when a
-process first writes into a new generation (another process may have approved).
+process first writes into a new generation (another process may have approved). Inside a
+generation, tiles are keyed by the encoding's variant (vector_tile_views.TILE_VARIANT), so
+a release that changes what a tile holds never serves tiles an older release stored.
 """
 
 from __future__ import annotations
@@ -25,9 +27,9 @@ def cache_root() -> Path:
     return Path(settings.PLANNING_TILE_CACHE_DIR) / "vtiles"
 
 
-def tile_path(generation: str, source: str, z: int, x: int, y: int) -> Path:
+def tile_path(generation: str, variant: str, source: str, z: int, x: int, y: int) -> Path:
     """Where a tile lives; `source` is a validated source name (no path separators)."""
-    return cache_root() / generation / source / str(z) / str(x) / f"{y}.pbf"
+    return cache_root() / generation / variant / source / str(z) / str(x) / f"{y}.pbf"
 
 
 def read(path: Path) -> bytes | None:
@@ -39,7 +41,7 @@ def read(path: Path) -> bytes | None:
 
 def write(path: Path, data: bytes) -> None:
     """Store atomically (a reader never sees half a tile); a full disk only loses caching."""
-    generation_dir = path.parents[3]
+    generation_dir = cache_root() / path.relative_to(cache_root()).parts[0]
     is_new = not generation_dir.exists()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -29,6 +29,10 @@ NO_FEATURE_INFO = (
     "GetFeatureInfo is not offered by this WMTS: ask WMS GetFeatureInfo at /ows "
     "(SERVICE=WMS) for the features under a pixel."
 )
+# The styles MapProxy's WMTS capabilities list for every layer; MapProxy itself ignores
+# the value, so another one would get the default tile where WMTS 1.0 wants an exception.
+# An empty Style is MapProxy's default as well (see _missing).
+OFFERED_STYLES = ("default",)
 _OWS = "http://www.opengis.net/ows/1.1"
 _SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
 # Row and column may be negative: MapProxy answers those TileOutOfRange itself.
@@ -72,6 +76,7 @@ def check_kvp(params: dict[str, str]) -> None:
         )
     values = {name: params[name.upper()].strip() for name in required}
     _check_values(values, status=400)
+    _check_style(values["Style"])
 
 
 def check_rest(rest: str) -> bool:
@@ -149,3 +154,12 @@ def _check_values(values: dict[str, str], *, status: int) -> None:
     # as unknown as a name that does not exist.
     if public_layer(values["Layer"]) is None:
         raise WmtsError(f"Unknown layer {values['Layer'][:64]!r}.", locator="Layer")
+
+
+def _check_style(style: str) -> None:
+    """A style the layers offer (the RESTful template has none: its paths cannot name one)."""
+    if style and style not in OFFERED_STYLES:
+        raise WmtsError(
+            f"Unknown Style {style[:64]!r}; offered: {', '.join(OFFERED_STYLES)}.",
+            locator="Style",
+        )

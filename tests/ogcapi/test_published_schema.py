@@ -58,7 +58,7 @@ def test_items_carry_category_and_the_published_names(client, plans):
     one = get_json(client, f"{ITEMS}/{feature_id('S2')}")
     assert (one["properties"]["category"], one["properties"]["AREA_1"]) == ("OCT", 99.0)
     _, html = get(client, f"{ITEMS}?f=html&category=TMDV", **{"Accept-Language": "en"})
-    assert "category = TMDV; AREA_1 = 1234.5; Zone = north" in html.decode()
+    assert "category = TMDV; AREA_1 = 1,234.5; Zone = north" in html.decode()  # en grouping
 
 
 @pytest.mark.parametrize(

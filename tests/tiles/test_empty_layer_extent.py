@@ -3,8 +3,8 @@ advertised all of Viet Nam in the WMS and WMTS capabilities, the world in its Ti
 
 A layer with no features in force advertises the extent of the plans in force, where a
 client zooming to it finds the plan it belongs to; only when nothing is in force does a
-layer advertise Viet Nam. WMS, WMTS and the vector tiles' TileJSON agree. (WFS feature types
-and OGC API collections exist only with features, so an empty layer is not listed there.)
+layer advertise Viet Nam. WMS, WMTS and the vector tiles' TileJSON agree, and so do the WFS
+feature types and OGC API collections of an empty kind (tests/tiles/test_one_catalogue.py).
 """
 
 from __future__ import annotations

@@ -216,12 +216,13 @@ def test_tilejson_structure(client, plan_in_force, draft_plan, planner):
 
 def test_anonymous_tiles_are_cached_on_disk_by_generation(client, plan_in_force, planner, settings):
     from tiles.generation import current_generation
+    from tiles.vector_tile_views import TILE_VARIANT
 
     response, _ = get_tile(client, "plans", HUE_X + 50, HUE_Y + 50)
     root = Path(settings.PLANNING_TILE_CACHE_DIR) / "vtiles"
     files = list(root.rglob("*.pbf"))
     assert len(files) == 1
-    assert files[0].relative_to(root).parts[:2] == (current_generation(), "plans")
+    assert files[0].relative_to(root).parts[:3] == (current_generation(), TILE_VARIANT, "plans")
     assert files[0].read_bytes() == response.content
     again, _ = get_tile(client, "plans", HUE_X + 50, HUE_Y + 50)
     assert again.content == response.content

@@ -21,7 +21,7 @@ from tests.conftest import make_plan
 from tests.ogc_schemas import needs_schemas, validate
 from tests.rasters.conftest import SCAN_SIZE, SCAN_TRANSFORM, pattern, write_tiff
 from tests.wms.helpers import wms_url
-from tiles import mount, views
+from tiles import mount, views, wmts_request
 
 # Only what MapProxy renders needs committed data (Mapnik reads over its own connections).
 pytestmark = pytest.mark.usefixtures("catalogue")
@@ -103,6 +103,10 @@ WMTS_CASES = [
     (_kvp("/wmts", TILECOL="x", SERVICE=None), 400, "InvalidParameterValue", "TileCol"),
     (_kvp(LAYER="secret"), 400, "InvalidParameterValue", "Layer"),
     (_kvp(TILEMATRIXSET="nogrid"), 400, "InvalidParameterValue", "TileMatrixSet"),
+    # A style the layer does not offer (the QA walk's), whichever case or endpoint.
+    (_kvp(STYLE="nostyle"), 400, "InvalidParameterValue", "Style"),
+    (_kvp("/wmts", STYLE="Default", SERVICE=None), 400, "InvalidParameterValue", "Style"),
+    (_kvp(STYLE="outline"), 400, "InvalidParameterValue", "Style"),  # a WMS style only
     (_kvp(REQUEST="Bogus"), 400, "OperationNotSupported", "Request"),
     ("/wmts?REQUEST=Bogus", 400, "OperationNotSupported", "Request"),
     ("/wmts?", 400, "MissingParameterValue", "Request"),
@@ -266,6 +270,20 @@ def test_valid_requests_still_work(client, plan_in_force, errors_log):
     assert errors_log() == ""
 
 
+@pytest.mark.django_db
+def test_gettile_takes_the_styles_the_capabilities_list(client, plan_in_force):
+    """What the WMTS capabilities offer each layer is what GetTile accepts (and no Style,
+    MapProxy's default); anything else is refused before MapProxy ignores it."""
+    document = etree.fromstring(client.get("/wmts/1.0.0/WMTSCapabilities.xml").content)
+    wmts = "{http://www.opengis.net/wmts/1.0}"
+    offered = {style.findtext(f"{OWS11}Identifier") for style in document.iter(f"{wmts}Style")}
+    assert offered == set(wmts_request.OFFERED_STYLES)
+    for style in (*offered, ""):
+        wmts_request.check_kvp(TILE | {"STYLE": style})
+    with pytest.raises(wmts_request.WmtsError, match="Unknown Style 'nostyle'; offered: default"):
+        wmts_request.check_kvp(TILE | {"STYLE": "nostyle"})
+
+
 @rendering
 def test_owslib_sees_a_service_exception(live_server, plan_in_force):
     """A client gets the exception text (OWSLib raises ServiceException for a 400; a 500
@@ -274,6 +292,15 @@ def test_owslib_sees_a_service_exception(live_server, plan_in_force):
     with pytest.raises(ServiceException, match="TileRow must be a whole number"):
         wmts.gettile(
             layer="landuse", tilematrixset="webmercator", tilematrix="05", row="abc", column=25
+        )
+    with pytest.raises(ServiceException, match="Unknown Style 'nostyle'"):
+        wmts.gettile(
+            layer="landuse",
+            style="nostyle",
+            tilematrixset="webmercator",
+            tilematrix="05",
+            row=14,
+            column=25,
         )
     tile = wmts.gettile(
         layer="landuse", tilematrixset="webmercator", tilematrix="05", row=14, column=25

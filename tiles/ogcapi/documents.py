@@ -1,8 +1,9 @@
 """The metadata documents of the OGC API: landing page, conformance, collections.
 
 Pure functions of the base URL and the caller: no HTTP here. The collections are the
-feature types of `tiles.feature_types` (one registry for WFS, OGC API and vector tiles),
-so a private project's collections exist only for those who may see it.
+feature types of `tiles.feature_types` (one registry for WFS, OGC API and vector tiles):
+every published kind, empty or not, and a project's collections only for those who may
+see a feature of it.
 """
 
 from __future__ import annotations
@@ -19,11 +20,10 @@ from planning.models import Layer, RevisionState
 from tiles.feature_types import (
     FeatureType,
     Property,
-    extent_wgs84,
     feature_type,
     feature_types,
-    features_of,
     properties_of,
+    type_extent_wgs84,
 )
 from tiles.params import CRS84, Crs
 
@@ -123,7 +123,7 @@ def history_start(ftype: FeatureType) -> datetime | None:
 
 def collection(base: str, ftype: FeatureType, user: Any, fmt: str = "json") -> dict[str, Any]:
     url = f"{base}collections/{ftype.name}"
-    box = extent_wgs84(features_of(ftype, user))
+    box = type_extent_wgs84(ftype, user)
     first = history_start(ftype)
     start = first.isoformat().replace("+00:00", "Z") if first else None
     return {
@@ -131,7 +131,7 @@ def collection(base: str, ftype: FeatureType, user: Any, fmt: str = "json") -> d
         "title": ftype.title,
         "itemType": "feature",
         "extent": {
-            "spatial": {"bbox": [list(box)] if box else [], "crs": CRS84},
+            "spatial": {"bbox": [list(box)], "crs": CRS84},
             "temporal": {
                 "interval": [[start, None]],
                 "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian",

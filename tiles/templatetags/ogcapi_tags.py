@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import math
+
 from django import template
+
+from planning.layer_kinds import KINDS
+from planning.numbers import localized
 
 register = template.Library()
 
@@ -12,3 +17,35 @@ def pairs(mapping: dict) -> list[tuple]:
     """The (key, value) pairs of a dict of published properties: `mapping.items` in a
     template would read a property named `items` (or `keys`, `values`) instead."""
     return list(mapping.items())
+
+
+@register.filter
+def number(value: object) -> object:
+    """A count or a numeric value as the page's language writes it, digits grouped ("84.640,5"
+    in Vietnamese, "84,640.5" in English: Django groups only with USE_THOUSAND_SEPARATOR,
+    which is off); its digits are kept. Anything else (text, true/false) is left as it is.
+    Ids are not numbers to read: pages show them without this filter."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    if isinstance(value, float) and not math.isfinite(value):
+        return value
+    return localized(value, decimals=None)
+
+
+# Schema attributes that are quantities: their whole numbers are grouped too ("10.000" m²),
+# while another whole number (a year, a code stored as a number) is shown as it is.
+_QUANTITIES = frozenset(
+    spec.name
+    for kind in KINDS.values()
+    for spec in (*kind.required, *kind.optional)
+    if spec.type in ("number", "integer")
+)
+
+
+@register.filter
+def property_value(value: object, name: str) -> object:
+    """A property's value for the reader: decimals and the schema's quantities as the page's
+    language writes them (`number`), other whole numbers ("2020") and text as they are."""
+    if isinstance(value, int) and not isinstance(value, bool) and name not in _QUANTITIES:
+        return value
+    return number(value)

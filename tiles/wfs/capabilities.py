@@ -5,7 +5,7 @@ from __future__ import annotations
 from lxml import etree
 
 from planning.crs import offered_srids
-from tiles.feature_types import FeatureType, extent_wgs84, features_of
+from tiles.feature_types import FeatureType, type_extent_wgs84
 from tiles.params import Crs
 from tiles.wfs.profiles import GEOJSON, NS, PREFIX, XLINK, XSI, Profile
 from tiles.wfs.request import max_count
@@ -197,7 +197,7 @@ def _feature_type(b: _Builder, parent: etree._Element, ftype: FeatureType, user)
     formats = b.el(element, wfs, "OutputFormats")
     for name in (b.p.gml_format, GEOJSON):
         b.el(formats, wfs, "Format", name)
-    extent = extent_wgs84(features_of(ftype, user)) or (-180.0, -90.0, 180.0, 90.0)
+    extent = type_extent_wgs84(ftype, user)
     box = b.ows(element, "WGS84BoundingBox")
     b.ows(box, "LowerCorner", f"{extent[0]} {extent[1]}")
     b.ows(box, "UpperCorner", f"{extent[2]} {extent[3]}")
