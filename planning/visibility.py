@@ -119,7 +119,13 @@ def visible_features(user) -> QuerySet[Feature]:
 # it superseded were in force): how the plan was prepared, submitted, reviewed, sent back
 # or rejected, the files imported, the comments and the members are the project's.
 PUBLIC_AUDIT_DETAIL: dict[str, tuple[str, ...]] = {
-    "revision.approve": ("decision_number", "note", "superseded", "superseded_lots"),
+    "revision.approve": (
+        "decision_number",
+        "note",
+        "superseded",
+        "superseded_lots",
+        "superseded_features",
+    ),
 }
 
 

@@ -280,6 +280,7 @@ class ApproveRevision(_Decision):
     acknowledge_open_comments: int = 0  # the open threads the approver saw and approves over
     superseded: list[int] = field(default_factory=list)
     superseded_lots: list[dict] = field(default_factory=list)
+    superseded_features: list[int] = field(default_factory=list)
     open_comments: int = 0  # counted under the row lock, for the audit record
 
     def lock(self) -> None:
@@ -371,7 +372,7 @@ class ApproveRevision(_Decision):
                 % {"count": len(overlaps)},
                 details={"overlaps": [o.as_dict() for o in overlaps]},
             )
-        supersession.supersede(self.revision, overlaps, now)
+        self.superseded_features = supersession.supersede(self.revision, overlaps, now)
         self.superseded_lots = [o.as_dict() for o in overlaps]
 
     def audit_detail(self) -> dict:
@@ -379,5 +380,7 @@ class ApproveRevision(_Decision):
             "decision_number": self.decision_number,
             "superseded": self.superseded,
             "superseded_lots": self.superseded_lots,
+            # what stood on those lots (buildings, lines, notes), left with them
+            "superseded_features": self.superseded_features,
             "open_comments": self.open_comments,
         }

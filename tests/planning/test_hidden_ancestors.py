@@ -321,7 +321,8 @@ def test_outsiders_read_only_the_public_decisions_in_the_audit_log(request, hist
         ("revision.approve", history["r2"].pk)
     ]
     assert events[0]["detail"]["decision_number"] == "2/QĐ-UBND"
-    assert set(events[0]["detail"]) <= {"decision_number", "note", "superseded", "superseded_lots"}
+    public = {"decision_number", "note", "superseded", "superseded_lots", "superseded_features"}
+    assert set(events[0]["detail"]) <= public
     text = text_of(response)
     for hidden in ("SECRET", "newcomer_t", "membership", "gpkg", "previous_state"):
         assert hidden not in text

@@ -1,0 +1,91 @@
+"""An approval that supersedes other projects' overlapping lots takes what those plans
+placed on them out of force too: buildings, red lines, notes lying mostly on the lots
+(QA walk: the buildings stayed on the public map, drawn over the new plan's lots). The
+other plan's boundary and what lies elsewhere stay; history keeps everything."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.gis.geos import LineString, Point
+from django.db import connection
+from django.utils import timezone
+
+from planning.models import AuditEvent, Feature, Layer, Revision
+from planning.visibility import in_force_features
+from tests.conftest import HUE_X, HUE_Y, make_plan, square
+
+pytestmark = pytest.mark.django_db
+
+
+def add(revision: Revision, kind: str, features: dict) -> None:
+    layer = Layer.objects.create(
+        revision=revision, kind=kind, name=kind, created_by=revision.project.created_by
+    )
+    for name, geom in features.items():
+        Feature.objects.create(layer=layer, geom=geom, attributes={"name": name})
+
+
+def in_force_names(project_code: str) -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT coalesce(attributes->>'code', attributes->>'name')"
+            " FROM planning_feature_in_force WHERE project_code = %s",
+            [project_code],
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+@pytest.fixture
+def neighbour(planner, reviewer) -> Revision:
+    """Lots N1 and N2 in force, with a building, a red line and a note on each, and the
+    plan's boundary around both."""
+    plan = make_plan(planner, reviewer, "neighbour", [
+        (square(HUE_X, HUE_Y, 100), {"code": "N1", "function": "HH"}),
+        (square(HUE_X + 300, HUE_Y, 100), {"code": "N2", "function": "HH"}),
+    ], approve=True)  # fmt: skip
+    add(plan, "buildings", {
+        "house on N1": square(HUE_X + 20, HUE_Y + 20, 30),
+        "house on N2": square(HUE_X + 320, HUE_Y + 20, 30),
+        "shed across N1's edge, mostly outside": square(HUE_X + 90, HUE_Y + 20, 40),
+    })  # fmt: skip
+    add(plan, "redlines", {
+        "red line of N1": LineString((HUE_X, HUE_Y + 100), (HUE_X + 100, HUE_Y + 100)),
+        "red line of N2": LineString((HUE_X + 300, HUE_Y + 100), (HUE_X + 400, HUE_Y + 100)),
+    })  # fmt: skip
+    add(plan, "annotation", {"note on N1": Point(HUE_X + 50, HUE_Y + 50)})
+    add(plan, "boundary", {"boundary": square(HUE_X - 10, HUE_Y - 10, 420)})
+    return plan
+
+
+def test_what_stood_on_a_superseded_lot_leaves_with_it(planner, reviewer, neighbour):
+    before = timezone.now()
+    Revision.objects.filter(pk=neighbour.pk).update(approved_at=before - timedelta(days=1))
+    new = make_plan(planner, reviewer, "newplan", [
+        (square(HUE_X + 10, HUE_Y + 10, 80), {"code": "M1", "function": "ODT"}),
+    ], approve=True)  # fmt: skip
+
+    assert in_force_names("neighbour") == {
+        "N2",
+        "house on N2",
+        "red line of N2",
+        "shed across N1's edge, mostly outside",
+        "boundary",  # the rest of that plan is still in force
+    }
+    left = Feature.objects.filter(
+        attributes__name__in=["house on N1", "red line of N1", "note on N1"]
+    )
+    event = AuditEvent.objects.get(action="revision.approve", revision=new)
+    assert sorted(event.detail["superseded_features"]) == sorted(left.values_list("pk", flat=True))
+    then = in_force_features(before - timedelta(hours=1)).filter(layer__revision=neighbour)
+    assert set(left.values_list("pk", flat=True)) <= set(then.values_list("pk", flat=True))
+
+
+def test_a_plan_overlapping_nothing_supersedes_nothing_else(planner, reviewer, neighbour):
+    make_plan(planner, reviewer, "apart", [
+        (square(HUE_X + 1000, HUE_Y, 100), {"code": "F1", "function": "ODT"}),
+    ], approve=True)  # fmt: skip
+
+    assert "house on N1" in in_force_names("neighbour")
+    assert "red line of N1" in in_force_names("neighbour")
