@@ -16,7 +16,14 @@ from procrastinate.contrib.django import app
 from planning.jobs import JobCancelled, running, start_job
 from planning.models import Feature, Job, Revision
 from planning.models.jobs import ACTIVE_STATES
-from threed.tileset import HISTORY, IN_FORCE, Scope, build_tileset, history_moment
+from threed.tileset import (
+    HISTORY,
+    IN_FORCE,
+    PUBLISHED_SUFFIX,
+    Scope,
+    build_tileset,
+    history_moment,
+)
 
 KIND = "tiles3d"
 logger = logging.getLogger(__name__)
@@ -36,9 +43,10 @@ def build_tileset_task(job_id: int, scope: str) -> None:
 
 def scope_named(name: str) -> Scope:
     """The scope of a Scope.name: in-force[-envelopes], in-force-at-<stamp>[-envelopes]
-    or revision-<id>[-envelopes]."""
+    or revision-<id>[-published][-envelopes] (the revision's scope as it is now: a build
+    queued for a draft approved meanwhile builds the published scope)."""
     envelopes = name.endswith("-envelopes")
-    base = name.removesuffix("-envelopes")
+    base = name.removesuffix("-envelopes").removesuffix(PUBLISHED_SUFFIX)
     if base == IN_FORCE:
         return Scope.plans_in_force(envelopes)
     if HISTORY.match(base):

@@ -45,6 +45,7 @@ from pyproj import Transformer
 from planning import extent as plan_extent
 from planning import visibility
 from planning.models import Revision, RevisionState, public_id_sql
+from planning.models.revisions import PUBLISHED_STATES
 from threed.extrude import extrude_missing, height_sql, storeys_sql
 from threed.mesh import triangulate
 
@@ -60,6 +61,7 @@ ROOT_GEOMETRIC_ERROR = 100_000.0
 _ECEF_TO_GEODETIC = Transformer.from_crs("EPSG:4978", "EPSG:4979")
 KEY = re.compile(r"^[0-9a-f]{20}$")  # the name of a build directory
 IN_FORCE = "in-force"
+PUBLISHED_SUFFIX = "-published"  # a revision's scope once approved (Scope.of_revision)
 _AT = IN_FORCE + "-at-"
 _ORIGIN = "origin"  # the name of the moments before any approval
 _BEFORE_ANY = datetime.min.replace(tzinfo=UTC)  # the moment `origin` stands for
@@ -96,7 +98,11 @@ class Scope:
 
     @staticmethod
     def of_revision(revision: Revision, envelopes: bool = False) -> Scope:
-        name = f"revision-{revision.pk}" + ("-envelopes" if envelopes else "")
+        """A revision's own tileset. Its builds before and after publication live apart
+        (`-published`): the view may serve a scope's last build while the next is made,
+        and a build made while the revision was private must never go out as public."""
+        published = PUBLISHED_SUFFIX if revision.state in PUBLISHED_STATES else ""
+        name = f"revision-{revision.pk}{published}" + ("-envelopes" if envelopes else "")
         return Scope(name, (revision.pk,), False, envelopes)
 
     def sql(self) -> dict[str, str]:

@@ -21,8 +21,9 @@ on the caller's visible layers, so every request and page of a type sees the sam
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -237,15 +238,26 @@ def _free_name(key: str, taken: set[str], declared: set[str]) -> str:
     return f"{stem}{number}"
 
 
-def type_extent_wgs84(ftype: FeatureType, user) -> Bbox:
+def type_extent_wgs84(ftype: FeatureType, user, fallback: Callable[[], Bbox] | None = None) -> Bbox:
     """The lon/lat extent a type advertises: its visible features'; for an empty type that of
-    everything the caller sees, and Viet Nam when that is nothing, as the WMS and WMTS
-    layers fall back (tiles.mapproxy_config._layer_extent). Never from unseen drafts."""
+    everything the caller sees (`fallback`, when a document lists many types: one query
+    for all), and Viet Nam when that is nothing, as the WMS and WMTS layers fall back
+    (tiles.mapproxy_config._layer_extent). Never from unseen drafts."""
     own = extent_wgs84(features_of(ftype, user))
     if own is not None:
         return own
+    return fallback() if fallback is not None else seen_extent_wgs84(user)
+
+
+def seen_extent_wgs84(user) -> Bbox:
+    """The lon/lat extent of everything the caller sees in the services, else Viet Nam."""
     seen = service_features(user).filter(geom__contained=extent.storage_envelope_polygon())
     return extent_wgs84(seen) or VIETNAM_WGS84
+
+
+def extent_fallback(user) -> Callable[[], Bbox]:
+    """seen_extent_wgs84 computed at most once: for a document listing every type."""
+    return functools.cache(lambda: seen_extent_wgs84(user))
 
 
 def extent_wgs84(features: QuerySet[Feature]) -> tuple[float, float, float, float] | None:

@@ -41,8 +41,10 @@ def read(path: Path) -> bytes | None:
 
 def write(path: Path, data: bytes) -> None:
     """Store atomically (a reader never sees half a tile); a full disk only loses caching."""
-    generation_dir = cache_root() / path.relative_to(cache_root()).parts[0]
+    generation, variant = path.relative_to(cache_root()).parts[:2]
+    generation_dir = cache_root() / generation
     is_new = not generation_dir.exists()
+    new_variant = not (generation_dir / variant).exists()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".part")
@@ -54,6 +56,14 @@ def write(path: Path, data: bytes) -> None:
         return
     if is_new:
         purge(keep=generation_dir.name)
+    elif new_variant:  # a release changed the encoding: the older one is never read again
+        _purge_variants(generation_dir, keep=variant)
+
+
+def _purge_variants(generation_dir: Path, keep: str) -> None:
+    for path in generation_dir.iterdir():
+        if path.is_dir() and path.name != keep:
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def purge(keep: str | None) -> list[Path]:

@@ -32,7 +32,7 @@ def many_lots(planner, reviewer):
     revision = make_plan(planner, reviewer, "many", lots, approve=True)
     schema = [
         *LOT_SCHEMA,
-        {"name": "population", "type": "real"},
+        {"name": "population", "type": "number"},
         {"name": "nam_duyet", "type": "integer"},  # a year: a whole number that is no quantity
     ]
     Layer.objects.filter(revision=revision).update(attribute_schema=schema)
@@ -86,3 +86,14 @@ def assert_ids_and_json_unchanged(client, language: str) -> None:
     assert document["numberMatched"] == 1
     properties = document["features"][0]["properties"]
     assert (properties["area"], properties["population"]) == (AREA, 1234567.5)
+
+
+def test_a_whole_number_is_shown_by_its_published_type(client, many_lots):
+    """A year stored as 2026.0 (GeoJSON or a DBF real) is no quantity: "2026", not
+    "2.026,0"; a standard quantity stored whole is grouped ("10.000" m²)."""
+    Feature.objects.filter(pk=many_lots.pk).update(
+        attributes={**many_lots.attributes, "nam_duyet": 2026.0, "area": 10000}
+    )
+    item = page(client, f"/ogcapi/collections/landuse/items/{many_lots.pk}?f=html", "vi")
+    assert "<td>2026</td>" in item
+    assert "<td>10.000</td>" in item

@@ -9,10 +9,11 @@ import json
 
 import pytest
 
+from planning import jobs
 from planning.actions import ApproveRevision, CreateRevision, SubmitRevision
 from planning.models import Feature, Layer, Revision
 from threed.testing import make_3d_plan
-from threed.tileset import Scope, prepare
+from threed.tileset import Scope, build_tileset, prepare
 
 pytestmark = pytest.mark.django_db
 
@@ -96,3 +97,32 @@ def test_a_revision_tileset_is_rebuilt_when_its_ids_are_published(planner, revie
     ApproveRevision(user=reviewer, revision=answer, decision_number="4/QĐ-UBND").execute()
     answer.refresh_from_db()
     assert prepare(Scope.of_revision(answer))[0] != draft_key
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_build_made_while_private_is_never_served_once_approved(
+    client, planner, reviewer, settings
+):
+    """The view serves a scope's last build while a large scope's next one is made; the
+    revision's builds as a draft and as a published plan live apart, so the draft's (its
+    row ids, its text then) never goes out to the public."""
+    first = _declared(make_3d_plan(planner, reviewer, "stable3d", columns=2, rows=1))
+    answer = CreateRevision(user=planner, project=first.project, based_on=first).execute()
+    Feature.objects.filter(layer__revision=answer, attributes__code=CODE).update(
+        attributes={"code": CODE, "name": "DRAFT-ONLY NAME", "storeys": 3}
+    )
+    build_tileset(Scope.of_revision(answer))  # made while a draft
+    Feature.objects.filter(layer__revision=answer, attributes__code=CODE).update(
+        attributes={"code": CODE, "name": "final name", "storeys": 3}
+    )
+    SubmitRevision(user=planner, revision=answer).execute()
+    ApproveRevision(user=reviewer, revision=answer, decision_number="4/QĐ-UBND").execute()
+    settings.PLANNING_3D_SYNC_BUILD_MAX = 0  # every build in the background
+    url = f"/3dtiles/revisions/{answer.pk}/tileset.json"
+
+    waiting = client.get(url)
+
+    assert waiting.status_code == 404, waiting.content[:300]
+    assert "being built" in waiting.json()["detail"]
+    jobs.run_worker_until_idle()
+    assert _tiles_ids(client, url)[CODE] == _building(first).pk  # the lot's public id

@@ -203,3 +203,25 @@ def test_a_project_type_still_needs_a_visible_feature(client, draft_road):
         response, _ = get(client, f"/ogcapi/collections/{name}")
         assert response.status_code == 404, name
     assert Revision.objects.filter(project__code="roaddraft").get().state == "draft"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url", ["/wfs?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetCapabilities", "/ogcapi/collections?f=json"]
+)
+def test_empty_types_share_one_extent_query(client, plan_in_force, url):
+    """Most kinds are empty in a plan: each asks for its own extent, and the fallback over
+    everything the caller sees is computed once, not once per empty kind (review: 14
+    extent scans per request over 300,000 lots)."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tiles.feature_types import feature_types
+
+    types = feature_types(AnonymousUser())  # the kinds and the project's own land-use type
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    extents = [q["sql"] for q in queries.captured_queries if "ST_Extent" in q["sql"]]
+    assert len(extents) == len(types) + 1

@@ -98,3 +98,10 @@ def test_a_tile_stored_under_an_older_encoding_is_never_served(client, mixed_pla
     assert fresh.content != b"older encoding"
     assert fresh["ETag"].endswith(f'-{vector_tile_views.TILE_VARIANT}"')
     assert "category" not in properties(fresh.content)["roads"][0]
+    # ... and the older encoding's tiles left the disk when the new one was first stored
+    assert not any(path.exists() for path in stored)
+    assert not (
+        vtile_cache.cache_root()
+        / stored[0].relative_to(vtile_cache.cache_root()).parts[0]
+        / "older-release"
+    ).exists()

@@ -8,6 +8,7 @@ see a feature of it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -17,9 +18,11 @@ from django.db.models import Min
 from planning.crs import offered_srids
 from planning.errors import NotFound
 from planning.models import Layer, RevisionState
+from tiles.datasource import Bbox
 from tiles.feature_types import (
     FeatureType,
     Property,
+    extent_fallback,
     feature_type,
     feature_types,
     properties_of,
@@ -93,9 +96,12 @@ def storage_crs() -> str:
 
 
 def collections(base: str, user: Any, fmt: str) -> dict[str, Any]:
+    fallback = extent_fallback(user)  # empty collections share it: one query, not one each
     return {
         "links": self_links(f"{base}collections", fmt),
-        "collections": [collection(base, ftype, user) for ftype in feature_types(user)],
+        "collections": [
+            collection(base, ftype, user, fallback=fallback) for ftype in feature_types(user)
+        ],
         "crs": crs_list(),
     }
 
@@ -121,9 +127,15 @@ def history_start(ftype: FeatureType) -> datetime | None:
     return layers.aggregate(start=Min("revision__approved_at"))["start"]
 
 
-def collection(base: str, ftype: FeatureType, user: Any, fmt: str = "json") -> dict[str, Any]:
+def collection(
+    base: str,
+    ftype: FeatureType,
+    user: Any,
+    fmt: str = "json",
+    fallback: Callable[[], Bbox] | None = None,
+) -> dict[str, Any]:
     url = f"{base}collections/{ftype.name}"
-    box = type_extent_wgs84(ftype, user)
+    box = type_extent_wgs84(ftype, user, fallback)
     first = history_start(ftype)
     start = first.isoformat().replace("+00:00", "Z") if first else None
     return {

@@ -31,6 +31,7 @@ from tiles.ogcapi.negotiation import (
     problem,
 )
 from tiles.ogcapi.openapi import openapi_document
+from tiles.templatetags.ogcapi_tags import shown
 
 
 def _base(request: HttpRequest) -> str:
@@ -165,7 +166,18 @@ def items_view(request: HttpRequest, collection_id: str) -> HttpResponseBase:
 
 
 def _html_rows(rows: Any, properties: list[Property]) -> list[dict[str, Any]]:
-    return [{"id": r["fid"], "properties": geojson.public_properties(r, properties)} for r in rows]
+    """The rows for the HTML pages, values as the reader reads them (ogcapi_tags.shown)."""
+    typed = {p.name: p for p in properties}
+    return [
+        {
+            "id": r["fid"],
+            "properties": {
+                name: shown(value, typed.get(name))
+                for name, value in geojson.public_properties(r, properties).items()
+            },
+        }
+        for r in rows
+    ]
 
 
 @require_safe

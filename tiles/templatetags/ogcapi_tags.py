@@ -8,6 +8,7 @@ from django import template
 
 from planning.layer_kinds import KINDS
 from planning.numbers import localized
+from tiles.feature_types import Property
 
 register = template.Library()
 
@@ -32,20 +33,24 @@ def number(value: object) -> object:
     return localized(value, decimals=None)
 
 
-# Schema attributes that are quantities: their whole numbers are grouped too ("10.000" m²),
-# while another whole number (a year, a code stored as a number) is shown as it is.
+def shown(value: object, published: Property | None) -> object:
+    """A property's value on the HTML pages, by its published type: numbers as the page's
+    language writes them (`number`), but a whole number of a property that is no quantity
+    of the kind's schema (a year "2026", a code stored as a number) as it is."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    if published is None or published.type not in ("number", "integer"):
+        return value
+    whole = isinstance(value, int) or value.is_integer()
+    if whole and published.key not in _QUANTITIES:
+        return int(value)
+    return number(value)
+
+
+# Schema attributes that are quantities: their whole numbers are grouped too ("10.000" m²).
 _QUANTITIES = frozenset(
     spec.name
     for kind in KINDS.values()
     for spec in (*kind.required, *kind.optional)
     if spec.type in ("number", "integer")
 )
-
-
-@register.filter
-def property_value(value: object, name: str) -> object:
-    """A property's value for the reader: decimals and the schema's quantities as the page's
-    language writes them (`number`), other whole numbers ("2020") and text as they are."""
-    if isinstance(value, int) and not isinstance(value, bool) and name not in _QUANTITIES:
-        return value
-    return number(value)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from lxml import etree
 
 from planning.crs import offered_srids
-from tiles.feature_types import FeatureType, type_extent_wgs84
+from tiles.datasource import Bbox
+from tiles.feature_types import FeatureType, extent_fallback, type_extent_wgs84
 from tiles.params import Crs
 from tiles.wfs.profiles import GEOJSON, NS, PREFIX, XLINK, XSI, Profile
 from tiles.wfs.request import max_count
@@ -131,8 +134,9 @@ def capabilities(profile: Profile, types: list[FeatureType], user, url: str) -> 
     _identification(b, root)
     _operations(b, root, url)
     type_list = b.el(root, profile.wfs, "FeatureTypeList")
+    fallback = extent_fallback(user)  # empty types share it: one query, not one each
     for ftype in types:
-        _feature_type(b, type_list, ftype, user)
+        _feature_type(b, type_list, ftype, user, fallback)
     (_filter_v2 if profile.is_v2 else _filter_v11)(b, root)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
@@ -184,7 +188,9 @@ def _operations(b: _Builder, root: etree._Element, url: str) -> None:
     b.ows(count, "DefaultValue", str(max_count()))
 
 
-def _feature_type(b: _Builder, parent: etree._Element, ftype: FeatureType, user) -> None:
+def _feature_type(
+    b: _Builder, parent: etree._Element, ftype: FeatureType, user, fallback: Callable[[], Bbox]
+) -> None:
     wfs = b.p.wfs
     element = b.el(parent, wfs, "FeatureType")
     b.el(element, wfs, "Name", f"{PREFIX}:{ftype.name}")
@@ -197,7 +203,7 @@ def _feature_type(b: _Builder, parent: etree._Element, ftype: FeatureType, user)
     formats = b.el(element, wfs, "OutputFormats")
     for name in (b.p.gml_format, GEOJSON):
         b.el(formats, wfs, "Format", name)
-    extent = type_extent_wgs84(ftype, user)
+    extent = type_extent_wgs84(ftype, user, fallback)
     box = b.ows(element, "WGS84BoundingBox")
     b.ows(box, "LowerCorner", f"{extent[0]} {extent[1]}")
     b.ows(box, "UpperCorner", f"{extent[2]} {extent[3]}")

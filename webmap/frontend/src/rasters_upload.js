@@ -21,7 +21,7 @@ function showStatus(kind, text) {
  * gives only its reason, and a cancelled job needs no box. */
 function showOutcome(config, job) {
   if (job.state === 'failed') {
-    showStatus('error', job.message || config.labels.failed);
+    if (job.message) showStatus('error', job.message); // without a reason the line says it all
     return;
   }
   if (job.state !== 'succeeded') return;
