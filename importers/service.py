@@ -402,6 +402,27 @@ def _without_derived_category(
     return [spec for name, spec in names.items() if name != field]
 
 
+DBF_NAME_CHARS = 10  # a shapefile's DBF cuts field names there
+
+
+def schema_named(kind: LayerKind, fields: list[dict]) -> list[dict]:
+    """The source's fields, those named as a schema attribute cut to a DBF's ten characters
+    ("storeys_mi", any case) under the attribute's name, as QA, the services and the edit
+    form read it (QA walk: a shapefile's minimum and maximum storeys were never checked).
+    A field that already carries the attribute's own name keeps the name for itself."""
+    taken = {field["name"].lower() for field in fields}
+    cut = {
+        spec.name[:DBF_NAME_CHARS]: spec.name
+        for spec in (*kind.required, *kind.optional)
+        if len(spec.name) > DBF_NAME_CHARS and spec.name not in taken
+    }
+    renamed: list[dict] = []
+    for field in fields:
+        full = cut.pop(field["name"].lower(), None)  # one field per attribute
+        renamed.append({**field, "name": full} if full else field)
+    return renamed
+
+
 @transaction.atomic
 def _load(
     user, revision, kind, name, source, prepared, report, filename, remote_addr, catalogue=None
@@ -410,7 +431,8 @@ def _load(
     # Re-check under a row lock: a submission racing this import wins or waits.
     locked = Revision.objects.select_for_update().get(pk=revision.pk)
     _check_permission(user, locked)
-    names = [f["name"] for f in source.fields]
+    fields = schema_named(get_kind(kind), source.fields)
+    names = [f["name"] for f in fields]
     catalogue = catalogue or catalogue_functions_once()
     categories = category_column(get_kind(kind), names, source.columns, prepared.keep, catalogue)
     attributes = loader.attribute_rows(names, source.columns, prepared.keep)
@@ -421,7 +443,7 @@ def _load(
         source_name=filename,
         source_format=report.source_format,
         source_crs=report.source_crs,
-        attribute_schema=_without_derived_category(source.fields, attributes, categories),
+        attribute_schema=_without_derived_category(fields, attributes, categories),
         created_by=user,
     )
     refs = [f"{filename}#{source.name}:{int(source.fids[i])}" for i in prepared.keep]
