@@ -52,8 +52,8 @@ def attribute_labels() -> dict[str, str]:
     for name, spec in _schema_specs().items():
         label = ATTRIBUTE_LABELS.get(name)
         labels[name] = str(label) if label else spec.label.capitalize()
-    for name, label in CAD_ATTRIBUTE_LABELS.items():
-        labels.setdefault(name, str(label))
+    for name, label in (*ATTRIBUTE_LABELS.items(), *CAD_ATTRIBUTE_LABELS.items()):
+        labels.setdefault(name, str(label))  # also `lot` and `block`, in no kind's schema
     return labels
 
 

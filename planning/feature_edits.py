@@ -9,8 +9,9 @@ as imported: they record where the feature came from. A schema attribute the sou
 otherwise ("FUNCTION") is replaced under the schema's name, as QA reads it.
 
 A function naming a catalogue entry ("Đất ở tại đô thị", "odt") is stored as its code, as
-the CAD import stores it, with the text as typed beside it (`function_label`); a lot's
-land-use category follows its function when it came from it. The draft's QA findings
+the CAD import stores it; the text a drawing wrote for the old function
+(`function_label`) goes with it. A lot's land-use category follows its function when it
+came from it. The draft's QA findings
 become outdated by the database triggers (migration 0010); its zoning envelopes, derived
 from the lots and the red lines, are removed and rebuilt from them on the next request
 (threed.tileset.prepare). Buildings are not edited here: their 3D solids are extruded from
@@ -29,7 +30,7 @@ from django.utils.translation import gettext as _
 
 from planning.attribute_labels import attribute_label
 from planning.audit import audit
-from planning.catalogue import function_key, function_of
+from planning.catalogue import function_of
 from planning.errors import Conflict, InvalidInput, NotFound
 from planning.layer_kinds import KINDS, AttributeSpec, catalogue_functions_once
 from planning.models import Feature, Revision
@@ -164,14 +165,11 @@ def _check_storeys(attributes: dict, changes: dict) -> None:
 
 
 def _function_fields(value: str) -> dict[str, str]:
-    """`function` (and `function_label`) for a typed function: a catalogue entry's code,
-    with the text as typed when that is not the code itself."""
+    """`function` for a typed function: a catalogue entry's code when the text is one's
+    code or name (its name stays the catalogue's; `function_label` says what a drawing
+    wrote, which a typed name is not)."""
     code = function_of(value, catalogue_functions_once()())
-    if code is None:
-        return {"function": value}
-    if function_key(value) == function_key(code):
-        return {"function": code}
-    return {"function": code, "function_label": value}
+    return {"function": code or value}
 
 
 def _merged(attributes: dict, kind: str, changes: dict[str, object]) -> dict[str, Any]:

@@ -37,3 +37,16 @@ def test_the_labels_are_vietnamese_on_vietnamese_pages():
     with translation.override("vi"):
         same = sorted(name for name in names if attribute_label(name) == english[name])
     assert same == []
+
+
+def test_the_labels_of_attributes_outside_every_schema_are_given_too():
+    """A building's `lot` and a lot's `block` (no kind's schema has them): the feature
+    card showed them raw ("lot B3-01") in Vietnamese (QA walk)."""
+    from django.utils import translation
+
+    from planning.attribute_labels import attribute_labels
+
+    with translation.override("vi"):
+        labels = attribute_labels()
+    assert labels["lot"] == "Ký hiệu lô"
+    assert labels["block"] == "Ô phố"

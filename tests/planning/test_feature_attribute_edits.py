@@ -93,14 +93,26 @@ def test_the_edit_is_audited_with_the_values_before_and_after(planner, draft_pla
 
 def test_text_is_stored_as_nfc_with_its_spaces_tidied(planner, draft_plan):
     lot = lot_of(draft_plan)
-    decomposed = unicodedata.normalize("NFD", "  Đất   ở mới ")
+    decomposed = unicodedata.normalize("NFD", "  Khu phức hợp   Ánh Dương ")
 
     assert patch(planner, lot, {"function": decomposed}).status_code == 200
 
     lot.refresh_from_db()
-    assert lot.attributes["function_label"] == "Đất ở mới"  # as typed, beside the code
-    assert unicodedata.is_normalized("NFC", lot.attributes["function_label"])
+    assert lot.attributes["function"] == "Khu phức hợp Ánh Dương"
+    assert unicodedata.is_normalized("NFC", lot.attributes["function"])
+
+
+def test_a_catalogue_name_is_stored_as_its_code(planner, draft_plan):
+    lot = lot_of(draft_plan)
+    Feature.objects.filter(pk=lot.pk).update(
+        attributes={"code": "B1", "function": "GD", "function_label": "Đất giáo dục"}
+    )
+
+    assert patch(planner, lot, {"function": "Đất ở mới"}).status_code == 200
+
+    lot.refresh_from_db()
     assert lot.attributes["function"] == lot.category == "DO"  # the catalogue name's code
+    assert "function_label" not in lot.attributes  # the drawing's words for the old one
 
 
 def test_a_value_outside_the_catalogue_becomes_the_category_in_capitals(planner, draft_plan):
