@@ -16,7 +16,7 @@ from rest_framework.decorators import action, api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from planning import actions, extent, geojson, visibility
+from planning import actions, extent, geojson, staleness, visibility
 from planning.api import params
 from planning.api.serializers import (
     ApproveSerializer,
@@ -100,13 +100,20 @@ class RevisionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return revisions.order_by("project__code", "number")
 
     def perform_create(self, serializer):
+        """A new draft; without `based_on`, prepared on the project's plan in force (its
+        layers copied, as the project page's "New revision" does): a draft of a project in
+        force that replaces nothing could never be submitted (planning.staleness; QA walk:
+        POST {"project": 2} made one). `"based_on": null` asks for one all the same."""
         # The serializer resolves `project` and `based_on` among the caller's visible ones.
         data = serializer.validated_data
+        based_on = data.get("based_on")
+        if "based_on" not in self.request.data:
+            based_on = staleness.plan_in_force(data["project"].pk)
         serializer.instance = actions.CreateRevision(
             user=self.request.user,
             project=data["project"],
             note=data.get("note", ""),
-            based_on=data.get("based_on"),
+            based_on=based_on,
             remote_addr=client_ip(self.request),
         ).execute()
 

@@ -305,3 +305,29 @@ def test_the_project_page_list_names_a_stale_rejected_revision_too(
     stale = staleness.stale_revisions(first.project)
     assert second.pk in stale
     assert stale[second.pk].pk == first.pk
+
+
+def test_a_draft_asked_for_without_based_on_is_prepared_on_the_plan_in_force(
+    planner, reviewer, in_force_with_red_lines
+):
+    """QA walk: POST {"project": …} made an empty draft based on nothing, which could never
+    be submitted over the plan in force. Now it is prepared on that plan, with its layers,
+    as the project page's "New revision" does; an explicit null still asks for none."""
+    plan = in_force_with_red_lines
+    planner_api = api(planner)
+
+    made = planner_api.post("/api/revisions/", {"project": plan.project_id}, format="json")
+
+    assert made.status_code == 201, made.content
+    assert made.json()["based_on"] == plan.pk
+    draft = Revision.objects.get(pk=made.json()["id"])
+    assert sorted(draft.layers.values_list("kind", flat=True)) == sorted(
+        plan.layers.values_list("kind", flat=True)
+    )
+    assert planner_api.post(f"/api/revisions/{draft.pk}/submit/").status_code == 200
+    empty = planner_api.post(
+        "/api/revisions/", {"project": plan.project_id, "based_on": None}, format="json"
+    )
+    assert empty.status_code == 201
+    assert empty.json()["based_on"] is None
+    assert not Revision.objects.get(pk=empty.json()["id"]).layers.exists()
