@@ -93,6 +93,8 @@ def test_feature_outside_the_boundary(draft):
     ({"density": 120}, "attributes.range"),
     ({"far": 0}, "attributes.range"),
     ({"storeys_min": 6, "storeys_max": 3}, "attributes.range"),
+    ({"area": 1000}, "attributes.area"),  # the lot measures 10,000 m²
+    ({"AREA": "1,0"}, "attributes.area"),  # hectares written where m² are asked
 ])  # fmt: skip
 def test_attribute_rules(draft, attributes, rule):
     feature = Feature.objects.get(layer=lots(draft))
@@ -134,3 +136,27 @@ def test_two_simultaneous_runs_replace_the_findings_once(draft):
     run_twice_overlapping(lambda: qa.run(draft))
     assert expected.errors + expected.warnings > 0
     assert draft.findings.count() == expected.errors + expected.warnings
+
+
+@pytest.mark.parametrize("stated", [10000, 9600.5, "10250,5", 10400])
+def test_a_stated_area_within_rounding_passes(draft, stated):
+    """Within 5 % of the 10,000 m² the lot measures (or the area tolerance): no finding."""
+    feature = Feature.objects.get(layer=lots(draft))
+    feature.attributes = {**GOOD, "area": stated}
+    feature.save()
+    assert "attributes.area" not in found(draft)
+
+
+def test_the_area_finding_names_both_areas_in_the_readers_language(draft):
+    from django.utils import translation
+
+    feature = Feature.objects.get(layer=lots(draft))
+    feature.attributes = {**GOOD, "area": 1000}
+    feature.save()
+    qa.run(draft)
+    [finding] = draft.findings.filter(rule="attributes.area")
+    with translation.override("vi"):
+        message = qa.message_of(finding)
+    assert "1.000,0 m²" in message
+    assert "10.000,0 m²" in message
+    assert "G1" in message

@@ -140,3 +140,36 @@ def _out_of_range(context: Context) -> Iterator[Found]:
                 None,
                 fid,
             )
+
+
+AREA_SHARE = 0.05  # of the measured area: rounding in plan tables stays well inside it
+
+
+@rule(
+    "attributes.area",
+    _(
+        "%(layer)s: lot %(code)s states an area of %(stated).1f m²; its shape measures %(measured).1f m²."
+    ),
+    display=lambda params: lots.shown_lots(params, "code"),
+)
+def stated_area(context: Context):
+    """A lot's stated area (its `area`, m²) against its polygon's: a table copied from
+    another plan, a typing slip or hectares written as m² (QA walk: a lot of 5,600 m² was
+    given 1,000 and published so). A warning: the table is the planner's to correct."""
+    return _located(_area_mismatches(context))
+
+
+def _area_mismatches(context: Context) -> Iterator[Found]:
+    rows = context.rows(
+        "SELECT id, layer, source_ref, attributes->>'code', ST_Area(geom),"
+        " (SELECT value FROM jsonb_each_text(attributes) WHERE lower(key) = 'area' LIMIT 1)"
+        " FROM lots WHERE GeometryType(geom) IN ('POLYGON', 'MULTIPOLYGON')"
+    )
+    for fid, layer, source, code, measured, written in rows:
+        stated = _number(written) if written is not None else None
+        if stated is None:
+            continue
+        if abs(stated - measured) > max(context.area_tolerance, AREA_SHARE * measured):
+            lot = lots.stored("code", code, fid, source)
+            params = {"layer": layer, **lot, "stated": stated, "measured": measured}
+            yield Found(WARNING, params, None, fid)
