@@ -42,6 +42,7 @@ MAX_TEXT = 500  # characters of a text attribute: a name or code, not a document
 MAX_STOREYS = 300  # above the tallest building there is
 MAX_NUMBER = 1e9  # m² of a zone, metres of a height or width: far beyond any plan
 MAXIMA = {"height_max": 1000.0, "width": 1000.0}  # metres
+PERCENTAGES = {"density"}  # written "60 %" by planners: the form reads the sign
 NOT_EDITED = {"buildings"}  # their 3D solids follow their heights (threed.extrude)
 ENVELOPE_SOURCES = {"landuse", "redlines"}  # what threed.envelopes reads (lots, setbacks)
 SHOWN_UNKNOWN = 5  # names of refused attributes quoted back

@@ -20,7 +20,7 @@ from planning.actions import CreateRevision
 from planning.balance import UNCATEGORISED_COLOUR
 from planning.comments import CreateComment, open_comment_count
 from planning.errors import PlanningError
-from planning.feature_edits import editable_specs
+from planning.feature_edits import PERCENTAGES, editable_specs
 from planning.layer_kinds import KINDS
 from planning.models import Feature, LandUseCategory, Membership, Revision, RevisionState
 from webmap import featurelabels, mapconfig
@@ -187,7 +187,12 @@ def editable_attributes() -> dict[str, list[dict[str, Any]]]:
     """Layer kind → the attributes a planner edits on its features (planning.feature_edits)."""
     return {
         kind: [
-            {"name": spec.name, "type": spec.type, "required": spec in KINDS[kind].required}
+            {
+                "name": spec.name,
+                "type": spec.type,
+                "required": spec in KINDS[kind].required,
+                "percent": spec.name in PERCENTAGES,
+            }
             for spec in editable_specs(kind)
         ]
         for kind in KINDS

@@ -768,7 +768,7 @@ def test_a_planner_corrects_a_lots_attributes_from_its_card(browser, live_server
     lot.refresh_from_db()
     assert lot.attributes == {"code": "A2"}
 
-    density.fill("12,5")
+    density.fill("12,5 %")  # as a density is written
     form.get_by_role("button", name="Lưu").click()
     expect(page.locator("#review-status")).to_contain_text("Đã lưu thuộc tính", timeout=WAIT)
     shown = page.locator(f"#feature-info .info-card[data-feature-id='{lot.pk}']")

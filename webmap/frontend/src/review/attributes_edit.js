@@ -38,6 +38,7 @@ function field(config, feature, spec, value) {
   Object.assign(input, { id, name: spec.name, type: 'text', value: shownValue(spec, value) });
   input.dataset.original = input.value;
   input.dataset.type = spec.type;
+  if (spec.percent) input.dataset.percent = 'true';
   input.setAttribute('aria-describedby', `edit-problem-${feature.id}`);
   if (spec.type !== 'string') input.inputMode = 'decimal';
   if (spec.required) input.required = true;
@@ -55,8 +56,10 @@ function changesOf(form, labels) {
       changes[input.name] = input.value.trim() || null;
       return;
     }
+    // "60 %" is how a density is written; the attribute holds the number of percent
+    const text = input.dataset.percent ? input.value.replace(/\s*%\s*$/, '') : input.value;
     try {
-      changes[input.name] = parseNumber(input.value);
+      changes[input.name] = parseNumber(text);
     } catch (error) {
       if (!(error instanceof NumberTextError)) throw error;
       const name = (labels.attributes || {})[input.name] || input.name;
