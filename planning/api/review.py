@@ -100,15 +100,12 @@ def balance(request: Request, revision_id: int):
     rows = [[getattr(r, c) for c in BALANCE_COLUMNS] for r in table.rows]
     fmt = request.query_params.get("download", "json")  # DRF reserves "format"
     name = f"balance-{revision.project.code}-r{revision.number}"
-    if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        total = ["total", "", table.total_area, table.total_share, sum(r.lots for r in table.rows)]
-        writer.writerows([BALANCE_COLUMNS, *rows, total])
-        return _download(buffer.getvalue().encode("utf-8-sig"), f"{name}.csv", "text/csv")
-    if fmt == "xlsx":
+    if fmt in ("csv", "xlsx"):
+        sheet = _sheet_rows(table, rows)
+        if fmt == "csv":
+            return _download(_csv(sheet), f"{name}.csv", "text/csv")
         return _download(
-            _xlsx(rows, [table.total_area, table.total_share, sum(r.lots for r in table.rows)]),
+            _xlsx(sheet),
             f"{name}.xlsx",
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
@@ -142,16 +139,34 @@ def repair(request: Request, revision_id: int) -> Response:
     return Response({"repaired": repaired, "errors": result.errors, "warnings": result.warnings})
 
 
-def _xlsx(rows: list[list], totals: list[float]) -> bytes:
+def _sheet_rows(table, rows: list[list]) -> list[list]:
+    """The balance as people open it in a spreadsheet: headers and the total row in the
+    reader's language, an uncategorised row's name never "None" (QA walk)."""
+    header = [_("Code"), _("Category"), _("Area (m²)"), _("Share (%)"), _("Lots")]
+    body = [[code, name or "", *numbers] for code, name, *numbers in rows]
+    lots = sum(r.lots for r in table.rows)
+    return [header, *body, [_("Total"), "", table.total_area, table.total_share, lots]]
+
+
+def _csv(sheet: list[list]) -> bytes:
+    """CSV as the reader's spreadsheet reads it: where the decimal mark is a comma
+    (Vietnamese), fields are separated by semicolons, as Excel expects there."""
+    decimal = formats.get_format("DECIMAL_SEPARATOR")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";" if decimal == "," else ",")
+    for row in sheet:
+        writer.writerow([str(v).replace(".", decimal) if isinstance(v, float) else v for v in row])
+    return buffer.getvalue().encode("utf-8-sig")  # the BOM: Excel then reads UTF-8
+
+
+def _xlsx(sheet_rows: list[list]) -> bytes:
     from openpyxl import Workbook
 
     book = Workbook()
     sheet = book.active
     sheet.title = "Balance"
-    sheet.append(list(BALANCE_COLUMNS))
-    for row in rows:
+    for row in sheet_rows:
         sheet.append(row)
-    sheet.append(["total", "", *totals])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -34,9 +34,11 @@ def test_the_total_share_is_not_the_sum_of_rounded_shares(thirds, planner):
     client = APIClient()
     client.force_authenticate(planner)
     assert client.get(f"/api/revisions/{thirds.pk}/balance/").json()["total_share"] == 100.0
-    exported = client.get(f"/api/revisions/{thirds.pk}/balance/?download=csv")
+    exported = client.get(
+        f"/api/revisions/{thirds.pk}/balance/?download=csv", HTTP_ACCEPT_LANGUAGE="en"
+    )
     rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
-    assert (rows[-1][0], float(rows[-1][3]), rows[-1][4]) == ("total", 100.0, "3")
+    assert (rows[-1][0], float(rows[-1][3]), rows[-1][4]) == ("Total", 100.0, "3")
     response = client_for(planner).get(dossier_url(thirds), HTTP_ACCEPT_LANGUAGE="vi")
     assert response.status_code == 200
     text = pdf_text(response.content)

@@ -248,7 +248,7 @@ def test_reviewers_do_not_see_drafts(people, revision):
 
 
 def test_balance_table_json_csv_xlsx(people, revision):
-    client = APIClient()
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     client.force_authenticate(people["planner"])
     body = client.get(f"/api/revisions/{revision.pk}/balance/").json()
     assert body["rows"][0]["code"] == "DO"
@@ -266,6 +266,35 @@ def test_balance_table_json_csv_xlsx(people, revision):
     sheet = load_workbook(BytesIO(xlsx)).active
     assert sheet["A2"].value == "DO"
     assert sheet["C2"].value == pytest.approx(10_000.0)
+    assert [cell.value for cell in sheet[1]] == [
+        "Code",
+        "Category",
+        "Area (m²)",
+        "Share (%)",
+        "Lots",
+    ]
+
+
+def test_balance_downloads_read_as_a_vietnamese_spreadsheet_reads(people, revision):
+    """QA walk: English headers and total, "5600.0" with comma-separated fields, which
+    Excel set to Vietnamese misreads. In Vietnamese: its headers, decimal commas and
+    semicolons between fields; the XLSX keeps typed numbers."""
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="vi")
+    client.force_authenticate(people["planner"])
+    url = f"/api/revisions/{revision.pk}/balance/"
+    lines = client.get(url + "?download=csv").content.decode("utf-8-sig").splitlines()
+    assert lines[0] == "Mã;Loại đất;Diện tích (m²);Tỷ lệ (%);Số lô"
+    assert lines[1].startswith("DO;")
+    assert ";10000,0;" in lines[1]
+    assert lines[-1].startswith("Tổng cộng;;10000,0;")
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(BytesIO(client.get(url + "?download=xlsx").content)).active
+    assert sheet["A1"].value == "Mã"
+    assert sheet["C2"].value == pytest.approx(10_000.0)
+    assert sheet.cell(sheet.max_row, 1).value == "Tổng cộng"
 
 
 def test_changes_against_the_answered_revision(people, revision):
