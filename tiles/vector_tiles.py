@@ -127,15 +127,18 @@ def vector_source(
         "kind", "attribute_schema", "revision__approved_at"
     ):
         schemas.setdefault(kind, ([], []))[approved_at is None].append(schema)
+    # The kinds are one catalogue with WMS, WFS and OGC API (feature_types.published_kinds):
+    # `plans` lists every kind and a kind's own source exists, empty or not (their standard
+    # properties then). A project's source and a revision's exist where the caller sees
+    # layers of them; at an instant, also where the caller sees them at another instant (no
+    # layers: what drafts hold never shows in the layer list).
+    catalogue = code is None and revision_id is None
     layers = tuple(
         TileLayer(kind if name == PLANS else name, kind, tuple(properties_from_schemas(kind, *s)))
         for kind in kinds
-        if (s := schemas.get(kind)) is not None
+        if (s := schemas.get(kind, ([], []) if catalogue else None)) is not None
     )
-    # `plans` always exists (empty when nothing is in force), a kind where it has layers, a
-    # revision where the caller may see it; at an instant, also one the caller sees at
-    # another instant (no layers: what drafts hold never shows in the layer list).
-    always = name == PLANS and revision_id is None
+    always = catalogue
     if not (layers or always or (at is not None and _known(kinds, user, code, revision_id))):
         return None
     return VectorSource(name, layers, revisions, superseded_features(at))

@@ -15,6 +15,7 @@ from planning.models import Feature, Layer, Revision
 from tests.conftest import HUE_X, HUE_Y, make_plan, square
 from tests.vtiles.conftest import tile_of
 from tiles import vector_tile_views, vtile_cache
+from tiles.feature_types import published_kinds
 
 pytestmark = pytest.mark.django_db
 LOT = (HUE_X + 50, HUE_Y + 50)
@@ -77,10 +78,11 @@ def test_tilejson_lists_category_only_where_a_kind_has_it(client, mixed_plan):
         layer["id"]: layer["fields"]
         for layer in client.get("/vtiles/plans.json").json()["vector_layers"]
     }
-    assert set(layers) == {"landuse", "roads", "redlines"}
+    assert set(layers) == set(published_kinds())  # the catalogue, empty kinds included
     assert layers["landuse"]["category"] == "String"
     assert "category" not in layers["roads"]
     assert "category" not in layers["redlines"]
+    assert "category" not in layers["infrastructure"]
 
 
 def test_a_tile_stored_under_an_older_encoding_is_never_served(client, mixed_plan, monkeypatch):

@@ -1,5 +1,6 @@
 """A vector-tile source the caller knows stays a source at an instant when nothing of it was
-in force: empty tiles (as over an area without features), not "no such layer". Names the
+in force: empty tiles (as over an area without features), not "no such layer". The
+catalogue's kinds are always known (as in WMS, WFS and OGC API); a project's names the
 caller never sees stay 404, and what drafts hold never shows at an instant."""
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import pytest
 from tests.conftest import HUE_X, HUE_Y
 from tests.vtiles.conftest import token_header
 from tests.vtiles.test_vector_tiles import DRAFT_X, DRAFT_Y, MVT, decode, get_tile
+from tiles.feature_types import published_kinds
 
 pytestmark = pytest.mark.django_db
 BEFORE = "?datetime=2000-01-01T00:00:00Z"  # before any test plan was approved
@@ -23,8 +25,10 @@ def test_a_known_layer_before_the_first_approval_is_an_empty_tile(client, plan_i
         assert response.content == b""
         document = client.get(f"/vtiles/{name}.json{BEFORE}")
         assert document.status_code == 200, name
-        assert document.json()["vector_layers"] == []
-    for name in ("roads", "landuse.other", "nope", "plans.inforce"):  # unknown at any instant
+        shown = [layer["id"] for layer in document.json()["vector_layers"]]
+        # the catalogue's kinds are always listed (empty), a project's only with its layers
+        assert shown == {"plans": published_kinds(), "landuse": ["landuse"]}.get(name, []), name
+    for name in ("roads.inforce", "landuse.other", "nope", "plans.inforce"):  # never seen
         response, _ = get_tile(client, name, HUE_X + 50, HUE_Y + 50, query=BEFORE)
         assert response.status_code == 404, name
         assert client.get(f"/vtiles/{name}.json{BEFORE}").status_code == 404, name

@@ -90,7 +90,8 @@ def test_signed_in_callers_never_get_304_or_public_caching(client, plan_in_force
 
 
 def test_unknown_layer_is_404_even_with_if_none_match_star(client, plan_in_force):
-    assert client.get("/vtiles/roads/16/0/0.pbf", HTTP_IF_NONE_MATCH="*").status_code == 404
+    assert client.get("/vtiles/nope/16/0/0.pbf", HTTP_IF_NONE_MATCH="*").status_code == 404
+    assert client.get("/vtiles/roads.inforce/16/0/0.pbf", HTTP_IF_NONE_MATCH="*").status_code == 404
 
 
 def test_approval_serves_the_new_plan_at_the_same_url(

@@ -66,9 +66,12 @@ def test_tile_of_one_kind_and_of_one_project(client, plan_in_force):
         response, _ = get_tile(client, name, HUE_X + 50, HUE_Y + 50)
         assert response.status_code == 200, name
         assert set(features_by_code(decode(response.content), name)) == {"A1", "A2"}
-    for name in ("roads", "landuse.other", "nope", "landuse.", "plans.inforce"):
+    for name in ("roads.inforce", "landuse.other", "nope", "landuse.", "plans.inforce"):
         response, _ = get_tile(client, name, HUE_X + 50, HUE_Y + 50)
         assert response.status_code == 404, name
+    # a kind of the catalogue with nothing in force: empty, as WFS and OGC API answer it
+    roads, _ = get_tile(client, "roads", HUE_X + 50, HUE_Y + 50)
+    assert (roads.status_code, roads.content) == (200, b"")
 
 
 def test_tile_elsewhere_is_empty(client, plan_in_force):
@@ -211,7 +214,9 @@ def test_tilejson_structure(client, plan_in_force, draft_plan, planner):
     private = client.get("/vtiles/landuse.draft.json", **token_header(planner))
     assert private.status_code == 200
     assert private["Cache-Control"] == "private, no-store"
-    assert client.get("/vtiles/roads.json").status_code == 404
+    assert client.get("/vtiles/roads.inforce.json").status_code == 404  # the project has none
+    roads = client.get("/vtiles/roads.json").json()  # the catalogue's kind, empty
+    assert [layer["id"] for layer in roads["vector_layers"]] == ["roads"]
 
 
 def test_anonymous_tiles_are_cached_on_disk_by_generation(client, plan_in_force, planner, settings):
