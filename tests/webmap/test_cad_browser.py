@@ -156,7 +156,11 @@ def inspect_and_map(page: Page, drawing: Path, tmp_path: Path) -> None:
     # a drawing's text takes only its fonts' encodings: the GIS ones are disabled
     assert page.is_disabled("#cad-encoding option[value='cp1258']")
     assert page.is_enabled("#cad-encoding option[value='tcvn3']")
+    expect(page.locator("#cad-status")).to_contain_text("was assumed")  # no CRS in the file
     reinspect(page, lambda: page.select_option("#cad-crs", hue_option(page)))
+    # chosen now: the assumption is no longer said (QA walk read it on, in the hidden box)
+    expect(page.locator("#cad-status")).to_be_hidden()
+    expect(page.locator("#cad-status")).not_to_contain_text("was assumed")
     select_kind(page, "KHUNG_TEN", "annotation")  # the planner changes a guess…
     select_kind(page, "KHUNG_TEN", "ignore")  # …and back: the title block is junk
     page.select_option("#cad-encoding", "tcvn3")

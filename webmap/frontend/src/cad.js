@@ -133,8 +133,11 @@ async function applyPreset(page) {
     const crsChanged = (preset.crs || '') !== readCrs();
     setCrs(preset.crs || '');
     onMappingChange(page);
-    showStatus('success', format(page.config.labels.presetLoaded, { name }));
-    if (crsChanged) await inspectDrawing(page);
+    if (crsChanged) await inspectDrawing(page); // it clears the line, or warns
+    // the confirmation unless the new CRS gave warnings (the preview's, which matter more)
+    if (!crsChanged || byId('cad-status').hidden) {
+      showStatus('success', format(page.config.labels.presetLoaded, { name }));
+    }
   } catch (error) {
     showStatus('error', error.message);
   }

@@ -15,7 +15,9 @@ export function showStatus(kind, text) {
 }
 
 export function clearStatus() {
-  document.getElementById('cad-status').hidden = true;
+  const box = document.getElementById('cad-status');
+  box.hidden = true;
+  box.textContent = ''; // a hidden warning is not read on by assistive tools either
 }
 
 /** Fills Python-style placeholders: %(name)d (a count, localised), %(name)s; "%%" is a
