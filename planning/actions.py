@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from planning import visibility
 from planning.audit import audit, require_user
 from planning.errors import Conflict, Forbidden, InvalidInput
-from planning.models import PUBLISHED_STATES, Membership, Project, Revision
+from planning.models import PUBLISHED_STATES, Membership, Project, Revision, RevisionState
 from planning.workflow import (
     ApproveRevision,
     RejectRevision,
@@ -103,6 +103,9 @@ class CreateRevision:
     # False: prepared on `based_on` (it replaces that plan) but with none of its vector
     # layers, for an import that brings the whole plan anew (manage.py import_cad).
     copy_layers: bool = True
+    # True: prepared on the project's plan in force, read under the project's lock (an
+    # approval committing meanwhile cannot leave the draft on a superseded plan).
+    on_plan_in_force: bool = False
 
     def check(self) -> None:
         require_user(self.user)
@@ -115,6 +118,10 @@ class CreateRevision:
     def execute(self) -> Revision:
         self.check()
         Project.objects.select_for_update().get(pk=self.project.pk)
+        if self.on_plan_in_force:
+            self.based_on = Revision.objects.filter(
+                project=self.project, state=RevisionState.APPROVED
+            ).first()
         last = self.project.revisions.aggregate(n=Max("number"))["n"] or 0
         revision = Revision.objects.create(
             project=self.project,
@@ -138,11 +145,15 @@ class CreateRevision:
 
 # A copy of a published feature takes its public id as lineage (Feature.lineage): the lot
 # keeps that id once the copy is approved; a copy of an unpublished one carries its lineage.
+# What another project's approval superseded (planning.supersession) is not copied: it left
+# force, and approving the copy would put it back unasked (review finding).
 COPY_FEATURES = """
 INSERT INTO planning_feature (layer_id, geom, geom_3d, attributes, category, source_ref, lineage)
 SELECT %(layer)s, geom, geom_3d, attributes, category, source_ref,
        CASE WHEN %(published)s THEN COALESCE(lineage, id) ELSE lineage END
-FROM planning_feature WHERE layer_id = %(source)s ORDER BY id
+FROM planning_feature f WHERE layer_id = %(source)s
+  AND NOT EXISTS (SELECT 1 FROM planning_supersededfeature s WHERE s.feature_id = f.id)
+ORDER BY id
 """
 
 
@@ -159,3 +170,7 @@ def _copy_layers(source: Revision, target: Revision, user) -> None:
         with connection.cursor() as cursor:
             params = {"layer": layer.pk, "source": old_id, "published": published}
             cursor.execute(COPY_FEATURES, params)
+            copied = cursor.rowcount
+        if copied != layer.feature_count:  # superseded features stayed behind
+            layer.feature_count = copied
+            layer.save(update_fields=["feature_count"])

@@ -2,8 +2,9 @@
 once the approver confirms: those lots leave the plans in force (their revisions stay
 immutable; the supersession is recorded in SupersededFeature), and with them what those
 plans placed on them: buildings, roads, red lines, networks and notes lying mostly on the
-superseded lots (more than half of an area or a length; a point inside). A plan's boundary
-stays: the rest of that plan is still in force.
+plan's land out of force (more than half of an area, of a length off its kept lots; a
+point inside and off them). A plan's boundary stays: the rest of that plan is still in
+force.
 
 (QA walk: the lots went, the buildings standing on them stayed on the public map, drawn
 over the new plan's lots.)"""
@@ -33,20 +34,38 @@ ORDER BY o.project_code, o.id
 """
 
 
-# What the superseded lots' plans placed on them (kinds other than lots and boundaries).
+# What the superseded lots' plans placed on them (kinds other than lots and boundaries),
+# measured per feature against its own plan's land out of force (these lots and those
+# earlier approvals superseded: a building half on each is gone) and off the lots of that
+# plan still in force (a red line on an edge shared with a kept lot stays). The lots are
+# found through the spatial index, per feature.
 DEPENDENTS = """
-WITH taken AS (
-  SELECT ST_Union(geom) AS geom FROM planning_feature
-  WHERE id = ANY(%(lots)s) AND ST_IsValid(geom)
+WITH plans AS (
+  SELECT DISTINCT revision_id FROM planning_feature_in_force WHERE id = ANY(%(lots)s)
 )
 SELECT o.id
-FROM planning_feature_in_force o, taken
-WHERE o.project_id IN (SELECT project_id FROM planning_feature_in_force WHERE id = ANY(%(lots)s))
-  AND o.kind NOT IN ('landuse', 'boundary') AND o.geom && taken.geom AND ST_IsValid(o.geom)
+FROM planning_feature_in_force o
+CROSS JOIN LATERAL (
+  SELECT ST_Union(f.geom) FILTER (WHERE f.id = ANY(%(lots)s) OR s.feature_id IS NOT NULL)
+           AS gone,
+         ST_Union(f.geom) FILTER (WHERE NOT (f.id = ANY(%(lots)s)) AND s.feature_id IS NULL)
+           AS kept
+  FROM planning_feature f
+  JOIN planning_layer l ON l.id = f.layer_id AND l.kind = 'landuse'
+       AND l.revision_id = o.revision_id
+  LEFT JOIN planning_supersededfeature s ON s.feature_id = f.id
+  WHERE f.geom && o.geom AND ST_IsValid(f.geom)
+) AS land
+WHERE o.revision_id IN (SELECT revision_id FROM plans)
+  AND o.kind NOT IN ('landuse', 'boundary') AND ST_IsValid(o.geom) AND land.gone IS NOT NULL
   AND CASE ST_Dimension(o.geom)
-    WHEN 2 THEN ST_Area(ST_Intersection(o.geom, taken.geom)) > 0.5 * ST_Area(o.geom)
-    WHEN 1 THEN ST_Length(ST_Intersection(o.geom, taken.geom)) > 0.5 * ST_Length(o.geom)
-    ELSE ST_Intersects(o.geom, taken.geom)
+    WHEN 2 THEN ST_Area(ST_Intersection(o.geom, land.gone)) > 0.5 * ST_Area(o.geom)
+    WHEN 1 THEN ST_Length(
+      CASE WHEN land.kept IS NULL THEN ST_Intersection(o.geom, land.gone)
+           ELSE ST_Difference(ST_Intersection(o.geom, land.gone), land.kept) END
+    ) > 0.5 * ST_Length(o.geom)
+    ELSE ST_Intersects(o.geom, land.gone)
+         AND (land.kept IS NULL OR NOT ST_Intersects(o.geom, land.kept))
   END
 ORDER BY o.id
 """

@@ -20,6 +20,7 @@ from threed.tileset import (
     HISTORY,
     IN_FORCE,
     PUBLISHED_SUFFIX,
+    REVIEW_SUFFIX,
     Scope,
     build_tileset,
     history_moment,
@@ -43,10 +44,11 @@ def build_tileset_task(job_id: int, scope: str) -> None:
 
 def scope_named(name: str) -> Scope:
     """The scope of a Scope.name: in-force[-envelopes], in-force-at-<stamp>[-envelopes]
-    or revision-<id>[-published][-envelopes] (the revision's scope as it is now: a build
-    queued for a draft approved meanwhile builds the published scope)."""
+    or revision-<id>[-review|-published][-envelopes] (the revision's scope as it is now:
+    a build queued for a draft approved meanwhile builds the published scope)."""
     envelopes = name.endswith("-envelopes")
     base = name.removesuffix("-envelopes").removesuffix(PUBLISHED_SUFFIX)
+    base = base.removesuffix(REVIEW_SUFFIX)
     if base == IN_FORCE:
         return Scope.plans_in_force(envelopes)
     if HISTORY.match(base):

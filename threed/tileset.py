@@ -62,6 +62,16 @@ _ECEF_TO_GEODETIC = Transformer.from_crs("EPSG:4978", "EPSG:4979")
 KEY = re.compile(r"^[0-9a-f]{20}$")  # the name of a build directory
 IN_FORCE = "in-force"
 PUBLISHED_SUFFIX = "-published"  # a revision's scope once approved (Scope.of_revision)
+REVIEW_SUFFIX = "-review"  # once submitted: its reviewers see it, not the public yet
+
+
+def _audience(revision: Revision) -> str:
+    """Who sees a revision, as its scope's name says: drafts carry no suffix."""
+    if revision.state in PUBLISHED_STATES:
+        return PUBLISHED_SUFFIX
+    return "" if revision.state == RevisionState.DRAFT else REVIEW_SUFFIX
+
+
 _AT = IN_FORCE + "-at-"
 _ORIGIN = "origin"  # the name of the moments before any approval
 _BEFORE_ANY = datetime.min.replace(tzinfo=UTC)  # the moment `origin` stands for
@@ -98,11 +108,11 @@ class Scope:
 
     @staticmethod
     def of_revision(revision: Revision, envelopes: bool = False) -> Scope:
-        """A revision's own tileset. Its builds before and after publication live apart
-        (`-published`): the view may serve a scope's last build while the next is made,
-        and a build made while the revision was private must never go out as public."""
-        published = PUBLISHED_SUFFIX if revision.state in PUBLISHED_STATES else ""
-        name = f"revision-{revision.pk}{published}" + ("-envelopes" if envelopes else "")
+        """A revision's own tileset. Its builds for each audience live apart (the
+        planners' draft, `-review` once the board sees it, `-published`): the view may
+        serve a scope's last build while the next is made, and a build made for a
+        narrower audience must never reach a wider one."""
+        name = f"revision-{revision.pk}{_audience(revision)}" + ("-envelopes" if envelopes else "")
         return Scope(name, (revision.pk,), False, envelopes)
 
     def sql(self) -> dict[str, str]:

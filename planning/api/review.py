@@ -139,11 +139,22 @@ def repair(request: Request, revision_id: int) -> Response:
     return Response({"repaired": repaired, "errors": result.errors, "warnings": result.warnings})
 
 
+# What a spreadsheet reads as a formula at the start of a cell (OWASP "CSV injection"):
+# category codes come from imported files.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(text: str) -> str:
+    """Text a spreadsheet shows as text: a leading apostrophe before a formula's start."""
+    return f"'{text}" if text.startswith(_FORMULA_START) else text
+
+
 def _sheet_rows(table, rows: list[list]) -> list[list]:
     """The balance as people open it in a spreadsheet: headers and the total row in the
-    reader's language, an uncategorised row's name never "None" (QA walk)."""
+    reader's language, an uncategorised row's name never "None" (QA walk), no text a
+    spreadsheet would run as a formula (a category code `=HYPERLINK(…)` from a file)."""
     header = [_("Code"), _("Category"), _("Area (m²)"), _("Share (%)"), _("Lots")]
-    body = [[code, name or "", *numbers] for code, name, *numbers in rows]
+    body = [[_inert(code), _inert(name or ""), *numbers] for code, name, *numbers in rows]
     lots = sum(r.lots for r in table.rows)
     return [header, *body, [_("Total"), "", table.total_area, table.total_share, lots]]
 
@@ -167,6 +178,10 @@ def _xlsx(sheet_rows: list[list]) -> bytes:
     sheet.title = "Balance"
     for row in sheet_rows:
         sheet.append(row)
+    for cells in sheet.iter_rows():
+        for cell in cells:  # openpyxl stores any "=…" string as a formula: text stays text
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

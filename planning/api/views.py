@@ -16,7 +16,7 @@ from rest_framework.decorators import action, api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from planning import actions, extent, geojson, staleness, visibility
+from planning import actions, extent, geojson, visibility
 from planning.api import params
 from planning.api.serializers import (
     ApproveSerializer,
@@ -106,14 +106,12 @@ class RevisionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         POST {"project": 2} made one). `"based_on": null` asks for one all the same."""
         # The serializer resolves `project` and `based_on` among the caller's visible ones.
         data = serializer.validated_data
-        based_on = data.get("based_on")
-        if "based_on" not in self.request.data:
-            based_on = staleness.plan_in_force(data["project"].pk)
         serializer.instance = actions.CreateRevision(
             user=self.request.user,
             project=data["project"],
             note=data.get("note", ""),
-            based_on=based_on,
+            based_on=data.get("based_on"),
+            on_plan_in_force="based_on" not in self.request.data,
             remote_addr=client_ip(self.request),
         ).execute()
 

@@ -77,3 +77,22 @@ def test_a_declared_balance_names_the_uncategorised_lots(bare_lots):
     finding = bare_lots.findings.get(rule="balance.declared", params__code="")
     with translation.override("vi"):
         assert qa.message_of(finding).startswith("Diện tích khai báo của Chưa phân loại là 0,0 m²")
+
+
+def test_a_category_code_written_as_a_formula_stays_text(planner, bare_lots):
+    """Category codes come from imported files: '=HYPERLINK(…)' must not become a live
+    formula in the spreadsheet a reviewer opens (CSV and XLSX)."""
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    formula = '=HYPERLINK("HTTP://E.VN","X")'
+    Feature.objects.filter(layer__revision=bare_lots).update(category=formula)
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_authenticate(planner)
+    url = f"/api/revisions/{bare_lots.pk}/balance/?download="
+    lines = client.get(url + "csv").content.decode("utf-8-sig").splitlines()
+    assert lines[1].startswith("\"'=HYPERLINK(")
+    sheet = load_workbook(BytesIO(client.get(url + "xlsx").content)).active
+    assert sheet["A2"].data_type == "s"
+    assert sheet["A2"].value == "'" + formula

@@ -160,3 +160,11 @@ def test_the_area_finding_names_both_areas_in_the_readers_language(draft):
     assert "1.000,0 m²" in message
     assert "10.000,0 m²" in message
     assert "G1" in message
+
+
+def test_ranges_are_read_in_any_case(draft):
+    """A MapInfo or GeoPackage table's DENSITY = 150 (review finding: never checked)."""
+    feature = Feature.objects.get(layer=lots(draft))
+    feature.attributes = {k: v for k, v in GOOD.items() if k != "density"} | {"DENSITY": 150}
+    feature.save()
+    assert "attributes.range" in found(draft)

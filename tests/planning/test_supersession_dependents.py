@@ -89,3 +89,61 @@ def test_a_plan_overlapping_nothing_supersedes_nothing_else(planner, reviewer, n
 
     assert "house on N1" in in_force_names("neighbour")
     assert "red line of N1" in in_force_names("neighbour")
+
+
+def test_a_building_on_land_superseded_in_two_steps_leaves_at_the_second(planner, reviewer):
+    """40 % on a lot one approval superseded, 40 % on one a later approval superseded:
+    80 % of it stands on land out of force (review finding)."""
+    y = HUE_Y + 1000
+    plan = make_plan(planner, reviewer, "twostep", [
+        (square(HUE_X, y, 100), {"code": "P1", "function": "HH"}),
+        (square(HUE_X + 120, y, 100), {"code": "P2", "function": "HH"}),
+    ], approve=True)  # fmt: skip
+    add(plan, "buildings", {"hall across both": square(HUE_X + 60, y + 20, 100)})
+    make_plan(planner, reviewer, "first", [
+        (square(HUE_X + 10, y + 10, 50), {"code": "A1", "function": "ODT"}),
+    ], approve=True)  # fmt: skip
+    assert "hall across both" in in_force_names("twostep")  # 40 %: stays
+
+    make_plan(planner, reviewer, "second", [
+        (square(HUE_X + 150, y + 10, 50), {"code": "B1", "function": "ODT"}),
+    ], approve=True)  # fmt: skip
+
+    assert in_force_names("twostep") == set()
+
+
+def test_a_line_on_an_edge_shared_with_a_kept_lot_stays(planner, reviewer):
+    y = HUE_Y + 1500
+    plan = make_plan(planner, reviewer, "edges", [
+        (square(HUE_X, y, 100), {"code": "Q1", "function": "HH"}),
+        (square(HUE_X + 100, y, 100), {"code": "Q2", "function": "HH"}),
+    ], approve=True)  # fmt: skip
+    add(plan, "redlines", {
+        "between Q1 and Q2": LineString((HUE_X + 100, y), (HUE_X + 100, y + 100)),
+        "west edge of Q1": LineString((HUE_X, y), (HUE_X, y + 100)),
+    })  # fmt: skip
+    add(plan, "annotation", {"corner of Q1 and Q2": Point(HUE_X + 100, y)})
+
+    make_plan(planner, reviewer, "westside", [
+        (square(HUE_X + 10, y + 10, 60), {"code": "W1", "function": "ODT"}),
+    ], approve=True)  # fmt: skip
+
+    assert in_force_names("edges") == {"Q2", "between Q1 and Q2", "corner of Q1 and Q2"}
+
+
+def test_a_new_draft_does_not_copy_what_another_approval_superseded(planner, reviewer, neighbour):
+    """Approving the copy would put the house back in force unasked (review finding)."""
+    from planning.actions import CreateRevision
+
+    make_plan(planner, reviewer, "newplan", [
+        (square(HUE_X + 10, HUE_Y + 10, 80), {"code": "M1", "function": "ODT"}),
+    ], approve=True)  # fmt: skip
+    draft = CreateRevision(user=planner, project=neighbour.project, based_on=neighbour).execute()
+
+    names = {
+        f.attributes.get("code") or f.attributes.get("name")
+        for f in Feature.objects.filter(layer__revision=draft)
+    }
+    assert names == in_force_names("neighbour")
+    lots = draft.layers.get(kind="landuse")
+    assert lots.feature_count == 1  # N2 only

@@ -107,6 +107,8 @@ def _out_of_range(context: Context) -> Iterator[Found]:
         if kind != "landuse":
             continue
         lot = lots.stored("code", attributes.get("code"), fid, source)
+        # any case, as the required rule reads them ("DENSITY" from a MapInfo table)
+        attributes = {**{k.lower(): v for k, v in attributes.items()}, **attributes}
         for name, (low, high) in RANGES.items():
             value = _number(attributes.get(name))
             if value is not None and not (
