@@ -175,7 +175,7 @@ def _xlsx(sheet_rows: list[list]) -> bytes:
 
     book = Workbook()
     sheet = book.active
-    sheet.title = "Balance"
+    sheet.title = _("Land-use balance")[:31]  # a sheet's name holds 31 characters
     for row in sheet_rows:
         sheet.append(row)
     for cells in sheet.iter_rows():

@@ -138,7 +138,7 @@ def test_two_simultaneous_runs_replace_the_findings_once(draft):
     assert draft.findings.count() == expected.errors + expected.warnings
 
 
-@pytest.mark.parametrize("stated", [10000, 9600.5, "10250,5", 10400])
+@pytest.mark.parametrize("stated", [10000, 9600.5, "10250,5", 10400, "10.000", "9.800,5"])
 def test_a_stated_area_within_rounding_passes(draft, stated):
     """Within 5 % of the 10,000 m² the lot measures (or the area tolerance): no finding."""
     feature = Feature.objects.get(layer=lots(draft))

@@ -6,6 +6,7 @@ and the lot's code or "#<id>". Each finding carries its lot's geometry for the m
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 
 from django.db import connection
@@ -161,6 +162,22 @@ def stated_area(context: Context):
     return _located(_area_mismatches(context))
 
 
+# An area written with grouped thousands: "5.600" or "84.640,5" (Vietnamese), "5,600.5"
+_GROUPED = re.compile(r"^\d{1,3}(?:(?P<mark>[.,])\d{3})+(?:(?!(?P=mark))[.,]\d+)?$")
+
+
+def _area_number(text: str) -> float | None:
+    """A stated area as plan tables write it: grouped thousands ("5.600" is 5,600 m², not
+    5.6), else as the other checks read numbers (a decimal comma)."""
+    text = text.strip()
+    found = _GROUPED.match(text)
+    if found is None:
+        return _number(text)
+    decimal = "," if found.group("mark") == "." else "."
+    whole, _, fraction = text.partition(decimal)
+    return float(whole.replace(found.group("mark"), "") + ("." + fraction if fraction else ""))
+
+
 def _area_mismatches(context: Context) -> Iterator[Found]:
     rows = context.rows(
         "SELECT id, layer, source_ref, attributes->>'code', ST_Area(geom),"
@@ -168,7 +185,7 @@ def _area_mismatches(context: Context) -> Iterator[Found]:
         " FROM lots WHERE GeometryType(geom) IN ('POLYGON', 'MULTIPOLYGON')"
     )
     for fid, layer, source, code, measured, written in rows:
-        stated = _number(written) if written is not None else None
+        stated = _area_number(written) if written is not None else None
         if stated is None:
             continue
         if abs(stated - measured) > max(context.area_tolerance, AREA_SHARE * measured):

@@ -91,16 +91,17 @@ function forgetDrawing(page) {
   updateStartButton();
 }
 
-/** Reads the chosen file's layers and preview (again after a CRS change). */
+/** Reads the chosen file's layers and preview (again after a CRS change); resolves to
+ * 'inspected', 'failed' (the line says why) or 'skipped' (no file, or another chosen since). */
 async function inspectDrawing(page) {
   const { file } = state;
-  if (!file) return;
+  if (!file) return 'skipped';
   const { config } = page;
   byId('inspect-summary').textContent = config.labels.reading;
   updateStartButton();
   try {
     const data = await inspect(config, file, readCrs(), readControlPoints(config.labels));
-    if (file !== state.file) return; // another file was chosen meanwhile
+    if (file !== state.file) return 'skipped'; // another file was chosen meanwhile
     state.inspected = file;
     state.rejected = false;
     const previous = currentChoices();
@@ -111,13 +112,15 @@ async function inspectDrawing(page) {
     if (data.warnings && data.warnings.length) showStatus('warning', data.warnings.join(' '));
     else clearStatus();
     document.body.dataset.cadStep = 'inspected';
+    return 'inspected';
   } catch (error) {
-    if (file !== state.file) return;
+    if (file !== state.file) return 'skipped';
     byId('inspect-summary').textContent = '';
     state.rejected = true;
     if (state.inspected !== file) forgetDrawing(page); // a CRS typo keeps this file's table
     showStatus('error', error.message);
     updateStartButton();
+    return 'failed';
   }
 }
 
@@ -133,9 +136,10 @@ async function applyPreset(page) {
     const crsChanged = (preset.crs || '') !== readCrs();
     setCrs(preset.crs || '');
     onMappingChange(page);
-    if (crsChanged) await inspectDrawing(page); // it clears the line, or warns
-    // the confirmation unless the new CRS gave warnings (the preview's, which matter more)
-    if (!crsChanged || byId('cad-status').hidden) {
+    // a new preview clears the line, or warns or fails: then that matters more
+    const outcome = crsChanged ? await inspectDrawing(page) : 'skipped';
+    const said = outcome === 'failed' || (outcome === 'inspected' && !byId('cad-status').hidden);
+    if (!said) {
       showStatus('success', format(page.config.labels.presetLoaded, { name }));
     }
   } catch (error) {
