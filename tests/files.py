@@ -55,3 +55,20 @@ def zip_dir(files: list[Path], target: Path) -> Path:
 
 def shapefile_parts(shp: Path) -> list[Path]:
     return sorted(p for p in shp.parent.glob(glob.escape(shp.stem) + ".*"))
+
+
+def upload_as_layer(
+    planner, revision, path: Path, kind: str = "landuse", name: str = "Lots", **options
+):
+    """The plain upload of a GIS file as one planning layer, as the upload page makes it."""
+    from importers.service import import_upload
+
+    return import_upload(
+        user=planner,
+        revision=revision,
+        path=path,
+        filename=path.name,
+        kind=kind,
+        name=name,
+        **options,
+    )

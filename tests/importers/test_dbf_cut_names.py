@@ -11,11 +11,10 @@ from pathlib import Path
 import pytest
 import shapely
 
-from importers.service import import_upload
 from planning import qa
 from planning.models import Feature
 from tests.conftest import HUE_X, HUE_Y
-from tests.files import write_vector
+from tests.files import upload_as_layer, write_vector
 
 pytestmark = pytest.mark.django_db
 LOTS = [
@@ -24,15 +23,7 @@ LOTS = [
 
 
 def upload(planner, revision, path: Path):
-    return import_upload(
-        user=planner,
-        revision=revision,
-        path=path,
-        filename=path.name,
-        kind="landuse",
-        name="Lots",
-        crs="EPSG:9214",
-    )
+    return upload_as_layer(planner, revision, path, crs="EPSG:9214")
 
 
 def shapefile(folder: Path, fields: dict) -> Path:

@@ -25,12 +25,12 @@ from rest_framework.test import APIClient
 
 from importers import crs as import_crs
 from importers.gis_mapping import import_mapped_dataset, inspect_dataset
-from importers.service import import_upload, inspect_drawing
+from importers.service import inspect_drawing
 from planning.crs import proj4_for
 from planning.models import Feature, Layer, Revision
 from tests.cad.drawings import MAPPING, plan_drawing
 from tests.conftest import HUE_X, HUE_Y
-from tests.files import shapefile_parts, write_vector, zip_dir
+from tests.files import shapefile_parts, upload_as_layer, write_vector, zip_dir
 
 pytestmark = pytest.mark.django_db
 
@@ -88,15 +88,7 @@ def far_km(warnings: list[str]) -> list[int]:
 
 def uploaded(planner, revision, path: Path, **options):
     """The plain upload of the file as one land-use layer."""
-    return import_upload(
-        user=planner,
-        revision=revision,
-        path=path,
-        filename=path.name,
-        kind="landuse",
-        name="Lots",
-        **options,
-    )
+    return upload_as_layer(planner, revision, path, **options)
 
 
 def mapped(planner, revision, path: Path, mapping=None, **options):

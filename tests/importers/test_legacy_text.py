@@ -8,11 +8,10 @@ from pathlib import Path
 import pytest
 import shapely
 
-from importers.service import import_upload
 from importers.text import vietnamese
 from planning.models import Feature
 from tests.conftest import HUE_X, HUE_Y
-from tests.files import shapefile_parts, write_vector, zip_dir
+from tests.files import shapefile_parts, upload_as_layer, write_vector, zip_dir
 
 pytestmark = pytest.mark.django_db
 
@@ -53,15 +52,7 @@ def names(result) -> list[str]:
 
 
 def run(planner, revision, path, **kwargs):
-    return import_upload(
-        user=planner,
-        revision=revision,
-        path=path,
-        filename=path.name,
-        kind="landuse",
-        name="Lots",
-        **kwargs,
-    )
+    return upload_as_layer(planner, revision, path, **kwargs)
 
 
 @pytest.mark.parametrize(("table", "encoding"), [(TCVN3, "tcvn3"), (VNI, "vni")])

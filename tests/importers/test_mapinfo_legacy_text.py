@@ -13,11 +13,10 @@ import shapely
 
 from importers import ogr
 from importers.gis_mapping import import_mapped_dataset
-from importers.service import import_upload
 from importers.sources import Dataset, format_of
 from planning.models import Feature
 from tests.conftest import HUE_X, HUE_Y
-from tests.files import write_vector, zip_dir
+from tests.files import upload_as_layer, write_vector, zip_dir
 from tests.importers.test_legacy_text import TCVN3, VNI
 
 pytestmark = pytest.mark.django_db
@@ -63,15 +62,7 @@ def archive(path: Path) -> Path:
 
 
 def upload(planner, revision, path: Path, **kwargs):
-    return import_upload(
-        user=planner,
-        revision=revision,
-        path=path,
-        filename=path.name,
-        kind="landuse",
-        name="Lots",
-        **kwargs,
-    )
+    return upload_as_layer(planner, revision, path, **kwargs)
 
 
 def names(layer) -> list[str]:

@@ -9,11 +9,10 @@ import pytest
 import shapely
 from django.db import connection
 
-from importers.service import import_upload
 from planning.errors import InvalidInput, PlanningError, UnsupportedFormat
 from planning.models import Feature, Layer
 from tests.conftest import HUE_X, HUE_Y
-from tests.files import shapefile_parts, write_vector, zip_dir
+from tests.files import shapefile_parts, upload_as_layer, write_vector, zip_dir
 
 SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples"
 LOTS = [shapely.box(HUE_X + i * 50, HUE_Y, HUE_X + i * 50 + 40, HUE_Y + 40) for i in range(3)]
@@ -27,15 +26,7 @@ pytestmark = pytest.mark.django_db
 
 
 def run(planner, revision, path: Path, kind="landuse", **kwargs):
-    return import_upload(
-        user=planner,
-        revision=revision,
-        path=path,
-        filename=path.name,
-        kind=kind,
-        name=kwargs.pop("name", "Lots"),
-        **kwargs,
-    )
+    return upload_as_layer(planner, revision, path, kind, **kwargs)
 
 
 def test_geopackage_lots_land_in_storage_crs_with_attributes(planner, draft_plan, tmp_path):
