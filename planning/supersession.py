@@ -16,11 +16,15 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import connection
+from django.utils.translation import ngettext
 
 from planning.models import Revision, SupersededFeature
 
+# The public id is the published one (lineage or id: planning.models.layers), the id the
+# board and the services know the lot by; the row id is what supersession records.
 OVERLAPS = """
-SELECT o.id, o.project_code, coalesce(o.attributes->>'code', o.id::text),
+SELECT o.id, coalesce(po.lineage, o.id), o.project_code,
+       coalesce(o.attributes->>'code', o.id::text),
        sum(ST_Area(ST_Intersection(m.geom, o.geom)))
 FROM planning_feature m
 JOIN planning_layer lm ON lm.id = m.layer_id AND lm.revision_id = %(revision)s
@@ -28,7 +32,8 @@ JOIN planning_layer lm ON lm.id = m.layer_id AND lm.revision_id = %(revision)s
 JOIN planning_feature_in_force o ON o.kind = 'landuse' AND o.geom && m.geom
      AND o.project_id <> %(project)s AND ST_IsValid(o.geom) AND ST_IsValid(m.geom)
      AND ST_Relate(m.geom, o.geom, '2********')
-GROUP BY o.id, o.project_code, o.attributes
+JOIN planning_feature po ON po.id = o.id
+GROUP BY o.id, po.lineage, o.project_code, o.attributes
 HAVING sum(ST_Area(ST_Intersection(m.geom, o.geom))) > %(tolerance)s
 ORDER BY o.project_code, o.id
 """
@@ -43,8 +48,9 @@ DEPENDENTS = """
 WITH plans AS (
   SELECT DISTINCT revision_id FROM planning_feature_in_force WHERE id = ANY(%(lots)s)
 )
-SELECT o.id
+SELECT o.id, coalesce(po.lineage, o.id)
 FROM planning_feature_in_force o
+JOIN planning_feature po ON po.id = o.id
 CROSS JOIN LATERAL (
   SELECT ST_Union(f.geom) FILTER (WHERE f.id = ANY(%(lots)s) OR s.feature_id IS NOT NULL)
            AS gone,
@@ -73,14 +79,15 @@ ORDER BY o.id
 
 @dataclass(frozen=True)
 class Overlap:
-    feature_id: int
+    feature_id: int  # the row
+    public_id: int  # as the services published it
     project_code: str
     lot: str
     area: float
 
     def as_dict(self) -> dict:
         return {
-            "feature": self.feature_id,
+            "feature": self.public_id,
             "project": self.project_code,
             "lot": self.lot,
             "area": round(self.area, 2),
@@ -101,24 +108,42 @@ def overlapping_lots(revision: Revision) -> list[Overlap]:
         return [Overlap(*row) for row in cursor.fetchall()]
 
 
-def dependents(overlaps: list[Overlap]) -> list[int]:
+@dataclass(frozen=True)
+class Dependent:
+    """A feature of an overlapped lot's plan lying on the lots that leave force."""
+
+    feature_id: int
+    public_id: int
+
+
+def dependents(overlaps: list[Overlap]) -> list[Dependent]:
     """The features of the overlapped lots' plans that lie on those lots (DEPENDENTS)."""
     if not overlaps:
         return []
     with connection.cursor() as cursor:
         cursor.execute(DEPENDENTS, {"lots": [o.feature_id for o in overlaps]})
-        return [row[0] for row in cursor.fetchall()]
+        return [Dependent(*row) for row in cursor.fetchall()]
 
 
 def supersede(revision: Revision, overlaps: list[Overlap], at: datetime) -> list[int]:
-    """The overlapped lots and what lies on them leave the plans in force; returns the ids
-    of the latter (the lots' own are in `overlaps`)."""
+    """The overlapped lots and what lies on them leave the plans in force; returns the
+    public ids of the latter (the lots' own are in `overlaps`)."""
     placed = dependents(overlaps)
     SupersededFeature.objects.bulk_create(
         [
             SupersededFeature(feature_id=feature, by_revision=revision, superseded_at=at)
-            for feature in [*(o.feature_id for o in overlaps), *placed]
+            for feature in [*(o.feature_id for o in overlaps), *(d.feature_id for d in placed)]
         ],
         ignore_conflicts=True,
     )
-    return placed
+    return [d.public_id for d in placed]
+
+
+def placed_template(count: int) -> str:
+    """How many features of the overlapped plans leave force with their lots, as a template
+    of `%(count)d` (the review page's script fills it in too)."""
+    return ngettext(
+        "%(count)d feature those plans placed on them leaves force with them.",
+        "%(count)d features those plans placed on them leave force with them.",
+        count,
+    )

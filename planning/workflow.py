@@ -364,13 +364,13 @@ class ApproveRevision(_Decision):
 
         overlaps = supersession.overlapping_lots(self.revision)
         if overlaps and not self.supersede_overlaps:
+            placed = supersession.dependents(overlaps)
             raise Conflict(
-                _(
-                    "This plan overlaps %(count)d lots of other projects' plans in force; "
-                    "confirm that it supersedes them."
-                )
-                % {"count": len(overlaps)},
-                details={"overlaps": [o.as_dict() for o in overlaps]},
+                unconfirmed_supersession(len(overlaps), len(placed)),
+                details={
+                    "overlaps": [o.as_dict() for o in overlaps],
+                    "placed": len(placed),  # what stands on them and leaves with them
+                },
             )
         self.superseded_features = supersession.supersede(self.revision, overlaps, now)
         self.superseded_lots = [o.as_dict() for o in overlaps]
@@ -384,3 +384,19 @@ class ApproveRevision(_Decision):
             "superseded_features": self.superseded_features,
             "open_comments": self.open_comments,
         }
+
+
+def unconfirmed_supersession(lots: int, placed: int) -> str:
+    """Why an approval over other projects' plans in force waits for its confirmation."""
+    message = ngettext(
+        "This plan overlaps %(count)d lot of other projects' plans in force; "
+        "confirm that it supersedes it.",
+        "This plan overlaps %(count)d lots of other projects' plans in force; "
+        "confirm that it supersedes them.",
+        lots,
+    ) % {"count": lots}
+    if placed:
+        from planning import supersession
+
+        message += " " + supersession.placed_template(placed) % {"count": placed}
+    return message

@@ -16,7 +16,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import connection
 
-from planning.models import LandUseCategory, Revision, RevisionState
+from planning.models import LandUseCategory, Revision, RevisionState, SupersededFeature
 
 # Bump when the rendering changes in a way that must invalidate every cached tile.
 # 2: features are published under stable public ids (Feature.lineage), in cached vector
@@ -30,6 +30,9 @@ def _fingerprint_sql() -> str:
     revisions = Revision._meta.db_table
     categories = LandUseCategory._meta.db_table
     rasters = apps.get_model("rasters", "RasterLayer")._meta.db_table  # issue 7: raster layers
+    # Features other projects' approvals superseded: a data migration may add some without
+    # an approval (0015), and the maps must not keep showing them.
+    superseded = SupersededFeature._meta.db_table
     return f"""
         SELECT
           (SELECT coalesce(string_agg(id::text || '@' || coalesce(approved_at::text, ''),
@@ -41,7 +44,8 @@ def _fingerprint_sql() -> str:
              FROM {revisions} WHERE state IN (%s, %s)),
           (SELECT coalesce(string_agg(r.id::text || '@' || r.updated_at::text, ',' ORDER BY r.id), '')
              FROM {rasters} r JOIN {revisions} v ON v.id = r.revision_id
-            WHERE v.state = %s AND r.cog_path <> '')
+            WHERE v.state = %s AND r.cog_path <> ''),
+          (SELECT count(*)::text || '/' || coalesce(max(id), 0)::text FROM {superseded})
     """  # noqa: S608 - table names come from the models, values are bound
 
 
@@ -63,7 +67,7 @@ def in_force_state() -> InForceState:
     states = [approved, approved, superseded, approved]
     with connection.cursor() as cursor:
         cursor.execute(_fingerprint_sql(), states)
-        in_force, colours, last_modified, rasters = cursor.fetchone()
+        in_force, colours, last_modified, rasters, superseded = cursor.fetchone()
     parts = (
         STYLE_VERSION,
         str(connection.settings_dict["NAME"]),
@@ -71,6 +75,7 @@ def in_force_state() -> InForceState:
         in_force,
         colours,
         rasters,
+        superseded,
     )
     digest = hashlib.sha256("|".join(parts).encode("utf-8")).hexdigest()[:16]
     return InForceState(f"gen-{digest}", last_modified)

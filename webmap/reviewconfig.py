@@ -176,7 +176,7 @@ def build(user, revision: Revision, buttons: list[WorkflowButton] | None = None)
         "legend": legend_entries(revision),
         "layerKinds": layer_kinds(revision),
         # Asked only of who may approve: the approval form offers the supersession then.
-        "overlapsInForce": overlap_count(revision) if may_approve else 0,
+        "supersession": supersession_counts(revision) if may_approve else NO_SUPERSESSION,
         # The open threads the approval must acknowledge (ApproveRevision counts the same).
         "openComments": open_comment_count(revision, user) if may_approve else 0,
         "labels": labels(),
@@ -237,10 +237,30 @@ def layer_kinds(revision: Revision) -> list[dict[str, str]]:
     ]
 
 
-def overlap_count(revision: Revision) -> int:
-    """How many lots of other projects' plans in force the revision overlaps: those its
-    approval supersedes once confirmed (the approval itself refuses them unconfirmed)."""
-    return len(supersession.overlapping_lots(revision))
+NO_SUPERSESSION = {"lots": 0, "placed": 0, "text": ""}
+
+
+def supersession_counts(revision: Revision) -> dict[str, Any]:
+    """What the approval takes out of the plans in force once confirmed (it refuses them
+    unconfirmed): the lots of other projects' plans the revision overlaps, and what those
+    plans placed on them (buildings, lines, notes), so the board knows both before it ticks."""
+    overlaps = supersession.overlapping_lots(revision)
+    placed = len(supersession.dependents(overlaps))
+    return {
+        "lots": len(overlaps),
+        "placed": placed,
+        "text": supersession_text(len(overlaps), placed),
+    }
+
+
+def supersession_text(lots: int, placed: int) -> str:
+    """The counts in words (review/workflow.js builds the same from the approval's 409)."""
+    if not lots:
+        return ""
+    text = ngettext("%(count)d lot overlaps.", "%(count)d lots overlap.", lots) % {"count": lots}
+    if placed:
+        text += " " + supersession.placed_template(placed) % {"count": placed}
+    return text
 
 
 def labels() -> dict[str, Any]:
@@ -282,6 +302,10 @@ def labels() -> dict[str, Any]:
         "noComments": _("No comments yet."),
         "openComments": plural_forms(open_comments_phrase),
         "acknowledgeOpenComments": plural_forms(acknowledge_phrase),
+        "supersededLots": plural_forms(
+            lambda n: ngettext("%(count)d lot overlaps.", "%(count)d lots overlap.", n)
+        ),
+        "supersededPlaced": plural_forms(supersession.placed_template),
         "reply": _("Reply"),
         "send": _("Send"),
         "save": _("Save"),

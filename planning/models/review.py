@@ -79,7 +79,7 @@ class Comment(models.Model):
 
 class SupersededFeature(models.Model):
     """A lot of another project's plan in force that an approval replaced, with the
-    approver's confirmation. Revisions stay immutable: supersession is recorded beside them
+    approver's confirmation, or what that plan placed on it (planning.supersession). Revisions stay immutable: supersession is recorded beside them
     and every in-force rule (planning.visibility, the in-force view) leaves these out."""
 
     feature = models.ForeignKey(

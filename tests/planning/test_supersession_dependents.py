@@ -147,3 +147,92 @@ def test_a_new_draft_does_not_copy_what_another_approval_superseded(planner, rev
     assert names == in_force_names("neighbour")
     lots = draft.layers.get(kind="landuse")
     assert lots.feature_count == 1  # N2 only
+
+
+def amended(planner, reviewer, revision: Revision) -> Revision:
+    """The plan in force copied into a new revision and approved unchanged: its features
+    are published under the ids of their first publication (lineage), not their rows."""
+    from planning.actions import CreateRevision
+    from planning.workflow import ApproveRevision, SubmitRevision
+
+    copy = CreateRevision(user=planner, project=revision.project, based_on=revision).execute()
+    SubmitRevision(user=planner, revision=copy).execute()
+    ApproveRevision(user=reviewer, revision=copy, decision_number="2/QĐ-UBND").execute()
+    return copy
+
+
+def newplan_over_n1(planner, reviewer, *, approve: bool = True) -> Revision:
+    return make_plan(planner, reviewer, "newplan", [
+        (square(HUE_X + 10, HUE_Y + 10, 80), {"code": "M1", "function": "ODT"}),
+    ], approve=approve)  # fmt: skip
+
+
+def test_the_approval_records_what_left_force_by_the_ids_the_services_published(
+    planner, reviewer, neighbour
+):
+    """The audit named rows, which the services never showed: an amended plan's lots are
+    published under their first publication's ids (review finding)."""
+    copy = amended(planner, reviewer, neighbour)
+    new = newplan_over_n1(planner, reviewer)
+
+    event = AuditEvent.objects.get(action="revision.approve", revision=new)
+    n1 = Feature.objects.get(layer__revision=copy, attributes__code="N1")
+    assert n1.lineage is not None and n1.lineage != n1.pk
+    assert [lot["feature"] for lot in event.detail["superseded_lots"]] == [n1.public_id]
+    left = Feature.objects.filter(
+        layer__revision=copy, attributes__name__in=["house on N1", "red line of N1", "note on N1"]
+    )
+    assert sorted(event.detail["superseded_features"]) == sorted(f.public_id for f in left)
+    assert not set(event.detail["superseded_features"]) & set(left.values_list("pk", flat=True))
+
+
+def test_an_unconfirmed_approval_counts_what_would_leave_with_the_lots(
+    planner, reviewer, neighbour
+):
+    from planning.errors import Conflict
+    from planning.workflow import ApproveRevision, SubmitRevision
+
+    draft = newplan_over_n1(planner, reviewer, approve=False)
+    SubmitRevision(user=planner, revision=draft).execute()
+    with pytest.raises(Conflict) as refused:
+        ApproveRevision(user=reviewer, revision=draft, decision_number="3/QĐ-UBND").execute()
+
+    assert refused.value.details["placed"] == 3  # the house, the red line, the note on N1
+    assert [lot["lot"] for lot in refused.value.details["overlaps"]] == ["N1"]
+    assert str(refused.value.message) == (
+        "This plan overlaps 1 lot of other projects' plans in force; confirm that it "
+        "supersedes it. 3 features those plans placed on them leave force with them."
+    )
+    assert "house on N1" in in_force_names("neighbour")  # nothing left force
+
+
+def test_the_migration_supersedes_what_earlier_approvals_left_on_their_lots(
+    planner, reviewer, neighbour
+):
+    """Lots superseded before the dependents rule left their buildings in force: the data
+    migration applies the rule to them, as of that approval, and the maps' caches move on."""
+    from planning.models import SupersededFeature
+    from tiles.generation import current_generation
+
+    new = newplan_over_n1(planner, reviewer)
+    lot = SupersededFeature.objects.get(feature__attributes__code="N1")
+    SupersededFeature.objects.exclude(pk=lot.pk).delete()  # as the old approval left it
+    assert "house on N1" in in_force_names("neighbour")
+    before = current_generation()
+
+    migration = __import__("planning.migrations.0015_supersede_placed_features", fromlist=["_"])
+    migration.supersede_placed_features(None, None)
+
+    assert in_force_names("neighbour") == {
+        "N2",
+        "house on N2",
+        "red line of N2",
+        "shed across N1's edge, mostly outside",
+        "boundary",
+    }
+    placed = SupersededFeature.objects.exclude(pk=lot.pk)
+    assert placed.count() == 3
+    assert {(s.by_revision_id, s.superseded_at) for s in placed} == {(new.pk, lot.superseded_at)}
+    assert current_generation() != before
+    migration.supersede_placed_features(None, None)  # a second run finds nothing to add
+    assert SupersededFeature.objects.count() == 4

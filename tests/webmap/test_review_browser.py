@@ -684,14 +684,21 @@ def test_supersede_checkbox_is_hidden_when_nothing_overlaps(
 
 
 def put_in_force_under_a2(people) -> None:
-    """Another project's plan in force under lot A2."""
-    make_plan(
+    """Another project's plan in force under lot A2, with a house on its lot."""
+    plan = make_plan(
         people["planner"],
         people["approver"],
         "khac",
         [(square(HUE_X + 120, HUE_Y + 20, 60), {"code": "B1", "function": "DO"})],
         approve=True,
     )
+    houses = Layer.objects.create(
+        revision=plan, kind="buildings", name="Houses", created_by=people["planner"]
+    )
+    Feature.objects.create(layer=houses, geom=square(HUE_X + 130, HUE_Y + 30, 20))
+
+
+SUPERSEDED_COUNTS = "1 lot overlaps. 1 feature those plans placed on them leaves force with them."
 
 
 def test_supersede_checkbox_appears_when_a_plan_put_in_force_meanwhile_overlaps(
@@ -707,6 +714,7 @@ def test_supersede_checkbox_appears_when_a_plan_put_in_force_meanwhile_overlaps(
     expect(page.locator("#review-status")).to_have_attribute("data-kind", "error", timeout=WAIT)
     expect(box).to_be_visible()
     expect(box).to_be_focused()
+    expect(page.locator("#supersede-count")).to_have_text(SUPERSEDED_COUNTS)
     assert Revision.objects.get(pk=submitted_proposal.pk).state == "submitted"
     box.check()
     page.click("form[data-action='approve'] button[type=submit]")
@@ -724,7 +732,7 @@ def test_supersede_checkbox_is_shown_when_the_revision_overlaps_another_plan(
     page = open_as_approver(browser, live_server, submitted_proposal)
     box = page.locator("#supersede-overlaps")
     expect(box).to_be_visible()
-    expect(page.locator("#supersede-row")).to_contain_text("(1 lot overlaps)")
+    expect(page.locator("#supersede-count")).to_have_text(SUPERSEDED_COUNTS)
     page.click("form[data-action='approve'] button[type=submit]")  # unconfirmed: refused
     status = page.locator("#review-status")
     expect(status).to_have_attribute("data-kind", "error", timeout=WAIT)

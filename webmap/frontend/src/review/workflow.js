@@ -35,7 +35,7 @@ async function submit(config, form) {
     showStatus('error', error.message);
     buttons.forEach((b) => { b.disabled = false; });
     if (action === 'approve') {
-      offerSupersession(form, error);
+      offerSupersession(config, form, error);
       offerAcknowledgement(config, form, error);
     }
     document.dispatchEvent(new CustomEvent('review:failed', { detail: action }));
@@ -43,10 +43,16 @@ async function submit(config, form) {
 }
 
 /** Another project's plan came into force after the page loaded and this plan overlaps it:
- * the approval's 409 lists the lots, so the board may now confirm the supersession. */
-function offerSupersession(form, error) {
+ * the approval's 409 lists the lots and counts what stands on them, so the board sees both
+ * and may now confirm the supersession. */
+function offerSupersession(config, form, error) {
   const row = form.querySelector('#supersede-row');
-  if (error.status !== 409 || !Array.isArray(error.data?.overlaps) || !row) return;
+  const overlaps = error.data?.overlaps;
+  if (error.status !== 409 || !Array.isArray(overlaps) || !row) return;
+  const placed = Number.isInteger(error.data.placed) ? error.data.placed : 0;
+  const parts = [counted(config.labels.supersededLots, overlaps.length)];
+  if (placed > 0) parts.push(counted(config.labels.supersededPlaced, placed));
+  row.querySelector('#supersede-count').textContent = parts.join(' ');
   row.hidden = false;
   row.querySelector('input')?.focus();
 }
