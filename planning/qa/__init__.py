@@ -168,7 +168,7 @@ def message_of(finding: QAFinding) -> str:
         # A generated layer name ("lots – Lô đất…") with its kind label in the reader's language.
         params = {**params, "layer": shown_name(params["layer"])}
     try:
-        return _substitute(gettext(registered.message), params)
+        return substitute(gettext(registered.message), params)
     except (KeyError, TypeError, ValueError):
         return gettext(registered.message)
 
@@ -194,7 +194,7 @@ _CONVERSION = re.compile(
 )
 
 
-def _substitute(template: str, params: dict) -> str:
+def substitute(template: str, params: dict) -> str:
     """`template % params`, but numbers written in the active language ("82,6 %" in
     Vietnamese): the stored params stay plain numbers, the reader's separators are applied
     here. Widths are ignored (no message aligns columns)."""

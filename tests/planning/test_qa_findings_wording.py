@@ -92,6 +92,26 @@ def test_range_findings_name_the_attribute_by_its_label(draft):
     assert "lô A2 có Mật độ xây dựng (%) = 120" in vi
 
 
+@pytest.mark.parametrize(
+    ("attributes", "en", "vi"),
+    [
+        ({"far": 0}, "Land-use coefficient (FAR) = 0; allowed: more than 0, at most 100.",
+         "Hệ số sử dụng đất = 0; cho phép: lớn hơn 0, tối đa 100."),
+        ({"density": 120.5}, "Building density (%) = 120.5; allowed: 0–100.",
+         "Mật độ xây dựng (%) = 120,5; cho phép: 0–100."),
+        ({"storeys_min": 6, "storeys_max": 3}, "= 6 > 3; the minimum is above the maximum.",
+         "= 6 > 3; giá trị tối thiểu lớn hơn giá trị tối đa."),
+    ],
+)  # fmt: skip
+def test_range_findings_say_what_is_allowed(draft, attributes, en, vi):
+    """A FAR of 0 read "outside 0.0–100.0", storeys upside down "outside –" (QA walk)."""
+    add_lot(draft, 60, {**LOT, "code": "A2", **attributes}, "lots.shp#lots:3")
+    [english] = messages(draft, "attributes.range", "en")
+    [vietnamese] = messages(draft, "attributes.range", "vi")
+    assert english.endswith(en)
+    assert vietnamese.endswith(vi)
+
+
 def test_overlapping_lots_without_codes_are_named_by_their_source(draft):
     add_lot(draft, 20, {"function": "ODT"}, "lots.shp#lots:4")  # overlaps A1 by 30 × 40 m
     [en] = messages(draft, "topology.overlap", "en")
@@ -222,3 +242,17 @@ def test_an_empty_draft_has_nothing_to_check_against_a_boundary(draft):
     Project.objects.filter(pk=draft.project_id).update(boundary=None)
     Feature.objects.filter(layer__revision=draft).delete()
     assert boundary_findings(draft) == []
+
+
+def test_a_feature_over_the_boundary_is_named(draft):
+    """"80.0 m² of a feature in … lie outside" named no lot (QA walk)."""
+    add_lot(draft, 1980, {**LOT, "code": "A9"}, "lots.shp#lots:9")  # 20 m over the edge
+    houses = Layer.objects.create(
+        revision=draft, kind="buildings", name="Houses", created_by=draft.project.created_by
+    )
+    Feature.objects.create(
+        layer=houses, geom=square(HUE_X + 1995, HUE_Y + 100, 10), source_ref="plan.dxf#2C"
+    )
+    found = messages(draft, "topology.outside", "en")
+    assert "800.0 m² of lot A9 in poly – Land-use lots and zones lie outside the plan" in found[0]
+    assert "50.0 m² of the feature with handle 2C in plan.dxf in Houses lie outside" in found[1]

@@ -10,14 +10,16 @@ import re
 from collections.abc import Iterable, Iterator
 
 from django.db import connection
+from django.utils.translation import gettext
 from django.utils.translation import gettext_noop as _
 
 from planning.attribute_labels import attribute_label
 from planning.layer_kinds import KINDS
 from planning.models import Feature, LandUseCategory
-from planning.qa import ERROR, WARNING, Context, Found, lots, rule
+from planning.qa import ERROR, WARNING, Context, Found, lots, rule, substitute
 
 RANGES = {"density": (0.0, 100.0), "far": (0.0, 100.0)}
+EXCLUSIVE_LOW = {"far"}  # a FAR of 0 builds nothing: it must be more than its lower bound
 STOREYS_ORDER = "storeys_min > storeys_max"  # the range finding of storeys given upside down
 
 
@@ -49,7 +51,26 @@ def _attribute_shown(params: dict) -> dict:
         label = f"{attribute_label('storeys_min')} > {attribute_label('storeys_max')}"
     else:
         label = attribute_label(name)
-    return {**lots.shown_lots(params, "code"), "attribute": label}
+    params = {key: _whole(params.get(key)) for key in ("value", "low", "high")} | {
+        key: value for key, value in params.items() if key not in ("value", "low", "high")
+    }
+    return {**lots.shown_lots(params, "code"), "attribute": label, "limits": _limits(params)}
+
+
+def _whole(value):
+    """A whole number as such ("100", not "100.0"); other values as they are."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _limits(params: dict) -> str:
+    """What the range finding's value should have been, in the reader's language (from the
+    stored bounds: a FAR of 0 read "outside 0–100", storeys upside down "outside –")."""
+    name = params.get("attribute")
+    if name == STOREYS_ORDER:
+        return gettext("the minimum is above the maximum")
+    if name in EXCLUSIVE_LOW:
+        return substitute(gettext("allowed: more than %(low)s, at most %(high)s"), params)
+    return substitute(gettext("allowed: %(low)s–%(high)s"), params)
 
 
 def _number(value) -> float | None:
@@ -96,7 +117,7 @@ def _unknown_categories(context: Context) -> Iterator[Found]:
 
 @rule(
     "attributes.range",
-    _("%(layer)s: lot %(code)s has %(attribute)s = %(value)s, outside %(low)s–%(high)s."),
+    _("%(layer)s: lot %(code)s has %(attribute)s = %(value)s; %(limits)s."),
     display=_attribute_shown,
 )
 def ranges(context: Context):
@@ -113,7 +134,7 @@ def _out_of_range(context: Context) -> Iterator[Found]:
         for name, (low, high) in RANGES.items():
             value = _number(attributes.get(name))
             if value is not None and not (
-                low < value <= high if name == "far" else low <= value <= high
+                low < value <= high if name in EXCLUSIVE_LOW else low <= value <= high
             ):
                 yield Found(
                     ERROR,

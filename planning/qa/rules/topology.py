@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_noop as _
 
 from planning.qa import ERROR, WARNING, Context, Found, lots, rule
@@ -46,14 +47,31 @@ def gaps(context: Context):
 
 
 @rule(
-    "topology.outside", _("%(area).1f m² of a feature in %(layer)s lie outside the plan boundary.")
+    "topology.outside",
+    _("%(area).1f m² of %(feature)s in %(layer)s lie outside the plan boundary."),
+    display=lambda params: {**params, "feature": _outside_feature(params)},
 )
 def outside(context: Context):
-    for fid, layer, area, ewkb in context.rows(
-        ", o AS (SELECT f.id, f.layer, "
+    for fid, layer, kind, code, source, area, ewkb in context.rows(
+        ", o AS (SELECT f.id, f.layer, f.kind, f.attributes->>'code' AS code, f.source_ref, "
         "ST_Difference(f.geom, b.geom) AS g FROM f, b WHERE b.geom IS NOT NULL "
         "AND f.kind <> 'boundary' AND ST_IsValid(f.geom) "
         "AND GeometryType(f.geom) IN ('POLYGON', 'MULTIPOLYGON') AND NOT ST_CoveredBy(f.geom, b.geom)) "
-        "SELECT id, layer, ST_Area(g), ST_AsEWKB(g) FROM o WHERE ST_Area(g) > %(tolerance)s"
+        "SELECT id, layer, kind, code, source_ref, ST_Area(g), ST_AsEWKB(g) FROM o "
+        "WHERE ST_Area(g) > %(tolerance)s"
     ):
-        yield Found(ERROR, {"layer": layer, "area": area}, ewkb, fid)
+        named = {**lots.stored("feature", code, fid, source), "kind": kind}
+        yield Found(ERROR, {"layer": layer, "area": area, **named}, ewkb, fid)
+
+
+def _outside_feature(params: dict) -> str:
+    """The feature over the boundary as the planner finds it: a lot by its code or its place
+    in the source file, anything else by that place (QA walk: "a feature" named none)."""
+    if "feature" not in params:  # stored before features were named
+        return gettext("a feature")
+    if params.get("kind") == "landuse":
+        return lots.listed(params, "feature")
+    where = lots.in_source(str(params.get("feature_source") or ""))
+    if where:
+        return gettext("the feature %(where)s") % {"where": where}
+    return gettext("a feature (see the map)")
