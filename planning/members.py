@@ -57,12 +57,16 @@ def members_of(project: Project) -> QuerySet[Membership]:
 
 def awaiting_without_approver(project: Project) -> list[Revision]:
     """Revisions awaiting a decision while no active account may approve them (staff aside)."""
-    approvers = Membership.objects.filter(
-        project=project, role=Membership.Role.APPROVER, user__is_active=True
-    )
-    if approvers.exists():
+    if has_approver(project.pk):
         return []
     return list(project.revisions.filter(state__in=AWAITING_DECISION).order_by("number"))
+
+
+def has_approver(project_id: int) -> bool:
+    """Whether an active account may approve the project's revisions (staff aside)."""
+    return Membership.objects.filter(
+        project_id=project_id, role=Membership.Role.APPROVER, user__is_active=True
+    ).exists()
 
 
 def _check_role(role: str) -> None:

@@ -25,7 +25,7 @@ from planning.models import Revision, SupersededFeature
 OVERLAPS = """
 SELECT o.id, coalesce(po.lineage, o.id), o.project_code,
        coalesce(o.attributes->>'code', o.id::text),
-       sum(ST_Area(ST_Intersection(m.geom, o.geom)))
+       sum(ST_Area(ST_Intersection(m.geom, o.geom))), max(ST_Area(o.geom))
 FROM planning_feature m
 JOIN planning_layer lm ON lm.id = m.layer_id AND lm.revision_id = %(revision)s
      AND lm.kind = 'landuse'
@@ -83,7 +83,8 @@ class Overlap:
     public_id: int  # as the services published it
     project_code: str
     lot: str
-    area: float
+    area: float  # overlapped
+    lot_area: float  # the whole lot's, all of which leaves force
 
     def as_dict(self) -> dict:
         return {
@@ -91,6 +92,7 @@ class Overlap:
             "project": self.project_code,
             "lot": self.lot,
             "area": round(self.area, 2),
+            "lot_area": round(self.lot_area, 2),
         }
 
 

@@ -79,8 +79,9 @@ class Comment(models.Model):
 
 class SupersededFeature(models.Model):
     """A lot of another project's plan in force that an approval replaced, with the
-    approver's confirmation, or what that plan placed on it (planning.supersession). Revisions stay immutable: supersession is recorded beside them
-    and every in-force rule (planning.visibility, the in-force view) leaves these out."""
+    approver's confirmation, or what that plan placed on it (planning.supersession).
+    Revisions stay immutable: supersession is recorded beside them and every in-force rule
+    (planning.visibility, the in-force view) leaves these out."""
 
     feature = models.ForeignKey(
         "Feature", on_delete=models.CASCADE, db_constraint=False, related_name="+"

@@ -715,6 +715,7 @@ def test_supersede_checkbox_appears_when_a_plan_put_in_force_meanwhile_overlaps(
     expect(box).to_be_visible()
     expect(box).to_be_focused()
     expect(page.locator("#supersede-count")).to_have_text(SUPERSEDED_COUNTS)
+    expect(page.locator("#supersede-list li")).to_have_text(["khac, lot B1: 3,600 m²"])
     assert Revision.objects.get(pk=submitted_proposal.pk).state == "submitted"
     box.check()
     page.click("form[data-action='approve'] button[type=submit]")
@@ -733,6 +734,7 @@ def test_supersede_checkbox_is_shown_when_the_revision_overlaps_another_plan(
     box = page.locator("#supersede-overlaps")
     expect(box).to_be_visible()
     expect(page.locator("#supersede-count")).to_have_text(SUPERSEDED_COUNTS)
+    expect(page.locator("#supersede-list li")).to_have_text(["khac, lot B1: 3,600 m²"])
     page.click("form[data-action='approve'] button[type=submit]")  # unconfirmed: refused
     status = page.locator("#review-status")
     expect(status).to_have_attribute("data-kind", "error", timeout=WAIT)

@@ -177,3 +177,37 @@ def test_a_first_draft_has_nothing_to_compare_with(board, draft_plan):
     note = re.search(r'id="compare-note">(.*?)</span>', response.content.decode(), re.S)
     assert note is not None
     assert "Nothing to compare with" in note.group(1)
+
+
+NO_APPROVER = "Đồ án chưa có người phê duyệt"  # the page is Vietnamese by default
+
+
+def test_a_planner_submitting_to_a_project_without_approver_is_told(draft_plan, planner):
+    """Nothing warned the planner at submission (QA walk): the project page told members."""
+    assert NO_APPROVER not in page(planner, draft_plan)[0]  # make_plan's reviewer approves
+    Membership.objects.filter(project=draft_plan.project, role="approver").delete()
+    html, config = page(planner, draft_plan)
+    assert config["noApprover"] is True
+    assert NO_APPROVER in html
+
+
+def test_the_approval_form_lists_each_lot_it_supersedes_whole(board, submitted):
+    """A 634 m² overlap took a 16,928 m² lot out of force and the form said "1 lot
+    overlaps" (QA walk): each lot is listed with its area, a part overlapped said so."""
+    from django.contrib.gis.geos import Polygon
+
+    from tests.conftest import HUE_X, HUE_Y, make_plan, square
+
+    under = Polygon.from_bbox((HUE_X - 150, HUE_Y + 300, HUE_X + 50, HUE_Y + 420))  # 24,000 m²
+    make_plan(board["planner"], board["approver"], "underneath", [
+        (under, {"code": "U1", "function": "DO"}),
+        (square(HUE_X + 60, HUE_Y + 310, 30), {"code": "U2", "function": "DO"}),
+    ], approve=True)  # fmt: skip
+    html, config = page(board["approver"], submitted)
+
+    assert config["supersession"]["lots"] == 2
+    assert config["supersession"]["items"] == [
+        "underneath, lô U1: 24.000 m², trong đó 5.000 m² bị chồng lấn; cả lô hết hiệu lực",
+        "underneath, lô U2: 900 m²",
+    ]
+    assert "underneath, lô U2: 900 m²</li>" in html

@@ -53,8 +53,36 @@ function offerSupersession(config, form, error) {
   const parts = [counted(config.labels.supersededLots, overlaps.length)];
   if (placed > 0) parts.push(counted(config.labels.supersededPlaced, placed));
   row.querySelector('#supersede-count').textContent = parts.join(' ');
+  listSuperseded(config.labels, row.querySelector('#supersede-list'), overlaps);
   row.hidden = false;
   row.querySelector('input')?.focus();
+}
+
+const wholeNumber = new Intl.NumberFormat(document.documentElement.lang || undefined, {
+  maximumFractionDigits: 0,
+});
+
+/** The lots the approval supersedes, each whole, as webmap/reviewconfig.py lists them. */
+function listSuperseded(labels, list, overlaps) {
+  const items = overlaps.slice(0, labels.supersededListed).map((overlap) => {
+    const whole = overlap.area >= 0.99 * overlap.lot_area;
+    const values = {
+      project: overlap.project,
+      lot: overlap.lot,
+      lot_area: wholeNumber.format(overlap.lot_area),
+      area: wholeNumber.format(overlap.area),
+    };
+    // one pass, so a code that reads like a placeholder is not filled in again
+    return (whole ? labels.supersededLot : labels.supersededLotPart)
+      .replace(/%\((\w+)\)s/g, (placeholder, name) => values[name] ?? placeholder);
+  });
+  const unlisted = overlaps.length - items.length;
+  if (unlisted > 0) items.push(counted(labels.supersededMore, unlisted));
+  list.replaceChildren(...items.map((text) => {
+    const item = document.createElement('li');
+    item.textContent = text;
+    return item;
+  }));
 }
 
 /** The open comment threads an approval must acknowledge: the warning beside the buttons
