@@ -10,6 +10,7 @@ POST /api/rasters/{id}/georeference/       control points → placed COG, residu
 GET  /api/rasters/{id}/image.png           the unplaced scan, downsampled (georeferencing page)
 GET  /api/rasters/map/                     the rasters the caller's map shows, with clip outline
 GET  /api/rasters/map/?revision={id}       the review map's: that revision's, then those in force
+GET  /api/rasters/map/?at={date-time}      the web map's on its date: those in force then
 Every read goes through rasters.visibility; what the caller may not see is 404.
 """
 
@@ -36,6 +37,7 @@ from rest_framework.response import Response
 from importers.uploads import uploaded_file
 from planning import visibility
 from planning.api.auth import is_private
+from planning.api.params import parse_moment
 from planning.errors import NotFound
 from planning.jobs_api import job_dict
 from planning.models import RevisionState
@@ -243,7 +245,13 @@ def _to_bytes(data: np.ndarray) -> np.ndarray:
             "revision",
             int,
             description="The review map of this revision: its rasters, then those in force",
-        )
+        ),
+        OpenApiParameter(
+            "at",
+            str,
+            description="The rasters of the plans in force at this ISO 8601 date-time (a "
+            "date: its end, local time), each to be drawn with that WMS TIME",
+        ),
     ],
     responses={200: OpenApiTypes.OBJECT},
 )
@@ -255,19 +263,23 @@ def map_rasters(request: Request) -> Response:
     With ?revision=<id> (the review map): the rasters of that revision, if the caller may
     see it (else 404), marked "reviewed", then the rasters of the plans in force beneath."""
     revision_param = request.query_params.get("revision")
-    moment = None
+    at = parse_moment(request.query_params.get("at"), "at")
     if revision_param is None:
-        rasters = list(service_rasters(request.user).order_by("revision__project__code", "id"))
+        # the plans in force now, or at `at` (the map's date), drawn as they were then
+        rasters = list(service_rasters(request.user, at).order_by("revision__project__code", "id"))
+        times = {r.pk: at for r in rasters}
         reviewed: set[int] = set()
     else:
         rasters, reviewed, moment = _review_rasters(request.user, revision_param)
+        times = {pk: moment for pk in reviewed}
     outlines = _outlines({r.revision.project_id for r in rasters})
     items = [
-        _map_item(
-            raster, outlines, raster.pk in reviewed, moment if raster.pk in reviewed else None
-        )
+        _map_item(raster, outlines, raster.pk in reviewed, times.get(raster.pk))
         for raster in rasters
     ]
+    if at is not None:
+        for item in items:
+            item["in_force"] = True  # on the map's date, which is what it lists
     response = Response({"rasters": items, "labels": _map_labels()})
     if is_private(request.user):
         response["Cache-Control"] = "private, no-store"

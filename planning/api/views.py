@@ -344,12 +344,19 @@ class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
         OpenApiParameter(
             "revisions", str, description="extra revision ids to query (visible ones only)"
         ),
+        OpenApiParameter(
+            "at",
+            str,
+            description="the plans in force at this ISO 8601 date-time (a date: its end, "
+            "local time) instead of now, as the map's date shows them",
+        ),
     ],
     responses=OpenApiTypes.OBJECT,
 )
 @api_view(["GET"])
 def feature_info(request: Request) -> Response:
-    """Features under a map click: plans in force, plus the listed revisions the user may see."""
+    """Features under a map click: plans in force (now, or `at`), plus the listed revisions
+    the user may see."""
     lon = params.parse_float(request.query_params.get("lon"), "lon")
     lat = params.parse_float(request.query_params.get("lat"), "lat")
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
@@ -357,7 +364,8 @@ def feature_info(request: Request) -> Response:
     tolerance = params.parse_float(request.query_params.get("tolerance") or "2", "tolerance")
     tolerance = min(max(tolerance, 0.0), 500.0)
     extra = params.parse_ids(request.query_params.get("revisions"), "revisions")
-    rule = Q(id__in=visibility.in_force_features().values("id"))
+    at = params.parse_moment(request.query_params.get("at"), "at")
+    rule = Q(id__in=visibility.in_force_features(at).values("id"))
     if extra:
         rule |= Q(
             layer__revision__in=visibility.visible_revisions(request.user).filter(id__in=extra)

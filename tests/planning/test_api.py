@@ -101,6 +101,23 @@ def test_feature_info_finds_the_lot_under_the_click(client, plan_in_force, draft
     assert [f["attributes"]["code"] for f in client.get(url).json()["features"]] == ["B1"]
 
 
+def test_feature_info_on_the_maps_date_answers_with_the_plans_then(client, plan_in_force):
+    """The dated map drew the plans of that day, its cards today's (QA walk)."""
+    from datetime import timedelta
+
+    centre = to_wgs84(HUE_X + 50, HUE_Y + 50)
+    approved = plan_in_force.approved_at
+
+    def codes(at: str) -> list[str]:
+        query = {"lon": centre.x, "lat": centre.y, "at": at}
+        return [f["attributes"]["code"] for f in client.get(url, query).json()["features"]]
+
+    url = "/api/feature-info/"
+    assert codes((approved - timedelta(days=1)).isoformat()) == []
+    assert codes((approved + timedelta(seconds=1)).isoformat()) == ["A1"]
+    assert client.get(url, {"lon": centre.x, "lat": centre.y, "at": "soon"}).status_code == 400
+
+
 def test_token_authentication_and_upload_workflow(client, planner, reviewer, tmp_path):
     # A planner creates a project, uploads a layer, submits; the reviewer approves.
     token = Token.objects.create(user=planner)

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from django.contrib.gis.geos import MultiPolygon
 from PIL import Image
+from playwright.sync_api import expect
 from pyproj import Transformer
 
 from planning.crs import proj4_for
@@ -94,6 +95,35 @@ def test_opacity_and_clip_of_a_scan_under_the_plan(
     # 30 % of the scan over the map's background: between the two, far from the scan.
     assert np.abs(faded - expected_outside).max() > 40
     assert np.abs(faded - background).max() > 10
+    assert not errors, errors
+    page.context.close()
+
+
+def test_the_maps_date_shows_the_rasters_in_force_then(
+    live_server, browser, planner, reviewer, scan_geotiff
+):
+    """The date moved the plans but kept today's rasters (QA walk)."""
+    from datetime import timedelta
+
+    raster = _raster_plan(planner, reviewer, scan_geotiff, "dated-scan", approve=True)
+    raster.revision.refresh_from_db()
+    page = browser.new_context(viewport={"width": 1200, "height": 800}).new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{live_server.url}/map/")
+    row = page.locator(f"#raster-switcher [data-raster='{raster.pk}']")
+    row.wait_for()
+
+    day_before = (raster.revision.approved_at - timedelta(days=1)).date().isoformat()
+    page.fill("#in-force-date", day_before)
+    page.dispatch_event("#in-force-date", "change")
+    expect(page.locator("#raster-switcher")).to_have_count(0)
+    assert (
+        page.evaluate("planningMap.getLayers().getArray().some((l) => l.get('rasterId'))") is False
+    )
+
+    page.locator("#in-force-today").click()
+    expect(row).to_be_visible()
     assert not errors, errors
     page.context.close()
 

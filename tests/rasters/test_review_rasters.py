@@ -136,3 +136,25 @@ def test_others_wms_refuses_the_submitted_raster(live_server, who, outsider, sub
     assert status == 400
     assert b"LayerNotDefined" in body
     assert get(f"{live_server.url}/tiles/{submitted_scan.layer_name}/17/0/0.png", headers)[0] == 404
+
+
+def test_the_dated_map_lists_the_rasters_in_force_then_drawn_at_that_time(
+    client, planner, scan_in_force
+):
+    """The web map's date moved the plans but kept today's rasters (QA walk)."""
+    from datetime import timedelta
+
+    scan_in_force.revision.refresh_from_db()
+    approved = scan_in_force.revision.approved_at
+    before = (approved - timedelta(days=1)).isoformat()
+    after = (approved + timedelta(seconds=1)).isoformat()
+
+    earlier = client.get(MAP_RASTERS, {"at": before}).json()["rasters"]
+    later = client.get(MAP_RASTERS, {"at": after}).json()["rasters"]
+    now = client.get(MAP_RASTERS).json()["rasters"]
+
+    assert earlier == []
+    assert [(r["id"], r["in_force"]) for r in later] == [(scan_in_force.pk, True)]
+    assert later[0]["time"] is not None  # drawn with WMS TIME, not today's cached tiles
+    assert [(r["id"], r["time"]) for r in now] == [(scan_in_force.pk, None)]
+    assert client.get(MAP_RASTERS, {"at": "yesterday"}).status_code == 400

@@ -83,3 +83,24 @@ def test_planner_sees_own_draft_as_vector_layer(
     )
     page.screenshot(path=tmp_path / "map-draft.png")
     context.close()
+
+
+def test_feature_info_follows_the_maps_date(live_server, plan_in_force, browser, tmp_path):
+    """A dated map drew the plans of that day and its cards today's (QA walk)."""
+    from datetime import timedelta
+
+    page = open_map(browser, f"{live_server.url}/map/")
+    lot = matching_pixels(page.locator("#map").screenshot(), RESIDENTIAL)
+    assert len(lot) > 200
+    where = {"x": sum(p[0] for p in lot) / len(lot), "y": sum(p[1] for p in lot) / len(lot)}
+    info = page.locator("#feature-info")
+    page.locator("#map").click(position=where)
+    expect(info).to_contain_text("A1", timeout=15_000)
+
+    day_before = (plan_in_force.approved_at - timedelta(days=1)).date().isoformat()
+    page.fill("#in-force-date", day_before)
+    page.dispatch_event("#in-force-date", "change")
+    with page.expect_request(lambda request: "/api/feature-info/" in request.url) as asked:
+        page.locator("#map").click(position=where)
+    assert f"at={day_before}T23" in asked.value.url
+    expect(info).to_have_text("No planning feature here.", timeout=15_000)

@@ -34,12 +34,13 @@ export function showPlansOn(config, tileLayers, date) {
 
 /**
  * Wires the date input and its reset button of the map panel; `onChange(date)` is told each
- * date applied ('' for now), e.g. so the 3D view follows.
+ * date applied ('' for now), e.g. so the 3D view follows. Returns whether it applied one
+ * already (the page opened on a date): then `onChange` has been called.
  */
 export function setUpDateControl(config, tileLayers, onChange = () => {}) {
   const input = document.getElementById('in-force-date');
   const reset = document.getElementById('in-force-today');
-  if (!input) return;
+  if (!input) return false;
   const apply = () => {
     const date = showPlansOn(config, tileLayers, input.value);
     reset.hidden = !date;
@@ -54,5 +55,7 @@ export function setUpDateControl(config, tileLayers, onChange = () => {}) {
   if (config.date) {
     input.value = config.date;
     apply();
+    return true;
   }
+  return false;
 }

@@ -3,11 +3,13 @@
 import { toLonLat } from 'ol/proj';
 import { attributeRows, row } from './attributes.js';
 import { el } from './config.js';
+import { endOfDay } from './rasters.js';
 
-function infoUrl(config, coordinate, revisionIds) {
+function infoUrl(config, coordinate, revisionIds, date) {
   const [lon, lat] = toLonLat(coordinate);
   const params = new URLSearchParams({ lon: lon.toFixed(7), lat: lat.toFixed(7) });
   if (revisionIds.length) params.set('revisions', revisionIds.join(','));
+  if (date) params.set('at', endOfDay(date)); // what the dated map draws
   return `${config.urls.featureInfo}?${params}`;
 }
 
@@ -34,12 +36,13 @@ function featureCard(config, feature) {
   return card;
 }
 
-/** Fetches and renders feature info for a map click into `container`. */
-export async function showFeatureInfo(container, config, coordinate, revisionIds) {
+/** Fetches and renders feature info for a map click into `container`: the plans in force
+ * now, or on `date` (YYYY-MM-DD) when the map shows that date. */
+export async function showFeatureInfo(container, config, coordinate, revisionIds, date = '') {
   container.replaceChildren(el('p', 'muted', config.labels.loading));
   let data;
   try {
-    const response = await fetch(infoUrl(config, coordinate, revisionIds), {
+    const response = await fetch(infoUrl(config, coordinate, revisionIds, date), {
       headers: { Accept: 'application/json' },
       credentials: 'same-origin',
     });

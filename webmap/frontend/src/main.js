@@ -93,12 +93,19 @@ function start() {
   refreshLegend();
   const info = document.getElementById('feature-info');
   const view3d = setUpView3d({ infoTarget: info, wmsUrl: config.urls.wms });
-  setUpDateControl(config, tileLayers, (date) => view3d?.showPlansOn(date));
-  setUpRasters(map, document.getElementById('layer-switcher')); // raster layers (issue 7)
+  // raster layers (issue 7), of the plans in force on the map's date like everything else
+  const showRastersOn = setUpRasters(map, document.getElementById('layer-switcher'));
+  let date = '';
+  const rastersShown = setUpDateControl(config, tileLayers, (chosen) => {
+    date = chosen;
+    view3d?.showPlansOn(chosen);
+    showRastersOn(chosen);
+  });
+  if (!rastersShown) showRastersOn('');
 
   map.on('singleclick', (event) => {
     marker.setPosition(event.coordinate);
-    showFeatureInfo(info, config, event.coordinate, [...visibleRevisions]);
+    showFeatureInfo(info, config, event.coordinate, [...visibleRevisions], date);
   });
   globalThis.planningMap = map;
 }

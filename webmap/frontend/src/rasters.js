@@ -14,7 +14,7 @@ import { el } from './config.js';
 export const MAP_RASTERS_URL = '/api/rasters/map/';
 
 function rasterSource(raster) {
-  if (raster.in_force) {
+  if (raster.in_force && !raster.time) {
     return new XYZ({ url: `/tiles/${raster.layer}/{z}/{x}/{y}.png`, transition: 0, maxZoom: 19 });
   }
   const params = { LAYERS: raster.layer, FORMAT: 'image/png', TRANSPARENT: 'TRUE', VERSION: '1.3.0' };
@@ -112,19 +112,41 @@ export async function fetchMapRasters(url = MAP_RASTERS_URL) {
   }
 }
 
-/** Adds the caller's raster layers under the plans and their rows below the switcher. */
-export async function setUpRasters(map, switcher) {
-  const data = await fetchMapRasters();
-  if (!data || !data.rasters.length) return [];
-  const section = el('div', 'raster-switcher');
-  section.id = 'raster-switcher';
-  section.append(el('h3', 'panel-subtitle', data.labels.title));
-  const layers = data.rasters.map((raster) => {
-    const layer = createRasterLayer(raster);
-    map.getLayers().insertAt(1, layer); // above the graticule, below every plan layer
-    section.append(rasterRow(raster, layer, data.labels));
-    return layer;
-  });
-  switcher.after(section);
-  return layers;
+/** The instant WMS TIME=`date` stands for (tiles/params.py: the end of that day, UTC), so
+ * the lists and cards of a dated map hold what its tiles draw. */
+export function endOfDay(date) {
+  return `${date}T23:59:59.999999Z`;
+}
+
+/**
+ * Adds the caller's raster layers under the plans and their rows below the switcher, and
+ * returns `showOn(date)`: the rasters of the plans in force on that date ('' for now),
+ * replacing those shown (the map's date control calls it).
+ */
+export function setUpRasters(map, switcher) {
+  let shown = [];
+  let section = null;
+  let latest = 0;
+  return async function showOn(date = '') {
+    const asked = ++latest;
+    const url = date ? `${MAP_RASTERS_URL}?at=${encodeURIComponent(endOfDay(date))}` : MAP_RASTERS_URL;
+    const data = await fetchMapRasters(url);
+    if (asked !== latest) return shown; // a later date was asked meanwhile
+    shown.forEach((layer) => map.removeLayer(layer));
+    section?.remove();
+    shown = [];
+    section = null;
+    if (!data || !data.rasters.length) return shown;
+    section = el('div', 'raster-switcher');
+    section.id = 'raster-switcher';
+    section.append(el('h3', 'panel-subtitle', data.labels.title));
+    shown = data.rasters.map((raster) => {
+      const layer = createRasterLayer(raster);
+      map.getLayers().insertAt(1, layer); // above the graticule, below every plan layer
+      section.append(rasterRow(raster, layer, data.labels));
+      return layer;
+    });
+    switcher.after(section);
+    return shown;
+  };
 }
