@@ -478,11 +478,17 @@ def pin_note(label: str, comment: Comment, image: DossierMap | None) -> str | No
     return _("Located outside the map")
 
 
+def person(user) -> str:
+    """Someone as a printed record names them: by name, their login only without one (a
+    published decision is read by the public, for whom the login is an account detail)."""
+    return user.get_full_name().strip() or user.get_username()
+
+
 def comment_flowables(
     comment: Comment, revision: Revision, note: str | None = None
 ) -> list[Flowable]:
     status = comment.get_status_display()  # type: ignore[attr-defined]
-    meta = f"{comment.author.get_username()} · {when(comment.created_at)} · {status}"
+    meta = f"{person(comment.author)} · {when(comment.created_at)} · {status}"
     if comment.revision_id != revision.pk:
         meta += " · " + _("from revision %(number)d") % {"number": comment.revision.number}
     if note:
@@ -511,7 +517,7 @@ def decision_section(revision: Revision, document_url: str | None = None) -> lis
     """The decision as recorded; `document_url` links the signed decision when there is one."""
     if revision.decided_at is None and not revision.decision_number:
         return []
-    decided_by = revision.decided_by.get_username() if revision.decided_by else "–"
+    decided_by = person(revision.decided_by) if revision.decided_by else "–"
     # The same field holds an approval's note and the reason of a change request or rejection.
     note_label = _("Note") if revision.approved_at else _("Reason")
     pairs = [

@@ -89,6 +89,24 @@ def test_decision_appears_after_approval(reviewer, submitted):
     assert "Đã phê duyệt (có hiệu lực)" in text
 
 
+def test_people_are_named_by_their_names_not_their_logins(reviewer, submitted):
+    """The published dossier printed the approver's login (QA walk)."""
+    reviewer.first_name, reviewer.last_name = "Lan", "Trần Thị"
+    reviewer.save(update_fields=["first_name", "last_name"])
+    StartReview(user=reviewer, revision=submitted).execute()
+    ApproveRevision(
+        user=reviewer,
+        revision=submitted,
+        decision_number="43/QĐ-UBND",
+        supersede_overlaps=True,
+        acknowledge_open_comments=1,
+    ).execute()
+    text = get_text(None, submitted)
+    assert "Lan Trần Thị" in text  # decided by, and the reviewer's comment
+    assert "reviewer_t" not in text
+    assert "planner_t" in text  # no name given: the login it is
+
+
 def test_huge_comment_without_spaces_still_builds(reviewer, submitted):
     body = "<b>" + "A" * 9_000 + "</b>"
     CreateComment(user=reviewer, revision=submitted, body=body).execute()
