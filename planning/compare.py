@@ -1,7 +1,12 @@
 """The change layer between two revisions: features added, removed, changed in geometry,
 attributes or both. Lots are matched by layer kind and lot code; features without a code by
 geometry equal within GEOMETRY_TOLERANCE_M. Computed in PostGIS; geometries come out in
-EPSG:4326 for the map."""
+EPSG:4326 for the map.
+
+A baseline feature another project's approval superseded (planning.supersession) and the
+new revision lacks is `superseded`, not `removed`: a revision copied from the plan in force
+leaves it out (planning.actions.COPY_FEATURES), so this revision did not remove it (QA walk:
+the changes view blamed the amendment for the other project's removals)."""
 
 from __future__ import annotations
 
@@ -48,20 +53,44 @@ WITH a AS (
     old_attrs IS DISTINCT FROM new_attrs AS attributes_changed
   FROM pairs
 )
-SELECT old_id, new_id, kind, code,
-  CASE WHEN old_id IS NULL THEN 'added' WHEN new_id IS NULL THEN 'removed'
+SELECT old_id, new_id, kind, compared.code,
+  CASE WHEN old_id IS NULL THEN 'added'
+       WHEN new_id IS NULL AND s.feature_id IS NOT NULL THEN 'superseded'
+       WHEN new_id IS NULL THEN 'removed'
        WHEN geometry_changed AND attributes_changed THEN 'geometry_attributes'
        WHEN geometry_changed THEN 'geometry'
        WHEN attributes_changed THEN 'attributes' ELSE 'same' END AS change,
   ST_AsGeoJSON(ST_Transform(coalesce(new_geom, old_geom), 4326), 7),
-  old_attrs, new_attrs
+  old_attrs, new_attrs, s.by_revision_id, superseding.code, sr.decision_number
 FROM compared
+LEFT JOIN planning_supersededfeature s
+  ON compared.new_id IS NULL AND s.feature_id = compared.old_id
+LEFT JOIN planning_revision sr ON sr.id = s.by_revision_id
+LEFT JOIN planning_project superseding ON superseding.id = sr.project_id
 """
 
 
 # What `Change.change` says, in the order the review page's legend lists them. A pair whose
 # geometry moved by at most GEOMETRY_TOLERANCE_M and whose attributes are equal is not a change.
-CHANGE_TYPES = ("added", "removed", "geometry", "attributes", "geometry_attributes")
+# `superseded` is no change of this revision's (see the module's docstring): listed apart.
+CHANGE_TYPES = ("added", "removed", "geometry", "attributes", "geometry_attributes", "superseded")
+
+
+@dataclass(frozen=True)
+class SupersededBy:
+    """The approval that took a baseline feature out of force: its revision, project code
+    and decision number (approved revisions are public, like these)."""
+
+    revision: int
+    project: str
+    decision_number: str
+
+    def as_dict(self) -> dict:
+        return {
+            "revision": self.revision,
+            "project": self.project,
+            "decision_number": self.decision_number,
+        }
 
 
 @dataclass
@@ -74,6 +103,7 @@ class Change:
     geometry: dict
     attributes_before: dict | None
     attributes_after: dict | None
+    superseded_by: SupersededBy | None = None
 
 
 def baseline_of(revision: Revision, user) -> Revision | None:
@@ -81,10 +111,28 @@ def baseline_of(revision: Revision, user) -> Revision | None:
     project's plan in force. An answered revision the user may not see (a change request
     answered by a plan now in force, a planner's draft) is never a baseline: its features
     would show through the diff, so the plan in force stands in, as for a first revision."""
-    if revision.based_on_id:
-        answered = visibility.visible_revisions(user).filter(pk=revision.based_on_id).first()
-        if answered is not None:
-            return answered
+    return answered_of(revision, user) or plan_in_force_of(revision)
+
+
+def baselines_of(revision: Revision, user) -> list[Revision]:
+    """What the review page offers to compare a revision with, its default first: the plan
+    in force, which an approval replaces (what the decision changes, although an answer's
+    own default, baseline_of, is the revision it answers), then the revision it answers
+    (what changed since the change request) when `user` sees it and it is another."""
+    found = [plan_in_force_of(revision), answered_of(revision, user)]
+    unique = {r.pk: r for r in found if r is not None}
+    return list(unique.values())
+
+
+def answered_of(revision: Revision, user) -> Revision | None:
+    """The revision this one answers, if `user` may see it."""
+    if not revision.based_on_id:
+        return None
+    return visibility.visible_revisions(user).filter(pk=revision.based_on_id).first()
+
+
+def plan_in_force_of(revision: Revision) -> Revision | None:
+    """The project's plan in force, unless it is this revision."""
     return (
         Revision.objects.filter(project_id=revision.project_id, state=RevisionState.APPROVED)
         .exclude(pk=revision.pk)
@@ -96,20 +144,25 @@ def changes(old: Revision, new: Revision) -> list[Change]:
     with connection.cursor() as cursor:
         cursor.execute(SQL, {"old": old.pk, "new": new.pk, "tolerance": GEOMETRY_TOLERANCE_M})
         rows = cursor.fetchall()
-    return [
-        Change(
-            change,
-            kind,
-            code,
-            old_id,
-            new_id,
-            json.loads(geometry),
-            _as_dict(before),
-            _as_dict(after),
-        )
-        for old_id, new_id, kind, code, change, geometry, before, after in rows
-        if change != "same"
-    ]
+    return [_change(*row) for row in rows if row[4] != "same"]
+
+
+def _change(
+    old_id, new_id, kind, code, change, geometry, before, after, by_revision, project, decision
+) -> Change:
+    """One row of SQL as a Change."""
+    superseded_by = SupersededBy(by_revision, project, decision or "") if by_revision else None
+    return Change(
+        change,
+        kind,
+        code,
+        old_id,
+        new_id,
+        json.loads(geometry),
+        _as_dict(before),
+        _as_dict(after),
+        superseded_by,
+    )
 
 
 def _as_dict(value) -> dict | None:

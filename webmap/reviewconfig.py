@@ -153,7 +153,7 @@ def build(user, revision: Revision, buttons: list[WorkflowButton] | None = None)
     """The whole configuration of the review page of `revision` for `user`; `buttons` are
     `allowed_buttons(user, revision)` when the caller has them already."""
     roles = roles_of(user, revision)
-    baseline = compare.baseline_of(revision, user)
+    baselines = compare.baselines_of(revision, user)
     if buttons is None:
         buttons = allowed_buttons(user, revision)
     may_approve = "approve" in [b.action for b in buttons]
@@ -161,7 +161,10 @@ def build(user, revision: Revision, buttons: list[WorkflowButton] | None = None)
         "urls": urls(revision),
         "revision": revision_summary(revision),
         "project": {"id": revision.project_id, "code": revision.project.code},
-        "baseline": revision_summary(baseline),
+        # What the swipe and the change layer compare with first, and every choice the
+        # toolbar offers (compare.baselines_of: the plan in force, the revision it answers).
+        "baseline": revision_summary(baselines[0] if baselines else None),
+        "baselines": [baseline_choice(b, revision) for b in baselines],
         "extent": mapconfig.revisions_extent([revision.pk]) or mapconfig.in_force_extent(),
         "fallbackCenter": list(mapconfig.FALLBACK_CENTER),
         "fallbackZoom": mapconfig.FALLBACK_ZOOM,
@@ -202,6 +205,17 @@ def editable_attributes() -> dict[str, list[dict[str, Any]]]:
         for kind in KINDS
         if editable_specs(kind)
     }
+
+
+def baseline_choice(baseline: Revision, revision: Revision) -> dict[str, Any]:
+    """One revision the page may compare `revision` with, named by what it is to it."""
+    summary = revision_summary(baseline) or {}
+    if baseline.pk == revision.based_on_id:
+        choice = _("the revision it answers (%(title)s · %(state)s)")
+    else:
+        choice = _("the plan in force (%(title)s)")
+    values = {"title": summary["title"], "state": summary["stateLabel"]}
+    return {**summary, "choice": choice % values}
 
 
 # What layers.js draws a category missing from the catalogue in, and a lot without one.
@@ -386,7 +400,11 @@ def labels() -> dict[str, Any]:
             "geometry": _("Geometry changed"),
             "attributes": _("Attributes changed"),
             "geometry_attributes": _("Geometry and attributes changed"),
+            "superseded": _("Superseded by another plan"),
         },
+        # The change layer's baseline features another project's approval took out of force
+        # (compare.py), by that approval; "changes.superseded" when it has no decision number.
+        "changeSupersededBy": _("Superseded by %(project)s (%(decision)s)"),
         "noChanges": _("No differences from the baseline."),
         **feature_info_labels(),
         "controls": mapconfig.control_labels(),

@@ -200,7 +200,9 @@ def changes(request: Request, revision_id: int) -> Response:
     answers if the caller may see it, else the plan in force), as GeoJSON. Each feature's
     `change` is `added`, `removed`, `geometry`, `attributes` or `geometry_attributes` (both
     changed); geometry shifts up to 1 cm (`compare.GEOMETRY_TOLERANCE_M`, e.g. from a lon/lat
-    round trip) do not count as changes."""
+    round trip) do not count as changes. A baseline feature another project's approval took
+    out of force is `superseded`, not `removed`, with `superseded_by` naming that approval
+    (`revision`, `project`, `decision_number`)."""
     revision = visible_revision(request, revision_id)
     against = request.query_params.get("against")
     baseline = (
@@ -222,6 +224,7 @@ def changes(request: Request, revision_id: int) -> Response:
                 "new_id": c.new_id,
                 "before": c.attributes_before,
                 "after": c.attributes_after,
+                "superseded_by": c.superseded_by.as_dict() if c.superseded_by else None,
             },
         }
         for c in compare.changes(baseline, revision)

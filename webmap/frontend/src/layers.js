@@ -61,7 +61,7 @@ function draftStyle(feature) {
 }
 
 /** The vector-tile URL template of one revision (only its features, if the caller may see it). */
-function revisionTileUrl(config, revision) {
+export function revisionTileUrl(config, revision) {
   const template = config.urls.vectorTiles.replace('{layer}', 'plans');
   return `${template}?${new URLSearchParams({ revision: String(revision.id) })}`;
 }

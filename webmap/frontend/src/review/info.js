@@ -11,7 +11,7 @@ import { request } from './api.js';
 import { editButton } from './attributes_edit.js';
 import { loadFindings } from './findings.js';
 import { loadBalance } from './balance.js';
-import { refreshChanges } from './compare.js';
+import { changeLabel, refreshChanges } from './compare.js';
 
 const HIT_PIXELS = 3;
 const MAX_TOLERANCE_M = 500; // the API's own cap
@@ -54,7 +54,7 @@ function changedKeys(before, after) {
 function changeCard(labels, change) {
   const type = change.get('change');
   const kind = (labels.kinds || {})[change.get('kind')] || change.get('kind') || '';
-  const title = [labels.changes[type] || type, change.get('code')].filter(Boolean).join(' · ');
+  const title = [changeLabel(labels, change), change.get('code')].filter(Boolean).join(' · ');
   const card = el('article', `info-card info-change change-card-${type}`);
   const table = el('table', 'info-table');
   table.append(row(labels.layer, kind));

@@ -9,7 +9,7 @@ import GeoJSON from 'ol/format/GeoJSON';
 import { getRenderPixel } from 'ol/render';
 import { mapControls } from '../controls.js';
 import { fromLonLat, transformExtent } from 'ol/proj';
-import { createRevisionLayer, createTileLayer, loadCategoryColours } from '../layers.js';
+import { createRevisionLayer, createTileLayer, loadCategoryColours, revisionTileUrl } from '../layers.js';
 import { changeStyle, commentStyle, findingStyle, sketchStyle } from './styles.js';
 
 export const geojson = new GeoJSON({ dataProjection: 'EPSG:4326', featureProjection: 'EPSG:3857' });
@@ -85,6 +85,13 @@ export function createReviewMap(config) {
   if (layers.baseline) clipToSwipe(layers.baseline, map, swipe, 'right');
   swipe.addEventListener('input', () => map.render());
   return { map, layers, swipe, onClick: clickRouter(map) };
+}
+
+/** Shows another revision in the baseline layer (the toolbar's comparison choice). */
+export function showBaseline(config, layers, revisionId) {
+  if (!layers.baseline) return;
+  layers.baseline.getSource().setUrl(revisionTileUrl(config, { id: revisionId }));
+  layers.baseline.setProperties({ id: `revision:${revisionId}`, revisionId });
 }
 
 /** One map click goes to one use: handlers are asked in order (`first` ones before the

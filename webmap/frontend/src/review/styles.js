@@ -9,7 +9,11 @@ export const CHANGE_COLOURS = {
   geometry: '#e08a00',
   attributes: '#1f5f99',
   geometry_attributes: '#7b3fa0',
+  // Not this revision's change: another project's approval took it out of force (grey, dotted).
+  superseded: '#6b7280',
 };
+
+const CHANGE_DASHES = { removed: [8, 5], superseded: [2, 4] };
 
 function rgba(hex, alpha) {
   const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
@@ -24,7 +28,7 @@ function outlined(colour, { fillAlpha = 0.3, width = 2, dash = undefined, radius
 
 const changeStyles = Object.fromEntries(Object.entries(CHANGE_COLOURS).map(([change, colour]) => [
   change,
-  outlined(colour, { fillAlpha: change === 'removed' ? 0.18 : 0.38, dash: change === 'removed' ? [8, 5] : undefined, width: 2.5 }),
+  outlined(colour, { fillAlpha: CHANGE_DASHES[change] ? 0.18 : 0.38, dash: CHANGE_DASHES[change], width: 2.5 }),
 ]));
 
 export function changeStyle(feature) {
