@@ -151,7 +151,8 @@ REST_FRAMEWORK = {
         "planning.api.auth.ExpiringTokenAuthentication",
         "planning.api.auth.LimitedBasicAuthentication",
     ],
-    # Requests to /api/token/ per client address (planning.api.auth.ObtainToken).
+    # Failed requests to /api/token/ per client address; successful ones are not counted
+    # (planning.api.token_view.FailedRequestThrottle).
     "DEFAULT_THROTTLE_RATES": {"token": "30/hour"},
     "NUM_PROXIES": 1 if _HTTPS.behind_proxy else None,
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],

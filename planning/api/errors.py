@@ -74,12 +74,17 @@ def exception_handler(exc, context):
         exc = _not_found(context)
     if isinstance(exc, PlanningError):
         log.info("API %s: %s (%s)", exc.status, exc.message, exc.details)
-        body = {"detail": exc.message, "code": exc.code}
-        if isinstance(exc.details, dict) and exc.details.get("rejected") is not None:
-            body["report"] = exc.details
-        elif isinstance(exc.details, dict):
-            # Only what the caller may act on: overlapping lots, QA error and open comment counts,
-            # the plan in force a stale revision would undo, the attribute an edit refused.
-            body.update({k: v for k, v in exc.details.items() if k in SAFE_DETAILS})
-        return Response(body, status=exc.status)
+        return Response(problem(exc), status=exc.status)
     return drf_exception_handler(exc, context)
+
+
+def problem(exc: PlanningError) -> dict[str, object]:
+    """The JSON body of a domain error (the API's, and `manage.py import_cad --json`'s)."""
+    body: dict[str, object] = {"detail": exc.message, "code": exc.code}
+    if isinstance(exc.details, dict) and exc.details.get("rejected") is not None:
+        body["report"] = exc.details
+    elif isinstance(exc.details, dict):
+        # Only what the caller may act on: overlapping lots, QA error and open comment counts,
+        # the plan in force a stale revision would undo, the attribute an edit refused.
+        body.update({k: v for k, v in exc.details.items() if k in SAFE_DETAILS})
+    return body

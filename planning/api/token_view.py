@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from rest_framework.authtoken.models import Token
@@ -12,13 +14,47 @@ from rest_framework.throttling import ScopedRateThrottle
 from planning.api.auth import refuse_if_blocked, token_expired, token_expiry
 
 
+class FailedRequestThrottle(ScopedRateThrottle):
+    """The scope's limit per client address, counting only the requests that fail: a
+    provincial office behind one NAT address gets its tokens however many of its people
+    sign in (QA walk: 30 sign-ins an hour locked every account out), while guessing from
+    one address is still stopped. The view tells which requests failed (count_failure)."""
+
+    checked = False  # allow_request found a limit that applies and let the request pass
+
+    def throttle_success(self) -> bool:
+        self.checked = True
+        return True  # not recorded yet: only a failure is
+
+    def count_failure(self) -> None:
+        if not self.checked:
+            return  # no limit applies, or the throttle itself refused the request
+        # Read again: other requests from the address may have failed meanwhile.
+        window_start = self.now - self.duration
+        history = [t for t in self.cache.get(self.key, []) if t > window_start]
+        self.cache.set(self.key, [self.now, *history], self.duration)
+
+
 class ObtainToken(ObtainAuthToken):
     """POST username/password → the account's token (a new one when the old has expired).
 
-    Throttled per client address (scope `token`) on top of the failed-password limits."""
+    Failed requests are throttled per client address (scope `token`), on top of the
+    per-account and per-address failed-password limits (planning.login_limits)."""
 
-    throttle_classes = (ScopedRateThrottle,)
+    throttle_classes = (FailedRequestThrottle,)
     throttle_scope = "token"
+    counted: Sequence[FailedRequestThrottle] = ()
+
+    def get_throttles(self):
+        # Kept for finalize_response: the answer decides whether the request counts.
+        self.counted = super().get_throttles()
+        return self.counted
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if response.status_code != 200:  # no token: a wrong password, a lock, a bad form
+            for throttle in self.counted:
+                throttle.count_failure()
+        return super().finalize_response(request, response, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):
         refuse_if_blocked(request, str(request.data.get("username", "")))

@@ -296,7 +296,7 @@ def test_command_warns_of_the_wrong_zone_and_takes_gis_encodings(planner, draft_
 def test_command_text_report_of_a_gis_file(planner, draft_plan, tmp_path):
     text, progress = command(zipped(shapefile(tmp_path)), draft_plan.project.code, "--no-progress")
     assert progress == ""
-    assert "CRS EPSG:9214 (file), text -" in text
+    assert "CRS EPSG:9214 (declared by the file), text as declared" in text
     assert "  landuse: 3 features" in text
     assert "  layer lots: 3 of 3 loaded, missing attributes: code, function" in text
 

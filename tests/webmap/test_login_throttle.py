@@ -129,13 +129,32 @@ def test_token_endpoint_counts_failures_and_answers_429(limits, alice):
     assert int(refused["Retry-After"]) > 0
 
 
-def test_token_endpoint_is_throttled_per_address(monkeypatch, alice):
+def test_token_endpoint_throttles_failed_requests_per_address(monkeypatch, alice, bob):
+    """Only failures count against an address's token limit: an office behind one NAT
+    address signs in as often as it needs (QA walk), guessing from it is still stopped."""
     monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"token": "3/hour"})
-    client = Client()
-    for _ in range(3):
-        ok = client.post("/api/token/", {"username": "alice_t", "password": "pw-alice-test"})
-        assert ok.status_code == 200
-    assert client.post("/api/token/", {"username": "alice_t"}).status_code == 429
+    office, elsewhere = "198.51.100.7", "198.51.100.8"
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    for name, password in [("alice_t", "pw-alice-test"), ("bob_t", "pw-bob-test")] * 3:
+        ok = client.post(
+            "/api/token/", {"username": name, "password": password}, REMOTE_ADDR=office
+        )
+        assert ok.status_code == 200  # six sign-ins, twice the limit
+    for name in ("x1", "x2", "x3"):  # other names: no account is paused
+        wrong = client.post(
+            "/api/token/", {"username": name, "password": "guess"}, REMOTE_ADDR=office
+        )
+        assert wrong.status_code == 400
+    throttled = client.post(
+        "/api/token/", {"username": "alice_t", "password": "pw-alice-test"}, REMOTE_ADDR=office
+    )
+    assert throttled.status_code == 429
+    assert "throttled" in throttled.json()["detail"]
+    assert TOO_MANY not in throttled.json()["detail"]  # the address's throttle, not a lock
+    other = client.post(
+        "/api/token/", {"username": "alice_t", "password": "pw-alice-test"}, REMOTE_ADDR=elsewhere
+    )
+    assert other.status_code == 200
 
 
 def test_http_basic_counts_failures_on_api_and_map_services(limits, alice):

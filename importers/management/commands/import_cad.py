@@ -14,6 +14,7 @@ import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
+from typing import NoReturn
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
@@ -32,7 +33,8 @@ from importers.sources import is_cad
 from importers.text.vietnamese import ENCODINGS
 from planning import staleness
 from planning.actions import CreateRevision
-from planning.errors import InvalidInput, PlanningError
+from planning.api.errors import problem
+from planning.errors import InvalidInput, MissingParameter, NotFound, PlanningError
 from planning.layer_kinds import KINDS
 from planning.models import Membership, Project
 
@@ -77,51 +79,70 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        path = Path(options["file"])
-        if not path.is_file():
-            raise CommandError(f"No such file: {path}")
-        project = Project.objects.filter(code=options["project"]).first()
-        if project is None:
-            raise CommandError(f"No project with code {options['project']!r}.")
-        user = self._user(project, options.get("user"))
-        drawing = is_cad(path.name)
-        # --json is for scripts: all of it in English, warnings written during the import too
+        # --json is for scripts: all of it in English, warnings written during the import and
+        # the error of a failure too
         language = translation.override("en") if options["json"] else nullcontext()
         with language:
-            chosen, revision, result = self._import(options, path, project, user, drawing)
-            report = result.report if options["json"] else localized_cad_report(result.report)
-        self._print(report, revision, options["json"], chosen["mapping"])
+            try:
+                self._run(options)
+            except PlanningError as exc:
+                self._fail(exc, options["json"])
+            except Exception:
+                if options["json"]:  # a bug or an I/O error: still one answer, the trace below
+                    self._write_json(UNEXPECTED)
+                raise
+
+    def _run(self, options):
+        path = Path(options["file"])
+        if not path.is_file():
+            raise NotFound(f"No such file: {path}")
+        project = Project.objects.filter(code=options["project"]).first()
+        if project is None:
+            raise NotFound(f"No project with code {options['project']!r}.")
+        user = self._user(project, options.get("user"))
+        drawing = is_cad(path.name)
+        chosen, revision, result = self._import(options, path, project, user, drawing)
+        report = result.report if options["json"] else localized_cad_report(result.report)
+        self._print(report, revision, options["json"], chosen["mapping"], drawing)
+
+    def _fail(self, error: PlanningError, as_json: bool) -> NoReturn:
+        """A failure exits non-zero with its message on stderr; with --json, stdout holds
+        the error as the REST API's body, and nothing else (progress and the log go to
+        stderr), so that a script reads one JSON document whatever the outcome."""
+        if as_json:
+            self._write_json(problem(error))
+        raise CommandError(error.message) from error
+
+    def _write_json(self, document: dict) -> None:
+        self.stdout.write(json.dumps(document, ensure_ascii=False))
 
     def _import(self, options, path: Path, project, user, drawing: bool):
         importer = import_cad if drawing else import_mapped_dataset
-        try:
-            chosen = self._options(options, path, drawing)
-            bar = ProgressBar(self.stderr, enabled=not options["no_progress"])
-            # One transaction: a failed conversion leaves no empty draft revision behind.
-            with transaction.atomic(), _as_uploaded(path) as (upload, filename):
-                revision = CreateRevision(
-                    user=user,
-                    project=project,
-                    note=f"{'CAD' if drawing else 'GIS'}: {path.name}",
-                    # The file brings the whole plan: prepared on the plan in force (else it
-                    # could never replace it, planning.staleness), without its layers.
-                    based_on=staleness.plan_in_force(project.pk),
-                    copy_layers=False,
-                ).execute()
-                result = importer(
-                    user=user,
-                    revision=revision,
-                    path=upload,
-                    filename=filename,
-                    mapping=chosen["mapping"],
-                    crs=chosen["crs"],
-                    text_encoding=chosen["encoding"],
-                    control_points=options.get("control_points"),
-                    progress=bar.update,
-                )
-            bar.done()
-        except PlanningError as exc:
-            raise CommandError(exc.message) from exc
+        chosen = self._options(options, path, drawing)
+        bar = ProgressBar(self.stderr, enabled=not options["no_progress"])
+        # One transaction: a failed conversion leaves no empty draft revision behind.
+        with transaction.atomic(), _as_uploaded(path) as (upload, filename):
+            revision = CreateRevision(
+                user=user,
+                project=project,
+                note=f"{'CAD' if drawing else 'GIS'}: {path.name}",
+                # The file brings the whole plan: prepared on the plan in force (else it
+                # could never replace it, planning.staleness), without its layers.
+                based_on=staleness.plan_in_force(project.pk),
+                copy_layers=False,
+            ).execute()
+            result = importer(
+                user=user,
+                revision=revision,
+                path=upload,
+                filename=filename,
+                mapping=chosen["mapping"],
+                crs=chosen["crs"],
+                text_encoding=chosen["encoding"],
+                control_points=options.get("control_points"),
+                progress=bar.update,
+            )
+        bar.done()
         return chosen, revision, result
 
     def _options(self, options, path: Path, drawing: bool) -> dict:
@@ -161,7 +182,7 @@ class Command(BaseCommand):
         if username:
             user = users.filter(username=username).first()
             if user is None:
-                raise CommandError(f"No user {username!r}.")
+                raise NotFound(f"No user {username!r}.")
             return user
         member = (
             Membership.objects.filter(project=project, role=Membership.Role.PLANNER)
@@ -169,15 +190,15 @@ class Command(BaseCommand):
             .first()
         )
         if member is None:
-            raise CommandError("The project has no planner; give --user.")
+            raise MissingParameter("The project has no planner; give --user.")
         return member.user
 
-    def _print(self, report: dict, revision, as_json: bool, mapping: dict[str, str]) -> None:
+    def _print(
+        self, report: dict, revision, as_json: bool, mapping: dict[str, str], drawing: bool
+    ) -> None:
         if as_json:
             used = {"mapping": mapping, "mapping_source": self.mapping_source}
-            self.stdout.write(
-                json.dumps({"revision": revision.pk, **used, **report}, ensure_ascii=False)
-            )
+            self._write_json({"revision": revision.pk, **used, **report})
             return
         say = self.stdout.write
         say(
@@ -189,8 +210,8 @@ class Command(BaseCommand):
             _("CRS %(crs)s (%(source)s), text %(encoding)s")
             % {
                 "crs": report["source_crs"],
-                "source": report["crs_source"],
-                "encoding": report["text_encoding"] or "-",
+                "source": _crs_source_words(report["crs_source"], drawing),
+                "encoding": report["text_encoding"] or _("as declared"),
             }
         )
         for kind, count in report["features"].items():
@@ -241,6 +262,27 @@ class Command(BaseCommand):
 
 
 GIS_DEFAULT = {"*": "landuse"}
+# What --json prints for a failure that is no PlanningError (its traceback goes to stderr).
+UNEXPECTED = {
+    "detail": "The import failed unexpectedly; the error output says why.",
+    "code": "NoApplicableCode",
+}
+
+
+def _crs_source_words(source: str, drawing: bool) -> str:
+    """Where the CRS came from, in the reader's language and in the CAD page's words."""
+    if source == "default":
+        return (
+            _("assumed: the drawing declares none")
+            if drawing
+            else _("assumed: the file declares none")
+        )
+    words = {
+        "user": _("as chosen"),
+        "GEODATA": _("from the drawing's GEODATA"),
+        "file": _("declared by the file"),  # a GIS file's .prj, .tab or .mif
+    }
+    return words.get(source, source)
 
 
 def _guessed_mapping(path: Path) -> dict[str, str]:
