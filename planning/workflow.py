@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from planning import comments, decision_rules, notifications, staleness, visibility
+from planning import comments, decision_rules, lineage, notifications, staleness, visibility
 from planning.audit import audit, require_user
 from planning.errors import Conflict, Forbidden, InvalidInput
 from planning.models import Membership, Revision, RevisionState
@@ -343,6 +343,7 @@ class ApproveRevision(_Decision):
         )
         self.superseded = list(previous.values_list("id", flat=True))
         previous.update(state=RevisionState.SUPERSEDED, superseded_at=now)
+        lineage.link_continued_features(self.revision, replaced=self.superseded)
         self._supersede_other_projects(now)
         self.revision.approved_at = now
         self.revision.decision_number = self.decision_number.strip()

@@ -60,8 +60,9 @@ class Feature(models.Model):
     # The id this feature is published under (public_id), shared by the copies answering
     # revisions take: the id of the lot's first published feature, set on a copy of a
     # published one; a copy of an unpublished feature carries its source's value (null
-    # for a lot never published yet); null for a feature imported fresh. So an approval
-    # that leaves a lot unchanged does not renumber it for WFS, OGC API and MVT clients.
+    # for a lot never published yet); null for a feature imported fresh, until the approval
+    # links it to the feature it continues in the plan it replaces (planning.lineage). So
+    # an approval that leaves a lot in place does not renumber it for WFS, OGC API and MVT.
     lineage = models.PositiveBigIntegerField(null=True, blank=True, db_index=True)
 
     class Meta:
