@@ -402,6 +402,34 @@ def _without_derived_category(
     return [spec for name, spec in names.items() if name != field]
 
 
+def _without_provenance(fields: list[dict], attributes: list[dict], project: str) -> list[dict]:
+    """The layer's fields, a feature's `project` and `revision` dropped where they only say
+    it came from this project's plan: WFS, OGC API and vector tiles publish both with every
+    feature, so a plan exported from them and imported again carries them, and kept they
+    would make every lot differ from its original (and be published as `project_1`). Those
+    naming another project (lots copied over from it) stay, as its provenance."""
+    names = {field["name"]: field for field in fields}
+    if "project" not in names:
+        return fields
+    for row in attributes:
+        value = row.get("project")
+        if value is not None and str(value).strip() == project:
+            row.pop("project")
+            if _whole_number(row.get("revision")):
+                row.pop("revision")
+    dropped = {
+        name for name in ("project", "revision") if not any(name in row for row in attributes)
+    }
+    return [spec for name, spec in names.items() if name not in dropped]
+
+
+def _whole_number(value) -> bool:
+    try:
+        return float(str(value)).is_integer()
+    except ValueError:
+        return False
+
+
 DBF_NAME_CHARS = 10  # a shapefile's DBF cuts field names there
 
 
@@ -443,7 +471,11 @@ def _load(
         source_name=filename,
         source_format=report.source_format,
         source_crs=report.source_crs,
-        attribute_schema=_without_derived_category(fields, attributes, categories),
+        attribute_schema=_without_provenance(
+            _without_derived_category(fields, attributes, categories),
+            attributes,
+            locked.project.code,
+        ),
         created_by=user,
     )
     refs = [f"{filename}#{source.name}:{int(source.fids[i])}" for i in prepared.keep]

@@ -8,8 +8,10 @@ name keeps it whatever the data holds. A project's types exist only with a visib
 feature: a private project's types are unknown, not forbidden, to others. An empty type
 advertises the extent of what the caller sees, else Viet Nam (as the WMS layers do), so its
 extent never tells where drafts lie. Property names are allow-listed: the kind's schema,
-`category` (the catalogue code of Feature.category) for kinds that have categories, and the
-attribute names the visible layers declare, when they are safe XML names.
+`category` (the catalogue code of Feature.category) for kinds that have categories, `project`
+and `revision` (the code of the project and the number of the revision the feature belongs
+to, as WMS GetFeatureInfo gives them), and the attribute names the visible layers declare,
+when they are safe XML names.
 
 Published names never clash, ignoring case (GDAL and QGIS read fields case-insensitively
 and drop the later of two `area`/`AREA` columns): standard names win, then declared names in
@@ -17,6 +19,12 @@ the order of their layers' approval (drafts last, so a draft never renames what 
 force), and a name whose lower case is taken is published as `<name>_<n>`, the smallest n
 from 1 whose name is neither taken nor declared by any visible layer. The rule depends only
 on the caller's visible layers, so every request and page of a type sees the same schema.
+An uploaded `project` or `revision` attribute is thus published as `project_1`/`revision_1`.
+
+`project` and `revision` are read from the feature's own revision: the one the visibility
+rule (service_features) let through, so an anonymous caller only ever sees approved ones,
+and never from a project's latest (maybe draft) revision. Every service reads them in the
+statement that selects the features (a join), never per feature.
 """
 
 from __future__ import annotations
@@ -42,6 +50,25 @@ RESERVED = {"geom", "geometry", "id", "fid", "gml_id", "boundedBy", "category"}
 _RESERVED_FOLDED = {name.casefold() for name in RESERVED}
 CATEGORY = "category"  # published from Feature.category, never from the attributes
 CATEGORY_FIELD = "published_category"  # the alias features_of() gives it: '' read as NULL
+PROJECT = "project"  # the code of the feature's project (Project.code)
+REVISION = "revision"  # the number of the feature's revision within its project
+# The ORM columns of a feature's revision, read in the statement that selects the features.
+PROJECT_COLUMN = "layer__revision__project__code"
+REVISION_COLUMN = "layer__revision__number"
+# What a values_list() row must hold for Property.value(*row): in its parameters' order.
+VALUE_COLUMNS = ("attributes", "category", PROJECT_COLUMN, REVISION_COLUMN)
+# The properties published from the feature's row and revision, not from its attributes:
+# name -> the alias features_of() gives the column (filters and sorting use it).
+SERVICE_FIELDS = {
+    CATEGORY: CATEGORY_FIELD,
+    PROJECT: "published_project",
+    REVISION: "published_revision",
+}
+_SERVICE_DESCRIPTIONS = {
+    CATEGORY: "Land-use category code of the catalogue, read from the lot's function.",
+    PROJECT: "Code of the planning project the feature belongs to.",
+    REVISION: "Number of the project's revision the feature belongs to.",
+}
 # Older approvals first, drafts last: who keeps a clashing name (see the module docstring).
 PUBLICATION_ORDER = (F("revision__approved_at").asc(nulls_last=True), "revision_id", "id")
 _TYPE_MAP = {
@@ -57,27 +84,33 @@ _TYPE_MAP = {
 class Property:
     name: str  # the published name
     type: str  # string | integer | number | boolean | datetime
-    key: str  # the key in Feature.attributes it is read from; "" for `category`
+    key: str  # the key in Feature.attributes it is read from; "" for a SERVICE_FIELDS one
 
     @property
     def path(self) -> str:
         """The ORM path filters and sorting use (on a queryset from features_of)."""
-        return f"attributes__{self.key}" if self.key else CATEGORY_FIELD
+        return f"attributes__{self.key}" if self.key else SERVICE_FIELDS[self.name]
 
     @property
     def description(self) -> str | None:
         """What a client should know about the name (schemas and queryables say it)."""
         if not self.key:
-            return "Land-use category code of the catalogue, read from the lot's function."
+            return _SERVICE_DESCRIPTIONS[self.name]
         if self.key != self.name:
             return f"Uploaded attribute {self.key}, renamed: its name clashes with another one."
         return None
 
-    def value(self, attributes: dict | None, category: str) -> object:
-        """The value of one feature, None when it has none."""
-        if not self.key:
-            return category or None
-        return (attributes or {}).get(self.key)
+    def value(
+        self, attributes: dict | None, category: str, project: str | None, revision: int | None
+    ) -> object:
+        """The value of one feature (a row of VALUE_COLUMNS), None when it has none."""
+        if self.key:
+            return (attributes or {}).get(self.key)
+        if self.name == PROJECT:
+            return project
+        if self.name == REVISION:
+            return revision
+        return category or None
 
 
 @dataclass(frozen=True)
@@ -140,7 +173,13 @@ def features_of(ftype: FeatureType, user, at: datetime | None = None) -> QuerySe
     features = service_features(user, at).filter(
         layer__kind=ftype.kind, geom__contained=extent.storage_envelope_polygon()
     )
-    features = features.alias(**{CATEGORY_FIELD: NullIf("category", Value(""))})
+    features = features.alias(
+        **{
+            CATEGORY_FIELD: NullIf("category", Value("")),
+            SERVICE_FIELDS[PROJECT]: F(PROJECT_COLUMN),
+            SERVICE_FIELDS[REVISION]: F(REVISION_COLUMN),
+        }
+    )
     if ftype.project_code:
         features = features.filter(layer__revision__project__code=ftype.project_code)
     return features
@@ -185,11 +224,13 @@ def properties_from_schemas(
 
 
 def standard_properties(kind: str) -> list[Property]:
-    """The kind's schema, and `category` where the kind has land-use categories."""
+    """The kind's schema, `category` where the kind has land-use categories, then `project`
+    and `revision` in every kind."""
     spec = KINDS[kind]
     standard = [Property(a.name, a.type, a.name) for a in (*spec.required, *spec.optional)]
     if spec.category_keys:
         standard.append(Property(CATEGORY, "string", ""))
+    standard += [Property(PROJECT, "string", ""), Property(REVISION, "integer", "")]
     return standard
 
 

@@ -25,8 +25,10 @@ from tiles.params import parse_instant_param
 MVT_CONTENT_TYPE = "application/vnd.mapbox-vector-tile"
 # Bump with any change of the encoding (extent, buffer, properties, ids): it keys the ETag
 # and the disk cache. 3: no `category` where a kind has none or a lot is uncategorised.
-TILE_VARIANT = "mvt3"
-TILEJSON_VARIANT = "tilejson2"  # 2: `category` among the fields only where a kind has it
+# 4: `project` and `revision` on every feature.
+TILE_VARIANT = "mvt4"
+# 2: `category` among the fields only where a kind has it; 3: `project` and `revision`.
+TILEJSON_VARIANT = "tilejson3"
 
 
 def _moment(request: HttpRequest) -> datetime | None:

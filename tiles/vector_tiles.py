@@ -5,8 +5,10 @@ A vector-tile source is a feature type of tiles.feature_types (`landuse`, `roads
 layer. Visibility is planning.visibility's rule, embedded as a revision subquery, so a
 tile shows exactly what the WFS shows the same caller. The MVT feature id is the feature's
 public id (planning.models.public_id_sql, the id WFS and OGC API publish); properties are
-the category code of a land-use lot that has one (clients colour it from the catalogue)
-and the allow-listed attributes, picked out of the JSONB column with bound key names.
+the category code of a land-use lot that has one (clients colour it from the catalogue),
+the code of the feature's project and the number of its revision (joined: the revision the
+visibility rule let through), and the allow-listed attributes, picked out of the JSONB
+column with bound key names.
 
 The geometry filter is `geom && <tile envelope in the storage CRS>` so the GIST index on
 the storage column is used; transforming each row first would scan the table.
@@ -28,6 +30,7 @@ from planning.models import (
     PUBLISHED_STATES,
     Feature,
     Layer,
+    Project,
     Revision,
     SupersededFeature,
     public_id_sql,
@@ -35,7 +38,10 @@ from planning.models import (
 from planning.visibility import service_revisions, superseded_features
 from tiles import datasource
 from tiles.feature_types import (
+    CATEGORY,
+    PROJECT,
     PUBLICATION_ORDER,
+    REVISION,
     SAFE_NAME,
     Property,
     extent_wgs84,
@@ -52,6 +58,12 @@ BUFFER = 64  # units of geometry kept beyond the tile edge, so strokes join acro
 INDEX_MIN_ZOOM = 5
 PLANS = "plans"
 _TILEJSON_TYPES = {"integer": "Number", "number": "Number", "boolean": "Boolean"}
+# The SQL (over `feats`) of each property without an attribute key: constant expressions.
+_SERVICE_VALUES = {
+    CATEGORY: "to_jsonb(nullif(category, ''))",
+    PROJECT: "to_jsonb(project_code)",
+    REVISION: "to_jsonb(revision_number)",
+}
 
 
 @dataclass(frozen=True)
@@ -155,10 +167,10 @@ def _layer_sql(layer: TileLayer) -> tuple[str, list[Any]]:
     """ST_AsMVT of one layer over the selected features; '' when none is in the tile. The
     published properties go under their published names, null ones left out: `category`
     only in kinds that have it (tiles.feature_types.standard_properties) and only for a lot
-    that has one, as WFS and OGC API publish it, never as an empty string."""
+    that has one, as WFS and OGC API publish it, never as an empty string; `project` and
+    `revision` from the feature's own revision (columns of `feats`)."""
     values = [
-        "to_jsonb(nullif(category, ''))" if not p.key else "attributes -> %s"
-        for p in layer.properties
+        _SERVICE_VALUES[p.name] if not p.key else "attributes -> %s" for p in layer.properties
     ]
     pairs = ", ".join(f"%s, {value}" for value in values)
     params: list[Any] = [layer.name, EXTENT]
@@ -174,7 +186,7 @@ def _layer_sql(layer: TileLayer) -> tuple[str, list[Any]]:
 def tile_query(source: VectorSource, z: int, x: int, y: int) -> tuple[str, list[Any]]:
     """The one statement that builds the tile, with every value bound."""
     feature, layer = Feature._meta.db_table, Layer._meta.db_table
-    revision = Revision._meta.db_table
+    revision, project = Revision._meta.db_table, Project._meta.db_table
     revisions_sql, revisions_params = source.revisions.values("id").query.sql_with_params()
     superseded_sql, superseded_params = source.superseded.values(
         "feature_id"
@@ -192,10 +204,11 @@ def tile_query(source: VectorSource, z: int, x: int, y: int) -> tuple[str, list[
         params += part_params
     sql = f"""WITH feats AS MATERIALIZED (
         SELECT l.kind, {public_id_sql("f", "r.state")} AS id, f.category, f.attributes,
+               p.code AS project_code, r.number AS revision_number,
                ST_AsMVTGeom(ST_Transform(f.geom, 3857), ST_TileEnvelope(%s, %s, %s),
                             %s, %s, true) AS geom
         FROM {feature} f JOIN {layer} l ON l.id = f.layer_id
-        JOIN {revision} r ON r.id = l.revision_id
+        JOIN {revision} r ON r.id = l.revision_id JOIN {project} p ON p.id = r.project_id
         WHERE l.kind = ANY(%s) AND l.revision_id IN ({revisions_sql})
           AND f.id NOT IN ({superseded_sql}) {index_filter}
     )

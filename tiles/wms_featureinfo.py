@@ -23,7 +23,7 @@ from planning.layer_kinds import KINDS
 from planning.models import Feature
 from planning.visibility import service_features
 from tiles import raster_layers
-from tiles.feature_types import FeatureType, Property, properties_of
+from tiles.feature_types import PROJECT, REVISION, FeatureType, Property, properties_of
 from tiles.mapproxy_config import public_layer
 from tiles.params import GEOGRAPHIC_SRIDS
 from tiles.wms_request import MapView, WmsError, parse_layers, positive_int
@@ -182,7 +182,9 @@ def _hit(feature: Feature, properties: list[Property]) -> Hit:
     for prop in properties:
         if prop.key and prop.key not in attributes:
             continue
-        value = prop.value(attributes, feature.category)
+        if not prop.key and prop.name in (PROJECT, REVISION):
+            continue  # the Hit carries them, and the formats print them after `layer`
+        value = prop.value(attributes, feature.category, None, None)
         is_scalar = value is None or isinstance(value, str | int | float | bool)
         values[prop.name] = value if is_scalar else json.dumps(value, ensure_ascii=False)
     return Hit(

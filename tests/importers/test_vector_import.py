@@ -210,3 +210,37 @@ def test_outsider_cannot_import(outsider, draft_plan, tmp_path):
 
 def test_unsupported_error_type():
     assert UnsupportedFormat.status == 415
+
+
+def test_the_services_provenance_is_dropped_on_a_round_trip_and_kept_from_elsewhere(
+    planner, draft_plan, tmp_path
+):
+    """WFS and OGC API publish `project` and `revision` with every feature: a plan exported
+    and imported again into its project would otherwise differ in every lot, and publish
+    them again as `project_1`. Lots copied over from another project keep theirs."""
+    own = draft_plan.project.code
+    fields = {
+        **LOT_FIELDS,
+        "project": [own, own, "hue-other"],
+        "revision": [1, 1, 4],
+    }
+    path = write_vector(tmp_path / "export.geojson", LOTS, fields, driver="GeoJSON")
+    result = run(planner, draft_plan, path)
+
+    stored = {
+        f.attributes["code"]: f.attributes for f in Feature.objects.filter(layer=result.layer)
+    }
+    assert "project" not in stored["A1-01"]
+    assert "revision" not in stored["A1-01"]
+    assert stored["A1-03"]["project"] == "hue-other"
+    assert stored["A1-03"]["revision"] == 4
+    names = [field["name"] for field in result.layer.attribute_schema]
+    assert {"project", "revision"} <= set(names)  # still declared: one lot has them
+
+
+def test_a_round_trip_declares_no_provenance_fields(planner, draft_plan, tmp_path):
+    own = draft_plan.project.code
+    fields = {**LOT_FIELDS, "project": [own] * 3, "revision": [2, 2, 2]}
+    path = write_vector(tmp_path / "export.geojson", LOTS, fields, driver="GeoJSON")
+    layer = run(planner, draft_plan, path).layer
+    assert [field["name"] for field in layer.attribute_schema] == list(LOT_FIELDS)

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 ITEMS = "/ogcapi/collections/landuse/items"
 PUBLISHED = [
     "geometry", "code", "function", "area", "density", "far", "storeys_min", "storeys_max",
-    "height_max", "category", "name", "AREA_1", "Zone", "ZONE_1", "Code_1",
+    "height_max", "category", "project", "revision", "name", "AREA_1", "Zone", "ZONE_1", "Code_1",
 ]  # fmt: skip
 
 
@@ -46,19 +46,23 @@ def test_queryables_publish_category_and_no_clashing_names(client, plans):
     _, html = get(client, "/ogcapi/collections/landuse/queryables?f=html")
     assert "Uploaded attribute AREA, renamed" in html.decode()
     project = get_json(client, "/ogcapi/collections/landuse.shp/queryables")
-    assert list(project["properties"])[9:] == ["category", "AREA_1", "Zone"]
+    assert list(project["properties"])[9:] == ["category", "project", "revision", "AREA_1", "Zone"]
 
 
 def test_items_carry_category_and_the_published_names(client, plans):
     lots = _by_code(get_json(client, ITEMS))
-    assert lots["S1"] == {"code": "S1", "function": SHOP, "category": "TMDV",
-                          "AREA_1": 1234.5, "Zone": "north"}  # fmt: skip
+    assert lots["S1"] == {"code": "S1", "function": SHOP, "category": "TMDV", "project": "shp",
+                          "revision": 1, "AREA_1": 1234.5, "Zone": "north"}  # fmt: skip
     assert lots["C1"] == {"code": "C1", "function": "CX", "area": 500, "category": "CX",
-                          "ZONE_1": "east", "Code_1": "c-1"}  # fmt: skip
+                          "project": "cad", "revision": 1, "ZONE_1": "east",
+                          "Code_1": "c-1"}  # fmt: skip
     one = get_json(client, f"{ITEMS}/{feature_id('S2')}")
     assert (one["properties"]["category"], one["properties"]["AREA_1"]) == ("OCT", 99.0)
     _, html = get(client, f"{ITEMS}?f=html&category=TMDV", **{"Accept-Language": "en"})
-    assert "category = TMDV; AREA_1 = 1,234.5; Zone = north" in html.decode()  # en grouping
+    assert (
+        "category = TMDV; project = shp; revision = 1; AREA_1 = 1,234.5; Zone = north"
+        in html.decode()
+    )  # en grouping
 
 
 @pytest.mark.parametrize(
@@ -96,8 +100,8 @@ def test_drafts_names_stay_with_their_planners(client, plans, planner):
     # The draft comes last: it never renames what is in force, its own `zone` gives way.
     assert list(private["properties"]) == [*PUBLISHED, "Secret_Field", "zone_2"]
     lots = _by_code(get_json(client, ITEMS, **headers))
-    assert lots["X1"] == {"code": "X1", "function": "DO", "category": "DO",
-                          "Secret_Field": "hush", "zone_2": "west"}  # fmt: skip
+    assert lots["X1"] == {"code": "X1", "function": "DO", "category": "DO", "project": "secret",
+                          "revision": 1, "Secret_Field": "hush", "zone_2": "west"}  # fmt: skip
 
 
 @pytest.mark.django_db(transaction=True)

@@ -245,7 +245,7 @@ def test_an_empty_draft_has_nothing_to_check_against_a_boundary(draft):
 
 
 def test_a_feature_over_the_boundary_is_named(draft):
-    """"80.0 m² of a feature in … lie outside" named no lot (QA walk)."""
+    """QA walk: "80.0 m² of a feature in … lie outside" named no lot."""
     add_lot(draft, 1980, {**LOT, "code": "A9"}, "lots.shp#lots:9")  # 20 m over the edge
     houses = Layer.objects.create(
         revision=draft, kind="buildings", name="Houses", created_by=draft.project.created_by

@@ -177,7 +177,8 @@ def test_the_approval_records_what_left_force_by_the_ids_the_services_published(
 
     event = AuditEvent.objects.get(action="revision.approve", revision=new)
     n1 = Feature.objects.get(layer__revision=copy, attributes__code="N1")
-    assert n1.lineage is not None and n1.lineage != n1.pk
+    assert n1.lineage is not None
+    assert n1.lineage != n1.pk
     assert [lot["feature"] for lot in event.detail["superseded_lots"]] == [n1.public_id]
     left = Feature.objects.filter(
         layer__revision=copy, attributes__name__in=["house on N1", "red line of N1", "note on N1"]

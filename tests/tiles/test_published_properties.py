@@ -1,11 +1,13 @@
 """The published-name rule of tiles.feature_types.properties_from_schemas, without a
-database: standard names first, `category` for kinds with categories, declared names in
-layer order, a clash ignoring case renamed `<name>_<n>`, unsafe names never published."""
+database: standard names first, `category` for kinds with categories, `project` and
+`revision` in every kind, declared names in layer order, a clash ignoring case renamed
+`<name>_<n>`, unsafe names never published."""
 
 from __future__ import annotations
 
 from tiles.feature_types import (
     CATEGORY_FIELD,
+    SERVICE_FIELDS,
     Property,
     properties_from_schemas,
     standard_properties,
@@ -13,7 +15,7 @@ from tiles.feature_types import (
 
 LANDUSE_STANDARD = [
     "code", "function", "area", "density", "far", "storeys_min", "storeys_max", "height_max",
-    "category",
+    "category", "project", "revision",
 ]  # fmt: skip
 
 
@@ -30,11 +32,11 @@ def _published(kind: str, *schemas: list) -> dict[str, str]:
 def test_landuse_publishes_category_from_the_column():
     properties = properties_from_schemas("landuse", [])
     assert [p.name for p in properties] == LANDUSE_STANDARD
-    category = properties[-1]
+    category = properties[-3]
     assert category == Property("category", "string", "")
     assert category.path == CATEGORY_FIELD
-    assert category.value({"category": "raw", "function": "Đất ở"}, "OCT") == "OCT"
-    assert category.value({}, "") is None
+    assert category.value({"category": "raw", "function": "Đất ở"}, "OCT", "p", 1) == "OCT"
+    assert category.value({}, "", "p", 1) is None
     assert "category" not in [p.name for p in properties_from_schemas("roads", [])]
 
 
@@ -102,7 +104,7 @@ def test_a_name_ending_in_an_underscore_gets_no_double_underscore():
 def test_renamed_properties_read_their_own_key_and_say_so():
     (prop,) = [p for p in properties_from_schemas("landuse", [_schema("AREA")]) if p.key == "AREA"]
     assert prop.path == "attributes__AREA"
-    assert prop.value({"AREA": 12.5, "area": 3}, "DO") == 12.5
+    assert prop.value({"AREA": 12.5, "area": 3}, "DO", "p", 1) == 12.5
     assert "AREA" in (prop.description or "")
 
 
@@ -125,3 +127,20 @@ def test_reserved_names_in_another_case_are_renamed():
     assert published == {
         "GEOM_1": "GEOM", "Fid_1": "Fid", "GML_ID_1": "GML_ID", "ID_1": "ID", "_a_": "_a_",
     }  # fmt: skip
+
+
+def test_project_and_revision_come_from_the_revision_in_every_kind():
+    """The project code and revision number WMS GetFeatureInfo gives: read from the row's
+    revision columns, never from the attributes; uploaded names give way to them."""
+    for kind in ("landuse", "roads"):
+        project, revision = standard_properties(kind)[-2:]
+        assert (project, revision) == (
+            Property("project", "string", ""), Property("revision", "integer", "")
+        )  # fmt: skip
+        assert (project.path, revision.path) == (SERVICE_FIELDS["project"], "published_revision")
+        uploaded = {"project": "uploaded", "revision": "v9"}
+        assert project.value(uploaded, "DO", "hue-1", 3) == "hue-1"
+        assert revision.value(uploaded, "DO", "hue-1", 3) == 3
+        assert "project" in (project.description or "")
+    published = _published("roads", _schema("project", "Revision", "REVISION"))
+    assert published == {"project_1": "project", "Revision_1": "Revision", "REVISION_2": "REVISION"}

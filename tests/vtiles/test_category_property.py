@@ -70,7 +70,7 @@ def test_category_only_on_categorised_lots(client, mixed_plan):
     assert (lots["A1"]["category"], lots["A2"]["category"]) == ("DO", "CX")
     assert "category" not in lots["A3"]
     roads = properties(client.get(tile_url()).content)["roads"]
-    assert roads == [{"name": "Lê Lợi"}]
+    assert roads == [{"name": "Lê Lợi", "project": "mixed", "revision": 1}]
 
 
 def test_tilejson_lists_category_only_where_a_kind_has_it(client, mixed_plan):

@@ -26,7 +26,7 @@ needs_gdal = pytest.mark.skipif(not shutil.which("ogr2ogr"), reason="GDAL tools 
 XS = "http://www.w3.org/2001/XMLSchema"
 PUBLISHED = [
     "code", "function", "area", "density", "far", "storeys_min", "storeys_max", "height_max",
-    "category", "name", "AREA_1", "Zone", "ZONE_1", "Code_1",
+    "category", "project", "revision", "name", "AREA_1", "Zone", "ZONE_1", "Code_1",
 ]  # fmt: skip
 FES = '<fes:Filter xmlns:fes="http://www.opengis.net/fes/2.0">{}</fes:Filter>'
 
@@ -66,7 +66,7 @@ def test_describe_feature_type_publishes_category_and_no_clashing_names(live_ser
     assert names == PUBLISHED
     assert len({n.casefold() for n in names}) == len(names)
     project = _wfs(live_server, REQUEST="DescribeFeatureType", TYPENAMES="landuse.shp")
-    assert _described(project)[8:] == ["category", "AREA_1", "Zone"]
+    assert _described(project)[8:] == ["category", "project", "revision", "AREA_1", "Zone"]
     again = _described(_wfs(live_server, REQUEST="DescribeFeatureType", TYPENAMES="landuse"))
     assert again == names, "the same schema on every request"
 
@@ -110,10 +110,11 @@ def test_gml_pages_validate_and_carry_category_and_renamed_values(live_server, p
 
 def test_geojson_properties_use_the_published_names(live_server, plans):
     lots = _by_code(_geojson(live_server, TYPENAMES="landuse"))
-    assert lots["S1"] == {"code": "S1", "function": SHOP, "category": "TMDV",
-                          "AREA_1": 1234.5, "Zone": "north"}  # fmt: skip
+    assert lots["S1"] == {"code": "S1", "function": SHOP, "category": "TMDV", "project": "shp",
+                          "revision": 1, "AREA_1": 1234.5, "Zone": "north"}  # fmt: skip
     assert lots["C1"] == {"code": "C1", "function": "CX", "category": "CX", "area": 500,
-                          "ZONE_1": "east", "Code_1": "c-1"}  # fmt: skip
+                          "project": "cad", "revision": 1, "ZONE_1": "east",
+                          "Code_1": "c-1"}  # fmt: skip
     chosen = _geojson(live_server, TYPENAMES="landuse", PROPERTYNAME="category,AREA_1")
     assert {f["properties"].get("category") for f in chosen["features"]} == {
         "DO", "CX", "TMDV", "OCT"

@@ -14,7 +14,7 @@ from django.contrib.gis.db.models.functions import AsGeoJSON, GeoFunc, Transform
 from django.db.models import QuerySet
 
 from planning.models import Feature, PublicId
-from tiles.feature_types import Property
+from tiles.feature_types import VALUE_COLUMNS, Property
 from tiles.params import GEOGRAPHIC_SRIDS, Crs
 
 CHUNK_BYTES = 64 * 1024
@@ -39,8 +39,9 @@ def geometry_json(crs: Crs) -> AsGeoJSON:
 
 
 def rows(selection: QuerySet[Feature], crs: Crs) -> QuerySet[Any, Any]:
-    """Each feature's public id (planning.models.PublicId), properties and geometry."""
-    columns = ("fid", "attributes", "category", "geojson")
+    """Each feature's public id (planning.models.PublicId), properties and geometry; its
+    project code and revision number come from its own revision, joined in the query."""
+    columns = ("fid", *VALUE_COLUMNS, "geojson")
     return selection.annotate(geojson=geometry_json(crs), fid=PublicId()).values(*columns)
 
 
@@ -48,7 +49,8 @@ def public_properties(row: dict[str, Any], properties: list[Property]) -> dict[s
     """The feature's published properties (tiles.feature_types.properties_of) under their
     published names: the same names as the queryables and WFS. What it has no value for is
     left out, as the collection's feature schema says."""
-    values = (p.value(row["attributes"], row["category"]) for p in properties)
+    row_values = [row[column] for column in VALUE_COLUMNS]
+    values = (p.value(*row_values) for p in properties)
     return {p.name: value for p, value in zip(properties, values, strict=True) if value is not None}
 
 

@@ -103,24 +103,30 @@ def parse_items_query(
 
 
 def _property_condition(prop: Property, text: str) -> Any:
-    """`?name=value` equality, typed by the property's declared type."""
-    if not prop.key:
-        return Q(**{prop.path: text})
+    """`?name=value` equality, typed by the property's declared type. `category`, `project`
+    and `revision` compare their columns (`project=CODE`: the features of one project)."""
     if prop.type == "string" or prop.type == "datetime":
+        if not prop.key:
+            return Q(**{prop.path: text})
         return Exact(KeyTextTransform(prop.key, "attributes"), text)
-    value: object
+    value = _typed(prop, text)
+    if not prop.key:
+        return Q(**{prop.path: value})
+    return Exact(KeyTransform(prop.key, "attributes"), Value(value, output_field=JSONField()))
+
+
+def _typed(prop: Property, text: str) -> object:
+    """The text of a non-text property parameter as its declared type, else a 400."""
     try:
         if prop.type == "integer":
-            value = int(text)
-        elif prop.type == "number":
-            value = float(text)
-        elif text in ("true", "false"):
-            value = text == "true"
-        else:
-            raise ValueError(text)
+            return int(text)
+        if prop.type == "number":
+            return float(text)
+        if text in ("true", "false"):
+            return text == "true"
+        raise ValueError(text)
     except ValueError as exc:
         raise InvalidInput(f"{prop.name} must be a {prop.type}.") from exc
-    return Exact(KeyTransform(prop.key, "attributes"), Value(value, output_field=JSONField()))
 
 
 def _bbox_condition(text: str | None, crs_text: str | None) -> Q | None:
@@ -136,7 +142,10 @@ def _bbox_condition(text: str | None, crs_text: str | None) -> Q | None:
 def select(ftype: FeatureType, user: Any, query: ItemsQuery) -> QuerySet[Feature]:
     selection = features_of(ftype, user, query.at)
     for condition in query.conditions:
-        selection = selection.filter(condition)
+        try:
+            selection = selection.filter(condition)
+        except (ValueError, TypeError) as exc:  # a CQL2 text literal for `revision`, a number
+            raise InvalidInput("The query cannot be evaluated on this collection.") from exc
     return selection.order_by("id")
 
 

@@ -57,7 +57,8 @@ def _parameters() -> dict[str, Any]:
                              crs_schema),
         "property": {"name": "properties", "in": "query", "required": False,
                      "description": "Equality on an allow-listed property, "
-                     "for example ?code=A1 (see the queryables).",
+                     "for example ?code=A1, or ?project=CODE for the features of one "
+                     "planning project (see the queryables).",
                      "schema": {"type": "object", "additionalProperties": {"type": "string"}},
                      "style": "form", "explode": True},
         "collectionId": _path_param("collectionId", "A collection id from /collections."),

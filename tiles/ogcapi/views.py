@@ -33,6 +33,11 @@ from tiles.ogcapi.negotiation import (
 from tiles.ogcapi.openapi import openapi_document
 from tiles.templatetags.ogcapi_tags import shown
 
+# Bump with any change of what items hold: it keys their ETag, which the body does not (they
+# are streamed), so a client never revalidates an older release's page as unchanged.
+# 2: `project` and `revision`.
+ITEMS_VARIANT = "items2"
+
 
 def _base(request: HttpRequest) -> str:
     return request.build_absolute_uri(reverse("tiles:ogcapi:landing"))
@@ -136,7 +141,9 @@ def items_view(request: HttpRequest, collection_id: str) -> HttpResponseBase:
     etag = None
     if not is_private(user):
         # The HTML page is in the reader's language: two languages, two tags.
-        etag = etag_of(current_generation(), request.get_full_path(), fmt, get_language())
+        etag = etag_of(
+            current_generation(), ITEMS_VARIANT, request.get_full_path(), fmt, get_language()
+        )
         unchanged = not_modified(request, etag)
         if unchanged is not None:
             return cache_headers(unchanged, user, etag)

@@ -23,7 +23,15 @@ from django.db.models import F, Func, TextField, Value
 from django.db.models.functions import Cast
 
 from planning.models import PublicId
-from tiles.feature_types import Property
+from tiles.feature_types import (
+    CATEGORY,
+    PROJECT,
+    PROJECT_COLUMN,
+    REVISION,
+    REVISION_COLUMN,
+    VALUE_COLUMNS,
+    Property,
+)
 from tiles.params import CRS84, GEOGRAPHIC_SRIDS, Crs
 from tiles.wfs.profiles import NS, PREFIX, XSI, Profile
 from tiles.wfs.query import Selection
@@ -51,30 +59,42 @@ _PROPERTIES_SQL = (
     "COALESCE((SELECT jsonb_object_agg(m.name, e.value) FROM jsonb_each(ATTRIBUTES) AS e "
     "JOIN unnest(%s::text[], %s::text[]) AS m(name, key) ON e.key = m.key), '{}'::jsonb)"
 )
-_CATEGORY_SQL = (
-    " || CASE WHEN CATEGORY <> '' THEN jsonb_build_object(%s::text, CATEGORY) ELSE '{}' END"
-)
+_CATEGORY_SQL = " || CASE WHEN COLUMN <> '' THEN jsonb_build_object(%s::text, COLUMN) ELSE '{}' END"
+_SERVICE_SQL = " || jsonb_build_object({pairs})"  # one call: each `||` copies the object
+# The column each property without an attribute key is read from (joined in the statement).
+_SERVICE_COLUMNS = {CATEGORY: "category", PROJECT: PROJECT_COLUMN, REVISION: REVISION_COLUMN}
 
 
 class JsonProperties(Func):
     """The selected properties as JSON text ({} when none): the allow-listed keys of
-    `attributes` under their published names, and the category code unless blank."""
+    `attributes` under their published names, the category code unless blank, and the
+    feature's project code and revision number (columns of its own revision, joined)."""
 
     output_field = TextField()
 
     def __init__(self, properties: list[Property]) -> None:
-        super().__init__(F("attributes"), F("category"))
+        self.services = [p for p in properties if not p.key]
+        columns = (_SERVICE_COLUMNS[p.name] for p in self.services)
+        super().__init__(F("attributes"), *(F(column) for column in columns))
         self.properties = properties
 
     def as_sql(self, compiler, connection, **extra):  # type: ignore[no-untyped-def, override]
-        attributes, category = (compiler.compile(e) for e in self.get_source_expressions())
+        attributes, *columns = (compiler.compile(e) for e in self.get_source_expressions())
         # Only the compiled column references are interpolated; names are bound parameters.
         keyed = [p for p in self.properties if p.key]
         sql = _PROPERTIES_SQL.replace("ATTRIBUTES", attributes[0])
         params = [*attributes[1], [p.name for p in keyed], [p.key for p in keyed]]
-        for prop in (p for p in self.properties if not p.key):
-            sql += _CATEGORY_SQL.replace("CATEGORY", category[0])
-            params += [*category[1], prop.name, *category[1]]
+        pairs, pair_params = [], []
+        for prop, (column, column_params) in zip(self.services, columns, strict=True):
+            if prop.name == CATEGORY:
+                sql += _CATEGORY_SQL.replace("COLUMN", column)
+                params += [*column_params, prop.name, *column_params]
+            else:
+                pairs.append(f"%s::text, {column}")
+                pair_params += [prop.name, *column_params]
+        if pairs:
+            sql += _SERVICE_SQL.format(pairs=", ".join(pairs))
+            params += pair_params
         return f"({sql})::text", tuple(params)
 
 
@@ -177,20 +197,20 @@ def gml_members(selection: Selection, profile: Profile, crs: Crs) -> Iterator[by
     name, srs, open_tag, close_tag = selection.ftype.name, srs_name(crs, profile), *_member(profile)
 
     def encode(row: tuple) -> str:
-        fid, attributes, category, gml = row
+        fid, gml, *values = row
         gid = f"{name}.{fid}"
         parts = [f'{open_tag}<{PREFIX}:{name} gml:id="{gid}"><{PREFIX}:geom>']
         parts.append(_gml_geometry(gml, gid, srs, profile.is_v2))
         parts.append(f"</{PREFIX}:geom>")
         for prop in selection.properties:
-            text = value_text(prop.value(attributes, category), prop.type)
+            text = value_text(prop.value(*values), prop.type)
             if text is not None:
                 parts.append(f"<{PREFIX}:{prop.name}>{text}</{PREFIX}:{prop.name}>")
         parts.append(f"</{PREFIX}:{name}>{close_tag}")
         return "".join(parts)
 
     source = Selection(**{**selection.__dict__, "features": features})
-    columns = ("fid", "attributes", "category", "gml_text")
+    columns = ("fid", "gml_text", *VALUE_COLUMNS)  # project and revision: joined, not queried
     yield from batched(encode(row) for row in rows(source, *columns))
 
 

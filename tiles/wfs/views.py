@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from planning.api.auth import is_private, service_user
 from planning.errors import PlanningError
-from tiles.feature_types import Property, feature_types
+from tiles.feature_types import VALUE_COLUMNS, Property, feature_types
 from tiles.params import CRS84, parse_crs
 from tiles.wfs import output, schema, stored
 from tiles.wfs.capabilities import capabilities
@@ -172,10 +172,10 @@ def _values(
         f'<?xml version="1.0" encoding="UTF-8"?>\n<wfs:ValueCollection xmlns:wfs="{profile.wfs}" '
         f'timeStamp="{stamp}" numberMatched="{matched}" numberReturned="{returned}">'
     ).encode()
-    rows = output.rows(selection, "attributes", "category")
+    rows = output.rows(selection, *VALUE_COLUMNS)
     parts = (
-        f"<wfs:member>{output.value_text(prop.value(a, c), prop.type) or ''}</wfs:member>"
-        for a, c in rows
+        f"<wfs:member>{output.value_text(prop.value(*row), prop.type) or ''}</wfs:member>"
+        for row in rows
     )
     yield from output.batched(parts)
     yield b"</wfs:ValueCollection>"
