@@ -11,6 +11,7 @@ over the new plan's lots.)"""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,19 +24,25 @@ from planning.models import Revision, SupersededFeature
 # The public id is the published one (lineage or id: planning.models.layers), the id the
 # board and the services know the lot by; the row id is what supersession records.
 OVERLAPS = """
-SELECT o.id, coalesce(po.lineage, o.id), o.project_code,
-       coalesce(o.attributes->>'code', o.id::text),
-       sum(ST_Area(ST_Intersection(m.geom, o.geom))), max(ST_Area(o.geom))
-FROM planning_feature m
-JOIN planning_layer lm ON lm.id = m.layer_id AND lm.revision_id = %(revision)s
-     AND lm.kind = 'landuse'
-JOIN planning_feature_in_force o ON o.kind = 'landuse' AND o.geom && m.geom
-     AND o.project_id <> %(project)s AND ST_IsValid(o.geom) AND ST_IsValid(m.geom)
-     AND ST_Relate(m.geom, o.geom, '2********')
-JOIN planning_feature po ON po.id = o.id
-GROUP BY o.id, po.lineage, o.project_code, o.attributes
-HAVING sum(ST_Area(ST_Intersection(m.geom, o.geom))) > %(tolerance)s
-ORDER BY o.project_code, o.id
+WITH lots AS (
+  SELECT o.id, o.project_code, o.attributes,
+         sum(ST_Area(ST_Intersection(m.geom, o.geom))) AS overlapped, max(ST_Area(o.geom)) AS area
+  FROM planning_feature m
+  JOIN planning_layer lm ON lm.id = m.layer_id AND lm.revision_id = %(revision)s
+       AND lm.kind = 'landuse'
+  JOIN planning_feature_in_force o ON o.kind = 'landuse' AND o.geom && m.geom
+       AND o.project_id <> %(project)s AND ST_IsValid(o.geom) AND ST_IsValid(m.geom)
+       AND ST_Relate(m.geom, o.geom, '2********')
+  GROUP BY o.id, o.project_code, o.attributes
+  HAVING sum(ST_Area(ST_Intersection(m.geom, o.geom))) > %(tolerance)s
+)
+SELECT lots.id, published.id, lots.project_code,
+       coalesce(nullif(btrim(lots.attributes->>'code'), ''), published.id::text),
+       lots.overlapped, lots.area
+FROM lots
+CROSS JOIN LATERAL (SELECT coalesce(f.lineage, f.id) AS id FROM planning_feature f
+                    WHERE f.id = lots.id) AS published
+ORDER BY lots.project_code, lots.id
 """
 
 
@@ -48,9 +55,9 @@ DEPENDENTS = """
 WITH plans AS (
   SELECT DISTINCT revision_id FROM planning_feature_in_force WHERE id = ANY(%(lots)s)
 )
-SELECT o.id, coalesce(po.lineage, o.id)
+SELECT o.id, (SELECT coalesce(p.lineage, p.id) FROM planning_feature p WHERE p.id = o.id),
+       o.kind
 FROM planning_feature_in_force o
-JOIN planning_feature po ON po.id = o.id
 CROSS JOIN LATERAL (
   SELECT ST_Union(f.geom) FILTER (WHERE f.id = ANY(%(lots)s) OR s.feature_id IS NOT NULL)
            AS gone,
@@ -63,7 +70,10 @@ CROSS JOIN LATERAL (
   WHERE f.geom && o.geom AND ST_IsValid(f.geom)
 ) AS land
 WHERE o.revision_id IN (SELECT revision_id FROM plans)
-  AND o.kind NOT IN ('landuse', 'boundary') AND ST_IsValid(o.geom) AND land.gone IS NOT NULL
+  AND o.kind NOT IN ('landuse', 'boundary')
+  -- only what touches these lots can newly lie mostly on land out of force (index-backed)
+  AND EXISTS (SELECT 1 FROM planning_feature g WHERE g.id = ANY(%(lots)s) AND g.geom && o.geom)
+  AND ST_IsValid(o.geom) AND land.gone IS NOT NULL
   AND CASE ST_Dimension(o.geom)
     WHEN 2 THEN ST_Area(ST_Intersection(o.geom, land.gone)) > 0.5 * ST_Area(o.geom)
     WHEN 1 THEN ST_Length(
@@ -116,6 +126,7 @@ class Dependent:
 
     feature_id: int
     public_id: int
+    kind: str
 
 
 def dependents(overlaps: list[Overlap]) -> list[Dependent]:
@@ -149,3 +160,19 @@ def placed_template(count: int) -> str:
         "%(count)d features those plans placed on them leave force with them.",
         count,
     )
+
+
+def placed_text(placed: list[Dependent]) -> str:
+    """What leaves force with the lots, counted and then by kind in the reader's language:
+    "3 features … leave force with them (Buildings: 2; Roads: 1)"."""
+    if not placed:
+        return ""
+    from planning.layer_kinds import KINDS
+
+    counts = Counter(d.kind for d in placed)
+    order = sorted(counts, key=lambda kind: KINDS[kind].draw_order if kind in KINDS else 99)
+    kinds = "; ".join(
+        f"{KINDS[kind].label if kind in KINDS else kind}: {counts[kind]}" for kind in order
+    )
+    sentence = placed_template(len(placed)) % {"count": len(placed)}
+    return f"{sentence.removesuffix('.')} ({kinds})."

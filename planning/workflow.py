@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, ClassVar
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -257,6 +257,10 @@ class ReopenRevision(_Decision):
         staleness.check_builds_on_plan_in_force(self.revision, self.user)
 
 
+# The transaction-level advisory lock every approval holds (pg_advisory_xact_lock): "plan".
+APPROVALS_LOCK = 0x706C616E
+
+
 @dataclass
 class ApproveRevision(_Decision):
     """Make the revision the plan in force; the project's previous plan is superseded, and
@@ -288,7 +292,15 @@ class ApproveRevision(_Decision):
         of two sibling revisions approved at once the second reads the plan the first put
         in force (and refuses to undo it), and two first plans cannot both pass. In the mode
         that lets inserts which merely reference the project (audit records of other
-        transitions) through; the revision's own lock then takes that row only."""
+        transitions) through; the revision's own lock then takes that row only.
+
+        All approvals take turns first, whatever their project: an approval supersedes
+        other projects' lots, so two at once could each read the other's plan as it was
+        (review finding: one superseding a lot the other just replaced, both then in force).
+        Approvals are rare; taken before any row lock, and only by approvals, it cannot
+        close a cycle with the row locks."""
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [APPROVALS_LOCK])
         staleness.lock_project(self.revision.project_id)
         super().lock()
 
@@ -367,10 +379,12 @@ class ApproveRevision(_Decision):
         if overlaps and not self.supersede_overlaps:
             placed = supersession.dependents(overlaps)
             raise Conflict(
-                unconfirmed_supersession(len(overlaps), len(placed)),
+                unconfirmed_supersession(len(overlaps), supersession.placed_text(placed)),
                 details={
                     "overlaps": [o.as_dict() for o in overlaps],
-                    "placed": len(placed),  # what stands on them and leaves with them
+                    # what stands on them and leaves with them, counted and said by kind
+                    "placed": len(placed),
+                    "placed_text": supersession.placed_text(placed),
                 },
             )
         self.superseded_features = supersession.supersede(self.revision, overlaps, now)
@@ -387,7 +401,7 @@ class ApproveRevision(_Decision):
         }
 
 
-def unconfirmed_supersession(lots: int, placed: int) -> str:
+def unconfirmed_supersession(lots: int, placed: str) -> str:
     """Why an approval over other projects' plans in force waits for its confirmation."""
     message = ngettext(
         "This plan overlaps %(count)d lot of other projects' plans in force; "
@@ -396,8 +410,4 @@ def unconfirmed_supersession(lots: int, placed: int) -> str:
         "confirm that it supersedes them.",
         lots,
     ) % {"count": lots}
-    if placed:
-        from planning import supersession
-
-        message += " " + supersession.placed_template(placed) % {"count": placed}
-    return message
+    return f"{message} {placed}" if placed else message

@@ -266,12 +266,12 @@ def supersession_counts(revision: Revision) -> dict[str, Any]:
     notes), so the board knows all of it before it ticks (QA walk: a 634 m² overlap took a
     lot of 16,928 m² out of force unsaid)."""
     overlaps = supersession.overlapping_lots(revision)
-    placed = len(supersession.dependents(overlaps))
+    placed = supersession.dependents(overlaps)
     unlisted = len(overlaps) - SUPERSEDED_LISTED
     return {
         "lots": len(overlaps),
-        "placed": placed,
-        "text": supersession_text(len(overlaps), placed),
+        "placed": len(placed),
+        "text": supersession_text(len(overlaps), supersession.placed_text(placed)),
         "items": [overlap_text(o.as_dict()) for o in overlaps[:SUPERSEDED_LISTED]],
         "more": more_template(unlisted) % {"count": unlisted} if unlisted > 0 else "",
     }
@@ -308,14 +308,12 @@ def more_template(count: int) -> str:
     return ngettext("and %(count)d more lot", "and %(count)d more lots", count)
 
 
-def supersession_text(lots: int, placed: int) -> str:
+def supersession_text(lots: int, placed: str) -> str:
     """The counts in words (review/workflow.js builds the same from the approval's 409)."""
     if not lots:
         return ""
     text = ngettext("%(count)d lot overlaps.", "%(count)d lots overlap.", lots) % {"count": lots}
-    if placed:
-        text += " " + supersession.placed_template(placed) % {"count": placed}
-    return text
+    return f"{text} {placed}" if placed else text
 
 
 def labels() -> dict[str, Any]:
@@ -360,7 +358,6 @@ def labels() -> dict[str, Any]:
         "supersededLots": plural_forms(
             lambda n: ngettext("%(count)d lot overlaps.", "%(count)d lots overlap.", n)
         ),
-        "supersededPlaced": plural_forms(supersession.placed_template),
         "supersededLot": lot_template(),
         "supersededLotPart": part_template(),
         "supersededMore": plural_forms(more_template),

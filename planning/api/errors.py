@@ -15,7 +15,15 @@ from planning.errors import NotFound, PlanningError
 log = logging.getLogger(__name__)
 
 
-SAFE_DETAILS = {"attribute", "open_comments", "overlaps", "placed", "plan_in_force", "qa_errors"}
+SAFE_DETAILS = {
+    "attribute",
+    "open_comments",
+    "overlaps",
+    "placed",
+    "placed_text",
+    "plan_in_force",
+    "qa_errors",
+}
 
 # Django REST framework's own messages that its Vietnamese catalogue leaves in English: listed
 # here so that makemessages keeps them in the project's catalogue, which Django consults first

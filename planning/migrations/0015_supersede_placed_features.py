@@ -3,57 +3,78 @@
 Before planning.supersession took out what a plan placed on its superseded lots (buildings,
 roads, red lines, networks, notes), an approval superseded the lots alone: the buildings on
 them stayed in force, drawn over the new plan. This applies the rule of
-planning.supersession.DEPENDENTS to the lots superseded so far: a feature of a plan still in
-force (not a lot, not the boundary) leaves force when it lies mostly on that plan's land out
-of force (more than half of an area; of a length off the plan's kept lots; a point on it and
-off them). It is recorded as superseded by the latest approval that superseded a lot under
-it, at that approval's instant, so history answers as if the rule had always applied.
-Set-based, self-contained (the rule as it stood when this was written).
+planning.supersession.DEPENDENTS to what was superseded so far, in every published revision
+of the projects concerned (the plan in force, and the superseded ones, so that history
+answers as if the rule had always applied): a feature (not a lot, not the boundary) leaves
+force when it lies mostly on its project's land out of force (more than half of an area;
+of a length off its own revision's kept lots; a point on it and off them). That land is the
+lots of ANY revision of the project that other approvals superseded, less the revision's
+own lots in force: an amendment prepared since copied the house but not the superseded lot
+under it, and would otherwise keep the house in force on nobody's land (review finding).
+A feature is recorded as superseded by the latest approval that superseded a lot it
+touches, at that approval's instant (a bound: with several, it may have crossed the half
+earlier). Set-based, index-backed (each feature reads the lots under it through the
+spatial index), self-contained (the rule as it stood when this was written).
 """
 
 from django.db import connection, migrations
 
 SUPERSEDE_PLACED_SQL = """
-WITH gone_plans AS (
-  SELECT DISTINCT l.revision_id
+WITH gone_projects AS (
+  SELECT DISTINCT r.project_id
     FROM planning_supersededfeature s
     JOIN planning_feature f ON f.id = s.feature_id
     JOIN planning_layer l ON l.id = f.layer_id AND l.kind = 'landuse'
-    JOIN planning_revision r ON r.id = l.revision_id AND r.state = 'approved'
+    JOIN planning_revision r ON r.id = l.revision_id
 )
 INSERT INTO planning_supersededfeature (feature_id, by_revision_id, superseded_at)
 SELECT o.id, latest.by_revision_id, latest.superseded_at
   FROM planning_feature o
   JOIN planning_layer ol ON ol.id = o.layer_id AND ol.kind NOT IN ('landuse', 'boundary')
-   AND ol.revision_id IN (SELECT revision_id FROM gone_plans)
+  JOIN planning_revision orv ON orv.id = ol.revision_id
+   AND orv.state IN ('approved', 'superseded')
+   AND orv.project_id IN (SELECT project_id FROM gone_projects)
  CROSS JOIN LATERAL (
-   SELECT ST_Union(f.geom) FILTER (WHERE s.feature_id IS NOT NULL) AS gone,
-          ST_Union(f.geom) FILTER (WHERE s.feature_id IS NULL) AS kept
+   SELECT ST_Union(f.geom) AS kept
      FROM planning_feature f
      JOIN planning_layer l ON l.id = f.layer_id AND l.kind = 'landuse'
       AND l.revision_id = ol.revision_id
-     LEFT JOIN planning_supersededfeature s ON s.feature_id = f.id
     WHERE f.geom && o.geom AND ST_IsValid(f.geom)
+      AND NOT EXISTS (SELECT 1 FROM planning_supersededfeature k WHERE k.feature_id = f.id)
+ ) AS own
+ CROSS JOIN LATERAL (
+   SELECT ST_Union(f.geom) AS lots, max(s.superseded_at) AS at
+     FROM planning_feature f
+     JOIN planning_supersededfeature s ON s.feature_id = f.id
+     JOIN planning_layer l ON l.id = f.layer_id AND l.kind = 'landuse'
+     JOIN planning_revision r ON r.id = l.revision_id AND r.project_id = orv.project_id
+    WHERE f.geom && o.geom AND ST_IsValid(f.geom) AND ST_Intersects(f.geom, o.geom)
+ ) AS superseded
+ CROSS JOIN LATERAL (
+   SELECT CASE WHEN own.kept IS NULL THEN superseded.lots
+               ELSE ST_Difference(superseded.lots, own.kept) END AS gone
  ) AS land
  CROSS JOIN LATERAL (
    SELECT s.by_revision_id, s.superseded_at
-     FROM planning_supersededfeature s
-     JOIN planning_feature f ON f.id = s.feature_id AND f.geom && o.geom
+     FROM planning_feature f
+     JOIN planning_supersededfeature s ON s.feature_id = f.id
+      AND s.superseded_at = superseded.at
      JOIN planning_layer l ON l.id = f.layer_id AND l.kind = 'landuse'
-      AND l.revision_id = ol.revision_id
-    ORDER BY s.superseded_at DESC, s.by_revision_id DESC
+     JOIN planning_revision r ON r.id = l.revision_id AND r.project_id = orv.project_id
+    WHERE f.geom && o.geom AND ST_Intersects(f.geom, o.geom)
+    ORDER BY s.by_revision_id DESC
     LIMIT 1
  ) AS latest
  WHERE NOT EXISTS (SELECT 1 FROM planning_supersededfeature x WHERE x.feature_id = o.id)
-   AND ST_IsValid(o.geom) AND land.gone IS NOT NULL
+   AND ST_IsValid(o.geom) AND superseded.lots IS NOT NULL AND NOT ST_IsEmpty(land.gone)
    AND CASE ST_Dimension(o.geom)
      WHEN 2 THEN ST_Area(ST_Intersection(o.geom, land.gone)) > 0.5 * ST_Area(o.geom)
      WHEN 1 THEN ST_Length(
-       CASE WHEN land.kept IS NULL THEN ST_Intersection(o.geom, land.gone)
-            ELSE ST_Difference(ST_Intersection(o.geom, land.gone), land.kept) END
+       CASE WHEN own.kept IS NULL THEN ST_Intersection(o.geom, land.gone)
+            ELSE ST_Difference(ST_Intersection(o.geom, land.gone), own.kept) END
      ) > 0.5 * ST_Length(o.geom)
      ELSE ST_Intersects(o.geom, land.gone)
-          AND (land.kept IS NULL OR NOT ST_Intersects(o.geom, land.kept))
+          AND (own.kept IS NULL OR NOT ST_Intersects(o.geom, own.kept))
    END
 """
 

@@ -199,10 +199,12 @@ def test_an_unconfirmed_approval_counts_what_would_leave_with_the_lots(
         ApproveRevision(user=reviewer, revision=draft, decision_number="3/QĐ-UBND").execute()
 
     assert refused.value.details["placed"] == 3  # the house, the red line, the note on N1
+    assert refused.value.details["placed_text"] in refused.value.message
     assert [lot["lot"] for lot in refused.value.details["overlaps"]] == ["N1"]
     assert str(refused.value.message) == (
         "This plan overlaps 1 lot of other projects' plans in force; confirm that it "
-        "supersedes it. 3 features those plans placed on them leave force with them."
+        "supersedes it. 3 features those plans placed on them leave force with them "
+        "(Buildings: 1; Red lines and building lines: 1; Annotation: 1)."
     )
     assert "house on N1" in in_force_names("neighbour")  # nothing left force
 
@@ -237,3 +239,85 @@ def test_the_migration_supersedes_what_earlier_approvals_left_on_their_lots(
     assert current_generation() != before
     migration.supersede_placed_features(None, None)  # a second run finds nothing to add
     assert SupersededFeature.objects.count() == 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_approvals_over_one_lot_take_turns(planner, reviewer):
+    """Two boards approving plans of two projects over the same lot at once: each read it
+    in force, and both audits said they superseded it (review finding). Approvals now take
+    turns, so the second reads the first's outcome."""
+    from planning.workflow import ApproveRevision, SubmitRevision
+    from tests.conftest import run_twice_overlapping
+
+    make_plan(planner, reviewer, "bigone", [
+        (square(HUE_X, HUE_Y, 200), {"code": "L1", "function": "HH"}),
+    ], approve=True)  # fmt: skip
+    drafts = [
+        make_plan(
+            planner,
+            reviewer,
+            code,
+            [
+                (square(HUE_X + dx, HUE_Y + 10, 50), {"code": code.upper(), "function": "ODT"}),
+            ],
+            approve=False,
+        )  # fmt: skip
+        for code, dx in (("west", 10), ("east", 140))
+    ]
+    for draft in drafts:
+        SubmitRevision(user=planner, revision=draft).execute()
+    turns = iter(drafts)
+
+    def approve_the_next() -> None:
+        revision = Revision.objects.get(pk=next(turns).pk)
+        ApproveRevision(
+            user=reviewer, revision=revision, decision_number="5/QĐ-UBND", supersede_overlaps=True
+        ).execute()
+
+    run_twice_overlapping(approve_the_next)
+    listed = [
+        lot["lot"]
+        for event in AuditEvent.objects.filter(action="revision.approve", revision__in=drafts)
+        for lot in event.detail["superseded_lots"]
+    ]
+    assert listed == ["L1"]  # by the first approval only
+
+
+def test_a_lot_without_code_is_named_by_its_published_id(planner, reviewer, neighbour):
+    """It was named by its row id, which no service ever showed (review finding)."""
+    from planning import supersession
+
+    copy = amended(planner, reviewer, neighbour)
+    n1 = Feature.objects.get(layer__revision=copy, attributes__code="N1")
+    Feature.objects.filter(pk=n1.pk).update(attributes={"code": " ", "function": "HH"})
+    draft = newplan_over_n1(planner, reviewer, approve=False)
+
+    [overlap] = supersession.overlapping_lots(draft)
+    assert overlap.lot == str(n1.lineage)
+    assert overlap.as_dict()["feature"] == n1.lineage
+
+
+def test_the_migration_covers_history_and_the_amendments_made_since(planner, reviewer, neighbour):
+    """An amendment prepared after the old supersession copied the house but not the lot
+    under it, and the replaced plan kept the house in force in history (review finding)."""
+    from planning.models import SupersededFeature
+
+    newplan_over_n1(planner, reviewer)
+    lot = SupersededFeature.objects.get(feature__attributes__code="N1")
+    SupersededFeature.objects.exclude(pk=lot.pk).delete()  # as the old approval left it
+    amended(planner, reviewer, neighbour)  # copies the house, not N1; neighbour superseded
+    houses_then = in_force_features(lot.superseded_at).filter(attributes__name="house on N1")
+    assert "house on N1" in in_force_names("neighbour")
+    assert houses_then.exists()
+
+    migration = __import__("planning.migrations.0015_supersede_placed_features", fromlist=["_"])
+    migration.supersede_placed_features(None, None)
+
+    assert in_force_names("neighbour") == {
+        "N2",
+        "house on N2",
+        "red line of N2",
+        "shed across N1's edge, mostly outside",
+        "boundary",
+    }
+    assert not houses_then.exists()

@@ -698,7 +698,9 @@ def put_in_force_under_a2(people) -> None:
     Feature.objects.create(layer=houses, geom=square(HUE_X + 130, HUE_Y + 30, 20))
 
 
-SUPERSEDED_COUNTS = "1 lot overlaps. 1 feature those plans placed on them leaves force with them."
+SUPERSEDED_COUNTS = (
+    "1 lot overlaps. 1 feature those plans placed on them leaves force with them (Buildings: 1)."
+)
 
 
 def test_supersede_checkbox_appears_when_a_plan_put_in_force_meanwhile_overlaps(

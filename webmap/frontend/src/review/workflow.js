@@ -49,9 +49,10 @@ function offerSupersession(config, form, error) {
   const row = form.querySelector('#supersede-row');
   const overlaps = error.data?.overlaps;
   if (error.status !== 409 || !Array.isArray(overlaps) || !row) return;
-  const placed = Number.isInteger(error.data.placed) ? error.data.placed : 0;
   const parts = [counted(config.labels.supersededLots, overlaps.length)];
-  if (placed > 0) parts.push(counted(config.labels.supersededPlaced, placed));
+  if (typeof error.data.placed_text === 'string' && error.data.placed_text) {
+    parts.push(error.data.placed_text); // counted and by kind, in the page's language
+  }
   row.querySelector('#supersede-count').textContent = parts.join(' ');
   listSuperseded(config.labels, row.querySelector('#supersede-list'), overlaps);
   row.hidden = false;
