@@ -250,7 +250,9 @@ def _to_bytes(data: np.ndarray) -> np.ndarray:
             "at",
             str,
             description="The rasters of the plans in force at this ISO 8601 date-time (a "
-            "date: its end, local time), each to be drawn with that WMS TIME",
+            "bare date: its end in local time, where WMS TIME takes the end of the day in "
+            "UTC: the web map sends the instant), each to be drawn with that WMS TIME; "
+            "not with `revision`, which lists that revision's rasters as they are now",
         ),
     ],
     responses={200: OpenApiTypes.OBJECT},
@@ -277,7 +279,7 @@ def map_rasters(request: Request) -> Response:
         _map_item(raster, outlines, raster.pk in reviewed, times.get(raster.pk))
         for raster in rasters
     ]
-    if at is not None:
+    if at is not None and revision_param is None:
         for item in items:
             item["in_force"] = True  # on the map's date, which is what it lists
     response = Response({"rasters": items, "labels": _map_labels()})

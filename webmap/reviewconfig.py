@@ -210,8 +210,10 @@ def editable_attributes() -> dict[str, list[dict[str, Any]]]:
 def baseline_choice(baseline: Revision, revision: Revision) -> dict[str, Any]:
     """One revision the page may compare `revision` with, named by what it is to it."""
     summary = revision_summary(baseline) or {}
-    if baseline.pk == revision.based_on_id:
+    if baseline.pk == revision.based_on_id and baseline.state == RevisionState.CHANGES_REQUESTED:
         choice = _("the revision it answers (%(title)s · %(state)s)")
+    elif baseline.pk == revision.based_on_id:  # prepared on a plan since replaced
+        choice = _("the plan it was prepared on (%(title)s · %(state)s)")
     else:
         choice = _("the plan in force (%(title)s)")
     values = {"title": summary["title"], "state": summary["stateLabel"]}
@@ -418,7 +420,8 @@ def done_messages() -> dict[str, str]:
         "reject": _("Rejected."),
         "reopen": _("Review reopened."),
         "withdraw": _("Withdrawn."),
-        "answer": _("New revision created: upload its layers."),
+        # the answer holds a copy of the answered revision's layers (CreateRevision)
+        "answer": _("New revision created from the one it answers: change what was asked."),
         "comment": _("Comment added."),
         "reply": _("Reply added."),
         "resolve": _("Comment resolved."),

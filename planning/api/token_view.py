@@ -18,21 +18,24 @@ class FailedRequestThrottle(ScopedRateThrottle):
     """The scope's limit per client address, counting only the requests that fail: a
     provincial office behind one NAT address gets its tokens however many of its people
     sign in (QA walk: 30 sign-ins an hour locked every account out), while guessing from
-    one address is still stopped. The view tells which requests failed (count_failure)."""
+    one address is still stopped. Every request is recorded as it starts, as DRF does, so a
+    burst of guesses cannot all pass before the first is counted (review finding); the view
+    takes the record back when the request got its token or failed on the server's side
+    (forgive)."""
 
-    checked = False  # allow_request found a limit that applies and let the request pass
+    recorded = False  # allow_request found a limit that applies and recorded this request
 
     def throttle_success(self) -> bool:
-        self.checked = True
-        return True  # not recorded yet: only a failure is
+        self.recorded = True
+        return super().throttle_success()
 
-    def count_failure(self) -> None:
-        if not self.checked:
+    def forgive(self) -> None:
+        if not self.recorded:
             return  # no limit applies, or the throttle itself refused the request
-        # Read again: other requests from the address may have failed meanwhile.
-        window_start = self.now - self.duration
-        history = [t for t in self.cache.get(self.key, []) if t > window_start]
-        self.cache.set(self.key, [self.now, *history], self.duration)
+        history = list(self.cache.get(self.key, []))
+        if self.now in history:  # read again: other requests changed it meanwhile
+            history.remove(self.now)
+            self.cache.set(self.key, history, self.duration)
 
 
 class ObtainToken(ObtainAuthToken):
@@ -51,9 +54,11 @@ class ObtainToken(ObtainAuthToken):
         return self.counted
 
     def finalize_response(self, request, response, *args, **kwargs):
-        if response.status_code != 200:  # no token: a wrong password, a lock, a bad form
+        # A token, or the server's own failure: not a guess. A wrong password, a locked
+        # account or a bad form stays counted.
+        if response.status_code == 200 or response.status_code >= 500:
             for throttle in self.counted:
-                throttle.count_failure()
+                throttle.forgive()
         return super().finalize_response(request, response, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):

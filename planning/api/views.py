@@ -31,7 +31,15 @@ from planning.audit import require_user
 from planning.errors import Forbidden, InvalidInput, NotFound
 from planning.feature_edits import EditFeatureAttributes
 from planning.layer_kinds import KINDS
-from planning.models import Feature, LandUseCategory, Layer, Project, Revision, by_public_id
+from planning.models import (
+    Feature,
+    LandUseCategory,
+    Layer,
+    Project,
+    Revision,
+    RevisionState,
+    by_public_id,
+)
 from planning.revision_edits import RemoveLayer
 from planning.workflow import RevisionTransition
 
@@ -347,8 +355,9 @@ class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
         OpenApiParameter(
             "at",
             str,
-            description="the plans in force at this ISO 8601 date-time (a date: its end, "
-            "local time) instead of now, as the map's date shows them",
+            description="the plans in force at this ISO 8601 date-time instead of now (a "
+            "bare date: its end in local time, where WMS TIME takes the end of the day in "
+            "UTC: the web map sends the instant its TIME stands for)",
         ),
     ],
     responses=OpenApiTypes.OBJECT,
@@ -379,9 +388,25 @@ def feature_info(request: Request) -> Response:
     )
     colours = geojson.category_colours()
     found = sorted((_info(f, colours) for f in features), key=lambda i: i["_order"])
+    if at is not None:
+        _as_of(found, at)
     for item in found:
         item.pop("_order")
+        item.pop("_row")
     return Response({"features": found})
+
+
+def _as_of(found: list[dict], at) -> None:
+    """On the map's date a feature in force then says so, not what became of its revision
+    since (QA walk: a lot in force on that date read "superseded")."""
+    then = set(
+        visibility.in_force_features(at)
+        .filter(id__in=[item["_row"] for item in found])
+        .values_list("id", flat=True)
+    )
+    for item in found:
+        if item["_row"] in then:
+            item["state"] = RevisionState.APPROVED
 
 
 def _info(feature: Feature, colours) -> dict:
@@ -405,6 +430,7 @@ def _info(feature: Feature, colours) -> dict:
         "colour": colour,
         "attributes": feature.attributes,
         "_order": KINDS[layer.kind].draw_order if layer.kind in KINDS else 0,
+        "_row": feature.pk,
     }
 
 

@@ -56,7 +56,7 @@ def test_cut_names_are_read_as_the_schemas_attributes(planner, draft_plan, tmp_p
     assert d1.attributes["storeys_max"] == 3
     assert not {"STOREYS_MI", "storeys_ma"} & set(d1.attributes)
     qa.run(draft_plan)
-    upside_down = draft_plan.findings.filter(rule="attributes.range", feature_id=d1.pk)
+    upside_down = draft_plan.findings.filter(rule="attributes.storeys", feature_id=d1.pk)
     assert upside_down.count() == 1
 
 

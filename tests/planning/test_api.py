@@ -115,6 +115,11 @@ def test_feature_info_on_the_maps_date_answers_with_the_plans_then(client, plan_
     url = "/api/feature-info/"
     assert codes((approved - timedelta(days=1)).isoformat()) == []
     assert codes((approved + timedelta(seconds=1)).isoformat()) == ["A1"]
+    # superseded since: on that date it was in force, and the card says so (QA walk)
+    Revision.objects.filter(pk=plan_in_force.pk).update(state="superseded")
+    then = {"lon": centre.x, "lat": centre.y, "at": (approved + timedelta(seconds=1)).isoformat()}
+    [lot] = client.get(url, then).json()["features"]
+    assert lot["state"] == "approved"
     assert client.get(url, {"lon": centre.x, "lat": centre.y, "at": "soon"}).status_code == 400
 
 

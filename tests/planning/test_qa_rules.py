@@ -92,7 +92,7 @@ def test_feature_outside_the_boundary(draft):
     ({"function": "XYZ"}, "attributes.category"),
     ({"density": 120}, "attributes.range"),
     ({"far": 0}, "attributes.range"),
-    ({"storeys_min": 6, "storeys_max": 3}, "attributes.range"),
+    ({"storeys_min": 6, "storeys_max": 3}, "attributes.storeys"),
     ({"area": 1000}, "attributes.area"),  # the lot measures 10,000 m²
     ({"AREA": "1,0"}, "attributes.area"),  # hectares written where m² are asked
 ])  # fmt: skip

@@ -261,7 +261,7 @@ def test_two_approvals_over_one_lot_take_turns(planner, reviewer):
                 (square(HUE_X + dx, HUE_Y + 10, 50), {"code": code.upper(), "function": "ODT"}),
             ],
             approve=False,
-        )  # fmt: skip
+        )
         for code, dx in (("west", 10), ("east", 140))
     ]
     for draft in drafts:

@@ -113,6 +113,7 @@ def test_the_maps_date_shows_the_rasters_in_force_then(
     page.goto(f"{live_server.url}/map/")
     row = page.locator(f"#raster-switcher [data-raster='{raster.pk}']")
     row.wait_for()
+    row.locator("input.raster-opacity").fill("40")
 
     day_before = (raster.revision.approved_at - timedelta(days=1)).date().isoformat()
     page.fill("#in-force-date", day_before)
@@ -124,6 +125,7 @@ def test_the_maps_date_shows_the_rasters_in_force_then(
 
     page.locator("#in-force-today").click()
     expect(row).to_be_visible()
+    expect(row.locator("input.raster-opacity")).to_have_value("40")  # the user's setting
     assert not errors, errors
     page.context.close()
 

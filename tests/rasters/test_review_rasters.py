@@ -158,3 +158,14 @@ def test_the_dated_map_lists_the_rasters_in_force_then_drawn_at_that_time(
     assert later[0]["time"] is not None  # drawn with WMS TIME, not today's cached tiles
     assert [(r["id"], r["time"]) for r in now] == [(scan_in_force.pk, None)]
     assert client.get(MAP_RASTERS, {"at": "yesterday"}).status_code == 400
+
+
+def test_a_dated_review_list_does_not_call_a_draft_raster_in_force(
+    client, reviewer, submitted_scan
+):
+    """`at` beside `revision` marked the reviewed draft's rasters in force (review finding):
+    the page would then ask the public tiles for them, which answer 404."""
+    client.force_login(reviewer)
+    query = {"revision": submitted_scan.revision_id, "at": "2030-01-01T00:00:00Z"}
+    rasters = client.get(MAP_RASTERS, query).json()["rasters"]
+    assert [(r["id"], r["in_force"]) for r in rasters] == [(submitted_scan.pk, False)]

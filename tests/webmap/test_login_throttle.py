@@ -355,3 +355,19 @@ def test_the_wait_is_said_in_the_largest_units_rounded_up(seconds, en, vi):
         assert wait_phrase(seconds) == en
     with translation.override("vi"):
         assert wait_phrase(seconds) == vi
+
+
+def test_a_token_request_is_counted_as_it_starts_and_forgiven_once_it_succeeds(db):
+    """Counted only after the password check, a burst of guesses all passed before the
+    first was recorded (review finding)."""
+    from django.contrib.auth.models import AnonymousUser
+
+    request = RequestFactory().post("/api/token/", REMOTE_ADDR="203.0.113.9")
+    request.user = AnonymousUser()
+    view = token_view.ObtainToken()
+    throttle = token_view.FailedRequestThrottle()
+    throttle.cache.clear()
+    assert throttle.allow_request(request, view)
+    assert len(throttle.cache.get(throttle.key)) == 1  # before any password is checked
+    throttle.forgive()
+    assert throttle.cache.get(throttle.key) == []

@@ -716,8 +716,11 @@ def test_supersede_checkbox_appears_when_a_plan_put_in_force_meanwhile_overlaps(
     expect(page.locator("#review-status")).to_have_attribute("data-kind", "error", timeout=WAIT)
     expect(box).to_be_visible()
     expect(box).to_be_focused()
+    expect(box).to_have_attribute("required", "")
     expect(page.locator("#supersede-count")).to_have_text(SUPERSEDED_COUNTS)
     expect(page.locator("#supersede-list li")).to_have_text(["khac, lot B1: 3,600 m²"])
+    page.wait_for_timeout(7000)  # past the time a confirmation clears itself
+    expect(page.locator("#review-status")).to_be_visible()  # an error stays until the next action
     assert Revision.objects.get(pk=submitted_proposal.pk).state == "submitted"
     box.check()
     page.click("form[data-action='approve'] button[type=submit]")
@@ -737,11 +740,8 @@ def test_supersede_checkbox_is_shown_when_the_revision_overlaps_another_plan(
     expect(box).to_be_visible()
     expect(page.locator("#supersede-count")).to_have_text(SUPERSEDED_COUNTS)
     expect(page.locator("#supersede-list li")).to_have_text(["khac, lot B1: 3,600 m²"])
-    page.click("form[data-action='approve'] button[type=submit]")  # unconfirmed: refused
-    status = page.locator("#review-status")
-    expect(status).to_have_attribute("data-kind", "error", timeout=WAIT)
-    page.wait_for_timeout(7000)  # past the time a confirmation clears itself
-    expect(status).to_be_visible()  # an error stays until the next action
+    page.click("form[data-action='approve'] button[type=submit]")  # unconfirmed: not sent
+    assert box.evaluate("(input) => input.validity.valueMissing") is True
     assert Revision.objects.get(pk=submitted_proposal.pk).state == "submitted"
     box.check()
     page.click("form[data-action='approve'] button[type=submit]")

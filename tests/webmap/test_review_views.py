@@ -211,3 +211,19 @@ def test_the_approval_form_lists_each_lot_it_supersedes_whole(board, submitted):
         "underneath, lô U2: 900 m²",
     ]
     assert "underneath, lô U2: 900 m²</li>" in html
+
+
+def test_a_draft_prepared_on_a_replaced_plan_does_not_claim_to_answer_it(planner, plan_in_force):
+    """The toolbar offered "the revision it answers" for the plan a draft was only prepared
+    on (review finding; the facts list had the same slip)."""
+    from planning.models import RevisionState
+    from webmap.reviewconfig import baseline_choice
+
+    draft = CreateRevision(user=planner, project=plan_in_force.project, based_on=plan_in_force)
+    draft = draft.execute()
+    Revision.objects.filter(pk=plan_in_force.pk).update(state=RevisionState.SUPERSEDED)
+    plan_in_force.refresh_from_db()
+    assert baseline_choice(plan_in_force, draft)["choice"].startswith("the plan it was prepared on")
+    Revision.objects.filter(pk=plan_in_force.pk).update(state=RevisionState.CHANGES_REQUESTED)
+    plan_in_force.refresh_from_db()
+    assert baseline_choice(plan_in_force, draft)["choice"].startswith("the revision it answers")

@@ -20,7 +20,8 @@ from planning.qa import ERROR, WARNING, Context, Found, lots, rule, substitute
 
 RANGES = {"density": (0.0, 100.0), "far": (0.0, 100.0)}
 EXCLUSIVE_LOW = {"far"}  # a FAR of 0 builds nothing: it must be more than its lower bound
-STOREYS_ORDER = "storeys_min > storeys_max"  # the range finding of storeys given upside down
+# The range finding of storeys given upside down, as stored before attributes.storeys.
+STOREYS_ORDER = "storeys_min > storeys_max"
 
 
 def _features(context: Context):
@@ -149,21 +150,29 @@ def _out_of_range(context: Context) -> Iterator[Found]:
                     None,
                     fid,
                 )
-        storeys = _number(attributes.get("storeys_min")), _number(attributes.get("storeys_max"))
-        if None not in storeys and storeys[0] > storeys[1]:  # type: ignore[operator]
-            yield Found(
-                ERROR,
-                {
-                    "layer": layer,
-                    **lot,
-                    "attribute": STOREYS_ORDER,
-                    "value": f"{storeys[0]:g} > {storeys[1]:g}",
-                    "low": "",
-                    "high": "",
-                },
-                None,
-                fid,
-            )
+
+
+@rule(
+    "attributes.storeys",
+    _("%(layer)s: lot %(code)s allows at least %(low)s storeys but at most %(high)s."),
+    display=lambda params: lots.shown_lots(params, "code"),
+)
+def storeys_order(context: Context):
+    """Storeys given upside down (QA walk: "Tầng cao tối thiểu > Tầng cao tối đa = 5 > 2"
+    read garbled as a range finding)."""
+    return _located(_upside_down_storeys(context))
+
+
+def _upside_down_storeys(context: Context) -> Iterator[Found]:
+    for fid, attributes, _category, kind, layer, source in _features(context):
+        if kind != "landuse":
+            continue
+        lowered = {**{k.lower(): v for k, v in attributes.items()}, **attributes}
+        low, high = _number(lowered.get("storeys_min")), _number(lowered.get("storeys_max"))
+        if low is not None and high is not None and low > high:
+            lot = lots.stored("code", attributes.get("code"), fid, source)
+            found = {"layer": layer, **lot, "low": _whole(low), "high": _whole(high)}
+            yield Found(ERROR, found, None, fid)
 
 
 AREA_SHARE = 0.05  # of the measured area: rounding in plan tables stays well inside it

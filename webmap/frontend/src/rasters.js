@@ -127,11 +127,17 @@ export function setUpRasters(map, switcher) {
   let shown = [];
   let section = null;
   let latest = 0;
+  const settings = new Map(); // raster id -> what the user set on its row
   return async function showOn(date = '') {
     const asked = ++latest;
     const url = date ? `${MAP_RASTERS_URL}?at=${encodeURIComponent(endOfDay(date))}` : MAP_RASTERS_URL;
     const data = await fetchMapRasters(url);
     if (asked !== latest) return shown; // a later date was asked meanwhile
+    // what the user set on a raster (shown, opacity, clip) carries over to its next layer,
+    // also after a date on which it was not listed
+    shown.forEach((layer) => settings.set(layer.get('rasterId'), {
+      visible: layer.getVisible(), opacity: layer.getOpacity(), clipped: layer.get('clipped'),
+    }));
     shown.forEach((layer) => map.removeLayer(layer));
     section?.remove();
     shown = [];
@@ -142,6 +148,12 @@ export function setUpRasters(map, switcher) {
     section.append(el('h3', 'panel-subtitle', data.labels.title));
     shown = data.rasters.map((raster) => {
       const layer = createRasterLayer(raster);
+      const kept = settings.get(raster.id);
+      if (kept) {
+        layer.setVisible(kept.visible);
+        layer.setOpacity(kept.opacity);
+        layer.set('clipped', kept.clipped && Boolean(raster.clip));
+      }
       map.getLayers().insertAt(1, layer); // above the graticule, below every plan layer
       section.append(rasterRow(raster, layer, data.labels));
       return layer;

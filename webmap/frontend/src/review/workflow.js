@@ -56,7 +56,11 @@ function offerSupersession(config, form, error) {
   row.querySelector('#supersede-count').textContent = parts.join(' ');
   listSuperseded(config.labels, row.querySelector('#supersede-list'), overlaps);
   row.hidden = false;
-  row.querySelector('input')?.focus();
+  const box = row.querySelector('input');
+  if (box) {
+    box.required = true; // as when the page loaded with the overlap
+    box.focus();
+  }
 }
 
 const wholeNumber = new Intl.NumberFormat(document.documentElement.lang || undefined, {
