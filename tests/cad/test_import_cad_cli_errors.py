@@ -117,3 +117,18 @@ def test_the_text_report_says_where_the_crs_and_encoding_came_from(planner, draf
     assert expected in out.splitlines()
     assert "(theo lựa chọn)" in expected  # the CAD page's words, already in Vietnamese
     assert "(user)" not in out
+
+
+def test_a_drawing_in_local_coordinates_is_told_the_option_that_places_it(
+    planner, draft_plan, tmp_path
+):
+    """The refusal named "the control points" in the page's words; a CLI user was not told
+    which option gives them (QA walk)."""
+    from tests.cad.big_drawings import local_lots
+
+    drawing = local_lots(tmp_path / "local.dxf", 0.0)
+    mapping = json.dumps({"LOTS": "landuse"})
+    _, _, error = run(str(drawing), "--project", draft_plan.project.code, "--mapping", mapping,
+                      "--crs", "9214", "--no-progress")  # fmt: skip
+    assert error is not None
+    assert "--control-points" in str(error)

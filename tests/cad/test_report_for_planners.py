@@ -13,6 +13,7 @@ import ezdxf
 import pytest
 from django.core.management import call_command
 from django.core.management.base import OutputWrapper
+from django.utils import translation
 
 from importers.cad.convert import LIST_CAP
 from importers.management.commands.import_cad import ProgressBar
@@ -143,6 +144,11 @@ def test_each_kind_of_report_entry_reads_as_a_line():
     assert _entry_line("unclosed", unclosed) == (
         "at 1.000, 2.500: 12.5 m of lines that close no lot (a.dxf#1F, a.dxf#20)"
     )
+    long_one = {"location": None, "length": 134721.04, "refs": []}
+    with translation.override("vi"):  # "134.721 m" read 134 thousand metres (QA walk)
+        assert _entry_line("unclosed", long_one).endswith(
+            ": 134.721,0 m đường nét không khép kín lô nào"
+        )
     issue = {"location": (3, 4), "problem": "no lot code in the label", "texts": ["Đất ở\nmới"]}
     assert _entry_line("label_issues", issue) == (
         "at 3.000, 4.000: no lot code in the label «Đất ở / mới»"

@@ -27,6 +27,7 @@ from importers.cad.guess import IGNORE, guess_mapping
 from importers.cad.mapping import BUILDING_LINES
 from importers.gis_mapping import import_mapped_dataset
 from importers.jobs import resolve_options
+from importers.loader import PlacementRefused
 from importers.report import localized_cad_report
 from importers.service import import_cad, inspect_drawing
 from importers.sources import is_cad
@@ -37,6 +38,7 @@ from planning.api.errors import problem
 from planning.errors import InvalidInput, MissingParameter, NotFound, PlanningError
 from planning.layer_kinds import KINDS
 from planning.models import Membership, Project
+from planning.numbers import localized
 
 
 class Command(BaseCommand):
@@ -86,7 +88,7 @@ class Command(BaseCommand):
             try:
                 self._run(options)
             except PlanningError as exc:
-                self._fail(exc, options["json"])
+                self._fail(exc, options["json"], self._hint(exc, options))
             except Exception:
                 if options["json"]:  # a bug or an I/O error: still one answer, the trace below
                     self._write_json(UNEXPECTED)
@@ -105,13 +107,23 @@ class Command(BaseCommand):
         report = result.report if options["json"] else localized_cad_report(result.report)
         self._print(report, revision, options["json"], chosen["mapping"], drawing)
 
-    def _fail(self, error: PlanningError, as_json: bool) -> NoReturn:
+    def _fail(self, error: PlanningError, as_json: bool, hint: str = "") -> NoReturn:
         """A failure exits non-zero with its message on stderr; with --json, stdout holds
         the error as the REST API's body, and nothing else (progress and the log go to
         stderr), so that a script reads one JSON document whatever the outcome."""
         if as_json:
             self._write_json(problem(error))
-        raise CommandError(error.message) from error
+        raise CommandError(f"{error.message}\n{hint}" if hint else error.message) from error
+
+    def _hint(self, error: PlanningError, options) -> str:
+        """The option that fixes a drawing placed outside Viet Nam, which the message names
+        in the page's words only (QA walk: a preset keeps no control points)."""
+        if isinstance(error, PlacementRefused) and not options.get("control_points"):
+            return _(
+                "hint: a drawing in local coordinates needs --control-points "
+                "'[[x_cad,y_cad,x_true,y_true],[...]]' (two points known in both)"
+            )
+        return ""
 
     def _write_json(self, document: dict) -> None:
         self.stdout.write(json.dumps(document, ensure_ascii=False))
@@ -315,7 +327,10 @@ def _entry_line(key: str, entry: dict) -> str:
         layer = _("layer %(layer)s") % {"layer": entry.get("layer") or "-"}
         return f"{entry.get('type', '')}{handle}, {layer}, {where}: {entry.get('reason', '')}"
     if key == "unclosed":
-        pieces = _("%(length)s m of lines that close no lot") % {"length": entry.get("length")}
+        length = entry.get("length")
+        shown = localized(length, 1) if isinstance(length, int | float) else length
+        # in the reader's language: "134.721 m" read 134 thousand metres in Vietnamese
+        pieces = _("%(length)s m of lines that close no lot") % {"length": shown}
         refs = ", ".join(str(ref) for ref in entry.get("refs", []))
         return f"{where}: {pieces}" + (f" ({refs})" if refs else "")
     texts = " | ".join(str(text).replace("\n", " / ") for text in entry.get("texts", []))
