@@ -129,7 +129,8 @@ def coordinate_range(low: float, high: float) -> str:
     bound does not read as part of the dash (as in -3234–-3109)."""
 
     def number(value: float) -> str:
-        return f"{value:.0f}".replace("-", "\u2212")
+        text = f"{value:.0f}"
+        return "0" if text == "-0" else text.replace("-", "\u2212")  # QA walk: "N −0 – 54"
 
     return f"{number(low)} \u2013 {number(high)}"
 

@@ -80,3 +80,11 @@ def test_the_far_off_hint_names_remedies_every_page_offers():
     assert "check the coordinate system and the file's origin" in warning
     assert "two known points on the CAD import page" in warning
     assert "control points" not in warning
+
+
+def test_a_range_from_just_below_zero_reads_from_zero():
+    """A drawing whose lowest northing is -0.3 read "N −0 – 54" (QA walk)."""
+    from importers.cad.crs import coordinate_range
+
+    assert coordinate_range(-0.3, 54.2) == "0 \u2013 54"
+    assert coordinate_range(-3234, -3109) == "\u22123234 \u2013 \u22123109"
