@@ -2,9 +2,11 @@
 polygonised, and what still cannot be closed reported with its location.
 
 Lot boundaries in real drawings are loose LINEs and open polylines whose ends miss each
-other by centimetres. Ends within the snap tolerance are merged to their common mean,
-ends that stop short of (or overshoot onto) another line are moved onto it, then the
-linework is noded and polygonised. Lines that bound no face are dangles: reported.
+other by centimetres. Ends within the snap tolerance are merged to their common mean;
+where that point lies within the tolerance of a line (short of it, over it or on it, its
+own line's far part included) it is moved onto the nearest one and inserted into it as a
+vertex, so the noding splits the line there exactly, then the linework is noded and
+polygonised. Lines that bound no face are dangles: reported.
 """
 
 from __future__ import annotations
@@ -53,25 +55,24 @@ def _snap_ends(lines: np.ndarray, tolerance: float) -> tuple[np.ndarray, np.ndar
     counts = np.bincount(index, minlength=len(lines))
     first = np.cumsum(counts) - counts
     end_positions = np.column_stack([first, first + counts - 1]).ravel()  # start, end per line
-    merged, alone = _cluster(coords[end_positions], tolerance)
+    merged, clusters = _cluster(coords[end_positions], tolerance)
     coords[end_positions] = merged
     snapped = shapely.linestrings(coords, indices=index)
-    lonely = np.flatnonzero(alone)
-    if len(lonely):
-        coords[end_positions[lonely]] = _onto_nearby_lines(
-            coords[end_positions[lonely]], lonely // 2, snapped, tolerance
-        )
+    feet = _feet_on_lines(coords, index, end_positions, clusters, tolerance)
+    if feet is not None:
+        coords, index = _node(coords, index, end_positions, clusters, *feet)
+        snapped = shapely.linestrings(coords, indices=index)
+        first = np.searchsorted(index, np.arange(len(lines)))
     moved = np.any(coords != coords[first[index]], axis=1)
     kept = np.bincount(index, weights=moved, minlength=len(lines)) > 0
-    result = shapely.linestrings(coords, indices=index)
-    return result[kept], kept
+    return snapped[kept], kept
 
 
 def _cluster(points: np.ndarray, tolerance: float) -> tuple[np.ndarray, np.ndarray]:
     """Each end point replaced by the mean of the ends within tolerance of it (union-find),
-    and which ends met no other (dangling ends, candidates for T junctions)."""
+    and each end's cluster: the lowest index of the ends merged with it."""
     if not len(points):
-        return points, np.zeros(0, dtype=bool)
+        return points, np.zeros(0, dtype=np.intp)
     geoms = shapely.points(points)
     tree = shapely.STRtree(geoms)
     left, right = tree.query(geoms, predicate="dwithin", distance=tolerance)
@@ -81,7 +82,7 @@ def _cluster(points: np.ndarray, tolerance: float) -> tuple[np.ndarray, np.ndarr
     groups, inverse, sizes = np.unique(roots, return_inverse=True, return_counts=True)
     sums = np.zeros((len(groups), 2))
     np.add.at(sums, inverse, points[:, :2])
-    return sums[inverse] / sizes[inverse][:, None], sizes[inverse] == 1
+    return sums[inverse] / sizes[inverse][:, None], roots
 
 
 def _lowest_connected(count: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -100,30 +101,90 @@ def _lowest_connected(count: int, left: np.ndarray, right: np.ndarray) -> np.nda
         labels = lowered
 
 
-def _onto_nearby_lines(
-    points: np.ndarray, own: np.ndarray, lines: np.ndarray, tolerance: float
+def _feet_on_lines(
+    coords: np.ndarray,
+    index: np.ndarray,
+    ends: np.ndarray,
+    clusters: np.ndarray,
+    tolerance: float,
+) -> tuple[np.ndarray, ...] | None:
+    """For each cluster of snapped ends lying within tolerance of a line that does not
+    start or end there (a T junction: short of the line, over it or on it), the nearest
+    such segment (by its first vertex), the foot of the perpendicular on it and its
+    position along it (0..1); None when there is none. A line's own far part counts too
+    (a polyline ending on its first segment)."""
+    heads = np.flatnonzero(clusters == np.arange(len(clusters)))  # one end per cluster
+    x, y = coords[ends[heads]].T
+    boxes = shapely.box(x - tolerance, y - tolerance, x + tolerance, y + tolerance)
+    segments = np.flatnonzero(index[1:] == index[:-1])  # by their first vertex
+    pieces = shapely.linestrings(np.stack([coords[segments], coords[segments + 1]], axis=1))
+    near, hit = shapely.STRtree(pieces).query(boxes)  # envelopes meet; distances below
+    segment, cluster = segments[hit], heads[near]
+    keep = _not_own_end(coords, index, ends, clusters, segment, cluster, tolerance)
+    segment, cluster = segment[keep], cluster[keep]
+    point, start = coords[ends[cluster]], coords[segment]
+    step = coords[segment + 1] - start
+    square = np.einsum("ij,ij->i", step, step)
+    along = np.einsum("ij,ij->i", point - start, step) / np.where(square > 0, square, 1.0)
+    along = np.clip(along, 0.0, 1.0)
+    foot = start + along[:, None] * step
+    gap = np.hypot(*(point - foot).T)
+    near = gap <= tolerance
+    if not near.any():
+        return None
+    segment, cluster, along, foot, gap = (a[near] for a in (segment, cluster, along, foot, gap))
+    order = np.lexsort((segment, gap, cluster))  # per cluster: nearest, then first drawn
+    best = order[np.r_[True, cluster[order][1:] != cluster[order][:-1]]]
+    return segment[best], cluster[best], along[best], foot[best]
+
+
+def _node(
+    coords: np.ndarray,
+    index: np.ndarray,
+    ends: np.ndarray,
+    clusters: np.ndarray,
+    segment: np.ndarray,
+    cluster: np.ndarray,
+    along: np.ndarray,
+    foot: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each cluster's ends moved to its foot, and the foot inserted into the segment it
+    lies on as a vertex: line and end then share one exact coordinate, so noding splits
+    the line there whatever the floating-point noise of the INSERT and control-point
+    transforms."""
+    target = np.full(len(clusters), -1)
+    target[cluster] = np.arange(len(cluster))
+    moving = target[clusters] >= 0
+    coords = coords.copy()
+    coords[ends[moving]] = foot[target[clusters[moving]]]
+    inside = (along > 0) & (along < 1)  # at 0 or 1 the foot is the segment's own vertex
+    order = np.lexsort((along[inside], segment[inside]))  # along each line, in order
+    at = segment[inside][order] + 1
+    return np.insert(coords, at, foot[inside][order], axis=0), np.insert(index, at, index[at - 1])
+
+
+def _not_own_end(
+    coords: np.ndarray,
+    index: np.ndarray,
+    ends: np.ndarray,
+    clusters: np.ndarray,
+    segment: np.ndarray,
+    cluster: np.ndarray,
+    tolerance: float,
 ) -> np.ndarray:
-    """Ends that stop short of another line (T junctions with a gap) moved onto the
-    nearest other line within tolerance; ends already on a line stay where they are."""
-    here = shapely.points(points)
-    near, line = shapely.STRtree(lines).query(here, predicate="dwithin", distance=tolerance)
-    other = line != own[near]
-    near, line = near[other], line[other]
-    if not len(near):
-        return points
-    distance = shapely.distance(here[near], lines[line])
-    order = np.lexsort((line, distance, near))  # per end: nearest first, then lowest index
-    near, line, distance = near[order], line[order], distance[order]
-    best = np.r_[True, near[1:] != near[:-1]]
-    near, line, distance = near[best], line[best], distance[best]
-    off = distance > 0
-    near, line = near[off], line[off]
-    projected = shapely.line_interpolate_point(
-        lines[line], shapely.line_locate_point(lines[line], here[near])
-    )
-    moved = points.copy()
-    moved[near] = shapely.get_coordinates(projected)
-    return moved
+    """Whether each segment is away from the cluster's own ends: a segment of a line
+    that ends in the cluster counts only beyond 2 tolerances along that line from the
+    end, so a line is not snapped onto its own last segment, nor a short arc or zigzag
+    at its end onto itself."""
+    step = np.hypot(*np.diff(coords, axis=0).T)
+    step[index[1:] != index[:-1]] = 0.0
+    walked = np.r_[0.0, np.cumsum(step)]  # length along each line, up to each vertex
+    owner = index[segment]
+    start, end = ends[2 * owner], ends[2 * owner + 1]
+    reach = 2 * tolerance
+    near_start = (clusters[2 * owner] == cluster) & (walked[segment] - walked[start] <= reach)
+    near_end = (clusters[2 * owner + 1] == cluster) & (walked[end] - walked[segment + 1] <= reach)
+    return ~(near_start | near_end)
 
 
 def _unclosed(loose, parts, owners, tolerance: float) -> list[Unclosed]:

@@ -21,8 +21,10 @@ GAP = 0.02  # loose lot lines miss each other by 2 cm, as drawn
 
 
 def two_lots_and_a_duplicate(path: Path) -> tuple[Path, str, str]:
-    """Two 40 x 30 m lots as loose LINEs sharing an edge, and a 38 m line drawn again over
-    the right lot's top edge. Returns the file, the duplicate's and that edge's handles."""
+    """Two 40 x 30 m lots as loose LINEs sharing an edge, a 38 m line drawn again over
+    the right lot's top edge (its end is noded onto the edge: it merges into it), and a
+    38 m spur out of the right lot's top corner drawn twice. Returns the file and the
+    spur's two handles."""
     doc = ezdxf.new("R2010")
     msp = doc.modelspace()
 
@@ -36,20 +38,22 @@ def two_lots_and_a_duplicate(path: Path) -> tuple[Path, str, str]:
     line((x1, N0 + GAP), (x1, top - GAP))  # the shared edge
     line((x2, N0), (x2, top - GAP))
     line((x1, top), (x0 + GAP, top))
-    edge = line((x2, top), (x1 + GAP, top))
-    duplicate = line((x1, top), (x2 - 2, top))
+    line((x2, top), (x1 + GAP, top))
+    line((x1, top), (x2 - 2, top))  # drawn again over the top edge
+    spur = line((x2, top), (x2 + 38, top + GAP))
+    duplicate = line((x2 + 38, top + GAP), (x2, top))
     doc.saveas(path)
-    return path, duplicate, edge
+    return path, duplicate, spur
 
 
 def test_an_unclosed_entry_names_the_lines_it_lies_on(tmp_path):
-    path, duplicate, edge = two_lots_and_a_duplicate(tmp_path / "dup.dxf")
+    path, duplicate, spur = two_lots_and_a_duplicate(tmp_path / "dup.dxf")
     options = CadOptions({"LO": "landuse"}, crs="EPSG:9214")
     conversion = convert(path, "dup.dxf", options, tmp_path)
     assert len(conversion.outputs["landuse"]) == 2
     (entry,) = conversion.report.unclosed
     assert entry["length"] == pytest.approx(38, abs=0.05)
-    assert entry["refs"] == sorted([f"LO#{duplicate}", f"LO#{edge}"])
+    assert entry["refs"] == sorted([f"LO#{duplicate}", f"LO#{spur}"])
 
 
 @pytest.mark.django_db
