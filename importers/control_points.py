@@ -98,7 +98,7 @@ def scale_warning(info: dict) -> str | None:
     return _(
         "The two control points imply a scale of %(scale)s, far from 1: check the points "
         "and the drawing units (millimetres?)."
-    ) % {"scale": localized(info["scale"], 4)}
+    ) % {"scale": localized(info["scale"], 5)}  # as the CAD page writes it (cad.js)
 
 
 def control_transform(

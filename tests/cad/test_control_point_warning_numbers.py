@@ -9,7 +9,7 @@ from importers.control_points import scale_warning
 
 
 def test_the_scale_warning_writes_the_scale_in_the_readers_language():
-    for language, written, not_written in (("vi", "0,6255", "0.6255"), ("en", "0.6255", "0,6255")):
+    for language, written, not_written in (("vi", "0,62554", "0.62554"), ("en", "0.62554", "0,62554")):
         with translation.override(language):
             warning = scale_warning({"scale": 0.62554})
         assert warning
@@ -19,4 +19,4 @@ def test_the_scale_warning_writes_the_scale_in_the_readers_language():
 
 def test_the_scale_warning_stays_vietnamese():
     with translation.override("vi"):
-        assert "Hai điểm khống chế cho tỷ lệ 0,6255" in scale_warning({"scale": 0.62554})
+        assert "Hai điểm khống chế cho tỷ lệ 0,62554," in scale_warning({"scale": 0.62554})
