@@ -154,6 +154,9 @@ NO_HEADER = ReportMessage(_("no HEADER section: read as DXF R2000"))
 SECTIONS_REPAIRED = ReportMessage(_("malformed SECTION structure repaired"))
 MARKERS_ADDED = ReportMessage(_("subclass markers added to %(count)s entities"))
 HANDLES_RENUMBERED = ReportMessage(_("%(count)s duplicate entity handles renumbered"))
+# What ezdxf's audit or recovering loader fixed (importers.cad.reader; its words are ezdxf's).
+RECOVERED = ReportMessage(_("recovered: %(fix)s"))
+RECOVERED_MORE = ReportMessage(_("recovered: … and %(count)s more fixes"))
 
 MESSAGES = tuple(value for value in tuple(globals().values()) if isinstance(value, ReportMessage))
 

@@ -34,6 +34,7 @@ from importers.cad.rows import to_rows
 from importers.cad.scan import Scan
 from importers.control_points import parse_control_points
 from importers.report import ImportReport
+from importers.report import localized as localized_text
 from importers.sources import is_cad, locate_dataset
 from importers.text.vietnamese import ENCODINGS
 from planning import visibility
@@ -300,7 +301,7 @@ def inspect_drawing(
             "source_name": filename,
             "source_format": "DXF",
             "dxf_version": drawing.doc.dxfversion,
-            "notes": drawing.notes,
+            "notes": [localized_text(note) for note in drawing.notes],  # the reader's language
             "layers": [layer.as_dict() for layer in layers],
             **shown,
         }

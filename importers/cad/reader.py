@@ -20,6 +20,7 @@ from ezdxf import recover
 from ezdxf.document import Drawing
 from ezdxf.lldxf.const import DXFError
 
+from importers import report
 from importers.cad import dwg, fastdxf
 from importers.cad.audit import audit
 from importers.cad.limits import CadLimits
@@ -121,9 +122,9 @@ def _load(path: Path) -> tuple[Drawing, list[str]]:
         auditor = audit(doc)
     except _LOAD_ERRORS:
         doc, auditor = recover.readfile(path)
-    notes = [f"recovered: {fix.message}" for fix in auditor.fixes[:20]]
+    notes = [report.RECOVERED(fix=fix.message) for fix in auditor.fixes[:20]]
     if len(auditor.fixes) > 20:
-        notes.append(f"recovered: … and {len(auditor.fixes) - 20} more fixes")
+        notes.append(report.RECOVERED_MORE(count=len(auditor.fixes) - 20))
     fix_layer_names(doc)  # named as the fast reader names them, in the list and the mapping
     return doc, notes
 

@@ -9,7 +9,10 @@ from importers.control_points import scale_warning
 
 
 def test_the_scale_warning_writes_the_scale_in_the_readers_language():
-    for language, written, not_written in (("vi", "0,62554", "0.62554"), ("en", "0.62554", "0,62554")):
+    for language, written, not_written in (
+        ("vi", "0,62554", "0.62554"),
+        ("en", "0.62554", "0,62554"),
+    ):
         with translation.override(language):
             warning = scale_warning({"scale": 0.62554})
         assert warning

@@ -266,3 +266,17 @@ def test_leaders_in_gdal_sample_anchor_their_texts(tmp_path):
     ]
     empty = [s.handle for s in skipped if s.reason == messages.BALLOON_WITHOUT_VALUES()]
     assert empty == ["EEB", "EF0"]
+
+
+def test_the_inspection_notes_are_in_the_readers_language():
+    """The CAD page listed "recovered: …" and "no HEADER section" in English on its
+    Vietnamese page (QA walk); ezdxf's own words for a fix stay as it writes them."""
+    from django.utils import translation
+
+    from importers.service import inspect_drawing
+
+    path = SAMPLES / "gdal_attrib.dxf"
+    with translation.override("vi"):
+        notes = inspect_drawing(path, path.name)["notes"]
+    assert "không có phần HEADER: đọc như DXF R2000" in notes
+    assert any(note.startswith("đã khôi phục: Fixed") for note in notes), notes
