@@ -13,6 +13,19 @@ from planning.errors import InvalidInput
 from planning.extent import check_lonlat_box
 
 MAX_LIMIT = 10_000
+# Taken by every endpoint: DRF's own choice of renderer (?format=json, ?format=api).
+ALWAYS_ALLOWED = frozenset({"format"})
+
+
+def only(query, allowed: set[str]) -> None:
+    """Refuse query parameters the endpoint does not know: a misspelt filter
+    (`?projet=…`, `?bbox=` as `?box=`) otherwise answered with everything, unfiltered."""
+    unknown = sorted(set(query) - allowed - ALWAYS_ALLOWED)
+    if unknown:
+        raise InvalidInput(
+            _("Unknown query parameter %(names)s; this endpoint takes %(allowed)s.")
+            % {"names": ", ".join(unknown), "allowed": ", ".join(sorted(allowed))}
+        )
 
 
 def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:

@@ -217,6 +217,7 @@ class LayerViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True)
     def features(self, request, pk=None):
         """The layer's features as a GeoJSON FeatureCollection in EPSG:4326."""
+        params.only(request.query_params, {"limit", "offset"})
         layer = self.get_object()
         return _features_response(request, Feature.objects.filter(layer=layer))
 
@@ -246,6 +247,7 @@ class FeatureViewSet(viewsets.GenericViewSet):
         """Visible features as GeoJSON; without layer or revision only plans in force."""
         features = visibility.visible_features(request.user)
         query = request.query_params
+        params.only(query, {"layer", "revision", "at", "bbox", "limit", "offset"})
         if query.get("layer"):
             features = features.filter(
                 layer_id=params.parse_int(query["layer"], "layer", 0, 0, 2**62)
@@ -366,6 +368,7 @@ class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
 def feature_info(request: Request) -> Response:
     """Features under a map click: plans in force (now, or `at`), plus the listed revisions
     the user may see."""
+    params.only(request.query_params, {"lon", "lat", "tolerance", "revisions", "at"})
     lon = params.parse_float(request.query_params.get("lon"), "lon")
     lat = params.parse_float(request.query_params.get("lat"), "lat")
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):

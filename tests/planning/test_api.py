@@ -88,6 +88,18 @@ def test_bad_parameters_are_400(client, plan_in_force, query):
     assert response.json()["detail"]
 
 
+@pytest.mark.parametrize(
+    "url",
+    ["/api/features/?projet=inforce", "/api/feature-info/?lon=107.5&lat=16.4&date=2025-01-01"],
+)
+def test_a_misspelt_filter_is_refused_not_ignored(client, plan_in_force, url):
+    """`?projet=` answered with every feature in force, unfiltered (known gap)."""
+    response = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert "Unknown query parameter" in response.json()["detail"]
+    assert client.get("/api/features/?format=json&limit=1").status_code == 200
+
+
 def test_feature_info_finds_the_lot_under_the_click(client, plan_in_force, draft_plan, planner):
     centre = to_wgs84(HUE_X + 50, HUE_Y + 50)
     found = client.get(f"/api/feature-info/?lon={centre.x}&lat={centre.y}").json()["features"]
