@@ -11,13 +11,32 @@ of a length off its own revision's kept lots; a point on it and off them). That 
 lots of ANY revision of the project that other approvals superseded, less the revision's
 own lots in force: an amendment prepared since copied the house but not the superseded lot
 under it, and would otherwise keep the house in force on nobody's land (review finding).
-A feature is recorded as superseded by the latest approval that superseded a lot it
-touches, at that approval's instant (a bound: with several, it may have crossed the half
-earlier). Set-based, index-backed (each feature reads the lots under it through the
-spatial index), self-contained (the rule as it stood when this was written).
+A feature is recorded as superseded when its revision lost that land while in force: at its
+approval when the land was gone before (an amendment approved since), else at the last
+supersession before the revision itself left force, by the approval that made it (review
+finding: a lot of a later revision, superseded after this one left force, must not date
+it). Set-based, index-backed (each feature reads the lots under it through the spatial
+index), self-contained (the rule as it stood when this was written, as a temporary SQL
+function of the migrating database session).
 """
 
 from django.db import connection, migrations
+
+# The rule of planning.supersession.DEPENDENTS on one feature: `gone` is the land out of
+# force under it, `kept` its own revision's lots in force.
+LIES_MOSTLY_ON_SQL = """
+CREATE OR REPLACE FUNCTION pg_temp.lies_mostly_on(o geometry, gone geometry, kept geometry)
+RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
+  SELECT gone IS NOT NULL AND NOT ST_IsEmpty(gone) AND CASE ST_Dimension(o)
+    WHEN 2 THEN ST_Area(ST_Intersection(o, gone)) > 0.5 * ST_Area(o)
+    WHEN 1 THEN ST_Length(
+      CASE WHEN kept IS NULL THEN ST_Intersection(o, gone)
+           ELSE ST_Difference(ST_Intersection(o, gone), kept) END
+    ) > 0.5 * ST_Length(o)
+    ELSE ST_Intersects(o, gone) AND (kept IS NULL OR NOT ST_Intersects(o, kept))
+  END
+$$
+"""
 
 SUPERSEDE_PLACED_SQL = """
 WITH gone_projects AS (
@@ -28,11 +47,12 @@ WITH gone_projects AS (
     JOIN planning_revision r ON r.id = l.revision_id
 )
 INSERT INTO planning_supersededfeature (feature_id, by_revision_id, superseded_at)
-SELECT o.id, latest.by_revision_id, latest.superseded_at
+SELECT o.id, chosen.by_revision_id,
+       CASE WHEN rule.early THEN greatest(sup.early_at, orv.approved_at) ELSE sup.late_at END
   FROM planning_feature o
   JOIN planning_layer ol ON ol.id = o.layer_id AND ol.kind NOT IN ('landuse', 'boundary')
   JOIN planning_revision orv ON orv.id = ol.revision_id
-   AND orv.state IN ('approved', 'superseded')
+   AND orv.state IN ('approved', 'superseded') AND orv.approved_at IS NOT NULL
    AND orv.project_id IN (SELECT project_id FROM gone_projects)
  CROSS JOIN LATERAL (
    SELECT ST_Union(f.geom) AS kept
@@ -43,39 +63,39 @@ SELECT o.id, latest.by_revision_id, latest.superseded_at
       AND NOT EXISTS (SELECT 1 FROM planning_supersededfeature k WHERE k.feature_id = f.id)
  ) AS own
  CROSS JOIN LATERAL (
-   SELECT ST_Union(f.geom) AS lots, max(s.superseded_at) AS at
+   -- the project's lots other approvals superseded while this revision was in force, or
+   -- before it came into force (early)
+   SELECT ST_Union(f.geom) FILTER (WHERE s.superseded_at <= orv.approved_at) AS early_lots,
+          max(s.superseded_at) FILTER (WHERE s.superseded_at <= orv.approved_at) AS early_at,
+          ST_Union(f.geom) AS late_lots, max(s.superseded_at) AS late_at
      FROM planning_feature f
      JOIN planning_supersededfeature s ON s.feature_id = f.id
+      AND s.superseded_at <= coalesce(orv.superseded_at, 'infinity'::timestamptz)
      JOIN planning_layer l ON l.id = f.layer_id AND l.kind = 'landuse'
      JOIN planning_revision r ON r.id = l.revision_id AND r.project_id = orv.project_id
     WHERE f.geom && o.geom AND ST_IsValid(f.geom) AND ST_Intersects(f.geom, o.geom)
- ) AS superseded
+ ) AS sup
  CROSS JOIN LATERAL (
-   SELECT CASE WHEN own.kept IS NULL THEN superseded.lots
-               ELSE ST_Difference(superseded.lots, own.kept) END AS gone
- ) AS land
+   SELECT pg_temp.lies_mostly_on(o.geom, CASE WHEN own.kept IS NULL THEN sup.early_lots
+                                         ELSE ST_Difference(sup.early_lots, own.kept) END,
+                                 own.kept) AS early,
+          pg_temp.lies_mostly_on(o.geom, CASE WHEN own.kept IS NULL THEN sup.late_lots
+                                         ELSE ST_Difference(sup.late_lots, own.kept) END,
+                                 own.kept) AS late
+ ) AS rule
  CROSS JOIN LATERAL (
-   SELECT s.by_revision_id, s.superseded_at
+   SELECT s.by_revision_id
      FROM planning_feature f
      JOIN planning_supersededfeature s ON s.feature_id = f.id
-      AND s.superseded_at = superseded.at
+      AND s.superseded_at = CASE WHEN rule.early THEN sup.early_at ELSE sup.late_at END
      JOIN planning_layer l ON l.id = f.layer_id AND l.kind = 'landuse'
      JOIN planning_revision r ON r.id = l.revision_id AND r.project_id = orv.project_id
     WHERE f.geom && o.geom AND ST_Intersects(f.geom, o.geom)
     ORDER BY s.by_revision_id DESC
     LIMIT 1
- ) AS latest
+ ) AS chosen
  WHERE NOT EXISTS (SELECT 1 FROM planning_supersededfeature x WHERE x.feature_id = o.id)
-   AND ST_IsValid(o.geom) AND superseded.lots IS NOT NULL AND NOT ST_IsEmpty(land.gone)
-   AND CASE ST_Dimension(o.geom)
-     WHEN 2 THEN ST_Area(ST_Intersection(o.geom, land.gone)) > 0.5 * ST_Area(o.geom)
-     WHEN 1 THEN ST_Length(
-       CASE WHEN own.kept IS NULL THEN ST_Intersection(o.geom, land.gone)
-            ELSE ST_Difference(ST_Intersection(o.geom, land.gone), own.kept) END
-     ) > 0.5 * ST_Length(o.geom)
-     ELSE ST_Intersects(o.geom, land.gone)
-          AND (own.kept IS NULL OR NOT ST_Intersects(o.geom, own.kept))
-   END
+   AND ST_IsValid(o.geom) AND (rule.early OR rule.late)
 """
 
 
@@ -83,6 +103,7 @@ def supersede_placed_features(apps, schema_editor) -> None:
     """Tests call it with schema_editor None."""
     database = schema_editor.connection if schema_editor is not None else connection
     with database.cursor() as cursor:
+        cursor.execute(LIES_MOSTLY_ON_SQL)
         cursor.execute(SUPERSEDE_PLACED_SQL)
 
 

@@ -321,3 +321,48 @@ def test_the_migration_covers_history_and_the_amendments_made_since(planner, rev
         "boundary",
     }
     assert not houses_then.exists()
+
+
+def test_the_migration_dates_each_revisions_feature_by_what_it_lost_while_in_force(
+    planner, reviewer
+):
+    """A lot of a later revision, superseded after the first left force, dated the first's
+    hall (review finding): each revision's copy leaves force with its own loss."""
+    from planning.models import SupersededFeature
+
+    y = HUE_Y + 1700
+    first = make_plan(planner, reviewer, "pp", [
+        (square(HUE_X, y, 100), {"code": "A", "function": "HH"}),
+        (square(HUE_X + 100, y, 100), {"code": "B", "function": "HH"}),
+    ], approve=True)  # fmt: skip
+    add(first, "buildings", {"hall": square(HUE_X + 40, y + 10, 80)})  # 60 % on A
+    make_plan(planner, reviewer, "qq", [
+        (square(HUE_X + 5, y + 5, 90), {"code": "Q", "function": "ODT"}),
+    ], approve=True)  # fmt: skip
+    a = SupersededFeature.objects.get(feature__attributes__code="A")
+    SupersededFeature.objects.exclude(pk=a.pk).delete()  # as the old approval left it
+    second = amended(planner, reviewer, first)  # copies the hall, not A
+    first.refresh_from_db()
+    second.refresh_from_db()
+    make_plan(planner, reviewer, "rr", [
+        (square(HUE_X + 105, y + 5, 90), {"code": "R", "function": "ODT"}),
+    ], approve=True)  # fmt: skip
+    b = SupersededFeature.objects.get(
+        feature__attributes__code="B", feature__layer__revision=second
+    )
+    SupersededFeature.objects.exclude(pk__in=[a.pk, b.pk]).delete()
+
+    migration = __import__("planning.migrations.0015_supersede_placed_features", fromlist=["_"])
+    migration.supersede_placed_features(None, None)
+
+    halls = {
+        s.feature.layer.revision_id: s
+        for s in SupersededFeature.objects.filter(feature__attributes__name="hall")
+    }
+    assert (halls[first.pk].superseded_at, halls[first.pk].by_revision_id) == (
+        a.superseded_at,
+        a.by_revision_id,
+    )
+    assert halls[second.pk].superseded_at == second.approved_at  # its land was gone already
+    between = a.superseded_at + (first.superseded_at - a.superseded_at) / 2
+    assert not in_force_features(between).filter(attributes__name="hall").exists()
