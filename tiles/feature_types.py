@@ -70,6 +70,16 @@ _SERVICE_DESCRIPTIONS = {
     REVISION: "Number of the project's revision the feature belongs to.",
 }
 # Older approvals first, drafts last: who keeps a clashing name (see the module docstring).
+# Paths of properties read from an integer column: a filter compares them with whole
+# numbers only (Django would truncate 1.5 to 1 and match revision 1: review finding).
+WHOLE_NUMBER_PATHS = frozenset({SERVICE_FIELDS[REVISION]})
+
+
+def fractional_for_whole(path: str, value: object) -> bool:
+    """Whether a filter would compare the integer column at `path` with a fraction."""
+    return path in WHOLE_NUMBER_PATHS and isinstance(value, float) and not value.is_integer()
+
+
 PUBLICATION_ORDER = (F("revision__approved_at").asc(nulls_last=True), "revision_id", "id")
 _TYPE_MAP = {
     "integer": "integer",

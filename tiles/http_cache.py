@@ -103,13 +103,19 @@ def raster_caller(request: HttpRequest):
     return user if user is not None and user.is_authenticated else None
 
 
+# Bump when the WMS, WMTS or WFS answer to the same request changes with a release, so a
+# cache revalidating an older copy is not told it is current (2: WFS features and schemas
+# carry `project` and `revision`).
+OUTPUT_VERSION = "2"
+
+
 def query_variant(request: HttpRequest) -> str:
     """What besides the generation decides an OGC response: the host (capabilities carry
     absolute URLs), every query parameter, order-independent, and the language (titles and
     abstracts follow Accept-Language: a cache revalidating the Vietnamese copy must not be
     told that it is the English one)."""
     items = sorted((key.upper(), value) for key, value in request.GET.items())
-    decisive = (request.get_host(), items, translation.get_language())
+    decisive = (OUTPUT_VERSION, request.get_host(), items, translation.get_language())
     digest = hashlib.sha256(repr(decisive).encode("utf-8")).hexdigest()
     return f"q{digest[:16]}"
 

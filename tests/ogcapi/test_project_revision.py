@@ -122,7 +122,7 @@ def test_bad_values_and_unpublished_names_are_client_errors(client, plans):
         assert document["code"] == "InvalidParameterValue"
         return document["description"]
 
-    assert problem("revision=two") == "revision must be a integer."
+    assert problem("revision=two") == "revision must be an integer."
     cql = "filter=" + quote("revision = 'two'")
     assert problem(cql) == "The query cannot be evaluated on this collection."
     # The columns behind `project` are reached through the allow-list only.
@@ -186,3 +186,11 @@ def test_the_items_etag_names_what_items_hold(client, plans, monkeypatch):
     etag = client.get(ITEMS)["ETag"]
     monkeypatch.setattr(views, "ITEMS_VARIANT", "items1")
     assert client.get(ITEMS)["ETag"] != etag
+
+
+@pytest.mark.parametrize("cql", ["revision = 1.5", "revision = 2.9"])
+def test_a_fraction_is_refused_for_the_revision_number(client, plans, cql):
+    """`revision = 1.5` matched revision 1: the column's integer truncated the literal
+    (review finding)."""
+    document = get_json(client, f"{ITEMS}?filter={quote(cql)}", status=400)
+    assert "whole-number" in document["description"]

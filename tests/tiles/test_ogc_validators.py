@@ -86,3 +86,15 @@ def test_tilejson_at_an_instant_has_its_own_validator(client, plan_in_force):
     assert then.status_code == 200
     assert "datetime=" in then.json()["tiles"][0]
     assert then["ETag"] != now["ETag"]
+
+
+def test_a_release_that_changes_the_output_changes_the_validator(
+    client, plan_in_force, monkeypatch
+):
+    """A cache revalidating a GetFeature stored before the features carried `project`
+    and `revision` was told it was current (review finding)."""
+    from tiles import http_cache
+
+    before = client.get("/wfs", WFS)["ETag"]
+    monkeypatch.setattr(http_cache, "OUTPUT_VERSION", "older")
+    assert client.get("/wfs", WFS, HTTP_IF_NONE_MATCH=before).status_code == 200

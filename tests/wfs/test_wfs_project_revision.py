@@ -241,3 +241,8 @@ def test_gdal_reads_project_and_revision_columns(live_server, plans, tmp_path):
     features = json.loads(out.read_text(encoding="utf-8"))["features"]
     assert [(f["properties"]["code"], f["properties"]["revision"]) for f in features] == [("P1", 2)]
     assert features[0]["properties"]["project_1"] == UPLOADED_PROJECT
+
+
+def test_a_fraction_is_refused_for_the_revision_number(live_server, plans):
+    """PropertyIsEqualTo revision 1.5 matched revision 1 (review finding)."""
+    assert "whole numbers" in _refused(live_server, "revision", "1.5")

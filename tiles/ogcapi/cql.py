@@ -28,7 +28,7 @@ from pygeofilter.parsers.cql2_text import parse as parse_cql2_text
 
 from planning import extent
 from planning.errors import InvalidInput
-from tiles.feature_types import Property
+from tiles.feature_types import Property, fractional_for_whole
 from tiles.params import Crs
 
 LANGUAGES = ("cql2-text", "cql2-json")
@@ -203,7 +203,10 @@ def _bind(query: Q, srid: int) -> Q:
             children.append(_bind(child, srid))
         else:
             lookup, value = child  # type: ignore[misc]
-            children.append((lookup, _plain(value, srid)))
+            plain = _plain(value, srid)
+            if fractional_for_whole(lookup.split("__")[0], plain):
+                raise InvalidInput("filter compares a whole-number property with a fraction.")
+            children.append((lookup, plain))
     return Q(*children, _connector=query.connector, _negated=query.negated)
 
 

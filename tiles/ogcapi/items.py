@@ -126,7 +126,8 @@ def _typed(prop: Property, text: str) -> object:
             return text == "true"
         raise ValueError(text)
     except ValueError as exc:
-        raise InvalidInput(f"{prop.name} must be a {prop.type}.") from exc
+        expected = {"integer": "an integer", "number": "a number"}.get(prop.type, "true or false")
+        raise InvalidInput(f"{prop.name} must be {expected}.") from exc
 
 
 def _bbox_condition(text: str | None, crs_text: str | None) -> Q | None:

@@ -33,7 +33,7 @@ from pygml.axisorder import is_crs_yx
 
 from planning import extent
 from planning.errors import PlanningError
-from tiles.feature_types import Property
+from tiles.feature_types import Property, fractional_for_whole
 from tiles.params import Crs, parse_crs
 from tiles.wfs.errors import WfsError
 from tiles.wfs.xmlsafe import local
@@ -191,7 +191,10 @@ class _Evaluator(DjangoFilterEvaluator):
         kind = self.types.get(lhs.name)  # type: ignore[attr-defined]
         if kind is None:
             raise _bad("The geometry cannot be compared as a value.")
-        return (lhs, *(_coerce(o, kind) for o in others))
+        values = tuple(_coerce(o, kind) for o in others)
+        if any(fractional_for_whole(lhs.name, v) for v in values):  # type: ignore[attr-defined]
+            raise _bad("The property takes whole numbers only.")
+        return (lhs, *values)
 
     @handle(ast.Not)
     def not_(self, node: ast.Not, sub: Q) -> Q:
