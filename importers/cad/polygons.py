@@ -3,10 +3,11 @@ polygonised, and what still cannot be closed reported with its location.
 
 Lot boundaries in real drawings are loose LINEs and open polylines whose ends miss each
 other by centimetres. Ends within the snap tolerance are merged to their common mean;
-where that point lies within the tolerance of a line (short of it, over it or on it, its
-own line's far part included) it is moved onto the nearest one and inserted into it as a
-vertex, so the noding splits the line there exactly, then the linework is noded and
-polygonised. Lines that bound no face are dangles: reported.
+where that point is left open (a single end, or lines ending from both sides of a line)
+and lies within the tolerance of a line (short of it, over it or on it, its own line's
+far part included) it is moved onto the nearest one and inserted into it as a vertex, so
+the noding splits the line there exactly, then the linework is noded and polygonised.
+Lines that bound no face are dangles: reported.
 """
 
 from __future__ import annotations
@@ -109,10 +110,10 @@ def _feet_on_lines(
     tolerance: float,
 ) -> tuple[np.ndarray, ...] | None:
     """For each cluster of snapped ends lying within tolerance of a line that does not
-    start or end there (a T junction: short of the line, over it or on it), the nearest
-    such segment (by its first vertex), the foot of the perpendicular on it and its
-    position along it (0..1); None when there is none. A line's own far part counts too
-    (a polyline ending on its first segment)."""
+    start or end there (a T junction: short of the line, over it or on it) and left open
+    at it (`_dangling`), the nearest such segment (by its first vertex), the foot of the
+    perpendicular on it and its position along it (0..1); None when there is none. A
+    line's own far part counts too (a polyline ending on its first segment)."""
     heads = np.flatnonzero(clusters == np.arange(len(clusters)))  # one end per cluster
     x, y = coords[ends[heads]].T
     boxes = shapely.box(x - tolerance, y - tolerance, x + tolerance, y + tolerance)
@@ -130,6 +131,7 @@ def _feet_on_lines(
     foot = start + along[:, None] * step
     gap = np.hypot(*(point - foot).T)
     near = gap <= tolerance
+    near[near] = _dangling(coords, ends, clusters, segment[near], cluster[near], tolerance)
     if not near.any():
         return None
     segment, cluster, along, foot, gap = (a[near] for a in (segment, cluster, along, foot, gap))
@@ -185,6 +187,54 @@ def _not_own_end(
     near_start = (clusters[2 * owner] == cluster) & (walked[segment] - walked[start] <= reach)
     near_end = (clusters[2 * owner + 1] == cluster) & (walked[end] - walked[segment + 1] <= reach)
     return ~(near_start | near_end)
+
+
+def _dangling(
+    coords: np.ndarray,
+    ends: np.ndarray,
+    clusters: np.ndarray,
+    segment: np.ndarray,
+    cluster: np.ndarray,
+    tolerance: float,
+) -> np.ndarray:
+    """Whether each cluster is left open at each segment, and so may be moved onto it. A
+    single end is (a T junction). A line's own two ends are a ring drawn open: they stay,
+    as its other vertices do, so its area does not depend on where it starts. The ends of
+    several lines are a joined corner, which stays unless their lines leave on both sides
+    of the segment (two lines ending on a through line from either side: a cross). A line
+    leaves on a side when the vertex next to its end lies farther than the tolerance from
+    the segment's line: one drawn along the segment leaves on neither."""
+    sizes = np.bincount(clusters, minlength=len(clusters))
+    line_start = clusters[0::2]
+    ring = np.zeros(len(clusters), dtype=bool)
+    ring[line_start] = (clusters[1::2] == line_start) & (sizes[line_start] == 2)
+    count = sizes[cluster]
+    open_ = count == 1
+    joined = np.flatnonzero((count > 1) & ~ring[cluster])
+    if len(joined):
+        pair, member = _members(clusters, cluster[joined], count[joined])
+        next_vertex = ends[member] + np.where(member % 2 == 0, 1, -1)  # inwards from the end
+        start = coords[segment[joined][pair]]
+        step = coords[segment[joined][pair] + 1] - start
+        offset = coords[next_vertex] - start
+        cross = step[:, 0] * offset[:, 1] - step[:, 1] * offset[:, 0]  # |step| x distance
+        reach = tolerance * np.hypot(*step.T)
+        left = np.bincount(pair, weights=cross > reach, minlength=len(joined)) > 0
+        right = np.bincount(pair, weights=cross < -reach, minlength=len(joined)) > 0
+        open_[joined] = left & right
+    return open_
+
+
+def _members(
+    clusters: np.ndarray, cluster: np.ndarray, count: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ends of each given cluster (of `count` ends), flattened: for each row, the
+    position of its cluster in `cluster` and the end's index."""
+    by_cluster = np.argsort(clusters, kind="stable")
+    first = np.searchsorted(clusters[by_cluster], cluster)
+    pair = np.repeat(np.arange(len(cluster)), count)
+    rank = np.arange(len(pair)) - np.repeat(np.cumsum(count) - count, count)
+    return pair, by_cluster[first[pair] + rank]
 
 
 def _unclosed(loose, parts, owners, tolerance: float) -> list[Unclosed]:

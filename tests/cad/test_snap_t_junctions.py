@@ -1,6 +1,7 @@
 """Line ends on or within the snap tolerance of another line (or of their own far part) are
 noded onto it exactly, whatever the floating-point noise of block and control-point
-transforms: identical copies convert identically (no database)."""
+transforms: identical copies convert identically. Ends already joined (a corner of two
+lines, a ring drawn open back to its start) stay where they are drawn (no database)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ from pathlib import Path
 
 import ezdxf
 import pytest
+import shapely
+from shapely import LineString
 
 from importers.cad.convert import CadOptions, convert
+from importers.cad.polygons import polygonise
 from tests.cad.test_samples import SAMPLES
 
 E0, N0 = 561714.137, 1821449.261  # VN-2000 / TM-3 107-00 around Hue
@@ -94,3 +98,57 @@ def test_ends_on_lines_at_vn2000_coordinates_are_noded(tmp_path, fast):
     assert areas == pytest.approx(expected, abs=0.01)
     assert total == len(unclosed) == 12  # the flags' poles only
     assert all(entry["length"] == pytest.approx(3.0) for entry in unclosed)
+
+
+LOT_A = [LineString([(0, 0), (10, 0), (10, 10)]), LineString([(10, 10), (0, 10), (0, 0)])]
+
+
+def test_a_joined_corner_stays_when_an_unrelated_line_passes_near():
+    """Lot A's two polylines meet at (10, 10), 3 cm from a line they do not end on: the
+    corner is closed already, so A keeps its square (it was pulled onto the line)."""
+    lines = [*LOT_A, LineString([(10.03, -5), (10.03, 20)])]
+    faces, unclosed = polygonise(lines, ["a1", "a2", "line"], 0.05)
+    assert len(faces) == 1
+    assert shapely.equals(faces[0], shapely.box(0, 0, 10, 10))
+    assert [round(entry.length, 3) for entry in unclosed] == [25.0]  # the line, whole
+
+
+@pytest.mark.parametrize("first", range(4))
+def test_a_ring_drawn_open_closes_alike_whatever_its_first_vertex(first):
+    """Ring B, drawn as an open polyline back to its start, has its left side 3 cm off lot
+    A's: where it starts must not move that corner (it did when it started there)."""
+    corners = [(10.03, 5), (20, 5), (20, 15), (10.03, 15)]
+    ring = corners[first:] + corners[:first]
+    lot_a = LineString([(0, 0), (10, 0), (10, 10), (0, 10), (0, 0)])
+    faces, unclosed = polygonise([lot_a, LineString([*ring, ring[0]])], ["a", "b"], 0.05)
+    assert sorted(face.area for face in faces) == pytest.approx([99.7, 100.0], abs=1e-9)
+    assert unclosed == []
+
+
+def _neighbours_drawing(path: Path) -> Path:
+    """Twelve pairs of 10 x 10 m lots, each drawn as two polylines, at VN-2000 coordinates
+    and turned: B's left side runs 3 cm right of A's right side, 2 m higher, so A's top
+    right corner lies 3 cm from B's side and B's bottom left one 3 cm from A's."""
+    doc = ezdxf.new("R2000")
+    doc.layers.add("LO")
+    msp = doc.modelspace()
+    for copy in range(12):
+        x = 25.0 * copy + 0.37 * copy  # let each copy round differently
+        for points in (
+            [(x, 0), (x + 10, 0), (x + 10, 10)],
+            [(x + 10, 10), (x, 10), (x, 0)],
+            [(x + 10.03, 2), (x + 20.03, 2), (x + 20.03, 12)],
+            [(x + 20.03, 12), (x + 10.03, 12), (x + 10.03, 2)],
+        ):
+            msp.add_lwpolyline([_place(*point) for point in points], dxfattribs={"layer": "LO"})
+    doc.saveas(path)
+    return path
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_joined_corners_near_a_neighbour_at_vn2000_coordinates_stay(tmp_path, fast):
+    path = _neighbours_drawing(tmp_path / "neighbours.dxf")
+    lots, unclosed, total = _lots_and_unclosed(path, tmp_path, fast, crs="EPSG:9214")
+    areas = sorted(round(lot.geom.area, 3) for lot in lots)
+    assert areas == pytest.approx([100.0] * 24, abs=0.001)
+    assert total == len(unclosed) == 0
