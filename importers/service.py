@@ -410,17 +410,20 @@ def _without_provenance(fields: list[dict], attributes: list[dict], project: str
     would make every lot differ from its original (and be published as `project_1`). Those
     naming another project (lots copied over from it) stay, as its provenance."""
     names = {field["name"]: field for field in fields}
-    if "project" not in names:
+    # any case: tools that upper-case field names export PROJECT and REVISION
+    project_field = next((name for name in names if name.lower() == "project"), None)
+    revision_field = next((name for name in names if name.lower() == "revision"), None)
+    if project_field is None:
         return fields
     for row in attributes:
-        value = row.get("project")
-        if value is not None and str(value).strip() == project:
-            row.pop("project")
-            if _whole_number(row.get("revision")):
-                row.pop("revision")
-    dropped = {
-        name for name in ("project", "revision") if not any(name in row for row in attributes)
-    }
+        value = row.get(project_field)
+        if value is None or str(value).strip() == project:  # null: a lot added beside them
+            row.pop(project_field, None)
+            number = row.get(revision_field) if revision_field else None
+            if revision_field and (number is None or _whole_number(number)):
+                row.pop(revision_field, None)
+    own = {project_field, revision_field} - {None}
+    dropped = {name for name in own if not any(name in row for row in attributes)}
     return [spec for name, spec in names.items() if name not in dropped]
 
 

@@ -210,9 +210,10 @@ def editable_attributes() -> dict[str, list[dict[str, Any]]]:
 def baseline_choice(baseline: Revision, revision: Revision) -> dict[str, Any]:
     """One revision the page may compare `revision` with, named by what it is to it."""
     summary = revision_summary(baseline) or {}
-    if baseline.pk == revision.based_on_id and baseline.state == RevisionState.CHANGES_REQUESTED:
+    answered = baseline.pk == revision.based_on_id
+    if answered and baseline.state == RevisionState.CHANGES_REQUESTED:
         choice = _("the revision it answers (%(title)s · %(state)s)")
-    elif baseline.pk == revision.based_on_id:  # prepared on a plan since replaced
+    elif answered and baseline.state != RevisionState.APPROVED:  # a plan since replaced
         choice = _("the plan it was prepared on (%(title)s · %(state)s)")
     else:
         choice = _("the plan in force (%(title)s)")

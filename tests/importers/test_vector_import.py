@@ -244,3 +244,17 @@ def test_a_round_trip_declares_no_provenance_fields(planner, draft_plan, tmp_pat
     path = write_vector(tmp_path / "export.geojson", LOTS, fields, driver="GeoJSON")
     layer = run(planner, draft_plan, path).layer
     assert [field["name"] for field in layer.attribute_schema] == list(LOT_FIELDS)
+
+
+def test_upper_case_provenance_and_lots_added_beside_it_are_dropped(planner, draft_plan, tmp_path):
+    """PROJECT/REVISION from a tool that upper-cases names stayed, as did the null values of
+    lots drawn beside the exported ones (review finding)."""
+    own = draft_plan.project.code
+    fields = {**LOT_FIELDS, "PROJECT": [own, own, None], "REVISION": [1, 1, None]}
+    path = write_vector(tmp_path / "export.geojson", LOTS, fields, driver="GeoJSON")
+    layer = run(planner, draft_plan, path).layer
+    assert [field["name"] for field in layer.attribute_schema] == list(LOT_FIELDS)
+    assert all(
+        "PROJECT" not in f.attributes and "REVISION" not in f.attributes
+        for f in Feature.objects.filter(layer=layer)
+    )

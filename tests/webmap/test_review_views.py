@@ -221,6 +221,8 @@ def test_a_draft_prepared_on_a_replaced_plan_does_not_claim_to_answer_it(planner
 
     draft = CreateRevision(user=planner, project=plan_in_force.project, based_on=plan_in_force)
     draft = draft.execute()
+    # the common case: prepared on the plan still in force
+    assert baseline_choice(plan_in_force, draft)["choice"].startswith("the plan in force (")
     Revision.objects.filter(pk=plan_in_force.pk).update(state=RevisionState.SUPERSEDED)
     plan_in_force.refresh_from_db()
     assert baseline_choice(plan_in_force, draft)["choice"].startswith("the plan it was prepared on")
