@@ -297,8 +297,10 @@ class ApproveRevision(_Decision):
         All approvals take turns first, whatever their project: an approval supersedes
         other projects' lots, so two at once could each read the other's plan as it was
         (review finding: one superseding a lot the other just replaced, both then in force).
-        Approvals are rare; taken before any row lock, and only by approvals, it cannot
-        close a cycle with the row locks."""
+        Approvals are rare; taken before the approval's row locks, and only by approvals,
+        it cannot close a cycle with them. A caller that wraps an approval in a larger
+        transaction holding other row locks (the demo loader, on rows it just created) must
+        keep those rows its own."""
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [APPROVALS_LOCK])
         staleness.lock_project(self.revision.project_id)

@@ -19,9 +19,11 @@ class FailedRequestThrottle(ScopedRateThrottle):
     provincial office behind one NAT address gets its tokens however many of its people
     sign in (QA walk: 30 sign-ins an hour locked every account out), while guessing from
     one address is still stopped. Every request is recorded as it starts, as DRF does, so a
-    burst of guesses cannot all pass before the first is counted (review finding); the view
-    takes the record back when the request got its token or failed on the server's side
-    (forgive)."""
+    burst of guesses is counted before any password is checked (review finding), within the
+    cache's own read-then-write (not atomic: a burst may still pass a few over the limit;
+    the per-address counter of planning.login_limits is the atomic bound). The view takes
+    the record back when the request got its token or the server answered 5xx (forgive); a
+    request that raised past the view stays counted."""
 
     recorded = False  # allow_request found a limit that applies and recorded this request
 
