@@ -11,13 +11,15 @@ closed (edges not shared by exactly two faces) are kept and reported.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 import shapely
 from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry
-from django.db import connection, transaction
+from django.db import DataError, InternalError, connection, transaction
 from django.utils.translation import gettext as _
 
 from importers.service import _check_permission
@@ -112,6 +114,23 @@ def _check_coordinates(objects: list[MeshObject], placement: Placement | None = 
             )
 
 
+@contextmanager
+def _placeable() -> Iterator[None]:
+    """A transformation PROJ refuses (metres read as degrees: "transform: Invalid
+    coordinate") is the caller's CRS, not a server error (QA walk: a 500). In a savepoint,
+    so the import's transaction goes on to refuse cleanly."""
+    try:
+        with transaction.atomic():
+            yield
+    except (DataError, InternalError) as exc:
+        raise InvalidInput(
+            _(
+                "The model's coordinates cannot be placed in the CRS given: check the "
+                "file, the origin point and its CRS."
+            )
+        ) from exc
+
+
 def _srid(crs: str | None) -> int | None:
     if not crs:
         return None
@@ -153,7 +172,7 @@ def _moved(obj: MeshObject, rotation: np.ndarray, offset: np.ndarray) -> MeshObj
 def _transform_point(x: float, y: float, source: int, target: int) -> tuple[float, float]:
     if source == target:
         return x, y
-    with connection.cursor() as cursor:
+    with _placeable(), connection.cursor() as cursor:
         cursor.execute(
             "SELECT ST_X(p), ST_Y(p) FROM ST_Transform(ST_SetSRID(ST_MakePoint(%s, %s), %s), %s) p",
             [x, y, source, target],
@@ -164,7 +183,7 @@ def _transform_point(x: float, y: float, source: int, target: int) -> tuple[floa
 def _reprojected(obj: MeshObject, source: int, target: int) -> MeshObject:
     """Vertices through PostGIS (the VN-2000 definitions live in spatial_ref_sys)."""
     points = shapely.multipoints(obj.vertices)
-    with connection.cursor() as cursor:
+    with _placeable(), connection.cursor() as cursor:
         cursor.execute(
             "SELECT ST_AsBinary(ST_Transform(ST_SetSRID(ST_GeomFromWKB(%s), %s), %s))",
             [shapely.to_wkb(points, include_srid=False), source, target],

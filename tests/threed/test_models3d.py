@@ -186,6 +186,18 @@ def test_model_placed_far_away_is_refused(client, draft, planner):
     assert _layers(draft) == 2
 
 
+def test_metres_given_as_degrees_are_a_clear_refusal(client, draft, planner):
+    """VN-2000 metres given with crs=4326 made PostGIS fail the transform: a 500 (QA walk)."""
+    response = upload(client, draft, planner, "tower.glb", glb_cube(),
+                      origin_x=HUE_X, origin_y=HUE_Y, crs="EPSG:4326")  # fmt: skip
+    assert response.status_code == 400, response.content[:300]
+    assert "check the file, the origin point and its CRS" in response.json()["detail"]
+    degrees = cityjson(metadata={"referenceSystem": "https://www.opengis.net/def/crs/EPSG/0/4326"})
+    response = upload(client, draft, planner, "deg.json", json.dumps(degrees).encode())
+    assert response.status_code == 400, response.content[:300]
+    assert _layers(draft) == 2
+
+
 def test_degenerate_and_open_solids_are_reported(client, draft, planner):
     cube = [[x * 10, z * 10, -y * 10] for x, y, z in CUBE]  # OBJ is y up
     flat = [[0, 0, 0], [10, 0, 0], [10, 0, -10], [0, 0, -10]]
