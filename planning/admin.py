@@ -15,7 +15,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import HttpRequest
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from planning import members
 from planning.audit import audit
@@ -231,6 +231,25 @@ class LandUseCategoryAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return ["code"] if obj is not None else []
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type("LandUseCategoryForm", (UniqueInAnyCase, form), {})
+
+
+class UniqueInAnyCase(forms.ModelForm):
+    """A new code that differs from an existing one only in case would take over the lots
+    of that code on every lookup (QA walk: "do" beside "DO")."""
+
+    def clean_code(self):
+        code = self.cleaned_data["code"]
+        taken = LandUseCategory.objects.filter(code__iexact=code).exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise forms.ValidationError(
+                gettext("The catalogue already has the code %(code)s.")
+                % {"code": taken.first().code}
+            )
+        return code
 
 
 @admin.register(MappingPreset)

@@ -17,9 +17,10 @@ from dataclasses import dataclass, field, replace
 
 from lxml import etree
 
+from planning.catalogue import CODE_PATTERN
 from planning.layer_kinds import KINDS
 
-CATEGORY_CODE_RE = re.compile(r"^[A-Z0-9_.-]{1,32}$")
+CATEGORY_CODE_RE = re.compile(CODE_PATTERN)
 COLOUR_RE = re.compile(r"^#[0-9A-Fa-f]{6}$")
 UNKNOWN_COLOUR = "#BDBDBD"
 FONT_FACE = "DejaVu Sans Book"

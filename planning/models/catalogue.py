@@ -5,6 +5,8 @@ from django.core.validators import RegexValidator
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from planning.catalogue import CODE_PATTERN
+
 
 class LandUseCategory(models.Model):
     """A land-use category with its map colour; configurable per deployment."""
@@ -13,7 +15,18 @@ class LandUseCategory(models.Model):
         LAND_LAW = "land_law", _("Land-law code")
         PLANNING = "planning", _("Planning function")
 
-    code = models.CharField(max_length=32, unique=True)
+    code = models.CharField(
+        max_length=32,
+        unique=True,
+        validators=[
+            RegexValidator(
+                CODE_PATTERN,
+                _(
+                    "Upper-case letters A–Z, digits, '_', '.' or '-', at most 32: as map styles read codes."
+                ),
+            )
+        ],
+    )
     system = models.CharField(max_length=16, choices=System.choices)
     name_vi = models.CharField(max_length=200)
     name_en = models.CharField(max_length=200)
