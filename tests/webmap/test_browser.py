@@ -104,3 +104,20 @@ def test_feature_info_follows_the_maps_date(live_server, plan_in_force, browser,
         page.locator("#map").click(position=where)
     assert f"at={day_before}T23" in asked.value.url
     expect(info).to_have_text("No planning feature here.", timeout=15_000)
+
+
+def test_on_a_phone_a_tap_brings_the_card_into_view(live_server, plan_in_force, browser):
+    """The card appeared some 1,500 px below the map, out of sight (QA walk, 390 x 844)."""
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/map/")
+    page.wait_for_function(
+        "Number(document.getElementById('map')?.dataset.rendered || 0) > 0", timeout=30_000
+    )
+    lot = matching_pixels(page.locator("#map").screenshot(), RESIDENTIAL)
+    assert len(lot) > 50
+    where = {"x": sum(p[0] for p in lot) / len(lot), "y": sum(p[1] for p in lot) / len(lot)}
+    page.locator("#map").click(position=where)
+    info = page.locator("#feature-info")
+    expect(info).to_contain_text("A1", timeout=15_000)
+    expect(info).to_be_in_viewport()
+    page.close()

@@ -56,7 +56,17 @@ export async function showFeatureInfo(container, config, coordinate, revisionIds
   container.replaceChildren();
   if (!features.length) {
     container.append(el('p', 'muted', config.labels.infoNone));
+    showOnNarrowScreens(container);
     return;
   }
   features.forEach((feature) => container.append(featureCard(config, feature)));
+  showOnNarrowScreens(container);
+}
+
+/** On a phone the cards sit far below the map (QA walk: a tap showed nothing a citizen
+ * could see): bring them into view there; beside the map on wider screens, leave it be. */
+function showOnNarrowScreens(container) {
+  if (window.matchMedia('(max-width: 760px)').matches) {
+    container.scrollIntoView({ block: 'start' });
+  }
 }
