@@ -139,6 +139,16 @@ def test_project_detail_shows_revisions_and_upload_link(planner, draft_plan):
     assert reverse("webmap:revision-upload", args=[draft_plan.pk]) in page
 
 
+def test_a_citizen_reaches_the_approval_dossier_from_the_project_page(client, plan_in_force):
+    """The dossier of an approved plan is public, but only the review page linked it,
+    which a citizen cannot open (QA walk)."""
+    url = reverse("webmap:project-detail", args=[plan_in_force.project_id])
+    page = client.get(url).content.decode()
+    dossier = reverse("revision-dossier", args=[plan_in_force.pk])
+    assert f'href="{dossier}"' in page
+    assert client.get(dossier).status_code == 200
+
+
 def test_project_detail_of_draft_hidden_from_public(client, draft_plan):
     url = reverse("webmap:project-detail", args=[draft_plan.project_id])
     assert client.get(url).status_code == 404
