@@ -1,4 +1,5 @@
-"""A changed password revokes the account's API token, whatever changed it.
+"""A changed password revokes the account's API token, whatever changed it; so does
+deactivating the account (QA walk: the old token worked again once it was reactivated).
 
 The usual answer to a leaked password is a new one, set by the user on /accounts/password/,
 by an administrator in the admin (also "disable password-based authentication"), with
@@ -24,13 +25,16 @@ def note_password_change(sender, instance, update_fields=None, **kwargs) -> None
         return  # loaddata: fixtures, not a password change
     if instance._state.adding or instance.pk is None:
         return  # a new account has no token yet
-    if update_fields is not None and "password" not in update_fields:
-        return  # e.g. last_login on every sign-in: the hash is not written
-    if _is_hash_upgrade(instance, update_fields):
+    if update_fields is not None and not {"password", "is_active"} & set(update_fields):
+        return  # e.g. last_login on every sign-in: neither hash nor state is written
+    stored = sender._default_manager.filter(pk=instance.pk).values_list("password", "is_active")
+    old = stored.first()
+    if old is None:
         return
-    stored = sender._default_manager.filter(pk=instance.pk).values_list("password", flat=True)
-    old_hash = stored.first()
-    setattr(instance, _REVOKE_FLAG, old_hash is not None and old_hash != instance.password)
+    old_hash, was_active = old
+    deactivated = was_active and not instance.is_active
+    changed = old_hash != instance.password and not _is_hash_upgrade(instance, update_fields)
+    setattr(instance, _REVOKE_FLAG, deactivated or changed)
 
 
 def revoke_tokens_after_password_change(sender, instance, **kwargs) -> None:

@@ -125,3 +125,15 @@ def test_a_new_account_saves_without_a_token(db):
     user = User.objects.create_user("new_t", password=OLD_PASSWORD)
     assert not Token.objects.filter(user=user).exists()
     assert _token_for("new_t", OLD_PASSWORD)
+
+
+def test_deactivating_the_account_revokes_the_token(planner, token):
+    """The token was refused while the account was inactive, and worked again once it was
+    reactivated (QA walk): whoever held it is shut out for good."""
+    planner.is_active = False
+    planner.save(update_fields=["is_active"])
+    planner.is_active = True
+    planner.save()
+
+    assert not Token.objects.filter(key=token.key).exists()
+    assert _status_with_token(token.key) == 401
