@@ -9,6 +9,7 @@ from planning.qa.rules import (
     extent,
     geometry,
     heights,
+    rasters,
     topology,
 )
 
@@ -21,5 +22,6 @@ __all__ = [
     "extent",
     "geometry",
     "heights",
+    "rasters",
     "topology",
 ]
