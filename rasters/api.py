@@ -335,17 +335,19 @@ def _map_labels() -> dict[str, str]:
 
 
 def _outlines(project_ids: set[int]) -> dict[int, dict]:
-    """Project boundaries as GeoJSON in EPSG:3857 (transformed by PostGIS)."""
+    """Project outlines as GeoJSON in EPSG:3857 (transformed by PostGIS). The list is public
+    for rasters in force: the outline is the project's boundary or its plan in force's
+    boundary layer, never a draft's."""
     if not project_ids:
         return {}
     import json
 
-    from planning.models import Project
+    from planning.outline import outline_sql
 
-    table = Project._meta.db_table
     sql = (
-        f"SELECT id, ST_AsGeoJSON(ST_Transform(boundary, 3857), 2) FROM {table} "  # noqa: S608
-        "WHERE id = ANY(%s) AND boundary IS NOT NULL"
+        "SELECT id, ST_AsGeoJSON(ST_Transform(o, 3857), 2) FROM "  # noqa: S608
+        f"(SELECT p.id, {outline_sql('p.id')} AS o FROM planning_project p "
+        "WHERE p.id = ANY(%s)) t WHERE o IS NOT NULL"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [sorted(project_ids)])

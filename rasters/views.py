@@ -157,11 +157,14 @@ def georeference_page(request: HttpRequest, raster_id: int) -> HttpResponse:
             "width": raster.width,
             "height": raster.height,
         },
-        "controlPoints": raster.control_points,
+        "controlPoints": _saved_points(raster),
+        "rms": raster.rms_error,
+        "rmsPixels": raster.rms_error_pixels,
+        "placed": bool(raster.cog_path),
         "order": raster.transform_order or 1,
         "storageCrs": f"EPSG:{settings.PLANNING_STORAGE_SRID}",
         "canEdit": visibility.can_edit(request.user, raster.revision),
-        "boundary": _boundary_extent(project),
+        "boundary": _boundary_extent(raster.revision),
         "urls": {
             "image": reverse("raster-image", args=[raster.pk]),
             "georeference": reverse("raster-georeference", args=[raster.pk]),
@@ -184,16 +187,46 @@ def georeference_page(request: HttpRequest, raster_id: int) -> HttpResponse:
     )
 
 
-def _boundary_extent(project) -> list[float] | None:
-    """The project's extent in EPSG:3857, from PostGIS, to open the map there."""
-    if project.boundary is None:
-        return None
+def _saved_points(raster) -> list[dict]:
+    """The control points of the last placement with their map coordinates in EPSG:3857,
+    where the page clicks: they are stored in the placed raster's CRS (the storage CRS when
+    placed on this page), moved back with the same VN-2000 shift that placed them."""
+    saved = [p for p in raster.control_points or [] if isinstance(p, dict)]
+    if not saved or not raster.crs_wkt:
+        return []
+    from pyproj import CRS
+
+    from rasters import georef
+
+    points = [georef.ControlPoint(p["col"], p["row"], p["x"], p["y"]) for p in saved]
+    on_map = georef.moved(points, CRS.from_wkt(raster.crs_wkt), CRS.from_epsg(3857))
+    return [
+        {
+            "col": m.col,
+            "row": m.row,
+            "x": m.x,
+            "y": m.y,
+            "residual": p.get("residual"),
+            "residual_pixels": p.get("residual_pixels"),
+        }
+        for p, m in zip(saved, on_map, strict=True)
+    ]
+
+
+def _boundary_extent(revision) -> list[float] | None:
+    """The project's outline's extent in EPSG:3857, from PostGIS, to open the map there.
+    The page shows only rasters its user may see, so the revision's boundary layer counts."""
     from django.db import connection
 
+    from planning.outline import outline
+
+    boundary = outline(revision.project_id, revision.pk)
+    if boundary is None:
+        return None
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM "
             "(SELECT ST_Transform(%s::geometry, 3857) AS e) t",
-            [project.boundary.ewkt],
+            [boundary.ewkt],
         )
         return [float(v) for v in cursor.fetchone()]

@@ -28,6 +28,7 @@ from planning import extent as plan_extent
 from planning.audit import audit
 from planning.errors import InvalidInput
 from planning.models import Feature, Layer, Revision
+from planning.outline import outline_sql
 from threed.readers import MeshObject, Model, read_model
 
 WELD_M = 0.001  # vertices closer than this are one vertex for the closedness check
@@ -273,13 +274,16 @@ def _check_location(revision: Revision, faces: list[shapely.MultiPolygon]) -> No
     west, south, east, north = plan_extent.storage_envelope()
     in_vietnam = west <= box[0] and box[2] <= east and south <= box[1] and box[3] <= north
     with connection.cursor() as cursor:
+        # the project's outline: its boundary, else the revision's boundary layer (the
+        # uploader edits this revision, so may see it), else the plan in force's
+        outline = outline_sql("%(project)s", "%(revision)s")
         cursor.execute(
-            "SELECT ST_Distance(ST_SetSRID(ST_GeomFromWKB(%(extent)s), %(srid)s), p.boundary) "
-            "FROM planning_project p WHERE p.id = %(project)s",
+            f"SELECT ST_Distance(ST_SetSRID(ST_GeomFromWKB(%(extent)s), %(srid)s), {outline})",
             {
                 "extent": shapely.to_wkb(shapely.box(*box)),
                 "srid": settings.PLANNING_STORAGE_SRID,
                 "project": revision.project_id,
+                "revision": revision.pk,
             },
         )
         (distance,) = cursor.fetchone()

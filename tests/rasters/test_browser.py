@@ -144,11 +144,11 @@ def _assert_controls_fit(page, row) -> None:
     assert label["height"] <= 1.5 * line, label
 
 
-def _sign_in(browser, live_server, path: str):
+def _sign_in(browser, live_server, path: str, username: str = "planner_t"):
     page = browser.new_context(viewport={"width": 1300, "height": 1000}).new_page()
     page.goto(f"{live_server.url}/accounts/login/?next={path}")
-    page.fill("input[name=username]", "planner_t")
-    page.fill("input[name=password]", "pw-planner-test")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", f"pw-{username.removesuffix('_t')}-test")
     page.click("form.stacked button[type=submit]")
     page.wait_for_url(f"{live_server.url}{path}")
     return page
@@ -188,6 +188,7 @@ def test_georeferencing_page_places_a_scan_from_clicks(
     type(raster).objects.filter(pk=raster.pk).update(bounds_wgs84=[-120.0, 34.0, -119.0, 35.0])
     page = _sign_in(browser, live_server, f"/rasters/{raster.pk}/georeference/")
     assert page.locator("#georef-outside").is_visible()
+    assert page.locator("#georef-open-map").is_hidden()  # nothing placed yet
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.wait_for_function("globalThis.georefPages !== undefined")
@@ -215,4 +216,73 @@ def test_georeferencing_page_places_a_scan_from_clicks(
     assert page.locator("#georef-open-map").is_visible()
     assert page.locator("#georef-outside").is_hidden()  # placed at Hue now
     assert not errors, errors
+    page.context.close()
+
+
+def _unplaced_png(planner, revision, tmp_path):
+    import rasterio
+
+    from rasters.gdal_env import safe_env
+    from rasters.importing import import_raster
+
+    width, height = SCAN_SIZE
+    path = tmp_path / "scan.png"
+    with (
+        safe_env(),
+        rasterio.open(
+            path, "w", driver="PNG", width=width, height=height, count=3, dtype="uint8"
+        ) as out,
+    ):
+        out.write(pattern(width, height))
+    return import_raster(
+        user=planner, revision=revision, path=path, filename="scan.png", name="scan"
+    ).raster
+
+
+def test_georeferencing_page_shows_the_saved_points_after_a_reload(
+    live_server, browser, planner, reviewer, draft_plan, tmp_path
+):
+    """The points of the last placement come back with the page (QA walk: the table and
+    the RMS were empty after a reload); a reviewer sees them read-only."""
+    from rasters import georef
+    from rasters.georeferencing import georeference
+
+    raster = _unplaced_png(planner, draft_plan, tmp_path)
+    pixels = [(40, 30), (360, 40), (200, 270), (330, 250), (100, 200)]
+    points = [
+        georef.ControlPoint(col, row, *TO_3857.transform(*(SCAN_TRANSFORM @ (col, row))))
+        for col, row in pixels
+    ]
+    georeference(
+        user=planner, raster=raster, points=points, order=1, crs="EPSG:3857",
+        target_crs="EPSG:9214",
+    )  # fmt: skip
+    path = f"/rasters/{raster.pk}/georeference/"
+    page = _sign_in(browser, live_server, path)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.reload()
+    page.wait_for_function("globalThis.georefPages !== undefined")
+    rows = page.locator("#georef-points tbody tr")
+    expect(rows).to_have_count(5)
+    assert rows.locator("button").count() == 5  # the planner may remove and place again
+    assert float(page.locator("#georef-rms").get_attribute("data-rms")) < 0.01
+    on_map = page.evaluate("georefPages.points.map((p) => [p.x, p.y])")
+    for (x, y), point in zip(on_map, points, strict=True):
+        assert (x, y) == pytest.approx((point.x, point.y), abs=0.01)
+    assert page.locator("#georef-open-map").is_visible()
+    assert page.locator("#georef-apply").is_visible()
+    assert not errors, errors
+    page.context.close()
+
+    from planning.actions import SubmitRevision
+
+    SubmitRevision(user=planner, revision=draft_plan).execute()
+    page = _sign_in(browser, live_server, path, "reviewer_t")
+    page.wait_for_function("globalThis.georefPages !== undefined")
+    rows = page.locator("#georef-points tbody tr")
+    expect(rows).to_have_count(5)
+    assert rows.locator("button").count() == 0
+    assert page.locator("#georef-apply").is_hidden()
+    assert page.locator("#georef-order").is_hidden()
     page.context.close()

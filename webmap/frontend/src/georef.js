@@ -72,10 +72,13 @@ function start() {
   const tbody = document.querySelector('#georef-points tbody');
   const orderSelect = document.getElementById('georef-order');
   orderSelect.value = String(config.order || 1);
+  // The points of the last placement (map x/y in EPSG:3857, as the server sends them), so
+  // that a reload shows them and the planner can add to them and place the scan again.
   /** @type {{col:number,row:number,x:number|null,y:number|null,residual?:number,residual_pixels?:number}[]} */
-  const points = [];
+  const points = (config.controlPoints || []).map((p) => ({ ...p }));
+  const canEdit = Boolean(config.canEdit);
   let pending = null;
-  status.textContent = config.labels.clickImage;
+  status.textContent = canEdit ? config.labels.clickImage : '';
 
   function redraw() {
     scan.marks.clear();
@@ -95,75 +98,101 @@ function start() {
       row.dataset.point = label;
       [label, fmt(p.col, 1), fmt(p.row, 1), fmt(p.x, 2), fmt(p.y, 2), fmt(p.residual, 3),
         fmt(p.residual_pixels, 2)].forEach((text) => row.append(el('td', '', text)));
-      const remove = el('button', 'button button-small button-secondary', config.labels.remove);
-      remove.type = 'button';
-      remove.addEventListener('click', () => { points.splice(index, 1); redraw(); });
       const cell = el('td');
-      cell.append(remove);
+      if (canEdit) {
+        const remove = el('button', 'button button-small button-secondary', config.labels.remove);
+        remove.type = 'button';
+        remove.addEventListener('click', () => { points.splice(index, 1); redraw(); });
+        cell.append(remove);
+      }
       row.append(cell);
       tbody.append(row);
     });
   }
 
-  scan.map.on('singleclick', (event) => {
-    const [x, y] = event.coordinate;
-    pending = { col: x, row: -y, x: null, y: null };
-    points.push(pending);
-    status.textContent = config.labels.clickMap;
-    redraw();
-  });
-  world.map.on('singleclick', (event) => {
-    if (!pending) return;
-    [pending.x, pending.y] = event.coordinate;
-    pending = null;
-    status.textContent = config.labels.clickImage;
-    redraw();
-  });
+  function showRms(rms, rmsPixels) {
+    const line = document.getElementById('georef-rms');
+    line.textContent = config.labels.done
+      .replace('%(rms)s', fmt(rms, 3)).replace('%(pixels)s', fmt(rmsPixels, 2));
+    line.dataset.rms = String(rms);
+    line.dataset.rmsPixels = String(rmsPixels);
+  }
 
-  document.getElementById('georef-apply').addEventListener('click', async () => {
-    const complete = points.filter((p) => p.x !== null);
-    const order = Number(orderSelect.value);
-    if (complete.length < (order === 2 ? 6 : 3)) {
-      status.textContent = config.labels.needPoints;
-      return;
-    }
-    const body = {
-      control_points: complete.map((p) => ({ col: p.col, row: p.row, x: p.x, y: p.y })),
-      order,
-      crs: 'EPSG:3857',
-      target_crs: config.storageCrs,
-    };
-    const csrf = document.cookie.split('; ').find((c) => c.startsWith('csrftoken='));
-    const response = await fetch(config.urls.georeference, {
-      method: 'POST',
-      credentials: 'same-origin',
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json',
-        'X-CSRFToken': csrf ? csrf.split('=')[1] : '' },
-      body: JSON.stringify(body),
-    });
-    const data = await response.json();
-    if (!response.ok) {
-      status.textContent = `${config.labels.failed}: ${data.detail || response.status}`;
-      return;
-    }
-    // The server reports residuals in the result CRS, in the order the points were sent.
-    complete.forEach((p, i) => Object.assign(p, {
-      residual: data.control_points[i].residual,
-      residual_pixels: data.control_points[i].residual_pixels,
-    }));
-    redraw();
-    const rms = document.getElementById('georef-rms');
-    rms.textContent = config.labels.done
-      .replace('%(rms)s', fmt(data.rms, 3)).replace('%(pixels)s', fmt(data.rms_pixels, 2));
-    rms.dataset.rms = String(data.rms);
-    rms.dataset.rmsPixels = String(data.rms_pixels);
+  function showOpenLink() {
     const open = document.getElementById('georef-open-map');
     open.href = config.urls.map;
     open.hidden = false;
-    // placed anew: the server's word on whether it now lies in Viet Nam
-    document.getElementById('georef-outside').hidden = !data.outside_vietnam;
-    status.textContent = '';
-  });
+  }
+
+  redraw();
+  if (points.length && config.rms !== null && config.rms !== undefined) {
+    showRms(config.rms, config.rmsPixels);
+  }
+  if (config.placed) showOpenLink();
+  if (canEdit) {
+    listen();
+  } else {
+    // read-only (a reviewer, or a revision no longer in the works): nothing to click or place
+    orderSelect.closest('label').hidden = true;
+    document.getElementById('georef-apply').hidden = true;
+  }
+
+  /** Clicks add points; the button places the scan with them. */
+  function listen() {
+    scan.map.on('singleclick', (event) => {
+      const [x, y] = event.coordinate;
+      pending = { col: x, row: -y, x: null, y: null };
+      points.push(pending);
+      status.textContent = config.labels.clickMap;
+      redraw();
+    });
+    world.map.on('singleclick', (event) => {
+      if (!pending) return;
+      [pending.x, pending.y] = event.coordinate;
+      pending = null;
+      status.textContent = config.labels.clickImage;
+      redraw();
+    });
+
+    document.getElementById('georef-apply').addEventListener('click', async () => {
+      const complete = points.filter((p) => p.x !== null);
+      const order = Number(orderSelect.value);
+      if (complete.length < (order === 2 ? 6 : 3)) {
+        status.textContent = config.labels.needPoints;
+        return;
+      }
+      const body = {
+        control_points: complete.map((p) => ({ col: p.col, row: p.row, x: p.x, y: p.y })),
+        order,
+        crs: 'EPSG:3857',
+        target_crs: config.storageCrs,
+      };
+      const csrf = document.cookie.split('; ').find((c) => c.startsWith('csrftoken='));
+      const response = await fetch(config.urls.georeference, {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'Content-Type': 'application/json', Accept: 'application/json',
+          'X-CSRFToken': csrf ? csrf.split('=')[1] : '' },
+        body: JSON.stringify(body),
+      });
+      const data = await response.json();
+      if (!response.ok) {
+        status.textContent = `${config.labels.failed}: ${data.detail || response.status}`;
+        return;
+      }
+      // The server reports residuals in the result CRS, in the order the points were sent.
+      complete.forEach((p, i) => Object.assign(p, {
+        residual: data.control_points[i].residual,
+        residual_pixels: data.control_points[i].residual_pixels,
+      }));
+      redraw();
+      showRms(data.rms, data.rms_pixels);
+      showOpenLink();
+      // placed anew: the server's word on whether it now lies in Viet Nam
+      document.getElementById('georef-outside').hidden = !data.outside_vietnam;
+      status.textContent = '';
+    });
+  }
   globalThis.georefPages = { scan: scan.map, world: world.map, points };
 }
 
