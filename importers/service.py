@@ -415,12 +415,19 @@ def _without_provenance(fields: list[dict], attributes: list[dict], project: str
     revision_field = next((name for name in names if name.lower() == "revision"), None)
     if project_field is None:
         return fields
+
+    def blank(value) -> bool:
+        return value is None or str(value).strip() == ""
+
+    exported = any(str(row.get(project_field) or "").strip() == project for row in attributes)
+    if not exported:
+        return fields  # the user's own columns: nothing here came from our services
     for row in attributes:
         value = row.get(project_field)
-        if value is None or str(value).strip() == project:  # null: a lot added beside them
+        if blank(value) or str(value).strip() == project:  # blank: a lot added beside them
             row.pop(project_field, None)
             number = row.get(revision_field) if revision_field else None
-            if revision_field and (number is None or _whole_number(number)):
+            if revision_field and (blank(number) or _whole_number(number)):
                 row.pop(revision_field, None)
     own = {project_field, revision_field} - {None}
     dropped = {name for name in own if not any(name in row for row in attributes)}

@@ -14,7 +14,7 @@ SOURCES = (
 NO_COLOUR = "#DDDDDD"
 # What a category code may be: the map's styles draw only such codes (tiles.styles), and a
 # code differing from another only in case would take over its lots (QA walk).
-CODE_PATTERN = r"^[A-Z0-9_.-]{1,32}$"
+CODE_PATTERN = r"^[A-Z0-9_.-]{1,32}\Z"  # \Z: "$" would let a trailing newline in
 _GROUP_PREFIXES = ("đất ",)  # "Đất cây xanh" is also written "Cây xanh"
 
 

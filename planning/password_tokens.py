@@ -32,8 +32,13 @@ def note_password_change(sender, instance, update_fields=None, **kwargs) -> None
     if old is None:
         return
     old_hash, was_active = old
-    deactivated = was_active and not instance.is_active
-    changed = old_hash != instance.password and not _is_hash_upgrade(instance, update_fields)
+    written = set(update_fields) if update_fields is not None else {"password", "is_active"}
+    deactivated = "is_active" in written and was_active and not instance.is_active
+    changed = (
+        "password" in written
+        and old_hash != instance.password
+        and not _is_hash_upgrade(instance, update_fields)
+    )
     setattr(instance, _REVOKE_FLAG, deactivated or changed)
 
 

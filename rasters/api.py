@@ -274,7 +274,7 @@ def map_rasters(request: Request) -> Response:
     else:
         rasters, reviewed, moment = _review_rasters(request.user, revision_param)
         times = {pk: moment for pk in reviewed}
-    outlines = _outlines({r.revision.project_id for r in rasters})
+    outlines = _outlines({r.revision_id for r in rasters})
     items = [
         _map_item(raster, outlines, raster.pk in reviewed, times.get(raster.pk))
         for raster in rasters
@@ -319,7 +319,7 @@ def _map_item(
         "reviewed": reviewed,
         # the WMS TIME to draw it at: a superseded revision's rasters are not drawn now
         "time": moment.astimezone(UTC).isoformat() if moment else None,
-        "clip": outlines.get(raster.revision.project_id),
+        "clip": outlines.get(raster.revision_id),
     }
 
 
@@ -334,11 +334,13 @@ def _map_labels() -> dict[str, str]:
     }
 
 
-def _outlines(project_ids: set[int]) -> dict[int, dict]:
-    """Project outlines as GeoJSON in EPSG:3857 (transformed by PostGIS). The list is public
-    for rasters in force: the outline is the project's boundary or its plan in force's
-    boundary layer, never a draft's."""
-    if not project_ids:
+def _outlines(revision_ids: set[int]) -> dict[int, dict]:
+    """The outline of each raster's plan as GeoJSON in EPSG:3857 (transformed by PostGIS):
+    its project's boundary, else its own revision's boundary layer, else the plan in
+    force's (planning.outline). Every revision listed is one the caller sees (the plans in
+    force, then, or now; their own drafts; the revision reviewed), so a draft's scan is
+    clipped to the draft's boundary and a past plan's to its own (review finding)."""
+    if not revision_ids:
         return {}
     import json
 
@@ -346,9 +348,9 @@ def _outlines(project_ids: set[int]) -> dict[int, dict]:
 
     sql = (
         "SELECT id, ST_AsGeoJSON(ST_Transform(o, 3857), 2) FROM "  # noqa: S608
-        f"(SELECT p.id, {outline_sql('p.id')} AS o FROM planning_project p "
-        "WHERE p.id = ANY(%s)) t WHERE o IS NOT NULL"
+        f"(SELECT r.id, {outline_sql('r.project_id', 'r.id')} AS o FROM planning_revision r "
+        "WHERE r.id = ANY(%s)) t WHERE o IS NOT NULL"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [sorted(project_ids)])
+        cursor.execute(sql, [sorted(revision_ids)])
         return {row[0]: json.loads(row[1]) for row in cursor.fetchall()}

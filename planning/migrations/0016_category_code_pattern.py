@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
                 unique=True,
                 validators=[
                     django.core.validators.RegexValidator(
-                        "^[A-Z0-9_.-]{1,32}$",
+                        "^[A-Z0-9_.-]{1,32}\\Z",
                         "Upper-case letters A–Z, digits, '_', '.' or '-', at most 32: as map styles read codes.",
                     )
                 ],

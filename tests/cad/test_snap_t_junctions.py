@@ -152,3 +152,34 @@ def test_joined_corners_near_a_neighbour_at_vn2000_coordinates_stay(tmp_path, fa
     areas = sorted(round(lot.geom.area, 3) for lot in lots)
     assert areas == pytest.approx([100.0] * 24, abs=0.001)
     assert total == len(unclosed) == 0
+
+
+def _lots_on_a_road_drawing(path: Path) -> Path:
+    """Twelve pairs of 10 x 10 m lots drawn as U-shaped polylines standing on a road line,
+    their shared side drawn twice, at VN-2000 coordinates and turned: the two ends on the
+    road meet at one point, which the transform leaves a rounding error off the road."""
+    doc = ezdxf.new("R2000")
+    doc.layers.add("LO")
+    msp = doc.modelspace()
+    for copy in range(12):
+        x = 35.0 * copy + 0.37 * copy  # let each copy round differently
+        for points in (
+            [(x - 5, 0), (x + 25, 0)],  # the road's edge
+            [(x, 0), (x, 10), (x + 10, 10), (x + 10, 0)],
+            [(x + 10, 0), (x + 10, 10), (x + 20, 10), (x + 20, 0)],
+        ):
+            msp.add_lwpolyline([_place(*point) for point in points], dxfattribs={"layer": "LO"})
+    doc.saveas(path)
+    return path
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_two_lots_meeting_on_a_road_line_close_alike(tmp_path, fast):
+    """Their two ends on the road, joined, stayed a hair off it in some copies: those two
+    lots came out as one (review finding). Joined ends within rounding of a line are
+    noded onto it; a neighbour's side 3 cm away still is not (the test above)."""
+    path = _lots_on_a_road_drawing(tmp_path / "road.dxf")
+    lots, unclosed, _ = _lots_and_unclosed(path, tmp_path, fast, crs="EPSG:9214")
+    areas = sorted(round(lot.geom.area, 3) for lot in lots)
+    assert areas == pytest.approx([100.0] * 24, abs=0.001)
+    assert all(entry["length"] == pytest.approx(5.0) for entry in unclosed)  # road ends

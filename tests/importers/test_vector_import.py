@@ -258,3 +258,14 @@ def test_upper_case_provenance_and_lots_added_beside_it_are_dropped(planner, dra
         "PROJECT" not in f.attributes and "REVISION" not in f.attributes
         for f in Feature.objects.filter(layer=layer)
     )
+
+
+def test_a_files_own_project_and_revision_columns_stay(planner, draft_plan, tmp_path):
+    """Nothing in it names this project: not an export of ours, its columns are its own
+    (an empty PROJECT beside survey REVISION numbers was dropped: review finding)."""
+    fields = {**LOT_FIELDS, "PROJECT": ["", None, ""], "REVISION": [1, 2, 3]}
+    path = write_vector(tmp_path / "survey.geojson", LOTS, fields, driver="GeoJSON")
+    layer = run(planner, draft_plan, path).layer
+    assert {"PROJECT", "REVISION"} <= {field["name"] for field in layer.attribute_schema}
+    revisions = sorted(f.attributes["REVISION"] for f in Feature.objects.filter(layer=layer))
+    assert revisions == [1, 2, 3]

@@ -38,3 +38,20 @@ def test_codes_the_map_cannot_draw_or_that_shadow_another_are_refused(admin_clie
 def test_a_new_upper_case_code_is_taken(admin_client_t):
     assert _add(admin_client_t, "QH-NEW.1").status_code == 302
     assert LandUseCategory.objects.filter(code="QH-NEW.1").exists()
+
+
+def test_a_code_an_older_row_holds_in_another_case_is_refused(admin_client_t):
+    """Only the case check stands between an old lower-case row and its upper-case twin."""
+    LandUseCategory.objects.create(code="qh1", system="planning", name_vi="cũ", name_en="old")
+    response = _add(admin_client_t, "QH1")
+    assert response.status_code == 200
+    assert "already has the code qh1" in str(response.context["adminform"].form.errors["code"])
+    assert not LandUseCategory.objects.filter(code="QH1").exists()
+
+
+def test_a_trailing_newline_is_no_code():
+    from django.core.exceptions import ValidationError
+
+    field = LandUseCategory._meta.get_field("code")
+    with pytest.raises(ValidationError):
+        field.run_validators("DO\n")

@@ -66,3 +66,20 @@ def test_georeferencing_page_opens_at_the_revision_boundary_layer(
     assert response.status_code == 200
     boundary = response.context["config"]["boundary"]
     assert boundary == pytest.approx(_extent_3857(*DRAFT_OUTLINE), abs=5.0)
+
+
+def test_a_drafts_scan_is_clipped_to_the_drafts_boundary_for_its_planner(
+    client, planner, reviewer, scan_geotiff
+):
+    """It was clipped to the plan in force's boundary, or not at all for a first draft
+    (review finding): the draft's own boundary is the one its planner works to."""
+    raster = _raster_plan(planner, reviewer, scan_geotiff, "outline-own", approve=False)
+    _without_project_boundary(raster.revision)
+    _boundary_layer(raster.revision, planner, *DRAFT_OUTLINE)
+    client.force_login(planner)
+    response = client.get("/api/rasters/map/", {"revision": raster.revision_id})
+    (item,) = [r for r in response.json()["rasters"] if r["id"] == raster.pk]
+    xs = [x for polygon in item["clip"]["coordinates"] for x, _ in polygon[0]]
+    ys = [y for polygon in item["clip"]["coordinates"] for _, y in polygon[0]]
+    extent = (min(xs), min(ys), max(xs), max(ys))
+    assert extent == pytest.approx(_extent_3857(*DRAFT_OUTLINE), abs=5.0)

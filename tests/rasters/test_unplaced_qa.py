@@ -30,6 +30,10 @@ def test_an_unplaced_scan_is_a_warning_naming_it(client, draft_plan, tmp_path):
     assert message.startswith("Raster layers not placed on the map yet: Bản đồ quét 1998 (1).")
 
 
-def test_no_raster_no_finding(draft_plan):
+def test_a_placed_scan_is_no_finding(client, draft_plan, tmp_path):
+    from rasters.models import RasterLayer
+
+    raster = unplaced_scan(client, draft_plan, tmp_path)
+    RasterLayer.objects.filter(pk=raster.pk).update(cog_path="placed.tif")  # as placing does
     qa.run(draft_plan)
     assert not draft_plan.findings.filter(rule="rasters.unplaced").exists()
