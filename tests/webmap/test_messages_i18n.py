@@ -143,6 +143,8 @@ SAMPLES = {
     messages.LEADER_TEXT_NOT_READ: {},
     messages.BALLOON_WITHOUT_VALUES: {},
     messages.LEADERS_PLACED: {"count": 4},
+    messages.RECOVERED: {"fix": "Fixed invalid table head handle in table STYLE"},
+    messages.RECOVERED_MORE: {"count": 21},
 }
 
 
@@ -173,7 +175,7 @@ def test_every_report_message_has_a_vietnamese_translation():
 
 def test_unknown_texts_pass_unchanged():
     with translation.override("vi"):
-        assert messages.localized("recovered: 3 fixes") == "recovered: 3 fixes"
+        assert messages.localized("audit: 3 fixes") == "audit: 3 fixes"
         assert messages.localized_cad_report({"notes": [5]}) == {"notes": [5]}
 
 
