@@ -167,23 +167,8 @@ def _click(page, pane: str, map_name: str, coordinate) -> None:
 def test_georeferencing_page_places_a_scan_from_clicks(
     live_server, browser, planner, reviewer, draft_plan, tmp_path
 ):
-    import rasterio
-
-    from rasters.gdal_env import safe_env
-    from rasters.importing import import_raster
-
     width, height = SCAN_SIZE
-    path = tmp_path / "scan.png"
-    with (
-        safe_env(),
-        rasterio.open(
-            path, "w", driver="PNG", width=width, height=height, count=3, dtype="uint8"
-        ) as out,
-    ):
-        out.write(pattern(width, height))
-    raster = import_raster(
-        user=planner, revision=draft_plan, path=path, filename="scan.png", name="scan"
-    ).raster
+    raster = _unplaced_png(planner, draft_plan, tmp_path)
     # as if placed in California by mistake before: the page says so until placed anew
     type(raster).objects.filter(pk=raster.pk).update(bounds_wgs84=[-120.0, 34.0, -119.0, 35.0])
     page = _sign_in(browser, live_server, f"/rasters/{raster.pk}/georeference/")
