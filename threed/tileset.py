@@ -394,7 +394,7 @@ def _property_ranges(rows: list[tuple]) -> dict:
     (the values _batch_table writes); left out when no feature has one."""
     columns: dict[str, list[float | None]] = {
         "height": [h if h is not None else _rounded(e) for *_, e, h, _s in rows],
-        "storeys": [int(n) for *_, n in rows if n is not None],
+        "storeys": [_storeys(n) for *_, n in rows if n is not None],
     }
     ranges = {}
     for name, values in columns.items():
@@ -518,11 +518,19 @@ def _batch_table(rows: list[tuple]) -> BatchTable:
         # The attribute the extrusion used, else the solid's own (storeys x storey height
         # for an extruded footprint, the model's extent for 3D geometry from a source).
         values["height"].append(height if height is not None else _rounded(extent))
-        values["storeys"].append(int(storeys) if storeys is not None else None)
+        values["storeys"].append(_storeys(storeys))
     table = BatchTable()
     for name, column in values.items():
         table.add_property_as_json(name, column)
     return table
+
+
+def _storeys(value) -> int | float | None:
+    """A storey count as the attribute gave it: 3 as 3, a mezzanine's 2.5 as 2.5."""
+    if value is None:
+        return None
+    number = float(value)
+    return int(number) if number.is_integer() else number
 
 
 def _rounded(value) -> float | None:

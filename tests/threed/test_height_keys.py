@@ -52,6 +52,7 @@ FOOTPRINTS = {
     "S-SO-TANG": ({"so_tang": 4}, 14.4, 4),
     "S-FLOORS": ({"floors": "5"}, 18.0, 5),
     "S-TANG-CAO": ({"tang_cao": " 2 "}, 7.2, 2),
+    "S-HALF": ({"storeys": "2,5"}, 9.0, 2.5),  # a mezzanine: not truncated to 2 storeys
     "H-CHIEU-CAO": ({"chieu_cao": 12.5}, 12.5, None),
     "H-COMMA": ({"height": "7,5"}, 7.5, None),
     "H-COMMA-STOREYS": ({"chieucao": "10,8", "sotang": 3}, 10.8, 3),
