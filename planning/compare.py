@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.db import connection
 
 from planning import visibility
-from planning.models import Revision, RevisionState
+from planning.models import PUBLISHED_STATES, Revision, RevisionState
 
 # Shifts up to this many metres (storage units) are not geometry changes: a re-export through
 # 7-decimal lon/lat (GeoJSON, OGC API) rounds each vertex by up to 8 mm, and 1 cm is below any
@@ -108,18 +108,19 @@ class Change:
 
 def baseline_of(revision: Revision, user) -> Revision | None:
     """What `user` compares a revision with by default: the revision it answers, else the
-    project's plan in force. An answered revision the user may not see (a change request
-    answered by a plan now in force, a planner's draft) is never a baseline: its features
-    would show through the diff, so the plan in force stands in, as for a first revision."""
-    return answered_of(revision, user) or plan_in_force_of(revision)
+    plan its approval replaces (replaced_plan_of). An answered revision the user may not see
+    (a change request answered by a plan now in force, a planner's draft) is never a
+    baseline: its features would show through the diff, so the replaced plan stands in, as
+    for a first revision."""
+    return answered_of(revision, user) or replaced_plan_of(revision)
 
 
 def baselines_of(revision: Revision, user) -> list[Revision]:
     """What the review page offers to compare a revision with, its default first: the plan
-    in force, which an approval replaces (what the decision changes, although an answer's
+    its approval replaces (what the decision changes, although an answer's
     own default, baseline_of, is the revision it answers), then the revision it answers
     (what changed since the change request) when `user` sees it and it is another."""
-    found = [plan_in_force_of(revision), answered_of(revision, user)]
+    found = [replaced_plan_of(revision), answered_of(revision, user)]
     unique = {r.pk: r for r in found if r is not None}
     return list(unique.values())
 
@@ -131,13 +132,18 @@ def answered_of(revision: Revision, user) -> Revision | None:
     return visibility.visible_revisions(user).filter(pk=revision.based_on_id).first()
 
 
-def plan_in_force_of(revision: Revision) -> Revision | None:
-    """The project's plan in force, unless it is this revision."""
-    return (
-        Revision.objects.filter(project_id=revision.project_id, state=RevisionState.APPROVED)
-        .exclude(pk=revision.pk)
-        .first()
-    )
+def replaced_plan_of(revision: Revision) -> Revision | None:
+    """The plan the approval of `revision` replaces: for a revision not yet published, the
+    project's plan in force; for a published one, the plan in force just before it was
+    approved (None for a first plan). Never a later plan: an older plan compared with the
+    one that replaced it would show that amendment reversed as its own changes."""
+    published = Revision.objects.filter(
+        project_id=revision.project_id, state__in=PUBLISHED_STATES
+    ).exclude(pk=revision.pk)
+    if revision.approved_at is None:
+        return published.filter(state=RevisionState.APPROVED).first()
+    earlier = published.filter(approved_at__lt=revision.approved_at)
+    return earlier.order_by("-approved_at", "-pk").first()
 
 
 def changes(old: Revision, new: Revision) -> list[Change]:

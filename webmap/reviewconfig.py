@@ -215,6 +215,8 @@ def baseline_choice(baseline: Revision, revision: Revision) -> dict[str, Any]:
         choice = _("the revision it answers (%(title)s · %(state)s)")
     elif answered and baseline.state != RevisionState.APPROVED:  # a plan since replaced
         choice = _("the plan it was prepared on (%(title)s · %(state)s)")
+    elif baseline.state == RevisionState.SUPERSEDED:  # the plan a published one replaced
+        choice = _("the plan it replaced (%(title)s)")
     else:
         choice = _("the plan in force (%(title)s)")
     values = {"title": summary["title"], "state": summary["stateLabel"]}

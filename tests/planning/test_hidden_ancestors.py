@@ -167,6 +167,61 @@ def test_outsiders_do_not_diff_against_a_hidden_revision(request, chain, who):
     assert explicit.status_code == 404
 
 
+def _amended(chain, planner, reviewer) -> Revision:
+    """r3: an amendment of r2 (lot S1 renamed again), approved; r2 is superseded."""
+    r3 = CreateRevision(user=planner, project=chain["r2"].project, based_on=chain["r2"]).execute()
+    lot = Feature.objects.get(layer__revision=r3, attributes__code="S1")
+    lot.attributes = {**lot.attributes, "name": "Lô S1 (điều chỉnh)"}
+    lot.save()
+    SubmitRevision(user=planner, revision=r3).execute()
+    ApproveRevision(
+        user=reviewer, revision=r3, decision_number="3/QĐ-UBND", acknowledge_open_comments=1
+    ).execute()
+    return r3
+
+
+@pytest.mark.parametrize("who", OUTSIDERS)
+def test_an_older_plan_is_never_compared_with_the_plan_that_replaced_it(
+    request, chain, planner, reviewer, who
+):
+    """QA walk: r2's changes were r3's amendment reversed ("before: Lô S1 (điều chỉnh)")."""
+    r3 = _amended(chain, planner, reviewer)
+    client = client_of(request, who)
+    older = client.get(f"/api/revisions/{chain['r2'].pk}/changes/").json()
+    assert older == {"type": "FeatureCollection", "features": [], "against": None}
+    newer = client.get(f"/api/revisions/{r3.pk}/changes/").json()
+    assert newer["against"] == chain["r2"].pk
+    changes = {f["properties"]["code"]: f["properties"] for f in newer["features"]}
+    assert changes["S1"]["before"]["name"] == "Lô S1"
+    assert changes["S1"]["after"]["name"] == "Lô S1 (điều chỉnh)"
+
+
+def test_the_review_page_names_the_plan_a_published_answer_replaced(planner, reviewer):
+    """P in force; rA amends it and is sent back; rB answers rA and is approved. rB's page
+    offers the plan it replaced (P, superseded since) first, then the revision it answers."""
+    plan = make_plan(
+        planner,
+        reviewer,
+        "replaced",
+        [(square(HUE_X, HUE_Y, 50), {"code": "P1", "function": "DO"})],
+        approve=True,
+    )
+    sent_back = CreateRevision(user=planner, project=plan.project, based_on=plan).execute()
+    SubmitRevision(user=planner, revision=sent_back).execute()
+    RequestChanges(user=reviewer, revision=sent_back, note="move P1").execute()
+    answer = CreateRevision(user=planner, project=plan.project, based_on=sent_back).execute()
+    SubmitRevision(user=planner, revision=answer).execute()
+    ApproveRevision(user=reviewer, revision=answer, decision_number="2/QĐ-UBND").execute()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(reviewer)
+    config = client.get(f"/revisions/{answer.pk}/review/").context["config"]
+    choices = [(choice["id"], choice["choice"].split(" (")[0]) for choice in config["baselines"]]
+    assert choices == [
+        (plan.pk, "the plan it replaced"),
+        (sent_back.pk, "the revision it answers"),
+    ]
+
+
 @pytest.mark.parametrize("who", BOARD)
 def test_the_project_diffs_against_the_answered_revision(request, chain, who):
     response = client_of(request, who).get(f"/api/revisions/{chain['r2'].pk}/changes/")
