@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from threed import api, views
+from threed import api, pages, views
 
 app_name = "threed"
 
@@ -42,5 +42,7 @@ urlpatterns = [
         name="revision-envelopes-content",
     ),
     path("api/revisions/<int:revision_id>/models/", api.upload_model, name="upload-model"),
+    # The page of the same upload, beside the GIS (/upload/) and CAD (/cad/) pages.
+    path("revisions/<int:revision_id>/models/", pages.model_upload, name="model-upload"),
     path("api/revisions/<int:revision_id>/envelopes/", api.envelopes, name="envelopes"),
 ]
