@@ -203,3 +203,16 @@ def test_in_chromium_a_thread_posted_meanwhile_is_not_approved_over_unseen(
     assert event.detail["open_comments"] == 2
     assert not page.js_errors
     page.context.close()
+
+
+@pytest.mark.django_db
+def test_the_approval_form_says_the_plan_is_in_force_from_the_approval(reviewer, submitted):
+    """QA walk: a decision dated weeks earlier was expected to put the plan in force from
+    that date; the history follows the approval (docs/decisions/0007), and the form says so."""
+    html, _ = review_page(reviewer, submitted)
+    date_input = re.search(r'<input type="date" id="decision-date"[^>]*>', html)
+    assert date_input
+    assert 'aria-describedby="decision-date-hint"' in date_input.group(0)
+    hint = re.search(r'<small class="muted" id="decision-date-hint">([^<]*)</small>', html)
+    assert hint
+    assert "from the moment you approve it" in hint.group(1)

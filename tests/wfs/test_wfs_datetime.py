@@ -58,6 +58,29 @@ def test_plans_in_force_at_an_instant(client, plan_in_force, planner, reviewer):
     assert b"datetime" in bad.content
 
 
+def test_time_is_read_as_datetime(client, plan_in_force, planner, reviewer):
+    """QA walk: TIME (as WMS and MapServer's WFS spell it) answered today's plans silently."""
+    answer = CreateRevision(
+        user=planner, project=plan_in_force.project, based_on=plan_in_force
+    ).execute()
+    Feature.objects.filter(layer__revision=answer, attributes__code="A2").delete()
+    SubmitRevision(user=planner, revision=answer).execute()
+    ApproveRevision(user=reviewer, revision=answer, decision_number="2/QĐ").execute()
+    now = timezone.now()
+    Revision.objects.filter(pk=plan_in_force.pk).update(
+        approved_at=now - timedelta(days=30), superseded_at=now - timedelta(days=10)
+    )
+    Revision.objects.filter(pk=answer.pk).update(approved_at=now - timedelta(days=10))
+    earlier = (now - timedelta(days=20)).date().isoformat()
+    assert codes(client, TIME=earlier) == {"A1", "A2"}
+    assert codes(client, TIME=earlier, DATETIME=earlier) == {"A1", "A2"}
+    status, body = wfs(
+        client, REQUEST="GetFeature", TYPENAMES="landuse", TIME=earlier, DATETIME="2020-01-01"
+    )
+    assert status == 400
+    assert b"not both" in body
+
+
 def wfs(client, **params):
     response = client.get("/wfs", {"SERVICE": "WFS", "VERSION": "2.0.0", **params})
     body = b"".join(response.streaming_content) if response.streaming else response.content

@@ -158,6 +158,15 @@ def _moment(text: str | None) -> datetime | None:
     return interval.end if interval is not None else None
 
 
+def _time_param(params: dict[str, str]) -> str | None:
+    """The vendor parameter DATETIME, or TIME as WMS and MapServer's WFS spell it: a client
+    sending TIME must not silently get today's plans. Both, differing: refused."""
+    given = {name: params[name] for name in ("DATETIME", "TIME") if params.get(name)}
+    if len(set(given.values())) > 1:
+        raise WfsError("Give DATETIME or TIME, not both.", locator="datetime")
+    return next(iter(given.values()), None)
+
+
 def from_kvp(params: dict[str, str]) -> WfsRequest:
     """A request from upper-cased KVP parameters."""
     operation = operation_of(params.get("REQUEST"))
@@ -183,7 +192,7 @@ def from_kvp(params: dict[str, str]) -> WfsRequest:
     request.hits = _hits(params.get("RESULTTYPE"))
     request.output_format = params.get("OUTPUTFORMAT") or None
     request.value_reference = params.get("VALUEREFERENCE") or None
-    request.at = _moment(params.get("DATETIME"))
+    request.at = _moment(_time_param(params))
     stored = params.get("STOREDQUERY_ID")
     request.stored_query_ids = split_list(stored)
     if stored and operation in ("GetFeature", "GetPropertyValue"):
