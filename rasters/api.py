@@ -6,7 +6,8 @@ POST /api/revisions/{id}/rasters/jobs/     the same upload as a background job (
                                            job; follow it at /api/jobs/{job id}/)
 GET  /api/revisions/{id}/rasters/          the revision's rasters
 GET  /api/rasters/{id}/                    one raster with its metadata and control points
-POST /api/rasters/{id}/georeference/       control points → placed COG, residuals and RMS
+POST /api/rasters/{id}/georeference/       control points → placed COG, residuals, RMS and
+                                           their accuracy on the ground (docs/rasters.md)
 GET  /api/rasters/{id}/image.png           the unplaced scan, downsampled (georeferencing page)
 GET  /api/rasters/map/                     the rasters the caller's map shows, with clip outline
 GET  /api/rasters/map/?revision={id}       the review map's: that revision's, then those in force
@@ -43,7 +44,7 @@ from planning.jobs_api import job_dict
 from planning.models import RevisionState
 from rasters import georef
 from rasters.gdal_env import safe_env
-from rasters.georeferencing import georeference
+from rasters.georeferencing import accuracy_json, georeference
 from rasters.importing import check_permission, import_raster
 from rasters.jobs import submit_raster_job
 from rasters.models import RasterKind, RasterLayer
@@ -192,7 +193,8 @@ def raster_detail(request: Request, raster_id: int) -> Response:
 @api_view(["POST"])
 @parser_classes([JSONParser, MultiPartParser])
 def raster_georeference(request: Request, raster_id: int) -> Response:
-    """Place an unplaced scan by control points (affine ≥ 3 points, order 2 ≥ 6)."""
+    """Place an unplaced scan by control points (affine ≥ 3 points, order 2 ≥ 6); the
+    raster with each point's ground residual and the fit's `accuracy` (docs/rasters.md)."""
     raster = _raster(request.user, raster_id)
     form = GeoreferenceSerializer(data=request.data)
     form.is_valid(raise_exception=True)
@@ -206,7 +208,24 @@ def raster_georeference(request: Request, raster_id: int) -> Response:
         crs=data["crs"],
         target_crs=data.get("target_crs") or None,
     )
-    return Response(raster_json(raster))
+    return Response(_with_accuracy(raster_json(raster), raster))
+
+
+def _with_accuracy(body: dict, raster: RasterLayer) -> dict:
+    """`body` with each control point's ground residual (`residual_m`, `outlier`) and the
+    fit's `accuracy` summary: the residuals in map units do not say metres on the ground,
+    nor whether the plan's scale allows them."""
+    summary = accuracy_json(raster)
+    if summary is None:
+        return body
+    outliers = set(summary["outliers"])
+    body["control_points"] = [
+        {**point, "residual_m": residual, "outlier": number in outliers}
+        for number, (point, residual) in enumerate(
+            zip(body["control_points"], summary["residuals_m"], strict=True), start=1
+        )
+    ]
+    return {**body, "accuracy": summary}
 
 
 @extend_schema(responses={(200, "image/png"): OpenApiTypes.BINARY})

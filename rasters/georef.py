@@ -6,7 +6,8 @@ parsed with lxml with entities and network off, and only GeoTransform, SRS and G
 are read. Control points (pixel col/row with 0,0 the upper-left corner of the image ↔ map
 x/y) are fitted by least squares with an affine (order 1, at least 3 points) or a
 second-order polynomial (at least 6 points); the residuals of every point and the RMS
-are reported in map units and in pixels.
+are reported in map units and in pixels, and assessed in metres on the ground against
+the graphic accuracy of the plan's scale (`assess`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,11 @@ from rasters import plausibility
 WORLD_FILE_SUFFIXES = (".tfw", ".tifw", ".jgw", ".jpgw", ".pgw", ".pngw", ".wld")
 MAX_SIDECAR_BYTES = 1 << 20
 MIN_POINTS = {1: 3, 2: 6}
+# What a plan drawn at 1:N can show: 0.3 mm on the paper, 0.15 m on the ground at 1:500.
+GRAPHIC_ACCURACY_M = 0.0003
+# A point is an outlier when its residual is this many times the median (and above the
+# scale's tolerance): one badly clicked point, not an evenly poor fit.
+OUTLIER_FACTOR = 3.0
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
 
@@ -207,10 +213,29 @@ def check_points(points: list[ControlPoint], order: int) -> None:
 def check_spread(points: list[ControlPoint], order: int) -> None:
     """The points' pixel positions must determine a transformation of `order`."""
     design, _centre = _pixel_design(points, order)
-    if np.linalg.matrix_rank(design) < design.shape[1]:
+    if np.linalg.matrix_rank(design) == design.shape[1]:
+        return
+    if order == 1:
         raise InvalidInput(
             _("The control points are degenerate (on one line or repeated); spread them out.")
         )
+    # Six terms are undetermined when the points lie on one conic: a line, two lines, a
+    # circle, a parabola… or when repeats leave fewer than six places.
+    places = len({(p.col, p.row) for p in points})
+    if places < MIN_POINTS[2]:
+        raise InvalidInput(
+            _(
+                "A second-order fit needs control points at 6 or more different places on "
+                "the image; these are at only %(count)d. Add points, or use affine."
+            )
+            % {"count": places}
+        )
+    raise InvalidInput(
+        _(
+            "These control points are not spread enough for a second-order fit: they lie "
+            "along one curve or line (or two lines). Add points away from it, or use affine."
+        )
+    )
 
 
 def _pixel_design(
@@ -340,3 +365,72 @@ def moved(points: list[ControlPoint], source: CRS, target: CRS) -> list[ControlP
         ControlPoint(p.col, p.row, float(x), float(y))
         for p, x, y in zip(points, xs, ys, strict=True)
     ]
+
+
+# --- accuracy ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Accuracy:
+    """A fit's residuals in metres on the ground, judged against the plan's scale."""
+
+    residuals_m: list[float]  # per point, in the order of the points
+    rms_m: float
+    redundancy: int  # points beyond the minimum the order needs: 0 = nothing to check
+    tolerance_m: float | None  # GRAPHIC_ACCURACY_M at the plan's scale (None: no scale)
+    outliers: list[int]  # indexes of the points far off the others
+
+    @property
+    def checkable(self) -> bool:
+        return self.redundancy > 0
+
+    @property
+    def exceeds_tolerance(self) -> bool:
+        return self.tolerance_m is not None and self.rms_m > self.tolerance_m
+
+
+def tolerance_m(scale: int | None) -> float | None:
+    """What a plan at 1:`scale` can show on the ground (None without a scale)."""
+    return GRAPHIC_ACCURACY_M * scale if scale else None
+
+
+def assess(
+    points: list[ControlPoint],
+    residuals: list[tuple[float, float]],
+    order: int,
+    crs: CRS,
+    scale: int | None,
+) -> Accuracy:
+    """Judge a fit from its points and their residuals (fitted minus given, map units of
+    `crs`, the CRS the fit was made in)."""
+    distances = ground_distances(points, residuals, crs)
+    rms = float(np.sqrt(np.mean(distances**2))) if len(distances) else 0.0
+    redundancy = len(points) - MIN_POINTS[order]
+    tolerance = tolerance_m(scale)
+    outliers: list[int] = []
+    if redundancy > 0:
+        limit = OUTLIER_FACTOR * float(np.median(distances))
+        floor = tolerance if tolerance is not None else 0.0
+        outliers = [i for i, d in enumerate(distances) if d > limit and d > floor]
+    return Accuracy([float(d) for d in distances], rms, redundancy, tolerance, outliers)
+
+
+def ground_distances(
+    points: list[ControlPoint], residuals: list[tuple[float, float]], crs: CRS
+) -> np.ndarray:
+    """Geodesic length of each residual: map units are not metres on the ground (web
+    mercator is 4 % long in Viet Nam, a geographic CRS counts degrees)."""
+    xs = np.array([p.x for p in points], dtype=float)
+    ys = np.array([p.y for p in points], dtype=float)
+    fitted_xs = xs + np.array([r[0] for r in residuals], dtype=float)
+    fitted_ys = ys + np.array([r[1] for r in residuals], dtype=float)
+    geod = crs.get_geod()
+    geodetic = crs.geodetic_crs
+    if geod is None or geodetic is None:  # no ellipsoid to measure on: trust the units
+        factor = crs.axis_info[0].unit_conversion_factor if crs.axis_info else 1.0
+        return np.hypot(fitted_xs - xs, fitted_ys - ys) * factor
+    to_lonlat = Transformer.from_crs(crs, geodetic, always_xy=True)
+    lon, lat = to_lonlat.transform(xs, ys)
+    fitted_lon, fitted_lat = to_lonlat.transform(fitted_xs, fitted_ys)
+    _az, _back, distance = geod.inv(lon, lat, fitted_lon, fitted_lat)
+    return np.abs(np.asarray(distance, dtype=float))

@@ -4,7 +4,8 @@ The planner pairs pixels of the stored, ungeoreferenced image (col/row, 0,0 the 
 corner) with map coordinates in a CRS. The fit (rasters.georef) gives the residuals;
 GDAL's warper, told the same points and order, resamples the image onto a north-up grid
 in that CRS, which is written as the raster's COG. The raw image stays, so the points can
-be corrected and the scan placed again.
+be corrected and the scan placed again. `accuracy_json` judges the stored fit in metres on
+the ground against the plan's scale (rasters.georef.assess) for the API and the page.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from pathlib import Path
 import rasterio
 from django.db import transaction
 from django.utils.translation import gettext as _
+from pyproj import CRS
 
 from planning.errors import Conflict
+from planning.numbers import localized
 from rasters import cog, georef, metadata
 from rasters.gdal_env import safe_env
 from rasters.importing import (
@@ -104,3 +107,80 @@ def _save(user, raster: RasterLayer, output: Path, info, fit, gcps) -> None:
     if old is not None:
         old.unlink(missing_ok=True)
     raster.refresh_from_db()
+
+
+def accuracy(raster: RasterLayer) -> georef.Accuracy | None:
+    """The stored fit of `raster` judged on the ground (None when not placed by points).
+    The stored points and residuals are in the raster's CRS, the one the fit was made in."""
+    saved = [p for p in raster.control_points or [] if isinstance(p, dict)]
+    order = raster.transform_order
+    if not saved or not raster.crs_wkt or order not in georef.MIN_POINTS:
+        return None
+    points = [georef.ControlPoint(p["col"], p["row"], p["x"], p["y"]) for p in saved]
+    residuals = [(p.get("residual_x") or 0.0, p.get("residual_y") or 0.0) for p in saved]
+    scale = raster.revision.project.scale
+    return georef.assess(points, residuals, order, CRS.from_wkt(raster.crs_wkt), scale)
+
+
+def accuracy_json(raster: RasterLayer) -> dict | None:
+    """The accuracy summary the API answers and the page shows (docs/rasters.md)."""
+    result = accuracy(raster)
+    if result is None:
+        return None
+    scale = raster.revision.project.scale or None
+    return {
+        "residuals_m": result.residuals_m,
+        "rms_m": result.rms_m,
+        "scale": scale,
+        "tolerance_m": result.tolerance_m,
+        "redundancy": result.redundancy,
+        "checkable": result.checkable,
+        "exceeds_tolerance": result.exceeds_tolerance,
+        "outliers": [i + 1 for i in result.outliers],
+        "warnings": accuracy_warnings(result, scale),
+    }
+
+
+def accuracy_warnings(result: georef.Accuracy, scale: int | None) -> list[str]:
+    """What the planner should know before trusting the placement (never a refusal)."""
+    if not result.checkable:
+        count = len(result.residuals_m)
+        return [
+            _(
+                "With exactly %(count)d control points the fit passes through every point, "
+                "so its accuracy cannot be checked: add at least one more point."
+            )
+            % {"count": count}
+        ]
+    warnings = []
+    if result.exceeds_tolerance:
+        warnings.append(
+            _(
+                "The RMS error, %(rms)s m on the ground, is more than the %(tolerance)s m a "
+                "1:%(scale)s plan can show (%(mm)s mm at its scale); check the control points."
+            )
+            % {
+                "mm": localized(georef.GRAPHIC_ACCURACY_M * 1000, 1),
+                "rms": _metres(result.rms_m),
+                "tolerance": _metres(result.tolerance_m or 0.0),
+                "scale": scale,
+            }
+        )
+    for index in result.outliers:
+        warnings.append(
+            _(
+                "Point %(number)d is off by %(residual)s m, more than %(factor)g times the "
+                "median of the points: check where it was clicked."
+            )
+            % {
+                "number": index + 1,
+                "residual": _metres(result.residuals_m[index]),
+                "factor": georef.OUTLIER_FACTOR,
+            }
+        )
+    return warnings
+
+
+def _metres(value: float) -> str:
+    """Metres to the centimetre in the reader's language (rounded: Django's formatting cuts)."""
+    return localized(round(value, 2), 2)

@@ -21,10 +21,15 @@ from planning.errors import PlanningError
 from planning.jobs import can_see
 from planning.jobs_api import job_dict, job_labels
 from planning.models import Job, Revision
+from rasters.georeferencing import accuracy_json
 from rasters.jobs import KIND, submit_raster_job
 from rasters.models import RasterKind
 from rasters.removal import remove_raster
 from rasters.visibility import visible_rasters
+
+# The page's map, where the planner clicks the points' x/y, is in web mercator.
+CLICK_CRS = "EPSG:3857"
+CLICK_CRS_NAME = "Web Mercator, EPSG:3857"
 
 
 class RasterUploadForm(forms.Form):
@@ -150,6 +155,7 @@ def georeference_page(request: HttpRequest, raster_id: int) -> HttpResponse:
         visible_rasters(request.user).select_related("revision__project"), pk=raster_id
     )
     project = raster.revision.project
+    accuracy = accuracy_json(raster)
     config = {
         "raster": {
             "id": raster.pk,
@@ -157,9 +163,11 @@ def georeference_page(request: HttpRequest, raster_id: int) -> HttpResponse:
             "width": raster.width,
             "height": raster.height,
         },
-        "controlPoints": _saved_points(raster),
+        "controlPoints": _saved_points(raster, accuracy),
         "rms": raster.rms_error,
         "rmsPixels": raster.rms_error_pixels,
+        "accuracy": accuracy,
+        "clickCrs": CLICK_CRS,
         "placed": bool(raster.cog_path),
         "order": raster.transform_order or 1,
         "storageCrs": f"EPSG:{settings.PLANNING_STORAGE_SRID}",
@@ -175,7 +183,9 @@ def georeference_page(request: HttpRequest, raster_id: int) -> HttpResponse:
             "clickImage": _("Click a point on the scan."),
             "clickMap": _("Now click the same point on the map."),
             "needPoints": _("Affine needs 3 points, polynomial 6."),
-            "done": _("Placed. RMS error: %(rms)s m (%(pixels)s pixels)."),
+            "done": _("Placed. RMS error: %(rms)s m on the ground (%(pixels)s pixels)."),
+            "tolerance": _("A 1:%(scale)s plan can show %(tolerance)s m on the ground."),
+            "outlier": _("outlier"),
             "remove": _("Remove"),
             "failed": _("Georeferencing failed"),
         },
@@ -183,14 +193,15 @@ def georeference_page(request: HttpRequest, raster_id: int) -> HttpResponse:
     return render(
         request,
         "rasters/georeference.html",
-        {"raster": raster, "project": project, "config": config},
+        {"raster": raster, "project": project, "config": config, "click_crs": CLICK_CRS_NAME},
     )
 
 
-def _saved_points(raster) -> list[dict]:
+def _saved_points(raster, accuracy: dict | None) -> list[dict]:
     """The control points of the last placement with their map coordinates in EPSG:3857,
     where the page clicks: they are stored in the placed raster's CRS (the storage CRS when
-    placed on this page), moved back with the same VN-2000 shift that placed them."""
+    placed on this page), moved back with the same VN-2000 shift that placed them. Each
+    keeps its residual on the ground and whether it is an outlier (`accuracy`)."""
     saved = [p for p in raster.control_points or [] if isinstance(p, dict)]
     if not saved or not raster.crs_wkt:
         return []
@@ -199,7 +210,9 @@ def _saved_points(raster) -> list[dict]:
     from rasters import georef
 
     points = [georef.ControlPoint(p["col"], p["row"], p["x"], p["y"]) for p in saved]
-    on_map = georef.moved(points, CRS.from_wkt(raster.crs_wkt), CRS.from_epsg(3857))
+    on_map = georef.moved(points, CRS.from_wkt(raster.crs_wkt), CRS.from_user_input(CLICK_CRS))
+    ground = accuracy["residuals_m"] if accuracy else [None] * len(saved)
+    outliers = set(accuracy["outliers"]) if accuracy else set()
     return [
         {
             "col": m.col,
@@ -207,9 +220,11 @@ def _saved_points(raster) -> list[dict]:
             "x": m.x,
             "y": m.y,
             "residual": p.get("residual"),
+            "residual_m": residual_m,
             "residual_pixels": p.get("residual_pixels"),
+            "outlier": number in outliers,
         }
-        for p, m in zip(saved, on_map, strict=True)
+        for number, (p, m, residual_m) in enumerate(zip(saved, on_map, ground, strict=True), 1)
     ]
 
 

@@ -252,6 +252,10 @@ def test_georeferencing_page_shows_the_saved_points_after_a_reload(
     expect(rows).to_have_count(5)
     assert rows.locator("button").count() == 5  # the planner may remove and place again
     assert float(page.locator("#georef-rms").get_attribute("data-rms")) < 0.01
+    expect(page.locator("#georef-points thead")).to_contain_text("X (Web Mercator, EPSG:3857)")
+    expect(page.locator("#georef-rms")).to_contain_text("m on the ground")
+    expect(page.locator("#georef-rms")).to_contain_text("1:500 plan can show 0.15 m")
+    assert page.locator("#georef-warnings").is_hidden()  # 5 exact points: nothing to warn
     on_map = page.evaluate("georefPages.points.map((p) => [p.x, p.y])")
     for (x, y), point in zip(on_map, points, strict=True):
         assert (x, y) == pytest.approx((point.x, point.y), abs=0.01)

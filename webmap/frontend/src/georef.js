@@ -1,7 +1,9 @@
 // The georeferencing page: the planner clicks a point on the scan (a static image in pixel
 // coordinates), then the same point on the map (web mercator over the plans in force);
 // the pairs go to POST /api/rasters/{id}/georeference/ with the map points in EPSG:3857 and
-// the storage CRS as the result's CRS. Residuals and the RMS come back and are shown.
+// the storage CRS as the result's CRS. Residuals and the RMS come back and are shown, in
+// metres on the ground, with the server's warnings (RMS above what the plan's scale can
+// show, outliers, a fit with no point to spare).
 import './georef.css';
 import Map from 'ol/Map';
 import View from 'ol/View';
@@ -74,7 +76,7 @@ function start() {
   orderSelect.value = String(config.order || 1);
   // The points of the last placement (map x/y in EPSG:3857, as the server sends them), so
   // that a reload shows them and the planner can add to them and place the scan again.
-  /** @type {{col:number,row:number,x:number|null,y:number|null,residual?:number,residual_pixels?:number}[]} */
+  /** @type {{col:number,row:number,x:number|null,y:number|null,residual_m?:number|null,residual_pixels?:number,outlier?:boolean}[]} */
   const points = (config.controlPoints || []).map((p) => ({ ...p }));
   const canEdit = Boolean(config.canEdit);
   let pending = null;
@@ -94,10 +96,13 @@ function start() {
         onMap.setStyle(pointStyle(label));
         world.marks.addFeature(onMap);
       }
-      const row = el('tr');
+      const row = el('tr', p.outlier ? 'georef-outlier' : '');
       row.dataset.point = label;
-      [label, fmt(p.col, 1), fmt(p.row, 1), fmt(p.x, 2), fmt(p.y, 2), fmt(p.residual, 3),
+      [label, fmt(p.col, 1), fmt(p.row, 1), fmt(p.x, 2), fmt(p.y, 2), fmt(p.residual_m, 3),
         fmt(p.residual_pixels, 2)].forEach((text) => row.append(el('td', '', text)));
+      if (p.outlier) {
+        row.children[5].append(' ', el('span', 'georef-outlier-mark', config.labels.outlier));
+      }
       const cell = el('td');
       if (canEdit) {
         const remove = el('button', 'button button-small button-secondary', config.labels.remove);
@@ -110,12 +115,21 @@ function start() {
     });
   }
 
-  function showRms(rms, rmsPixels) {
+  /** The RMS on the ground against what the plan's scale can show, and the warnings. */
+  function showAccuracy(accuracy, rmsPixels) {
     const line = document.getElementById('georef-rms');
-    line.textContent = config.labels.done
-      .replace('%(rms)s', fmt(rms, 3)).replace('%(pixels)s', fmt(rmsPixels, 2));
-    line.dataset.rms = String(rms);
+    let text = config.labels.done
+      .replace('%(rms)s', fmt(accuracy.rms_m, 3)).replace('%(pixels)s', fmt(rmsPixels, 2));
+    if (accuracy.tolerance_m !== null) {
+      text += ` ${config.labels.tolerance.replace('%(scale)s', String(accuracy.scale))
+        .replace('%(tolerance)s', fmt(accuracy.tolerance_m, 2))}`;
+    }
+    line.textContent = text;
+    line.dataset.rms = String(accuracy.rms_m);
     line.dataset.rmsPixels = String(rmsPixels);
+    const list = document.getElementById('georef-warnings');
+    list.replaceChildren(...accuracy.warnings.map((warning) => el('li', '', warning)));
+    list.hidden = accuracy.warnings.length === 0;
   }
 
   function showOpenLink() {
@@ -125,9 +139,7 @@ function start() {
   }
 
   redraw();
-  if (points.length && config.rms !== null && config.rms !== undefined) {
-    showRms(config.rms, config.rmsPixels);
-  }
+  if (points.length && config.accuracy) showAccuracy(config.accuracy, config.rmsPixels);
   if (config.placed) showOpenLink();
   if (canEdit) {
     listen();
@@ -164,7 +176,7 @@ function start() {
       const body = {
         control_points: complete.map((p) => ({ col: p.col, row: p.row, x: p.x, y: p.y })),
         order,
-        crs: 'EPSG:3857',
+        crs: config.clickCrs,
         target_crs: config.storageCrs,
       };
       const csrf = document.cookie.split('; ').find((c) => c.startsWith('csrftoken='));
@@ -182,11 +194,12 @@ function start() {
       }
       // The server reports residuals in the result CRS, in the order the points were sent.
       complete.forEach((p, i) => Object.assign(p, {
-        residual: data.control_points[i].residual,
+        residual_m: data.control_points[i].residual_m,
         residual_pixels: data.control_points[i].residual_pixels,
+        outlier: data.control_points[i].outlier,
       }));
       redraw();
-      showRms(data.rms, data.rms_pixels);
+      showAccuracy(data.accuracy, data.rms_pixels);
       showOpenLink();
       // placed anew: the server's word on whether it now lies in Viet Nam
       document.getElementById('georef-outside').hidden = !data.outside_vietnam;
