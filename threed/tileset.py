@@ -50,7 +50,8 @@ from threed.extrude import extrude_missing, height_sql, storeys_sql
 from threed.mesh import triangulate
 
 # Bump when the output changes in a way that must invalidate every built tileset.
-BUILD_VERSION = "4"  # 3: tileset properties carry their ranges; 4: public ids
+# 3: tileset properties carry their ranges; 4: public ids; 5: no empty `children` array.
+BUILD_VERSION = "5"
 # Batch table properties of every b3dm, one value per feature (JSON null when unknown).
 BATCH_PROPERTIES = (
     "id", "revision", "layer", "kind", "code", "lot", "name", "use", "function", "height",
@@ -375,16 +376,18 @@ def _write(scope: Scope, key: str, work: Path) -> None:
                 }
             )
     root_region = _union(regions) or _empty_region(scope)
+    root: dict = {
+        "boundingVolume": {"region": root_region},
+        "geometricError": ROOT_GEOMETRIC_ERROR,
+        "refine": "ADD",
+    }
+    if children:  # 3D Tiles: `children`, when present, holds at least one tile
+        root["children"] = children
     tileset = {
         "asset": {"version": "1.0", "generator": "planning threed " + BUILD_VERSION},
         **_property_ranges(rows),
         "geometricError": ROOT_GEOMETRIC_ERROR,
-        "root": {
-            "boundingVolume": {"region": root_region},
-            "geometricError": ROOT_GEOMETRIC_ERROR,
-            "refine": "ADD",
-            "children": children,
-        },
+        "root": root,
     }
     (work / "tileset.json").write_text(json.dumps(tileset), encoding="utf-8")
 
