@@ -75,7 +75,7 @@ class ProjectAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(member_count=Count("memberships"))
 
-    @admin.display(description="members", ordering="member_count")
+    @admin.display(description=gettext_lazy("members"), ordering="member_count")
     def member_count(self, project) -> int:
         return project.member_count
 
@@ -125,7 +125,7 @@ class MembershipForm(forms.ModelForm):
     def clean_user(self):
         user = self.cleaned_data["user"]
         if not user.is_active:
-            raise forms.ValidationError("This account is deactivated.")
+            raise forms.ValidationError(gettext("This account is deactivated."))
         return user
 
 
@@ -203,11 +203,12 @@ class MembershipAdmin(admin.ModelAdmin):
     def _warn_without_approver(self, request, project: Project) -> None:
         waiting = members.awaiting_without_approver(project)
         if waiting:
+            numbers = ", ".join(str(r.number) for r in waiting)
+            message = gettext(
+                "%(code)s: no approver left for revisions %(numbers)s awaiting a decision."
+            )
             self.message_user(
-                request,
-                f"{project.code}: no approver left for revisions "
-                f"{', '.join(str(r.number) for r in waiting)} awaiting a decision.",
-                messages.WARNING,
+                request, message % {"code": project.code, "numbers": numbers}, messages.WARNING
             )
 
 

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 def _create_cache_table(sender, using: str = "default", **kwargs) -> None:
@@ -10,7 +11,7 @@ def _create_cache_table(sender, using: str = "default", **kwargs) -> None:
 
 class PlanningConfig(AppConfig):
     name = "planning"
-    verbose_name = "Planning"
+    verbose_name = _("Planning")
 
     def ready(self) -> None:
         from django.contrib.auth import get_user_model

@@ -1,8 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class TilesConfig(AppConfig):
     name = "tiles"
+    verbose_name = _("Map tiles")
 
     def ready(self) -> None:
         """Drop the MapProxy app and old tile caches when what is in force changes."""

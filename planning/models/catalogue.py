@@ -16,6 +16,7 @@ class LandUseCategory(models.Model):
         PLANNING = "planning", _("Planning function")
 
     code = models.CharField(
+        _("code"),
         max_length=32,
         unique=True,
         validators=[
@@ -27,18 +28,22 @@ class LandUseCategory(models.Model):
             )
         ],
     )
-    system = models.CharField(max_length=16, choices=System.choices)
-    name_vi = models.CharField(max_length=200)
-    name_en = models.CharField(max_length=200)
+    system = models.CharField(_("code system"), max_length=16, choices=System.choices)
+    name_vi = models.CharField(_("name (Vietnamese)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200)
     colour = models.CharField(
-        max_length=7, validators=[RegexValidator(r"^#[0-9A-Fa-f]{6}$")], default="#CCCCCC"
+        _("colour"),
+        max_length=7,
+        validators=[RegexValidator(r"^#[0-9A-Fa-f]{6}$")],
+        default="#CCCCCC",
     )
-    source = models.TextField(blank=True)
-    sort_order = models.PositiveIntegerField(default=0)
+    source = models.TextField(_("source"), blank=True)
+    sort_order = models.PositiveIntegerField(_("sort order"), default=0)
 
     class Meta:
         ordering = ["system", "sort_order", "code"]
-        verbose_name_plural = "land-use categories"
+        verbose_name = _("land-use category")
+        verbose_name_plural = _("land-use categories")
 
     def __str__(self) -> str:
         return f"{self.code} {self.name_vi}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class JobState(models.TextChoices):
@@ -58,19 +59,25 @@ class Job(models.Model):
 class MappingPreset(models.Model):
     """A named CAD/GIS layer mapping an institute reuses across projects."""
 
-    name = models.CharField(max_length=100, unique=True)
-    mapping = models.JSONField(default=dict)
-    encoding = models.CharField(max_length=10, default="auto")
-    crs = models.CharField(max_length=100, blank=True, default="")
-    description = models.TextField(blank=True, default="")
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    mapping = models.JSONField(_("layer mapping"), default=dict)
+    encoding = models.CharField(_("text encoding"), max_length=10, default="auto")
+    crs = models.CharField(_("CRS"), max_length=100, blank=True, default="")
+    description = models.TextField(_("description"), blank=True, default="")
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created = models.DateTimeField(auto_now_add=True)
-    updated = models.DateTimeField(auto_now=True)
+    created = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("mapping preset")
+        verbose_name_plural = _("mapping presets")
 
     def __str__(self) -> str:
         return self.name

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.postgres.indexes import GistIndex
 from django.db.models import BigIntegerField, Case, F, Func, Q, QuerySet, Value, When
+from django.utils.translation import gettext_lazy as _
 
 from planning import layer_names
 from planning.layer_kinds import KIND_CHOICES
@@ -13,22 +14,29 @@ from planning.models.revisions import PUBLISHED_STATES, RevisionState
 class Layer(models.Model):
     """A planning layer of one revision (land-use lots, roads, red lines ...)."""
 
-    revision = models.ForeignKey("Revision", on_delete=models.CASCADE, related_name="layers")
-    kind = models.CharField(max_length=32, choices=KIND_CHOICES)
-    name = models.CharField(max_length=200)
-    source_name = models.CharField(max_length=300, blank=True)
-    source_format = models.CharField(max_length=64, blank=True)
-    source_crs = models.TextField(blank=True)
+    revision = models.ForeignKey(
+        "Revision", on_delete=models.CASCADE, related_name="layers", verbose_name=_("revision")
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=KIND_CHOICES)
+    name = models.CharField(_("name"), max_length=200)
+    source_name = models.CharField(_("source file"), max_length=300, blank=True)
+    source_format = models.CharField(_("source format"), max_length=64, blank=True)
+    source_crs = models.TextField(_("source CRS"), blank=True)
     # The attribute names and types of the source, in source order: [{"name", "type"}].
     attribute_schema = models.JSONField(default=list)
-    feature_count = models.PositiveIntegerField(default=0)
+    feature_count = models.PositiveIntegerField(_("feature count"), default=0)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["revision", "kind", "id"]
+        verbose_name = _("layer")
+        verbose_name_plural = _("layers")
         indexes = [models.Index(fields=["revision", "kind"])]
 
     def __str__(self) -> str:

@@ -29,42 +29,70 @@ class Revision(models.Model):
     approved_at <= D and (superseded_at is null or superseded_at > D).
     """
 
-    project = models.ForeignKey("Project", on_delete=models.CASCADE, related_name="revisions")
-    number = models.PositiveIntegerField()
+    project = models.ForeignKey(
+        "Project",
+        on_delete=models.CASCADE,
+        related_name="revisions",
+        verbose_name=_("planning project"),
+    )
+    number = models.PositiveIntegerField(_("number"))
     state = models.CharField(
-        max_length=20, choices=RevisionState.choices, default=RevisionState.DRAFT, db_index=True
+        _("state"),
+        max_length=20,
+        choices=RevisionState.choices,
+        default=RevisionState.DRAFT,
+        db_index=True,
     )
     # The revision this one answers (changes requested): its layers were copied.
     based_on = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="answers"
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="answers",
+        verbose_name=_("based on"),
     )
-    note = models.TextField(blank=True)
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    submitted_at = models.DateTimeField(null=True, blank=True)
-    approved_at = models.DateTimeField(null=True, blank=True)
-    superseded_at = models.DateTimeField(null=True, blank=True)
-    review_started_at = models.DateTimeField(null=True, blank=True)
-    decided_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(_("revision note"), blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    superseded_at = models.DateTimeField(_("superseded at"), null=True, blank=True)
+    review_started_at = models.DateTimeField(_("review started at"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
     )
-    decision_number = models.CharField(max_length=100, blank=True)
-    decision_date = models.DateField(null=True, blank=True)
-    decision_signer = models.CharField(max_length=200, blank=True)
-    decision_note = models.TextField(blank=True)
-    decision_document = models.FileField(upload_to="decisions/%Y/", blank=True)
+    decision_number = models.CharField(_("decision number"), max_length=100, blank=True)
+    decision_date = models.DateField(_("decision date"), null=True, blank=True)
+    decision_signer = models.CharField(_("decision signer"), max_length=200, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+    decision_document = models.FileField(
+        _("decision document"), upload_to="decisions/%Y/", blank=True
+    )
     # The balance table the planner declares in the dossier ({category code: area m²});
     # QA compares it with the table computed from the lots.
     declared_balance = models.JSONField(default=dict, blank=True)
     # When the automatic checks (planning.qa) last ran, and whether their findings still
     # describe the content: database triggers (migration 0010) clear qa_current whenever
     # the revision's features, layers or declared balance change, whatever the path.
-    qa_checked_at = models.DateTimeField(null=True, blank=True)
-    qa_current = models.BooleanField(default=False)
+    qa_checked_at = models.DateTimeField(_("QA checked at"), null=True, blank=True)
+    qa_current = models.BooleanField(_("QA findings current"), default=False)
 
     class Meta:
         ordering = ["project", "number"]
+        verbose_name = _("revision")
+        verbose_name_plural = _("revisions")
         constraints = [
             models.UniqueConstraint(fields=["project", "number"], name="unique_revision_number"),
             # At most one plan in force per project.
