@@ -142,8 +142,11 @@ def replaced_plan_of(revision: Revision) -> Revision | None:
     ).exclude(pk=revision.pk)
     if revision.approved_at is None:
         return published.filter(state=RevisionState.APPROVED).first()
+    # The approval closed the plan it replaced at its own instant (ApproveRevision writes
+    # one `now` into both), which also settles two approvals within one clock tick.
+    closed = published.filter(superseded_at=revision.approved_at).order_by("-approved_at", "-pk")
     earlier = published.filter(approved_at__lt=revision.approved_at)
-    return earlier.order_by("-approved_at", "-pk").first()
+    return closed.first() or earlier.order_by("-approved_at", "-pk").first()
 
 
 def changes(old: Revision, new: Revision) -> list[Change]:

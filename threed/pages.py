@@ -31,6 +31,8 @@ from webmap.upload_access import refuse_upload
 
 # What the file input offers; threed.readers decides what it reads and says so otherwise.
 ACCEPT = ".json,.cityjson,.gltf,.glb,.obj"
+ROTATION_RANGE = (-360.0, 360.0)  # degrees
+HEIGHT_RANGE = (-200.0, 9000.0)  # metres above the datum: below the sea floor to above Fansipan
 _SPACES = re.compile(r"[ \u00a0\u2009\u202f]")
 
 
@@ -123,6 +125,8 @@ class ModelUploadForm(forms.Form):
 
     def clean(self) -> dict:
         data = super().clean() or {}
+        self._check_range("rotation", ROTATION_RANGE)
+        self._check_range("origin_z", HEIGHT_RANGE)
         if "origin_x" in self.errors or "origin_y" in self.errors:
             return data  # each says already what is wrong with it
         given = [data.get(key) is not None for key in ("origin_x", "origin_y")]
@@ -130,6 +134,17 @@ class ModelUploadForm(forms.Form):
             missing = "origin_y" if given[0] else "origin_x"
             self.add_error(missing, gettext("Give both origin x and origin y, or neither."))
         return data
+
+    def _check_range(self, field: str, bounds: tuple[float, float]) -> None:
+        """Refuse a number outside `bounds`: "12.500" typed for 12.5 on the Vietnamese page
+        is 12500, which must not be read as a turn of 260 degrees or a 12 km high origin."""
+        value = self.cleaned_data.get(field)
+        if value is not None and not bounds[0] <= value <= bounds[1]:
+            low, high = (localized(bound, 0) for bound in bounds)
+            message = gettext("%(field)s must be between %(low)s and %(high)s.")
+            self.add_error(
+                field, message % {"field": self.fields[field].label, "low": low, "high": high}
+            )
 
     def placement(self) -> Placement | None:
         data = self.cleaned_data
@@ -144,7 +159,7 @@ class ModelUploadForm(forms.Form):
 @require_http_methods(["GET", "HEAD", "POST"])
 def model_upload(request: HttpRequest, revision_id: int) -> HttpResponse:
     """404 when the revision is not visible; 403 for all but its planners, 409 for them
-    once it left the draft (before the body is read as a form); else the form, then the
+    once it left the draft (before the form is validated); else the form, then the
     import and its report, or the form again with the refusal."""
     revisions = visibility.visible_revisions(request.user).select_related("project")
     revision = get_object_or_404(revisions, pk=revision_id)

@@ -197,7 +197,7 @@ def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
 @api_view(["GET"])
 def changes(request: Request, revision_id: int) -> Response:
     """Features added, removed or changed against `against` (default: the revision this one
-    answers if the caller may see it, else the plan in force), as GeoJSON. Each feature's
+    answers if the caller may see it, else the plan its approval replaces), as GeoJSON. Each feature's
     `change` is `added`, `removed`, `geometry`, `attributes` or `geometry_attributes` (both
     changed); geometry shifts up to 1 cm (`compare.GEOMETRY_TOLERANCE_M`, e.g. from a lon/lat
     round trip) do not count as changes. A baseline feature another project's approval took

@@ -196,9 +196,8 @@ def test_an_older_plan_is_never_compared_with_the_plan_that_replaced_it(
     assert changes["S1"]["after"]["name"] == "Lô S1 (điều chỉnh)"
 
 
-def test_the_review_page_names_the_plan_a_published_answer_replaced(planner, reviewer):
-    """P in force; rA amends it and is sent back; rB answers rA and is approved. rB's page
-    offers the plan it replaced (P, superseded since) first, then the revision it answers."""
+def _answer_replacing(planner, reviewer) -> tuple[Revision, Revision, Revision]:
+    """P in force; rA amends it and is sent back; rB answers rA and is approved: (P, rA, rB)."""
     plan = make_plan(
         planner,
         reviewer,
@@ -212,6 +211,14 @@ def test_the_review_page_names_the_plan_a_published_answer_replaced(planner, rev
     answer = CreateRevision(user=planner, project=plan.project, based_on=sent_back).execute()
     SubmitRevision(user=planner, revision=answer).execute()
     ApproveRevision(user=reviewer, revision=answer, decision_number="2/QĐ-UBND").execute()
+    answer.refresh_from_db()
+    return plan, sent_back, answer
+
+
+def test_the_review_page_names_the_plan_a_published_answer_replaced(planner, reviewer):
+    """rB's page offers the plan it replaced (P, superseded since) first, then the revision
+    it answers."""
+    plan, sent_back, answer = _answer_replacing(planner, reviewer)
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(reviewer)
     config = client.get(f"/revisions/{answer.pk}/review/").context["config"]
@@ -220,6 +227,16 @@ def test_the_review_page_names_the_plan_a_published_answer_replaced(planner, rev
         (plan.pk, "the plan it replaced"),
         (sent_back.pk, "the revision it answers"),
     ]
+
+
+def test_a_plan_approved_in_the_same_instant_as_the_one_it_replaced(planner, reviewer):
+    """Two approvals within one clock tick: the replaced plan is the one the approval
+    closed (its superseded_at), not "none before it". Anonymous callers do not see rA, so
+    they compare rB with P."""
+    plan, _, answer = _answer_replacing(planner, reviewer)
+    assert Client().get(f"/api/revisions/{answer.pk}/changes/").json()["against"] == plan.pk
+    Revision.objects.filter(pk=plan.pk).update(approved_at=answer.approved_at)
+    assert Client().get(f"/api/revisions/{answer.pk}/changes/").json()["against"] == plan.pk
 
 
 @pytest.mark.parametrize("who", BOARD)

@@ -214,6 +214,29 @@ def test_a_number_written_the_other_way_is_a_field_error(draft, planner):
     assert written(draft) == before
 
 
+def test_a_rotation_or_height_out_of_range_is_a_field_error(draft, planner):
+    """Review: "12.500" typed for 12.5 on the Vietnamese page is 12500: refused, not read
+    as a turn of 260 degrees or an origin 12.5 km up."""
+    before = written(draft)
+    response = post_model(
+        page_client(planner, "vi"), draft, "tower.glb", glb_cube(), name="Tháp",
+        origin_x="561.734", origin_y="1.821.469", origin_z="12.500", rotation="12.500",
+    )  # fmt: skip
+    assert response.status_code == 400
+    body = text(response)
+    assert "Góc xoay (độ) phải nằm trong khoảng -360 đến 360." in body
+    assert "Điểm gốc z (m) phải nằm trong khoảng -200 đến 9.000." in body
+    assert written(draft) == before
+    english = post_model(
+        page_client(planner), draft, "tower.glb", glb_cube(), name="Tower",
+        origin_x="561734", origin_y="1821469", rotation="-361",
+    )  # fmt: skip
+    assert english.status_code == 400
+    assert "Rotation (degrees) must be between -360 and 360." in text(english)
+    assert "Origin z (m) must be" not in text(english)
+    assert written(draft) == before
+
+
 def test_a_model_far_from_the_project_is_refused(draft, planner):
     before = written(draft)
     response = post_model(

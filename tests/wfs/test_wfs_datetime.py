@@ -79,6 +79,9 @@ def test_time_is_read_as_datetime(client, plan_in_force, planner, reviewer):
     )
     assert status == 400
     assert b"not both" in body
+    status, body = wfs(client, REQUEST="GetFeature", TYPENAMES="landuse", TIME="soon")
+    assert status == 400
+    assert b'locator="time"' in body
 
 
 def wfs(client, **params):

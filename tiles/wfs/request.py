@@ -151,20 +151,22 @@ def _unbracketed(text: str | None, locator: str) -> str | None:
     return _one_bracketed(value, locator) if value.startswith("(") else text
 
 
-def _moment(text: str | None) -> datetime | None:
+def _moment(text: str | None, locator: str = "datetime") -> datetime | None:
     """An instant (or an interval's end) for the plans in force at that time."""
-    with located("datetime"):
+    with located(locator):
         interval = parse_datetime_param(text)
     return interval.end if interval is not None else None
 
 
-def _time_param(params: dict[str, str]) -> str | None:
-    """The vendor parameter DATETIME, or TIME as WMS and MapServer's WFS spell it: a client
-    sending TIME must not silently get today's plans. Both, differing: refused."""
+def _time_param(params: dict[str, str]) -> tuple[str | None, str]:
+    """The vendor parameter DATETIME, or TIME as WMS and MapServer's WFS spell it (a client
+    sending TIME must not silently get today's plans), and the locator of its errors. Both,
+    differing: refused."""
     given = {name: params[name] for name in ("DATETIME", "TIME") if params.get(name)}
     if len(set(given.values())) > 1:
         raise WfsError("Give DATETIME or TIME, not both.", locator="datetime")
-    return next(iter(given.values()), None)
+    name, value = next(iter(given.items()), ("DATETIME", None))
+    return value, name.lower()
 
 
 def from_kvp(params: dict[str, str]) -> WfsRequest:
@@ -192,7 +194,7 @@ def from_kvp(params: dict[str, str]) -> WfsRequest:
     request.hits = _hits(params.get("RESULTTYPE"))
     request.output_format = params.get("OUTPUTFORMAT") or None
     request.value_reference = params.get("VALUEREFERENCE") or None
-    request.at = _moment(_time_param(params))
+    request.at = _moment(*_time_param(params))
     stored = params.get("STOREDQUERY_ID")
     request.stored_query_ids = split_list(stored)
     if stored and operation in ("GetFeature", "GetPropertyValue"):
