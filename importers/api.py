@@ -55,12 +55,19 @@ def upload_layer(request: Request, revision_id: int) -> Response:
     )
 
 
+REPLACE = (
+    "Remove the draft's earlier layers of the kinds this import loads (e.g. those a new "
+    "revision copied), in the import's transaction."
+)
+
+
 class CadUploadSerializer(serializers.Serializer):
     file = serializers.FileField()
     mapping = serializers.CharField(help_text='JSON {"CAD layer": "kind" or "ignore"}; "*" = rest')
     crs = serializers.CharField(required=False, allow_blank=True)
     encoding = serializers.ChoiceField(choices=["auto", "tcvn3", "vni"], required=False)
     control_points = serializers.CharField(required=False, allow_blank=True)
+    replace_layers = serializers.BooleanField(required=False, default=False, help_text=REPLACE)
 
 
 class CadInspectSerializer(serializers.Serializer):
@@ -96,6 +103,7 @@ def upload_cad(request: Request, revision_id: int) -> Response:
             text_encoding=data.get("encoding") or "auto",
             remote_addr=request.META.get("REMOTE_ADDR"),
             control_points=data.get("control_points") or None,
+            replace_layers=data["replace_layers"],
         )
     return Response(
         {"layers": LayerSerializer(result.layers, many=True).data, "report": result.report},
@@ -140,6 +148,7 @@ class CadJobSerializer(serializers.Serializer):
     crs = serializers.CharField(required=False, allow_blank=True)
     encoding = serializers.CharField(required=False, allow_blank=True)
     control_points = serializers.CharField(required=False, allow_blank=True)
+    replace_layers = serializers.BooleanField(required=False, default=False, help_text=REPLACE)
 
 
 @extend_schema(
@@ -164,6 +173,7 @@ def start_cad_job(request: Request, revision_id: int) -> Response:
         crs=data.get("crs") or None,
         encoding=data.get("encoding") or None,
         control_points=data.get("control_points") or None,
+        replace_layers=data["replace_layers"],
     )
     response = Response(job_dict(job), status=status.HTTP_202_ACCEPTED)
     response["Location"] = f"/api/jobs/{job.pk}/"

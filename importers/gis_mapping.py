@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from pyproj import CRS, Transformer
 
 from importers import crs as import_crs
-from importers import geometry, gis_labels, mapinfo_text, ogr
+from importers import geometry, gis_labels, mapinfo_text, ogr, replacing
 from importers.cad import crs as cad_crs
 from importers.cad import placement as cad_placement
 from importers.cad import preview as cad_preview
@@ -36,6 +36,7 @@ from importers.control_points import control_transform, parse_control_points, tu
 from importers.report import ImportReport
 from importers.sources import Dataset, locate_dataset
 from importers.text.vietnamese import ENCODINGS
+from planning.audit import audit
 from planning.errors import InvalidInput
 from planning.layer_kinds import catalogue_functions_once, get_kind
 from planning.models import Layer, Project, Revision
@@ -131,8 +132,10 @@ def import_mapped_dataset(
     control_points=None,
     progress: Progress | None = None,
     remote_addr: str | None = None,
+    replace_layers: bool = False,
 ):
-    """The mapped source layers as planning layers, in one transaction."""
+    """The mapped source layers as planning layers, in one transaction; `replace_layers`
+    removes the draft's earlier layers of the kinds loaded in it (importers.replacing)."""
     from importers.service import CadImportResult, _check_permission, _load
 
     _check_permission(user, revision)
@@ -200,7 +203,9 @@ def import_mapped_dataset(
         if far:
             warnings.append(far)
         load = functools.partial(_load, catalogue=functions)
-        layers = _load_all(user, revision, prepared, filename, remote_addr, step, load)
+        layers, replaced = _load_all(
+            user, revision, prepared, (filename, remote_addr, replace_layers), step, load
+        )
     reports = [report.as_dict() for *_, report in prepared]
     summary = {
         "source_name": filename,
@@ -222,7 +227,7 @@ def import_mapped_dataset(
         summary["features"][layer.kind] = summary["features"].get(layer.kind, 0) + (
             layer.feature_count or 0
         )
-    return CadImportResult(layers, summary)
+    return CadImportResult(layers, replacing.reported(summary, revision, layers, replaced))
 
 
 def _read_wanted(
@@ -295,7 +300,9 @@ def _labels_only(report: ImportReport) -> bool:
 
 
 @transaction.atomic
-def _load_all(user, revision, prepared, filename, remote_addr, step, load) -> list[Layer]:
+def _load_all(user, revision, prepared, how, step, load) -> tuple[list[Layer], list | None]:
+    """The new layers, and the earlier ones they replaced (None: replacing not asked)."""
+    filename, remote_addr, replace_layers = how
     layers = []
     for index, (name, kind, source, ready, title, report) in enumerate(prepared):
         if not len(ready.keep):
@@ -308,7 +315,20 @@ def _load_all(user, revision, prepared, filename, remote_addr, step, load) -> li
         )
     if not layers:
         raise InvalidInput(_("No feature could be loaded."))
-    return layers
+    if not replace_layers:
+        return layers, None
+    replaced = replacing.replace(user, revision, layers, remote_addr)
+    audit(  # each layer's own "layer.import" was written before the old ones went
+        user,
+        "layer.import_replace",
+        project=revision.project,
+        revision=revision,
+        remote_addr=remote_addr,
+        layers=[layer.pk for layer in layers],
+        file=filename,
+        replaced=replaced,
+    )
+    return layers, replaced
 
 
 def _split_by_rules(source: ogr.SourceLayer, kind: str, rules: dict[str, str]):

@@ -65,8 +65,10 @@ def submit_cad_job(
     crs: str | None = None,
     encoding: str | None = None,
     control_points=None,
+    replace_layers: bool = False,
 ) -> Job:
-    """Checks everything that can be checked now, stores the upload, queues the job."""
+    """Checks everything that can be checked now, stores the upload, queues the job.
+    `replace_layers`: the job removes the draft's earlier layers of the kinds it loads."""
     from django.conf import settings
 
     from importers.tasks import cad_import
@@ -76,6 +78,7 @@ def submit_cad_job(
         mapping=mapping, preset=preset, crs=crs, encoding=encoding, filename=upload.name or ""
     )
     options["control_points"] = parse_control_points(control_points)
+    options["replace_layers"] = bool(replace_layers)
     check_control_points(options["control_points"], options["crs"])  # a typo: 400 now
     check_size(upload)
     stored = safe_filename(upload.name or "upload")
@@ -134,6 +137,7 @@ def run_import_job(job_id: int, *, filename: str, stored: str, **options) -> Non
             text_encoding=options.get("encoding") or "auto",
             control_points=options.get("control_points"),
             progress=handle.progress,
+            replace_layers=bool(options.get("replace_layers")),  # absent from older jobs
         )
         handle.report = result.report
         handle.result = {
@@ -147,4 +151,5 @@ def run_import_job(job_id: int, *, filename: str, stored: str, **options) -> Non
                 }
                 for layer in result.layers
             ],
+            "replaced_layers": result.report.get("replaced_layers", []),
         }

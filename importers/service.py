@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from importers import attribute_limit, geometry, gis_labels, loader, ogr
+from importers import attribute_limit, geometry, gis_labels, loader, ogr, replacing
 from importers import crs as import_crs
 from importers.cad import convert as cad_convert
 from importers.cad import crs as cad_crs
@@ -184,12 +184,15 @@ def import_cad(
     control_points: str | list | None = None,  # JSON text or [[x_cad, y_cad, x, y]] x 2
     progress: cad_convert.Progress | None = None,
     layer_name: str | None = None,
+    replace_layers: bool = False,
 ) -> CadImportResult:
     """A DXF (or DWG) as one layer per mapped planning kind, all in one transaction.
 
     `progress(pct, message)` is called between stages (0-80 converting, 80-99 loading);
     whatever it raises stops the import with nothing written. `layer_name` names the
-    layers (one kind per upload on the upload page) instead of "<file> – <kind>"."""
+    layers (one kind per upload on the upload page) instead of "<file> – <kind>".
+    `replace_layers` removes the draft's earlier layers of the kinds loaded, in the same
+    transaction (importers.replacing); the report lists them, or those kept."""
     _check_permission(user, revision)
     check_cad_encoding(text_encoding)
     options = cad_convert.CadOptions(
@@ -215,8 +218,9 @@ def import_cad(
         if warning:
             report.warnings.append(warning)
         names = _CadNames(filename, layer_name)
-        layers = _load_cad(user, revision, conversion, names, remote_addr, progress)
-    return CadImportResult(layers, report.as_dict())
+        load = _CadLoad(names, remote_addr, progress, replace_layers)
+        layers, replaced = _load_cad(user, revision, conversion, load)
+    return CadImportResult(layers, replacing.reported(report.as_dict(), revision, layers, replaced))
 
 
 @dataclass(frozen=True)
@@ -232,6 +236,16 @@ class _CadNames:
         with translation.override(settings.LANGUAGE_CODE):
             label = str(get_kind(kind).label)
         return f"{Path(self.filename).stem} – {label}"[:200]
+
+
+@dataclass(frozen=True)
+class _CadLoad:
+    """How the converted layers are loaded."""
+
+    names: _CadNames
+    remote_addr: str | None
+    progress: cad_convert.Progress | None
+    replace_layers: bool  # remove the draft's earlier layers of the kinds loaded
 
 
 @contextmanager
@@ -308,7 +322,9 @@ def inspect_drawing(
 
 
 @transaction.atomic
-def _load_cad(user, revision, conversion, names: _CadNames, remote_addr, progress) -> list[Layer]:
+def _load_cad(user, revision, conversion, load: _CadLoad) -> tuple[list[Layer], list | None]:
+    """The new layers, and the earlier ones they replaced (None: replacing not asked)."""
+    names, progress = load.names, load.progress
     locked = Revision.objects.select_for_update().get(pk=revision.pk)
     _check_permission(user, locked)
     transformer = import_crs.transformer_to_storage(conversion.crs)
@@ -337,6 +353,9 @@ def _load_cad(user, revision, conversion, names: _CadNames, remote_addr, progres
         )
         layer.save(update_fields=["feature_count"])
         layers.append(layer)
+    replaced = None
+    if load.replace_layers:
+        replaced = replacing.replace(user, locked, layers, load.remote_addr)
     if progress:
         progress(99, _("Saving"))
     audit(
@@ -344,12 +363,13 @@ def _load_cad(user, revision, conversion, names: _CadNames, remote_addr, progres
         "layer.import_cad",
         project=locked.project,
         revision=locked,
-        remote_addr=remote_addr,
+        remote_addr=load.remote_addr,
         layers=[layer.pk for layer in layers],
         file=names.filename,
         features=report.features,
+        replaced=replaced or [],
     )
-    return layers
+    return layers, replaced
 
 
 def _check_permission(user, revision: Revision) -> None:

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from importers import replacing
 from importers.cad.mapping import BUILDING_LINES, target_kind, target_label
 from importers.service import CAD_ENCODINGS
 from importers.sources import CAD_SUFFIXES
@@ -99,6 +100,10 @@ def build_config(revision: Revision) -> dict[str, Any]:
         "urls": urls(revision),
         "revision": {"id": revision.pk, "number": revision.number},
         "kinds": kind_choices(),
+        # the kind each mapping target loads into, and the draft's layers: the page names
+        # those of the mapped kinds, which the import can replace (importers.replacing)
+        "targetKinds": {choice["code"]: target_kind(choice["code"]) for choice in kind_choices()},
+        "draftLayers": replacing.describe(revision, list(revision.layers.order_by("kind", "id"))),
         "drawingSuffixes": list(CAD_SUFFIXES),  # their text takes only CAD_ENCODINGS
         "extent": mapconfig.revisions_extent([revision.pk]) or mapconfig.in_force_extent(),
         "fallbackCenter": list(mapconfig.FALLBACK_CENTER),
@@ -113,6 +118,7 @@ def labels() -> dict[str, Any]:
         **step_labels(),
         **job_labels(),
         **report_labels(),
+        **existing_labels(),
         "controls": mapconfig.control_labels(),
     }
 
@@ -159,6 +165,22 @@ def step_labels() -> dict[str, Any]:
         },
         "transformUsed": _("Two-point fix: scale %(scale)s, rotation %(rotation)s°."),
         "geometryTypes": geometry_type_labels(),
+    }
+
+
+def existing_labels() -> dict[str, str]:
+    """The draft's layers of the mapped kinds, before Convert and in the report."""
+    return {
+        "existingCopied": _("%(kind)s: “%(name)s” (copied from revision %(number)s, %(features)s)"),
+        "existingOwn": _("%(kind)s: “%(name)s” (%(features)s)"),
+        # counts written the page's way (numbers.js); the two forms English needs
+        "featuresOne": _("%(count)d feature"),
+        "featuresMany": _("%(count)d features"),
+        "replacedLayers": _("Replaced layers (removed from the draft)"),
+        "keptLayers": _(
+            "Layers of the same kinds kept beside the new ones (remove duplicates on the "
+            "project page)"
+        ),
     }
 
 

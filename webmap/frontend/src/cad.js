@@ -18,6 +18,7 @@ import {
 import { getPreset, loadPresets, savePreset } from './cad/presets.js';
 import { follow, requestCancel, showJob, start as startJob } from './cad/job.js';
 import { renderReport } from './cad/report.js';
+import { replaceChosen, showExisting, updateDraftLayers } from './cad/existing.js';
 import { clearStatus, format, formatDecimal, showStatus } from './cad/status.js';
 import { parseNumber } from './numbers.js';
 
@@ -60,6 +61,7 @@ function onMappingChange(page) {
   state.converted = false;
   page.kindOf.reset();
   restylePreview(page.cadMap);
+  showExisting(page.config, readMapping());
   updateStartButton();
 }
 
@@ -177,6 +179,7 @@ function jobForm(config) {
   const crs = readCrs();
   if (crs) form.append('crs', crs);
   if (points) form.append('control_points', JSON.stringify(points));
+  form.append('replace_layers', replaceChosen() ? 'true' : 'false');
   return form;
 }
 
@@ -187,6 +190,8 @@ function finish(page, job) {
     byId('step-report').scrollIntoView({ block: 'start' });
   }
   if (job.state === 'succeeded') {
+    updateDraftLayers(config, job.result); // a second conversion sees the draft as it is now
+    showExisting(config, readMapping());
     showResult(cadMap);
     byId('toggle-result').disabled = false;
     byId('result-links').hidden = false;

@@ -3,6 +3,7 @@
 // is a button: it highlights its ring on the map and moves the map there.
 import { el } from '../config.js';
 import { focusIssue, showIssues } from './map.js';
+import { layerText } from './existing.js';
 import { format, formatCount } from './status.js';
 
 function featureTable(labels, features) {
@@ -122,7 +123,15 @@ export function renderReport(config, cadMap, report) {
   const { labels } = config;
   document.getElementById('step-report').hidden = false;
   document.getElementById('report-features').replaceChildren(featureTable(labels, report.features));
+  const replaced = (report.replaced_layers || []).map((layer) => layerText(labels, layer));
+  const replacedList = messageList(labels.replacedLayers, replaced);
+  replacedList.id = 'report-replaced';
+  const kept = (report.same_kind_layers || []).map((layer) => layerText(labels, layer));
+  const keptList = messageList(labels.keptLayers, kept);
+  keptList.id = 'report-kept';
   document.getElementById('report-messages').replaceChildren(
+    replacedList,
+    keptList,
     messageList(labels.warnings, report.warnings),
     messageList(labels.missingAttributes, missingAttributes(report)),
     messageList(labels.notes, report.notes),

@@ -1,0 +1,83 @@
+"""The CAD page of a new revision names the layers it copied that the mapping's kinds would
+double, offers to replace them (checked), and the report says what was replaced.
+
+Needs the built front end (``npm --prefix webmap/frontend run build``).
+"""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from planning.actions import CreateRevision
+from planning.models import Layer
+from tests.cad.drawings import MAPPING, plan_drawing
+from tests.webmap.test_cad_browser import (
+    WAIT,
+    choose_drawing,
+    hue_option,
+    reinspect,
+    select_kind,
+    start_worker,
+    wait_for_job_state,
+)
+from tests.webmap.test_review_browser import sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_the_copied_lots_are_named_and_replaced(
+    live_server, browser, planner, plan_in_force, tmp_path
+):
+    draft = CreateRevision(
+        user=planner, project=plan_in_force.project, based_on=plan_in_force
+    ).execute()
+    copied = Layer.objects.get(revision=draft, kind="landuse")
+    page = sign_in(
+        browser, live_server, "planner_t", "pw-planner-test", f"/revisions/{draft.pk}/cad/"
+    )
+    page.wait_for_selector("body[data-cad-ready='true']", timeout=WAIT)
+    notice = page.locator("#existing-layers")
+    expect(notice).to_be_hidden()  # no mapping yet
+    choose_drawing(page, plan_drawing(tmp_path / "plan.dxf"))
+    reinspect(page, lambda: page.select_option("#cad-crs", hue_option(page)))
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text("This draft already has layers of the kinds")
+    item = notice.locator(f"li[data-layer-id='{copied.pk}']")
+    expect(item).to_have_text(
+        f"Land-use lots and zones: “Lots” (copied from revision {plan_in_force.number}, 2 features)"
+    )
+    checkbox = page.locator("#replace-layers")
+    expect(checkbox).to_be_checked()  # checked by default when a copied layer is among them
+    for name in MAPPING:  # nothing of that kind mapped: nothing to replace, nothing said
+        select_kind(page, name, "ignore")
+    expect(notice).to_be_hidden()
+    for name, kind in MAPPING.items():
+        select_kind(page, name, kind)
+    expect(notice).to_be_visible()
+    expect(checkbox).to_be_checked()
+
+    page.click("#cad-start")
+    assert wait_for_job_state(page, "queued running succeeded failed") == "queued"
+    worker = start_worker()
+    assert wait_for_job_state(page, "succeeded failed cancelled") == "succeeded"
+    worker.join(60)
+    replaced = page.locator("#report-replaced")
+    expect(replaced).to_contain_text("Replaced layers")
+    expect(replaced).to_contain_text("“Lots” (copied from revision")
+    assert list(Layer.objects.filter(revision=draft).values_list("kind", "source_name")) == [
+        ("landuse", "plan.dxf")
+    ]
+    # the page now knows the draft as it is: the imported layer, no longer the copy
+    expect(notice.locator(f"li[data-layer-id='{copied.pk}']")).to_have_count(0)
+    expect(notice).to_contain_text("plan – ")
+    # only the planner's own import left: offered, but not ticked (part A of a plan
+    # imported in parts is not removed by importing part B)
+    for name in MAPPING:
+        select_kind(page, name, "ignore")
+    expect(notice).to_be_hidden()
+    for name, kind in MAPPING.items():
+        select_kind(page, name, kind)
+    expect(notice).to_be_visible()
+    expect(checkbox).not_to_be_checked()
+    assert not page.js_errors, page.js_errors  # type: ignore[attr-defined]
