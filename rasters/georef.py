@@ -7,7 +7,8 @@ are read. Control points (pixel col/row with 0,0 the upper-left corner of the im
 x/y) are fitted by least squares with an affine (order 1, at least 3 points) or a
 second-order polynomial (at least 6 points); the residuals of every point and the RMS
 are reported in map units and in pixels, and assessed in metres on the ground against
-the graphic accuracy of the plan's scale (`assess`).
+the graphic accuracy of the plan's scale (`assess`: the standard error of a point, and
+outliers found by their studentised residuals).
 """
 
 from __future__ import annotations
@@ -32,9 +33,11 @@ MAX_SIDECAR_BYTES = 1 << 20
 MIN_POINTS = {1: 3, 2: 6}
 # What a plan drawn at 1:N can show: 0.3 mm on the paper, 0.15 m on the ground at 1:500.
 GRAPHIC_ACCURACY_M = 0.0003
-# A point is an outlier when its residual is this many times the median (and above the
-# scale's tolerance): one badly clicked point, not an evenly poor fit.
-OUTLIER_FACTOR = 3.0
+# The chance, for correctly clicked points with normal errors, that any is named an
+# outlier (rasters.georef.snooped_outliers; docs/rasters.md).
+OUTLIER_RISK = 0.01
+# An outlier must be off by more than the scale's tolerance, and by 1 cm without a scale.
+OUTLIER_FLOOR_M = 0.01
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
 
@@ -371,22 +374,42 @@ def moved(points: list[ControlPoint], source: CRS, target: CRS) -> list[ControlP
 
 
 @dataclass(frozen=True)
+class Outlier:
+    index: int  # in the order of the points
+    offset_m: float  # from where the fit of the other points places it
+    others_error_m: float  # the standard error of a point, from the other points
+
+
+@dataclass(frozen=True)
 class Accuracy:
     """A fit's residuals in metres on the ground, judged against the plan's scale."""
 
     residuals_m: list[float]  # per point, in the order of the points
     rms_m: float
+    # sqrt(Σd² / (n − m)): the residuals understate a point's error, the fit having used
+    # m of the n points' worth of freedom (None with no point to spare)
+    error_m: float | None
     redundancy: int  # points beyond the minimum the order needs: 0 = nothing to check
     tolerance_m: float | None  # GRAPHIC_ACCURACY_M at the plan's scale (None: no scale)
-    outliers: list[int]  # indexes of the points far off the others
+    outliers: list[Outlier]  # the points found far off the others, worst first
 
     @property
     def checkable(self) -> bool:
         return self.redundancy > 0
 
     @property
+    def locatable(self) -> bool:
+        """With one point to spare every standardised residual is the same: an error shows
+        in the RMS but no point can be named."""
+        return self.redundancy >= 2
+
+    @property
     def exceeds_tolerance(self) -> bool:
-        return self.tolerance_m is not None and self.rms_m > self.tolerance_m
+        return (
+            self.tolerance_m is not None
+            and self.error_m is not None
+            and self.error_m > self.tolerance_m
+        )
 
 
 def tolerance_m(scale: int | None) -> float | None:
@@ -403,34 +426,95 @@ def assess(
 ) -> Accuracy:
     """Judge a fit from its points and their residuals (fitted minus given, map units of
     `crs`, the CRS the fit was made in)."""
-    distances = ground_distances(points, residuals, crs)
+    ground = ground_residuals(points, residuals, crs)
+    distances = np.hypot(ground[:, 0], ground[:, 1])
     rms = float(np.sqrt(np.mean(distances**2))) if len(distances) else 0.0
     redundancy = len(points) - MIN_POINTS[order]
+    error = math.sqrt(float(np.sum(distances**2)) / redundancy) if redundancy > 0 else None
     tolerance = tolerance_m(scale)
-    outliers: list[int] = []
-    if redundancy > 0:
-        limit = OUTLIER_FACTOR * float(np.median(distances))
-        floor = tolerance if tolerance is not None else 0.0
-        outliers = [i for i, d in enumerate(distances) if d > limit and d > floor]
-    return Accuracy([float(d) for d in distances], rms, redundancy, tolerance, outliers)
+    # a point off by less than the scale can show (or than 1 cm without a scale: rounding
+    # noise of exact points) is not worth naming, however clean the others are
+    floor = max(tolerance or 0.0, OUTLIER_FLOOR_M)
+    design, _centre = _pixel_design(points, order)
+    outliers = snooped_outliers(design, ground, floor)
+    return Accuracy([float(d) for d in distances], rms, error, redundancy, tolerance, outliers)
 
 
-def ground_distances(
+def snooped_outliers(design: np.ndarray, ground: np.ndarray, floor: float) -> list[Outlier]:
+    """The points whose error the others show, one at a time (data snooping): the point
+    with the largest studentised residual is named when the chance of so large a one among
+    correctly clicked points is below OUTLIER_RISK and it lies more than `floor` metres
+    from where the others place it; it is then left out and the rest tested again.
+
+    `design` is the fit's design matrix (the same for x and y), `ground` the residuals
+    as east/north metres (n × 2). Raw residuals would not do: least squares pulls the fit
+    towards a point in proportion to its leverage h_ii, so a corner point hides its error
+    and passes it on to correct points."""
+    remaining = list(range(len(ground)))
+    found: list[Outlier] = []
+    while True:
+        worst = _worst_point(design[remaining], ground[remaining], len(ground))
+        if worst is None or worst.offset_m <= floor:
+            return found
+        found.append(Outlier(remaining.pop(worst.index), worst.offset_m, worst.others_error_m))
+
+
+def _worst_point(design: np.ndarray, ground: np.ndarray, tested: int) -> Outlier | None:
+    """The point of this subset with the largest studentised residual if it is significant
+    (index within the subset), None otherwise or with fewer than 2 points to spare."""
+    basis, rank = _column_basis(design)
+    redundancy = len(design) - rank
+    if redundancy < 2:
+        return None
+    # the residuals of the fit of this subset: the full fit's, projected (e = (I − H) y)
+    residuals = ground - basis @ (basis.T @ ground)
+    free = 1.0 - np.sum(basis**2, axis=1)  # 1 − h_ii
+    squared = np.sum(residuals**2, axis=1)
+    testable = free > 1e-9  # a point the fit must pass through shows no error
+    standardised_sq = np.where(testable, squared / np.where(testable, free, 1.0), 0.0)
+    # without point i: Σd² loses d_i² / (1 − h_ii) and one point of freedom
+    others = np.clip(squared.sum() - standardised_sq, 0.0, None) / (redundancy - 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(others > 0, standardised_sq / others, np.inf)
+    ratio = np.where(testable & (standardised_sq > 0), ratio, 0.0)
+    i = int(np.argmax(ratio))
+    # ratio ~ F(2, k) for normal errors, whose tail is (1 + 2f/k)^(−k/2); Bonferroni over
+    # every point tested keeps the chance of naming any correct point below OUTLIER_RISK
+    k = 2 * (redundancy - 1)
+    chance = (1 + 2 * ratio[i] / k) ** (-k / 2) if math.isfinite(ratio[i]) else 0.0
+    if ratio[i] == 0 or chance >= OUTLIER_RISK / tested:
+        return None
+    offset = math.sqrt(squared[i]) / free[i]
+    return Outlier(i, offset, math.sqrt(others[i]))
+
+
+def _column_basis(design: np.ndarray) -> tuple[np.ndarray, int]:
+    """An orthonormal basis of the design's columns and its rank: leaving points out may
+    leave fewer independent columns (H = U Uᵀ either way)."""
+    u, singular, _vt = np.linalg.svd(design, full_matrices=False)
+    rank = int(np.sum(singular > singular[0] * 1e-10)) if len(singular) else 0
+    return u[:, :rank], rank
+
+
+def ground_residuals(
     points: list[ControlPoint], residuals: list[tuple[float, float]], crs: CRS
 ) -> np.ndarray:
-    """Geodesic length of each residual: map units are not metres on the ground (web
-    mercator is 4 % long in Viet Nam, a geographic CRS counts degrees)."""
+    """Each residual as east/north metres on the ground (n × 2), from its geodesic length
+    and azimuth: map units are not metres on the ground (web mercator is 4 % long in Viet
+    Nam, a geographic CRS counts degrees, and not the same along both axes)."""
     xs = np.array([p.x for p in points], dtype=float)
     ys = np.array([p.y for p in points], dtype=float)
-    fitted_xs = xs + np.array([r[0] for r in residuals], dtype=float)
-    fitted_ys = ys + np.array([r[1] for r in residuals], dtype=float)
+    dx = np.array([r[0] for r in residuals], dtype=float)
+    dy = np.array([r[1] for r in residuals], dtype=float)
     geod = crs.get_geod()
     geodetic = crs.geodetic_crs
     if geod is None or geodetic is None:  # no ellipsoid to measure on: trust the units
         factor = crs.axis_info[0].unit_conversion_factor if crs.axis_info else 1.0
-        return np.hypot(fitted_xs - xs, fitted_ys - ys) * factor
+        return np.column_stack([dx, dy]) * factor
     to_lonlat = Transformer.from_crs(crs, geodetic, always_xy=True)
     lon, lat = to_lonlat.transform(xs, ys)
-    fitted_lon, fitted_lat = to_lonlat.transform(fitted_xs, fitted_ys)
-    _az, _back, distance = geod.inv(lon, lat, fitted_lon, fitted_lat)
-    return np.abs(np.asarray(distance, dtype=float))
+    fitted_lon, fitted_lat = to_lonlat.transform(xs + dx, ys + dy)
+    azimuth, _back, distance = geod.inv(lon, lat, fitted_lon, fitted_lat)
+    distance = np.abs(np.asarray(distance, dtype=float))
+    azimuth = np.radians(np.asarray(azimuth, dtype=float))
+    return np.column_stack([distance * np.sin(azimuth), distance * np.cos(azimuth)])

@@ -5,7 +5,8 @@ corner) with map coordinates in a CRS. The fit (rasters.georef) gives the residu
 GDAL's warper, told the same points and order, resamples the image onto a north-up grid
 in that CRS, which is written as the raster's COG. The raw image stays, so the points can
 be corrected and the scan placed again. `accuracy_json` judges the stored fit in metres on
-the ground against the plan's scale (rasters.georef.assess) for the API and the page.
+the ground against the plan's scale (rasters.georef.assess: the standard error of a point,
+not the RMS, and outliers by studentised residuals) for the API and the page.
 """
 
 from __future__ import annotations
@@ -131,12 +132,14 @@ def accuracy_json(raster: RasterLayer) -> dict | None:
     return {
         "residuals_m": result.residuals_m,
         "rms_m": result.rms_m,
+        "error_m": result.error_m,
         "scale": scale,
         "tolerance_m": result.tolerance_m,
         "redundancy": result.redundancy,
         "checkable": result.checkable,
+        "locatable": result.locatable,
         "exceeds_tolerance": result.exceeds_tolerance,
-        "outliers": [i + 1 for i in result.outliers],
+        "outliers": [o.index + 1 for o in result.outliers],
         "warnings": accuracy_warnings(result, scale),
     }
 
@@ -154,31 +157,45 @@ def accuracy_warnings(result: georef.Accuracy, scale: int | None) -> list[str]:
         ]
     warnings = []
     if result.exceeds_tolerance:
+        warnings.append(_tolerance_warning(result, scale))
+        if not result.locatable:
+            warnings.append(
+                _(
+                    "With only one control point more than the fit needs, an error shows "
+                    "but cannot be located: any of the points may be the wrong one. Add "
+                    "points to find it."
+                )
+            )
+    for outlier in result.outliers:
         warnings.append(
             _(
-                "The RMS error, %(rms)s m on the ground, is more than the %(tolerance)s m a "
-                "1:%(scale)s plan can show (%(mm)s mm at its scale); check the control points."
+                "Point %(number)d is %(offset)s m from where the other points place it, "
+                "while their standard error is %(error)s m: check where it was clicked."
             )
             % {
-                "mm": localized(georef.GRAPHIC_ACCURACY_M * 1000, 1),
-                "rms": _metres(result.rms_m),
-                "tolerance": _metres(result.tolerance_m or 0.0),
-                "scale": scale,
-            }
-        )
-    for index in result.outliers:
-        warnings.append(
-            _(
-                "Point %(number)d is off by %(residual)s m, more than %(factor)g times the "
-                "median of the points: check where it was clicked."
-            )
-            % {
-                "number": index + 1,
-                "residual": _metres(result.residuals_m[index]),
-                "factor": georef.OUTLIER_FACTOR,
+                "number": outlier.index + 1,
+                "offset": _metres(outlier.offset_m),
+                "error": _metres(outlier.others_error_m),
             }
         )
     return warnings
+
+
+def _tolerance_warning(result: georef.Accuracy, scale: int | None) -> str:
+    """The standard error, not the RMS, is judged: the fit bends towards its points, so
+    their residuals understate a point's error when few points are spare (georef.assess)."""
+    return _(
+        "The standard error of a point, %(error)s m on the ground (the RMS of the "
+        "residuals, %(rms)s m, corrected for the points the fit needs), is more than the "
+        "%(tolerance)s m a 1:%(scale)s plan can show (%(mm)s mm at its scale); check the "
+        "control points."
+    ) % {
+        "error": _metres(result.error_m or 0.0),
+        "rms": _metres(result.rms_m),
+        "tolerance": _metres(result.tolerance_m or 0.0),
+        "scale": scale,
+        "mm": localized(georef.GRAPHIC_ACCURACY_M * 1000, 1),
+    }
 
 
 def _metres(value: float) -> str:

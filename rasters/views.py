@@ -164,7 +164,6 @@ def georeference_page(request: HttpRequest, raster_id: int) -> HttpResponse:
             "height": raster.height,
         },
         "controlPoints": _saved_points(raster, accuracy),
-        "rms": raster.rms_error,
         "rmsPixels": raster.rms_error_pixels,
         "accuracy": accuracy,
         "clickCrs": CLICK_CRS,
@@ -184,6 +183,9 @@ def georeference_page(request: HttpRequest, raster_id: int) -> HttpResponse:
             "clickMap": _("Now click the same point on the map."),
             "needPoints": _("Affine needs 3 points, polynomial 6."),
             "done": _("Placed. RMS error: %(rms)s m on the ground (%(pixels)s pixels)."),
+            "error": _(
+                "Standard error of a point (the value compared with the plan's scale): %(error)s m."
+            ),
             "tolerance": _("A 1:%(scale)s plan can show %(tolerance)s m on the ground."),
             "outlier": _("outlier"),
             "remove": _("Remove"),

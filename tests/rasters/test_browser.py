@@ -255,6 +255,9 @@ def test_georeferencing_page_shows_the_saved_points_after_a_reload(
     expect(page.locator("#georef-points thead")).to_contain_text("X (Web Mercator, EPSG:3857)")
     expect(page.locator("#georef-rms")).to_contain_text("m on the ground")
     expect(page.locator("#georef-rms")).to_contain_text("1:500 plan can show 0.15 m")
+    # what is compared with the scale: the RMS corrected for the 3 points affine needs
+    expect(page.locator("#georef-rms")).to_contain_text("Standard error of a point")
+    assert float(page.locator("#georef-rms").get_attribute("data-error")) < 0.02
     assert page.locator("#georef-warnings").is_hidden()  # 5 exact points: nothing to warn
     on_map = page.evaluate("georefPages.points.map((p) => [p.x, p.y])")
     for (x, y), point in zip(on_map, points, strict=True):

@@ -2,8 +2,8 @@
 // coordinates), then the same point on the map (web mercator over the plans in force);
 // the pairs go to POST /api/rasters/{id}/georeference/ with the map points in EPSG:3857 and
 // the storage CRS as the result's CRS. Residuals and the RMS come back and are shown, in
-// metres on the ground, with the server's warnings (RMS above what the plan's scale can
-// show, outliers, a fit with no point to spare).
+// metres on the ground, with the server's warnings (a point's standard error above what the
+// plan's scale can show, outliers, a fit with no point to spare or too few to find one).
 import './georef.css';
 import Map from 'ol/Map';
 import View from 'ol/View';
@@ -115,11 +115,16 @@ function start() {
     });
   }
 
-  /** The RMS on the ground against what the plan's scale can show, and the warnings. */
+  /** The RMS and the standard error of a point on the ground, what the plan's scale can
+   * show, and the warnings. */
   function showAccuracy(accuracy, rmsPixels) {
     const line = document.getElementById('georef-rms');
     let text = config.labels.done
       .replace('%(rms)s', fmt(accuracy.rms_m, 3)).replace('%(pixels)s', fmt(rmsPixels, 2));
+    // the standard error, not the RMS, is what the server compares with the scale
+    if (accuracy.error_m !== null && accuracy.error_m !== undefined) {
+      text += ` ${config.labels.error.replace('%(error)s', fmt(accuracy.error_m, 3))}`;
+    }
     if (accuracy.tolerance_m !== null) {
       text += ` ${config.labels.tolerance.replace('%(scale)s', String(accuracy.scale))
         .replace('%(tolerance)s', fmt(accuracy.tolerance_m, 2))}`;
@@ -127,6 +132,7 @@ function start() {
     line.textContent = text;
     line.dataset.rms = String(accuracy.rms_m);
     line.dataset.rmsPixels = String(rmsPixels);
+    line.dataset.error = String(accuracy.error_m ?? '');
     const list = document.getElementById('georef-warnings');
     list.replaceChildren(...accuracy.warnings.map((warning) => el('li', '', warning)));
     list.hidden = accuracy.warnings.length === 0;
