@@ -146,9 +146,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_TEMP_DIR = None
 
 REST_FRAMEWORK = {
+    # The token first: DRF answers a failed or missing authentication with the first class's
+    # challenge, so a script hears 401 with `WWW-Authenticate: Token` ("get a new token"),
+    # not the 403 of "not allowed" (QA walk). The order does not change who is authenticated.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "planning.api.auth.ExpiringTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
         "planning.api.auth.LimitedBasicAuthentication",
     ],
     # Failed requests to /api/token/ per client address; successful ones are not counted
@@ -157,7 +160,7 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": 1 if _HTTPS.behind_proxy else None,
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "planning.api.pagination.CheckedLimitOffsetPagination",
     "PAGE_SIZE": 100,
     "EXCEPTION_HANDLER": "planning.api.errors.exception_handler",
 }

@@ -42,3 +42,6 @@ urlpatterns = [
     path("", include("tiles.urls")),
     path("", include("webmap.urls")),
 ]
+
+# Machine clients of the API and the JSON services get a JSON 404, not the site's page.
+handler404 = "planning.api.errors.not_found_page"

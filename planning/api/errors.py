@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
+from django.views.defaults import page_not_found
+from rest_framework import exceptions as drf
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -77,13 +79,42 @@ def _not_found(context) -> NotFound:
     return NotFound(str(message) if message else _("Not found."))
 
 
+# DRF's own errors, coded as the domain's are (PlanningError.code); field validation errors
+# keep DRF's {field: [messages]} body, since a field may itself be called "code".
+DRF_CODES = {
+    drf.NotAuthenticated: "NotAuthenticated",
+    drf.AuthenticationFailed: "NotAuthenticated",
+    drf.PermissionDenied: "Forbidden",
+    drf.NotFound: "NotFound",
+    drf.MethodNotAllowed: "MethodNotAllowed",
+    drf.NotAcceptable: "NotAcceptable",
+    drf.UnsupportedMediaType: "UnsupportedMediaType",
+    drf.ParseError: "InvalidFormat",
+    drf.Throttled: "Throttled",
+}
+# Paths whose clients read JSON: a 404 there is the API's body, not the site's page.
+JSON_PREFIXES = ("/api/", "/ogcapi/", "/vtiles/", "/legend/", "/3dtiles/")
+
+
 def exception_handler(exc, context):
     if isinstance(exc, Http404):
         exc = _not_found(context)
     if isinstance(exc, PlanningError):
         log.info("API %s: %s (%s)", exc.status, exc.message, exc.details)
         return Response(problem(exc), status=exc.status)
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    code = next((code for kind, code in DRF_CODES.items() if isinstance(exc, kind)), None)
+    if response is not None and code and isinstance(response.data, dict):
+        response.data.setdefault("code", code)
+    return response
+
+
+def not_found_page(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler404: JSON under JSON_PREFIXES, else the site's page."""
+    if request.path.startswith(JSON_PREFIXES):
+        body = {"detail": _("Not found."), "code": NotFound.code}
+        return JsonResponse(body, status=404, json_dumps_params={"ensure_ascii": False})
+    return page_not_found(request, exception)
 
 
 def problem(exc: PlanningError) -> dict[str, object]:

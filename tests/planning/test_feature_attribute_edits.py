@@ -19,7 +19,7 @@ from tests.conftest import HUE_X, HUE_Y, make_plan, square
 
 pytestmark = pytest.mark.django_db
 
-ANONYMOUS = 403  # the API refuses writes from anonymous callers before any lookup
+ANONYMOUS = 401  # the API refuses writes from anonymous callers before any lookup (a challenge)
 
 
 def api(user: User | None, language: str = "en") -> APIClient:
