@@ -166,6 +166,9 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Planning data server API",
+    # Request bodies get their own components, so upload fields are `format: binary` (a
+    # client generated from the schema sends the file, not a URL string).
+    "COMPONENT_SPLIT_REQUEST": True,
     "DESCRIPTION": "Planning projects, revisions, layers, features and uploads.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,

@@ -68,6 +68,12 @@ def as_geojson(hits: list[Hit]) -> tuple[bytes, str]:
     return body.encode("utf-8"), "application/json"
 
 
+def as_geojson_typed(hits: list[Hit]) -> tuple[bytes, str]:
+    """as_geojson answered as the media type asked for (application/geo+json)."""
+    body, _ = as_geojson(hits)
+    return body, "application/geo+json"
+
+
 def _gml_geometry(fragment: str) -> etree._Element:
     """An ST_AsGML fragment (prefix gml undeclared) as an element, parsed safely."""
     wrapped = f'<w xmlns:gml="{GML_NS}">{fragment}</w>'
@@ -107,6 +113,6 @@ def formatter(info_format: str) -> Callable[[list[Hit]], tuple[bytes, str]]:
     return {
         "text/html": as_html,
         "application/json": as_geojson,
-        "application/geo+json": as_geojson,
+        "application/geo+json": as_geojson_typed,
         "text/plain": as_text,
     }[info_format]

@@ -191,6 +191,15 @@ def test_accept_negotiation(client, plan_in_force):
     assert response.status_code == 406
 
 
+def test_the_openapi_document_answers_the_type_its_link_names(client, plan_in_force):
+    """QA walk: the landing page's service-desc type (with `;version=3.0`) answered 406."""
+    _, body = get(client, "/ogcapi/")
+    link = next(x for x in json.loads(body)["links"] if x["rel"] == "service-desc")
+    response, document = get(client, "/ogcapi/api", Accept=link["type"])
+    assert response.status_code == 200
+    assert json.loads(document)["openapi"].startswith("3.0")
+
+
 def test_datetime_selects_the_plan_in_force_then(client, plan_in_force, planner, reviewer):
     first, switch = datetime(2024, 1, 1, tzinfo=UTC), datetime(2025, 6, 1, tzinfo=UTC)
     replace_in_force(plan_in_force, planner, reviewer, first, switch)

@@ -262,6 +262,11 @@ def test_openapi_schema_and_docs(client):
         "/api/feature-info/",
     ):
         assert path in paths, path
+    # Upload fields are files in the request bodies (QA walk: `format: uri`, so a client
+    # generated from the schema sent a URL string).
+    components = schema.json()["components"]["schemas"]
+    for name in ("UploadRequest", "RasterUploadRequest", "ModelUploadRequest"):
+        assert components[name]["properties"]["file"]["format"] == "binary", name
     docs = client.get("/api/docs/")
     assert docs.status_code == 200
     assert b"cdn" not in docs.content.lower()

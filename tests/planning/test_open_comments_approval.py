@@ -379,7 +379,9 @@ def test_the_api_refuses_a_negative_count(reviewer, submitted):
 
 def test_the_schema_documents_a_count(reviewer):
     schema = api(reviewer).get("/api/schema/", {"format": "json"}).json()
-    field = schema["components"]["schemas"]["Approve"]["properties"]["acknowledge_open_comments"]
+    field = schema["components"]["schemas"]["ApproveRequest"]["properties"][
+        "acknowledge_open_comments"
+    ]
     assert (field["type"], field["minimum"], field["default"]) == ("integer", 0, 0)
 
 

@@ -173,7 +173,7 @@ def test_the_job_endpoint_is_in_the_openapi_schema(client):
     operation = schema["paths"]["/api/revisions/{revision_id}/rasters/jobs/"]["post"]
     assert "202" in operation["responses"]
     body = operation["requestBody"]["content"]["multipart/form-data"]["schema"]["$ref"]
-    assert body.endswith("/RasterUpload")
+    assert body.endswith("/RasterUploadRequest")
 
 
 def test_the_upload_page_queues_a_job_and_shows_only_its_own(

@@ -62,6 +62,16 @@ def test_feature_count_at_a_shared_edge(live_server, plan_in_force):
     assert codes == {"A1", "A2"}
 
 
+def test_geojson_is_answered_as_the_type_asked_for(live_server, plan_in_force):
+    """QA walk: INFO_FORMAT=application/geo+json answered Content-Type application/json."""
+    status, headers, body = _info(live_server.url, A1_PIXEL, INFO_FORMAT="application/geo+json")
+    assert status == 200
+    assert headers["Content-Type"] == "application/geo+json"
+    assert [f["properties"]["code"] for f in json.loads(body)["features"]] == ["A1"]
+    _, headers, _ = _info(live_server.url, A1_PIXEL, INFO_FORMAT="application/json")
+    assert headers["Content-Type"] == "application/json"
+
+
 def test_empty_pixel_and_plain_text(live_server, plan_in_force):
     declare_lot_schema(plan_in_force)  # `name` is published, as an import declares it
     status, headers, body = _info(live_server.url, EMPTY_PIXEL, INFO_FORMAT="text/plain")

@@ -29,6 +29,7 @@ _MEDIA_TYPES = {
     "application/json": JSON,
     GEOJSON_TYPE: JSON,
     "application/vnd.oai.openapi+json": JSON,
+    OPENAPI_TYPE: JSON,  # as the landing page's service-desc link names it, with its version
     "application/schema+json": JSON,
     "text/html": HTML,
 }
