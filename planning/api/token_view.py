@@ -1,4 +1,5 @@
-"""/api/token/: an account's API token for username and password."""
+"""/api/token/: an account's API token for username and password (POST), revoked by its
+holder (DELETE)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import NotAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
@@ -56,9 +58,9 @@ class ObtainToken(ObtainAuthToken):
         return self.counted
 
     def finalize_response(self, request, response, *args, **kwargs):
-        # A token, or the server's own failure: not a guess. A wrong password, a locked
+        # A token issued or revoked, or the server's own failure: not a guess. A wrong password, a locked
         # account or a bad form stays counted.
-        if response.status_code == 200 or response.status_code >= 500:
+        if 200 <= response.status_code < 300 or response.status_code >= 500:
             for throttle in self.counted:
                 throttle.forgive()
         return super().finalize_response(request, response, *args, **kwargs)
@@ -70,6 +72,14 @@ class ObtainToken(ObtainAuthToken):
         token = _current_token(serializer.validated_data["user"])
         expiry = token_expiry(token)
         return Response({"token": token.key, "expires": expiry.isoformat() if expiry else None})
+
+    def delete(self, request, *args, **kwargs):
+        """Revoke the caller's own token (a script retiring its credentials, a leaked token);
+        authenticated by it, a session or HTTP Basic. 204, or 401 without credentials."""
+        if not request.user.is_authenticated:
+            raise NotAuthenticated()
+        Token.objects.filter(user=request.user).delete()
+        return Response(status=204)
 
 
 def _current_token(user) -> Token:

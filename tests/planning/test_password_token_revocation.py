@@ -137,3 +137,22 @@ def test_deactivating_the_account_revokes_the_token(planner, token):
 
     assert not Token.objects.filter(key=token.key).exists()
     assert _status_with_token(token.key) == 401
+
+
+def test_a_script_revokes_its_own_token(planner, token):
+    """QA walk: revoking meant the admin or a password change. DELETE /api/token/ with the
+    token revokes it (204); it is then refused, and a new one can be obtained."""
+    response = Client().delete("/api/token/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert response.status_code == 204
+    assert not Token.objects.filter(user=planner).exists()
+    assert _status_with_token(token.key) == 401
+    assert _token_for(planner.username, OLD_PASSWORD) != token.key
+
+
+def test_revoking_needs_credentials(planner, token):
+    anonymous = Client(HTTP_ACCEPT_LANGUAGE="en").delete("/api/token/")
+    assert anonymous.status_code == 401
+    assert anonymous.json()["code"] == "NotAuthenticated"
+    wrong = Client().delete("/api/token/", HTTP_AUTHORIZATION="Token not-a-token")
+    assert wrong.status_code == 401
+    assert Token.objects.filter(user=planner).exists()
