@@ -122,10 +122,20 @@ def test_paging_with_next_link(live_server, plan_in_force):
     next_url = xml(body).get("next")
     assert next_url
     assert "STARTINDEX=1" in next_url
+    assert xml(body).get("previous") is None  # the first page
     _, _, body = call(next_url)
     codes = [e.text for e in xml(body).iter(f"{{{NS}}}code")]
     assert codes == ["A2"]
     assert xml(body).get("next") is None
+    # The page before (QA walk: only `next` was given), back to the first feature.
+    previous_url = xml(body).get("previous")
+    assert "STARTINDEX=0" in previous_url
+    _, _, body = call(previous_url)
+    assert [e.text for e in xml(body).iter(f"{{{NS}}}code")] == ["A1"]
+    second = _geojson(live_server, TYPENAMES="landuse", COUNT="1", SORTBY="code", STARTINDEX="1")
+    assert [link["rel"] for link in second["links"]] == ["prev"]
+    assert "STARTINDEX=0" in second["links"][0]["href"]
+    assert [link["rel"] for link in data["links"]] == ["next"]
 
 
 def test_hits_counts_only(live_server, plan_in_force):

@@ -62,6 +62,16 @@ def test_getfeature_gml_validates(live_server, plan_in_force, tmp_path, srs):
     validate(_wfs(live_server, **params), combined)
 
 
+@needs_schemas
+def test_a_middle_page_with_next_and_previous_validates(live_server, plan_in_force, tmp_path):
+    combined = _combined(
+        _wfs(live_server, REQUEST="DescribeFeatureType", TYPENAMES="landuse"), tmp_path
+    )
+    page = _wfs(live_server, REQUEST="GetFeature", TYPENAMES="landuse", COUNT="1", STARTINDEX="1")
+    assert b" previous=" in page
+    validate(page, combined)
+
+
 def _wfs11(live_server, **params: str) -> tuple[int, bytes]:
     status, _, body = call(
         f"{live_server.url}/wfs", {"SERVICE": "WFS", "VERSION": "1.1.0", **params}

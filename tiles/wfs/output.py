@@ -170,7 +170,13 @@ def _gml_geometry(gml: str, gid: str, srs: str, with_ids: bool) -> str:
 
 
 def gml_header(
-    profile: Profile, matched: int, returned: int, stamp: str, schema_url: str, next_url: str | None
+    profile: Profile,
+    matched: int,
+    returned: int,
+    stamp: str,
+    schema_url: str,
+    next_url: str | None,
+    previous_url: str | None = None,
 ) -> str:
     schema = f"{NS} {schema_url} {profile.wfs} {profile.wfs_schema}"
     head = (
@@ -182,6 +188,8 @@ def gml_header(
         head += f'numberMatched="{matched}" numberReturned="{returned}"'
         if next_url:
             head += f" next={quoteattr(next_url)}"
+        if previous_url:
+            head += f" previous={quoteattr(previous_url)}"
     else:
         head += f'numberOfFeatures="{returned}"'
     return head + ">"
@@ -233,11 +241,12 @@ def geojson_header(matched: int, returned: int, stamp: str, crs: Crs | None) -> 
     return json.dumps(head)[:-1] + ',"features":['
 
 
-def geojson_footer(next_url: str | None) -> str:
-    if not next_url:
+def geojson_footer(next_url: str | None, previous_url: str | None = None) -> str:
+    pages = (("next", next_url), ("prev", previous_url))
+    links = [{"rel": rel, "href": url, "type": "application/geo+json"} for rel, url in pages if url]
+    if not links:
         return "]}"
-    link = {"rel": "next", "href": next_url, "type": "application/geo+json"}
-    return '],"links":[' + json.dumps(link) + "]}"
+    return '],"links":' + json.dumps(links) + "}"
 
 
 def geojson_features(selection: Selection, crs: Crs) -> Iterator[bytes]:

@@ -82,7 +82,7 @@ def describe_feature_type(parsed: WfsRequest, user, request: HttpRequest) -> Htt
     return HttpResponse(body, content_type=schema.describe_content_type(profile))
 
 
-def _next_url(request: HttpRequest, start: int) -> str | None:
+def _page_url(request: HttpRequest, start: int) -> str | None:
     if request.method == "POST":
         return None
     query = request.GET.copy()
@@ -99,19 +99,25 @@ def get_feature(parsed: WfsRequest, user, request: HttpRequest) -> HttpResponseB
     matched = selection.features.count()
     returned = 0 if parsed.hits else max(0, min(selection.limit, matched - selection.offset))
     end = selection.offset + returned
-    more = not parsed.hits and end < matched and (profile.is_v2 or encoding == "geojson")
-    next_url = _next_url(request, end) if more else None
+    paged = not parsed.hits and (profile.is_v2 or encoding == "geojson")
+    next_url = _page_url(request, end) if paged and end < matched else None
+    # The page before, as WFS 2.0's `previous` and OGC API's `prev` (QA walk: only `next`).
+    back = max(0, selection.offset - selection.limit)
+    previous_url = _page_url(request, back) if paged and selection.offset > 0 else None
     stamp = timezone.now().isoformat(timespec="seconds")
     if encoding == "geojson":
         crs = selection.crs or parse_crs(CRS84)
-        body = _geojson(selection, crs, matched, returned, stamp, next_url, parsed.hits)
+        pages = (next_url, previous_url)
+        body = _geojson(selection, crs, matched, returned, stamp, pages, parsed.hits)
         return StreamingHttpResponse(body, content_type="application/geo+json")
     crs = selection.crs or storage_crs()
     schema_url = (
         f"{_url(request)}?SERVICE=WFS&VERSION={profile.version}"
         f"&REQUEST=DescribeFeatureType&TYPENAMES={PREFIX}:{selection.ftype.name}"
     )
-    header = output.gml_header(profile, matched, returned, stamp, schema_url, next_url)
+    header = output.gml_header(
+        profile, matched, returned, stamp, schema_url, next_url, previous_url
+    )
     body = _gml(selection, profile, crs, header, parsed.hits)
     return StreamingHttpResponse(body, content_type=f"{profile.gml_format}; charset=UTF-8")
 
@@ -122,13 +128,13 @@ def _geojson(
     matched: int,
     returned: int,
     stamp: str,
-    next_url: str | None,
+    pages: tuple[str | None, str | None],
     hits: bool,
 ) -> Iterator[bytes]:
     yield output.geojson_header(matched, returned, stamp, selection.crs and crs).encode()
     if not hits:
         yield from output.geojson_features(selection, crs)
-    yield output.geojson_footer(next_url).encode()
+    yield output.geojson_footer(*pages).encode()
 
 
 def _gml(selection: Selection, profile: Profile, crs, header: str, hits: bool) -> Iterator[bytes]:
