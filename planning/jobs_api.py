@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from planning import jobs
+from planning.api.times import api_instant
 from planning.errors import NotAuthenticated, NotFound
 from planning.models import Job
 
@@ -29,9 +30,9 @@ def job_dict(job: Job) -> dict:
         "result": job.result,
         "revision": job.revision_id,
         "cancel_requested": job.cancel_requested,
-        "created": job.created.isoformat() if job.created else None,
-        "started": job.started.isoformat() if job.started else None,
-        "finished": job.finished.isoformat() if job.finished else None,
+        "created": api_instant(job.created),
+        "started": api_instant(job.started),
+        "finished": api_instant(job.finished),
     }
 
 

@@ -39,6 +39,7 @@ from importers.uploads import uploaded_file
 from planning import visibility
 from planning.api.auth import is_private
 from planning.api.params import parse_moment
+from planning.api.times import api_instant
 from planning.errors import NotFound
 from planning.jobs_api import job_dict
 from planning.models import RevisionState
@@ -99,7 +100,7 @@ def raster_json(raster: RasterLayer) -> dict:
         "rms": raster.rms_error,
         "rms_pixels": raster.rms_error_pixels,
         "size_bytes": raster.size_bytes,
-        "created_at": raster.created_at.isoformat(),
+        "created_at": api_instant(raster.created_at),
     }
 
 

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 
 from planning import compare, qa, visibility
 from planning.api.params import parse_int
+from planning.api.times import api_instant
 from planning.balance import balance_of
 from planning.comments import CreateComment, SetCommentStatus, thread_of
 from planning.errors import Forbidden, NotFound
@@ -72,7 +73,7 @@ def findings(request: Request, revision_id: int) -> Response:
             "warnings": len(features) - errors,
             # not_checked | outdated (checked before the last change) | current
             "status": qa.status_of(revision),
-            "checked_at": checked_at.isoformat() if checked_at else None,
+            "checked_at": api_instant(checked_at),
         }
     )
 

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
 from planning.api.auth import refuse_if_blocked, token_expired, token_expiry
+from planning.api.times import api_instant
 
 
 class FailedRequestThrottle(ScopedRateThrottle):
@@ -71,7 +72,7 @@ class ObtainToken(ObtainAuthToken):
         serializer.is_valid(raise_exception=True)
         token = _current_token(serializer.validated_data["user"])
         expiry = token_expiry(token)
-        return Response({"token": token.key, "expires": expiry.isoformat() if expiry else None})
+        return Response({"token": token.key, "expires": api_instant(expiry)})
 
     def delete(self, request, *args, **kwargs):
         """Revoke the caller's own token (a script retiring its credentials, a leaked token);

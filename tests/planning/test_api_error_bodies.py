@@ -85,3 +85,20 @@ def test_a_signed_in_user_without_the_right_is_still_a_403(reviewer, plan_in_for
     response = client.post("/api/projects/", {"code": "x"}, content_type="application/json")
     assert response.status_code == 403
     assert response.json()["code"] == "Forbidden"
+
+
+def test_instants_in_hand_built_answers_carry_the_servers_offset(planner, draft_plan):
+    """QA walk: revisions wrote +07:00 while jobs and QA wrote UTC in the same API."""
+    from django.utils import timezone
+
+    from planning.api.times import api_instant
+
+    moment = timezone.now()
+    assert api_instant(moment) == timezone.localtime(moment).isoformat()
+    client = english()
+    client.force_login(planner)
+    revision = client.get(f"/api/revisions/{draft_plan.pk}/").json()
+    qa = client.post(f"/api/revisions/{draft_plan.pk}/qa/").json()
+    offset = revision["created_at"][-6:]
+    assert offset == timezone.localtime(moment).isoformat()[-6:]
+    assert qa["checked_at"].endswith(offset)
