@@ -200,6 +200,15 @@ def test_the_openapi_document_answers_the_type_its_link_names(client, plan_in_fo
     assert json.loads(document)["openapi"].startswith("3.0")
 
 
+@pytest.mark.parametrize("query", ["f=json&f=html", "limit=2&limit=3", "bbox=1,2,3,4&bbox=1,2,3,5"])
+def test_a_parameter_given_twice_is_refused(client, plan_in_force, query):
+    """QA walk: one of the values was used, unsaid (`f=json&f=html` answered HTML)."""
+    response, body = get(client, f"/ogcapi/collections/landuse/items?{query}")
+    assert response.status_code == 400
+    assert json.loads(body)["code"] == "InvalidParameterValue"
+    assert "more than once: " + query.split("=")[0] in json.loads(body)["description"]
+
+
 def test_datetime_selects_the_plan_in_force_then(client, plan_in_force, planner, reviewer):
     first, switch = datetime(2024, 1, 1, tzinfo=UTC), datetime(2025, 6, 1, tzinfo=UTC)
     replace_in_force(plan_in_force, planner, reviewer, first, switch)

@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 
 from planning.api.auth import is_private
-from planning.errors import PlanningError
+from planning.errors import InvalidInput, PlanningError
 
 JSON = "json"
 HTML = "html"
@@ -68,6 +68,7 @@ def handles_errors(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpR
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
+            refuse_repeated(request)
             return view(request, *args, **kwargs)
         except PlanningError as exc:
             response = problem(exc.status, exc.code, exc.message)
@@ -76,6 +77,14 @@ def handles_errors(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpR
             return response
 
     return wrapper
+
+
+def refuse_repeated(request: HttpRequest) -> None:
+    """Every OGC API Features parameter takes one value: `f=json&f=html` or `limit=2&limit=3`
+    answered with one of them, unsaid (QA walk)."""
+    repeated = sorted(name for name, values in request.GET.lists() if len(values) > 1)
+    if repeated:
+        raise InvalidInput(f"Parameter given more than once: {', '.join(repeated)[:200]}.")
 
 
 def json_bytes(document: object) -> bytes:
