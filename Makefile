@@ -27,7 +27,7 @@ venv: system-packages | $(STAMP)
 	  $(PIP) install -q --upgrade pip && $(PIP) install -q -e '.[dev]' && touch $(STAMP)/venv; fi
 
 frontend: | $(STAMP)
-	@if [ ! -f webmap/static/webmap/dist/main.js ] || [ -n "$$(find $(FRONTEND)/src $(FRONTEND)/package.json $(FRONTEND)/vite.config.* -newer webmap/static/webmap/dist/main.js 2>/dev/null)" ]; then \
+	@if [ ! -f webmap/static/webmap/dist/main.js ] || [ ! -d $(FRONTEND)/node_modules/gltf-validator ] || [ -n "$$(find $(FRONTEND)/src $(FRONTEND)/package.json $(FRONTEND)/vite.config.* -newer webmap/static/webmap/dist/main.js 2>/dev/null)" ]; then \
 	  npm --prefix $(FRONTEND) ci --no-audit --no-fund --loglevel=error && npm --prefix $(FRONTEND) run build; fi
 
 messages: venv

@@ -15,6 +15,7 @@ from planning import visibility
 from planning.errors import NotFound
 from planning.models import Revision
 from planning.revision_edits import check_draft_edit
+from threed.models3d import HEIGHT_RANGE, ROTATION_RANGE
 
 
 def _revision(request: Request, revision_id: int) -> Revision:
@@ -38,8 +39,16 @@ class ModelUploadSerializer(serializers.Serializer):
     crs = serializers.CharField(required=False, allow_blank=True)
     origin_x = serializers.FloatField(required=False)
     origin_y = serializers.FloatField(required=False)
-    origin_z = serializers.FloatField(required=False, default=0.0)
-    rotation = serializers.FloatField(required=False, default=0.0, help_text="degrees")
+    origin_z = serializers.FloatField(
+        required=False, default=0.0, min_value=HEIGHT_RANGE[0], max_value=HEIGHT_RANGE[1]
+    )
+    rotation = serializers.FloatField(
+        required=False,
+        default=0.0,
+        help_text="degrees",
+        min_value=ROTATION_RANGE[0],
+        max_value=ROTATION_RANGE[1],
+    )
 
 
 @extend_schema(

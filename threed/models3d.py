@@ -35,6 +35,12 @@ WELD_M = 0.001  # vertices closer than this are one vertex for the closedness ch
 MAX_COORDINATE = 1e8  # metres (or degrees): beyond it a file or an origin is broken
 
 
+# What a placement may say, on the page and in the API alike: a turn within one revolution
+# either way, an origin between below the sea floor and above Fansipan (metres).
+ROTATION_RANGE = (-360.0, 360.0)
+HEIGHT_RANGE = (-200.0, 9000.0)
+
+
 @dataclass(frozen=True)
 class Placement:
     """Where a local model's (0, 0, 0) goes: x, y in `crs` (default the storage CRS), z in

@@ -26,13 +26,11 @@ from planning import visibility
 from planning.errors import PlanningError
 from planning.models import Layer, Revision
 from planning.numbers import localized
-from threed.models3d import Placement, import_model_upload
+from threed.models3d import HEIGHT_RANGE, ROTATION_RANGE, Placement, import_model_upload
 from webmap.upload_access import refuse_upload
 
 # What the file input offers; threed.readers decides what it reads and says so otherwise.
 ACCEPT = ".json,.cityjson,.gltf,.glb,.obj"
-ROTATION_RANGE = (-360.0, 360.0)  # degrees
-HEIGHT_RANGE = (-200.0, 9000.0)  # metres above the datum: below the sea floor to above Fansipan
 _SPACES = re.compile(r"[ \u00a0\u2009\u202f]")
 
 

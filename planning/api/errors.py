@@ -12,6 +12,7 @@ from rest_framework import exceptions as drf
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from planning.api.auth import TokenExpired
 from planning.errors import NotFound, PlanningError
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,7 @@ DRF_CODES = {
     drf.UnsupportedMediaType: "UnsupportedMediaType",
     drf.ParseError: "InvalidFormat",
     drf.Throttled: "Throttled",
+    TokenExpired: "NotAuthenticated",
 }
 # Paths whose clients read JSON: a 404 there is the API's body, not the site's page.
 JSON_PREFIXES = ("/api/", "/ogcapi/", "/vtiles/", "/legend/", "/3dtiles/")

@@ -340,3 +340,14 @@ def test_cityjson_in_another_crs_is_reprojected(client, draft, planner):
     assert feature.geom.area == pytest.approx(100.0, rel=0.01)  # 10 m, a little turned
     z = [pt[2] for polygon in feature.geom_3d for pt in polygon.exterior_ring]
     assert (min(z), max(z)) == (0.0, 12.0)
+
+
+@pytest.mark.parametrize(("field", "value"), [("rotation", 12500), ("origin_z", 1e308)])
+def test_the_api_refuses_the_placements_the_page_refuses(client, draft, planner, field, value):
+    """Review: the page refused a rotation of 12 500° or an origin 1e308 m up, the API took
+    them (threed.models3d.ROTATION_RANGE, HEIGHT_RANGE)."""
+    placed = {"origin_x": HUE_X + 20, "origin_y": HUE_Y + 20, field: value}
+    response = upload(client, draft, planner, "tower.glb", glb_cube(), **placed)
+    assert response.status_code == 400
+    assert field in response.json()
+    assert not Layer.objects.filter(revision=draft, name="Massing").exists()

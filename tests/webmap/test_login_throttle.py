@@ -212,6 +212,7 @@ def test_expired_token_is_refused_with_a_clear_message(settings, alice):
     assert answer.status_code == 401
     assert answer["WWW-Authenticate"] == "Token"
     assert "expired" in answer.json()["detail"]
+    assert answer.json()["code"] == "NotAuthenticated"
     assert client.get("/ogcapi/", {"f": "json"}, **auth).status_code == 401
     # A new token replaces it.
     fresh = client.post("/api/token/", {"username": "alice_t", "password": "pw-alice-test"})
