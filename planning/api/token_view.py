@@ -7,7 +7,10 @@ from collections.abc import Sequence
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.authtoken.models import Token
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import NotAuthenticated
 from rest_framework.response import Response
@@ -66,6 +69,18 @@ class ObtainToken(ObtainAuthToken):
                 throttle.forgive()
         return super().finalize_response(request, response, *args, **kwargs)
 
+    @extend_schema(
+        request=AuthTokenSerializer,
+        responses={
+            200: inline_serializer(
+                "IssuedToken",
+                {
+                    "token": serializers.CharField(),
+                    "expires": serializers.DateTimeField(allow_null=True),
+                },
+            )
+        },
+    )
     def post(self, request, *args, **kwargs):
         refuse_if_blocked(request, str(request.data.get("username", "")))
         serializer = self.get_serializer(data=request.data)
@@ -74,6 +89,7 @@ class ObtainToken(ObtainAuthToken):
         expiry = token_expiry(token)
         return Response({"token": token.key, "expires": api_instant(expiry)})
 
+    @extend_schema(request=None, responses={204: None})
     def delete(self, request, *args, **kwargs):
         """Revoke the caller's own token (a script retiring its credentials, a leaked token);
         authenticated by it, a session or HTTP Basic. 204, or 401 without credentials."""

@@ -267,6 +267,10 @@ def test_openapi_schema_and_docs(client):
     components = schema.json()["components"]["schemas"]
     for name in ("UploadRequest", "RasterUploadRequest", "ModelUploadRequest"):
         assert components[name]["properties"]["file"]["format"] == "binary", name
+    token = paths["/api/token/"]
+    issued = token["post"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    assert set(components[issued.rsplit("/", 1)[1]]["properties"]) == {"token", "expires"}
+    assert "204" in token["delete"]["responses"]
     docs = client.get("/api/docs/")
     assert docs.status_code == 200
     assert b"cdn" not in docs.content.lower()
