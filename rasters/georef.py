@@ -38,6 +38,9 @@ GRAPHIC_ACCURACY_M = 0.0003
 OUTLIER_RISK = 0.01
 # An outlier must be off by more than the scale's tolerance, and by 1 cm without a scale.
 OUTLIER_FLOOR_M = 0.01
+# Points whose residuals correlate beyond this in I − H show an error at either alike:
+# their studentised residuals are the same, so neither is named alone.
+MOVE_TOGETHER = 0.99
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
 
@@ -376,8 +379,16 @@ def moved(points: list[ControlPoint], source: CRS, target: CRS) -> list[ControlP
 @dataclass(frozen=True)
 class Outlier:
     index: int  # in the order of the points
-    offset_m: float  # from where the fit of the other points places it
-    others_error_m: float  # the standard error of a point, from the other points
+    offset_m: float  # from where the fit of the other points places it (the largest of
+    # the group's with `together`)
+    # other points whose residuals move with this one's (|ρ| > MOVE_TOGETHER): an error at
+    # any of them shows the same way, so the wrong one cannot be told and none is named
+    together: tuple[int, ...] = ()
+
+    @property
+    def suspects(self) -> tuple[int, ...]:
+        """The points one of which is wrong (just `index` when it is named alone)."""
+        return tuple(sorted((self.index, *self.together)))
 
 
 @dataclass(frozen=True)
@@ -391,7 +402,9 @@ class Accuracy:
     error_m: float | None
     redundancy: int  # points beyond the minimum the order needs: 0 = nothing to check
     tolerance_m: float | None  # GRAPHIC_ACCURACY_M at the plan's scale (None: no scale)
-    outliers: list[Outlier]  # the points found far off the others, worst first
+    # the points found far off the others, worst first; one with `together` names a group
+    # of which one is wrong
+    outliers: list[Outlier]
 
     @property
     def checkable(self) -> bool:
@@ -444,7 +457,10 @@ def snooped_outliers(design: np.ndarray, ground: np.ndarray, floor: float) -> li
     """The points whose error the others show, one at a time (data snooping): the point
     with the largest studentised residual is named when the chance of so large a one among
     correctly clicked points is below OUTLIER_RISK and it lies more than `floor` metres
-    from where the others place it; it is then left out and the rest tested again.
+    from where the others place it; it is then left out and the rest tested again. A
+    significant point within `floor` is left out unnamed: a point with a smaller ratio
+    but a larger offset (more leverage) may still be wrong. Points whose residuals move
+    together with it are named as a group and left out with it.
 
     `design` is the fit's design matrix (the same for x and y), `ground` the residuals
     as east/north metres (n × 2). Raw residuals would not do: least squares pulls the fit
@@ -454,14 +470,17 @@ def snooped_outliers(design: np.ndarray, ground: np.ndarray, floor: float) -> li
     found: list[Outlier] = []
     while True:
         worst = _worst_point(design[remaining], ground[remaining], len(ground))
-        if worst is None or worst.offset_m <= floor:
+        if worst is None:
             return found
-        found.append(Outlier(remaining.pop(worst.index), worst.offset_m, worst.others_error_m))
+        suspects = [remaining[i] for i in (worst.index, *worst.together)]
+        if worst.offset_m > floor:
+            found.append(Outlier(suspects[0], worst.offset_m, tuple(suspects[1:])))
+        remaining = [i for i in remaining if i not in suspects]
 
 
 def _worst_point(design: np.ndarray, ground: np.ndarray, tested: int) -> Outlier | None:
     """The point of this subset with the largest studentised residual if it is significant
-    (index within the subset), None otherwise or with fewer than 2 points to spare."""
+    (indices within the subset), None otherwise or with fewer than 2 points to spare."""
     basis, rank = _column_basis(design)
     redundancy = len(design) - rank
     if redundancy < 2:
@@ -471,7 +490,8 @@ def _worst_point(design: np.ndarray, ground: np.ndarray, tested: int) -> Outlier
     free = 1.0 - np.sum(basis**2, axis=1)  # 1 − h_ii
     squared = np.sum(residuals**2, axis=1)
     testable = free > 1e-9  # a point the fit must pass through shows no error
-    standardised_sq = np.where(testable, squared / np.where(testable, free, 1.0), 0.0)
+    free = np.where(testable, free, 1.0)
+    standardised_sq = np.where(testable, squared / free, 0.0)
     # without point i: Σd² loses d_i² / (1 − h_ii) and one point of freedom
     others = np.clip(squared.sum() - standardised_sq, 0.0, None) / (redundancy - 1)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -484,8 +504,23 @@ def _worst_point(design: np.ndarray, ground: np.ndarray, tested: int) -> Outlier
     chance = (1 + 2 * ratio[i] / k) ** (-k / 2) if math.isfinite(ratio[i]) else 0.0
     if ratio[i] == 0 or chance >= OUTLIER_RISK / tested:
         return None
-    offset = math.sqrt(squared[i]) / free[i]
-    return Outlier(i, offset, math.sqrt(others[i]))
+    together = _moving_with(basis, free, testable, i)
+    offsets = np.sqrt(squared) / free  # d_i / (1 − h_ii)
+    return Outlier(i, float(offsets[[i, *together]].max()), together)
+
+
+def _moving_with(
+    basis: np.ndarray, free: np.ndarray, testable: np.ndarray, i: int
+) -> tuple[int, ...]:
+    """The other testable points whose residuals correlate with point i's beyond
+    MOVE_TOGETHER: ρ_ij = M_ij / sqrt(M_ii M_jj), M = I − H. At |ρ| = 1 (affine on a
+    sheet's 4 corners and the middle of one side: the 2 corners of the opposite side) an
+    error at either gives both the same studentised residual, and argmax would just pick
+    the lower number."""
+    correlation = -(basis @ basis[i]) / np.sqrt(free * free[i])  # off the diagonal of M
+    close = testable & (np.abs(correlation) > MOVE_TOGETHER)
+    close[i] = False
+    return tuple(int(j) for j in np.flatnonzero(close))
 
 
 def _column_basis(design: np.ndarray) -> tuple[np.ndarray, int]:

@@ -139,7 +139,8 @@ def accuracy_json(raster: RasterLayer) -> dict | None:
         "checkable": result.checkable,
         "locatable": result.locatable,
         "exceeds_tolerance": result.exceeds_tolerance,
-        "outliers": [o.index + 1 for o in result.outliers],
+        "outliers": [o.index + 1 for o in result.outliers if not o.together],
+        "outlier_groups": [[i + 1 for i in o.suspects] for o in result.outliers if o.together],
         "warnings": accuracy_warnings(result, scale),
     }
 
@@ -166,19 +167,23 @@ def accuracy_warnings(result: georef.Accuracy, scale: int | None) -> list[str]:
                     "points to find it."
                 )
             )
-    for outlier in result.outliers:
-        warnings.append(
-            _(
-                "Point %(number)d is %(offset)s m from where the other points place it, "
-                "while their standard error is %(error)s m: check where it was clicked."
-            )
-            % {
-                "number": outlier.index + 1,
-                "offset": _metres(outlier.offset_m),
-                "error": _metres(outlier.others_error_m),
-            }
-        )
+    warnings.extend(_outlier_warning(outlier) for outlier in result.outliers)
     return warnings
+
+
+def _outlier_warning(outlier: georef.Outlier) -> str:
+    """No yardstick is quoted: the others' standard error is not what the offset of a
+    point of high leverage is to be compared with (that is larger, σ̂ / sqrt(1 − h))."""
+    if outlier.together:
+        return _(
+            "One of points %(numbers)s is off by more than the other points' accuracy "
+            "explains, but an error at any of them shows the same way, so which cannot be "
+            "told: check where each was clicked."
+        ) % {"numbers": ", ".join(str(i + 1) for i in outlier.suspects)}
+    return _(
+        "Point %(number)d is %(offset)s m from where the other points place it, more than "
+        "their accuracy explains: check where it was clicked."
+    ) % {"number": outlier.index + 1, "offset": _metres(outlier.offset_m)}
 
 
 def _tolerance_warning(result: georef.Accuracy, scale: int | None) -> str:
