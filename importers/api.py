@@ -59,6 +59,16 @@ REPLACE = (
     "Remove the draft's earlier layers of the kinds this import loads (e.g. those a new "
     "revision copied), in the import's transaction."
 )
+REPLACE_IDS = (
+    "With replace_layers: remove only these of them (a field per id: the layers the planner "
+    "was shown); the draft's other layers of those kinds are kept and reported."
+)
+
+
+def replace_ids_field() -> serializers.ListField:
+    return serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, help_text=REPLACE_IDS
+    )
 
 
 class CadUploadSerializer(serializers.Serializer):
@@ -68,6 +78,7 @@ class CadUploadSerializer(serializers.Serializer):
     encoding = serializers.ChoiceField(choices=["auto", "tcvn3", "vni"], required=False)
     control_points = serializers.CharField(required=False, allow_blank=True)
     replace_layers = serializers.BooleanField(required=False, default=False, help_text=REPLACE)
+    replace_layer_ids = replace_ids_field()
 
 
 class CadInspectSerializer(serializers.Serializer):
@@ -104,6 +115,7 @@ def upload_cad(request: Request, revision_id: int) -> Response:
             remote_addr=request.META.get("REMOTE_ADDR"),
             control_points=data.get("control_points") or None,
             replace_layers=data["replace_layers"],
+            replace_layer_ids=data.get("replace_layer_ids"),
         )
     return Response(
         {"layers": LayerSerializer(result.layers, many=True).data, "report": result.report},
@@ -149,6 +161,7 @@ class CadJobSerializer(serializers.Serializer):
     encoding = serializers.CharField(required=False, allow_blank=True)
     control_points = serializers.CharField(required=False, allow_blank=True)
     replace_layers = serializers.BooleanField(required=False, default=False, help_text=REPLACE)
+    replace_layer_ids = replace_ids_field()
 
 
 @extend_schema(
@@ -174,6 +187,7 @@ def start_cad_job(request: Request, revision_id: int) -> Response:
         encoding=data.get("encoding") or None,
         control_points=data.get("control_points") or None,
         replace_layers=data["replace_layers"],
+        replace_layer_ids=data.get("replace_layer_ids"),
     )
     response = Response(job_dict(job), status=status.HTTP_202_ACCEPTED)
     response["Location"] = f"/api/jobs/{job.pk}/"

@@ -133,9 +133,11 @@ def import_mapped_dataset(
     progress: Progress | None = None,
     remote_addr: str | None = None,
     replace_layers: bool = False,
+    replace_layer_ids: list[int] | None = None,
 ):
     """The mapped source layers as planning layers, in one transaction; `replace_layers`
-    removes the draft's earlier layers of the kinds loaded in it (importers.replacing)."""
+    removes the draft's earlier layers of the kinds loaded in it (only those of
+    `replace_layer_ids` when given; importers.replacing)."""
     from importers.service import CadImportResult, _check_permission, _load
 
     _check_permission(user, revision)
@@ -203,8 +205,9 @@ def import_mapped_dataset(
         if far:
             warnings.append(far)
         load = functools.partial(_load, catalogue=functions)
+        replacement = replacing.asked(replace_layers, replace_layer_ids)
         layers, replaced = _load_all(
-            user, revision, prepared, (filename, remote_addr, replace_layers), step, load
+            user, revision, prepared, (filename, remote_addr, replacement), step, load
         )
     reports = [report.as_dict() for *_, report in prepared]
     summary = {
@@ -302,7 +305,7 @@ def _labels_only(report: ImportReport) -> bool:
 @transaction.atomic
 def _load_all(user, revision, prepared, how, step, load) -> tuple[list[Layer], list | None]:
     """The new layers, and the earlier ones they replaced (None: replacing not asked)."""
-    filename, remote_addr, replace_layers = how
+    filename, remote_addr, replacement = how
     layers = []
     for index, (name, kind, source, ready, title, report) in enumerate(prepared):
         if not len(ready.keep):
@@ -315,10 +318,12 @@ def _load_all(user, revision, prepared, how, step, load) -> tuple[list[Layer], l
         )
     if not layers:
         raise InvalidInput(_("No feature could be loaded."))
-    if not replace_layers:
+    if replacement is None:
         return layers, None
-    replaced = replacing.replace(user, revision, layers, remote_addr)
-    audit(  # each layer's own "layer.import" was written before the old ones went
+    replaced = replacing.replace(user, revision, layers, replacement, remote_addr)
+    # Each layer has its own "layer.import" (written before the old ones went); this event,
+    # written only when asked to replace, has `replaced` as "layer.import_cad" has it.
+    audit(
         user,
         "layer.import_replace",
         project=revision.project,

@@ -66,9 +66,11 @@ def submit_cad_job(
     encoding: str | None = None,
     control_points=None,
     replace_layers: bool = False,
+    replace_layer_ids: list[int] | None = None,
 ) -> Job:
     """Checks everything that can be checked now, stores the upload, queues the job.
-    `replace_layers`: the job removes the draft's earlier layers of the kinds it loads."""
+    `replace_layers`: the job removes the draft's earlier layers of the kinds it loads (only
+    those of `replace_layer_ids` when given: the ones the planner saw listed)."""
     from django.conf import settings
 
     from importers.tasks import cad_import
@@ -79,6 +81,7 @@ def submit_cad_job(
     )
     options["control_points"] = parse_control_points(control_points)
     options["replace_layers"] = bool(replace_layers)
+    options["replace_layer_ids"] = None if replace_layer_ids is None else list(replace_layer_ids)
     check_control_points(options["control_points"], options["crs"])  # a typo: 400 now
     check_size(upload)
     stored = safe_filename(upload.name or "upload")
@@ -138,6 +141,7 @@ def run_import_job(job_id: int, *, filename: str, stored: str, **options) -> Non
             control_points=options.get("control_points"),
             progress=handle.progress,
             replace_layers=bool(options.get("replace_layers")),  # absent from older jobs
+            replace_layer_ids=options.get("replace_layer_ids"),
         )
         handle.report = result.report
         handle.result = {
@@ -146,7 +150,7 @@ def run_import_job(job_id: int, *, filename: str, stored: str, **options) -> Non
                 {
                     "id": layer.pk,
                     "kind": layer.kind,
-                    "name": layer.name,
+                    "name": layer.shown_name,  # as replacing.describe names the draft's
                     "feature_count": layer.feature_count,
                 }
                 for layer in result.layers

@@ -10,15 +10,37 @@ check, its clean-up of QA findings, comments and 3D envelopes, its `layer.remove
 
 Only the kinds the import really loads count (a mapped kind whose layers yield no feature
 replaces nothing), and `annotation` like any other kind once it is mapped; "ignore" loads
-nothing and so replaces nothing.
+nothing and so replaces nothing. The page sends the ids of the layers it listed
+(`replace_layer_ids`): a layer added to the draft after the planner looked (a colleague's
+import) is kept, not removed unseen.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from planning.models import Layer, Revision
 from planning.revision_edits import RemoveLayer
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """An import's request to replace: `layer_ids` None replaces every earlier layer of the
+    loaded kinds (API clients that send `replace_layers` alone), else only those of them
+    whose ids are listed (what the page showed the planner)."""
+
+    layer_ids: frozenset[int] | None = None
+
+    def covers(self, layer: Layer) -> bool:
+        return self.layer_ids is None or layer.pk in self.layer_ids
+
+
+def asked(replace_layers: bool, layer_ids: Iterable[int] | None = None) -> Replacement | None:
+    """The replacement an import was asked for; None: none (ids alone ask for nothing)."""
+    if not replace_layers:
+        return None
+    return Replacement(None if layer_ids is None else frozenset(int(pk) for pk in layer_ids))
 
 
 def same_kind_layers(revision: Revision, kinds: Iterable[str], *, besides=()) -> list[Layer]:
@@ -30,28 +52,36 @@ def same_kind_layers(revision: Revision, kinds: Iterable[str], *, besides=()) ->
     )
 
 
-def describe(revision: Revision, layers: list[Layer]) -> list[dict]:
+def describe(layers: list[Layer]) -> list[dict]:
     """{id, kind, name, feature_count, copied_from}: `copied_from` is the number of the
-    revision the draft is based on when that revision has a layer of the same kind, name
-    and source (what "New revision" copied), else null."""
-    copied = _copied_keys(revision)
+    revision of the layer "New revision" copied this one from (Layer.copied_from), null for
+    a layer imported or drawn into its draft (and for copies made before that was kept)."""
+    numbers = _source_revision_numbers(layers)
     return [
         {
             "id": layer.pk,
             "kind": layer.kind,
             "name": layer.shown_name,
             "feature_count": layer.feature_count,
-            "copied_from": copied.get(_key(layer)),
+            "copied_from": numbers.get(layer.copied_from_id or 0),  # ids start at 1
         }
         for layer in layers
     ]
 
 
-def replace(user, revision: Revision, new_layers: list[Layer], remote_addr=None) -> list[dict]:
-    """Removes the revision's other layers of the new layers' kinds; what was removed.
-    Runs inside the caller's transaction (RemoveLayer's own is a savepoint of it)."""
-    old = same_kind_layers(revision, {layer.kind for layer in new_layers}, besides=new_layers)
-    described = describe(revision, old)
+def replace(
+    user, revision: Revision, new_layers: list[Layer], replacement: Replacement, remote_addr=None
+) -> list[dict]:
+    """Removes the revision's other layers of the new layers' kinds that `replacement`
+    covers; what was removed. Runs inside the caller's transaction (RemoveLayer's own is a
+    savepoint of it)."""
+    kinds = {layer.kind for layer in new_layers}
+    old = [
+        layer
+        for layer in same_kind_layers(revision, kinds, besides=new_layers)
+        if replacement.covers(layer)
+    ]
+    described = describe(old)
     for layer in old:
         RemoveLayer(user=user, layer=layer, remote_addr=remote_addr).execute()
     return described
@@ -63,17 +93,14 @@ def reported(report: dict, revision: Revision, new_layers: list[Layer], replaced
     kinds the draft keeps beside the new ones: the page lists them as likely duplicates).
     Both are data, not warnings: the page words them in the reader's language."""
     kinds = {layer.kind for layer in new_layers}
-    kept = describe(revision, same_kind_layers(revision, kinds, besides=new_layers))
+    kept = describe(same_kind_layers(revision, kinds, besides=new_layers))
     return {**report, "replaced_layers": replaced or [], "same_kind_layers": kept}
 
 
-def _copied_keys(revision: Revision) -> dict[tuple[str, str, str], int]:
-    based_on = revision.based_on
-    if based_on is None:
+def _source_revision_numbers(layers: list[Layer]) -> dict[int, int]:
+    """The revision number of each layer these layers were copied from, by its id."""
+    sources = {layer.copied_from_id for layer in layers if layer.copied_from_id is not None}
+    if not sources:
         return {}
-    rows = Layer.objects.filter(revision=based_on).values_list("kind", "name", "source_name")
-    return {(kind, name, source): based_on.number for kind, name, source in rows}
-
-
-def _key(layer: Layer) -> tuple[str, str, str]:
-    return (layer.kind, layer.name, layer.source_name)
+    rows = Layer.objects.filter(pk__in=sources).values_list("pk", "revision__number")
+    return dict(rows)

@@ -185,6 +185,7 @@ def import_cad(
     progress: cad_convert.Progress | None = None,
     layer_name: str | None = None,
     replace_layers: bool = False,
+    replace_layer_ids: list[int] | None = None,
 ) -> CadImportResult:
     """A DXF (or DWG) as one layer per mapped planning kind, all in one transaction.
 
@@ -192,7 +193,8 @@ def import_cad(
     whatever it raises stops the import with nothing written. `layer_name` names the
     layers (one kind per upload on the upload page) instead of "<file> – <kind>".
     `replace_layers` removes the draft's earlier layers of the kinds loaded, in the same
-    transaction (importers.replacing); the report lists them, or those kept."""
+    transaction (importers.replacing), only those of `replace_layer_ids` when given; the
+    report lists them, or those kept."""
     _check_permission(user, revision)
     check_cad_encoding(text_encoding)
     options = cad_convert.CadOptions(
@@ -218,7 +220,8 @@ def import_cad(
         if warning:
             report.warnings.append(warning)
         names = _CadNames(filename, layer_name)
-        load = _CadLoad(names, remote_addr, progress, replace_layers)
+        replacement = replacing.asked(replace_layers, replace_layer_ids)
+        load = _CadLoad(names, remote_addr, progress, replacement)
         layers, replaced = _load_cad(user, revision, conversion, load)
     return CadImportResult(layers, replacing.reported(report.as_dict(), revision, layers, replaced))
 
@@ -245,7 +248,7 @@ class _CadLoad:
     names: _CadNames
     remote_addr: str | None
     progress: cad_convert.Progress | None
-    replace_layers: bool  # remove the draft's earlier layers of the kinds loaded
+    replacement: replacing.Replacement | None  # None: keep the draft's earlier layers
 
 
 @contextmanager
@@ -354,8 +357,8 @@ def _load_cad(user, revision, conversion, load: _CadLoad) -> tuple[list[Layer], 
         layer.save(update_fields=["feature_count"])
         layers.append(layer)
     replaced = None
-    if load.replace_layers:
-        replaced = replacing.replace(user, locked, layers, load.remote_addr)
+    if load.replacement is not None:
+        replaced = replacing.replace(user, locked, layers, load.replacement, load.remote_addr)
     if progress:
         progress(99, _("Saving"))
     audit(
@@ -367,7 +370,7 @@ def _load_cad(user, revision, conversion, load: _CadLoad) -> tuple[list[Layer], 
         layers=[layer.pk for layer in layers],
         file=names.filename,
         features=report.features,
-        replaced=replaced or [],
+        replaced=replaced,  # null: not asked to replace; else what went (maybe nothing)
     )
     return layers, replaced
 

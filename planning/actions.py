@@ -164,6 +164,8 @@ def _copy_layers(source: Revision, target: Revision, user) -> None:
     for layer in source.layers.order_by("id"):
         old_id = layer.pk
         layer.pk = None
+        # the CAD import offers to replace copies, not the planner's own (importers.replacing)
+        layer.copied_from_id = old_id
         layer.revision = target
         layer.created_by = user
         layer.save()

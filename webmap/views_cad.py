@@ -103,7 +103,7 @@ def build_config(revision: Revision) -> dict[str, Any]:
         # the kind each mapping target loads into, and the draft's layers: the page names
         # those of the mapped kinds, which the import can replace (importers.replacing)
         "targetKinds": {choice["code"]: target_kind(choice["code"]) for choice in kind_choices()},
-        "draftLayers": replacing.describe(revision, list(revision.layers.order_by("kind", "id"))),
+        "draftLayers": replacing.describe(list(revision.layers.order_by("kind", "id"))),
         "drawingSuffixes": list(CAD_SUFFIXES),  # their text takes only CAD_ENCODINGS
         "extent": mapconfig.revisions_extent([revision.pk]) or mapconfig.in_force_extent(),
         "fallbackCenter": list(mapconfig.FALLBACK_CENTER),

@@ -32,6 +32,17 @@ class Layer(models.Model):
         verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # The layer "New revision" copied this one from (planning.actions._copy_layers); null for
+    # a layer imported or drawn into its revision, and for copies made before the column
+    # (they count as the planner's own: the CAD page does not offer to replace them ticked).
+    copied_from = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("copied from"),
+    )
 
     class Meta:
         ordering = ["revision", "kind", "id"]

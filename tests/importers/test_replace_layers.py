@@ -15,6 +15,7 @@ import json
 import pytest
 import shapely
 from django.contrib.gis.geos import LineString, Polygon
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from importers import replacing
@@ -24,6 +25,7 @@ from planning import jobs
 from planning.actions import ApproveRevision, CreateRevision, SubmitRevision
 from planning.errors import InvalidInput
 from planning.models import AuditEvent, Feature, Job, Layer, Revision
+from planning.revision_edits import RemoveLayer
 from tests.cad.drawings import LOT_H, LOT_W, LOTS, MAPPING, lot_origin, plan_drawing
 from tests.conftest import declare_lot_schema, make_plan
 from tests.files import write_vector
@@ -130,6 +132,8 @@ def test_without_replace_both_stay_and_the_report_says_so(planner, copied_draft,
         (copied_lots.pk, copied_draft.based_on.number)
     ]
     assert not AuditEvent.objects.filter(action="layer.remove").exists()
+    imported = AuditEvent.objects.get(action="layer.import_cad", revision=copied_draft)
+    assert imported.detail["replaced"] is None  # not asked; [] would be "asked, none there"
 
 
 def test_a_failure_after_the_conversion_keeps_the_copied_layers(planner, copied_draft, tmp_path):
@@ -214,6 +218,11 @@ def test_a_job_replaces_and_its_result_says_what(planner, copied_draft, tmp_path
     assert [e["kind"] for e in done["result"]["replaced_layers"]] == ["landuse"]
     assert [e["kind"] for e in done["report"]["replaced_layers"]] == ["landuse"]
     assert _kinds(copied_draft) == [("landuse", "DXF"), ("redlines", "")]
+    new = Layer.objects.get(revision=copied_draft, kind="landuse")
+    with translation.override("en"):  # the job's request was in English
+        shown = replacing.describe([new])[0]["name"]
+    assert shown != new.name  # stored in the site's language, shown in the reader's
+    assert [entry["name"] for entry in done["result"]["layers"]] == [shown]
 
 
 def test_replaced_lots_keep_their_published_ids_after_approval(
@@ -262,3 +271,74 @@ def test_a_mapped_gis_file_replaces_too(planner, copied_draft, tmp_path):
     assert _kinds(copied_draft) == [("landuse", "GPKG"), ("redlines", "")]
     event = AuditEvent.objects.get(action="layer.import_replace", revision=copied_draft)
     assert [entry["id"] for entry in event.detail["replaced"]] == [copied_lots.pk]
+    assert set(event.detail) >= {"layers", "file", "replaced"}  # as layer.import_cad has them
+
+
+def _import(planner, revision, path, **options):
+    return import_cad(
+        user=planner,
+        revision=revision,
+        path=path,
+        filename=path.name,
+        mapping=MAPPING,
+        crs="EPSG:9214",
+        **options,
+    )
+
+
+def test_an_own_import_of_the_file_a_copy_came_from_is_not_a_copy(planner, reviewer, tmp_path):
+    """The base revision and the draft both hold "p – lots" from p.dxf: only the layer "New
+    revision" copied is "copied from revision 1"; the planner's own import of p.dxf is not,
+    so the page does not tick "replace" for it (review finding: matched by name and file)."""
+    base = make_plan(planner, reviewer, "own", [], approve=False)
+    drawing = plan_drawing(tmp_path / "p.dxf")
+    _import(planner, base, drawing)
+    draft = CreateRevision(user=planner, project=base.project, based_on=base).execute()
+    copy = Layer.objects.get(revision=draft, kind="landuse", source_name="p.dxf")
+    own = _import(planner, draft, drawing).layers[0]
+    assert (own.kind, own.name, own.source_name) == (copy.kind, copy.name, copy.source_name)
+    described = {entry["id"]: entry["copied_from"] for entry in replacing.describe([copy, own])}
+    assert described == {copy.pk: base.number, own.pk: None}
+
+
+def test_a_layer_added_after_the_page_listed_is_kept(planner, copied_draft, tmp_path):
+    """The page listed the copied lots (and red lines, of a kind this import does not load);
+    a colleague's lots imported meanwhile are not among the ids sent: they stay, reported."""
+    copied_lots = Layer.objects.get(revision=copied_draft, kind="landuse")
+    copied_lines = Layer.objects.get(revision=copied_draft, kind="redlines")
+    colleague = Layer.objects.create(
+        revision=copied_draft, kind="landuse", name="Colleague", created_by=planner
+    )
+    client = _client(planner)
+    with plan_drawing(tmp_path / "p.dxf").open("rb") as handle:
+        job = client.post(
+            f"/api/revisions/{copied_draft.pk}/cad/jobs/",
+            {
+                "file": handle,
+                "mapping": json.dumps(MAPPING),
+                "crs": "EPSG:9214",
+                "replace_layers": "true",
+                "replace_layer_ids": [copied_lots.pk, copied_lines.pk],
+            },
+            format="multipart",
+        ).json()
+    jobs.run_worker_until_idle()
+    done = client.get(f"/api/jobs/{job['id']}/").json()
+    assert done["state"] == "succeeded", done
+    assert [entry["id"] for entry in done["report"]["replaced_layers"]] == [copied_lots.pk]
+    assert [entry["id"] for entry in done["report"]["same_kind_layers"]] == [colleague.pk]
+    left = set(Layer.objects.filter(revision=copied_draft).values_list("pk", flat=True))
+    assert {colleague.pk, copied_lines.pk} <= left
+    assert copied_lots.pk not in left
+
+
+def test_a_layer_another_draft_copied_can_still_be_removed(planner, reviewer):
+    """Layer removal deletes in SQL: the database clears the copy's reference itself."""
+    base = make_plan(planner, reviewer, "chain", [], approve=False)
+    original = Layer.objects.get(revision=base)
+    draft = CreateRevision(user=planner, project=base.project, based_on=base).execute()
+    copy = Layer.objects.get(revision=draft)
+    assert copy.copied_from_id == original.pk
+    RemoveLayer(user=planner, layer=original).execute()  # commits: the check is not deferred
+    copy.refresh_from_db()
+    assert copy.copied_from_id is None

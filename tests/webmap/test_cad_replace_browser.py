@@ -1,5 +1,8 @@
 """The CAD page of a new revision names the layers it copied that the mapping's kinds would
-double, offers to replace them (checked), and the report says what was replaced.
+double, offers to replace them (checked), and the report says what was replaced. The job
+replaces only the layers the page listed; the box takes its default again once the listed
+layers change (after a conversion) and when another file is chosen, so a tick given for
+part A of a plan does not remove part A when part B is converted.
 
 Needs the built front end (``npm --prefix webmap/frontend run build``).
 """
@@ -10,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from planning.actions import CreateRevision
-from planning.models import Layer
+from planning.models import Job, Layer
 from tests.cad.drawings import MAPPING, plan_drawing
 from tests.webmap.test_cad_browser import (
     WAIT,
@@ -56,21 +59,34 @@ def test_the_copied_lots_are_named_and_replaced(
         select_kind(page, name, kind)
     expect(notice).to_be_visible()
     expect(checkbox).to_be_checked()
+    # a colleague's import after the page listed the draft: not listed, so not replaced
+    colleague = Layer.objects.create(
+        revision=draft, kind="landuse", name="Colleague", created_by=planner
+    )
 
     page.click("#cad-start")
     assert wait_for_job_state(page, "queued running succeeded failed") == "queued"
     worker = start_worker()
     assert wait_for_job_state(page, "succeeded failed cancelled") == "succeeded"
     worker.join(60)
+    assert Job.objects.get(revision=draft).params["replace_layer_ids"] == [copied.pk]
     replaced = page.locator("#report-replaced")
     expect(replaced).to_contain_text("Replaced layers")
     expect(replaced).to_contain_text("“Lots” (copied from revision")
-    assert list(Layer.objects.filter(revision=draft).values_list("kind", "source_name")) == [
-        ("landuse", "plan.dxf")
+    expect(page.locator("#report-kept")).to_contain_text("“Colleague”")
+    assert list(Layer.objects.filter(revision=draft).values_list("pk", "source_name")) == [
+        (colleague.pk, ""),
+        (Layer.objects.get(revision=draft, source_name="plan.dxf").pk, "plan.dxf"),
     ]
-    # the page now knows the draft as it is: the imported layer, no longer the copy
+    # the page now knows the draft as it is: the imported layer, no longer the copy, and
+    # the box unticked at once (only the planner's own import listed: part A stays)
     expect(notice.locator(f"li[data-layer-id='{copied.pk}']")).to_have_count(0)
     expect(notice).to_contain_text("plan – ")
+    expect(checkbox).not_to_be_checked()
+    checkbox.check()  # ticked for this file; another file (part B) starts unticked again
+    choose_drawing(page, plan_drawing(tmp_path / "part-b.dxf"))
+    expect(notice).to_be_visible()
+    expect(checkbox).not_to_be_checked()
     # only the planner's own import left: offered, but not ticked (part A of a plan
     # imported in parts is not removed by importing part B)
     for name in MAPPING:

@@ -18,7 +18,7 @@ import {
 import { getPreset, loadPresets, savePreset } from './cad/presets.js';
 import { follow, requestCancel, showJob, start as startJob } from './cad/job.js';
 import { renderReport } from './cad/report.js';
-import { replaceChosen, showExisting, updateDraftLayers } from './cad/existing.js';
+import { appendReplace, showExisting, updateDraftLayers } from './cad/existing.js';
 import { clearStatus, format, formatDecimal, showStatus } from './cad/status.js';
 import { parseNumber } from './numbers.js';
 
@@ -179,7 +179,7 @@ function jobForm(config) {
   const crs = readCrs();
   if (crs) form.append('crs', crs);
   if (points) form.append('control_points', JSON.stringify(points));
-  form.append('replace_layers', replaceChosen() ? 'true' : 'false');
+  appendReplace(form);
   return form;
 }
 
@@ -247,6 +247,7 @@ function bindControls(page) {
     [state.file] = event.target.files;
     state.file = state.file || null;
     limitEncodings(page.config, state.file);
+    showExisting(page.config, readMapping(), { fresh: true }); // part B: not part A's tick
     choicesChanged();
     inspectDrawing(page);
   });

@@ -32,20 +32,21 @@ export function layerText(labels, layer) {
 }
 
 /** Shows the draft's layers of the mapped kinds (or hides the box when there are none).
- * The checkbox is set each time such layers appear, checked when one of them is a copy;
- * the planner's choice is kept while they stay. */
-export function showExisting(config, mapping) {
+ * The checkbox takes its default (checked when one of them is a copy) whenever the listed
+ * layers change and when another file is chosen (`fresh`): a tick given for part A of a plan
+ * must not carry over to part B and remove part A. The planner's choice is kept otherwise.
+ * The listed ids are kept on the box: the import replaces only those (replace_layer_ids). */
+export function showExisting(config, mapping, { fresh = false } = {}) {
   const box = document.getElementById('existing-layers');
   const checkbox = document.getElementById('replace-layers');
   const kinds = mappedKinds(config, mapping);
   const same = config.draftLayers.filter((layer) => kinds.has(layer.kind));
-  if (!same.length) {
-    box.hidden = true;
-    checkbox.checked = false;
-    return;
+  const ids = same.map((layer) => String(layer.id)).join(' ');
+  if (fresh || ids !== (box.dataset.layerIds || '')) {
+    checkbox.checked = same.some((layer) => layer.copied_from);
   }
-  if (box.hidden) checkbox.checked = same.some((layer) => layer.copied_from);
-  box.hidden = false;
+  box.dataset.layerIds = ids;
+  box.hidden = !same.length;
   const list = el('ul', 'existing-list');
   same.forEach((layer) => {
     const item = el('li', '', layerText(config.labels, layer));
@@ -59,6 +60,16 @@ export function showExisting(config, mapping) {
 export function replaceChosen() {
   return !document.getElementById('existing-layers').hidden
     && document.getElementById('replace-layers').checked;
+}
+
+/** The job's replace fields: replace_layers, and the ids of the layers listed, so that a
+ * layer added to the draft since (a colleague's import) is kept, not removed unseen. */
+export function appendReplace(form) {
+  const chosen = replaceChosen();
+  form.append('replace_layers', chosen ? 'true' : 'false');
+  if (!chosen) return;
+  const ids = document.getElementById('existing-layers').dataset.layerIds || '';
+  ids.split(' ').filter(Boolean).forEach((id) => form.append('replace_layer_ids', id));
 }
 
 /** After a successful import: the draft lost the replaced layers and holds the new ones. */
