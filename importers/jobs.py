@@ -156,4 +156,7 @@ def run_import_job(job_id: int, *, filename: str, stored: str, **options) -> Non
                 for layer in result.layers
             ],
             "replaced_layers": result.report.get("replaced_layers", []),
+            # what the draft keeps beside them, a colleague's import included: the page lists
+            # it on the next conversion
+            "same_kind_layers": result.report.get("same_kind_layers", []),
         }

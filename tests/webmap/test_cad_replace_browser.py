@@ -50,8 +50,8 @@ def test_the_copied_lots_are_named_and_replaced(
     expect(item).to_have_text(
         f"Land-use lots and zones: “Lots” (copied from revision {plan_in_force.number}, 2 features)"
     )
-    checkbox = page.locator("#replace-layers")
-    expect(checkbox).to_be_checked()  # checked by default when a copied layer is among them
+    checkbox = item.locator("input.replace-layer")
+    expect(checkbox).to_be_checked()  # a copy: ticked by default
     for name in MAPPING:  # nothing of that kind mapped: nothing to replace, nothing said
         select_kind(page, name, "ignore")
     expect(notice).to_be_hidden()
@@ -82,18 +82,18 @@ def test_the_copied_lots_are_named_and_replaced(
     # the box unticked at once (only the planner's own import listed: part A stays)
     expect(notice.locator(f"li[data-layer-id='{copied.pk}']")).to_have_count(0)
     expect(notice).to_contain_text("plan – ")
-    expect(checkbox).not_to_be_checked()
-    checkbox.check()  # ticked for this file; another file (part B) starts unticked again
+    # the colleague's layer the job kept is listed now, unticked (not a copy)
+    expect(notice.locator(f"li[data-layer-id='{colleague.pk}'] input")).not_to_be_checked()
+    own = notice.locator("input.replace-layer").last
+    expect(own).not_to_be_checked()  # the planner's own import: part A stays by default
+    own.check()  # ticked for this file; another file (part B) starts from the defaults
     choose_drawing(page, plan_drawing(tmp_path / "part-b.dxf"))
     expect(notice).to_be_visible()
-    expect(checkbox).not_to_be_checked()
-    # only the planner's own import left: offered, but not ticked (part A of a plan
-    # imported in parts is not removed by importing part B)
-    for name in MAPPING:
-        select_kind(page, name, "ignore")
-    expect(notice).to_be_hidden()
+    expect(own).not_to_be_checked()
+    # the planner's tick is kept while the mapping changes the list
+    own.check()
+    select_kind(page, next(iter(MAPPING)), "ignore")
     for name, kind in MAPPING.items():
         select_kind(page, name, kind)
-    expect(notice).to_be_visible()
-    expect(checkbox).not_to_be_checked()
+    expect(notice.locator("input.replace-layer").last).to_be_checked()
     assert not page.js_errors, page.js_errors  # type: ignore[attr-defined]

@@ -1,9 +1,8 @@
 // The draft's layers of the kinds the mapping produces: a new revision copies every layer
 // of the plan it is based on, and importing the corrected drawing beside them would double
-// the lots, roads and red lines. Before Convert the page names them, with the "replace"
-// checkbox (checked when copied layers are among them: layers the planner imported into
-// this draft, such as part A of a plan imported in parts, are kept unless they tick it);
-// the report names what was replaced.
+// the lots, roads and red lines. Before Convert the page names them, each with a
+// "replace" checkbox (copies ticked, the planner's own imports not); the report names what
+// was replaced.
 import { el } from '../config.js';
 import { format } from './status.js';
 
@@ -31,50 +30,63 @@ export function layerText(labels, layer) {
   return format(layer.copied_from ? labels.existingCopied : labels.existingOwn, values);
 }
 
-/** Shows the draft's layers of the mapped kinds (or hides the box when there are none).
- * The checkbox takes its default (checked when one of them is a copy) whenever the listed
- * layers change and when another file is chosen (`fresh`): a tick given for part A of a plan
- * must not carry over to part B and remove part A. The planner's choice is kept otherwise.
- * The listed ids are kept on the box: the import replaces only those (replace_layer_ids). */
+// The planner's tick of each listed layer (by id), kept while the same file is mapped.
+const ticks = new Map();
+
+/** Shows the draft's layers of the mapped kinds (or hides the box when there are none),
+ * each with its own "replace" checkbox: ticked by default for a copy, unticked for a layer
+ * the planner imported into this draft (part A of a plan imported in parts is never
+ * removed by a default), the planner's own tick kept while the list changes with the
+ * mapping; another file (`fresh`) starts from the defaults again. Only the ticked layers
+ * are replaced (replace_layer_ids), so a layer added since (a colleague's) is kept. */
 export function showExisting(config, mapping, { fresh = false } = {}) {
+  if (fresh) ticks.clear();
   const box = document.getElementById('existing-layers');
-  const checkbox = document.getElementById('replace-layers');
   const kinds = mappedKinds(config, mapping);
   const same = config.draftLayers.filter((layer) => kinds.has(layer.kind));
-  const ids = same.map((layer) => String(layer.id)).join(' ');
-  if (fresh || ids !== (box.dataset.layerIds || '')) {
-    checkbox.checked = same.some((layer) => layer.copied_from);
-  }
-  box.dataset.layerIds = ids;
   box.hidden = !same.length;
   const list = el('ul', 'existing-list');
-  same.forEach((layer) => {
-    const item = el('li', '', layerText(config.labels, layer));
-    item.dataset.layerId = String(layer.id);
-    list.append(item);
-  });
+  same.forEach((layer) => list.append(existingItem(config.labels, layer)));
   document.getElementById('existing-layers-list').replaceChildren(list);
 }
 
-/** Whether the import is to replace them: the box shown and its checkbox checked. */
-export function replaceChosen() {
-  return !document.getElementById('existing-layers').hidden
-    && document.getElementById('replace-layers').checked;
+function existingItem(labels, layer) {
+  const id = String(layer.id);
+  const checkbox = el('input', 'replace-layer');
+  checkbox.type = 'checkbox';
+  checkbox.dataset.layerId = id;
+  checkbox.checked = ticks.has(id) ? ticks.get(id) : Boolean(layer.copied_from);
+  checkbox.addEventListener('change', () => ticks.set(id, checkbox.checked));
+  const label = el('label');
+  label.append(checkbox, ` ${layerText(labels, layer)}`);
+  const item = el('li');
+  item.dataset.layerId = id;
+  item.append(label);
+  return item;
 }
 
-/** The job's replace fields: replace_layers, and the ids of the layers listed, so that a
- * layer added to the draft since (a colleague's import) is kept, not removed unseen. */
+/** The ids of the layers ticked for replacement (none while the list is hidden). */
+export function tickedIds() {
+  if (document.getElementById('existing-layers').hidden) return [];
+  return [...document.querySelectorAll('#existing-layers input.replace-layer:checked')].map(
+    (input) => input.dataset.layerId,
+  );
+}
+
+/** The job's replace fields: replace_layers, and the ids of the ticked layers. */
 export function appendReplace(form) {
-  const chosen = replaceChosen();
-  form.append('replace_layers', chosen ? 'true' : 'false');
-  if (!chosen) return;
-  const ids = document.getElementById('existing-layers').dataset.layerIds || '';
-  ids.split(' ').filter(Boolean).forEach((id) => form.append('replace_layer_ids', id));
+  const ids = tickedIds();
+  form.append('replace_layers', ids.length ? 'true' : 'false');
+  ids.forEach((id) => form.append('replace_layer_ids', id));
 }
 
-/** After a successful import: the draft lost the replaced layers and holds the new ones. */
+/** After a successful import: the draft lost the replaced layers and holds the new ones,
+ * and those it kept (a colleague's import the page did not list yet). */
 export function updateDraftLayers(config, result) {
   const gone = new Set((result?.replaced_layers || []).map((layer) => layer.id));
   const added = (result?.layers || []).map((layer) => ({ ...layer, copied_from: null }));
-  config.draftLayers = [...config.draftLayers.filter((layer) => !gone.has(layer.id)), ...added];
+  const kept = config.draftLayers.filter((layer) => !gone.has(layer.id));
+  const known = new Set([...kept, ...added].map((layer) => layer.id));
+  const unseen = (result?.same_kind_layers || []).filter((layer) => !known.has(layer.id));
+  config.draftLayers = [...kept, ...unseen, ...added];
 }
