@@ -29,7 +29,9 @@ def codes(client, **extra) -> set[str]:
     return {f["properties"]["code"] for f in json.loads(body)["features"]}
 
 
-def test_plans_in_force_at_an_instant(client, plan_in_force, planner, reviewer):
+def amended_ten_days_ago(plan_in_force, planner, reviewer):
+    """The plan (A1, A2) in force from 30 to 10 days ago, then its amendment without A2;
+    now, as the moments are measured from."""
     answer = CreateRevision(
         user=planner, project=plan_in_force.project, based_on=plan_in_force
     ).execute()
@@ -41,6 +43,11 @@ def test_plans_in_force_at_an_instant(client, plan_in_force, planner, reviewer):
         approved_at=now - timedelta(days=30), superseded_at=now - timedelta(days=10)
     )
     Revision.objects.filter(pk=answer.pk).update(approved_at=now - timedelta(days=10))
+    return now
+
+
+def test_plans_in_force_at_an_instant(client, plan_in_force, planner, reviewer):
+    now = amended_ten_days_ago(plan_in_force, planner, reviewer)
     assert codes(client) == {"A1"}
     assert codes(client, DATETIME=(now - timedelta(days=20)).date().isoformat()) == {"A1", "A2"}
     assert codes(client, DATETIME=(now - timedelta(days=5)).date().isoformat()) == {"A1"}
@@ -60,17 +67,7 @@ def test_plans_in_force_at_an_instant(client, plan_in_force, planner, reviewer):
 
 def test_time_is_read_as_datetime(client, plan_in_force, planner, reviewer):
     """QA walk: TIME (as WMS and MapServer's WFS spell it) answered today's plans silently."""
-    answer = CreateRevision(
-        user=planner, project=plan_in_force.project, based_on=plan_in_force
-    ).execute()
-    Feature.objects.filter(layer__revision=answer, attributes__code="A2").delete()
-    SubmitRevision(user=planner, revision=answer).execute()
-    ApproveRevision(user=reviewer, revision=answer, decision_number="2/QĐ").execute()
-    now = timezone.now()
-    Revision.objects.filter(pk=plan_in_force.pk).update(
-        approved_at=now - timedelta(days=30), superseded_at=now - timedelta(days=10)
-    )
-    Revision.objects.filter(pk=answer.pk).update(approved_at=now - timedelta(days=10))
+    now = amended_ten_days_ago(plan_in_force, planner, reviewer)
     earlier = (now - timedelta(days=20)).date().isoformat()
     assert codes(client, TIME=earlier) == {"A1", "A2"}
     assert codes(client, TIME=earlier, DATETIME=earlier) == {"A1", "A2"}
