@@ -78,13 +78,18 @@ def _client(user) -> APIClient:
     return client
 
 
-def _post(client, draft, path, **fields):
+def _post(client, draft, path, endpoint: str = "cad/", **fields):
     with path.open("rb") as handle:
         return client.post(
-            f"/api/revisions/{draft.pk}/cad/",
+            f"/api/revisions/{draft.pk}/{endpoint}",
             {"file": handle, "mapping": json.dumps(MAPPING), "crs": "EPSG:9214", **fields},
             format="multipart",
         )
+
+
+def _start_job(client, draft, path, **fields) -> dict:
+    """A replacing CAD import job started (not run)."""
+    return _post(client, draft, path, "cad/jobs/", replace_layers="true", **fields).json()
 
 
 def _kinds(draft) -> list[tuple[str, str]]:
@@ -167,17 +172,7 @@ def test_a_job_cancelled_after_the_removal_keeps_the_copied_layers(
     job's transaction rolls the removal back with the new layers."""
     before = set(Layer.objects.filter(revision=copied_draft).values_list("pk", flat=True))
     client = _client(planner)
-    with plan_drawing(tmp_path / "p.dxf").open("rb") as handle:
-        job = client.post(
-            f"/api/revisions/{copied_draft.pk}/cad/jobs/",
-            {
-                "file": handle,
-                "mapping": json.dumps(MAPPING),
-                "crs": "EPSG:9214",
-                "replace_layers": "true",
-            },
-            format="multipart",
-        ).json()
+    job = _start_job(client, copied_draft, plan_drawing(tmp_path / "p.dxf"))
     removed = []
     original = replacing.replace
 
@@ -201,17 +196,7 @@ def test_a_job_cancelled_after_the_removal_keeps_the_copied_layers(
 
 def test_a_job_replaces_and_its_result_says_what(planner, copied_draft, tmp_path):
     client = _client(planner)
-    with plan_drawing(tmp_path / "p.dxf").open("rb") as handle:
-        job = client.post(
-            f"/api/revisions/{copied_draft.pk}/cad/jobs/",
-            {
-                "file": handle,
-                "mapping": json.dumps(MAPPING),
-                "crs": "EPSG:9214",
-                "replace_layers": "true",
-            },
-            format="multipart",
-        ).json()
+    job = _start_job(client, copied_draft, plan_drawing(tmp_path / "p.dxf"))
     jobs.run_worker_until_idle()
     done = client.get(f"/api/jobs/{job['id']}/").json()
     assert done["state"] == "succeeded", done
@@ -310,18 +295,10 @@ def test_a_layer_added_after_the_page_listed_is_kept(planner, copied_draft, tmp_
         revision=copied_draft, kind="landuse", name="Colleague", created_by=planner
     )
     client = _client(planner)
-    with plan_drawing(tmp_path / "p.dxf").open("rb") as handle:
-        job = client.post(
-            f"/api/revisions/{copied_draft.pk}/cad/jobs/",
-            {
-                "file": handle,
-                "mapping": json.dumps(MAPPING),
-                "crs": "EPSG:9214",
-                "replace_layers": "true",
-                "replace_layer_ids": [copied_lots.pk, copied_lines.pk],
-            },
-            format="multipart",
-        ).json()
+    shown = [copied_lots.pk, copied_lines.pk]
+    job = _start_job(
+        client, copied_draft, plan_drawing(tmp_path / "p.dxf"), replace_layer_ids=shown
+    )
     jobs.run_worker_until_idle()
     done = client.get(f"/api/jobs/{job['id']}/").json()
     assert done["state"] == "succeeded", done
