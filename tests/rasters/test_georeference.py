@@ -152,8 +152,8 @@ def test_others_cannot_see_or_place_the_scan(raw_scan, outsider):
             {"control_points": _points(4), "order": 1, "crs": "EPSG:9214"},
             format="json",
         )
-        # Anonymous writes stop at the API's permission check (403) before any lookup.
-        assert response.status_code == (404 if user is not None else 403)
+        # Anonymous writes stop at the API's authentication challenge (401) before any lookup.
+        assert response.status_code == (404 if user is not None else 401)
         assert api.get(f"/api/rasters/{raw_scan.pk}/image.png").status_code == 404
 
 
