@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.gis.db.models import Extent
-from django.db.models import F, QuerySet, Value
+from django.db.models import F, OrderBy, QuerySet, Value
 from django.db.models.functions import NullIf
 
 from planning import extent
@@ -100,6 +100,12 @@ class Property:
     def path(self) -> str:
         """The ORM path filters and sorting use (on a queryset from features_of)."""
         return f"attributes__{self.key}" if self.key else SERVICE_FIELDS[self.name]
+
+    def ordering(self, descending: bool) -> OrderBy:
+        """Sorting by this property (WFS SORTBY, OGC API sortby): features without a value
+        last either way, as JSON values order (numbers as numbers, texts as texts)."""
+        field = F(self.path)
+        return field.desc(nulls_last=True) if descending else field.asc(nulls_last=True)
 
     @property
     def description(self) -> str | None:

@@ -157,6 +157,8 @@ def collection(
             link(f"{url}/items?f=html", "items", "text/html"),
             link(f"{url}/queryables", "http://www.opengis.net/def/rel/ogc/1.0/queryables",
                  "application/schema+json"),
+            link(f"{url}/sortables", "http://www.opengis.net/def/rel/ogc/1.0/sortables",
+                 "application/schema+json"),
             # The registered spelling, and the one GDAL before 3.7 or so matches exactly.
             *(link(f"{url}/schemas/feature", rel, "application/schema+json",
                    "JSON Schema of the features") for rel in ("describedby", "describedBy")),
@@ -195,6 +197,15 @@ def queryables(base: str, ftype: FeatureType, user: Any) -> dict[str, Any]:
     return {
         **_schema_head(base, ftype, "queryables"),
         "properties": properties,
+        "additionalProperties": False,
+    }
+
+
+def sortables(base: str, ftype: FeatureType, user: Any) -> dict[str, Any]:
+    """The JSON Schema of what `sortby` may name: the queryables but the geometry."""
+    return {
+        **_schema_head(base, ftype, "sortables"),
+        "properties": {prop.name: _property_schema(prop) for prop in properties_of(ftype, user)},
         "additionalProperties": False,
     }
 

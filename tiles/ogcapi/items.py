@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 import shapely
 from django.db import DatabaseError
-from django.db.models import JSONField, Q, QuerySet, Value
+from django.db.models import JSONField, OrderBy, Q, QuerySet, Value
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.lookups import Exact
 
@@ -39,7 +39,7 @@ MAX_LIMIT = 10_000
 CRS84_CRS = Crs(4326, lon_lat_order=True)
 QUERY_PARAMETERS = frozenset(
     {"f", "bbox", "bbox-crs", "limit", "offset", "datetime", "crs", "filter", "filter-lang",
-     "filter-crs"}
+     "filter-crs", "sortby"}
 )  # fmt: skip
 FEATURE_NOT_FOUND = "Feature not found."
 
@@ -51,6 +51,7 @@ class ItemsQuery:
     at: datetime | None
     crs: Crs
     conditions: list[Any] = field(default_factory=list)
+    ordering: list[OrderBy] = field(default_factory=list)  # before the id, which ends ties
 
 
 def instant(params: Mapping[str, str]) -> datetime | None:
@@ -99,7 +100,25 @@ def parse_items_query(
         at=at,
         crs=output_crs(params),
         conditions=conditions,
+        ordering=parse_sortby(params.get("sortby"), properties),
     )
+
+
+def parse_sortby(text: str | None, properties: list[Property]) -> list[OrderBy]:
+    """`sortby=-area,code` (OGC API Records' sorting, as pygeoapi and STAC read it): the
+    sortables, each ascending or `+` (a bare `+` in a URL reads as a space) or `-`
+    descending; a name that is not a sortable is a 400, never an SQL identifier."""
+    if text is None:
+        return []
+    by_name = {p.name: p for p in properties}
+    ordering = []
+    for term in text.split(","):
+        descending = term.startswith("-")
+        name = term[1:] if term[:1] in "+- " and term else term
+        if name not in by_name:
+            raise InvalidInput(f"sortby: unknown sortable {name[:64]!r} (see the sortables).")
+        ordering.append(by_name[name].ordering(descending))
+    return ordering
 
 
 def _property_condition(prop: Property, text: str) -> Any:
@@ -147,7 +166,7 @@ def select(ftype: FeatureType, user: Any, query: ItemsQuery) -> QuerySet[Feature
             selection = selection.filter(condition)
         except (ValueError, TypeError) as exc:  # a CQL2 text literal for `revision`, a number
             raise InvalidInput("The query cannot be evaluated on this collection.") from exc
-    return selection.order_by("id")
+    return selection.order_by(*query.ordering, "id")
 
 
 def count(selection: QuerySet[Feature]) -> int:

@@ -55,6 +55,11 @@ def _parameters() -> dict[str, Any]:
                                "default": "cql2-text"}),
         "filter-crs": _param("filter-crs", "CRS of the geometry literals in filter.",
                              crs_schema),
+        "sortby": _param("sortby", "Sorting: sortables separated by commas, each ascending "
+                         "or prefixed with - for descending (sortby=-area,code); features "
+                         "without a value come last, ties in id order.",
+                         {"type": "array", "items": {"type": "string"}},
+                         style="form", explode=False),
         "property": {"name": "properties", "in": "query", "required": False,
                      "description": "Equality on an allow-listed property, "
                      "for example ?code=A1, or ?project=CODE for the features of one "
@@ -87,7 +92,7 @@ def _operation(op_id: str, summary: str, params: list[str], content: dict[str, A
 def _paths() -> dict[str, Any]:
     geojson = {"application/geo+json": {"schema": {"type": "object"}}}
     items_params = ["f", "bbox", "bbox-crs", "crs", "limit", "offset", "datetime", "filter",
-                    "filter-lang", "filter-crs", "property", "collectionId"]  # fmt: skip
+                    "filter-lang", "filter-crs", "sortby", "property", "collectionId"]  # fmt: skip
     return {
         "/": _operation("getLandingPage", "Landing page", ["f"], _JSON),
         "/conformance": _operation("getConformance", "Conformance classes", ["f"], _JSON),
@@ -98,6 +103,9 @@ def _paths() -> dict[str, Any]:
             "describeCollection", "One collection", ["f", "collectionId"], _JSON),
         "/collections/{collectionId}/queryables": _operation(
             "getQueryables", "Queryable properties (JSON Schema)", ["collectionId"],
+            {"application/schema+json": {"schema": {"type": "object"}}}),
+        "/collections/{collectionId}/sortables": _operation(
+            "getSortables", "Sortable properties (JSON Schema)", ["collectionId"],
             {"application/schema+json": {"schema": {"type": "object"}}}),
         "/collections/{collectionId}/schemas/feature": _operation(
             "getFeatureSchema", "Schema of the features (JSON Schema)", ["f", "collectionId"],

@@ -15,6 +15,7 @@ urlpatterns = [
     path("collections", views.collections, name="collections"),
     re_path(rf"^collections/{_ID}$", views.collection, name="collection"),
     re_path(rf"^collections/{_ID}/queryables$", views.queryables, name="queryables"),
+    re_path(rf"^collections/{_ID}/sortables$", views.sortables, name="sortables"),
     re_path(rf"^collections/{_ID}/schemas/feature$", views.feature_schema, name="feature_schema"),
     re_path(rf"^collections/{_ID}/items$", views.items_view, name="items"),
     re_path(

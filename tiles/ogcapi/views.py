@@ -115,6 +115,12 @@ def queryables(request: HttpRequest, collection_id: str) -> HttpResponseBase:
 
 @require_safe
 @handles_errors
+def sortables(request: HttpRequest, collection_id: str) -> HttpResponseBase:
+    return _schema(request, collection_id, documents.sortables, "ogcapi/sortables.html")
+
+
+@require_safe
+@handles_errors
 def feature_schema(request: HttpRequest, collection_id: str) -> HttpResponseBase:
     return _schema(request, collection_id, documents.feature_schema, "ogcapi/feature_schema.html")
 

@@ -11,7 +11,7 @@ from datetime import datetime
 
 import shapely
 from django.conf import settings
-from django.db.models import F, OrderBy, Q, QuerySet
+from django.db.models import OrderBy, Q, QuerySet
 
 from planning.extent import query_geometry
 from planning.models import Feature, public_ids_q
@@ -126,11 +126,8 @@ def _known(name: str, allowed: list[Property], locator: str) -> str:
 
 
 def _ordering(keys: list[tuple[str, bool]], allowed: list[Property]) -> list[OrderBy]:
-    order, paths = [], {p.name: p.path for p in allowed}
-    for name, descending in keys:
-        field = F(paths[_known(name, allowed, "sortBy")])
-        order.append(field.desc(nulls_last=True) if descending else field.asc(nulls_last=True))
-    return order
+    by_name = {p.name: p for p in allowed}
+    return [by_name[_known(name, allowed, "sortBy")].ordering(desc) for name, desc in keys]
 
 
 def _output_properties(names: list[str] | None, allowed: list[Property]) -> list[Property]:
