@@ -8,7 +8,7 @@ import warnings
 from django.conf import settings
 from django.utils.translation import gettext as _
 from pyproj import CRS, Transformer
-from pyproj.exceptions import CRSError
+from pyproj.exceptions import CRSError, ProjError
 
 from importers.cad.provinces import preset_for
 from planning import crs as planning_crs
@@ -35,11 +35,13 @@ def parse_user_crs(text: str) -> CRS:
         if known:
             return CRS.from_user_input(known)
     try:
-        return CRS.from_user_input(value)
+        crs = CRS.from_user_input(value)
     except CRSError as exc:
         raise InvalidInput(
             _("Unknown coordinate reference system %(crs)s.") % {"crs": repr(text)}
         ) from exc
+    planning_crs.refuse_grid_files(crs)
+    return crs
 
 
 def storage_crs() -> CRS:
@@ -157,4 +159,11 @@ def transformer_to_storage(source: CRS) -> Transformer | None:
     target = storage_crs()
     if source.to_epsg(min_confidence=70) == srid or source == target:
         return None
-    return Transformer.from_crs(source, target, always_xy=True)
+    planning_crs.refuse_grid_files(source)  # also a file's own CRS
+    try:
+        return Transformer.from_crs(source, target, always_xy=True)
+    except ProjError as exc:  # an operation PROJ cannot instantiate: the data's problem
+        raise InvalidInput(
+            _("No transformation from %(crs)s to the storage CRS could be made.")
+            % {"crs": describe(source)}
+        ) from exc

@@ -9,9 +9,14 @@ Decision 05/2007/QD-BTNMT).
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+
+from django.utils.translation import gettext as _
+
+from planning.errors import InvalidInput
 
 # Coordinate-frame rotations of EPSG:6960 written in the position-vector convention that
 # PROJ's +towgs84 expects (the rotation signs flip).
@@ -88,3 +93,24 @@ def proj4_for(srid: int) -> str | None:
         if zone.srid == srid:
             return zone.proj4
     return None
+
+
+def refuse_grid_files(crs) -> None:
+    """InvalidInput when PROJ would open grid files to use this pyproj CRS (+nadgrids,
+    +geoidgrids, a WKT PARAMETERFILE; a WKT1 .prj carries its PROJ string in a REMARK that
+    PROJ still applies): a definition from a user or an uploaded file must not make the
+    server open a path it names. VN-2000 needs none (its shift is +towgs84), and the legacy
+    Web Mercator's `+nadgrids=@null` names no file."""
+    wkt = crs.to_wkt()
+    grids = (name for names in _GRID_LISTS.findall(wkt) for name in names.split(","))
+    if "PARAMETERFILE[" in wkt or any(name.lstrip("@") != "null" for name in grids):
+        raise InvalidInput(
+            _(
+                "Coordinate reference systems that read grid files (+nadgrids, +geoidgrids) "
+                "are not accepted: give an EPSG code, a province preset or a definition with "
+                "+towgs84."
+            )
+        )
+
+
+_GRID_LISTS = re.compile(r"\b(?:nadgrids|geoidgrids|grids)=([^\s\"\]]*)")

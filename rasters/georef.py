@@ -160,6 +160,7 @@ def parse_crs(text: str, source: str) -> CRS:
             _("The coordinate reference system in %(source)s is not understood.")
             % {"source": source}
         ) from exc
+    planning_crs.refuse_grid_files(crs)
     plausibility.check_raster_crs(crs, source)
     return crs
 
