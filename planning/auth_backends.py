@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 
-from planning.login_limits import TOO_MANY_ATTEMPTS, refuse, seconds_blocked
+from planning.login_limits import TOO_MANY_ATTEMPTS, record_success, refuse, seconds_blocked
 
 
 class LimitedModelBackend(ModelBackend):
@@ -19,4 +19,7 @@ class LimitedModelBackend(ModelBackend):
         if seconds_blocked(request, str(name or "")):
             refuse(request)
             raise PermissionDenied(str(TOO_MANY_ATTEMPTS))
-        return super().authenticate(request, username=username, password=password, **kwargs)
+        user = super().authenticate(request, username=username, password=password, **kwargs)
+        if user is not None:
+            record_success(request, str(name or ""))
+        return user

@@ -7,6 +7,12 @@ from an address that has reached its limit within the window (PLANNING_LOGIN_* s
 Counters live in the database (planning.models.LoginFailureCounter), so all server processes
 add up; a window is fixed from the first failure; refused attempts are neither checked nor
 counted, so guessing stops until the window ends.
+
+The account's own limit would let anyone pause an approver by failing ten times with their
+name, so it does not apply from an address the account signed in from within
+KNOWN_ADDRESS_DAYS: there the account and that address have a limit of their own (the same
+number), which an attacker elsewhere cannot use up. From every other address, failures of
+the account anywhere still add up, so guessing from many addresses stops as before.
 """
 
 from __future__ import annotations
@@ -65,14 +71,35 @@ def client_address(request) -> str:
     return meta.get("REMOTE_ADDR", "") or "unknown"
 
 
+KNOWN_ADDRESS_DAYS = 30  # how long a successful sign-in vouches for its address
+
+
 def _keys(request, username: str) -> list[tuple[str, int]]:
-    """(counter key, limit) of the account and, when known, of the client address."""
-    digest = hashlib.sha256(username.encode()).hexdigest()
+    """(counter key, limit) of the account and, when known, of the client address and of
+    the account from that address."""
+    digest = _digest(username)
     keys = [(f"user:{digest}", settings.PLANNING_LOGIN_MAX_FAILURES)]
     if request is not None:
-        address = client_address(request)[:90]
+        address = _address(request)
         keys.append((f"ip:{address}", settings.PLANNING_LOGIN_MAX_FAILURES_PER_IP))
+        keys.append((f"user-ip:{_digest(username, address)}", settings.PLANNING_LOGIN_MAX_FAILURES))
     return keys
+
+
+def _digest(*parts: str) -> str:
+    """A fixed-length key part (the counters' keys hold 100 characters)."""
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+def _address(request) -> str:
+    return client_address(request)[:90]
+
+
+def _known_key(request, username: str) -> str | None:
+    """The marker of the account's sign-ins from this address (None without a request)."""
+    if request is None:
+        return None
+    return f"known:{_digest(username, _address(request))}"
 
 
 # The counters' table (planning.models.LoginFailureCounter), named here because this module
@@ -91,16 +118,39 @@ def seconds_blocked(request, username: str) -> int:
     with the clock of this process, as record_failure writes the windows (the database's
     now() is the start of the enclosing transaction, not the moment of the check)."""
     limits = dict(_keys(request, username or ""))
+    known = _known_key(request, username or "")
     now = timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT key, count, window_end FROM {_TABLE} "  # noqa: S608 - constant name
             "WHERE key = ANY(%s) AND window_end > %s",
-            [list(limits), now],
+            [[*limits, *([known] if known else [])], now],
         )
         rows = cursor.fetchall()
-    waits = [(end - now).total_seconds() for key, count, end in rows if count >= limits[key]]
+    if any(key == known for key, _count, _end in rows):
+        limits.pop(f"user:{_digest(username or '')}")  # its own address: user-ip counts
+    waits = [
+        (end - now).total_seconds()
+        for key, count, end in rows
+        if key in limits and count >= limits[key]
+    ]
     return max([0, *(math.ceil(wait) for wait in waits)])
+
+
+def record_success(request, username: str) -> None:
+    """The account signed in from this address: for KNOWN_ADDRESS_DAYS, failures of the
+    account elsewhere do not pause it here (see the module's docstring)."""
+    known = _known_key(request, username)
+    if known is None:
+        return
+    until = timezone.now() + timedelta(days=KNOWN_ADDRESS_DAYS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {_TABLE} AS c (key, count, window_end) VALUES (%s, 0, %s) "  # noqa: S608
+            "ON CONFLICT (key) DO UPDATE SET window_end = EXCLUDED.window_end "
+            "WHERE c.window_end < EXCLUDED.window_end - interval '1 day'",  # HTTP Basic: a
+            [known, until],  # check per request, a write at most daily
+        )
 
 
 def record_failure(request, username: str) -> None:

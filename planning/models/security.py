@@ -10,7 +10,7 @@ class LoginFailureCounter(models.Model):
     one atomic upsert per failure and expired by time only: no eviction a flood of other
     names could use to wipe a counter (as a size-bounded cache would)."""
 
-    key = models.CharField(max_length=100, primary_key=True)  # "user:<sha256>" / "ip:<addr>"
+    key = models.CharField(max_length=100, primary_key=True)  # "user:<sha256>", "ip:<addr>" …
     count = models.PositiveIntegerField()
     window_end = models.DateTimeField(db_index=True)
 

@@ -173,6 +173,44 @@ def test_http_basic_counts_failures_on_api_and_map_services(limits, alice):
     assert TOO_MANY in service.content.decode()
 
 
+OFFICE = "198.51.100.7"
+
+
+def test_an_attacker_cannot_pause_an_account_where_it_signs_in(limits, alice):
+    """Security review: ten failures with an approver's name from anywhere kept them, and
+    their QGIS over HTTP Basic, out for the whole window."""
+    assert sign_in(Client(), "alice_t", "pw-alice-test", address=OFFICE).status_code == 302
+    for n in range(3):
+        sign_in(Client(), "alice_t", "guess", address=f"203.0.113.{n}")
+    # Elsewhere the account is paused: guessing from many addresses still stops.
+    assert sign_in(Client(), "alice_t", "pw-alice-test", address="203.0.113.50").status_code == 429
+    # Where it signed in before, it signs in: the page, HTTP Basic and a token.
+    assert sign_in(Client(), "alice_t", "pw-alice-test", address=OFFICE).status_code == 302
+    office = Client(REMOTE_ADDR=OFFICE)
+    right = basic("alice_t", "pw-alice-test")
+    assert office.get("/api/projects/", HTTP_AUTHORIZATION=right).status_code == 200
+    token = office.post("/api/token/", {"username": "alice_t", "password": "pw-alice-test"})
+    assert token.status_code == 200
+
+
+def test_failures_from_a_known_address_still_pause_it_there(limits, alice):
+    assert sign_in(Client(), "alice_t", "pw-alice-test", address=OFFICE).status_code == 302
+    for _ in range(3):
+        sign_in(Client(), "alice_t", "guess", address=OFFICE)
+    assert sign_in(Client(), "alice_t", "pw-alice-test", address=OFFICE).status_code == 429
+
+
+def test_a_sign_in_vouches_for_its_address_for_a_limited_time(limits, alice):
+    assert sign_in(Client(), "alice_t", "pw-alice-test", address=OFFICE).status_code == 302
+    markers = LoginFailureCounter.objects.filter(key__startswith="known:")
+    assert markers.count() == 1
+    assert markers.get().window_end > timezone.now() + timedelta(days=29)
+    markers.update(window_end=timezone.now() - timedelta(seconds=1))
+    for n in range(3):
+        sign_in(Client(), "alice_t", "guess", address=f"203.0.113.{n}")
+    assert sign_in(Client(), "alice_t", "pw-alice-test", address=OFFICE).status_code == 429
+
+
 @pytest.mark.parametrize(
     "path",
     [
