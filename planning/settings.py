@@ -179,6 +179,11 @@ SPECTACULAR_SETTINGS = {
     # authenticators, guessed serializers) under `manage.py check --deploy`, burying the
     # security checks an operator runs it for; the schema has its own tests.
     "ENABLE_DJANGO_DEPLOY_CHECK": False,
+    # Every operation's error answers ({detail, code}): planning/api/schema.py.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "planning.api.schema.add_error_responses",
+    ],
 }
 
 # Domain settings.

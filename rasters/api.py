@@ -118,9 +118,11 @@ def _raster(user, raster_id: int) -> RasterLayer:
     return raster
 
 
+@extend_schema(methods=["GET"], responses={200: OpenApiTypes.OBJECT})
 @extend_schema(
+    methods=["POST"],
     request={"multipart/form-data": RasterUploadSerializer},
-    responses={201: OpenApiTypes.OBJECT, 200: OpenApiTypes.OBJECT},
+    responses={201: OpenApiTypes.OBJECT},
 )
 @api_view(["GET", "POST"])
 @parser_classes([MultiPartParser])
@@ -179,7 +181,8 @@ def start_raster_job(request: Request, revision_id: int) -> Response:
     return response
 
 
-@extend_schema(responses={200: OpenApiTypes.OBJECT, 204: None})
+@extend_schema(methods=["GET"], responses={200: OpenApiTypes.OBJECT})
+@extend_schema(methods=["DELETE"], responses={204: None})
 @api_view(["GET", "DELETE"])
 def raster_detail(request: Request, raster_id: int) -> Response:
     """GET one raster; DELETE removes it from a draft (its planners only, rasters.removal)."""

@@ -250,6 +250,28 @@ def test_resubmitting_is_a_conflict(client, planner, plan_in_force):
     assert response.status_code == 409
 
 
+def test_openapi_documents_the_error_answers(client):
+    """Integrators generate clients from the schema: every operation says how it fails
+    ({detail, code}), uploads that they may be too large, and a list's GET no 201."""
+    schema = client.get("/api/schema/?format=json").json()
+    error = schema["components"]["schemas"]["Error"]
+    assert set(error["properties"]) == {"detail", "code"}
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            for status in ("400", "401", "403", "429"):
+                body = responses[status]["content"]["application/json"]["schema"]
+                assert body == {"$ref": "#/components/schemas/Error"}, (path, method, status)
+            assert ("404" in responses) == ("{" in path), (path, method)
+    uploads = schema["paths"]["/api/revisions/{revision_id}/uploads/"]["post"]["responses"]
+    assert "413" in uploads
+    assert "409" in uploads
+    assert "413" not in schema["paths"]["/api/projects/"]["post"]["responses"]
+    rasters = schema["paths"]["/api/revisions/{revision_id}/rasters/"]
+    assert [s for s in rasters["get"]["responses"] if s < "300"] == ["200"]
+    assert [s for s in rasters["post"]["responses"] if s < "300"] == ["201"]
+
+
 def test_openapi_schema_and_docs(client):
     schema = client.get("/api/schema/?format=json")
     assert schema.status_code == 200
