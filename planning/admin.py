@@ -12,10 +12,14 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import HttpRequest
 from django.utils.translation import gettext, gettext_lazy
+from rest_framework.authtoken.admin import TokenAdmin
+from rest_framework.authtoken.models import TokenProxy
 
 from planning import members
 from planning.audit import audit
@@ -275,3 +279,36 @@ class AuditEventAdmin(ReadOnlyAdmin):
     search_fields = ["action", "actor__username", "project__code"]
     list_select_related = ["actor", "project", "revision__project"]
     date_hierarchy = "at"
+
+
+# Django's own help text says the staff flag only opens this site; here it is domain power
+# (docs/deployment.md, "Staff and permissions"), and the box is where an admin decides it.
+STAFF_HELP = gettext_lazy(
+    "Staff act for the province's planning office: besides signing in to this site, they "
+    "see every draft of every project, may review and approve in every project and assign "
+    "memberships. Give it only to fully trusted administrators."
+)
+
+
+class PlanningUserAdmin(UserAdmin):
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if "is_staff" in form.base_fields:
+            form.base_fields["is_staff"].help_text = STAFF_HELP
+        return form
+
+
+class MaskedTokenAdmin(TokenAdmin):
+    """DRF's token list, keys shown by their first characters (they are credentials)."""
+
+    list_display = ("masked_key", "user", "created")
+
+    @admin.display(description=gettext_lazy("key"))
+    def masked_key(self, token) -> str:
+        return str(token)  # planning.apps hides the rest
+
+
+admin.site.unregister(get_user_model())
+admin.site.register(get_user_model(), PlanningUserAdmin)
+admin.site.unregister(TokenProxy)
+admin.site.register(TokenProxy, MaskedTokenAdmin)

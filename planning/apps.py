@@ -9,6 +9,14 @@ def _create_cache_table(sender, using: str = "default", **kwargs) -> None:
     call_command("createcachetable", database=using, verbosity=0)
 
 
+def _hide_token_keys() -> None:
+    """An API token's text is its key (DRF), which the admin shows in lists, on the user's
+    delete page and writes into its action log: a credential. Shown by its first characters."""
+    from rest_framework.authtoken.models import Token
+
+    Token.__str__ = lambda token: f"{token.key[:4]}…"  # type: ignore[method-assign]
+
+
 class PlanningConfig(AppConfig):
     name = "planning"
     verbose_name = _("Planning")
@@ -43,6 +51,7 @@ class PlanningConfig(AppConfig):
             sender=user_model,
             dispatch_uid="planning.revoke_tokens_after_password_change",
         )
+        _hide_token_keys()
         checks.register(storage_srid_is_projected)
         checks.register(storage_srid_in_database, checks.Tags.database)
         post_migrate.connect(

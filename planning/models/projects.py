@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.gis.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -70,4 +71,9 @@ class Membership(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} {self.role} of {self.project.code}"
+        # Shown in the admin's Vietnamese messages and delete pages.
+        return gettext("%(user)s: %(role)s of %(project)s") % {
+            "user": self.user,
+            "role": self.get_role_display(),
+            "project": self.project.code,
+        }

@@ -15,7 +15,9 @@ from django.db.models import Model
 from django.test import Client
 from django.utils import translation
 from django.utils.text import capfirst
+from rest_framework.authtoken.models import Token
 
+from planning.admin import STAFF_HELP
 from planning.apps import PlanningConfig
 from planning.audit import audit
 from planning.models import AuditEvent, LandUseCategory, MappingPreset, Membership, Project
@@ -92,3 +94,33 @@ def test_the_models_migrations_are_up_to_date():
         call_command("makemigrations", "--check", "--dry-run", stdout=out, stderr=out)
     except SystemExit:
         pytest.fail(f"models changed without a migration:\n{out.getvalue()}")
+
+
+def test_the_staff_box_says_what_staff_may_do(vietnamese_admin, admin_user_t):
+    """QA walk: Django's help text ("may log into this admin site") hid that staff see every
+    draft and may approve in every project."""
+    page = vietnamese_admin.get(f"/admin/auth/user/{admin_user_t.pk}/change/").content.decode()
+    assert vietnamese(STAFF_HELP) in page
+    assert "Designates whether the user can log into this admin site" not in page
+
+
+def test_a_membership_is_named_in_the_readers_language(admin_user_t, rows):
+    membership = Membership.objects.get(project__code="qh-lang")
+    with translation.override("vi"):
+        named = str(membership)
+    assert (
+        named
+        == f"{admin_user_t.username}: {vietnamese(Membership.Role.APPROVER.label)} của qh-lang"
+    )
+
+
+def test_api_token_keys_stay_out_of_the_admin(vietnamese_admin, admin_user_t):
+    """QA walk: the token list and a user's delete page showed keys in clear (DRF's Token
+    text is its key), and the admin's action log would keep them."""
+    holder = User.objects.create_user("holder_t", password="pw-holder-test")
+    key = Token.objects.create(user=holder).key
+    for url in ("/admin/authtoken/tokenproxy/", f"/admin/auth/user/{holder.pk}/delete/"):
+        page = vietnamese_admin.get(url)
+        assert page.status_code == 200, url
+        assert key not in page.content.decode(), url
+        assert key[:4] in page.content.decode(), url
