@@ -129,6 +129,11 @@ FACES_OFF_BUILDINGS = ReportMessage(_("3D faces belong on a buildings layer"))
 CANNOT_BOUND = ReportMessage(_("a %(type)s cannot bound an area"))
 NOT_ON_LINES = ReportMessage(_("texts and 3D faces do not belong on a line layer"))
 TYPE_NOT_ON_LINES = ReportMessage(_("a %(type)s does not belong on a line layer"))
+TEXT_NOT_KEPT = ReportMessage(
+    _("texts are kept on layers mapped to annotation, or as lot labels and road names")
+)
+NO_ROAD_NEAR = ReportMessage(_("a text on a roads layer with no road within %(reach)s m"))
+SECOND_ROAD_NAME = ReportMessage(_("a second name for a road already named “%(name)s”"))
 FUNCTIONS_FROM_CODES = ReportMessage(
     _(
         "%(count)s lots take their land-use function from the letters of their lot code "

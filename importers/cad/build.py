@@ -55,6 +55,12 @@ def build_features(kind, items, texts, decoder, options, report, filename) -> li
     attributes = [_base(item, decoder) for item, _, _ in chosen]
     if kind == "landuse":
         _label(chosen, attributes, labels_read, report)
+    elif kind == "roads":
+        _name_roads([i for i in items if i.text], chosen, attributes, decoder, report)
+    elif kind != "annotation" and family != "line":  # lines report their texts themselves
+        for item in items:
+            if item.text:
+                _skip(report, item, messages.TEXT_NOT_KEPT())
     features = []
     flat = _flat(np.asarray([geom for _, geom, _ in chosen], dtype=object))
     for (item, _, geom_3d), geom, attrs in zip(chosen, flat, attributes, strict=True):
@@ -340,6 +346,34 @@ def _pointed(tree: shapely.STRtree, arrow: BaseGeometry) -> BaseGeometry | None:
     reach = min(EDGE_REACH, 0.01 * float(np.hypot(*heading)))
     past = shapely.Point(coords[-1] + heading / np.hypot(*heading) * reach)
     return past if len(tree.query(past, predicate="within")) else None
+
+
+ROAD_NAME_REACH = 25.0  # metres: a road's name is written along it, inside its corridor
+
+
+def _name_roads(texts, chosen, attributes, decoder, report) -> None:
+    """Each text of a roads layer names the nearest road within ROAD_NAME_REACH (its `name`;
+    the closest text wins); a text near no road, or a second name, is reported skipped."""
+    roads = np.asarray([geom for _, geom, _ in chosen], dtype=object)
+    nearest: list[tuple[float, int, int]] = []  # (distance, text, road)
+    if len(roads) and texts:
+        points = np.asarray([t.geom for t in texts], dtype=object)
+        pairs, distances = shapely.STRtree(roads).query_nearest(
+            points, max_distance=ROAD_NAME_REACH, return_distance=True, all_matches=False
+        )
+        nearest = sorted(zip(distances.tolist(), *pairs.tolist(), strict=True))
+    named = set()
+    for _distance, text, road in nearest:
+        name = " ".join(
+            decoder.decode(texts[text].text, texts[text].style, texts[text].fonts).split()
+        )
+        current = attributes[road].setdefault("name", name)
+        if current != name:
+            _skip(report, texts[text], messages.SECOND_ROAD_NAME(name=current))
+        named.add(text)
+    for index, text_item in enumerate(texts):
+        if index not in named:
+            _skip(report, text_item, messages.NO_ROAD_NEAR(reach=f"{ROAD_NAME_REACH:g}"))
 
 
 def _skip(report, item: CadItem, reason: str) -> None:
