@@ -6,6 +6,7 @@ import stat
 import zipfile
 from pathlib import Path, PurePosixPath
 
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from planning.errors import InvalidInput, PayloadTooLarge
@@ -36,8 +37,12 @@ def extract_zip(archive: Path, target: Path, max_total_bytes: int) -> None:
             raise InvalidInput(
                 _("The archive has more than %(count)d entries.") % {"count": MAX_MEMBERS}
             )
-        if sum(m.file_size for m in members) > max_total_bytes:
-            raise PayloadTooLarge(_("The archive expands to more than the allowed size."))
+        expanded = sum(m.file_size for m in members)
+        if expanded > max_total_bytes:
+            raise PayloadTooLarge(
+                _("The archive expands to %(size)s; at most %(limit)s are accepted.")
+                % {"size": filesizeformat(expanded), "limit": filesizeformat(max_total_bytes)}
+            )
         for member in members:
             relative = _safe_member_path(member.filename)
             if stat.S_ISLNK(member.external_attr >> 16):

@@ -42,10 +42,16 @@ class Model:
     source_format: str
 
 
-def _too_many(count: int) -> PayloadTooLarge:
+def _too_many(count: int | None) -> PayloadTooLarge:
+    """`count` None: reading stopped at the limit, so the model's total is not known."""
+    limit = settings.PLANNING_3D_MAX_TRIANGLES
+    if count is None:
+        return PayloadTooLarge(
+            _("The model has more than %(limit)d triangles, the most accepted.") % {"limit": limit}
+        )
     return PayloadTooLarge(
         _("The model has %(count)d triangles; at most %(limit)d are accepted.")
-        % {"count": count, "limit": settings.PLANNING_3D_MAX_TRIANGLES}
+        % {"count": count, "limit": limit}
     )
 
 
@@ -281,7 +287,7 @@ def read_obj(path: Path) -> Model:
                 face = _obj_face(rest, len(vertices), number)
                 triangles += len(face) - 2
                 if triangles > settings.PLANNING_3D_MAX_TRIANGLES:
-                    raise _too_many(triangles)
+                    raise _too_many(None)  # read no further: the total stays unknown
                 objects[-1][1].append([face])
             elif record in ("o", "g") and rest.strip():
                 objects.append((rest.strip()[:100], []))

@@ -269,3 +269,24 @@ def test_a_files_own_project_and_revision_columns_stay(planner, draft_plan, tmp_
     assert {"PROJECT", "REVISION"} <= {field["name"] for field in layer.attribute_schema}
     revisions = sorted(f.attributes["REVISION"] for f in Feature.objects.filter(layer=layer))
     assert revisions == [1, 2, 3]
+
+
+def test_an_archive_too_large_once_expanded_says_its_size_and_the_limit(
+    planner, draft_plan, tmp_path, settings
+):
+    """QA walk: the refusal did not say the limit a planner has to meet."""
+    import zipfile
+
+    from planning.errors import PayloadTooLarge
+
+    settings.PLANNING_MAX_UNZIPPED_BYTES = 1024 * 1024
+    archive = tmp_path / "big.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as handle:
+        handle.writestr("lots.geojson", " " * (3 * 1024 * 1024))
+    before = count_rows()
+    with pytest.raises(PayloadTooLarge) as refused:
+        run(planner, draft_plan, archive)
+    assert refused.value.message == (
+        "The archive expands to 3.0\xa0MB; at most 1.0\xa0MB are accepted."
+    )
+    assert count_rows() == before

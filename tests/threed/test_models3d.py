@@ -167,7 +167,8 @@ def test_huge_mesh_is_refused_before_it_is_built(client, draft, planner, setting
     response = upload(client, draft, planner, "big.obj", obj_text({"big": (vertices, faces)}),
                       origin_x=HUE_X, origin_y=HUE_Y)  # fmt: skip
     assert response.status_code == 413
-    assert "at most 100 are accepted" in response.json()["detail"]
+    # QA walk: "the model has 101 triangles", where reading had stopped at the limit
+    assert response.json()["detail"] == "The model has more than 100 triangles, the most accepted."
     big = glb_cube()
     settings.PLANNING_3D_MAX_TRIANGLES = 11
     response = upload(client, draft, planner, "t.glb", big, origin_x=HUE_X, origin_y=HUE_Y)
