@@ -33,7 +33,22 @@ from planning.models import (
     Project,
     Revision,
 )
+from planning.search import folded_matches
 from webmap.forms import ScaleDenominatorField
+
+
+class FoldedSearch:
+    """The admin's search, also matching without diacritics ("nguyen" finds "Nguyễn")."""
+
+    def get_search_results(self, request, queryset, search_term):
+        found, duplicates = super().get_search_results(  # type: ignore[misc]
+            request, queryset, search_term
+        )
+        if not search_term.strip():
+            return found, duplicates
+        fields = [f.lstrip("^=@") for f in self.search_fields]  # type: ignore[attr-defined]
+        folded = folded_matches(queryset, fields, search_term).values("pk")
+        return found | queryset.filter(pk__in=folded), duplicates
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -65,7 +80,7 @@ class ProjectAdminForm(forms.ModelForm):
 
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(FoldedSearch, admin.ModelAdmin):
     """Descriptions are editable (and audited); projects are created on the site (with
     their first planner and draft) and never deleted here (their audit history stays)."""
 
@@ -104,7 +119,7 @@ class ProjectAdmin(admin.ModelAdmin):
 
 
 @admin.register(Revision)
-class RevisionAdmin(ReadOnlyAdmin):
+class RevisionAdmin(FoldedSearch, ReadOnlyAdmin):
     list_display = ["project", "number", "state", "author", "submitted_at", "decision_number"]
     list_filter = ["state"]
     search_fields = ["project__code", "decision_number", "note"]
@@ -113,7 +128,7 @@ class RevisionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Layer)
-class LayerAdmin(ReadOnlyAdmin):
+class LayerAdmin(FoldedSearch, ReadOnlyAdmin):
     list_display = ["name", "kind", "revision", "feature_count", "source_format", "created_at"]
     list_filter = ["kind", "source_format"]
     search_fields = ["name", "source_name", "revision__project__code"]
@@ -134,7 +149,7 @@ class MembershipForm(forms.ModelForm):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(FoldedSearch, admin.ModelAdmin):
     """Adds, role changes and removals go through planning.members: checked and audited."""
 
     form = MembershipForm
@@ -225,7 +240,7 @@ def _run(action):
 
 
 @admin.register(LandUseCategory)
-class LandUseCategoryAdmin(admin.ModelAdmin):
+class LandUseCategoryAdmin(FoldedSearch, admin.ModelAdmin):
     """The catalogue is the deployment's to configure; features refer to codes, so a code
     stays as it is once created."""
 
@@ -258,7 +273,7 @@ class UniqueInAnyCase(forms.ModelForm):
 
 
 @admin.register(MappingPreset)
-class MappingPresetAdmin(admin.ModelAdmin):
+class MappingPresetAdmin(FoldedSearch, admin.ModelAdmin):
     """Presets are made and validated on the CAD page and the API; here only described or
     removed."""
 
@@ -290,7 +305,7 @@ STAFF_HELP = gettext_lazy(
 )
 
 
-class PlanningUserAdmin(UserAdmin):
+class PlanningUserAdmin(FoldedSearch, UserAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
         if "is_staff" in form.base_fields:

@@ -124,3 +124,25 @@ def test_api_token_keys_stay_out_of_the_admin(vietnamese_admin, admin_user_t):
         assert page.status_code == 200, url
         assert key not in page.content.decode(), url
         assert key[:4] in page.content.decode(), url
+
+
+@pytest.mark.parametrize(
+    ("url", "term"),
+    [
+        ("/admin/auth/user/", "nguyen van"),
+        ("/admin/auth/user/", '"VAN_A"'),
+        ("/admin/planning/project/", "dat o hue"),
+    ],
+)
+def test_admin_search_ignores_diacritics(vietnamese_admin, admin_user_t, url, term):
+    """QA walk: office staff type without diacritics; "nguyen" found no "nguyễn_văn_a"."""
+    User.objects.create_user("nguyễn_văn_a", password="pw-nguyen-test")
+    User.objects.create_user("nguyen_other", password="pw-other-test")
+    Project.objects.create(
+        code="qh-dat-o", name="Đất ở Huế", level="detailed", scale=500, created_by=admin_user_t
+    )
+    page = vietnamese_admin.get(url, {"q": term}).content.decode()
+    assert ("nguyễn_văn_a" in page) == (url == "/admin/auth/user/")
+    assert "nguyen_other" not in page
+    assert ("qh-dat-o" in page) == (url == "/admin/planning/project/")
+    assert "qh-lang" not in page
