@@ -13,7 +13,8 @@ from rest_framework.response import Response
 from planning import jobs
 from planning.api.times import api_instant
 from planning.errors import NotAuthenticated, NotFound
-from planning.models import Job
+from planning.health import worker_running
+from planning.models import Job, JobState
 
 
 def job_dict(job: Job) -> dict:
@@ -33,6 +34,8 @@ def job_dict(job: Job) -> dict:
         "created": api_instant(job.created),
         "started": api_instant(job.started),
         "finished": api_instant(job.finished),
+        # Only while it waits: whether a worker runs to take it (planning.health).
+        "worker_running": worker_running() if job.state == JobState.QUEUED else None,
     }
 
 
@@ -40,6 +43,9 @@ def job_labels() -> dict[str, str]:
     """A conversion job's states as the import pages show them, in the request's language."""
     return {
         "queued": _("Waiting for a worker…"),
+        "noWorker": _(
+            "No background worker is running, so the job waits: tell the server's administrator."
+        ),
         "running": _("Converting…"),
         "succeeded": _("Conversion finished."),
         "failed": _("The conversion failed."),

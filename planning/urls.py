@@ -13,6 +13,7 @@ from importers.api import (
     upload_cad,
     upload_layer,
 )
+from planning.health import health
 from planning.jobs_api import job_cancel, job_detail
 from tiles.dossier import dossier_pdf
 from webmap.views_account import PasswordChangeDoneView, PasswordChangeView
@@ -20,6 +21,7 @@ from webmap.views_login import LoginView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("health", health, name="health"),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", PasswordChangeView.as_view(), name="password_change"),

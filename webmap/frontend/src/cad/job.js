@@ -15,7 +15,9 @@ export function showJob(config, job) {
   const bar = document.getElementById('job-progress');
   bar.value = Number(job.progress) || 0;
   bar.textContent = format(config.labels.progress, { progress: bar.value });
-  const stateText = config.labels[job.state] || job.state;
+  // A job waiting with no worker to take it would wait for ever: say so (planning.health).
+  const waitsForNone = job.state === 'queued' && job.worker_running === false;
+  const stateText = (waitsForNone && config.labels.noWorker) || config.labels[job.state] || job.state;
   // The worker's own words only while it works or when it failed (they say why).
   const detail = ['running', 'failed'].includes(job.state) ? job.message : '';
   const message = detail && detail !== stateText ? `${stateText} ${detail}` : stateText;
