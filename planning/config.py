@@ -398,9 +398,7 @@ def load_credential_limits() -> CredentialLimits:
 
 def load() -> Config:
     debug = _bool("PLANNING_DEBUG")
-    var_dir = Path(_raw("PLANNING_VAR_DIR"))
-    if not var_dir.is_absolute():
-        var_dir = BASE_DIR / var_dir
+    var_dir = _in_repository(_raw("PLANNING_VAR_DIR"))
     secret = _secret_key(var_dir)
     language = _raw("PLANNING_LANGUAGE")
     if language not in {"vi", "en"}:
@@ -415,7 +413,7 @@ def load() -> Config:
         var_dir=var_dir,
         max_upload_bytes=_int("PLANNING_MAX_UPLOAD_MB", 1, 100_000) * 1024 * 1024,
         max_unzipped_bytes=_int("PLANNING_MAX_UNZIPPED_MB", 1, 1_000_000) * 1024 * 1024,
-        tile_cache_dir=Path(tile_cache) if tile_cache else var_dir / "cache" / "tiles",
+        tile_cache_dir=_in_repository(tile_cache) if tile_cache else var_dir / "cache" / "tiles",
         wms_max_size=_int("PLANNING_WMS_MAX_SIZE", 256, 16384),
         language=language,
         public_url=_public_url(),
@@ -431,7 +429,14 @@ def load() -> Config:
 def raster_dir(var_dir: Path) -> Path:
     """PLANNING_RASTER_DIR, or var/rasters."""
     value = _raw("PLANNING_RASTER_DIR")
-    return Path(value) if value else var_dir / "rasters"
+    return _in_repository(value) if value else var_dir / "rasters"
+
+
+def _in_repository(value: str) -> Path:
+    """A configured folder; a relative one is taken from the repository, as for every
+    setting, never from the working directory (gunicorn and the worker may differ)."""
+    path = Path(value)
+    return path if path.is_absolute() else BASE_DIR / path
 
 
 def raster_max_pixels() -> int:

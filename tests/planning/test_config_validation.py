@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from planning import config
@@ -42,3 +44,16 @@ def test_an_email_backend_that_does_not_exist_is_refused(monkeypatch, value):
 def test_the_smtp_backend_is_accepted(monkeypatch):
     monkeypatch.setenv("PLANNING_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
     assert config.load().email_backend == "django.core.mail.backends.smtp.EmailBackend"
+
+
+def test_relative_folders_are_taken_from_the_repository(monkeypatch, tmp_path):
+    """QA walk: a relative PLANNING_RASTER_DIR or PLANNING_TILE_CACHE_DIR followed the
+    working directory, so gunicorn and the worker (started elsewhere) used two folders."""
+    monkeypatch.setenv("PLANNING_RASTER_DIR", "data/rasters")
+    monkeypatch.setenv("PLANNING_TILE_CACHE_DIR", "data/tiles")
+    monkeypatch.chdir(tmp_path)
+    loaded = config.load()
+    assert loaded.tile_cache_dir == config.BASE_DIR / "data" / "tiles"
+    assert config.raster_dir(loaded.var_dir) == config.BASE_DIR / "data" / "rasters"
+    monkeypatch.setenv("PLANNING_RASTER_DIR", "/srv/rasters")
+    assert config.raster_dir(loaded.var_dir) == Path("/srv/rasters")
