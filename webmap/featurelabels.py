@@ -8,10 +8,12 @@ own description.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from planning.attribute_labels import attribute_labels
 from planning.layer_kinds import KINDS
 
-__all__ = ["attribute_labels", "kind_labels", "numeric_attributes"]
+__all__ = ["attribute_labels", "kind_labels", "numeric_attributes", "value_labels"]
 
 
 def kind_labels() -> dict[str, str]:
@@ -29,3 +31,9 @@ def numeric_attributes() -> list[str]:
             if spec.type in ("number", "integer")
         }
     )
+
+
+def value_labels() -> dict[str, dict[str, str]]:
+    """Stored values the product itself writes, as readers say them (attribute → value →
+    label): a red-line feature's `type` is stored in English, as services publish it."""
+    return {"type": {"red line": _("red line"), "building line": _("building line")}}

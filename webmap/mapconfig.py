@@ -147,6 +147,7 @@ def labels() -> dict[str, Any]:
         "states": {state.value: str(state.label) for state in RevisionState},
         "attributes": featurelabels.attribute_labels(),
         "numericAttributes": featurelabels.numeric_attributes(),
+        "valueLabels": featurelabels.value_labels(),
     }
 
 

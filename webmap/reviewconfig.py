@@ -468,6 +468,7 @@ def feature_info_labels() -> dict[str, Any]:
         "kinds": featurelabels.kind_labels(),
         "attributes": featurelabels.attribute_labels(),
         "numericAttributes": featurelabels.numeric_attributes(),
+        "valueLabels": featurelabels.value_labels(),
     }
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from tests.conftest import HUE_X, HUE_Y, make_plan, square
+
 # CHROMIUM and CHROMIUM_ARGS are re-exported: tests/vtiles imports them from here.
 from tests.webmap.conftest import CHROMIUM, CHROMIUM_ARGS, matching_pixels  # noqa: F401
 
@@ -121,3 +123,26 @@ def test_on_a_phone_a_tap_brings_the_card_into_view(live_server, plan_in_force, 
     expect(info).to_contain_text("A1", timeout=15_000)
     expect(info).to_be_in_viewport()
     page.close()
+
+
+def test_values_the_product_writes_are_shown_in_the_readers_language(
+    live_server, planner, reviewer, browser
+):
+    """QA walk: the card said "Loại đường: red line" (a red line's `type` is stored in
+    English, as the services publish it)."""
+    make_plan(planner, reviewer, "typed", [(square(HUE_X, HUE_Y, 100),
+              {"code": "A1", "function": "DO", "type": "red line"})], approve=True)  # fmt: skip
+    page = browser.new_page(viewport={"width": 1280, "height": 800}, locale="vi-VN")
+    page.goto(f"{live_server.url}/map/")
+    page.wait_for_function(
+        "Number(document.getElementById('map')?.dataset.rendered || 0) > 0", timeout=30_000
+    )
+    shot = page.locator("#map").screenshot()
+    lot = matching_pixels(shot, RESIDENTIAL)
+    x = sum(p[0] for p in lot) / len(lot)
+    y = sum(p[1] for p in lot) / len(lot)
+    page.locator("#map").click(position={"x": x, "y": y})
+    info = page.locator("#feature-info")
+    expect(info).to_contain_text("A1", timeout=15_000)
+    expect(info).to_contain_text("chỉ giới đường đỏ")
+    expect(info).not_to_contain_text("red line")

@@ -15,6 +15,8 @@ export function formatValue(labels, key, value) {
     return numeric || !Number.isInteger(value) ? numberFormat.format(value) : String(value);
   }
   if (numeric && /^-?\d+(\.\d+)?$/.test(String(value).trim())) return numberFormat.format(Number(value));
+  const named = (labels.valueLabels || {})[key];
+  if (named && typeof value === 'string' && named[value]) return named[value];
   return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
 
