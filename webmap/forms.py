@@ -6,6 +6,7 @@ API and manage.py refuse the same things with the same messages.
 from __future__ import annotations
 
 import unicodedata
+from pathlib import Path
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -102,7 +103,12 @@ def _accepted_files() -> str:
 class UploadForm(forms.Form):
     file = forms.FileField(label=_("File"), help_text=lazy(_accepted_files, str)())
     kind = forms.ChoiceField(label=_("Layer kind"), choices=KIND_CHOICES, initial="landuse")
-    name = forms.CharField(label=_("Layer name"), max_length=200)
+    name = forms.CharField(
+        label=_("Layer name"),
+        max_length=200,
+        required=False,
+        help_text=_("Left empty: the file's name."),
+    )
     crs = forms.CharField(
         label=_("Coordinate reference system"),
         max_length=32,
@@ -134,6 +140,15 @@ class UploadForm(forms.Form):
     def clean_crs(self) -> str | None:
         value = self.cleaned_data["crs"].strip()
         return value.upper() if value else None
+
+    def clean(self) -> dict:
+        """An empty layer name is the file's (QA walk: a required name cleared the chosen
+        file on the error page, so the planner had to choose it again)."""
+        data = super().clean()
+        upload = data.get("file")
+        if not (data.get("name") or "").strip() and upload is not None:
+            data["name"] = unicodedata.normalize("NFC", Path(upload.name).stem)[:200]
+        return data
 
     def clean_source_layer(self) -> str | None:
         return self.cleaned_data["source_layer"].strip() or None

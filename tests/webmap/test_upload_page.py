@@ -295,3 +295,15 @@ def test_summaries_of_both_report_shapes_and_of_garbage():
     )
     assert (capped.rejected_total, capped.rejected_unlisted) == (21622, 21422)
     assert (capped.label_issues, capped.unclosed) == (1500, 0)
+
+
+def test_an_empty_layer_name_is_the_files(planner, draft_plan, tmp_path):
+    """QA walk: the required name refused the form, and the error page had cleared the
+    chosen file, so the planner had to choose it again."""
+    lots = [shapely.box(HUE_X, HUE_Y, HUE_X + 40, HUE_Y + 40)]
+    path = write_vector(
+        tmp_path / "Lô đất phường 1.gpkg", lots, {"code": ["A1"], "function": ["DO"]}, driver="GPKG"
+    )
+    response = post_upload(page_client(planner, "vi"), draft_plan, path, name="  ")
+    assert response.status_code == 200, text_of(response)[:500]
+    assert Layer.objects.filter(revision=draft_plan).latest("pk").name == "Lô đất phường 1"
