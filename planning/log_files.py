@@ -64,6 +64,18 @@ class SharedRotatingFileHandler(logging.handlers.RotatingFileHandler):
         self.stream = self._open()
 
 
+class DisallowedHostAsWarning(logging.Filter):
+    """Django logs every request naming a host outside ALLOWED_HOSTS as an ERROR with a
+    15-line traceback. They come from scanners and misdirected clients, not from a fault of
+    the server: one WARNING line each (console, i.e. server.log) keeps them out of
+    errors.log, where a scan would rotate the real errors away."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+        record.exc_info = record.exc_text = None
+        return True
+
+
 def error_log_handler(log_dir: Path) -> dict[str, Any]:
     """The dictConfig entry of the shared error log in `log_dir`."""
     return {
@@ -79,7 +91,8 @@ def error_log_handler(log_dir: Path) -> dict[str, Any]:
 
 
 def logging_config(log_dir: Path) -> dict[str, Any]:
-    """LOGGING: everything from INFO on the console (stderr), errors also in the file."""
+    """LOGGING: everything from INFO on the console (stderr), errors also in the file (bad
+    Host headers as warnings, on the console only)."""
     return {
         "version": 1,
         "disable_existing_loggers": False,
@@ -88,6 +101,7 @@ def logging_config(log_dir: Path) -> dict[str, Any]:
                 "format": "%(asctime)s %(levelname)s %(name)s [pid %(process)d] %(message)s"
             }
         },
+        "filters": {"disallowed_host": {"()": "planning.log_files.DisallowedHostAsWarning"}},
         "handlers": {
             "console": {"class": "logging.StreamHandler"},
             "errors_file": error_log_handler(log_dir),
@@ -102,5 +116,6 @@ def logging_config(log_dir: Path) -> dict[str, Any]:
             "mapproxy": {"level": "WARNING"},
             "pyogrio": {"level": "WARNING"},
             "procrastinate": {"level": "WARNING"},
+            "django.security.DisallowedHost": {"filters": ["disallowed_host"]},
         },
     }

@@ -143,7 +143,11 @@ STORAGES = {
 
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
-FILE_UPLOAD_TEMP_DIR = None
+# Uploads larger than FILE_UPLOAD_MAX_MEMORY_SIZE are spooled here, not to the system /tmp
+# (often a small tmpfs; uploads reach PLANNING_MAX_UPLOAD_MB). Not var/tmp: its entries are
+# swept after a day (planning.jobs). Django needs the directory to exist.
+FILE_UPLOAD_TEMP_DIR = CONFIG.var_dir / "upload_tmp"
+FILE_UPLOAD_TEMP_DIR.mkdir(parents=True, exist_ok=True)
 
 REST_FRAMEWORK = {
     # The token first: DRF answers a failed or missing authentication with the first class's

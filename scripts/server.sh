@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Start or stop the application server (gunicorn) and the background-job worker
-# (Procrastinate) in the background; `command` prints the gunicorn command line (for a
-# systemd unit, or to check it).
+# (Procrastinate) in the background. `start` on a running server reloads gunicorn and
+# restarts the worker, so that both run the code as it is now (`git pull && make run`).
+# `command` prints the gunicorn command line (daemonising: docs/deployment.md gives the
+# systemd units).
 #
 # Logs (docs/deployment.md), under $PLANNING_VAR_DIR/log (default var/log):
 #   errors.log  every process's errors with tracebacks (Django's logging, rotated by size)
@@ -18,6 +20,7 @@ LOG="$VAR/log/server.log"
 ACCESS_LOG="$VAR/log/access.log"
 WORKER_PIDFILE="$VAR/run/worker.pid"
 WORKER_LOG="$VAR/log/worker.log"
+LAUNCH_FILE="$VAR/run/gunicorn.launch"
 LOG_KEEP_BYTES=$((10 * 1024 * 1024))
 WORKER_RESTART_SECONDS="${PLANNING_WORKER_RESTART_SECONDS:-5}"
 mkdir -p "$VAR/run" "$VAR/log"
@@ -99,35 +102,141 @@ stop_worker() {
   rm -f "$WORKER_PIDFILE"
 }
 
-# The base URL the server writes into capabilities, OGC API links and e-mails: the
-# operator's PLANNING_PUBLIC_URL, else the address it listens on (make run PORT=8123 must
-# not advertise :8000). A server listening on every interface is reached locally here.
-public_url() {
-  local host="$1" port="$2"
-  case "$host" in
-    ""|0.0.0.0) host=127.0.0.1 ;;
-    ::) host="[::1]" ;;
-    *:*) host="[$host]" ;;
+# The address a local client reaches the server at: one listening on every interface is
+# reached on the loopback, an IPv6 address is bracketed.
+local_address() {
+  case "$1" in
+    ""|0.0.0.0) echo 127.0.0.1 ;;
+    ::) echo "[::1]" ;;
+    *:*) echo "[$1]" ;;
+    *) echo "$1" ;;
   esac
-  echo "${PLANNING_PUBLIC_URL:-http://$host:$port}"
 }
 
+# The base URL the server writes into capabilities, OGC API links and e-mails: the
+# operator's PLANNING_PUBLIC_URL, else the address it listens on (make run PORT=8123 must
+# not advertise :8000).
+public_url() {
+  echo "${PLANNING_PUBLIC_URL:-http://$(local_address "$1"):$2}"
+}
+
+# The Host header of the readiness check. Django answers 400 (and logs it) to a host
+# outside PLANNING_ALLOWED_HOSTS, so 127.0.0.1 fails in production: send PLANNING_PUBLIC_URL's
+# host when allowed, else the first allowed host (a pattern's own domain). The hosts are
+# parsed by planning/config.py, as the server does.
+allowed_host() {
+  (cd "$ROOT" && .venv/bin/python - <<'PY'
+import os
+from urllib.parse import urlsplit
+
+from django.http.request import split_domain_port, validate_host
+
+from planning import config
+
+allowed = config._allowed_hosts()
+public = urlsplit(os.environ.get("PLANNING_PUBLIC_URL", "")).netloc.rpartition("@")[2]
+candidates = [public] + [{"*": "localhost"}.get(h, h.lstrip(".")) for h in allowed]
+print(next((c for c in candidates if c and validate_host(split_domain_port(c)[0], allowed)), ""))
+PY
+  )
+}
+
+# Whether the server answers the map page. The page itself, not the HTTPS redirect: a
+# request through the proxy would say it came over HTTPS (trusted with PLANNING_BEHIND_PROXY).
+answers() {
+  curl -fsS -o /dev/null -H "Host: $READY_HOST" -H "X-Forwarded-Proto: https" \
+    "http://$(local_address "$1"):$2/map/" 2>/dev/null
+}
+
+# Waits up to 30 s for the server to answer; false if it does not, or once gunicorn, seen
+# running, exits (a worker failed to boot: gunicorn halts and removes its pid file).
+wait_until_ready() {
+  local host="$1" port="$2" seen=""
+  for _ in $(seq 1 60); do
+    answers "$host" "$port" && return 0
+    if is_running; then seen=1; elif [ -n "$seen" ]; then return 1; fi
+    sleep 0.5
+  done
+  answers "$host" "$port"
+}
+
+# What gunicorn was started with: its command line and the settings in the environment.
+# A reload (HUP) keeps both, so when either changed only a restart applies them. A hash,
+# kept private: the environment holds the secret key and the database password.
+launch_fingerprint() {
+  { printf '%q ' "${GUNICORN[@]}"; echo; env | grep -E '^(PLANNING_|DATABASE_URL=)' | sort || true; } |
+    sha256sum | cut -d' ' -f1
+}
+
+# Stops what runs, rather than leaving a half-started server (or a worker on the old code
+# after a failed upgrade) for the operator to find.
+fail() {
+  echo "$1; see $LOG and $VAR/log/errors.log" >&2
+  stop
+  exit 1
+}
+
+start_server() {
+  local host="$1" port="$2"
+  rotate_large_logs
+  (umask 077 && launch_fingerprint >"$LAUNCH_FILE")
+  (cd "$ROOT" && "${GUNICORN[@]}")
+  wait_until_ready "$host" "$port" || fail "Server did not start"
+}
+
+# A graceful reload: gunicorn (its app not preloaded) starts new workers, which import the
+# code as it is now, and lets the old ones finish their requests (up to its graceful
+# timeout, 30 s). Waits until the old workers are gone, so that "up" means the new code.
+reload_server() {
+  local host="$1" port="$2" master old
+  master="$(cat "$PIDFILE")"
+  old="$(pgrep -P "$master" || true)"
+  kill -HUP "$master"
+  for _ in $(seq 1 140); do
+    # shellcheck disable=SC2086 # a list of pids
+    any_alive $old || break
+    sleep 0.25
+  done
+  wait_until_ready "$host" "$port" || fail "Server did not come back after the reload"
+  echo "Server reloaded: its workers run the current code."
+}
+
+any_alive() {
+  local pid
+  for pid in "$@"; do kill -0 "$pid" 2>/dev/null && return 0; done
+  return 1
+}
+
+stop_server() {
+  if is_running; then
+    kill "$(cat "$PIDFILE")"
+    # gunicorn lets running requests finish, up to its graceful timeout (30 s).
+    for _ in $(seq 1 140); do is_running || break; sleep 0.25; done
+    echo "Server stopped."
+  fi
+  rm -f "$PIDFILE" "$LAUNCH_FILE"
+}
+
+# `make run`, also on a running server (`git pull && make run`): the code just migrated must
+# be the code that runs, so a running gunicorn is reloaded (restarted when its command line
+# or settings changed) and the worker restarted.
 start() {
   local host="$1" port="$2"
   PLANNING_PUBLIC_URL="$(public_url "$host" "$port")"
   export PLANNING_PUBLIC_URL  # for gunicorn and the worker started below
-  if is_running; then
-    echo "Server already running (pid $(cat "$PIDFILE"))."
+  READY_HOST="$(allowed_host)" || READY_HOST=""  # a settings error: gunicorn will say it
+  READY_HOST="${READY_HOST:-$(local_address "$host"):$port}"
+  gunicorn_command "$host" "$port"
+  if ! is_running; then
+    start_server "$host" "$port"
+  elif [ "$(launch_fingerprint)" = "$(cat "$LAUNCH_FILE" 2>/dev/null)" ]; then
+    reload_server "$host" "$port"
   else
-    rotate_large_logs
-    gunicorn_command "$host" "$port"
-    (cd "$ROOT" && "${GUNICORN[@]}")
-    for _ in $(seq 1 60); do
-      curl -fsS -o /dev/null "http://$host:$port/map/" 2>/dev/null && break
-      sleep 0.5
-    done
-    curl -fsS -o /dev/null "http://$host:$port/map/" || { echo "Server did not start; see $LOG" >&2; exit 1; }
+    echo "Server running with another command line or settings: restarting it."
+    stop_server
+    start_server "$host" "$port"
   fi
+  stop_worker  # a running job gets PLANNING_WORKER_GRACE seconds to finish
   start_worker
   cat <<MSG
 
@@ -139,7 +248,7 @@ The planning data server is up: http://$host:$port/
   job worker        pid $(cat "$WORKER_PIDFILE"), log $WORKER_LOG
   errors            $VAR/log/errors.log (tracebacks), $LOG (server output)
   admin             http://$host:$port/admin/
-Demo accounts (first start only; on a shared server delete them in the admin):
+Demo accounts (first start only; on a shared server deactivate them in the admin):
   planner / planner-demo, reviewer / reviewer-demo, approver / approver-demo, admin / admin-demo
 Stop everything with: make stop
 MSG
@@ -147,12 +256,7 @@ MSG
 
 stop() {
   stop_worker
-  if is_running; then
-    kill "$(cat "$PIDFILE")"
-    for _ in $(seq 1 40); do is_running || break; sleep 0.25; done
-    echo "Server stopped."
-  fi
-  rm -f "$PIDFILE"
+  stop_server
 }
 
 case "${1:-}" in
