@@ -46,6 +46,8 @@ def test_start_exports_it_before_gunicorn_and_the_worker_start():
     """`start` sets the variable before anything it launches reads the settings."""
     script = SERVER_SH.read_text()
     body = script[script.index("\nstart() {") :]
+    body = body[: body.index("\n}\n")]  # start's own body: it launches through helpers
     exported = body.index("export PLANNING_PUBLIC_URL")
-    assert exported < body.index('"${GUNICORN[@]}"')
+    assert exported < body.index("start_server")
+    assert exported < body.index("reload_server")
     assert exported < body.index("start_worker")
