@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from importers.crs import parse_user_crs
@@ -35,7 +36,7 @@ def rows() -> tuple[int, int, int]:
 
 @pytest.fixture
 def api(planner) -> APIClient:
-    client = APIClient()
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     client.force_authenticate(planner)
     return client
 
@@ -83,7 +84,7 @@ def test_a_shapefile_whose_prj_names_a_grid_is_refused(planner, draft_plan, tmp_
     )
     archive = zip_dir(shapefile_parts(tmp_path / "poly.shp"), tmp_path / "grid.zip")
     before = rows()
-    with pytest.raises(InvalidInput, match=REFUSED):
+    with translation.override("en"), pytest.raises(InvalidInput, match=REFUSED):
         upload_as_layer(planner, draft_plan, archive, "landuse")
     assert rows() == before
 
