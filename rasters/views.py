@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from planning import visibility
+from planning.crs import proj4_for
 from planning.errors import PlanningError
 from planning.jobs import can_see
 from planning.jobs_api import job_dict, job_labels
@@ -26,10 +27,11 @@ from rasters.jobs import KIND, submit_raster_job
 from rasters.models import RasterKind
 from rasters.removal import remove_raster
 from rasters.visibility import visible_rasters
+from webmap.mapconfig import control_labels
 
-# The page's map, where the planner clicks the points' x/y, is in web mercator.
+# The page's map, where the planner may click a point's place, is in web mercator; the
+# page converts the click into the storage CRS, where points are typed, shown and sent.
 CLICK_CRS = "EPSG:3857"
-CLICK_CRS_NAME = "Web Mercator, EPSG:3857"
 
 
 class RasterUploadForm(forms.Form):
@@ -156,6 +158,7 @@ def georeference_page(request: HttpRequest, raster_id: int) -> HttpResponse:
     )
     project = raster.revision.project
     accuracy = accuracy_json(raster)
+    grid = _grid_crs()
     config = {
         "raster": {
             "id": raster.pk,
@@ -163,13 +166,14 @@ def georeference_page(request: HttpRequest, raster_id: int) -> HttpResponse:
             "width": raster.width,
             "height": raster.height,
         },
-        "controlPoints": _saved_points(raster, accuracy),
+        "controlPoints": _saved_points(raster, accuracy, grid["code"]),
         "rmsPixels": raster.rms_error_pixels,
         "accuracy": accuracy,
         "clickCrs": CLICK_CRS,
         "placed": bool(raster.cog_path),
         "order": raster.transform_order or 1,
-        "storageCrs": f"EPSG:{settings.PLANNING_STORAGE_SRID}",
+        "storageCrs": grid["code"],
+        "grid": grid,
         "canEdit": visibility.can_edit(request.user, raster.revision),
         "boundary": _boundary_extent(raster.revision),
         "urls": {
@@ -179,8 +183,19 @@ def georeference_page(request: HttpRequest, raster_id: int) -> HttpResponse:
             "map": f"{reverse('webmap:map')}?revision={raster.revision_id}",
         },
         "labels": {
+            "controls": control_labels(),
             "clickImage": _("Click a point on the scan."),
-            "clickMap": _("Now click the same point on the map."),
+            "clickMap": _(
+                "Now click the same point on the map, or type its coordinates in the table."
+            ),
+            "eastingOf": _("E of point %(number)s"),
+            "northingOf": _("N of point %(number)s"),
+            # the CAD page's words for a number typed the other language's way
+            "numberMalformed": _(
+                "%(field)s: “%(text)s” is not a number. Write it like %(example)s: “%(group)s” "
+                "between the thousands, “%(decimal)s” before the decimals."
+            ),
+            "fixNumbers": _("Correct the numbers marked in the table first: nothing was sent."),
             "needPoints": _("Affine needs 3 points, polynomial 6."),
             "done": _("Placed. RMS error: %(rms)s m on the ground (%(pixels)s pixels)."),
             "error": _(
@@ -192,18 +207,32 @@ def georeference_page(request: HttpRequest, raster_id: int) -> HttpResponse:
             "failed": _("Georeferencing failed"),
         },
     }
+    grid_name = f"{grid['name']}, {grid['code']}"
     return render(
         request,
         "rasters/georeference.html",
-        {"raster": raster, "project": project, "config": config, "click_crs": CLICK_CRS_NAME},
+        {"raster": raster, "project": project, "config": config, "grid_crs": grid_name},
     )
 
 
-def _saved_points(raster, accuracy: dict | None) -> list[dict]:
-    """The control points of the last placement with their map coordinates in EPSG:3857,
-    where the page clicks: they are stored in the placed raster's CRS (the storage CRS when
-    placed on this page), moved back with the same VN-2000 shift that placed them. Each
-    keeps its residual on the ground and whether it is an outlier (`accuracy`)."""
+def _grid_crs() -> dict[str, str]:
+    """The storage CRS, where the page's E/N are typed, shown and sent: its code, name and
+    the PROJ definition the page's proj4 converts map clicks with. The VN-2000 ones carry
+    the official +towgs84 shift (planning.crs), so a click lands where the server puts it;
+    the server is the one source of that shift."""
+    from pyproj import CRS
+
+    srid = settings.PLANNING_STORAGE_SRID
+    crs = CRS.from_epsg(srid)
+    return {"code": f"EPSG:{srid}", "name": crs.name, "proj4": proj4_for(srid) or crs.to_proj4()}
+
+
+def _saved_points(raster, accuracy: dict | None, grid_code: str) -> list[dict]:
+    """The control points of the last placement with their x/y (E/N) in the storage CRS
+    `grid_code`, where the page shows and sends them: they are stored in the placed
+    raster's CRS (the storage CRS when placed on this page; another through the API),
+    moved with the VN-2000 shift that placed them. Each keeps its residual on the ground
+    and whether it is an outlier (`accuracy`)."""
     saved = [p for p in raster.control_points or [] if isinstance(p, dict)]
     if not saved or not raster.crs_wkt:
         return []
@@ -212,7 +241,7 @@ def _saved_points(raster, accuracy: dict | None) -> list[dict]:
     from rasters import georef
 
     points = [georef.ControlPoint(p["col"], p["row"], p["x"], p["y"]) for p in saved]
-    on_map = georef.moved(points, CRS.from_wkt(raster.crs_wkt), CRS.from_user_input(CLICK_CRS))
+    in_grid = georef.moved(points, CRS.from_wkt(raster.crs_wkt), CRS.from_user_input(grid_code))
     ground = accuracy["residuals_m"] if accuracy else [None] * len(saved)
     outliers = set(accuracy["outliers"]) if accuracy else set()
     return [
@@ -226,7 +255,7 @@ def _saved_points(raster, accuracy: dict | None) -> list[dict]:
             "residual_pixels": p.get("residual_pixels"),
             "outlier": number in outliers,
         }
-        for number, (p, m, residual_m) in enumerate(zip(saved, on_map, ground, strict=True), 1)
+        for number, (p, m, residual_m) in enumerate(zip(saved, in_grid, ground, strict=True), 1)
     ]
 
 

@@ -252,16 +252,19 @@ def test_georeferencing_page_shows_the_saved_points_after_a_reload(
     expect(rows).to_have_count(5)
     assert rows.locator("button").count() == 5  # the planner may remove and place again
     assert float(page.locator("#georef-rms").get_attribute("data-rms")) < 0.01
-    expect(page.locator("#georef-points thead")).to_contain_text("X (Web Mercator, EPSG:3857)")
+    # the points come back in the storage CRS, where they are typed and sent
+    expect(page.locator("#georef-points thead")).to_contain_text(
+        "E (VN-2000 / TM-3 107-00, EPSG:9214)"
+    )
     expect(page.locator("#georef-rms")).to_contain_text("m on the ground")
     expect(page.locator("#georef-rms")).to_contain_text("1:500 plan can show 0.15 m")
     # what is compared with the scale: the RMS corrected for the 3 points affine needs
     expect(page.locator("#georef-rms")).to_contain_text("Standard error of a point")
     assert float(page.locator("#georef-rms").get_attribute("data-error")) < 0.02
     assert page.locator("#georef-warnings").is_hidden()  # 5 exact points: nothing to warn
-    on_map = page.evaluate("georefPages.points.map((p) => [p.x, p.y])")
-    for (x, y), point in zip(on_map, points, strict=True):
-        assert (x, y) == pytest.approx((point.x, point.y), abs=0.01)
+    in_grid = page.evaluate("georefPages.points.map((p) => [p.x, p.y])")
+    for (x, y), (col, row) in zip(in_grid, pixels, strict=True):
+        assert (x, y) == pytest.approx(SCAN_TRANSFORM @ (col, row), abs=0.01)
     assert page.locator("#georef-open-map").is_visible()
     assert page.locator("#georef-apply").is_visible()
     assert not errors, errors
@@ -275,6 +278,10 @@ def test_georeferencing_page_shows_the_saved_points_after_a_reload(
     rows = page.locator("#georef-points tbody tr")
     expect(rows).to_have_count(5)
     assert rows.locator("button").count() == 0
+    assert rows.locator("input").count() == 0  # the numbers, nothing to type into
+    east, north = SCAN_TRANSFORM @ pixels[0]
+    expect(rows.first).to_contain_text(f"{east:,.3f}")
+    expect(rows.first).to_contain_text(f"{north:,.3f}")
     assert page.locator("#georef-apply").is_hidden()
     assert page.locator("#georef-order").is_hidden()
     page.context.close()

@@ -334,16 +334,42 @@ def test_the_page_names_the_crs_of_x_and_y_and_shows_the_accuracy(client, raw_sc
     response = page.get(f"/rasters/{raw_scan.pk}/georeference/")
     assert response.status_code == 200
     html = response.content.decode()
-    assert "X (Web Mercator, EPSG:3857)" in html
-    assert "Y (Web Mercator, EPSG:3857)" in html
+    assert "E (VN-2000 / TM-3 107-00, EPSG:9214)" in html
+    assert "N (VN-2000 / TM-3 107-00, EPSG:9214)" in html
     assert "Residual on the ground (m)" in html
     config = response.context["config"]
     assert config["clickCrs"] == "EPSG:3857"
+    # the page converts clicks into the storage CRS with the server's definition
+    assert config["grid"] == {
+        "code": "EPSG:9214", "name": "VN-2000 / TM-3 107-00", "proj4": proj4_for(9214)
+    }  # fmt: skip
+    for point, (col, row, x, y) in zip(config["controlPoints"], points, strict=True):
+        assert (point["col"], point["row"]) == (col, row)
+        assert (point["x"], point["y"]) == pytest.approx((x, y), abs=1e-6)
     assert config["accuracy"]["outliers"] == [3]
     assert [p["outlier"] for p in config["controlPoints"]] == [i == 2 for i in range(8)]
     assert config["controlPoints"][2]["residual_m"] == pytest.approx(
         config["accuracy"]["residuals_m"][2]
     )
+
+
+def test_points_placed_in_another_crs_come_back_in_the_storage_crs(client, raw_scan, planner):
+    """Placed through the API in web mercator, the points are stored so; the page shows
+    them in the storage CRS, where it takes and sends them (moved with the official
+    VN-2000 shift)."""
+    to_3857 = Transformer.from_crs(proj4_for(9214), "EPSG:3857", always_xy=True)
+    points = [[c, r, *to_3857.transform(*(TRUE @ (c, r)))] for c, r in PIXELS[:4]]
+    response = client.post(
+        f"/api/rasters/{raw_scan.pk}/georeference/",
+        {"control_points": points, "order": 1, "crs": "EPSG:3857", "target_crs": "EPSG:3857"},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    page = Client(HTTP_ACCEPT_LANGUAGE="en")
+    page.force_login(planner)
+    config = page.get(f"/rasters/{raw_scan.pk}/georeference/").context["config"]
+    for shown, (col, row) in zip(config["controlPoints"], PIXELS[:4], strict=True):
+        assert (shown["x"], shown["y"]) == pytest.approx(TRUE @ (col, row), abs=0.001)
 
 
 def _off_by(pixels, errors) -> list[list[float]]:
