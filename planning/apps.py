@@ -33,6 +33,7 @@ class PlanningConfig(AppConfig):
             note_password_change,
             revoke_tokens_after_password_change,
         )
+        from planning.user_text import normalise_text_fields
 
         user_model = get_user_model()
 
@@ -51,6 +52,8 @@ class PlanningConfig(AppConfig):
             sender=user_model,
             dispatch_uid="planning.revoke_tokens_after_password_change",
         )
+        # What users type is stored in NFC, whichever page, API or admin form wrote it.
+        pre_save.connect(normalise_text_fields, dispatch_uid="planning.normalise_text_fields")
         _hide_token_keys()
         checks.register(storage_srid_is_projected)
         checks.register(storage_srid_in_database, checks.Tags.database)
