@@ -75,7 +75,7 @@ class CadUploadSerializer(serializers.Serializer):
     file = serializers.FileField()
     mapping = serializers.CharField(help_text='JSON {"CAD layer": "kind" or "ignore"}; "*" = rest')
     crs = serializers.CharField(required=False, allow_blank=True)
-    encoding = serializers.ChoiceField(choices=["auto", "tcvn3", "vni"], required=False)
+    encoding = serializers.ChoiceField(choices=["auto", "tcvn3", "vni", "cp1258"], required=False)
     control_points = serializers.CharField(required=False, allow_blank=True)
     replace_layers = serializers.BooleanField(required=False, default=False, help_text=REPLACE)
     replace_layer_ids = replace_ids_field()

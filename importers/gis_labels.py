@@ -7,7 +7,8 @@ text is parsed by the CAD label parser and joined to the region it lies in by
 point-in-polygon (importers.cad.labels, as importers.cad.build does for drawings).
 
 The table's own columns win. A label fills what a lot's columns leave empty: the column
-of the same name (any case: `code`, `density` ...), the table's function column (the one
+of the same name (any case: `code`, `density` ...) or its Vietnamese name (MA_LO, MDXD:
+planning.layer_kinds, AttributeSpec.aliases), the table's function column (the one
 that gives the lots their category, e.g. CHUCNANG, planning.layer_kinds.category_field)
 for the function, else a new column named as a drawing's lots name it. A label that says
 otherwise is a conflict, reported as a drawing's conflicting labels are, the table's value
@@ -36,7 +37,7 @@ from importers.cad import labels
 from importers.cad.labels import LabelIssue, LabelParser, LotLabels
 from importers.ogr import SourceLayer
 from planning.catalogue import function_of
-from planning.layer_kinds import category_field, get_kind
+from planning.layer_kinds import category_field, get_kind, standard_columns
 
 LOT_KIND = "landuse"
 LIST_CAP = 1000  # label issues listed, as in a drawing's report (all are counted)
@@ -338,6 +339,12 @@ class _Merge:
         self.own = {name.lower(): i for i, name in reversed(list(enumerate(self.names)))}
         kind = get_kind(LOT_KIND)
         self.function_field = category_field(kind, self.names, lots.columns, functions)
+        # A label fills the table's own column of a fact under its Vietnamese name too
+        # (MA_LO for the code, MDXD for the density); the import then reads it into the
+        # attribute (importers.service.standard_attributes).
+        for attribute, column in standard_columns(kind, self.names, lots.columns).items():
+            if attribute != FUNCTION:
+                self.own.setdefault(attribute, self.names.index(column))
         self.categories = [self._category(row) for row in range(len(lots))]
         self.from_codes = 0
 

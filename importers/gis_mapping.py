@@ -88,6 +88,7 @@ def inspect_dataset(
             read.append((name, shapes, layer_crs, layer_source))
             if source.text_encoding:
                 encodings.add(source.text_encoding)
+            warnings.extend(source.warnings)
     _check_one_crs_for_points(points, [crs for _name, _shapes, crs, _from in read])
     chosen, crs_source = _preview_crs(user_crs, read, warnings)
     label = import_crs.describe(chosen, given)
@@ -138,7 +139,13 @@ def import_mapped_dataset(
     """The mapped source layers as planning layers, in one transaction; `replace_layers`
     removes the draft's earlier layers of the kinds loaded in it (only those of
     `replace_layer_ids` when given; importers.replacing)."""
-    from importers.service import CadImportResult, _check_permission, _load
+    from importers.service import (
+        CadImportResult,
+        _check_permission,
+        _load,
+        numbered_from_one,
+        standard_attributes,
+    )
 
     _check_permission(user, revision)
     check_encoding(text_encoding)
@@ -167,7 +174,10 @@ def import_mapped_dataset(
                 _("The mapping names none of the file's layers (%(layers)s).")
                 % {"layers": ", ".join(available)}
             )
-        sources = _read_wanted(dataset, wanted, text_encoding, step)
+        sources = [
+            (kind, numbered_from_one(source))
+            for kind, source in _read_wanted(dataset, wanted, text_encoding, step)
+        ]
         if points and user_crs is None and len(sources) > 1:
             _check_one_crs_for_points(points, [_file_crs(whole) for _kind, whole in sources])
         read: list[_Read] = []
@@ -190,9 +200,12 @@ def import_mapped_dataset(
             [(entry.source, entry.kind, entry.crs) for entry in read], functions
         )
         prepared = []
-        for entry, (source, labelling) in zip(read, labelled_tables, strict=True):
+        for entry, (labelled_source, labelling) in zip(read, labelled_tables, strict=True):
             report = ImportReport(filename, dataset.format.name, entry.name, entry.crs_label)
             report.lot_labels = labelled.add(labelling, entry.name, entry.crs)
+            source, report.attribute_columns = standard_attributes(
+                labelled_source, get_kind(entry.kind), functions
+            )
             ready = _prepare(source, entry, report)
             boxes.append(ready.bounds)
             title = f"{entry.name} – {target_label(entry.target)}"  # building lines apart
@@ -268,6 +281,7 @@ def _prepare(source: ogr.SourceLayer, entry: _Read, report: ImportReport):
 
     report.features_read = len(source)
     report.text_encoding = source.text_encoding or ""
+    report.warnings.extend(source.warnings)
     kind = get_kind(entry.kind)
     report.missing_attributes = missing_attributes(kind, [f["name"] for f in source.fields])
     ready = geometry.prepare(source.wkb, kind, import_crs.transformer_to_storage(entry.crs), report)
@@ -388,6 +402,7 @@ def _subset(source: ogr.SourceLayer, keep: np.ndarray) -> ogr.SourceLayer:
         source.text_encoding,
         None if source.text_objects is None else source.text_objects[keep],
         source.text_fields,
+        source.warnings,
     )
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from importers.text import vietnamese
+from planning.errors import InvalidInput
 
 SAMPLE_LIMIT = 2000  # non-ASCII values examined to decide an encoding
 
@@ -53,6 +56,36 @@ def decode_columns(
     if encoding == declared == "utf-8" and requested == "auto":
         return _undo_mojibake(decoded)
     return decoded, None if encoding == declared else encoding
+
+
+def fitting_encoding(
+    columns: list[list[object]],
+    requested: str,
+    *,
+    raw_latin1: bool,
+    declared: str | None = None,
+) -> str | None:
+    """Another encoding the text clearly reads as Vietnamese in, where the `requested` one
+    garbles it (vietnamese.fitting_instead); None when the request is plausible."""
+    text_columns = [i for i, col in enumerate(columns) if any(isinstance(v, str) for v in col)]
+    codec = "latin-1" if raw_latin1 else declared or "cp1252"
+    samples = _samples(columns, text_columns, codec)
+    return vietnamese.fitting_instead(samples, requested)
+
+
+def refuse_misread(fitting: str | None, encoding: str) -> None:
+    """A forced encoding that garbles text another encoding reads as Vietnamese ("§Êt ë"
+    stored as VNI) is refused: garbage stored under a success message is worse. For GIS
+    files and drawings alike."""
+    if fitting:
+        raise InvalidInput(
+            _(
+                "Read as %(encoding)s, the text of the file is not Vietnamese, while read as "
+                "%(fitting)s it is: the text is in %(fitting)s. Choose that text encoding, "
+                "or auto to detect it."
+            )
+            % {"encoding": encoding.upper(), "fitting": fitting.upper()}
+        )
 
 
 def _undo_mojibake(columns: list[list[object]]) -> tuple[list[list[object]], str | None]:

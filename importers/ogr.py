@@ -12,7 +12,7 @@ import datetime as dt
 import math
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +25,7 @@ from pyproj.exceptions import CRSError
 
 from importers import attribute_limit, legacy_text, mapinfo_text, ogr_env
 from importers.sources import Dataset
+from importers.text import vietnamese
 from importers.vector_sniff import LABELS, not_valid
 from planning.errors import InvalidInput
 
@@ -53,6 +54,7 @@ class SourceLayer:
     # and the columns the reader added for them (text, anchor ...), after the table's own
     text_objects: np.ndarray | None = None
     text_fields: tuple[str, ...] = ()
+    warnings: list[str] = field(default_factory=list)  # about how the file was read
 
     def __len__(self) -> int:
         return len(self.wkb)
@@ -67,7 +69,7 @@ def list_layers(dataset: Dataset) -> list[str]:
 
 def _file_layers(dataset: Dataset, file: Path) -> list[str]:
     try:
-        _check_driver(dataset, pyogrio.read_info(file, layer=0), file)
+        _check_driver(dataset, _read_info(dataset, file, 0), file)
     except pyogrio.errors.DataLayerError:
         pass  # no layer to read: nothing can come out of the file
     except _OPEN_ERRORS as exc:
@@ -89,6 +91,12 @@ def _layer_file(dataset: Dataset, layer: str) -> Path:
             % {"name": repr(layer), "layers": ", ".join(f.stem for f in dataset.files)}
         )
     return found
+
+
+def _read_info(dataset: Dataset, file: Path, layer: str | int) -> dict:
+    """GDAL's description of a layer, its names read as the layer's text is (read_layer)."""
+    raw = _text_declaration(dataset, file).raw
+    return pyogrio.read_info(file, layer=layer, encoding="latin1" if raw else None)
 
 
 def _check_driver(dataset: Dataset, info: dict, file: Path) -> None:
@@ -146,7 +154,7 @@ def choose_layer(dataset: Dataset, requested: str | None, mapping_page: str = ""
 def _count(dataset: Dataset, layer: str) -> int:
     file = _layer_file(dataset, layer)
     try:
-        info = pyogrio.read_info(file, layer=layer)
+        info = _read_info(dataset, file, layer)
     except _OPEN_ERRORS as exc:
         raise _unreadable(dataset, file) from exc
     _check_driver(dataset, info, file)
@@ -164,10 +172,11 @@ def read_layer(
     limit (QGIS's layer_styles keeps style texts far longer)."""
     file = _layer_file(dataset, layer)
     text = _text_declaration(dataset, file)
+    encoding = "latin1" if text.raw else None
     try:
-        _check_driver(dataset, pyogrio.read_info(file, layer=layer), file)
+        _check_driver(dataset, _read_info(dataset, file, layer), file)
         meta, fids, wkb, field_data = pyogrio.raw.read(
-            file, layer=layer, return_fids=True, encoding="latin1" if text.raw else None
+            file, layer=layer, return_fids=True, encoding=encoding
         )
     except (
         pyogrio.errors.DataSourceError,
@@ -177,6 +186,8 @@ def read_layer(
         pyogrio.errors.CRSError,
     ) as exc:
         raise _unreadable(dataset, file) from exc
+    except UnicodeDecodeError as exc:  # text that is not in the charset the file declares
+        raise _not_in_declared_charset(file) from exc
     attributes_only = wkb is None  # GDAL gives no geometry column at all
     if attributes_only:
         if geometry_required:
@@ -184,10 +195,15 @@ def read_layer(
         wkb = np.full(len(fids), None, dtype=object)
     crs, problem = _parse_crs(meta.get("crs"), dataset, file)
     names = [str(n) for n in meta["fields"]]
+    columns = [_column_values(col) for col in field_data]
+    warnings: list[str] = []
+    if text.cpg_utf8:
+        text, columns, names, warnings = _check_cpg_utf8(file, columns, names)
+    elif text.raw and text.declared:
+        names = [_decoded_name(name, text.declared) for name in names]
     fields = [
         {"name": n, "type": _type_name(t)} for n, t in zip(names, meta["dtypes"], strict=True)
     ]
-    columns = [_column_values(col) for col in field_data]
     objects = _text_objects(dataset, file, layer, text, names) if _has_points(wkb) else None
     if objects is not None:  # legacy-font texts count in the detection, then each is decoded
         if mapinfo_text.ANCHOR_FIELD not in {name.lower() for name in names}:
@@ -205,6 +221,12 @@ def read_layer(
         )
         if text_encoding != "auto":
             _refuse_lost_text(legacy_text.lost_values(columns, decoded), text_encoding)
+            legacy_text.refuse_misread(
+                legacy_text.fitting_encoding(
+                    columns, text_encoding, raw_latin1=text.raw, declared=text.declared
+                ),
+                text_encoding,
+            )
         columns = decoded
     if objects is not None:
         codec = "latin-1" if text.raw else text.declared or "cp1252"
@@ -214,7 +236,7 @@ def read_layer(
         used = used or by_font
     if not attributes_only:
         attribute_limit.check_columns(file.name, layer, fields, columns, fids)
-    source = SourceLayer(layer, crs, problem, fids, wkb, fields, columns, used)
+    source = SourceLayer(layer, crs, problem, fids, wkb, fields, columns, used, warnings=warnings)
     if objects is not None:
         source.text_objects = np.array([text is not None for text in objects.texts])
         source.text_fields = tuple(field["name"] for field in fields[len(names) :])
@@ -270,6 +292,45 @@ def _refuse_lost_text(lost: int, encoding: str) -> None:
         )
 
 
+def _not_in_declared_charset(file: Path) -> InvalidInput:
+    return InvalidInput(
+        _("The text of %(name)s is not in the character set the file declares: it cannot be read.")
+        % {"name": file.name}
+    )
+
+
+def _check_cpg_utf8(
+    file: Path, columns: list[list[object]], names: list[str]
+) -> tuple[_TextDeclaration, list[list[object]], list[str], list[str]]:
+    """A shapefile whose .cpg says UTF-8, read byte for byte: its text as UTF-8 when its bytes
+    are, else (TCVN3 or cp1258 bytes under a .cpg a tool wrote by default) as a shapefile
+    without .cpg, detected, with a warning that the .cpg is wrong."""
+    raws = [
+        value.encode("latin-1") for column in columns for value in column if isinstance(value, str)
+    ]
+    if vietnamese.is_utf8([*raws, *(name.encode("latin-1") for name in names)]):
+        utf8 = [[_from_raw(value, "utf-8") for value in column] for column in columns]
+        return _DECLARED_ONLY, utf8, [_decoded_name(n, "utf-8") for n in names], []
+    warning = _(
+        "The .cpg file of %(name)s says the text is UTF-8, but it is not: the .cpg was "
+        "ignored and the text encoding detected (or taken as chosen)."
+    ) % {"name": file.name}
+    return _TextDeclaration(raw=True, detect=True), columns, names, [warning]
+
+
+def _from_raw(value: object, codec: str) -> object:
+    """A value read byte for byte as Latin-1, decoded with `codec` (and NFC)."""
+    if not isinstance(value, str) or value.isascii():
+        return value
+    return unicodedata.normalize("NFC", value.encode("latin-1").decode(codec, errors="replace"))
+
+
+def _decoded_name(name: str, codec: str) -> str:
+    """A field name read byte for byte as Latin-1, in the codec the file declares."""
+    decoded = _from_raw(name, codec)
+    return decoded if isinstance(decoded, str) and "\ufffd" not in decoded else name
+
+
 @dataclass(frozen=True)
 class _TextDeclaration:
     """How a source declares its text encoding, and so how to read and check it."""
@@ -277,6 +338,7 @@ class _TextDeclaration:
     raw: bool = False  # read the text byte for byte as Latin-1 and decode it here
     declared: str | None = None  # Python codec the source declares (or is presumed in)
     detect: bool = False  # look for legacy Vietnamese text when the encoding is "auto"
+    cpg_utf8: bool = False  # a .cpg says UTF-8: read raw, and check that the bytes are
 
 
 _DECLARED_ONLY = _TextDeclaration()
@@ -300,6 +362,10 @@ _CPG_WESTERN = {
     "latin1": "latin-1",
     "28591": "latin-1",
 }
+# GDAL's iconv CP1258 drops each value's last character (it waits for a combining mark
+# that never comes): read the bytes and decode them here, as MapInfo's WindowsVietnamese.
+_CPG_VIETNAMESE = {"1258", "cp1258", "windows1258", "ansi1258"}
+_CPG_UTF8 = {"utf8", "65001"}
 _MAPINFO_CHARSET = re.compile(
     rb'(?im)^[ \t]*!?(?:type[ \t]+\w+[ \t]+)?charset[ \t]+"?(\w+)"?[ \t]*\r?$'
 )
@@ -308,14 +374,21 @@ _HEADER_BYTES = 65536  # the charset sits in the first lines of a .tab/.mif
 
 def _text_declaration(dataset: Dataset, file: Path) -> _TextDeclaration:
     """Shapefiles without .cpg and MapInfo "Neutral" tables declare nothing: read their
-    bytes and let detection decide. A single-byte Western charset is read as declared but
+    bytes and let detection decide. A .cpg saying UTF-8 is checked against the bytes (tools
+    write it by default over TCVN3 tables), and Windows-1258 is decoded here, as GDAL's
+    iconv loses letters. A single-byte Western charset is read as declared but
     checked too: legacy Vietnamese bytes under it were the norm. Anything else (UTF-8
     formats, other declared charsets) is taken at its word."""
     if dataset.format.name == "ESRI Shapefile":
         cpg = _companion(file, ".cpg")
         if cpg is None:
             return _TextDeclaration(raw=True, detect=True)
-        western = _CPG_WESTERN.get(_charset_key(cpg.read_bytes()[:64]))
+        key = _charset_key(cpg.read_bytes()[:64])
+        if key in _CPG_UTF8:
+            return _TextDeclaration(raw=True, declared="utf-8", cpg_utf8=True)
+        if key in _CPG_VIETNAMESE:
+            return _TextDeclaration(raw=True, declared="cp1258", detect=True)
+        western = _CPG_WESTERN.get(key)
         return _TextDeclaration(declared=western, detect=True) if western else _DECLARED_ONLY
     if dataset.format.name == "MapInfo File":
         charset = _mapinfo_charset(file)

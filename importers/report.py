@@ -31,6 +31,8 @@ class ImportReport:
     missing_attributes: list[str] = field(default_factory=list)
     # MapInfo text objects read as lot labels: {texts, lots, labelled} (importers.gis_labels)
     lot_labels: dict | None = None
+    # attributes read from Vietnamese columns, kept beside them: {"code": "MA_LO"}
+    attribute_columns: dict[str, str] = field(default_factory=dict)
 
     def reject(self, index: int, reason: str) -> None:
         self.rejected.append(Rejection(index, reason))

@@ -7,6 +7,7 @@ error nothing stays in the database and the work directory is removed.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -39,6 +40,7 @@ from importers.sources import is_cad, locate_dataset
 from importers.text.vietnamese import ENCODINGS
 from planning import visibility
 from planning.actions import audit
+from planning.catalogue import function_of
 from planning.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated
 from planning.layer_kinds import (
     KINDS,
@@ -46,6 +48,7 @@ from planning.layer_kinds import (
     catalogue_functions_once,
     category_column,
     get_kind,
+    standard_columns,
 )
 from planning.models import LandUseCategory, Layer, Project, Revision
 
@@ -112,12 +115,13 @@ def import_upload(
         # several files: one layer of one kind here, all of them through the layer mapping
         mapping_page = reverse("webmap:revision-cad", args=[revision.pk])
         layer_name = ogr.choose_layer(dataset, source_layer, mapping_page)
-        source = ogr.read_layer(dataset, layer_name, text_encoding)
+        source = numbered_from_one(ogr.read_layer(dataset, layer_name, text_encoding))
         source_crs = _resolve_crs(source, user_crs)
         report = ImportReport(
             filename, dataset.format.name, layer_name, import_crs.describe(source_crs, crs)
         )
         report.text_encoding = source.text_encoding or ""
+        report.warnings.extend(source.warnings)
         if source.text_encoding in ("tcvn3", "vni", "cp1258"):
             report.warnings.append(
                 _("Text was converted from the legacy %(encoding)s encoding to Unicode.")
@@ -127,6 +131,7 @@ def import_upload(
             raise InvalidInput(_("The layer contains no features."))
         functions = catalogue_functions_once()
         source, labelling = gis_labels.label_lots(source, layer_kind.code, functions)
+        source, report.attribute_columns = standard_attributes(source, layer_kind, functions)
         report.features_read = len(source)  # text objects read as lot labels are no features
         report.lot_labels = gis_labels.lot_labels(labelling)
         report.missing_attributes = missing_attributes(
@@ -163,10 +168,51 @@ def import_upload(
     )
 
 
+def numbered_from_one(source: ogr.SourceLayer) -> ogr.SourceLayer:
+    """The layer with its features numbered from 1, as a GeoPackage, MapInfo or KML file
+    numbers them, when its file counts from 0 (a shapefile, GeoJSON): the number a
+    feature's source reference carries, which QA findings show ("lot no. 1 in lots.shp")."""
+    if not len(source.fids) or int(source.fids.min()) != 0:
+        return source
+    return dataclasses.replace(source, fids=source.fids + 1)
+
+
+def standard_attributes(
+    source: ogr.SourceLayer, kind: LayerKind, catalogue
+) -> tuple[ogr.SourceLayer, dict[str, str]]:
+    """The layer with the kind's attributes its columns give under Vietnamese names
+    (planning.layer_kinds.standard_columns: MA_LO -> code, CHUCNANG -> function) added
+    beside those columns, which stay as they are; and {attribute: column} for the report.
+    A function is stored as the catalogue code its value names ("Đất ở" -> its code, as a
+    drawing's labels give it), else as written. After a MapInfo table's text objects filled
+    those columns (importers.gis_labels), so the attributes have what the labels said."""
+    names = [field["name"] for field in source.fields]
+    found = standard_columns(kind, names, source.columns, catalogue)
+    if not found:
+        return source, {}
+    fields, columns = list(source.fields), list(source.columns)
+    functions = catalogue() if "function" in found else {}
+    for attribute, column_name in found.items():
+        at = names.index(column_name)
+        field, values = {**source.fields[at], "name": attribute}, source.columns[at]
+        if attribute == "function":  # a catalogue code, whatever the column's type
+            field["type"] = "string"
+            values = [_function_value(value, functions) for value in values]
+        fields.append(field)
+        columns.append(list(values))
+    return dataclasses.replace(source, fields=fields, columns=columns), found
+
+
+def _function_value(value: object, functions: dict[str, str]) -> object:
+    if value is None or not str(value).strip():
+        return value
+    return function_of(str(value), functions) or str(value).strip()
+
+
 def missing_attributes(kind: LayerKind, field_names: Iterable[str]) -> list[str]:
     """The attributes the kind requires that the source has no field for (any case), in
     the kind's order: what planning.qa's attributes.required rule will report per feature.
-    (A land-use category read from CHUCNANG, MDSD ... does not give a lot its `function`.)"""
+    Vietnamese columns (MA_LO, CHUCNANG) were read into them before (standard_attributes)."""
     lowered = {name.lower() for name in field_names}
     return [spec.name for spec in kind.required if spec.name not in lowered]
 
@@ -266,13 +312,13 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-CAD_ENCODINGS = ("auto", "tcvn3", "vni")  # a drawing's text: detected or a legacy font's
+CAD_ENCODINGS = ("auto", "tcvn3", "vni", "cp1258")  # a drawing's text: detected or forced
 
 
 def check_cad_encoding(text_encoding: str) -> None:
     if text_encoding not in CAD_ENCODINGS:
         raise InvalidInput(
-            _("Unknown text encoding %(encoding)s; expected auto, tcvn3 or vni.")
+            _("Unknown text encoding %(encoding)s; expected auto, tcvn3, vni or cp1258.")
             % {"encoding": repr(text_encoding)}
         )
 

@@ -9,6 +9,7 @@ values are catalogue codes is chosen for the whole layer (category_field).
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +26,10 @@ class AttributeSpec:
     name: str
     type: str  # "string" | "number" | "integer"
     label: str
+    # Source columns that hold the attribute under a Vietnamese name, as column_key()
+    # writes them (MA_LO, "Mã lô" -> "malo"): an import reads the first one present into
+    # the attribute when the file has no column of the attribute's own name.
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -41,22 +46,16 @@ class LayerKind:
         return [a.name for a in (*self.required, *self.optional)]
 
 
-_CODE = AttributeSpec("code", "string", "lot code")
-_FUNCTION = AttributeSpec("function", "string", "land-use function")
-_CATEGORY_KEYS = (
-    "function",
-    "category",
-    "landuse",
-    "land_use",
-    "chuc_nang",
-    "chucnang",
-    "loai_dat",
-    "loaidat",
-    "ma_dat",
-    "kyhieu",
-    "ky_hieu",
-    "mdsd",
+_CODE = AttributeSpec(
+    "code", "string", "lot code", ("malo", "khlo", "kyhieulo", "sohieulo", "kyhieu")
 )
+_FUNCTION = AttributeSpec(
+    "function", "string", "land-use function", ("chucnang", "loaidat", "madat", "mdsd")
+)
+# "kyhieu" holds a lot code in some files and a land-use code (ODT) in others: it is a
+# category key too, and category_field() decides by its values which it is.
+_CATEGORY_KEYS = ("function", "category", "landuse", *_FUNCTION.aliases, "kyhieu")
+_NAME = ("ten",)
 
 KINDS: dict[str, LayerKind] = {
     kind.code: kind
@@ -65,7 +64,7 @@ KINDS: dict[str, LayerKind] = {
             "boundary",
             _("Plan boundary"),
             "polygon",
-            optional=(AttributeSpec("name", "string", "name"),),
+            optional=(AttributeSpec("name", "string", "name", _NAME),),
             draw_order=90,
         ),
         LayerKind(
@@ -74,12 +73,19 @@ KINDS: dict[str, LayerKind] = {
             "polygon",
             required=(_CODE, _FUNCTION),
             optional=(
-                AttributeSpec("area", "number", "area (m²)"),
-                AttributeSpec("density", "number", "building density (%)"),
-                AttributeSpec("far", "number", "land-use coefficient"),
-                AttributeSpec("storeys_min", "integer", "minimum storeys"),
-                AttributeSpec("storeys_max", "integer", "maximum storeys"),
-                AttributeSpec("height_max", "number", "maximum height (m)"),
+                AttributeSpec("area", "number", "area (m²)", ("dientich", "dientichlo")),
+                AttributeSpec(
+                    "density",
+                    "number",
+                    "building density (%)",
+                    ("mdxd", "matdo", "matdoxd", "matdoxaydung"),
+                ),
+                AttributeSpec("far", "number", "land-use coefficient", ("hssdd", "hesosdd")),
+                AttributeSpec("storeys_min", "integer", "minimum storeys", ("tangcaomin", "tcmin")),
+                AttributeSpec("storeys_max", "integer", "maximum storeys", ("tangcaomax", "tcmax")),
+                AttributeSpec(
+                    "height_max", "number", "maximum height (m)", ("chieucaomax", "hmax")
+                ),
             ),
             category_keys=_CATEGORY_KEYS,
             draw_order=10,
@@ -89,7 +95,7 @@ KINDS: dict[str, LayerKind] = {
             _("Roads"),
             "any",
             optional=(
-                AttributeSpec("name", "string", "road name"),
+                AttributeSpec("name", "string", "road name", (*_NAME, "tenduong")),
                 AttributeSpec("width", "number", "right of way (m)"),
                 AttributeSpec("section", "string", "cross-section"),
             ),
@@ -114,8 +120,8 @@ KINDS: dict[str, LayerKind] = {
             _("Buildings"),
             "polygon",
             optional=(
-                AttributeSpec("storeys", "integer", "storeys"),
-                AttributeSpec("height", "number", "height (m)"),
+                AttributeSpec("storeys", "integer", "storeys", ("tangcao", "sotang")),
+                AttributeSpec("height", "number", "height (m)", ("chieucao",)),
                 AttributeSpec("use", "string", "use"),
             ),
             draw_order=50,
@@ -142,10 +148,57 @@ def get_kind(code: str) -> LayerKind:
         ) from None
 
 
+def column_key(name: str) -> str:
+    """A column name as aliases are written: without case, diacritics, spaces or
+    underscores ("CHỨC_NĂNG", "Chuc nang", "CHUCNANG" -> "chucnang")."""
+    bare = unicodedata.normalize("NFD", name.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in bare.casefold() if c.isalnum() and not unicodedata.combining(c))
+
+
+def _by_key(field_names: list[str]) -> dict[str, str]:
+    """Each column key -> the first field that has it."""
+    keyed: dict[str, str] = {}
+    for name in field_names:
+        keyed.setdefault(column_key(name), name)
+    return keyed
+
+
 def category_candidates(kind: LayerKind, field_names: list[str]) -> list[str]:
-    """The source fields that may hold the land-use category, in the kind's preference order."""
-    by_lower = {name.lower(): name for name in field_names}
-    return [by_lower[key] for key in kind.category_keys if key in by_lower]
+    """The source fields that may hold the land-use category, in the kind's preference order
+    (any case, with or without diacritics and underscores: CHUC_NANG, "Chức năng")."""
+    by_key = _by_key(field_names)
+    return [by_key[key] for key in kind.category_keys if key in by_key]
+
+
+def standard_columns(
+    kind: LayerKind,
+    field_names: list[str],
+    columns: list[list],
+    catalogue: Functions | None = None,
+) -> dict[str, str]:
+    """{attribute: source field} for the kind's attributes the file names in Vietnamese
+    only (MA_LO -> code, CHUCNANG -> function): those without a field of their own name
+    (any case), each read from its first alias present. The function comes from the field
+    category_field() chooses, the lot code from an alias field other than that one (KYHIEU
+    is either)."""
+    own = {name.lower() for name in field_names}
+    by_key = _by_key(field_names)
+    found: dict[str, str] = {}
+    function_field = None
+    if kind.category_keys:
+        function_field = category_field(kind, field_names, columns, catalogue)
+    for spec in (*kind.required, *kind.optional):
+        if spec.name in own:
+            continue
+        if spec.name == "function":
+            if function_field is not None and function_field.lower() != spec.name:
+                found[spec.name] = function_field
+            continue
+        present = [by_key[key] for key in spec.aliases if key in by_key]
+        present = [name for name in present if name != function_field]
+        if present:
+            found[spec.name] = present[0]
+    return found
 
 
 Functions = Callable[[], dict[str, str]]  # planning.catalogue.function_names, read lazily

@@ -144,7 +144,7 @@ class UploadForm(forms.Form):
     def clean(self) -> dict:
         """An empty layer name is the file's (QA walk: a required name cleared the chosen
         file on the error page, so the planner had to choose it again)."""
-        data = super().clean()
+        data = super().clean() or self.cleaned_data
         upload = data.get("file")
         if not (data.get("name") or "").strip() and upload is not None:
             data["name"] = unicodedata.normalize("NFC", Path(upload.name).stem)[:200]

@@ -59,7 +59,7 @@ def encoding_choices() -> list[dict[str, str | bool]]:
         "utf-8": _("Unicode (UTF-8), GIS files"),
         "tcvn3": _("TCVN3 (ABC, .Vn fonts)"),
         "vni": _("VNI (VNI-Windows fonts)"),
-        "cp1258": _("Windows Vietnamese (cp1258), GIS files"),
+        "cp1258": _("Windows Vietnamese (cp1258)"),
         "cp1252": _("Windows Western (cp1252), GIS files"),
     }
     return [

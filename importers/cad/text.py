@@ -34,9 +34,12 @@ from collections.abc import Callable, Iterable, Iterator
 from ezdxf.document import Drawing
 from ezdxf.lldxf.encoding import decode_dxf_unicode, decode_mif_to_unicode
 
+from importers import legacy_text
 from importers.text import vietnamese
 
-LEGACY = ("tcvn3", "vni")
+# decoded from the code page's bytes; cp1258 only when forced or when it reads the drawing
+# strictly better than its own code page (Vietnamese Windows text under an ANSI_1252 header)
+LEGACY = ("tcvn3", "vni", "cp1258")
 
 
 def codec_of(doc: Drawing) -> str:
@@ -275,15 +278,30 @@ class TextDecoder:
         self.document_choice: str | None = None
         if requested == "auto":
             self._detect(samples)
+        elif requested in LEGACY:  # a choice the texts clearly contradict is refused
+            raws = self._raws(_legacy_samples(unescape(s) for s in samples))
+            legacy_text.refuse_misread(
+                vietnamese.fitting_instead(raws, requested, LEGACY), requested
+            )
+
+    def _raws(self, texts: list[str]) -> list[bytes]:
+        return [raw for text in texts if (raw := raw_bytes(text, self.codec)) is not None]
 
     def _detect(self, samples: Iterable[str]) -> None:
         texts = _legacy_samples(unescape(s) for s in samples)
         fitting = [text for text in texts if raw_bytes(text, self.codec) is not None]
         if len(fitting) < len(texts) and all(map(_reads_as_vietnamese, fitting)):
             return  # a Unicode drawing: "Cây xanh" is as written; only legacy fonts decode
-        raws = [raw for text in fitting if (raw := raw_bytes(text, self.codec)) is not None]
+        raws = self._raws(fitting)
         detected = vietnamese.detect(raws)
+        if detected == "cp1258" and not self._beats_code_page(raws):
+            detected = None
         self.document_choice = detected if detected in LEGACY else None
+
+    def _beats_code_page(self, raws: list[bytes]) -> bool:
+        """cp1258 reads most letters as cp1252 does: it is chosen only where it reads the
+        texts strictly better than the drawing's own code page (ý õ Ì → ư ơ ̀)."""
+        return vietnamese.total(raws, "cp1258") > vietnamese.total(raws, self.codec)
 
     def decode(self, text: str, style: str = "", fonts: FontChanges = ()) -> str:
         """The text in NFC Unicode; `fonts`: where MTEXT switched fonts inside it."""

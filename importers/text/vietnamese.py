@@ -132,15 +132,41 @@ def detect(samples: Iterable[bytes], declared: str | None = None) -> str | None:
         return None
     best, best_score = "cp1252", 0.0
     if declared:
-        best, best_score = declared, max(0.0, _total(legacy, declared))
+        best, best_score = declared, max(0.0, total(legacy, declared))
     for encoding in ENCODINGS:
         if encoding == declared:
             continue
         if encoding == "utf-8" and not is_utf8(legacy):
             continue
-        total = _total(legacy, encoding)
-        if total > best_score:
-            best, best_score = encoding, total
+        reading = total(legacy, encoding)
+        if reading > best_score:
+            best, best_score = encoding, reading
+    return best
+
+
+CLEAR_EVIDENCE = 2.0  # a reading's total score that says the text is Vietnamese in it
+CLEARLY_WORSE = 0.25  # a forced reading at most this share of a clear one's score is wrong
+
+
+def fitting_instead(
+    samples: Iterable[bytes], forced: str, candidates: Iterable[str] = ENCODINGS
+) -> str | None:
+    """The encoding that clearly reads the samples as Vietnamese where the `forced` one
+    does not (it scores 0 or less, or a small share of that encoding's score), or None:
+    the evidence against a planner's choice ("§Êt ë" read as VNI) must be clear, and one
+    short label never is."""
+    legacy = [raw for raw in samples if raw and not raw.isascii()]
+    if not legacy:
+        return None
+    best, best_score = None, CLEAR_EVIDENCE
+    for encoding in candidates:
+        if encoding == forced or (encoding == "utf-8" and not is_utf8(legacy)):
+            continue
+        reading = total(legacy, encoding)
+        if reading >= best_score:
+            best, best_score = encoding, reading
+    if best is None or total(legacy, forced) > best_score * CLEARLY_WORSE:
+        return None
     return best
 
 
@@ -153,5 +179,6 @@ def is_utf8(samples: Iterable[bytes]) -> bool:
     return True
 
 
-def _total(samples: list[bytes], encoding: str) -> float:
+def total(samples: list[bytes], encoding: str) -> float:
+    """The samples' summed score read in `encoding`."""
     return sum(score(decode(raw, encoding)) for raw in samples)

@@ -12,6 +12,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from importers.service import import_cad, import_upload
@@ -87,11 +88,12 @@ def test_one_layer_per_kind_in_one_import(planner, draft_plan, tmp_path):
     assert "MĐXD 80%" in {t.attributes["text"].split("\n")[2] for t in texts}
 
 
-def test_forced_vni_encoding_is_honoured(planner, draft_plan, tmp_path):
-    result = run(planner, draft_plan, plan_drawing(tmp_path / "plan.dxf"), text_encoding="vni")
-    assert result.report["text_encoding"] == "vni"
-    lot = Feature.objects.filter(layer=result.layers[0], attributes__code="A1-01").get()
-    assert lot.attributes.get("function") is None  # TCVN3 bytes read as VNI are no name
+def test_forced_vni_encoding_on_a_tcvn3_drawing_is_refused(planner, draft_plan, tmp_path):
+    # TCVN3 bytes read as VNI would be stored garbled ("§Êt ë") under a success message
+    before = Layer.objects.filter(revision=draft_plan).count()
+    with translation.override("en"), pytest.raises(InvalidInput, match="the text is in TCVN3"):
+        run(planner, draft_plan, plan_drawing(tmp_path / "plan.dxf"), text_encoding="vni")
+    assert Layer.objects.filter(revision=draft_plan).count() == before
 
 
 def test_import_upload_takes_a_dxf_into_one_kind(planner, draft_plan, tmp_path):

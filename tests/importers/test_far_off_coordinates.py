@@ -186,7 +186,7 @@ def test_geojson_with_a_feature_far_outside_is_refused_whole(
     assert response.status_code == 400, response.text
     detail = response.json()["detail"]
     assert detail.startswith("1 of 2 features lie outside Viet Nam")
-    assert "lots.geojson#lots:1" in detail
+    assert "lots.geojson#lots:2" in detail  # the second feature: numbered from 1
     assert "Nothing was imported" in detail
     assert stored(draft_plan) == before
 

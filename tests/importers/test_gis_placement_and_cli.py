@@ -222,12 +222,23 @@ def test_describe_never_says_unnamed():
 
 
 def test_mapped_import_reports_missing_attributes_as_the_upload_does(planner, draft_plan, tmp_path):
-    path = zipped(shapefile(tmp_path))
+    fields = {"TEN": LOT_FIELDS["TEN"]}  # neither a code nor a function under any name
+    path = zipped(shapefile(tmp_path, fields=fields))
     job = mapped(planner, draft_plan, path).report
     upload = uploaded(planner, draft_plan, path).report
     assert job["layers"][0]["missing_attributes"] == ["code", "function"]
     assert upload["missing_attributes"] == ["code", "function"]
-    # CHUCNANG is the category (map colours, balance), not the `function` QA requires.
+
+
+def test_vietnamese_columns_give_the_attributes_qa_requires(planner, draft_plan, tmp_path):
+    # MA_LO and CHUCNANG are the `code` and `function` QA requires (tests/importers/
+    # test_vietnamese_columns.py); CHUCNANG is still the category (map colours, balance).
+    path = zipped(shapefile(tmp_path))
+    job = mapped(planner, draft_plan, path).report
+    upload = uploaded(planner, draft_plan, path).report
+    assert job["layers"][0]["missing_attributes"] == upload["missing_attributes"] == []
+    read = {"code": "MA_LO", "function": "CHUCNANG"}
+    assert job["layers"][0]["attribute_columns"] == upload["attribute_columns"] == read
     categories = Feature.objects.filter(layer__revision=draft_plan, layer__name__contains="lots")
     assert sorted(set(categories.values_list("category", flat=True))) == ["CX", "ODT", "TMD"]
 
@@ -264,7 +275,8 @@ def test_command_imports_gis_files(planner, draft_plan, tmp_path, form):
     assert isinstance(report, dict)
     assert report["features"] == {"landuse": 3}
     assert (report["source_crs"], report["crs_source"]) == ("EPSG:9214", "file")
-    assert report["layers"][0]["missing_attributes"] == ["code", "function"]
+    # MA_LO and CHUCNANG are the code and function (importers.service.standard_attributes)
+    assert report["layers"][0]["missing_attributes"] == []
     assert far_km(report["warnings"]) == []
     revision = Revision.objects.get(pk=report["revision"])
     assert revision.project == draft_plan.project
@@ -283,7 +295,7 @@ def test_command_warns_of_the_wrong_zone_and_takes_gis_encodings(planner, draft_
         "--crs",
         DA_NANG,
         "--encoding",
-        "utf-8",  # a GIS encoding; drawings take auto, tcvn3 or vni only
+        "utf-8",  # a GIS encoding; drawings take auto, tcvn3, vni or cp1258 only
         "--no-progress",
         "--json",
     )
@@ -298,7 +310,7 @@ def test_command_text_report_of_a_gis_file(planner, draft_plan, tmp_path):
     assert progress == ""
     assert "CRS EPSG:9214 (declared by the file), text as declared" in text
     assert "  landuse: 3 features" in text
-    assert "  layer lots: 3 of 3 loaded, missing attributes: code, function" in text
+    assert "  layer lots: 3 of 3 loaded, missing attributes: -" in text
 
 
 def test_command_names_a_missing_shapefile_part(planner, draft_plan, tmp_path):
@@ -312,9 +324,9 @@ def test_command_names_a_missing_shapefile_part(planner, draft_plan, tmp_path):
 
 def test_command_refuses_a_gis_encoding_for_a_drawing(planner, draft_plan, tmp_path):
     path = plan_drawing(tmp_path / "plan.dxf")
-    with pytest.raises(CommandError, match="expected auto, tcvn3 or vni"):
+    with pytest.raises(CommandError, match="expected auto, tcvn3, vni or cp1258"):
         command(
-            path, draft_plan.project.code, "--mapping", json.dumps(MAPPING), "--encoding", "cp1258"
+            path, draft_plan.project.code, "--mapping", json.dumps(MAPPING), "--encoding", "utf-8"
         )
 
 

@@ -117,7 +117,7 @@ def test_typed_vn2000_coordinates_place_the_scan(
     expect(errors).to_contain_text("1.821.300,25")
     expect(first_east).to_have_attribute("aria-invalid", "true")
     page.click("#georef-apply")
-    expect(page.locator("#georef-status")).to_contain_text("nothing was sent")
+    expect(page.locator("#georef-status")).to_contain_text("chưa có gì được gửi đi")
     page.wait_for_timeout(300)
     assert posts == []
     first_east.fill(vietnamese(typed[0][0]))

@@ -153,8 +153,9 @@ def inspect_and_map(page: Page, drawing: Path, tmp_path: Path) -> None:
     assert rows["KHUNG_TEN"]["total"] == "2"
     # guesses from the names: lot boundaries, hatches and lot labels are land use
     assert {name: rows[name]["kind"] for name in MAPPING} == MAPPING
-    # a drawing's text takes only its fonts' encodings: the GIS ones are disabled
-    assert page.is_disabled("#cad-encoding option[value='cp1258']")
+    # a drawing's text takes only the legacy encodings: the GIS ones are disabled
+    assert page.is_disabled("#cad-encoding option[value='utf-8']")
+    assert page.is_enabled("#cad-encoding option[value='cp1258']")  # Vietnamese Windows
     assert page.is_enabled("#cad-encoding option[value='tcvn3']")
     expect(page.locator("#cad-status")).to_contain_text("was assumed")  # no CRS in the file
     reinspect(page, lambda: page.select_option("#cad-crs", hue_option(page)))

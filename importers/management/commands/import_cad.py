@@ -66,7 +66,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--encoding",
             choices=["auto", *ENCODINGS],
-            help="text encoding (drawings: auto, tcvn3 or vni)",
+            help="text encoding (drawings: auto, tcvn3, vni or cp1258)",
         )
         parser.add_argument(
             "--control-points",

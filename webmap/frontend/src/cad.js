@@ -231,7 +231,7 @@ async function runJob(page) {
   }
 }
 
-/** Drawings take only the encodings of their fonts: the GIS-only ones are disabled. */
+/** Drawings take only the legacy encodings: the GIS-only ones are disabled. */
 function limitEncodings(config, file) {
   const name = file ? file.name.toLowerCase() : '';
   const drawing = config.drawingSuffixes.some((suffix) => name.endsWith(suffix));
