@@ -25,7 +25,7 @@ import { fromLonLat } from 'ol/proj';
 import proj4 from 'proj4';
 import { readConfig, el, interpolate } from './config.js';
 import { mapControls } from './controls.js';
-import { NumberTextError, formatDecimal, parseNumber } from './numbers.js';
+import { formatDecimal, readNumberInput } from './numbers.js';
 
 // E/N are written to the millimetre, as surveyed coordinates are.
 const GRID_DIGITS = 3;
@@ -91,32 +91,13 @@ function fmt(value, digits) {
   return value === null || value === undefined ? '' : formatDecimal(value, digits);
 }
 
-/** The number typed into an E/N input as the page's language writes it ("561.300,25" is
- * 561300.25 in Vietnamese): {value} (null when empty), or {message} saying why it is no
- * number and how to write one. */
-function readCoordinate(input, labels) {
-  try {
-    return { value: parseNumber(input.value) };
-  } catch (error) {
-    if (!(error instanceof NumberTextError)) throw error;
-    const message = interpolate(labels.numberMalformed, {
-      field: input.getAttribute('aria-label'),
-      text: input.value.trim(),
-      example: error.example,
-      group: error.group,
-      decimal: error.decimal,
-    });
-    return { value: null, message };
-  }
-}
-
 /** Marks every E/N input whose text is no number and says why under the table: a point
  * typed the other language's way must not be sent, nor dropped in silence. True when all
  * are empty or numbers. */
 function checkInputs(labels) {
   const messages = [];
   document.querySelectorAll('#georef-points input.georef-coordinate').forEach((input) => {
-    const { message } = readCoordinate(input, labels);
+    const { message } = readNumberInput(input, labels);
     if (message) messages.push(message);
     if (message) input.setAttribute('aria-invalid', 'true');
     else input.removeAttribute('aria-invalid');
@@ -193,7 +174,7 @@ function start() {
   function typed(p, input, row) {
     checkInputs(labels);
     const { axis } = input.dataset;
-    const { value, message } = readCoordinate(input, labels);
+    const { value, message } = readNumberInput(input, labels);
     p.wrong = { ...p.wrong, [axis]: message ? input.value : undefined };
     if (message) return;
     p[axis] = value;

@@ -2,6 +2,7 @@
 // 1.821.300,25 ("." groups the thousands, "," marks the decimals), English 1,821,300.25;
 // both may group with spaces. The formatters print numbers for the page; parseNumber reads
 // what people type into its inputs by the same rules.
+import { interpolate } from './config.js';
 
 // Spaces that group digits: the plain one, the non-breaking one and the narrow one (what
 // Intl and office programs put between groups in some languages).
@@ -76,3 +77,23 @@ export function parseNumber(text, lang = pageLanguage()) {
   if (digits === null || !fractionOk || rest.length) throw new NumberTextError(text, lang);
   return Number(`${sign}${digits}${fraction === undefined ? '' : `.${fraction}`}`);
 }
+
+/** A number input's value as the page's language writes it ("561.300,25" is 561300.25 in
+ * Vietnamese): {value} (null when empty), or {message} saying why it is no number and how
+ * to write one (labels.numberMalformed, naming the input by its aria-label). */
+export function readNumberInput(input, labels) {
+  try {
+    return { value: parseNumber(input.value) };
+  } catch (error) {
+    if (!(error instanceof NumberTextError)) throw error;
+    const message = interpolate(labels.numberMalformed, {
+      field: input.getAttribute('aria-label'),
+      text: input.value.trim(),
+      example: error.example,
+      group: error.group,
+      decimal: error.decimal,
+    });
+    return { value: null, message };
+  }
+}
+

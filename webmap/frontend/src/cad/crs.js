@@ -1,8 +1,8 @@
 // The coordinate system step: the drawing's own (GEODATA) or the storage default, a VN-2000
 // TM-3 zone chosen by province (GET /api/cad/crs-presets/), or any EPSG code; plus the
 // optional two control points that fix a drawing made in local coordinates.
-import { el, interpolate } from '../config.js';
-import { NumberTextError, parseNumber } from '../numbers.js';
+import { el } from '../config.js';
+import { readNumberInput } from '../numbers.js';
 import { request } from './api.js';
 
 const CUSTOM = 'custom';
@@ -61,31 +61,13 @@ function controlRows() {
     .map((row) => [...row.querySelectorAll('input')]);
 }
 
-/** One input's number as the page's language writes it ("561.300" is 561300 in Vietnamese):
- * {value} (null when empty), or {message} saying why it is no number and how to write one. */
-function readInput(input, labels) {
-  try {
-    return { value: parseNumber(input.value) };
-  } catch (error) {
-    if (!(error instanceof NumberTextError)) throw error;
-    const message = interpolate(labels.numberMalformed, {
-      field: input.getAttribute('aria-label'),
-      text: input.value.trim(),
-      example: error.example,
-      group: error.group,
-      decimal: error.decimal,
-    });
-    return { value: null, message };
-  }
-}
-
 /** Marks each control-point input whose text is no number and says why under the table, at
  * once: a point typed the other language's way must never be dropped in silence. True when
  * every input is empty or a number. */
 export function checkControlInputs(labels) {
   const messages = [];
   controlRows().flat().forEach((input) => {
-    const { message } = readInput(input, labels);
+    const { message } = readNumberInput(input, labels);
     if (message) {
       messages.push(message);
       input.setAttribute('aria-invalid', 'true');
@@ -102,7 +84,7 @@ export function checkControlInputs(labels) {
 /** [[x_cad, y_cad, x_true, y_true] × 2], null when left empty; throws when a number is
  * malformed or only some are given. */
 export function readControlPoints(labels) {
-  const rows = controlRows().map((row) => row.map((input) => readInput(input, labels)));
+  const rows = controlRows().map((row) => row.map((input) => readNumberInput(input, labels)));
   const cells = rows.flat();
   const wrong = cells.find((cell) => cell.message);
   if (wrong) throw new Error(wrong.message);
