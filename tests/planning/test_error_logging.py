@@ -41,18 +41,6 @@ def failing_view(request):
 urlpatterns = [path("boom/", failing_view)]
 
 
-@pytest.fixture
-def log_dir(tmp_path):
-    """The project's LOGGING, with its files in a directory of the test's own (the suite's
-    own logging, tests/conftest.py, is restored after)."""
-    previous = logging.getLogger().handlers[:]
-    logging.config.dictConfig(logging_config(tmp_path))
-    yield tmp_path
-    for handler in logging.getLogger().handlers:
-        handler.close()
-    logging.getLogger().handlers[:] = previous
-
-
 def test_settings_log_errors_to_the_var_log_file():
     assert settings.LOGGING == logging_config(settings.PLANNING_VAR_DIR / "log")
     handler = settings.LOGGING["handlers"]["errors_file"]

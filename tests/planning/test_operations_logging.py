@@ -7,24 +7,11 @@ import logging
 import logging.config
 from pathlib import Path
 
-import pytest
 from django.conf import settings
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.test import Client
 
-from planning.log_files import ERROR_LOG_NAME, logging_config
-
-
-@pytest.fixture
-def log_dir(tmp_path):
-    """The project's LOGGING, with its files in the test's own directory (the suite's own
-    logging, tests/conftest.py, is restored after)."""
-    previous = logging.getLogger().handlers[:]
-    logging.config.dictConfig(logging_config(tmp_path))
-    yield tmp_path
-    for handler in logging.getLogger().handlers:
-        handler.close()
-    logging.getLogger().handlers[:] = previous
+from planning.log_files import ERROR_LOG_NAME
 
 
 def test_a_bad_host_is_one_warning_line_not_an_error_with_traceback(log_dir, caplog):
