@@ -34,6 +34,7 @@ def parse_user_crs(text: str) -> CRS:
             )
         if known:
             return CRS.from_user_input(known)
+    planning_crs.refuse_file_references(value)
     try:
         crs = CRS.from_user_input(value)
     except CRSError as exc:

@@ -27,6 +27,7 @@ from importers import attribute_limit, legacy_text, mapinfo_text, ogr_env
 from importers.sources import Dataset
 from importers.text import vietnamese
 from importers.vector_sniff import LABELS, not_valid
+from planning import crs as planning_crs
 from planning.errors import InvalidInput
 
 ogr_env.harden()
@@ -428,9 +429,11 @@ def _parse_crs(text: str | None, dataset: Dataset, file: Path) -> tuple[CRS | No
             return None, _("the .prj file could not be understood")
         return None, ""
     try:
-        return CRS.from_user_input(text), ""
+        crs = CRS.from_user_input(text)
     except CRSError:
         return None, _("the file's coordinate reference system could not be understood")
+    planning_crs.refuse_grid_files(crs)  # before anything (the preview too) transforms
+    return crs, ""
 
 
 def _type_name(dtype: object) -> str:

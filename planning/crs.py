@@ -95,6 +95,15 @@ def proj4_for(srid: int) -> str | None:
     return None
 
 
+def refuse_file_references(text: str) -> None:
+    """InvalidInput for a user's PROJ string naming an init file (`+init=/path:key`): PROJ
+    opens it while parsing, before refuse_grid_files can look at the result."""
+    if re.search(r"\binit\s*=", text, re.IGNORECASE):
+        raise InvalidInput(
+            _("PROJ definitions with +init files are not accepted: give an EPSG code instead.")
+        )
+
+
 def refuse_grid_files(crs) -> None:
     """InvalidInput when PROJ would open grid files to use this pyproj CRS (+nadgrids,
     +geoidgrids, a WKT PARAMETERFILE; a WKT1 .prj carries its PROJ string in a REMARK that

@@ -153,6 +153,7 @@ def parse_crs(text: str, source: str) -> CRS:
     value = text.strip()
     if value.isdigit():
         value = f"EPSG:{value}"
+    planning_crs.refuse_file_references(value)
     try:
         crs = CRS.from_user_input(value)
     except CRSError as exc:

@@ -72,7 +72,7 @@ def test_a_raster_upload_with_a_grid_crs_is_a_400(api, draft_plan, tmp_path):
     assert rows() == before
 
 
-def test_a_shapefile_whose_prj_names_a_grid_is_refused(planner, draft_plan, tmp_path):
+def grid_shapefile(tmp_path):
     for part in shapefile_parts(SAMPLES / "shp" / "poly.shp"):
         shutil.copy(part, tmp_path / part.name)
     (tmp_path / "poly.prj").write_text(
@@ -82,7 +82,11 @@ def test_a_shapefile_whose_prj_names_a_grid_is_refused(planner, draft_plan, tmp_
         'PARAMETER["false_easting",500000],UNIT["metre",1],'
         f'EXTENSION["PROJ4","{HUE_TM3} +nadgrids=/etc/hostname"]]'
     )
-    archive = zip_dir(shapefile_parts(tmp_path / "poly.shp"), tmp_path / "grid.zip")
+    return zip_dir(shapefile_parts(tmp_path / "poly.shp"), tmp_path / "grid.zip")
+
+
+def test_a_shapefile_whose_prj_names_a_grid_is_refused(planner, draft_plan, tmp_path):
+    archive = grid_shapefile(tmp_path)
     before = rows()
     with translation.override("en"), pytest.raises(InvalidInput, match=REFUSED):
         upload_as_layer(planner, draft_plan, archive, "landuse")
@@ -96,3 +100,19 @@ def test_definitions_without_grid_files_are_accepted():
     )
     assert parse_user_crs(legacy_web_mercator).is_projected
     assert parse_user_crs(f"{HUE_TM3} +towgs84=-191.9,-39.3,-111.45,0,0,0,0").is_projected
+
+
+def test_the_preview_refuses_a_grid_prj_too(api, tmp_path):
+    """Review: inspecting the file (the mapping page's preview) transformed with the .prj's
+    grid before the import's check, answering 500 after PROJ had opened the path."""
+    with grid_shapefile(tmp_path).open("rb") as handle:
+        response = api.post("/api/cad/inspect/", {"file": handle}, format="multipart")
+    assert response.status_code == 400, response.content[:300]
+    assert REFUSED in response.json()["detail"]
+
+
+def test_an_init_file_in_a_users_definition_is_refused_before_proj_reads_it(tmp_path):
+    source = tmp_path / "defs"
+    source.write_text(f"<t> {HUE_TM3} +towgs84=0,0,0 <>\n")
+    with translation.override("en"), pytest.raises(InvalidInput, match="init files"):
+        parse_user_crs(f"+init={source}:t")
