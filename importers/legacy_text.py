@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from importers.text import vietnamese
-from planning.errors import InvalidInput
 
 SAMPLE_LIMIT = 2000  # non-ASCII values examined to decide an encoding
 
@@ -73,19 +72,18 @@ def fitting_encoding(
     return vietnamese.fitting_instead(samples, requested)
 
 
-def refuse_misread(fitting: str | None, encoding: str) -> None:
-    """A forced encoding that garbles text another encoding reads as Vietnamese ("§Êt ë"
-    stored as VNI) is refused: garbage stored under a success message is worse. For GIS
-    files and drawings alike."""
-    if fitting:
-        raise InvalidInput(
-            _(
-                "Read as %(encoding)s, the text of the file is not Vietnamese, while read as "
-                "%(fitting)s it is: the text is in %(fitting)s. Choose that text encoding, "
-                "or auto to detect it."
-            )
-            % {"encoding": encoding.upper(), "fitting": fitting.upper()}
-        )
+def misread_warning(fitting: str | None, encoding: str) -> str | None:
+    """What the report says when a forced encoding garbles text another encoding reads as
+    Vietnamese ("§Êt ë" stored as VNI): a warning, not a refusal, since forcing is the way
+    out when detection is wrong, and symbols (Ø, ×, µ) can make a wrong reading score.
+    For GIS files and drawings alike."""
+    if not fitting:
+        return None
+    return _(
+        "Read as %(encoding)s, the text of the file is not Vietnamese, while read as "
+        "%(fitting)s it is: check the text, and if it is garbled import again with "
+        "%(fitting)s or auto."
+    ) % {"encoding": encoding.upper(), "fitting": fitting.upper()}
 
 
 def _undo_mojibake(columns: list[list[object]]) -> tuple[list[list[object]], str | None]:

@@ -222,12 +222,11 @@ def read_layer(
         )
         if text_encoding != "auto":
             _refuse_lost_text(legacy_text.lost_values(columns, decoded), text_encoding)
-            legacy_text.refuse_misread(
-                legacy_text.fitting_encoding(
-                    columns, text_encoding, raw_latin1=text.raw, declared=text.declared
-                ),
-                text_encoding,
+            fitting = legacy_text.fitting_encoding(
+                columns, text_encoding, raw_latin1=text.raw, declared=text.declared
             )
+            if misread := legacy_text.misread_warning(fitting, text_encoding):
+                warnings.append(misread)
         columns = decoded
     if objects is not None:
         codec = "latin-1" if text.raw else text.declared or "cp1252"
@@ -304,19 +303,52 @@ def _check_cpg_utf8(
     file: Path, columns: list[list[object]], names: list[str]
 ) -> tuple[_TextDeclaration, list[list[object]], list[str], list[str]]:
     """A shapefile whose .cpg says UTF-8, read byte for byte: its text as UTF-8 when its bytes
-    are, else (TCVN3 or cp1258 bytes under a .cpg a tool wrote by default) as a shapefile
-    without .cpg, detected, with a warning that the .cpg is wrong."""
+    are (a letter cut in half at the end of a value, where the field's width ran out, is
+    dropped and counted), else (TCVN3 or cp1258 bytes under a .cpg a tool wrote by default)
+    as a shapefile without .cpg, detected, with a warning that the .cpg is wrong."""
     raws = [
         value.encode("latin-1") for column in columns for value in column if isinstance(value, str)
     ]
-    if vietnamese.is_utf8([*raws, *(name.encode("latin-1") for name in names)]):
-        utf8 = [[_from_raw(value, "utf-8") for value in column] for column in columns]
-        return _DECLARED_ONLY, utf8, [_decoded_name(n, "utf-8") for n in names], []
+    raw_names = [name.encode("latin-1") for name in names]
+    if all(_utf8_cut(raw) is not None for raw in [*raws, *raw_names]):
+        utf8 = [[_from_raw_utf8(value) for value in column] for column in columns]
+        cut = sum(1 for raw in [*raws, *raw_names] if not vietnamese.is_utf8([raw]))
+        warnings = [_cut_letters(file.name, cut)] if cut else []
+        decoded_names = [str(_from_raw_utf8(name)) for name in names]
+        return _DECLARED_ONLY, utf8, decoded_names, warnings
     warning = _(
         "The .cpg file of %(name)s says the text is UTF-8, but it is not: the .cpg was "
         "ignored and the text encoding detected (or taken as chosen)."
     ) % {"name": file.name}
     return _TextDeclaration(raw=True, detect=True), columns, names, [warning]
+
+
+def _cut_letters(name: str, count: int) -> str:
+    return ngettext(
+        "%(count)d value of %(name)s ends in half a letter (its field is too narrow for its "
+        "UTF-8 text): the half letter was dropped.",
+        "%(count)d values of %(name)s end in half a letter (their field is too narrow for "
+        "their UTF-8 text): the half letters were dropped.",
+        count,
+    ) % {"count": count, "name": name}
+
+
+def _utf8_cut(raw: bytes) -> str | None:
+    """`raw` as UTF-8, without a multi-byte letter cut off at its end (a DBF field's width
+    counts bytes); None when it is no UTF-8."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        if error.end == len(raw) and error.reason == "unexpected end of data":
+            return raw[: error.start].decode("utf-8")
+        return None
+
+
+def _from_raw_utf8(value: object) -> object:
+    """A value read byte for byte as Latin-1, as UTF-8 (a cut letter at its end dropped)."""
+    if not isinstance(value, str) or value.isascii():
+        return value
+    return unicodedata.normalize("NFC", _utf8_cut(value.encode("latin-1")) or "")
 
 
 def _from_raw(value: object, codec: str) -> object:

@@ -158,6 +158,7 @@ def convert(
     report.totals["skipped"] = len(skipped)
     samples = detection_samples((i.text, i.fonts) for i in items if i.text)
     decoder = TextDecoder(doc, options.encoding, samples)
+    report.warnings.extend(decoder.warnings)
     crs, transform = resolve_crs(doc, options.crs, report)
     moves = [transform] if transform is not None else []
     if options.control_points:

@@ -276,13 +276,14 @@ class TextDecoder:
         self.fonts = style_fonts(doc)
         self.used: set[str] = set()
         self.document_choice: str | None = None
+        self.warnings: list[str] = []  # for the report
         if requested == "auto":
             self._detect(samples)
-        elif requested in LEGACY:  # a choice the texts clearly contradict is refused
+        elif requested in LEGACY:  # a choice the texts clearly contradict is warned of
             raws = self._raws(_legacy_samples(unescape(s) for s in samples))
-            legacy_text.refuse_misread(
-                vietnamese.fitting_instead(raws, requested, LEGACY), requested
-            )
+            fitting = vietnamese.fitting_instead(raws, requested, LEGACY)
+            if misread := legacy_text.misread_warning(fitting, requested):
+                self.warnings.append(misread)
 
     def _raws(self, texts: list[str]) -> list[bytes]:
         return [raw for text in texts if (raw := raw_bytes(text, self.codec)) is not None]

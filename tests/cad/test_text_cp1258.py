@@ -18,8 +18,6 @@ from django.utils import translation
 
 from importers.cad.convert import CadOptions, convert
 from importers.service import import_cad
-from planning.errors import InvalidInput
-from planning.models import Layer
 from tests.cad.drawings import lot_origin, plan_drawing, tcvn3
 from tests.cad.test_fastdxf import converted_alike
 from tests.importers.test_cpg_encodings import to_cp1258
@@ -98,33 +96,22 @@ def tcvn3_notes(path: Path) -> Path:
     return path
 
 
-@pytest.mark.django_db
 @pytest.mark.parametrize(("forced", "fitting"), [("vni", "TCVN3"), ("cp1258", "TCVN3")])
-def test_a_legacy_encoding_the_texts_contradict_is_refused(
-    planner, draft_plan, tmp_path, forced, fitting
-):
+def test_a_legacy_encoding_the_texts_contradict_is_warned_of(tmp_path, forced, fitting):
+    """A warning, not a refusal (review): forcing is the way out when detection is wrong."""
     path = tcvn3_notes(tmp_path / "notes.dxf")
-    before = Layer.objects.filter(revision=draft_plan).count()
-    with translation.override("en"), pytest.raises(InvalidInput) as refused:
-        import_cad(
-            user=planner,
-            revision=draft_plan,
-            path=path,
-            filename=path.name,
-            mapping=MAPPING,
-            text_encoding=forced,
-            crs="EPSG:9214",
-        )
-    assert f"Read as {forced.upper()}, the text of the file is not Vietnamese" in str(refused.value)
-    assert f"the text is in {fitting}" in str(refused.value)
-    assert Layer.objects.filter(revision=draft_plan).count() == before
+    with translation.override("en"):
+        result = convert(path, path.name, CadOptions(mapping=MAPPING, encoding=forced), tmp_path)
+    warned = [w for w in result.report.warnings if w.startswith(f"Read as {forced.upper()}")]
+    assert len(warned) == 1
+    assert f"while read as {fitting} it is" in warned[0]
 
 
-def test_cp1258_notes_forced_as_tcvn3_are_refused(tmp_path):
+def test_cp1258_notes_forced_as_tcvn3_are_warned_of(tmp_path):
     path = cp1258_notes(tmp_path / "notes.dxf")
-    options = CadOptions(mapping=MAPPING, encoding="tcvn3")
-    with translation.override("en"), pytest.raises(InvalidInput, match="the text is in CP1258"):
-        convert(path, path.name, options, tmp_path)
+    with translation.override("en"):
+        result = convert(path, path.name, CadOptions(mapping=MAPPING, encoding="tcvn3"), tmp_path)
+    assert any("while read as CP1258 it is" in w for w in result.report.warnings)
 
 
 def test_a_forced_encoding_that_fits_is_taken(tmp_path):

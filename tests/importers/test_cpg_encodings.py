@@ -17,8 +17,7 @@ from django.utils import translation
 
 from importers.gis_mapping import import_mapped_dataset, inspect_dataset
 from importers.text import vietnamese
-from planning.errors import InvalidInput
-from planning.models import Feature, Layer
+from planning.models import Feature
 from tests.conftest import HUE_X, HUE_Y
 from tests.files import shapefile_parts, upload_as_layer, write_vector, zip_dir
 from tests.importers.test_legacy_text import TCVN3, VNI
@@ -136,6 +135,18 @@ def test_a_true_cpg_utf8_is_read_as_utf8_without_warning(planner, draft_plan, tm
     assert cpg_warnings(result.report["warnings"]) == []
 
 
+def test_a_utf8_value_cut_inside_a_letter_keeps_the_table_utf8(planner, draft_plan, tmp_path):
+    """Review: one value cut by its field's width inside a two-byte letter made the whole
+    table read as cp1252 mojibake, the .cpg blamed."""
+    values = ["Vườn hoa", "Trường mầm non", "Khu đô thị mới"]
+    raws = [v.encode() for v in values]
+    raws[2] = raws[2][:-2]  # "mới" cut inside its "ớ" (three bytes)
+    result = upload_as_layer(planner, draft_plan, shapefile(tmp_path, raws, "UTF-8"))
+    assert texts(result.layer) == ["Vườn hoa", "Trường mầm non", "Khu đô thị m"]
+    assert cpg_warnings(result.report["warnings"]) == []
+    assert any("half a letter" in w for w in result.report["warnings"])
+
+
 @pytest.mark.parametrize("forced", ["auto", "cp1258"])
 def test_a_cpg_1258_keeps_every_letter_of_values_and_field_names(
     planner, draft_plan, tmp_path, forced
@@ -161,25 +172,27 @@ def test_a_cpg_1258_keeps_every_letter_of_values_and_field_names(
         ([to_cp1258(text) for text in WINDOWS], "vni", "CP1258"),
     ],
 )
-def test_a_forced_encoding_the_text_is_not_in_is_refused(
+def test_a_forced_encoding_the_text_is_not_in_is_warned_of(
     planner, draft_plan, tmp_path, raws, forced, fitting
 ):
+    """A warning, not a refusal (review): forcing is the way out when detection is wrong,
+    and symbols such as Ø can make a wrong reading score."""
     archive = shapefile(tmp_path, raws, None)
-    before = Layer.objects.filter(revision=draft_plan).count()
-    with translation.override("en"), pytest.raises(InvalidInput) as refused:
-        upload_as_layer(planner, draft_plan, archive, text_encoding=forced)
-    assert str(refused.value) == (
+    with translation.override("en"):
+        result = upload_as_layer(planner, draft_plan, archive, text_encoding=forced)
+    assert (
         f"Read as {forced.upper()}, the text of the file is not Vietnamese, while read as "
-        f"{fitting} it is: the text is in {fitting}. Choose that text encoding, or auto to "
-        "detect it."
-    )
-    assert Layer.objects.filter(revision=draft_plan).count() == before
+        f"{fitting} it is: check the text, and if it is garbled import again with {fitting} "
+        "or auto."
+    ) in result.report["warnings"]
+    assert result.layer.feature_count == len(raws)
 
 
-def test_a_forced_tcvn3_on_a_cpg_1258_table_is_refused(planner, draft_plan, tmp_path):
+def test_a_forced_tcvn3_on_a_cpg_1258_table_is_warned_of(planner, draft_plan, tmp_path):
     archive = shapefile(tmp_path, [to_cp1258(text) for text in WINDOWS], "1258")
-    with translation.override("en"), pytest.raises(InvalidInput, match="text is in CP1258"):
-        upload_as_layer(planner, draft_plan, archive, text_encoding="tcvn3")
+    with translation.override("en"):
+        result = upload_as_layer(planner, draft_plan, archive, text_encoding="tcvn3")
+    assert any("while read as CP1258 it is" in w for w in result.report["warnings"])
 
 
 def test_one_short_label_is_no_evidence_against_the_planner():
