@@ -342,7 +342,8 @@ class _Merge:
         # A label fills the table's own column of a fact under its Vietnamese name too
         # (MA_LO for the code, MDXD for the density); the import then reads it into the
         # attribute (importers.service.standard_attributes).
-        for attribute, column in standard_columns(kind, self.names, lots.columns).items():
+        columns = standard_columns(kind, self.names, lots.columns, functions)
+        for attribute, column in columns.items():
             if attribute != FUNCTION:
                 self.own.setdefault(attribute, self.names.index(column))
         self.categories = [self._category(row) for row in range(len(lots))]

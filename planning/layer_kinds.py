@@ -187,6 +187,10 @@ def standard_columns(
     function_field = None
     if kind.category_keys:
         function_field = category_field(kind, field_names, columns, catalogue)
+    if function_field is not None and _holds_no_function(
+        kind, function_field, columns[field_names.index(function_field)], catalogue
+    ):
+        function_field = None  # KYHIEU of lot codes ("A1"): the code's, not the function's
     for spec in (*kind.required, *kind.optional):
         if spec.name in own:
             continue
@@ -202,6 +206,17 @@ def standard_columns(
 
 
 Functions = Callable[[], dict[str, str]]  # planning.catalogue.function_names, read lazily
+
+
+def _holds_no_function(
+    kind: LayerKind, field: str, column: list, catalogue: Functions | None
+) -> bool:
+    """Whether a field that may name the lot code as well as the function (KYHIEU) holds no
+    catalogue code or name at all: then it is the lot code (review: lots got function "A1")."""
+    spec = next((s for s in (*kind.required, *kind.optional) if s.name == "code"), None)
+    if spec is None or column_key(field) not in spec.aliases or catalogue is None:
+        return False
+    return not any(_catalogue_hits(column, catalogue()))
 
 
 def catalogue_functions_once() -> Functions:

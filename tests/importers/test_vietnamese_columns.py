@@ -143,6 +143,16 @@ def test_kyhieu_of_land_use_codes_is_the_function_not_the_lot_code(planner, draf
     }
 
 
+def test_kyhieu_of_lot_codes_is_the_lot_code(planner, draft_plan, tmp_path):
+    """Review: a KYHIEU of lot codes alone became the function ("A1") and the code stayed
+    missing."""
+    fields = {"KYHIEU": [lot for lot, _, _ in LOTS], "DIENTICH": [100.0, 200.0, 300.0]}
+    response = upload(planner, draft_plan, shapefile(tmp_path, fields))
+    assert response.status_code == 201, response.content[:2000]
+    assert response.json()["report"]["attribute_columns"] == {"code": "KYHIEU", "area": "DIENTICH"}
+    assert "code" not in response.json()["report"]["missing_attributes"]
+
+
 def geojson(tmp_path: Path) -> Path:
     return write_vector(
         tmp_path / "lo.geojson", boxes(True), columns(), driver="GeoJSON", crs="EPSG:4326"
