@@ -34,9 +34,10 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.contrib.gis.db.models import Extent
-from django.db.models import F, OrderBy, QuerySet, Value
+from django.db.models import Case, F, OrderBy, QuerySet, Value, When
 from django.db.models.functions import NullIf
 
 from planning import extent
@@ -103,8 +104,11 @@ class Property:
 
     def ordering(self, descending: bool) -> OrderBy:
         """Sorting by this property (WFS SORTBY, OGC API sortby): features without a value
-        last either way, as JSON values order (numbers as numbers, texts as texts)."""
-        field = F(self.path)
+        last either way, a stored JSON null too (which jsonb orders first), as JSON values
+        order (numbers as numbers, texts as texts)."""
+        field: Any = F(self.path)
+        if self.key:  # JSON null as SQL NULL (a key transform compared with None is null)
+            field = Case(When(**{self.path: None}, then=Value(None)), default=field)
         return field.desc(nulls_last=True) if descending else field.asc(nulls_last=True)
 
     @property

@@ -23,11 +23,13 @@ AREAS = {"C1": 900, "C2": 10000, "C3": 2500, "C4": 2500}
 
 @pytest.fixture
 def lots(plan_in_force, planner, reviewer):
-    """A1 (DO) and A2 (CX) without an area, and four lots with areas."""
+    """A1 (DO) and A2 (CX) without an area, four lots with areas, and C5 whose area is a
+    JSON null, as imports store a missing value (jsonb orders null before every value)."""
     lots = [
         (square(HUE_X + 1000 + 60 * n, HUE_Y, 50), {"code": code, "function": "CX", "area": area})
         for n, (code, area) in enumerate(AREAS.items())
     ]
+    lots.append((square(HUE_X + 1300, HUE_Y, 50), {"code": "C5", "function": "CX", "area": None}))
     declare_lot_schema(make_plan(planner, reviewer, "areas", lots, approve=True))
 
 
@@ -37,20 +39,20 @@ def order(client, sortby: str, **extra: str) -> list[str]:
 
 
 def test_numbers_sort_as_numbers_and_missing_values_come_last(client, lots):
-    assert order(client, "area") == ["C1", "C3", "C4", "C2", "A1", "A2"]
-    assert order(client, "-area") == ["C2", "C3", "C4", "C1", "A1", "A2"]
+    assert order(client, "area") == ["C1", "C3", "C4", "C2", "A1", "A2", "C5"]
+    assert order(client, "-area") == ["C2", "C3", "C4", "C1", "A1", "A2", "C5"]
 
 
 def test_plus_written_as_is_or_escaped_is_ascending(client, lots):
     ascending = order(client, "code")
-    assert ascending == ["A1", "A2", "C1", "C2", "C3", "C4"]
+    assert ascending == ["A1", "A2", "C1", "C2", "C3", "C4", "C5"]
     assert order(client, "+code") == ascending  # a bare + arrives as a space
     assert order(client, quote("+code")) == ascending
     assert order(client, "-code") == ascending[::-1]
 
 
 def test_several_keys(client, lots):
-    assert order(client, "function,-code") == ["C4", "C3", "C2", "C1", "A2", "A1"]
+    assert order(client, "function,-code") == ["C5", "C4", "C3", "C2", "C1", "A2", "A1"]
 
 
 def test_pages_follow_the_order_through_next_links(client, lots):
@@ -73,7 +75,7 @@ def test_what_is_not_a_sortable_is_a_400(client, lots, sortby):
     problem = json.loads(body)
     assert problem["code"] == "InvalidParameterValue"
     assert "sortby" in problem["description"]
-    assert Feature.objects.count() == 6
+    assert Feature.objects.count() == 7
 
 
 def test_a_drafts_attribute_is_no_sortable_for_others(client, lots, draft_plan, planner):
