@@ -9,6 +9,7 @@ texts as points, the other kinds keep geometry as drawn.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -349,31 +350,50 @@ def _pointed(tree: shapely.STRtree, arrow: BaseGeometry) -> BaseGeometry | None:
 
 
 ROAD_NAME_REACH = 25.0  # metres: a road's name is written along it, inside its corridor
+# How road names begin ("Đường Lê Lợi", "Quốc lộ 1A"): such a text wins over a nearer one.
+ROAD_WORDS = ("đường", "phố", "tuyến", "quốc lộ", "tỉnh lộ", "đại lộ", "hẻm", "kiệt", "ngõ")
+_NOT_A_NAME = ("mc ", "mc-", "mặt cắt", "km")  # cross-sections, chainages
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def _road_name(text: str) -> str | None:
+    """The text as a road's name, or None for what roads layers also carry: dimensions
+    ("B=13.5m", "i=2%"), cross-sections ("MC 1-1"), chainages ("Km0+100"), elevations."""
+    name = " ".join(text.split())
+    if "=" in name or "%" in name or name.casefold().startswith(_NOT_A_NAME):
+        return None
+    return name if len(_WORD.findall(name)) >= 2 else None
 
 
 def _name_roads(texts, chosen, attributes, decoder, report) -> None:
-    """Each text of a roads layer names the nearest road within ROAD_NAME_REACH (its `name`;
-    the closest text wins); a text near no road, or a second name, is reported skipped."""
+    """Each name written on a roads layer names the nearest road within ROAD_NAME_REACH (its
+    `name`; a text starting like a road name wins, then the closest); a name near no road,
+    a second name and the layer's other texts are reported skipped."""
+    names = [_road_name(decoder.decode(t.text, t.style, t.fonts)) for t in texts]
+    for item, name in zip(texts, names, strict=True):
+        if name is None:
+            _skip(report, item, messages.TEXT_NOT_KEPT())
+    named_texts = [i for i, name in enumerate(names) if name is not None]
     roads = np.asarray([geom for _, geom, _ in chosen], dtype=object)
-    nearest: list[tuple[float, int, int]] = []  # (distance, text, road)
-    if len(roads) and texts:
-        points = np.asarray([t.geom for t in texts], dtype=object)
+    nearest: list[tuple[bool, float, int, int]] = []  # (not a road word, distance, text, road)
+    if len(roads) and named_texts:
+        points = np.asarray([texts[i].geom for i in named_texts], dtype=object)
         pairs, distances = shapely.STRtree(roads).query_nearest(
             points, max_distance=ROAD_NAME_REACH, return_distance=True, all_matches=False
         )
-        nearest = sorted(zip(distances.tolist(), *pairs.tolist(), strict=True))
-    named = set()
-    for _distance, text, road in nearest:
-        name = " ".join(
-            decoder.decode(texts[text].text, texts[text].style, texts[text].fonts).split()
-        )
-        current = attributes[road].setdefault("name", name)
-        if current != name:
+        for at, road, distance in zip(*pairs.tolist(), distances.tolist(), strict=True):
+            text = named_texts[at]
+            plain = not str(names[text]).casefold().startswith(ROAD_WORDS)
+            nearest.append((plain, distance, text, road))
+    placed = set()
+    for _plain, _distance, text, road in sorted(nearest):
+        current = attributes[road].setdefault("name", names[text])
+        if current != names[text]:
             _skip(report, texts[text], messages.SECOND_ROAD_NAME(name=current))
-        named.add(text)
-    for index, text_item in enumerate(texts):
-        if index not in named:
-            _skip(report, text_item, messages.NO_ROAD_NEAR(reach=f"{ROAD_NAME_REACH:g}"))
+        placed.add(text)
+    for text in named_texts:
+        if text not in placed:
+            _skip(report, texts[text], messages.NO_ROAD_NEAR(reach=f"{ROAD_NAME_REACH:g}"))
 
 
 def _skip(report, item: CadItem, reason: str) -> None:
