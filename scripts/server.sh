@@ -21,6 +21,7 @@ ACCESS_LOG="$VAR/log/access.log"
 WORKER_PIDFILE="$VAR/run/worker.pid"
 WORKER_LOG="$VAR/log/worker.log"
 LAUNCH_FILE="$VAR/run/gunicorn.launch"
+WORKER_CODE_FILE="$VAR/run/worker.code"
 LOG_KEEP_BYTES=$((10 * 1024 * 1024))
 WORKER_RESTART_SECONDS="${PLANNING_WORKER_RESTART_SECONDS:-5}"
 mkdir -p "$VAR/run" "$VAR/log"
@@ -168,6 +169,29 @@ launch_fingerprint() {
     sha256sum | cut -d' ' -f1
 }
 
+# The code a worker runs: the commit and the uncommitted changes (empty outside a git
+# checkout, where the worker is always restarted), with the launch fingerprint.
+code_fingerprint() {
+  local commit
+  commit="$(git -C "$ROOT" rev-parse HEAD 2>/dev/null)" || return 0
+  { echo "$commit"; git -C "$ROOT" diff HEAD 2>/dev/null; launch_fingerprint; } |
+    sha256sum | cut -d' ' -f1
+}
+
+# A worker already on the current code and settings keeps running (and its job with it):
+# `make run` twice must not cut an import short. Otherwise it is restarted.
+refresh_worker() {
+  local code
+  code="$(code_fingerprint)"
+  if [ -n "$code" ] && worker_running && [ "$code" = "$(cat "$WORKER_CODE_FILE" 2>/dev/null)" ]; then
+    echo "Worker already running the current code."
+    return 0
+  fi
+  stop_worker  # a running job gets PLANNING_WORKER_GRACE seconds to finish
+  start_worker
+  (umask 077 && echo "$code" >"$WORKER_CODE_FILE")
+}
+
 # Stops what runs, rather than leaving a half-started server (or a worker on the old code
 # after a failed upgrade) for the operator to find.
 fail() {
@@ -236,8 +260,7 @@ start() {
     stop_server
     start_server "$host" "$port"
   fi
-  stop_worker  # a running job gets PLANNING_WORKER_GRACE seconds to finish
-  start_worker
+  refresh_worker
   cat <<MSG
 
 The planning data server is up: http://$host:$port/
