@@ -2,8 +2,10 @@
 
 A dead worker used to go unnoticed (QA walk: a CAD job stayed "queued" with no word of
 why): Procrastinate's workers write a heartbeat every 10 s into procrastinate_workers, so
-no recent heartbeat means no worker. `GET /health` answers monitoring (200 when both are
-fine, 503 otherwise); the job API tells the import pages while a job waits for none.
+no recent heartbeat means no worker. `GET /health` answers monitoring: 200 while the
+database answers (the web tier serves; a load balancer must not drop it for a dead worker),
+503 when it does not, the body saying each; the job API tells the import pages while a job
+waits for no worker.
 """
 
 from __future__ import annotations
@@ -34,4 +36,4 @@ def health(request: HttpRequest) -> JsonResponse:
         worker = worker_running()
     except DatabaseError:
         return JsonResponse({"database": False, "worker": False}, status=503)
-    return JsonResponse({"database": True, "worker": worker}, status=200 if worker else 503)
+    return JsonResponse({"database": True, "worker": worker})

@@ -23,6 +23,7 @@ if _HTTPS.behind_proxy:
 PLANNING_BEHIND_PROXY = _HTTPS.behind_proxy
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = _HTTPS.secure_cookies
 SECURE_SSL_REDIRECT = _HTTPS.ssl_redirect
+SECURE_REDIRECT_EXEMPT = [r"^health$"]  # monitors and load balancers poll it over plain HTTP
 SECURE_HSTS_SECONDS = _HTTPS.hsts_seconds
 CSRF_TRUSTED_ORIGINS = _HTTPS.csrf_trusted_origins
 # Web pages of these origins may read the public map services (planning/cors.py).
