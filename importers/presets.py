@@ -10,6 +10,7 @@ from importers.cad.crs import normalise_crs
 from importers.cad.mapping import parse_mapping
 from planning.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
 from planning.models import MappingPreset
+from planning.user_text import nfc
 
 ENCODINGS = ("auto", "tcvn3", "vni", "cp1258", "utf-8")
 NAME_MAX = 100
@@ -28,7 +29,7 @@ def preset_dict(preset: MappingPreset) -> dict:
 
 
 def get_preset(name: str) -> MappingPreset:
-    preset = MappingPreset.objects.select_related("created_by").filter(name=name).first()
+    preset = MappingPreset.objects.select_related("created_by").filter(name=nfc(name)).first()
     if preset is None:
         raise NotFound(_("No mapping preset named %(name)s.") % {"name": repr(name)})
     return preset
@@ -42,7 +43,7 @@ def save_preset(user, data: dict, *, name: str | None = None) -> MappingPreset:
         with transaction.atomic():
             if name is None:
                 return MappingPreset.objects.create(created_by=user, **fields)
-            preset = MappingPreset.objects.select_for_update().filter(name=name).first()
+            preset = MappingPreset.objects.select_for_update().filter(name=nfc(name)).first()
             if preset is None:  # PUT creates
                 return MappingPreset.objects.create(created_by=user, **fields)
             _require_owner(user, preset)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 import shapely
@@ -98,6 +99,12 @@ def test_comments_and_presets_through_the_api_are_stored_in_nfc(planner, draft_p
     created = api(planner).post("/api/cad/presets/", preset, format="json")
     assert created.status_code == 201, created.content
     assert MappingPreset.objects.filter(name=nfc("Viện Quy hoạch Huế")).exists()
+    # Review: a preset asked for by its decomposed name (macOS) must still be found
+    url = f"/api/cad/presets/{quote(nfd('Viện Quy hoạch Huế'))}/"
+    assert api(planner).get(url).status_code == 200
+    replaced = api(planner).put(url, {**preset, "crs": "EPSG:9214"}, format="json")
+    assert replaced.status_code == 200, replaced.content
+    assert MappingPreset.objects.count() == 1
 
 
 def test_the_admin_stores_nfc_too(admin_client, draft_plan):
