@@ -50,4 +50,4 @@ def test_start_exports_it_before_gunicorn_and_the_worker_start():
     exported = body.index("export PLANNING_PUBLIC_URL")
     assert exported < body.index("start_server")
     assert exported < body.index("reload_server")
-    assert exported < body.index("start_worker")
+    assert exported < body.index("refresh_worker")
